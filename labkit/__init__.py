@@ -1,0 +1,1 @@
+"""labkit: the Enterprise AI Integration Lab."""

@@ -1,0 +1,1 @@
+"""The `labkit` sub-commands, one module per feature (see labkit/cli.py)."""

@@ -1,0 +1,128 @@
+"""One exception tree for the whole lab.
+
+Every error labkit raises on purpose derives from :class:`LabkitError`, so callers (the CLI,
+the service, the notebooks) can catch one type and show its one-line message instead of a
+traceback from deep inside. Subclasses are named for what went wrong, not where.
+"""
+
+from __future__ import annotations
+
+
+class LabkitError(Exception):
+    """Root of every error labkit raises on purpose."""
+
+
+class ConfigError(LabkitError):
+    """A configuration file or option is missing, malformed or inconsistent."""
+
+
+class InputError(LabkitError):
+    """Input from a user or a file is invalid; the message says what and where."""
+
+
+class DataError(LabkitError):
+    """A dataset or database the lab needs is missing, corrupt or incomplete."""
+
+
+# --- model calls (Direct API pattern and everything built on it) -----------------------
+
+class ProviderError(LabkitError):
+    """The model provider failed in a way the caller must see."""
+
+
+class ProviderTimeout(ProviderError):
+    """The provider did not answer within the call's deadline."""
+
+
+class ProviderUnavailable(ProviderError):
+    """Every route to a model failed (after retries and fallbacks)."""
+
+
+class StreamInterrupted(ProviderError):
+    """A stream broke after part of the answer had already reached the caller."""
+
+
+class ContextLengthExceeded(ProviderError):
+    """The prompt does not fit the model's context window."""
+
+
+class ContentPolicyViolation(ProviderError):
+    """The provider refused the request on content-policy grounds."""
+
+
+class PinnedVersionMismatch(ProviderError):
+    """The provider served another model version than the pinned one, and drift is refused."""
+
+
+class CircuitOpen(ProviderError):
+    """The circuit breaker for this route is open; the call was not attempted."""
+
+
+class BudgetExceeded(LabkitError):
+    """The call would exceed a per-key, per-pattern or per-day cost budget."""
+
+
+class RateLimited(LabkitError):
+    """The client-side rate limiter would not admit the call in time."""
+
+
+class RedactionFailed(LabkitError):
+    """PII redaction failed, so nothing was sent (fail closed)."""
+
+
+class ValidationFailed(LabkitError):
+    """Model output did not validate, even after the repair attempt."""
+
+
+# --- RAG ------------------------------------------------------------------------------
+
+class UnknownRole(InputError):
+    """A caller named a role the lab does not know."""
+
+
+# --- jobs -----------------------------------------------------------------------------
+
+class JobError(LabkitError):
+    """A job failed or a job operation is invalid."""
+
+
+class NonRetryableJobError(JobError):
+    """A job failed in a way retrying cannot fix; it goes straight to the dead-letter queue."""
+
+
+class JobNotFound(JobError):
+    """No job with that id exists (or its result has expired)."""
+
+
+# --- agent ----------------------------------------------------------------------------
+
+class ToolNotPermitted(LabkitError):
+    """The caller's role or scope does not allow this tool call."""
+
+
+class ApprovalRequired(LabkitError):
+    """The action waits for a human approval before it can run."""
+
+
+class AgentPaused(LabkitError):
+    """The agent's breaker paused the run; the message says which threshold tripped."""
+
+
+class AuditTampered(LabkitError):
+    """The audit log's hash chain does not verify."""
+
+
+# --- service --------------------------------------------------------------------------
+
+class NotAuthenticated(LabkitError):
+    """No valid API key was presented."""
+
+
+class Forbidden(LabkitError):
+    """The authenticated caller's role does not allow this operation."""
+
+
+# --- roadmap --------------------------------------------------------------------------
+
+class GateFailed(LabkitError):
+    """A phase's go/no-go gate failed; the message lists every criterion that failed."""

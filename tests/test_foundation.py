@@ -1,0 +1,41 @@
+"""The foundation: the CLI lists and documents every command, errors share one root."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import labkit.errors as errors
+from labkit.cli import COMMANDS
+from labkit.settings import REPO_ROOT, var_dir
+from labkit.tokens import count_message_tokens, count_tokens
+
+
+def test_every_error_derives_from_labkit_error_and_has_a_docstring() -> None:
+    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, Exception)]
+    assert len(classes) > 10
+    for cls in classes:
+        assert issubclass(cls, errors.LabkitError), cls
+        assert cls.__doc__ and cls.__doc__.strip(), f"{cls.__name__} has no docstring"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_cli_command_is_documented_in_the_readme(name: str) -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert re.search(rf"labkit {name}\b", readme), f"`labkit {name}` is not documented in README.md"
+
+
+def test_var_dir_follows_environment(lab_var: Path) -> None:
+    assert var_dir() == lab_var.resolve()
+
+
+def test_token_counting_is_deterministic_and_splits_long_words() -> None:
+    assert count_tokens("Hello, world!") == 4
+    assert count_tokens("internationalisation") == 5  # 20 characters in pieces of 4
+    assert count_tokens("") == 0
+    messages = [{"role": "user", "content": "Hello"}]
+    assert count_message_tokens(messages) == count_message_tokens(list(messages))
+    assert count_message_tokens(messages) == 4 + 1 + 2
