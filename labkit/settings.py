@@ -18,8 +18,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def var_dir() -> Path:
-    """The runtime-state folder (git-ignored), created on first use."""
-    path = Path(os.environ.get("LABKIT_VAR", str(Path.cwd() / "var"))).resolve()
+    """The runtime-state folder (git-ignored), created on first use.
+
+    ``LABKIT_VAR`` wins; otherwise ``var/`` at the repository root (so a notebook running in
+    ``notebooks/`` and the CLI at the root share one state), or in the working directory when
+    labkit is installed outside a checkout.
+    """
+    default = REPO_ROOT / "var" if (REPO_ROOT / "pyproject.toml").exists() else Path.cwd() / "var"
+    path = Path(os.environ.get("LABKIT_VAR", str(default))).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
