@@ -1,0 +1,215 @@
+"""BM25 in plain SQL over a term table in DuckDB.
+
+DuckDB's ``fts`` extension would download itself at run time, which the lab cannot do, so the
+index is two ordinary tables and one query implementing the same Okapi BM25 formula as the
+extension's ``match_bm25`` macro (k1=1.2, b=0.75, idf = ln((N - df + 0.5) / (df + 0.5) + 1)).
+Text is analysed the way the macro does by default: lower-cased, split on non-alphanumerics,
+English stop words dropped, Snowball (Porter 2) stemmed.
+
+The caller's roles and the status filter sit in the query's ``WHERE`` and the corpus
+statistics (N, average length, document frequency) are computed over the chunks the caller may
+see, so a restricted chunk neither ranks nor shifts the scores of visible ones.
+
+It does not embed, fuse or answer; ``labkit.rag.retrieve`` does that.
+
+Example:
+    >>> idx = LexicalIndex(":memory:")
+    >>> from labkit.rag.chunking import Chunk
+    >>> c = Chunk(chunk_id="D#s1@v1:c0", doc_id="D", version=1, section_id="D#s1", chunk_index=0,
+    ...           status="current", roles=["employee"], updated_at="", text="Expense claims are paid monthly.",
+    ...           content_hash="h", n_tokens=6)
+    >>> idx.upsert("section", [c])
+    >>> [(hit_id, round(score, 3)) for hit_id, score in idx.search("section", "expense claim", ["employee"])]
+    [('D#s1@v1:c0', 0.575)]
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import duckdb
+import snowballstemmer
+
+from labkit.rag.chunking import Chunk
+
+K1 = 1.2
+B = 0.75
+
+# a compact English stop list (the fts macro's list is longer; these carry the weight)
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just me more most
+my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves may must shall might also per via
+""".split())
+
+_WORD = re.compile(r"[a-z0-9]+")
+_stemmer_local = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    # snowball stemmer objects keep state; one per thread
+    stem = getattr(_stemmer_local, "stem", None)
+    if stem is None:
+        stem = _stemmer_local.stem = snowballstemmer.stemmer("english")
+    return stem
+
+
+def analyze(text: str) -> list[str]:
+    """Lower-case, split, drop stop words, stem: the terms BM25 indexes and queries.
+
+    Example:
+        >>> analyze("The Expense Claims were approved")
+        ['expens', 'claim', 'approv']
+    """
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return _stemmer().stemWords(words) if words else []
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rag_chunks (
+    idx VARCHAR, chunk_id VARCHAR, doc_id VARCHAR, version INTEGER, section_id VARCHAR,
+    chunk_index INTEGER, status VARCHAR, roles VARCHAR[], updated_at VARCHAR, title VARCHAR,
+    heading VARCHAR, text VARCHAR, content_hash VARCHAR, n_terms INTEGER,
+    PRIMARY KEY (idx, chunk_id));
+CREATE TABLE IF NOT EXISTS rag_terms (idx VARCHAR, chunk_id VARCHAR, term VARCHAR, tf INTEGER);
+"""
+
+# The BM25 query. Visibility (roles, status) is decided before anything is ranked; the
+# statistics come from the visible set only.
+_BM25_SQL = f"""
+WITH visible AS (
+    SELECT chunk_id, n_terms FROM rag_chunks
+    WHERE idx = $idx AND (status = 'current' OR $include_superseded)
+      AND list_has_any(roles, $roles::VARCHAR[])
+),
+stats AS (SELECT count(*)::DOUBLE AS n, greatest(avg(n_terms), 1)::DOUBLE AS avgdl FROM visible),
+postings AS (
+    SELECT t.chunk_id, t.term, t.tf, v.n_terms FROM rag_terms t JOIN visible v USING (chunk_id)
+    WHERE t.idx = $idx AND t.term IN (SELECT unnest($terms::VARCHAR[]))
+),
+df AS (SELECT term, count(*)::DOUBLE AS df FROM postings GROUP BY term)
+SELECT p.chunk_id,
+       sum(ln((s.n - df.df + 0.5) / (df.df + 0.5) + 1)
+           * p.tf * ({K1} + 1) / (p.tf + {K1} * (1 - {B} + {B} * p.n_terms / s.avgdl))) AS score
+FROM postings p JOIN df USING (term) CROSS JOIN stats s
+GROUP BY p.chunk_id
+ORDER BY score DESC, p.chunk_id
+LIMIT $k
+"""
+
+
+class LexicalIndex:
+    """The BM25 index and chunk store in one DuckDB file (several named indexes side by side).
+
+    ``idx`` names an index (the lab uses one per chunking strategy). The ``rag_chunks`` table
+    is also the manifest incremental ingestion compares content hashes against, and the place
+    retrieval reads chunk text from.
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(path)
+        self._con = duckdb.connect(self.path, read_only=read_only)
+        self._write_lock = threading.Lock()
+        if not read_only:
+            self._con.execute(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the DuckDB connection."""
+        self._con.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        # one cursor per call: a DuckDB connection object is not safe to share across threads
+        return self._con.cursor()
+
+    def manifest(self, idx: str) -> dict[str, str]:
+        """chunk_id -> content hash of everything in index ``idx``."""
+        rows = self._cursor().execute(
+            "SELECT chunk_id, content_hash FROM rag_chunks WHERE idx = ?", [idx]).fetchall()
+        return dict(rows)
+
+    def upsert(self, idx: str, chunks: Sequence[Chunk]) -> None:
+        """Insert or replace ``chunks`` (and their postings) in index ``idx``, atomically."""
+        if not chunks:
+            return
+        ids = [c.chunk_id for c in chunks]
+        chunk_rows, term_rows = [], []
+        for c in chunks:
+            terms = Counter(analyze(c.text))
+            chunk_rows.append((idx, c.chunk_id, c.doc_id, c.version, c.section_id, c.chunk_index,
+                               c.status, list(c.roles), c.updated_at, c.title, c.heading, c.text,
+                               c.content_hash, sum(terms.values())))
+            term_rows.extend((idx, c.chunk_id, t, n) for t, n in terms.items())
+        with self._write_lock:
+            cur = self._cursor()
+            cur.execute("BEGIN")
+            try:
+                self._delete(cur, idx, ids)
+                cur.executemany("INSERT INTO rag_chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", chunk_rows)
+                if term_rows:
+                    # bulk insert through a relation: executemany row by row is slow at 10x scale
+                    import pandas as pd
+                    frame = pd.DataFrame(term_rows, columns=["idx", "chunk_id", "term", "tf"])
+                    cur.register("_terms_in", frame)
+                    cur.execute("INSERT INTO rag_terms SELECT * FROM _terms_in")
+                    cur.unregister("_terms_in")
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _delete(cur: duckdb.DuckDBPyConnection, idx: str, ids: Sequence[str]) -> None:
+        cur.execute("DELETE FROM rag_terms WHERE idx = ? AND chunk_id IN (SELECT unnest(?::VARCHAR[]))", [idx, list(ids)])
+        cur.execute("DELETE FROM rag_chunks WHERE idx = ? AND chunk_id IN (SELECT unnest(?::VARCHAR[]))", [idx, list(ids)])
+
+    def delete(self, idx: str, chunk_ids: Iterable[str]) -> None:
+        """Remove chunks (and their postings) from index ``idx``."""
+        ids = list(chunk_ids)
+        if not ids:
+            return
+        with self._write_lock:
+            cur = self._cursor()
+            cur.execute("BEGIN")
+            self._delete(cur, idx, ids)
+            cur.execute("COMMIT")
+
+    def search(self, idx: str, query: str, roles: Sequence[str], k: int = 10, *,
+               include_superseded: bool = False) -> list[tuple[str, float]]:
+        """The top ``k`` (chunk_id, BM25 score) the caller with ``roles`` may see."""
+        terms = sorted(set(analyze(query)))
+        if not terms or not roles:
+            return []
+        rows = self._cursor().execute(_BM25_SQL, {
+            "idx": idx, "roles": list(roles), "terms": terms, "k": int(k),
+            "include_superseded": bool(include_superseded),
+        }).fetchall()
+        return [(r[0], float(r[1])) for r in rows]
+
+    def fetch(self, idx: str, chunk_ids: Sequence[str], roles: Sequence[str], *,
+              include_superseded: bool = False) -> dict[str, dict]:
+        """Rows of ``chunk_ids`` the caller may see (the role filter again: defence in depth)."""
+        if not chunk_ids:
+            return {}
+        cur = self._cursor()
+        rows = cur.execute(
+            """SELECT chunk_id, doc_id, version, section_id, chunk_index, status, roles, updated_at,
+                      title, heading, text FROM rag_chunks
+               WHERE idx = ? AND chunk_id IN (SELECT unnest(?::VARCHAR[]))
+                 AND (status = 'current' OR ?) AND list_has_any(roles, ?::VARCHAR[])""",
+            [idx, list(chunk_ids), bool(include_superseded), list(roles)]).fetchall()
+        cols = [d[0] for d in cur.description]
+        return {r[0]: dict(zip(cols, r)) for r in rows}
+
+    def count(self, idx: str) -> int:
+        """Number of chunks in index ``idx``."""
+        return int(self._cursor().execute("SELECT count(*) FROM rag_chunks WHERE idx = ?", [idx]).fetchone()[0])
