@@ -137,6 +137,12 @@ class LexicalIndex:
             "SELECT chunk_id, content_hash FROM rag_chunks WHERE idx = ?", [idx]).fetchall()
         return dict(rows)
 
+    def entries(self, idx: str) -> dict[str, tuple[str, str, str]]:
+        """chunk_id -> (content hash, doc_id, text) of everything in index ``idx``."""
+        rows = self._cursor().execute(
+            "SELECT chunk_id, content_hash, doc_id, text FROM rag_chunks WHERE idx = ?", [idx]).fetchall()
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
     def upsert(self, idx: str, chunks: Sequence[Chunk]) -> None:
         """Insert or replace ``chunks`` (and their postings) in index ``idx``, atomically."""
         if not chunks:

@@ -1,0 +1,300 @@
+"""Retrieval: dense, lexical and hybrid (reciprocal rank fusion), with abstention.
+
+- ``dense``: cosine similarity in Chroma; ``lexical``: BM25 in DuckDB; ``hybrid``: reciprocal
+  rank fusion (``1 / (60 + rank)`` summed over both lists, Cormack et al. 2009).
+- The caller's roles and the status filter are applied inside each store's query (a Chroma
+  ``where``, an SQL ``WHERE``) and once more when chunk rows are read: a chunk the caller may
+  not see can never be ranked, fused, returned or quoted.
+- Abstention looks at the best RAW evidence (the top cosine similarity and the top BM25
+  score), never at the fused RRF score, which only says how items rank against each other,
+  not whether any of them is good. Thresholds are calibrated on the labelled questions by
+  :func:`calibrate` and kept in ``labkit/rag/thresholds.json`` so runs are reproducible.
+
+It does not call the chat model (``labkit.rag.answer``).
+
+Example:
+    >>> rrf([["a", "b"], ["b", "c"]])
+    [('b', 0.03252247488101534), ('a', 0.01639344262295082), ('c', 0.016129032258064516)]
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from labkit.errors import ConfigError, InputError
+from labkit.rag.index import RagIndex, caller_roles
+from labkit.tokens import count_tokens
+
+Strategy = Literal["dense", "lexical", "hybrid"]
+RETRIEVERS: tuple[str, ...] = ("dense", "lexical", "hybrid")
+RRF_K = 60
+MAX_QUESTION_TOKENS = 512
+MAX_K = 50
+THRESHOLDS_PATH = Path(__file__).with_name("thresholds.json")
+
+
+class Hit(BaseModel):
+    """One retrieved chunk with its scores (raw scores are None when that retriever missed it)."""
+
+    chunk_id: str
+    doc_id: str
+    section_id: str
+    version: int
+    status: str
+    updated_at: str = ""
+    title: str = ""
+    text: str
+    score: float = Field(description="the score the strategy ranked by (cosine, BM25 or RRF)")
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    rank: int
+
+
+class Evidence(BaseModel):
+    """The best raw scores of a retrieval, the input of the abstention decision."""
+
+    best_dense: float | None = None
+    best_lexical: float | None = None
+
+
+class Thresholds(BaseModel):
+    """Abstention thresholds for one (chunking, strategy): abstain below these raw scores.
+
+    ``rule`` says how hybrid combines its two scores: ``all`` abstains only when both are
+    below their thresholds, ``any`` when either is.
+    """
+
+    dense: float | None = None
+    lexical: float | None = None
+    rule: Literal["all", "any"] = "all"
+
+
+class Retrieval(BaseModel):
+    """The outcome of one retrieval: hits (best first), evidence, and whether to abstain."""
+
+    question: str
+    roles: list[str]
+    strategy: str
+    chunking: str
+    k: int
+    hits: list[Hit]
+    evidence: Evidence
+    abstain: bool
+    reason: str = ""
+    latency_ms: float = 0.0
+
+
+def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of several ranked id lists, best first (ties by id)."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def load_thresholds(path: Path | None = None) -> dict[str, Thresholds]:
+    """The calibrated thresholds, keyed ``"<chunking>/<strategy>"`` (empty if not calibrated)."""
+    target = path or THRESHOLDS_PATH
+    if not target.exists():
+        return {}
+    try:
+        raw = json.loads(target.read_text())
+        return {key: Thresholds(**value) for key, value in raw.get("thresholds", {}).items()}
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{target}: not a valid thresholds file ({exc})") from exc
+
+
+def decide(evidence: Evidence, strategy: str, thresholds: Thresholds | None) -> tuple[bool, str]:
+    """Whether to abstain on ``evidence`` and a one-line reason."""
+    if evidence.best_dense is None and evidence.best_lexical is None:
+        return True, "no visible chunk matched the question"
+    if thresholds is None:
+        return False, ""
+    weak: list[str] = []
+    checks: list[bool] = []
+    if strategy in ("dense", "hybrid") and thresholds.dense is not None:
+        low = (evidence.best_dense or 0.0) < thresholds.dense
+        checks.append(low)
+        if low:
+            weak.append(f"best similarity {evidence.best_dense or 0.0:.3f} < {thresholds.dense:.3f}")
+    if strategy in ("lexical", "hybrid") and thresholds.lexical is not None:
+        low = (evidence.best_lexical or 0.0) < thresholds.lexical
+        checks.append(low)
+        if low:
+            weak.append(f"best BM25 {evidence.best_lexical or 0.0:.2f} < {thresholds.lexical:.2f}")
+    if not checks:
+        return False, ""
+    abstain = all(checks) if thresholds.rule == "all" else any(checks)
+    return abstain, ("evidence too weak: " + "; ".join(weak)) if abstain else ""
+
+
+def check_question(question: str) -> str:
+    """The question, stripped; empty or oversized questions are refused with a clear message."""
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("the question is empty")
+    n = count_tokens(question)
+    if n > MAX_QUESTION_TOKENS:
+        raise InputError(f"the question is too long ({n} tokens; at most {MAX_QUESTION_TOKENS})")
+    return question.strip()
+
+
+class Retriever:
+    """Ranks chunks of a :class:`RagIndex` for a caller, and decides whether to abstain."""
+
+    def __init__(self, index: RagIndex, *, thresholds: dict[str, Thresholds] | None = None,
+                 candidates: int = 50) -> None:
+        self.index = index
+        self.thresholds = load_thresholds() if thresholds is None else thresholds
+        self.candidates = candidates
+
+    def raw(self, question: str, roles: Sequence[str], *, chunking: str = "section",
+            include_superseded: bool = False, depth: int | None = None,
+            vector: Sequence[float] | None = None) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """Both raw rankings (dense, lexical) for a visible-only candidate depth."""
+        n = depth or self.candidates
+        if vector is None:
+            vector = self.index.embed([question])[0]
+        dense = self.index.dense[chunking].search(vector, roles, n, include_superseded=include_superseded)
+        lexical = self.index.lexical.search(chunking, question, roles, n, include_superseded=include_superseded)
+        return dense, lexical
+
+    def retrieve(self, question: str, role: str | Sequence[str], *, strategy: str = "hybrid",
+                 chunking: str = "section", k: int = 5, include_superseded: bool = False) -> Retrieval:
+        """The top ``k`` chunks for ``question`` that a caller with ``role`` may see."""
+        started = time.perf_counter()
+        question = check_question(question)
+        roles = caller_roles(role)
+        if strategy not in RETRIEVERS:
+            raise InputError(f"unknown retrieval strategy {strategy!r}; choose one of {', '.join(RETRIEVERS)}")
+        if chunking not in self.index.strategies:
+            raise InputError(f"chunking {chunking!r} is not indexed; have {', '.join(self.index.strategies)}")
+        if not 1 <= int(k) <= MAX_K:
+            raise InputError(f"k must be between 1 and {MAX_K}")
+        depth = max(self.candidates, k)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if strategy in ("dense", "hybrid"):
+            vector = self.index.embed([question])[0]
+            dense = self.index.dense[chunking].search(vector, roles, depth, include_superseded=include_superseded)
+        if strategy in ("lexical", "hybrid"):
+            lexical = self.index.lexical.search(chunking, question, roles, depth, include_superseded=include_superseded)
+        dense_by = dict(dense)
+        lex_by = dict(lexical)
+        if strategy == "dense":
+            ranked = dense
+        elif strategy == "lexical":
+            ranked = lexical
+        else:
+            ranked = rrf([[i for i, _ in dense], [i for i, _ in lexical]])
+        top = ranked[:k]
+        rows = self.index.lexical.fetch(chunking, [i for i, _ in top], roles, include_superseded=include_superseded)
+        hits: list[Hit] = []
+        for chunk_id, score in top:
+            row = rows.get(chunk_id)
+            if row is None:  # not visible, or vectors and manifest out of step: never return it
+                continue
+            hits.append(Hit(chunk_id=chunk_id, doc_id=row["doc_id"], section_id=row["section_id"],
+                            version=row["version"], status=row["status"], updated_at=row["updated_at"] or "",
+                            title=row["title"] or "", text=row["text"], score=score,
+                            dense_score=dense_by.get(chunk_id), lexical_score=lex_by.get(chunk_id),
+                            rank=len(hits) + 1))
+        evidence = Evidence(best_dense=dense[0][1] if dense else None,
+                            best_lexical=lexical[0][1] if lexical else None)
+        abstain, reason = decide(evidence, strategy, self.thresholds.get(f"{chunking}/{strategy}"))
+        return Retrieval(question=question, roles=roles, strategy=strategy, chunking=chunking, k=k,
+                         hits=hits, evidence=evidence, abstain=abstain, reason=reason,
+                         latency_ms=(time.perf_counter() - started) * 1000)
+
+
+# --- calibration ---------------------------------------------------------------------
+
+class CalibrationPoint(BaseModel):
+    """One labelled question's raw evidence: should the system answer it, and how strong was it."""
+
+    answerable: bool
+    best_dense: float | None = None
+    best_lexical: float | None = None
+
+
+def _rates(points: Sequence[CalibrationPoint], abstains: Sequence[bool]) -> tuple[float, float]:
+    ans = [a for p, a in zip(points, abstains) if p.answerable]
+    una = [a for p, a in zip(points, abstains) if not p.answerable]
+    correct = sum(una) / len(una) if una else 1.0
+    false = sum(ans) / len(ans) if ans else 0.0
+    return correct, false
+
+
+def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
+              max_false_abstention: float = 0.05) -> tuple[Thresholds, dict[str, float]]:
+    """Thresholds that abstain on as many unanswerable questions as possible while abstaining
+    on at most ``max_false_abstention`` of the answerable ones.
+
+    Candidate thresholds are midpoints between observed scores (so the result sits between
+    the two populations rather than on one question). Among rules that meet the false-
+    abstention cap, the one with the most correct abstentions wins, then the fewest false
+    ones, then the lowest thresholds (least likely to refuse unseen good questions).
+
+    Example:
+        >>> pts = [CalibrationPoint(answerable=True, best_dense=0.8), CalibrationPoint(answerable=False, best_dense=0.2)]
+        >>> calibrate(pts, "dense")[0].dense
+        0.5
+    """
+    if not points:
+        raise InputError("cannot calibrate abstention on an empty question set")
+
+    def cuts(values: list[float]) -> list[float]:
+        vals = sorted(set(values))
+        mids = [(a + b) / 2 for a, b in zip(vals, vals[1:])]
+        return [vals[0] - 1e-9] + mids + [vals[-1] + 1e-9] if vals else [0.0]
+
+    dense_vals = [p.best_dense or 0.0 for p in points]
+    lex_vals = [p.best_lexical or 0.0 for p in points]
+    best: tuple[tuple[float, float, float], Thresholds, dict[str, float]] | None = None
+
+    def consider(th: Thresholds) -> None:
+        nonlocal best
+        abstains = [decide(Evidence(best_dense=p.best_dense, best_lexical=p.best_lexical), strategy, th)[0]
+                    for p in points]
+        correct, false = _rates(points, abstains)
+        if false > max_false_abstention + 1e-12:
+            return
+        key = (correct, -false, -((th.dense or 0.0) + (th.lexical or 0.0) / 100))
+        if best is None or key > best[0]:
+            best = (key, th, {"correct_abstention": correct, "false_abstention": false})
+
+    if strategy == "dense":
+        for t in cuts(dense_vals):
+            consider(Thresholds(dense=round(t, 6)))
+    elif strategy == "lexical":
+        for t in cuts(lex_vals):
+            consider(Thresholds(lexical=round(t, 6)))
+    else:
+        dc, lc = cuts(dense_vals), cuts(lex_vals)
+        # keep the grid small: at most ~60 cut points per axis
+        dc = dc[:: max(1, len(dc) // 60)] + [dc[-1]]
+        lc = lc[:: max(1, len(lc) // 60)] + [lc[-1]]
+        for rule in ("all", "any"):
+            for td in dc:
+                for tl in lc:
+                    consider(Thresholds(dense=round(td, 6), lexical=round(tl, 6), rule=rule))
+    if best is None:  # unreachable: the lowest cut never abstains on anything with a score
+        return Thresholds(), {"correct_abstention": 0.0, "false_abstention": 0.0}
+    return best[1], best[2]
+
+
+def save_thresholds(thresholds: dict[str, Thresholds], path: Path | None = None, *, note: str = "") -> Path:
+    """Write calibrated thresholds (atomically: a temp file renamed over the old one)."""
+    target = path or THRESHOLDS_PATH
+    payload = {"note": note or "calibrated by labkit.rag.evaluate.calibrate_all on the lab's evaluation set",
+               "thresholds": {k: v.model_dump() for k, v in sorted(thresholds.items())}}
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, indent=2) + "\n")
+    tmp.replace(target)
+    return target
