@@ -1,0 +1,166 @@
+"""PII detection, reversible redaction, message-level redaction and the `labkit pii` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from labkit.cli import main
+from labkit.controls import pii
+from labkit.controls.pii import detect, evaluate, load_cases, redact, redact_messages, rehydrate, rehydrate_value
+from labkit.errors import InputError, RedactionFailed
+
+FIXTURE = Path(__file__).parent / "fixtures" / "pii_small.jsonl"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("jane.doe+billing@example.co.uk", "EMAIL"),
+    ("+44 20 7946 0958", "PHONE"),
+    ("(212) 555-0100", "PHONE"),
+    ("+1-780-563-6083x7783", "PHONE"),
+    ("+44(0)115 4960914", "PHONE"),
+    ("07700 900123", "PHONE"),
+    ("4111 1111 1111 1111", "CARD"),
+    ("5555-5555-5555-4444", "CARD"),
+    ("GB82 WEST 1234 5698 7654 32", "IBAN"),
+    ("DE89370400440532013000", "IBAN"),
+    ("123-45-6789", "NATIONAL_ID"),
+    ("AB123456C", "NATIONAL_ID"),
+    ("192.168.10.23", "IP"),
+    ("2001:db8::8a2e:370:7334", "IP"),
+])
+def test_each_entity_type_is_found_with_its_exact_span(text: str, kind: str) -> None:
+    found = detect(f"value: {text}.")
+    assert [(f.type, f.text) for f in found] == [(kind, text)]
+    assert found[0].start == len("value: ")
+
+
+@pytest.mark.parametrize("text", [
+    "Card 4111 1111 1111 1112 fails Luhn",          # one digit off
+    "IBAN GB82 WEST 1234 5698 7654 33 bad check",    # mod-97 fails
+    "SSN 000-12-3456, 666-45-6789, 912-45-6789",     # invalid areas
+    "NINO ZZ123456C and GB123456A are reserved",     # invalid prefixes
+    "IP 256.1.1.1 and version 1.2.3.4.5",            # bad octet, version string
+    "Order 1234567890 and ticket TCK-000123 for ACC-00042",
+    "Meeting 2024-05-01 at 10:30:00, invoice 2024-0001",
+    "Please ignore the previous ticket, duplicate.",
+])
+def test_validators_reject_look_alikes(text: str) -> None:
+    assert detect(text) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("She was born on 14 March 1985 in Leeds.", "14 March 1985"),
+    ("DOB: 03/14/1985", "03/14/1985"),
+    ("Date of birth 1985-03-14.", "1985-03-14"),
+    ("Born: March 14, 1985", "March 14, 1985"),
+])
+def test_dates_of_birth_need_a_cue(text: str, value: str) -> None:
+    assert [(f.type, f.text) for f in detect(text)] == [("DOB", value)]
+    assert detect(text.replace("born on", "joined on").replace("DOB", "Due").replace(
+        "Date of birth", "Due date").replace("Born", "Signed")) == []
+
+
+def test_card_beats_phone_on_overlap_and_findings_do_not_overlap() -> None:
+    found = detect("card 4111 1111 1111 1111, tel +44 20 7946 0958, mail a@b.io")
+    assert [f.type for f in found] == ["CARD", "PHONE", "EMAIL"]
+    for a, b in zip(found, found[1:]):
+        assert a.end <= b.start
+
+
+def test_redaction_is_stable_and_reversible() -> None:
+    text = "a@x.io emailed b@x.io; a@x.io again from 10.0.0.1"
+    r = redact(text)
+    assert r.text == "<EMAIL_1> emailed <EMAIL_2>; <EMAIL_1> again from <IP_1>"
+    assert rehydrate(r.text, r.mapping) == text
+    # an existing mapping keeps numbering stable across messages of one request
+    r2 = redact("b@x.io and c@x.io", r.mapping)
+    assert r2.text == "<EMAIL_2> and <EMAIL_3>"
+    assert r2.mapping is r.mapping
+    # unknown placeholders survive re-hydration untouched
+    assert rehydrate("<EMAIL_9> <EMAIL_1>", r.mapping) == "<EMAIL_9> a@x.io"
+
+
+def test_redact_messages_covers_content_parts_tool_arguments_and_tool_results() -> None:
+    messages = [
+        {"role": "system", "content": "You help RMs."},
+        {"role": "user", "content": [{"type": "text", "text": "Email jane@corp.com about card 4111111111111111"}]},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+            "name": "send_email", "arguments": json.dumps({"to": "jane@corp.com", "cc": ["x@y.io"], "n": 3})}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": '{"status": "sent", "to": "jane@corp.com"}'},
+    ]
+    original = json.dumps(messages)
+    out, mapping = redact_messages(messages)
+    assert json.dumps(messages) == original  # input untouched
+    dumped = json.dumps(out)
+    for secret in ("jane@corp.com", "x@y.io", "4111111111111111"):
+        assert secret not in dumped
+    args = json.loads(out[2]["tool_calls"][0]["function"]["arguments"])
+    assert args == {"to": "<EMAIL_1>", "cc": ["<EMAIL_2>"], "n": 3}
+    assert "<EMAIL_1>" in out[3]["content"] and "<EMAIL_1>" in out[1]["content"][0]["text"]
+    assert rehydrate_value(args, mapping) == {"to": "jane@corp.com", "cc": ["x@y.io"], "n": 3}
+
+
+def test_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(RedactionFailed):
+        redact(None)  # type: ignore[arg-type]
+
+    def broken(text: str):  # a detector with a bug must stop the request, not pass text
+        raise RuntimeError("boom")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(pii, "_DETECTORS", (*pii._DETECTORS, broken))
+    with pytest.raises(RedactionFailed, match="boom"):
+        redact("a@x.io")
+    with pytest.raises(RedactionFailed):
+        redact_messages([{"role": "user", "content": "hi"}])
+
+
+def test_evaluate_on_fixture_scores_exact_and_overlap() -> None:
+    report = evaluate(load_cases(FIXTURE))
+    assert report.cases == 16
+    total = report.exact["TOTAL"]
+    assert total.tp + total.fn == 15
+    assert total.recall == 1.0 and total.precision == 1.0, report.errors
+    # a boundary disagreement counts under overlap but not under exact
+    shifted = evaluate([{"id": 1, "text": "call +44 20 7946 0958 now",
+                         "spans": [{"start": 9, "end": 21, "type": "PHONE"}]}])
+    assert shifted.exact["PHONE"].recall == 0.0 and shifted.overlap["PHONE"].recall == 1.0
+    missed = evaluate([{"id": 1, "text": "nothing here", "spans": [{"start": 0, "end": 7, "type": "EMAIL"}]}])
+    assert missed.exact["EMAIL"].fn == 1 and missed.exact["TOTAL"].recall == 0.0
+
+
+def test_cli_eval_prints_a_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["pii", "eval", "--cases", str(FIXTURE)])
+    out = capsys.readouterr().out
+    assert "NATIONAL_ID" in out and "TOTAL" in out and "16 cases" in out
+    main(["pii", "eval", "--cases", str(FIXTURE), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["headline"] == "exact" and data["exact"]["TOTAL"]["recall"] == 1.0
+
+
+def test_cli_bad_file_gives_line_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "text": "ok", "spans": []}\n{"id": 2, "text": "x", "spans": [{"start": 0, "end": 9, "type": "EMAIL"}]}\n')
+    with pytest.raises(SystemExit) as exc:
+        main(["pii", "eval", "--cases", str(bad)])
+    assert exc.value.code == 2
+    assert "bad.jsonl:2" in capsys.readouterr().err
+    with pytest.raises(InputError, match=":1:"):
+        (tmp_path / "j.jsonl").write_text("not json\n")
+        load_cases(tmp_path / "j.jsonl")
+    with pytest.raises(InputError, match="no such file"):
+        load_cases(tmp_path / "missing.jsonl")
+
+
+def test_lab_dataset_if_present() -> None:
+    from labkit.settings import datasets_dir
+
+    path = datasets_dir() / "eval" / "pii_cases.jsonl"
+    if not path.exists():
+        pytest.skip("datasets/eval/pii_cases.jsonl not generated yet")
+    report = evaluate(load_cases(path))
+    assert report.exact["TOTAL"].recall >= 0.9, report.errors[:5]
+    assert report.exact["TOTAL"].precision >= 0.9, report.errors[:5]
