@@ -91,6 +91,17 @@ def classify(exc: BaseException) -> str:
     import httpx  # local: keeps the module importable for pure unit tests
     import openai
 
+    try:  # the openai SDK (3.x) talks through httpx2; stream errors surface as its types
+        import httpx2
+
+        timeouts: tuple[type, ...] = (httpx.TimeoutException, httpx2.TimeoutException)
+        transports: tuple[type, ...] = (httpx.TransportError, httpx2.TransportError, ConnectionError)
+    except ImportError:  # pragma: no cover - older SDKs use httpx only
+        timeouts, transports = (httpx.TimeoutException,), (httpx.TransportError, ConnectionError)
+
+    kind = getattr(exc, "failure_kind", None)
+    if isinstance(kind, str):  # errors that know their kind (e.g. the client's stream faults)
+        return kind
     if isinstance(exc, (ProviderTimeout, openai.APITimeoutError, TimeoutError)):
         return "timeout"
     if isinstance(exc, ContextLengthExceeded):
@@ -121,13 +132,13 @@ def classify(exc: BaseException) -> str:
         return "bad_request"
     if isinstance(exc, openai.APIConnectionError):
         return "connection"
-    if isinstance(exc, (httpx.TimeoutException,)):
+    if isinstance(exc, timeouts):
         return "timeout"
-    if isinstance(exc, (httpx.TransportError, ConnectionError)):
+    if isinstance(exc, transports):
         return "connection"
     if isinstance(exc, LabkitError):
         return "other"
-    if isinstance(exc, openai.APIError):  # e.g. a malformed chunk in a stream
+    if isinstance(exc, openai.APIError):  # e.g. an error event inside a stream
         return "stream"
     return "other"
 
