@@ -155,10 +155,22 @@ def _decoded_payloads(text: str) -> list[str]:
     return out
 
 
+# Policy text says what *not* to do ("never share passwords"): a negated imperative is no attack.
+_NEGATABLE = {"exfiltration", "tool_call"}
+_NEGATION = re.compile(r"(?:\b(?:not|never|no|nor|cannot)|n't)\s*$")
+
+
+def _first_unnegated(pattern: re.Pattern[str], norm: str) -> re.Match[str] | None:
+    for m in pattern.finditer(norm):
+        if not _NEGATION.search(norm[max(0, m.start() - 14):m.start()]):
+            return m
+    return None
+
+
 def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0) -> None:
     norm = _normalise(text)
     for name, weight, pattern in _RULES:
-        m = pattern.search(norm)
+        m = _first_unnegated(pattern, norm) if name in _NEGATABLE else pattern.search(norm)
         if m and weight > hits.get(name, 0.0):
             hits[name] = weight
             evidence.append(f"{name}: {m.group(0).strip()[:80]}")
