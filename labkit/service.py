@@ -43,12 +43,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from labkit.errors import ConfigError
-from labkit.serviceapp.auth import KeyStore
+from labkit.serviceapp.auth import KeyStore, Principal, current_principal
 from labkit.serviceapp.errors import install_handlers
 from labkit.serviceapp.limits import BodySizeLimit
 from labkit.serviceapp.metrics import MetricsMiddleware, ServiceMetrics
@@ -210,6 +210,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ready = all(c["ok"] for c in checks.values())
         return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks},
                             status_code=200 if ready else 503)
+
+    @app.get("/whoami", tags=["auth"])
+    def whoami(principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+        """The caller behind the API key: user id, role, roles used for documents."""
+        return {"user_id": principal.user_id, "name": principal.name, "role": principal.role,
+                "roles": principal.roles, "rm_id": principal.rm_id}
 
     @app.get("/metrics", tags=["probes"])
     def prometheus_metrics() -> Response:

@@ -56,25 +56,35 @@ class BodySizeLimit:
                     return
                 break
         seen = 0
+        too_large = False
         started = False
 
         async def counting_receive() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    too_large = True
                     raise _TooLarge()
             return message
 
-        async def tracking_send(message: dict[str, Any]) -> None:
+        async def guarded_send(message: dict[str, Any]) -> None:
+            # Frameworks catch errors while reading the body and answer 400 themselves; once
+            # the limit tripped, that answer is replaced by ours.
             nonlocal started
+            if too_large:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(send, f"of more than {self.max_bytes} bytes (chunked)")
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
             if not started:
+                started = True
                 await self._refuse(send, f"of more than {self.max_bytes} bytes (chunked)")
