@@ -235,8 +235,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in [
          untrusted_output=True),
     # --- writes --------------------------------------------------------------------------
     Tool("update_crm_field",
-         "Fill in or update a CRM field (stage, next_step, industry, phone, country) "
-         "of an account.",
+         "Fill in or update one CRM field: stage, next_step, industry, phone or country.",
          UpdateCrmFieldArgs, Risk.WRITE, "account", True, "restore_crm_field",
          _write(lambda s, p, a: s.update_account_field(a.account_id, a.field,
                                                                   a.value)), low_risk=True),
@@ -244,7 +243,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in [
          AddNoteArgs, Risk.WRITE, "account", False, "delete_note",
          _write(lambda s, p, a: s.add_note(a.account_id, a.text, p.user_id)),
          low_risk=True),
-    Tool("draft_email", "Draft a follow-up e-mail to an account contact (saved in the outbox, "
+    Tool("draft_email", "Draft a follow-up e-mail to a customer contact (saved in the outbox, "
          "not sent).",
          DraftEmailArgs, Risk.WRITE, "account", False, "discard_draft",
          _write(lambda s, p, a: s.draft_email(a.account_id, a.to, a.subject, a.body,
