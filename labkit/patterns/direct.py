@@ -287,6 +287,8 @@ class ResilientClient:
         self._ledger = ledger
         self._ledger_lock = threading.Lock()
         self._prices = c.prices
+        # called with every finished call's telemetry fields (e.g. Prometheus metrics)
+        self.observers: list[Callable[[dict[str, Any]], Any]] = []
 
     # --- construction -----------------------------------------------------------------
     @classmethod
@@ -324,6 +326,12 @@ class ResilientClient:
     def _emit(self, kind: str, **fields: Any) -> None:
         if self.config.telemetry:
             emit(kind, **fields)
+        if kind == "call":
+            for observer in self.observers:
+                try:
+                    observer(fields)
+                except Exception:  # a dashboard hook must never break a model call
+                    pass
 
     def _breaker_changed(self, route: str, old: str, new: str) -> None:
         self._emit("breaker", route=route, old=old, new=new)
