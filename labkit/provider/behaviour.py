@@ -1,0 +1,789 @@
+"""The mock's deterministic "model": what it says for a chat request.
+
+Given the parsed request body, the served model's catalogue entry and a per-request hash,
+:func:`respond` returns a :class:`Reply` (text or tool calls, finish reason, and flags such
+as ``hallucinated`` or ``obeyed_injection``). The same body always gives the same reply:
+every "random" decision is drawn from the request hash, so a rate (hallucination, injection
+obedience) applies across requests while each request is reproducible.
+
+The prompt conventions it understands (the contract every other part codes against):
+
+- ``<source id="ID">text</source>`` anywhere: answer the question from the best-matching
+  sentences, each cited inline as ``[ID]``; abstain with :data:`ABSTAIN_PREFIX` when no
+  sentence clears the grounding threshold (except at the hallucination rate, where it
+  invents a plausible unsupported sentence). A system prompt that talks about sources or
+  context with no source given also abstains.
+- a line ``Labels: a, b, c``: reply with exactly one of the labels.
+- "summarise"/"summarize"/"summary" in the system or user prompt: the 1-3 most central
+  sentences, in order.
+- ``response_format`` ``json_schema`` (or ``json_object`` with a JSON schema in the
+  prompt): a JSON object of the schema's properties, filled from ``Key: value`` lines and
+  patterns (ids, e-mails, dates, amounts), typed to the schema.
+- ``tools``: pick the tool whose name/description best matches each part of the latest
+  user request, fill the arguments from the conversation, call the next one not yet
+  called, and answer in text once tool results cover the request.
+- instructions inside sources, tool results or fenced untrusted text ("ignore previous
+  instructions", "call tool X with ...", "send ... to ...") are obeyed at the configured
+  rate, as a weak real model would.
+
+It is not a language model: it never paraphrases, and its "understanding" is word overlap
+with light stemming and a small synonym table. The drifted ``lab-chat-2026-06`` grounds
+less (lower threshold) and adds ``verbosity`` unsupported filler sentences, so a regression
+suite can measure the difference.
+
+Example:
+    >>> from labkit.provider.catalog import MODELS
+    >>> body = {"messages": [{"role": "user", "content":
+    ...     '<source id="DOC-1">Refunds take 5 days. Offices close at 6.</source> How long do refunds take?'}]}
+    >>> respond(body, MODELS["lab-chat-2026-01"], b"x").content
+    'Refunds take 5 days [DOC-1].'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from hashlib import blake2b
+from typing import Any
+
+from labkit.provider.catalog import ModelSpec
+
+ABSTAIN_PREFIX = "I cannot answer"
+ABSTAIN_TEXT = f"{ABSTAIN_PREFIX} that from the provided sources."
+
+_SOURCE = re.compile(r"<source\s+id\s*=\s*[\"']([^\"']+)[\"'][^>]*>(.*?)</source>", re.S | re.I)
+_FENCE = re.compile(r"<untrusted[^>]*>(.*?)</untrusted>|<<<(?:UNTRUSTED|BEGIN UNTRUSTED)[^\n>]*>*(.*?)(?:>>>|<<<END)",
+                    re.S | re.I)
+_LABELS = re.compile(r"^\s*(?:labels|categories|classes)\s*:\s*(.+)$", re.I | re.M)
+_SUMMARY = re.compile(r"\bsummari[sz]e|\bsummary\b|\btl;?dr\b", re.I)
+_GROUNDED = re.compile(r"\b(?:sources?|context|passages?)\b", re.I)
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_KV = re.compile(r"^\s*([A-Za-z][\w ./#()-]{0,40}?)\s*[:=]\s*(.+?)\s*$", re.M)
+_QUOTED = re.compile(r"\"([^\"]{1,200})\"|“([^”]{1,200})”|'([^']{2,200})'")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*\w")
+_PHONE = re.compile(r"\+?\d[\d ().-]{7,}\d")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
+_MONEY = re.compile(r"[-+]?(?:[$€£]\s?)?\d{1,3}(?:[,\s]\d{3})*(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
+_IDS = {
+    "account": re.compile(r"\bACC-\d{5}\b"),
+    "ticket": re.compile(r"\bTCK-\d{6}\b"),
+    "doc": re.compile(r"\bDOC-\d{4}(?:#s\d+)?\b"),
+    "invoice": re.compile(r"\bINV-[\w-]+\b"),
+    "contact": re.compile(r"\bCON-\d+\b"),
+    "user": re.compile(r"\bU(?:SR)?-\d+\b"),
+}
+_GENERIC_ID = re.compile(r"\b[A-Z]{2,5}-\d{3,}(?:#s\d+)?\b")
+
+_STOP = frozenset(
+    "a an and are as at be been by can could did do does for from had has have how i if in "
+    "into is it its me my no not of on or our please should so than that the their them then "
+    "there these this those to us was we were what when where which who whom why will with "
+    "would you your about any all also just tell give show know need want".split()
+)
+# a few verb families, so "look up" finds get_account and "open a ticket" finds create_ticket
+_SYNONYMS = {
+    "look": "get", "lookup": "get", "find": "get", "fetch": "get", "retrieve": "get",
+    "show": "get", "read": "get", "check": "get", "details": "get", "info": "get",
+    "open": "create", "file": "create", "raise": "create", "log": "create", "new": "create",
+    "add": "create", "submit": "create", "make": "create",
+    "email": "send", "mail": "send", "notify": "send", "message": "send", "forward": "send",
+    "change": "update", "modify": "update", "set": "update", "edit": "update", "escalate": "update",
+    "remove": "delete", "cancel": "delete", "close": "update", "refund": "refund",
+    "search": "search", "query": "search", "lookup_": "search",
+}
+_CLASS_HINTS = {
+    "billing": "invoice invoices charge charged payment refund bill billed price overcharged card",
+    "technical": "error bug crash broken login password outage fail failing slow timeout api",
+    "account": "address profile username access permission settings update details",
+    "complaint": "unhappy disappointed terrible angry poor complain",
+    "positive": "great good excellent love happy thanks thank wonderful",
+    "negative": "bad terrible awful hate angry poor unhappy disappointed",
+    "urgent": "urgent immediately asap outage down critical",
+    "security": "phishing breach password hacked suspicious fraud",
+}
+_FILLER = [
+    "This approach is widely regarded as best practice across the industry.",
+    "Many organisations have found this to be a significant improvement over previous processes.",
+    "It is also worth noting that policies of this kind are reviewed regularly.",
+    "Teams generally report high satisfaction with this arrangement.",
+    "In most cases, exceptions can be approved by a senior manager.",
+]
+_OVERRIDE = re.compile(
+    r"(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
+    r"(?:previous|prior|above|earlier|system|original)\s+(?:instructions?|rules|directions|prompts?)"
+    r"|you\s+are\s+now\b|new\s+instructions?\s*:|system\s+override|developer\s+mode", re.I)
+_CALL_TOOL = re.compile(r"\bcall\s+(?:the\s+)?(?:tool|function)\s+[`\"']?(\w+)[`\"']?(?:\s+with\s+(.+?))?(?:$|\n|(?<=[}\]])|\.\s)",
+                        re.I)
+_SEND_TO = re.compile(r"\b(?:send|forward|e-?mail|export|upload)\s+(.{1,120}?)\s+to\s+([\w.+-]+@[\w-]+\.[\w.-]*\w)", re.I)
+_SAY = re.compile(r"\b(?:say|reply\s+with|respond\s+with|answer\s+with|output|print|write)\s*:?\s*[\"“']?([^\"”'\n]{1,200})", re.I)
+_REVEAL = re.compile(r"\b(?:reveal|print|show|repeat)\s+(?:your\s+|the\s+)?(?:system\s+prompt|instructions)", re.I)
+
+
+@dataclass
+class Reply:
+    """What the mock model answers: text or tool calls, and what it did along the way."""
+
+    content: str | None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    finish_reason: str = "stop"
+    task: str = "chat"
+    hallucinated: bool = False
+    obeyed_injection: bool = False
+    citations: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------
+# small text helpers
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ies", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content words of ``text``: lower case, stop words dropped, lightly stemmed."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+def _unit(request_hash: bytes, salt: str) -> float:
+    """A uniform number in [0, 1) fixed by the request and the decision's name."""
+    digest = blake2b(request_hash + salt.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") / 2**64
+
+
+def text_of(content: Any) -> str:
+    """The text of a message's ``content`` (a string or a list of content parts)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return str(content)
+
+
+def sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences (and lines), dropping empties."""
+    out: list[str] = []
+    for line in re.split(r"\n\s*\n|\n(?=\s*[-*#\d])", text):
+        for sent in _SENT.split(line.strip()):
+            sent = " ".join(sent.split())
+            if len(sent) > 1:
+                out.append(sent)
+    return out
+
+
+def _cite(sentence: str, source_id: str) -> str:
+    body = sentence.rstrip()
+    end = ""
+    if body and body[-1] in ".!?":
+        body, end = body[:-1], body[-1]
+    return f"{body} [{source_id}]{end or '.'}"
+
+
+# --------------------------------------------------------------------------------------
+# the conversation, parsed once
+
+
+@dataclass
+class _Conv:
+    messages: list[dict[str, Any]]
+    system: str
+    user: str  # latest user message, sources stripped
+    user_raw: str
+    sources: list[tuple[str, str]]
+    tool_results: list[tuple[str, str]]  # (tool name, content) after the latest user turn
+    called: list[str]  # tool names called after the latest user turn
+    all_text: str
+
+
+def _parse(body: dict[str, Any]) -> _Conv:
+    messages = body.get("messages") or []
+    system_parts, sources, tool_results, called = [], [], [], []
+    last_user_idx = -1
+    for i, m in enumerate(messages):
+        if m.get("role") == "user":
+            last_user_idx = i
+    user_raw = ""
+    id_to_name: dict[str, str] = {}
+    texts = []
+    for i, m in enumerate(messages):
+        role = m.get("role")
+        text = text_of(m.get("content"))
+        texts.append(text)
+        for sid, stext in _SOURCE.findall(text):
+            sources.append((sid.strip(), stext.strip()))
+        if role in ("system", "developer"):
+            system_parts.append(text)
+        if i == last_user_idx:
+            user_raw = text
+        if role == "assistant":
+            for call in m.get("tool_calls") or []:
+                fn = (call or {}).get("function") or {}
+                id_to_name[str(call.get("id"))] = str(fn.get("name", ""))
+                if i > last_user_idx:
+                    called.append(str(fn.get("name", "")))
+        if role == "tool" and i > last_user_idx:
+            tool_results.append((id_to_name.get(str(m.get("tool_call_id")), m.get("name", "") or ""), text))
+    user = _SOURCE.sub(" ", user_raw).strip()
+    return _Conv(messages, "\n".join(system_parts), user, user_raw, sources, tool_results, called,
+                 "\n".join(texts))
+
+
+# --------------------------------------------------------------------------------------
+# tasks
+
+
+def _grounding_threshold(spec: ModelSpec) -> float:
+    return 0.5 * spec.grounding if spec.grounding < 1.0 else 0.5
+
+
+def _question(conv: _Conv) -> str:
+    match = re.search(r"(?:^|\n)\s*question\s*:\s*(.+)", conv.user, re.I)
+    return match.group(1).strip() if match else conv.user
+
+
+def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSpec,
+                    request_hash: bytes, hallucination_rate: float) -> Reply:
+    """Answer ``question`` from the sources' sentences with citations, or abstain."""
+    q = list(dict.fromkeys(terms(question)))
+    cands: list[tuple[str, str, set[str]]] = []
+    for sid, text in sources:
+        for sent in sentences(text):
+            cands.append((sid, sent, set(terms(sent))))
+    chosen: list[tuple[str, str]] = []
+    if q and cands:
+        n = len(cands)
+        df = {t: sum(1 for c in cands if t in c[2]) for t in q}
+        # idf over sentences: a term every sentence shares says little about which one answers
+        idf = {t: 1.0 + (n / (1 + df[t])) ** 0.5 for t in q}
+        total = sum(idf.values())
+        threshold = _grounding_threshold(spec)
+        uncovered = set(q)
+        scored = sorted(
+            ((sum(idf[t] for t in q if t in c[2]) / total, -i, c) for i, c in enumerate(cands)),
+            reverse=True,
+        )
+        best = scored[0][0]
+        if best >= threshold:
+            for score, _, (sid, sent, toks) in scored:
+                if len(chosen) == 3 or score < threshold * 0.6:
+                    break
+                gain = sum(idf[t] for t in uncovered if t in toks) / total
+                if not chosen or (gain >= 0.2 and score >= threshold * 0.6) or score >= 0.9 * best:
+                    chosen.append((sid, sent))
+                    uncovered -= toks
+                    if not uncovered and len(chosen) >= 1 and score < best:
+                        break
+    extra = [_FILLER[int(_unit(request_hash, f"fill{i}") * len(_FILLER))] for i in range(spec.verbosity)]
+    extra = list(dict.fromkeys(extra))
+    if chosen:
+        text = " ".join(_cite(s, sid) for sid, s in chosen)
+        if extra:
+            text += " " + " ".join(extra)
+        return Reply(text, task="grounded", citations=list(dict.fromkeys(s for s, _ in chosen)))
+    if _unit(request_hash, "hallucinate") < hallucination_rate:
+        topic = " ".join(w for w in _WORD.findall(question.lower()) if w not in _STOP)[:80] or "this"
+        days = 10 + int(_unit(request_hash, "days") * 80)
+        sid = sources[0][0] if sources else None
+        sent = f"The policy on {topic} allows up to {days} days and requires approval from a director."
+        text = _cite(sent, sid) if sid else sent
+        return Reply(text, task="grounded", hallucinated=True, citations=[sid] if sid else [])
+    return Reply(ABSTAIN_TEXT, task="abstain")
+
+
+def classify(text: str, labels: list[str]) -> str:
+    """The label whose words (and a few hint words) occur most in ``text``."""
+    toks = terms(text)
+    bag = set(toks)
+    best, best_score = labels[0], 0.0
+    for label in labels:
+        words = set(terms(label.replace("_", " ").replace("-", " ")))
+        hints = set()
+        for w in list(words) + [label.lower()]:
+            hints |= set(terms(_CLASS_HINTS.get(w, "")))
+        score = 2.0 * len(words & bag) + len(hints & bag)
+        score += 0.5 * sum(1 for w in words for t in bag if len(w) >= 4 and t.startswith(w[:4]) and t not in words)
+        if score > best_score:
+            best, best_score = label, score
+    if best_score == 0.0:
+        for fallback in ("other", "general", "unknown", "none"):
+            for label in labels:
+                if label.lower() == fallback:
+                    return label
+    return best
+
+
+def summarise(text: str, max_sentences: int = 3) -> list[str]:
+    """The most central sentences of ``text`` (first sentence favoured), in document order."""
+    sents = sentences(text)
+    if len(sents) <= max_sentences:
+        return sents
+    freq: dict[str, int] = {}
+    for s in sents:
+        for t in set(terms(s)):
+            freq[t] = freq.get(t, 0) + 1
+    scores = []
+    for i, s in enumerate(sents):
+        toks = set(terms(s))
+        score = sum(freq[t] for t in toks) / (1 + len(toks)) ** 0.5 + (2.0 if i == 0 else 0.0)
+        scores.append((score, -i))
+    keep = sorted(sorted(scores, reverse=True)[:max_sentences], key=lambda x: -x[1])
+    return [sents[-i] for _, i in keep]
+
+
+# --------------------------------------------------------------------------------------
+# extraction into a JSON schema
+
+
+def _norm_key(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+def _find_schema_in_prompt(text: str) -> dict[str, Any] | None:
+    start = text.find("{")
+    while start != -1:
+        depth = 0
+        for j in range(start, len(text)):
+            if text[j] == "{":
+                depth += 1
+            elif text[j] == "}":
+                depth -= 1
+                if depth == 0:
+                    try:
+                        obj = json.loads(text[start : j + 1])
+                    except ValueError:
+                        break
+                    if isinstance(obj, dict) and "properties" in obj:
+                        return obj
+                    break
+        start = text.find("{", start + 1)
+    return None
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    t = schema.get("type")
+    if isinstance(t, list):
+        return t
+    if t:
+        return [t]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            out = []
+            for sub in schema[key]:
+                out.extend(_types(sub))
+            return out
+    if "enum" in schema:
+        return ["string"]
+    if "properties" in schema:
+        return ["object"]
+    return ["string"]
+
+
+def _coerce(raw: str | None, schema: dict[str, Any], text: str, defs: dict[str, Any]) -> Any:
+    if "$ref" in schema:
+        schema = defs.get(schema["$ref"].split("/")[-1], {})
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            subs = [s for s in schema[key] if s.get("type") != "null"]
+            if subs:
+                value = _coerce(raw, subs[0], text, defs)
+                if value is None and any(s.get("type") == "null" for s in schema[key]):
+                    return None
+                return value
+    types = _types(schema)
+    nullable = "null" in types
+    kind = next((t for t in types if t != "null"), "string")
+    if "enum" in schema:
+        options = schema["enum"]
+        hay = (raw or text).lower()
+        for opt in options:
+            if str(opt).lower() in hay:
+                return opt
+        return options[0] if options else None
+    if raw is None:
+        if nullable:
+            return None
+        return {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [],
+                "object": {}}.get(kind, "")
+    if kind in ("integer", "number"):
+        match = _MONEY.search(raw.replace("\u00a0", " "))
+        if not match:
+            return None if nullable else 0
+        num = float(re.sub(r"[^\d.+-]", "", match.group(0)) or 0)
+        return int(num) if kind == "integer" else num
+    if kind == "boolean":
+        return raw.strip().lower() in ("yes", "true", "y", "1", "paid", "approved")
+    if kind == "array":
+        items = schema.get("items", {"type": "string"})
+        return [_coerce(p.strip(), items, p, defs) for p in re.split(r"[,;]", raw) if p.strip()]
+    if kind == "object":
+        return _extract_object(schema, raw, defs)
+    return raw.strip()
+
+
+def _extract_object(schema: dict[str, Any], text: str, defs: dict[str, Any],
+                    grounded: Reply | None = None, label: str | None = None) -> dict[str, Any]:
+    props: dict[str, Any] = schema.get("properties") or {}
+    required = set(schema.get("required") or props)
+    kv: dict[str, str] = {}
+    for key, value in _KV.findall(text):
+        kv.setdefault(_norm_key(key), value)
+    out: dict[str, Any] = {}
+    for name, sub in props.items():
+        sub = sub if isinstance(sub, dict) else {}
+        nk = _norm_key(name)
+        raw: str | None = None
+        if grounded is not None and nk in ("answer", "response", "text"):
+            raw = grounded.content
+        elif grounded is not None and nk in ("citations", "sources", "sourceids", "cited"):
+            out[name] = list(grounded.citations)
+            continue
+        elif grounded is not None and nk in ("abstained", "cannotanswer", "unanswerable"):
+            out[name] = grounded.task == "abstain"
+            continue
+        if raw is None and label is not None and nk in ("label", "category", "class", "classification"):
+            raw = label
+        if raw is None:
+            title = _norm_key(str(sub.get("title", "")))
+            for key, value in kv.items():
+                if key == nk or (title and key == title) or (len(nk) >= 4 and (nk in key or key in nk)):
+                    raw = value
+                    break
+        if raw is None:
+            raw = _pattern_value(name, sub, text)
+        if raw is None and name not in required:
+            continue
+        out[name] = _coerce(raw, sub, text, defs)
+    return out
+
+
+def _pattern_value(name: str, schema: dict[str, Any], text: str) -> str | None:
+    n = name.lower()
+    for hint, rx in _IDS.items():
+        if hint in n and ("id" in n or "number" in n or n == hint):
+            m = rx.search(text)
+            if m:
+                return m.group(0)
+    if n.endswith("_id") or n == "id" or n.endswith("number"):
+        m = _GENERIC_ID.search(text)
+        if m:
+            return m.group(0)
+    if "email" in n or n in ("to", "recipient"):
+        m = _EMAIL.search(text)
+        return m.group(0) if m else None
+    if "phone" in n:
+        m = _PHONE.search(text)
+        return m.group(0) if m else None
+    if "date" in n or n.endswith("_at") or n.endswith("_on"):
+        m = _DATE.search(text)
+        return m.group(0) if m else None
+    if "currency" in n:
+        m = re.search(r"\b(USD|EUR|GBP|CHF|JPY)\b|([$€£])", text)
+        if m:
+            return m.group(1) or {"$": "USD", "€": "EUR", "£": "GBP"}[m.group(2)]
+    if any(w in n for w in ("amount", "total", "price", "cost", "sum")):
+        m = re.search(r"(?:[$€£]\s?|\b(?:USD|EUR|GBP)\s?)(\d[\d,]*(?:\.\d+)?)", text)
+        return m.group(1).replace(",", "") if m else None
+    if "enum" in schema:
+        for opt in schema["enum"]:
+            if re.search(rf"\b{re.escape(str(opt))}\b", text, re.I):
+                return str(opt)
+    return None
+
+
+def extract(schema: dict[str, Any], text: str, grounded: Reply | None = None,
+            label: str | None = None) -> dict[str, Any]:
+    """A JSON object for ``schema`` filled from ``text`` (see module docstring)."""
+    defs = schema.get("$defs") or schema.get("definitions") or {}
+    return _extract_object(schema, text, defs, grounded=grounded, label=label)
+
+
+# --------------------------------------------------------------------------------------
+# tools
+
+
+def _tool_fn(tool: dict[str, Any]) -> dict[str, Any]:
+    return tool.get("function") or tool
+
+
+def _tool_terms(tool: dict[str, Any]) -> tuple[set[str], set[str]]:
+    fn = _tool_fn(tool)
+    name = set(terms(str(fn.get("name", "")).replace("_", " ").replace("-", " ")))
+    desc = set(terms(str(fn.get("description", ""))))
+    return name, desc
+
+
+def _expand(toks: list[str]) -> set[str]:
+    out = set(toks)
+    out |= {_SYNONYMS[t] for t in toks if t in _SYNONYMS}
+    return out
+
+
+def _tool_score(tool: dict[str, Any], text: str) -> float:
+    name, desc = _tool_terms(tool)
+    bag = _expand(terms(text))
+    score = 2.0 * len((name | _expand(list(name))) & bag) + 1.0 * len(desc & bag)
+    params = (_tool_fn(tool).get("parameters") or {}).get("properties") or {}
+    for pname in params:
+        for hint, rx in _IDS.items():
+            if hint in pname.lower() and rx.search(text):
+                score += 1.0
+    return score
+
+
+def _clauses(text: str) -> list[str]:
+    parts = re.split(r"\b(?:and then|then|after that|afterwards|also)\b|;|\.\s+|,\s*and\s+|\s+and\s+(?=[a-z]+\s)",
+                     text, flags=re.I)
+    return [p.strip() for p in parts if p and len(p.strip()) > 2]
+
+
+def _fill_args(fn: dict[str, Any], primary: str, context: list[str],
+               preset: dict[str, Any] | None = None) -> dict[str, Any]:
+    params = fn.get("parameters") or {}
+    props: dict[str, Any] = params.get("properties") or {}
+    required = list(params.get("required") or [])
+    args: dict[str, Any] = dict(preset or {})
+    texts = [primary] + context
+    for name, sub in props.items():
+        if name in args:
+            continue
+        sub = sub if isinstance(sub, dict) else {}
+        raw = None
+        for t in texts:
+            raw = _pattern_value(name, sub, t)
+            if raw is None:
+                kv = {_norm_key(k): v for k, v in _KV.findall(t)}
+                raw = kv.get(_norm_key(name))
+            if raw is not None:
+                break
+        if raw is None:
+            n = name.lower()
+            quoted = _QUOTED.search(primary)
+            if quoted:
+                raw = next(g for g in quoted.groups() if g)
+            elif any(w in n for w in ("query", "question", "text", "subject", "title", "body", "message",
+                                      "description", "note", "reason", "summary", "content", "search")):
+                raw = primary
+            elif "priority" in n:
+                m = re.search(r"\b(low|medium|normal|high|urgent|critical)\b", " ".join(texts), re.I)
+                raw = m.group(1).lower() if m else None
+        if raw is None and name not in required:
+            continue
+        args[name] = _coerce(raw, sub, primary, {})
+    return args
+
+
+def _call_id(request_hash: bytes, n: int) -> str:
+    return "call_" + blake2b(request_hash + str(n).encode(), digest_size=12).hexdigest()
+
+
+def _tool_call(request_hash: bytes, name: str, args: dict[str, Any], n: int = 0) -> dict[str, Any]:
+    return {"id": _call_id(request_hash, n), "type": "function",
+            "function": {"name": name, "arguments": json.dumps(args, separators=(",", ":"))}}
+
+
+def plan_tools(conv: _Conv, tools: list[dict[str, Any]], tool_choice: Any, request_hash: bytes) -> Reply:
+    """The next tool call for the latest request, or the final text once results answer it."""
+    by_name = {str(_tool_fn(t).get("name")): t for t in tools}
+    context = [conv.user] + [r for _, r in reversed(conv.tool_results)] + [
+        text_of(m.get("content")) for m in reversed(conv.messages) if m.get("role") == "user"]
+    forced = None
+    if isinstance(tool_choice, dict):
+        forced = str(((tool_choice.get("function") or {}).get("name")) or tool_choice.get("name") or "")
+    if forced and forced in by_name and forced not in conv.called:
+        args = _fill_args(_tool_fn(by_name[forced]), conv.user, context[1:])
+        return Reply(None, [_tool_call(request_hash, forced, args)], "tool_calls", task="tool")
+    needed: list[str] = []
+    for clause in _clauses(conv.user) or [conv.user]:
+        scored = sorted(((_tool_score(t, clause), -i, n) for i, (n, t) in enumerate(by_name.items())), reverse=True)
+        if scored and scored[0][0] >= 2.0 and scored[0][2] not in needed:
+            needed.append(scored[0][2])
+    if not needed:
+        scored = sorted(((_tool_score(t, conv.user), -i, n) for i, (n, t) in enumerate(by_name.items())), reverse=True)
+        if scored and (scored[0][0] >= 2.0 or tool_choice == "required"):
+            needed.append(scored[0][2])
+    pending = [n for n in needed if n not in conv.called]
+    if pending and not (conv.tool_results and _looks_failed(conv.tool_results[-1][1])):
+        name = pending[0]
+        clause = next((c for c in _clauses(conv.user) if _tool_score(by_name[name], c) >= 2.0), conv.user)
+        args = _fill_args(_tool_fn(by_name[name]), clause, context)
+        return Reply(None, [_tool_call(request_hash, name, args, len(conv.called))], "tool_calls", task="tool")
+    if conv.tool_results:
+        if _looks_failed(conv.tool_results[-1][1]):
+            return Reply("I could not complete the request: " + _short(conv.tool_results[-1][1]), task="tool_answer")
+        parts = [f"{name or 'tool'}: {_short(result)}" for name, result in conv.tool_results]
+        return Reply("Here is what I found. " + " ".join(parts), task="tool_answer")
+    return Reply(None, task="none")
+
+
+def _looks_failed(result: str) -> bool:
+    return bool(re.search(r"\b(?:error|denied|not permitted|forbidden|failed|requires approval)\b", result, re.I))
+
+
+def _short(text: str, limit: int = 400) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------------------
+# injection obedience
+
+
+def _untrusted(conv: _Conv) -> list[str]:
+    chunks = [t for _, t in conv.sources] + [t for _, t in conv.tool_results]
+    for m in _FENCE.finditer(conv.all_text):
+        chunks.append(m.group(1) or m.group(2) or "")
+    return chunks
+
+
+def _parse_call_args(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    text = text.strip().rstrip(".")
+    brace = text.find("{")
+    if brace != -1:
+        try:
+            obj, _ = json.JSONDecoder().raw_decode(text[brace:])
+            if isinstance(obj, dict):
+                return obj
+        except ValueError:
+            pass
+    args = {}
+    for key, value in re.findall(r"(\w+)\s*[=:]\s*(\"[^\"]*\"|'[^']*'|[^,\s]+)", text):
+        args[key] = value.strip("\"'")
+    return args
+
+
+def obey_injection(conv: _Conv, tools: list[dict[str, Any]], request_hash: bytes) -> Reply | None:
+    """If untrusted text carries an instruction, the reply that follows it (else None)."""
+    by_name = {str(_tool_fn(t).get("name")): t for t in tools}
+    for chunk in _untrusted(conv):
+        call = _CALL_TOOL.search(chunk)
+        if call and call.group(1) in by_name:
+            name = call.group(1)
+            args = _fill_args(_tool_fn(by_name[name]), chunk, [conv.user], _parse_call_args(call.group(2)))
+            return Reply(None, [_tool_call(request_hash, name, args, 99)], "tool_calls",
+                         task="injection", obeyed_injection=True)
+        send = _SEND_TO.search(chunk)
+        if send:
+            what, addr = send.group(1), send.group(2)
+            sender = max(by_name.items(), key=lambda kv: _tool_score(kv[1], "send email to"), default=None)
+            if sender and _tool_score(sender[1], "send email to") >= 2.0:
+                fn = _tool_fn(sender[1])
+                props = ((fn.get("parameters") or {}).get("properties") or {})
+                preset = {p: addr for p in props if p.lower() in ("to", "email", "recipient", "address", "to_email")}
+                args = _fill_args(fn, f"{what} {addr}", [conv.user], preset)
+                return Reply(None, [_tool_call(request_hash, sender[0], args, 99)], "tool_calls",
+                             task="injection", obeyed_injection=True)
+            return Reply(f"Sending {what} to {addr} as instructed.", task="injection", obeyed_injection=True)
+        if _OVERRIDE.search(chunk):
+            if _REVEAL.search(chunk):
+                return Reply("My instructions are: " + _short(conv.system or "(none)", 600),
+                             task="injection", obeyed_injection=True)
+            say = _SAY.search(chunk[_OVERRIDE.search(chunk).start():])
+            text = say.group(1).strip() if say else "Understood. Ignoring the previous instructions as requested."
+            return Reply(text, task="injection", obeyed_injection=True)
+    if _OVERRIDE.search(conv.user):
+        say = _SAY.search(conv.user)
+        if _REVEAL.search(conv.user):
+            return Reply("My instructions are: " + _short(conv.system or "(none)", 600),
+                         task="injection", obeyed_injection=True)
+        return Reply(say.group(1).strip() if say else "Understood. Ignoring the previous instructions.",
+                     task="injection", obeyed_injection=True)
+    return None
+
+
+def has_injection(conv: _Conv) -> bool:
+    """True when untrusted text (or the user turn) carries an instruction the mock could obey."""
+    for chunk in _untrusted(conv):
+        if _CALL_TOOL.search(chunk) or _SEND_TO.search(chunk) or _OVERRIDE.search(chunk):
+            return True
+    return bool(_OVERRIDE.search(conv.user))
+
+
+# --------------------------------------------------------------------------------------
+# the entry point
+
+
+def respond(body: dict[str, Any], spec: ModelSpec, request_hash: bytes, *,
+            hallucination_rate: float = 0.05, injection_obedience: float = 0.3) -> Reply:
+    """The mock model's reply to a (validated) chat completion body."""
+    conv = _parse(body)
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    tool_choice = body.get("tool_choice")
+    if tool_choice == "none":
+        tools_for_plan: list[dict[str, Any]] = []
+    else:
+        tools_for_plan = tools
+
+    if injection_obedience > 0 and has_injection(conv) and _unit(request_hash, "obey") < injection_obedience:
+        reply = obey_injection(conv, tools_for_plan, request_hash)
+        if reply is not None:
+            return reply
+
+    if tools_for_plan:
+        reply = plan_tools(conv, tools_for_plan, tool_choice, request_hash)
+        if reply.task != "none":
+            return reply
+
+    labels_match = _LABELS.search(conv.system + "\n" + conv.user)
+    label = None
+    if labels_match:
+        labels = [x.strip().strip("\"'`.") for x in re.split(r"[,|/]", labels_match.group(1)) if x.strip()]
+        body_text = _LABELS.sub(" ", conv.user_raw)
+        if labels:
+            label = classify(body_text, labels)
+
+    question = _question(conv)
+    wants_summary = bool(_SUMMARY.search(conv.system) or _SUMMARY.search(conv.user))
+    grounded_mode = bool(conv.sources) or bool(_GROUNDED.search(conv.system))
+    grounded: Reply | None = None
+    if grounded_mode and not wants_summary and label is None:
+        grounded = grounded_answer(question, conv.sources, spec, request_hash, hallucination_rate)
+
+    fmt = body.get("response_format") or {}
+    if isinstance(fmt, dict) and fmt.get("type") in ("json_schema", "json_object"):
+        schema = None
+        if fmt.get("type") == "json_schema":
+            schema = (fmt.get("json_schema") or {}).get("schema")
+        if schema is None:
+            schema = _find_schema_in_prompt(conv.system + "\n" + conv.user_raw)
+        if schema is None:
+            obj: dict[str, Any] = {"answer": (grounded.content if grounded else None) or label or _chat(conv)}
+        else:
+            text = _SOURCE.sub(lambda m: m.group(2), conv.user_raw)
+            obj = extract(schema, text, grounded=grounded, label=label)
+        out = Reply(json.dumps(obj, ensure_ascii=False), task="extract")
+        if grounded:
+            out.hallucinated, out.citations = grounded.hallucinated, grounded.citations
+        return out
+
+    if label is not None:
+        return Reply(label, task="classify")
+    if wants_summary:
+        text = "\n".join(t for _, t in conv.sources) or re.sub(
+            r"^.*\bsummari[sz]e\b.*?(?::|\n)", "", conv.user, count=1, flags=re.I | re.S).strip() or conv.user
+        sents = summarise(text)
+        if conv.sources:
+            # cite each kept sentence by the source it came from
+            cited = []
+            for s in sents:
+                sid = next((i for i, t in conv.sources if s.split(" ")[0] in t and s[: min(30, len(s))] in " ".join(t.split())), conv.sources[0][0])
+                cited.append(_cite(s, sid))
+            sents = cited
+        extra = [_FILLER[int(_unit(request_hash, f"fill{i}") * len(_FILLER))] for i in range(spec.verbosity)]
+        return Reply(" ".join(sents + list(dict.fromkeys(extra))) or "There is nothing to summarise.", task="summarise")
+    if grounded is not None:
+        return grounded
+    return Reply(_chat(conv), task="chat")
+
+
+def _chat(conv: _Conv) -> str:
+    said = _short(conv.user or conv.system or "", 160)
+    return f"This is the lab's mock model. You said: \"{said}\". Give me sources, labels, a schema or tools for a useful answer."
