@@ -6,9 +6,14 @@ guesses; Celery's ``acks_late`` redelivers via the broker's visibility timeout b
 idempotency keys, per-job attempt history or DLQ replay; Dramatiq's Redis broker hides its
 "unacked" bookkeeping) and we would still have to build idempotency, the effect ledger and
 the status model around them — and the embedded backend could not share their semantics.
-Streams consumer groups give exactly the primitive the contract needs: a pending-entries
-list per consumer whose idle time *is* the lease (``XCLAIM … JUSTID`` renews it as a
-heartbeat, ``XAUTOCLAIM`` hands entries idle longer than the lease to a live worker). Every
+Streams consumer groups give exactly the primitive the contract needs: the pending-entries
+list (PEL) is exactly the set of jobs handed out and not yet finished, and ``XCLAIM`` moves
+an entry to another consumer atomically. Lease expiry scans the PEL (``XPENDING``) and
+``XCLAIM``s entries whose job's ``lease_expires_at`` has passed. We do not use
+``XAUTOCLAIM``'s idle-time threshold as the lease, because that threshold is the *claimer's*
+choice, while the lease must be the *holder's* (set at claim, renewed by its heartbeat) — the
+same rule as the SQLite backend; heartbeats still ``XCLAIM … JUSTID`` the entry so its idle
+time stays meaningful to anyone inspecting the group. Every
 state change is one Lua script, so a job's hash, its status index and its stream entry move
 together or not at all.
 
@@ -159,24 +164,30 @@ local function start(s, entry_id, fields)
 end
 local prios = redis.call('ZREVRANGE', k('prios', queue), 0, -1)
 if reap then
+  -- the pending-entries list holds exactly the jobs handed out and not finished; an entry
+  -- whose job's lease (set by its holder, renewed by its heartbeat) has run out is taken over
   for _, p in ipairs(prios) do
     local s = skey(queue, p)
-    local cursor = redis.call('HGET', k('cursor'), s) or '0-0'
-    for _ = 1, 20 do
-      local r = redis.call('XAUTOCLAIM', s, 'g', w, idle, cursor, 'COUNT', 1)
-      cursor = r[1]
-      for _, entry in ipairs(r[2]) do
+    local cursor = redis.call('HGET', k('cursor'), s) or '-'
+    local rows = redis.call('XPENDING', s, 'g', cursor, '+', 100)
+    if #rows < 100 then cursor = '-' else cursor = '(' .. rows[#rows][1] end
+    redis.call('HSET', k('cursor'), s, cursor)
+    for _, row in ipairs(rows) do
+      local eid = row[1]
+      local owner_id = redis.call('XRANGE', s, eid, eid)
+      local jid = owner_id[1] and owner_id[1][2][2]
+      local lease_at = jid and redis.call('HGET', k('job', jid), 'lease_expires_at')
+      if (not jid) or (not lease_at) or lease_at == '' or tonumber(lease_at) < now then
+        local claimed = redis.call('XCLAIM', s, 'g', w, 0, eid)
+        local entry = claimed[1]
         if entry then
           local got = start(s, entry[1], entry[2])
-          if got then
-            redis.call('HSET', k('cursor'), s, cursor)
-            return got
-          end
+          if got then return got end
+        else
+          redis.call('XACK', s, 'g', eid)   -- the entry was deleted: drop it from the PEL
         end
       end
-      if cursor == '0-0' then break end
     end
-    redis.call('HSET', k('cursor'), s, cursor)
   end
 end
 for _, p in ipairs(prios) do

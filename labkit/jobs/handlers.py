@@ -1,0 +1,161 @@
+"""Job handlers: what a worker runs for each job ``kind``, and the context it runs with.
+
+A handler is a plain function ``handler(ctx: JobContext) -> result`` (anything JSON-able).
+Raise :class:`labkit.errors.NonRetryableJobError` (or let
+:class:`labkit.errors.ValidationFailed` escape) to send the job straight to the dead-letter
+queue; any other exception is retried with backoff until ``max_attempts``.
+
+Side effects (writing a record, sending a message) must go through
+:meth:`JobContext.apply_effect`, which applies them at most once per job even when the job
+is delivered twice — at-least-once delivery makes handlers run more than once, so only the
+effect write can be the guard.
+
+Kinds resolve through :data:`HANDLERS` (built-ins below and anything :func:`register`-ed) or,
+failing that, as ``"package.module:function"``, so a notebook can run its own handlers
+without editing labkit.
+
+Example:
+    >>> @register("double")
+    ... def double(ctx: JobContext) -> dict:
+    ...     return {"value": ctx.payload["n"] * 2}
+    >>> resolve("double") is double
+    True
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from labkit.errors import InputError, JobError, NonRetryableJobError
+from labkit.jobs.models import Job
+from labkit.jobs.queue import JobQueue
+
+Handler = Callable[["JobContext"], Any]
+HANDLERS: dict[str, Handler] = {}
+
+
+@dataclass
+class JobContext:
+    """What a handler sees: the job, its payload, and the at-most-once effect writer."""
+
+    job: Job
+    queue: JobQueue
+    worker_id: str
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.job.payload
+
+    @property
+    def attempt(self) -> int:
+        return self.job.attempts
+
+    def effect_key(self) -> str:
+        """The job's effect key: its idempotency key if it has one, else its id."""
+        return self.job.idempotency_key or self.job.id
+
+    def apply_effect(self, value: Any, key: str | None = None) -> bool:
+        """Apply this job's side effect once; True if this call applied it, False if done before."""
+        return self.queue.apply_effect(key or self.effect_key(), self.job.id, value)
+
+
+def register(name: str) -> Callable[[Handler], Handler]:
+    """Decorator: make ``fn`` the handler for jobs of kind ``name``."""
+    def deco(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+    return deco
+
+
+# handlers that live in heavier modules, imported only when a job of that kind runs
+_LAZY = {"invoice_extract": "labkit.jobs.batch:extract_invoice",
+         "chaos_call": "labkit.jobs.chaos:chaos_call"}
+
+
+def resolve(kind: str) -> Handler:
+    """The handler for ``kind``; raises NonRetryableJobError when there is none."""
+    if kind in HANDLERS:
+        return HANDLERS[kind]
+    target = _LAZY.get(kind, kind)
+    if ":" not in target:
+        raise NonRetryableJobError(f"no handler for job kind {kind!r}")
+    module_name, attr = target.split(":", 1)
+    try:
+        fn = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise NonRetryableJobError(f"cannot load handler {target!r}: {exc}") from None
+    HANDLERS[kind] = fn
+    return fn
+
+
+# --- built-in handlers (used by tests, the benchmark and the drills) --------------------
+
+@register("noop")
+def noop(ctx: JobContext) -> dict[str, Any]:
+    """Does nothing; measures the queue's own overhead."""
+    return {"ok": True}
+
+
+@register("sleep")
+def sleep(ctx: JobContext) -> dict[str, Any]:
+    """Sleeps ``payload['seconds']`` (a stand-in for slow I/O)."""
+    seconds = float(ctx.payload.get("seconds", 0.1))
+    time.sleep(seconds)
+    return {"slept": seconds}
+
+
+@register("effect")
+def effect(ctx: JobContext) -> dict[str, Any]:
+    """Applies one side effect (``payload['value']``), optionally after sleeping ``seconds``."""
+    if ctx.payload.get("seconds"):
+        time.sleep(float(ctx.payload["seconds"]))
+    applied = ctx.apply_effect(ctx.payload.get("value", ctx.job.id))
+    return {"applied": applied}
+
+
+@register("fail")
+def fail(ctx: JobContext) -> None:
+    """Always fails with a retryable error."""
+    raise JobError(ctx.payload.get("error", "simulated transient failure"))
+
+
+@register("poison")
+def poison(ctx: JobContext) -> None:
+    """Always fails with a non-retryable error (goes straight to the DLQ)."""
+    raise NonRetryableJobError(ctx.payload.get("error", "malformed input"))
+
+
+@register("flaky")
+def flaky(ctx: JobContext) -> dict[str, Any]:
+    """Fails its first ``payload['fail_times']`` attempts, then succeeds."""
+    if ctx.attempt <= int(ctx.payload.get("fail_times", 1)):
+        raise JobError(f"transient failure on attempt {ctx.attempt}")
+    return {"attempt": ctx.attempt}
+
+
+@register("chat")
+def chat(ctx: JobContext) -> dict[str, Any]:
+    """One model call through the resilient client: ``payload`` = {messages, model?, …}."""
+    from labkit.patterns.direct import ResilientClient  # heavy: only when a chat job runs
+
+    messages = ctx.payload.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise NonRetryableJobError("chat job needs payload.messages (a non-empty list)")
+    client = ctx.extras.get("client") or ResilientClient.from_env()
+    r = client.chat(messages=messages, model=ctx.payload.get("model", "lab-chat-2026-01"),
+                    pattern="jobs", key=ctx.payload.get("key", "default"))
+    return {"content": r.content, "status": r.status, "model_served": r.model_served,
+            "cost": r.cost}
+
+
+def _check_known(kind: str) -> None:
+    """Raise InputError for kinds that resolve to nothing (used by the CLI before submitting)."""
+    try:
+        resolve(kind)
+    except NonRetryableJobError as exc:
+        raise InputError(str(exc)) from None

@@ -1,0 +1,295 @@
+"""The job-queue contract, held against both backends (SQLite WAL and a real Redis).
+
+Each test gets a fresh queue: a new SQLite file, or a new key namespace on the session's
+redis-server. Workers here run in-process (threads) unless the test is about processes;
+``tests/test_jobs_reliability.py`` kills real worker processes.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from labkit.errors import ConfigError, InputError, JobNotFound
+from labkit.jobs import open_queue
+from labkit.jobs.alerts import AlertMonitor, AlertRules
+from labkit.jobs.models import WorkerInfo
+from labkit.jobs.queue import JobQueue
+from labkit.jobs.worker import Worker
+from labkit.telemetry.events import read_events
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queue_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    opts = "retry_base=0.05&retry_max=0.2&jitter=0.5"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'queue.db'}?{opts}"
+    redis_url = request.getfixturevalue("redis_url")
+    return f"{redis_url}?ns=t{uuid.uuid4().hex[:10]}&{opts}"
+
+
+@pytest.fixture
+def q(queue_url: str) -> JobQueue:
+    queue = open_queue(queue_url)
+    yield queue
+    queue.close()
+
+
+def test_submit_claim_complete_records_status_and_history(q: JobQueue) -> None:
+    job = q.submit("noop", {"x": 1})
+    assert job.status == "queued" and job.attempts == 0 and job.payload == {"x": 1}
+    claimed = q.claim("default", "w1", lease_s=30)
+    assert claimed.id == job.id and claimed.status == "running" and claimed.attempts == 1
+    assert claimed.lease_expires_at > time.time() + 20
+    assert q.complete(job.id, "w1", 1, {"answer": 42}) is True
+    done = q.get(job.id)
+    assert done.status == "succeeded" and done.result == {"answer": 42}
+    assert done.finished_at >= done.started_at >= done.created_at
+    assert [(a.attempt, a.worker_id, a.outcome) for a in done.history] == [(1, "w1", "succeeded")]
+    assert q.result(job.id) == {"answer": 42}
+    assert q.claim("default", "w1", 30) is None
+
+
+def test_idempotency_key_gives_one_job_and_result_written_once(q: JobQueue) -> None:
+    a = q.submit("noop", {"v": 1}, idempotency_key="invoice-7")
+    b = q.submit("noop", {"v": 2}, idempotency_key="invoice-7")
+    assert a.id == b.id and b.payload == {"v": 1}
+    assert q.stats().depth == 1
+    c = q.claim("default", "w1", 30)
+    assert q.complete(c.id, "w1", 1, "first") is True
+    assert q.complete(c.id, "w2", 1, "second") is False
+    assert q.result(c.id) == "first"
+    # the side effect, keyed by the idempotency key, applies once however often it is tried
+    assert q.apply_effect("invoice-7", c.id, {"booked": 1}) is True
+    assert q.apply_effect("invoice-7", c.id, {"booked": 1}) is False
+    assert q.effect_counts() == {"applied": 1, "ledger": 1, "duplicates": 0}
+
+
+def test_submit_many_dedups_keys(q: JobQueue) -> None:
+    ids = q.submit_many([{"kind": "noop", "idempotency_key": "k1"}, {"kind": "noop"},
+                         {"kind": "noop", "idempotency_key": "k1"}])
+    assert ids[0] == ids[2] and ids[0] != ids[1]
+    assert q.stats().queued == 2
+
+
+def test_priorities_higher_first_then_fifo(q: JobQueue) -> None:
+    low1 = q.submit("noop", priority=0)
+    high = q.submit("noop", priority=9)
+    low2 = q.submit("noop", priority=0)
+    mid = q.submit("noop", priority=5)
+    order = [q.claim("default", "w", 30).id for _ in range(4)]
+    assert order == [high.id, mid.id, low1.id, low2.id]
+
+
+def test_crashed_worker_job_is_redelivered_after_lease(q: JobQueue) -> None:
+    job = q.submit("noop")
+    first = q.claim("default", "crashed", lease_s=0.3)
+    assert q.claim("default", "other", lease_s=0.3) is None      # leased: not handed out twice
+    time.sleep(0.6)
+    again = q.claim("default", "other", lease_s=30)
+    assert again is not None and again.id == job.id and again.attempts == 2
+    assert [a.outcome for a in again.history] == ["lease_expired", None]
+    # the crashed worker's heartbeat is refused, the new holder's accepted
+    assert q.heartbeat(job.id, "crashed", first.attempts, 30) is False
+    assert q.heartbeat(job.id, "other", again.attempts, 30) is True
+
+
+def test_heartbeat_keeps_the_lease(q: JobQueue) -> None:
+    job = q.submit("noop")
+    held = q.claim("default", "w", lease_s=0.4)
+    for _ in range(4):
+        time.sleep(0.2)
+        assert q.heartbeat(job.id, "w", held.attempts, 0.4)
+    assert q.claim("default", "thief", lease_s=0.4) is None
+    assert q.get(job.id).attempts == 1
+
+
+def test_lease_expiry_on_last_attempt_dead_letters(q: JobQueue) -> None:
+    job = q.submit("noop", max_attempts=1)
+    q.claim("default", "w", lease_s=0.2)
+    time.sleep(0.4)
+    assert q.claim("default", "w2", lease_s=0.2) is None
+    dead = q.get(job.id)
+    assert dead.status == "dead" and dead.dead_reason == "lease_expired"
+
+
+def test_retry_with_backoff_then_dead_letter_with_reason(q: JobQueue) -> None:
+    job = q.submit("fail", max_attempts=3)
+    seen = []
+    deadline = time.time() + 10
+    while time.time() < deadline and q.get(job.id).status not in ("dead",):
+        c = q.claim("default", "w", 30)
+        if c is None:
+            time.sleep(0.02)
+            continue
+        seen.append(time.time())
+        status = q.fail(c.id, "w", c.attempts, f"boom {c.attempts}")
+        assert status == ("dead" if c.attempts == 3 else "failed")
+        if status == "failed":
+            failed = q.get(job.id)
+            assert failed.status == "failed" and failed.available_at > time.time()
+    dead = q.get(job.id)
+    assert dead.status == "dead" and dead.dead_reason == "max_attempts"
+    assert dead.last_error == "boom 3" and dead.attempts == 3
+    assert [a.outcome for a in dead.history] == ["failed", "failed", "dead"]
+    assert [j.id for j in q.dead_letters()] == [job.id]
+    # backoff: retries were not immediate (base 0.05 s, jitter at most halves it)
+    assert seen[1] - seen[0] >= 0.02 and seen[2] - seen[1] >= 0.04
+
+
+def test_non_retryable_goes_straight_to_dlq_and_replay(q: JobQueue) -> None:
+    job = q.submit("poison", max_attempts=5)
+    c = q.claim("default", "w", 30)
+    assert q.fail(c.id, "w", 1, "ValidationFailed: no total", retryable=False) == "dead"
+    dead = q.get(job.id)
+    assert dead.dead_reason == "non_retryable" and dead.attempts == 1
+    assert "no total" in dead.last_error
+    assert q.stats().dead == 1
+    assert q.replay([job.id]) == 1
+    replayed = q.get(job.id)
+    assert replayed.status == "queued" and replayed.attempts == 0 and replayed.dead_reason is None
+    again = q.claim("default", "w", 30)
+    assert again.id == job.id and again.attempts == 1 and len(again.history) == 2
+    assert q.replay([job.id]) == 0                # not dead any more
+
+
+def test_stale_fail_report_changes_nothing(q: JobQueue) -> None:
+    job = q.submit("noop")
+    c = q.claim("default", "w", 30)
+    assert q.complete(job.id, "w", c.attempts, 1)
+    assert q.fail(job.id, "w", c.attempts, "late") == "succeeded"
+    assert q.get(job.id).status == "succeeded"
+
+
+def test_release_gives_job_back_without_using_an_attempt(q: JobQueue) -> None:
+    job = q.submit("noop", max_attempts=1)
+    c = q.claim("default", "w", 30)
+    assert q.release(job.id, "w", c.attempts) is True
+    back = q.get(job.id)
+    assert back.status == "queued" and back.attempts == 0
+    c2 = q.claim("default", "w2", 30)
+    assert c2.id == job.id and c2.attempts == 1
+    assert [a.outcome for a in c2.history] == ["released", None]
+
+
+def test_result_ttl_and_failure_retention_are_separate(q: JobQueue) -> None:
+    ok = q.submit("noop", result_ttl_s=1)
+    bad = q.submit("poison")
+    c = q.claim("default", "w", 30)
+    q.complete(c.id, "w", 1, {"r": 1})
+    d = q.claim("default", "w", 30)
+    q.fail(d.id, "w", 1, "bad", retryable=False)
+    now = time.time()
+    assert q.sweep(now)["results_expired"] == 0
+    out = q.sweep(now + 5)             # past the result TTL, well within failure retention
+    assert out["results_expired"] == 1 and out["purged"] == 0
+    assert q.get(ok.id).status == "expired" and q.get(ok.id).result is None
+    with pytest.raises(JobNotFound, match="expired"):
+        q.result(ok.id)
+    assert q.get(bad.id).status == "dead"
+    out = q.sweep(now + q.failure_retention_s + 10)   # past retention: both tombstones purged
+    assert out["purged"] == 2
+    with pytest.raises(JobNotFound):
+        q.get(bad.id)
+
+
+def test_queued_job_past_its_deadline_expires_unrun(q: JobQueue) -> None:
+    job = q.submit("noop", expires_in_s=0.2)
+    time.sleep(0.3)
+    assert q.claim("default", "w", 30) is None
+    q.sweep()
+    stale = q.get(job.id)
+    assert stale.status == "expired" and stale.attempts == 0
+
+
+def test_stats_depth_and_oldest_age(q: JobQueue) -> None:
+    q.submit("noop", queue="reports")
+    time.sleep(0.2)
+    q.submit("noop", queue="reports")
+    q.submit("noop", queue="other")
+    stats = q.stats("reports")
+    assert stats.depth == 2 and stats.queued == 2 and stats.running == 0
+    assert stats.oldest_age_s >= 0.2
+    assert set(q.queues()) == {"reports", "other"}
+    q.claim("reports", "w", 30)
+    assert q.stats("reports").running == 1 and q.stats("reports").depth == 1
+    assert q.stats("empty").oldest_age_s == 0.0
+
+
+def test_bad_input_is_a_clear_error(q: JobQueue) -> None:
+    with pytest.raises(InputError, match="max_attempts"):
+        q.submit("noop", max_attempts=0)
+    with pytest.raises(InputError, match="queue name"):
+        q.submit("noop", queue="a:b")
+    with pytest.raises(InputError, match="JSON"):
+        q.submit("noop", {"x": object()})
+    with pytest.raises(JobNotFound):
+        q.get("nope")
+    assert q.counts().get("queued", 0) == 0        # nothing half-written
+
+
+def test_unknown_url_scheme_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="scheme"):
+        open_queue("postgres://x/y")
+    with pytest.raises(ConfigError):
+        open_queue("sqlite:///tmp/q.db?retry_base=fast")
+
+
+def test_worker_runs_handlers_retries_and_dead_letters(queue_url: str, q: JobQueue) -> None:
+    ok = q.submit("noop")
+    flaky = q.submit("flaky", {"fail_times": 2}, max_attempts=4)
+    poison = q.submit("poison", max_attempts=4)
+    unknown = q.submit("no-such-kind")
+    effect = q.submit("effect", {"value": 7}, idempotency_key="fx-1")
+    report = Worker(queue_url, concurrency=3, burst=True, poll_s=0.01).run()
+    assert q.get(ok.id).status == "succeeded"
+    f = q.get(flaky.id)
+    assert f.status == "succeeded" and f.attempts == 3 and f.result == {"attempt": 3}
+    p = q.get(poison.id)
+    assert p.status == "dead" and p.attempts == 1 and "NonRetryableJobError" in p.last_error
+    assert q.get(unknown.id).dead_reason == "non_retryable"
+    assert q.get(effect.id).result == {"applied": True}
+    assert report.succeeded == 3 and report.dead == 2
+    events = read_events("job")
+    assert {e["job_id"] for e in events} >= {ok.id, flaky.id, poison.id}
+
+
+def test_worker_stop_releases_in_flight_job_after_grace(queue_url: str, q: JobQueue) -> None:
+    import threading
+
+    job = q.submit("sleep", {"seconds": 3})
+    w = Worker(queue_url, concurrency=1, grace_s=0.2, poll_s=0.01)
+    t = threading.Thread(target=w.run)
+    t.start()
+    deadline = time.time() + 5
+    while q.get(job.id).status != "running" and time.time() < deadline:
+        time.sleep(0.02)
+    w.stop()
+    t.join(5)
+    assert w.report.released == 1
+    back = q.get(job.id)
+    assert back.status == "queued" and back.attempts == 0
+    assert any(x.worker_id == w.worker_id and x.stopped_at for x in q.workers())
+
+
+def test_alerts_fire_on_depth_age_dlq_growth_and_silent_worker(q: JobQueue) -> None:
+    monitor = AlertMonitor(q, AlertRules(max_depth=3, max_age_s=0.2, dlq_growth=1,
+                                         worker_silence_s=0.2))
+    assert monitor.evaluate() == []
+    for _ in range(5):
+        q.submit("noop")
+    time.sleep(0.3)
+    now = time.time()
+    q.register_worker(WorkerInfo(worker_id="ghost", queue="default", pid=1, host="h",
+                                 started_at=now - 10, last_heartbeat=now - 5))
+    d = q.submit("poison", priority=10)
+    c = q.claim("default", "w", 30)
+    assert c.id == d.id
+    q.fail(c.id, "w", c.attempts, "bad", retryable=False)
+    fired = {a["rule"] for a in monitor.evaluate()}
+    assert fired == {"queue_depth", "job_age_sla", "worker_silent", "dlq_growth"}
+    assert monitor.evaluate() == []          # still firing: not re-sent
+    alerts = read_events("alert")
+    assert {a["rule"] for a in alerts if a["state"] == "firing"} >= {"queue_depth", "job_age_sla"}
