@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from labkit.jobs.queue import JobQueue, default_url, open_queue
 from labkit.service import resource, service_dir
+from labkit.serviceapp.job_handlers import KIND_PATHS, PUBLIC_KIND
 from labkit.serviceapp.auth import ROLES, Principal, current_principal, require_roles
 from labkit.serviceapp.ownership import RedisOwnership, SqliteOwnership, check_owner
 
@@ -72,14 +73,21 @@ def submit_job(app: FastAPI, principal: Principal, body: JobSubmit) -> Any:
     """Queue ``body`` as ``principal`` (used by POST /jobs and by the copilot)."""
     require_roles(principal, JOB_KINDS[body.kind], f"submit {body.kind} jobs")
     key = f"{principal.user_id}:{body.idempotency_key}" if body.idempotency_key else None
-    job = jobs_queue(app).submit(body.kind, body.payload, priority=body.priority, idempotency_key=key)
+    # the owner rides in the payload too: handlers charge the model budget to the submitter
+    payload = {**body.payload, "_owner": principal.user_id}
+    job = jobs_queue(app).submit(KIND_PATHS[body.kind], payload, priority=body.priority,
+                                 idempotency_key=key)
     ownership(app).record("job", job.id, principal.user_id, principal.role)
     app.state.metrics.pattern_calls.labels("jobs", "submitted").inc()
     return job
 
 
+def _summary(job: Any) -> dict[str, Any]:
+    return {**job.summary(), "kind": PUBLIC_KIND.get(job.kind, job.kind)}
+
+
 def _view(job: Any) -> dict[str, Any]:
-    return {**job.summary(), "created_at": job.created_at, "started_at": job.started_at,
+    return {**_summary(job), "created_at": job.created_at, "started_at": job.started_at,
             "finished_at": job.finished_at, "result_expires_at": job.result_expires_at,
             "history": [a.model_dump() for a in job.history]}
 
@@ -92,7 +100,7 @@ def post_job(body: JobSubmit, request: Request,
              principal: Principal = Depends(current_principal)) -> JSONResponse:
     """Queue a job; answers 202 with its id at once."""
     job = submit_job(request.app, principal, body)
-    return JSONResponse({"job_id": job.id, "status": job.status, "kind": job.kind}, status_code=202,
+    return JSONResponse({"job_id": job.id, "status": job.status, "kind": body.kind}, status_code=202,
                         headers={"Location": f"/jobs/{job.id}"})
 
 
@@ -106,7 +114,7 @@ def list_my_jobs(request: Request, principal: Principal = Depends(current_princi
             job = q.get(job_id)
         except Exception:  # expired and swept: the ownership row outlives the job
             continue
-        out.append(job.summary())
+        out.append(_summary(job))
     return {"jobs": out}
 
 
@@ -118,7 +126,7 @@ def dead_letters(request: Request, principal: Principal = Depends(current_princi
     for job in queue(request).dead_letters(limit=500):
         found = own.owner("job", job.id)
         if principal.is_admin or (found is not None and found[0] == principal.user_id):
-            rows.append(job.summary())
+            rows.append(_summary(job))
     return {"dead": rows}
 
 
@@ -136,5 +144,33 @@ def get_result(job_id: str, request: Request, principal: Principal = Depends(cur
     return {"job_id": job_id, "result": queue(request).result(job_id)}
 
 
+def _start_workers(app: FastAPI) -> None:
+    """Embedded queue workers (threads in this process) when ``embedded_workers`` > 0."""
+    import threading
+
+    from labkit.jobs.worker import Worker
+    from labkit.serviceapp.deps import model_client
+
+    n = app.state.settings.embedded_workers
+    if n <= 0:
+        return
+    jobs_queue(app)  # open (and create) the queue before the workers poll it
+    worker = Worker(jobs_queue(app).url, concurrency=n, grace_s=5.0, poll_s=0.05,
+                    extras={"client": model_client(app)})
+    thread = threading.Thread(target=worker.run, name="labkit-embedded-worker", daemon=True)
+    thread.start()
+    app.state.resources["embedded_worker"] = (worker, thread)
+
+
+def _stop_workers(app: FastAPI) -> None:
+    found = app.state.resources.pop("embedded_worker", None)
+    if found is not None:
+        worker, thread = found
+        worker.stop()
+        thread.join(timeout=10)
+
+
 def mount(app: FastAPI) -> None:
     app.include_router(router)
+    app.state.startup_hooks.append(_start_workers)
+    app.state.shutdown_hooks.append(_stop_workers)
