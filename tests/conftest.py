@@ -72,3 +72,13 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def lab_db() -> Path:
+    """The sample data built once per session into a cached DuckDB file (keyed by the datasets'
+    hash); call ``labkit.data.catalogue.ensure_loaded()`` in a test to get it copied into that
+    test's ``var/lab.duckdb`` (a file copy, not a rebuild). Open the returned path read-only."""
+    from labkit.data.catalogue import cached_database
+
+    return cached_database()
