@@ -114,6 +114,8 @@ class ClientConfig(BaseModel):
         "lab-large-2026-04": [], "lab-embed-2026-01": []})
     # tried next when a route answers context_length_exceeded
     context_fallback: str | None = "lab-large-2026-04"
+    # alias -> the dated version it must resolve to (dated ids always pin themselves)
+    pins: dict[str, str] = Field(default_factory=dict)
     refuse_version_drift: bool = False
     raise_on_failure: bool = False  # True: ProviderUnavailable instead of a cannot_answer result
     embed_batch_size: int = Field(64, ge=1, le=2048)
@@ -337,7 +339,8 @@ class ResilientClient:
         self._emit("breaker", route=route, old=old, new=new)
 
     def _price(self, model: str, tokens_in: int, tokens_out: int) -> float:
-        return price_of(model, tokens_in, tokens_out, self._prices)
+        # rounded like the provider's bill, so the ledger reconciles to the last digit
+        return round(price_of(model, tokens_in, tokens_out, self._prices), 8)
 
     def _start(self, messages: Any, model: str, pattern: str, key: str, deadline_s: float | None,
                extra_headers: dict[str, str] | None, redact_pii: bool
@@ -385,13 +388,15 @@ class ResilientClient:
                            model_requested=ctx.model_requested, model_served=route)
 
     def _check_version(self, ctx: _Ctx, route: str, served: str | None) -> None:
-        if served and _is_pinned(route) and served != route:
+        # a dated id pins itself; an alias is pinned through config.pins
+        expected = self.config.pins.get(route) or (route if _is_pinned(route) else None)
+        if served and expected and served != expected:
             self._emit("version_drift", call_id=ctx.call_id, pattern=ctx.pattern,
-                       model_requested=route, model_served=served,
+                       model_requested=route, model_pinned=expected, model_served=served,
                        refused=self.config.refuse_version_drift)
             if self.config.refuse_version_drift:
                 raise PinnedVersionMismatch(
-                    f"pinned {route} but the provider served {served}; drift is refused")
+                    f"pinned {expected} for {route} but the provider served {served}; drift is refused")
 
     def _emit_call(self, ctx: _Ctx, result: CallResult, *, stream: bool, error: str | None = None) -> None:
         breaker = self.breakers.get(ctx.model_requested).state
@@ -516,8 +521,9 @@ class ResilientClient:
                     breaker.record(False)
                 self._record_attempt(ctx, route, t0, exc, stream=stream)
                 raise
-            breaker.record(True)
-            self._record_attempt(ctx, route, t0, None, stream=stream)
+            if not stream:  # a stream's health is known only when its body ends
+                breaker.record(True)
+                self._record_attempt(ctx, route, t0, None)
             return out
 
         retrying = make_retrying(self.config.retry, ctx.deadline)
@@ -613,10 +619,15 @@ class ResilientClient:
         except (ValidationFailed, LabkitError, ValueError) as first:
             self._emit("validation", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                        result="failed", repair=False, error=str(first)[:300])
-            repair = sent + [
-                {"role": "assistant", "content": result.content or ""},
-                {"role": "user", "content": f"Your answer did not validate: {str(first)[:500]}. "
-                                            "Reply again with only JSON that matches the schema."}]
+            try:
+                from labkit.controls.validation import repair_messages
+
+                repair = repair_messages(sent, result.content, first, output_model)  # type: ignore[arg-type]
+            except ImportError:
+                repair = sent + [
+                    {"role": "assistant", "content": result.content or ""},
+                    {"role": "user", "content": f"Your answer did not validate: {str(first)[:500]}. "
+                                                "Reply again with only JSON that matches the schema."}]
             resp2 = self._run_route(ctx, route, lambda m, t: send(m, t, repair))
             second = self._bill(ctx, route, resp2)
             second.usage = {k: result.usage.get(k, 0) + second.usage.get(k, 0) for k in second.usage}
@@ -882,6 +893,10 @@ class ResilientClient:
                 self._emit_call(ctx, result, stream=True, error=str(fault))
                 raise StreamInterrupted(f"{fault}; part of the answer was already delivered")
             raise fault
+        breaker.record(True)
+        self._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
+                   attempt=ctx.attempts, status="ok", stream=True,
+                   latency_ms=round((time.perf_counter() - t0) * 1000, 3))
         tail = rehydrator.flush()
         if tail:
             yield tail

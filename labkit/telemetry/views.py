@@ -53,7 +53,7 @@ VIEWS: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "alerts": ("alert", {"rule": "VARCHAR", "metric": "VARCHAR", "value": "DOUBLE",
                          "threshold": "DOUBLE", "window_s": "DOUBLE", "message": "VARCHAR"}),
-    "version_drift": ("version_drift", {"call_id": "VARCHAR", "pattern": "VARCHAR",
+    "version_drift": ("version_drift", {"call_id": "VARCHAR", "pattern": "VARCHAR", "model_pinned": "VARCHAR",
                                         "model_requested": "VARCHAR", "model_served": "VARCHAR",
                                         "refused": "BOOLEAN"}),
     "breaker": ("breaker", {"route": "VARCHAR", "old": "VARCHAR", "new": "VARCHAR"}),
