@@ -348,6 +348,12 @@ _FILLER = {
         "Customers on older plans may see slightly different screens, but the rules are the same.",
         "Keep this page open while you walk a customer through the steps.",
         "Screenshots in the training portal show each step in more detail.",
+        "Workspace owners are notified by e-mail before any change to these settings.",
+        "The audit trail records who changed a setting and when.",
+        "Support agents should quote this page when they explain the behaviour to a customer.",
+        "Integrations built on the public API follow the same rules as the web application.",
+        "Sandbox workspaces behave the same way, so changes can be tried safely first.",
+        "The behaviour is identical in the web application and the mobile app.",
     ],
     "policy": [
         "This policy applies to all permanent and temporary staff unless a local agreement says otherwise.",
@@ -358,6 +364,12 @@ _FILLER = {
         "Questions about this policy go to the owning department through the service portal.",
         "Breaches of this policy are handled under the normal disciplinary procedure.",
         "The rules below were agreed with the works council where one exists.",
+        "Approvals are recorded in the service portal so that audits can trace them.",
+        "New starters are introduced to this policy during their first week.",
+        "Line managers may not grant exceptions on their own authority.",
+        "The previous version of this document is kept in the archive for reference only.",
+        "Employees who are unsure whether a rule applies should ask before acting.",
+        "Reimbursements and approvals follow the normal finance calendar.",
     ],
     "legal": [
         "This standard describes the positions the legal team accepts without escalation.",
@@ -366,6 +378,9 @@ _FILLER = {
         "Negotiation notes must be stored with the contract record.",
         "Customer-specific wording should be reviewed for consistency with existing agreements.",
         "The legal team keeps a register of every approved deviation.",
+        "Sales teams must not promise terms outside this standard to a customer.",
+        "Signed originals are scanned and stored in the contract repository.",
+        "Renewals follow the same standard unless the customer has negotiated otherwise.",
     ],
     "runbook": [
         "This runbook is written for the on-call engineer and the incident commander.",
@@ -374,6 +389,9 @@ _FILLER = {
         "After the incident, a blameless review is scheduled by the incident commander.",
         "Keep customer data out of incident notes; link to the ticket instead.",
         "Dashboards for this system are listed in the monitoring catalogue.",
+        "Rollback is preferred over a forward fix while customers are affected.",
+        "Hand over open actions explicitly when the on-call shift changes.",
+        "Security-relevant incidents are also reported to the security team.",
     ],
 }
 
@@ -440,7 +458,15 @@ class _Fact:
     subject: str
 
     def render(self, what: str) -> str:
-        return getattr(self.template, what).format(S=self.subject, **self.values)
+        return getattr(self.template, what).format(S=phrase(self.subject), **self.values)
+
+
+_WITH_ARTICLE = {"United Kingdom", "United States", "Netherlands", "Nordics"}
+
+
+def phrase(subject: str) -> str:
+    """A subject as it reads inside a sentence ('the United Kingdom', 'Germany')."""
+    return f"the {subject}" if subject in _WITH_ARTICLE else subject
 
 
 @dataclass
@@ -468,21 +494,25 @@ def _sections(doc: _Doc, facts: list[_Fact], drop_filler: bool = False) -> list[
     rng = random.Random(doc.filler_rng_seed)
     bank = doc.family.filler
     title = doc.family.title.format(S=doc.subject)
+    subj = phrase(doc.subject)
     out = [("Purpose and scope",
-            f"This document, {title}, describes the rules and procedures for {doc.subject}. "
-            + _filler(rng, bank, doc.subject, 2))]
+            f"This document, {title}, describes the rules and procedures for {subj}. "
+            + _filler(rng, bank, subj, 2))]
     for fact in facts:
-        heading = fact.template.heading.format(S=doc.subject, **fact.values)
-        first = _filler(rng, bank, doc.subject, 1) + " " + fact.render("sentence") + " " + _filler(rng, bank, doc.subject, 1)
-        second = _filler(rng, bank, doc.subject, 2)
-        paragraphs = [first] if drop_filler else [first, second]
+        heading = fact.template.heading.format(S=subj, **fact.values)
+        # distinct filler within a section, so no sentence repeats next to itself
+        f = [x.format(S=subj) for x in rng.sample(bank, 6)]
+        first = f"{f[0]} {fact.render('sentence')} {f[1]}"
+        second = f"{f[2]} {f[3]}"
+        third = f"{f[4]} {f[5]}"
+        paragraphs = [first, third] if drop_filler else [first, second, third]
         if doc.injection and doc.injection_key == fact.template.key:
             paragraphs.insert(1, doc.injection)
         out.append((heading, "\n\n".join(paragraphs)))
     owner = doc.owner or "the document owner"
     out.append(("Ownership and review",
                 f"This document is maintained by {owner} in the {doc.family.department} department. "
-                + _filler(rng, bank, doc.subject, 1)))
+                + _filler(rng, bank, subj, 1)))
     return out
 
 
@@ -555,7 +585,7 @@ def build_kb(seed: int, scale: int, owners_by_dept: dict[str, list[str]]) -> tup
                 new = current[key]
                 for _ in range(20):
                     old_values = new.template.values(rng, doc.subject)
-                    if new.template.answer.format(S=doc.subject, **old_values) != new.render("answer"):
+                    if new.template.answer.format(S=phrase(doc.subject), **old_values) != new.render("answer"):
                         break
                 old = _Fact(new.template, old_values, doc.subject)
                 old_updated = updated - timedelta(days=rng.randint(200, 500))
@@ -609,20 +639,20 @@ def build_kb(seed: int, scale: int, owners_by_dept: dict[str, list[str]]) -> tup
 # retrieval questions
 
 _UNANSWERABLE = [
-    "How many days of sabbatical leave can employees in {R} take?",
+    "How many days of sabbatical leave can employees in {Rp} take?",
     "What is the parking allowance for staff at the {R} office?",
     "Does {P} offer an offline mode on smartwatches?",
     "May employees bring pets to the {R} office?",
-    "How many stock options does a new engineer in {R} receive?",
+    "How many stock options does a new engineer in {Rp} receive?",
     "When does the staff cafeteria in the {R} office open?",
-    "Which charity does the company match donations for in {R}?",
-    "What is the bicycle-to-work subsidy in {R}?",
+    "Which charity does the company match donations for in {Rp}?",
+    "What is the bicycle-to-work subsidy in {Rp}?",
     "How many languages does the {P} mobile app support?",
-    "What is the gym membership discount for employees in {R}?",
+    "What is the gym membership discount for employees in {Rp}?",
     "Which data centre in Brazil hosts {P} customer data?",
     "What colour is the {P} logo in dark mode?",
     "Who won the {R} office table tennis tournament?",
-    "What is the company car policy for sales staff in {R}?",
+    "What is the company car policy for sales staff in {Rp}?",
 ]
 
 
@@ -693,7 +723,7 @@ def _questions(rng: random.Random, docs: list[_Doc], copies: list[_Doc],
             a, b = rng.sample(group, 2)
             fa = next(f for f in a.facts if f.template.key == key)
             fb = next(f for f in b.facts if f.template.key == key)
-            question = fa.template.multi.format(S1=a.subject, S2=b.subject)
+            question = fa.template.multi.format(S1=phrase(a.subject), S2=phrase(b.subject))
             answer = f"{a.subject}: {fa.render('answer')}; {b.subject}: {fb.render('answer')}"
             add("multi", question, ["employee"], rel(a, key) + rel(b, key), answer)
         made += 1
@@ -703,7 +733,8 @@ def _questions(rng: random.Random, docs: list[_Doc], copies: list[_Doc],
     made = 0
     while sum(q["kind"] == "unanswerable" for q in out) < 30 * scale_q and made < 2000:
         tpl = _UNANSWERABLE[made % len(_UNANSWERABLE)]
-        add("unanswerable", tpl.format(R=rng.choice(regions), P=rng.choice(products)), ["employee"], [], None)
+        region = rng.choice(regions)
+        add("unanswerable", tpl.format(R=region, Rp=phrase(region), P=rng.choice(products)), ["employee"], [], None)
         made += 1
     for i, q in enumerate(out, start=1):
         q["qid"] = f"Q{i:04d}"
