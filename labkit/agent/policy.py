@@ -6,8 +6,8 @@ Three questions, answered in this order for every call the model proposes:
    write in ``read-only`` mode (:meth:`Policy.offered`).
 2. **Permitted?** A call to a tool that was not offered, or on a record outside the caller's
    scope, raises :class:`~labkit.errors.ToolNotPermitted` (:meth:`Policy.check`). Scopes:
-   a relationship manager touches only accounts they own (``owner_rm``); e-mail drafts may
-   only go to the account's own addresses (a system boundary that holds for every role).
+   a relationship manager touches only accounts they own (``owner_rm``); a contact named in a
+   call must belong to the call's account (e-mail drafts go to known contacts only).
 3. **Ask a person first?** (:meth:`Policy.needs_approval`) In ``approval`` mode every write,
    destructive and external-send action waits for a person. In ``autonomous`` mode only
    low-risk writes run directly, and only while the run is under its direct-write limit and
@@ -120,13 +120,10 @@ class Policy:
                 raise ToolNotPermitted(
                     f"relationship_manager {principal.rm_id} may not touch account {account_id} "
                     f"(owned by {account['owner_rm']})")
-            if tool.name == "draft_email":
-                allowed = {str(c["email"]).lower() for c in systems.list_contacts(account_id)}
-                allowed.add(str(account["email"]).lower())
-                if getattr(args, "to").lower() not in allowed:
-                    raise ToolNotPermitted(
-                        f"draft_email refused: {getattr(args, 'to')} is not an address of "
-                        f"account {account_id}")
+            contact_id = getattr(args, "contact_id", None)
+            if contact_id and systems.get_contact(contact_id)["account_id"] != account_id:
+                raise ToolNotPermitted(f"{tool.name} refused: contact {contact_id} does not "
+                                       f"belong to account {account_id}")
         return args
 
     def needs_approval(self, tool: Tool, mode: Mode, *, tainted: bool,

@@ -133,8 +133,10 @@ class UpdateTicketArgs(_Args):
 
 
 class DraftEmailArgs(_Args):
-    account_id: str = AccountId
-    to: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="recipient e-mail")
+    # the recipient is a contact id, never a free e-mail address: the agent can only write to
+    # people the CRM knows, whatever an injected instruction asks for; the account is the
+    # contact's own, so scope checks follow the contact
+    contact_id: str = Field(pattern=r"^CON-\w+$", description="the recipient's contact id")
     subject: str = Field(default="Follow-up", min_length=1, max_length=300)
     body: str = Field(default="", max_length=5000)
 
@@ -246,8 +248,9 @@ TOOLS: dict[str, Tool] = {t.name: t for t in [
     Tool("draft_email", "Draft a follow-up e-mail to a customer contact (saved in the outbox, "
          "not sent).",
          DraftEmailArgs, Risk.WRITE, "account", False, "discard_draft",
-         _write(lambda s, p, a: s.draft_email(a.account_id, a.to, a.subject, a.body,
-                                                         p.user_id)), low_risk=True),
+         _write(lambda s, p, a: s.draft_email(
+             s.get_contact(a.contact_id)["account_id"], s.get_contact(a.contact_id)["email"], a.subject, a.body, p.user_id)),
+         low_risk=True),
     Tool("create_ticket", "Open a new support ticket for an account.",
          CreateTicketArgs, Risk.WRITE, "account", False, "delete_ticket",
          _write(lambda s, p, a: s.create_ticket(a.account_id, a.subject, a.priority,

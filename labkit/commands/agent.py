@@ -82,6 +82,10 @@ def _print_run(run: Any, as_json: bool) -> None:
                    f"{run.run_id} --by NAME")
     if run.final_answer is not None:
         click.echo(f"answer: {run.final_answer}")
+    if run.next_steps:
+        click.echo("suggested next steps:")
+        for n in run.next_steps:
+            click.echo(f"  - {n}")
 
 
 @click.group()

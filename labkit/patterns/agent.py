@@ -90,6 +90,7 @@ class AgentRun(BaseModel):
     flags: list[dict[str, Any]] = Field(default_factory=list)
     tainted: bool = False
     counters: dict[str, int] = Field(default_factory=dict)
+    next_steps: list[str] = Field(default_factory=list)
 
 
 class _Stop(Exception):
@@ -403,7 +404,40 @@ class Agent:
             request=row["request"], steps=state["trace"],
             pending_approvals=self.store.approvals(status="pending", run_id=run_id),
             final_answer=row["final_answer"], pause_reason=row["pause_reason"],
-            flags=state["flags"], tainted=state["tainted"], counters=state["counters"])
+            flags=state["flags"], tainted=state["tainted"], counters=state["counters"],
+            next_steps=self._next_steps(row) if row["status"] == "done" else [])
+
+    def _next_steps(self, row: dict[str, Any]) -> list[str]:
+        """Suggested next steps, read from the systems for the accounts the run touched.
+
+        Derived from records rather than generated, so they are grounded whatever the model
+        (the mock cannot write advice; a real model's answer carries its own suggestions).
+        """
+        accounts: list[str] = []
+        for step in row["state"]["trace"]:
+            args = step.get("arguments")
+            if isinstance(args, dict) and args.get("account_id") not in (None, *accounts):
+                accounts.append(args["account_id"])
+        out: list[str] = []
+        for account_id in accounts[:3]:
+            try:
+                history = self.systems.account_history(account_id)
+            except InputError:
+                continue
+            nxt = history["account"].get("next_step")
+            if nxt:
+                out.append(f"{account_id}: agreed next step: {nxt}")
+            for t in history["tickets"]:
+                if t["status"] in ("open", "pending"):
+                    out.append(f"{account_id}: follow up on {t['status']} {t['priority']} ticket "
+                               f"{t['ticket_id']} ({t['subject']})")
+            for m in history["emails"]:
+                if m["status"] == "draft":
+                    out.append(f"{account_id}: review and send draft {m['message_id']} "
+                               f"to {m['to_addr']}")
+        for p in self.store.approvals(status="pending", run_id=row["run_id"]):
+            out.append(f"decide approval {p['approval_id']} ({p['tool']})")
+        return out
 
     def view(self, run_id: str) -> AgentRun:
         """A run's current view (status, trace, pending approvals, answer)."""
