@@ -611,7 +611,7 @@ def plan_tools(conv: _Conv, tools: list[dict[str, Any]], tool_choice: Any, reque
     pending = [n for n in needed if n not in conv.called]
     if pending and not (conv.tool_results and _looks_failed(conv.tool_results[-1][1])):
         name = pending[0]
-        clause = next((c for c in _clauses(conv.user) if _tool_score(by_name[name], c) >= 2.0), conv.user)
+        clause = max(_clauses(conv.user) or [conv.user], key=lambda c: _tool_score(by_name[name], c))
         args = _fill_args(_tool_fn(by_name[name]), clause, context)
         return Reply(None, [_tool_call(request_hash, name, args, len(conv.called))], "tool_calls", task="tool")
     if conv.tool_results:
