@@ -122,6 +122,15 @@ def test_cli_eval_table_json_and_bad_file(tmp_path: Path, capsys: pytest.Capture
     assert exc.value.code == 2 and "bad.jsonl:2: label" in capsys.readouterr().err
 
 
+def test_held_out_phrasings() -> None:
+    # Written after the rules were tuned on the lab's set; the first run scored recall 0.55
+    # (precision 1.0), which led to the generic rules for addressing the model, authority
+    # claims, fence breaks and approval bypass. Kept as a regression floor.
+    report = evaluate(load_cases(Path(__file__).parent / "fixtures" / "injection_heldout.jsonl"))
+    assert report["overall"]["precision"] == 1.0, report["errors"]
+    assert report["overall"]["recall"] >= 0.9, report["errors"]
+
+
 def test_lab_dataset_if_present() -> None:
     from labkit.settings import datasets_dir
 

@@ -43,6 +43,7 @@ def test_each_entity_type_is_found_with_its_exact_span(text: str, kind: str) -> 
     "SSN 000-12-3456, 666-45-6789, 912-45-6789",     # invalid areas
     "NINO ZZ123456C and GB123456A are reserved",     # invalid prefixes
     "IP 256.1.1.1 and version 1.2.3.4.5",            # bad octet, version string
+    "Please upgrade the agent to version 10.4.2.1",   # four-part version number
     "Order 1234567890 and ticket TCK-000123 for ACC-00042",
     "Meeting 2024-05-01 at 10:30:00, invoice 2024-0001",
     "Please ignore the previous ticket, duplicate.",

@@ -57,15 +57,31 @@ _INSTR = r"(?:instructions?|prompts?|rules|directions|directives|guidelines|guar
 # (name, weight, pattern) — matched against the normalised, lower-cased text.
 _RULES: list[tuple[str, float, re.Pattern[str]]] = [
     ("override", 0.7, re.compile(
-        r"\b(?:ignore|disregard|forget|override|overrule|bypass|skip|drop|abandon|discard|neglect)\b"
+        r"\b(?:ignore|disregard|forget|override|overrule|bypass|skip|drop|abandon|discard|neglect|overlook|set\s+aside|pay\s+no\s+attention\s+to)\b"
         r"(?:\s+(?:all|any|every|each|of|the|your|my|these|those|its|previous|prior|above|earlier|preceding|"
         r"foregoing|original|initial|existing|current|system|safety|other|old|default)){0,5}\s+" + _INSTR + r"\b")),
     ("override", 0.6, re.compile(
-        r"\b(?:new|updated|revised|real|actual|true)\s+(?:instructions?|system\s+prompt|directives?)\s*(?:for\s+(?:the\s+)?(?:ai|assistant|model|agent)\s*)?[:\-]")),
+        r"\b(?:new|updated|revised|real|actual|true)\s+(?:instructions?|system\s+prompt|directives?)\s*(?:(?:for|from)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s*)?[:\-]")),
     ("override", 0.5, re.compile(
         r"\b(?:instead|from\s+now\s+on|henceforth|going\s+forward),?\s+(?:you\s+(?:must|will|should|are\s+to)|always|only|do\s+not)\b")),
     ("override", 0.6, re.compile(
         r"\bdo\s+not\s+(?:follow|obey|listen\s+to)\s+(?:the\s+|your\s+|any\s+)?(?:previous\s+|prior\s+|original\s+|system\s+)?" + _INSTR)),
+    ("override", 0.6, re.compile(
+        r"\b(?:ignore|disregard|forget|bypass|override)\s+(?:what\s+)?(?:the\s+)?user(?:'s|s')?(?:\s+(?:request|question|instructions?|message|says|asked))?\b")),
+    ("override", 0.6, re.compile(
+        r"\b(?:ignore|disregard|forget|bypass|override)\s+(?:the\s+|your\s+|all\s+|any\s+)?(?:\w+\s+)?polic(?:y|ies)\s+"
+        r"(?:above|below|you\s+(?:were|have\s+been)\s+given|in\s+your\s+(?:prompt|instructions))")),
+    ("override", 0.6, re.compile(
+        r"\b(?:previous|prior|earlier|above|original|system)\s+(?:context|instructions?|prompt|rules)\s+(?:is|are)\s+(?:now\s+)?"
+        r"(?:void|cancel+ed|obsolete|revoked|no\s+longer\s+(?:valid|apply|applies|in\s+effect))")),
+    ("override", 0.55, re.compile(r"\byour\s+(?:real|actual|true|new|only)\s+(?:task|job|purpose|goal|mission|objective)\s+(?:is|now)\b")),
+    ("override", 0.35, re.compile(r"(?:^|\n)\s*(?:override|admin\s+override|system\s+override)\s*:")),
+    ("role_play", 0.4, re.compile(
+        r"\b(?:as\s+(?:the|your)\s+(?:system\s+)?(?:administrator|admin|developer|creator|operator|owner)\b|"
+        r"i\s+am\s+your\s+(?:developer|creator|administrator|admin|operator)|i\s+(?:hereby\s+)?authori[sz]e\s+you\s+to)")),
+    ("role_play", 0.55, re.compile(
+        r"\byou\s+are\s+(?:now\s+)?an?\s+(?:\w+\s+)?(?:unfiltered|unrestricted|uncensored|unlimited|evil|rogue)\b|"
+        r"\b(?:ai|assistant|model|bot)\s+(?:without|with\s+no)\s+(?:any\s+)?(?:rules|restrictions|filters|limits|guidelines|guardrails)\b")),
     ("role_play", 0.55, re.compile(
         r"\b(?:you\s+are\s+now\s+(?:an?\s+(?:\w+\s+)?(?:ai|assistant|bot|model|agent|admin|administrator|hacker|developer)|"
         r"in\s+(?:developer|admin|god|debug|unrestricted|maintenance)\s+mode|dan\b|free\b|unrestricted|unfiltered|jailbroken|evil)|"
@@ -76,6 +92,11 @@ _RULES: list[tuple[str, float, re.Pattern[str]]] = [
     ("system_prompt", 0.55, re.compile(
         r"\[\s*(?:system|inst)\s*\]|<\|?\s*(?:system|im_start|im_end|endoftext)\s*\|?>|###\s*(?:system|instruction)s?\b|"
         r"<\s*/?\s*(?:system|instructions?|sys)\s*>|\bbegin\s+system\s+prompt\b|\bend\s+of\s+(?:the\s+)?(?:document|context|data)\b[^\n]{0,10}(?:new|system|instructions?)")),
+    # closing a delimiter from inside data is an attempt to step out of the "this is data" frame
+    ("system_prompt", 0.45, re.compile(r"</\s*(?:source|context|document|untrusted|data|tool_output)\s*>|<<<\s*end\b")),
+    ("system_prompt", 0.5, re.compile(
+        r"\b(?:print|repeat|output|show|reveal|copy)\s+(?:me\s+)?(?:everything|all(?:\s+the)?\s+text|the\s+(?:text|words|content))\s+(?:above|before)\b|"
+        r"\b(?:your|the)\s+hidden\s+(?:rules|instructions|prompt|guidelines)\b")),
     ("system_prompt", 0.3, re.compile(r"(?:^|\n)\s*(?:system|assistant|developer)\s*(?:message|prompt)?\s*:\s*(?:you|ignore|the\s+assistant|always|never|from\s+now)")),
     ("system_prompt", 0.55, re.compile(
         r"\b(?:reveal|print|show|repeat|output|leak|disclose|tell\s+me)\s+(?:me\s+)?(?:your|the)\s+(?:full\s+|entire\s+|hidden\s+|secret\s+)?"
@@ -84,6 +105,27 @@ _RULES: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:message|note|instruction|notice)\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistant|model|llm|agent|chatbot|copilot)\b|"
         r"\b(?:attention|hey|dear|note\s+to)\s*,?\s+(?:the\s+)?(?:ai|assistant|llm|language\s+model|agent|chatbot|copilot)\b|"
         r"\bif\s+you\s+are\s+an?\s+(?:ai|assistant|llm|language\s+model|agent)\b|\bai\s+(?:assistant|agent)s?\s+(?:reading|processing)\s+this\b")),
+    # Data that speaks to the model ("Assistant, ...", "AI: ...", "AI agent reading this") is
+    # the signature of indirect injection; alone it is only a weak signal (transcripts exist).
+    ("addresses_model", 0.45, re.compile(
+        r"(?:^|[.!?:;\"'{(\n>-]\s*)(?:dear\s+|hey\s+|attention\s+|note\s+to\s+)?(?:the\s+)?(?:ai|assistant|ai\s+assistant|ai\s+agent|ai\s+model|"
+        r"agent|model|language\s+model|chatbot|copilot|llm|bot)\s*[,:]\s")),
+    ("addresses_model", 0.45, re.compile(
+        r"\bthe\s+(?:ai|assistant|model|agent|llm|bot)\s+(?:shall|must|should|will|is\s+to)\s+(?:now\s+|always\s+|only\s+)?"
+        r"(?:answer|reply|respond|say|call|send|ignore|approve|update|forward|recommend)\b")),
+    ("addresses_model", 0.45, re.compile(
+        r"\b(?:ai|llm|language)\s+(?:assistant|agent|model|bot)s?\s+(?:reading|processing|summari[sz]ing|handling|viewing)\s+(?:this|these)\b")),
+    ("addresses_model", 0.3, re.compile(
+        r"\b(?:before|after|when|while)\s+(?:you\s+)?(?:answer(?:ing)?|respond(?:ing)?|repl(?:y|ying)|summari[sz](?:e|ing)|process(?:ing)?)"
+        r"(?:\s+(?:this|the)\s+(?:page|document|ticket|note|text|email|request|question))?\s*[,:]?\s+(?:you\s+must\s+|please\s+|also\s+)?"
+        r"(?:call|send|forward|e-?mail|update|delete|ignore|reveal|change|grant|export|include)\b")),
+    ("privilege", 0.45, re.compile(
+        r"\b(?:grant|give|assign|elevate|escalate|add)\s+(?:\S+\s+){0,3}?(?:admin|administrator|root|superuser|owner|full|elevated)\s+"
+        r"(?:role|rights|access|privileges?|permissions?)\b")),
+    ("privilege", 0.3, re.compile(
+        r"\b(?:update|change|replace|set|overwrite)\s+(?:the\s+|their\s+|this\s+)?(?:iban|bank\s+(?:details|account)|payment\s+details|"
+        r"account\s+owner|owner(?:_rm)?|credit\s+limit|payout\s+account)\b")),
+    ("privilege", 0.3, re.compile(r"\b(?:reassign|transfer)\s+(?:this|the|all|every)\s+(?:accounts?|tickets?|records?|contacts?)\s+to\b")),
     ("tool_call", 0.55, re.compile(
         r"\b(?:call|invoke|use|run|execute|trigger|fire)\s+(?:the\s+)?(?:tool|function|action)\s+[`'\"]?[a-z][a-z0-9]*(?:_[a-z0-9]+)+")),
     ("tool_call", 0.55, re.compile(
@@ -100,7 +142,7 @@ _RULES: list[tuple[str, float, re.Pattern[str]]] = [
     ("exfiltration", 0.5, re.compile(
         r"\b(?:send|e-?mail|email|forward|post|upload|transmit|leak|exfiltrate|share|copy|export|dump)\b[^.\n]{0,60}?"
         r"\b(?:all|every|entire|full|complete|whole)\s+(?:the\s+)?(?:customer|client|account|contact|user|employee|crm|ticket|salary|payroll|hr)?\s*"
-        r"(?:list|database|records?|data|details|contacts|accounts|emails|history|files?)\b")),
+        r"(?:list|database|records?|data|details|contacts|accounts|emails|e-mails|history|files?|notes|tickets|messages|conversations|documents)\b")),
     ("exfiltration", 0.55, re.compile(
         r"\b(?:send|e-?mail|email|forward|post|upload|leak|exfiltrate|share|reveal|include|append)\b[^.\n]{0,60}?"
         r"\b(?:passwords?|credentials|api[\s_-]?keys?|secret\s+keys?|access\s+tokens?|session\s+tokens?|system\s+prompt|conversation\s+history|"
@@ -110,6 +152,7 @@ _RULES: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:do\s+not|don'?t|never|without)\s+(?:tell(?:ing)?|inform(?:ing)?|mention(?:ing)?|alert(?:ing)?|notify(?:ing)?|let(?:ting)?)\s+"
         r"(?:the\s+)?(?:user|customer|human|operator|admin|anyone|them)\b|\bsecretly\b|"
         r"\bwithout\s+(?:asking\s+for\s+)?(?:approval|confirmation|human\s+review)\b")),
+    ("secrecy", 0.45, re.compile(r"\b(?:skip|bypass|avoid|circumvent|don'?t\s+wait\s+for)\s+(?:the\s+)?(?:approval|review|confirmation|verification|human)\b")),
     ("secrecy", 0.25, re.compile(r"\b(?:quietly|silently)\s+(?:send|forward|update|delete|change|add|remove|transfer|approve)\b")),
     ("urgency", 0.2, re.compile(r"\b(?:important|urgent|critical|mandatory|required)\s*(?:!|:)\s*(?:ai|assistant|you\s+must|the\s+model)?")),
     ("urgency", 0.2, re.compile(r"\byou\s+must\s+(?:now\s+)?(?:immediately\s+)?(?:call|send|update|delete|forward|ignore|obey|follow)\b")),
@@ -218,8 +261,8 @@ def detect_injection(text: str, threshold: float = THRESHOLD) -> InjectionVerdic
     for weight in hits.values():
         remaining *= 1.0 - weight
     score = round(1.0 - remaining, 4)
-    order = ["override", "role_play", "system_prompt", "tool_call", "exfiltration", "secrecy",
-             "hidden_markup", "encoded", "urgency"]
+    order = ["override", "role_play", "system_prompt", "addresses_model", "tool_call", "privilege",
+             "exfiltration", "secrecy", "hidden_markup", "encoded", "urgency"]
     reasons = sorted(hits, key=order.index)
     return InjectionVerdict(flagged=score >= threshold, score=score, reasons=reasons, evidence=evidence)
 

@@ -160,6 +160,7 @@ _NINO = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}) ?(\d{2}) ?(\d{2}) ?(\d{2}) ?(
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\.?\d|\w)")
+_VERSION_CUE = re.compile(r"(?i)(?:\b(?:version|ver|release|build|firmware|v)\.?\s*(?:is\s+|to\s+|of\s+)?|\bv)$")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:|(?:\d{1,3}\.){3}\d{1,3})(?![\w:])")
 
 # Phones: an optional international prefix, an optional (area) code, then digit groups.
@@ -283,6 +284,9 @@ def _national_id_candidates(text: str) -> Iterator[Finding]:
 
 def _ip_candidates(text: str) -> Iterator[Finding]:
     for m in _IPV4.finditer(text):
+        # "version 10.4.2.1" is a four-part version number, not an address
+        if _VERSION_CUE.search(text[max(0, m.start() - 20):m.start()]):
+            continue
         yield Finding("IP", m.start(), m.end(), m.group(0))
     for m in _IPV6.finditer(text):
         raw = m.group(0)

@@ -1,0 +1,145 @@
+"""Measure the safety controls: accuracy on every labelled source in the lab, and cost per call.
+
+Accuracy:
+- PII on ``datasets/eval/pii_cases.jsonl`` (span-exact headline, overlap alongside), and on the
+  2,400 ticket notes against ``datasets/tickets/ticket_truth.jsonl`` (value level: a true value
+  counts as found when a finding of its type has exactly that text).
+- Injection on ``datasets/eval/injection_cases.jsonl``, on ``tests/fixtures/injection_heldout.jsonl``
+  (novel phrasings written after the rules were tuned on the lab set), on the ticket notes
+  (``injection`` in the ticket truth), and on the KB sections (documents with an ``injection``
+  defect).
+
+Cost: microseconds per call for :func:`redact_messages` on a typical 4-message request and for
+:func:`detect_injection` on a ticket note (best of 5 runs, so noise on the shared 2-core
+machine inflates less).
+
+Prints a table and writes ``var/bench/safety.json``. Run: ``.venv/bin/python loadtests/bench_safety.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from labkit.controls import injection, pii
+from labkit.settings import REPO_ROOT, datasets_dir, var_dir
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.open() if line.strip()]
+
+
+def pii_on_tickets() -> dict:
+    tickets = {t["ticket_id"]: t for t in _jsonl(datasets_dir() / "tickets" / "tickets.jsonl")}
+    truth = {t["ticket_id"]: t for t in _jsonl(datasets_dir() / "tickets" / "ticket_truth.jsonl")}
+    tp = fp = fn = 0
+    misses, spurious = [], []
+    for tid, t in tickets.items():
+        gold = {(p["type"], p["value"]) for p in truth.get(tid, {}).get("pii", [])}
+        found = {(f.type, f.text) for f in pii.detect(t.get("notes") or "")}
+        tp += len(gold & found)
+        fn += len(gold - found)
+        fp += len(found - gold)
+        misses += list(gold - found)[:1]
+        spurious += list(found - gold)[:1]
+    return {"values": tp + fn, "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+            "examples_missed": misses[:5], "examples_spurious": spurious[:5]}
+
+
+def _binary(pairs: list[tuple[bool, bool]]) -> dict:
+    tp = sum(1 for t, p in pairs if t and p)
+    fp = sum(1 for t, p in pairs if p and not t)
+    fn = sum(1 for t, p in pairs if t and not p)
+    tn = len(pairs) - tp - fp - fn
+    return {"n": len(pairs), "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+            "false_positive_rate": round(fp / (fp + tn), 4) if fp + tn else 0.0}
+
+
+def injection_on_corpus() -> dict:
+    tickets = _jsonl(datasets_dir() / "tickets" / "tickets.jsonl")
+    truth = {t["ticket_id"]: t["injection"] for t in _jsonl(datasets_dir() / "tickets" / "ticket_truth.jsonl")}
+    tickets_res = _binary([(bool(truth.get(t["ticket_id"])), injection.detect_injection(t.get("notes") or "").flagged)
+                           for t in tickets])
+    bad_docs = {d["doc_id"] for d in _jsonl(datasets_dir() / "kb" / "defects.jsonl") if d["defect"] == "injection"}
+    flagged_docs: dict[str, bool] = {}
+    for s in _jsonl(datasets_dir() / "kb" / "sections.jsonl"):
+        flagged_docs[s["doc_id"]] = flagged_docs.get(s["doc_id"], False) or injection.detect_injection(s["text"]).flagged
+    docs_res = _binary([(d in bad_docs, f) for d, f in flagged_docs.items()])
+    return {"ticket_notes": tickets_res, "kb_documents": docs_res}
+
+
+def _best_us(fn, items: list, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for item in items:
+            fn(item)
+        best = min(best, (time.perf_counter() - t0) / len(items))
+    return best * 1e6
+
+
+def costs() -> dict:
+    notes = [t.get("notes") or "" for t in _jsonl(datasets_dir() / "tickets" / "tickets.jsonl")][:400]
+    requests = [[{"role": "system", "content": "You are the support copilot. Answer from the sources."},
+                 {"role": "user", "content": "Summarise this ticket and draft a reply."},
+                 {"role": "user", "content": f'<source id="TCK-{i:06d}">{note}</source>'},
+                 {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"notes": note[:200]})}]
+                for i, note in enumerate(notes)]
+    chars = statistics.mean(sum(len(m["content"]) for m in r) for r in requests)
+    return {
+        "redact_messages_us_per_request": round(_best_us(pii.redact_messages, requests), 1),
+        "request_chars_mean": round(chars),
+        "detect_injection_us_per_note": round(_best_us(injection.detect_injection, notes), 1),
+        "fence_untrusted_us_per_note": round(_best_us(lambda n: injection.fence_untrusted(n, "TCK-1"), notes), 1),
+        "note_chars_mean": round(statistics.mean(len(n) for n in notes)),
+    }
+
+
+def main() -> dict:
+    eval_dir = datasets_dir() / "eval"
+    pii_rep = pii.evaluate(pii.load_cases(eval_dir / "pii_cases.jsonl")).as_dict()
+    inj_lab = injection.evaluate(injection.load_cases(eval_dir / "injection_cases.jsonl"))
+    inj_held = injection.evaluate(injection.load_cases(REPO_ROOT / "tests" / "fixtures" / "injection_heldout.jsonl"))
+    result = {
+        "machine": "2 cores, shared, noisy",
+        "pii_eval_set": {k: pii_rep[k] for k in ("cases", "headline", "exact", "overlap")},
+        "pii_ticket_notes": pii_on_tickets(),
+        "injection_eval_set": {k: inj_lab[k] for k in ("cases", "threshold", "overall", "by_location")},
+        "injection_heldout": {k: inj_held[k] for k in ("cases", "overall")},
+        "injection_corpus": injection_on_corpus(),
+        "cost": costs(),
+    }
+    print("PII, datasets/eval/pii_cases.jsonl (exact span | overlap)")
+    print(f"  {'type':<12} {'P':>6} {'R':>6} {'F1':>6} | {'P':>6} {'R':>6}")
+    for t, ex in pii_rep["exact"].items():
+        ov = pii_rep["overlap"][t]
+        print(f"  {t:<12} {ex['precision']:>6.3f} {ex['recall']:>6.3f} {ex['f1']:>6.3f} | {ov['precision']:>6.3f} {ov['recall']:>6.3f}")
+    pt = result["pii_ticket_notes"]
+    print(f"PII, ticket notes vs ticket truth: {pt['values']} values, P {pt['precision']:.3f} R {pt['recall']:.3f}")
+    print("Injection detector (threshold 0.5)")
+    print(f"  {'set':<28} {'n':>5} {'P':>6} {'R':>6} {'FPR':>6}")
+    rows = [("eval set (tuned on)", inj_lab["overall"] | {"n": inj_lab["cases"]}),
+            ("held-out phrasings", inj_held["overall"] | {"n": inj_held["cases"]}),
+            ("ticket notes (2,400)", result["injection_corpus"]["ticket_notes"]),
+            ("KB documents", result["injection_corpus"]["kb_documents"])]
+    for name, r in rows:
+        print(f"  {name:<28} {r['n']:>5} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['false_positive_rate']:>6.3f}")
+    c = result["cost"]
+    print(f"Cost (best of 5, 2 cores shared): redact_messages {c['redact_messages_us_per_request']} us/request "
+          f"({c['request_chars_mean']} chars), detect_injection {c['detect_injection_us_per_note']} us/note "
+          f"({c['note_chars_mean']} chars), fence_untrusted {c['fence_untrusted_us_per_note']} us/note")
+    out = var_dir() / "bench" / "safety.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=str))
+    print(f"wrote {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
