@@ -99,6 +99,24 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, fl
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def document_ranking(fused: Sequence[tuple[str, float]]) -> list[str]:
+    """The fused candidates re-ordered by their document's best position, then their own.
+
+    Used as a third list in hybrid fusion ("document context"): sections of the document
+    that matched best move up together, so the introduction of the right policy outranks
+    the same-named section of another product's policy.
+
+    Example:
+        >>> document_ranking([("A#s3@v1:c0", .3), ("B#s3@v1:c0", .2), ("A#s1@v1:c0", .1)])
+        ['A#s3@v1:c0', 'A#s1@v1:c0', 'B#s3@v1:c0']
+    """
+    doc_pos: dict[str, int] = {}
+    for pos, (cid, _) in enumerate(fused):
+        doc_pos.setdefault(cid.split("#", 1)[0], pos)
+    order = {cid: pos for pos, (cid, _) in enumerate(fused)}
+    return sorted(order, key=lambda cid: (doc_pos[cid.split("#", 1)[0]], order[cid]))
+
+
 def load_thresholds(path: Path | None = None) -> dict[str, Thresholds]:
     """The calibrated thresholds, keyed ``"<chunking>/<strategy>"`` (empty if not calibrated)."""
     target = path or THRESHOLDS_PATH
@@ -149,8 +167,9 @@ class Retriever:
     """Ranks chunks of a :class:`RagIndex` for a caller, and decides whether to abstain."""
 
     def __init__(self, index: RagIndex, *, thresholds: dict[str, Thresholds] | None = None,
-                 candidates: int = 50) -> None:
+                 candidates: int = 50, doc_context: bool = True) -> None:
         self.index = index
+        self.doc_context = doc_context
         self.thresholds = load_thresholds() if thresholds is None else thresholds
         self.candidates = candidates
 
@@ -192,7 +211,10 @@ class Retriever:
         elif strategy == "lexical":
             ranked = lexical
         else:
-            ranked = rrf([[i for i, _ in dense], [i for i, _ in lexical]])
+            lists = [[i for i, _ in dense], [i for i, _ in lexical]]
+            if self.doc_context:
+                lists.append(document_ranking(rrf(lists)))
+            ranked = rrf(lists)
         top = ranked[:k]
         rows = self.index.lexical.fetch(chunking, [i for i, _ in top], roles, include_superseded=include_superseded)
         hits: list[Hit] = []
