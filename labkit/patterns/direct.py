@@ -70,10 +70,11 @@ from labkit.controls.breaker import BreakerPolicy, BreakerRegistry
 from labkit.controls.budget import BudgetPolicy, CostLedger, estimate_cost, price_of
 from labkit.controls.cache import CachePolicy, ResponseCache, cache_key, is_cacheable
 from labkit.controls.ratelimit import RateLimiter, RateLimitPolicy
-from labkit.controls.retry import RetryPolicy, classify, make_retrying
+from labkit.controls.retry import RetryPolicy, classify, make_retrying, retry_after
 from labkit.controls.timeouts import Deadline, TimeoutPolicy
 from labkit.errors import (
     CircuitOpen,
+    ConfigError,
     InputError,
     LabkitError,
     PinnedVersionMismatch,
@@ -277,6 +278,8 @@ class ResilientClient:
                  ledger: CostLedger | None = None) -> None:
         self.config = config or ClientConfig()
         c = self.config
+        if not c.api_key:
+            raise ConfigError("the resilient client needs an API key (ClientConfig.api_key or OPENAI_API_KEY)")
         self._sdk = openai.OpenAI(
             api_key=c.api_key, base_url=c.base_url, max_retries=0,
             timeout=openai.Timeout(c.timeouts.ttft_s, connect=c.timeouts.connect_s),
@@ -289,6 +292,7 @@ class ResilientClient:
         self._ledger = ledger
         self._ledger_lock = threading.Lock()
         self._prices = c.prices
+        self._cooldown: dict[str, float] = {}  # route -> monotonic time before which not to call
         # called with every finished call's telemetry fields (e.g. Prometheus metrics)
         self.observers: list[Callable[[dict[str, Any]], Any]] = []
 
@@ -482,8 +486,17 @@ class ResilientClient:
             return bigger
         return rest
 
-    def _route_admitted(self, ctx: _Ctx, route: str, tokens: int) -> bool:
-        """Breaker and rate limiter say this route may be tried now."""
+    def _route_admitted(self, ctx: _Ctx, route: str, tokens: int, last: bool = False) -> bool:
+        """Cool-down, breaker and rate limiter say this route may be tried now."""
+        # a Retry-After from an earlier call still holds: fail over, or wait if no route is left
+        wait = self._cooldown.get(route, 0.0) - time.monotonic()
+        if wait > 0:
+            if not last or wait > min(self.config.retry.retry_after_cap_s, ctx.deadline.remaining()):
+                ctx.errors.append(f"{route}: provider asked to wait {wait:.2f}s")
+                self._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
+                           attempt=ctx.attempts, status="skipped", error_kind="retry_after")
+                return False
+            time.sleep(wait)
         breaker = self.breakers.get(route)
         if not breaker.allow():
             ctx.errors.append(f"{route}: breaker open")
@@ -519,6 +532,9 @@ class ResilientClient:
                 kind = classify(exc)
                 if kind in _HEALTH_FAILURES:
                     breaker.record(False)
+                demanded = retry_after(exc)
+                if demanded:  # remembered, so the next call does not hammer the route either
+                    self._cooldown[route] = max(self._cooldown.get(route, 0.0), time.monotonic() + demanded)
                 self._record_attempt(ctx, route, t0, exc, stream=stream)
                 raise
             if not stream:  # a stream's health is known only when its body ends
@@ -566,7 +582,8 @@ class ResilientClient:
             if ctx.deadline.expired():
                 ctx.errors.append(f"deadline of {ctx.deadline.seconds:g}s used up")
                 break
-            if not self._route_admitted(ctx, route, estimate.tokens_in + estimate.tokens_out):
+            if not self._route_admitted(ctx, route, estimate.tokens_in + estimate.tokens_out,
+                                        last=route == routes[-1]):
                 route = self._advance(routes, route, "breaker_open")
                 continue
             try:
@@ -752,7 +769,8 @@ class ResilientClient:
             if ctx.deadline.expired():
                 ctx.errors.append(f"deadline of {ctx.deadline.seconds:g}s used up")
                 break
-            if not self._route_admitted(ctx, route, estimate.tokens_in + estimate.tokens_out):
+            if not self._route_admitted(ctx, route, estimate.tokens_in + estimate.tokens_out,
+                                        last=route == routes[-1]):
                 route = self._advance(routes, route, "breaker_open")
                 continue
             delivered = [False]
@@ -981,7 +999,7 @@ class ResilientClient:
             for route in routes:
                 if ctx.deadline.expired():
                     break
-                if not self._route_admitted(ctx, route, est_tokens):
+                if not self._route_admitted(ctx, route, est_tokens, last=route == routes[-1]):
                     continue
                 try:
                     resp = self._run_route(ctx, route, lambda m, tmo: self._sdk.embeddings.create(
