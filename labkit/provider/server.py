@@ -219,7 +219,7 @@ async def _sleep(seconds: float, state: ProviderState) -> None:
 
 def _auth(scope: dict, config: ProviderConfig) -> str:
     raw = _header(scope, b"authorization") or ""
-    key = raw[7:].strip() if raw[:7].lower() == "bearer " else raw.strip()
+    key = raw[7:].strip() if raw[:7].lower() == "bearer " else ""
     key = key or (_header(scope, b"api-key") or "").strip()
     if not key:
         raise _Reject(401, "You didn't provide an API key. Pass it as 'Authorization: Bearer KEY'.",
