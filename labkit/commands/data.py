@@ -75,12 +75,20 @@ def profile_cmd(thresholds: Path | None, out: Path | None, as_json: bool) -> Non
               help="YAML/JSON file with the team's answers (checklist items and decision questions).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the ADR (default: var/adr/ADR-001-integration-pattern.md).")
+@click.option("--example", is_flag=True, help="Use the lab's example answers (a RAG support copilot).")
+@click.option("--print-example", is_flag=True, help="Print the example answers as YAML and exit.")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
-def assess(answers: Path | None, out: Path | None, as_json: bool) -> None:
+def assess(answers: Path | None, out: Path | None, example: bool, print_example: bool, as_json: bool) -> None:
     """Phase 1: readiness checklist, pattern choice and the Architecture Decision Record."""
-    from labkit.roadmap.assessment import load_answers, run_assessment
+    from labkit.errors import InputError
+    from labkit.roadmap.assessment import EXAMPLE_ANSWERS, example_answers_yaml, load_answers, run_assessment
 
-    result = run_assessment(load_answers(answers) if answers else None)
+    if print_example:
+        click.echo(example_answers_yaml(), nl=False)
+        return
+    if answers and example:
+        raise InputError("give either --answers FILE or --example, not both")
+    result = run_assessment(load_answers(answers) if answers else EXAMPLE_ANSWERS if example else None)
     path = result.write_adr(out)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True, default=str))

@@ -42,7 +42,7 @@ _GLUE = ["Thanks for your help with the migration.", "The account manager has be
          "As discussed in this morning's call,", "Update from the service desk:"]
 _NEGATIVES = [
     "Order number 4000 1234 5678 9011 was shipped yesterday.",
-    "Please upgrade the agent to version 10.4.2.1 before Monday.",
+    "Please upgrade the agent to version 10.4.2 before Monday.",
     "The invoice dated 2026-03-01 is still unpaid.",
     "Ticket TCK-000123 was merged into TCK-000124.",
     "Our office is at 221 Baker Street, floor 3.",

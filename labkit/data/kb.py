@@ -600,7 +600,7 @@ def build_kb(seed: int, scale: int, owners_by_dept: dict[str, list[str]]) -> tup
     copies: list[_Doc] = []
     for k, i in enumerate(near_dup_src):
         src = docs[i]
-        dup = _Doc(src.family, src.subject, src.facts, src.filler_rng_seed ^ 0x5A5A, owner=src.owner,
+        dup = _Doc(src.family, src.subject, src.facts, src.filler_rng_seed, owner=src.owner,
                    roles=list(src.roles), copy_of=src.doc_id)
         dup.doc_id = f"DOC-{n + k + 1:04d}"
         dup.versions = [(1, "current", days_ago(rng, 5, 300), src.versions[-1][3])]

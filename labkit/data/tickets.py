@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -134,7 +135,10 @@ def build_tickets(seed: int, scale: int, account_ids: list[str], products: list[
                 parts.insert(rng.randint(1, len(parts)), _PII_SNIPPETS[kind].format(v=value))
         injection = rng.random() < 0.01
         if injection:
-            parts.insert(rng.randint(1, len(parts)), rng.choice(_TICKET_INJECTIONS))
+            text = rng.choice(_TICKET_INJECTIONS)
+            parts.insert(rng.randint(1, len(parts)), text)
+            for address in re.findall(r"[\w.]+@[\w.]+\w", text):
+                pii.append({"type": "EMAIL", "value": address})  # the attacker's address is PII too
         elif rng.random() < 0.02:
             parts.insert(1, rng.choice(_BENIGN_LOOKALIKES))
         parts.append(rng.choice(_CLOSERS))
