@@ -101,6 +101,24 @@ def _pick_role_question() -> tuple[str, str]:
     return role, random.choice(QUESTIONS[role])
 
 
+def _sse_kind(event: bytes) -> str:
+    """'token' for an event carrying text (ours or OpenAI's), 'error', or 'other'."""
+    if not event.startswith(b"data: ") or event == b"data: [DONE]":
+        return "other"
+    try:
+        data = json.loads(event[6:])
+    except ValueError:
+        return "error"
+    if "error" in data:
+        return "error"
+    if data.get("delta"):
+        return "token"
+    for choice in data.get("choices") or []:
+        if (choice.get("delta") or {}).get("content"):
+            return "token"
+    return "other"
+
+
 # --- user classes -------------------------------------------------------------------------
 
 class LabUser(FastHttpUser):
@@ -123,13 +141,24 @@ class LabUser(FastHttpUser):
                 resp.failure(f"HTTP {resp.status_code}")
                 return
             try:
-                for chunk in resp.iter_content(chunk_size=256):
+                # geventhttpclient's read(n) waits for n bytes, so until the first token has
+                # been seen we read byte by byte (TTFT is taken when the event completes, not
+                # when a buffer fills); after that, large reads keep the load generator cheap
+                buffer = b""
+                raw = resp._response
+                while True:
+                    chunk = raw.read(1 if ttft_ms is None else 4096)
                     if not chunk:
-                        continue
-                    if ttft_ms is None and (b"content" in chunk or b"delta" in chunk
-                                            or not chunk.startswith(b":")):
-                        ttft_ms = (time.perf_counter() - start) * 1000
+                        break
                     size += len(chunk)
+                    buffer += chunk
+                    while b"\n\n" in buffer:
+                        event, buffer = buffer.split(b"\n\n", 1)
+                        kind = _sse_kind(event)
+                        if kind == "token" and ttft_ms is None:
+                            ttft_ms = (time.perf_counter() - start) * 1000
+                        elif kind == "error":
+                            resp.failure(f"stream reported an error: {event[:200]!r}")
             except Exception as exc:  # a broken stream is a failed request, not a crash
                 resp.failure(f"stream broke: {type(exc).__name__}")
                 return
@@ -221,7 +250,7 @@ class AgentUser(LabUser):
     ]
 
     @task
-    def run(self) -> None:
+    def agent_run(self) -> None:
         self.client.post("/agent/runs", json={"request": random.choice(self.requests), "mode": "read-only"},
                          headers=_auth("support_agent"))
 

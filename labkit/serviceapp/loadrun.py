@@ -258,7 +258,7 @@ def load_results(run_id: str, profile: LoadProfile, run_dir: Path, exit_code: in
         con.execute("delete from loadtest_history where run_id = ?", [run_id])
         con.execute("insert into loadtest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, profile.name, meta.get("started_at"), meta.get("users"), meta.get("run_time"),
-                     meta.get("workers", 0), exit_code, exit_code == 0, str(run_dir), json.dumps(meta)])
+                     meta.get("workers", 0), exit_code, exit_code == 0, str(run_dir), json.dumps(meta, default=str)])
         for row in stats:
             budget = None if row["name"] == "Aggregated" else profile.budget_ms(f"{row['type']} {row['name']}")
             con.execute("insert into loadtest_stats values (" + ",".join("?" * 18) + ")",
