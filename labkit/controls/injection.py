@@ -55,7 +55,7 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _INSTR = r"(?:instructions?|prompts?|rules|directions|directives|guidelines|guardrails|constraints|commands|orders|context|system\s+messages?|policies|programming|training)"
 
 # (name, weight, pattern) — matched against the normalised, lower-cased text.
-_RULES: list[tuple[str, float, re.Pattern[str]]] = [
+_RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("override", 0.7, re.compile(
         r"\b(?:ignore|disregard|forget|override|overrule|bypass|skip|drop|abandon|discard|neglect|overlook|set\s+aside|pay\s+no\s+attention\s+to)\b"
         r"(?:\s+(?:all|any|every|each|of|the|your|my|these|those|its|previous|prior|above|earlier|preceding|"
@@ -159,6 +159,56 @@ _RULES: list[tuple[str, float, re.Pattern[str]]] = [
     ("encoded", 0.3, re.compile(r"\b(?:decode|base64|rot13|hex[- ]?decode|execute\s+the\s+following\s+(?:encoded|base64))\b[^.\n]{0,40}\b(?:and\s+(?:follow|execute|run|obey)|instructions?)\b")),
 ]
 
+# Each rule runs only when one of its gate words is in the text (a set lookup), since nearly all
+# business text lacks the verbs and nouns an attack needs; this skips most regex scans. The
+# gates list the words every match of the rule must contain (at least one of them).
+_GATES: list[str] = [
+    'ignore disregard forget override overrule bypass skip drop abandon discard neglect overlook aside attention',
+    'instruction instructions prompt directive directives',
+    'instead now henceforth forward',
+    'follow obey listen',
+    'user users',
+    'policy policies',
+    'void canceled cancelled cancellled obsolete revoked longer',
+    'task job purpose goal mission objective',
+    'override',
+    'administrator admin developer creator operator owner authorise authorize',
+    'unfiltered unrestricted uncensored unlimited evil rogue rules restrictions filters limits guidelines guardrails',
+    'now act behave respond pretend roleplay role reprogrammed updated jailbroken freed persona identity',
+    'mode jailbreak jailbroken anything',
+    'system systems inst im endoftext instruction instructions sys begin end',
+    'source context document untrusted data tool end',
+    'print repeat output show reveal copy hidden',
+    'system assistant developer',
+    'reveal print show repeat output leak disclose tell',
+    'ai assistant assistants model llm agent agents chatbot copilot language',
+    'ai assistant agent model language chatbot copilot llm bot',
+    'ai assistant model agent llm bot',
+    'ai llm language',
+    'before after when while',
+    'grant give assign elevate escalate add',
+    'iban bank payment owner credit payout account',
+    'reassign transfer',
+    'tool function action',
+    'tool function action api',
+    'call invoke execute run trigger',
+    'immediately now without automatically silently',
+    '@ http https address external email',
+    'all every entire full complete whole',
+    'passwords password credentials api apikey apikeys key keys secret tokens token prompt history ssn ssns social card bank',
+    'http https',
+    'tell telling inform informing mention mentioning alert alerting notify notifying let letting secretly approval confirmation human',
+    'approval review confirmation verification human',
+    'quietly silently',
+    'important urgent critical mandatory required',
+    'must',
+    'decode base64 rot13 hex hexdecode execute',
+]
+assert len(_GATES) == len(_RULE_PATTERNS)
+_RULES: list[tuple[str, float, re.Pattern[str], frozenset[str]]] = [
+    (name, weight, pattern, frozenset(gate.split())) for (name, weight, pattern), gate in zip(_RULE_PATTERNS, _GATES)]
+_WORDS = re.compile(r"[a-z0-9]+")
+
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 _HIDDEN_CSS = re.compile(r"(?i)(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|color\s*:\s*(?:white|#fff(?:fff)?)\b)")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
@@ -212,7 +262,12 @@ def _first_unnegated(pattern: re.Pattern[str], norm: str) -> re.Match[str] | Non
 
 def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0) -> None:
     norm = _normalise(text)
-    for name, weight, pattern in _RULES:
+    words = set(_WORDS.findall(norm))
+    if "@" in norm:
+        words.add("@")
+    for name, weight, pattern, gate in _RULES:
+        if gate.isdisjoint(words):
+            continue
         m = _first_unnegated(pattern, norm) if name in _NEGATABLE else pattern.search(norm)
         if m and weight > hits.get(name, 0.0):
             hits[name] = weight

@@ -222,7 +222,15 @@ def _real(y: int, mo: int, d: int) -> bool:
 
 # --- detection ----------------------------------------------------------------------------
 
+# Cheap gates before the regexes: most prompt text has no digit, no "@" and no DOB cue, and a
+# C-level scan for one character is far cheaper than running every pattern over it.
+_ANY_DIGIT = re.compile(r"\d")
+_DOB_GATE = re.compile(r"(?i)born|d\.?o\.?b|birth")
+
+
 def _card_candidates(text: str) -> Iterator[Finding]:
+    if not _ANY_DIGIT.search(text):
+        return
     for m in _CARD.finditer(text):
         raw = m.group(0)
         digits = re.sub(r"\D", "", raw)
@@ -246,6 +254,8 @@ def _card_candidates(text: str) -> Iterator[Finding]:
 
 
 def _iban_candidates(text: str) -> Iterator[Finding]:
+    if not _ANY_DIGIT.search(text):
+        return
     for m in _IBAN.finditer(text):
         raw = m.group(0)
         expected = _IBAN_LENGTHS.get(raw[:2])
@@ -265,6 +275,8 @@ def _iban_candidates(text: str) -> Iterator[Finding]:
 
 
 def _national_id_candidates(text: str) -> Iterator[Finding]:
+    if not _ANY_DIGIT.search(text):
+        return
     for m in _SSN.finditer(text):
         if ssn_ok(m.group(1), m.group(3), m.group(4)):
             yield Finding("NATIONAL_ID", m.start(), m.end(), m.group(0))
@@ -283,6 +295,8 @@ def _national_id_candidates(text: str) -> Iterator[Finding]:
 
 
 def _ip_candidates(text: str) -> Iterator[Finding]:
+    if not _ANY_DIGIT.search(text) and "::" not in text:
+        return
     for m in _IPV4.finditer(text):
         # "version 10.4.2.1" is a four-part version number, not an address
         if _VERSION_CUE.search(text[max(0, m.start() - 20):m.start()]):
@@ -301,6 +315,8 @@ def _ip_candidates(text: str) -> Iterator[Finding]:
 
 
 def _phone_candidates(text: str) -> Iterator[Finding]:
+    if not _ANY_DIGIT.search(text):
+        return
     for m in _PHONE.finditer(text):
         raw = m.group(0)
         lead = len(raw) - len(raw.lstrip(" .-"))
@@ -328,11 +344,15 @@ def _phone_candidates(text: str) -> Iterator[Finding]:
 
 
 def _email_candidates(text: str) -> Iterator[Finding]:
+    if "@" not in text:
+        return
     for m in _EMAIL.finditer(text):
         yield Finding("EMAIL", m.start(), m.end(), m.group(0))
 
 
 def _dob_candidates(text: str) -> Iterator[Finding]:
+    if not _DOB_GATE.search(text) or not _ANY_DIGIT.search(text):
+        return
     for m in _DOB.finditer(text):
         if _valid_date(m):
             yield Finding("DOB", m.start("date"), m.end("date"), m.group("date"))
@@ -473,18 +493,24 @@ def redact_messages(
         for msg in messages:
             if not isinstance(msg, dict):
                 raise RedactionFailed(f"message must be a dict, got {type(msg).__name__}")
-            new = copy.deepcopy(msg)
+            # copy only what is rewritten (deepcopy of every message costs more than the scan)
+            new = dict(msg)
             content = new.get("content")
             if isinstance(content, str):
                 new["content"] = red(content)
             elif isinstance(content, list):
-                for part in content:
-                    if isinstance(part, dict) and isinstance(part.get("text"), str):
-                        part["text"] = red(part["text"])
-            for call in new.get("tool_calls") or []:
-                fn = call.get("function") if isinstance(call, dict) else None
-                if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                    fn["arguments"] = _redact_json_string(fn["arguments"], red)
+                new["content"] = [
+                    {**part, "text": red(part["text"])} if isinstance(part, dict) and isinstance(part.get("text"), str)
+                    else copy.deepcopy(part) for part in content]
+            if new.get("tool_calls"):
+                calls = []
+                for call in new["tool_calls"]:
+                    call = copy.deepcopy(call)
+                    fn = call.get("function") if isinstance(call, dict) else None
+                    if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
+                        fn["arguments"] = _redact_json_string(fn["arguments"], red)
+                    calls.append(call)
+                new["tool_calls"] = calls
             out.append(new)
         return out, mapping
     except RedactionFailed:
