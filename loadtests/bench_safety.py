@@ -9,7 +9,7 @@ Accuracy:
   (``injection`` in the ticket truth), and on the KB sections (documents with an ``injection``
   defect).
 
-Cost: microseconds per call for :func:`redact_messages` on a typical 4-message request and for
+Cost: CPU microseconds per call for :func:`redact_messages` on a typical 4-message request and for
 :func:`detect_injection` on a ticket note (best of 5 runs, so noise on the shared 2-core
 machine inflates less).
 
@@ -77,10 +77,12 @@ def injection_on_corpus() -> dict:
 def _best_us(fn, items: list, repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        # CPU time of this process: on a shared 2-core machine wall time mostly measures the
+        # other engineers' load, CPU time measures what the control costs.
+        t0 = time.process_time()
         for item in items:
             fn(item)
-        best = min(best, (time.perf_counter() - t0) / len(items))
+        best = min(best, (time.process_time() - t0) / len(items))
     return best * 1e6
 
 
@@ -131,7 +133,7 @@ def main() -> dict:
     for name, r in rows:
         print(f"  {name:<28} {r['n']:>5} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['false_positive_rate']:>6.3f}")
     c = result["cost"]
-    print(f"Cost (best of 5, 2 cores shared): redact_messages {c['redact_messages_us_per_request']} us/request "
+    print(f"CPU cost (best of 5, 2 cores shared): redact_messages {c['redact_messages_us_per_request']} us/request "
           f"({c['request_chars_mean']} chars), detect_injection {c['detect_injection_us_per_note']} us/note "
           f"({c['note_chars_mean']} chars), fence_untrusted {c['fence_untrusted_us_per_note']} us/note")
     out = var_dir() / "bench" / "safety.json"
