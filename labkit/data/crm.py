@@ -108,16 +108,19 @@ def build_crm(seed: int, scale: int, rms: list[tuple[str, str, str]]) -> tuple[
     fake = faker_for(seed, "crm")
     n_golden = 400 * scale
     golden: list[dict[str, Any]] = []
-    keys: list[str] = []
+    blocks: dict[str, list[str]] = {}
     while len(golden) < n_golden:
         base = f"{fake.last_name()} {rng.choice(_WORDS)}"
         if rng.random() < 0.3:
             base = f"{fake.last_name()} & {fake.last_name()} {rng.choice(_WORDS)}"
         key = normalise_name(base)
         # keep distinct customers far apart so near-duplicate detection has a clean margin
-        if any(_close(key, other) for other in keys):
+        # compare with names sharing a word prefix: the profiler's blocking never compares others
+        prefixes = {w[:3] for w in key.split() if len(w) >= 3}
+        if any(_close(key, other) for pre in prefixes for other in blocks.get(pre, ())):
             continue
-        keys.append(key)
+        for pre in prefixes:
+            blocks.setdefault(pre, []).append(key)
         country = rng.choice(COUNTRIES)
         suffix = rng.choice(_SUFFIX[country])
         golden.append({

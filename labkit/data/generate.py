@@ -8,7 +8,8 @@ output folder is given.
 
 Files are JSON lines (diffable, hold lists and multi-line text). ``manifest.json`` records the
 seed, scale, row counts, the SHA-256 of every file and the planted-defect counts; the loader
-checks files against it, and the data card (``datasets/README.md``) quotes it. Each file is
+checks files against it, and the data card (``README.md``, rendered from the manifest by
+:mod:`labkit.data.card`) quotes it. Each file is
 written to a temporary name and renamed, so an interrupted build never leaves a half-written
 file under the final name. Files of other features in the same folder are left alone.
 
@@ -176,4 +177,9 @@ def generate(out_dir: Path | str | None = None, seed: int = DEFAULT_SEED, scale:
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, out / "manifest.json")
+    from labkit.data.card import render_card  # late: card needs the catalogue's schema
+
+    tmp = out / "README.md.tmp"
+    tmp.write_text(render_card(manifest), encoding="utf-8")
+    os.replace(tmp, out / "README.md")
     return manifest
