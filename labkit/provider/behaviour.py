@@ -44,6 +44,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
 
@@ -138,6 +139,7 @@ class Reply:
 # small text helpers
 
 
+@lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     for suffix in ("ing", "ies", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -297,16 +299,21 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
     return Reply(ABSTAIN_TEXT, task="abstain")
 
 
+@lru_cache(maxsize=4096)
+def _label_terms(label: str) -> tuple[frozenset[str], frozenset[str]]:
+    words = set(terms(label.replace("_", " ").replace("-", " ")))
+    hints: set[str] = set()
+    for w in list(words) + [label.lower()]:
+        hints |= set(terms(_CLASS_HINTS.get(w, "")))
+    return frozenset(words), frozenset(hints)
+
+
 def classify(text: str, labels: list[str]) -> str:
     """The label whose words (and a few hint words) occur most in ``text``."""
-    toks = terms(text)
-    bag = set(toks)
+    bag = set(terms(text))
     best, best_score = labels[0], 0.0
     for label in labels:
-        words = set(terms(label.replace("_", " ").replace("-", " ")))
-        hints = set()
-        for w in list(words) + [label.lower()]:
-            hints |= set(terms(_CLASS_HINTS.get(w, "")))
+        words, hints = _label_terms(label)
         score = 2.0 * len(words & bag) + len(hints & bag)
         score += 0.5 * sum(1 for w in words for t in bag if len(w) >= 4 and t.startswith(w[:4]) and t not in words)
         if score > best_score:

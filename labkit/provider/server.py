@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import socket
 import struct
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from hashlib import blake2b
@@ -61,6 +61,7 @@ from labkit.provider.requestlog import RequestLog
 from labkit.tokens import count_message_tokens, count_tokens, tokenize
 
 FAULT_HEADER = b"x-lab-fault"
+_REQUEST_IDS = itertools.count(1)
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 
@@ -523,7 +524,7 @@ async def _chat(scope: dict, receive: Any, send: Any, state: ProviderState, entr
     created = int(time.time())
     headers = dict(rl_headers)
     headers["x-lab-model-served"] = spec.id
-    headers["x-request-id"] = "req_" + uuid.uuid4().hex[:16]
+    headers["x-request-id"] = f"req_{request_hash.hex()[:8]}{next(_REQUEST_IDS):08x}"
 
     if not stream:
         per_token = spec.latency.per_token * out_tokens if realistic else 0.0
@@ -864,6 +865,7 @@ class RunningProvider:
         self.app.state.closing.set()
         self.server.should_exit = True
         self.thread.join(timeout=15)
+        self.app.state.log.flush()
 
 
 @contextlib.contextmanager

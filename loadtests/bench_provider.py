@@ -1,0 +1,170 @@
+"""Benchmark: the mock provider against a trivial FastAPI endpoint, side by side, with Locust.
+
+Starts, one after the other, (a) the mock provider (``labkit provider serve``, no injected
+latency, request log on) and (b) a trivial FastAPI app whose ``POST /v1/chat/completions``
+returns a canned completion, each as its own uvicorn process; drives each with Locust
+(``FastHttpUser``, headless, no wait time) posting the same small chat request; alternates
+the two for ``--rounds`` rounds so drift in machine load hits both; then prints requests/s,
+p50 and p99 for both and the ratio, and writes JSON to ``var/bench/provider.json``.
+
+Target: the provider reaches at least 0.8 of the trivial endpoint's throughput.
+
+It does not measure the provider under injected latency or faults (those make it slower on
+purpose), nor the resilient client (see ``bench_direct.py``).
+
+Usage:
+    .venv/bin/python loadtests/bench_provider.py [--seconds 15] [--users 16] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from labkit.settings import var_dir  # noqa: E402
+
+BODY = {"model": "lab-chat", "messages": [
+    {"role": "system", "content": "You are a helpful assistant."},
+    {"role": "user", "content": "Labels: billing, technical, account\nMy invoice shows a double charge."}]}
+
+TRIVIAL_APP = '''
+from fastapi import FastAPI
+
+app = FastAPI()
+CANNED = {"id": "chatcmpl-x", "object": "chat.completion", "created": 0, "model": "trivial",
+          "choices": [{"index": 0, "message": {"role": "assistant", "content": "billing"},
+                       "finish_reason": "stop"}],
+          "usage": {"prompt_tokens": 30, "completion_tokens": 1, "total_tokens": 31}}
+
+
+@app.post("/v1/chat/completions")
+async def chat(body: dict) -> dict:
+    return CANNED
+'''
+
+LOCUSTFILE = f'''
+import json
+from locust import FastHttpUser, constant, task
+
+BODY = json.dumps({json.dumps(BODY)!s})
+HEADERS = {{"Authorization": "Bearer bench-key", "Content-Type": "application/json"}}
+
+
+class ChatUser(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def chat(self):
+        self.client.post("/v1/chat/completions", data=BODY, headers=HEADERS)
+'''
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            httpx.post(url + "/v1/chat/completions", json=BODY, headers={"Authorization": "Bearer k"}, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _start(target: str, workdir: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    if target == "provider":
+        cmd = [sys.executable, "-m", "labkit.cli", "provider", "serve", "--port", str(port),
+               "--request-log", str(workdir / "provider-requests.jsonl")]
+    else:
+        cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(workdir), "trivial_app:app", "--port", str(port),
+               "--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "LABKIT_VAR": str(workdir / "var")})
+    url = f"http://127.0.0.1:{port}"
+    _wait_up(url, proc)
+    return proc, url
+
+
+def _locust(url: str, workdir: Path, name: str, seconds: int, users: int) -> dict[str, float]:
+    prefix = workdir / name
+    cmd = [sys.executable, "-m", "locust", "-f", str(workdir / "locustfile.py"), "--headless", "--host", url,
+           "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
+           "--loglevel", "WARNING"]
+    done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=seconds + 60)
+    if not Path(f"{prefix}_stats.csv").exists():
+        raise RuntimeError(f"locust wrote no stats: {done.stderr.strip().splitlines()[-1:] }")
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        rows = {r["Name"]: r for r in csv.DictReader(fh)}
+    row = rows.get("Aggregated") or next(iter(rows.values()))
+    return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+            "rps": float(row["Requests/s"]), "p50_ms": float(row["50%"]), "p99_ms": float(row["99%"])}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark; returns (and writes) the results."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--users", type=int, default=16)
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-provider-"))
+    (workdir / "trivial_app.py").write_text(textwrap.dedent(TRIVIAL_APP))
+    (workdir / "locustfile.py").write_text(textwrap.dedent(LOCUSTFILE))
+    runs: dict[str, list[dict[str, float]]] = {"provider": [], "trivial": []}
+    for rnd in range(args.rounds):
+        for target in ("provider", "trivial"):
+            proc, url = _start(target, workdir)
+            try:
+                runs[target].append(_locust(url, workdir, f"{target}-{rnd}", args.seconds, args.users))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=15)
+    summary = {}
+    for target, rs in runs.items():
+        total = sum(r["requests"] for r in rs)
+        summary[target] = {
+            "rps": round(sum(r["rps"] for r in rs) / len(rs), 1),
+            "p50_ms": round(sum(r["p50_ms"] for r in rs) / len(rs), 1),
+            "p99_ms": round(sum(r["p99_ms"] for r in rs) / len(rs), 1),
+            "requests": total, "failures": sum(r["failures"] for r in rs),
+        }
+    ratio = summary["provider"]["rps"] / summary["trivial"]["rps"] if summary["trivial"]["rps"] else 0.0
+    result = {"benchmark": "provider_vs_trivial_fastapi", "seconds": args.seconds, "users": args.users,
+              "rounds": args.rounds, "machine": f"{os.cpu_count()} cores, shared, noisy",
+              "results": summary, "runs": runs, "throughput_ratio": round(ratio, 3), "target_ratio": 0.8,
+              "meets_target": ratio >= 0.8, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    print(f"{'target':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'failures':>9}")
+    for target, s in summary.items():
+        print(f"{target:<10} {s['rps']:>9.1f} {s['p50_ms']:>8.1f} {s['p99_ms']:>8.1f} {s['requests']:>9} {s['failures']:>9}")
+    print(f"throughput ratio provider/trivial = {ratio:.3f} (target >= 0.8)")
+    out = var_dir() / "bench" / "provider.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
