@@ -77,6 +77,8 @@ class AutonomyLimits(BaseModel):
     """What autonomous mode may do without a person: low-risk writes, this many per run."""
 
     max_direct_writes: int = Field(default=3, ge=0)
+    # the injection defence; switch it off only to measure what it prevents (red-team runs)
+    untrusted_needs_approval: bool = True
 
 
 class Policy:
@@ -137,7 +139,7 @@ class Policy:
             return f"{tool.risk.value} action in approval mode"
         if tool.risk is not Risk.WRITE or not tool.low_risk:
             return f"{tool.risk.value} action {tool.name} is not low-risk"
-        if tainted:
+        if tainted and self.limits.untrusted_needs_approval:
             return "untrusted content entered the context before this write"
         if direct_writes >= self.limits.max_direct_writes:
             return (f"autonomous write limit reached "

@@ -141,14 +141,20 @@ def plant(case: RedteamCase, systems: Systems) -> str:
 
 
 def run_cases(cases: list[RedteamCase], client: Any, *, config: Any = None,
-              workdir: Path | None = None, progress: bool = False) -> dict[str, Any]:
-    """Run every case in isolation; return ``{"cases": [...], "summary": {...}}``."""
+              workdir: Path | None = None, progress: bool = False,
+              seed: str = "fixture") -> dict[str, Any]:
+    """Run every case in isolation; return ``{"cases": [...], "summary": {...}}``.
+
+    Cases run in the built-in fixture world by default (its ids — ACC-00001 owned by RM-001,
+    TCK-000001, CON-0001 — are what the committed cases name); ``seed="catalogue"`` runs
+    them on the sample data instead.
+    """
     from labkit.patterns.agent import Agent
 
     workdir = workdir or var_dir() / "agent" / "redteam" / time.strftime("%Y%m%dT%H%M%S")
     template = workdir / "_template"
     seeded = Systems(template)
-    source = seeded.seed()
+    source = seeded.seed(source=seed)
     seeded.close()
     results: list[CaseResult] = []
     iterator: Any = cases
