@@ -274,7 +274,7 @@ RUNBOOK = [
     T("rto", "Recovery objectives", "The recovery time objective for the {S} is {n} hours.",
       "What is the recovery time objective for the {S}?", "{n} hours", _v(n=[1, 2, 4, 8, 24])),
     T("rotation", "Escalation rotation", "Escalations for the {S} go to the {team} on-call rotation.",
-      "Which on-call rotation handles escalations for the {S}?", "the {team} rotation",
+      "Which on-call rotation handles escalations for the {S}?", "the {team} on-call rotation",
       _v(team=["Core Platform", "Payments SRE", "Identity SRE", "Data Platform", "Business Systems"])),
 ]
 RETENTION = [
