@@ -41,7 +41,7 @@ It does not choose prompts, retrieve context or call tools: the other patterns d
 call this client.
 
 Example:
-    >>> client = ResilientClient(ClientConfig(base_url="http://127.0.0.1:8400/v1"))  # doctest: +SKIP
+    >>> client = ResilientClient(ClientConfig(base_url="http://127.0.0.1:8100/v1"))  # doctest: +SKIP
     >>> r = client.chat([{"role": "user", "content": "Summarise: the lab is local."}],
     ...                 model="lab-chat-2026-01")                                   # doctest: +SKIP
     >>> r.status, r.model_served                                                   # doctest: +SKIP
@@ -101,7 +101,7 @@ RuleFallback = Callable[[list[dict[str, Any]]], "str | None"]
 class ClientConfig(BaseModel):
     """Everything the resilient client can be told; defaults suit the local mock provider."""
 
-    base_url: str = "http://127.0.0.1:8400/v1"
+    base_url: str = "http://127.0.0.1:8100/v1"  # `labkit provider serve` default
     api_key: str = "lab-key"
     timeouts: TimeoutPolicy = Field(default_factory=TimeoutPolicy)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)

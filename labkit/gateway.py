@@ -1,0 +1,398 @@
+"""The resilient client as an OpenAI-compatible gateway: the controls without code changes.
+
+Any OpenAI client pointed at the gateway (``OPENAI_BASE_URL=http://HOST:PORT/v1``) gets
+every control of ``labkit.patterns.direct`` — PII redaction, timeouts, retries, the fallback
+chain, breakers, cache, budgets, rate limits, pinned versions, telemetry — because each
+request is served by one shared :class:`~labkit.patterns.direct.ResilientClient`.
+
+Endpoints: ``POST /v1/chat/completions`` (JSON and SSE streaming), ``POST /v1/embeddings``,
+``GET /v1/models``, ``GET /metrics`` (Prometheus), ``GET /healthz`` (with breaker states).
+Every answer carries ``x-labkit-*`` headers saying what happened (status, model served,
+attempts, cache, fallback, cost). ``X-Lab-Fault`` is passed upstream so the mock provider's
+faults can be injected through the gateway. The caller's budget key is its bearer token's
+name in ``keys`` (or a short hash of the token); ``X-Labkit-Pattern`` labels telemetry.
+
+The configuration (:class:`GatewayConfig`, YAML) is the client's configuration plus the
+gateway's own fields; see the README's Direct API section for a commented example.
+
+Errors come back in OpenAI's shape: 400 bad input, 401 bad gateway key, 429 budget or rate
+limit (``type`` says which), 502 when the upstream failed in a way the caller must see. A
+stream that breaks after text was sent ends with an SSE ``error`` event and no ``[DONE]``,
+so SDKs raise instead of returning a truncated answer as complete.
+
+It does not implement the Responses, Assistants, audio, image or file APIs.
+
+Example:
+    >>> app = create_app(GatewayConfig(upstream="http://127.0.0.1:8100/v1"))
+    >>> sorted(r.path for r in app.routes if r.path.startswith("/v1"))
+    ['/v1/chat/completions', '/v1/embeddings', '/v1/models']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import uvicorn
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import Field, ValidationError
+
+from labkit.errors import (
+    BudgetExceeded,
+    ConfigError,
+    InputError,
+    LabkitError,
+    RateLimited,
+    RedactionFailed,
+    StreamInterrupted,
+)
+from labkit.patterns.direct import PATTERNS, CallResult, ClientConfig, ResilientClient
+from labkit.provider.catalog import MODELS
+from labkit.telemetry.metrics import ModelCallMetrics
+from labkit.tokens import count_tokens
+
+_PASS_HEADERS = ("x-lab-fault",)
+
+
+class GatewayConfig(ClientConfig):
+    """The client's configuration plus what only the gateway needs."""
+
+    upstream: str | None = None  # overrides base_url; `--upstream` overrides both
+    # gateway keys a caller may present -> the budget key name; empty: any bearer token
+    keys: dict[str, str] = Field(default_factory=dict)
+    redact_pii: bool = True
+    default_pattern: str = "direct"
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **overrides: Any) -> "GatewayConfig":
+        """Read a YAML (or JSON) file, apply ``overrides``; ConfigError with a one-line reason."""
+        data: dict[str, Any] = {}
+        if path is not None:
+            try:
+                data = yaml.safe_load(Path(path).read_text()) or {}
+            except OSError as exc:
+                raise ConfigError(f"cannot read gateway config {path}: {exc.strerror}") from None
+            except yaml.YAMLError as exc:
+                raise ConfigError(f"gateway config {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+            if not isinstance(data, dict):
+                raise ConfigError(f"gateway config {path} must be a mapping, not {type(data).__name__}")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            config = cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "(root)"
+            raise ConfigError(f"gateway config {path or '(options)'}: {where}: {err['msg']}") from None
+        if config.upstream:
+            config.base_url = config.upstream
+        if config.default_pattern not in PATTERNS:
+            raise ConfigError(f"gateway config: default_pattern must be one of {', '.join(PATTERNS)}")
+        return config
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+def _error(status: int, message: str, type_: str, code: str | None = None,
+           headers: dict[str, str] | None = None) -> Response:
+    return _json(status, {"error": {"message": message, "type": type_, "param": None, "code": code}}, headers)
+
+
+def _labkit_headers(r: CallResult) -> dict[str, str]:
+    return {"x-labkit-status": r.status, "x-labkit-model-served": r.model_served or "none",
+            "x-labkit-attempts": str(r.attempts), "x-labkit-cache": "hit" if r.cache_hit else "miss",
+            "x-labkit-fallback": r.fallback_used or "", "x-labkit-cost": f"{r.cost:.8f}",
+            "x-labkit-call-id": r.call_id}
+
+
+def _completion(r: CallResult) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": r.content, "refusal": None}
+    if r.tool_calls:
+        message["tool_calls"] = r.tool_calls
+    usage = {"prompt_tokens": r.usage.get("prompt_tokens", 0),
+             "completion_tokens": r.usage.get("completion_tokens", 0)}
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    return {"id": r.request_id or f"chatcmpl-{r.call_id}", "object": "chat.completion",
+            "created": int(time.time()), "model": r.model_served or "labkit-fallback",
+            "choices": [{"index": 0, "message": message, "logprobs": None,
+                         "finish_reason": r.finish_reason or "stop"}],
+            "usage": usage}
+
+
+def _error_response(exc: Exception) -> Response:
+    """Map a labkit error to OpenAI's error shape and a fitting status."""
+    msg = str(exc)
+    if isinstance(exc, BudgetExceeded):
+        return _error(429, msg, "budget_exceeded", "budget_exceeded")
+    if isinstance(exc, RateLimited):
+        return _error(429, msg, "rate_limit_exceeded", "client_rate_limited", {"retry-after": "1"})
+    if isinstance(exc, (InputError,)):
+        return _error(400, msg, "invalid_request_error")
+    if isinstance(exc, RedactionFailed):
+        return _error(500, msg, "redaction_failed", "redaction_failed")
+    return _error(502, msg, "upstream_error", type(exc).__name__)
+
+
+@dataclass
+class _Caller:
+    key: str
+    pattern: str
+    headers: dict[str, str]
+
+
+def create_app(config: GatewayConfig | None = None, client: ResilientClient | None = None,
+               threads: int = 128) -> FastAPI:
+    """The gateway's FastAPI app around one shared resilient client."""
+    config = config or GatewayConfig()
+    client = client or ResilientClient(config)
+    metrics = ModelCallMetrics()
+    metrics.attach(client)
+    app = FastAPI(title="labkit gateway", version="1", docs_url=None, redoc_url=None)
+    app.state.client, app.state.config, app.state.metrics = client, config, metrics
+    app.state.threads_raised = False
+    config_threads = threads
+
+    def caller(request: Request) -> _Caller | Response:
+        if not app.state.threads_raised:  # first request: we are on the server's event loop now
+            _raise_thread_limit(config_threads)
+            app.state.threads_raised = True
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else auth.strip()
+        if config.keys:
+            if token not in config.keys:
+                return _error(401, "Incorrect API key provided for the labkit gateway.",
+                              "invalid_request_error", "invalid_api_key")
+            key = config.keys[token]
+        else:
+            key = "key-" + hashlib.sha256(token.encode()).hexdigest()[:10] if token else "anonymous"
+        pattern = request.headers.get("x-labkit-pattern", config.default_pattern)
+        if pattern not in PATTERNS:
+            pattern = config.default_pattern
+        passed = {h: request.headers[h] for h in _PASS_HEADERS if h in request.headers}
+        return _Caller(key=key, pattern=pattern, headers=passed)
+
+    async def body_of(request: Request) -> dict[str, Any] | Response:
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return _error(400, "The request body is not valid JSON.", "invalid_request_error")
+        if not isinstance(body, dict):
+            return _error(400, "The request body must be a JSON object.", "invalid_request_error")
+        return body
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        who = caller(request)
+        if isinstance(who, Response):
+            return who
+        body = await body_of(request)
+        if isinstance(body, Response):
+            return body
+        messages, model = body.get("messages"), body.get("model")
+        if not isinstance(model, str) or not model:
+            return _error(400, "you must provide a model parameter", "invalid_request_error", "missing_model")
+        if not isinstance(messages, list) or not messages:
+            return _error(400, "'messages' must be a non-empty array", "invalid_request_error")
+        kwargs = dict(pattern=who.pattern, key=who.key, tools=body.get("tools"),
+                      tool_choice=body.get("tool_choice"),
+                      temperature=body.get("temperature", 1.0), seed=body.get("seed"),
+                      max_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
+                      redact_pii=config.redact_pii, extra_headers=who.headers or None)
+        from starlette.concurrency import run_in_threadpool
+
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return await run_in_threadpool(_stream_response, client, messages, model, kwargs, include_usage)
+
+        try:
+            result = await run_in_threadpool(
+                client.chat, messages, model, response_format=body.get("response_format"), **kwargs)
+        except LabkitError as exc:
+            return _error_response(exc)
+        return _json(200, _completion(result), _labkit_headers(result))
+
+    @app.post("/v1/embeddings")
+    async def embeddings(request: Request) -> Response:
+        who = caller(request)
+        if isinstance(who, Response):
+            return who
+        body = await body_of(request)
+        if isinstance(body, Response):
+            return body
+        model, inputs = body.get("model"), body.get("input")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if not isinstance(model, str) or not isinstance(inputs, list) or not inputs \
+                or not all(isinstance(x, str) and x for x in inputs):
+            return _error(400, "'model' and a non-empty 'input' (string or array of strings) are required",
+                          "invalid_request_error")
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            vectors = await run_in_threadpool(client.embed, inputs, model, pattern=who.pattern, key=who.key,
+                                              redact_pii=config.redact_pii, extra_headers=who.headers or None)
+        except LabkitError as exc:
+            return _error_response(exc)
+        tokens = sum(count_tokens(x) for x in inputs)
+        return _json(200, {"object": "list", "model": model,
+                           "data": [{"object": "embedding", "index": i, "embedding": v}
+                                    for i, v in enumerate(vectors)],
+                           "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+    @app.get("/v1/models")
+    async def models() -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            listed = await run_in_threadpool(lambda: [m.id for m in client._sdk.models.list(timeout=2)])
+        except Exception:  # upstream unreachable: the catalogue is still a useful answer
+            listed = sorted(MODELS)
+        return _json(200, {"object": "list", "data": [
+            {"id": m, "object": "model", "created": 1767225600, "owned_by": "labkit"} for m in listed]})
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        return _json(200, {"status": "ok", "upstream": config.base_url,
+                           "breakers": client.breakers.snapshot()})
+
+    return app
+
+
+def _stream_response(client: ResilientClient, messages: list[dict[str, Any]], model: str,
+                     kwargs: dict[str, Any], include_usage: bool) -> Response:
+    """SSE in OpenAI's chunk format from the client's stream (run in the threadpool)."""
+    stream = client.stream_chat(messages, model, **kwargs)
+    cid = "chatcmpl-" + uuid.uuid4().hex[:24]
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any] | None, finish: str | None = None, *, served: str | None = None,
+              usage: dict[str, int] | None = None) -> bytes:
+        obj: dict[str, Any] = {"id": cid, "object": "chat.completion.chunk", "created": created,
+                               "model": served or model,
+                               "choices": [] if delta is None else
+                               [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        if usage is not None:
+            obj["usage"] = usage
+        return b"data: " + orjson.dumps(obj) + b"\n\n"
+
+    # pull the first delta before answering, so failures that happen before any output
+    # (budget, rate limit, bad input) still get a proper HTTP status
+    try:
+        first = next(stream, None)
+    except LabkitError as exc:
+        return _error_response(exc)
+
+    def body() -> Iterator[bytes]:
+        yield chunk({"role": "assistant", "content": ""})
+        try:
+            if first is not None:
+                yield chunk({"content": first})
+            for delta in stream:
+                yield chunk({"content": delta})
+        except (StreamInterrupted, LabkitError) as exc:
+            err = {"error": {"message": str(exc), "type": "stream_interrupted", "code": "stream_interrupted"}}
+            yield b"data: " + orjson.dumps(err) + b"\n\n"
+            return  # no [DONE]: the caller must not take this as a complete answer
+        r = stream.result
+        served = r.model_served if r else None
+        if r and r.tool_calls:
+            yield chunk({"tool_calls": [{"index": i, **c} for i, c in enumerate(r.tool_calls)]}, served=served)
+        yield chunk({}, (r.finish_reason if r else None) or "stop", served=served)
+        if include_usage and r is not None:
+            u = {"prompt_tokens": r.usage.get("prompt_tokens", 0),
+                 "completion_tokens": r.usage.get("completion_tokens", 0)}
+            u["total_tokens"] = u["prompt_tokens"] + u["completion_tokens"]
+            yield chunk(None, served=served, usage=u)
+        yield b"data: [DONE]\n\n"
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+
+@dataclass
+class RunningGateway:
+    """A gateway serving in a background thread (see :func:`serve_in_thread`)."""
+
+    app: FastAPI
+    server: uvicorn.Server
+    thread: threading.Thread
+    host: str
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI base URL of the gateway (``.../v1``)."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def client(self) -> ResilientClient:
+        """The shared resilient client behind the gateway."""
+        return self.app.state.client
+
+
+def _raise_thread_limit(limit: int) -> None:
+    # sync work runs in anyio's thread pool (40 by default); 50 concurrent users need more
+    try:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = limit
+    except Exception:  # no running loop yet or an older anyio: keep the default
+        pass
+
+
+def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: int = 128) -> tuple[FastAPI, uvicorn.Server]:
+    """The app and a uvicorn server for it (used by the CLI and by :func:`serve_in_thread`)."""
+    app = create_app(config, threads=threads)
+
+    uconfig = uvicorn.Config(app, host=host, port=sock_or_port if isinstance(sock_or_port, int) else 0,
+                             log_level="warning", access_log=False, timeout_keep_alive=30,
+                             timeout_graceful_shutdown=2)
+    return app, uvicorn.Server(uconfig)
+
+
+@contextlib.contextmanager
+def serve_in_thread(config: GatewayConfig | None = None, host: str = "127.0.0.1",
+                    port: int = 0) -> Iterator[RunningGateway]:
+    """Run the gateway on uvicorn in a daemon thread until the ``with`` block ends."""
+    config = config or GatewayConfig()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    app, server = build_server(config, host, sock)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name=f"labkit-gateway-{sock.getsockname()[1]}")
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise LabkitError("the gateway did not start")
+        time.sleep(0.01)
+    running = RunningGateway(app, server, thread, host, sock.getsockname()[1])
+    try:
+        yield running
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        app.state.client.close()

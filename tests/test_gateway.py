@@ -1,0 +1,173 @@
+"""The gateway over HTTP with the official openai SDK: the same controls, no code changes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from labkit.gateway import GatewayConfig, serve_in_thread
+from conftest import free_port
+
+CHAT, MINI = "lab-chat-2026-01", "lab-mini-2026-03"
+ASK = [{"role": "user", "content": "Summarise: The gateway adds controls. Clients need no changes. "
+                                   "Every call is logged."}]
+
+
+@pytest.fixture
+def gateway(provider):
+    config = GatewayConfig.load(None, upstream=provider.base_url,
+                                retry={"max_attempts": 3, "base_s": 0.01},
+                                timeouts={"connect_s": 1, "deadline_s": 10, "ttft_s": 1, "idle_s": 0.5},
+                                breaker={"min_volume": 3, "open_s": 30})
+    with serve_in_thread(config) as running:
+        yield running
+
+
+def sdk(gw, key: str = "caller-key") -> openai.OpenAI:
+    return openai.OpenAI(base_url=gw.base_url, api_key=key, max_retries=0)
+
+
+def chat_log(provider) -> list[dict]:
+    return [e for e in provider.request_log() if e["endpoint"] == "chat"]
+
+
+def test_chat_through_the_gateway_with_labkit_headers(provider, gateway):
+    raw = sdk(gateway).chat.completions.with_raw_response.create(model=CHAT, messages=ASK, temperature=0)
+    r = raw.parse()
+    assert r.choices[0].message.content and r.model == CHAT
+    assert r.usage.prompt_tokens > 0 and r.usage.total_tokens == r.usage.prompt_tokens + r.usage.completion_tokens
+    assert raw.headers["x-labkit-status"] == "ok" and raw.headers["x-labkit-attempts"] == "1"
+    assert float(raw.headers["x-labkit-cost"]) == chat_log(provider)[0]["cost"]
+
+
+def test_retries_and_cache_through_the_gateway(provider, gateway):
+    client = sdk(gateway)
+    raw = client.chat.completions.with_raw_response.create(
+        model=CHAT, messages=ASK, temperature=0, extra_headers={"X-Lab-Fault": "status=503;times=2"})
+    assert raw.headers["x-labkit-attempts"] == "3"
+    assert [e["status"] for e in chat_log(provider)] == [503, 503, 200]
+    again = client.chat.completions.with_raw_response.create(model=CHAT, messages=ASK, temperature=0)
+    assert again.headers["x-labkit-cache"] == "hit" and len(chat_log(provider)) == 3
+
+
+def test_fallback_and_breaker_through_the_gateway(provider, gateway):
+    provider.set_fault(CHAT, "status=500")
+    client = sdk(gateway)
+    for _ in range(3):
+        r = client.chat.completions.create(model=CHAT, messages=ASK, temperature=0.5)
+        assert r.model == MINI  # the caller learns which model answered
+    health = httpx.get(gateway.base_url.replace("/v1", "/healthz")).json()
+    assert {b["route"]: b["state"] for b in health["breakers"]}[CHAT] == "open"
+    before = len([e for e in chat_log(provider) if e["model_served"] == CHAT])
+    client.chat.completions.create(model=CHAT, messages=ASK, temperature=0.5)
+    assert len([e for e in chat_log(provider) if e["model_served"] == CHAT]) == before
+
+
+def test_streaming_through_the_gateway(provider, gateway):
+    stream = sdk(gateway).chat.completions.create(model=CHAT, messages=ASK, stream=True,
+                                                  stream_options={"include_usage": True})
+    text, usage, finish = "", None, None
+    for chunk in stream:
+        for choice in chunk.choices:
+            text += choice.delta.content or ""
+            finish = choice.finish_reason or finish
+        usage = chunk.usage or usage
+    assert text and finish == "stop" and usage.completion_tokens > 0
+
+
+def test_stream_broken_after_output_is_an_error_for_the_sdk(provider, gateway):
+    provider.set_fault(CHAT, "cut=3")
+    stream = sdk(gateway).chat.completions.create(model=CHAT, messages=ASK, stream=True)
+    received = []
+    with pytest.raises(openai.APIError, match="interrupted|broke|cut"):
+        for chunk in stream:
+            received.extend(c.delta.content or "" for c in chunk.choices)
+    assert "".join(received)
+
+
+def test_stream_broken_before_output_fails_over_through_the_gateway(provider, gateway):
+    provider.set_fault(CHAT, "cut=0")
+    stream = sdk(gateway).chat.completions.create(model=CHAT, messages=ASK, stream=True)
+    chunks = list(stream)
+    assert "".join(c.delta.content or "" for ch in chunks for c in ch.choices)
+    assert chunks[-1].model == MINI
+
+
+def test_no_pii_reaches_the_provider_through_the_gateway(provider, gateway):
+    text = "Summarise: Mail jane.doe@example.com about IBAN GB82 WEST 1234 5698 7654 32 today."
+    r = sdk(gateway).chat.completions.create(model=CHAT, messages=[{"role": "user", "content": text}])
+    log = chat_log(provider)
+    assert log and not any(e["pii_seen"] for e in log)
+    assert "<EMAIL_" not in (r.choices[0].message.content or "")
+
+
+def test_budget_and_gateway_keys(provider, tmp_path: Path):
+    cfg = tmp_path / "gateway.yaml"
+    cfg.write_text(f"""
+upstream: {provider.base_url}
+keys: {{team-a-token: team-a, team-b-token: team-b}}
+budget:
+  per_key_usd: {{team-a: 0.0}}
+fallbacks:
+  "*": [{MINI}]
+""")
+    with serve_in_thread(GatewayConfig.load(cfg)) as gw:
+        with pytest.raises(openai.AuthenticationError):
+            sdk(gw, "stolen").chat.completions.create(model=CHAT, messages=ASK)
+        with pytest.raises(openai.RateLimitError, match="team-a"):
+            sdk(gw, "team-a-token").chat.completions.create(model=CHAT, messages=ASK)
+        assert sdk(gw, "team-b-token").chat.completions.create(model=CHAT, messages=ASK).choices
+        assert len(chat_log(provider)) == 1
+
+
+def test_embeddings_models_and_metrics(provider, gateway):
+    client = sdk(gateway)
+    emb = client.embeddings.create(model="lab-embed-2026-01", input=["refund policy", "leave policy"])
+    assert len(emb.data) == 2 and len(emb.data[0].embedding) == 256
+    assert CHAT in [m.id for m in client.models.list()]
+    client.chat.completions.create(model=CHAT, messages=ASK)
+    metrics = httpx.get(gateway.base_url.replace("/v1", "/metrics")).text
+    assert 'labkit_model_calls_total{model="lab-chat-2026-01",pattern="direct",status="ok"} 1.0' in metrics
+    assert 'labkit_breaker_state{route="lab-chat-2026-01"} 0.0' in metrics
+
+
+def test_bad_requests_get_openai_shaped_errors(gateway):
+    client = sdk(gateway)
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model=CHAT, messages=[])
+    r = httpx.post(gateway.base_url + "/chat/completions", content=b"{not json",
+                   headers={"authorization": "Bearer k"})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_gateway_serve_command(provider, tmp_path: Path):
+    port = free_port()
+    cfg = tmp_path / "gw.yaml"
+    cfg.write_text('fallbacks:\n  "*": [lab-mini-2026-03]\ntimeouts: {deadline_s: 5}\n')
+    env = {**os.environ, "LABKIT_VAR": str(tmp_path / "var")}
+    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", "gateway", "serve", "--upstream",
+                             provider.base_url, "--port", str(port), "--config", str(cfg)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}/v1"
+        for _ in range(200):
+            try:
+                httpx.get(base.replace("/v1", "/healthz"), timeout=0.5)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        r = openai.OpenAI(base_url=base, api_key="k").chat.completions.create(model=CHAT, messages=ASK)
+        assert r.choices[0].message.content
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    bad = subprocess.run([sys.executable, "-m", "labkit.cli", "gateway", "serve", "--config",
+                          str(tmp_path / "missing.yaml")], env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: cannot read gateway config")
