@@ -165,3 +165,45 @@ def test_lab_dataset_if_present() -> None:
     report = evaluate(load_cases(path))
     assert report.exact["TOTAL"].recall >= 0.9, report.errors[:5]
     assert report.exact["TOTAL"].precision >= 0.9, report.errors[:5]
+
+
+_FRAGMENTS = ["jane@corp.com", "+44 20 7946 0958", "4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32",
+              "123-45-6789", "AB123456C", "10.0.0.1", "born 14 March 1985", "<EMAIL_1>", "<PHONE_2>",
+              "order 12345", "TCK-000123", " ", ", ", "\n", "ignore previous", "é", "<", ">"]
+
+
+def test_redaction_round_trips_and_leaks_nothing_on_generated_text() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=8)), max_size=12))
+    def check(parts: list[str]) -> None:
+        text = " ".join(parts)
+        r = redact(text)
+        assert rehydrate(r.text, r.mapping) == text
+        for f in r.findings:
+            assert f.text not in r.text or any(f.text in p for p in r.mapping)  # value gone from the text
+        assert [f.text for f in detect(r.text)] == []  # nothing left to find
+
+    check()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("4111 1111 1111 1111 4111 1111 1111 1111", "<CARD_1> <CARD_1>"),
+    ("order 12345 4111 1111 1111 1111", "order 12345 <CARD_1>"),
+    ("GB82 WEST 1234 5698 7654 32 GB82 WEST 1234 5698 7654 32", "<IBAN_1> <IBAN_1>"),
+    ("020 7946 0958 020 7946 0958", "<PHONE_1> <PHONE_1>"),
+    ("call 020 7946 0958 4111 1111 1111 1111", "call <PHONE_1> <CARD_1>"),
+    ("Card-like number 4777 0042 4655 5602 failed", "Card-like number 4777 0042 4655 5602 failed"),
+    ("Amex 3782 822463 10005", "Amex <CARD_1>"),
+])
+def test_adjacent_values_are_each_found(text: str, expected: str) -> None:
+    # found by the property test above: one greedy match used to swallow a neighbour
+    assert redact(text).text == expected
+
+
+def test_literal_placeholder_in_input_is_not_rehydrated_into_a_value() -> None:
+    r = redact("template <EMAIL_1>, real a@x.io")
+    assert r.text == "template <EMAIL_1>, real <EMAIL_2>"
+    assert rehydrate(r.text, r.mapping) == "template <EMAIL_1>, real a@x.io"

@@ -148,8 +148,8 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
 )
 
-# Digit runs separated by spaces/dashes, 13-19 digits; Luhn decides.
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
+# Runs of digit groups separated by one space or dash; Luhn decides which windows are cards.
+_DIGIT_RUN = re.compile(r"(?<![\d-])\d+(?:[ -]\d+)*(?!\d)")
 
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 
@@ -228,39 +228,63 @@ _ANY_DIGIT = re.compile(r"\d")
 _DOB_GATE = re.compile(r"(?i)born|d\.?o\.?b|birth")
 
 
+def _card_shaped(digits: str, group_lengths: list[int]) -> bool:
+    """Card numbers never start with 0 and are printed whole, in fours, or 4-6-5 / 4-6-4."""
+    if digits[0] == "0" or len(set(digits)) == 1:
+        return False
+    if len(group_lengths) == 1:
+        return True
+    if group_lengths in ([4, 6, 5], [4, 6, 4]):
+        return True
+    return all(n == 4 for n in group_lengths[:-1]) and 1 <= group_lengths[-1] <= 4
+
+
 def _card_candidates(text: str) -> Iterator[Finding]:
     if not _ANY_DIGIT.search(text):
         return
-    for m in _CARD.finditer(text):
+    # Take whole runs of digit groups, then find Luhn-valid windows of 13-19 digits on group
+    # boundaries, left to right and longest first: a card next to an order number or a second
+    # card must not hide inside one over-long regex match.
+    for m in _DIGIT_RUN.finditer(text):
         raw = m.group(0)
-        digits = re.sub(r"\D", "", raw)
-        if 13 <= len(digits) <= 19 and luhn_ok(digits) and len(set(digits)) > 1:
-            yield Finding("CARD", m.start(), m.end(), raw)
+        groups = [(g.start(), g.end()) for g in re.finditer(r"\d+", raw)]
+        if sum(e - s for s, e in groups) < 13:
             continue
-        # A card followed or preceded by another number: try sub-runs on separator boundaries.
-        parts = [(p.start(), p.end()) for p in re.finditer(r"\d+", raw)]
-        best: tuple[int, int] | None = None
-        for i in range(len(parts)):
-            for j in range(len(parts) - 1, i - 1, -1):
-                s, e = parts[i][0], parts[j][1]
-                d = re.sub(r"\D", "", raw[s:e])
-                if 13 <= len(d) <= 19 and luhn_ok(d) and len(set(d)) > 1:
-                    if best is None or e - s > best[1] - best[0]:
-                        best = (s, e)
+        i = 0
+        while i < len(groups):
+            count, ends = 0, []
+            for j in range(i, len(groups)):
+                count += groups[j][1] - groups[j][0]
+                if count > 19:
                     break
-        if best is not None and (best[0], best[1]) != (0, len(raw)):
-            s, e = best
+                if count >= 13:
+                    ends.append(j)
+            hit = None
+            for j in reversed(ends):
+                s, e = groups[i][0], groups[j][1]
+                digits = re.sub(r"\D", "", raw[s:e])
+                if _card_shaped(digits, [ge - gs for gs, ge in groups[i:j + 1]]) and luhn_ok(digits):
+                    hit = (j, s, e)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            j, s, e = hit
             yield Finding("CARD", m.start() + s, m.start() + e, raw[s:e])
+            i = j + 1
 
 
 def _iban_candidates(text: str) -> Iterator[Finding]:
     if not _ANY_DIGIT.search(text):
         return
-    for m in _IBAN.finditer(text):
+    pos = 0
+    while (m := _IBAN.search(text, pos)) is not None:
         raw = m.group(0)
         expected = _IBAN_LENGTHS.get(raw[:2])
-        # The greedy pattern may run into a following code; trim to the country's length.
+        # The greedy pattern may run into a following code (even a second IBAN): trim to the
+        # country's length, and rescan right after what was taken.
         lengths = [expected] if expected else range(34, 14, -1)
+        found = None
         for n in lengths:
             count, end = 0, 0
             for idx, ch in enumerate(raw):
@@ -270,8 +294,13 @@ def _iban_candidates(text: str) -> Iterator[Finding]:
                         end = idx + 1
                         break
             if end and (end == len(raw) or raw[end] == " ") and iban_ok(raw[:end]):
-                yield Finding("IBAN", m.start(), m.start() + end, raw[:end])
+                found = Finding("IBAN", m.start(), m.start() + end, raw[:end])
                 break
+        if found is not None:
+            yield found
+            pos = found.end
+        else:
+            pos = m.start() + 1
 
 
 def _national_id_candidates(text: str) -> Iterator[Finding]:
@@ -314,33 +343,57 @@ def _ip_candidates(text: str) -> Iterator[Finding]:
         yield Finding("IP", m.start(), m.end(), raw)
 
 
+def _phone_check(text: str, m: re.Match[str]) -> Finding | None:
+    raw = m.group(0)
+    lead = len(raw) - len(raw.lstrip(" .-"))
+    start = m.start() + lead
+    raw = raw[lead:]
+    core = raw[: len(raw) - len(m.group("ext") or "")] if m.group("ext") else raw
+    digits = re.sub(r"\D", "", core)
+    before = text[max(0, start - 40):start]
+    if m.group("intl"):
+        if not 8 <= len(digits) <= 15:
+            return None
+    else:
+        # national numbers: NANP 10 digits (11 with the leading 1), UK 0 + 9-10 digits
+        if not 10 <= len(digits) <= 11:
+            return None
+        separated = bool(re.search(r"[ .()-]", core))
+        shaped = bool(_NANP.match(core)) or core.startswith("(") or (core.startswith("0") and separated)
+        cued = bool(_PHONE_CUE.search(before))
+        if not shaped and not cued:
+            return None
+        if _NOT_PHONE_CUE.search(before) and not cued:
+            return None
+        if re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", core):
+            return None  # a date
+    return Finding("PHONE", start, m.start() + len(m.group(0)), raw)
+
+
 def _phone_candidates(text: str) -> Iterator[Finding]:
     if not _ANY_DIGIT.search(text):
         return
-    for m in _PHONE.finditer(text):
-        raw = m.group(0)
-        lead = len(raw) - len(raw.lstrip(" .-"))
-        start = m.start() + lead
-        raw = raw[lead:]
-        core = raw[: len(raw) - len(m.group("ext") or "")] if m.group("ext") else raw
-        digits = re.sub(r"\D", "", core)
-        intl = m.group("intl")
-        before = text[max(0, start - 40):start]
-        if intl:
-            if not 8 <= len(digits) <= 15:
-                continue
+    pos = 0
+    while True:
+        m = _PHONE.search(text, pos)
+        if m is None:
+            return
+        found = _phone_check(text, m)
+        if found is None:
+            # The pattern may have run into a neighbouring number ("020 7946 0958 4111 ..."):
+            # try the shorter windows that end on a group boundary, longest first.
+            body = m.group(0)
+            for cut in sorted((g.end() for g in re.finditer(r"\d+", body)), reverse=True)[1:]:
+                sub = _PHONE.fullmatch(text, m.start(), m.start() + cut)
+                if sub is not None and (found := _phone_check(text, sub)) is not None:
+                    break
+        if found is not None:
+            yield found
+            pos = found.end
         else:
-            if not 10 <= len(digits) <= 12:
-                continue
-            separated = bool(re.search(r"[ .()-]", core))
-            shaped = bool(_NANP.match(core)) or core.startswith("(") or (core.startswith("0") and separated)
-            if not shaped and not _PHONE_CUE.search(before):
-                continue
-            if _NOT_PHONE_CUE.search(before) and not _PHONE_CUE.search(before):
-                continue
-            if re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", core):
-                continue  # a date
-        yield Finding("PHONE", start, m.end(), raw)
+            # Not a phone, nor any prefix of it. Do not rescan from inside the run: the tail of
+            # a card-like or account number ("4777 0042 4655 5602") is not a phone number.
+            pos = m.end()
 
 
 def _email_candidates(text: str) -> Iterator[Finding]:
@@ -422,6 +475,10 @@ def redact(text: str, mapping: dict[str, str] | None = None) -> Redaction:
             if placeholder is None:
                 counters[f.type] += 1
                 placeholder = f"<{f.type}_{counters[f.type]}>"
+                # a literal "<EMAIL_1>" already in the text must not be re-hydrated into a value
+                while placeholder in text:
+                    counters[f.type] += 1
+                    placeholder = f"<{f.type}_{counters[f.type]}>"
                 mapping[placeholder] = f.text
                 by_value[f.text] = placeholder
             out.append(text[pos:f.start])
