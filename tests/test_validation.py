@@ -103,3 +103,40 @@ def test_helpers() -> None:
     assert strip_code_fences("```json\n[1, 2]\n```") == "[1, 2]"
     assert extract_json("noise [1, 2] noise") == [1, 2]
     assert extract_json("{bad} then {\"ok\": true}") == {"ok": True}
+
+
+class Invoice(BaseModel):
+    invoice_id: str = Field(pattern=r"^INV-\d{4}$")
+    currency: str = Field(min_length=3, max_length=3)
+
+
+def test_validates_the_mock_providers_real_extraction_output(provider) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=provider.base_url, api_key="lab-key", max_retries=0)
+    schema = Invoice.model_json_schema()
+
+    def extract(text: str) -> str:
+        resp = client.chat.completions.create(
+            model="lab-chat-2026-01", messages=[{"role": "user", "content": f"Extract the invoice.\n{text}"}],
+            response_format={"type": "json_schema", "json_schema": {"name": "invoice", "schema": schema}})
+        return resp.choices[0].message.content
+
+    good = extract("Invoice ID: INV-0042\nCurrency: EUR")
+    assert validate_output(good, Invoice) == Invoice(invoice_id="INV-0042", currency="EUR")
+    assert validate_output(good, schema)["currency"] == "EUR"
+    with pytest.raises(ValidationFailed) as info:
+        validate_output(extract("Invoice ID: INV-0042"), Invoice)  # the mock leaves currency empty
+    assert info.value.feedback.startswith("- currency:")
+
+
+def test_resilient_client_uses_it_for_output_models(provider) -> None:
+    from labkit.patterns.direct import ClientConfig, ResilientClient
+
+    client = ResilientClient(ClientConfig(base_url=provider.base_url, api_key="lab-key"))
+    ok = client.chat(messages=[{"role": "user", "content": "Extract the invoice.\nInvoice ID: INV-0042\nCurrency: EUR"}],
+                     model="lab-chat-2026-01", output_model=Invoice)
+    assert ok.parsed == Invoice(invoice_id="INV-0042", currency="EUR")
+    bad = client.chat(messages=[{"role": "user", "content": "Extract the invoice.\nInvoice ID: INV-0042"}],
+                      model="lab-chat-2026-01", output_model=Invoice)
+    assert bad.parsed is None and bad.status != "ok"  # invalid even after the repair: no parsed value
