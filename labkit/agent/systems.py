@@ -105,8 +105,10 @@ class Change:
 class Systems:
     """CRM, ticketing, outbox and knowledge base, each on its own SQLite file."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, *, durable: bool = True) -> None:
         self.root = Path(root) if root else var_dir() / "agent" / "systems"
+        # durable=False: a throwaway copy (one red-team case) that skips WAL and fsync
+        self.durable = durable
         self.root.mkdir(parents=True, exist_ok=True)
         self._conns: dict[str, sqlite3.Connection] = {}
         for store, tables in SCHEMA.items():
@@ -123,8 +125,12 @@ class Systems:
             conn = sqlite3.connect(self.root / f"{store}.sqlite", timeout=30,
                                    check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if self.durable:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            else:
+                conn.execute("PRAGMA journal_mode=MEMORY")
+                conn.execute("PRAGMA synchronous=OFF")
             self._conns[store] = conn
         return conn
 
