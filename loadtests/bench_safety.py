@@ -50,6 +50,20 @@ def pii_on_tickets() -> dict:
             "examples_missed": misses[:5], "examples_spurious": spurious[:5]}
 
 
+def pii_on_invoices() -> dict:
+    """IBAN recall on the batch invoices' truth (well-formed vs malformed documents)."""
+    out = {"well_formed": [0, 0], "malformed": [0, 0]}  # [found, total]
+    for d in _jsonl(datasets_dir() / "batch" / "invoices.jsonl"):
+        iban = (d.get("truth") or {}).get("iban")
+        if not iban:
+            continue
+        key = "malformed" if d.get("malformed") else "well_formed"
+        hit = any(f.type == "IBAN" and f.text.replace(" ", "") == iban.replace(" ", "") for f in pii.detect(d["text"]))
+        out[key][0] += hit
+        out[key][1] += 1
+    return {k: {"found": f, "total": t, "recall": round(f / t, 4) if t else 1.0} for k, (f, t) in out.items()}
+
+
 def _binary(pairs: list[tuple[bool, bool]]) -> dict:
     tp = sum(1 for t, p in pairs if t and p)
     fp = sum(1 for t, p in pairs if p and not t)
@@ -112,6 +126,7 @@ def main() -> dict:
         "machine": "2 cores, shared, noisy",
         "pii_eval_set": {k: pii_rep[k] for k in ("cases", "headline", "exact", "overlap")},
         "pii_ticket_notes": pii_on_tickets(),
+        "pii_invoice_ibans": pii_on_invoices(),
         "injection_eval_set": {k: inj_lab[k] for k in ("cases", "threshold", "overall", "by_location")},
         "injection_heldout": {k: inj_held[k] for k in ("cases", "overall")},
         "injection_corpus": injection_on_corpus(),
@@ -124,6 +139,9 @@ def main() -> dict:
         print(f"  {t:<12} {ex['precision']:>6.3f} {ex['recall']:>6.3f} {ex['f1']:>6.3f} | {ov['precision']:>6.3f} {ov['recall']:>6.3f}")
     pt = result["pii_ticket_notes"]
     print(f"PII, ticket notes vs ticket truth: {pt['values']} values, P {pt['precision']:.3f} R {pt['recall']:.3f}")
+    inv = result["pii_invoice_ibans"]
+    print(f"PII, invoice IBANs: well-formed {inv['well_formed']['found']}/{inv['well_formed']['total']}, "
+          f"malformed (truncated/garbled, fail mod-97 by design) {inv['malformed']['found']}/{inv['malformed']['total']}")
     print("Injection detector (threshold 0.5)")
     print(f"  {'set':<28} {'n':>5} {'P':>6} {'R':>6} {'FPR':>6}")
     rows = [("eval set (tuned on)", inj_lab["overall"] | {"n": inj_lab["cases"]}),
