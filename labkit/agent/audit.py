@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -108,10 +109,22 @@ class AuditLog:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        # kept open and overwritten in place: opening a file per append cost more than the
+        # SQLite commit itself on this machine's file system
+        self._head_fd: int | None = None
 
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
+        if self._head_fd is not None:
+            os.close(self._head_fd)
+            self._head_fd = None
+
+    def _write_head(self, seq: int, digest: str) -> None:
+        if self._head_fd is None:
+            self._head_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o644)
+        # fixed width, so an in-place overwrite never leaves a longer old record's tail behind
+        os.pwrite(self._head_fd, f"{seq:020d} {digest}\n".encode(), 0)
 
     def append(self, *, actor: str, role: str, tool: str, arguments: Any, outcome: str,
                run_id: str | None = None, step: int | None = None,
@@ -144,7 +157,7 @@ class AuditLog:
             conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' * len(row))})",
                          tuple(row.values()))
             # written under the lock, so the head always matches the last committed row
-            self.head_path.write_text(f"{row['seq']} {row['hash']}\n")
+            self._write_head(row["seq"], row["hash"])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -176,7 +189,7 @@ class AuditLog:
         if self.head_path.exists():
             head_seq, _, head_hash = self.head_path.read_text().strip().partition(" ")
             if int(head_seq) != expected_seq - 1 or head_hash != prev:
-                problems.append(f"head says {head_seq} rows ending {head_hash[:12]}, the log "
+                problems.append(f"head says {int(head_seq)} rows ending {head_hash[:12]}, the log "
                                 f"ends at {expected_seq - 1} ({prev[:12]}): rows cut off the end")
         elif n:
             problems.append("audit.head is missing")

@@ -1,0 +1,163 @@
+"""Benchmark: agent steps per second, and what policy + audit add to each tool call.
+
+1. **Overhead per tool call** of the controls around a tool (no model involved): the policy
+   check (role, scope lookup in the CRM, argument validation), the approval rule, and one
+   audit-log append (PII redaction, hash chain, SQLite WAL commit, head file), measured over
+   ``--calls`` calls for a read (``get_account_history``) and a write
+   (``update_crm_field``). For scale, the same table shows the tool's own execution time.
+   Target: policy + audit <= 2 ms per call (p50).
+2. **Agent steps per second** end to end: whole runs against the embedded mock provider (no
+   injected latency) through the resilient client: the read-only sales-copilot review and an
+   autonomous single write. A step is one model turn; tool calls are counted too.
+
+Prints a table and writes ``var/bench/agent.json``. Stores live in a temporary ``LABKIT_VAR``
+so the benchmark never touches the lab's real state.
+
+Usage:
+    .venv/bin/python loadtests/bench_agent.py [--calls 2000] [--runs 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def _summary(values_ms: list[float]) -> dict[str, float]:
+    return {"mean_ms": round(statistics.fmean(values_ms), 4),
+            "p50_ms": round(_pct(values_ms, 0.50), 4),
+            "p95_ms": round(_pct(values_ms, 0.95), 4),
+            "p99_ms": round(_pct(values_ms, 0.99), 4)}
+
+
+def bench_overhead(calls: int) -> dict[str, dict[str, float]]:
+    from labkit.agent.audit import AuditLog
+    from labkit.agent.policy import Mode, Policy
+    from labkit.agent.systems import Systems
+    from labkit.agent.tools import TOOLS, Principal
+
+    systems = Systems()
+    systems.seed(source="fixture")
+    policy = Policy()
+    audit = AuditLog()
+    alice = Principal(user_id="RM-001", role="relationship_manager", rm_id="RM-001")
+    cases = {
+        "read get_account_history": ("get_account_history", '{"account_id": "ACC-00001"}'),
+        "write update_crm_field": ("update_crm_field", '{"account_id": "ACC-00001", '
+                                   '"field": "next_step", "value": "Call ana@x.example.com"}'),
+    }
+    out: dict[str, dict[str, float]] = {}
+    for label, (name, raw) in cases.items():
+        tool = TOOLS[name]
+        pol, aud, run = [], [], []
+        for i in range(calls):
+            t0 = time.perf_counter()
+            args = policy.check(alice, Mode.AUTONOMOUS, name, raw, systems)
+            policy.needs_approval(tool, Mode.AUTONOMOUS, tainted=False, direct_writes=0)
+            t1 = time.perf_counter()
+            outcome = tool.run(systems, alice, args)
+            t2 = time.perf_counter()
+            audit.append(actor=alice.user_id, role=alice.role, run_id="bench", step=i,
+                         tool=name, arguments=args.model_dump(), outcome="ok",
+                         result_summary=json.dumps(outcome.result, default=str),
+                         started=t1, ended=t2)
+            t3 = time.perf_counter()
+            pol.append((t1 - t0) * 1000)
+            run.append((t2 - t1) * 1000)
+            aud.append((t3 - t2) * 1000)
+        total = [p + a for p, a in zip(pol, aud)]
+        out[label] = {"policy": _summary(pol), "audit": _summary(aud),
+                      "policy_plus_audit": _summary(total), "tool_itself": _summary(run)}
+    assert audit.verify().ok
+    return out
+
+
+def bench_runs(runs: int) -> dict[str, dict[str, float]]:
+    from labkit.agent.systems import Systems
+    from labkit.patterns.agent import Agent
+    from labkit.patterns.direct import ClientConfig, ResilientClient
+    from labkit.provider.server import serve_in_thread
+
+    Systems().seed(source="fixture")
+    scenarios = {
+        "read-only review": ("Review the account history of ACC-00001, then draft a follow-up "
+                             "email to contact CON-0001", "read-only"),
+        "autonomous write": ("Update the CRM field stage of ACC-00001 to 'negotiation'",
+                             "autonomous"),
+    }
+    out: dict[str, dict[str, float]] = {}
+    with serve_in_thread() as provider:
+        # the response cache would turn repeated runs into cache hits: measure real calls
+        client = ResilientClient(ClientConfig(base_url=provider.base_url,
+                                              cache={"enabled": False}))
+        agent = Agent(client)
+        for label, (request, mode) in scenarios.items():
+            steps = tool_calls = 0
+            t0 = time.perf_counter()
+            for _ in range(runs):
+                run = agent.run(request, role="relationship_manager", mode=mode)
+                assert run.status == "done", run.status
+                steps += agent.store.run(run.run_id)["step"]
+                tool_calls += sum(1 for s in run.steps if "tool" in s)
+            elapsed = time.perf_counter() - t0
+            out[label] = {"runs": runs, "steps": steps, "tool_calls": tool_calls,
+                          "seconds": round(elapsed, 3),
+                          "steps_per_s": round(steps / elapsed, 1),
+                          "runs_per_s": round(runs / elapsed, 2),
+                          "ms_per_step": round(elapsed * 1000 / steps, 2)}
+        client.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    real_var = Path(os.environ.get("LABKIT_VAR", REPO / "var")).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LABKIT_VAR"] = tmp
+        overhead = bench_overhead(args.calls)
+        runs = bench_runs(args.runs)
+    print(f"\nPolicy + audit overhead per tool call ({args.calls} calls each; target p50 <= 2 ms)")
+    print(f"{'call':<28} {'part':<18} {'mean':>8} {'p50':>8} {'p95':>8} {'p99':>8}")
+    for label, parts in overhead.items():
+        for part, s in parts.items():
+            print(f"{label:<28} {part:<18} {s['mean_ms']:>8.3f} {s['p50_ms']:>8.3f} "
+                  f"{s['p95_ms']:>8.3f} {s['p99_ms']:>8.3f}")
+    print(f"\nAgent runs end to end (embedded mock provider, no injected latency, {args.runs} "
+          "runs each)")
+    print(f"{'scenario':<20} {'steps':>6} {'tools':>6} {'seconds':>8} {'steps/s':>8} "
+          f"{'runs/s':>7} {'ms/step':>8}")
+    for label, r in runs.items():
+        print(f"{label:<20} {r['steps']:>6} {r['tool_calls']:>6} {r['seconds']:>8.2f} "
+              f"{r['steps_per_s']:>8.1f} {r['runs_per_s']:>7.2f} {r['ms_per_step']:>8.2f}")
+    worst = max(p["policy_plus_audit"]["p50_ms"] for p in overhead.values())
+    verdict = "meets" if worst <= 2.0 else "MISSES"
+    print(f"\npolicy + audit p50 worst case {worst:.3f} ms: {verdict} the 2 ms target")
+    result = {"benchmark": "agent", "machine": "2 cores, shared, noisy",
+              "calls": args.calls, "runs": args.runs, "overhead": overhead, "agent_runs": runs,
+              "target_ms": 2.0, "worst_p50_ms": worst, "meets_target": worst <= 2.0,
+              "unix_ts": time.time()}
+    out = real_var / "bench" / "agent.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
