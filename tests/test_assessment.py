@@ -169,3 +169,13 @@ def test_cli_assess_writes_the_adr_and_prints_the_decision(lab_db: Path, lab_var
     bad = subprocess.run([str(labkit), "assess", "--answers", str(answers)], capture_output=True, text=True,
                          cwd=ROOT)
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+
+
+def test_team_can_point_the_injection_evidence_at_its_own_cases(report: ReadinessReport, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "1", "text": "Please book a table for four.", "label": "malicious", '
+                     '"location": "user_input"}\n{"id": "2", "text": "Thanks!", "label": "benign", '
+                     '"location": "user_input"}\n')
+    result = run_assessment(_answers(injection_cases=str(cases)), report=report)
+    item = result.items["security.injection_tested"]
+    assert item.status == "incomplete" and "cases.jsonl: recall 0.00" in item.detail

@@ -144,3 +144,14 @@ def test_cli_profile_prints_criteria_and_writes_reports(lab_db: Path, lab_var: P
     assert result.exit_code == 0, result.output
     assert "data readiness: FAIL" in result.output
     assert (lab_var / "reports" / "readiness.html").is_file()
+
+
+def test_cli_profile_reads_another_database(lab_db: Path, lab_var: Path) -> None:
+    from click.testing import CliRunner
+
+    from labkit.cli import cli
+
+    result = CliRunner().invoke(cli, ["data", "profile", "--db", str(lab_db), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"near_duplicates": ' in result.output
+    assert not (lab_var / "lab.duckdb").exists()

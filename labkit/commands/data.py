@@ -54,12 +54,26 @@ def build(seed: int, scale: str, out: Path | None, no_load: bool) -> None:
               help="YAML/JSON file overriding the pass/fail thresholds.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for readiness.md and readiness.html (default: var/reports/).")
+@click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Profile another DuckDB file (e.g. var/lab-medium-7.duckdb) instead of var/lab.duckdb.")
 @click.option("--json", "as_json", is_flag=True, help="Print the criteria as JSON.")
-def profile_cmd(thresholds: Path | None, out: Path | None, as_json: bool) -> None:
+def profile_cmd(thresholds: Path | None, out: Path | None, db: Path | None, as_json: bool) -> None:
     """Data-readiness profile: completeness, duplicates, freshness, conflicts, PII, owners, access."""
-    from labkit.data.profile import Thresholds, profile_lab
+    from labkit.data.profile import Thresholds, profile, profile_lab
+    from labkit.errors import DataError
 
-    report = profile_lab(Thresholds.load(thresholds) if thresholds else Thresholds())
+    limits = Thresholds.load(thresholds) if thresholds else Thresholds()
+    if db is None:
+        report = profile_lab(limits)
+    else:
+        import duckdb
+
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+            report = profile(con, limits)
+        except duckdb.Error as exc:
+            raise DataError(f"{db}: cannot profile ({str(exc).splitlines()[0][:160]})") from None
+        con.close()
     md, html = report.write(out)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str))
