@@ -252,13 +252,15 @@ def batch(limit: int | None, workers: int, concurrency: int, backend: str | None
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
 @click.option("--monitor", is_flag=True, help="Also evaluate the alert rules.")
 @click.option("--no-events", is_flag=True, help="Do not write per-job telemetry events.")
+@click.option("--preload", multiple=True, metavar="MODULE", help="Import before taking jobs.")
 @BACKEND
 def worker(queue: str, concurrency: int, lease: float, grace: float, burst: bool, monitor: bool,
-           no_events: bool, backend: str | None) -> None:
+           no_events: bool, preload: tuple[str, ...], backend: str | None) -> None:
     """Run a queue worker until SIGTERM (graceful) or, with --burst, until the queue is empty."""
     from labkit.jobs.worker import Worker
 
     report = Worker(backend, queue=queue, concurrency=concurrency, lease_s=lease, grace_s=grace,
-                    burst=burst, monitor=monitor, events=not no_events).run()
+                    burst=burst, monitor=monitor, events=not no_events,
+                    preload=list(preload)).run()
     click.echo(f"worker {report.worker_id}: {report.succeeded} succeeded, {report.failed} failed "
                f"attempts, {report.dead} dead, {report.released} released", err=True)

@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import socket
@@ -68,7 +69,7 @@ class Worker:
                  lease_s: float = 30.0, poll_s: float = 0.05, grace_s: float = 10.0,
                  burst: bool = False, worker_id: str | None = None, events: bool = True,
                  stats_interval_s: float = 5.0, monitor: bool = False,
-                 extras: dict[str, Any] | None = None) -> None:
+                 extras: dict[str, Any] | None = None, preload: list[str] | None = None) -> None:
         if concurrency < 1:
             raise LabkitError(f"concurrency must be at least 1, got {concurrency}")
         self.url = url
@@ -83,6 +84,7 @@ class Worker:
         self.stats_interval_s = stats_interval_s
         self.monitor = monitor
         self.extras = extras or {}
+        self.preload = list(preload or [])
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.report = WorkerReport(self.worker_id)
         self._stopping = threading.Event()
@@ -102,6 +104,10 @@ class Worker:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
+        # import heavy handler modules before taking any job, so a slow start (or a kill
+        # during it) does not hold leased jobs hostage
+        for module in self.preload:
+            importlib.import_module(module)
         now = time.time()
         self.q.register_worker(WorkerInfo(worker_id=self.worker_id, queue=self.queue_name,
                                           pid=os.getpid(), host=socket.gethostname(),
@@ -242,7 +248,7 @@ class Worker:
 
 def worker_command(url: str, queue: str = "default", concurrency: int = 1, lease_s: float = 30.0,
                    burst: bool = False, grace_s: float = 10.0, monitor: bool = False,
-                   events: bool = True) -> list[str]:
+                   events: bool = True, preload: list[str] | None = None) -> list[str]:
     """The argv that runs a worker process (``python -m labkit.cli worker …``)."""
     cmd = [sys.executable, "-m", "labkit.cli", "worker", "--backend", url, "--queue", queue,
            "--concurrency", str(concurrency), "--lease", str(lease_s), "--grace", str(grace_s)]
@@ -252,13 +258,15 @@ def worker_command(url: str, queue: str = "default", concurrency: int = 1, lease
         cmd.append("--monitor")
     if not events:
         cmd.append("--no-events")
+    for module in preload or []:
+        cmd += ["--preload", module]
     return cmd
 
 
 def spawn_worker(url: str, queue: str = "default", concurrency: int = 1, lease_s: float = 30.0,
                  burst: bool = False, grace_s: float = 10.0, env: dict[str, str] | None = None,
-                 monitor: bool = False, events: bool = True,
-                 stderr: Any = None) -> subprocess.Popen[bytes]:
+                 monitor: bool = False, events: bool = True, stderr: Any = None,
+                 preload: list[str] | None = None) -> subprocess.Popen[bytes]:
     """Start a worker as a real OS process.
 
     Example:
@@ -267,6 +275,6 @@ def spawn_worker(url: str, queue: str = "default", concurrency: int = 1, lease_s
         0
     """
     return subprocess.Popen(
-        worker_command(url, queue, concurrency, lease_s, burst, grace_s, monitor, events),
+        worker_command(url, queue, concurrency, lease_s, burst, grace_s, monitor, events, preload),
         env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
         stderr=stderr if stderr is not None else subprocess.DEVNULL)

@@ -1,0 +1,261 @@
+"""The resilience drill: SIGKILL workers on a cadence while the provider fails, then account.
+
+:func:`run_chaos` (``labkit jobs chaos``) starts the mock provider with injected errors and
+latency, submits N jobs, runs W real worker processes, SIGKILLs a random one every
+``kill_every_s`` seconds and starts a replacement, waits until the queue drains, and prints
+the accounting:
+
+- submitted, succeeded, dead-lettered;
+- lost — submitted jobs that ended neither succeeded nor dead-lettered (must be 0);
+- executed more than once — allowed under at-least-once delivery (a killed worker's job runs
+  again after its lease expires);
+- side effects applied more than once — read from the effect ledger (must be 0).
+
+Each job (:func:`chaos_call`) makes one model call through the resilient client and then
+applies its side effect through the at-most-once guard, so a kill between "effect applied"
+and "job completed" is exactly the case the drill exercises.
+
+For the Redis backend it starts a private ``redis-server`` (``appendonly yes``,
+``appendfsync always``) unless ``redis_url`` is given. It does not test network partitions
+or disk loss.
+
+Example:
+    >>> report = run_chaos(ChaosConfig(jobs=50, workers=2, kill_every_s=0.5), progress=False)  # doctest: +SKIP
+    >>> report.lost, report.side_effects_applied_more_than_once                             # doctest: +SKIP
+    (0, 0)
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from labkit.errors import ConfigError, JobError
+from labkit.jobs.handlers import JobContext
+from labkit.jobs.queue import open_queue
+from labkit.settings import var_dir
+
+QUEUE = "chaos"
+
+
+class ChaosConfig(BaseModel):
+    """What the drill does."""
+
+    backend: Literal["sqlite", "redis"] = "sqlite"
+    jobs: int = Field(500, ge=1)
+    workers: int = Field(3, ge=1)
+    kill_every_s: float = Field(1.0, gt=0)
+    concurrency: int = Field(4, ge=1)
+    error_rate: float = Field(0.1, ge=0, le=1)
+    latency_s: float = Field(0.02, ge=0)
+    lease_s: float = Field(2.0, gt=0)
+    kind: str = "chaos_call"             # "effect" runs without a provider (queue-only drill)
+    max_attempts: int = Field(10, ge=1)
+    redis_url: str | None = None
+    timeout_s: float = Field(300.0, gt=0)
+    seed: int = 0
+
+
+class ChaosReport(BaseModel):
+    """The drill's accounting."""
+
+    backend: str
+    submitted: int
+    succeeded: int
+    dead_lettered: int
+    lost: int
+    executed_more_than_once: int
+    side_effects_applied: int
+    side_effects_applied_more_than_once: int
+    kills: int
+    seconds: float
+    drained: bool
+    passed: bool
+    problems: list[str] = Field(default_factory=list)
+
+
+# --- the job the drill runs ---------------------------------------------------------------
+
+_client_lock = threading.Lock()
+_client: Any = None
+
+
+def chaos_call(ctx: JobContext) -> dict[str, Any]:
+    """One model call through the resilient client, then the job's side effect (at most once)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            from labkit.patterns.direct import ResilientClient
+
+            _client = ResilientClient.from_env()
+    n = ctx.payload.get("n", 0)
+    r = _client.chat([{"role": "user", "content": f"Summarise: ticket batch {n} was triaged overnight."}],
+                     model="lab-mini-2026-03", pattern="jobs", use_cache=False)
+    if r.status == "cannot_answer":
+        raise JobError("no model answered; retry later")
+    applied = ctx.apply_effect({"n": n, "model": r.model_served})
+    return {"applied": applied, "model": r.model_served}
+
+
+# --- a private redis-server ---------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0
+                ) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a durable redis-server (AOF, fsync on every write); returns (process, url).
+
+    Example:
+        >>> proc, url = start_redis(Path("/tmp/r"))     # doctest: +SKIP
+        >>> url.startswith("redis://127.0.0.1:")         # doctest: +SKIP
+        True
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ConfigError("redis-server is not installed (apt-get install redis-server)")
+    port = port or _free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+         "--appendfsync", "always", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    raise ConfigError(f"redis-server did not start on port {port}")
+
+
+# --- the drill ----------------------------------------------------------------------------
+
+def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
+    """Run the drill (see module docstring) and return its accounting."""
+    from labkit.jobs.worker import spawn_worker
+
+    rng = random.Random(config.seed)
+    run_dir = var_dir() / "jobs" / f"chaos-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    opts = f"retry_base=0.1&retry_max=1&jitter=0.5&max_attempts={config.max_attempts}"
+    with ExitStack() as stack:
+        if config.backend == "sqlite":
+            url = f"sqlite:///{run_dir / 'queue.db'}?{opts}"
+        else:
+            base = config.redis_url
+            if base is None:
+                proc, base = start_redis(run_dir / "redis")
+                stack.callback(_stop, proc)
+            url = f"{base}?ns=chaos{uuid.uuid4().hex[:8]}&{opts}"
+        env: dict[str, str] = {"LABKIT_VAR": str(var_dir())}
+        if config.kind == "chaos_call":
+            from labkit.provider.config import ProviderConfig
+            from labkit.provider.server import serve_in_thread
+
+            fault = f"error_rate=503:{config.error_rate};latency={config.latency_s}"
+            running = stack.enter_context(serve_in_thread(ProviderConfig.parse(
+                {"faults": {"*": fault}, "seed": config.seed})))
+            env["OPENAI_BASE_URL"] = running.base_url
+        q = open_queue(url)
+        stack.callback(q.close)
+        t0 = time.perf_counter()
+        q.submit_many([{"kind": config.kind, "queue": QUEUE, "payload": {"n": i},
+                        "idempotency_key": f"chaos:{i}"} for i in range(config.jobs)])
+        log = (run_dir / "workers.log").open("ab")
+        stack.callback(log.close)
+
+        def spawn() -> subprocess.Popen[bytes]:
+            return spawn_worker(url, queue=QUEUE, concurrency=config.concurrency,
+                                lease_s=config.lease_s, grace_s=2.0, env=env, events=False,
+                                stderr=log, preload=["labkit.jobs.chaos", "labkit.patterns.direct"]
+                                if config.kind == "chaos_call" else None)
+
+        procs = [spawn() for _ in range(config.workers)]
+        stack.callback(_stop_all, procs)
+        kills, drained = 0, False
+        next_kill = time.monotonic() + config.kill_every_s
+        deadline = time.monotonic() + config.timeout_s
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = stack.enter_context(tqdm(total=config.jobs, desc=f"chaos/{config.backend}", unit="job"))
+        while time.monotonic() < deadline:
+            s = q.stats(QUEUE)
+            if bar is not None:
+                bar.n = s.succeeded + s.dead
+                bar.set_postfix(kills=kills, running=s.running)
+                bar.refresh()
+            if s.depth == 0 and s.running == 0:
+                drained = True
+                break
+            if time.monotonic() >= next_kill:
+                victim = rng.randrange(len(procs))
+                procs[victim].send_signal(signal.SIGKILL)   # no goodbye: leases must recover it
+                procs[victim].wait()
+                procs[victim] = spawn()
+                kills += 1
+                next_kill += config.kill_every_s
+            time.sleep(0.05)
+        seconds = time.perf_counter() - t0
+        _stop_all(procs)
+        counts = {st: q.stats(QUEUE).model_dump()[st] for st in ("succeeded", "dead")}
+        executions = q.execution_counts()
+        effects = q.effect_counts()
+    lost = config.jobs - counts["succeeded"] - counts["dead"]
+    problems = []
+    if lost:
+        problems.append(f"{lost} job(s) lost (neither succeeded nor dead-lettered)")
+    if effects["duplicates"]:
+        problems.append(f"{effects['duplicates']} side effect(s) applied more than once")
+    if not drained:
+        problems.append(f"queue did not drain within {config.timeout_s:g}s")
+    return ChaosReport(
+        backend=config.backend, submitted=config.jobs, succeeded=counts["succeeded"],
+        dead_lettered=counts["dead"], lost=lost,
+        executed_more_than_once=executions["executed_more_than_once"],
+        side_effects_applied=effects["applied"],
+        side_effects_applied_more_than_once=effects["duplicates"], kills=kills,
+        seconds=round(seconds, 2), drained=drained, passed=not problems, problems=problems)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
