@@ -147,7 +147,7 @@ def build_crm(seed: int, scale: int, rms: list[tuple[str, str, str]]) -> tuple[
                     defects.append("name_variant")
                 prev = accounts[-1]  # the same customer's salesforce_eu record
                 open_columns = [c for c in ("industry", "phone", "annual_revenue", "owner_rm")
-                                if prev[c] is not None]
+                                if prev[c] is not None and (c != "owner_rm" or len(rms) > 1)]
                 if rng.random() < RATES["conflict"] and open_columns:
                     column = rng.choice(open_columns)
                     if column == "industry":
