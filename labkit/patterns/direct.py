@@ -67,7 +67,7 @@ import tenacity
 from pydantic import BaseModel, Field
 
 from labkit.controls.breaker import BreakerPolicy, BreakerRegistry
-from labkit.controls.budget import BudgetPolicy, CostLedger, estimate_cost, price_of
+from labkit.controls.budget import BudgetPolicy, CostEstimate, CostLedger, estimate_cost, price_of
 from labkit.controls.cache import CachePolicy, ResponseCache, cache_key, is_cacheable
 from labkit.controls.ratelimit import RateLimiter, RateLimitPolicy
 from labkit.controls.retry import RetryPolicy, classify, make_retrying, retry_after
@@ -542,8 +542,20 @@ class ResilientClient:
                 self._record_attempt(ctx, route, t0, None)
             return out
 
-        retrying = make_retrying(self.config.retry, ctx.deadline)
-        return retrying(attempt)
+        # Happy path without the retry machinery (it costs ~80 us a call); on a failure,
+        # tenacity takes over with that failure replayed as its first attempt, so the policy
+        # (what to retry, backoff, Retry-After, deadline) stays tenacity's alone.
+        try:
+            return attempt()
+        except BaseException as exc:  # noqa: BLE001 - handed to tenacity below
+            replay: list[BaseException] = [exc]
+
+        def attempt_or_replay() -> Any:
+            if replay:
+                raise replay.pop()
+            return attempt()
+
+        return make_retrying(self.config.retry, ctx.deadline)(attempt_or_replay)
 
     # --- chat -------------------------------------------------------------------------
     def chat(self, messages: list[dict[str, Any]], model: str = "lab-chat-2026-01", *,
@@ -571,9 +583,7 @@ class ResilientClient:
             if hit is not None:
                 return self._from_cache(ctx, hit, output_model, stream=False)
 
-        estimate = estimate_cost(model, sent, max_tokens=max_tokens, tools=tools,
-                                 default_output_tokens=self.config.budget.estimate_output_tokens,
-                                 prices=self._prices)
+        estimate = self._estimate(model, sent, max_tokens, tools)
         self.ledger.check(self.config.budget, key=key, pattern=pattern, estimate=estimate.cost)
 
         routes = self.config.routes_for(model)
@@ -608,6 +618,15 @@ class ResilientClient:
             self._emit_call(ctx, result, stream=False)
             return self._rehydrated(ctx, result)
         return self._give_up(ctx, sent, stream=False)
+
+    def _estimate(self, model: str, sent: list[dict[str, Any]], max_tokens: int | None,
+                  tools: list[dict[str, Any]] | None) -> CostEstimate:
+        """The pre-call estimate; skipped (zero) when no budget or token limit needs it."""
+        if not (self.config.budget.active() or self.limiter.enabled):
+            return CostEstimate(model=model, tokens_in=0, tokens_out=0, cost=0.0)
+        return estimate_cost(model, sent, max_tokens=max_tokens, tools=tools,
+                             default_output_tokens=self.config.budget.estimate_output_tokens,
+                             prices=self._prices)
 
     def _advance(self, routes: list[str], failed: str, kind: str) -> str | None:
         """The next route to try; on context_length the chain becomes the larger models only."""
@@ -759,9 +778,7 @@ class ResilientClient:
                 if result.content:
                     yield result.content
                 return
-        estimate = estimate_cost(model, sent, max_tokens=params["max_tokens"], tools=params["tools"],
-                                 default_output_tokens=self.config.budget.estimate_output_tokens,
-                                 prices=self._prices)
+        estimate = self._estimate(model, sent, params["max_tokens"], params["tools"])
         self.ledger.check(self.config.budget, key=ctx.key, pattern=ctx.pattern, estimate=estimate.cost)
         routes = self.config.routes_for(model)
         route: str | None = routes[0] if routes else None
