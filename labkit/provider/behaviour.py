@@ -81,7 +81,7 @@ _STOP = frozenset(
     "a an and are as at be been by can could did do does for from had has have how i if in "
     "into is it its me my no not of on or our please should so than that the their them then "
     "there these this those to us was we were what when where which who whom why will with "
-    "would you your about any all also just tell give show know need want".split()
+    "would you your about any all also just tell give show know need want many much".split()
 )
 # a few verb families, so "look up" finds get_account and "open a ticket" finds create_ticket
 _SYNONYMS = {
@@ -255,8 +255,12 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
     """Answer ``question`` from the sources' sentences with citations, or abstain."""
     q = list(dict.fromkeys(terms(question)))
     cands: list[tuple[str, str, set[str]]] = []
+    follows: dict[int, int] = {}  # candidate index -> the next sentence of the same source
     for sid, text in sources:
-        for sent in sentences(text):
+        sents = sentences(text)
+        for j, sent in enumerate(sents):
+            if j + 1 < len(sents):
+                follows[len(cands)] = len(cands) + 1
             cands.append((sid, sent, set(terms(sent))))
     chosen: list[tuple[str, str]] = []
     if q and cands:
@@ -271,17 +275,34 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
             ((sum(idf[t] for t in q if t in c[2]) / total, -i, c) for i, c in enumerate(cands)),
             reverse=True,
         )
-        best = scored[0][0]
+        best = scored[0][0] if q else 0.0
+        if threshold * 0.6 <= best < threshold:
+            # a question about two things ("for X and for Y") may need two sentences that
+            # together, not alone, cover it: accept the best pair when its union clears the bar
+            first = scored[0][2]
+            rest = [(sum(idf[t] for t in q if t in c[2] and t not in first[2]) / total, sc, c)
+                    for sc, _, c in scored[1:] if sc >= threshold * 0.6]
+            if rest:
+                gain, _, second = max(rest, key=lambda x: (x[0], x[1]))
+                if best + gain >= max(threshold, 0.6):
+                    chosen = [(first[0], first[1]), (second[0], second[1])]
         if best >= threshold:
-            for score, _, (sid, sent, toks) in scored:
-                if len(chosen) == 3 or score < threshold * 0.6:
+            picked: list[int] = []
+            for score, neg_i, (sid, sent, toks) in scored:
+                if len(picked) == 3 or score < threshold * 0.6:
                     break
                 gain = sum(idf[t] for t in uncovered if t in toks) / total
-                if not chosen or (gain >= 0.2 and score >= threshold * 0.6) or score >= 0.9 * best:
-                    chosen.append((sid, sent))
+                if not picked or (gain >= 0.2 and score >= threshold * 0.6) or score >= 0.9 * best:
+                    picked.append(-neg_i)
                     uncovered -= toks
-                    if not uncovered and len(chosen) >= 1 and score < best:
-                        break
+            # a two-part question ("what causes X, and how do I fix it?") is often answered by
+            # the sentence right after the best one: take it when it covers a missing term
+            for i in list(picked):
+                nxt = follows.get(i)
+                if len(picked) < 3 and nxt is not None and nxt not in picked and uncovered & cands[nxt][2]:
+                    picked.insert(picked.index(i) + 1, nxt)
+                    uncovered -= cands[nxt][2]
+            chosen = [(cands[i][0], cands[i][1]) for i in picked]
     extra = [_FILLER[int(_unit(request_hash, f"fill{i}") * len(_FILLER))] for i in range(spec.verbosity)]
     extra = list(dict.fromkeys(extra))
     if chosen:
