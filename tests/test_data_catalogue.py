@@ -129,3 +129,14 @@ def test_read_jsonl_names_the_bad_line(tmp_path: Path) -> None:
         read_jsonl(path)
     with pytest.raises(DataError, match="does not exist"):
         read_jsonl(tmp_path / "nope.jsonl")
+
+
+def test_concurrent_first_loads_in_several_processes_agree(lab_db: Path, lab_var: Path) -> None:
+    code = ("from labkit.data.catalogue import ensure_loaded, connect; ensure_loaded(); "
+            "print(connect(read_only=True).execute('select count(*) from tickets').fetchone()[0])")
+    procs = [subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-c", code], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-300:] for o in outs]
+    assert len({o[0].strip() for o in outs}) == 1
+    assert not list(lab_var.glob("*.copying"))

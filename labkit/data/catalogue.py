@@ -223,9 +223,15 @@ def ensure_loaded(folder: Path | None = None) -> Path:
     path = lab_db_path()
     if not path.exists():
         source = cached_database(folder)
-        tmp = path.with_name(path.name + ".copying")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, path)
+        # a unique temporary name: two processes may both find the file missing
+        fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".copying", dir=path.parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp_name)
+            os.replace(tmp_name, path)
+        finally:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
         return path
     stat = path.stat()
     if _VERIFIED.get(str(path)) == (digest, stat.st_mtime, stat.st_size):
