@@ -1,0 +1,80 @@
+"""Operations: a provider slowdown piles jobs up, and the depth alert fires before the SLA is hit.
+
+Metrics go to Prometheus gauges and ``queue`` telemetry events; alerts to ``alert`` events.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from prometheus_client import REGISTRY
+
+from labkit.jobs import open_queue
+from labkit.jobs.alerts import AlertMonitor, AlertRules, publish_stats
+from labkit.jobs.worker import Worker
+from labkit.patterns.jobs import AsyncAI
+from labkit.provider.config import ProviderConfig
+from labkit.provider.server import serve_in_thread
+from labkit.telemetry.events import read_events
+
+
+def test_provider_slowdown_fires_depth_alert_before_age_sla(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    q = open_queue(url)
+    slow = ProviderConfig.parse({"faults": {"*": "latency=0.4"}})
+    with serve_in_thread(slow) as running:
+        monkeypatch.setenv("OPENAI_BASE_URL", running.base_url)
+        worker = Worker(url, concurrency=2, poll_s=0.01, stats_interval_s=0.2)
+        t = threading.Thread(target=worker.run)
+        t.start()
+        try:
+            for i in range(60):
+                q.submit("chat", {"messages": [{"role": "user", "content": f"Summarise: note {i}."}]})
+            monitor = AlertMonitor(q, AlertRules(max_depth=40, max_age_s=60))
+            fired = monitor.evaluate()
+            stats = q.stats()
+            # the backlog is visible while the oldest job is still young: users have not waited yet
+            assert [a["rule"] for a in fired] == ["queue_depth"]
+            assert stats.oldest_age_s < 60 and stats.depth > 40
+            deadline = time.monotonic() + 60
+            while q.stats().succeeded < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert q.stats().succeeded >= 2          # the slow provider still answers
+        finally:
+            worker.stop()
+            t.join(30)
+    alerts = read_events("alert")
+    assert alerts[0]["rule"] == "queue_depth" and alerts[0]["state"] == "firing"
+    assert alerts[0]["oldest_age_s"] < 60
+    assert read_events("queue"), "the worker publishes queue stats as telemetry"
+
+
+def test_gauges_follow_queue_stats(tmp_path: Path) -> None:
+    q = open_queue(f"sqlite:///{tmp_path / 'q.db'}")
+    for _ in range(4):
+        q.submit("noop", queue="gauges")
+    publish_stats(q.stats("gauges"))
+    assert REGISTRY.get_sample_value("labkit_queue_depth", {"queue": "gauges"}) == 4
+    assert REGISTRY.get_sample_value("labkit_queue_oldest_age_seconds", {"queue": "gauges"}) >= 0
+    q.claim("gauges", "w", 30)
+    publish_stats(q.stats("gauges"))
+    assert REGISTRY.get_sample_value("labkit_queue_depth", {"queue": "gauges"}) == 3
+    assert REGISTRY.get_sample_value("labkit_queue_running", {"queue": "gauges"}) == 1
+    assert read_events("queue")[-1]["depth"] == 3
+
+
+def test_alert_resolves_when_backlog_drains(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    ai = AsyncAI(url)
+    for i in range(5):
+        ai.submit("noop", {"i": i})
+    monitor = AlertMonitor(ai.q, AlertRules(max_depth=3))
+    assert [a["rule"] for a in monitor.evaluate()] == ["queue_depth"]
+    ai.run_workers(workers=1, in_process=True)
+    assert monitor.evaluate() == []
+    states = [(a["rule"], a["state"]) for a in read_events("alert")]
+    assert states == [("queue_depth", "firing"), ("queue_depth", "resolved")]
