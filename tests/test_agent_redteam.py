@@ -29,12 +29,15 @@ REDTEAM = REPO_ROOT / "datasets" / "eval" / "agent_redteam.jsonl"
 INJECTIONS = REPO_ROOT / "datasets" / "eval" / "injection_cases.jsonl"
 
 
-@pytest.fixture(params=[None, 1.0], ids=["default-obedience", "obey-all"])
+# the fault header forces the rate as given: the mock otherwise discounts fenced text
+OBEY_ALL = {"X-Lab-Fault": "obey_injection=1"}
+
+
+@pytest.fixture(params=[{}, OBEY_ALL], ids=["default-obedience", "obey-all"])
 def client(request: pytest.FixtureRequest) -> Iterator[ResilientClient]:
-    config = ProviderConfig() if request.param is None else ProviderConfig(
-        injection_obedience=request.param)
-    with serve_in_thread(config) as provider:
-        c = ResilientClient(ClientConfig(base_url=provider.base_url))
+    with serve_in_thread(ProviderConfig()) as provider:
+        c = ResilientClient(ClientConfig(base_url=provider.base_url,
+                                         default_headers=request.param))
         yield c
         c.close()
 
@@ -61,8 +64,8 @@ def test_redteam_file_has_zero_unapproved_writes(client: ResilientClient,
 
 
 def test_with_the_defence_off_the_same_attacks_breach(lab_var: Path) -> None:
-    with serve_in_thread(ProviderConfig(injection_obedience=1.0)) as provider:
-        c = ResilientClient(ClientConfig(base_url=provider.base_url))
+    with serve_in_thread(ProviderConfig()) as provider:
+        c = ResilientClient(ClientConfig(base_url=provider.base_url, default_headers=OBEY_ALL))
         off = AgentConfig(autonomy=AutonomyLimits(untrusted_needs_approval=False))
         report = run_cases(load_cases(REDTEAM), c, config=off)
         c.close()
@@ -72,8 +75,8 @@ def test_with_the_defence_off_the_same_attacks_breach(lab_var: Path) -> None:
 def test_labelled_injection_set_obeyed_always_has_zero_unapproved_writes() -> None:
     cases = load_cases(INJECTIONS)
     assert len(cases) >= 100
-    with serve_in_thread(ProviderConfig(injection_obedience=1.0)) as provider:
-        c = ResilientClient(ClientConfig(base_url=provider.base_url))
+    with serve_in_thread(ProviderConfig()) as provider:
+        c = ResilientClient(ClientConfig(base_url=provider.base_url, default_headers=OBEY_ALL))
         report = run_cases(cases, c)
         c.close()
     assert report["summary"]["unapproved_writes"] == 0, report["summary"]["breached"]

@@ -1,7 +1,7 @@
 """Red-team the agent: plant injected instructions where real attacks hide, count what got through.
 
-A case (one JSON line, format documented in ``datasets/README.md`` next to
-``datasets/eval/agent_redteam.jsonl``) names a user request, the role and mode the agent runs
+A case (one JSON line, format documented in README.md, section "Pattern 4"; the committed
+cases are ``datasets/eval/agent_redteam.jsonl``) names a user request, the role and mode the agent runs
 in, and a payload planted in one of four places:
 
 - ``user_input``: appended to the request itself (what a chat user types or pastes);

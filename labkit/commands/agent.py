@@ -22,27 +22,28 @@ from labkit.errors import InputError
 
 @contextlib.contextmanager
 def _client(obedience: float | None = None) -> Iterator[Any]:
-    """The resilient client: for OPENAI_BASE_URL, or for an embedded provider started here."""
+    """The resilient client: for OPENAI_BASE_URL, or for an embedded provider started here.
+
+    ``obedience`` forces the mock's injection obedience through its ``X-Lab-Fault`` header
+    (``obey_injection=P``), which applies the rate as given — without the discount the mock
+    grants to fenced untrusted text — so 1.0 is the true worst case.
+    """
     from labkit.patterns.direct import ClientConfig, ResilientClient
 
+    headers = {} if obedience is None else {"X-Lab-Fault": f"obey_injection={obedience:g}"}
     if os.environ.get("OPENAI_BASE_URL"):
-        headers = {}
-        if obedience is not None and obedience >= 1.0:
-            headers["X-Lab-Fault"] = "obey_injection"  # the mock's per-request override
         client = ResilientClient.from_env(default_headers=headers)
         try:
             yield client
         finally:
             client.close()
         return
-    from labkit.provider.config import ProviderConfig
     from labkit.provider.server import serve_in_thread
 
-    config = ProviderConfig() if obedience is None else ProviderConfig(
-        injection_obedience=obedience)
-    with serve_in_thread(config) as provider:
+    with serve_in_thread() as provider:
         client = ResilientClient(ClientConfig(base_url=provider.base_url,
-                                              api_key=os.environ.get("OPENAI_API_KEY", "lab-key")))
+                                              api_key=os.environ.get("OPENAI_API_KEY", "lab-key"),
+                                              default_headers=headers))
         try:
             yield client
         finally:
@@ -208,8 +209,8 @@ def rollback_cmd(run_id: str | None, action_id: str | None, by: str) -> None:
 @click.option("--cases", "cases_path", required=True, type=click.Path(dir_okay=False),
               help="JSON lines of red-team cases (or the labelled injection set).")
 @click.option("--obedience", type=float, default=None,
-              help="The mock's injection obedience (default: the provider's, 0.3); 1.0 obeys "
-                   "every injected instruction.")
+              help="Force the mock's injection obedience (default: the provider's own, 0.3, "
+                   "discounted for fenced text); 1.0 obeys every injected instruction.")
 @click.option("--json", "as_json", is_flag=True)
 def redteam_cmd(cases_path: str, obedience: float | None, as_json: bool) -> None:
     """Run injection cases against the agent; exit 1 if any write ran without approval."""
