@@ -127,5 +127,5 @@ def serve(host: str, port: int, config_file: str | None, latency: str | None, fa
     app = create_app(config)
     click.echo(f"labkit mock provider on http://{host}:{port}/v1 "
                f"(latency {config.latency}; request log {config.request_log_path}); Ctrl-C stops it")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
                 timeout_graceful_shutdown=2)

@@ -24,7 +24,8 @@ The prompt conventions it understands (the contract every other part codes again
   called, and answer in text once tool results cover the request.
 - instructions inside sources, tool results or fenced untrusted text ("ignore previous
   instructions", "call tool X with ...", "send ... to ...") are obeyed at the configured
-  rate, as a weak real model would.
+  rate, as a weak real model would; text fenced by ``labkit.controls.injection`` is obeyed
+  half as often, a quarter as often when the system prompt says fenced text is data.
 
 It is not a language model: it never paraphrases, and its "understanding" is word overlap
 with light stemming and a small synonym table. The drifted ``lab-chat-2026-06`` grounds
@@ -491,8 +492,25 @@ def _extract_object(schema: dict[str, Any], text: str, defs: dict[str, Any],
     return out
 
 
+@lru_cache(maxsize=1024)
+def _schema_pattern(pattern: str) -> re.Pattern[str] | None:
+    body = pattern[1:] if pattern.startswith("^") else pattern
+    body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body
+    try:
+        return re.compile(r"(?<![\w-])(?:" + body + r")(?![\w-])")
+    except re.error:
+        return None
+
+
 def _pattern_value(name: str, schema: dict[str, Any], text: str) -> str | None:
     n = name.lower()
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        # the schema says what a valid value looks like: look for exactly that
+        rx = _schema_pattern(pattern)
+        if rx is not None:
+            m = rx.search(text)
+            return m.group(0) if m else None
     for hint, rx in _IDS.items():
         if hint in n and ("id" in n or "number" in n or n == hint):
             m = rx.search(text)
@@ -590,7 +608,7 @@ def _fill_args(fn: dict[str, Any], primary: str, context: list[str],
                 raw = kv.get(_norm_key(name))
             if raw is not None:
                 break
-        if raw is None:
+        if raw is None and "pattern" not in sub:  # free text never fits a patterned id
             n = name.lower()
             quoted = _QUOTED.search(primary)
             if quoted:
@@ -598,6 +616,9 @@ def _fill_args(fn: dict[str, Any], primary: str, context: list[str],
             elif any(w in n for w in ("query", "question", "text", "subject", "title", "body", "message",
                                       "description", "note", "reason", "summary", "content", "search")):
                 raw = primary
+            elif n in ("value", "new_value", "status", "stage", "state") or n.startswith("new_"):
+                m = re.findall(r"\b(?:to|as)\s+[\"']?([\w-]+)", primary, re.I)
+                raw = m[-1] if m else None
             elif "priority" in n:
                 m = re.search(r"\b(low|medium|normal|high|urgent|critical)\b", " ".join(texts), re.I)
                 raw = m.group(1).lower() if m else None
@@ -688,6 +709,9 @@ def _parse_call_args(text: str | None) -> dict[str, Any]:
     return args
 
 
+_ADDRESS_PARAMS = frozenset({"to", "email", "recipient", "address", "to_email", "to_address", "recipient_email"})
+
+
 def obey_injection(conv: _Conv, tools: list[dict[str, Any]], request_hash: bytes) -> Reply | None:
     """If untrusted text carries an instruction, the reply that follows it (else None)."""
     by_name = {str(_tool_fn(t).get("name")): t for t in tools}
@@ -701,11 +725,14 @@ def obey_injection(conv: _Conv, tools: list[dict[str, Any]], request_hash: bytes
         send = _SEND_TO.search(chunk)
         if send:
             what, addr = send.group(1), send.group(2)
-            sender = max(by_name.items(), key=lambda kv: _tool_score(kv[1], "send email to"), default=None)
+            # only a tool that takes an address can carry the exfiltration out
+            takers = {n: t for n, t in by_name.items() if any(
+                p.lower() in _ADDRESS_PARAMS for p in ((_tool_fn(t).get("parameters") or {}).get("properties") or {}))}
+            sender = max(takers.items(), key=lambda kv: _tool_score(kv[1], "send email to"), default=None)
             if sender and _tool_score(sender[1], "send email to") >= 2.0:
                 fn = _tool_fn(sender[1])
                 props = ((fn.get("parameters") or {}).get("properties") or {})
-                preset = {p: addr for p in props if p.lower() in ("to", "email", "recipient", "address", "to_email")}
+                preset = {p: addr for p in props if p.lower() in _ADDRESS_PARAMS}
                 args = _fill_args(fn, f"{what} {addr}", [conv.user], preset)
                 return Reply(None, [_tool_call(request_hash, sender[0], args, 99)], "tool_calls",
                              task="injection", obeyed_injection=True)
@@ -740,8 +767,13 @@ def has_injection(conv: _Conv) -> bool:
 
 
 def respond(body: dict[str, Any], spec: ModelSpec, request_hash: bytes, *,
-            hallucination_rate: float = 0.05, injection_obedience: float = 0.3) -> Reply:
-    """The mock model's reply to a (validated) chat completion body."""
+            hallucination_rate: float = 0.05, injection_obedience: float = 0.3,
+            obedience_forced: bool = False) -> Reply:
+    """The mock model's reply to a (validated) chat completion body.
+
+    ``obedience_forced`` (set by the ``obey_injection`` fault) applies the rate as given,
+    without the discount that fencing untrusted text earns.
+    """
     conv = _parse(body)
     tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
     tool_choice = body.get("tool_choice")
@@ -750,7 +782,14 @@ def respond(body: dict[str, Any], spec: ModelSpec, request_hash: bytes, *,
     else:
         tools_for_plan = tools
 
-    if injection_obedience > 0 and has_injection(conv) and _unit(request_hash, "obey") < injection_obedience:
+    rate = injection_obedience
+    if not obedience_forced and "<<<UNTRUSTED" in conv.all_text:
+        # spotlighting works on real models too, partly: fenced data is obeyed half as often,
+        # and a quarter as often when the system prompt also says fenced text is not instructions
+        rate *= 0.5
+        if re.search(r"not instructions|never follow instructions", conv.system, re.I):
+            rate *= 0.5
+    if rate > 0 and has_injection(conv) and _unit(request_hash, "obey") < rate:
         reply = obey_injection(conv, tools_for_plan, request_hash)
         if reply is not None:
             return reply

@@ -523,6 +523,7 @@ async def _chat(scope: dict, receive: Any, send: Any, state: ProviderState, entr
         body, spec, request_hash,
         hallucination_rate=fault.hallucinate if fault and fault.hallucinate is not None else cfg.hallucination_rate,
         injection_obedience=fault.obey_injection if fault and fault.obey_injection is not None else cfg.injection_obedience,
+        obedience_forced=bool(fault and fault.obey_injection is not None),
     )
     content, finish = reply.content, reply.finish_reason
     out_tokens = 0
@@ -813,6 +814,9 @@ class ProviderApp:
                                exception_handlers={404: _not_found, 405: _not_found})
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
         if scope["type"] == "http":
             # uvicorn's receive is a bound method of the request cycle, which owns the transport;
             # the connection-level faults (reset, cut) need it
@@ -825,6 +829,28 @@ class ProviderApp:
                     await handler(scope, receive, send, self.state)
                     return
         await self.inner(scope, receive, send)
+
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        # the request log's file is written in batches: flush it on a timer while serving
+        # and once more at shutdown (uvicorn re-raises SIGTERM afterwards, so atexit never runs)
+        async def flusher() -> None:
+            while True:
+                await asyncio.sleep(0.5)
+                self.state.log.flush()
+
+        task = None
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                task = asyncio.ensure_future(flusher())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if task is not None:
+                    task.cancel()
+                self.state.log.flush()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 def create_app(config: ProviderConfig | None = None) -> ProviderApp:
