@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import time
 from contextlib import ExitStack
 from datetime import date
@@ -41,7 +40,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from labkit.errors import DataError, JobError, NonRetryableJobError, ValidationFailed
-from labkit.jobs.handlers import JobContext
+from labkit.jobs.handlers import JobContext, shared_client
 from labkit.jobs.queue import JobQueue, open_queue
 
 QUEUE = "invoices"
@@ -104,21 +103,6 @@ def invoice_messages(text: str) -> list[dict[str, Any]]:
             {"role": "user", "content": text}]
 
 
-_client_lock = threading.Lock()
-_client: Any = None
-
-
-def _shared_client() -> Any:
-    """One resilient client per worker process (its breaker and cache see every job)."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            from labkit.patterns.direct import ResilientClient
-
-            _client = ResilientClient.from_env()
-        return _client
-
-
 def extract_invoice(ctx: JobContext) -> dict[str, Any]:
     """Handler for ``invoice_extract`` jobs: payload ``{"text": ..., "doc_id": ...}``."""
     from labkit.controls.pii import iban_ok
@@ -127,7 +111,7 @@ def extract_invoice(ctx: JobContext) -> dict[str, Any]:
     if not isinstance(text, str) or not text.strip():
         raise NonRetryableJobError("payload.text must be a non-empty string")
     doc_id = str(ctx.payload.get("doc_id") or ctx.job.idempotency_key or ctx.job.id)
-    client = ctx.extras.get("client") or _shared_client()
+    client = ctx.extras.get("client") or shared_client()
     r = client.chat(invoice_messages(text), model=ctx.payload.get("model", "lab-mini-2026-03"),
                     pattern="jobs", output_model=Invoice, key=str(ctx.payload.get("_owner", "batch")))
     if r.status == "cannot_answer" or r.parsed is None:

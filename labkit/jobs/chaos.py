@@ -32,7 +32,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 import uuid
 from contextlib import ExitStack
@@ -42,7 +41,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from labkit.errors import ConfigError, JobError
-from labkit.jobs.handlers import JobContext
+from labkit.jobs.handlers import JobContext, shared_client
 from labkit.jobs.queue import open_queue
 from labkit.settings import var_dir
 
@@ -87,21 +86,11 @@ class ChaosReport(BaseModel):
 
 # --- the job the drill runs ---------------------------------------------------------------
 
-_client_lock = threading.Lock()
-_client: Any = None
-
-
 def chaos_call(ctx: JobContext) -> dict[str, Any]:
     """One model call through the resilient client, then the job's side effect (at most once)."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            from labkit.patterns.direct import ResilientClient
-
-            _client = ResilientClient.from_env()
     n = ctx.payload.get("n", 0)
-    r = _client.chat([{"role": "user", "content": f"Summarise: ticket batch {n} was triaged overnight."}],
-                     model="lab-mini-2026-03", pattern="jobs", use_cache=False)
+    messages = [{"role": "user", "content": f"Summarise: ticket batch {n} was triaged overnight."}]
+    r = shared_client().chat(messages, model="lab-mini-2026-03", pattern="jobs", use_cache=False)
     if r.status == "cannot_answer":
         raise JobError("no model answered; retry later")
     applied = ctx.apply_effect({"n": n, "model": r.model_served})
@@ -116,9 +105,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0
-                ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start a durable redis-server (AOF, fsync on every write); returns (process, url).
+def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0,
+                fsync: str = "always") -> tuple[subprocess.Popen[bytes], str]:
+    """Start a durable redis-server (AOF, ``appendfsync`` = ``fsync``); returns (process, url).
+
+    ``always`` (the default) loses no acknowledged write even on a machine crash;
+    ``everysec`` can lose the last second on a machine crash (not on a Redis crash).
 
     Example:
         >>> proc, url = start_redis(Path("/tmp/r"))     # doctest: +SKIP
@@ -132,7 +124,7 @@ def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0
     workdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-         "--appendfsync", "always", "--dir", str(workdir)],
+         "--appendfsync", fsync, "--dir", str(workdir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

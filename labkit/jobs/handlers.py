@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,25 @@ class JobContext:
     def apply_effect(self, value: Any, key: str | None = None) -> bool:
         """Apply this job's side effect once; True if this call applied it, False if done before."""
         return self.queue.apply_effect(key or self.effect_key(), self.job.id, value)
+
+
+_client_lock = threading.Lock()
+_client: Any = None
+
+
+def shared_client() -> Any:
+    """One resilient client per worker process, built on first use from OPENAI_BASE_URL.
+
+    Building a client opens its ledger and cache (~0.5 s), and its breaker must see every
+    job's calls to be of any use — so handlers share one instead of making one per job.
+    """
+    global _client
+    with _client_lock:
+        if _client is None:
+            from labkit.patterns.direct import ResilientClient  # heavy: only when a job calls a model
+
+            _client = ResilientClient.from_env()
+        return _client
 
 
 def register(name: str) -> Callable[[Handler], Handler]:
@@ -141,12 +161,10 @@ def flaky(ctx: JobContext) -> dict[str, Any]:
 @register("chat")
 def chat(ctx: JobContext) -> dict[str, Any]:
     """One model call through the resilient client: ``payload`` = {messages, model?, …}."""
-    from labkit.patterns.direct import ResilientClient  # heavy: only when a chat job runs
-
     messages = ctx.payload.get("messages")
     if not isinstance(messages, list) or not messages:
         raise NonRetryableJobError("chat job needs payload.messages (a non-empty list)")
-    client = ctx.extras.get("client") or ResilientClient.from_env()
+    client = ctx.extras.get("client") or shared_client()
     r = client.chat(messages=messages, model=ctx.payload.get("model", "lab-chat-2026-01"),
                     pattern="jobs", key=ctx.payload.get("key", "default"))
     return {"content": r.content, "status": r.status, "model_served": r.model_served,
