@@ -10,7 +10,7 @@ as a weak real model would).
 It does not read environment variables: the caller decides where configuration comes from.
 
 Example:
-    >>> cfg = ProviderConfig.model_validate({"faults": {"lab-mini": "status=503;rate=0.1"}})
+    >>> cfg = ProviderConfig.model_validate({"faults": {"lab-mini": "error_rate=503:0.1"}})
     >>> cfg.faults["lab-mini"].error_rates
     {503: 0.1}
     >>> ProviderConfig().latency
