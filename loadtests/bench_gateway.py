@@ -3,9 +3,11 @@
 One run, same mock provider (``labkit provider serve``, no injected latency, own process):
 
 1. Sequential calls, interleaved round-robin so machine noise hits every mode alike:
-   ``sdk`` (the bare ``openai`` SDK), ``client`` (the resilient client in process, default
-   controls: PII redaction, telemetry, ledger, breaker, retry; cache misses only),
-   ``client_lean`` (the same without redaction and telemetry, to attribute the cost) and
+   ``sdk`` (the bare ``openai`` SDK, ``chat.completions.create``), ``client`` (the resilient
+   client in process, default controls: PII redaction, telemetry, ledger, breaker, retry;
+   cache misses only), ``client_create`` (the same client sending through the SDK's
+   ``create`` instead of its low-level ``post``: the cost of the SDK's params transform),
+   ``client_lean`` (without redaction and telemetry, to attribute the cost) and
    ``gateway`` (the bare SDK against ``labkit gateway serve`` in its own process).
    p50 and p99 per call for each.
 2. Locust (``FastHttpUser``, headless, no wait) with ``--users`` (default 50) against the
@@ -105,6 +107,8 @@ def sequential(provider_url: str, gateway_url: str, calls: int, profile: bool) -
     via_gateway = openai.OpenAI(base_url=gateway_url + "/v1", api_key="bench-key", max_retries=0)
     client = ResilientClient(ClientConfig(base_url=provider_url + "/v1", api_key="bench-key"))
     lean = ResilientClient(ClientConfig(base_url=provider_url + "/v1", api_key="bench-key", telemetry=False))
+    via_create = ResilientClient(ClientConfig(base_url=provider_url + "/v1", api_key="bench-key",
+                                              sdk_fast_path=False))
 
     def msgs(i: int, mode: str) -> list[dict]:
         # unique per call so no mode ever hits a cache; same length for every mode
@@ -113,6 +117,7 @@ def sequential(provider_url: str, gateway_url: str, calls: int, profile: bool) -
     modes = {
         "sdk": lambda i: sdk.chat.completions.create(model=BODY["model"], messages=msgs(i, "sd"), temperature=0),
         "client": lambda i: client.chat(msgs(i, "cl"), model=BODY["model"], temperature=0),
+        "client_create": lambda i: via_create.chat(msgs(i, "cc"), model=BODY["model"], temperature=0),
         "client_lean": lambda i: lean.chat(msgs(i, "le"), model=BODY["model"], temperature=0, redact_pii=False),
         "gateway": lambda i: via_gateway.chat.completions.create(model=BODY["model"], messages=msgs(i, "gw"),
                                                                  temperature=0),
@@ -121,11 +126,13 @@ def sequential(provider_url: str, gateway_url: str, calls: int, profile: bool) -
         for i in range(10):
             fn(10**6 + i)
     times: dict[str, list[float]] = {m: [] for m in modes}
+    cpu: dict[str, float] = {m: 0.0 for m in modes}
     for i in range(calls):
         for mode, fn in modes.items():
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             fn(i)
             times[mode].append((time.perf_counter() - t0) * 1000)
+            cpu[mode] += time.process_time() - c0
     if profile:
         import cProfile
         import pstats
@@ -137,8 +144,17 @@ def sequential(provider_url: str, gateway_url: str, calls: int, profile: bool) -
         prof.disable()
         print("\nwhere the resilient client's time goes (200 calls, cumulative):")
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+    # CPU time of *this* process per call: far steadier than wall time on a shared machine
+    # (for "gateway" it is only the SDK side; the gateway's own CPU is measured under Locust)
     return {m: {"p50_ms": round(statistics.median(v), 3), "p99_ms": round(_pct(v, 0.99), 3),
-                "mean_ms": round(statistics.fmean(v), 3), "calls": len(v)} for m, v in times.items()}
+                "mean_ms": round(statistics.fmean(v), 3), "cpu_ms_per_call": round(cpu[m] / len(v) * 1000, 3),
+                "calls": len(v)} for m, v in times.items()}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a process from /proc (Linux), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _locust(url: str, workdir: Path, name: str, seconds: int, users: int) -> dict[str, float]:
@@ -185,7 +201,14 @@ def main(argv: list[str] | None = None) -> dict:
         if not args.skip_locust:
             for rnd in range(args.rounds):
                 for target, url in (("provider", provider_url), ("gateway", gateway_url)):
-                    load[target].append(_locust(url, workdir, f"{target}-{rnd}", args.seconds, args.users))
+                    before = {p.pid: _cpu_seconds(p.pid) for p in procs}
+                    run = _locust(url, workdir, f"{target}-{rnd}", args.seconds, args.users)
+                    # server CPU per request: where the gateway's time goes under load
+                    run["provider_cpu_ms_per_req"] = round(
+                        (_cpu_seconds(provider.pid) - before[provider.pid]) / max(1, run["requests"]) * 1000, 3)
+                    run["gateway_cpu_ms_per_req"] = round(
+                        (_cpu_seconds(gateway.pid) - before[gateway.pid]) / max(1, run["requests"]) * 1000, 3)
+                    load[target].append(run)
     finally:
         for proc in procs:
             proc.terminate()
@@ -194,26 +217,31 @@ def main(argv: list[str] | None = None) -> dict:
     sdk_p50 = seq["sdk"]["p50_ms"]
     client_overhead = (seq["client"]["p50_ms"] - sdk_p50) / sdk_p50 if sdk_p50 else 0.0
     print(f"\nsequential calls ({args.calls} per mode, interleaved)")
-    print(f"{'mode':<12} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}  vs sdk p50")
+    print(f"{'mode':<12} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'cpu ms':>8}  vs sdk p50")
     for mode, s in seq.items():
-        print(f"{mode:<12} {s['p50_ms']:>8.3f} {s['p99_ms']:>8.3f} {s['mean_ms']:>8.3f}  "
-              f"{(s['p50_ms'] - sdk_p50) / sdk_p50 * 100:+.1f}%")
+        print(f"{mode:<12} {s['p50_ms']:>8.3f} {s['p99_ms']:>8.3f} {s['mean_ms']:>8.3f} "
+              f"{s['cpu_ms_per_call']:>8.3f}  {(s['p50_ms'] - sdk_p50) / sdk_p50 * 100:+.1f}%")
     summary: dict[str, dict[str, float]] = {}
     for target, runs in load.items():
         if runs:
-            summary[target] = {k: round(sum(r[k] for r in runs) / len(runs), 2) for k in ("rps", "p50_ms", "p99_ms")}
+            summary[target] = {k: round(sum(r[k] for r in runs) / len(runs), 2)
+                               for k in ("rps", "p50_ms", "p99_ms", "provider_cpu_ms_per_req",
+                                         "gateway_cpu_ms_per_req")}
             summary[target]["requests"] = sum(r["requests"] for r in runs)
             summary[target]["failures"] = sum(r["failures"] for r in runs)
     gateway_added = None
     if summary:
         print(f"\nLocust, {args.users} users, {args.seconds}s x {args.rounds} rounds")
-        print(f"{'target':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'failures':>9}")
+        print(f"{'target':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'failures':>9} "
+              f"{'prov cpu/req':>13} {'gw cpu/req':>11}")
         for target, s in summary.items():
             print(f"{target:<10} {s['rps']:>9.1f} {s['p50_ms']:>8.1f} {s['p99_ms']:>8.1f} "
-                  f"{s['requests']:>9} {s['failures']:>9}")
+                  f"{s['requests']:>9} {s['failures']:>9} {s['provider_cpu_ms_per_req']:>11.3f}ms "
+                  f"{s['gateway_cpu_ms_per_req']:>9.3f}ms")
         gateway_added = round(summary["gateway"]["p50_ms"] - summary["provider"]["p50_ms"], 2)
         print(f"gateway adds {gateway_added} ms p50 at {args.users} users (target <= 2 ms)")
-    print(f"client adds {client_overhead * 100:.1f}% to the bare SDK p50 (target <= 10%)")
+    print(f"client adds {client_overhead * 100:.1f}% to the bare SDK p50 (target <= 10%); "
+          f"CPU per call {seq['client']['cpu_ms_per_call']:.3f} ms vs {seq['sdk']['cpu_ms_per_call']:.3f} ms")
     result = {"benchmark": "gateway", "machine": f"{os.cpu_count()} cores, shared, noisy",
               "calls": args.calls, "users": args.users, "seconds": args.seconds, "rounds": args.rounds,
               "sequential": seq, "locust": summary, "locust_runs": load,

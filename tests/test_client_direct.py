@@ -301,3 +301,12 @@ def test_bad_api_key_is_one_clear_error_and_missing_key_a_config_error():
         assert len(strict.request_log()) == 1  # a 401 is not retried or failed over
     with pytest.raises(ConfigError):
         ResilientClient(ClientConfig(api_key=""))
+
+
+def test_the_sdk_create_path_behaves_the_same(provider):
+    client = make_client(provider, sdk_fast_path=False)
+    r = client.chat(ASK, model=CHAT, extra_headers=fault("status=503;times=1"))
+    assert r.status == "ok" and r.attempts == 2 and r.cost > 0
+    stream = client.stream_chat(ASK, model=MINI)
+    assert "".join(stream) == stream.result.content and stream.result.usage["completion_tokens"] > 0
+    assert len(client.embed(["one", "two"])[1]) == 256
