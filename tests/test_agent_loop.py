@@ -231,3 +231,17 @@ def test_cli_run_starts_its_own_provider(systems: Systems,
         main(["agent", "run", "hello", "--role", "wizard"])
     assert exc.value.code == 2
     assert "unknown role" in capsys.readouterr().err
+
+
+def test_a_run_claimed_by_another_process_is_not_resumed_twice(client: ResilientClient,
+                                                                systems: Systems) -> None:
+    from labkit.agent.approvals import AgentStore
+    from labkit.errors import InputError
+
+    agent = _agent(client, systems)
+    run = agent.run("Update the CRM field stage of ACC-00001 to 'won'",
+                    role="relationship_manager", mode="approval")
+    assert AgentStore().claim(run.run_id, ("awaiting_approval",))  # another process got it
+    with pytest.raises(InputError, match="another process"):
+        agent.approve(run.pending_approvals[0]["approval_id"], "ada")
+    assert systems.get_account("ACC-00001")["stage"] == "qualified"  # executed by nobody yet

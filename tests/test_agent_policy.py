@@ -128,3 +128,19 @@ def test_compensation_restores_exact_rows_and_refuses_after_a_later_edit(
     systems.update_account_field("ACC-00001", "stage", "lost")
     with pytest.raises(DataError, match="changed since"):
         compensate(systems, out.changes)
+
+
+def test_systems_seed_from_the_sample_data_and_owners_are_enforced() -> None:
+    s = Systems()
+    assert s.seed(source="catalogue") == "catalogue"
+    assert s.seed(source="catalogue") == "existing"  # seeding is idempotent
+    rm = next(u for u in s.users_with_role("relationship_manager") if u["rm_id"])
+    owned = s.search_accounts("ACC", owner_rm=rm["rm_id"], limit=1)
+    assert owned, f"{rm['rm_id']} owns no account in the sample data"
+    other = s._conn("crm").execute("SELECT account_id FROM accounts WHERE owner_rm != ? LIMIT 1",
+                                   (rm["rm_id"],)).fetchone()[0]
+    me = Principal(user_id=rm["user_id"], role="relationship_manager", rm_id=rm["rm_id"])
+    Policy().check(me, Mode.READ_ONLY, "get_account_history",
+                   {"account_id": owned[0]["account_id"]}, s)
+    with pytest.raises(ToolNotPermitted):
+        Policy().check(me, Mode.READ_ONLY, "get_account_history", {"account_id": other}, s)

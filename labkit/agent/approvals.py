@@ -105,6 +105,23 @@ class AgentStore:
                 " pause_reason = ?, updated_at = ? WHERE run_id = ?",
                 (status, step, json.dumps(state), final_answer, pause_reason, _now(), run_id))
 
+    def claim(self, run_id: str, from_statuses: tuple[str, ...], stale_after_s: float = 300.0) -> bool:
+        """Atomically move a run to ``running`` if it is in one of ``from_statuses``.
+
+        Two processes resuming one run must not both execute its approved action: only the
+        one whose ``UPDATE`` matched goes on. A run left ``running`` by a crashed process can
+        be claimed again once it has not been saved for ``stale_after_s`` seconds.
+        """
+        marks = ", ".join("?" for _ in from_statuses)
+        stale = datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() - stale_after_s,
+                                       tz=timezone.utc).isoformat(timespec="microseconds")
+        with self._conn:
+            cur = self._conn.execute(
+                f"UPDATE runs SET status = 'running', updated_at = ? WHERE run_id = ? AND "
+                f"(status IN ({marks}) OR (status = 'running' AND updated_at < ?))",
+                (_now(), run_id, *from_statuses, stale))
+        return cur.rowcount == 1
+
     def run(self, run_id: str) -> dict[str, Any]:
         """One run with its state decoded, or ``InputError``."""
         row = self._conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()

@@ -176,10 +176,15 @@ class Agent:
     def resume(self, run_id: str, reviewer: str | None = None) -> AgentRun:
         """Continue a run after approvals were decided, or after a breaker pause was reviewed."""
         row = self.store.run(run_id)
+        if row["status"] == "done":
+            return self._view(run_id)
+        if row["status"] == "paused" and not reviewer:
+            raise InputError(f"run {run_id} was paused ({row['pause_reason']}); "
+                             "resuming needs the name of the reviewer")
+        # a failed run (provider down, budget) resumes from its last saved state
+        if not self.store.claim(run_id, ("awaiting_approval", "paused", "failed")):
+            raise InputError(f"run {run_id} is being resumed by another process")
         if row["status"] == "paused":
-            if not reviewer:
-                raise InputError(f"run {run_id} was paused ({row['pause_reason']}); "
-                                 "resuming needs the name of the reviewer")
             state = row["state"]
             breaker = RunBreaker(self.config.breaker, BreakerState(**state["breaker"]))
             breaker.acknowledge()
@@ -187,8 +192,6 @@ class Agent:
             state["trace"].append({"step": state["step"], "event": "resumed",
                                    "reviewer": reviewer, "after": row["pause_reason"]})
             self.store.save_run(run_id, status="running", step=state["step"], state=state)
-        elif row["status"] in ("done", "failed"):
-            return self._view(run_id)
         return self._drive(run_id)
 
     def approve(self, approval_id: str, approver: str, *,
