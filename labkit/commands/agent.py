@@ -277,7 +277,8 @@ def audit_show(run_id: str | None, limit: int, as_json: bool) -> None:
         return
     for r in rows:
         who = f"{r['actor']}/{r['role']}"
-        appr = f" approval {r['approval_id']} by {r['approver']}" if r["approval_id"] else ""
+        appr = (f" approval {r['approval_id']}" + (f" by {r['approver']}" if r["approver"] else "")
+                if r["approval_id"] else "")
         click.echo(f"{r['seq']:>5} {r['ts_start'][:19]} {who:<32} {r['run_id'] or '-':<18} "
                    f"{r['tool']:<22} {r['outcome']:<16} {r['duration_ms']:>8.2f}ms{appr}")
 

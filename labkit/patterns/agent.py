@@ -431,7 +431,7 @@ class Agent:
             if nxt:
                 out.append(f"{account_id}: agreed next step: {nxt}")
             for t in history["tickets"]:
-                if t["status"] in ("open", "pending"):
+                if str(t["status"]).lower() not in ("resolved", "closed"):
                     out.append(f"{account_id}: follow up on {t['status']} {t['priority']} ticket "
                                f"{t['ticket_id']} ({t['subject']})")
             for m in history["emails"]:
