@@ -56,6 +56,15 @@ def test_ok_call_reports_model_usage_cost_and_bills_the_ledger(provider):
         assert name in call
 
 
+@pytest.mark.parametrize("spec,statuses", [("reset;times=1", [0, 200]), ("status=429;times=1", [429, 200]),
+                                          ("status=502;times=1", [502, 200])])
+def test_retries_connection_resets_429s_and_5xx(provider, spec, statuses):
+    client = make_client(provider)
+    r = client.chat(ASK, model=CHAT, extra_headers=fault(spec))
+    assert r.status == "ok" and r.model_served == CHAT and r.attempts == 2
+    assert [e["status"] for e in chat_log(provider)] == statuses
+
+
 def test_retries_a_503_then_succeeds(provider):
     client = make_client(provider)
     r = client.chat(ASK, model=CHAT, extra_headers=fault("status=503;times=2"))

@@ -57,6 +57,19 @@ def test_retries_and_cache_through_the_gateway(provider, gateway):
     assert again.headers["x-labkit-cache"] == "hit" and len(chat_log(provider)) == 3
 
 
+def test_retry_after_and_no_retry_on_400_through_the_gateway(provider, gateway):
+    client = sdk(gateway)
+    client.chat.completions.create(model=CHAT, messages=ASK,
+                                   extra_headers={"X-Lab-Fault": "status=429;retry_after=0.3;times=1"})
+    first, second = chat_log(provider)
+    assert (first["status"], second["status"]) == (429, 200) and second["time"] - first["time"] >= 0.3
+    provider.clear_log()
+    raw = client.chat.completions.with_raw_response.create(
+        model=CHAT, messages=ASK, extra_headers={"X-Lab-Fault": "content_policy;times=1"})
+    assert raw.parse().model == MINI and raw.headers["x-labkit-fallback"] == MINI
+    assert [(e["model_served"], e["status"]) for e in chat_log(provider)] == [(CHAT, 400), (MINI, 200)]
+
+
 def test_fallback_and_breaker_through_the_gateway(provider, gateway):
     provider.set_fault(CHAT, "status=500")
     client = sdk(gateway)
