@@ -229,7 +229,8 @@ def run_config(retriever: Retriever, questions: Sequence[Question], chunking: st
         latencies.append(res.latency_ms)
         labels = q.labels()
         row: dict[str, Any] = {"qid": q.qid, "kind": q.kind, "answerable": q.answerable, "abstain": res.abstain,
-                               "best_dense": res.evidence.best_dense, "best_lexical": res.evidence.best_lexical}
+                               "best_dense": res.evidence.best_dense, "best_lexical": res.evidence.best_lexical,
+                               "coverage": res.evidence.coverage}
         if q.answerable and labels:
             row.update(all_metrics(_units(res.hits, labels), labels, KS))
         rows.append(row)
@@ -255,7 +256,7 @@ def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool 
         for q in questions:
             res = retriever.retrieve(q.question, q.roles, strategy="hybrid", chunking=chunking, k=1)
             points.append(CalibrationPoint(answerable=q.answerable, best_dense=res.evidence.best_dense,
-                                           best_lexical=res.evidence.best_lexical))
+                                           best_lexical=res.evidence.best_lexical, coverage=res.evidence.coverage))
         for strategy in RETRIEVERS:
             out[f"{chunking}/{strategy}"], _ = calibrate(points, strategy, max_false_abstention=max_false_abstention)
     if save:

@@ -10,6 +10,7 @@ chunks of one section count once, as a reader would see them.
 - nDCG@k: graded, gain ``2**grade - 1`` with a ``log2(rank + 1)`` discount, normalised by the
   ideal ordering of the labels
 - hit@k: 1 if any relevant unit is in the top k
+- recall_primary@k: recall over the highest-grade units only (where the answer is)
 
 Written out (rather than imported from scikit-learn or ranx) because they are a dozen lines,
 the lab does not otherwise need those packages, and the formulas are what the notebooks teach.
@@ -83,7 +84,12 @@ def all_metrics(ranked: Sequence[str], labels: Mapping[str, int], ks: Sequence[i
     """Every metric at every ``k`` for one question, as a flat dict (``recall@5``, ``mrr``, ...)."""
     ranked = dedupe(ranked)
     out: dict[str, float] = {"mrr": mrr(ranked, labels)}
+    # the highest-grade units alone (the section holding the answer), to tell "found the
+    # answer" from "also found every supporting section"
+    top = max(labels.values(), default=0)
+    primary = {u: g for u, g in labels.items() if g == top and g > 0}
     for k in ks:
+        out[f"recall_primary@{k}"] = recall_at_k(ranked, primary, k)
         out[f"precision@{k}"] = precision_at_k(ranked, labels, k)
         out[f"recall@{k}"] = recall_at_k(ranked, labels, k)
         out[f"ndcg@{k}"] = ndcg_at_k(ranked, labels, k)

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from labkit.errors import ConfigError, InputError
@@ -37,6 +39,7 @@ RRF_K = 60
 MAX_QUESTION_TOKENS = 512
 MAX_K = 50
 THRESHOLDS_PATH = Path(__file__).with_name("thresholds.json")
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="labkit-rag")
 
 
 class Hit(BaseModel):
@@ -61,17 +64,21 @@ class Evidence(BaseModel):
 
     best_dense: float | None = None
     best_lexical: float | None = None
+    coverage: float | None = Field(None, description="share of the query's idf mass in the best-covering chunk")
 
 
 class Thresholds(BaseModel):
     """Abstention thresholds for one (chunking, strategy): abstain below these raw scores.
 
-    ``rule`` says how hybrid combines its two scores: ``all`` abstains only when both are
-    below their thresholds, ``any`` when either is.
+    ``rule`` says how hybrid combines similarity and BM25: ``all`` abstains only when both
+    are below their thresholds, ``any`` when either is. Independently, a ``coverage`` below
+    its threshold abstains (lexical and hybrid): the question names something no visible
+    chunk mentions.
     """
 
     dense: float | None = None
     lexical: float | None = None
+    coverage: float | None = None
     rule: Literal["all", "any"] = "all"
 
 
@@ -147,9 +154,12 @@ def decide(evidence: Evidence, strategy: str, thresholds: Thresholds | None) -> 
         checks.append(low)
         if low:
             weak.append(f"best BM25 {evidence.best_lexical or 0.0:.2f} < {thresholds.lexical:.2f}")
-    if not checks:
-        return False, ""
-    abstain = all(checks) if thresholds.rule == "all" else any(checks)
+    abstain = bool(checks) and (all(checks) if thresholds.rule == "all" else any(checks))
+    if strategy in ("lexical", "hybrid") and thresholds.coverage is not None:
+        cov = evidence.coverage or 0.0
+        if cov < thresholds.coverage:
+            abstain = True
+            weak.insert(0, f"best chunk covers {cov:.0%} of the question's terms < {thresholds.coverage:.0%}")
     return abstain, ("evidence too weak: " + "; ".join(weak)) if abstain else ""
 
 
@@ -199,11 +209,20 @@ class Retriever:
         depth = max(self.candidates, k)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
-        if strategy in ("dense", "hybrid"):
+        coverage: float | None = None
+        if strategy == "hybrid":
+            # the two stores answer in parallel (both release the GIL while they search)
+            future = _POOL.submit(self.index.lexical.search_with_coverage, chunking, question, roles, depth,
+                                  include_superseded=include_superseded)
             vector = self.index.embed([question])[0]
             dense = self.index.dense[chunking].search(vector, roles, depth, include_superseded=include_superseded)
-        if strategy in ("lexical", "hybrid"):
-            lexical = self.index.lexical.search(chunking, question, roles, depth, include_superseded=include_superseded)
+            lexical, coverage = future.result()
+        elif strategy == "dense":
+            vector = self.index.embed([question])[0]
+            dense = self.index.dense[chunking].search(vector, roles, depth, include_superseded=include_superseded)
+        else:
+            lexical, coverage = self.index.lexical.search_with_coverage(
+                chunking, question, roles, depth, include_superseded=include_superseded)
         dense_by = dict(dense)
         lex_by = dict(lexical)
         if strategy == "dense":
@@ -228,7 +247,7 @@ class Retriever:
                             dense_score=dense_by.get(chunk_id), lexical_score=lex_by.get(chunk_id),
                             rank=len(hits) + 1))
         evidence = Evidence(best_dense=dense[0][1] if dense else None,
-                            best_lexical=lexical[0][1] if lexical else None)
+                            best_lexical=lexical[0][1] if lexical else None, coverage=coverage)
         abstain, reason = decide(evidence, strategy, self.thresholds.get(f"{chunking}/{strategy}"))
         return Retrieval(question=question, roles=roles, strategy=strategy, chunking=chunking, k=k,
                          hits=hits, evidence=evidence, abstain=abstain, reason=reason,
@@ -243,14 +262,16 @@ class CalibrationPoint(BaseModel):
     answerable: bool
     best_dense: float | None = None
     best_lexical: float | None = None
+    coverage: float | None = None
 
 
-def _rates(points: Sequence[CalibrationPoint], abstains: Sequence[bool]) -> tuple[float, float]:
-    ans = [a for p, a in zip(points, abstains) if p.answerable]
-    una = [a for p, a in zip(points, abstains) if not p.answerable]
-    correct = sum(una) / len(una) if una else 1.0
-    false = sum(ans) / len(ans) if ans else 0.0
-    return correct, false
+def _cuts(values: "np.ndarray", most: int = 40) -> list[float]:
+    # midpoints between observed values (the threshold sits between two questions, not on
+    # one), thinned to at most `most` cut points, plus "abstain never"
+    vals = np.unique(values)
+    mids = list((vals[:-1] + vals[1:]) / 2) if len(vals) > 1 else []
+    step = max(1, len(mids) // most)
+    return [float(vals[0]) - 1e-9] + mids[::step] + [float(vals[-1]) + 1e-9]
 
 
 def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
@@ -258,10 +279,10 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
     """Thresholds that abstain on as many unanswerable questions as possible while abstaining
     on at most ``max_false_abstention`` of the answerable ones.
 
-    Candidate thresholds are midpoints between observed scores (so the result sits between
-    the two populations rather than on one question). Among rules that meet the false-
-    abstention cap, the one with the most correct abstentions wins, then the fewest false
-    ones, then the lowest thresholds (least likely to refuse unseen good questions).
+    Searches a grid of cut points per raw score (similarity; BM25 and coverage for lexical
+    and hybrid; both combination rules for hybrid), vectorised with numpy. Among settings
+    that meet the false-abstention cap, the most correct abstentions win, then the fewest
+    false ones, then the lowest thresholds (least likely to refuse unseen good questions).
 
     Example:
         >>> pts = [CalibrationPoint(answerable=True, best_dense=0.8), CalibrationPoint(answerable=False, best_dense=0.2)]
@@ -270,44 +291,48 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
     """
     if not points:
         raise InputError("cannot calibrate abstention on an empty question set")
-
-    def cuts(values: list[float]) -> list[float]:
-        vals = sorted(set(values))
-        mids = [(a + b) / 2 for a, b in zip(vals, vals[1:])]
-        return [vals[0] - 1e-9] + mids + [vals[-1] + 1e-9] if vals else [0.0]
-
-    dense_vals = [p.best_dense or 0.0 for p in points]
-    lex_vals = [p.best_lexical or 0.0 for p in points]
+    answerable = np.array([p.answerable for p in points])
+    dense = np.array([p.best_dense or 0.0 for p in points])
+    lex = np.array([p.best_lexical or 0.0 for p in points])
+    cov = np.array([p.coverage or 0.0 for p in points])
+    n_ans, n_una = max(1, int(answerable.sum())), max(1, int((~answerable).sum()))
+    never = np.zeros(len(points), dtype=bool)
     best: tuple[tuple[float, float, float], Thresholds, dict[str, float]] | None = None
 
-    def consider(th: Thresholds) -> None:
+    def consider(abstain: "np.ndarray", th: Thresholds) -> None:
         nonlocal best
-        abstains = [decide(Evidence(best_dense=p.best_dense, best_lexical=p.best_lexical), strategy, th)[0]
-                    for p in points]
-        correct, false = _rates(points, abstains)
+        false = float((abstain & answerable).sum()) / n_ans
         if false > max_false_abstention + 1e-12:
             return
-        key = (correct, -false, -((th.dense or 0.0) + (th.lexical or 0.0) / 100))
+        correct = float((abstain & ~answerable).sum()) / n_una if (~answerable).any() else 1.0
+        key = (correct, -false, -((th.dense or 0.0) + (th.lexical or 0.0) / 100 + (th.coverage or 0.0)))
         if best is None or key > best[0]:
-            best = (key, th, {"correct_abstention": correct, "false_abstention": false})
+            best = (key, th, {"correct_abstention": round(correct, 4), "false_abstention": round(false, 4)})
+
+    def r6(x: float) -> float:
+        return round(float(x), 6)
 
     if strategy == "dense":
-        for t in cuts(dense_vals):
-            consider(Thresholds(dense=round(t, 6)))
+        for td in _cuts(dense, 200):
+            consider(dense < td, Thresholds(dense=r6(td)))
     elif strategy == "lexical":
-        for t in cuts(lex_vals):
-            consider(Thresholds(lexical=round(t, 6)))
+        for tc in _cuts(cov):
+            low_c = cov < tc
+            for tl in _cuts(lex):
+                consider(low_c | (lex < tl), Thresholds(lexical=r6(tl), coverage=r6(tc)))
     else:
-        dc, lc = cuts(dense_vals), cuts(lex_vals)
-        # keep the grid small: at most ~60 cut points per axis
-        dc = dc[:: max(1, len(dc) // 60)] + [dc[-1]]
-        lc = lc[:: max(1, len(lc) // 60)] + [lc[-1]]
-        for rule in ("all", "any"):
-            for td in dc:
-                for tl in lc:
-                    consider(Thresholds(dense=round(td, 6), lexical=round(tl, 6), rule=rule))
-    if best is None:  # unreachable: the lowest cut never abstains on anything with a score
-        return Thresholds(), {"correct_abstention": 0.0, "false_abstention": 0.0}
+        d_cuts, l_cuts, c_cuts = _cuts(dense, 30), _cuts(lex, 30), _cuts(cov, 30)
+        d_masks = [(td, dense < td) for td in d_cuts]
+        l_masks = [(tl, lex < tl) for tl in l_cuts]
+        for tc in c_cuts:
+            low_c = cov < tc
+            for td, ld in d_masks:
+                for tl, ll in l_masks:
+                    consider(low_c | (ld & ll), Thresholds(dense=r6(td), lexical=r6(tl), coverage=r6(tc), rule="all"))
+                    consider(low_c | ld | ll, Thresholds(dense=r6(td), lexical=r6(tl), coverage=r6(tc), rule="any"))
+    if best is None:  # unreachable: the lowest cuts never abstain
+        consider(never, Thresholds())
+    assert best is not None
     return best[1], best[2]
 
 
