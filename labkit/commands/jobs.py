@@ -181,21 +181,18 @@ def sweep(backend: str | None, as_json: bool) -> None:
 def alerts(queue: str, max_depth: int, max_age: float, worker_silence: float,
            backend: str | None, as_json: bool) -> None:
     """Evaluate the queue alert rules once; firing alerts go to telemetry (kind 'alert')."""
-    from labkit.jobs.alerts import AlertRules, check_rules
+    from labkit.jobs.alerts import AlertMonitor, AlertRules
 
-    q = _queue(backend)
     rules = AlertRules(max_depth=max_depth, max_age_s=max_age, worker_silence_s=worker_silence)
-    from labkit.jobs.alerts import AlertMonitor
-
-    fired = AlertMonitor(q, rules).evaluate(queue)
-    rows = check_rules(q.stats(queue), rules, None, q.workers(queue))
+    fired = AlertMonitor(_queue(backend), rules).evaluate(queue)
+    keep = ("rule", "value", "threshold", "worker_id", "depth", "oldest_age_s")
+    rows = [{k: a[k] for k in keep if k in a} for a in fired]
     if as_json:
         _print(rows, True)
     elif not rows:
         click.echo("no alert firing")
     else:
         _table(rows, ["rule", "value", "threshold"])
-    del fired
 
 
 @jobs.command()

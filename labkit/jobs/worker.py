@@ -42,7 +42,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.errors import LabkitError, NonRetryableJobError, ValidationFailed
+from labkit.errors import InputError, LabkitError, NonRetryableJobError, ValidationFailed
 from labkit.jobs.handlers import JobContext, resolve
 from labkit.jobs.models import Job, WorkerInfo
 from labkit.jobs.queue import JobQueue, open_queue
@@ -71,7 +71,7 @@ class Worker:
                  stats_interval_s: float = 5.0, monitor: bool = False,
                  extras: dict[str, Any] | None = None, preload: list[str] | None = None) -> None:
         if concurrency < 1:
-            raise LabkitError(f"concurrency must be at least 1, got {concurrency}")
+            raise InputError(f"concurrency must be at least 1, got {concurrency}")
         self.url = url
         self.queue_name = queue
         self.q: JobQueue = open_queue(url)
