@@ -293,3 +293,22 @@ def test_alerts_fire_on_depth_age_dlq_growth_and_silent_worker(q: JobQueue) -> N
     assert monitor.evaluate() == []          # still firing: not re-sent
     alerts = read_events("alert")
     assert {a["rule"] for a in alerts if a["state"] == "firing"} >= {"queue_depth", "job_age_sla"}
+
+
+def test_delayed_submit_waits_its_turn(q: JobQueue) -> None:
+    job = q.submit("noop", delay_s=0.3)
+    assert q.claim("default", "w", 30) is None
+    time.sleep(0.4)
+    got = q.claim("default", "w", 30)
+    assert got is not None and got.id == job.id
+
+
+def test_effect_ledger_would_show_a_double_application(q: JobQueue) -> None:
+    # the chaos drill trusts effect_counts() to reveal a broken guard: check it can
+    assert q.apply_effect("fx", "j1", 1) is True
+    assert q.effect_counts()["duplicates"] == 0
+    if hasattr(q, "r"):
+        q.r.rpush(q._k("effect_log"), "fx")                      # a second, unguarded application
+    else:
+        q._conn().execute("INSERT INTO effect_log (effect_key, job_id, applied_at) VALUES ('fx', 'j1', 0)")
+    assert q.effect_counts() == {"applied": 1, "ledger": 2, "duplicates": 1}

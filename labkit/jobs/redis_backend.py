@@ -304,18 +304,19 @@ enqueue(id, st[2], st[3])
 return 1
 """
 
-# ARGV: ns, now, retention_s
+# ARGV: ns, now, retention_s — at most 5000 jobs per set per call, so the script never blocks
+# Redis for long; workers sweep every few seconds and catch up
 _SWEEP = _PRELUDE + r"""
 local now, retention = tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {0, 0, 0}
 for _, queue in ipairs(redis.call('SMEMBERS', k('queues'))) do
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('st', queue, 'succeeded'), '-inf', now)) do
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('st', queue, 'succeeded'), '-inf', now, 'LIMIT', 0, 5000)) do
     redis.call('HDEL', k('job', id), 'result')
     move(id, queue, 'succeeded', 'expired', now)
     out[1] = out[1] + 1
   end
   for _, status in ipairs({'dead', 'expired'}) do
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('st', queue, status), '-inf', now - retention)) do
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('st', queue, status), '-inf', now - retention, 'LIMIT', 0, 5000)) do
       local idem = redis.call('HGET', k('job', id), 'idempotency_key')
       if idem and idem ~= '' then redis.call('HDEL', k('idem'), idem) end
       redis.call('ZREM', k('st', queue, status), id)
@@ -325,7 +326,7 @@ for _, queue in ipairs(redis.call('SMEMBERS', k('queues'))) do
     end
   end
 end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('expiring'), '-inf', now)) do
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('expiring'), '-inf', now, 'LIMIT', 0, 5000)) do
   redis.call('ZREM', k('expiring'), id)
   local st = redis.call('HMGET', k('job', id), 'status', 'queue')
   if st[1] == 'queued' or st[1] == 'failed' then
