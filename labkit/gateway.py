@@ -5,7 +5,8 @@ every control of ``labkit.patterns.direct`` — PII redaction, timeouts, retries
 chain, breakers, cache, budgets, rate limits, pinned versions, telemetry — because each
 request is served by one shared :class:`~labkit.patterns.direct.ResilientClient`.
 
-Endpoints: ``POST /v1/chat/completions`` (JSON and SSE streaming), ``POST /v1/embeddings``,
+Endpoints: ``POST /v1/chat/completions`` (JSON and SSE streaming; a ``json_schema``
+``response_format`` is validated with one repair attempt), ``POST /v1/embeddings``,
 ``GET /v1/models``, ``GET /metrics`` (Prometheus), ``GET /healthz`` (with breaker states).
 Every answer carries ``x-labkit-*`` headers saying what happened (status, model served,
 attempts, cache, fallback, cost). ``X-Lab-Fault`` is passed upstream so the mock provider's
@@ -114,7 +115,7 @@ def _labkit_headers(r: CallResult) -> dict[str, str]:
     return {"x-labkit-status": r.status, "x-labkit-model-served": r.model_served or "none",
             "x-labkit-attempts": str(r.attempts), "x-labkit-cache": "hit" if r.cache_hit else "miss",
             "x-labkit-fallback": r.fallback_used or "", "x-labkit-cost": f"{r.cost:.8f}",
-            "x-labkit-call-id": r.call_id}
+            "x-labkit-call-id": r.call_id, "x-labkit-validation": r.validation or ""}
 
 
 def _completion(r: CallResult) -> dict[str, Any]:
@@ -216,9 +217,14 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return await run_in_threadpool(_stream_response, client, messages, model, kwargs, include_usage)
 
+        response_format = body.get("response_format")
+        schema = None  # a json_schema response format is validated (one repair) like output_model
+        if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+            schema = (response_format.get("json_schema") or {}).get("schema")
         try:
             result = await run_in_threadpool(
-                client.chat, messages, model, response_format=body.get("response_format"), **kwargs)
+                client.chat, messages, model, response_format=response_format,
+                output_model=schema if isinstance(schema, dict) else None, **kwargs)
         except LabkitError as exc:
             return _error_response(exc)
         return _json(200, _completion(result), _labkit_headers(result))

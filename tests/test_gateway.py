@@ -184,3 +184,27 @@ def test_gateway_serve_command(provider, tmp_path: Path):
     bad = subprocess.run([sys.executable, "-m", "labkit.cli", "gateway", "serve", "--config",
                           str(tmp_path / "missing.yaml")], env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("error: cannot read gateway config")
+
+
+def test_json_schema_responses_are_validated_with_one_repair(provider, gateway):
+    import json as _json
+
+    text = "Extract the invoice.\nInvoice number: INV-0042\nTotal: 120.50"
+    good = {"type": "object", "required": ["invoice_number", "total"],
+            "properties": {"invoice_number": {"type": "string"}, "total": {"type": "number"}}}
+    fmt = {"type": "json_schema", "json_schema": {"name": "invoice", "schema": good}}
+    r = sdk(gateway).chat.completions.create(model=CHAT, messages=[{"role": "user", "content": text}],
+                                             response_format=fmt)
+    assert _json.loads(r.choices[0].message.content)["invoice_number"] == "INV-0042"
+    strict = {**good, "properties": {**good["properties"],
+                                         "invoice_number": {"type": "string", "pattern": "^NEVER$"}}}
+    provider.clear_log()
+    raw = sdk(gateway).chat.completions.with_raw_response.create(
+        model=CHAT, messages=[{"role": "user", "content": text + " (again)"}],
+        response_format={"type": "json_schema", "json_schema": {"name": "invoice", "schema": strict}})
+    # the mock's first answer breaks the pattern; the repair turn carries the errors and schema
+    assert raw.headers["x-labkit-status"] == "ok" and raw.headers["x-labkit-validation"] == "repaired"
+    assert _json.loads(raw.parse().choices[0].message.content)["invoice_number"] == "NEVER"
+    first, second = chat_log(provider)
+    assert first["model_served"] == second["model_served"] == CHAT
+    assert "did not validate" in second["prompt_text"]
