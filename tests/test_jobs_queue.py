@@ -85,9 +85,9 @@ def test_priorities_higher_first_then_fifo(q: JobQueue) -> None:
 
 def test_crashed_worker_job_is_redelivered_after_lease(q: JobQueue) -> None:
     job = q.submit("noop")
-    first = q.claim("default", "crashed", lease_s=0.3)
-    assert q.claim("default", "other", lease_s=0.3) is None      # leased: not handed out twice
-    time.sleep(0.6)
+    first = q.claim("default", "crashed", lease_s=1.0)
+    assert q.claim("default", "other", lease_s=1.0) is None      # leased: not handed out twice
+    time.sleep(1.3)
     again = q.claim("default", "other", lease_s=30)
     assert again is not None and again.id == job.id and again.attempts == 2
     assert [a.outcome for a in again.history] == ["lease_expired", None]
@@ -98,11 +98,11 @@ def test_crashed_worker_job_is_redelivered_after_lease(q: JobQueue) -> None:
 
 def test_heartbeat_keeps_the_lease(q: JobQueue) -> None:
     job = q.submit("noop")
-    held = q.claim("default", "w", lease_s=0.4)
-    for _ in range(4):
+    held = q.claim("default", "w", lease_s=1.0)
+    for _ in range(8):                   # 1.6 s in all: well past the first lease
         time.sleep(0.2)
-        assert q.heartbeat(job.id, "w", held.attempts, 0.4)
-    assert q.claim("default", "thief", lease_s=0.4) is None
+        assert q.heartbeat(job.id, "w", held.attempts, 1.0)
+    assert q.claim("default", "thief", lease_s=1.0) is None
     assert q.get(job.id).attempts == 1
 
 
@@ -129,7 +129,9 @@ def test_retry_with_backoff_then_dead_letter_with_reason(q: JobQueue) -> None:
         assert status == ("dead" if c.attempts == 3 else "failed")
         if status == "failed":
             failed = q.get(job.id)
-            assert failed.status == "failed" and failed.available_at > time.time()
+            # the retry is scheduled after a backoff (base 0.05 s, jitter at most halves it)
+            assert failed.status == "failed"
+            assert failed.available_at >= failed.history[-1].ended_at + 0.02
     dead = q.get(job.id)
     assert dead.status == "dead" and dead.dead_reason == "max_attempts"
     assert dead.last_error == "boom 3" and dead.attempts == 3
@@ -296,9 +298,9 @@ def test_alerts_fire_on_depth_age_dlq_growth_and_silent_worker(q: JobQueue) -> N
 
 
 def test_delayed_submit_waits_its_turn(q: JobQueue) -> None:
-    job = q.submit("noop", delay_s=0.3)
+    job = q.submit("noop", delay_s=1.0)
     assert q.claim("default", "w", 30) is None
-    time.sleep(0.4)
+    time.sleep(1.1)
     got = q.claim("default", "w", 30)
     assert got is not None and got.id == job.id
 
