@@ -319,3 +319,30 @@ def test_the_sdk_create_path_behaves_the_same(provider):
     stream = client.stream_chat(ASK, model=MINI)
     assert "".join(stream) == stream.result.content and stream.result.usage["completion_tokens"] > 0
     assert len(client.embed(["one", "two"])[1]) == 256
+
+
+def test_breaker_returns_to_the_primary_soon_after_it_recovers(provider):
+    provider.set_fault(CHAT, "down=1.0")  # 503 for one second from the first request, then fine
+    client = make_client(provider, retry=RetryPolicy(max_attempts=1),
+                         breaker={"min_volume": 2, "error_rate": 0.5, "open_s": 0.3, "window_s": 30})
+    served = []
+    started = time.monotonic()
+    while time.monotonic() - started < 3.0:
+        served.append((round(time.monotonic() - started, 2), client.chat(ASK, model=CHAT, use_cache=False).model_served))
+        time.sleep(0.05)
+    assert served[0][1] == MINI  # down: the fallback answers
+    back = next(t for t, m in served if m == CHAT)
+    assert 1.0 <= back <= 1.0 + 0.3 + 1.0  # first probe after recovery: about one open period (slack for load)
+    assert all(m == CHAT for t, m in served if t > back)
+    chat_attempts = len(chat_log(provider, CHAT))
+    assert chat_attempts < len(served)  # while open, most calls never touched the primary
+
+
+def test_slow_response_headers_fail_over_after_one_timeout(provider):
+    provider.set_fault(CHAT, "latency=3")
+    client = make_client(provider, timeouts={"connect_s": 1, "deadline_s": 10, "ttft_s": 0.5, "idle_s": 0.5})
+    started = time.monotonic()
+    r = client.chat(ASK, model=CHAT)
+    assert r.model_served == MINI and time.monotonic() - started < 3.0  # not the 3 s the header delay needs + retries
+    [attempt] = [a for a in read_events("attempt") if a["route"] == CHAT]
+    assert attempt["error_kind"] == "timeout"

@@ -119,3 +119,14 @@ def test_async_client_chat_and_stream(provider):
     assert r.status == "ok" and "".join(parts)
     assert len(vectors) == 2 and len(vectors[0]) == 256
     assert all(x.status == "ok" for x in results)
+
+
+def test_slow_chunks_hit_the_idle_limit(provider):
+    provider.set_fault(CHAT, "inter_token=1.5")
+    client = make_client(provider)  # idle_s = 0.5
+    received: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(StreamInterrupted, match="stream-idle"):
+        for delta in client.stream_chat(ASK, model=CHAT):
+            received.append(delta)
+    assert len(received) == 1 and time.monotonic() - started < 1.5 + 1.0  # one gap of 1.5 s never completes
