@@ -92,10 +92,11 @@ def test_no_retry_on_content_policy_400_falls_back_to_next_model(provider):
     assert [e["status"] for e in chat_log(provider, CHAT)] == [400]
 
 
-def test_context_length_goes_to_the_large_context_model_without_retry(provider):
+@pytest.mark.parametrize("model", [CHAT, "lab-chat"])
+def test_context_length_goes_to_the_large_context_model_without_retry(provider, model):
     long_text = "word " * 9000  # over lab-chat's 8k window and lab-mini's 4k
     client = make_client(provider)
-    r = client.chat([{"role": "user", "content": "Summarise: " + long_text}], model=CHAT)
+    r = client.chat([{"role": "user", "content": "Summarise: " + long_text}], model=model)
     assert r.status == "fallback" and r.model_served == LARGE
     log = chat_log(provider)
     assert [(e["model_served"], e["status"]) for e in log] == [(CHAT, 400), (LARGE, 200)]

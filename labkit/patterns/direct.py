@@ -86,7 +86,7 @@ from labkit.errors import (
     StreamInterrupted,
     ValidationFailed,
 )
-from labkit.provider.catalog import ALIASES, MODELS
+from labkit.provider.catalog import ALIASES, MODELS, resolve
 from labkit.settings import var_dir
 from labkit.telemetry.events import emit
 
@@ -216,6 +216,14 @@ def _response_format_for(output_model: Any) -> dict[str, Any]:
     else:
         schema, name = output_model.model_json_schema(), output_model.__name__
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
+
+
+def _context_window(model: str) -> int | None:
+    """The catalogue's context window of a dated id or alias; None for unknown models."""
+    try:
+        return resolve(model).context_window
+    except KeyError:
+        return None
 
 
 def _is_pinned(model: str) -> bool:
@@ -507,10 +515,11 @@ class ResilientClient:
         """Remaining routes after ``failed`` failed with ``kind``."""
         rest = routes[routes.index(failed) + 1:]
         if kind == "context_length":
-            window = MODELS[failed].context_window if failed in MODELS else 0
-            bigger = [r for r in rest if r in MODELS and MODELS[r].context_window > window]
+            window = _context_window(failed) or 0
+            # unknown models (a real provider's) stay in the chain: they may be larger
+            bigger = [r for r in rest if (_context_window(r) or window + 1) > window]
             cf = self.config.context_fallback
-            if cf and cf != failed and cf not in bigger and (cf not in MODELS or MODELS[cf].context_window > window):
+            if cf and cf != failed and cf not in bigger and (_context_window(cf) or window + 1) > window:
                 bigger.insert(0, cf)
             return bigger
         return rest
