@@ -37,14 +37,14 @@ def _check(report) -> None:
     assert report.succeeded + report.dead_lettered == report.submitted
     # every succeeded job applied its effect exactly once
     assert report.side_effects_applied >= report.succeeded
-    assert report.kills >= 3
+    assert report.kills >= 2                     # repeatedly, not once
     # the kills really hit in-flight work: some jobs ran twice (allowed), none doubled its effect
     assert report.executed_more_than_once > 0
 
 
 @pytest.mark.slow
 def test_sigkill_workers_while_provider_fails_sqlite() -> None:
-    report = run_chaos(ChaosConfig(backend="sqlite", jobs=1500, workers=3, kill_every_s=3.0,
+    report = run_chaos(ChaosConfig(backend="sqlite", jobs=1500, workers=3, kill_every_s=2.0,
                                    concurrency=4, error_rate=0.1, latency_s=0.01, lease_s=1.5,
                                    timeout_s=150), progress=False)
     _check(report)
@@ -54,7 +54,7 @@ def test_sigkill_workers_while_provider_fails_sqlite() -> None:
 @pytest.mark.redis
 def test_sigkill_workers_while_provider_fails_redis(redis_url: str) -> None:
     report = run_chaos(ChaosConfig(backend="redis", redis_url=redis_url, jobs=1500, workers=3,
-                                   kill_every_s=3.0, concurrency=4, error_rate=0.1,
+                                   kill_every_s=2.0, concurrency=4, error_rate=0.1,
                                    latency_s=0.01, lease_s=1.5, timeout_s=150), progress=False)
     _check(report)
 
@@ -135,14 +135,15 @@ def test_sigterm_releases_job_that_outlives_grace(tmp_path: Path) -> None:
 def test_sigkilled_worker_raises_missing_heartbeat_alert(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'q.db'}"
     q = open_queue(url)
-    proc = spawn_worker(url, concurrency=1, events=False)
+    # lease 0.6 s: the worker heartbeats every 0.2 s, far inside the 1.5 s silence rule
+    proc = spawn_worker(url, concurrency=1, lease_s=0.6, events=False)
     try:
         _wait_for(lambda: len(q.workers()) == 1, 30, "the worker to register")
-        monitor = AlertMonitor(q, AlertRules(worker_silence_s=0.5))
+        monitor = AlertMonitor(q, AlertRules(worker_silence_s=1.5))
         assert monitor.evaluate() == []
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        time.sleep(0.8)
+        time.sleep(1.8)
         fired = monitor.evaluate()
         assert [a["rule"] for a in fired] == ["worker_silent"]
         assert fired[0]["pid"] == proc.pid
