@@ -118,6 +118,15 @@ def _labkit_headers(r: CallResult) -> dict[str, str]:
             "x-labkit-call-id": r.call_id, "x-labkit-validation": r.validation or ""}
 
 
+_FINISH = {"stop", "length", "tool_calls", "content_filter", "function_call"}
+
+
+def _finish(r: CallResult | None) -> str:
+    # labkit's own outcomes (cannot_answer, ...) are not OpenAI finish reasons; x-labkit-status says
+    reason = r.finish_reason if r is not None else None
+    return reason if reason in _FINISH else "stop"
+
+
 def _completion(r: CallResult) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": r.content, "refusal": None}
     if r.tool_calls:
@@ -128,7 +137,7 @@ def _completion(r: CallResult) -> dict[str, Any]:
     return {"id": r.request_id or f"chatcmpl-{r.call_id}", "object": "chat.completion",
             "created": int(time.time()), "model": r.model_served or "labkit-fallback",
             "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": r.finish_reason or "stop"}],
+                         "finish_reason": _finish(r)}],
             "usage": usage}
 
 
@@ -320,7 +329,7 @@ def _stream_response(client: ResilientClient, messages: list[dict[str, Any]], mo
         served = r.model_served if r else None
         if r and r.tool_calls:
             yield chunk({"tool_calls": [{"index": i, **c} for i, c in enumerate(r.tool_calls)]}, served=served)
-        yield chunk({}, (r.finish_reason if r else None) or "stop", served=served)
+        yield chunk({}, _finish(r), served=served)
         if include_usage and r is not None:
             u = {"prompt_tokens": r.usage.get("prompt_tokens", 0),
                  "completion_tokens": r.usage.get("completion_tokens", 0)}
