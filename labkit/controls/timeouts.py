@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from pydantic import BaseModel, Field
 
@@ -44,7 +45,7 @@ class TimeoutPolicy(BaseModel):
 class Deadline:
     """A time budget that started when the call started (monotonic clock)."""
 
-    def __init__(self, seconds: float, clock: "callable[[], float] | None" = None) -> None:  # type: ignore[valid-type]
+    def __init__(self, seconds: float, clock: Callable[[], float] | None = None) -> None:
         self._clock = clock or time.monotonic
         self.seconds = float(seconds)
         self.started = self._clock()
