@@ -41,10 +41,14 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     if not rows:
         click.echo("(none)")
         return
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))[:60]) for r in rows)) for c in columns}
-    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    def cell(row: dict[str, Any], col: str) -> str:
+        value = row.get(col)
+        return "" if value is None else str(value)[:60]
+
+    widths = {c: max(len(c), *(len(cell(r, c)) for r in rows)) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
     for r in rows:
-        click.echo("  ".join(str(r.get(c, ""))[:60].ljust(widths[c]) for c in columns))
+        click.echo("  ".join(cell(r, c).ljust(widths[c]) for c in columns).rstrip())
 
 
 @click.group()

@@ -180,11 +180,21 @@ class BatchReport(BaseModel):
 
 
 def load_invoices(limit: int | None = None) -> list[dict[str, Any]]:
-    """Invoices from DuckDB (``batch_invoices``), with ``truth`` parsed."""
+    """Invoices from DuckDB (``batch_invoices``), with ``truth`` parsed.
+
+    If another process holds the DuckDB file read-write (DuckDB then refuses readers from
+    other processes), the committed ``datasets/batch/invoices.jsonl`` it was loaded from is
+    read instead: the same rows.
+    """
+    import duckdb
+
     from labkit.data.catalogue import connect, ensure_loaded
 
-    ensure_loaded()
-    con = connect(read_only=True)
+    try:
+        ensure_loaded()
+        con = connect(read_only=True)
+    except (DataError, duckdb.Error):
+        return _invoices_from_file(limit)
     try:
         sql = "SELECT doc_id, text, truth, malformed FROM batch_invoices ORDER BY doc_id"
         if limit:
@@ -196,6 +206,18 @@ def load_invoices(limit: int | None = None) -> list[dict[str, Any]]:
         raise DataError("batch_invoices is empty: run `labkit data build`")
     return [{"doc_id": d, "text": t, "truth": json.loads(tr) if isinstance(tr, str) else tr,
              "malformed": bool(m)} for d, t, tr, m in rows]
+
+
+def _invoices_from_file(limit: int | None) -> list[dict[str, Any]]:
+    from labkit.data.catalogue import read_jsonl
+    from labkit.settings import datasets_dir
+
+    path = datasets_dir() / "batch" / "invoices.jsonl"
+    if not path.is_file():
+        raise DataError(f"no invoices: {path} is missing; run `labkit data build`")
+    rows = sorted(read_jsonl(path, required=("doc_id", "text", "truth", "malformed")),
+                  key=lambda r: r["doc_id"])
+    return [{k: r[k] for k in ("doc_id", "text", "truth", "malformed")} for r in rows[:limit or None]]
 
 
 def submit_batch(q: JobQueue, invoices: list[dict[str, Any]], max_attempts: int = 4) -> dict[str, str]:
