@@ -42,7 +42,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.errors import InputError, LabkitError, NonRetryableJobError, ValidationFailed
+from labkit.errors import ConfigError, InputError, LabkitError, NonRetryableJobError, ValidationFailed
 from labkit.jobs.handlers import JobContext, resolve
 from labkit.jobs.models import Job, WorkerInfo
 from labkit.jobs.queue import JobQueue, open_queue
@@ -107,7 +107,10 @@ class Worker:
         # import heavy handler modules before taking any job, so a slow start (or a kill
         # during it) does not hold leased jobs hostage
         for module in self.preload:
-            importlib.import_module(module)
+            try:
+                importlib.import_module(module)
+            except ImportError as exc:
+                raise ConfigError(f"cannot preload {module!r}: {exc}") from None
         now = time.time()
         self.q.register_worker(WorkerInfo(worker_id=self.worker_id, queue=self.queue_name,
                                           pid=os.getpid(), host=socket.gethostname(),
