@@ -39,3 +39,14 @@ def test_token_counting_is_deterministic_and_splits_long_words() -> None:
     messages = [{"role": "user", "content": "Hello"}]
     assert count_message_tokens(messages) == count_message_tokens(list(messages))
     assert count_message_tokens(messages) == 4 + 1 + 2
+
+
+def test_telemetry_survives_var_being_emptied_while_running(lab_var: Path) -> None:
+    import shutil
+
+    from labkit.telemetry.events import emit, read_events
+
+    emit("probe", n=1)
+    shutil.rmtree(lab_var / "telemetry")
+    emit("probe", n=2)
+    assert [e["n"] for e in read_events("probe")] == [2]

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -33,6 +34,13 @@ _lock = threading.Lock()
 
 def telemetry_dir() -> Path:
     """The folder the event files live in (created on first use)."""
+    return _telemetry_dir_for(os.environ.get("LABKIT_VAR", ""))
+
+
+@functools.lru_cache(maxsize=16)
+def _telemetry_dir_for(_var_env: str) -> Path:
+    # Resolving and creating var/ cost about half of each event on the client's hot path;
+    # cache per LABKIT_VAR value (tests switch it) and re-create in emit() if it was removed.
     path = var_dir() / "telemetry"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -52,7 +60,11 @@ def emit(kind: str, **fields: Any) -> dict[str, Any]:
     line = (json.dumps(event, default=str, separators=(",", ":")) + "\n").encode()
     path = telemetry_dir() / f"{kind}-{day}.jsonl"
     with _lock:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        except FileNotFoundError:  # var/ was reset while we ran
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             os.write(fd, line)
         finally:
