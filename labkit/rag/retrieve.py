@@ -97,12 +97,17 @@ class Retrieval(BaseModel):
     latency_ms: float = 0.0
 
 
-def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion of several ranked id lists, best first (ties by id)."""
+def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K,
+        weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of several ranked id lists, best first (ties by id).
+
+    ``weights`` (one per list, default 1.0) scale each list's ``1 / (k + rank)``.
+    """
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for n, ranking in enumerate(rankings):
+        w = 1.0 if weights is None else weights[n]
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + w / (k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -177,8 +182,11 @@ class Retriever:
     """Ranks chunks of a :class:`RagIndex` for a caller, and decides whether to abstain."""
 
     def __init__(self, index: RagIndex, *, thresholds: dict[str, Thresholds] | None = None,
-                 candidates: int = 50, doc_context: bool = True) -> None:
+                 candidates: int = 50, doc_context: bool = True,
+                 weights: tuple[float, float] = (1.0, 1.0), doc_weight: float = 1.0) -> None:
         self.index = index
+        self.weights = weights
+        self.doc_weight = doc_weight
         self.doc_context = doc_context
         self.thresholds = load_thresholds() if thresholds is None else thresholds
         self.candidates = candidates
@@ -231,9 +239,11 @@ class Retriever:
             ranked = lexical
         else:
             lists = [[i for i, _ in dense], [i for i, _ in lexical]]
+            weights = list(self.weights)
             if self.doc_context:
-                lists.append(document_ranking(rrf(lists)))
-            ranked = rrf(lists)
+                lists.append(document_ranking(rrf(lists, weights=weights)))
+                weights.append(self.doc_weight)
+            ranked = rrf(lists, weights=weights)
         top = ranked[:k]
         rows = self.index.lexical.fetch(chunking, [i for i, _ in top], roles, include_superseded=include_superseded)
         hits: list[Hit] = []
