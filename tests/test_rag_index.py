@@ -89,6 +89,10 @@ def test_section_chunks_carry_metadata_and_stable_ids():
     fixed = chunk_document(CORPUS[0], "fixed", size=20, overlap=0)
     assert {x.section_id for x in fixed} == {"DOC-0001#s1", "DOC-0001#s2"}
     assert len({x.chunk_id for x in fixed}) == len(fixed)
+    # a window crossing a heading says so: it stands for both sections in the evaluation
+    spanning = chunk_document(CORPUS[0], "fixed", size=30, overlap=8)
+    assert any(x.covers == ["DOC-0001#s1", "DOC-0001#s2"] for x in spanning)
+    assert all(x.covers[0] == x.section_id for x in spanning)
 
 
 def test_bm25_matches_the_fts_formula():

@@ -86,6 +86,7 @@ class Chunk(BaseModel):
     text: str
     content_hash: str
     n_tokens: int
+    covers: list[str] = Field(default_factory=list, description="every section the text spans, in order")
 
 
 def content_hash(*parts: str) -> str:
@@ -175,7 +176,7 @@ def chunk_document(doc: DocumentIn, strategy: str = "section", *, size: int = DE
     updated = _iso(doc.updated_at)
     chunks: list[Chunk] = []
 
-    def add(section: SectionIn, index: int, text: str) -> None:
+    def add(section: SectionIn, index: int, text: str, covers: list[str] | None = None) -> None:
         indexed = f"{doc.title} — {section.heading}\n{text}" if section.heading else f"{doc.title}\n{text}"
         chunks.append(Chunk(
             chunk_id=chunk_id_for(doc.doc_id, doc.version, section.section_id, index),
@@ -183,7 +184,7 @@ def chunk_document(doc: DocumentIn, strategy: str = "section", *, size: int = DE
             chunk_index=index, status=doc.status, roles=roles, updated_at=updated,
             title=doc.title, heading=section.heading, text=indexed,
             content_hash=content_hash(indexed, doc.status, ",".join(roles), updated),
-            n_tokens=count_tokens(indexed),
+            n_tokens=count_tokens(indexed), covers=covers or [section.section_id],
         ))
 
     if strategy == "section":
@@ -216,12 +217,17 @@ def chunk_document(doc: DocumentIn, strategy: str = "section", *, size: int = DE
         pos = max(pos, 0)
         search_from = pos + 1
         section = starts[0][1]
+        covers: list[str] = []
         for start, sec in starts:
             if start <= pos:
                 section = sec
-            else:
+            elif start >= pos + len(window):
                 break
+            if start >= pos and sec.section_id not in covers:
+                covers.append(sec.section_id)
+        if section.section_id not in covers:
+            covers.insert(0, section.section_id)
         index = counters.get(section.section_id, 0)
         counters[section.section_id] = index + 1
-        add(section, index, window)
+        add(section, index, window, covers)
     return chunks

@@ -99,8 +99,13 @@ def load_questions(path: str | Path) -> list[Question]:
 
 
 def _units(hits: Sequence[Any], labels: dict[str, int]) -> list[str]:
-    # judge on sections, but a doc-level label matches any section of the document
-    return [h.section_id if h.section_id in labels or h.doc_id not in labels else h.doc_id for h in hits]
+    # judge on sections: a chunk stands for every section its text spans (a fixed window
+    # often crosses a heading); a doc-level label matches any section of the document
+    units: list[str] = []
+    for h in hits:
+        for sid in (h.covers or [h.section_id]):
+            units.append(sid if sid in labels or h.doc_id not in labels else h.doc_id)
+    return units
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:

@@ -80,6 +80,7 @@ CREATE TABLE IF NOT EXISTS rag_chunks (
     chunk_index INTEGER, status VARCHAR, roles VARCHAR[], updated_at VARCHAR, title VARCHAR,
     heading VARCHAR, text VARCHAR, content_hash VARCHAR, n_terms INTEGER,
     PRIMARY KEY (idx, chunk_id));
+ALTER TABLE rag_chunks ADD COLUMN IF NOT EXISTS covers VARCHAR[];
 CREATE TABLE IF NOT EXISTS rag_terms (idx VARCHAR, chunk_id VARCHAR, term VARCHAR, tf INTEGER);
 """
 
@@ -163,14 +164,17 @@ class LexicalIndex:
             terms = Counter(analyze(c.text))
             chunk_rows.append((idx, c.chunk_id, c.doc_id, c.version, c.section_id, c.chunk_index,
                                c.status, list(c.roles), c.updated_at, c.title, c.heading, c.text,
-                               c.content_hash, sum(terms.values())))
+                               c.content_hash, sum(terms.values()), list(c.covers or [c.section_id])))
             term_rows.extend((idx, c.chunk_id, t, n) for t, n in terms.items())
         with self._write_lock:
             cur = self._cursor()
             cur.execute("BEGIN")
             try:
                 self._delete(cur, idx, ids)
-                cur.executemany("INSERT INTO rag_chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", chunk_rows)
+                cur.executemany(
+                    "INSERT INTO rag_chunks (idx, chunk_id, doc_id, version, section_id, chunk_index, status, roles, "
+                    "updated_at, title, heading, text, content_hash, n_terms, covers) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", chunk_rows)
                 if term_rows:
                     # bulk insert through a relation: executemany row by row is slow at 10x scale
                     import pandas as pd
@@ -236,7 +240,7 @@ class LexicalIndex:
         cur = self._cursor()
         rows = cur.execute(
             """SELECT chunk_id, doc_id, version, section_id, chunk_index, status, roles, updated_at,
-                      title, heading, text FROM rag_chunks
+                      title, heading, text, covers FROM rag_chunks
                WHERE idx = ? AND chunk_id IN (SELECT unnest(?::VARCHAR[]))
                  AND (status = 'current' OR ?) AND list_has_any(roles, ?::VARCHAR[])""",
             [idx, list(chunk_ids), bool(include_superseded), list(roles)]).fetchall()

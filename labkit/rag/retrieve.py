@@ -50,6 +50,7 @@ class Hit(BaseModel):
     section_id: str
     version: int
     status: str
+    covers: list[str] = Field(default_factory=list, description="every section the chunk's text spans")
     updated_at: str = ""
     title: str = ""
     text: str
@@ -253,6 +254,7 @@ class Retriever:
                 continue
             hits.append(Hit(chunk_id=chunk_id, doc_id=row["doc_id"], section_id=row["section_id"],
                             version=row["version"], status=row["status"], updated_at=row["updated_at"] or "",
+                            covers=list(row.get("covers") or [row["section_id"]]),
                             title=row["title"] or "", text=row["text"], score=score,
                             dense_score=dense_by.get(chunk_id), lexical_score=lex_by.get(chunk_id),
                             rank=len(hits) + 1))
