@@ -212,3 +212,36 @@ def test_abstention_uses_raw_evidence(index):
     assert weak.abstain and "evidence too weak" in weak.reason
     strong = r.retrieve("hotel rates per night in capital cities", "employee", strategy="hybrid")
     assert not strong.abstain and strong.evidence.best_dense > 0.3
+
+
+def test_evaluation_tables_and_plot(index, tmp_path):
+    import json as _json
+
+    from labkit.rag.evaluate import evaluate, frames, load_questions, plot, summary_table
+
+    qfile = tmp_path / "q.jsonl"
+    rows = [
+        {"qid": "Q1", "question": "What are hotel rates per night in capital cities?", "roles": ["employee"],
+         "relevant": [{"doc_id": "DOC-0001", "section_id": "DOC-0001#s2", "grade": 2}], "answerable": True,
+         "kind": "single", "answer": "180 euros"},
+        {"qid": "Q2", "question": "What salary do senior engineers get?", "roles": ["hr"],
+         "relevant": [{"doc_id": "DOC-0002", "section_id": "DOC-0002#s1", "grade": 2}], "answerable": True,
+         "kind": "restricted", "answer": "90000 to 120000"},
+        {"qid": "Q3", "question": "Who won the table tennis tournament?", "roles": ["employee"], "relevant": [],
+         "answerable": False, "kind": "unanswerable", "answer": ""},
+    ]
+    qfile.write_text("\n".join(_json.dumps(r) for r in rows) + "\n")
+    truth = {(d.doc_id, d.version): (set(d.roles), d.status) for d in CORPUS}
+    report = evaluate(index, load_questions(qfile), thresholds={}, truth=truth)
+    tables = frames(report)
+    assert tables["retrieval"].loc[("section", "lexical"), "mrr"] == 1.0
+    assert set(tables["retrieval"].index.get_level_values("strategy")) == {"dense", "lexical", "hybrid"}
+    assert report.leakage["leaks"] == 0 and report.leakage["checked"] > 0
+    fig = plot(report)
+    fig.savefig(tmp_path / "rag.png")
+    assert (tmp_path / "rag.png").stat().st_size > 1000
+    assert "section/hybrid" in summary_table(report)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"qid": "Q1", "question": "hi", "roles": ["pirate"]}\n')
+    with pytest.raises(UnknownRole):
+        load_questions(bad)

@@ -308,15 +308,21 @@ def end_to_end(retriever: Retriever, client: Any, questions: Sequence[Question],
 def evaluate(index: RagIndex, questions: Sequence[Question], *, client: Any = None,
              strategies: Sequence[str] = RETRIEVERS, chunkings: Sequence[str] | None = None,
              thresholds: dict[str, Thresholds] | None = None, check_leakage: bool = True,
-             e2e_limit: int | None = None, progress: bool = False) -> EvalReport:
-    """The whole evaluation; ``client`` enables the end-to-end part (section / hybrid)."""
+             e2e_limit: int | None = None, progress: bool = False,
+             truth: dict[tuple[str, int], tuple[set[str], str]] | None = None) -> EvalReport:
+    """The whole evaluation; ``client`` enables the end-to-end part (section / hybrid).
+
+    ``truth`` ((doc_id, version) -> (roles, status)) is what leakage is checked against;
+    by default the ``kb_documents`` table.
+    """
     retriever = Retriever(index, thresholds=thresholds)
     configs: list[ConfigResult] = []
     chunkings = list(chunkings or index.strategies)
     for chunking in chunkings:
         for strategy in strategies:
             configs.append(run_config(retriever, questions, chunking, strategy))
-    leak = leakage(index, questions, chunkings=chunkings) if check_leakage else {"checked": 0, "leaks": 0}
+    leak = (leakage(index, questions, chunkings=chunkings, truth=truth) if check_leakage
+            else {"checked": 0, "leaks": 0})
     e2e = None
     if client is not None:
         subset = list(questions)[: e2e_limit] if e2e_limit else list(questions)
