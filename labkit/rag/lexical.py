@@ -35,6 +35,7 @@ from pathlib import Path
 import duckdb
 import snowballstemmer
 
+from labkit.errors import DataError
 from labkit.rag.chunking import Chunk
 
 K1 = 1.2
@@ -126,7 +127,10 @@ class LexicalIndex:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = str(path)
-        self._con = duckdb.connect(self.path, read_only=read_only)
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:  # typically: another process holds the file read-write
+            raise DataError(f"cannot open the BM25 index {self.path}: {str(exc).splitlines()[0][:200]}") from None
         self._write_lock = threading.Lock()
         # queries here are small and many; one thread per query avoids DuckDB's scheduling
         # overhead (measured: about half the latency on the lab's 2-core machine)
