@@ -74,6 +74,8 @@ class ServiceSettings(BaseModel):
     threads: int = Field(128, ge=4, le=2048)  # sync handlers run in a thread pool this big
     copilot_budget_s: float = Field(8.0, gt=0)
     approver_roles: list[str] = Field(default_factory=lambda: ["admin"])
+    warm_rag: bool = True  # build the RAG pipeline (ingesting if the index is empty) at startup
+    rag_ingest_limit: int | None = Field(None, ge=1)  # ingest only N documents (tests, demos)
 
     @classmethod
     def from_env(cls) -> "ServiceSettings":
@@ -188,7 +190,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.state.resources = {}
-    app.state.resource_lock = threading.Lock()
+    app.state.resource_lock = threading.RLock()  # factories may build other resources
     install_handlers(app)
 
     @app.get("/healthz", tags=["probes"])
@@ -294,7 +296,8 @@ def serve_in_thread(settings: ServiceSettings | None = None, host: str = "127.0.
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"labkit-service-{port}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    # startup may ingest the RAG index when it is empty: allow minutes, fail fast on a crash
+    deadline = time.monotonic() + 600
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True

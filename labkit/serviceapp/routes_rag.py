@@ -1,0 +1,136 @@
+"""Pattern 2 over HTTP: ask the knowledge base as yourself.
+
+``POST /rag/ask`` retrieves with the caller's roles (from their API key, never from the
+request body), so a caller can only ever be shown, or cited, documents their role may read;
+the answer is validated by :mod:`labkit.patterns.rag` (citations must be retrieved chunks,
+sentences must be supported) or it abstains and says why.
+
+Stores and replicas: the BM25 index is a DuckDB file, which allows one writer *or* many
+readers across processes. The first process to need the index builds it if it is empty
+(ingestion), then every process — that one included — reopens it read-only, so any number
+of ``labkit serve --workers N`` processes can read it at once. Vectors live in Chroma: the
+embedded store under ``var/chroma`` on one machine, or a ``chroma run`` server
+(``LABKIT_CHROMA_URL``) shared by replicas on several.
+
+It does not ingest on request: re-ingest with ``labkit rag ingest`` and restart the service.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import duckdb
+from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from labkit.errors import DataError
+from labkit.patterns.rag import RagPipeline, chroma_from_env
+from labkit.rag.lexical import LexicalIndex
+from labkit.service import resource
+from labkit.serviceapp.auth import Principal, current_principal
+from labkit.serviceapp.deps import model_client
+from labkit.settings import var_dir
+
+
+class AskRequest(BaseModel):
+    """A question for the knowledge base."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=2000)
+    strategy: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    k: int = Field(5, ge=1, le=20)
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("question is blank")
+        return v
+
+
+def _bm25_path() -> Any:
+    return var_dir() / "rag" / "bm25.duckdb"
+
+
+def _open_read_only(path: Any, timeout_s: float = 300.0) -> LexicalIndex:
+    """Open the BM25 file read-only, waiting while another process still holds it for writing."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return LexicalIndex(path, read_only=True)
+        except duckdb.Error as exc:
+            if time.monotonic() > deadline:
+                raise DataError(f"RAG index {path} stayed locked: {str(exc).splitlines()[0][:160]}") from None
+            time.sleep(0.25)
+
+
+def build_pipeline(client: Any, ingest_limit: int | None = None) -> RagPipeline:
+    """A pipeline whose BM25 index is open read-only (ingesting first if the index is empty)."""
+    path = _bm25_path()
+    needs_ingest = True
+    if path.exists():
+        probe = _open_read_only(path)
+        try:
+            needs_ingest = probe.count("section") == 0
+        except duckdb.Error:  # file exists but has no tables yet
+            needs_ingest = True
+        finally:
+            probe.close()
+    if needs_ingest:
+        try:
+            writer = RagPipeline(client, chroma=chroma_from_env(), lexical_path=path)
+        except duckdb.Error:
+            writer = None  # another process is ingesting; wait for it below
+        if writer is not None:
+            try:
+                if ingest_limit is not None:
+                    writer.ingest(limit=ingest_limit, progress=False)
+                else:
+                    writer.ensure_ingested(progress=False)
+            finally:
+                writer.close()
+    pipeline = RagPipeline(client, chroma=chroma_from_env(), lexical_path=":memory:")
+    pipeline.index.lexical.close()
+    pipeline.index.lexical = _open_read_only(path)
+    return pipeline
+
+
+def rag_pipeline(app: FastAPI) -> RagPipeline:
+    """The process's RAG pipeline (built, and the index ingested if empty, on first use)."""
+    limit = app.state.settings.rag_ingest_limit
+    return resource(app, "rag_pipeline", lambda: build_pipeline(model_client(app), limit))
+
+
+def ask(app: FastAPI, principal: Principal, body: AskRequest) -> dict[str, Any]:
+    """Answer ``body.question`` with the caller's roles (used by /rag/ask and the copilot)."""
+    result = rag_pipeline(app).ask(body.question, principal.roles, strategy=body.strategy, k=body.k)
+    app.state.metrics.pattern_calls.labels("rag", result.status).inc()
+    return {
+        "status": result.status, "answer": result.text, "reason": result.reason,
+        "citations": result.citations, "flagged": result.flagged,
+        "sources": [{"chunk_id": h.chunk_id, "doc_id": h.doc_id, "section_id": h.section_id,
+                     "title": h.title, "score": round(h.score, 4)} for h in result.hits],
+        "roles": result.roles, "model": result.model, "cost": result.cost,
+        "retrieval_ms": round(result.retrieval_ms, 1), "latency_ms": round(result.total_ms, 1),
+    }
+
+
+router = APIRouter(tags=["rag"])
+
+
+@router.post("/rag/ask")
+def post_ask(body: AskRequest, request: Request, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+    """Answer from the documents the caller's role may read, with citations, or abstain."""
+    return ask(request.app, principal, body)
+
+
+def _warm(app: FastAPI) -> None:
+    # build (and ingest if needed) at startup, not in the first user's request
+    if app.state.settings.warm_rag:
+        rag_pipeline(app)
+
+
+def mount(app: FastAPI) -> None:
+    app.include_router(router)
+    app.state.startup_hooks.append(_warm)
