@@ -1,0 +1,178 @@
+"""Security and robustness of the service: schema fuzzing, cross-role isolation, bad bodies.
+
+- Property-based fuzzing of the service's own OpenAPI schema (schemathesis strategies driven
+  by hypothesis): valid and invalid inputs for every operation, as several roles; no
+  response may be a 5xx, every error must be the one JSON shape.
+- Role A cannot read role B's documents through any endpoint that reaches them (RAG ask,
+  the copilot, the agent's knowledge-base tools), nor call B's tools (agent, copilot).
+- Oversized, truncated and wrongly typed bodies are refused cleanly and the service stays up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.openapi import from_dict
+
+from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.patterns.rag import RagPipeline, chroma_from_env
+from labkit.service import RunningService, ServiceSettings, serve_in_thread
+from labkit.serviceapp.auth import ROLES
+from labkit.settings import var_dir
+
+# restricted documents of the sample data, a question each, and a fact only the document holds
+RESTRICTED = {
+    "DOC-0005": (["hr"], "How many weeks of fully paid parental leave do primary caregivers in Germany receive?",
+                 "12 weeks"),
+    "DOC-0003": (["finance"], "What is the month-end close procedure in the United Kingdom?", None),
+    "DOC-0001": (["relationship_manager"], "What does the SwiftNest sales playbook say?", None),
+    "DOC-0017": (["engineering", "admin"], "What is the incident runbook for the build pipeline?", None),
+}
+PUBLIC = ["DOC-0004", "DOC-0009"]
+
+
+def key(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer lab-key-{role}"}
+
+
+@pytest.fixture
+def svc(provider: Any) -> Iterator[RunningService]:
+    # a small index (the restricted documents and two public ones), built before the service
+    # starts so its startup finds a non-empty index and opens it read-only
+    client = ResilientClient(ClientConfig(base_url=provider.base_url))
+    writer = RagPipeline(client, chroma=chroma_from_env(), lexical_path=var_dir() / "rag" / "bm25.duckdb")
+    try:
+        writer.ingest(doc_ids=list(RESTRICTED) + PUBLIC, progress=False)
+    finally:
+        writer.close()
+    with serve_in_thread(ServiceSettings(provider_url=provider.base_url, embedded_workers=1)) as running:
+        yield running
+
+
+@pytest.fixture
+def http(svc: RunningService) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=svc.url, timeout=60) as client:
+        yield client
+
+
+def may_read(role: str, doc_roles: list[str], endpoint: str = "rag") -> bool:
+    # NOTE: the agent's knowledge-base tools treat admin as allowed to read every document
+    # (labkit.agent.systems), while RAG retrieval does not; reported to the lead. Each
+    # endpoint is held to its pattern's documented rule.
+    if endpoint == "agent" and role == "admin":
+        return True
+    return role in doc_roles or "employee" in doc_roles
+
+
+def test_the_owning_role_can_read_its_restricted_document(http: httpx.Client) -> None:
+    r = http.post("/rag/ask", json={"question": RESTRICTED["DOC-0005"][1]}, headers=key("hr")).json()
+    assert r["status"] == "answered", r
+    assert any(c.startswith("DOC-0005") for c in r["citations"])
+    assert "12 weeks" in r["answer"]
+
+
+def test_no_role_reads_another_roles_documents_through_any_endpoint(http: httpx.Client) -> None:
+    checked = 0
+    for doc_id, (doc_roles, question, fact) in RESTRICTED.items():
+        for role in ROLES:
+            if may_read(role, doc_roles):
+                continue
+            responses = {
+                "rag": http.post("/rag/ask", json={"question": question}, headers=key(role)),
+                "copilot": http.post("/copilot", json={"question": question}, headers=key(role)),
+                "agent": http.post("/agent/runs", json={"request": f"Get document {doc_id} and tell me what it says",
+                                                        "mode": "read-only"}, headers=key(role)),
+            }
+            for endpoint, resp in responses.items():
+                assert resp.status_code == 200, (endpoint, role, resp.text)
+                if may_read(role, doc_roles, endpoint):
+                    continue
+                text = json.dumps(resp.json())
+                if endpoint == "agent":
+                    # the request names the id; what must not appear is the document's content
+                    steps = resp.json()["steps"]
+                    assert all(s["outcome"] != "ok" or doc_id not in json.dumps(s.get("detail", ""))
+                               for s in steps), (role, doc_id, steps)
+                else:
+                    assert doc_id not in text, (endpoint, role, doc_id)
+                if fact:
+                    assert fact not in text, (endpoint, role, doc_id)
+                checked += 1
+    assert checked > 50
+
+
+def test_roles_cannot_call_tools_of_other_roles(http: httpx.Client) -> None:
+    # create_ticket belongs to support agents, relationship managers and admins
+    for role in ("employee", "hr", "legal", "finance", "engineering"):
+        run = http.post("/agent/runs", json={"request": 'Create a ticket for account ACC-00001: "Escalate"',
+                                             "mode": "autonomous"}, headers=key(role)).json()
+        assert run["counters"]["writes_executed"] == 0, (role, run)
+        assert run["pending_approvals"] == [], (role, run)
+        assert all(s["tool"] != "create_ticket" or s["outcome"] == "refused" for s in run["steps"]), run
+        body = {"question": "What is the refund policy?",
+                "action": {"type": "create_ticket", "account_id": "ACC-00001", "subject": "Escalate"}}
+        out = http.post("/copilot", json=body, headers=key(role)).json()
+        action = out["action"]
+        assert "error" in action or (action["pending_approvals"] == [] and action["status"] != "awaiting_approval"), out
+    # a relationship manager cannot touch an account another manager owns, even with approval
+    run = http.post("/agent/runs", json={"request": 'Update the industry of account ACC-00004 to "retail"',
+                                         "mode": "approval"}, headers=key("relationship_manager")).json()
+    assert run["pending_approvals"] == [] and run["counters"]["writes_executed"] == 0, run
+
+
+def test_bad_bodies_are_refused_cleanly_and_the_service_stays_up(http: httpx.Client) -> None:
+    h = {**key("employee"), "Content-Type": "application/json"}
+    for path in ("/direct/summarise", "/direct/classify", "/rag/ask", "/jobs", "/agent/runs", "/copilot"):
+        for body in (b"", b"{", b"[]", b"null", b'{"text": 5}', b"\xff\xfe", b'{"question": "' + b"a" * 300_000 + b'"}'):
+            r = http.post(path, content=body, headers=h)
+            assert r.status_code in (400, 413, 422), (path, body[:20], r.status_code, r.text[:200])
+            assert r.json()["error"]["message"], (path, body[:20])
+    r = http.post("/direct/summarise", json={"text": "x" * 20_001}, headers=h)
+    assert r.status_code == 422 and "body.text" in r.json()["error"]["message"]
+    r = http.post("/direct/classify", json={"text": "hi", "labels": ["a", "a"]}, headers=h)
+    assert r.status_code == 422 and "distinct" in r.json()["error"]["message"]
+    assert http.get("/healthz").json()["status"] == "ok"
+
+
+def test_fuzzing_the_openapi_schema_finds_no_server_errors(svc: RunningService, http: httpx.Client) -> None:
+    schema = from_dict(http.get("/openapi.json").json())
+    seen: dict[str, int] = {}
+    failures: list[str] = []
+    roles = ["employee", "support_agent", "admin", "finance"]
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        label = f"{operation.method.upper()} {operation.path}"
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            try:
+                strategy = operation.as_strategy(generation_mode=mode)
+            except Exception:  # an operation without anything to negate
+                continue
+
+            @settings(max_examples=20, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))
+            @given(case=strategy)
+            def run(case: Any) -> None:
+                role = roles[hash(repr(case.body)) % len(roles)]
+                response = case.call(base_url=svc.url, headers=key(role), timeout=60)
+                seen[label] = seen.get(label, 0) + 1
+                if response.status_code >= 500:
+                    failures.append(f"{label} -> {response.status_code}: {response.text[:200]} "
+                                    f"body={str(case.body)[:200]}")
+                elif response.status_code >= 400 and "json" in response.headers.get("content-type", ""):
+                    assert "error" in response.json(), (label, response.text[:200])
+
+            try:
+                run()
+            except Unsatisfiable:  # negative mode on an operation with no inputs to break
+                pass
+    assert not failures, "\n".join(failures[:10])
+    assert len(seen) >= 15, seen
+    assert http.get("/healthz").json()["status"] == "ok"
