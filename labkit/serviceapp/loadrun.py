@@ -143,10 +143,11 @@ def locust_command(locustfile: Path, host: str, run_dir: Path, *, users: int, sp
     """The ``locust`` command line for one process of a run (standalone, master or worker)."""
     cmd = [sys.executable, "-m", "locust", "-f", str(locustfile)]
     if role == "worker":
-        return cmd + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)]
+        return cmd + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port),
+                      "--loglevel", "WARNING"]
     cmd += ["--headless", "-H", host, "-u", str(users), "-r", str(spawn_rate), "-t", run_time,
             "--csv", str(run_dir / "stats"), "--csv-full-history", "--html", str(run_dir / "report.html"),
-            "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]
+            "--only-summary", "--stop-timeout", "10", "--loglevel", "INFO"]
     if role == "master":
         cmd += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(master_port),
                 "--expect-workers", str(expect_workers), "--expect-workers-max-wait", "60"]

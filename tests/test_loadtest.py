@@ -1,0 +1,81 @@
+"""Locust load tests: profiles, the SLO gate, a headless run end to end, distributed mode.
+
+The runs are short and small (a few users for a few seconds) and assert what was produced
+(entries, files, DuckDB rows, the gate's verdict and exit code), never how fast anything was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from labkit.errors import ConfigError
+from labkit.serviceapp.loadprofile import SLO, evaluate_slo, load_profile
+from labkit.serviceapp.loadrun import loadtests_db_path, run_loadtest
+
+# short runs: a small RAG index, no think time
+FAST_ENV = {"LABKIT_SERVICE_RAG_INGEST_LIMIT": "20", "LABKIT_THINK_TIME": "0,0.05"}
+
+
+def test_every_shipped_profile_loads_and_bad_ones_say_why(tmp_path: Path) -> None:
+    for name in ("smoke", "rollout", "stress"):
+        profile = load_profile(name)
+        assert profile.name == name and profile.slo.max_failure_ratio > 0
+    assert [s.name for s in load_profile("rollout").stages] == ["pilot", "limited", "full"]
+    with pytest.raises(ConfigError, match="no load profile 'nope'"):
+        load_profile("nope")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nweights: {telepathy: 3}\n")
+    with pytest.raises(ConfigError, match="unknown user classes"):
+        load_profile(str(bad))
+
+
+def test_slo_gate_checks_failure_ratio_and_p95_per_endpoint() -> None:
+    slo = SLO(max_failure_ratio=0.05, default_p95_ms=1000, p95_ms={"POST /rag/ask": 200})
+    rows = [
+        {"name": "POST /rag/ask", "requests": 100, "failures": 0, "p95_ms": 250},      # over its budget
+        {"name": "POST /jobs", "requests": 100, "failures": 10, "p95_ms": 10},         # too many failures
+        {"name": "GET /jobs/{id}", "requests": 100, "failures": 1, "p95_ms": 999},     # fine
+        {"name": "TTFT /x (stream)", "requests": 0, "failures": 0, "p95_ms": None},    # nothing to judge
+        {"name": "Aggregated", "requests": 300, "failures": 11, "p95_ms": 5000},       # ratio only
+    ]
+    reasons = {(v["name"], v["reason"]) for v in evaluate_slo(rows, slo)}
+    assert reasons == {("POST /rag/ask", "p95 250 ms > budget 200 ms"),
+                       ("POST /jobs", "failure ratio 0.100 > 0.050")}
+
+
+def test_headless_smoke_run_writes_csv_html_duckdb_and_ttft(tmp_path: Path) -> None:
+    result = run_loadtest("smoke", users=4, spawn_rate=4, run_time="8s", run_id="t-smoke", extra_env=FAST_ENV)
+    run_dir = result.run_dir
+    for name in ("stats_stats.csv", "stats_stats_history.csv", "stats_failures.csv", "report.html",
+                 "slo.json", "run.json"):
+        assert (run_dir / name).exists(), name
+    names = {f"{r['type']} {r['name']}" for r in result.stats}
+    assert "TTFT /direct/summarise (stream)" in names or "TTFT /v1/chat/completions (stream)" in names, names
+    assert any(n.startswith("POST /rag/ask") for n in names), names
+    # the exit code is the gate's verdict
+    assert result.exit_code == (0 if result.verdict["passed"] else 1), result.verdict
+    con = duckdb.connect(str(loadtests_db_path()), read_only=True)
+    try:
+        runs = con.execute("select profile, exit_code from loadtest_runs where run_id = 't-smoke'").fetchall()
+        n_stats = con.execute("select count(*) from loadtest_stats where run_id = 't-smoke'").fetchone()[0]
+        budgets = con.execute("select count(*) from loadtest_stats where run_id = 't-smoke' "
+                              "and budget_p95_ms is not null").fetchone()[0]
+    finally:
+        con.close()
+    assert runs == [("smoke", result.exit_code)]
+    assert n_stats == len(result.stats) and budgets > 0
+
+
+def test_slo_gate_failure_sets_a_non_zero_exit_code(tmp_path: Path) -> None:
+    profile = tmp_path / "impossible.yaml"
+    profile.write_text(
+        "name: impossible\nusers: 2\nspawn_rate: 2\nrun_time: 4s\nthink_time: [0, 0.05]\n"
+        "weights: {direct: 1, rag: 0, jobs: 0, agent: 0, copilot: 0, gateway: 0}\n"
+        "slo: {max_failure_ratio: 0.5, default_p95_ms: 0.001}\n")
+    result = run_loadtest(str(profile), run_id="t-impossible", extra_env=FAST_ENV)
+    assert result.exit_code == 1
+    assert result.verdict["passed"] is False
+    assert any("budget 0 ms" in v["reason"] for v in result.verdict["violations"]), result.verdict
