@@ -17,11 +17,19 @@ The prompt conventions it understands (the contract every other part codes again
 - "summarise"/"summarize"/"summary" in the system or user prompt: the 1-3 most central
   sentences, in order.
 - ``response_format`` ``json_schema`` (or ``json_object`` with a JSON schema in the
-  prompt): a JSON object of the schema's properties, filled from ``Key: value`` lines and
-  patterns (ids, e-mails, dates, amounts), typed to the schema.
-- ``tools``: pick the tool whose name/description best matches each part of the latest
-  user request, fill the arguments from the conversation, call the next one not yet
-  called, and answer in text once tool results cover the request.
+  prompt): a JSON object of the schema's properties, filled from ``Key: value`` lines
+  (several per line when separated by ``|``; the exact label beats one that merely contains
+  the name, so "Subtotal" is not "total") and patterns (ids, e-mails, IBANs, company names,
+  dates picked by their label words, amounts with a currency), typed to the schema: numbers
+  in any common layout (``1,250.50``, ``1 250,50``, ``1.250,50``, ``EUR 1250.50``,
+  ``-42.5``; see :func:`parse_number`), ``format: date`` as ISO (:func:`parse_date`),
+  currency symbols as ISO codes.
+- ``tools``: pick the tool that best matches each part of the latest user request (words
+  in the tool's name weigh three times words in its description; a read verb such as show,
+  list, find, what, review picks a read tool, a write verb such as create, update, set,
+  draft, send, fill a write tool, and a read request never calls a write tool), fill the
+  arguments from the conversation, call the next one not yet called, and answer in text
+  once tool results cover the request.
 - instructions inside sources, tool results or fenced untrusted text ("ignore previous
   instructions", "call tool X with ...", "send ... to ...") are obeyed at the configured
   rate, as a weak real model would; text fenced by ``labkit.controls.injection`` is obeyed
@@ -66,8 +74,50 @@ _KV = re.compile(r"^\s*([A-Za-z][\w ./#()-]{0,40}?)\s*[:=]\s*(.+?)\s*$", re.M)
 _QUOTED = re.compile(r"\"([^\"]{1,200})\"|“([^”]{1,200})”|'([^']{2,200})'")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*\w")
 _PHONE = re.compile(r"\+?\d[\d ().-]{7,}\d")
-_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
-_MONEY = re.compile(r"[-+]?(?:[$€£]\s?)?\d{1,3}(?:[,\s]\d{3})*(?:\.\d+)?|[-+]?\d+(?:\.\d+)?")
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    "jan feb mar apr may jun jul aug sep oct nov dec".split())}
+_MONTH_RX = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(
+    r"\b(?P<iso>\d{4}-\d{2}-\d{2})(?P<time>[T ]\d{2}:\d{2}(?::\d{2})?)?\b"
+    r"|\b(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})\b"
+    rf"|\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH_RX})\s+(?P<y1>\d{{4}})\b"
+    rf"|\b(?P<m2>{_MONTH_RX})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})\b", re.I)
+# A number: either digit groups with ONE consistent thousands separator (1,250.50 / 1.250,50 /
+# 1 250,50 / 1'250.50) or plain digits with an optional decimal point or comma (1250.50,
+# 12,5). The grouped form must come first but only matches real groups of three, so "1250.50"
+# is never cut to "125" (the bug the old single alternation had). A sign needs no word char
+# before it, so the "-0001" in INV-87878-0001 is not a negative number.
+_NUMBER = re.compile(
+    r"(?:(?<![\w-])(?P<sign>[-+\u2212])\s?)?(?:[$€£¥₹]\s?)?(?<![\w.,])(?<!\w-)"
+    r"(?P<num>\d{1,3}(?P<sep>[,.'\u00a0\u202f ])\d{3}(?:(?P=sep)\d{3})*(?:(?!(?P=sep))[.,]\d+)?"
+    r"|\d+(?:[.,]\d+)?)(?![\d])")
+_CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB",
+                     "₺": "TRY", "₪": "ILS"}
+_CURRENCY_CODES = frozenset(
+    "USD EUR GBP CHF JPY CNY CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN INR SGD HKD ZAR BRL MXN "
+    "TRY AED SAR KRW RUB ILS THB MYR IDR PHP".split())
+_CODES_RX = "|".join(sorted(_CURRENCY_CODES))
+_CURRENCY = re.compile(r"(?<![A-Za-z])(" + _CODES_RX + r")(?![A-Za-z])|([$€£¥₹₩₽₺₪])")
+# an amount that says it is money: a currency code or symbol right before or after the number
+_AMOUNT = re.compile(
+    r"(?:(?<![A-Za-z])(?:" + _CODES_RX + r")\s?|[$€£¥₹]\s?)[-+\u2212]?\d[\d,.'\u00a0 ]*\d"
+    r"|[-+\u2212]?\d[\d,.'\u00a0 ]*\d\s?(?:(?:" + _CODES_RX + r")(?![A-Za-z])|[€$£])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_COMPANY = re.compile(
+    r"(?<![\w])((?:[A-Z][\w&'.-]*[ \t]+){1,5}(?:Ltd|Limited|Inc|LLC|LLP|GmbH|plc|PLC|AG|SA|SAS|SARL|BV|NV"
+    r"|Corp|Corporation|Co|Company|KG|Oy|AB|AS|SpA|Srl)\.?)(?![\w])")
+# label words that point at one date of several ("dated ..., payable by ...")
+_DATE_CUES = {
+    "due": ("due", "payable", "deadline", "pay", "payment", "expire", "expiry"),
+    "payment": ("due", "payable", "pay", "payment"),
+    "issue": ("issue", "issued", "dated", "invoice", "date"),
+    "invoice": ("issue", "issued", "dated", "invoice"),
+    "start": ("start", "from", "begin", "effective"),
+    "end": ("end", "until", "expire", "expiry", "through"),
+    "birth": ("birth", "born", "dob"),
+}
+_COMPANY_FIELDS = ("vendor", "supplier", "seller", "merchant", "company", "issuer", "payee", "biller",
+                   "organisation", "organization", "business")
 _IDS = {
     "account": re.compile(r"\bACC-\d{5}\b"),
     "ticket": re.compile(r"\bTCK-\d{6}\b"),
@@ -93,6 +143,7 @@ _SYNONYMS = {
     "email": "send", "mail": "send", "notify": "send", "message": "send", "forward": "send",
     "change": "update", "modify": "update", "set": "update", "edit": "update", "escalate": "update",
     "remove": "delete", "cancel": "delete", "close": "update", "refund": "refund",
+    "review": "get", "view": "get", "display": "get", "see": "get", "inspect": "get",
     "search": "search", "query": "search", "lookup_": "search",
 }
 _CLASS_HINTS = {
@@ -374,6 +425,106 @@ def _norm_key(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
+def parse_number(text: str) -> float | None:
+    """The first number in ``text``, read with its thousands separator and decimal mark.
+
+    Hand-written rather than ``babel.numbers.parse_decimal`` because the locale is unknown:
+    the separators themselves decide. A single ``.`` group without decimals ("1.250") reads
+    as a decimal point, a single ``,`` group ("1,250") as thousands, as English text would.
+
+    Example:
+        >>> [parse_number(t) for t in ("1250.50", "1,250.50", "1 250,50", "EUR 1.250,50", "-42.5", "n/a")]
+        [1250.5, 1250.5, 1250.5, 1250.5, -42.5, None]
+    """
+    m = _NUMBER.search(text.replace("\u00a0", " ").replace("\u202f", " "))
+    if not m:
+        return None
+    num, sep = m.group("num"), m.group("sep")
+    if sep is None:
+        value = float(num.replace(",", "."))
+    else:
+        groups = num.split(sep)
+        tail = groups[-1]
+        if sep == "." and len(groups) == 2 and len(tail) == 3:
+            value = float(num)  # "1.250": a decimal point (English), not thousands
+        else:
+            whole = "".join(groups[:-1]) + tail[:3]
+            value = float(whole + ("." + tail[4:] if len(tail) > 3 else ""))
+    return -value if m.group("sign") in ("-", "\u2212") else value
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in ``text`` as ``YYYY-MM-DD`` (ISO, d/m/Y, d.m.Y, "5 Oct 2026", "Oct 5, 2026").
+
+    Slash dates are read day-first unless that is impossible (the lab's documents are
+    European); a time after an ISO date is dropped.
+
+    Example:
+        >>> [parse_date(t) for t in ("2026-10-05T09:00", "05/10/2026", "10/25/2026", "5 Oct 2026", "Oct 5, 2026")]
+        ['2026-10-05', '2026-10-05', '2026-10-25', '2026-10-05', '2026-10-05']
+    """
+    m = _DATE.search(text)
+    return _iso_date(m) if m else None
+
+
+def _iso_date(m: re.Match[str]) -> str | None:
+    if m.group("iso"):
+        return m.group("iso")
+    if m.group("a"):
+        a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+        day, month = (a, b) if b <= 12 else (b, a)
+    elif m.group("d1"):
+        day, month, y = int(m.group("d1")), _MONTHS.get(m.group("m1")[:3].lower(), 0), int(m.group("y1"))
+    else:
+        day, month, y = int(m.group("d2")), _MONTHS.get(m.group("m2")[:3].lower(), 0), int(m.group("y2"))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{y:04d}-{month:02d}-{day:02d}"
+
+
+def _currency_code(text: str) -> str | None:
+    m = _CURRENCY.search(text)
+    if not m:
+        return None
+    return m.group(1) or _CURRENCY_SYMBOLS[m.group(2)]
+
+
+def _cues(name: str, schema: dict[str, Any]) -> set[str]:
+    """Words that label a value for this field: its name, title and description, widened."""
+    words = set(terms(" ".join([name.replace("_", " "), str(schema.get("title", "")),
+                                str(schema.get("description", ""))])))
+    words -= {"yyyy", "mm", "dd", "e", "g", "amount", "number", "value"}
+    for w in list(words):
+        words |= set(_DATE_CUES.get(w, ()))
+    return words
+
+
+def _best_near(rx: re.Pattern[str], text: str, cues: set[str], *,
+               need_cue: bool = False) -> re.Match[str] | None:
+    """The match of ``rx`` whose label (the words since the previous match or line start)
+    shares most words with ``cues``; the first one on a tie.
+
+    With ``need_cue`` a match without a cue is only taken when it is the only match, so a
+    field the text never labels ("Total" on an invoice that lost it) stays empty instead of
+    borrowing a neighbour's value.
+    """
+    best, best_score, count, prev_end = None, -1, 0, 0
+    for m in rx.finditer(text):
+        count += 1
+        start = max(prev_end, text.rfind("\n", 0, m.start()) + 1, m.start() - 60)
+        score = len(cues & set(terms(text[start:m.start()])))
+        if score > best_score:
+            best, best_score = m, score
+        prev_end = m.end()
+    if need_cue and best_score <= 0 and count != 1:
+        return None
+    return best
+
+
+# "Issued: 2026-10-22 | Payment due: 2026-11-05": one line, two labelled values
+_KV_SPLIT = re.compile(r"[ \t]+[|;][ \t]+(?=[A-Za-z][\w ./#()-]{0,40}?[ \t]*[:=])")
+
+
 def _find_schema_in_prompt(text: str) -> dict[str, Any] | None:
     start = text.find("{")
     while start != -1:
@@ -430,10 +581,15 @@ def _coerce(raw: str | None, schema: dict[str, Any], text: str, defs: dict[str, 
     kind = next((t for t in types if t != "null"), "string")
     if "enum" in schema:
         options = schema["enum"]
-        hay = (raw or text).lower()
-        for opt in options:
-            if str(opt).lower() in hay:
-                return opt
+        hay = raw or text
+        code = _currency_code(hay)
+        if code is not None and code in options:
+            return code
+        # the option the text mentions first, not the first option the text mentions
+        hits = [(m.start(), i) for i, opt in enumerate(options)
+                for m in [re.search(rf"(?<![a-z0-9]){re.escape(str(opt).lower())}(?![a-z0-9])", hay.lower())] if m]
+        if hits:
+            return options[min(hits)[1]]
         return options[0] if options else None
     if raw is None:
         if nullable:
@@ -441,10 +597,9 @@ def _coerce(raw: str | None, schema: dict[str, Any], text: str, defs: dict[str, 
         return {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [],
                 "object": {}}.get(kind, "")
     if kind in ("integer", "number"):
-        match = _MONEY.search(raw.replace("\u00a0", " "))
-        if not match:
+        num = parse_number(raw)
+        if num is None:
             return None if nullable else 0
-        num = float(re.sub(r"[^\d.+-]", "", match.group(0)) or 0)
         return int(num) if kind == "integer" else num
     if kind == "boolean":
         return raw.strip().lower() in ("yes", "true", "y", "1", "paid", "approved")
@@ -453,6 +608,8 @@ def _coerce(raw: str | None, schema: dict[str, Any], text: str, defs: dict[str, 
         return [_coerce(p.strip(), items, p, defs) for p in re.split(r"[,;]", raw) if p.strip()]
     if kind == "object":
         return _extract_object(schema, raw, defs)
+    if schema.get("format") == "date" or "yyyy-mm-dd" in str(schema.get("description", "")).lower():
+        return parse_date(raw) or raw.strip()
     return raw.strip()
 
 
@@ -461,7 +618,7 @@ def _extract_object(schema: dict[str, Any], text: str, defs: dict[str, Any],
     props: dict[str, Any] = schema.get("properties") or {}
     required = set(schema.get("required") or props)
     kv: dict[str, str] = {}
-    for key, value in _KV.findall(text):
+    for key, value in _KV.findall(_KV_SPLIT.sub("\n", text)):
         kv.setdefault(_norm_key(key), value)
     out: dict[str, Any] = {}
     for name, sub in props.items():
@@ -479,17 +636,46 @@ def _extract_object(schema: dict[str, Any], text: str, defs: dict[str, Any],
         if raw is None and label is not None and nk in ("label", "category", "class", "classification"):
             raw = label
         if raw is None:
-            title = _norm_key(str(sub.get("title", "")))
-            for key, value in kv.items():
-                if key == nk or (title and key == title) or (len(nk) >= 4 and (nk in key or key in nk)):
-                    raw = value
-                    break
+            raw = _kv_value(nk, _norm_key(str(sub.get("title", ""))), kv)
+            if raw is not None:
+                raw = _refine(name, sub, raw)
         if raw is None:
             raw = _pattern_value(name, sub, text)
         if raw is None and name not in required:
             continue
         out[name] = _coerce(raw, sub, text, defs)
     return out
+
+
+def _kv_value(nk: str, title: str, kv: dict[str, str]) -> str | None:
+    """The value of the best-matching label: exact name or title, then a label that starts
+    or ends with the name ("Total due" for total), then one that merely contains it. Ranked,
+    so "Subtotal" is never read as "total" when a "Total" line exists."""
+    best, best_rank = None, 9
+    for key, value in kv.items():
+        if key == nk or (title and key == title):
+            return value
+        if len(nk) >= 4 and (key.startswith(nk) or nk.startswith(key)):
+            rank = 1
+        elif len(nk) >= 4 and (nk in key or key in nk):
+            rank = 2 if not key.endswith(nk) or key.startswith(nk) else 3
+        else:
+            continue
+        if rank < best_rank:
+            best, best_rank = value, rank
+    return best
+
+
+def _refine(name: str, schema: dict[str, Any], raw: str) -> str:
+    """A labelled value cut to what the field holds ("IBAN DE44..." -> the IBAN; "Acme Ltd
+    <billing@acme.example>" -> the name), left as it is when nothing fits."""
+    n = name.lower()
+    if "iban" in n:
+        m = _IBAN.search(raw)
+        return m.group(0).replace(" ", "") if m else raw
+    if "email" not in n and any(w in n for w in _COMPANY_FIELDS + ("name", "from", "sender")):
+        return re.sub(r"\s*<+[^<>]*>+\s*$", "", raw).strip() or raw
+    return raw
 
 
 @lru_cache(maxsize=1024)
@@ -527,15 +713,22 @@ def _pattern_value(name: str, schema: dict[str, Any], text: str) -> str | None:
         m = _PHONE.search(text)
         return m.group(0) if m else None
     if "date" in n or n.endswith("_at") or n.endswith("_on"):
-        m = _DATE.search(text)
+        m = _best_near(_DATE, text, _cues(name, schema))
         return m.group(0) if m else None
     if "currency" in n:
-        m = re.search(r"\b(USD|EUR|GBP|CHF|JPY)\b|([$€£])", text)
+        code = _currency_code(text)
+        if code:
+            return code
+    if "iban" in n:
+        m = _IBAN.search(text)
+        return m.group(0).replace(" ", "") if m else None
+    if any(w in n for w in _COMPANY_FIELDS):
+        m = _COMPANY.search(text)
         if m:
-            return m.group(1) or {"$": "USD", "€": "EUR", "£": "GBP"}[m.group(2)]
-    if any(w in n for w in ("amount", "total", "price", "cost", "sum")):
-        m = re.search(r"(?:[$€£]\s?|\b(?:USD|EUR|GBP)\s?)(\d[\d,]*(?:\.\d+)?)", text)
-        return m.group(1).replace(",", "") if m else None
+            return m.group(1)
+    if any(w in n for w in ("amount", "total", "price", "cost", "sum", "subtotal", "tax", "vat", "fee")):
+        m = _best_near(_AMOUNT, text, _cues(name, schema), need_cue=True)
+        return m.group(0) if m else None
     if "enum" in schema:
         for opt in schema["enum"]:
             if re.search(rf"\b{re.escape(str(opt))}\b", text, re.I):
@@ -558,29 +751,121 @@ def _tool_fn(tool: dict[str, Any]) -> dict[str, Any]:
     return tool.get("function") or tool
 
 
-def _tool_terms(tool: dict[str, Any]) -> tuple[set[str], set[str]]:
-    fn = _tool_fn(tool)
-    name = set(terms(str(fn.get("name", "")).replace("_", " ").replace("-", " ")))
-    desc = set(terms(str(fn.get("description", ""))))
-    return name, desc
+# What a request asks for and what a tool does: read (show, list, find ...) or write (create,
+# update, send ...). The first such verb of a clause is its intent ("Show open tickets" is a
+# read even though "open" can mean "create"); a tool's kind is the first such verb of its
+# name, else of its description.
+_READ_VERBS = frozenset(
+    "show list find look lookup get fetch retrieve read view display see check review search query "
+    "what which who whom whose where when how count browse inspect summarise summarize".split())
+_WRITE_VERBS = frozenset(
+    "create update set draft send fill add open file raise log submit make change modify edit "
+    "escalate delete remove cancel close comment post write assign email mail notify forward "
+    "reply refund book schedule approve reject register record archive reopen rename move "
+    "upload publish insert put patch".split())
+_NAME_WEIGHT, _DESC_WEIGHT, _KIND_FIT = 3.0, 1.0, 3.0
+_MIN_MATCH = 2.0  # one name word, or two description words, before a tool is considered
 
 
-def _expand(toks: list[str]) -> set[str]:
-    out = set(toks)
-    out |= {_SYNONYMS[t] for t in toks if t in _SYNONYMS}
+def _intent(text: str) -> tuple[str | None, str | None]:
+    """("read"|"write"|None, the verb) from the first read/write verb among the first words."""
+    for word in _WORD.findall(text.lower())[:8]:
+        if word in _READ_VERBS:
+            return "read", word
+        if word in _WRITE_VERBS:
+            return "write", word
+    return None, None
+
+
+# what a request verb means in tool names: "find" may be get_* or search_*, "show" get_* or
+# list_*; other verbs go through _SYNONYMS ("open" -> create, "email" -> send)
+_VERB_NAMES = {
+    "find": ("get", "search"), "look": ("get", "search"), "lookup": ("get", "search"),
+    "show": ("get", "list"), "display": ("get", "list"), "view": ("get", "list"),
+    "list": ("list", "get"), "what": ("get", "list"), "which": ("list", "get", "search"),
+    "who": ("get", "list"), "search": ("search", "find"), "query": ("search",),
+    "review": ("get",), "check": ("get",), "read": ("get", "read"), "see": ("get", "list"),
+    "fill": ("update", "set", "fill"), "set": ("update", "set"), "draft": ("draft", "create"),
+}
+_ID_NOUNS = {"account": "account", "ticket": "ticket", "doc": "document", "invoice": "invoice",
+             "contact": "contact", "user": "user"}
+
+
+@lru_cache(maxsize=4096)
+def _tool_profile(name: str, description: str) -> tuple[str | None, frozenset[str], frozenset[str], str | None]:
+    """The tool's name verb, its other name terms, its description terms, and its kind."""
+    words = _WORD.findall(name.replace("_", " ").replace("-", " ").lower())
+    verb = words[0] if words and (words[0] in _READ_VERBS or words[0] in _WRITE_VERBS) else None
+    rest = frozenset(terms(" ".join(words[1:] if verb else words)))
+    kind = _intent(" ".join(words))[0] or _intent(description)[0]
+    return verb, rest, frozenset(terms(description)), kind
+
+
+def _verb_names(verb: str) -> set[str]:
+    out = {verb}
+    out.update(_VERB_NAMES.get(verb, ()))
+    if verb in _SYNONYMS:
+        out.add(_SYNONYMS[verb])
     return out
 
 
+def _tool_match(tool: dict[str, Any], text: str) -> tuple[float, float, float]:
+    """(word match, kind fit, evidence) of ``tool`` for the request ``text``.
+
+    The tool's name verb (get/create/...) matches only the request's intent verb and what
+    that verb means (:data:`_VERB_NAMES`, :data:`_SYNONYMS`); other verb-like request words
+    ("open" in "Show open tickets", "drafted" in "send the drafted e-mail") match only as
+    plain words. Name words weigh three times description words; an id in the request
+    (TCK-..., ACC-...) counts once for a tool with a matching parameter and once, weakly,
+    as the noun it names. ``evidence`` is the part of the match that is not a verb: a verb
+    alone ("look up TCK-1" against get_account) does not make a tool fit.
+    """
+    fn = _tool_fn(tool)
+    tverb, name, desc, kind = _tool_profile(str(fn.get("name", "")), str(fn.get("description", "")))
+    intent, verb = _intent(text)
+    bag = set(terms(text))
+    bag |= {_SYNONYMS[t] for t in bag if t in _SYNONYMS and t not in _READ_VERBS and t not in _WRITE_VERBS}
+    if verb is not None:
+        bag.add(verb)  # "show", "what" are stop words but still say what is wanted
+    match = _NAME_WEIGHT * len(name & bag) + _DESC_WEIGHT * len(desc & bag)
+    # the intent verb ("look up") says what to do, not to what: in a description it is no
+    # evidence; as a noun of the name ("email" for send_email) it is
+    evidence = _NAME_WEIGHT * len(name & bag) + _DESC_WEIGHT * len(desc & bag - {verb, "up"})
+    if tverb is not None and verb is not None and tverb in _verb_names(verb):
+        match += _NAME_WEIGHT
+    weak: set[str] = set()
+    params = (fn.get("parameters") or {}).get("properties") or {}
+    for hint, rx in _IDS.items():
+        if rx.search(text):
+            weak.add(_ID_NOUNS[hint])
+            if any(hint in p.lower() for p in params):
+                match += 1.0
+                evidence += 1.0
+    nouns = _DESC_WEIGHT * len(weak & ((name | desc) - bag))
+    match += nouns
+    evidence += nouns
+    fit = 0.0
+    if intent is not None and kind is not None:
+        fit = _KIND_FIT if intent == kind else -_KIND_FIT
+    return match, fit, evidence
+
+
 def _tool_score(tool: dict[str, Any], text: str) -> float:
-    name, desc = _tool_terms(tool)
-    bag = _expand(terms(text))
-    score = 2.0 * len((name | _expand(list(name))) & bag) + 1.0 * len(desc & bag)
-    params = (_tool_fn(tool).get("parameters") or {}).get("properties") or {}
-    for pname in params:
-        for hint, rx in _IDS.items():
-            if hint in pname.lower() and rx.search(text):
-                score += 1.0
-    return score
+    """How well ``tool`` fits the request ``text``; below :data:`_MIN_MATCH` it does not.
+
+    The right kind always wins: a tool of the request's kind scores at least
+    ``_MIN_MATCH + _KIND_FIT``, a read tool for a write request at most just below that (it
+    stays a fallback: a model that cannot write may still look the contact up), and a write
+    tool for a read request never fits — "Show open tickets" must not open one.
+    """
+    match, fit, evidence = _tool_match(tool, text)
+    if match < _MIN_MATCH or evidence < 1.0:
+        return min(match, _MIN_MATCH - 0.5)
+    if fit < 0:
+        if _intent(text)[0] == "read":
+            return _MIN_MATCH - 0.5
+        return _MIN_MATCH + min(match - _MIN_MATCH, _KIND_FIT - 0.1)
+    return match + fit
 
 
 def _clauses(text: str) -> list[str]:

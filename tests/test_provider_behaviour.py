@@ -1,0 +1,170 @@
+"""The mock model's extraction and tool planning, through the real openai SDK and server.
+
+Extraction: numbers in any common layout (thousands separators, decimal commas, currency
+codes before or after, signs), dates in several formats, currency codes, and the 300 sample
+invoices of the batch workload. Tool planning: read verbs pick read tools, write verbs
+write tools, tool names outweigh descriptions, and the choice is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from openai import OpenAI
+
+from labkit.agent.tools import TOOLS as AGENT_TOOLS
+from labkit.jobs.batch import FIELDS, Invoice, invoice_messages
+from labkit.provider.behaviour import parse_date, parse_number
+from labkit.settings import datasets_dir
+
+
+@pytest.fixture
+def client(provider: Any) -> OpenAI:
+    return OpenAI(base_url=provider.base_url, api_key="lab-key", max_retries=0)
+
+
+def _extract(client: OpenAI, schema: dict[str, Any], text: str) -> dict[str, Any]:
+    r = client.chat.completions.create(
+        model="lab-chat", messages=[{"role": "user", "content": text}],
+        response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": schema}})
+    return json.loads(r.choices[0].message.content)
+
+
+TOTAL = {"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"]}
+
+
+@pytest.mark.parametrize("line, want", [
+    ("Total: 1250.50", 1250.50),          # the reported bug: read as 125.0
+    ("Total: 1,250.50", 1250.50),
+    ("Total: 1 250,50", 1250.50),          # EU style, space groups
+    ("Total: 1.250,50 EUR", 1250.50),      # EU style, dot groups, code after
+    ("Total: EUR 1250.50", 1250.50),
+    ("Total: $1,250", 1250.0),
+    ("Total: 12,5", 12.5),
+    ("Total: -42.5", -42.5),
+    ("Total: 1,234,567.89", 1234567.89),
+])
+def test_number_layouts_extracted_whole(client: OpenAI, line: str, want: float) -> None:
+    assert _extract(client, TOTAL, f"Invoice INV-87878-0001\n{line}\n") == {"total": want}
+
+
+def test_integer_and_label_ranking(client: OpenAI) -> None:
+    schema = {"type": "object", "properties": {"total": {"type": "number"}, "quantity": {"type": "integer"}}}
+    # "Subtotal" comes first and contains "total": the exact label must still win
+    got = _extract(client, schema, "Subtotal: 1000.00\nQuantity: 1 200\nTotal: 1190.00")
+    assert got == {"total": 1190.0, "quantity": 1200}
+
+
+def test_parse_helpers() -> None:
+    assert parse_number("INV-87878-0001") is None  # an id's digits are not an amount
+    assert parse_number("Ref INV-87878-0001, paid 12.50") == 12.5
+    assert parse_number("(none)") is None
+    assert parse_date("due 31.12.2026") == "2026-12-31"
+    assert parse_date("12/31/2026") == "2026-12-31"  # impossible day-first: month-first
+    assert parse_date("nothing here") is None
+
+
+def test_dates_and_currency_in_prose(client: OpenAI) -> None:
+    schema = {"type": "object", "properties": {
+        "invoice_date": {"type": "string", "format": "date", "description": "Issue date"},
+        "due_date": {"type": "string", "format": "date", "description": "Payment due date"},
+        "currency": {"type": "string", "enum": ["USD", "GBP", "EUR"]},
+        "total": {"type": "number"}}}
+    text = ("please find our invoice dated 5 Oct 2026, payable by 04/11/2026.\n"
+            "Amount to pay: € 1.250,50 (see attached)")
+    got = _extract(client, schema, text)
+    assert got["invoice_date"] == "2026-10-05" and got["due_date"] == "2026-11-04"
+    assert got["currency"] == "EUR"   # from the symbol, not the first enum option
+    # two labelled values on one line, and a code after the amount
+    got = _extract(client, schema, "Issued: 2026-10-22 | Payment due: 2026-11-05\nTotal: 99.00 GBP")
+    assert (got["invoice_date"], got["due_date"], got["currency"], got["total"]) == (
+        "2026-10-22", "2026-11-05", "GBP", 99.0)
+
+
+def test_invoice_workload_field_accuracy(client: OpenAI) -> None:
+    """All 300 sample invoices with the batch job's schema: intact ones extract right,
+    malformed ones (total missing, text cut off) never validate. Before the fix: 77% of
+    intact fields right, 89 of 279 intact invoices valid."""
+    rows = [json.loads(line) for line in (datasets_dir() / "batch" / "invoices.jsonl").open()]
+    assert len(rows) == 300
+    fmt = {"type": "json_schema", "json_schema": {"name": "Invoice", "schema": Invoice.model_json_schema()}}
+    right = total = 0
+    valid_malformed = []
+    for row in rows:
+        r = client.chat.completions.create(model="lab-mini", messages=invoice_messages(row["text"]),
+                                           response_format=fmt)
+        content = r.choices[0].message.content
+        try:
+            Invoice.model_validate_json(content)
+            ok = True
+        except ValueError:
+            ok = False
+        if row["malformed"]:
+            if ok:
+                valid_malformed.append(row["doc_id"])
+            continue
+        got = json.loads(content)
+        got["total"] = got.pop("total_due", None)
+        for f in FIELDS:
+            want = row["truth"][f]
+            hit = (abs(float(got[f]) - want) < 0.011 if isinstance(want, float)
+                   else str(got[f]).strip() == str(want))
+            right += hit
+            total += 1
+    assert right / total >= 0.99, right / total
+    assert valid_malformed == []
+
+
+# --- tool planning --------------------------------------------------------------------------
+
+AGENT = [t.openai_schema() for t in AGENT_TOOLS.values()]
+
+
+def _first_tool(client: OpenAI, tools: list[dict[str, Any]], text: str) -> str | None:
+    r = client.chat.completions.create(model="lab-chat", tools=tools,
+                                       messages=[{"role": "user", "content": text}])
+    calls = r.choices[0].message.tool_calls
+    return calls[0].function.name if calls else None
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Show open tickets", "get_ticket"),              # the reported bug: picked create_ticket
+    ("Which tickets are open?", "get_ticket"),
+    ("What is the status of TCK-000123?", "get_ticket"),
+    ("Look up TCK-000123", "get_ticket"),
+    ("Find accounts in retail", "search_accounts"),
+    ("List the contacts of ACC-00001", "list_contacts"),
+    ("Review the account history of ACC-00001", "get_account_history"),
+    ("Read DOC-0001", "get_document"),
+    ("Open a ticket for ACC-00001 about the login error", "create_ticket"),
+    ("Update ticket TCK-000123 priority to high", "update_ticket"),
+    ("Set the CRM field stage of ACC-00001 to 'won'", "update_crm_field"),
+    ("Draft a follow-up email to contact CON-0001", "draft_email"),
+    ("Send the drafted email", "send_email"),         # "drafted" is not the verb here
+    ("Fill in the next_step field of ACC-00001 with 'call'", "update_crm_field"),
+])
+def test_read_verbs_pick_reads_and_write_verbs_writes(client: OpenAI, text: str, want: str) -> None:
+    assert _first_tool(client, AGENT, text) == want
+
+
+def _tool(name: str, description: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "description": description,
+                                             "parameters": {"type": "object", "properties": {}}}}
+
+
+def test_read_request_never_calls_a_write_tool(client: OpenAI) -> None:
+    only_write = [_tool("create_ticket", "Open a new support ticket")]
+    assert _first_tool(client, only_write, "Show open tickets") is None
+    r = client.chat.completions.create(model="lab-chat", tools=only_write,
+                                       messages=[{"role": "user", "content": "Show open tickets"}])
+    assert r.choices[0].finish_reason == "stop" and r.choices[0].message.content
+
+
+def test_name_outweighs_description_and_choice_is_deterministic(client: OpenAI) -> None:
+    tools = [_tool("list_records", "Returns customer invoices and payment history."),
+             _tool("list_invoices", "Returns records.")]
+    # one name word beats two description words (plain overlap tied and took the first)
+    picks = {_first_tool(client, tools, "List customer invoices") for _ in range(3)}
+    assert picks == {"list_invoices"}
