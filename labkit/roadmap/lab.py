@@ -1,0 +1,177 @@
+"""The notebooks' handle on the lab: the provider (embedded or attached), a client, an env check.
+
+Every roadmap notebook starts the same way: with ``provider_url == ""`` it starts the mock
+provider inside the kernel (:func:`labkit.provider.server.serve_in_thread`), otherwise it
+attaches to the URL it was given (``labkit run`` passes the provider it started). Either way
+the notebook drives the provider's admin paths over HTTP (``/lab/faults``, ``/lab/alias``),
+so a notebook behaves the same against the embedded provider and an attached one.
+
+It does not manage real providers: against OpenAI or Azure the admin paths do not exist and
+the fault and drift drills are reported as not possible (:attr:`LabProvider.is_mock`).
+
+Example:
+    >>> with attach_provider("") as lab:
+    ...     lab.set_fault("*", "status=503")
+    ...     lab.faults()
+    ...     lab.clear_faults()
+    {'*': 'status=503'}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from labkit.errors import ConfigError, InputError, LabkitError
+
+
+@dataclass
+class LabProvider:
+    """A provider the notebook talks to: its base URL, and the embedded server if we own it."""
+
+    base_url: str
+    api_key: str = "lab-key"
+    embedded: Any = None
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
+
+    @property
+    def root(self) -> str:
+        """The URL without ``/v1`` (where the admin paths live)."""
+        return self.base_url.rstrip("/").rsplit("/v1", 1)[0]
+
+    @property
+    def is_mock(self) -> bool:
+        """True when the admin paths answer (the lab's mock provider)."""
+        try:
+            return httpx.get(self.root + "/lab/health", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _admin(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        try:
+            resp = httpx.request(method, self.root + path, timeout=10, **kw)
+        except httpx.HTTPError as exc:
+            raise ConfigError(f"provider admin {path} unreachable at {self.root}: {exc}") from None
+        if resp.status_code >= 400:
+            raise InputError(f"provider admin {path}: HTTP {resp.status_code} {resp.text[:200]}")
+        return resp.json()
+
+    def set_fault(self, model: str, spec: str) -> None:
+        """Inject a fault for ``model`` (``*``: every model), grammar of labkit.provider.faults."""
+        self._admin("POST", "/lab/faults", json={"model": model, "fault": spec})
+
+    def faults(self) -> dict[str, str]:
+        """The faults in force, model -> spec."""
+        return self._admin("GET", "/lab/faults")["faults"]
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self._admin("DELETE", "/lab/faults")
+
+    def aliases(self) -> dict[str, str]:
+        """Moving aliases and the dated model each points at now."""
+        return self._admin("GET", "/lab/alias")["aliases"]
+
+    def move_alias(self, alias: str = "lab-chat", target: str | None = None) -> str:
+        """Move a moving alias (model drift); returns the new target."""
+        body: dict[str, Any] = {"alias": alias}
+        if target:
+            body["target"] = target
+        return self._admin("POST", "/lab/alias", json=body)["target"]
+
+    def client(self, **config: Any) -> Any:
+        """A :class:`ResilientClient` on this provider (``config``: ClientConfig fields)."""
+        from labkit.patterns.direct import ClientConfig, ResilientClient
+
+        return ResilientClient(ClientConfig(base_url=self.base_url, api_key=self.api_key, **config))
+
+    def close(self) -> None:
+        """Stop the embedded provider (an attached one is left running)."""
+        self._stack.close()
+
+    def __enter__(self) -> "LabProvider":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def attach_provider(provider_url: str = "", *, api_key: str | None = None, latency: str = "none",
+                    seed: int = 0, injection_obedience: float | None = None) -> LabProvider:
+    """Start the embedded provider (``provider_url == ""``) or attach to ``provider_url``.
+
+    ``latency`` ("none" | "realistic") and ``seed`` only apply to the embedded provider.
+    """
+    key = api_key or os.environ.get("OPENAI_API_KEY", "lab-key")
+    if provider_url:
+        if not provider_url.rstrip("/").endswith("/v1"):
+            raise InputError(f"provider_url must end in /v1, got {provider_url!r}")
+        return LabProvider(provider_url.rstrip("/"), key)
+    from labkit.provider.config import ProviderConfig
+    from labkit.provider.server import serve_in_thread
+
+    extra = {} if injection_obedience is None else {"injection_obedience": injection_obedience}
+    config = ProviderConfig(latency=latency, seed=seed, **extra)
+    stack = contextlib.ExitStack()
+    running = stack.enter_context(serve_in_thread(config))
+    return LabProvider(running.base_url, key, embedded=running, _stack=stack)
+
+
+# modules the lab needs, by what they are for (the environment check of notebook 00)
+REQUIRED_MODULES: dict[str, str] = {
+    "openai": "the official SDK the resilient client wraps", "duckdb": "sample data, BM25, telemetry",
+    "chromadb": "vectors for RAG", "pandas": "tables", "matplotlib": "plots", "papermill": "headless notebooks",
+    "locust": "load tests", "redis": "distributed job backend client", "fastapi": "the lab service",
+    "tenacity": "retries", "pydantic": "boundaries",
+}
+OPTIONAL_TOOLS: dict[str, str] = {"redis-server": "distributed queue (Phase 4 scale-out)",
+                                  "chroma": "Chroma server (Phase 4 scale-out)"}
+
+
+def environment_check() -> list[dict[str, Any]]:
+    """One row per requirement: what, found, detail, required. Never raises.
+
+    Example:
+        >>> rows = environment_check()
+        >>> any(r["what"] == "python >= 3.10" and r["ok"] for r in rows)
+        True
+    """
+    from labkit.settings import datasets_dir, var_dir
+
+    rows: list[dict[str, Any]] = [{"what": "python >= 3.10", "ok": sys.version_info >= (3, 10),
+                                   "detail": sys.version.split()[0], "required": True}]
+    for name, why in REQUIRED_MODULES.items():
+        # find, never import: importing locust would monkey-patch this process with gevent
+        found = importlib.util.find_spec(name) is not None
+        try:
+            version = importlib.metadata.version({"redis": "redis", "chromadb": "chromadb"}.get(name, name))
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+        rows.append({"what": f"module {name}", "ok": found, "detail": f"{version if found else 'missing'}: {why}",
+                     "required": True})
+    try:
+        folder = var_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-probe"
+        probe.write_text("ok")
+        probe.unlink()
+        rows.append({"what": "var/ writable", "ok": True, "detail": str(folder), "required": True})
+    except (OSError, LabkitError) as exc:
+        rows.append({"what": "var/ writable", "ok": False, "detail": str(exc), "required": True})
+    manifest = datasets_dir() / "manifest.json"
+    rows.append({"what": "sample datasets", "ok": datasets_dir().is_dir() and any(datasets_dir().iterdir()),
+                 "detail": str(datasets_dir()) + (" (manifest)" if manifest.exists() else ""), "required": True})
+    for tool, why in OPTIONAL_TOOLS.items():
+        exe = shutil.which(tool, path=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+        rows.append({"what": f"tool {tool}", "ok": exe is not None, "detail": exe or f"absent: {why}",
+                     "required": False})
+    return rows
