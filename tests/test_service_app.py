@@ -15,7 +15,7 @@ from labkit.serviceapp.auth import ROLES, KeyStore
 @pytest.fixture
 def client() -> TestClient:
     app = create_app(ServiceSettings(provider_url="http://127.0.0.1:9/v1", max_body_bytes=4096,
-                                     embedded_workers=0))
+                                     embedded_workers=0, warm_rag=False))
     with TestClient(app) as c:
         yield c
 

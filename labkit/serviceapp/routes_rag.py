@@ -128,7 +128,12 @@ def post_ask(body: AskRequest, request: Request, principal: Principal = Depends(
 def _warm(app: FastAPI) -> None:
     # build (and ingest if needed) at startup, not in the first user's request
     if app.state.settings.warm_rag:
-        rag_pipeline(app)
+        try:
+            rag_pipeline(app)
+        except Exception as exc:  # e.g. the provider is down: serve anyway, retry on first ask
+            import logging
+
+            logging.getLogger("labkit.service").warning("RAG warm-up failed (%s); will retry on first ask", exc)
 
 
 def mount(app: FastAPI) -> None:
