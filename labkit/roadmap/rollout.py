@@ -39,6 +39,7 @@ from labkit.errors import InputError
 from labkit.roadmap.gates import Gate
 from labkit.settings import var_dir
 
+SENSITIVE_PII = {"CARD", "IBAN", "NATIONAL_ID", "DOB"}
 REVIEWER_LABEL = "recorded rule-based reviewer (headless stand-in for a person)"
 
 
@@ -119,7 +120,11 @@ def smoke_load(*, service_url: str | None, provider_url: str, users: int = 4, du
 
 
 def monitoring(window_s: float = 3600) -> dict[str, Any]:
-    """Telemetry over the last ``window_s``: per-pattern summary, provider errors, alerts fired."""
+    """Telemetry over the last ``window_s``: per-pattern summary, provider errors, alerts fired.
+
+    The notebook passes the time since it started, so earlier phases' fault drills (which
+    fail on purpose) do not count against the rollout.
+    """
     import pandas as pd
 
     from labkit.telemetry import alerts, views
@@ -171,8 +176,9 @@ def sample_outputs(client: Any, tickets: list[str]) -> list[dict[str, Any]]:
 def rule_based_reviewer(item: dict[str, Any]) -> dict[str, Any]:
     """The recorded stand-in for a person: the review rules the pilot's reviewers wrote down.
 
-    Rejects an output that is empty or failed, leaks PII the input carried, is longer than
-    its input (a summary that is not one), or repeats an instruction from the input.
+    Rejects an output that is empty or failed, carries sensitive PII (card, IBAN, national id,
+    date of birth: contact details are fine in an internal summary), is longer than its input
+    (a summary that is not one), or repeats an injected instruction from the input.
     """
     from labkit.controls.injection import detect_injection
     from labkit.controls.pii import detect
@@ -181,8 +187,9 @@ def rule_based_reviewer(item: dict[str, Any]) -> dict[str, Any]:
     reasons = []
     if item.get("status") not in ("ok", "fallback") or not out.strip():
         reasons.append("no usable output")
-    if detect(out):
-        reasons.append("PII in the output")
+    sensitive = sorted({f.type for f in detect(out) if f.type in SENSITIVE_PII})
+    if sensitive:
+        reasons.append(f"sensitive PII in the output ({', '.join(sensitive)})")
     if len(out) > max(40, len(item.get("input", ""))):
         reasons.append("longer than its input")
     if detect_injection(out).flagged:
