@@ -54,6 +54,16 @@ def _think() -> tuple[float, float]:
     return PROFILE.think_time
 
 
+# Every input gets a random reference by default, so the resilient client's cache cannot
+# answer repeats and the run measures the model path; LABKIT_LOAD_UNIQUE=0 sends the fixed
+# texts (then the cache answers most requests, which is worth measuring too).
+UNIQUE = os.environ.get("LABKIT_LOAD_UNIQUE", "1") != "0"
+
+
+def _vary(text: str) -> str:
+    return f"{text} Ref {random.randrange(10**9)}." if UNIQUE else text
+
+
 def _key(role: str) -> str:
     return os.environ.get(f"LABKIT_KEY_{role.upper()}", f"lab-key-{role}")
 
@@ -180,17 +190,17 @@ class DirectUser(LabUser):
 
     @task(3)
     def summarise(self) -> None:
-        self.client.post("/direct/summarise", json={"text": random.choice(TEXTS)},
+        self.client.post("/direct/summarise", json={"text": _vary(random.choice(TEXTS))},
                          headers=_auth("employee"))
 
     @task(2)
     def classify(self) -> None:
-        self.client.post("/direct/classify", json={"text": random.choice(TEXTS), "labels": LABELS},
+        self.client.post("/direct/classify", json={"text": _vary(random.choice(TEXTS)), "labels": LABELS},
                          headers=_auth("support_agent"))
 
     @task(2)
     def summarise_streamed(self) -> None:
-        self.stream("/direct/summarise", {"text": random.choice(TEXTS), "stream": True}, "employee")
+        self.stream("/direct/summarise", {"text": _vary(random.choice(TEXTS)), "stream": True}, "employee")
 
 
 class RagUser(LabUser):
@@ -201,7 +211,7 @@ class RagUser(LabUser):
     @task
     def ask(self) -> None:
         role, question = _pick_role_question()
-        with self.client.post("/rag/ask", json={"question": question}, headers=_auth(role),
+        with self.client.post("/rag/ask", json={"question": _vary(question)}, headers=_auth(role),
                               catch_response=True) as resp:
             if resp.status_code == 200 and "answer" not in (resp.json() or {}):
                 resp.failure("no answer field")
@@ -217,7 +227,7 @@ class JobsUser(LabUser):
     @task
     def submit_and_wait(self) -> None:
         start = time.perf_counter()
-        resp = self.client.post("/jobs", json={"kind": "summarise", "payload": {"text": random.choice(TEXTS)}},
+        resp = self.client.post("/jobs", json={"kind": "summarise", "payload": {"text": _vary(random.choice(TEXTS))}},
                                 headers=_auth("finance"))
         if resp.status_code not in (200, 201, 202):
             return
@@ -251,7 +261,7 @@ class AgentUser(LabUser):
 
     @task
     def agent_run(self) -> None:
-        self.client.post("/agent/runs", json={"request": random.choice(self.requests), "mode": "read-only"},
+        self.client.post("/agent/runs", json={"request": _vary(random.choice(self.requests)), "mode": "read-only"},
                          headers=_auth("support_agent"))
 
 
@@ -265,7 +275,7 @@ class CopilotUser(LabUser):
         self.client.post("/copilot", json={
             "question": random.choice(QUESTIONS.get("support_agent") or QUESTIONS.get("employee")
                                       or ["What is the refund policy?"]),
-            "attachment": {"filename": "customer-note.txt", "text": random.choice(TEXTS)},
+            "attachment": {"filename": "customer-note.txt", "text": _vary(random.choice(TEXTS))},
             "action": {"type": "create_ticket", "account_id": "ACC-00042",
                        "subject": "Follow-up from copilot"},
         }, headers=_auth("support_agent"))
@@ -280,12 +290,12 @@ class GatewayUser(LabUser):
     def stream_chat(self) -> None:
         self.stream("/v1/chat/completions", {
             "model": "lab-chat", "stream": True,
-            "messages": [{"role": "user", "content": "Summarise: " + random.choice(TEXTS)}]}, "employee")
+            "messages": [{"role": "user", "content": "Summarise: " + _vary(random.choice(TEXTS))}]}, "employee")
 
     @task(1)
     def chat(self) -> None:
         self.client.post("/v1/chat/completions", json={
-            "model": "lab-mini", "messages": [{"role": "user", "content": "Labels: a, b\nClassify: hi"}]},
+            "model": "lab-mini", "messages": [{"role": "user", "content": "Labels: a, b\nClassify: " + _vary("hi")}]},
             headers=_auth("employee"))
 
 

@@ -95,8 +95,8 @@ def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = N
 
 @contextlib.contextmanager
 def service_process(provider_url: str, provider_key: str = "lab-key", workers: int = 1,
-                    embedded_workers: int = 2, extra_env: dict[str, str] | None = None
-                    ) -> Iterator[str]:
+                    embedded_workers: int = 2, extra_env: dict[str, str] | None = None,
+                    on_start: Any = None) -> Iterator[str]:
     """``labkit serve`` as a subprocess on a free port; yields its URL and stops it after."""
     port = free_port()
     cmd = [sys.executable, "-m", "labkit.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -107,7 +107,9 @@ def service_process(provider_url: str, provider_key: str = "lab-key", workers: i
                             cwd=str(REPO_ROOT))
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(url + "/healthz", timeout=90, proc=proc)
+        wait_http(url + "/healthz", timeout=300, proc=proc)
+        if on_start is not None:
+            on_start(proc)  # e.g. the benchmark's CPU sampler and profiler need the pid
         yield url
     finally:
         proc.terminate()

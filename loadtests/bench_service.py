@@ -1,0 +1,195 @@
+"""Benchmark: the service under load, per pattern, against Little's law.
+
+For each pattern (a Locust user class with no think time) and each user count N, with the
+provider answering every model call after a fixed latency L, it measures the service's
+throughput and p50/p95/p99 latency, and the service process's CPU. Little's law says a
+closed system of N users, each waiting R seconds per request, achieves N / R requests/s; the
+*ideal* throughput is N / R1, where R1 is the pattern's own response time measured at one
+user (k model calls of L each, plus the pattern's own work). The ratio achieved / ideal
+shows how well the service overlaps waiting requests: it should stay >= 0.9 until a CPU
+saturates, and the CPU column says which one. At the largest point of the first pattern the
+service is profiled with py-spy (top functions by own time), to say *why* it saturates.
+
+Everything runs on this machine (2 cores, shared): the provider and the service in their own
+processes, Locust in a third. Prints a table and writes JSON under ``var/bench/``.
+
+    .venv/bin/python loadtests/bench_service.py [--latency 0.2] [--users 1,4,16,64]
+        [--patterns direct,rag,agent,gateway,copilot] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from labkit.serviceapp.loadrun import _read_csv, _STATS_COLUMNS, free_port, run_locust, service_process, wait_http
+from labkit.settings import REPO_ROOT, var_dir
+
+MAIN_ENTRY = {
+    "direct": "POST /direct/summarise", "rag": "POST /rag/ask", "agent": "POST /agent/runs",
+    "gateway": "POST /v1/chat/completions", "copilot": "POST /copilot", "jobs": "POST /jobs",
+}
+# model calls a request makes (for the N/(k*L) reference; the ideal uses the measured R1)
+CALLS = {"direct": 1, "rag": 2, "agent": 2, "gateway": 1, "copilot": 2, "jobs": 0}
+
+
+class CpuSampler:
+    """Average CPU% (100 = one core) of a process and its children while running."""
+
+    def __init__(self, pid: int) -> None:
+        self.proc = psutil.Process(pid)
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _procs(self) -> list[psutil.Process]:
+        try:
+            return [self.proc, *self.proc.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def _run(self) -> None:
+        procs = self._procs()
+        for p in procs:
+            p.cpu_percent(None)
+        while not self._stop.wait(0.5):
+            total = 0.0
+            for p in procs:
+                try:
+                    total += p.cpu_percent(None)
+                except psutil.Error:
+                    pass
+            self.samples.append(total)
+
+    def __enter__(self) -> "CpuSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mean(self) -> float:
+        # drop the first and last samples (ramp-up, shutdown)
+        core = self.samples[2:-1] or self.samples
+        return sum(core) / len(core) if core else 0.0
+
+
+def top_frames(raw: Path, n: int = 12) -> list[tuple[str, float]]:
+    """Own-time share per function from py-spy's collapsed stacks (``--format raw``)."""
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        leaf = stack.split(";")[-1]
+        own[leaf] += int(count)
+        total += int(count)
+    return [(frame, c / total) for frame, c in own.most_common(n)] if total else []
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--latency", type=float, default=0.2, help="provider latency L per model call (s)")
+    ap.add_argument("--users", default="1,4,16,64")
+    ap.add_argument("--patterns", default="direct,rag,agent,gateway,copilot")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--no-profile", action="store_true")
+    args = ap.parse_args()
+    users_list = [int(u) for u in args.users.split(",")]
+    patterns = args.patterns.split(",")
+    out_dir = var_dir() / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    from labkit.data.catalogue import ensure_loaded
+
+    ensure_loaded()
+    port = free_port()
+    provider = subprocess.Popen(
+        [sys.executable, "-m", "labkit.cli", "provider", "serve", "--port", str(port),
+         "--fault", f"*=latency={args.latency}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=str(REPO_ROOT))
+    provider_url = f"http://127.0.0.1:{port}/v1"
+    service_proc: list[subprocess.Popen] = []
+    rows: list[dict[str, Any]] = []
+    profile: list[tuple[str, float]] = []
+    try:
+        wait_http(provider_url + "/models", timeout=60, proc=provider)
+        with service_process(provider_url, embedded_workers=2, on_start=service_proc.append) as url:
+            svc_pid = service_proc[0].pid
+            for pattern in patterns:
+                r1 = None
+                for users in users_list:
+                    run_dir = out_dir / "service_runs" / f"{pattern}-{users}"
+                    env = {f"LABKIT_WEIGHT_{k.upper()}": "1" if k == pattern else "0" for k in MAIN_ENTRY}
+                    env["LABKIT_THINK_TIME"] = "0,0"
+                    spy = None
+                    if not args.no_profile and pattern == patterns[0] and users == users_list[-1]:
+                        raw = out_dir / "service_pyspy.txt"
+                        spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
+                                                str(svc_pid), "--duration", str(max(3, args.seconds - 4)),
+                                                "--rate", "50", "--format", "raw", "--output", str(raw),
+                                                "--nonblocking"],
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    with CpuSampler(svc_pid) as cpu:
+                        run_locust("stress", url, run_dir, users=users, spawn_rate=users,
+                                   run_time=f"{args.seconds}s", extra_env=env)
+                    if spy is not None:
+                        spy.wait(timeout=60)
+                        if (out_dir / "service_pyspy.txt").exists():
+                            profile = top_frames(out_dir / "service_pyspy.txt")
+                    stats = _read_csv(run_dir / "stats_stats.csv", _STATS_COLUMNS)
+                    real = [s for s in stats if s["name"] != "Aggregated" and s["type"] not in ("TTFT", "JOB")]
+                    rps = sum(s["rps"] or 0 for s in real)
+                    fails = sum(s["failures"] or 0 for s in real)
+                    reqs = sum(s["requests"] or 0 for s in real)
+                    main_row = next((s for s in stats if f"{s['type']} {s['name']}" == MAIN_ENTRY[pattern]), None)
+                    mean_s = (sum((s["avg_ms"] or 0) * (s["requests"] or 0) for s in real) / reqs / 1000) if reqs else None
+                    if users == users_list[0] and mean_s:
+                        r1 = mean_s * users_list[0]  # one user: R1 = mean response time
+                    ideal = users / r1 if r1 else None
+                    row = {"pattern": pattern, "users": users, "latency_s": args.latency,
+                           "rps": round(rps, 2), "ideal_rps": round(ideal, 2) if ideal else None,
+                           "ratio": round(rps / ideal, 3) if ideal else None,
+                           "model_ideal_rps": round(users / (CALLS[pattern] * args.latency), 2) if CALLS[pattern] else None,
+                           "p50_ms": main_row and main_row["p50_ms"], "p95_ms": main_row and main_row["p95_ms"],
+                           "p99_ms": main_row and main_row["p99_ms"], "failures": fails, "requests": reqs,
+                           "service_cpu_pct": round(cpu.mean, 1), "r1_s": round(r1, 4) if r1 else None}
+                    rows.append(row)
+                    print(f"{pattern:8} users={users:3} rps={row['rps']:7.2f} ideal={row['ideal_rps'] or 0:7.2f} "
+                          f"ratio={row['ratio'] or 0:5.2f} p50={row['p50_ms'] or 0:6.0f} p95={row['p95_ms'] or 0:6.0f} "
+                          f"p99={row['p99_ms'] or 0:6.0f} fail={fails:.0f} cpu={row['service_cpu_pct']:5.1f}%", flush=True)
+    finally:
+        provider.terminate()
+        provider.wait(timeout=20)
+
+    print()
+    print(f"{'pattern':8} {'users':>5} {'rps':>8} {'ideal':>8} {'ratio':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu%':>6}")
+    for r in rows:
+        print(f"{r['pattern']:8} {r['users']:5} {r['rps']:8.2f} {r['ideal_rps'] or 0:8.2f} {r['ratio'] or 0:6.2f} "
+              f"{r['p50_ms'] or 0:7.0f} {r['p95_ms'] or 0:7.0f} {r['p99_ms'] or 0:7.0f} {r['service_cpu_pct']:6.1f}")
+    if profile:
+        print("\npy-spy, service process at the largest point (own time):")
+        for frame, share in profile:
+            print(f"  {share:6.1%}  {frame}")
+    result = {"machine": "2 cores, shared, noisy", "latency_s": args.latency, "seconds": args.seconds,
+              "rows": rows, "profile_top": profile, "ts": time.time()}
+    path = out_dir / "service.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
