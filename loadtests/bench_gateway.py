@@ -10,16 +10,31 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
    ``client_lean`` (without redaction and telemetry, to attribute the cost) and
    ``gateway`` (the bare SDK against ``labkit gateway serve`` in its own process).
    p50 and p99 per call for each.
-2. Locust (``FastHttpUser``, headless, no wait) with ``--users`` (default 50) against the
-   provider directly and against the gateway, alternated for ``--rounds``: p50, p99, req/s.
+2. **Paced** run, the one the gateway target is about: ``--users`` (default 50)
+   concurrent users with think time (constant pacing: each user starts one iteration every
+   ``1/--rate`` seconds, default 1 req/s, at a random phase), so the offered load (50 req/s
+   per target) is far below what either path can serve and latency is service time, not
+   queueing. In every iteration a user calls the provider directly *and* through the gateway
+   (random order), so both paths see the same moment of a noisy machine. Raw float-ms times:
+   p50, p95, p99 per target and the p50 difference; server CPU per request from ``/proc``.
+   Measured twice: by a thread-per-user ``httpx`` generator (the figure of record: its own
+   error is well under the 2 ms being judged) and by Locust ``FastHttpUser`` with
+   ``constant_pacing`` (which on this machine inflates even the bare provider; see RESULTS).
+3. **Saturated** Locust run (no think time, closed loop, alternated per target for
+   ``--rounds``): reported as throughput (req/s) and server CPU per request from ``/proc``.
+   Its p50 is ``users / throughput`` (queueing), not the latency a target adds.
+
+``--baseline-ref REF`` also serves ``labkit/gateway.py`` as it was at git REF (same client,
+same provider) as target ``gateway_before`` in runs 2 and 3: before/after in one run.
 
 Targets: the in-process client adds at most 10% to the bare SDK's p50; the gateway adds at
-most 2 ms p50 at 50 concurrent users. ``--profile`` prints where the client's time goes.
+most 2 ms p50 at 50 concurrent users (run 2). ``--profile`` prints where the client's time goes.
 
-Prints a table and writes ``var/bench/gateway.json``.
+Prints tables and writes ``var/bench/gateway.json``.
 
 Usage:
-    .venv/bin/python loadtests/bench_gateway.py [--calls 300] [--seconds 15] [--users 50] [--rounds 2] [--profile]
+    .venv/bin/python loadtests/bench_gateway.py [--calls 300] [--users 50] [--rate 1] [--paced-seconds 60]
+        [--seconds 15] [--rounds 2] [--baseline-ref HEAD] [--profile] [--skip-locust]
 """
 
 from __future__ import annotations
@@ -46,18 +61,59 @@ BODY = {"model": "lab-chat-2026-01", "messages": [
 
 LOCUSTFILE = f'''
 import json
-from locust import FastHttpUser, constant, task
+import os
+import random
+import time
+
+import gevent
+from locust import FastHttpUser, constant, constant_pacing, events, task
 
 BODY = json.dumps({json.dumps(BODY)!s})
 HEADERS = {{"Authorization": "Bearer bench-key", "Content-Type": "application/json"}}
+# paced mode: TARGETS = "name=url,name=url"; every iteration calls each target once
+TARGETS = [t.split("=", 1) for t in os.environ.get("BENCH_TARGETS", "").split(",") if t]
+PACING = float(os.environ.get("BENCH_PACING_S", "0"))
+WARMUP = float(os.environ.get("BENCH_WARMUP_S", "0"))
+OUT = os.environ.get("BENCH_TIMES_OUT")
+TIMES = {{}}
+STARTED = [time.monotonic()]
+
+
+@events.test_start.add_listener
+def _started(**_):
+    STARTED[0] = time.monotonic()
+
+
+@events.request.add_listener
+def _record(name, response_time, exception, **_):
+    # raw float ms (Locust's own percentiles are rounded), after the warm-up
+    if exception is None and time.monotonic() - STARTED[0] >= WARMUP:
+        TIMES.setdefault(name, []).append(response_time)
+
+
+@events.quitting.add_listener
+def _dump(environment, **_):
+    if OUT:
+        with open(OUT, "w") as fh:
+            json.dump(TIMES, fh)
 
 
 class ChatUser(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = constant_pacing(PACING) if PACING else constant(0)
+
+    def on_start(self):
+        # independent users: a random phase each, or all 50 would fire in the same instant
+        # every second (Locust starts them together) and measure a burst's queue instead
+        if PACING:
+            gevent.sleep(random.uniform(0, PACING))
 
     @task
     def chat(self):
-        self.client.post("/v1/chat/completions", data=BODY, headers=HEADERS)
+        if not TARGETS:  # saturated mode: the host given on the command line
+            self.client.post("/v1/chat/completions", data=BODY, headers=HEADERS, name="chat")
+            return
+        for name, url in random.sample(TARGETS, len(TARGETS)):
+            self.client.post(url + "/v1/chat/completions", data=BODY, headers=HEADERS, name=name)
 '''
 
 
@@ -82,14 +138,35 @@ def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def _serve(args: list[str], workdir: Path) -> tuple[subprocess.Popen, str]:
+def _serve(args: list[str], workdir: Path, var: str = "var", cmd: list[str] | None = None
+           ) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.cli", *args, "--port", str(port)], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "LABKIT_VAR": str(workdir / "var")})
+    argv = cmd + ["--port", str(port)] if cmd else [sys.executable, "-m", "labkit.cli", *args, "--port", str(port)]
+    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "LABKIT_VAR": str(workdir / var)})
     url = f"http://127.0.0.1:{port}"
     _wait_up(url, proc)
     return proc, url
+
+
+BASELINE_MAIN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from gateway_before import GatewayConfig, build_server
+config = GatewayConfig.load(None, upstream=sys.argv[2], api_key="bench-key")
+_, server = build_server(config, "127.0.0.1", int(sys.argv[4]))
+server.run()
+"""
+
+
+def _serve_baseline(ref: str, provider_url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
+    """``labkit/gateway.py`` as it was at git ``ref``, served like ``labkit gateway serve``."""
+    source = subprocess.run(["git", "show", f"{ref}:labkit/gateway.py"], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout
+    (workdir / "before").mkdir(exist_ok=True)
+    (workdir / "before" / "gateway_before.py").write_text(source)
+    return _serve([], workdir, "var-before", cmd=[sys.executable, "-c", BASELINE_MAIN,
+                                                  str(workdir / "before"), provider_url + "/v1"])
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -157,30 +234,156 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _locust(url: str, workdir: Path, name: str, seconds: int, users: int) -> dict[str, float]:
+def _run_locust(url: str, workdir: Path, name: str, seconds: int, users: int,
+                env: dict[str, str]) -> tuple[dict[str, str], dict[str, list[float]]]:
+    """One headless Locust run; its aggregated CSV row and the raw response times per name."""
     prefix = workdir / name
+    times_out = workdir / f"{name}_times.json"
     cmd = [sys.executable, "-m", "locust", "-f", str(workdir / "locustfile.py"), "--headless", "--host", url,
            "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
-           "--loglevel", "WARNING"]
-    done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=seconds + 90)
-    if not Path(f"{prefix}_stats.csv").exists():
+           "--loglevel", "WARNING", "--stop-timeout", "5"]
+    done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=seconds + 90,
+                          env={**os.environ, **env, "BENCH_TIMES_OUT": str(times_out)})
+    if not Path(f"{prefix}_stats.csv").exists() or not times_out.exists():
         raise RuntimeError(f"locust wrote no stats: {done.stderr.strip().splitlines()[-1:]}")
     with open(f"{prefix}_stats.csv", newline="") as fh:
         rows = {r["Name"]: r for r in csv.DictReader(fh)}
+    return rows, json.loads(times_out.read_text())
+
+
+PACED_CLIENT = """
+import json, random, sys, threading, time
+import httpx
+targets = json.loads(sys.argv[1])
+users, rate, seconds, warmup = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+body = sys.argv[6].encode()
+headers = {"Authorization": "Bearer bench-key", "Content-Type": "application/json"}
+times = {name: [] for name in targets}
+failures = {name: 0 for name in targets}
+sent = {name: 0 for name in targets}  # warm-up included: what the servers' CPU was spent on
+T0 = [0.0]
+ready = threading.Barrier(users + 1, action=lambda: T0.__setitem__(0, time.monotonic()))
+
+
+def user():
+    # clients first (each builds an SSL context: ~10 ms of CPU), then everyone starts together
+    clients = {name: httpx.Client(base_url=url, timeout=30) for name, url in targets.items()}
+    ready.wait()
+    time.sleep(random.uniform(0, 1 / rate))  # independent users: a random phase each
+    due = time.monotonic()
+    while time.monotonic() - T0[0] < seconds:
+        for name in random.sample(list(targets), len(targets)):
+            t0 = time.perf_counter()
+            try:
+                ok = clients[name].post("/v1/chat/completions", content=body, headers=headers).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            took = (time.perf_counter() - t0) * 1000
+            sent[name] += 1
+            if time.monotonic() - T0[0] >= warmup:
+                if ok:
+                    times[name].append(took)
+                else:
+                    failures[name] += 1
+        due += 1 / rate  # constant pacing: the next iteration starts on schedule
+        time.sleep(max(0.0, due - time.monotonic()))
+
+
+threads = [threading.Thread(target=user) for _ in range(users)]
+for t in threads:
+    t.start()
+ready.wait()
+for t in threads:
+    t.join()
+print(json.dumps({"times": times, "failures": failures, "sent": sent}))
+"""
+
+
+def _paced_threads(targets: dict[str, str], seconds: int, users: int, rate: float,
+                   pids: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Like :func:`_paced` with one thread + ``httpx.Client`` per user in a separate process.
+
+    Why not only Locust: on this machine Locust's paced runs reported the provider itself at
+    p50 10-100 ms while the provider's own log says 0.1 ms per request and this generator sees
+    ~2 ms; a ms-sized target needs an instrument whose own error is well under 2 ms.
+    """
+    warmup = 2 / rate
+    before = {n: _cpu_seconds(pid) for n, pid in pids.items()}
+    t0 = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", PACED_CLIENT, json.dumps(targets), str(users), str(rate),
+                           str(seconds), str(warmup), json.dumps(BODY)], capture_output=True, text=True,
+                          check=False, timeout=seconds + 120)
+    elapsed = time.monotonic() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"paced client failed: {done.stderr.strip().splitlines()[-1:]}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    times = data["times"]
+    cpu = {n: _cpu_seconds(pid) - before[n] for n, pid in pids.items()}
+    out: dict[str, dict[str, float]] = {}
+    for name in targets:
+        v = times[name]
+        if not v:
+            raise RuntimeError(f"paced run: no successful requests to {name}")
+        served = sum(data["sent"].values()) if name == "provider" else data["sent"][name]
+        out[name] = {"requests": len(v), "failures": data["failures"][name],
+                     "rps": round(len(v) / (seconds - warmup), 1),
+                     "p50_ms": round(statistics.median(v), 2), "p95_ms": round(_pct(v, 0.95), 2),
+                     "p99_ms": round(_pct(v, 0.99), 2), "mean_ms": round(statistics.fmean(v), 2),
+                     "server_cpu_ms_per_req": round(cpu[name] / served * 1000, 3),
+                     "server_cpu_util": round(cpu[name] / elapsed, 3)}
+    return out
+
+
+def _saturated(url: str, workdir: Path, name: str, seconds: int, users: int) -> dict[str, float]:
+    rows, _ = _run_locust(url, workdir, name, seconds, users, {"BENCH_TARGETS": "", "BENCH_PACING_S": "0"})
     row = rows.get("Aggregated") or next(iter(rows.values()))
     return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
             "rps": float(row["Requests/s"]), "p50_ms": float(row["50%"]), "p99_ms": float(row["99%"])}
 
 
+def _paced(targets: dict[str, str], workdir: Path, seconds: int, users: int, rate: float,
+           pids: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Every user calls every target once per ``1/rate`` s; raw percentiles and CPU per request."""
+    # the first 2 pacing periods (users starting, connections opening) are not measured
+    env = {"BENCH_TARGETS": ",".join(f"{n}={u}" for n, u in targets.items()), "BENCH_PACING_S": str(1 / rate),
+           "BENCH_WARMUP_S": str(2 / rate)}
+    before = {n: _cpu_seconds(pid) for n, pid in pids.items()}
+    t0 = time.monotonic()
+    rows, times = _run_locust(next(iter(targets.values())), workdir, "paced", seconds, users, env)
+    elapsed = time.monotonic() - t0
+    cpu = {n: _cpu_seconds(pid) - before[n] for n, pid in pids.items()}
+    out: dict[str, dict[str, float]] = {}
+    for name in targets:
+        v = times.get(name, [])
+        if not v:
+            raise RuntimeError(f"paced run: no successful requests to {name}")
+        row = rows.get(name, {})
+        out[name] = {"requests": len(v), "failures": int(row.get("Failure Count", 0) or 0),
+                     "rps": round(len(v) / (seconds - 2 / rate), 1),
+                     "p50_ms": round(statistics.median(v), 2), "p95_ms": round(_pct(v, 0.95), 2),
+                     "p99_ms": round(_pct(v, 0.99), 2), "mean_ms": round(statistics.fmean(v), 2)}
+        if name in cpu:  # the server process behind this target; the provider serves every target
+            counts = {n: int(r.get("Request Count", 0) or 0) for n, r in rows.items() if n in targets}
+            served = sum(counts.values()) if name == "provider" else counts.get(name, len(v))
+            out[name]["server_cpu_ms_per_req"] = round(cpu[name] / served * 1000, 3)
+            out[name]["server_cpu_util"] = round(cpu[name] / elapsed, 3)  # cores busy, of 2
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
-    """Run both parts of the benchmark; returns (and writes) the results."""
+    """Run the three parts of the benchmark; returns (and writes) the results."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calls", type=int, default=300, help="sequential calls per mode")
-    ap.add_argument("--seconds", type=int, default=15, help="seconds per Locust run")
     ap.add_argument("--users", type=int, default=50)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rate", type=float, default=1.0, help="paced run: requests/s per user per target")
+    ap.add_argument("--paced-seconds", type=int, default=45, help="length of each paced run")
+    ap.add_argument("--seconds", type=int, default=15, help="seconds per saturated Locust run")
+    ap.add_argument("--rounds", type=int, default=2, help="saturated runs per target")
+    ap.add_argument("--baseline-ref", default=None, metavar="REF",
+                    help="also serve labkit/gateway.py as at git REF (target gateway_before)")
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--skip-locust", action="store_true")
+    ap.add_argument("--skip-locust", action="store_true", help="sequential part only")
+    ap.add_argument("--skip-paced-locust", action="store_true", help="no Locust repeat of the paced run")
     args = ap.parse_args(argv)
 
     from labkit.settings import var_dir
@@ -190,24 +393,36 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ["LABKIT_VAR"] = str(workdir / "var")  # the bench's telemetry and ledger stay out of var/
     (workdir / "locustfile.py").write_text(textwrap.dedent(LOCUSTFILE))
     procs: list[subprocess.Popen] = []
+    paced: dict[str, dict[str, float]] = {}
+    paced_locust: dict[str, dict[str, float]] = {}
+    load: dict[str, list[dict[str, float]]] = {}
     try:
         provider, provider_url = _serve(["provider", "serve"], workdir)
         procs.append(provider)
         gateway, gateway_url = _serve(["gateway", "serve", "--upstream", provider_url + "/v1",
                                        "--api-key", "bench-key"], workdir)
         procs.append(gateway)
+        targets = {"provider": provider_url, "gateway": gateway_url}
+        pids = {"provider": provider.pid, "gateway": gateway.pid}
+        if args.baseline_ref:
+            before, before_url = _serve_baseline(args.baseline_ref, provider_url, workdir)
+            procs.append(before)
+            targets["gateway_before"], pids["gateway_before"] = before_url, before.pid
         seq = sequential(provider_url, gateway_url, args.calls, args.profile)
-        load: dict[str, list[dict[str, float]]] = {"provider": [], "gateway": []}
         if not args.skip_locust:
+            paced = _paced_threads(targets, args.paced_seconds, args.users, args.rate, pids)
+            if not args.skip_paced_locust:
+                paced_locust = _paced(targets, workdir, args.paced_seconds, args.users, args.rate, pids)
+            load = {t: [] for t in targets}
             for rnd in range(args.rounds):
-                for target, url in (("provider", provider_url), ("gateway", gateway_url)):
-                    before = {p.pid: _cpu_seconds(p.pid) for p in procs}
-                    run = _locust(url, workdir, f"{target}-{rnd}", args.seconds, args.users)
-                    # server CPU per request: where the gateway's time goes under load
+                for target, url in targets.items():
+                    cpu0 = {n: _cpu_seconds(pid) for n, pid in pids.items()}
+                    run = _saturated(url, workdir, f"{target}-{rnd}", args.seconds, args.users)
+                    # server CPU per request: the provider's, and that of the gateway in the path
                     run["provider_cpu_ms_per_req"] = round(
-                        (_cpu_seconds(provider.pid) - before[provider.pid]) / max(1, run["requests"]) * 1000, 3)
-                    run["gateway_cpu_ms_per_req"] = round(
-                        (_cpu_seconds(gateway.pid) - before[gateway.pid]) / max(1, run["requests"]) * 1000, 3)
+                        (_cpu_seconds(provider.pid) - cpu0["provider"]) / max(1, run["requests"]) * 1000, 3)
+                    run["gateway_cpu_ms_per_req"] = 0.0 if target == "provider" else round(
+                        (_cpu_seconds(pids[target]) - cpu0[target]) / max(1, run["requests"]) * 1000, 3)
                     load[target].append(run)
     finally:
         for proc in procs:
@@ -217,34 +432,56 @@ def main(argv: list[str] | None = None) -> dict:
     sdk_p50 = seq["sdk"]["p50_ms"]
     client_overhead = (seq["client"]["p50_ms"] - sdk_p50) / sdk_p50 if sdk_p50 else 0.0
     print(f"\nsequential calls ({args.calls} per mode, interleaved)")
-    print(f"{'mode':<12} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'cpu ms':>8}  vs sdk p50")
+    print(f"{'mode':<14} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'cpu ms':>8}  vs sdk p50")
     for mode, s in seq.items():
-        print(f"{mode:<12} {s['p50_ms']:>8.3f} {s['p99_ms']:>8.3f} {s['mean_ms']:>8.3f} "
+        print(f"{mode:<14} {s['p50_ms']:>8.3f} {s['p99_ms']:>8.3f} {s['mean_ms']:>8.3f} "
               f"{s['cpu_ms_per_call']:>8.3f}  {(s['p50_ms'] - sdk_p50) / sdk_p50 * 100:+.1f}%")
+
+    gateway_added = None
+    for label, table in (("PACED (the target's run; thread per user, httpx)", paced),
+                         ("PACED, same load from Locust (FastHttpUser, constant_pacing)", paced_locust)):
+        if not table:
+            continue
+        print(f"\n{label}: {args.users} users x {args.rate:g} req/s per target, {args.paced_seconds}s "
+              f"(first {2 / args.rate:g}s not measured), targets interleaved per user iteration")
+        print(f"{'target':<15} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'requests':>9} "
+              f"{'failures':>9} {'srv cpu/req':>12} {'srv cores':>10}")
+        for target, s in table.items():
+            print(f"{target:<15} {s['rps']:>7.1f} {s['p50_ms']:>8.2f} {s['p95_ms']:>8.2f} {s['p99_ms']:>8.2f} "
+                  f"{s['requests']:>9} {s['failures']:>9} {s.get('server_cpu_ms_per_req', 0):>10.3f}ms "
+                  f"{s.get('server_cpu_util', 0):>10.3f}")
+        for target in table:
+            if target != "provider":
+                print(f"{target} adds {table[target]['p50_ms'] - table['provider']['p50_ms']:.2f} ms p50 "
+                      f"({table[target]['p95_ms'] - table['provider']['p95_ms']:.2f} ms p95) at "
+                      f"{args.users} users (target <= 2 ms p50)")
+    if paced:
+        gateway_added = round(paced["gateway"]["p50_ms"] - paced["provider"]["p50_ms"], 2)
+
     summary: dict[str, dict[str, float]] = {}
     for target, runs in load.items():
         if runs:
-            summary[target] = {k: round(sum(r[k] for r in runs) / len(runs), 2)
+            summary[target] = {k: round(sum(r[k] for r in runs) / len(runs), 3)
                                for k in ("rps", "p50_ms", "p99_ms", "provider_cpu_ms_per_req",
                                          "gateway_cpu_ms_per_req")}
             summary[target]["requests"] = sum(r["requests"] for r in runs)
             summary[target]["failures"] = sum(r["failures"] for r in runs)
-    gateway_added = None
     if summary:
-        print(f"\nLocust, {args.users} users, {args.seconds}s x {args.rounds} rounds")
-        print(f"{'target':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'failures':>9} "
-              f"{'prov cpu/req':>13} {'gw cpu/req':>11}")
+        print(f"\nSATURATED (throughput, not latency): {args.users} users, no think time, "
+              f"{args.seconds}s x {args.rounds} rounds; p50 here is queueing (users / req/s)")
+        print(f"{'target':<15} {'req/s':>9} {'requests':>9} {'failures':>9} {'gw cpu/req':>11} "
+              f"{'prov cpu/req':>13} {'(p50 ms)':>9}")
         for target, s in summary.items():
-            print(f"{target:<10} {s['rps']:>9.1f} {s['p50_ms']:>8.1f} {s['p99_ms']:>8.1f} "
-                  f"{s['requests']:>9} {s['failures']:>9} {s['provider_cpu_ms_per_req']:>11.3f}ms "
-                  f"{s['gateway_cpu_ms_per_req']:>9.3f}ms")
-        gateway_added = round(summary["gateway"]["p50_ms"] - summary["provider"]["p50_ms"], 2)
-        print(f"gateway adds {gateway_added} ms p50 at {args.users} users (target <= 2 ms)")
-    print(f"client adds {client_overhead * 100:.1f}% to the bare SDK p50 (target <= 10%); "
+            print(f"{target:<15} {s['rps']:>9.1f} {s['requests']:>9} {s['failures']:>9} "
+                  f"{s['gateway_cpu_ms_per_req']:>9.3f}ms {s['provider_cpu_ms_per_req']:>11.3f}ms "
+                  f"{s['p50_ms']:>9.1f}")
+    print(f"\nclient adds {client_overhead * 100:.1f}% to the bare SDK p50 (target <= 10%); "
           f"CPU per call {seq['client']['cpu_ms_per_call']:.3f} ms vs {seq['sdk']['cpu_ms_per_call']:.3f} ms")
     result = {"benchmark": "gateway", "machine": f"{os.cpu_count()} cores, shared, noisy",
-              "calls": args.calls, "users": args.users, "seconds": args.seconds, "rounds": args.rounds,
-              "sequential": seq, "locust": summary, "locust_runs": load,
+              "load_average": os.getloadavg(), "calls": args.calls, "users": args.users,
+              "rate_per_user": args.rate, "paced_seconds": args.paced_seconds, "seconds": args.seconds,
+              "rounds": args.rounds, "baseline_ref": args.baseline_ref,
+              "sequential": seq, "paced": paced, "paced_locust": paced_locust, "saturated": summary, "saturated_runs": load,
               "client_overhead_p50": round(client_overhead, 4), "client_target": 0.10,
               "client_meets_target": client_overhead <= 0.10,
               "gateway_added_p50_ms": gateway_added, "gateway_target_ms": 2.0,
