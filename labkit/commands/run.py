@@ -1,10 +1,12 @@
 """``labkit run``, ``labkit lab`` and ``labkit reset``: the lab's main job and its housekeeping.
 
-``run`` is the interim main job until the roadmap notebooks land: it starts the embedded
-mock provider, makes a completion, a streamed completion, a tool call and an embedding
-through the official ``openai`` SDK, prints them and stops the provider. ``lab`` starts
-JupyterLab with the provider running in the background and ``OPENAI_BASE_URL`` set for the
-kernels. ``reset`` empties ``var/`` (all runtime state), refusing paths that do not look
+``run`` is the main job (:func:`labkit.roadmap.runner.run_lab`): the roadmap notebooks,
+headless with papermill, against the embedded provider and service, into
+``var/runs/<timestamp>/`` with ``summary.md`` / ``summary.html``; exit status 1 when a gate
+said no-go or a notebook failed. ``run --tour`` is the short provider tour through the
+official ``openai`` SDK (no notebooks). ``lab`` starts JupyterLab with the mock provider and
+the lab service running in the background; the notebooks attach to them (``LABKIT_LAB_*``
+variables). ``reset`` empties ``var/`` (all runtime state), refusing paths that do not look
 like a lab state folder.
 """
 
@@ -15,16 +17,25 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
+import yaml
 
-from labkit.errors import ConfigError, LabkitError
+from labkit.errors import ConfigError, InputError, LabkitError
 
 
-@click.command()
-@click.option("--provider-url", default=None, help="Use this OpenAI-compatible base URL instead of the embedded provider.")
-def run(provider_url: str | None) -> None:
-    """The lab's main job, headless (interim: a tour of the provider through the openai SDK)."""
+def _parse_params(items: tuple[str, ...]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise InputError(f"--param needs NAME=VALUE, got {item!r}")
+        params[key] = yaml.safe_load(value) if value else ""
+    return params
+
+
+def _tour(provider_url: str | None) -> None:
     from labkit.provider.demo import tour
     from labkit.provider.server import serve_in_thread
 
@@ -47,32 +58,67 @@ def run(provider_url: str | None) -> None:
 
 
 @click.command()
+@click.option("--provider-url", default=None, help="Use this OpenAI-compatible base URL instead of the embedded provider.")
+@click.option("--notebook", "notebooks", multiple=True, help="Run only this notebook (repeatable), e.g. 02_prototype.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a notebook parameter wherever it is declared (YAML value), e.g. seed=1.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Run folder (default var/runs/<timestamp>).")
+@click.option("--timeout", "timeout_s", default=600, show_default=True, help="Per-cell timeout in seconds.")
+@click.option("--no-service", is_flag=True, help="Do not start the lab service (the rollout then starts its own).")
+@click.option("--tour", is_flag=True, help="Only the short provider tour through the openai SDK (no notebooks).")
+@click.pass_context
+def run(ctx: click.Context, provider_url: str | None, notebooks: tuple[str, ...], params: tuple[str, ...],
+        out_dir: Path | None, timeout_s: int, no_service: bool, tour: bool) -> None:
+    """The lab's main job: every roadmap notebook headless, a summary of every gate."""
+    if tour:
+        _tour(provider_url)
+        return
+    from labkit.roadmap.runner import run_lab
+
+    summary = run_lab(list(notebooks) or None, parameters=_parse_params(params), provider_url=provider_url,
+                      out_dir=out_dir, timeout_s=timeout_s, service=not no_service)
+    for gate in summary.gates:
+        click.echo(f"{'GO   ' if gate['passed'] else 'NO-GO'} {gate['phase']}")
+    click.echo(f"summary: {summary.run_dir / 'summary.md'} (and summary.html)")
+    if not summary.passed:
+        click.echo("the lab run failed: see the summary for the failed gate(s)", err=True)
+        ctx.exit(1)
+
+
+@click.command()
 @click.option("--port", default=8888, show_default=True, help="JupyterLab port.")
 @click.option("--provider-port", default=8100, show_default=True, help="Mock provider port (0: any free port).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
 def lab(port: int, provider_port: int, no_browser: bool) -> None:
-    """JupyterLab with the mock provider running in the background."""
+    """JupyterLab with the mock provider and the lab service running in the background."""
     from labkit.provider.server import serve_in_thread
+    from labkit.service import ServiceSettings
+    from labkit.service import serve_in_thread as serve_service
     from labkit.settings import REPO_ROOT
 
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
     if jupyter is None:
         raise LabkitError("jupyter is not installed in this environment (run `make install`)")
     with serve_in_thread(port=provider_port) as provider:
-        env = dict(os.environ, OPENAI_BASE_URL=provider.base_url,
-                   OPENAI_API_KEY=os.environ.get("OPENAI_API_KEY", "lab-key"),
-                   LABKIT_PROVIDER_URL=provider.url)
-        notebooks = REPO_ROOT / "notebooks"
-        cmd = [jupyter, "lab", f"--port={port}", f"--notebook-dir={notebooks if notebooks.is_dir() else REPO_ROOT}"]
-        if no_browser:
-            cmd.append("--no-browser")
-        click.echo(f"mock provider on {provider.base_url} (OPENAI_BASE_URL is set for the kernels)")
-        proc = subprocess.Popen(cmd, env=env)
-        try:
-            proc.wait()
-        except KeyboardInterrupt:
-            proc.terminate()
-            proc.wait(timeout=30)
+        click.echo(f"mock provider on {provider.base_url}; starting the lab service ...")
+        with serve_service(ServiceSettings(provider_url=provider.base_url, rag_ingest_limit=40)) as service:
+            env = dict(os.environ, OPENAI_BASE_URL=provider.base_url,
+                       OPENAI_API_KEY=os.environ.get("OPENAI_API_KEY", "lab-key"),
+                       LABKIT_PROVIDER_URL=provider.url,
+                       # the notebooks attach to these instead of starting their own
+                       LABKIT_LAB_PROVIDER_URL=provider.base_url, LABKIT_LAB_SERVICE_URL=service.url)
+            notebooks = REPO_ROOT / "notebooks"
+            cmd = [jupyter, "lab", f"--port={port}", f"--notebook-dir={notebooks if notebooks.is_dir() else REPO_ROOT}"]
+            if no_browser:
+                cmd.append("--no-browser")
+            click.echo(f"lab service on {service.url} (OPENAI_BASE_URL is set for the kernels)")
+            proc = subprocess.Popen(cmd, env=env)
+            try:
+                proc.wait()
+            except KeyboardInterrupt:
+                proc.terminate()
+                proc.wait(timeout=30)
 
 
 def _check_resettable(path: Path) -> None:

@@ -1,10 +1,11 @@
 """The lab's main job: run every roadmap notebook headless and summarise the gates.
 
 ``labkit run`` (and ``make run``) calls :func:`run_lab`: it starts the embedded mock provider
-(and the lab service when it is available), executes the notebooks in phase order with
-papermill into ``var/runs/<timestamp>/``, then writes ``summary.md`` and ``summary.html`` with
-every gate's decision and key figures. The exit status is non-zero when a gate failed or a
-notebook raised.
+and the lab service (in this process, on free ports), executes the notebooks in phase order
+with papermill into ``var/runs/<timestamp>/`` — each notebook gets only the parameters it
+declares, so ``provider_url`` reaches all of them and ``service_url`` only the rollout — then
+writes ``summary.md`` and ``summary.html`` with every gate's decision and key figures. The exit
+status is non-zero when a gate failed or a notebook raised.
 
 It does not retry notebooks or skip phases: a failed phase is reported, and the later phases
 still run so the summary shows the whole picture.
@@ -68,21 +69,50 @@ def notebooks_dir() -> Path:
 
 
 @contextlib.contextmanager
-def lab_services(provider_url: str | None = None) -> Iterator[dict[str, str]]:
-    """Start the embedded provider (unless a URL is given) and yield the URLs to pass on."""
-    if provider_url:
-        yield {"provider_url": provider_url}
-        return
-    from labkit.provider.server import serve_in_thread
+def lab_services(provider_url: str | None = None, *, service: bool = True,
+                 rag_ingest_limit: int | None = 40) -> Iterator[dict[str, str]]:
+    """Start the embedded provider (unless a URL is given) and the service; yield their URLs.
 
-    with serve_in_thread() as provider:
-        yield {"provider_url": provider.base_url}
+    The service indexes only ``rag_ingest_limit`` documents at startup so the main job stays
+    within minutes; ``None`` indexes the whole knowledge base.
+    """
+    with contextlib.ExitStack() as stack:
+        urls: dict[str, str] = {}
+        if provider_url:
+            urls["provider_url"] = provider_url
+        else:
+            from labkit.provider.server import serve_in_thread
+
+            urls["provider_url"] = stack.enter_context(serve_in_thread()).base_url
+        if service:
+            from labkit.service import ServiceSettings
+            from labkit.service import serve_in_thread as serve_service
+
+            settings = ServiceSettings(provider_url=urls["provider_url"], rag_ingest_limit=rag_ingest_limit)
+            urls["service_url"] = stack.enter_context(serve_service(settings)).url
+        yield urls
+
+
+def declared_parameters(path: Path) -> set[str]:
+    """The names a notebook's ``parameters`` cell declares."""
+    import papermill as pm
+
+    return set(pm.inspect_notebook(str(path)))
 
 
 def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | None = None,
             provider_url: str | None = None, out_dir: Path | None = None,
-            timeout_s: int = 600) -> RunSummary:
-    """Execute the roadmap notebooks and write the summary; returns what happened."""
+            timeout_s: int = 600, service: bool = True) -> RunSummary:
+    """Execute the roadmap notebooks and write the summary; returns what happened.
+
+    ``parameters`` go to every notebook that declares them (e.g. ``{"seed": 1}``).
+
+    Example:
+        >>> summary = run_lab(["00_start_here"])           # doctest: +SKIP
+        ok   00_start_here (6.1 s)
+        >>> summary.passed                                  # doctest: +SKIP
+        True
+    """
     import papermill as pm
 
     names = notebooks or NOTEBOOKS
@@ -96,11 +126,12 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
     shutil.rmtree(gates_dir, ignore_errors=True)  # only this run's decisions count
 
     summary = RunSummary(run_dir)
-    with lab_services(provider_url) as urls:
+    with lab_services(provider_url, service=service) as urls:
         for name in names:
             source = notebooks_dir() / f"{name}.ipynb"
             target = run_dir / f"{name}.ipynb"
-            params = {**urls, **(parameters or {})}
+            declared = declared_parameters(source)
+            params = {k: v for k, v in {**urls, **(parameters or {})}.items() if k in declared}
             started = time.perf_counter()
             error = None
             try:
@@ -110,9 +141,11 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
                 )
             except pm.PapermillExecutionError as exc:
                 error = f"{exc.ename}: {exc.evalue}".strip()
+            except Exception as exc:  # a kernel that dies or times out is a failed phase, not a crashed run
+                error = f"{type(exc).__name__}: {exc}".strip()
             outcome = NotebookOutcome(name, target, time.perf_counter() - started, error)
             summary.notebooks.append(outcome)
-            print(f"{'ok ' if error is None else 'FAIL'} {name} ({outcome.seconds:.1f} s)"
+            print(f"{'ok  ' if error is None else 'FAIL'} {name} ({outcome.seconds:.1f} s)"
                   + (f"\n     {error.splitlines()[0]}" if error else ""), flush=True)
 
     summary.gates = load_gate_results(gates_dir) if gates_dir.exists() else []
