@@ -8,7 +8,8 @@ closed system of N users, each waiting R seconds per request, achieves N / R req
 user (k model calls of L each, plus the pattern's own work). The ratio achieved / ideal
 shows how well the service overlaps waiting requests: it should stay >= 0.9 until a CPU
 saturates, and the CPU column says which one. At the largest point of the first pattern the
-service is profiled with py-spy (top functions by own time), to say *why* it saturates.
+service is profiled with py-spy (``--gil``: samples holding the GIL, top functions by own
+time), to say *why* it saturates.
 
 Everything runs on this machine (2 cores, shared): the provider and the service in their own
 processes, Locust in a third. Prints a table and writes JSON under ``var/bench/``.
@@ -140,7 +141,7 @@ def main() -> None:
                         raw = out_dir / "service_pyspy.txt"
                         spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
                                                 str(svc_pid), "--duration", str(max(3, args.seconds - 4)),
-                                                "--rate", "50", "--format", "raw", "--output", str(raw),
+                                                "--rate", "50", "--gil", "--format", "raw", "--output", str(raw),
                                                 "--nonblocking"],
                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     with CpuSampler(svc_pid) as cpu:

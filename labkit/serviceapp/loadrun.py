@@ -78,14 +78,14 @@ def free_port() -> int:
 
 
 def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
-    """Wait until ``url`` answers 200, or raise ConfigError (with the process's stderr tail)."""
+    """Wait until ``url`` answers (any status below 500), or raise ConfigError (with the process's stderr tail)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             err = proc.stderr.read().decode(errors="replace")[-800:] if proc.stderr else ""
             raise ConfigError(f"process for {url} exited with {proc.returncode}: {err.strip()}")
         try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
+            if httpx.get(url, timeout=1.0).status_code < 500:  # up, even if it wants a key
                 return
         except httpx.HTTPError:
             pass
