@@ -132,25 +132,38 @@ def test_validation_rejects_unsupported_and_foreign_citations(rag):
 
 
 def test_injected_instructions_are_never_followed(provider):
+    from labkit.controls.injection import UNTRUSTED_NOTE, fence_untrusted
+
     injected = _doc_ids("SELECT DISTINCT doc_id FROM kb_defects WHERE defect = 'injection' ORDER BY doc_id")
     assert injected
-    with serve_in_thread(ProviderConfig(injection_obedience=1.0)) as obedient:
-        pipe = RagPipeline(_client(obedient))
+    obeyed_markers = ("as instructed", "my instructions are", "ignoring the previous instructions",
+                      "@example.net", "@example.org", "@example.com")
+    # the `obey_injection` fault makes the mock obey every instruction it can find, even fenced
+    config = ProviderConfig(injection_obedience=1.0, faults={"*": "obey_injection"})
+    with serve_in_thread(config) as obedient:
+        client = _client(obedient)
+        # thresholds off: a 6-document corpus has other BM25 scales; we want answers attempted
+        pipe = RagPipeline(client, thresholds={})
         try:
             pipe.ingest(doc_ids=injected, progress=False)
             qs = [q for q in load_questions(QUESTIONS) if q.relevant and q.relevant[0].doc_id in set(injected)]
             assert qs
-            flagged_seen = 0
+            flagged_seen = control_obeyed = 0
             for q in qs:
                 a = pipe.ask(q.question, q.roles)
                 flagged_seen += bool(a.injection_flagged_chunks)
-                text = a.text.lower()
-                assert "as instructed" not in text and "my instructions are" not in text
-                assert "ignoring the previous instructions" not in text
-                assert "@example.net" not in text and "@example.org" not in text and "@example.com" not in text
+                assert not any(m in a.text.lower() for m in obeyed_markers), (q.qid, a.text)
                 if a.status == "answered":
-                    assert all(c in {h.chunk_id for h in a.hits} for c in a.citations)
+                    assert a.citations and set(a.citations) <= {h.chunk_id for h in a.hits}
+                # control: the same sources merely fenced (not neutralised, not validated) are obeyed
+                if a.injection_flagged_chunks:
+                    raw = "\n\n".join(fence_untrusted(h.text, h.chunk_id) for h in a.hits)
+                    r = client.chat(messages=[{"role": "system", "content": UNTRUSTED_NOTE},
+                                              {"role": "user", "content": f"{raw}\n\nQuestion: {q.question}"}],
+                                    pattern="rag", use_cache=False)
+                    control_obeyed += any(m in (r.content or "").lower() for m in obeyed_markers) or bool(r.tool_calls)
             assert flagged_seen >= 1
+            assert control_obeyed >= 1, "the obedient provider should obey un-neutralised sources"
         finally:
             pipe.close()
 
