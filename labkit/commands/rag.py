@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from labkit.rag.index import ROLES
 from labkit.rag.retrieve import MAX_K, RETRIEVERS
 
+if TYPE_CHECKING:
+    from labkit.patterns.rag import RagPipeline
 
-def _pipeline():
+
+def _pipeline() -> "RagPipeline":
     from labkit.patterns.rag import RagPipeline
 
     return RagPipeline.from_env()
