@@ -145,7 +145,8 @@ def main() -> None:
                                                 "--nonblocking"],
                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     with CpuSampler(svc_pid) as cpu:
-                        run_locust("stress", url, run_dir, users=users, spawn_rate=users,
+                        # spawn everyone within ~0.1 s: a slow ramp would count as lost throughput
+                        run_locust("stress", url, run_dir, users=users, spawn_rate=max(10 * users, 50),
                                    run_time=f"{args.seconds}s", extra_env=env)
                     if spy is not None:
                         spy.wait(timeout=60)
