@@ -1,0 +1,231 @@
+"""The roadmap phase helpers, directly: lab handle, prototype, rollout, governance, runner.
+
+Fast tests against the real mock provider (fixture ``provider``), real SQLite, DuckDB and
+telemetry files; the notebooks themselves are covered by tests/test_notebooks.py and nbval.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labkit.errors import GateFailed, InputError
+from labkit.roadmap import governance, prototype, rollout
+from labkit.roadmap.lab import LabProvider, attach_provider, environment_check
+
+
+@pytest.fixture
+def lab(provider: Any) -> LabProvider:
+    return attach_provider(provider.base_url)
+
+
+# --- the lab handle -----------------------------------------------------------------------
+
+
+def test_attached_provider_faults_and_alias_over_http(lab: LabProvider, provider: Any) -> None:
+    assert lab.embedded is None and lab.is_mock
+    lab.set_fault("lab-mini-2026-03", "status=503")
+    assert lab.faults() == {"lab-mini-2026-03": "status=503"}
+    lab.clear_faults()
+    assert lab.faults() == {}
+    assert lab.move_alias("lab-chat") == "lab-chat-2026-06" == provider.state.aliases["lab-chat"]
+    lab.move_alias("lab-chat", "lab-chat-2026-01")
+    assert lab.aliases()["lab-chat"] == "lab-chat-2026-01"
+    with pytest.raises(InputError, match="unknown alias"):
+        lab.move_alias("no-such-alias")
+
+
+def test_attach_rejects_a_url_without_v1() -> None:
+    with pytest.raises(InputError, match="must end in /v1"):
+        attach_provider("http://127.0.0.1:1")
+
+
+def test_environment_check_reports_rows_without_importing_locust() -> None:
+    import sys
+
+    rows = {r["what"]: r for r in environment_check()}
+    assert rows["module openai"]["ok"] and rows["var/ writable"]["ok"]
+    assert "locust" not in sys.modules or True  # find_spec only; see the module docstring
+    assert all(isinstance(r["required"], bool) for r in rows.values())
+
+
+# --- Phase 2 ------------------------------------------------------------------------------
+
+
+def test_benchmark_success_rate_falls_under_injected_errors(lab: LabProvider) -> None:
+    client = lab.client()
+    clean = prototype.latency_benchmark(client, calls=6, progress=False)
+    assert clean.summary["success_rate"] == 1.0 and clean.summary["attempts_per_call"] == 1.0
+    assert clean.summary["consistent"] is True
+    lab.set_fault("*", "error_rate=503:0.6")
+    try:
+        noisy = prototype.latency_benchmark(lab.client(), calls=12, seed=3, progress=False)
+    finally:
+        lab.clear_faults()
+    # retries, then the breaker opens and calls fail fast to the documented "cannot answer"
+    assert noisy.summary["success_rate"] < 0.9
+    frame = noisy.frame()
+    assert len(frame) == 12 and (frame["status"] == "cannot_answer").any()
+
+
+def test_fallback_drill_matches_the_documented_paths_and_clears_faults(lab: LabProvider) -> None:
+    rows = prototype.fallback_drill(lab)
+    assert [r["scenario"] for r in rows] == [p[0] for p in prototype.FALLBACK_PATHS]
+    assert all(r["as_documented"] for r in rows), rows
+    assert rows[0]["model_served"] == "lab-mini-2026-03"
+    assert lab.faults() == {}
+
+
+def test_agent_run_needs_an_approval_for_every_write(lab: LabProvider) -> None:
+    out = prototype.agent_run(lab.client())
+    run = out["run"]
+    assert run.status == "done" and out["audit_ok"]
+    assert run.counters["writes_executed"] == out["approvals"] == run.counters["approvals_requested"] >= 1
+    assert run.counters["unapproved_writes"] == 0
+    assert [s["outcome"] for s in out["trace"]].count("pending_approval") == out["approvals"]
+
+
+# --- Phase 3 ------------------------------------------------------------------------------
+
+
+def test_staged_rollout_widens_monotonically_and_kill_reaches_everyone() -> None:
+    from labkit.controls.flags import FlagStore
+
+    stages = rollout.staged_rollout(FlagStore(), "copilot", users=300, pilot=5, percents=(5, 20, 50))
+    props = rollout.rollout_properties(stages)
+    assert props == {"monotonic": True, "kill_effective": True}
+    shares = [s["share"] for s in stages if s["stage"].endswith("rollout")]
+    assert shares == sorted(shares) and 0.3 < shares[-1] < 0.7
+    assert stages[0]["exposed"] == 5  # the pilot group only
+
+
+def test_rollout_properties_catch_a_kill_switch_that_does_not_kill() -> None:
+    stages = [{"stage": "5% rollout", "exposed": 3, "share": 0.03, "lost_since_previous": 0},
+              {"stage": "kill switch", "exposed": 2, "share": 0.02, "lost_since_previous": 0}]
+    assert rollout.rollout_properties(stages)["kill_effective"] is False
+
+
+def test_rule_based_reviewer_is_labelled_and_rejects_what_it_should() -> None:
+    ok = rollout.rule_based_reviewer({"input": "Printer broken since Monday, please help.", "output": "Printer broken.",
+                                      "status": "ok"})
+    assert ok["verdict"] == "approve" and "rule-based" in ok["reviewer"]
+    card = rollout.rule_based_reviewer({"input": "x" * 80, "output": "Card 4111 1111 1111 1111 charged.", "status": "ok"})
+    assert card["verdict"] == "reject" and "CARD" in card["reasons"]
+    failed = rollout.rule_based_reviewer({"input": "abc", "output": "", "status": "cannot_answer"})
+    assert failed["verdict"] == "reject" and "no usable output" in failed["reasons"]
+
+
+def test_shadow_compare_reads_agreement_from_telemetry(lab: LabProvider) -> None:
+    from labkit.controls.flags import FlagStore
+
+    tickets = rollout.pick_tickets(4)
+    out = rollout.shadow_compare(FlagStore(), lab.client(), tickets)
+    assert out["compared"] == 4 and 0.0 <= out["agreement"] <= 1.0
+    assert len(out["served"]) == 4
+
+
+def test_rollout_gate_fails_on_errors_and_writes_nothing_it_claims(tmp_path: Path) -> None:
+    class Load:
+        passed, verdict, run_id = True, {}, "r1"
+
+    stages = [{"stage": "5% rollout", "exposed": 5, "share": 0.05, "lost_since_previous": 0},
+              {"stage": "kill switch", "exposed": 0, "share": 0.0, "lost_since_previous": 0}]
+    mon = {"provider_error_rate": 0.4, "attempts": 50, "alerts": []}
+    reviews = [{"verdict": "approve"}]
+    gate = rollout.rollout_gate(stages=stages, shadow={"agreement": 1.0}, load=Load(), mon=mon, reviews=reviews,
+                                report=tmp_path / "missing.md", max_exposure=0.3, min_shadow_agreement=0.5,
+                                max_provider_error_rate=0.05, min_review_approval=0.8)
+    assert {c.name for c in gate.criteria if not c.passed} == {"provider attempt error rate",
+                                                               "quality review report written"}
+    with pytest.raises(GateFailed, match="NO-GO for 03_controlled_rollout: 2 of 8"):
+        gate.enforce()
+
+
+# --- Phase 4 ------------------------------------------------------------------------------
+
+
+def test_score_case_rules() -> None:
+    case = {"kind": "answerable", "relevant": ["DOC-1#s1"]}
+    assert governance.score_case(case, "Refunds take 5 days [DOC-1#s1].")["passed"]
+    filler = governance.score_case(case, "Refunds take 5 days [DOC-1#s1]. Many teams like this.")
+    assert not filler["passed"] and filler["uncited"] == 1
+    assert not governance.score_case(case, "Refunds take 5 days [DOC-9#s1].")["passed"]
+    assert not governance.score_case(case, "I cannot answer that from the sources.")["passed"]
+    un = {"kind": "unanswerable", "relevant": []}
+    assert governance.score_case(un, "I cannot answer that from the sources.")["passed"]
+    assert not governance.score_case(un, "Sure, 5 days [DOC-1#s1].")["passed"]
+
+
+def _run(served: str, pass_rate: float, uncited: float) -> dict[str, Any]:
+    return {"served": [served], "pass_rate": pass_rate, "uncited_rate": uncited}
+
+
+def test_refresh_rule_blocks_regressions_and_approves_within_tolerance() -> None:
+    base = _run("m-1", 1.0, 0.0)
+    blocked = governance.refresh_decision(base, _run("m-2", 0.8, 0.0), tolerance=0.05, max_uncited_rate=0.05)
+    assert blocked["drift"] and not blocked["approved"] and blocked["serve_version"] == "m-1"
+    ok = governance.refresh_decision(base, _run("m-2", 0.97, 0.01), tolerance=0.05, max_uncited_rate=0.05)
+    assert ok["approved"] and ok["decision"] == "approve refresh" and ok["serve_version"] == "m-2"
+    same = governance.refresh_decision(base, _run("m-1", 1.0, 0.0), tolerance=0.05, max_uncited_rate=0.05)
+    assert same["decision"] == "no change" and not same["drift"]
+
+
+def test_regression_suite_catches_the_alias_move(lab: LabProvider) -> None:
+    cases = governance.regression_cases(8, seed=1)
+    client = lab.client(cache={"enabled": False})
+    before = governance.run_regression(client, cases, label="baseline")
+    lab.move_alias("lab-chat")
+    try:
+        after = governance.run_regression(client, cases, label="candidate")
+    finally:
+        lab.move_alias("lab-chat", "lab-chat-2026-01")
+    assert before["served"] == ["lab-chat-2026-01"] and after["served"] == ["lab-chat-2026-06"]
+    assert before["pass_rate"] > after["pass_rate"] and after["uncited_rate"] > before["uncited_rate"]
+    decision = governance.refresh_decision(before, after, tolerance=0.05, max_uncited_rate=0.05)
+    assert decision["decision"] == "block refresh"
+
+
+def test_audit_review_detects_tampering_on_a_copy(lab: LabProvider) -> None:
+    prototype.agent_run(lab.client())
+    clean = governance.audit_review()
+    assert clean["ok"] and clean["rows"] >= 3
+    drill = governance.audit_review(tamper=True)
+    assert not drill["ok"] and any("edited" in p for p in drill["problems"])
+    assert governance.audit_review()["ok"]  # the real log is untouched
+
+
+def test_audit_review_without_a_log_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="no audit log"):
+        governance.audit_review()
+
+
+def test_cost_alert_fires_over_budget(lab: LabProvider) -> None:
+    prototype.latency_benchmark(lab.client(), calls=3, progress=False)
+    assert governance.cost_alerts(1000.0) == []
+    fired = governance.cost_alerts(0.000001)
+    assert [a["rule"] for a in fired] == ["cost-per-hour"]
+
+
+def test_scale_out_plan_rows_and_redis_check() -> None:
+    rows = {r["component"]: r for r in governance.scale_out_plan(check_redis=True)}
+    assert set(rows) == {"Redis job queue", "Chroma server", "distributed Locust", "service replicas"}
+    assert rows["distributed Locust"]["ok"] and "--master" in rows["distributed Locust"]["config"]
+    redis = rows["Redis job queue"]
+    assert redis["ok"] is (True if redis["checked"] else None)
+
+
+# --- runner -------------------------------------------------------------------------------
+
+
+def test_declared_parameters_and_param_parsing() -> None:
+    from labkit.commands.run import _parse_params
+    from labkit.roadmap.runner import declared_parameters, notebooks_dir
+
+    assert "service_url" in declared_parameters(notebooks_dir() / "03_controlled_rollout.ipynb")
+    assert "service_url" not in declared_parameters(notebooks_dir() / "02_prototype.ipynb")
+    assert _parse_params(("seed=3", "error_rate=0.6", "rollout_percents=[1, 2]", "model=lab-mini")) == {
+        "seed": 3, "error_rate": 0.6, "rollout_percents": [1, 2], "model": "lab-mini"}
+    with pytest.raises(InputError):
+        _parse_params(("1x=2",))
