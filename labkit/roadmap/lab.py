@@ -69,6 +69,17 @@ class LabProvider:
         """Inject a fault for ``model`` (``*``: every model), grammar of labkit.provider.faults."""
         self._admin("POST", "/lab/faults", json={"model": model, "fault": spec})
 
+    def set_fault_everywhere(self, spec: str) -> None:
+        """Inject ``spec`` on every catalogue model by name.
+
+        A model's own entry wins over ``*`` in the provider, so this holds even when a load
+        profile later sets its own ``*`` fault (latency) on the same provider.
+        """
+        from labkit.provider.catalog import MODELS
+
+        for model in MODELS:
+            self.set_fault(model, spec)
+
     def faults(self) -> dict[str, str]:
         """The faults in force, model -> spec."""
         return self._admin("GET", "/lab/faults")["faults"]
