@@ -245,3 +245,27 @@ def test_evaluation_tables_and_plot(index, tmp_path):
     bad.write_text('{"qid": "Q1", "question": "hi", "roles": ["pirate"]}\n')
     with pytest.raises(UnknownRole):
         load_questions(bad)
+
+
+def test_a_locked_index_is_a_clean_error(tmp_path):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from labkit.errors import LabkitError
+    from labkit.rag.lexical import IndexUnavailable
+
+    path = tmp_path / "bm25.duckdb"
+    LexicalIndex(path).close()
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('held', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(IndexUnavailable, match="cannot open the BM25 index") as exc:
+            LexicalIndex(path, read_only=True)
+        # one-line message for the CLI, and still a duckdb.Error for callers that wait for the lock
+        assert isinstance(exc.value, LabkitError) and isinstance(exc.value, duckdb.Error)
+    finally:
+        holder.kill()
+        holder.wait()

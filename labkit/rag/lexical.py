@@ -115,6 +115,14 @@ LIMIT $k
 """
 
 
+class IndexUnavailable(DataError, duckdb.Error):
+    """The BM25 index file cannot be opened (usually: another process holds it for writing).
+
+    Also a ``duckdb.Error``, so callers that wait for the lock (the service) keep working,
+    while the CLI shows it as a one-line LabkitError.
+    """
+
+
 class LexicalIndex:
     """The BM25 index and chunk store in one DuckDB file (several named indexes side by side).
 
@@ -130,7 +138,7 @@ class LexicalIndex:
         try:
             self._con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:  # typically: another process holds the file read-write
-            raise DataError(f"cannot open the BM25 index {self.path}: {str(exc).splitlines()[0][:200]}") from None
+            raise IndexUnavailable(f"cannot open the BM25 index {self.path}: {str(exc).splitlines()[0][:200]}") from None
         self._write_lock = threading.Lock()
         # queries here are small and many; one thread per query avoids DuckDB's scheduling
         # overhead (measured: about half the latency on the lab's 2-core machine)
