@@ -43,9 +43,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from labkit.errors import ConfigError
 from labkit.serviceapp.auth import KeyStore, Principal, current_principal
@@ -93,8 +93,10 @@ class ServiceSettings(BaseModel):
                 values[field] = raw.split(",") if field == "approver_roles" else raw
         try:
             return cls.model_validate(values)
-        except Exception as exc:  # pydantic's message is long; keep one line
-            raise ConfigError(f"invalid LABKIT_SERVICE_* setting: {str(exc).splitlines()[0:3]}") from None
+        except ValidationError as exc:  # pydantic's message is long; keep one line
+            err = exc.errors()[0]
+            name = f"LABKIT_SERVICE_{'_'.join(str(p) for p in err['loc']).upper()}"
+            raise ConfigError(f"invalid setting {name}: {err['msg']}") from None
 
     def to_env(self) -> dict[str, str]:
         """The inverse of ``from_env`` (for worker processes started by uvicorn)."""

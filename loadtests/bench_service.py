@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -101,6 +100,37 @@ def top_frames(raw: Path, n: int = 12) -> list[tuple[str, float]]:
     return [(frame, c / total) for frame, c in own.most_common(n)] if total else []
 
 
+CATEGORIES = [  # first match wins, checked from the leaf towards the root of each stack
+    ("duckdb (BM25, data)", ("duckdb",)),
+    ("chroma (vectors)", ("chromadb",)),
+    ("labkit rag/agent/controls", ("labkit/rag", "labkit/agent", "labkit/controls", "labkit/tokens")),
+    ("labkit client + telemetry", ("labkit/patterns/direct", "labkit/telemetry")),
+    ("openai SDK + httpx (outgoing)", ("openai/", "httpx", "httpcore")),
+    ("pydantic", ("pydantic",)),
+    ("fastapi/starlette/uvicorn (incoming)", ("fastapi/", "starlette/", "uvicorn/", "h11/", "httptools")),
+    ("thread hand-off (anyio, threading, queue)", ("anyio/", "threading.py", "queue.py", "concurrent/")),
+]
+
+
+def by_category(raw: Path) -> list[tuple[str, float]]:
+    """Share of GIL-holding samples per layer, attributing each sample to its leaf-most layer."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        total += int(count)
+        label = "other"
+        for frame in reversed(stack.split(";")):
+            hit = next((name for name, keys in CATEGORIES if any(k in frame for k in keys)), None)
+            if hit:
+                label = hit
+                break
+        counts[label] += int(count)
+    return [(k, v / total) for k, v in counts.most_common()] if total else []
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--latency", type=float, default=0.2, help="provider latency L per model call (s)")
@@ -108,6 +138,8 @@ def main() -> None:
     ap.add_argument("--patterns", default="direct,rag,agent,gateway,copilot")
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--service-workers", type=int, default=1, help="uvicorn processes of the service")
+    ap.add_argument("--tag", default="", help="suffix of the JSON file name")
     args = ap.parse_args()
     users_list = [int(u) for u in args.users.split(",")]
     patterns = args.patterns.split(",")
@@ -125,10 +157,12 @@ def main() -> None:
     provider_url = f"http://127.0.0.1:{port}/v1"
     service_proc: list[subprocess.Popen] = []
     rows: list[dict[str, Any]] = []
-    profile: list[tuple[str, float]] = []
+    profile: dict[str, list[tuple[str, float]]] = {}
+    layers: dict[str, list[tuple[str, float]]] = {}
     try:
         wait_http(provider_url + "/models", timeout=60, proc=provider)
-        with service_process(provider_url, embedded_workers=2, on_start=service_proc.append) as url:
+        with service_process(provider_url, workers=args.service_workers, embedded_workers=2,
+                             on_start=service_proc.append) as url:
             svc_pid = service_proc[0].pid
             for pattern in patterns:
                 r1 = None
@@ -137,21 +171,25 @@ def main() -> None:
                     env = {f"LABKIT_WEIGHT_{k.upper()}": "1" if k == pattern else "0" for k in MAIN_ENTRY}
                     env["LABKIT_THINK_TIME"] = "0,0"
                     spy = None
-                    if not args.no_profile and pattern == patterns[0] and users == users_list[-1]:
-                        raw = out_dir / "service_pyspy.txt"
+                    if not args.no_profile and users == users_list[-1]:
+                        raw = out_dir / f"service_pyspy_{pattern}.txt"
                         spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
                                                 str(svc_pid), "--duration", str(max(3, args.seconds - 4)),
                                                 "--rate", "50", "--gil", "--format", "raw", "--output", str(raw),
                                                 "--nonblocking"],
                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    with CpuSampler(svc_pid) as cpu:
+                    psutil.cpu_percent(None)
+                    with CpuSampler(svc_pid) as cpu, CpuSampler(provider.pid) as pcpu:
                         # spawn everyone within ~0.1 s: a slow ramp would count as lost throughput
                         run_locust("stress", url, run_dir, users=users, spawn_rate=max(10 * users, 50),
                                    run_time=f"{args.seconds}s", extra_env=env)
+                    machine_cpu = psutil.cpu_percent(None) * psutil.cpu_count()
                     if spy is not None:
                         spy.wait(timeout=60)
-                        if (out_dir / "service_pyspy.txt").exists():
-                            profile = top_frames(out_dir / "service_pyspy.txt")
+                        raw = out_dir / f"service_pyspy_{pattern}.txt"
+                        if raw.exists():
+                            profile[pattern] = top_frames(raw)
+                            layers[pattern] = by_category(raw)
                     stats = _read_csv(run_dir / "stats_stats.csv", _STATS_COLUMNS)
                     real = [s for s in stats if s["name"] != "Aggregated" and s["type"] not in ("TTFT", "JOB")]
                     rps = sum(s["rps"] or 0 for s in real)
@@ -168,27 +206,33 @@ def main() -> None:
                            "model_ideal_rps": round(users / (CALLS[pattern] * args.latency), 2) if CALLS[pattern] else None,
                            "p50_ms": main_row and main_row["p50_ms"], "p95_ms": main_row and main_row["p95_ms"],
                            "p99_ms": main_row and main_row["p99_ms"], "failures": fails, "requests": reqs,
-                           "service_cpu_pct": round(cpu.mean, 1), "r1_s": round(r1, 4) if r1 else None}
+                           "service_cpu_pct": round(cpu.mean, 1), "provider_cpu_pct": round(pcpu.mean, 1),
+                           "machine_cpu_pct": round(machine_cpu, 1), "r1_s": round(r1, 4) if r1 else None}
                     rows.append(row)
                     print(f"{pattern:8} users={users:3} rps={row['rps']:7.2f} ideal={row['ideal_rps'] or 0:7.2f} "
                           f"ratio={row['ratio'] or 0:5.2f} p50={row['p50_ms'] or 0:6.0f} p95={row['p95_ms'] or 0:6.0f} "
-                          f"p99={row['p99_ms'] or 0:6.0f} fail={fails:.0f} cpu={row['service_cpu_pct']:5.1f}%", flush=True)
+                          f"p99={row['p99_ms'] or 0:6.0f} fail={fails:.0f} cpu svc={row['service_cpu_pct']:5.1f}% "
+                          f"prov={row['provider_cpu_pct']:5.1f}% all={row['machine_cpu_pct']:5.1f}%", flush=True)
     finally:
         provider.terminate()
         provider.wait(timeout=20)
 
     print()
-    print(f"{'pattern':8} {'users':>5} {'rps':>8} {'ideal':>8} {'ratio':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'cpu%':>6}")
+    print(f"{'pattern':8} {'users':>5} {'rps':>8} {'ideal':>8} {'ratio':>6} {'p50':>7} {'p95':>7} {'p99':>7} "
+          f"{'svc%':>6} {'prov%':>6} {'all%':>6}")
     for r in rows:
         print(f"{r['pattern']:8} {r['users']:5} {r['rps']:8.2f} {r['ideal_rps'] or 0:8.2f} {r['ratio'] or 0:6.2f} "
-              f"{r['p50_ms'] or 0:7.0f} {r['p95_ms'] or 0:7.0f} {r['p99_ms'] or 0:7.0f} {r['service_cpu_pct']:6.1f}")
-    if profile:
-        print("\npy-spy, service process at the largest point (own time):")
-        for frame, share in profile:
-            print(f"  {share:6.1%}  {frame}")
+              f"{r['p50_ms'] or 0:7.0f} {r['p95_ms'] or 0:7.0f} {r['p99_ms'] or 0:7.0f} {r['service_cpu_pct']:6.1f} "
+              f"{r['provider_cpu_pct']:6.1f} {r['machine_cpu_pct']:6.1f}")
+    for pattern, shares in layers.items():
+        print(f"\npy-spy --gil, service process, {pattern} at {users_list[-1]} users, by layer:")
+        for name, share in shares:
+            print(f"  {share:6.1%}  {name}")
+        print("  top functions (own time): " + "; ".join(f"{f} {v:.0%}" for f, v in profile[pattern][:5]))
     result = {"machine": "2 cores, shared, noisy", "latency_s": args.latency, "seconds": args.seconds,
-              "rows": rows, "profile_top": profile, "ts": time.time()}
-    path = out_dir / "service.json"
+              "service_workers": args.service_workers, "rows": rows, "profile_top": profile,
+              "profile_layers": layers, "ts": time.time()}
+    path = out_dir / f"service{args.tag}.json"
     path.write_text(json.dumps(result, indent=2))
     print(f"\nwrote {path}")
 

@@ -71,6 +71,12 @@ def test_copilot_composes_rag_job_and_agent_action(http: httpx.Client) -> None:
     approval_id = action["pending_approvals"][0]["approval_id"]
     decided = http.post(f"/approvals/{approval_id}/approve", json={"reason": "ok"}, headers=key("admin")).json()
     assert decided["run"]["status"] == "done"
+    # every pattern's model calls are on the service's /metrics, and the service is ready
+    metrics = http.get("/metrics").text
+    assert 'labkit_model_calls_total{' in metrics and 'pattern="rag"' in metrics and 'pattern="agent"' in metrics
+    assert 'labkit_http_requests_total{method="POST",route="/copilot",status="200"} 1.0' in metrics
+    ready = http.get("/readyz")
+    assert ready.status_code == 200, ready.json()
 
 
 def test_copilot_without_attachment_or_action_answers_only(http: httpx.Client) -> None:

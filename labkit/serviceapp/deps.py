@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from labkit.patterns.direct import ClientConfig, ResilientClient
 from labkit.service import resource
+from labkit.telemetry.metrics import ModelCallMetrics
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -40,6 +41,9 @@ def model_client(app: FastAPI) -> ResilientClient:
     def build() -> ResilientClient:
         config = ClientConfig(base_url=settings.provider_url or "http://127.0.0.1:9/v1",
                               api_key=settings.provider_key)
-        return ResilientClient(config, rule_fallbacks={"direct": extractive_fallback})
+        client = ResilientClient(config, rule_fallbacks={"direct": extractive_fallback})
+        # model calls of every pattern (count, latency, tokens, cost, breakers) on /metrics
+        ModelCallMetrics(registry=app.state.metrics.registry).attach(client)
+        return client
 
     return resource(app, "model_client", build)
