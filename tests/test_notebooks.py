@@ -117,9 +117,12 @@ def test_main_job_summary_and_exit_status(tmp_path: Path) -> None:
 
 
 def test_main_job_rejects_unknown_notebooks_and_bad_params() -> None:
-    from labkit.cli import cli
+    import subprocess
+    import sys
 
-    result = CliRunner().invoke(cli, ["run", "--notebook", "99_nope"])
-    assert result.exit_code == 2 and "unknown notebook(s) 99_nope" in result.output
-    result = CliRunner().invoke(cli, ["run", "--param", "no-equals-sign"])
-    assert result.exit_code == 2 and "--param needs NAME=VALUE" in result.output
+    for args, message in ((["--notebook", "99_nope"], "error: unknown notebook(s) 99_nope"),
+                          (["--param", "no-equals-sign"], "error: --param needs NAME=VALUE")):
+        proc = subprocess.run([sys.executable, "-m", "labkit.cli", "run", *args], capture_output=True, text=True,
+                              timeout=120, cwd=ROOT)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(message) and "Traceback" not in proc.stderr
