@@ -115,7 +115,8 @@ def run_regression(client: Any, cases: list[dict[str, Any]], *, model: str = "la
     """Run the suite through the client (cache bypassed); per-case rows and the summary."""
     rows = []
     for c in cases:
-        r = client.chat(messages=c["messages"], model=model, pattern="rag", key=f"regression-{label}")
+        # never from the cache: the suite must see what the provider serves now
+        r = client.chat(messages=c["messages"], model=model, pattern="rag", use_cache=False)
         rows.append({"run": label, "case": c["case"], "kind": c["kind"], "model_served": r.model_served,
                      **score_case(c, r.content), "answer": (r.content or "")[:100]})
     n = len(rows)
