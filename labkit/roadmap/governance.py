@@ -217,7 +217,7 @@ def _free_port() -> int:
 
 def check_redis_queue(timeout_s: float = 10.0) -> dict[str, Any]:
     """Start a real ``redis-server`` on a free port, round-trip one job through the queue, stop it."""
-    exe = shutil.which("redis-server")
+    exe = _which("redis-server")
     if exe is None:
         return {"component": "Redis job queue", "checked": False, "ok": None, "detail": "redis-server not installed"}
     from labkit.jobs.queue import open_queue
@@ -253,17 +253,63 @@ def check_redis_queue(timeout_s: float = 10.0) -> dict[str, Any]:
             proc.kill()
 
 
-def scale_out_plan(*, check_redis: bool = True, locust_workers: int = 4) -> list[dict[str, Any]]:
+def _which(tool: str) -> str | None:
+    import os
+    import sys
+
+    return shutil.which(tool, path=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+
+
+def check_chroma_server(timeout_s: float = 60.0) -> dict[str, Any]:
+    """Start ``chroma run`` on a free port, store and query one vector over HTTP, stop it."""
+    exe = _which("chroma")
+    if exe is None:
+        return {"component": "Chroma server", "checked": False, "ok": None, "detail": "chroma CLI not installed"}
+    from labkit.rag.dense import http_client
+
+    port = _free_port()
+    folder = var_dir() / "roadmap" / "chroma-server"
+    folder.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([exe, "run", "--path", str(folder), "--port", str(port), "--host", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                client = http_client("127.0.0.1", port)
+                client.heartbeat()
+                break
+            except Exception:  # not up yet
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    return {"component": "Chroma server", "checked": True, "ok": False, "detail": "did not start"}
+                time.sleep(0.3)
+        col = client.get_or_create_collection("scaleout_check")
+        # explicit vectors: Chroma's default embedding function would need a download
+        col.upsert(ids=["a", "b"], embeddings=[[1.0, 0.0], [0.0, 1.0]], documents=["a", "b"])
+        hit = col.query(query_embeddings=[[0.9, 0.1]], n_results=1)["ids"][0]
+        return {"component": "Chroma server", "checked": True, "ok": hit == ["a"],
+                "detail": f"http://127.0.0.1:{port}: stored 2 vectors, nearest neighbour {hit}"}
+    except Exception as exc:  # a failed check is a finding for the review, not a crash
+        return {"component": "Chroma server", "checked": True, "ok": False, "detail": f"{type(exc).__name__}: {exc}"[:200]}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def scale_out_plan(*, check_redis: bool = True, check_chroma: bool = False,
+                   locust_workers: int = 4) -> list[dict[str, Any]]:
     """The scale-out configuration, one row per component, checked where possible."""
     from labkit.serviceapp.loadrun import locust_command
 
     rows = [check_redis_queue() if check_redis else
             {"component": "Redis job queue", "checked": False, "ok": None, "detail": "check skipped"}]
     rows[0]["config"] = "LABKIT_SERVICE_JOBS_BACKEND=redis LABKIT_SERVICE_REDIS_URL=redis://HOST:6379/0"
-    chroma = shutil.which("chroma")
-    rows.append({"component": "Chroma server", "checked": chroma is not None, "ok": True if chroma else None,
-                 "detail": f"`chroma` CLI at {chroma}" if chroma else "chroma CLI not installed",
-                 "config": "chroma run --path var/chroma-server --port 8000; LABKIT_CHROMA_URL=http://HOST:8000"})
+    rows.append(check_chroma_server() if check_chroma else
+                {"component": "Chroma server", "checked": False, "ok": None, "detail": "check skipped"})
+    rows[-1]["config"] = "chroma run --path var/chroma-server --port 8000; LABKIT_CHROMA_URL=http://HOST:8000"
     master = locust_command(Path("loadtests/locustfile.py"), "http://SERVICE:8000", Path("var/loadtests/RUN"),
                             users=200, spawn_rate=20, run_time="5m", role="master", expect_workers=locust_workers)
     rows.append({"component": "distributed Locust", "checked": True, "ok": "--master" in master,
