@@ -133,7 +133,9 @@ def render_card(manifest: dict[str, Any]) -> str:
         "\"version\"}], \"answerable\": bool, \"kind\", \"answer\"}`; current-only questions add "
         "`\"stale_answer\"` (the value the superseded version holds).", "",
         "- `roles`: the roles allowed to see the answer; a user holding none of them should get an abstention.",
-        "- `grade`: 2 = the section states the answer, 1 = related (the document's scope section). "
+        "- `grade`: 2 = the section states the answer (the only grade the generator writes; the "
+        "documents' \"Purpose and scope\" intros never state an answer and are not labelled; a "
+        "team's own file may use 1 for related sections). "
         "`version` is the document version the section belongs to (always a current one).",
         "- Kinds: " + ", ".join(f"`{k}` {v}" for k, v in d["retrieval_question_kinds"].items()) + ". "
         "`single`: one fact in one employee-visible document (a near-copy of it is also graded 2); `multi`: "

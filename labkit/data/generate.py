@@ -40,7 +40,7 @@ from labkit.data.kb import build_kb
 from labkit.data.tickets import build_tickets
 from labkit.errors import InputError
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: retrieval questions no longer label the #s1 intro
 # relative path -> table it loads into (None: read directly by the tools, not loaded)
 FILES: dict[str, str | None] = {
     "kb/documents.jsonl": "kb_documents",
