@@ -98,34 +98,37 @@ class RateLimiter:
                     b.take(tokens if is_tok else 1)
             return wait
 
+    def _next_wait(self, tokens: int, start: float, limit: float) -> float:
+        """Take now and return 0, or the wait before the next try; RateLimited past ``limit``."""
+        wait = self._try(tokens)
+        if wait > 0 and self._clock() - start + wait > limit:
+            raise RateLimited(
+                f"client rate limit: would wait {wait:.2f}s for {tokens} tokens, "
+                f"more than the {limit:.2f}s allowed")
+        return min(wait, 0.25)
+
+    def _limit(self, max_wait_s: float | None) -> float:
+        return self.max_wait_s if max_wait_s is None else min(max_wait_s, self.max_wait_s)
+
     def acquire(self, tokens: int = 0, *, max_wait_s: float | None = None) -> float:
-        """Take one request and ``tokens``; block up to ``max_wait_s``; return seconds waited."""
+        """Take one request and ``tokens``; block up to ``max_wait_s``; return seconds waited.
+
+        A call admitted at once returns 0.0 (scheduling delay is not limiter wait).
+        """
         if not self._buckets:
             return 0.0
-        limit = self.max_wait_s if max_wait_s is None else min(max_wait_s, self.max_wait_s)
-        start = self._clock()
-        while True:
-            wait = self._try(tokens)
-            if wait <= 0:
-                return round(self._clock() - start, 3)
-            if self._clock() - start + wait > limit:
-                raise RateLimited(
-                    f"client rate limit: would wait {wait:.2f}s for {tokens} tokens, "
-                    f"more than the {limit:.2f}s allowed")
-            time.sleep(min(wait, 0.25))
+        start, limit, waited = self._clock(), self._limit(max_wait_s), False
+        while (pause := self._next_wait(tokens, start, limit)) > 0:
+            time.sleep(pause)
+            waited = True
+        return round(self._clock() - start, 3) if waited else 0.0
 
     async def acquire_async(self, tokens: int = 0, *, max_wait_s: float | None = None) -> float:
         """The asyncio twin of :meth:`acquire`."""
         if not self._buckets:
             return 0.0
-        limit = self.max_wait_s if max_wait_s is None else min(max_wait_s, self.max_wait_s)
-        start = self._clock()
-        while True:
-            wait = self._try(tokens)
-            if wait <= 0:
-                return round(self._clock() - start, 3)
-            if self._clock() - start + wait > limit:
-                raise RateLimited(
-                    f"client rate limit: would wait {wait:.2f}s for {tokens} tokens, "
-                    f"more than the {limit:.2f}s allowed")
-            await asyncio.sleep(min(wait, 0.25))
+        start, limit, waited = self._clock(), self._limit(max_wait_s), False
+        while (pause := self._next_wait(tokens, start, limit)) > 0:
+            await asyncio.sleep(pause)
+            waited = True
+        return round(self._clock() - start, 3) if waited else 0.0
