@@ -62,10 +62,10 @@ def test_serve_rejects_bad_fault_flag() -> None:
     assert result.stderr.startswith("error: --fault") and "Traceback" not in result.stderr
 
 
-def test_interim_run_prints_all_four(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_tour_prints_all_four(monkeypatch: pytest.MonkeyPatch) -> None:
     from labkit.commands.run import run
 
-    result = CliRunner().invoke(run, [])
+    result = CliRunner().invoke(run, ["--tour"])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "[DOC-0001#s1]" in out and "five days" in out
