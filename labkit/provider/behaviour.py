@@ -318,8 +318,12 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
     if q and cands:
         n = len(cands)
         df = {t: sum(1 for c in cands if t in c[2]) for t in q}
-        # idf over sentences: a term every sentence shares says little about which one answers
-        idf = {t: 1.0 + (n / (1 + df[t])) ** 0.5 for t in q}
+        # idf over sentences: a term every sentence shares says little about which one answers.
+        # A term no source contains ("provider" in "which SSO provider ...", answered by the
+        # name "OneLogin") is weighed like the rarest term that does occur, not above it: with
+        # a few dozen sentences, "absent" is no stronger evidence than "in one sentence", and
+        # weighing it higher let two such words veto a sentence that states the answer.
+        idf = {t: 1.0 + (n / (1 + max(1, df[t]))) ** 0.5 for t in q}
         total = sum(idf.values())
         threshold = _grounding_threshold(spec)
         uncovered = set(q)
