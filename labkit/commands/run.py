@@ -112,6 +112,8 @@ def lab(port: int, provider_port: int, no_browser: bool) -> None:
             cmd = [jupyter, "lab", f"--port={port}", f"--notebook-dir={notebooks if notebooks.is_dir() else REPO_ROOT}"]
             if no_browser:
                 cmd.append("--no-browser")
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                cmd.append("--allow-root")  # workshop containers often run as root; Jupyter refuses otherwise
             click.echo(f"lab service on {service.url} (OPENAI_BASE_URL is set for the kernels)")
             proc = subprocess.Popen(cmd, env=env)
             try:
