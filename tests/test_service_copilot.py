@@ -15,6 +15,9 @@ from labkit.patterns.rag import RagPipeline, chroma_from_env
 from labkit.service import RunningService, ServiceSettings, serve_in_thread
 from labkit.settings import var_dir
 
+# BM25 statistics (IDF) need a corpus of some size for the calibrated thresholds to mean
+# anything, so a few dozen documents are ingested next to the ones the tests ask about
+BACKGROUND = [f"DOC-{i:04d}" for i in range(10, 50)]
 QUESTION = "What is the minimum password length for accounts on the document repository?"
 
 
@@ -27,7 +30,7 @@ def svc(provider: Any) -> Iterator[RunningService]:
     client = ResilientClient(ClientConfig(base_url=provider.base_url))
     writer = RagPipeline(client, chroma=chroma_from_env(), lexical_path=var_dir() / "rag" / "bm25.duckdb")
     try:
-        writer.ingest(doc_ids=["DOC-0004", "DOC-0009", "DOC-0005"], progress=False)
+        writer.ingest(doc_ids=["DOC-0004", "DOC-0009", "DOC-0005", *BACKGROUND], progress=False)
     finally:
         writer.close()
     with serve_in_thread(ServiceSettings(provider_url=provider.base_url, embedded_workers=2)) as running:
