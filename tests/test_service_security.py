@@ -165,7 +165,8 @@ def test_fuzzing_the_openapi_schema_finds_no_server_errors(svc: RunningService, 
                 role = roles[hash(repr(case.body)) % len(roles)]
                 response = case.call(base_url=svc.url, headers=key(role), timeout=60)
                 seen[label] = seen.get(label, 0) + 1
-                upstream = response.status_code in (502, 503, 504) and response.json().get("error", {}).get(
+                upstream = response.status_code in (502, 503, 504) and "json" in response.headers.get(
+                    "content-type", "") and response.json().get("error", {}).get(
                     "type") in ("provider_timeout", "provider_unavailable", "circuit_open", "provider_error")
                 if upstream:
                     # the provider (not the service) failed and the service said so cleanly;
