@@ -253,7 +253,7 @@ INVOICE = [{"role": "user", "content": "Extract the invoice.\nInvoice number: IN
 def test_output_validation_parses_into_the_model(provider):
     client = make_client(provider)
     r = client.chat(INVOICE, model=CHAT, output_model=Invoice, pattern="jobs")
-    assert isinstance(r.parsed, Invoice) and r.validation == "ok"
+    assert isinstance(r.parsed, Invoice) and r.validation == "ok" and r.validation_error is None
     assert r.parsed.invoice_number == "INV-0042" and r.parsed.total == 120.5
 
 
@@ -263,8 +263,23 @@ def test_invalid_output_gets_one_repair_then_the_fallback(provider):
     assert r.status == "cannot_answer"
     events = read_events("validation")
     assert [(e["route"], e["repair"]) for e in events] == [(CHAT, False), (CHAT, True)]
+    # the reason travels on the result itself (the same text the telemetry event records)
+    assert r.validation == "failed" and r.validation_error
+    assert r.validation_error.startswith(f"{CHAT}: ") and "NEVER" in r.validation_error
+    assert events[-1]["error"] in r.validation_error
     repair_request = chat_log(provider)[1]
     assert "did not validate" in repair_request["prompt_text"]
+
+
+def test_validation_error_is_on_the_result_without_telemetry(provider):
+    client = make_client(provider, fallbacks={"*": []}, telemetry=False)
+    r = client.chat(INVOICE, model=CHAT, output_model=StrictInvoice, pattern="jobs")
+    assert read_events("validation") == []          # nothing to read back: the result carries it
+    assert r.validation == "failed" and "NEVER" in (r.validation_error or "")
+    # every route that failed validation: the reason is the last route's
+    client = make_client(provider, fallbacks={CHAT: [MINI]}, telemetry=False)
+    r = client.chat(INVOICE, model=CHAT, output_model=StrictInvoice, pattern="jobs")
+    assert r.validation == "failed" and (r.validation_error or "").startswith(f"{MINI}: ")
 
 
 def test_budget_is_enforced_before_the_call(provider):

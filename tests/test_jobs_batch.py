@@ -7,6 +7,7 @@ every posted invoice is posted once, and re-running the batch queues nothing twi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,31 @@ def test_invoice_batch_accuracy_dlq_and_single_posting(lab_db: Path, provider, t
     # re-running the batch: the idempotency keys return the same jobs, nothing new is queued
     again = submit_batch(q, load_invoices(60))
     assert q.stats(QUEUE).depth == 0 and len(set(again.values())) == 60
+
+
+def test_dead_letter_reason_comes_from_the_result_not_telemetry(lab_db: Path, provider,
+                                                                tmp_path: Path) -> None:
+    """The DLQ reason is the client's own validation error, even with telemetry off."""
+    from labkit.errors import ValidationFailed
+    from labkit.jobs.batch import extract_invoice
+    from labkit.jobs.handlers import JobContext
+    from labkit.patterns.direct import ClientConfig, ResilientClient
+    from labkit.telemetry.events import read_events
+
+    client = ResilientClient(ClientConfig(base_url=provider.base_url, api_key="lab-key",
+                                          telemetry=False))
+    q = open_queue(f"sqlite:///{tmp_path / 'q.db'}")
+    reasons = []
+    for inv in [i for i in load_invoices() if i["malformed"]][:6]:
+        job = q.submit("invoice_extract", {"doc_id": inv["doc_id"], "text": inv["text"]})
+        try:
+            extract_invoice(JobContext(job=job, queue=q, worker_id="t", extras={"client": client}))
+        except ValidationFailed as exc:
+            reasons.append(str(exc))
+    after_repair = [r for r in reasons if "after repair" in r]
+    assert after_repair, reasons                     # at least one failed the client's validation
+    assert read_events("validation") == []           # nothing could have been read back
+    assert not any("reason not" in r for r in after_repair), after_repair
+    # "<doc>: ... after repair: <last route>: <the validator's message>"
+    assert all(re.search(r"after repair: lab-[a-z]+-\d{4}-\d{2}: output does not match Invoice", r)
+               for r in after_repair), after_repair

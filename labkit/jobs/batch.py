@@ -117,7 +117,7 @@ def extract_invoice(ctx: JobContext) -> dict[str, Any]:
     if r.status == "cannot_answer" or r.parsed is None:
         if r.validation == "failed":
             raise ValidationFailed(f"{doc_id}: extraction did not validate after repair: "
-                                   f"{_validation_reason(r.call_id)}")
+                                   f"{r.validation_error or 'reason not given'}")
         raise JobError(f"{doc_id}: no model answered ({r.status})")   # transient: retry
     # the client validated the redacted answer; validate the rehydrated one again, so the
     # IBAN rule (mod-97) sees the real value
@@ -133,30 +133,6 @@ def extract_invoice(ctx: JobContext) -> dict[str, Any]:
                               key=f"invoice:{doc_id}")
     return {"doc_id": doc_id, "invoice": data, "posted": posted, "model": r.model_served,
             "validation": r.validation, "cost": r.cost}
-
-
-def _validation_reason(call_id: str) -> str:
-    """The client's last validation error for ``call_id``, from the tail of today's telemetry.
-
-    The client reports *that* validation failed; *why* is in its ``validation`` events. Only
-    the file's tail is read: the event was written moments ago.
-    """
-    from labkit.telemetry.events import telemetry_dir
-
-    files = sorted(telemetry_dir().glob("validation-*.jsonl"))
-    if not files:
-        return "reason not recorded"
-    with files[-1].open("rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        fh.seek(max(0, fh.tell() - 256 * 1024))
-        lines = fh.read().decode(errors="replace").splitlines()
-    for line in reversed(lines):
-        if call_id in line:
-            try:
-                return str(json.loads(line).get("error") or "reason not recorded")[:300]
-            except ValueError:
-                continue
-    return "reason not recorded"
 
 
 # --- the batch run ------------------------------------------------------------------------

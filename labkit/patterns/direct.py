@@ -20,7 +20,8 @@ One call, in order:
    until the deadline); a 400 is never retried on the same model.
 5. Pinned-version check: a dated request answered by another version is recorded, alerted
    (a ``version_drift`` telemetry event) and, if configured, refused.
-6. Output validation (``controls.validation``) with one repair attempt, then the next route.
+6. Output validation (``controls.validation``) with one repair attempt, then the next route;
+   when none validates, ``CallResult.validation_error`` carries the last reason.
 7. If every model route fails: the pattern's rule-based fallback (a callable), then an
    explicit ``cannot_answer`` result queued for human review (``var/review_queue.jsonl``).
 8. Real spend from the returned usage into the cost ledger (billed to the model that
@@ -160,6 +161,9 @@ class CallResult:
     call_id: str = ""
     request_id: str | None = None
     validation: str | None = None  # None | ok | repaired | failed
+    # why the answer failed validation after the repair attempt (set with validation="failed"),
+    # so callers can record the reason without reading it back from telemetry
+    validation_error: str | None = None
     redactions: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,6 +197,7 @@ class _Ctx:
     attempts: int = 0
     errors: list[str] = field(default_factory=list)
     validation: str | None = None
+    validation_error: str | None = None
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -471,8 +476,9 @@ class ResilientClient:
                                     model_served=f"rule:{ctx.pattern}", status="fallback",
                                     fallback_used=f"rule:{ctx.pattern}", attempts=ctx.attempts,
                                     latency_ms=latency(), call_id=ctx.call_id,
-                                    validation=ctx.validation, redactions=ctx.redactions,
-                                    finish_reason="stop")
+                                    validation=ctx.validation,
+                                    validation_error=ctx.validation_error,
+                                    redactions=ctx.redactions, finish_reason="stop")
                 self._emit_call(ctx, result, stream=stream, error="; ".join(ctx.errors[-3:]) or None)
                 return result
         reason = "; ".join(ctx.errors[-3:]) or "no route available"
@@ -486,8 +492,8 @@ class ResilientClient:
         result = CallResult(content=CANNOT_ANSWER, model_requested=ctx.model_requested,
                             model_served=None, status="cannot_answer", fallback_used="human_review",
                             attempts=ctx.attempts, latency_ms=latency(), call_id=ctx.call_id,
-                            validation=ctx.validation, redactions=ctx.redactions,
-                            finish_reason="cannot_answer")
+                            validation=ctx.validation, validation_error=ctx.validation_error,
+                            redactions=ctx.redactions, finish_reason="cannot_answer")
         self._emit_call(ctx, result, stream=stream, error=reason)
         return result
 
@@ -701,6 +707,7 @@ class ResilientClient:
         try:
             result.parsed = _validate(result.content, output_model)
             result.validation = ctx.validation = "ok"
+            ctx.validation_error = None   # an earlier route's failure no longer describes the answer
             return result
         except (ValidationFailed, LabkitError, ValueError) as first:
             self._emit("validation", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
@@ -722,10 +729,12 @@ class ResilientClient:
                 second.parsed = _validate(second.content, output_model)
             except (ValidationFailed, LabkitError, ValueError) as again:
                 ctx.validation = "failed"
+                ctx.validation_error = f"{route}: {str(again)[:300]}"
                 self._emit("validation", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                            result="failed", repair=True, error=str(again)[:300])
                 raise ValidationFailed(f"{route}: output invalid after one repair: {again}") from None
             second.validation = ctx.validation = "repaired"
+            ctx.validation_error = None
             self._emit("validation", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                        result="repaired", repair=True)
             return second
