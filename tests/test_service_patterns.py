@@ -158,3 +158,37 @@ def test_admin_cannot_approve_their_own_run(http: httpx.Client) -> None:
     approval_id = run["pending_approvals"][0]["approval_id"]
     r = http.post(f"/approvals/{approval_id}/approve", headers=key("admin"))
     assert r.status_code == 403 and "separation of duties" in r.json()["error"]["message"]
+
+
+def test_two_replicas_share_jobs_runs_and_approvals_through_the_stores(provider: Any) -> None:
+    # two independent apps (own clients, caches, thread pools) on the same var/: whatever one
+    # replica creates, the other serves — nothing lives in process memory
+    settings = ServiceSettings(provider_url=provider.base_url, embedded_workers=1, warm_rag=False)
+    with serve_in_thread(settings) as a, serve_in_thread(settings) as b, \
+            httpx.Client(base_url=a.url, timeout=60) as ha, httpx.Client(base_url=b.url, timeout=60) as hb:
+        job_id = ha.post("/jobs", json={"kind": "summarise", "payload": {"text": TEXT}},
+                         headers=key("employee")).json()["job_id"]
+        assert wait_job(hb, job_id)["status"] == "succeeded"
+        assert hb.get(f"/jobs/{job_id}", headers=key("hr")).status_code == 404
+        run = ha.post("/agent/runs", json={"request": 'Create a ticket for account ACC-00001: "Replica test"',
+                                           "mode": "approval"}, headers=key("support_agent")).json()
+        approval_id = run["pending_approvals"][0]["approval_id"]
+        assert approval_id in json.dumps(hb.get("/approvals", headers=key("support_agent")).json())
+        decided = hb.post(f"/approvals/{approval_id}/approve", json={"reason": "ok"}, headers=key("admin"))
+        assert decided.status_code == 200 and decided.json()["run"]["status"] == "done"
+        assert ha.get(f"/agent/runs/{run['run_id']}", headers=key("support_agent")).json()["status"] == "done"
+
+
+@pytest.mark.redis
+def test_jobs_on_the_redis_backend_with_ownership_in_redis(provider: Any, redis_url: str) -> None:
+    settings = ServiceSettings(provider_url=provider.base_url, embedded_workers=1, warm_rag=False,
+                               jobs_backend="redis", redis_url=redis_url)
+    with serve_in_thread(settings) as svc, httpx.Client(base_url=svc.url, timeout=60) as http:
+        job_id = http.post("/jobs", json={"kind": "summarise", "payload": {"text": TEXT}},
+                           headers=key("legal")).json()["job_id"]
+        assert wait_job(http, job_id, role="legal")["status"] == "succeeded"
+        assert http.get(f"/jobs/{job_id}", headers=key("finance")).status_code == 404
+        import redis
+
+        r = redis.Redis.from_url(redis_url, decode_responses=True)
+        assert r.hget(f"labkit:service:owner:job:{job_id}", "user_id") == "u-legal"
