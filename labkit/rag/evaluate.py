@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import time
+from hashlib import blake2b
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from pydantic import BaseModel, Field, ValidationError
 from labkit.errors import InputError
 from labkit.rag.index import ROLES, RagIndex, caller_roles
 from labkit.rag.metrics import all_metrics
-from labkit.rag.retrieve import (RETRIEVERS, CalibrationPoint, Retriever, Thresholds, calibrate,
+from labkit.rag.retrieve import (RETRIEVERS, CalibrationPoint, Fusion, Retriever, Thresholds, calibrate,
                                  save_thresholds)
 
 KS = (1, 3, 5, 10)
@@ -96,6 +97,24 @@ def load_questions(path: str | Path) -> list[Question]:
     if not questions:
         raise InputError(f"{target}: no questions")
     return questions
+
+
+def half_of(qid: str) -> str:
+    """``"calibration"`` or ``"test"``: a fixed hash of the question id, so the split is the
+    same on every run and machine and a question never moves between halves.
+
+    Example:
+        >>> half_of("Q0001") in ("calibration", "test")
+        True
+    """
+    return "calibration" if blake2b(qid.encode(), digest_size=8).digest()[0] % 2 == 0 else "test"
+
+
+def split_questions(questions: Sequence[Question]) -> tuple[list[Question], list[Question]]:
+    """(calibration half, test half): thresholds and weights are fitted on the first only."""
+    cal = [q for q in questions if half_of(q.qid) == "calibration"]
+    test = [q for q in questions if half_of(q.qid) == "test"]
+    return cal, test
 
 
 def _units(hits: Sequence[Any], labels: dict[str, int]) -> list[str]:
@@ -251,9 +270,64 @@ def run_config(retriever: Retriever, questions: Sequence[Question], chunking: st
         latency_ms=percentiles(latencies), per_question=rows)
 
 
+FUSION_GRID = {"dense": (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0), "doc": (0.0, 0.5, 1.0)}
+
+
+def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
+                     chunkings: Sequence[str] | None = None) -> dict[str, Fusion]:
+    """Hybrid RRF weights per chunking that maximise nDCG@10 (then recall@5, then the most
+    dense weight) on ``questions`` (give it the calibration half only). Lexical weight is 1.
+
+    A grid, not an optimiser: 21 settings, each a full pass over the questions; the two raw
+    rankings are computed once per question and only the fusion is repeated.
+    """
+    from labkit.rag.retrieve import document_ranking, rrf
+    retriever = Retriever(index, thresholds={})
+    scored = [q for q in questions if q.answerable and q.labels()]
+    if not scored:
+        raise InputError("cannot calibrate fusion weights without answerable labelled questions")
+    out: dict[str, Fusion] = {}
+    for chunking in chunkings or index.strategies:
+        vectors = index.embed([q.question for q in scored])
+        raws = [retriever.raw(q.question, caller_roles(q.roles), chunking=chunking, vector=v)
+                for q, v in zip(scored, vectors)]
+        cur = index.lexical._cursor()
+        covers = {cid: (list(cov) if cov else [sid], did) for cid, sid, did, cov in cur.execute(
+            "SELECT chunk_id, section_id, doc_id, covers FROM rag_chunks WHERE idx = ?", [chunking]).fetchall()}
+        best: tuple[tuple[float, float, float], Fusion] | None = None
+        for wd in FUSION_GRID["dense"]:
+            for wdoc in FUSION_GRID["doc"]:
+                ndcg = rec = 0.0
+                for q, (dense, lexical) in zip(scored, raws):
+                    lists = [[i for i, _ in dense], [i for i, _ in lexical]]
+                    weights = [wd, 1.0]
+                    if wdoc > 0:
+                        lists.append(document_ranking(rrf(lists, weights=weights)))
+                        weights.append(wdoc)
+                    labels = q.labels()
+                    units: list[str] = []
+                    for cid, _ in rrf(lists, weights=weights)[:10]:
+                        sids, did = covers.get(cid, ([cid], ""))
+                        units += [sid if sid in labels or did not in labels else did for sid in sids]
+                    m = all_metrics(units, labels, (5, 10))
+                    ndcg += m["ndcg@10"]
+                    rec += m["recall@5"]
+                key = (round(ndcg / len(scored), 6), round(rec / len(scored), 6), wd)
+                if best is None or key > best[0]:
+                    best = (key, Fusion(dense=wd, lexical=1.0, doc=wdoc))
+        assert best is not None
+        out[chunking] = best[1]
+    return out
+
+
 def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool = False,
-                  max_false_abstention: float = 0.05) -> dict[str, Thresholds]:
-    """Calibrate abstention thresholds for every (chunking, strategy) on ``questions``."""
+                  max_false_abstention: float = 0.05, fusion: dict[str, Fusion] | None = None,
+                  note: str = "") -> dict[str, Thresholds]:
+    """Calibrate abstention thresholds for every (chunking, strategy) on ``questions``.
+
+    Give it the calibration half (:func:`split_questions`) so the test half stays unseen.
+    With ``save``, the thresholds (and ``fusion`` weights, if given) go to the committed file.
+    """
     retriever = Retriever(index, thresholds={})
     out: dict[str, Thresholds] = {}
     for chunking in index.strategies:
@@ -265,8 +339,8 @@ def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool 
         for strategy in RETRIEVERS:
             out[f"{chunking}/{strategy}"], _ = calibrate(points, strategy, max_false_abstention=max_false_abstention)
     if save:
-        save_thresholds(out, note=f"calibrated on {len(questions)} labelled questions, "
-                                  f"false abstention <= {max_false_abstention:.0%}")
+        save_thresholds(out, fusion=fusion, note=note or f"calibrated on {len(questions)} labelled questions, "
+                                                         f"false abstention <= {max_false_abstention:.0%}")
     return out
 
 

@@ -1,7 +1,8 @@
 """Retrieval: dense, lexical and hybrid (reciprocal rank fusion), with abstention.
 
-- ``dense``: cosine similarity in Chroma; ``lexical``: BM25 in DuckDB; ``hybrid``: reciprocal
-  rank fusion (``1 / (60 + rank)`` summed over both lists, Cormack et al. 2009).
+- ``dense``: cosine similarity in Chroma; ``lexical``: BM25 in DuckDB; ``hybrid``: weighted
+  reciprocal rank fusion (``w / (60 + rank)`` summed over both lists, Cormack et al. 2009),
+  the weights calibrated per chunking on the calibration half of the labelled questions.
 - The caller's roles and the status filter are applied inside each store's query (a Chroma
   ``where``, an SQL ``WHERE``) and once more when chunk rows are read: a chunk the caller may
   not see can never be ranked, fused, returned or quoted.
@@ -130,6 +131,30 @@ def document_ranking(fused: Sequence[tuple[str, float]]) -> list[str]:
     return sorted(order, key=lambda cid: (doc_pos[cid.split("#", 1)[0]], order[cid]))
 
 
+class Fusion(BaseModel):
+    """Weighted RRF for one chunking: each list's ``1 / (60 + rank)`` is scaled by its weight.
+
+    Calibrated on the calibration half of the labelled questions (:func:`labkit.rag.evaluate.
+    calibrate_fusion`); ``doc`` weighs the document-context list (0 switches it off).
+    """
+
+    dense: float = 1.0
+    lexical: float = 1.0
+    doc: float = 1.0
+
+
+def load_fusion(path: Path | None = None) -> dict[str, Fusion]:
+    """Calibrated fusion weights per chunking from the thresholds file (empty if none)."""
+    target = path or THRESHOLDS_PATH
+    if not target.exists():
+        return {}
+    try:
+        raw = json.loads(target.read_text())
+        return {key: Fusion(**value) for key, value in raw.get("fusion", {}).items()}
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{target}: not a valid thresholds file ({exc})") from exc
+
+
 def load_thresholds(path: Path | None = None) -> dict[str, Thresholds]:
     """The calibrated thresholds, keyed ``"<chunking>/<strategy>"`` (empty if not calibrated)."""
     target = path or THRESHOLDS_PATH
@@ -184,12 +209,12 @@ class Retriever:
 
     def __init__(self, index: RagIndex, *, thresholds: dict[str, Thresholds] | None = None,
                  candidates: int = 50, doc_context: bool = True,
-                 weights: tuple[float, float] = (1.0, 1.0), doc_weight: float = 1.0) -> None:
+                 fusion: dict[str, Fusion] | None = None) -> None:
         self.index = index
-        self.weights = weights
-        self.doc_weight = doc_weight
         self.doc_context = doc_context
         self.thresholds = load_thresholds() if thresholds is None else thresholds
+        # calibrated weights when the caller gives none; plain RRF (all 1.0) when uncalibrated
+        self.fusion = load_fusion() if fusion is None else fusion
         self.candidates = candidates
 
     def raw(self, question: str, roles: Sequence[str], *, chunking: str = "section",
@@ -239,11 +264,12 @@ class Retriever:
         elif strategy == "lexical":
             ranked = lexical
         else:
+            fw = self.fusion.get(chunking) or Fusion()
             lists = [[i for i, _ in dense], [i for i, _ in lexical]]
-            weights = list(self.weights)
-            if self.doc_context:
+            weights = [fw.dense, fw.lexical]
+            if self.doc_context and fw.doc > 0:
                 lists.append(document_ranking(rrf(lists, weights=weights)))
-                weights.append(self.doc_weight)
+                weights.append(fw.doc)
             ranked = rrf(lists, weights=weights)
         top = ranked[:k]
         rows = self.index.lexical.fetch(chunking, [i for i, _ in top], roles, include_superseded=include_superseded)
@@ -348,11 +374,14 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
     return best[1], best[2]
 
 
-def save_thresholds(thresholds: dict[str, Thresholds], path: Path | None = None, *, note: str = "") -> Path:
-    """Write calibrated thresholds (atomically: a temp file renamed over the old one)."""
+def save_thresholds(thresholds: dict[str, Thresholds], path: Path | None = None, *, note: str = "",
+                    fusion: dict[str, Fusion] | None = None) -> Path:
+    """Write calibrated thresholds and fusion weights (atomically: a temp file renamed over the old one)."""
     target = path or THRESHOLDS_PATH
     payload = {"note": note or "calibrated by labkit.rag.evaluate.calibrate_all on the lab's evaluation set",
                "thresholds": {k: v.model_dump() for k, v in sorted(thresholds.items())}}
+    if fusion:
+        payload["fusion"] = {k: v.model_dump() for k, v in sorted(fusion.items())}
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2) + "\n")
     tmp.replace(target)
