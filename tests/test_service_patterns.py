@@ -24,7 +24,9 @@ def key(role: str) -> dict[str, str]:
 
 @pytest.fixture
 def svc(provider: Any) -> Iterator[RunningService]:
-    with serve_in_thread(ServiceSettings(provider_url=provider.base_url, embedded_workers=2)) as running:
+    # RAG is not used here: no warm-up ingestion (tests/test_service_copilot.py covers it)
+    with serve_in_thread(ServiceSettings(provider_url=provider.base_url, embedded_workers=2,
+                                         warm_rag=False)) as running:
         yield running
 
 
