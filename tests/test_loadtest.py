@@ -79,3 +79,15 @@ def test_slo_gate_failure_sets_a_non_zero_exit_code(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.verdict["passed"] is False
     assert any("budget 0 ms" in v["reason"] for v in result.verdict["violations"]), result.verdict
+
+
+def test_run_latency_is_set_on_a_running_provider_through_its_admin_path(provider) -> None:
+    import httpx
+
+    from labkit.serviceapp.loadrun import apply_faults_remote
+
+    profile = load_profile("smoke")
+    apply_faults_remote(provider.url, profile)
+    faults = httpx.get(provider.url.rstrip("/") + "/lab/faults",
+                       headers={"Authorization": "Bearer lab-key"}).json()["faults"]
+    assert "ttft=lognormal:0.05:0.3" in faults["*"], faults
