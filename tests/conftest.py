@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import free_port
+
 
 @pytest.fixture(autouse=True)
 def lab_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -28,11 +30,6 @@ def lab_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

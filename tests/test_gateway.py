@@ -13,7 +13,7 @@ import openai
 import pytest
 
 from labkit.gateway import GatewayConfig, serve_in_thread
-from conftest import free_port
+from helpers import free_port
 
 CHAT, MINI = "lab-chat-2026-01", "lab-mini-2026-03"
 ASK = [{"role": "user", "content": "Summarise: The gateway adds controls. Clients need no changes. "

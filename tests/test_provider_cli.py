@@ -15,7 +15,7 @@ from openai import OpenAI
 
 from labkit.cli import cli
 from labkit.provider.faults import FaultSpec
-from conftest import free_port
+from helpers import free_port
 
 
 def test_serve_help_documents_every_fault() -> None:

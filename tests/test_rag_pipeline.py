@@ -24,7 +24,7 @@ from labkit.rag.dense import http_client
 from labkit.rag.evaluate import leakage, load_questions
 from labkit.rag.index import ROLES, caller_roles
 from labkit.settings import datasets_dir
-from conftest import free_port
+from helpers import free_port
 
 QUESTIONS = datasets_dir() / "eval" / "retrieval_questions.jsonl"
 
