@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import BaseModel
 
@@ -144,3 +146,27 @@ def test_systems_seed_from_the_sample_data_and_owners_are_enforced() -> None:
                    {"account_id": owned[0]["account_id"]}, s)
     with pytest.raises(ToolNotPermitted):
         Policy().check(me, Mode.READ_ONLY, "get_account_history", {"account_id": other}, s)
+
+
+def test_knowledge_base_tools_follow_the_one_document_access_rule(systems: Systems) -> None:
+    # the same rule as RAG (labkit.data.access): admin reads documents listing admin or
+    # employee, not HR's salary bands; nobody is exempt
+    from labkit.data.access import caller_roles, can_read
+
+    ada = Principal(user_id="U-ADMIN", role="admin")
+    hr = Principal(user_id="U-HR", role="hr")
+    get, search = TOOLS["get_document"], TOOLS["search_knowledge_base"]
+    systems.put_document("DOC-0900", "Admin runbook", "Salary bands rotate keys", roles=["admin"])
+    docs = {r["doc_id"]: json.loads(r["roles"]) for r in systems.snapshot()["kb.documents"]}
+    for who in (ada, hr, ALICE, SAM, EVE):
+        for doc_id, doc_roles in docs.items():
+            allowed = can_read(doc_roles, caller_roles(who.role))
+            if allowed:
+                assert get.run(systems, who, {"doc_id": doc_id}).result["doc_id"] == doc_id
+            else:
+                with pytest.raises(InputError, match="no document"):
+                    get.run(systems, who, {"doc_id": doc_id})
+        found = {d["doc_id"] for d in search.run(systems, who, {"query": "salary bands"}).result}
+        assert found == {d for d in ("DOC-0003", "DOC-0900") if can_read(docs[d], who.roles)}, who
+    with pytest.raises(InputError):
+        get.run(systems, ada, {"doc_id": "DOC-0003"})

@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from labkit.data.access import caller_roles, can_read
 from labkit.errors import DataError, InputError
 from labkit.settings import var_dir
 
@@ -388,15 +389,16 @@ class Systems:
     def search_kb(self, query: str, roles: Iterable[str], limit: int = 3) -> list[dict[str, Any]]:
         """Current documents the roles may read, ranked by how many query words they contain.
 
+        Access follows the lab's one rule (:func:`labkit.data.access.can_read`, as in RAG).
+
         Deliberately simple word overlap: the RAG pattern owns real retrieval; the agent only
         needs a tool that returns documents (and so can carry planted instructions).
         """
-        allowed = set(roles) | {"employee"}
+        held = caller_roles(list(roles))
         words = {w for w in query.lower().split() if len(w) > 2}
         scored = []
         for r in self._conn("kb").execute("SELECT * FROM documents WHERE status = 'current'"):
-            doc_roles = set(json.loads(r["roles"] or "[]")) or {"employee"}
-            if not (doc_roles & allowed) and "admin" not in allowed:
+            if not can_read(json.loads(r["roles"] or "[]"), held):
                 continue
             text = f"{r['title']} {r['body']}".lower()
             score = sum(1 for w in words if w in text)
@@ -409,10 +411,7 @@ class Systems:
     def get_document(self, doc_id: str, roles: Iterable[str]) -> dict[str, Any]:
         """One document the roles may read, or ``InputError`` (absent and forbidden look alike)."""
         row = self._row("kb", "documents", doc_id)
-        allowed = set(roles) | {"employee"}
-        if row is None or not (
-                (set(json.loads(row["roles"] or "[]")) or {"employee"}) & allowed
-                or "admin" in allowed):
+        if row is None or not can_read(json.loads(row["roles"] or "[]"), caller_roles(list(roles))):
             raise InputError(f"no document {doc_id}")
         return {"doc_id": row["doc_id"], "title": row["title"], "text": row["body"]}
 

@@ -41,6 +41,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from labkit.agent.systems import EDITABLE_ACCOUNT_FIELDS, Change, Systems
+from labkit.data.access import caller_roles
 from labkit.errors import InputError
 
 
@@ -64,8 +65,8 @@ class Principal(BaseModel):
 
     @property
     def roles(self) -> list[str]:
-        """The roles whose documents the user may read (everyone is also an employee)."""
-        return sorted({self.role, "employee"})
+        """The roles whose documents the user may read (see :mod:`labkit.data.access`)."""
+        return caller_roles(self.role)
 
 
 @dataclass

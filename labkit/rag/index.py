@@ -41,26 +41,9 @@ from labkit.settings import var_dir
 
 EMBED_MODEL = "lab-embed-2026-01"
 
-# The lab's roles (see datasets/README.md). "employee" means all staff: every caller has it.
-ROLES: tuple[str, ...] = ("employee", "support_agent", "relationship_manager", "hr", "legal",
-                          "finance", "engineering", "admin")
-ALL_STAFF_ROLE = "employee"
-
-
-def caller_roles(role: str | Sequence[str]) -> list[str]:
-    """The roles a caller holds: the named ones plus ``employee``; unknown roles are refused.
-
-    Example:
-        >>> caller_roles("hr")
-        ['employee', 'hr']
-    """
-    names = [role] if isinstance(role, str) else list(role)
-    if not names:
-        raise UnknownRole("no role given; choose one of " + ", ".join(ROLES))
-    for name in names:
-        if name not in ROLES:
-            raise UnknownRole(f"unknown role {name!r}; choose one of {', '.join(ROLES)}")
-    return sorted(set(names) | {ALL_STAFF_ROLE})
+# the roles and the caller's roles live in labkit.data.access: one document-access rule for
+# every pattern (RAG here, the agent's knowledge-base tools); re-exported for existing callers
+from labkit.data.access import ALL_STAFF_ROLE, ROLES, caller_roles  # noqa: E402,F401
 
 
 class StrategyReport(BaseModel):
