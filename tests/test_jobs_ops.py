@@ -78,3 +78,22 @@ def test_alert_resolves_when_backlog_drains(tmp_path: Path) -> None:
     assert monitor.evaluate() == []
     states = [(a["rule"], a["state"]) for a in read_events("alert")]
     assert states == [("queue_depth", "firing"), ("queue_depth", "resolved")]
+
+
+def test_preload_runs_a_warm_up_before_any_job_is_claimed(provider, tmp_path, monkeypatch) -> None:
+    """``--preload module:function`` builds the shared client before the first claim."""
+    import labkit.jobs.handlers as handlers
+    from labkit.errors import ConfigError
+
+    monkeypatch.setenv("OPENAI_BASE_URL", provider.base_url)
+    monkeypatch.setattr(handlers, "_client", None)
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    job = open_queue(url).submit("noop")                  # noop never builds a client itself
+    report = Worker(url, burst=True, events=False,
+                    preload=["labkit.jobs.handlers:warm_client"]).run()
+    assert report.succeeded == 1 and handlers._client is not None
+    assert handlers._client.config.base_url == provider.base_url
+    assert open_queue(url).get(job.id).status == "succeeded"
+    with pytest.raises(ConfigError, match="cannot preload"):
+        Worker(url, burst=True, events=False, preload=["labkit.jobs.handlers:no_such_warm_up"]).run()
+    assert open_queue(url).stats().depth == 0

@@ -253,7 +253,8 @@ def batch(limit: int | None, workers: int, concurrency: int, backend: str | None
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
 @click.option("--monitor", is_flag=True, help="Also evaluate the alert rules.")
 @click.option("--no-events", is_flag=True, help="Do not write per-job telemetry events.")
-@click.option("--preload", multiple=True, metavar="MODULE", help="Import before taking jobs.")
+@click.option("--preload", multiple=True, metavar="MODULE",
+              help="Import MODULE (or call MODULE:FUNCTION, e.g. a warm-up) before taking jobs.")
 @BACKEND
 def worker(queue: str, concurrency: int, lease: float, grace: float, burst: bool, monitor: bool,
            no_events: bool, preload: tuple[str, ...], backend: str | None) -> None:

@@ -279,8 +279,10 @@ def run_batch(url: str | None = None, limit: int | None = None, workers: int = 2
             env["OPENAI_BASE_URL"] = running.base_url
         t0 = time.perf_counter()
         job_ids = submit_batch(q, invoices)
-        procs = [spawn_worker(q.url, queue=QUEUE, concurrency=concurrency, burst=True, env=env)
-                 for _ in range(workers)]
+        # the client is built before claiming, so no invoice holds a lease meanwhile
+        preload = ["labkit.jobs.batch", "labkit.jobs.handlers:warm_client"]
+        procs = [spawn_worker(q.url, queue=QUEUE, concurrency=concurrency, burst=True, env=env,
+                              preload=preload) for _ in range(workers)]
         try:
             bar = None
             if progress:
@@ -298,7 +300,7 @@ def run_batch(url: str | None = None, limit: int | None = None, workers: int = 2
                     break
                 if all(p.poll() is not None for p in procs) and s.depth:
                     procs = [spawn_worker(q.url, queue=QUEUE, concurrency=concurrency, burst=True,
-                                          env=env) for _ in range(workers)]
+                                          env=env, preload=preload) for _ in range(workers)]
                 time.sleep(0.2)
             seconds = time.perf_counter() - t0
         finally:

@@ -84,6 +84,21 @@ def shared_client() -> Any:
         return _client
 
 
+def warm_client() -> None:
+    """Build the shared client and load what its first call would load lazily.
+
+    For ``labkit worker --preload labkit.jobs.handlers:warm_client``: the worker runs it
+    before claiming, so no job holds a lease while the client is being built.
+
+    Example:
+        >>> warm_client()          # doctest: +SKIP
+    """
+    import labkit.controls.pii  # noqa: F401 - imported by the client's first redaction
+    import labkit.controls.validation  # noqa: F401 - imported by its first output check
+
+    shared_client().ledger     # the ledger opens on first use
+
+
 def register(name: str) -> Callable[[Handler], Handler]:
     """Decorator: make ``fn`` the handler for jobs of kind ``name``."""
     def deco(fn: Handler) -> Handler:
