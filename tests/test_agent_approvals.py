@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from labkit.agent.approvals import AgentStore
@@ -66,3 +68,32 @@ def test_actions_record_changes_for_rollback() -> None:
     store.mark_compensated(act)
     assert store.actions(run_id="run-1", status="executed") == []
     assert store.action(act)["status"] == "compensated"
+
+
+def test_one_store_shared_by_threads() -> None:
+    # 8 threads on one AgentStore: runs saved, approvals created and decided, actions recorded
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = AgentStore()
+
+    def work(t: int) -> list[str]:
+        ids = []
+        for i in range(25):
+            run_id = f"run-{t}-{i}"
+            store.create_run(run_id, "req", {"user_id": f"u{t}"}, "approval", "m", {"n": 0})
+            store.save_run(run_id, status="running", step=1, state={"n": i})
+            a = store.create_approval(run_id, 1, "c", "draft_email", {"i": i}, "why")
+            assert store.decide(a, "approved", f"rev-{t}")["status"] == "approved"
+            store.record_action(run_id, 1, "draft_email", {"i": i}, "discard_draft", [], a)
+            # a failing transaction (duplicate id) rolls back; it must roll back only its own
+            with pytest.raises(sqlite3.IntegrityError):
+                store.create_run(run_id, "again", {}, "approval", "m", {})
+            ids.append(run_id)
+        return ids
+
+    with ThreadPoolExecutor(8) as pool:
+        runs = [r for ids in pool.map(work, range(8)) for r in ids]  # re-raises thread errors
+    assert len(store.runs()) == len(runs) == 200
+    assert all(store.run(r)["state"]["n"] == int(r.rsplit("-", 1)[1]) for r in runs)
+    assert len(store.approvals(status="approved")) == 200 and len(store.actions()) == 200
+    store.close()

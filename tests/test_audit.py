@@ -134,3 +134,33 @@ def test_cli_verify_show_and_tamper_exit_code(capsys: pytest.CaptureFixture[str]
         main(["audit", "verify"])
     assert exc.value.code != 0
     assert "tampered" in capsys.readouterr().err
+
+
+def test_one_log_shared_by_threads_keeps_one_strict_chain(capsys: pytest.CaptureFixture[str]) -> None:
+    # one AuditLog object used by 8 threads at once (the service shares one per process),
+    # with another process appending to the same file at the same time
+    from concurrent.futures import ThreadPoolExecutor
+
+    log = AuditLog()
+    code = ("from labkit.agent.audit import AuditLog\nlog = AuditLog()\n"
+            "for i in range(30):\n"
+            "    log.append(actor='proc', role='admin', tool='t', arguments={'i': i}, outcome='ok')\n")
+    proc = subprocess.Popen([sys.executable, "-c", code])
+
+    def work(t: int) -> None:
+        for i in range(25):
+            log.append(actor=f"thread-{t}", role="admin", run_id=f"run-{t}", step=i, tool="t",
+                       arguments={"i": i}, outcome="ok", result_summary=f"{t}/{i}")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))  # re-raises any thread's error
+    assert proc.wait(timeout=60) == 0
+    result = AuditLog().verify()
+    assert result.ok, result.problems
+    assert result.rows == 8 * 25 + 30
+    # each thread's own rows are in the order it wrote them
+    for t in range(8):
+        assert [r["step"] for r in log.rows(run_id=f"run-{t}")] == list(range(25))
+    main(["audit", "verify"])
+    assert "ok" in capsys.readouterr().out
+    log.close()

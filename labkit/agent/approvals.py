@@ -7,6 +7,8 @@ arguments — or rejects with a reason, from another process if they like; any l
 can then resume the run from the saved state. Executed writes are saved as *actions* with
 the change records their compensation needs, which is what rollback reads.
 
+Safe to share between threads: each thread uses its own SQLite connection.
+
 Decisions are atomic (``UPDATE ... WHERE status = 'pending'``): two reviewers cannot both
 decide one action, and a decided action cannot be decided again.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -72,15 +75,35 @@ class AgentStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else var_dir() / "agent" / "agent.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        # one connection per thread: a connection shared by threads would interleave their
+        # transactions (one thread's commit ending another's); SQLite's own locking then
+        # orders writers across threads and processes alike
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
         self._conn.executescript(_SCHEMA)
 
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            with self._lock:
+                self._all.append(conn)
+            self._local.conn = conn
+        return conn
+
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close every thread's connection."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+            self._local = threading.local()
 
     # --- runs ----------------------------------------------------------------------------
 

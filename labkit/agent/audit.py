@@ -14,8 +14,10 @@ file can still drop the triggers, which is exactly what :meth:`AuditLog.verify` 
 chain proves tampering, it does not prevent it: anchor the head elsewhere — a ticket, a
 WORM bucket — for stronger guarantees.)
 
-Appends from several processes are safe: each takes SQLite's write lock (``BEGIN
-IMMEDIATE``) before reading the previous hash.
+Appends from several processes and threads are safe: each thread has its own connection
+(one connection shared by threads would interleave their transactions), and each append
+takes SQLite's write lock (``BEGIN IMMEDIATE``) before reading the previous hash, so the
+chain has one strict order whoever writes.
 
 DuckDB reads it without the ``sqlite_scanner`` extension (which needs a download): the log is
 exported to JSON lines and a view is created over ``read_json_auto`` (:meth:`to_duckdb`).
@@ -38,6 +40,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -102,27 +105,47 @@ class AuditLog:
         self.path = Path(path) if path else var_dir() / "agent" / "audit.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.head_path = self.path.with_suffix(".head")
-        # autocommit mode: transactions are explicit (BEGIN IMMEDIATE in append)
-        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                     check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        # one connection per thread (see the module docstring); all are closed by close()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
         self._conn.executescript(_SCHEMA)
         # kept open and overwritten in place: opening a file per append cost more than the
         # SQLite commit itself on this machine's file system
         self._head_fd: int | None = None
 
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # autocommit mode: transactions are explicit (BEGIN IMMEDIATE in append)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            with self._lock:
+                self._all.append(conn)
+            self._local.conn = conn
+        return conn
+
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
-        if self._head_fd is not None:
-            os.close(self._head_fd)
-            self._head_fd = None
+        """Close every thread's connection and the head file."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+            self._local = threading.local()
+            if self._head_fd is not None:
+                os.close(self._head_fd)
+                self._head_fd = None
 
     def _write_head(self, seq: int, digest: str) -> None:
         if self._head_fd is None:
-            self._head_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o644)
+            with self._lock:
+                if self._head_fd is None:
+                    self._head_fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o644)
         # fixed width, so an in-place overwrite never leaves a longer old record's tail behind
         os.pwrite(self._head_fd, f"{seq:020d} {digest}\n".encode(), 0)
 
