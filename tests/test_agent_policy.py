@@ -170,3 +170,33 @@ def test_knowledge_base_tools_follow_the_one_document_access_rule(systems: Syste
         assert found == {d for d in ("DOC-0003", "DOC-0900") if can_read(docs[d], who.roles)}, who
     with pytest.raises(InputError):
         get.run(systems, ada, {"doc_id": "DOC-0003"})
+
+
+def test_tool_schemas_are_built_once_per_role_and_mode() -> None:
+    import time
+
+    policy = Policy()
+    ada = Principal(user_id="U-ADMIN", role="admin")
+    first = policy.tool_schemas(ada, Mode.AUTONOMOUS)
+    again = policy.tool_schemas(ada, Mode.AUTONOMOUS)
+    assert all(a is b for a, b in zip(first, again, strict=True))  # the same objects: cached
+    assert TOOLS["get_document"].openai_schema() is TOOLS["get_document"].openai_schema()
+    # the cache holds what pydantic builds, per role and mode
+    for who in (ada, ALICE, EVE):
+        for mode in Mode:
+            names = [t["function"]["name"] for t in policy.tool_schemas(who, mode) or []]
+            assert names == [t.name for t in policy.offered(who, mode)]
+    params = TOOLS["update_crm_field"].args.model_json_schema()
+    cached = TOOLS["update_crm_field"].openai_schema()["function"]["parameters"]
+    assert cached["required"] == params["required"]
+    assert set(cached["properties"]) == set(params["properties"])
+    assert policy.tool_schemas(EVE, Mode.READ_ONLY) is not policy.tool_schemas(EVE, Mode.READ_ONLY)
+    # ratio in one run, no absolute threshold: a cached offer costs far less than building one
+    t0 = time.perf_counter()
+    for _ in range(20):
+        [t.args.model_json_schema() for t in policy.offered(ada, Mode.AUTONOMOUS)]
+    t1 = time.perf_counter()
+    for _ in range(20):
+        policy.tool_schemas(ada, Mode.AUTONOMOUS)
+    t2 = time.perf_counter()
+    assert (t2 - t1) * 5 < (t1 - t0)

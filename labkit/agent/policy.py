@@ -88,6 +88,8 @@ class Policy:
                  limits: AutonomyLimits | None = None) -> None:
         self.role_tools = role_tools or ROLE_TOOLS
         self.limits = limits or AutonomyLimits()
+        # (role, mode) -> the offered tools' OpenAI schemas; the offer depends on nothing else
+        self._schemas: dict[tuple[str, Mode], list[dict[str, Any]]] = {}
 
     def allowed(self, role: str) -> frozenset[str]:
         """Tool names ``role`` may use, or ``UnknownRole``."""
@@ -100,6 +102,22 @@ class Policy:
         names = self.allowed(principal.role)
         return [t for n, t in TOOLS.items()
                 if n in names and (mode is not Mode.READ_ONLY or not t.is_write)]
+
+    def tool_schemas(self, principal: Principal, mode: Mode) -> list[dict[str, Any]] | None:
+        """The offered tools as OpenAI ``tools`` entries (None when none), cached per role and
+        mode so a model turn does not pay for pydantic schema generation; treat as read-only.
+
+        Example:
+            >>> eve = Principal(user_id="U-EMPLOYEE", role="employee")
+            >>> [t["function"]["name"] for t in Policy().tool_schemas(eve, Mode.READ_ONLY)]
+            ['search_knowledge_base', 'get_document']
+        """
+        key = (principal.role, mode)
+        schemas = self._schemas.get(key)
+        if schemas is None:
+            schemas = [t.openai_schema() for t in self.offered(principal, mode)]
+            self._schemas[key] = schemas
+        return list(schemas) or None
 
     def check(self, principal: Principal, mode: Mode, tool_name: str,
               arguments: str | dict[str, Any] | BaseModel, systems: Systems) -> BaseModel:

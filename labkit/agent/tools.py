@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -190,14 +191,20 @@ class Tool:
         return self.handler(systems, principal, args)
 
     def openai_schema(self) -> dict[str, Any]:
-        """The tool as OpenAI's ``tools`` entry."""
-        params = self.args.model_json_schema()
-        params.pop("title", None)
-        for prop in params.get("properties", {}).values():
-            prop.pop("title", None)
-        return {"type": "function",
-                "function": {"name": self.name, "description": self.description,
-                             "parameters": params}}
+        """The tool as OpenAI's ``tools`` entry (built once, then shared: do not mutate it)."""
+        return _openai_schema(self.name, self.description, self.args)
+
+
+@functools.cache
+def _openai_schema(name: str, description: str, args: type[BaseModel]) -> dict[str, Any]:
+    # pydantic rebuilds a JSON schema from scratch on every model_json_schema() call (about
+    # 0.5 ms per tool here, ~8 ms for admin's 14 tools); tools are fixed at import, so once
+    params = args.model_json_schema()
+    params.pop("title", None)
+    for prop in params.get("properties", {}).values():
+        prop.pop("title", None)
+    return {"type": "function",
+            "function": {"name": name, "description": description, "parameters": params}}
 
 
 def _read(fn: Callable[..., Any]) -> Handler:

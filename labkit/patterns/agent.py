@@ -219,8 +219,7 @@ class Agent:
         principal = Principal(**row["principal"])
         mode = Mode(row["mode"])
         breaker = RunBreaker(self.config.breaker, BreakerState(**state["breaker"]))
-        offered = self.policy.offered(principal, mode)
-        tools = [t.openai_schema() for t in offered] or None
+        tools = self.policy.tool_schemas(principal, mode)  # cached per role and mode
 
         def save(status: str, **kw: Any) -> None:
             state["breaker"] = breaker.state.model_dump()
