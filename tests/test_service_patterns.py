@@ -194,3 +194,25 @@ def test_jobs_on_the_redis_backend_with_ownership_in_redis(provider: Any, redis_
 
         r = redis.Redis.from_url(redis_url, decode_responses=True)
         assert r.hget(f"labkit:service:owner:job:{job_id}", "user_id") == "u-legal"
+
+
+def test_agent_acts_as_the_authenticated_user_two_relationship_managers(http: httpx.Client) -> None:
+    # lab-key-relationship_manager is RM-001 (owns ACC-00017), -2 is RM-002 (owns ACC-00021)
+    rm1 = {"Authorization": "Bearer lab-key-relationship_manager"}
+    rm2 = {"Authorization": "Bearer lab-key-relationship_manager-2"}
+    assert http.get("/whoami", headers=rm2).json()["user_id"] == "u-relationship_manager-2"
+
+    def update(account_id: str, headers: dict[str, str]) -> dict[str, Any]:
+        r = http.post("/agent/runs", json={"request": f'Update the industry of account {account_id} to "retail"',
+                                           "mode": "approval"}, headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    for own, other, headers, user in (("ACC-00017", "ACC-00021", rm1, "u-relationship_manager"),
+                                      ("ACC-00021", "ACC-00017", rm2, "u-relationship_manager-2")):
+        mine = update(own, headers)
+        assert mine["user_id"] == user, mine  # the run (and its audit rows) name the caller
+        assert [p["tool"] for p in mine["pending_approvals"]] == ["update_crm_field"], mine
+        theirs = update(other, headers)
+        assert theirs["pending_approvals"] == [] and theirs["counters"]["writes_executed"] == 0, theirs
+        assert any(s["outcome"] == "refused" and other in (s["detail"] or "") for s in theirs["steps"]), theirs

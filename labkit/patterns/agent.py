@@ -149,12 +149,21 @@ class Agent:
 
     def run(self, request: str, *, role: str = "relationship_manager",
             mode: str | Mode = Mode.APPROVAL, user_id: str | None = None,
-            run_id: str | None = None) -> AgentRun:
-        """Start a run for ``request``; returns when it is done, waits for approval or pauses."""
+            run_id: str | None = None, principal: Principal | None = None) -> AgentRun:
+        """Start a run for ``request``; returns when it is done, waits for approval or pauses.
+
+        ``principal``: the user the agent acts for, already authenticated by the caller (the
+        service passes the API key's user, role and RM id), so each person acts as
+        themselves — a relationship manager on their own accounts only. Without it the
+        agent acts for ``user_id`` or the first sample-data user of ``role`` (CLI, tests).
+        """
         if not request or not request.strip():
             raise InputError("the request is empty")
         mode = mode if isinstance(mode, Mode) else parse_mode(mode)
-        principal = self.principal_for(role, user_id)
+        if principal is not None:
+            self.policy.allowed(principal.role)  # UnknownRole for a role the policy lacks
+        else:
+            principal = self.principal_for(role, user_id)
         run_id = run_id or new_id("run")
         breaker = RunBreaker(self.config.breaker)
         messages = [{"role": "system", "content": SYSTEM_PROMPT},

@@ -104,7 +104,7 @@ class KeyStore:
 
     @classmethod
     def demo(cls) -> "KeyStore":
-        """The documented demo keys: ``lab-key-<role>`` for every role (plus a second employee)."""
+        """The documented demo keys: ``lab-key-<role>`` for every role (plus a second employee and RM)."""
         entries = [
             KeyEntry(key=f"lab-key-{role}", user_id=f"u-{role}", name=f"Demo {role.replace('_', ' ')}",
                      role=role, rm_id=DEMO_RM_ID if role == "relationship_manager" else None,
@@ -114,6 +114,10 @@ class KeyStore:
         # a second user with the same role, so per-user isolation (jobs, runs) can be shown
         entries.append(KeyEntry(key="lab-key-employee-2", user_id="u-employee-2",
                                 name="Demo employee two", role="employee"))
+        # a second relationship manager (RM-002's accounts), so the agent's per-RM scope shows
+        entries.append(KeyEntry(key="lab-key-relationship_manager-2", user_id="u-relationship_manager-2",
+                                name="Demo relationship manager two", role="relationship_manager",
+                                rm_id="RM-002"))
         return cls(entries)
 
     @classmethod

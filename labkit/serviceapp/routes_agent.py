@@ -1,7 +1,7 @@
 """Pattern 4 over HTTP: agent runs and the approvals inbox.
 
-``POST /agent/runs`` runs the agent for the caller's role (its tools, its scopes) in the mode
-asked for, and answers when the run is done, waits for approval, or is paused by the run
+``POST /agent/runs`` runs the agent as the caller — their user id, role (its tools) and, for
+relationship managers, their own RM id (its scope: accounts they own) — in the mode asked for, and answers when the run is done, waits for approval, or is paused by the run
 breaker. Runs belong to their caller: another user gets 404 for a run id, and the inbox lists
 only the pending actions of the caller's own runs — except for approvers (``admin`` by
 default, ``ServiceSettings.approver_roles``), who see and decide every pending action. A
@@ -22,6 +22,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from labkit.agent.tools import Principal as AgentPrincipal
 from labkit.errors import Forbidden, InputError, JobNotFound
 from labkit.patterns.agent import Agent
 from labkit.service import resource
@@ -63,7 +64,10 @@ def agent_for(app: FastAPI) -> Agent:
 def start_run(app: FastAPI, principal: Principal, request_text: str, mode: str) -> dict[str, Any]:
     """Run the agent as ``principal`` and record the run as theirs (POST /agent/runs, copilot)."""
     agent = agent_for(app)
-    run = agent.run(request_text, role=principal.role, mode=mode)
+    # the agent acts as the authenticated user (id, role, RM id from the key table), not as
+    # a sample-data stand-in for the role: two relationship managers see their own accounts
+    acting = AgentPrincipal(user_id=principal.user_id, role=principal.role, rm_id=principal.rm_id)
+    run = agent.run(request_text, mode=mode, principal=acting)
     ownership(app).record("run", run.run_id, principal.user_id, principal.role)
     app.state.metrics.pattern_calls.labels("agent", run.status).inc()
     return run.model_dump()
