@@ -51,7 +51,7 @@ def main() -> int:
                                      split_questions, summary_table)
     from labkit.rag.index import RagIndex, load_documents
     from labkit.rag.dense import persistent_client
-    from labkit.rag.retrieve import Fusion, Retriever, load_fusion, load_thresholds
+    from labkit.rag.retrieve import Fusion, Retriever, load_fusion, load_question_vocabulary, load_thresholds
     from labkit.settings import datasets_dir
 
     result: dict = {"machine": "2 cores, shared, noisy"}
@@ -81,6 +81,7 @@ def main() -> int:
                                note=f"calibrated on the calibration half ({len(cal)} of {len(questions)} "
                                     f"questions, split by hash of qid), false abstention <= 5%")
             rag.retriever.thresholds, rag.retriever.fusion = th, fusion
+            rag.retriever.question_vocabulary = load_question_vocabulary()
         else:
             rag.retriever.thresholds, rag.retriever.fusion = load_thresholds(), load_fusion()
         result["fusion"] = {k: v.model_dump() for k, v in rag.retriever.fusion.items()}

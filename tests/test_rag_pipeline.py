@@ -243,3 +243,20 @@ def test_chroma_server_path(provider, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_unknown_terms_rule_decides_and_calibrates():
+    from labkit.rag.retrieve import CalibrationPoint, Evidence, Thresholds, calibrate, decide
+
+    th = Thresholds(coverage=0.0, unknown=1)
+    gap = Evidence(best_dense=0.9, best_lexical=30.0, coverage=0.9, unknown_terms=["sabbat"])
+    ok = Evidence(best_dense=0.9, best_lexical=30.0, coverage=0.9, unknown_terms=[])
+    abstain, reason = decide(gap, "hybrid", th)
+    assert abstain and "sabbat" in reason
+    assert decide(ok, "hybrid", th) == (False, "")
+    assert decide(gap, "dense", th)[0] is False  # the rule needs the lexical side
+    # strong scores everywhere: only the unknown-term count separates the two groups
+    pts = [CalibrationPoint(answerable=True, best_dense=0.5, best_lexical=10, coverage=0.5, unknown=0)] * 20 + \
+          [CalibrationPoint(answerable=False, best_dense=0.5, best_lexical=10, coverage=0.5, unknown=2)] * 5
+    fitted, stats = calibrate(pts, "hybrid")
+    assert fitted.unknown in (1, 2) and stats["correct_abstention"] == 1.0 and stats["false_abstention"] == 0.0

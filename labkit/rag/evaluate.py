@@ -328,18 +328,29 @@ def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool 
     Give it the calibration half (:func:`split_questions`) so the test half stays unseen.
     With ``save``, the thresholds (and ``fusion`` weights, if given) go to the committed file.
     """
-    retriever = Retriever(index, thresholds={})
+    # pass 1: the question vocabulary = terms that answerable calibration questions use but no
+    # visible chunk contains (asking words such as "many", "long"); pass 2: the evidence
+    # with those words no longer counted as unknown
+    probe = Retriever(index, thresholds={}, question_vocabulary=())
+    vocab: set[str] = set()
+    for chunking in index.strategies:
+        for q in questions:
+            if q.answerable:
+                vocab |= set(probe.retrieve(q.question, q.roles, strategy="lexical", chunking=chunking, k=1)
+                             .evidence.unknown_terms)
+    retriever = Retriever(index, thresholds={}, question_vocabulary=sorted(vocab))
     out: dict[str, Thresholds] = {}
     for chunking in index.strategies:
         points = []
         for q in questions:
             res = retriever.retrieve(q.question, q.roles, strategy="hybrid", chunking=chunking, k=1)
             points.append(CalibrationPoint(answerable=q.answerable, best_dense=res.evidence.best_dense,
-                                           best_lexical=res.evidence.best_lexical, coverage=res.evidence.coverage))
+                                           best_lexical=res.evidence.best_lexical, coverage=res.evidence.coverage,
+                                           unknown=len(res.evidence.unknown_terms)))
         for strategy in RETRIEVERS:
             out[f"{chunking}/{strategy}"], _ = calibrate(points, strategy, max_false_abstention=max_false_abstention)
     if save:
-        save_thresholds(out, fusion=fusion, note=note or f"calibrated on {len(questions)} labelled questions, "
+        save_thresholds(out, fusion=fusion, question_vocabulary=sorted(vocab), note=note or f"calibrated on {len(questions)} labelled questions, "
                                                          f"false abstention <= {max_false_abstention:.0%}")
     return out
 

@@ -107,6 +107,7 @@ SELECT p.chunk_id,
        max(sum(ln((s.n - df.df + 0.5) / (df.df + 0.5) + 1))) OVER () AS best_matched_idf,
        (SELECT sum(ln((s2.n - d.df + 0.5) / (d.df + 0.5) + 1)) FROM df d CROSS JOIN stats s2) AS present_idf,
        (SELECT count(*) FROM df) AS present_terms,
+       (SELECT list(term) FROM df) AS present_list,
        any_value(s.n) AS n
 FROM postings p JOIN df USING (term) CROSS JOIN stats s
 GROUP BY p.chunk_id
@@ -218,11 +219,18 @@ class LexicalIndex:
     def search(self, idx: str, query: str, roles: Sequence[str], k: int = 10, *,
                include_superseded: bool = False) -> list[tuple[str, float]]:
         """The top ``k`` (chunk_id, BM25 score) the caller with ``roles`` may see."""
-        return self.search_with_coverage(idx, query, roles, k, include_superseded=include_superseded)[0]
+        return self.search_with_evidence(idx, query, roles, k, include_superseded=include_superseded)[0]
 
     def search_with_coverage(self, idx: str, query: str, roles: Sequence[str], k: int = 10, *,
                              include_superseded: bool = False) -> tuple[list[tuple[str, float]], float]:
-        """Like :meth:`search`, plus the query-term coverage of the best-covering visible chunk.
+        """Like :meth:`search`, plus the coverage evidence (see :meth:`search_with_evidence`)."""
+        hits, coverage, _ = self.search_with_evidence(idx, query, roles, k, include_superseded=include_superseded)
+        return hits, coverage
+
+    def search_with_evidence(self, idx: str, query: str, roles: Sequence[str], k: int = 10, *,
+                             include_superseded: bool = False) -> tuple[list[tuple[str, float]], float, list[str]]:
+        """Like :meth:`search`, plus the query-term coverage of the best-covering visible chunk
+        and the query terms (analysed) that no visible chunk contains at all.
 
         Coverage is the share of the query's idf mass found in one chunk: a query term no
         visible chunk contains counts with the largest idf (df = 0). Low coverage means the
@@ -232,17 +240,19 @@ class LexicalIndex:
         """
         terms = sorted(set(analyze(query)))
         if not terms or not roles:
-            return [], 0.0
+            return [], 0.0, terms
         rows = self._cursor().execute(_BM25_SQL, {
             "idx": idx, "roles": list(roles), "terms": terms, "k": int(k),
             "include_superseded": bool(include_superseded),
         }).fetchall()
         if not rows:
-            return [], 0.0
-        best, present_idf, present, n = float(rows[0][2]), float(rows[0][3] or 0), int(rows[0][4]), float(rows[0][5])
+            return [], 0.0, terms
+        present_terms = set(rows[0][5] or [])
+        unseen = [t for t in terms if t not in present_terms]
+        best, present_idf, present, n = float(rows[0][2]), float(rows[0][3] or 0), int(rows[0][4]), float(rows[0][6])
         unseen_idf = math.log((n + 0.5) / 0.5 + 1)
         total = present_idf + (len(terms) - present) * unseen_idf
-        return [(r[0], float(r[1])) for r in rows], (best / total if total > 0 else 0.0)
+        return [(r[0], float(r[1])) for r in rows], (best / total if total > 0 else 0.0), unseen
 
     def fetch(self, idx: str, chunk_ids: Sequence[str], roles: Sequence[str], *,
               include_superseded: bool = False) -> dict[str, dict]:

@@ -67,6 +67,9 @@ class Evidence(BaseModel):
     best_dense: float | None = None
     best_lexical: float | None = None
     coverage: float | None = Field(None, description="share of the query's idf mass in the best-covering chunk")
+    unknown_terms: list[str] = Field(default_factory=list, description=(
+        "question terms no visible chunk contains, minus the question vocabulary (words people ask with, "
+        "learned from answerable calibration questions): a topic the knowledge base does not cover"))
 
 
 class Thresholds(BaseModel):
@@ -81,6 +84,7 @@ class Thresholds(BaseModel):
     dense: float | None = None
     lexical: float | None = None
     coverage: float | None = None
+    unknown: int | None = Field(None, description="abstain when at least this many unknown terms (lexical, hybrid)")
     rule: Literal["all", "any"] = "all"
 
 
@@ -155,6 +159,18 @@ def load_fusion(path: Path | None = None) -> dict[str, Fusion]:
         raise ConfigError(f"{target}: not a valid thresholds file ({exc})") from exc
 
 
+def load_question_vocabulary(path: Path | None = None) -> frozenset[str]:
+    """Analysed terms that answerable calibration questions use but no chunk contains
+    ("many", "long", "caus"...): asking words, not a topic, so not evidence of a gap."""
+    target = path or THRESHOLDS_PATH
+    if not target.exists():
+        return frozenset()
+    try:
+        return frozenset(json.loads(target.read_text()).get("question_vocabulary", []))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{target}: not a valid thresholds file ({exc})") from exc
+
+
 def load_thresholds(path: Path | None = None) -> dict[str, Thresholds]:
     """The calibrated thresholds, keyed ``"<chunking>/<strategy>"`` (empty if not calibrated)."""
     target = path or THRESHOLDS_PATH
@@ -186,6 +202,10 @@ def decide(evidence: Evidence, strategy: str, thresholds: Thresholds | None) -> 
         if low:
             weak.append(f"best BM25 {evidence.best_lexical or 0.0:.2f} < {thresholds.lexical:.2f}")
     abstain = bool(checks) and (all(checks) if thresholds.rule == "all" else any(checks))
+    if strategy in ("lexical", "hybrid") and thresholds.unknown is not None:
+        if len(evidence.unknown_terms) >= thresholds.unknown:
+            abstain = True
+            weak.insert(0, f"no visible chunk mentions {', '.join(evidence.unknown_terms)}")
     if strategy in ("lexical", "hybrid") and thresholds.coverage is not None:
         cov = evidence.coverage or 0.0
         if cov < thresholds.coverage:
@@ -209,8 +229,10 @@ class Retriever:
 
     def __init__(self, index: RagIndex, *, thresholds: dict[str, Thresholds] | None = None,
                  candidates: int = 50, doc_context: bool = True,
-                 fusion: dict[str, Fusion] | None = None) -> None:
+                 fusion: dict[str, Fusion] | None = None, question_vocabulary: Sequence[str] | None = None) -> None:
         self.index = index
+        self.question_vocabulary = (load_question_vocabulary() if question_vocabulary is None
+                                    else frozenset(question_vocabulary))
         self.doc_context = doc_context
         self.thresholds = load_thresholds() if thresholds is None else thresholds
         # calibrated weights when the caller gives none; plain RRF (all 1.0) when uncalibrated
@@ -244,18 +266,19 @@ class Retriever:
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         coverage: float | None = None
+        unseen: list[str] = []
         if strategy == "hybrid":
             # the two stores answer in parallel (both release the GIL while they search)
-            future = _POOL.submit(self.index.lexical.search_with_coverage, chunking, question, roles, depth,
+            future = _POOL.submit(self.index.lexical.search_with_evidence, chunking, question, roles, depth,
                                   include_superseded=include_superseded)
             vector = self.index.embed([question])[0]
             dense = self.index.dense[chunking].search(vector, roles, depth, include_superseded=include_superseded)
-            lexical, coverage = future.result()
+            lexical, coverage, unseen = future.result()
         elif strategy == "dense":
             vector = self.index.embed([question])[0]
             dense = self.index.dense[chunking].search(vector, roles, depth, include_superseded=include_superseded)
         else:
-            lexical, coverage = self.index.lexical.search_with_coverage(
+            lexical, coverage, unseen = self.index.lexical.search_with_evidence(
                 chunking, question, roles, depth, include_superseded=include_superseded)
         dense_by = dict(dense)
         lex_by = dict(lexical)
@@ -285,7 +308,8 @@ class Retriever:
                             dense_score=dense_by.get(chunk_id), lexical_score=lex_by.get(chunk_id),
                             rank=len(hits) + 1))
         evidence = Evidence(best_dense=dense[0][1] if dense else None,
-                            best_lexical=lexical[0][1] if lexical else None, coverage=coverage)
+                            best_lexical=lexical[0][1] if lexical else None, coverage=coverage,
+                            unknown_terms=[t for t in unseen if t not in self.question_vocabulary])
         abstain, reason = decide(evidence, strategy, self.thresholds.get(f"{chunking}/{strategy}"))
         return Retrieval(question=question, roles=roles, strategy=strategy, chunking=chunking, k=k,
                          hits=hits, evidence=evidence, abstain=abstain, reason=reason,
@@ -301,6 +325,7 @@ class CalibrationPoint(BaseModel):
     best_dense: float | None = None
     best_lexical: float | None = None
     coverage: float | None = None
+    unknown: int = 0
 
 
 def _cuts(values: "np.ndarray", most: int = 40) -> list[float]:
@@ -333,6 +358,10 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
     dense = np.array([p.best_dense or 0.0 for p in points])
     lex = np.array([p.best_lexical or 0.0 for p in points])
     cov = np.array([p.coverage or 0.0 for p in points])
+    unk = np.array([p.unknown for p in points])
+    # "at least u unknown terms" cut points; None never abstains on them
+    u_cuts: list[tuple[int | None, np.ndarray]] = [(None, np.zeros(len(points), dtype=bool))]
+    u_cuts += [(u, unk >= u) for u in range(1, 5)]
     n_ans, n_una = max(1, int(answerable.sum())), max(1, int((~answerable).sum()))
     never = np.zeros(len(points), dtype=bool)
     best: tuple[tuple[float, float, float], Thresholds, dict[str, float]] | None = None
@@ -343,7 +372,8 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
         if false > max_false_abstention + 1e-12:
             return
         correct = float((abstain & ~answerable).sum()) / n_una if (~answerable).any() else 1.0
-        key = (correct, -false, -((th.dense or 0.0) + (th.lexical or 0.0) / 100 + (th.coverage or 0.0)))
+        key = (correct, -false, -((th.dense or 0.0) + (th.lexical or 0.0) / 100 + (th.coverage or 0.0)
+                                   + (1.0 / th.unknown if th.unknown else 0.0)))
         if best is None or key > best[0]:
             best = (key, th, {"correct_abstention": round(correct, 4), "false_abstention": round(false, 4)})
 
@@ -354,20 +384,24 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
         for td in _cuts(dense, 200):
             consider(dense < td, Thresholds(dense=r6(td)))
     elif strategy == "lexical":
-        for tc in _cuts(cov):
-            low_c = cov < tc
-            for tl in _cuts(lex):
-                consider(low_c | (lex < tl), Thresholds(lexical=r6(tl), coverage=r6(tc)))
+        for tu, hu in u_cuts:
+            for tc in _cuts(cov):
+                low_c = cov < tc
+                for tl in _cuts(lex):
+                    consider(hu | low_c | (lex < tl), Thresholds(lexical=r6(tl), coverage=r6(tc), unknown=tu))
     else:
         d_cuts, l_cuts, c_cuts = _cuts(dense, 30), _cuts(lex, 30), _cuts(cov, 30)
         d_masks = [(td, dense < td) for td in d_cuts]
         l_masks = [(tl, lex < tl) for tl in l_cuts]
-        for tc in c_cuts:
-            low_c = cov < tc
-            for td, ld in d_masks:
-                for tl, ll in l_masks:
-                    consider(low_c | (ld & ll), Thresholds(dense=r6(td), lexical=r6(tl), coverage=r6(tc), rule="all"))
-                    consider(low_c | ld | ll, Thresholds(dense=r6(td), lexical=r6(tl), coverage=r6(tc), rule="any"))
+        for tu, hu in u_cuts:
+            for tc in c_cuts:
+                low_c = hu | (cov < tc)
+                for td, ld in d_masks:
+                    for tl, ll in l_masks:
+                        consider(low_c | (ld & ll), Thresholds(dense=r6(td), lexical=r6(tl), coverage=r6(tc),
+                                                               unknown=tu, rule="all"))
+                        consider(low_c | ld | ll, Thresholds(dense=r6(td), lexical=r6(tl), coverage=r6(tc),
+                                                             unknown=tu, rule="any"))
     if best is None:  # unreachable: the lowest cuts never abstain
         consider(never, Thresholds())
     assert best is not None
@@ -375,11 +409,13 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
 
 
 def save_thresholds(thresholds: dict[str, Thresholds], path: Path | None = None, *, note: str = "",
-                    fusion: dict[str, Fusion] | None = None) -> Path:
+                    fusion: dict[str, Fusion] | None = None, question_vocabulary: Sequence[str] | None = None) -> Path:
     """Write calibrated thresholds and fusion weights (atomically: a temp file renamed over the old one)."""
     target = path or THRESHOLDS_PATH
     payload = {"note": note or "calibrated by labkit.rag.evaluate.calibrate_all on the lab's evaluation set",
                "thresholds": {k: v.model_dump() for k, v in sorted(thresholds.items())}}
+    if question_vocabulary is not None:
+        payload["question_vocabulary"] = sorted(question_vocabulary)
     if fusion:
         payload["fusion"] = {k: v.model_dump() for k, v in sorted(fusion.items())}
     tmp = target.with_suffix(".tmp")
