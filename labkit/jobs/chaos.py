@@ -74,6 +74,7 @@ class ChaosReport(BaseModel):
     succeeded: int
     dead_lettered: int
     lost: int
+    unfinished: int = 0  # still queued or running when the drill timed out (not lost)
     executed_more_than_once: int
     side_effects_applied: int
     side_effects_applied_more_than_once: int
@@ -183,7 +184,7 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
 
         procs = [spawn() for _ in range(config.workers)]
         stack.callback(_stop_all, procs)
-        kills, drained = 0, False
+        kills, drained, done_at_last_kill = 0, False, -1
         next_kill = time.monotonic() + config.kill_every_s
         deadline = time.monotonic() + config.timeout_s
         bar = None
@@ -200,7 +201,11 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
             if s.depth == 0 and s.running == 0:
                 drained = True
                 break
-            if time.monotonic() >= next_kill:
+            # Never kill twice without progress in between: on a loaded machine a replacement
+            # worker can take longer to start than the cadence, and killing it before it has
+            # finished a job would starve the run instead of testing recovery.
+            if time.monotonic() >= next_kill and s.succeeded + s.dead > done_at_last_kill:
+                done_at_last_kill = s.succeeded + s.dead
                 victim = rng.randrange(len(procs))
                 procs[victim].send_signal(signal.SIGKILL)   # no goodbye: leases must recover it
                 procs[victim].wait()
@@ -210,20 +215,22 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
             time.sleep(0.05)
         seconds = time.perf_counter() - t0
         _stop_all(procs)
-        counts = {st: q.stats(QUEUE).model_dump()[st] for st in ("succeeded", "dead")}
+        final = q.stats(QUEUE)
+        counts = {"succeeded": final.succeeded, "dead": final.dead}
+        unfinished = final.depth + final.running
         executions = q.execution_counts()
         effects = q.effect_counts()
-    lost = config.jobs - counts["succeeded"] - counts["dead"]
+    lost = config.jobs - counts["succeeded"] - counts["dead"] - unfinished
     problems = []
     if lost:
         problems.append(f"{lost} job(s) lost (neither succeeded nor dead-lettered)")
     if effects["duplicates"]:
         problems.append(f"{effects['duplicates']} side effect(s) applied more than once")
     if not drained:
-        problems.append(f"queue did not drain within {config.timeout_s:g}s")
+        problems.append(f"queue did not drain within {config.timeout_s:g}s ({unfinished} job(s) unfinished)")
     return ChaosReport(
         backend=config.backend, submitted=config.jobs, succeeded=counts["succeeded"],
-        dead_lettered=counts["dead"], lost=lost,
+        dead_lettered=counts["dead"], lost=lost, unfinished=unfinished,
         executed_more_than_once=executions["executed_more_than_once"],
         side_effects_applied=effects["applied"],
         side_effects_applied_more_than_once=effects["duplicates"], kills=kills,
