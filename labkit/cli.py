@@ -65,7 +65,11 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning LabkitError into a one-line message and exit code 2."""
     try:
-        cli.main(args=argv, standalone_mode=False)
+        # standalone_mode=False makes click *return* the code of ctx.exit(n) instead of
+        # exiting; pass it on, or `labkit run` would exit 0 on a NO-GO
+        code = cli.main(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)

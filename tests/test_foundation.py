@@ -6,6 +6,7 @@ import inspect
 import re
 from pathlib import Path
 
+import click
 import pytest
 
 import labkit.errors as errors
@@ -50,3 +51,29 @@ def test_telemetry_survives_var_being_emptied_while_running(lab_var: Path) -> No
     shutil.rmtree(lab_var / "telemetry")
     emit("probe", n=2)
     assert [e["n"] for e in read_events("probe")] == [2]
+
+
+@click.command()
+def _exits_with_three() -> None:
+    click.get_current_context().exit(3)
+
+
+def test_cli_passes_on_the_exit_code_of_a_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    # click's standalone_mode=False returns ctx.exit's code instead of exiting; a NO-GO
+    # from `labkit run` must still reach the shell
+    from labkit.cli import main
+
+    monkeypatch.setitem(COMMANDS, "exit-three", ("test_foundation:_exits_with_three", "test"))
+    with pytest.raises(SystemExit) as info:
+        main(["exit-three"])
+    assert info.value.code == 3
+
+
+def test_cli_shows_labkit_errors_as_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from labkit.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--notebook", "no_such_phase"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown notebook") and "Traceback" not in err

@@ -124,6 +124,7 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
     run_dir.mkdir(parents=True, exist_ok=True)
     gates_dir = var_dir() / "gates"
     shutil.rmtree(gates_dir, ignore_errors=True)  # only this run's decisions count
+    archive_telemetry(stamp)
 
     summary = RunSummary(run_dir)
     with lab_services(provider_url, service=service) as urls:
@@ -151,6 +152,22 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
     summary.gates = load_gate_results(gates_dir) if gates_dir.exists() else []
     write_summary(summary)
     return summary
+
+
+def archive_telemetry(stamp: str) -> Path | None:
+    """Move earlier telemetry to ``var/telemetry-archive/<stamp>/``; returns where, if any.
+
+    The rollout's monitoring and the governance phase's cost-per-hour alert read the event
+    files; traffic from a benchmark or an earlier run in the same hour would otherwise count
+    against this run's gates. Nothing is deleted.
+    """
+    source = var_dir() / "telemetry"
+    if not source.is_dir() or not any(source.iterdir()):
+        return None
+    target = var_dir() / "telemetry-archive" / stamp
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source.rename(target)
+    return target
 
 
 def write_summary(summary: RunSummary) -> tuple[Path, Path]:
