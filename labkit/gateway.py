@@ -35,7 +35,6 @@ import asyncio
 import contextlib
 import functools
 import hashlib
-import socket
 import threading
 import time
 import uuid
@@ -63,6 +62,7 @@ from labkit.errors import (
 )
 from labkit.patterns.direct import PATTERNS, CallResult, ClientConfig, ResilientClient
 from labkit.provider.catalog import MODELS
+from labkit.serving import serve_app
 from labkit.telemetry.metrics import ModelCallMetrics
 from labkit.tokens import count_tokens
 
@@ -383,14 +383,16 @@ def _raise_thread_limit(limit: int) -> None:
         pass
 
 
-def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: int = 128) -> tuple[FastAPI, uvicorn.Server]:
-    """The app and a uvicorn server for it (used by the CLI and by :func:`serve_in_thread`)."""
-    app = create_app(config, threads=threads)
+# proxy_headers off: nothing here reads the client address, and the middleware runs per request
+_UVICORN_SETTINGS: dict[str, Any] = dict(log_level="warning", access_log=False, timeout_keep_alive=30,
+                                         timeout_graceful_shutdown=2, proxy_headers=False)
 
-    # proxy_headers off: nothing here reads the client address, and the middleware runs per request
+
+def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: int = 128) -> tuple[FastAPI, uvicorn.Server]:
+    """The app and a uvicorn server for it (used by the CLI; same uvicorn settings as :func:`serve_in_thread`)."""
+    app = create_app(config, threads=threads)
     uconfig = uvicorn.Config(app, host=host, port=sock_or_port if isinstance(sock_or_port, int) else 0,
-                             log_level="warning", access_log=False, timeout_keep_alive=30,
-                             timeout_graceful_shutdown=2, proxy_headers=False)
+                             **_UVICORN_SETTINGS)
     return app, uvicorn.Server(uconfig)
 
 
@@ -399,29 +401,11 @@ def serve_in_thread(config: GatewayConfig | None = None, host: str = "127.0.0.1"
                     port: int = 0) -> Iterator[RunningGateway]:
     """Run the gateway on uvicorn in a daemon thread until the ``with`` block ends."""
     config = config or GatewayConfig()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    app = create_app(config, threads=128)
     try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(2048)
-    app, server = build_server(config, host, sock)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name=f"labkit-gateway-{sock.getsockname()[1]}")
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            raise LabkitError("the gateway did not start")
-        time.sleep(0.01)
-    running = RunningGateway(app, server, thread, host, sock.getsockname()[1])
-    try:
-        yield running
+        with serve_app(app, host, port, thread_name="labkit-gateway", startup_timeout_s=20,
+                       **_UVICORN_SETTINGS) as served:
+            yield RunningGateway(app, served.server, served.thread, host, served.port)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         app.state.executor.shutdown(wait=False)
         app.state.client.close()

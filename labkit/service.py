@@ -35,9 +35,7 @@ import contextlib
 import importlib
 import logging
 import os
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -272,41 +270,23 @@ class RunningService:
     settings: ServiceSettings
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve_in_thread(settings: ServiceSettings | None = None, host: str = "127.0.0.1",
                     port: int = 0) -> Iterator[RunningService]:
     """Run the service on uvicorn in a background thread (tests, notebooks, the loadtest).
+
+    ``port=0`` picks a free port.
 
     Example:
         >>> with serve_in_thread(ServiceSettings(provider_url="http://127.0.0.1:9/v1")) as svc:
         ...     httpx.get(svc.url + "/healthz").status_code
         200
     """
-    import uvicorn
+    from labkit.serving import serve_app  # imports uvicorn, which only serving needs
 
     settings = settings or ServiceSettings.from_env()
     app = create_app(settings)
-    port = port or _free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"labkit-service-{port}", daemon=True)
-    thread.start()
-    # startup may ingest the RAG index when it is empty: allow minutes, fail fast on a crash
-    deadline = time.monotonic() + 600
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise ConfigError(f"service did not start on {host}:{port}")
-        time.sleep(0.02)
-    try:
-        yield RunningService(url=f"http://{host}:{port}", port=port, app=app, settings=settings)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    # startup may ingest the RAG index when it is empty: allow minutes (a crash still fails fast)
+    with serve_app(app, host, port, thread_name="labkit-service", startup_timeout_s=600,
+                   log_level="warning", access_log=False, lifespan="on") as served:
+        yield RunningService(url=f"http://{host}:{served.port}", port=served.port, app=app, settings=settings)

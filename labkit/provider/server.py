@@ -59,6 +59,7 @@ from labkit.provider.embeddings import embed_text, embed_tokens
 from labkit.provider.faults import FaultSpec, FaultState, LatencySpec, merge, parse_fault
 from labkit.provider.limits import KeyLimits
 from labkit.provider.requestlog import RequestLog
+from labkit.serving import serve_app
 from labkit.tokens import count_tokens, tokenize
 
 FAULT_HEADER = b"x-lab-fault"
@@ -927,30 +928,11 @@ def serve_in_thread(config: ProviderConfig | None = None, host: str = "127.0.0.1
     """
     config = config or ProviderConfig()
     app = create_app(config)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.listen(2048)
-    actual_port = sock.getsockname()[1]
-    uconfig = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                             timeout_graceful_shutdown=2, timeout_keep_alive=30)
-    server = uvicorn.Server(uconfig)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name=f"labkit-provider-{actual_port}")
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            raise LabkitError("the mock provider did not start")
-        time.sleep(0.01)
-    running = RunningProvider(app, server, thread, host, actual_port)
-    try:
-        yield running
-    finally:
-        running.stop()
-        sock.close()
+    with serve_app(app, host, port, thread_name="labkit-provider", startup_timeout_s=20,
+                   log_level="warning", access_log=False, lifespan="off",
+                   timeout_graceful_shutdown=2, timeout_keep_alive=30) as served:
+        running = RunningProvider(app, served.server, served.thread, host, served.port)
+        try:
+            yield running
+        finally:
+            running.stop()
