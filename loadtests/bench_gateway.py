@@ -40,10 +40,8 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,8 +50,12 @@ import textwrap
 import time
 from pathlib import Path
 
+import httpx
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from _locust_runner import free_port, run_locust, summary_row, wait_up  # noqa: E402
 
 BODY = {"model": "lab-chat-2026-01", "messages": [
     {"role": "system", "content": "You are a helpful assistant."},
@@ -117,35 +119,18 @@ class ChatUser(FastHttpUser):
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            httpx.get(url + "/v1/models", headers={"Authorization": "Bearer k"}, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
+def _probe(url: str) -> None:
+    httpx.get(url + "/v1/models", headers={"Authorization": "Bearer k"}, timeout=1)
 
 
 def _serve(args: list[str], workdir: Path, var: str = "var", cmd: list[str] | None = None
            ) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     argv = cmd + ["--port", str(port)] if cmd else [sys.executable, "-m", "labkit.cli", *args, "--port", str(port)]
     proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "LABKIT_VAR": str(workdir / var)})
     url = f"http://127.0.0.1:{port}"
-    _wait_up(url, proc)
+    wait_up(url, proc, _probe, timeout=60)
     return proc, url
 
 
@@ -237,17 +222,10 @@ def _cpu_seconds(pid: int) -> float:
 def _run_locust(url: str, workdir: Path, name: str, seconds: int, users: int,
                 env: dict[str, str]) -> tuple[dict[str, str], dict[str, list[float]]]:
     """One headless Locust run; its aggregated CSV row and the raw response times per name."""
-    prefix = workdir / name
     times_out = workdir / f"{name}_times.json"
-    cmd = [sys.executable, "-m", "locust", "-f", str(workdir / "locustfile.py"), "--headless", "--host", url,
-           "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
-           "--loglevel", "WARNING", "--stop-timeout", "5"]
-    done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=seconds + 90,
-                          env={**os.environ, **env, "BENCH_TIMES_OUT": str(times_out)})
-    if not Path(f"{prefix}_stats.csv").exists() or not times_out.exists():
-        raise RuntimeError(f"locust wrote no stats: {done.stderr.strip().splitlines()[-1:]}")
-    with open(f"{prefix}_stats.csv", newline="") as fh:
-        rows = {r["Name"]: r for r in csv.DictReader(fh)}
+    rows = run_locust(workdir / "locustfile.py", url, workdir, name, seconds, users,
+                      extra_args=["--stop-timeout", "5"], env={**env, "BENCH_TIMES_OUT": str(times_out)},
+                      grace_s=90, require=[times_out])
     return rows, json.loads(times_out.read_text())
 
 
@@ -336,9 +314,7 @@ def _paced_threads(targets: dict[str, str], seconds: int, users: int, rate: floa
 
 def _saturated(url: str, workdir: Path, name: str, seconds: int, users: int) -> dict[str, float]:
     rows, _ = _run_locust(url, workdir, name, seconds, users, {"BENCH_TARGETS": "", "BENCH_PACING_S": "0"})
-    row = rows.get("Aggregated") or next(iter(rows.values()))
-    return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
-            "rps": float(row["Requests/s"]), "p50_ms": float(row["50%"]), "p99_ms": float(row["99%"])}
+    return summary_row(rows)
 
 
 def _paced(targets: dict[str, str], workdir: Path, seconds: int, users: int, rate: float,

@@ -19,10 +19,8 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +33,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _locust_runner import free_port, run_locust, summary_row, wait_up  # noqa: E402
 from labkit.settings import var_dir  # noqa: E402
 
 BODY = {"model": "lab-chat", "messages": [
@@ -73,27 +72,12 @@ class ChatUser(FastHttpUser):
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            httpx.post(url + "/v1/chat/completions", json=BODY, headers={"Authorization": "Bearer k"}, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
+def _probe(url: str) -> None:
+    httpx.post(url + "/v1/chat/completions", json=BODY, headers={"Authorization": "Bearer k"}, timeout=1)
 
 
 def _start(target: str, workdir: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     if target == "provider":
         cmd = [sys.executable, "-m", "labkit.cli", "provider", "serve", "--port", str(port),
                "--request-log", str(workdir / "provider-requests.jsonl")]
@@ -103,23 +87,12 @@ def _start(target: str, workdir: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "LABKIT_VAR": str(workdir / "var")})
     url = f"http://127.0.0.1:{port}"
-    _wait_up(url, proc)
+    wait_up(url, proc, _probe, timeout=30)
     return proc, url
 
 
 def _locust(url: str, workdir: Path, name: str, seconds: int, users: int) -> dict[str, float]:
-    prefix = workdir / name
-    cmd = [sys.executable, "-m", "locust", "-f", str(workdir / "locustfile.py"), "--headless", "--host", url,
-           "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
-           "--loglevel", "WARNING"]
-    done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=seconds + 60)
-    if not Path(f"{prefix}_stats.csv").exists():
-        raise RuntimeError(f"locust wrote no stats: {done.stderr.strip().splitlines()[-1:] }")
-    with open(f"{prefix}_stats.csv", newline="") as fh:
-        rows = {r["Name"]: r for r in csv.DictReader(fh)}
-    row = rows.get("Aggregated") or next(iter(rows.values()))
-    return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
-            "rps": float(row["Requests/s"]), "p50_ms": float(row["50%"]), "p99_ms": float(row["99%"])}
+    return summary_row(run_locust(workdir / "locustfile.py", url, workdir, name, seconds, users))
 
 
 def main(argv: list[str] | None = None) -> dict:

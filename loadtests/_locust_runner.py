@@ -1,0 +1,99 @@
+"""What the subprocess Locust benchmarks share: a free port, waiting for a server, one Locust run.
+
+``bench_provider.py`` and ``bench_gateway.py`` each start servers as their own processes and
+drive them with headless Locust runs (``python -m locust ... --csv PREFIX``); this module is
+the one copy of that plumbing. Each script keeps its own locustfile, probe request and tables.
+
+It does not start servers or write results. (``labkit.serviceapp.loadrun`` has a similar
+runner for ``labkit service loadtest``; it is part of the package and writes into DuckDB, so
+these benchmark scripts keep this smaller one.)
+
+Example:
+    >>> port = free_port()
+    >>> 0 < port < 65536
+    True
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    """A port that was free a moment ago (the servers are separate processes that bind by number).
+
+    Example:
+        >>> isinstance(free_port(), int)
+        True
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_up(url: str, proc: subprocess.Popen, probe: Callable[[str], Any], timeout: float = 30) -> None:
+    """Call ``probe(url)`` until it stops raising ``httpx.HTTPError``; RuntimeError if ``proc`` exits or time runs out.
+
+    Example:
+        >>> wait_up(url, proc, lambda u: httpx.get(u + "/v1/models", timeout=1), timeout=60)  # doctest: +SKIP
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            probe(url)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def run_locust(locustfile: Path, url: str, workdir: Path, name: str, seconds: int, users: int, *,
+               extra_args: Sequence[str] = (), env: dict[str, str] | None = None, grace_s: float = 60,
+               require: Iterable[Path] = ()) -> dict[str, dict[str, str]]:
+    """One headless Locust run (``users`` spawned at once, ``seconds`` long); its CSV stats rows by name.
+
+    Writes ``workdir/<name>_stats.csv`` (and Locust's other CSVs). ``env`` is added to this
+    process's environment; ``require`` lists other files the run must have written. Raises
+    RuntimeError with Locust's last stderr line when a file is missing.
+
+    Example:
+        >>> rows = run_locust(workdir / "locustfile.py", url, workdir, "run-0", 15, 16)  # doctest: +SKIP
+        >>> summary_row(rows)["rps"]  # doctest: +SKIP
+        2412.7
+    """
+    prefix = workdir / name
+    cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", url,
+           "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
+           "--loglevel", "WARNING", *extra_args]
+    done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=seconds + grace_s,
+                          env={**os.environ, **env} if env is not None else None)
+    stats = Path(f"{prefix}_stats.csv")
+    if not stats.exists() or not all(Path(p).exists() for p in require):
+        raise RuntimeError(f"locust wrote no stats: {done.stderr.strip().splitlines()[-1:]}")
+    with open(stats, newline="") as fh:
+        return {r["Name"]: r for r in csv.DictReader(fh)}
+
+
+def summary_row(rows: dict[str, dict[str, str]]) -> dict[str, float]:
+    """Requests, failures, req/s, p50 and p99 of the aggregated row (or the only row).
+
+    Example:
+        >>> summary_row({"Aggregated": {"Request Count": "10", "Failure Count": "0", "Requests/s": "5.0",
+        ...                             "50%": "3", "99%": "9"}})["p99_ms"]
+        9.0
+    """
+    row = rows.get("Aggregated") or next(iter(rows.values()))
+    return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+            "rps": float(row["Requests/s"]), "p50_ms": float(row["50%"]), "p99_ms": float(row["99%"])}
