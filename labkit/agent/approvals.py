@@ -37,6 +37,7 @@ from typing import Any
 
 from labkit.errors import InputError
 from labkit.settings import var_dir
+from labkit.sqlitewal import enable_wal
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -90,7 +91,7 @@ class AgentStore:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             with self._lock:
                 self._all.append(conn)

@@ -50,6 +50,7 @@ from typing import Any
 from labkit.controls.pii import redact
 from labkit.errors import AuditTampered
 from labkit.settings import var_dir
+from labkit.sqlitewal import enable_wal
 
 OUTCOMES = ("ok", "refused", "failed", "pending_approval", "rejected", "paused", "compensated")
 
@@ -123,7 +124,7 @@ class AuditLog:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                    check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             with self._lock:
                 self._all.append(conn)

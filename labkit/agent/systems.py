@@ -37,6 +37,7 @@ from typing import Any
 from labkit.data.access import caller_roles, can_read
 from labkit.errors import DataError, InputError
 from labkit.settings import var_dir
+from labkit.sqlitewal import enable_wal
 
 # store -> table -> (primary key column, CREATE TABLE body)
 SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
@@ -127,7 +128,7 @@ class Systems:
                                    check_same_thread=False)
             conn.row_factory = sqlite3.Row
             if self.durable:
-                conn.execute("PRAGMA journal_mode=WAL")
+                enable_wal(conn)
                 conn.execute("PRAGMA synchronous=NORMAL")
             else:
                 conn.execute("PRAGMA journal_mode=MEMORY")

@@ -41,6 +41,7 @@ from pydantic import BaseModel, Field
 from labkit.errors import BudgetExceeded, InputError
 from labkit.provider.catalog import price_table
 from labkit.settings import var_dir
+from labkit.sqlitewal import enable_wal
 from labkit.tokens import count_message_tokens, count_tokens
 
 
@@ -126,7 +127,7 @@ class CostLedger:
         self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10,
                                      isolation_level=None)
         # WAL + NORMAL: concurrent writers from several processes, no fsync per row
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        enable_wal(self._conn)
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
 

@@ -49,6 +49,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from labkit.errors import InputError
 from labkit.settings import var_dir
+from labkit.sqlitewal import enable_wal
 from labkit.telemetry.events import emit, read_events
 
 T = TypeVar("T")
@@ -112,7 +113,7 @@ class FlagStore:
         self.path = Path(path) if path is not None else var_dir() / "flags.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._conn() as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            enable_wal(db)
             db.execute("CREATE TABLE IF NOT EXISTS flags (name TEXT PRIMARY KEY, state TEXT NOT NULL)")
 
     @contextmanager

@@ -37,6 +37,7 @@ from typing import Any
 from labkit.errors import DataError, InputError, JobNotFound
 from labkit.jobs.models import Job, QueueStats, WorkerInfo, new_job_id
 from labkit.jobs.queue import JobQueue
+from labkit.sqlitewal import enable_wal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -129,7 +130,7 @@ class SQLiteQueue(JobQueue):
             conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None,
                                    check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=60000")
             self._local.conn = conn

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from labkit.errors import JobNotFound
 from labkit.serviceapp.auth import Principal
+from labkit.sqlitewal import enable_wal
 
 
 class SqliteOwnership:
@@ -37,7 +38,7 @@ class SqliteOwnership:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         con = self._con()
-        con.execute("pragma journal_mode=wal")
+        enable_wal(con)
         con.execute("""create table if not exists owners (kind text not null, object_id text not null,
                        user_id text not null, role text not null, created_at real not null,
                        primary key (kind, object_id))""")
