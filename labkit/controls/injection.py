@@ -43,9 +43,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from labkit.errors import InputError
+from labkit.jsonlines import read_models
 
 THRESHOLD = 0.5
 
@@ -374,23 +375,7 @@ class InjectionCase(BaseModel):
 
 def load_cases(path: str | Path) -> list[InjectionCase]:
     """Read a JSON lines file of labelled cases; a bad line raises InputError with its number."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    cases: list[InjectionCase] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                cases.append(InjectionCase.model_validate_json(line))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "line"
-                raise InputError(f"{path}:{lineno}: {where}: {first['msg']}") from None
-    if not cases:
-        raise InputError(f"{path}: no cases")
-    return cases
+    return read_models(path, InjectionCase)
 
 
 def _scores(tp: int, fp: int, fn: int, tn: int) -> dict[str, float | int]:

@@ -43,9 +43,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from labkit.errors import InputError, RedactionFailed
+from labkit.jsonlines import read_models
 
 ENTITY_TYPES: tuple[str, ...] = ("EMAIL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "IP", "DOB")
 
@@ -615,23 +616,7 @@ class PiiCase(BaseModel):
 
 def load_cases(path: str | Path) -> list[PiiCase]:
     """Read a JSON lines file of labelled cases; a bad line raises InputError with its number."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    cases: list[PiiCase] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                cases.append(PiiCase.model_validate_json(line))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "line"
-                raise InputError(f"{path}:{lineno}: {where}: {first['msg']}") from None
-    if not cases:
-        raise InputError(f"{path}: no cases")
-    return cases
+    return read_models(path, PiiCase)
 
 
 class TypeScore(BaseModel):
