@@ -16,7 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import time
 
 
@@ -30,3 +32,48 @@ def enable_wal(conn: sqlite3.Connection, timeout_s: float = 30.0) -> str:
             if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+class ThreadConnections:
+    """One SQLite connection per thread to one file, WAL on, all closed together.
+
+    A connection shared by threads interleaves their transactions (one thread's commit ends
+    another's); SQLite's own locking orders writers across threads and processes alike.
+    Used by the agent's approvals store and audit log.
+
+    Example:
+        >>> import tempfile, os
+        >>> conns = ThreadConnections(os.path.join(tempfile.mkdtemp(), "x.db"))
+        >>> conns.get() is conns.get()
+        True
+        >>> conns.close()
+    """
+
+    def __init__(self, path: "str | os.PathLike[str]", *, isolation_level: str | None = "") -> None:
+        self.path = path
+        self.isolation_level = isolation_level
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=self.isolation_level,
+                                   check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            enable_wal(conn)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            with self._lock:
+                self._all.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+            self._local = threading.local()

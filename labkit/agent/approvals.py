@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import Any
 
 from labkit.errors import InputError
 from labkit.settings import var_dir
-from labkit.sqlitewal import enable_wal
+from labkit.sqlitewal import ThreadConnections
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -76,35 +75,18 @@ class AgentStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else var_dir() / "agent" / "agent.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # one connection per thread: a connection shared by threads would interleave their
-        # transactions (one thread's commit ending another's); SQLite's own locking then
-        # orders writers across threads and processes alike
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
+        # one connection per thread (see ThreadConnections for why)
+        self._conns = ThreadConnections(self.path)
         self._conn.executescript(_SCHEMA)
 
     @property
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            enable_wal(conn)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            with self._lock:
-                self._all.append(conn)
-            self._local.conn = conn
-        return conn
+        return self._conns.get()
 
     def close(self) -> None:
         """Close every thread's connection."""
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-            self._local = threading.local()
+        self._conns.close()
 
     # --- runs ----------------------------------------------------------------------------
 

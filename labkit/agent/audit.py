@@ -50,7 +50,7 @@ from typing import Any
 from labkit.controls.pii import redact
 from labkit.errors import AuditTampered
 from labkit.settings import var_dir
-from labkit.sqlitewal import enable_wal
+from labkit.sqlitewal import ThreadConnections
 
 OUTCOMES = ("ok", "refused", "failed", "pending_approval", "rejected", "paused", "compensated")
 
@@ -107,9 +107,9 @@ class AuditLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.head_path = self.path.with_suffix(".head")
         # one connection per thread (see the module docstring); all are closed by close()
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
+        # autocommit mode: transactions are explicit (BEGIN IMMEDIATE in append)
+        self._conns = ThreadConnections(self.path, isolation_level=None)
+        self._lock = threading.Lock()  # guards the head file
         self._conn.executescript(_SCHEMA)
         # kept open and overwritten in place: opening a file per append cost more than the
         # SQLite commit itself on this machine's file system
@@ -118,26 +118,12 @@ class AuditLog:
     @property
     def _conn(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # autocommit mode: transactions are explicit (BEGIN IMMEDIATE in append)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            enable_wal(conn)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            with self._lock:
-                self._all.append(conn)
-            self._local.conn = conn
-        return conn
+        return self._conns.get()
 
     def close(self) -> None:
         """Close every thread's connection and the head file."""
+        self._conns.close()
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-            self._local = threading.local()
             if self._head_fd is not None:
                 os.close(self._head_fd)
                 self._head_fd = None
