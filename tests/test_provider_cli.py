@@ -1,4 +1,4 @@
-"""The provider's commands: `labkit provider serve`, the interim `labkit run`, `labkit reset`."""
+"""The provider's commands: `labkit provider serve`, the interim `labkit run` (`labkit reset`: test_reset.py)."""
 
 from __future__ import annotations
 
@@ -71,17 +71,3 @@ def test_run_tour_prints_all_four(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "[DOC-0001#s1]" in out and "five days" in out
     assert "chunks:" in out and "get_account({'account_id': 'ACC-00042'})" in out
     assert "256 dims" in out and "mock provider stopped" in out
-
-
-def test_reset_empties_var_and_refuses_repo(lab_var: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (lab_var / "telemetry").mkdir()
-    (lab_var / "telemetry" / "call.jsonl").write_text("{}\n")
-    (lab_var / "lab.duckdb").write_text("x")
-    result = CliRunner().invoke(cli, ["reset", "--yes"])
-    assert result.exit_code == 0 and list(lab_var.iterdir()) == []
-    repo = Path(__file__).resolve().parents[1]
-    monkeypatch.setenv("LABKIT_VAR", str(repo))
-    proc = subprocess.run([sys.executable, "-m", "labkit.cli", "reset", "--yes"], capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "LABKIT_VAR": str(repo)})
-    assert proc.returncode == 2 and "refusing" in proc.stderr
-    assert (repo / "pyproject.toml").exists()

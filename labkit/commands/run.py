@@ -6,8 +6,8 @@ headless with papermill, against the embedded provider and service, into
 said no-go or a notebook failed. ``run --tour`` is the short provider tour through the
 official ``openai`` SDK (no notebooks). ``lab`` starts JupyterLab with the mock provider and
 the lab service running in the background; the notebooks attach to them (``LABKIT_LAB_*``
-variables). ``reset`` empties ``var/`` (all runtime state), refusing paths that do not look
-like a lab state folder.
+variables). ``reset`` empties ``var/`` (all runtime state) only when it carries the marker the lab writes
+when it creates the folder (:data:`labkit.settings.VAR_MARKER`); anything else is refused.
 """
 
 from __future__ import annotations
@@ -124,33 +124,45 @@ def lab(port: int, provider_port: int, no_browser: bool) -> None:
 
 
 def _check_resettable(path: Path) -> None:
-    from labkit.settings import REPO_ROOT
+    from labkit.settings import REPO_ROOT, VAR_MARKER, is_marked
 
     home = Path.home().resolve()
     if path in (Path("/"), home, REPO_ROOT.resolve()) or path in REPO_ROOT.resolve().parents:
         raise ConfigError(f"refusing to empty {path}: it is not a lab state folder")
-    markers = [m for m in (".git", "pyproject.toml", "labkit") if (path / m).exists()]
+    # The marker is the only thing that makes a folder resettable; the checks above and below
+    # stay as a second line of defence for a folder someone marked by hand.
+    if not is_marked(path):
+        raise ConfigError(f"refusing to empty {path}: it has no {VAR_MARKER} marker, so the lab did not create it"
+                          " (nothing deleted)")
+    markers = [m for m in (".git", "pyproject.toml", "labkit") if os.path.lexists(path / m)]
     if markers:
         raise ConfigError(f"refusing to empty {path}: it contains {', '.join(markers)}")
+
+
+def _remove(child: Path) -> None:
+    # Symlinks are removed, never followed: a link inside var/ to a folder elsewhere loses the
+    # link only (rmtree does not descend through symlinks either).
+    if child.is_dir() and not child.is_symlink():
+        shutil.rmtree(child)
+    else:
+        child.unlink()
 
 
 @click.command()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def reset(yes: bool) -> None:
-    """Empty var/ (all runtime state: databases, queues, telemetry, logs)."""
-    from labkit.settings import var_dir
+    """Empty var/ (all runtime state: databases, queues, telemetry, logs); only a folder the lab
+    created and marked (.labkit-var) is emptied."""
+    from labkit.settings import VAR_MARKER, var_dir
 
     path = var_dir()
     _check_resettable(path)
-    children = list(path.iterdir())
+    children = [c for c in path.iterdir() if c.name != VAR_MARKER]
     if not children:
         click.echo(f"{path} is already empty")
         return
     if not yes:
         click.confirm(f"Delete {len(children)} item(s) in {path}?", abort=True)
     for child in children:
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+        _remove(child)
     click.echo(f"emptied {path} ({len(children)} item(s) removed)")
