@@ -164,3 +164,63 @@ def test_one_log_shared_by_threads_keeps_one_strict_chain(capsys: pytest.Capture
     main(["audit", "verify"])
     assert "ok" in capsys.readouterr().out
     log.close()
+
+
+# --- issue 12: a damaged log is a one-line verdict, never a traceback -----------------------
+
+def _verify_cli() -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "labkit.cli", "audit", "verify"], capture_output=True,
+                          text=True, timeout=60)
+
+
+def _assert_one_line_failure(proc: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("content,word", [(b"", "empty"), (b"garbage\n", "replaced"),
+                                          (b"\xff\xfe\x00 not ascii", "unreadable"),
+                                          (b"00000000000000000003 nothex\n", "replaced")])
+def test_cli_verify_reports_an_empty_or_garbage_head_in_one_line(content: bytes, word: str) -> None:
+    log = AuditLog()
+    _fill(log, 3)
+    log.close()
+    log.head_path.write_bytes(content)
+    result = log.verify()
+    assert not result.ok and "audit.head" in result.problems[0]
+    _assert_one_line_failure(_verify_cli(), "audit.head", word)
+
+
+@pytest.mark.parametrize("size", [50, 5000, 8192])
+def test_cli_verify_reports_a_truncated_database_in_one_line(size: int) -> None:
+    log = AuditLog()
+    _fill(log, 60)  # several pages, so a cut at a page boundary still opens
+    log.close()
+    assert log.path.stat().st_size > size and not log.path.with_name("audit.sqlite-wal").exists()
+    with log.path.open("r+b") as fh:
+        fh.truncate(size)
+    _assert_one_line_failure(_verify_cli(), "audit.sqlite")
+
+
+def test_cli_verify_warns_when_runs_exist_but_the_log_is_empty(lab_var: Path) -> None:
+    from labkit.agent.approvals import AgentStore
+
+    store = AgentStore()
+    store.create_run("run-1", "update the CRM", {"user_id": "bob", "role": "admin"}, "approval", "lab-chat", {})
+    store.close()
+    proc = _verify_cli()  # no audit.sqlite, no audit.head: as if both were deleted
+    assert proc.returncode == 0 and "ok: 0 rows" in proc.stdout
+    assert proc.stderr.startswith("warning: the audit log is empty but the agent store holds 1 run(s)")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    as_json = subprocess.run([sys.executable, "-m", "labkit.cli", "audit", "verify", "--json"], capture_output=True,
+                             text=True, timeout=60)
+    assert json.loads(as_json.stdout)["warnings"]
+
+
+def test_cli_verify_does_not_warn_without_runs() -> None:
+    proc = _verify_cli()
+    assert proc.returncode == 0 and proc.stderr == ""

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.controls.pii import redact
-from labkit.errors import AuditTampered
+from labkit.errors import AuditTampered, DataError
 from labkit.settings import var_dir
 from labkit.sqlitewal import ThreadConnections
 
@@ -110,7 +110,12 @@ class AuditLog:
         # autocommit mode: transactions are explicit (BEGIN IMMEDIATE in append)
         self._conns = ThreadConnections(self.path, isolation_level=None)
         self._lock = threading.Lock()  # guards the head file
-        self._conn.executescript(_SCHEMA)
+        try:
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._conns.close()
+            raise DataError(f"{self.path} is not a readable SQLite database ({exc}): the audit log is "
+                            "truncated or corrupt and cannot be verified or appended to") from None
         # kept open and overwritten in place: opening a file per append cost more than the
         # SQLite commit itself on this machine's file system
         self._head_fd: int | None = None
@@ -185,25 +190,47 @@ class AuditLog:
         """Recompute the chain in physical order; report edits, deletions, reorders, truncation."""
         problems: list[str] = []
         prev, expected_seq, n = GENESIS, 1, 0
-        for r in self._conn.execute("SELECT * FROM audit ORDER BY rowid"):
-            row = dict(r)
-            n += 1
-            if row["seq"] != expected_seq:
-                problems.append(f"row {n}: seq {row['seq']} where {expected_seq} was expected "
-                                "(a row was deleted or rows were reordered)")
-            if row["prev_hash"] != prev:
-                problems.append(f"seq {row['seq']}: previous-hash link broken")
-            if row_hash(row) != row["hash"]:
-                problems.append(f"seq {row['seq']}: content does not match its hash (edited)")
-            prev, expected_seq = row["hash"], row["seq"] + 1
-        if self.head_path.exists():
-            head_seq, _, head_hash = self.head_path.read_text().strip().partition(" ")
-            if int(head_seq) != expected_seq - 1 or head_hash != prev:
-                problems.append(f"head says {int(head_seq)} rows ending {head_hash[:12]}, the log "
+        try:
+            for r in self._conn.execute("SELECT * FROM audit ORDER BY rowid"):
+                row = dict(r)
+                n += 1
+                if row["seq"] != expected_seq:
+                    problems.append(f"row {n}: seq {row['seq']} where {expected_seq} was expected "
+                                    "(a row was deleted or rows were reordered)")
+                if row["prev_hash"] != prev:
+                    problems.append(f"seq {row['seq']}: previous-hash link broken")
+                if row_hash(row) != row["hash"]:
+                    problems.append(f"seq {row['seq']}: content does not match its hash (edited)")
+                prev, expected_seq = row["hash"], row["seq"] + 1
+        except sqlite3.DatabaseError as exc:
+            # a file cut short can open fine and fail only on the page a row lives in
+            problems.append(f"{self.path.name} is unreadable after {n} row(s) ({exc}): truncated or corrupt")
+            return Verification(ok=False, rows=n, problems=problems)
+        if self.head_path.exists() or self.head_path.is_symlink():
+            head = self._read_head()
+            if isinstance(head, str):
+                problems.append(head)
+            elif head != (expected_seq - 1, prev):
+                head_seq, head_hash = head
+                problems.append(f"head says {head_seq} rows ending {head_hash[:12]}, the log "
                                 f"ends at {expected_seq - 1} ({prev[:12]}): rows cut off the end")
         elif n:
             problems.append("audit.head is missing")
         return Verification(ok=not problems, rows=n, problems=problems)
+
+    def _read_head(self) -> tuple[int, str] | str:
+        """The head file's (row count, last hash), or a problem saying why it cannot be read."""
+        name = self.head_path.name
+        try:
+            text = self.head_path.read_bytes()[:4096].decode("ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            return f"{name} is unreadable ({type(exc).__name__}): it was replaced or damaged"
+        seq, _, digest = text.strip().partition(" ")
+        if not text.strip():
+            return f"{name} is empty: it was truncated or replaced"
+        if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            return f"{name} does not hold '<rows> <sha256>' (starts {text[:20]!r}): it was replaced or damaged"
+        return int(seq), digest
 
     def verify_or_raise(self) -> Verification:
         """:meth:`verify`, raising ``AuditTampered`` with the first problem when it fails."""

@@ -243,18 +243,55 @@ def audit() -> None:
     """The agent's hash-chained audit log."""
 
 
+def _stored_runs() -> int:
+    """How many runs the agent store holds, read-only (0 when there is no store or it is unreadable:
+    ``audit verify`` judges the audit log, not the store)."""
+    import sqlite3
+
+    from labkit.settings import var_dir
+
+    path = var_dir() / "agent" / "agent.sqlite"
+    if not path.is_file():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
 @audit.command("verify")
 @click.option("--json", "as_json", is_flag=True)
 def audit_verify(as_json: bool) -> None:
-    """Check the hash chain; exit 1 and list the problems when it was tampered with."""
-    from labkit.agent.audit import AuditLog
+    """Check the hash chain; exit 1 and list the problems when it was tampered with or is unreadable.
 
-    result = AuditLog().verify()
+    Also warns (exit 0) when the log is empty while the agent store holds runs: deleting the
+    log and its head together leaves nothing for the chain to catch.
+    """
+    from labkit.agent.audit import AuditLog, Verification
+    from labkit.errors import DataError
+
+    try:
+        log = AuditLog()
+    except DataError as exc:  # truncated or corrupt database: nothing to verify against
+        result = Verification(ok=False, rows=0, problems=[str(exc)])
+    else:
+        result = log.verify()
+        log.close()
+    warnings = []
+    runs = _stored_runs() if result.ok and result.rows == 0 else 0
+    if runs:
+        warnings.append(f"the audit log is empty but the agent store holds {runs} run(s): "
+                        "if they called tools, the log (and its head) was deleted or replaced")
     if as_json:
         click.echo(json.dumps({"ok": result.ok, "rows": result.rows,
-                               "problems": result.problems}, indent=2))
+                               "problems": result.problems, "warnings": warnings}, indent=2))
     elif result.ok:
         click.echo(f"ok: {result.rows} rows, hash chain intact")
+        for w in warnings:
+            click.echo(f"warning: {w}", err=True)
+    elif len(result.problems) == 1:
+        click.echo(f"audit log tampered or damaged: {result.problems[0]}", err=True)
     else:
         click.echo(f"audit log tampered: {len(result.problems)} problem(s)", err=True)
         for p in result.problems:
