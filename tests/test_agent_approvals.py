@@ -7,11 +7,18 @@ import sqlite3
 import pytest
 
 from labkit.agent.approvals import AgentStore
-from labkit.errors import InputError
+from labkit.errors import Forbidden, InputError
+
+
+def _run(store: AgentStore, run_id: str = "run-1", requester: str = "rita") -> str:
+    store.create_run(run_id, "update the CRM", {"user_id": requester, "role": "relationship_manager"},
+                     "approval", "lab-chat-2026-01", {})
+    return run_id
 
 
 def test_a_pending_action_is_decided_exactly_once() -> None:
     store = AgentStore()
+    _run(store)
     a = store.create_approval("run-1", 1, "call-1", "update_crm_field",
                               {"account_id": "ACC-00001", "field": "stage", "value": "won"},
                               "write action in approval mode")
@@ -97,3 +104,42 @@ def test_one_store_shared_by_threads() -> None:
     assert all(store.run(r)["state"]["n"] == int(r.rsplit("-", 1)[1]) for r in runs)
     assert len(store.approvals(status="approved")) == 200 and len(store.actions()) == 200
     store.close()
+
+
+def test_every_approval_traces_to_its_runs_requester() -> None:
+    store = AgentStore()
+    with pytest.raises(InputError, match="must belong to a recorded run"):
+        store.create_approval("run-nobody", 1, "c", "draft_email", {}, "why")
+    assert store.approvals() == []
+    a = store.create_approval(_run(store, requester="rita"), 1, "c", "draft_email", {}, "why")
+    assert store.requester(a) == "rita"
+
+
+def test_the_requester_cannot_decide_an_action_of_their_own_run() -> None:
+    store = AgentStore()
+    a = store.create_approval(_run(store, requester="rita"), 1, "c", "update_crm_field", {}, "why")
+    with pytest.raises(Forbidden, match="separation of duties"):
+        store.decide(a, "approved", "rita")
+    with pytest.raises(Forbidden, match="separation of duties"):
+        store.decide(a, "rejected", " rita ", reason="no")
+    assert store.approval(a)["status"] == "pending"
+    assert store.decide(a, "approved", "ada")["decided_by"] == "ada"
+
+
+def test_an_approval_whose_requester_cannot_be_established_is_refused_to_everyone() -> None:
+    # rows an older version (or a hand edit) left behind: an approval of a run that is not
+    # in the store, and one whose run records no user id
+    store = AgentStore()
+    _run(store, "run-anon", requester="rita")
+    with store._conn:
+        store._conn.execute("UPDATE runs SET principal = '{}' WHERE run_id = 'run-anon'")
+        for approval_id, run_id in (("apr-orphan", "run-gone"), ("apr-anon", "run-anon")):
+            store._conn.execute(
+                "INSERT INTO approvals (approval_id, run_id, step, tool_call_id, tool, arguments,"
+                " why, status, created_at) VALUES (?, ?, 1, 'c', 'update_crm_field', '{}', 'why',"
+                " 'pending', '2026-01-01T00:00:00+00:00')", (approval_id, run_id))
+    for approval_id in ("apr-orphan", "apr-anon"):
+        for who in ("ada", "rita"):
+            with pytest.raises(Forbidden, match="cannot be established"):
+                store.decide(approval_id, "approved", who)
+        assert store.approval(approval_id)["status"] == "pending"

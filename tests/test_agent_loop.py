@@ -245,3 +245,23 @@ def test_a_run_claimed_by_another_process_is_not_resumed_twice(client: Resilient
     with pytest.raises(InputError, match="another process"):
         agent.approve(run.pending_approvals[0]["approval_id"], "ada")
     assert systems.get_account("ACC-00001")["stage"] == "qualified"  # executed by nobody yet
+
+
+def test_cli_refuses_a_decision_by_the_runs_own_requester(client: ResilientClient, systems: Systems,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    agent = _agent(client, systems)
+    run = agent.run("Update the CRM field stage of ACC-00001 to 'won'",
+                    role="relationship_manager", mode="approval")
+    approval_id = run.pending_approvals[0]["approval_id"]
+    requester = run.user_id
+    for decide in (["approve", approval_id, "--by", requester, "--no-resume"],
+                   ["reject", approval_id, "--by", requester, "--reason", "no", "--no-resume"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["agent", "approvals", *decide])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "separation of duties" in err and "Traceback" not in err, err
+    assert agent.store.approval(approval_id)["status"] == "pending"
+    main(["agent", "approvals", "approve", approval_id, "--by", "ada", "--no-resume", "--json"])
+    assert json.loads(capsys.readouterr().out)["pending_approvals"] == []
+    assert agent.store.approval(approval_id)["decided_by"] == "ada"

@@ -181,3 +181,83 @@ def test_fuzzing_the_openapi_schema_finds_no_server_errors(svc: RunningService, 
     assert seen.get("upstream", 0) <= 3, f"{seen['upstream']} upstream failures"
     assert len(seen) >= 15, seen
     assert http.get("/healthz").json()["status"] == "ok"
+
+
+# --- separation of duties while a run is in flight (issue 12, item 1) ----------------------
+
+@pytest.fixture
+def agent_svc(provider: Any) -> Iterator[RunningService]:
+    # the agent routes only: no RAG warm-up
+    with serve_in_thread(ServiceSettings(provider_url=provider.base_url, embedded_workers=1,
+                                         warm_rag=False)) as running:
+        yield running
+
+
+def test_an_approver_cannot_approve_its_own_run_while_it_is_in_flight(agent_svc: RunningService) -> None:
+    """The race hostile probing found: the owner used to be recorded only after the run returned.
+
+    Thread A starts a run as the admin (an approver) that proposes a CRM write; thread B polls
+    the inbox as the same admin and approves every new pending id at once. Before the fix,
+    about a quarter of tries got 200 (the run's owner was not yet recorded, so the action did
+    not count as the admin's own); 20 tries make a miss very unlikely.
+    """
+    import threading
+    import time as _time
+
+    from labkit.agent.audit import AuditLog
+
+    admin = key("admin")
+    outcomes: list[int] = []
+    with httpx.Client(base_url=agent_svc.url, timeout=60) as a, \
+            httpx.Client(base_url=agent_svc.url, timeout=60) as b:
+        for _ in range(20):
+            seen = {p["approval_id"] for p in b.get("/approvals", headers=admin).json()["pending"]}
+            done = threading.Event()
+
+            def start() -> None:
+                try:
+                    r = a.post("/agent/runs", headers=admin,
+                               json={"request": "Update the CRM field stage of ACC-00001 to 'won'",
+                                     "mode": "approval"})
+                    assert r.status_code == 200, r.text
+                finally:
+                    done.set()
+
+            runner = threading.Thread(target=start)
+            runner.start()
+            tried = False
+            while not tried:
+                finished = done.is_set()
+                for item in b.get("/approvals", headers=admin).json()["pending"]:
+                    if item["approval_id"] not in seen:
+                        r = b.post(f"/approvals/{item['approval_id']}/approve",
+                                   json={"reason": "mine"}, headers=admin)
+                        outcomes.append(r.status_code)
+                        tried = True
+                if finished and not tried:
+                    raise AssertionError("the run proposed no action for approval")
+                _time.sleep(0.003)
+            runner.join()
+    assert len(outcomes) == 20
+    assert set(outcomes) == {403}, outcomes
+    for row in AuditLog().rows():
+        assert not (row["approver"] and row["approver"] == row["actor"]), row
+
+
+def test_an_approval_whose_requester_cannot_be_established_is_refused(agent_svc: RunningService) -> None:
+    # a pending row whose run is not in the agent store (left by an older version or a hand
+    # edit): it must not count as "not your own" for anybody
+    from labkit.agent.approvals import AgentStore
+
+    store = AgentStore()
+    with store._conn:
+        store._conn.execute(
+            "INSERT INTO approvals (approval_id, run_id, step, tool_call_id, tool, arguments, why,"
+            " status, created_at) VALUES ('apr-orphan', 'run-gone', 1, 'c', 'update_crm_field',"
+            " '{}', 'why', 'pending', '2026-01-01T00:00:00+00:00')")
+    with httpx.Client(base_url=agent_svc.url, timeout=60) as http:
+        for decision, body in (("approve", {"reason": "ok"}), ("reject", {"reason": "no"})):
+            r = http.post(f"/approvals/apr-orphan/{decision}", json=body, headers=key("admin"))
+            assert r.status_code == 403, r.text
+            assert "cannot be established" in r.json()["error"]["message"]
+    assert store.approval("apr-orphan")["status"] == "pending"

@@ -12,17 +12,31 @@ Safe to share between threads: each thread uses its own SQLite connection.
 Decisions are atomic (``UPDATE ... WHERE status = 'pending'``): two reviewers cannot both
 decide one action, and a decided action cannot be decided again.
 
+Separation of duties lives here, at the root: a run records its requester (the principal it
+acts for) when it is created, before its first step; an approval can only be created for a
+run that exists, so every approval traces to a requester; and :meth:`AgentStore.decide`
+refuses (``Forbidden``) a decision by the run's own requester, or on an approval whose
+requester cannot be established. Every way in (service, CLI, notebook) goes through it.
+
 It does not run tools or talk to the model (see :mod:`labkit.patterns.agent`).
 
 Example:
     >>> import os, tempfile; os.environ["LABKIT_VAR"] = tempfile.mkdtemp()
     >>> store = AgentStore()
+    >>> store.create_run("run-1", "update the CRM", {"user_id": "bob", "role": "admin"},
+    ...                  "approval", "lab-chat-2026-01", {})
     >>> a = store.create_approval("run-1", 2, "call-1", "draft_email",
     ...                           {"account_id": "ACC-00001"}, "write action in approval mode")
     >>> [p["approval_id"] for p in store.approvals(status="pending")] == [a]
     True
     >>> store.decide(a, "approved", "ada", reason="looks right")["status"]
     'approved'
+    >>> b = store.create_approval("run-1", 3, "call-2", "draft_email", {}, "write action")
+    >>> try:  # bob requested run-1: he cannot approve its actions
+    ...     store.decide(b, "approved", "bob")
+    ... except Forbidden:
+    ...     print("refused")
+    refused
 """
 
 from __future__ import annotations
@@ -34,7 +48,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from labkit.errors import InputError
+from labkit.errors import Forbidden, InputError
 from labkit.settings import var_dir
 from labkit.sqlitewal import ThreadConnections
 
@@ -148,15 +162,45 @@ class AgentStore:
 
     def create_approval(self, run_id: str, step: int, tool_call_id: str, tool: str,
                         arguments: dict[str, Any], why: str) -> str:
-        """Save a pending action; return its approval id."""
+        """Save a pending action of an existing run; return its approval id.
+
+        ``InputError`` if the run is not in the store: an approval must trace to a run, and
+        so to the requester separation of duties is checked against.
+        """
         approval_id = new_id("apr")
         with self._conn:
-            self._conn.execute(
+            cur = self._conn.execute(
                 "INSERT INTO approvals (approval_id, run_id, step, tool_call_id, tool, arguments,"
-                " why, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                (approval_id, run_id, step, tool_call_id, tool, json.dumps(arguments), why,
-                 _now()))
+                " why, status, created_at) SELECT ?, run_id, ?, ?, ?, ?, ?, 'pending', ?"
+                " FROM runs WHERE run_id = ?",
+                (approval_id, step, tool_call_id, tool, json.dumps(arguments), why, _now(),
+                 run_id))
+        if cur.rowcount != 1:
+            raise InputError(f"no agent run {run_id}: an approval must belong to a recorded run")
         return approval_id
+
+    def requester(self, approval_id: str) -> str:
+        """The user id of the person whose run proposed this action.
+
+        ``InputError`` for an unknown approval; ``Forbidden`` when the approval's run or its
+        requester is not in the store (a row written by hand or by an older version): an
+        action whose requester cannot be established may be decided by nobody.
+        """
+        row = self._conn.execute(
+            "SELECT a.run_id, r.principal FROM approvals a LEFT JOIN runs r ON r.run_id = a.run_id"
+            " WHERE a.approval_id = ?", (approval_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no approval {approval_id}")
+        user_id = None
+        if row["principal"]:
+            try:
+                user_id = json.loads(row["principal"]).get("user_id")
+            except (ValueError, AttributeError):
+                user_id = None
+        if not isinstance(user_id, str) or not user_id.strip():
+            raise Forbidden(f"approval {approval_id}: the requester of run {row['run_id']} cannot be "
+                            "established, so nobody may decide it (separation of duties)")
+        return user_id
 
     def approval(self, approval_id: str) -> dict[str, Any]:
         """One approval with arguments decoded, or ``InputError``."""
@@ -197,6 +241,10 @@ class AgentStore:
         if decision == "rejected" and not (reason or "").strip():
             raise InputError("a rejection needs a reason")
         current = self.approval(approval_id)
+        requester = self.requester(approval_id)
+        if decided_by.strip() == requester.strip():
+            raise Forbidden(f"{decided_by} requested run {current['run_id']} and cannot decide its "
+                            f"approval {approval_id} (separation of duties)")
         with self._conn:
             cur = self._conn.execute(
                 "UPDATE approvals SET status = ?, decided_by = ?, decision_reason = ?,"

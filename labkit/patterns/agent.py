@@ -300,6 +300,12 @@ class Agent:
                                          f"{approval['decision_reason']}. Do not retry it.")
                 return
             args = approval["edited_arguments"] or approval["arguments"]
+            if approval["decided_by"] == principal.user_id:
+                # the store refuses such a decision; a row decided before it did is not acted on
+                self._refuse(run_id, principal, state, breaker, call, name, args, ToolNotPermitted(
+                    f"approval {approval['approval_id']} was decided by the run's own requester "
+                    "(separation of duties)"))
+                return
             try:  # re-check: the record or the edit may be out of scope by now
                 parsed = self.policy.check(principal, mode, name, args, self.systems)
             except (ToolNotPermitted, InputError) as exc:

@@ -5,7 +5,10 @@ relationship managers, their own RM id (its scope: accounts they own) — in the
 breaker. Runs belong to their caller: another user gets 404 for a run id, and the inbox lists
 only the pending actions of the caller's own runs — except for approvers (``admin`` by
 default, ``ServiceSettings.approver_roles``), who see and decide every pending action. A
-person cannot approve an action of their own run (separation of duties).
+person cannot approve an action of their own run (separation of duties): the run id is made
+here and its owner recorded before the run's first step, the agent's store records the
+requester as it creates the run (and itself refuses a decision by the requester), and an
+action whose requester cannot be established is refused to everyone (403).
 
 The agent's stores are SQLite files shared by every replica; each worker thread gets its own
 :class:`~labkit.patterns.agent.Agent` (its own connections), because one SQLite connection
@@ -22,6 +25,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from labkit.agent.approvals import new_id
 from labkit.agent.tools import Principal as AgentPrincipal
 from labkit.errors import Forbidden, InputError, JobNotFound
 from labkit.patterns.agent import Agent
@@ -67,8 +71,11 @@ def start_run(app: FastAPI, principal: Principal, request_text: str, mode: str) 
     # the agent acts as the authenticated user (id, role, RM id from the key table), not as
     # a sample-data stand-in for the role: two relationship managers see their own accounts
     acting = AgentPrincipal(user_id=principal.user_id, role=principal.role, rm_id=principal.rm_id)
-    run = agent.run(request_text, mode=mode, principal=acting)
-    ownership(app).record("run", run.run_id, principal.user_id, principal.role)
+    # the owner is recorded before the run's first step: its actions may reach the inbox
+    # while this call is still in flight, and must already count as the caller's own
+    run_id = new_id("run")
+    ownership(app).record("run", run_id, principal.user_id, principal.role)
+    run = agent.run(request_text, mode=mode, principal=acting, run_id=run_id)
     app.state.metrics.pattern_calls.labels("agent", run.status).inc()
     return run.model_dump()
 
@@ -124,8 +131,11 @@ def _decide(request: Request, principal: Principal, approval_id: str, body: Deci
     if not _is_approver(app, principal):
         raise Forbidden(f"role {principal.role!r} may not decide approvals "
                         f"(approvers: {', '.join(app.state.settings.approver_roles)})")
+    # the requester as the agent's store recorded it when the run was created (Forbidden if
+    # it cannot be established); the service's ownership record must agree where it exists
+    requester = agent.store.requester(approval_id)
     owner = ownership(app).owner("run", item["run_id"])
-    if owner is not None and owner[0] == principal.user_id:
+    if principal.user_id in (requester, owner[0] if owner else None):
         raise Forbidden("you cannot decide an action of your own run (separation of duties)")
     if decision == "approved":
         run = agent.approve(approval_id, principal.user_id, edited_arguments=body.edited_arguments,
