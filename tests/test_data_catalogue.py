@@ -140,3 +140,22 @@ def test_concurrent_first_loads_in_several_processes_agree(lab_db: Path, lab_var
     assert all(p.returncode == 0 for p in procs), [o[1][-300:] for o in outs]
     assert len({o[0].strip() for o in outs}) == 1
     assert not list(lab_var.glob("*.copying"))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_corrupt_lab_database_names_that_file_not_reset(lab_db: Path, lab_var: Path, damage: str) -> None:
+    path = ensure_loaded()
+    if damage == "garbage":
+        path.write_bytes(b"not a duckdb file\n" * 100)
+    else:
+        with path.open("r+b") as fh:
+            fh.truncate(path.stat().st_size // 3)
+    with pytest.raises(DataError) as info:
+        connect(read_only=True)
+    message = str(info.value)
+    assert str(path) in message and "reset" not in message and "delete that one file" in message
+    out = subprocess.run([str(LABKIT), "data", "profile", "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and str(path) in out.stderr and "reset" not in out.stderr
+    path.unlink()  # the advice works: the file comes back on its own
+    assert connect(read_only=True).execute("SELECT count(*) FROM tickets").fetchone()[0] > 0

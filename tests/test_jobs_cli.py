@@ -81,3 +81,16 @@ def test_chaos_command_json_accounting(tmp_path: Path) -> None:
     assert report["submitted"] == 120 and report["lost"] == 0
     assert report["side_effects_applied_more_than_once"] == 0
     assert report["succeeded"] + report["dead_lettered"] == 120
+
+
+@pytest.mark.parametrize("args,start", [
+    (("--jobs", "0"), "error: --jobs 0: "),
+    (("--kill-every", "-1"), "error: --kill-every -1.0: "),
+    (("--workers", "0"), "error: --workers 0: "),
+    (("--error-rate", "1.5"), "error: --error-rate 1.5: "),
+])
+def test_chaos_refuses_bad_arguments_in_one_line(args: tuple[str, ...], start: str) -> None:
+    out = labkit("jobs", "chaos", *args)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr and "pydantic" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and out.stderr.startswith(start), out.stderr

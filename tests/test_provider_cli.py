@@ -71,3 +71,13 @@ def test_run_tour_prints_all_four(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "[DOC-0001#s1]" in out and "five days" in out
     assert "chunks:" in out and "get_account({'account_id': 'ACC-00042'})" in out
     assert "256 dims" in out and "mock provider stopped" in out
+
+
+def test_serve_reports_a_non_utf8_config_in_one_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "provider.yaml"
+    cfg.write_bytes("latency: none\n# caf\u00e9\n".encode("latin-1"))
+    result = subprocess.run([sys.executable, "-m", "labkit.cli", "provider", "serve", "--config", str(cfg)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"error: provider config {cfg} is not UTF-8")

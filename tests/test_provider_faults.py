@@ -333,3 +333,39 @@ def test_embeddings_faults(provider) -> None:
     with pytest.raises(openai.APIConnectionError):
         client.embeddings.create(model="lab-embed", input="x", extra_headers={"X-Lab-Fault": "reset"})
     assert client.embeddings.create(model="lab-embed", input="x").data
+
+
+# --- issue 12: a probability outside [0, 1] is refused wherever a fault is written ------------
+
+@pytest.mark.parametrize("spec", ["error_rate=503:1.5", "error_rate=503:-0.1", "error_rate=503:nan",
+                                  "error_rate=503:0.2,500:2", "rate=1.01", "rate=-1", "obey_injection=2",
+                                  "hallucinate=-0.5", "hallucinate=nan"])
+def test_a_probability_outside_0_1_is_refused(spec: str) -> None:
+    from labkit.provider.faults import parse_fault
+
+    with pytest.raises(ValueError, match="bad fault"):
+        parse_fault(spec)
+
+
+def test_out_of_range_error_rate_is_refused_by_header_admin_cli_and_config(provider, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from labkit.errors import ConfigError
+
+    r = httpx.post(provider.base_url + "/chat/completions", headers={"X-Lab-Fault": "error_rate=503:1.5",
+                                                                       "Authorization": "Bearer k"},
+                   json={"model": "lab-chat", "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 400, r.text
+    r = httpx.post(provider.url + "/lab/faults", json={"model": "lab-chat", "fault": "error_rate=503:2"})
+    assert 400 <= r.status_code < 500, r.text
+    cli = subprocess.run([sys.executable, "-m", "labkit.cli", "provider", "serve", "--fault",
+                          "lab-chat=error_rate=503:1.5"], capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 2 and cli.stderr.startswith("error: --fault") and "Traceback" not in cli.stderr
+    assert len(cli.stderr.strip().splitlines()) == 1
+    for text in ("faults:\n  lab-mini:\n    error_rates: {503: 1.5}\n", "faults:\n  lab-mini: error_rate=503:-1\n",
+                 "hallucination_rate: 1.5\n", "injection_obedience: -0.1\n"):
+        path = tmp_path / "provider.yaml"
+        path.write_text(text)
+        with pytest.raises(ConfigError):
+            ProviderConfig.load(path)

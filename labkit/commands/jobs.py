@@ -199,6 +199,9 @@ def alerts(queue: str, max_depth: int, max_age: float, worker_silence: float,
         _table(rows, ["rule", "value", "threshold"])
 
 
+_CHAOS_OPTIONS = {"jobs": "jobs", "kill_every_s": "kill-every", "latency_s": "latency", "timeout_s": "timeout"}
+
+
 @jobs.command()
 @click.option("--backend", "backend", type=click.Choice(["sqlite", "redis"]), default="sqlite",
               show_default=True)
@@ -216,13 +219,21 @@ def chaos(backend: str, n_jobs: int, workers: int, kill_every: float, concurrenc
           error_rate: float, latency: float, redis_url: str | None, timeout: float, seed: int,
           as_json: bool) -> None:
     """Resilience drill: SIGKILL workers while the provider fails; nothing may be lost."""
+    from pydantic import ValidationError
+
     from labkit.jobs.chaos import ChaosConfig, run_chaos
 
-    report = run_chaos(ChaosConfig(backend=backend, jobs=n_jobs, workers=workers,
-                                   kill_every_s=kill_every, concurrency=concurrency,
-                                   error_rate=error_rate, latency_s=latency,
-                                   redis_url=redis_url, timeout_s=timeout, seed=seed),
-                       progress=not as_json)
+    values = {"jobs": n_jobs, "workers": workers, "kill_every_s": kill_every, "concurrency": concurrency,
+              "error_rate": error_rate, "latency_s": latency, "timeout_s": timeout}
+    try:
+        # ChaosConfig holds the bounds (one home); this only turns its error into one line
+        config = ChaosConfig(backend=backend, redis_url=redis_url, seed=seed, **values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else ""
+        option = "--" + _CHAOS_OPTIONS.get(field, field).replace("_", "-")
+        raise InputError(f"{option} {values.get(field)!r}: {err['msg'].lower()}") from None
+    report = run_chaos(config, progress=not as_json)
     _print(report.model_dump(), as_json)
     if not report.passed:
         click.echo("chaos drill FAILED: " + "; ".join(report.problems), err=True)

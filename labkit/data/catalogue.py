@@ -193,8 +193,20 @@ def _open_any(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path))
     except duckdb.Error as exc:
-        raise DataError(f"{path} cannot be opened ({str(exc).splitlines()[0][:160]}); "
-                        "close other programs using it or run `labkit reset`") from None
+        raise _open_error(path, exc) from None
+
+
+def _open_error(path: Path, exc: duckdb.Error) -> DataError:
+    """One line naming the file and the fix for that file alone.
+
+    Not `labkit reset`: that would also wipe queues, approvals and the audit log, while this
+    file is rebuilt from ``datasets/`` on its own.
+    """
+    reason = str(exc).splitlines()[0][:160]
+    if "lock" in reason.lower():
+        return DataError(f"{path} is in use by another process ({reason}); close it, or open read-only")
+    return DataError(f"{path} is not a readable DuckDB database ({reason}): delete that one file and it is "
+                     "rebuilt from datasets/ on next use (or run `labkit data build`); the rest of var/ is fine")
 
 
 _VERIFIED: dict[str, tuple[str, float, int]] = {}  # db path -> (digest, mtime, size) seen loaded
@@ -205,8 +217,12 @@ def _loaded_digest(path: Path) -> str | None:
     try:
         row = con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'datasets_digest'").fetchone()
         return row[0] if row else None
-    except duckdb.Error:
+    except duckdb.CatalogException:  # no sample data in it yet: load it
         return None
+    except duckdb.Error as exc:
+        # a file cut short opens fine and fails on its first read: rebuilding tables inside it
+        # would write into a broken file, so say which file it is instead
+        raise _open_error(path, exc) from None
     finally:
         con.close()
 
@@ -265,7 +281,7 @@ def connect(read_only: bool = False) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise DataError(f"{path} cannot be opened ({str(exc).splitlines()[0][:160]})") from None
+        raise _open_error(path, exc) from None
 
 
 def tables() -> list[str]:

@@ -81,9 +81,11 @@ class ProviderConfig(BaseModel):
         """Read a YAML or JSON config file; :class:`ConfigError` with a one-line reason if bad."""
         path = Path(path)
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read provider config {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"provider config {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
         try:
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (ValueError, yaml.YAMLError) as exc:

@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -89,7 +89,9 @@ class FaultSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: int | None = Field(default=None, ge=400, le=599)
-    error_rates: dict[int, float] = Field(default_factory=dict)
+    # each probability in [0, 1] (NaN fails the bounds too): 1.5 or -0.1 would silently mean "always"/"never"
+    error_rates: dict[Annotated[int, Field(ge=400, le=599)], Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict)
     retry_after: float | None = Field(default=None, ge=0)
     retry_after_ms: int | None = Field(default=None, ge=0)
     context_length: bool = False
