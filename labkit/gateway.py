@@ -49,7 +49,7 @@ import uvicorn
 import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from labkit.errors import (
     BudgetExceeded,
@@ -84,13 +84,20 @@ class GatewayConfig(ClientConfig):
         data: dict[str, Any] = {}
         if path is not None:
             try:
-                data = yaml.safe_load(Path(path).read_text()) or {}
+                data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
             except OSError as exc:
                 raise ConfigError(f"cannot read gateway config {path}: {exc.strerror}") from None
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"gateway config {path} is not UTF-8 text (byte {exc.start}): "
+                                  "save it as UTF-8") from None
             except yaml.YAMLError as exc:
                 raise ConfigError(f"gateway config {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
             if not isinstance(data, dict):
                 raise ConfigError(f"gateway config {path} must be a mapping, not {type(data).__name__}")
+            unknown = _unknown_keys(cls, data)
+            if unknown:
+                # a misspelt key (``retry: {max_attemps: 3}``) would otherwise be ignored silently
+                raise ConfigError(f"gateway config {path}: unknown key(s) {', '.join(unknown)}")
         data.update({k: v for k, v in overrides.items() if v is not None})
         try:
             config = cls.model_validate(data)
@@ -103,6 +110,24 @@ class GatewayConfig(ClientConfig):
         if config.default_pattern not in PATTERNS:
             raise ConfigError(f"gateway config: default_pattern must be one of {', '.join(PATTERNS)}")
         return config
+
+
+def _unknown_keys(model: type[BaseModel], data: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted names of keys in ``data`` that ``model`` (and its nested models) does not define.
+
+    Checked here rather than with ``extra="forbid"`` because the nested policies belong to the
+    controls, which other code builds from looser mappings.
+    """
+    unknown: list[str] = []
+    for key, value in data.items():
+        field = model.model_fields.get(str(key))
+        if field is None:
+            unknown.append(f"{prefix}{key}")
+            continue
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel) and isinstance(value, dict):
+            unknown.extend(_unknown_keys(kind, value, f"{prefix}{key}."))
+    return unknown
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
