@@ -1,0 +1,388 @@
+"""A PII evaluation set the lab did not write: Presidio's public templates, filled per locale.
+
+What it does: reads the sentence templates that ``presidio-evaluator`` (Microsoft Presidio's
+evaluation package, on PyPI, in the ``dev`` extra) ships in ``data_generator/raw_data/templates.txt``
+(209 lines of customer-service, address-block, news and CV text with ``{{placeholder}}`` slots),
+fills each one with fake values from Faker in three locales (``en_US``, ``de_DE``, ``fr_FR``),
+and records the span and type of every value the lab's redactor claims (EMAIL, PHONE, CARD, IBAN,
+NATIONAL_ID, IP, DOB, NAME, ADDRESS). It adds look-alike negatives (order numbers, SKUs, EANs,
+versions, timestamps, invoice ids, tracking numbers, amounts, rooms): short carrier sentences
+with values from Faker's non-PII providers. Every case is assigned to the ``fit`` or ``heldout``
+half by a hash of its template (or carrier), so no template is in both halves.
+
+What it does not do: it does not use the lab's own generator (``labkit.data``), and the name
+detector in :mod:`labkit.controls.pii` does not use Faker's name lists (its gazetteer is the US
+Census 1990 list shipped by the ``names`` package), so the names here are not the detector's.
+It does not import ``presidio_evaluator`` (that would pull in spaCy and transformers); it only
+reads the package's data file. Values are not checked for realism beyond what Faker gives.
+
+Labelling rules (the templates' own entity names mapped to the lab's types):
+
+- NAME: ``person``, ``name``, ``first_name*``, ``last_name*``, ``name_male``, ``name_female``;
+  a title (``{{prefix_male}}`` …) is not part of the name.
+- ADDRESS: ``{{address}}`` whole; otherwise a run of adjacent address parts (building number,
+  street, secondary unit, city, state, postcode, country) joined only by spaces, commas and line
+  breaks (real or a literal ``\\n``), provided the run has a street. A city, postcode or country
+  on its own is not an ADDRESS (Presidio calls those GPE and ZIP_CODE).
+- DOB: ``{{date_of_birth}}`` where the sentence says it is a birth date (two templates); the
+  third template that uses it ("It's like that since …") holds a plain date and is unlabelled.
+- NATIONAL_ID: ``{{ssn}}`` (Faker's ``ssn`` for the locale: US SSN format in ``en_US`` and
+  ``de_DE``, the 15-digit INSEE number in ``fr_FR``).
+
+Example:
+    >>> cases = build_cases()                                          # doctest: +SKIP
+    >>> {c["split"] for c in cases}, sorted({c["locale"] for c in cases})  # doctest: +SKIP
+    ({'fit', 'heldout'}, ['de_DE', 'en_US', 'fr_FR', 'neg'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import random
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from labkit.errors import DataError
+
+LOCALES: tuple[str, ...] = ("en_US", "de_DE", "fr_FR")
+SEED = 15
+
+_NAME_SLOTS = {"person", "name", "first_name", "first_name_male", "first_name_female",
+               "first_name_nonbinary", "last_name", "last_name_male", "last_name_female",
+               "name_male", "name_female"}
+_ADDRESS_PARTS = {"building_number", "street_name", "secondary_address", "city", "state",
+                  "state_abbr", "postcode", "zipcode", "country"}
+_TYPE = {"email": "EMAIL", "phone_number": "PHONE", "credit_card_number": "CARD", "iban": "IBAN",
+         "ssn": "NATIONAL_ID", "ip_address": "IP", "address": "ADDRESS"}
+_BIRTH_CUE = re.compile(r"(?i)birth|born")
+_SLOT = re.compile(r"\{\{(\w+)\}\}")
+
+# Date formats people write, per locale (DOB values and plain dates).
+_DATE_FORMATS = {
+    "en_US": ("%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%Y-%m-%d", "%d %B %Y", "%m-%d-%Y"),
+    "de_DE": ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d. %B %Y"),
+    "fr_FR": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y"),
+}
+_MONTHS = {
+    "de_DE": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+              "Oktober", "November", "Dezember"],
+    "fr_FR": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+              "octobre", "novembre", "décembre"],
+}
+
+
+def presidio_templates_path() -> Path:
+    """The templates file inside the installed ``presidio-evaluator`` package (not imported)."""
+    spec = importlib.util.find_spec("presidio_evaluator")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("presidio-evaluator is not installed; install the dev extra: pip install -e '.[dev]'")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data_generator" / "raw_data" / "templates.txt"
+    if not path.exists():
+        raise DataError(f"presidio-evaluator has no templates file at {path}")
+    return path
+
+
+def load_templates() -> list[str]:
+    """Presidio's templates, one per line, stripped (the file's literal ``\\n`` escapes kept)."""
+    lines = presidio_templates_path().read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def split_of(key: str) -> str:
+    """``fit`` or ``heldout`` by the first byte of the key's SHA-256 (stable across runs)."""
+    return "heldout" if hashlib.sha256(key.encode()).digest()[0] % 2 else "fit"
+
+
+def _fmt_date(d: date, fmt: str, locale: str) -> str:
+    if "%B" in fmt and locale in _MONTHS:
+        fmt = fmt.replace("%B", _MONTHS[locale][d.month - 1])
+    return d.strftime(fmt)
+
+
+class _Filler:
+    """Fake values for one locale; ``person`` keeps a first/last name pair per text."""
+
+    def __init__(self, locale: str, seed: int) -> None:
+        from faker import Faker
+
+        self.locale = locale
+        self.fake = Faker(locale)
+        self.fake.seed_instance(seed)
+        self.en = Faker("en_US")  # fields a locale lacks (secondary_address, state_abbr)
+        self.en.seed_instance(seed + 1)
+        self.rng = random.Random(seed)
+
+    def value(self, slot: str) -> str:
+        f, rng = self.fake, self.rng
+        if slot in ("person", "name"):
+            return f"{f.first_name()} {f.last_name()}"
+        if slot in ("name_male", "name_female"):
+            g = slot.split("_")[1]
+            return f"{getattr(f, 'first_name_' + g)()} {f.last_name()}"
+        if slot.startswith(("first_name", "last_name")):
+            return getattr(f, slot, f.first_name if slot.startswith("first") else f.last_name)()
+        if slot in ("prefix", "prefix_male", "prefix_female"):
+            return getattr(f, slot)()
+        if slot == "credit_card_number":
+            return f.credit_card_number()
+        if slot == "phone_number":
+            return f.phone_number()
+        if slot == "email":
+            return f.email()
+        if slot == "iban":
+            return f.iban()
+        if slot == "ssn":
+            return f.ssn()
+        if slot == "ip_address":
+            return f.ipv6() if rng.random() < 0.2 else f.ipv4_public()
+        if slot == "address":
+            return f.address()
+        if slot in ("secondary_address", "state_abbr", "state"):
+            src = f if hasattr(f, slot) else self.en
+            return getattr(src, slot)()
+        if slot in ("zipcode", "postcode"):
+            return f.postcode()
+        if slot in ("street_name", "building_number", "city", "country"):
+            return getattr(f, slot)()
+        if slot in ("date_of_birth", "date_time"):
+            d = f.date_of_birth(minimum_age=18, maximum_age=90) if slot == "date_of_birth" else f.date_between("-5y", "today")
+            return _fmt_date(d, rng.choice(_DATE_FORMATS[self.locale]), self.locale)
+        if slot == "organization":
+            return f.company()
+        if slot == "job":
+            return f.job()
+        if slot == "url":
+            return f.url()
+        if slot == "age":
+            return str(rng.randint(18, 90))
+        if slot == "year":
+            return f.year()
+        if slot == "day_of_week":
+            return f.day_of_week()
+        if slot in ("nationality", "nation_woman", "nation_plural"):
+            return rng.choice(["German", "French", "Italian", "Brazilian", "Canadian", "Japanese", "Kenyan"])
+        if slot == "us_driver_license":
+            return self.en.bothify("?#######").upper()
+        return f.word()
+
+
+def fill(template: str, filler: _Filler) -> dict[str, Any]:
+    """One text from ``template`` and the spans of the values the redactor claims."""
+    out: list[str] = []
+    parts: list[tuple[str, int, int]] = []  # every filled slot: (slot, start, end)
+    pos = 0
+    length = 0
+    for m in _SLOT.finditer(template):
+        lit = template[pos:m.start()]
+        out.append(lit)
+        length += len(lit)
+        value = filler.value(m.group(1))
+        out.append(value)
+        parts.append((m.group(1), length, length + len(value)))
+        length += len(value)
+        pos = m.end()
+    out.append(template[pos:])
+    text = "".join(out)
+    spans: list[dict[str, Any]] = []
+    i = 0
+    while i < len(parts):
+        slot, s, e = parts[i]
+        if slot in _ADDRESS_PARTS:
+            # a run of address parts separated only by spaces, commas and (literal) line breaks
+            j = i
+            while j + 1 < len(parts) and parts[j + 1][0] in _ADDRESS_PARTS and re.fullmatch(
+                    r"(?:[ ,]|\\n|\n)*", text[parts[j][2]:parts[j + 1][1]]):
+                j += 1
+            run = parts[i:j + 1]
+            if any(p[0] == "street_name" for p in run):
+                # drop a trailing or leading bare country/city? no: the whole run is the address
+                spans.append({"start": run[0][1], "end": run[-1][2], "type": "ADDRESS"})
+            i = j + 1
+            continue
+        if slot in _NAME_SLOTS:
+            spans.append({"start": s, "end": e, "type": "NAME"})
+        elif slot == "date_of_birth":
+            if _BIRTH_CUE.search(template[:template.find("{{date_of_birth}}")]):
+                spans.append({"start": s, "end": e, "type": "DOB"})
+        elif slot in _TYPE:
+            spans.append({"start": s, "end": e, "type": _TYPE[slot]})
+        i += 1
+    return {"text": text, "spans": spans}
+
+
+# Look-alike negatives: carrier sentences (written here) around values from Faker's non-PII
+# providers. Each carrier is one "template" for the split.
+_NEGATIVES: tuple[tuple[str, str], ...] = (
+    ("Order {v} has shipped and should arrive on Thursday.", "order"),
+    ("Your order number is {v}; keep it for returns.", "order10"),
+    ("Please restock SKU {v} before the weekend sale.", "sku"),
+    ("EAN {v} scanned twice at the till.", "ean13"),
+    ("Barcode {v} does not match the label.", "ean8"),
+    ("The ISBN of the handbook is {v}.", "isbn"),
+    ("Upgrade the agent to version {v} tonight.", "version"),
+    ("Release {v} fixes the login bug.", "semver"),
+    ("Client reported user agent {v}", "ua"),
+    ("The job finished at {v} without errors.", "timestamp"),
+    ("Log line: {v} INFO worker started", "iso"),
+    ("Event epoch {v} was replayed.", "epoch"),
+    ("Invoice {v} is overdue by 14 days.", "invoice"),
+    ("Credit note {v} was issued last week.", "invoice2"),
+    ("Tracking number {v} shows the parcel in transit.", "tracking"),
+    ("The refund of {v} was approved.", "amount"),
+    ("Meeting moved to {v} in room 4.12.", "meeting"),
+    ("Ticket {v} was merged into the parent incident.", "ticket"),
+    ("Request id {v} failed with status 502.", "uuid"),
+    ("Batch {v} contains 1200 rows.", "batch"),
+    ("The contract runs from {v}.", "period"),
+    ("Serial number {v} is out of warranty.", "serial"),
+    ("Quote reference {v} expires on Friday.", "quote"),
+    ("Part {v} is on back order.", "part"),
+    ("The build on branch release/{v} passed.", "branch"),
+    ("Our Customer Success Team will reply within {v} hours.", "hours"),
+    ("Take the {v} exit and follow the signs to Terminal 2.", "exit"),
+    ("Account Manager Review scheduled for Q{v}.", "quarter"),
+    ("Gate {v} closes 20 minutes before departure.", "gate"),
+    ("Patch Tuesday update KB{v} failed to install.", "kb"),
+)
+
+
+def _negative_value(kind: str, fake: Any, rng: random.Random) -> str:
+    if kind == "order":
+        return fake.bothify("ORD-########")
+    if kind == "order10":
+        return fake.numerify("##########")
+    if kind == "sku":
+        return fake.bothify("??-####-??").upper()
+    if kind == "ean13":
+        return fake.ean13()
+    if kind == "ean8":
+        return fake.ean8()
+    if kind == "isbn":
+        return fake.isbn13()
+    if kind == "version":
+        return ".".join(str(rng.randint(0, 20)) for _ in range(rng.choice([3, 4])))
+    if kind == "semver":
+        return f"v{rng.randint(1, 12)}.{rng.randint(0, 30)}.{rng.randint(0, 99)}"
+    if kind == "ua":
+        return fake.user_agent()
+    if kind == "timestamp":
+        return fake.date_time_this_decade().strftime(rng.choice(["%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%H:%M:%S"]))
+    if kind == "iso":
+        return fake.iso8601()
+    if kind == "epoch":
+        return str(fake.unix_time(start_datetime="-3y"))[:10]
+    if kind == "invoice":
+        return fake.bothify("INV-20##-######")
+    if kind == "invoice2":
+        return fake.numerify("CN 20##/####")
+    if kind == "tracking":
+        return fake.bothify("1Z###?##########").upper()
+    if kind == "amount":
+        return fake.pricetag()
+    if kind == "meeting":
+        return fake.date_time_this_year().strftime(rng.choice(["%m/%d/%Y %H:%M", "%d.%m.%Y, %H:%M", "%Y-%m-%d %H:%M"]))
+    if kind == "ticket":
+        return fake.bothify("TCK-######")
+    if kind == "uuid":
+        return fake.uuid4()
+    if kind == "batch":
+        return fake.numerify("B########")
+    if kind == "period":
+        return f"{fake.date_this_decade().strftime('%d/%m/%Y')} to {fake.date_this_decade().strftime('%d/%m/%Y')}"
+    if kind == "serial":
+        return fake.bothify("SN-####-####-####")
+    if kind == "quote":
+        return fake.numerify("Q-########")
+    if kind == "part":
+        return fake.numerify("###-###-####-##")
+    if kind == "branch":
+        return f"{rng.randint(1, 9)}.{rng.randint(0, 20)}"
+    if kind == "hours":
+        return str(rng.choice([4, 8, 24, 48, 72]))
+    if kind == "exit":
+        return str(rng.randint(1, 40)) + rng.choice(["A", "B", ""])
+    if kind == "quarter":
+        return f"{rng.randint(1, 4)} {rng.randint(2020, 2030)}"
+    if kind == "gate":
+        return rng.choice("ABCDE") + str(rng.randint(1, 60))
+    if kind == "kb":
+        return fake.numerify("50#####")
+    raise ValueError(kind)
+
+
+def build_cases(per_locale: int = 2, negatives_per_carrier: int = 8, seed: int = SEED) -> list[dict[str, Any]]:
+    """Every template filled ``per_locale`` times in each locale, plus the look-alike negatives.
+
+    Each case: ``id``, ``text``, ``spans`` (``start``, ``end``, ``type``), ``locale`` (``neg`` for
+    negatives), ``template`` (its index in Presidio's file, or ``neg:<kind>``) and ``split``.
+    """
+    from faker import Faker
+
+    templates = load_templates()
+    cases: list[dict[str, Any]] = []
+    for li, locale in enumerate(LOCALES):
+        filler = _Filler(locale, seed * 100 + li)
+        for k in range(per_locale):
+            for ti, template in enumerate(templates):
+                case = fill(template, filler)
+                cases.append({"id": f"{locale}-{ti:03d}-{k}", **case, "locale": locale,
+                              "template": ti, "split": split_of(template)})
+    rng = random.Random(seed)
+    fakes = [Faker(loc) for loc in LOCALES]
+    for i, fk in enumerate(fakes):
+        fk.seed_instance(seed + 7 + i)
+    for carrier, kind in _NEGATIVES:
+        for k in range(negatives_per_carrier):
+            fake = fakes[k % len(fakes)]
+            text = carrier.replace("{v}", _negative_value(kind, fake, rng))
+            cases.append({"id": f"neg-{kind}-{k}", "text": text, "spans": [], "locale": "neg",
+                          "template": f"neg:{kind}", "split": split_of(carrier)})
+    return cases
+
+
+def split(cases: list[dict[str, Any]], which: str) -> list[dict[str, Any]]:
+    """The cases of one half (``fit`` or ``heldout``)."""
+    if which not in ("fit", "heldout"):
+        raise ValueError(f"unknown split {which!r}; use 'fit' or 'heldout'")
+    return [c for c in cases if c["split"] == which]
+
+
+CLAIMED: tuple[str, ...] = ("EMAIL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "IP", "DOB")
+"""The types the redactor claimed before NAME and ADDRESS were added (the headline group)."""
+
+
+def report(cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Span-exact (and overlap) scores of :func:`labkit.controls.pii.evaluate` on ``cases``:
+    per type, the claimed-types micro total, per locale, and false positives on negatives."""
+    from labkit.controls import pii
+
+    def micro(rep: Any, table: str, types: tuple[str, ...]) -> dict[str, Any]:
+        rows = getattr(rep, table)
+        tp = sum(rows[t].tp for t in types if t in rows)
+        fp = sum(rows[t].fp for t in types if t in rows)
+        fn = sum(rows[t].fn for t in types if t in rows)
+        return pii.TypeScore(tp=tp, fp=fp, fn=fn).as_dict()
+
+    def block(subset: list[dict[str, Any]]) -> dict[str, Any]:
+        rep = pii.evaluate(subset, max_errors=400)
+        return {
+            "cases": rep.cases,
+            "claimed_types": {"exact": micro(rep, "exact", CLAIMED), "overlap": micro(rep, "overlap", CLAIMED)},
+            "by_type": {t: {"exact": rep.exact[t].as_dict(), "overlap": rep.overlap[t].as_dict()}
+                        for t in rep.exact},
+            "errors": rep.errors,
+        }
+
+    out = {"cases": len(cases), "all": block(cases), "by_locale": {}}
+    for loc in sorted({c["locale"] for c in cases}):
+        b = block([c for c in cases if c["locale"] == loc])
+        b.pop("errors")
+        out["by_locale"][loc] = b
+    negs = [c for c in cases if c["locale"] == "neg"]
+    flagged = [(c["text"], [(f.type, f.text) for f in pii.detect(c["text"])]) for c in negs]
+    flagged = [x for x in flagged if x[1]]
+    out["negatives"] = {"texts": len(negs), "flagged": len(flagged), "examples": flagged[:20]}
+    return out
