@@ -18,9 +18,6 @@ from click.testing import CliRunner
 from labkit.cli import cli
 from labkit.settings import VAR_MARKER, is_marked, var_dir
 
-REPO = Path(__file__).resolve().parents[1]
-
-
 def _snapshot(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
@@ -68,12 +65,6 @@ def test_tracked_notebooks_like_folder_is_refused(tmp_path: Path) -> None:
     before = _snapshot(notebooks)
     _assert_refused(_reset(notebooks))
     assert _snapshot(notebooks) == before and not is_marked(notebooks)
-
-
-def test_the_repositorys_own_notebooks_are_refused() -> None:
-    before = _snapshot(REPO / "notebooks")
-    _assert_refused(_reset(REPO / "notebooks"))
-    assert _snapshot(REPO / "notebooks") == before and not (REPO / "notebooks" / VAR_MARKER).exists()
 
 
 def test_decoy_home_folder_is_refused(tmp_path: Path) -> None:
