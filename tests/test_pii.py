@@ -40,7 +40,8 @@ def test_each_entity_type_is_found_with_its_exact_span(text: str, kind: str) -> 
 @pytest.mark.parametrize("text", [
     "Card 4111 1111 1111 1112 fails Luhn",          # one digit off
     "IBAN GB82 WEST 1234 5698 7654 33 bad check",    # mod-97 fails
-    "SSN 000-12-3456, 666-45-6789, 912-45-6789",     # invalid areas
+    "SSN 000-12-3456, 666-45-6789",                  # invalid areas
+    "ref 912-45-6789",                               # 9xx area without an SSN/ITIN cue
     "NINO ZZ123456C and GB123456A are reserved",     # invalid prefixes
     "IP 256.1.1.1 and version 1.2.3.4.5",            # bad octet, version string
     "Please upgrade the agent to version 10.4.2.1",   # four-part version number

@@ -43,7 +43,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from pydantic import BaseModel, Field, model_validator
+from stdnum.fr import nir as _fr_nir
 
 from labkit.errors import InputError, RedactionFailed
 from labkit.jsonlines import read_models
@@ -124,10 +126,14 @@ def iban_ok(iban: str) -> bool:
     return int(number) % 97 == 1
 
 
-def ssn_ok(area: str, group: str, serial: str) -> bool:
-    """US SSN rules: area not 000, 666 or 900-999; group not 00; serial not 0000."""
+def ssn_ok(area: str, group: str, serial: str, cued: bool = False) -> bool:
+    """US SSN rules: area not 000, 666 or 900-999; group not 00; serial not 0000.
+
+    With a cue ("SSN", "social security number", "ITIN") the 900-999 areas count too: they are
+    taxpayer ids (ITINs), and a person's number written after such a cue is PII either way.
+    """
     a = int(area)
-    return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
+    return a != 0 and a != 666 and (a < 900 or cued) and group != "00" and serial != "0000"
 
 
 _NINO_BAD_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
@@ -155,6 +161,10 @@ _DIGIT_RUN = re.compile(r"(?<![\d-])\d+(?:[ -]\d+)*(?!\d)")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 
 _SSN = re.compile(r"(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])")
+_SSN_NEAR = re.compile(r"(?i)\b(?:ssn|itin|social[ ]security|tax(?:payer)?[ ]id)\b[^\n]{0,30}$")
+# French social security number (NIR/INSEE): 15 digits, spaces allowed; python-stdnum checks
+# the sex digit, month, department and the mod-97 key.
+_NIR = re.compile(r"(?<![\w-])[12478] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])")
 _SSN_CUE = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\b[\s:#=]*(?:is\s+)?(\d{3})(\d{2})(\d{4})\b")
 
 _NINO = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}) ?(\d{2}) ?(\d{2}) ?(\d{2}) ?([A-Da-d])(?![A-Za-z0-9])")
@@ -164,33 +174,50 @@ _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\.?\d|\w)")
 _VERSION_CUE = re.compile(r"(?i)(?:\b(?:version|ver|release|build|firmware|v)\.?\s*(?:is\s+|to\s+|of\s+)?|\bv)$")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:|(?:\d{1,3}\.){3}\d{1,3})(?![\w:])")
 
-# Phones: an optional international prefix, an optional (area) code, then digit groups.
+# Phones: a broad candidate (digits, separators, parentheses, an optional extension); the shape
+# and cue rules below and libphonenumber (`phonenumbers`) decide.
 _PHONE = re.compile(
-    r"(?<![\w+/.-])"
-    r"(?P<intl>\+[1-9]\d{0,2}|00[1-9]\d{0,2})?"
-    r"(?:[ .-]?\(0\))?"
-    r"[ .-]?(?P<paren>\(\d{2,5}\))?"
-    r"[ .-]?\d{2,12}(?:[ .-]\d{2,8}){0,4}"
-    r"(?P<ext>[ ]?(?:x|ext\.?|extension)[ ]?\d{1,5})?"
-    r"(?![\w-]|\.\d)"
+    r"(?<![\w+/.,-])"
+    r"(?:\+|\(\+?)?\d[\d ().\-/]{5,26}\d"
+    r"(?P<ext>[ ]?(?:x|ext\.?|extension|#)[ ]?\d{1,6})?"
+    r"(?![\w]|[.,/-]\d)"
 )
-_PHONE_CUE = re.compile(r"(?i)\b(?:phone|tel|telephone|mobile|mob|cell|call|fax|ph|contact number|whatsapp|sms|text)\b[^\n\w]{0,4}(?:\w+\W{1,3}){0,2}$")
-_NOT_PHONE_CUE = re.compile(r"(?i)\b(?:order|invoice|inv|ref|reference|ticket|account|acct|po|id|no|number|sku|serial|tracking|case)\b[\s.#:-]*$")
+# Cue words: unambiguous ones may stand two words before the number ("call me on"); words that
+# are also ordinary nouns ("desk", "office") count only as a label right before it ("Desk: ").
+_PHONE_CUE = re.compile(
+    r"(?i)(?:\b(?:phone|tel|telephone|mobile|mob|cell|call|fax|contact number|whatsapp|sms|landline|hotline|"
+    r"telefon|handy|mobil|rufnummer|portable|t[ée]l[ée]phone|t[ée]l)\b[^\n\w]{0,4}(?:\w+\W{1,3}){0,2}"
+    r"|\b(?:desk|office|direct|home|work|ph|text|dial|fixe|switchboard)[ ]?[:.][ ]*)$")
+_PHONE_AFTER = re.compile(r"(?i)^[ ]?[-–(]?[ ]?(?:office|fax|mobile|cell|home|work|desk|direct|tel)\b")
+_NOT_PHONE_CUE = re.compile(
+    r"(?i)\b(?:order|invoice|inv|ref|reference|ticket|account|acct|po|id|no|number|sku|serial|tracking|case|"
+    r"part|batch|ean|isbn|barcode|epoch|build|version|release|kb|quote|item|lot)\b"
+    r"(?:[\s.#:-]*(?:is|was|no|nr|num|number|id|ref|#))*[\s.#:-]*$")
 _NANP = re.compile(r"^(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
+_DATEISH = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d|[./-]\d)")
+_BAD_SEPARATORS = re.compile(r"[ .\-/]{2,}|\(\(|\)\)|\(\)")
+# Regions whose national formats a number without a country code may be in, in the order tried.
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "CH", "AT", "BE", "IE")
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-_MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+# German and French month names that the English three-letter prefixes do not cover
+_MONTHS.update({"mär": 3, "mae": 3, "mai": 5, "okt": 10, "dez": 12, "jän": 1, "janv": 1, "fév": 2, "fev": 2,
+                "mars": 3, "avr": 4, "juin": 6, "juil": 7, "aoû": 8, "aou": 8, "déc": 12})
+_MON = (r"(?:jan(?:uary|uar|vier)?|j[äa]n(?:ner)?|feb(?:ruary|ruar)?|f[ée]v(?:rier)?|m[äa]r(?:ch|z|s)?|apr(?:il)?|avr(?:il)?"
+        r"|may|mai|june?|juni|juin|july?|juli|juil(?:let)?|aug(?:ust)?|ao[ûu]t|sep(?:t(?:ember|embre)?)?"
+        r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[ée][cz](?:ember|embre)?)")
 _DATE = (
     r"(?P<date>"
     r"(?P<iso>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
     r"|(?P<num>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))"
-    rf"|(?P<dmy>\d{{1,2}}(?:st|nd|rd|th)?[ -](?:of[ ])?{_MON}\.?,?[ -]\d{{4}})"
+    rf"|(?P<dmy>\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:of[ ])?{_MON}\.?,?[ -]\d{{4}})"
     rf"|(?P<mdy>{_MON}\.?[ ]\d{{1,2}}(?:st|nd|rd|th)?,?[ ]\d{{4}})"
     r")(?![\w/.-]\d|\d)"
 )
 _DOB = re.compile(
-    r"(?i)\b(?:born|d\.?o\.?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday)"
+    r"(?i)\b(?:born|d\.?o\.?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday|geboren|geb\.|geburtsdatum|geburtstag"
+    r"|n[ée]e?|date[ ]de[ ]naissance)"
     r"(?:\W|\b)[^\n;]{0,24}?" + _DATE
 )
 
@@ -205,9 +232,10 @@ def _valid_date(m: re.Match[str]) -> bool:
             a, b, y = (int(x) for x in re.split(r"[-/.]", raw))
             y = y + (1900 if y >= 30 else 2000) if y < 100 else y
             return _real(y, b, a) or _real(y, a, b)  # day-first or month-first
-        words = re.findall(r"[A-Za-z]+|\d+", raw)
+        words = re.findall(r"[^\W\d_]+|\d+", raw)
         nums = [int(w) for w in words if w.isdigit()]
-        month = next(_MONTHS[w.lower()[:3]] for w in words if w.lower()[:3] in _MONTHS)
+        month = next(_MONTHS.get(w.lower()[:4]) or _MONTHS[w.lower()[:3]] for w in words
+                     if w.lower()[:4] in _MONTHS or w.lower()[:3] in _MONTHS)
         return _real(nums[-1], month, nums[0])
     except (ValueError, StopIteration, IndexError):
         return False
@@ -226,12 +254,23 @@ def _real(y: int, mo: int, d: int) -> bool:
 # Cheap gates before the regexes: most prompt text has no digit, no "@" and no DOB cue, and a
 # C-level scan for one character is far cheaper than running every pattern over it.
 _ANY_DIGIT = re.compile(r"\d")
-_DOB_GATE = re.compile(r"(?i)born|d\.?o\.?b|birth")
+_DOB_GATE = re.compile(r"(?i)born|d\.?o\.?b|birth|geb|n[ée]e?\b|naissance")
+
+
+_CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|master ?card|amex|american express|maestro|discover|diners|jcb|"
+                       r"credit|debit|payment|pay|charge|karte|carte)\b")
+_NOT_CARD_CUE = re.compile(r"(?i)\b(?:ean|gtin|upc|barcode|isbn|sku|article|art|part|serial|sn|order|tracking|"
+                           r"invoice|inv|ref|reference|batch|lot|item|account|acct|kb)\b[^\n\d]{0,12}$")
 
 
 def _card_shaped(digits: str, group_lengths: list[int]) -> bool:
-    """Card numbers never start with 0 and are printed whole, in fours, or 4-6-5 / 4-6-4."""
+    """Card numbers never start with 0 and are printed whole, in fours, or 4-6-5 / 4-6-4.
+
+    12 digits only for Maestro (IIN 50, 56-69), the one network that issues them.
+    """
     if digits[0] == "0" or len(set(digits)) == 1:
+        return False
+    if len(digits) == 12 and not (digits[:2] == "50" or "56" <= digits[:2] <= "69"):
         return False
     if len(group_lengths) == 1:
         return True
@@ -240,16 +279,26 @@ def _card_shaped(digits: str, group_lengths: list[int]) -> bool:
     return all(n == 4 for n in group_lengths[:-1]) and 1 <= group_lengths[-1] <= 4
 
 
+def _card_context_ok(text: str, start: int, digits: str) -> bool:
+    # Networks issue cards starting 2-6 (Visa 4, Mastercard 2/5, Amex/Diners/JCB 3, Discover,
+    # Maestro and UnionPay 6). Other first digits, or a product/order code cue ("EAN", "SKU",
+    # "invoice") before the number, need a card cue: one EAN-13 in ten passes Luhn by chance.
+    before = text[max(0, start - 40):start]
+    if _NOT_CARD_CUE.search(before) and not _CARD_CUE.search(before[-25:]):
+        return False
+    return digits[0] in "23456" or bool(_CARD_CUE.search(before))
+
+
 def _card_candidates(text: str) -> Iterator[Finding]:
     if not _ANY_DIGIT.search(text):
         return
-    # Take whole runs of digit groups, then find Luhn-valid windows of 13-19 digits on group
+    # Take whole runs of digit groups, then find Luhn-valid windows of 12-19 digits on group
     # boundaries, left to right and longest first: a card next to an order number or a second
     # card must not hide inside one over-long regex match.
     for m in _DIGIT_RUN.finditer(text):
         raw = m.group(0)
         groups = [(g.start(), g.end()) for g in re.finditer(r"\d+", raw)]
-        if sum(e - s for s, e in groups) < 13:
+        if sum(e - s for s, e in groups) < 12:
             continue
         i = 0
         while i < len(groups):
@@ -258,13 +307,16 @@ def _card_candidates(text: str) -> Iterator[Finding]:
                 count += groups[j][1] - groups[j][0]
                 if count > 19:
                     break
-                if count >= 13:
+                if count >= 12:
                     ends.append(j)
             hit = None
             for j in reversed(ends):
                 s, e = groups[i][0], groups[j][1]
                 digits = re.sub(r"\D", "", raw[s:e])
-                if _card_shaped(digits, [ge - gs for gs, ge in groups[i:j + 1]]) and luhn_ok(digits):
+                if len(digits) == 12 and (i > 0 or j < len(groups) - 1):
+                    continue  # a 12-digit Maestro only as a whole run, not a slice of a longer one
+                if (_card_shaped(digits, [ge - gs for gs, ge in groups[i:j + 1]]) and luhn_ok(digits)
+                        and _card_context_ok(text, m.start() + s, digits)):
                     hit = (j, s, e)
                     break
             if hit is None:
@@ -308,7 +360,11 @@ def _national_id_candidates(text: str) -> Iterator[Finding]:
     if not _ANY_DIGIT.search(text):
         return
     for m in _SSN.finditer(text):
-        if ssn_ok(m.group(1), m.group(3), m.group(4)):
+        cued = bool(_SSN_NEAR.search(text[max(0, m.start() - 40):m.start()]))
+        if ssn_ok(m.group(1), m.group(3), m.group(4), cued):
+            yield Finding("NATIONAL_ID", m.start(), m.end(), m.group(0))
+    for m in _NIR.finditer(text):
+        if _fr_nir.is_valid(m.group(0)):
             yield Finding("NATIONAL_ID", m.start(), m.end(), m.group(0))
     for m in _SSN_CUE.finditer(text):
         if ssn_ok(m.group(1), m.group(2), m.group(3)):
@@ -344,31 +400,47 @@ def _ip_candidates(text: str) -> Iterator[Finding]:
         yield Finding("IP", m.start(), m.end(), raw)
 
 
-def _phone_check(text: str, m: re.Match[str]) -> Finding | None:
-    raw = m.group(0)
-    lead = len(raw) - len(raw.lstrip(" .-"))
-    start = m.start() + lead
-    raw = raw[lead:]
-    core = raw[: len(raw) - len(m.group("ext") or "")] if m.group("ext") else raw
+def _phone_possible(core: str, intl: bool) -> bool:
+    """libphonenumber's view: a possible number (length and country code) for some region.
+
+    Fake and fictitious numbers (555, unassigned area codes) are still someone's number in the
+    text, so this asks "possible", not "valid" (assigned ranges).
+    """
+    regions = ("DE",) if intl and not core.lstrip("(").startswith("+") else PHONE_REGIONS
+    if intl and core.startswith("011"):
+        regions = ("US",)
+    for region in regions:
+        try:
+            number = phonenumbers.parse(core, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return True
+    return False
+
+
+def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
+    raw = text[start:end]
+    core = raw[: len(raw) - len(ext)] if ext else raw
     digits = re.sub(r"\D", "", core)
+    if not 7 <= len(digits) <= 15 or _BAD_SEPARATORS.search(core.replace(") ", ")").replace(" (", "(")):
+        return None
+    if core.count("(") != core.count(")") or _DATEISH.match(core) or re.fullmatch(r"\d{3}-\d{2}-\d{4}", core):
+        return None  # unbalanced, a date, or SSN-shaped
     before = text[max(0, start - 40):start]
-    if m.group("intl"):
-        if not 8 <= len(digits) <= 15:
-            return None
-    else:
-        # national numbers: NANP 10 digits (11 with the leading 1), UK 0 + 9-10 digits
-        if not 10 <= len(digits) <= 11:
-            return None
-        separated = bool(re.search(r"[ .()-]", core))
-        shaped = bool(_NANP.match(core)) or core.startswith("(") or (core.startswith("0") and separated)
-        cued = bool(_PHONE_CUE.search(before))
-        if not shaped and not cued:
-            return None
+    cued = bool(_PHONE_CUE.search(before) or _PHONE_AFTER.match(text[end:end + 12]))
+    intl = core.startswith(("+", "(+")) or bool(re.match(r"(?:00[1-9]|011)", core))
+    if not intl:
         if _NOT_PHONE_CUE.search(before) and not cued:
             return None
-        if re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", core):
-            return None  # a date
-    return Finding("PHONE", start, m.start() + len(m.group(0)), raw)
+        # national layouts: NANP (212) 555-0100 / 212-555-0100 / 212.555.0100, or a trunk 0
+        # (020 7946 0958, (04580) 730215, 0144466550); any digits after a cue ("Mobile: ...")
+        trunk = core.startswith(("0", "(0")) and 9 <= len(digits) <= 12
+        if not (_NANP.match(core) or trunk or (cued and len(digits) <= 12)):
+            return None
+    if not _phone_possible(core, intl):
+        return None
+    return Finding("PHONE", start, end, raw)
 
 
 def _phone_candidates(text: str) -> Iterator[Finding]:
@@ -379,14 +451,14 @@ def _phone_candidates(text: str) -> Iterator[Finding]:
         m = _PHONE.search(text, pos)
         if m is None:
             return
-        found = _phone_check(text, m)
+        found = _phone_check(text, m.start(), m.end(), m.group("ext") or "")
         if found is None:
             # The pattern may have run into a neighbouring number ("020 7946 0958 4111 ..."):
             # try the shorter windows that end on a group boundary, longest first.
             body = m.group(0)
             for cut in sorted((g.end() for g in re.finditer(r"\d+", body)), reverse=True)[1:]:
                 sub = _PHONE.fullmatch(text, m.start(), m.start() + cut)
-                if sub is not None and (found := _phone_check(text, sub)) is not None:
+                if sub is not None and (found := _phone_check(text, sub.start(), sub.end(), sub.group("ext") or "")):
                     break
         if found is not None:
             yield found
@@ -418,6 +490,19 @@ _DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
 )
 
 
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _unescape_view(text: str) -> str:
+    """``text`` with backslash escapes blanked, same length, so spans still index ``text``.
+
+    Tool output and JSON copied into a prompt carry literal ``\\n`` escapes: without this the
+    ``n`` is read as the first letter of the e-mail or name after it, and a phone number
+    right after ``\\n`` looks glued to a word. ``\\n`` and ``\\r`` become a line break.
+    """
+    return _ESCAPE.sub(lambda m: "\n " if m.group(1) in "nr" else "  ", text)
+
+
 def detect(text: str) -> list[Finding]:
     """All PII findings in ``text``, non-overlapping (longest wins), in text order.
 
@@ -430,7 +515,10 @@ def detect(text: str) -> list[Finding]:
     if not isinstance(text, str):
         raise RedactionFailed(f"cannot scan {type(text).__name__} for PII; expected text")
     try:
-        candidates = [f for detector in _DETECTORS for f in detector(text)]
+        view = _unescape_view(text) if "\\" in text else text
+        candidates = [f for detector in _DETECTORS for f in detector(view)]
+        if view is not text:
+            candidates = [Finding(f.type, f.start, f.end, text[f.start:f.end]) for f in candidates]
         candidates.sort(key=lambda f: (-(f.end - f.start), _PRIORITY[f.type], f.start))
         taken: list[Finding] = []
         for cand in candidates:
