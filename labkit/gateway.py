@@ -10,8 +10,12 @@ Endpoints: ``POST /v1/chat/completions`` (JSON and SSE streaming; a ``json_schem
 ``GET /v1/models``, ``GET /metrics`` (Prometheus), ``GET /healthz`` (with breaker states).
 Every answer carries ``x-labkit-*`` headers saying what happened (status, model served,
 attempts, cache, fallback, cost). ``X-Lab-Fault`` is passed upstream so the mock provider's
-faults can be injected through the gateway. The caller's budget key is its bearer token's
-name in ``keys`` (or a short hash of the token); ``X-Labkit-Pattern`` labels telemetry.
+faults can be injected through the gateway. The caller presents one key, as
+``Authorization: Bearer KEY`` or ``X-API-Key: KEY`` (:func:`labkit.apikeys.presented_key`;
+two keys, or two headers that disagree, are a 401); its budget key is the key's name in
+``keys`` (or a short hash of the key), or whatever an embedding app's ``authenticate`` hook
+returns (the service: the authenticated user). Authentication and billing use that one
+result. ``X-Labkit-Pattern`` labels telemetry.
 
 The configuration (:class:`GatewayConfig`, YAML) is the client's configuration plus the
 gateway's own fields; see the README's Direct API section for a commented example.
@@ -51,11 +55,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from labkit.apikeys import presented_key
 from labkit.errors import (
     BudgetExceeded,
     ConfigError,
     InputError,
     LabkitError,
+    NotAuthenticated,
     RateLimited,
     RedactionFailed,
     StreamInterrupted,
@@ -197,9 +203,25 @@ class _Caller:
 
 
 def create_app(config: GatewayConfig | None = None, client: ResilientClient | None = None,
-               threads: int = 128) -> FastAPI:
-    """The gateway's FastAPI app around one shared resilient client."""
+               threads: int = 128,
+               authenticate: Callable[[list[tuple[bytes, bytes]]], str] | None = None) -> FastAPI:
+    """The gateway's FastAPI app around one shared resilient client.
+
+    ``authenticate`` maps a request's raw headers to the budget key its spend is billed to,
+    or raises ``NotAuthenticated`` (401 in OpenAI's shape); by default the gateway's own
+    ``keys`` (any key when empty). An embedding app (the service) passes its own.
+    """
     config = config or GatewayConfig()
+
+    def own_keys(headers: list[tuple[bytes, bytes]]) -> str:
+        token = presented_key(headers)
+        if config.keys:
+            if token is None or token not in config.keys:
+                raise NotAuthenticated("Incorrect API key provided for the labkit gateway.")
+            return config.keys[token]
+        return _key_for_token(token or "")
+
+    authenticate = authenticate or own_keys
     client = client or ResilientClient(config)
     metrics = ModelCallMetrics()
     metrics.attach(client)
@@ -221,15 +243,11 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         if not app.state.threads_raised:  # first request: we are on the server's event loop now
             _raise_thread_limit(config_threads)
             app.state.threads_raised = True
-        auth = request.headers.get("authorization", "")
-        token = auth[7:].strip() if auth[:7].lower() == "bearer " else auth.strip()
-        if config.keys:
-            if token not in config.keys:
-                return _error(401, "Incorrect API key provided for the labkit gateway.",
-                              "invalid_request_error", "invalid_api_key")
-            key = config.keys[token]
-        else:
-            key = _key_for_token(token)
+        try:  # one reading of the headers decides both who is let in and who pays
+            key = authenticate(request.headers.raw)
+        except NotAuthenticated as exc:
+            return _error(401, str(exc), "invalid_request_error", "invalid_api_key",
+                          {"www-authenticate": "Bearer"})
         pattern = request.headers.get("x-labkit-pattern", config.default_pattern)
         if pattern not in PATTERNS:
             pattern = config.default_pattern
@@ -306,7 +324,10 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
                            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
 
     @app.get("/v1/models")
-    async def models() -> Response:
+    async def models(request: Request) -> Response:
+        who = caller(request)
+        if isinstance(who, Response):
+            return who
         try:
             listed = await in_thread(lambda: [m.id for m in client._sdk.models.list(timeout=2)])
         except Exception:  # upstream unreachable: the catalogue is still a useful answer

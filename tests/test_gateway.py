@@ -208,3 +208,27 @@ def test_json_schema_responses_are_validated_with_one_repair(provider, gateway):
     first, second = chat_log(provider)
     assert first["model_served"] == second["model_served"] == CHAT
     assert "did not validate" in second["prompt_text"]
+
+
+def test_the_gateway_takes_one_key_and_bills_the_key_it_authenticated(provider):
+    from labkit.controls.budget import CostLedger
+
+    config = GatewayConfig.load(None, upstream=provider.base_url,
+                                keys={"key-alice": "alice", "key-bob": "bob"})
+    body = {"model": CHAT, "messages": ASK}
+    with serve_in_thread(config) as gw:
+        url = gw.base_url + "/chat/completions"
+        for headers in ([("Authorization", "Bearer key-alice"), ("Authorization", "Bearer key-bob")],
+                        [("Authorization", "Bearer key-alice"), ("X-API-Key", "key-bob")],
+                        [("X-API-Key", "key-alice"), ("X-API-Key", "key-bob")],
+                        [("Authorization", "key-alice")]):
+            r = httpx.post(url, json=body, headers=headers)
+            assert r.status_code == 401, (headers, r.text)
+            assert r.json()["error"]["code"] == "invalid_api_key", r.text
+            r = httpx.get(gw.base_url + "/models", headers=headers)
+            assert r.status_code == 401, (headers, r.text)
+        assert httpx.get(gw.base_url + "/models").status_code == 401  # keys configured: one is needed
+        r = httpx.post(url, json=body, headers=[("X-API-Key", "key-bob")])
+        assert r.status_code == 200, r.text
+    assert [row["key"] for row in CostLedger().rows(kind="completion")] == ["bob"]
+    assert len(chat_log(provider)) == 1  # the refused requests never reached the provider

@@ -196,10 +196,11 @@ def agent_svc(provider: Any) -> Iterator[RunningService]:
 def test_an_approver_cannot_approve_its_own_run_while_it_is_in_flight(agent_svc: RunningService) -> None:
     """The race hostile probing found: the owner used to be recorded only after the run returned.
 
-    Thread A starts a run as the admin (an approver) that proposes a CRM write; thread B polls
-    the inbox as the same admin and approves every new pending id at once. Before the fix,
-    about a quarter of tries got 200 (the run's owner was not yet recorded, so the action did
-    not count as the admin's own); 20 tries make a miss very unlikely.
+    Runner threads start runs as the admin (an approver) that propose a CRM write; a poller
+    lists the inbox as the same admin every millisecond and approves every new pending id at
+    once. On the old code a share of tries got 200 (the owner was not yet recorded, so the
+    action did not count as the admin's own) — from a few to half of them, depending on load;
+    10 rounds of 8 concurrent runs (80 tries) make a miss very unlikely. Never a 200 now.
     """
     import threading
     import time as _time
@@ -207,39 +208,47 @@ def test_an_approver_cannot_approve_its_own_run_while_it_is_in_flight(agent_svc:
     from labkit.agent.audit import AuditLog
 
     admin = key("admin")
+    rounds, runners = 10, 8
     outcomes: list[int] = []
-    with httpx.Client(base_url=agent_svc.url, timeout=60) as a, \
-            httpx.Client(base_url=agent_svc.url, timeout=60) as b:
-        for _ in range(20):
+    errors: list[str] = []
+    with httpx.Client(base_url=agent_svc.url, timeout=60) as b:
+        for _ in range(rounds):
             seen = {p["approval_id"] for p in b.get("/approvals", headers=admin).json()["pending"]}
-            done = threading.Event()
+            left = threading.Semaphore(0)
 
             def start() -> None:
                 try:
-                    r = a.post("/agent/runs", headers=admin,
-                               json={"request": "Update the CRM field stage of ACC-00001 to 'won'",
-                                     "mode": "approval"})
-                    assert r.status_code == 200, r.text
+                    with httpx.Client(base_url=agent_svc.url, timeout=60) as a:
+                        r = a.post("/agent/runs", headers=admin,
+                                   json={"request": "Update the CRM field stage of ACC-00001 to 'won'",
+                                         "mode": "approval"})
+                    if r.status_code != 200 or r.json()["status"] != "awaiting_approval":
+                        errors.append(r.text)
                 finally:
-                    done.set()
+                    left.release()
 
-            runner = threading.Thread(target=start)
-            runner.start()
-            tried = False
-            while not tried:
-                finished = done.is_set()
+            threads = [threading.Thread(target=start) for _ in range(runners)]
+            for t in threads:
+                t.start()
+            finished, deadline = 0, _time.monotonic() + 60
+            tried: set[str] = set()
+            while len(tried) < runners:
+                while left.acquire(blocking=False):
+                    finished += 1
                 for item in b.get("/approvals", headers=admin).json()["pending"]:
-                    if item["approval_id"] not in seen:
+                    if item["approval_id"] not in seen | tried:
                         r = b.post(f"/approvals/{item['approval_id']}/approve",
                                    json={"reason": "mine"}, headers=admin)
                         outcomes.append(r.status_code)
-                        tried = True
-                if finished and not tried:
-                    raise AssertionError("the run proposed no action for approval")
-                _time.sleep(0.003)
-            runner.join()
-    assert len(outcomes) == 20
-    assert set(outcomes) == {403}, outcomes
+                        tried.add(item["approval_id"])
+                assert not errors, errors
+                # every run that returned left its approval in the inbox: a few more polls find it
+                assert finished < runners or _time.monotonic() < deadline, "approvals never appeared"
+                _time.sleep(0.001)
+            for t in threads:
+                t.join()
+    assert len(outcomes) == rounds * runners
+    assert set(outcomes) == {403}, f"{outcomes.count(200)} of {len(outcomes)} self-approvals got 200"
     for row in AuditLog().rows():
         assert not (row["approver"] and row["approver"] == row["actor"]), row
 
@@ -261,3 +270,54 @@ def test_an_approval_whose_requester_cannot_be_established_is_refused(agent_svc:
             assert r.status_code == 403, r.text
             assert "cannot be established" in r.json()["error"]["message"]
     assert store.approval("apr-orphan")["status"] == "pending"
+
+
+# --- one API key per request (issue 12, item 3) -----------------------------------------
+
+TWO_AUTHORIZATIONS = [("Authorization", "Bearer lab-key-hr"), ("Authorization", "Bearer lab-key-admin")]
+DISAGREEING = [("Authorization", "Bearer lab-key-hr"), ("X-API-Key", "lab-key-admin")]
+CHAT = {"model": "lab-chat", "messages": [{"role": "user", "content": "Summarise: one key, one payer."}]}
+
+
+def test_ambiguous_credentials_are_refused_on_service_routes(agent_svc: RunningService) -> None:
+    with httpx.Client(base_url=agent_svc.url, timeout=60) as http:
+        for headers in (TWO_AUTHORIZATIONS, DISAGREEING,
+                        [("X-API-Key", "lab-key-hr"), ("X-API-Key", "lab-key-admin")]):
+            for method, path in (("GET", "/whoami"), ("GET", "/approvals")):
+                r = http.request(method, path, headers=headers)
+                assert r.status_code == 401, (path, headers, r.text)
+                assert "exactly one API key" in r.json()["error"]["message"], r.text
+        # one key, however it is sent (both headers carrying the same key is one key)
+        for headers in ([("X-API-Key", "lab-key-hr")], [("Authorization", "Bearer lab-key-hr")],
+                        [("Authorization", "Bearer lab-key-hr"), ("X-API-Key", "lab-key-hr")]):
+            assert http.get("/whoami", headers=headers).json()["user_id"] == "u-hr"
+        r = http.get("/whoami", headers=[("Authorization", "Basic bGFiOmtleQ=="), ("X-API-Key", "lab-key-hr")])
+        assert r.status_code == 401 and "Bearer KEY" in r.json()["error"]["message"]
+
+
+def test_v1_takes_the_same_key_forms_refuses_ambiguity_and_bills_the_authenticated_user(
+        agent_svc: RunningService) -> None:
+    from labkit.controls.budget import CostLedger
+
+    with httpx.Client(base_url=agent_svc.url, timeout=60) as http:
+        for headers in (TWO_AUTHORIZATIONS, DISAGREEING,
+                        # an unknown key first and a valid one last: the old route let the last
+                        # one in and billed the first
+                        [("Authorization", "Bearer not-a-key"), ("Authorization", "Bearer lab-key-hr")]):
+            for method, path, body in (("POST", "/v1/chat/completions", CHAT), ("GET", "/v1/models", None)):
+                r = http.request(method, path, headers=headers, json=body)
+                assert r.status_code == 401, (path, headers, r.text)
+                error = r.json()["error"]  # OpenAI's error shape
+                assert error["code"] == "invalid_api_key" and error["type"] == "invalid_request_error"
+                assert "exactly one API key" in error["message"] or "invalid API key" in error["message"]
+        ledger = CostLedger()
+        assert ledger.spend(key="u-finance") == 0
+        r = http.post("/v1/chat/completions", headers=[("X-API-Key", "lab-key-finance")], json=CHAT)
+        assert r.status_code == 200, r.text  # X-API-Key works on /v1 as everywhere else
+        assert http.get("/v1/models", headers=[("X-API-Key", "lab-key-finance")]).status_code == 200
+        other = {**CHAT, "messages": [{"role": "user", "content": "Summarise: the payer is the caller."}]}
+        r = http.post("/v1/chat/completions", headers=[("Authorization", "Bearer lab-key-legal")], json=other)
+        assert r.status_code == 200, r.text
+    billed = [row["key"] for row in ledger.rows(kind="completion")]
+    assert billed == ["u-finance", "u-legal"], billed
+    assert ledger.spend(key="u-finance") > 0 and ledger.spend(key="u-legal") > 0

@@ -1,7 +1,9 @@
 """API keys -> users and roles, and the FastAPI dependencies that enforce them.
 
-Every request but the probes (``/healthz``, ``/readyz``, ``/metrics``) carries an API key, as
-``Authorization: Bearer KEY`` or ``X-API-Key: KEY``. A key maps to a :class:`Principal`: a user
+Every request but the probes (``/healthz``, ``/readyz``, ``/metrics``) carries one API key, as
+``Authorization: Bearer KEY`` or ``X-API-Key: KEY`` (on ``/v1/*`` too); two keys, or two
+headers that disagree, are refused (401), so no caller is authenticated as one user and billed
+as another. A key maps to a :class:`Principal`: a user
 id, a name, one role of the sample data (employee, support_agent, relationship_manager, hr,
 legal, finance, engineering, admin) and, for relationship managers, their ``rm_id``. Everyone is
 also an ``employee`` for document access, as in the sample data.
@@ -26,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ import yaml
 from fastapi import Request
 from pydantic import BaseModel, Field, ValidationError
 
+from labkit.apikeys import presented_key
 from labkit.errors import ConfigError, Forbidden, NotAuthenticated
 
 ROLES: tuple[str, ...] = (
@@ -145,22 +149,25 @@ class KeyStore:
         return list(self._by_digest.values())
 
 
-def presented_key(request: Request) -> str | None:
-    """The API key in the request's ``Authorization: Bearer`` or ``X-API-Key`` header."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return request.headers.get("x-api-key") or None
+def principal_from_headers(keys: KeyStore, headers: Iterable[tuple[bytes, bytes]]) -> Principal:
+    """The caller that raw ``headers`` authenticate, or NotAuthenticated (401).
+
+    The one place the service turns headers into a caller: every route (and the ``/v1``
+    gateway routes, for authentication and billing alike) uses its result. Ambiguous
+    credentials — two keys, or two that disagree — are refused (:func:`labkit.apikeys.presented_key`).
+    """
+    key = presented_key(headers)
+    if key is None:
+        raise NotAuthenticated("missing API key: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
+    principal = keys.lookup(key)
+    if principal is None:
+        raise NotAuthenticated("invalid API key")
+    return principal
 
 
 def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the caller, or NotAuthenticated (401)."""
-    key = presented_key(request)
-    if key is None:
-        raise NotAuthenticated("missing API key: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
-    principal = request.app.state.keys.lookup(key)
-    if principal is None:
-        raise NotAuthenticated("invalid API key")
+    principal = principal_from_headers(request.app.state.keys, request.headers.raw)
     request.state.principal = principal
     return principal
 
