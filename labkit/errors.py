@@ -58,12 +58,32 @@ class CircuitOpen(ProviderError):
     """The circuit breaker for this route is open; the call was not attempted."""
 
 
+class CallDeferred(ProviderUnavailable):
+    """Not now: every route was skipped (open breakers, Retry-After) and none was tried.
+
+    ``retry_after_s`` says when a route may be tried again. A job that meets this error is
+    put back on its queue until then without spending an attempt.
+    """
+
+    def __init__(self, message: str, retry_after_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(0.0, float(retry_after_s))
+
+
 class BudgetExceeded(LabkitError):
     """The call would exceed a per-key, per-pattern or per-day cost budget."""
 
 
 class RateLimited(LabkitError):
     """The client-side rate limiter would not admit the call in time."""
+
+
+class RateLimitDeferred(RateLimited):
+    """The client rate limiter would not admit the call in time; ``retry_after_s`` says when it would."""
+
+    def __init__(self, message: str, retry_after_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(0.0, float(retry_after_s))
 
 
 class RedactionFailed(LabkitError):

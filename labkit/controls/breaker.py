@@ -17,7 +17,11 @@ request probe the primary every ``open_s``, so traffic returns to the primary so
 it recovers. :meth:`CircuitBreaker.snapshot` and :class:`BreakerRegistry` expose state for
 dashboards and telemetry.
 
-It does not retry or sleep; it only answers "may I call this route now?".
+It does not retry or sleep; it only answers "may I call this route now?" and, when the answer
+is no, "when may I ask again?" (:meth:`CircuitBreaker.retry_in`), which the client turns into
+a :class:`~labkit.errors.CallDeferred` so that a queued job waits instead of failing.
+Time comes from ``clock`` (default :func:`time.monotonic`; tests pass a
+:class:`labkit.clock.FakeClock`).
 
 Example:
     >>> t = [0.0]
@@ -141,6 +145,26 @@ class CircuitBreaker:
             total = len(self._outcomes)
             if total >= self.min_volume and self._failures / total >= self.error_rate:
                 self._set(OPEN)
+
+    def retry_in(self) -> float:
+        """Seconds until :meth:`allow` may say yes again (0 when it would now).
+
+        Open: the rest of the open period. Half-open with its one probe in flight: a quarter
+        of ``open_s`` (the probe's answer decides; asking again sooner only finds it busy).
+
+        Example:
+            >>> t = [0.0]
+            >>> b = CircuitBreaker("m", min_volume=1, open_s=5, clock=lambda: t[0])
+            >>> b.record(False); t[0] = 2.0; b.retry_in()
+            3.0
+        """
+        with self._lock:
+            state = self._current_state()
+            if state == OPEN:
+                return max(0.0, self._opened_at + self.open_s - self._clock())
+            if state == HALF_OPEN and self._probe_in_flight:
+                return self.open_s / 4
+            return 0.0
 
     def release_probe(self) -> None:
         """Give back a half-open probe slot that was not used (the call never reached the route)."""

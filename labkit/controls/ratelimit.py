@@ -3,7 +3,8 @@
 Two token buckets (requests per minute, tokens per minute) refill continuously. A call
 takes one request and its estimated tokens; if either bucket is short it waits just long
 enough for the refill, but never longer than ``max_wait_s`` or the call's deadline, and
-otherwise raises :class:`~labkit.errors.RateLimited` without taking anything. Waiting here
+otherwise raises :class:`~labkit.errors.RateLimitDeferred` (a ``RateLimited`` that carries
+``retry_after_s``, the wait it would have needed) without taking anything. Waiting here
 is cheaper than a 429 round trip and keeps the whole client fleet below the limits a 429
 would enforce. A request larger than a whole bucket is admitted when the bucket is full
 (otherwise it could never run).
@@ -11,6 +12,9 @@ would enforce. A request larger than a whole bucket is admitted when the bucket 
 Hand-written (about 60 lines) rather than a library: the lab needs a joint two-bucket
 acquire bounded by a deadline, with an asyncio twin, which the common limiter packages do
 not offer together.
+
+Time and waiting are injectable (``clock``, ``sleep``), so tests run it on a
+:class:`labkit.clock.FakeClock` instead of measuring real seconds.
 
 It limits one process; several processes sharing one provider quota each need their share.
 
@@ -29,7 +33,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, Field
 
-from labkit.errors import RateLimited
+from labkit.errors import RateLimitDeferred
 
 
 class RateLimitPolicy(BaseModel):
@@ -69,8 +73,10 @@ class RateLimiter:
     """Joint RPM + TPM limiter; thread-safe, with :meth:`acquire_async` for asyncio."""
 
     def __init__(self, rpm: float | None = None, tpm: float | None = None, *,
-                 max_wait_s: float = 5.0, clock: Callable[[], float] | None = None) -> None:
+                 max_wait_s: float = 5.0, clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
         self._clock = clock or time.monotonic
+        self._sleep = sleep or time.sleep
         self._lock = threading.Lock()
         self.max_wait_s = max_wait_s
         self._buckets: list[tuple[TokenBucket, bool]] = []  # (bucket, counts tokens?)
@@ -80,9 +86,10 @@ class RateLimiter:
             self._buckets.append((TokenBucket(tpm / 60.0, tpm, self._clock), True))
 
     @classmethod
-    def from_policy(cls, policy: RateLimitPolicy) -> "RateLimiter":
+    def from_policy(cls, policy: RateLimitPolicy, clock: Callable[[], float] | None = None,
+                    sleep: Callable[[float], None] | None = None) -> "RateLimiter":
         """A limiter configured by ``policy``."""
-        return cls(policy.rpm, policy.tpm, max_wait_s=policy.max_wait_s)
+        return cls(policy.rpm, policy.tpm, max_wait_s=policy.max_wait_s, clock=clock, sleep=sleep)
 
     @property
     def enabled(self) -> bool:
@@ -102,9 +109,9 @@ class RateLimiter:
         """Take now and return 0, or the wait before the next try; RateLimited past ``limit``."""
         wait = self._try(tokens)
         if wait > 0 and self._clock() - start + wait > limit:
-            raise RateLimited(
+            raise RateLimitDeferred(
                 f"client rate limit: would wait {wait:.2f}s for {tokens} tokens, "
-                f"more than the {limit:.2f}s allowed")
+                f"more than the {limit:.2f}s allowed", retry_after_s=wait)
         return min(wait, 0.25)
 
     def _limit(self, max_wait_s: float | None) -> float:
@@ -119,7 +126,7 @@ class RateLimiter:
             return 0.0
         start, limit, waited = self._clock(), self._limit(max_wait_s), False
         while (pause := self._next_wait(tokens, start, limit)) > 0:
-            time.sleep(pause)
+            self._sleep(pause)
             waited = True
         return round(self._clock() - start, 3) if waited else 0.0
 

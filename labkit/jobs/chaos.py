@@ -9,7 +9,13 @@ the accounting:
 - lost — submitted jobs that ended neither succeeded nor dead-lettered (must be 0);
 - executed more than once — allowed under at-least-once delivery (a killed worker's job runs
   again after its lease expires);
-- side effects applied more than once — read from the effect ledger (must be 0).
+- side effects applied more than once — read from the effect ledger (must be 0);
+- reconciled — jobs that went dead after their side effect was applied (a worker killed
+  between the effect and "complete" on the last attempt) and were turned into succeeded by
+  :meth:`JobQueue.reconcile`; counted among the succeeded, reported separately;
+- deferrals — times a job was put back unrun because the worker's circuit breaker was open
+  ("not now", no attempt spent), and how many jobs hit the deferral cap;
+- the machine's 1-minute load average at the start and the end (the drill is timing-sensitive).
 
 Each job (:func:`chaos_call`) makes one model call through the resilient client and then
 applies its side effect through the at-most-once guard, so a kill between "effect applied"
@@ -27,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -41,7 +48,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from labkit.errors import ConfigError, JobError
-from labkit.jobs.handlers import JobContext, shared_client
+from labkit.jobs.handlers import JobContext, answered, shared_client
 from labkit.jobs.queue import open_queue
 from labkit.settings import var_dir
 
@@ -78,7 +85,11 @@ class ChaosReport(BaseModel):
     executed_more_than_once: int
     side_effects_applied: int
     side_effects_applied_more_than_once: int
+    reconciled: int = 0
+    deferrals: int = 0
+    deferral_cap_hits: int = 0  # jobs whose last_error says they hit the deferral cap
     kills: int
+    load_avg_1m: tuple[float, float] = (0.0, 0.0)  # at the start and at the end
     seconds: float
     drained: bool
     passed: bool
@@ -91,7 +102,8 @@ def chaos_call(ctx: JobContext) -> dict[str, Any]:
     """One model call through the resilient client, then the job's side effect (at most once)."""
     n = ctx.payload.get("n", 0)
     messages = [{"role": "user", "content": f"Summarise: ticket batch {n} was triaged overnight."}]
-    r = shared_client().chat(messages, model="lab-mini-2026-03", pattern="jobs", use_cache=False)
+    # an open breaker answers "not now" (CallDeferred): the job waits without spending an attempt
+    r = answered(shared_client().chat(messages, model="lab-mini-2026-03", pattern="jobs", use_cache=False))
     if r.status == "cannot_answer":
         raise JobError("no model answered; retry later")
     applied = ctx.apply_effect({"n": n, "model": r.model_served})
@@ -147,6 +159,7 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
     from labkit.jobs.worker import spawn_worker
 
     rng = random.Random(config.seed)
+    load_start = os.getloadavg()[0]
     run_dir = var_dir() / "jobs" / f"chaos-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
     run_dir.mkdir(parents=True, exist_ok=True)
     opts = f"retry_base=0.1&retry_max=1&jitter=0.5&max_attempts={config.max_attempts}"
@@ -215,11 +228,16 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
             time.sleep(0.05)
         seconds = time.perf_counter() - t0
         _stop_all(procs)
+        q.reconcile()   # a job that died after its effect, since the workers' last sweep
         final = q.stats(QUEUE)
         counts = {"succeeded": final.succeeded, "dead": final.dead}
         unfinished = final.depth + final.running
         executions = q.execution_counts()
         effects = q.effect_counts()
+        jobs = q.list_jobs(queue=QUEUE, limit=config.jobs + 10)
+        reconciled = sum(1 for j in jobs if isinstance(j.result, dict) and j.result.get("reconciled"))
+        deferrals = sum(j.deferrals for j in jobs)
+        cap_hits = sum(1 for j in jobs if any("(cap " in (a.error or "") for a in j.history))
     lost = config.jobs - counts["succeeded"] - counts["dead"] - unfinished
     problems = []
     if lost:
@@ -234,6 +252,8 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
         executed_more_than_once=executions["executed_more_than_once"],
         side_effects_applied=effects["applied"],
         side_effects_applied_more_than_once=effects["duplicates"], kills=kills,
+        reconciled=reconciled, deferrals=deferrals, deferral_cap_hits=cap_hits,
+        load_avg_1m=(round(load_start, 2), round(os.getloadavg()[0], 2)),
         seconds=round(seconds, 2), drained=drained, passed=not problems, problems=problems)
 
 

@@ -3,12 +3,18 @@
 A handler is a plain function ``handler(ctx: JobContext) -> result`` (anything JSON-able).
 Raise :class:`labkit.errors.NonRetryableJobError` (or let
 :class:`labkit.errors.ValidationFailed` escape) to send the job straight to the dead-letter
-queue; any other exception is retried with backoff until ``max_attempts``.
+queue; raise (or let escape) :class:`labkit.errors.CallDeferred` or
+:class:`labkit.errors.RateLimitDeferred` for "not now" — the job goes back to the queue until
+``retry_after_s`` without spending an attempt (:func:`answered` turns the client's deferred
+``cannot_answer`` result into that error); any other exception is retried with backoff until
+``max_attempts``.
 
 Side effects (writing a record, sending a message) must go through
 :meth:`JobContext.apply_effect`, which applies them at most once per job even when the job
 is delivered twice — at-least-once delivery makes handlers run more than once, so only the
-effect write can be the guard.
+effect write can be the guard. The effect is the job's commit point: a job that goes dead after
+its effect was applied is reconciled to ``succeeded`` (see :meth:`JobQueue.reconcile`), so
+apply the effect last.
 
 Kinds resolve through :data:`HANDLERS` (built-ins below and anything :func:`register`-ed) or,
 failing that, as ``"package.module:function"``, so a notebook can run its own handlers
@@ -31,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.errors import InputError, JobError, NonRetryableJobError
+from labkit.errors import CallDeferred, InputError, JobError, NonRetryableJobError
 from labkit.jobs.models import Job
 from labkit.jobs.queue import JobQueue
 
@@ -97,6 +103,27 @@ def warm_client() -> None:
     import labkit.controls.validation  # noqa: F401 - imported by its first output check
 
     shared_client().ledger     # the ledger opens on first use
+
+
+def answered(result: Any) -> Any:
+    """The client's result, or :class:`CallDeferred` when it is a "not now" (no route was tried).
+
+    A ``cannot_answer`` whose ``retry_after_s`` is set means every route was skipped (open
+    breakers, Retry-After) and nothing reached the provider: the job should wait, not fail.
+
+    Example:
+        >>> from labkit.patterns.direct import CallResult
+        >>> answered(CallResult(content="hi")).content
+        'hi'
+        >>> answered(CallResult(content=None, status="cannot_answer", retry_after_s=2.0))
+        Traceback (most recent call last):
+        labkit.errors.CallDeferred: no model route may be tried for 2.00s; the job waits
+    """
+    retry_after = getattr(result, "retry_after_s", None)
+    if getattr(result, "status", None) == "cannot_answer" and retry_after is not None:
+        raise CallDeferred(f"no model route may be tried for {retry_after:.2f}s; the job waits",
+                           retry_after_s=retry_after)
+    return result
 
 
 def register(name: str) -> Callable[[Handler], Handler]:
@@ -180,8 +207,8 @@ def chat(ctx: JobContext) -> dict[str, Any]:
     if not isinstance(messages, list) or not messages:
         raise NonRetryableJobError("chat job needs payload.messages (a non-empty list)")
     client = ctx.extras.get("client") or shared_client()
-    r = client.chat(messages=messages, model=ctx.payload.get("model", "lab-chat-2026-01"),
-                    pattern="jobs", key=ctx.payload.get("key", "default"))
+    r = answered(client.chat(messages=messages, model=ctx.payload.get("model", "lab-chat-2026-01"),
+                             pattern="jobs", key=ctx.payload.get("key", "default")))
     return {"content": r.content, "status": r.status, "model_served": r.model_served,
             "cost": r.cost}
 

@@ -6,11 +6,17 @@ priority and an optional idempotency key. Its life:
     queued --claim--> running --complete--> succeeded --result TTL--> expired
                          |  \\--fail (retryable, attempts left)--> failed --backoff--> (claimable)
                          |  \\--fail (non-retryable or attempts used up)--> dead  (the DLQ)
+                         |  \\--defer ("not now": breaker open, rate limit)--> queued, not before
+                         |        a given time; the attempt is not counted (``deferrals`` is)
                          \\--lease expires (worker crashed)--> claimable again (or dead on the last attempt)
 
 ``failed`` means "this attempt failed, another is scheduled"; ``dead`` means "in the
-dead-letter queue, a human must look". A queued job whose own deadline (``expires_at``) passes
-before anyone runs it also becomes ``expired``: stale work is not worth doing.
+dead-letter queue, a human must look". A dead job whose side effect had already been applied
+(the worker died after :meth:`~labkit.jobs.queue.JobQueue.apply_effect` on its last attempt)
+is reconciled to ``succeeded`` by :meth:`~labkit.jobs.queue.JobQueue.reconcile`, with
+``result.reconciled`` set, so it is never silently dead. A queued job whose own deadline
+(``expires_at``) passes before anyone runs it also becomes ``expired``: stale work is not
+worth doing.
 
 This module holds data and arithmetic only; storage lives in the backends.
 
@@ -44,7 +50,7 @@ class Attempt(BaseModel):
     worker_id: str
     started_at: float
     ended_at: float | None = None
-    outcome: str | None = None      # succeeded | failed | dead | released | lease_expired
+    outcome: str | None = None      # succeeded | failed | dead | released | deferred | lease_expired | reconciled
     error: str | None = None
 
 
@@ -60,6 +66,7 @@ class Job(BaseModel):
     status: JobStatus = "queued"
     attempts: int = 0
     max_attempts: int = 5
+    deferrals: int = 0              # times put back unrun because a dependency said "not now"
     created_at: float
     available_at: float
     started_at: float | None = None

@@ -18,13 +18,24 @@ Semantics every backend guarantees:
 - ``max_attempts`` with exponential backoff and jitter (:class:`RetryPolicy`); non-retryable
   failures go straight to the dead-letter queue with the reason and the last error;
   :meth:`JobQueue.dead_letters` inspects it and :meth:`JobQueue.replay` re-queues;
+- deferral: :meth:`JobQueue.defer` puts a held job back unrun, not before a given time, without
+  counting the attempt (its ``deferrals`` count goes up instead): a dependency said "not now"
+  (an open circuit breaker, the client rate limiter), which is no fault of the job's;
 - priorities (higher first, FIFO within a priority);
 - result expiry (``result_ttl_s`` per job) separate from failure retention (dead jobs are
   kept ``failure_retention_s``), both applied by :meth:`JobQueue.sweep`;
 - side effects applied at most once: :meth:`JobQueue.apply_effect` records an effect under a
   key atomically with "was it applied before?", so a redelivered job cannot apply it twice.
   Every real application is also written to a ledger, which :meth:`JobQueue.effect_counts`
-  reads, so the chaos drill can prove the guard held.
+  reads, so the chaos drill can prove the guard held. The effect is a job's commit point: a job
+  that went dead after its effect was applied (its worker died between the effect and
+  :meth:`JobQueue.complete` on the last attempt) is turned into ``succeeded`` by
+  :meth:`JobQueue.reconcile` (run by every :meth:`JobQueue.sweep`) with ``result.reconciled``
+  set and an attempt-history entry saying so, never left silently dead.
+
+Time: every timestamp a backend stores (leases, backoff, TTLs) comes from ``clock`` (default
+:func:`time.time`; epoch seconds, because several processes compare them), so tests can drive
+leases and expiry with a :class:`labkit.clock.FakeClock`.
 
 Backend options ride on the URL's query string, so every worker process opened from the same
 URL behaves the same: ``retry_base``, ``retry_max``, ``jitter`` (backoff, seconds),
@@ -49,6 +60,8 @@ from abc import ABC, abstractmethod
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from collections.abc import Callable
+
 from labkit.errors import ConfigError, InputError, JobNotFound
 from labkit.jobs.models import (
     DEFAULT_FAILURE_RETENTION_S, DEFAULT_RESULT_TTL_S, Job, QueueStats, RetryPolicy, WorkerInfo,
@@ -64,7 +77,9 @@ class JobQueue(ABC):
     url: str
 
     def __init__(self, retry: RetryPolicy | None = None, default_max_attempts: int = 5,
-                 failure_retention_s: float = DEFAULT_FAILURE_RETENTION_S) -> None:
+                 failure_retention_s: float = DEFAULT_FAILURE_RETENTION_S,
+                 clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or time.time
         self.retry = retry or RetryPolicy()
         self.default_max_attempts = default_max_attempts
         self.failure_retention_s = failure_retention_s
@@ -103,6 +118,15 @@ class JobQueue(ABC):
     def release(self, job_id: str, worker_id: str, attempt: int) -> bool:
         """Give a held job back unrun (graceful shutdown); the attempt is not counted."""
 
+    @abstractmethod
+    def defer(self, job_id: str, worker_id: str, attempt: int, delay_s: float,
+              reason: str = "") -> bool:
+        """Put a held job back unrun, claimable in ``delay_s``; the attempt is not counted.
+
+        ``deferrals`` goes up by one and ``reason`` becomes ``last_error``. False (and no
+        change) when the lease was lost. A cap on deferrals is the worker's to apply.
+        """
+
     # --- inspection and operations -----------------------------------------------------
     @abstractmethod
     def get(self, job_id: str) -> Job:
@@ -140,7 +164,17 @@ class JobQueue(ABC):
 
     @abstractmethod
     def sweep(self, now: float | None = None) -> dict[str, int]:
-        """Apply expiry: results past their TTL, stale queued jobs, dead jobs past retention."""
+        """Apply expiry (results past their TTL, stale queued jobs, dead jobs past retention)
+        and :meth:`reconcile`; returns counts per action."""
+
+    @abstractmethod
+    def reconcile(self, now: float | None = None) -> list[str]:
+        """Dead jobs whose side effect was applied become ``succeeded``; returns their ids.
+
+        Only jobs that died of ``max_attempts`` or ``lease_expired`` (a non-retryable failure
+        raised after the effect stays dead: the handler said so). The result is
+        ``{"reconciled": true, "was": <dead_reason>, "effect": <effect value>}``.
+        """
 
     @abstractmethod
     def counts(self) -> dict[str, int]:
@@ -194,9 +228,9 @@ class JobQueue(ABC):
         if not queue or ":" in queue or "{" in queue:
             raise InputError(f"bad queue name {queue!r}: non-empty, without ':' or braces")
 
-    @staticmethod
-    def now() -> float:
-        return time.time()
+    def now(self) -> float:
+        """The queue's clock (epoch seconds unless a test injected another)."""
+        return self._clock()
 
     def __enter__(self) -> "JobQueue":
         return self
@@ -222,8 +256,10 @@ def default_url(backend: str | None = None) -> str:
     raise ConfigError(f"unknown job backend {backend!r}: use 'sqlite', 'redis' or a URL")
 
 
-def open_queue(url: str | None = None) -> JobQueue:
+def open_queue(url: str | None = None, clock: Callable[[], float] | None = None) -> JobQueue:
     """Open the queue at ``url`` (``sqlite:///…`` or ``redis://…``; a bare backend name works too).
+
+    ``clock`` (default :func:`time.time`) stamps leases, backoff and TTLs; tests pass a fake.
 
     Example:
         >>> import tempfile, os
@@ -241,7 +277,8 @@ def open_queue(url: str | None = None) -> JobQueue:
         max_attempts = int(opts.pop("max_attempts", 5))
     except ValueError as exc:
         raise ConfigError(f"bad option in job queue URL {url!r}: {exc}") from None
-    common = dict(retry=retry, failure_retention_s=retention, default_max_attempts=max_attempts)
+    common = dict(retry=retry, failure_retention_s=retention, default_max_attempts=max_attempts,
+                  clock=clock)
     if parsed.scheme == "sqlite":
         from labkit.jobs.sqlite_backend import SQLiteQueue
 

@@ -26,6 +26,8 @@ Keys (all under one ``{ns}`` hash tag, so one Redis Cluster slot holds a namespa
 - ``{ns}:delayed``             ids waiting for their backoff, scored by ``available_at``
 - ``{ns}:idem``                idempotency key -> job id
 - ``{ns}:effects`` / ``{ns}:effect_log``  the at-most-once effect guard and its ledger
+- ``{ns}:effect_jobs``         job id -> the effect key it applied (how a dead job whose
+                               effect was applied is found and reconciled by the sweep)
 
 Durability is Redis's: run it with ``appendonly yes`` and ``appendfsync always`` (the
 reliability test does) and an acknowledged write survives a Redis restart. The client retries
@@ -277,6 +279,22 @@ enqueue(id, st[2], st[5])
 return 1
 """
 
+# ARGV: ns, id, worker, attempt, now, delay_s, reason — "not now": back unrun, attempt not counted
+_DEFER = _PRELUDE + r"""
+local id, w, attempt, now, delay = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local jk = k('job', id)
+local st = redis.call('HMGET', jk, 'status', 'queue', 'attempts', 'worker_id', 'created_at')
+if st[1] ~= 'running' or st[4] ~= w or tonumber(st[3]) ~= attempt then return 0 end
+close_attempt(id, attempt, 'deferred', now, nil)
+redis.call('HSET', jk, 'attempts', attempt - 1, 'worker_id', '', 'lease_expires_at', '',
+           'available_at', now + delay, 'last_error', ARGV[7])
+redis.call('HINCRBY', jk, 'deferrals', 1)
+move(id, st[2], 'running', 'queued', tonumber(st[5]))
+drop_entry(id)
+redis.call('ZADD', k('delayed'), now + delay, id)
+return 1
+"""
+
 # ARGV: ns, now, limit — moves jobs whose backoff is over back into their stream
 _PROMOTE = _PRELUDE + r"""
 local now = tonumber(ARGV[2])
@@ -297,18 +315,40 @@ _REPLAY = _PRELUDE + r"""
 local id, now = ARGV[2], tonumber(ARGV[3])
 local st = redis.call('HMGET', k('job', id), 'status', 'queue', 'priority', 'created_at')
 if st[1] ~= 'dead' then return 0 end
-redis.call('HSET', k('job', id), 'attempts', 0, 'available_at', now, 'dead_reason', '', 'finished_at', '',
-           'worker_id', '')
+redis.call('HSET', k('job', id), 'attempts', 0, 'deferrals', 0, 'available_at', now, 'dead_reason', '',
+           'finished_at', '', 'worker_id', '')
 move(id, st[2], 'dead', 'queued', tonumber(st[4]))
 enqueue(id, st[2], st[3])
 return 1
 """
 
-# ARGV: ns, now, retention_s — at most 5000 jobs per set per call, so the script never blocks
-# Redis for long; workers sweep every few seconds and catch up
+# ARGV: ns, now, retention_s, reconcile_only(0/1) — at most 5000 jobs per set per call, so the
+# script never blocks Redis for long; workers sweep every few seconds and catch up
 _SWEEP = _PRELUDE + r"""
 local now, retention = tonumber(ARGV[2]), tonumber(ARGV[3])
-local out = {0, 0, 0}
+local out = {0, 0, 0, {}}
+for _, queue in ipairs(redis.call('SMEMBERS', k('queues'))) do
+  -- reconcile first: a dead job whose effect was applied is done, not a dead letter
+  for _, id in ipairs(redis.call('ZRANGE', k('st', queue, 'dead'), 0, 4999)) do
+    local jk = k('job', id)
+    local st = redis.call('HMGET', jk, 'dead_reason', 'attempts', 'last_error', 'history', 'result_ttl_s')
+    local ekey = redis.call('HGET', k('effect_jobs'), id)
+    if ekey and (st[1] == 'max_attempts' or st[1] == 'lease_expired') then
+      local value = redis.call('HGET', k('effects'), ekey) or 'null'
+      local h = cjson.decode(st[4])
+      if type(h) ~= 'table' then h = {} end
+      h[#h + 1] = {attempt = tonumber(st[2]), worker_id = 'reconciler', started_at = now, ended_at = now,
+                   outcome = 'reconciled',
+                   error = 'effect applied before the job went dead (' .. st[1] .. '); last error: ' .. (st[3] or '-')}
+      local expires = now + tonumber(st[5])
+      redis.call('HSET', jk, 'result', '{"reconciled": true, "was": ' .. cjson.encode(st[1]) .. ', "effect": ' .. value .. '}',
+                 'finished_at', now, 'result_expires_at', expires, 'dead_reason', '', 'history', cjson.encode(h))
+      move(id, queue, 'dead', 'succeeded', expires)
+      out[4][#out[4] + 1] = id
+    end
+  end
+end
+if ARGV[4] == '1' then return out end
 for _, queue in ipairs(redis.call('SMEMBERS', k('queues'))) do
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', k('st', queue, 'succeeded'), '-inf', now, 'LIMIT', 0, 5000)) do
     redis.call('HDEL', k('job', id), 'result')
@@ -321,6 +361,7 @@ for _, queue in ipairs(redis.call('SMEMBERS', k('queues'))) do
       if idem and idem ~= '' then redis.call('HDEL', k('idem'), idem) end
       redis.call('ZREM', k('st', queue, status), id)
       redis.call('ZREM', k('expiring'), id)
+      redis.call('HDEL', k('effect_jobs'), id)
       redis.call('DEL', k('job', id))
       out[3] = out[3] + 1
     end
@@ -344,6 +385,7 @@ return out
 _EFFECT = _PRELUDE + r"""
 if redis.call('HSETNX', k('effects'), ARGV[2], ARGV[4]) == 1 then
   redis.call('RPUSH', k('effect_log'), ARGV[2])
+  redis.call('HSET', k('effect_jobs'), ARGV[3], ARGV[2])   -- which job applied it (reconcile)
   return 1
 end
 return 0
@@ -351,7 +393,7 @@ return 0
 
 _FLOATS = ("created_at", "available_at", "started_at", "finished_at", "lease_expires_at",
            "result_ttl_s", "result_expires_at", "expires_at")
-_INTS = ("priority", "attempts", "max_attempts")
+_INTS = ("priority", "attempts", "max_attempts", "deferrals")
 
 
 class RedisQueue(JobQueue):
@@ -377,7 +419,7 @@ class RedisQueue(JobQueue):
             retry_on_error=[RedisConnectionError, RedisTimeoutError, BusyLoadingError])
         self._scripts = {name: self.r.register_script(src) for name, src in {
             "submit": _SUBMIT, "claim": _CLAIM, "heartbeat": _HEARTBEAT, "complete": _COMPLETE,
-            "fail": _FAIL, "release": _RELEASE, "promote": _PROMOTE, "replay": _REPLAY,
+            "fail": _FAIL, "release": _RELEASE, "defer": _DEFER, "promote": _PROMOTE, "replay": _REPLAY,
             "sweep": _SWEEP, "effect": _EFFECT}.items()}
         try:
             self.r.ping()
@@ -504,6 +546,11 @@ class RedisQueue(JobQueue):
     def release(self, job_id: str, worker_id: str, attempt: int) -> bool:
         return self._run("release", job_id, worker_id, attempt, repr(self.now())) == 1
 
+    def defer(self, job_id: str, worker_id: str, attempt: int, delay_s: float,
+              reason: str = "") -> bool:
+        return self._run("defer", job_id, worker_id, attempt, repr(self.now()),
+                         repr(max(0.0, delay_s)), reason[:2000]) == 1
+
     # --- inspection and operations ----------------------------------------------------------
     def get(self, job_id: str) -> Job:
         data = self.r.hgetall(self._k("job", job_id))
@@ -565,8 +612,13 @@ class RedisQueue(JobQueue):
 
     def sweep(self, now: float | None = None) -> dict[str, int]:
         now = self.now() if now is None else now
-        results, stale, purged = self._run("sweep", repr(now), repr(self.failure_retention_s))
-        return {"results_expired": results, "stale_expired": stale, "purged": purged}
+        results, stale, purged, reconciled = self._run("sweep", repr(now), repr(self.failure_retention_s), "0")
+        return {"results_expired": results, "stale_expired": stale, "purged": purged,
+                "reconciled": len(reconciled)}
+
+    def reconcile(self, now: float | None = None) -> list[str]:
+        now = self.now() if now is None else now
+        return list(self._run("sweep", repr(now), repr(self.failure_retention_s), "1")[3])
 
     # --- side effects --------------------------------------------------------------------------
     def apply_effect(self, effect_key: str, job_id: str, value: Any) -> bool:
@@ -593,7 +645,7 @@ class RedisQueue(JobQueue):
         for raw in pipe.execute():
             history = json.loads(raw) if raw else []
             n = sum(1 for a in (history if isinstance(history, list) else [])
-                    if a.get("outcome") != "released")
+                    if a.get("outcome") not in ("released", "deferred", "reconciled"))
             total += n
             more += n > 1
         return {"executed_more_than_once": more, "executions": total}

@@ -13,7 +13,12 @@ job that kills its worker every time cannot loop for ever.
 
 Side effects: ``effects`` holds one row per effect key (``INSERT OR IGNORE``); the same
 transaction appends to ``effect_log`` only if the insert took. The ledger therefore shows
-every real application, and a key appearing twice in it would mean the guard failed.
+every real application, and a key appearing twice in it would mean the guard failed. The
+``effects`` row also names the job, which is how :meth:`SQLiteQueue.reconcile` finds a dead job
+whose effect was applied (one ``UPDATE … FROM effects``).
+
+Time: ``now`` comes from the queue's ``clock`` (see :mod:`labkit.jobs.queue`); ``sweep`` also
+takes an explicit ``now``.
 
 It does not shard, replicate or work across machines (use the Redis backend for that), and it
 needs a local filesystem (SQLite locking is unreliable on network shares).
@@ -51,6 +56,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     max_attempts INTEGER NOT NULL,
+    deferrals INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     available_at REAL NOT NULL,
     started_at REAL,
@@ -75,6 +81,7 @@ CREATE TABLE IF NOT EXISTS effects (
     value TEXT,
     applied_at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS ix_effects_job ON effects(job_id);
 CREATE TABLE IF NOT EXISTS effect_log (
     n INTEGER PRIMARY KEY AUTOINCREMENT,
     effect_key TEXT NOT NULL,
@@ -94,7 +101,7 @@ CREATE TABLE IF NOT EXISTS workers (
 """
 
 _JOB_COLUMNS = ("id", "queue", "kind", "payload", "priority", "idempotency_key", "status",
-                "attempts", "max_attempts", "created_at", "available_at", "started_at",
+                "attempts", "max_attempts", "deferrals", "created_at", "available_at", "started_at",
                 "finished_at", "lease_expires_at", "worker_id", "result", "last_error",
                 "dead_reason", "result_ttl_s", "result_expires_at", "expires_at", "history")
 _SELECT = "SELECT " + ", ".join(_JOB_COLUMNS) + " FROM jobs"
@@ -119,6 +126,9 @@ class SQLiteQueue(JobQueue):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = self._conn()
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(jobs)")}
+            if columns and "deferrals" not in columns:  # a queue file from before deferrals
+                conn.execute("ALTER TABLE jobs ADD COLUMN deferrals INTEGER NOT NULL DEFAULT 0")
             conn.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise DataError(f"job queue database {self.path} is not usable: {exc}") from None
@@ -326,6 +336,19 @@ class SQLiteQueue(JobQueue):
              "outcome": "released", "error": None})
         return cur.rowcount == 1
 
+    def defer(self, job_id: str, worker_id: str, attempt: int, delay_s: float,
+              reason: str = "") -> bool:
+        now = self.now()
+        cur = self._conn().execute(
+            "UPDATE jobs SET status = 'queued', attempts = attempts - 1, deferrals = deferrals + 1,"
+            " worker_id = NULL, lease_expires_at = NULL, available_at = :available,"
+            " last_error = :error, "
+            + _CLOSE_ATTEMPT +
+            " WHERE id = :id AND worker_id = :w AND attempts = :attempt AND status = 'running'",
+            {"now": now, "available": now + max(0.0, delay_s), "id": job_id, "w": worker_id,
+             "attempt": attempt, "outcome": "deferred", "error": reason[:2000] or None})
+        return cur.rowcount == 1
+
     # --- inspection and operations -------------------------------------------------------
     def get(self, job_id: str) -> Job:
         row = self._conn().execute(_SELECT + " WHERE id = ?", (job_id,)).fetchone()
@@ -348,7 +371,8 @@ class SQLiteQueue(JobQueue):
 
     def replay(self, job_ids: list[str] | None = None, queue: str | None = None) -> int:
         now = self.now()
-        sql = ("UPDATE jobs SET status = 'queued', attempts = 0, available_at = ?, dead_reason = NULL,"
+        sql = ("UPDATE jobs SET status = 'queued', attempts = 0, deferrals = 0, available_at = ?,"
+               " dead_reason = NULL,"
                " finished_at = NULL, worker_id = NULL WHERE status = 'dead'")
         args: list[Any] = [now]
         if job_ids:
@@ -393,12 +417,34 @@ class SQLiteQueue(JobQueue):
                 "UPDATE jobs SET status = 'expired', finished_at = ?, last_error = 'expired before it ran'"
                 " WHERE status IN ('queued', 'failed') AND expires_at IS NOT NULL AND expires_at <= ?",
                 (now, now)).rowcount
+            reconciled = len(self._reconcile(conn, now))
             purged = conn.execute(
                 "DELETE FROM jobs WHERE status IN ('dead', 'expired') AND"
                 " coalesce(finished_at, created_at) + ? <= ?", (self.failure_retention_s, now)).rowcount
-            return {"results_expired": results, "stale_expired": stale, "purged": purged}
+            return {"results_expired": results, "stale_expired": stale, "purged": purged,
+                    "reconciled": reconciled}
 
         return self._write(run)
+
+    @staticmethod
+    def _reconcile(conn: sqlite3.Connection, now: float) -> list[str]:
+        rows = conn.execute(
+            "UPDATE jobs SET status = 'succeeded', finished_at = :now,"
+            " result = json_object('reconciled', json('true'), 'was', dead_reason,"
+            "   'effect', json(coalesce(e.value, 'null'))),"
+            " result_expires_at = :now + result_ttl_s, dead_reason = NULL,"
+            " history = json_insert(history, '$[#]', json_object('attempt', attempts,"
+            "   'worker_id', 'reconciler', 'started_at', :now, 'ended_at', :now,"
+            "   'outcome', 'reconciled', 'error', 'effect applied before the job went dead (' ||"
+            "   dead_reason || '); last error: ' || coalesce(last_error, '-'))) "
+            "FROM effects AS e WHERE e.job_id = jobs.id AND jobs.status = 'dead'"
+            " AND jobs.dead_reason IN ('max_attempts', 'lease_expired') RETURNING jobs.id",
+            {"now": now}).fetchall()
+        return [r[0] for r in rows]
+
+    def reconcile(self, now: float | None = None) -> list[str]:
+        now = self.now() if now is None else now
+        return self._write(lambda conn: self._reconcile(conn, now))
 
     # --- side effects --------------------------------------------------------------------
     def apply_effect(self, effect_key: str, job_id: str, value: Any) -> bool:
@@ -426,7 +472,8 @@ class SQLiteQueue(JobQueue):
     def execution_counts(self) -> dict[str, int]:
         row = self._conn().execute(
             "SELECT count(*) FILTER (WHERE n > 1), coalesce(sum(n), 0) FROM (SELECT (SELECT count(*)"
-            " FROM json_each(history) WHERE json_extract(value, '$.outcome') IS NOT 'released') AS n"
+            " FROM json_each(history) WHERE coalesce(json_extract(value, '$.outcome'), '')"
+            " NOT IN ('released', 'deferred', 'reconciled')) AS n"
             " FROM jobs)").fetchone()
         return {"executed_more_than_once": row[0], "executions": row[1]}
 

@@ -11,6 +11,16 @@ housekeeping thread that
   and oldest-job age as Prometheus gauges and a ``queue`` telemetry event, and — with
   ``monitor=True`` — evaluates the alert rules.
 
+"Not now" is not a failure: a handler that meets :class:`~labkit.errors.CallDeferred` (every
+model route skipped because its circuit breaker is open) or
+:class:`~labkit.errors.RateLimitDeferred` (the client rate limiter) gets its job put back with
+:meth:`JobQueue.defer`, claimable once the breaker may probe again (``retry_after_s``, plus up
+to 25% jitter so deferred jobs do not all return in the same instant), and its attempt is not
+counted. Against livelock, a job deferred ``max_deferrals`` times has its next deferral
+recorded as a failed attempt (its ``last_error`` says the cap was hit) — so a dependency that
+never recovers still ends in the dead-letter queue, loudly; the report and a ``job`` telemetry
+event (``status="deferral_cap"``) count these.
+
 Shutdown: SIGTERM/SIGINT (or :meth:`Worker.stop`) stops claiming; jobs in flight get
 ``grace_s`` to finish, and whatever is still running then is released back to the queue
 unharmed (its attempt is not counted). SIGKILL cannot be caught: that is what leases are for.
@@ -31,6 +41,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -42,7 +53,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.errors import ConfigError, InputError, LabkitError, NonRetryableJobError, ValidationFailed
+from labkit.errors import (
+    CallDeferred,
+    ConfigError,
+    InputError,
+    LabkitError,
+    NonRetryableJobError,
+    RateLimitDeferred,
+    ValidationFailed,
+)
 from labkit.jobs.handlers import JobContext, resolve
 from labkit.jobs.models import Job, WorkerInfo
 from labkit.jobs.queue import JobQueue, open_queue
@@ -58,6 +77,8 @@ class WorkerReport:
     failed: int = 0
     dead: int = 0
     released: int = 0
+    deferred: int = 0          # put back unrun ("not now"), attempt not counted
+    deferral_cap_hits: int = 0  # deferrals past max_deferrals, recorded as failed attempts
     leases_lost: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -69,7 +90,8 @@ class Worker:
                  lease_s: float = 30.0, poll_s: float = 0.05, grace_s: float = 10.0,
                  burst: bool = False, worker_id: str | None = None, events: bool = True,
                  stats_interval_s: float = 5.0, monitor: bool = False,
-                 extras: dict[str, Any] | None = None, preload: list[str] | None = None) -> None:
+                 extras: dict[str, Any] | None = None, preload: list[str] | None = None,
+                 max_deferrals: int = 50, min_defer_s: float = 0.05) -> None:
         if concurrency < 1:
             raise InputError(f"concurrency must be at least 1, got {concurrency}")
         self.url = url
@@ -85,6 +107,10 @@ class Worker:
         self.monitor = monitor
         self.extras = extras or {}
         self.preload = list(preload or [])
+        if max_deferrals < 0:
+            raise InputError(f"max_deferrals must be 0 or more, got {max_deferrals}")
+        self.max_deferrals = max_deferrals
+        self.min_defer_s = min_defer_s
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.report = WorkerReport(self.worker_id)
         self._stopping = threading.Event()
@@ -205,6 +231,21 @@ class Worker:
         outcome, error = "succeeded", None
         try:
             result = resolve(job.kind)(ctx)
+        except (CallDeferred, RateLimitDeferred) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if job.deferrals < self.max_deferrals:
+                delay = max(self.min_defer_s, exc.retry_after_s) * (1.0 + 0.25 * random.random())
+                deferred = self._safe(self.q.defer, job.id, self.worker_id, job.attempts, delay, error)
+                outcome = "deferred" if deferred else "lease_lost"
+            else:   # the cap: count it as a failed attempt, and say why
+                self.report.deferral_cap_hits += 1
+                error = f"deferred {job.deferrals} times (cap {self.max_deferrals}); {error}"
+                self._log(f"job {job.id}: {error}")
+                outcome = self._safe(self.q.fail, job.id, self.worker_id, job.attempts, error, True)
+                if self.events:
+                    emit("job", queue=job.queue, job_id=job.id, job_kind=job.kind,
+                         status="deferral_cap", attempt=job.attempts, worker_id=self.worker_id,
+                         error=error)
         except (NonRetryableJobError, ValidationFailed) as exc:
             error = f"{type(exc).__name__}: {exc}"
             outcome = self._safe(self.q.fail, job.id, self.worker_id, job.attempts, error, False)
@@ -223,6 +264,8 @@ class Worker:
             self.report.dead += 1
         elif outcome == "failed":
             self.report.failed += 1
+        elif outcome == "deferred":
+            self.report.deferred += 1
         if self.events:
             emit("job", queue=job.queue, job_id=job.id, job_kind=job.kind, status=outcome,
                  attempt=job.attempts, worker_id=self.worker_id, error=error,

@@ -24,6 +24,11 @@ One call, in order:
    when none validates, ``CallResult.validation_error`` carries the last reason.
 7. If every model route fails: the pattern's rule-based fallback (a callable), then an
    explicit ``cannot_answer`` result queued for human review (``var/review_queue.jsonl``).
+   When no route was even tried (every one skipped by an open breaker or a Retry-After
+   cool-down), the result also carries ``retry_after_s`` ("not now, come back then"), and
+   with ``raise_on_failure`` the error is :class:`~labkit.errors.CallDeferred`; a refusal
+   by the client rate limiter is :class:`~labkit.errors.RateLimitDeferred`. Job handlers
+   turn either into a deferral that spends no attempt.
 8. Real spend from the returned usage into the cost ledger (billed to the model that
    answered; failed attempts recorded unbilled), one telemetry event per attempt and per
    call, answer re-hydrated for the caller.
@@ -75,6 +80,7 @@ from labkit.controls.ratelimit import RateLimiter, RateLimitPolicy
 from labkit.controls.retry import RetryPolicy, classify, make_retrying, retry_after
 from labkit.controls.timeouts import Deadline, TimeoutPolicy
 from labkit.errors import (
+    CallDeferred,
     CircuitOpen,
     ConfigError,
     InputError,
@@ -165,6 +171,9 @@ class CallResult:
     # so callers can record the reason without reading it back from telemetry
     validation_error: str | None = None
     redactions: int = 0
+    # set on cannot_answer when no route was tried (breakers open, Retry-After): "not now,
+    # ask again in this many seconds" rather than "the model failed"
+    retry_after_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly copy (``parsed`` dumped if it is a pydantic model)."""
@@ -199,6 +208,11 @@ class _Ctx:
     validation: str | None = None
     validation_error: str | None = None
     started: float = field(default_factory=time.perf_counter)
+    retry_in: float | None = None  # soonest a skipped route may be tried again (seconds)
+
+    def skipped(self, wait_s: float) -> None:
+        """Note a route skipped for ``wait_s`` more seconds (breaker open, Retry-After)."""
+        self.retry_in = wait_s if self.retry_in is None else min(self.retry_in, wait_s)
 
 
 def _validate(text: str | None, output_model: Any) -> Any:
@@ -291,8 +305,11 @@ class ResilientClient:
 
     def __init__(self, config: ClientConfig | None = None, *,
                  rule_fallbacks: dict[str, RuleFallback] | None = None,
-                 ledger: CostLedger | None = None) -> None:
+                 ledger: CostLedger | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         self.config = config or ClientConfig()
+        # one monotonic clock for breakers, cache, limiter and cool-downs (tests inject a fake)
+        self._clock = clock or time.monotonic
         c = self.config
         if not c.api_key:
             raise ConfigError("the resilient client needs an API key (ClientConfig.api_key or OPENAI_API_KEY)")
@@ -302,9 +319,9 @@ class ResilientClient:
             default_headers=c.default_headers or None,
         )
         self.rule_fallbacks: dict[str, RuleFallback] = dict(rule_fallbacks or {})
-        self.breakers = BreakerRegistry(c.breaker, on_change=self._breaker_changed)
-        self.cache = ResponseCache(c.cache.ttl_s, c.cache.max_entries)
-        self.limiter = RateLimiter.from_policy(c.ratelimit)
+        self.breakers = BreakerRegistry(c.breaker, clock=self._clock, on_change=self._breaker_changed)
+        self.cache = ResponseCache(c.cache.ttl_s, c.cache.max_entries, clock=self._clock)
+        self.limiter = RateLimiter.from_policy(c.ratelimit, clock=self._clock)
         self._ledger = ledger
         self._ledger_lock = threading.Lock()
         self._prices = c.prices
@@ -482,18 +499,25 @@ class ResilientClient:
                 self._emit_call(ctx, result, stream=stream, error="; ".join(ctx.errors[-3:]) or None)
                 return result
         reason = "; ".join(ctx.errors[-3:]) or "no route available"
+        # no attempt reached the provider: every route was skipped for a while, so "not now"
+        retry_after = ctx.retry_in if ctx.attempts == 0 else None
         if self.config.raise_on_failure:
             result = CallResult(content=None, model_requested=ctx.model_requested,
                                 status="cannot_answer", attempts=ctx.attempts, latency_ms=latency(),
-                                call_id=ctx.call_id, redactions=ctx.redactions)
+                                call_id=ctx.call_id, redactions=ctx.redactions,
+                                retry_after_s=retry_after)
             self._emit_call(ctx, result, stream=stream, error=reason)
+            if retry_after is not None:
+                raise CallDeferred(f"no route for {ctx.model_requested} may be tried for "
+                                   f"{retry_after:.2f}s: {reason}", retry_after_s=retry_after)
             raise ProviderUnavailable(f"every route for {ctx.model_requested} failed: {reason}")
         self._queue_review(ctx, messages, reason)
         result = CallResult(content=CANNOT_ANSWER, model_requested=ctx.model_requested,
                             model_served=None, status="cannot_answer", fallback_used="human_review",
                             attempts=ctx.attempts, latency_ms=latency(), call_id=ctx.call_id,
                             validation=ctx.validation, validation_error=ctx.validation_error,
-                            redactions=ctx.redactions, finish_reason="cannot_answer")
+                            redactions=ctx.redactions, finish_reason="cannot_answer",
+                            retry_after_s=retry_after)
         self._emit_call(ctx, result, stream=stream, error=reason)
         return result
 
@@ -533,9 +557,10 @@ class ResilientClient:
     def _route_admitted(self, ctx: _Ctx, route: str, tokens: int, last: bool = False) -> bool:
         """Cool-down, breaker and rate limiter say this route may be tried now."""
         # a Retry-After from an earlier call still holds: fail over, or wait if no route is left
-        wait = self._cooldown.get(route, 0.0) - time.monotonic()
+        wait = self._cooldown.get(route, 0.0) - self._clock()
         if wait > 0:
             if not last or wait > min(self.config.retry.retry_after_cap_s, ctx.deadline.remaining()):
+                ctx.skipped(wait)
                 ctx.errors.append(f"{route}: provider asked to wait {wait:.2f}s")
                 self._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                            attempt=ctx.attempts, status="skipped", error_kind="retry_after")
@@ -543,6 +568,7 @@ class ResilientClient:
             time.sleep(wait)
         breaker = self.breakers.get(route)
         if not breaker.allow():
+            ctx.skipped(breaker.retry_in())
             ctx.errors.append(f"{route}: breaker open")
             self._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                        attempt=ctx.attempts, status="skipped", error_kind="breaker_open")
@@ -579,7 +605,7 @@ class ResilientClient:
                     breaker.record(False)
                 demanded = retry_after(exc)
                 if demanded:  # remembered, so the next call does not hammer the route either
-                    self._cooldown[route] = max(self._cooldown.get(route, 0.0), time.monotonic() + demanded)
+                    self._cooldown[route] = max(self._cooldown.get(route, 0.0), self._clock() + demanded)
                 self._record_attempt(ctx, route, t0, exc, stream=stream)
                 raise
             if not stream:  # a stream's health is known only when its body ends
@@ -1072,6 +1098,7 @@ class ResilientClient:
             self.ledger.check(self.config.budget, key=key, pattern=pattern, estimate=est)
             resp = None
             routes = self.config.routes_for(model)
+            attempts_before, ctx.retry_in = ctx.attempts, None
             for route in routes:
                 if ctx.deadline.expired():
                     break
@@ -1094,6 +1121,9 @@ class ResilientClient:
                            model_requested=model, model_served=None, status="error",
                            attempts=ctx.attempts, kind_of_call="embedding",
                            latency_ms=round((time.perf_counter() - ctx.started) * 1000, 3), error=reason)
+                if ctx.attempts == attempts_before and ctx.retry_in is not None:
+                    raise CallDeferred(f"embedding {len(batch)} texts with {model}: no route may be "
+                                       f"tried for {ctx.retry_in:.2f}s: {reason}", retry_after_s=ctx.retry_in)
                 raise ProviderUnavailable(f"embedding {len(batch)} texts with {model} failed: {reason}")
             served_model = getattr(resp, "model", None) or model
             tin = int(getattr(resp.usage, "prompt_tokens", 0) or 0) if getattr(resp, "usage", None) else 0
