@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit.data import fakes
-from labkit.data.card import render_card
-from labkit.data.common import ROLES
+from labkit.data.generate import fakes
+from labkit.data.access import ROLES
+from labkit.data.generate.card import render_card
 from labkit.data.generate import FILES, build_tables, generate
 from labkit.errors import InputError
 from labkit.settings import datasets_dir

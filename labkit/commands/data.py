@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from labkit.data.common import DEFAULT_SEED, SCALES
+from labkit.data.schema import DEFAULT_SEED, SCALES
 
 
 @click.group()

@@ -35,47 +35,13 @@ from typing import Any
 
 import duckdb
 
-from labkit.data.generate import FILES
+from labkit.data.schema import FILES, PRIMARY_KEYS, SCHEMA
 from labkit.errors import DataError
 from labkit.settings import datasets_dir, lab_db_path
 
 LOADER_VERSION = "1"
 META_TABLE = "_labkit_data_meta"
 
-# table -> DuckDB column types (order = column order)
-SCHEMA: dict[str, dict[str, str]] = {
-    "kb_documents": {"doc_id": "VARCHAR", "version": "INTEGER", "title": "VARCHAR", "doc_type": "VARCHAR",
-                     "department": "VARCHAR", "owner": "VARCHAR", "roles": "VARCHAR[]", "status": "VARCHAR",
-                     "updated_at": "TIMESTAMP", "body": "VARCHAR"},
-    "kb_sections": {"doc_id": "VARCHAR", "version": "INTEGER", "section_id": "VARCHAR", "ordinal": "INTEGER",
-                    "heading": "VARCHAR", "text": "VARCHAR"},
-    "kb_defects": {"doc_id": "VARCHAR", "version": "INTEGER", "defect": "VARCHAR", "detail": "VARCHAR"},
-    "crm_accounts": {"account_id": "VARCHAR", "source_system": "VARCHAR", "golden_id": "VARCHAR",
-                     "name": "VARCHAR", "industry": "VARCHAR", "country": "VARCHAR", "owner_rm": "VARCHAR",
-                     "email": "VARCHAR", "phone": "VARCHAR", "annual_revenue": "DOUBLE",
-                     "updated_at": "TIMESTAMP"},
-    "crm_account_truth": {"account_id": "VARCHAR", "golden_id": "VARCHAR", "defects": "VARCHAR[]"},
-    "crm_contacts": {"contact_id": "VARCHAR", "account_id": "VARCHAR", "name": "VARCHAR", "email": "VARCHAR",
-                     "phone": "VARCHAR", "title": "VARCHAR", "source_system": "VARCHAR",
-                     "updated_at": "TIMESTAMP"},
-    "relationship_managers": {"rm_id": "VARCHAR", "name": "VARCHAR", "email": "VARCHAR"},
-    "users": {"user_id": "VARCHAR", "name": "VARCHAR", "email": "VARCHAR", "role": "VARCHAR",
-              "department": "VARCHAR"},
-    "tickets": {"ticket_id": "VARCHAR", "account_id": "VARCHAR", "category": "VARCHAR", "priority": "VARCHAR",
-                "status": "VARCHAR", "subject": "VARCHAR", "notes": "VARCHAR", "created_at": "TIMESTAMP",
-                "first_response_due": "TIMESTAMP", "resolution_due": "TIMESTAMP",
-                "first_response_at": "TIMESTAMP", "resolved_at": "TIMESTAMP"},
-    "ticket_truth": {"ticket_id": "VARCHAR", "pii": "STRUCT(type VARCHAR, value VARCHAR)[]",
-                     "sla_first_response_breached": "BOOLEAN", "sla_resolution_breached": "BOOLEAN",
-                     "injection": "BOOLEAN"},
-    "batch_invoices": {"doc_id": "VARCHAR", "text": "VARCHAR", "truth": "JSON", "malformed": "BOOLEAN",
-                       "defect": "VARCHAR"},
-}
-PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
-    "kb_documents": ("doc_id", "version"), "kb_sections": ("doc_id", "version", "section_id"),
-    "crm_accounts": ("account_id",), "crm_contacts": ("contact_id",), "relationship_managers": ("rm_id",),
-    "users": ("user_id",), "tickets": ("ticket_id",), "batch_invoices": ("doc_id",),
-}
 
 
 def _manifest(folder: Path) -> dict[str, Any]:

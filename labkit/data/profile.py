@@ -38,8 +38,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from labkit.data.common import AS_OF, ROLES
-from labkit.data.crm import name_similarity, normalise_name
+from labkit.data.access import ROLES
+from labkit.data.names import name_similarity, normalise_name
+from labkit.data.schema import AS_OF
 from labkit.errors import ConfigError
 
 # columns a consumer of each source relies on (completeness is judged on these)

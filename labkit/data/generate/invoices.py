@@ -18,8 +18,8 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from labkit.data import fakes
-from labkit.data.common import days_ago, faker_for, rng_for
+from labkit.data.generate import fakes
+from labkit.data.generate.common import days_ago, faker_for, rng_for
 
 MALFORMED_RATE = 0.07
 _ITEMS = ["Consulting hours", "Cloud hosting (monthly)", "Support plan", "Licence renewal", "Hardware lease",

@@ -18,12 +18,9 @@ from datetime import datetime, timedelta
 
 from faker import Faker
 
-# The lab's fixed "today": freshness, SLA breaches and staleness are measured against it.
-AS_OF = datetime(2026, 11, 1, 0, 0, 0)
-DEFAULT_SEED = 7
-SCALES: dict[str, int] = {"small": 1, "medium": 5, "large": 20}
-ROLES = ["employee", "support_agent", "relationship_manager", "hr", "legal", "finance",
-         "engineering", "admin"]
+from labkit.data.access import ROLES
+from labkit.data.schema import AS_OF
+
 REGIONS: dict[str, tuple[str, list[str]]] = {
     # region -> (currency, cities)
     "United Kingdom": ("GBP", ["London", "Manchester", "Edinburgh"]),

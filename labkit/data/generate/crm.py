@@ -28,44 +28,24 @@ import random
 import re
 from typing import Any
 
-from labkit.data import fakes
-from labkit.data.common import days_ago, faker_for, rng_for, ts
+from labkit.data.generate import fakes
+from labkit.data.generate.common import days_ago, faker_for, rng_for, ts
+from labkit.data.names import LEGAL_FORM_VARIANTS as _VARIANT
+from labkit.data.names import LEGAL_FORMS_BY_COUNTRY as _SUFFIX
+from labkit.data.names import name_similarity, normalise_name
 
 SYSTEMS = ("salesforce_eu", "legacy_erp")
 INDUSTRIES = ["Banking", "Insurance", "Retail", "Manufacturing", "Logistics", "Healthcare",
               "Telecommunications", "Energy", "Public Sector", "Software", "Media", "Hospitality"]
 COUNTRIES = ["United Kingdom", "Germany", "France", "Netherlands", "Spain", "Italy", "Sweden",
              "Ireland", "Poland", "United States"]
-_SUFFIX = {"United Kingdom": ["Ltd", "plc"], "Ireland": ["Ltd"], "Germany": ["GmbH", "AG"],
-           "France": ["SA", "SAS"], "Netherlands": ["BV"], "Spain": ["SL", "SA"], "Italy": ["SpA", "Srl"],
-           "Sweden": ["AB"], "Poland": ["Sp. z o.o."], "United States": ["Inc", "LLC"]}
-_VARIANT = {"Ltd": "Limited", "plc": "PLC", "GmbH": "GMBH", "AG": "Aktiengesellschaft", "SA": "S.A.",
-            "SAS": "S.A.S.", "BV": "B.V.", "SL": "S.L.", "SpA": "S.p.A.", "Srl": "S.r.l.", "AB": "Aktiebolag",
-            "Sp. z o.o.": "Sp. z.o.o.", "Inc": "Incorporated", "LLC": "L.L.C."}
 _WORDS = ["Logistics", "Analytics", "Foods", "Engineering", "Capital", "Health", "Energy", "Media",
           "Systems", "Textiles", "Holdings", "Pharma", "Transport", "Retail", "Insurance", "Telecom",
           "Construction", "Mining", "Chemicals", "Robotics", "Aviation", "Shipping", "Hotels", "Brewing"]
-LEGAL_FORMS = sorted({w.lower().replace(".", "") for s in _SUFFIX.values() for w in s}
-                     | {w.lower().replace(".", "") for w in _VARIANT.values()}, key=len, reverse=True)
 
 # rates of planted defects (of records, or of golden customers for duplicates)
 RATES = {"both_systems": 0.35, "name_variant": 0.7, "exact_duplicate": 0.03, "missing": 0.06,
          "conflict": 0.4, "stale": 0.15}
-
-
-def normalise_name(name: str) -> str:
-    """Lower case, legal form and punctuation removed: the key duplicates are compared on."""
-    text = name.lower().replace(".", "").replace(",", "")
-    for form in LEGAL_FORMS:
-        if text.endswith(" " + form):
-            text = text[: -len(form) - 1]
-            break
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9 ]", " ", text)).strip()
-
-
-def name_similarity(a: str, b: str) -> float:
-    """Similarity of two normalised names in [0, 1] (difflib ratio)."""
-    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def _close(a: str, b: str, threshold: float = 0.75) -> bool:

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable
 
-from labkit.data.common import AS_OF, MONTHS, REGIONS, days_ago, rng_for, ts
+from labkit.data.generate.common import MONTHS, REGIONS, days_ago, rng_for, ts
+from labkit.data.schema import AS_OF
 
 Values = Callable[[random.Random, str], dict[str, Any]]
 

@@ -20,8 +20,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from labkit.data import fakes
-from labkit.data.common import days_ago, faker_for, rng_for, ts
+from labkit.data.generate import fakes
+from labkit.data.generate.common import days_ago, faker_for, rng_for, ts
 
 FIRST_RESPONSE_HOURS = {"P1": 1, "P2": 4, "P3": 8, "P4": 24}
 RESOLUTION_HOURS = {"P1": 8, "P2": 24, "P3": 72, "P4": 168}

@@ -1,7 +1,7 @@
 """``labkit data build``: generate the fictional company's data, deterministically, as files.
 
 One seed and one scale fully determine every byte written: each part draws from its own RNG
-(:func:`labkit.data.common.rng_for`), Faker is seeded per instance, the clock is the constant
+(:func:`labkit.data.generate.common.rng_for`), Faker is seeded per instance, the clock is the constant
 ``AS_OF`` and JSON is written with sorted keys. The default scale (``small``) is committed under
 ``datasets/``; ``medium`` (x5) and ``large`` (x20) go to ``var/datasets-<scale>/`` unless an
 output folder is given.
@@ -9,7 +9,7 @@ output folder is given.
 Files are JSON lines (diffable, hold lists and multi-line text). ``manifest.json`` records the
 seed, scale, row counts, the SHA-256 of every file and the planted-defect counts; the loader
 checks files against it, and the data card (``README.md``, rendered from the manifest by
-:mod:`labkit.data.card`) quotes it. Each file is
+:mod:`labkit.data.generate.card`) quotes it. Each file is
 written to a temporary name and renamed, so an interrupted build never leaves a half-written
 file under the final name. Files of other features in the same folder are left alone.
 
@@ -32,32 +32,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from labkit.data.common import AS_OF, DEFAULT_SEED, SCALES, make_people, ts
-from labkit.data.crm import RATES as CRM_RATES, build_crm
-from labkit.data.evalsets import build_injection_cases, build_pii_cases
-from labkit.data.invoices import build_invoices
-from labkit.data.kb import build_kb
-from labkit.data.tickets import build_tickets
+from labkit.data.generate.common import make_people, ts
+from labkit.data.generate.crm import RATES as CRM_RATES, build_crm
+from labkit.data.generate.evalsets import build_injection_cases, build_pii_cases
+from labkit.data.generate.invoices import build_invoices
+from labkit.data.generate.kb import build_kb
+from labkit.data.generate.tickets import build_tickets
+from labkit.data.generate.card import render_card
+from labkit.data.schema import AS_OF, DEFAULT_SEED, FILES, SCALES
 from labkit.errors import InputError
+from labkit.settings import datasets_dir, var_dir
 
 GENERATOR_VERSION = "2"  # 2: retrieval questions no longer label the #s1 intro
-# relative path -> table it loads into (None: read directly by the tools, not loaded)
-FILES: dict[str, str | None] = {
-    "kb/documents.jsonl": "kb_documents",
-    "kb/sections.jsonl": "kb_sections",
-    "kb/defects.jsonl": "kb_defects",
-    "crm/accounts.jsonl": "crm_accounts",
-    "crm/account_truth.jsonl": "crm_account_truth",
-    "crm/contacts.jsonl": "crm_contacts",
-    "crm/relationship_managers.jsonl": "relationship_managers",
-    "crm/users.jsonl": "users",
-    "tickets/tickets.jsonl": "tickets",
-    "tickets/ticket_truth.jsonl": "ticket_truth",
-    "batch/invoices.jsonl": "batch_invoices",
-    "eval/retrieval_questions.jsonl": None,
-    "eval/pii_cases.jsonl": None,
-    "eval/injection_cases.jsonl": None,
-}
 
 
 def dumps(row: dict[str, Any]) -> str:
@@ -76,8 +62,6 @@ def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> tuple[int, str]:
 
 def default_out_dir(scale: str) -> Path:
     """Where a scale's files go by default: committed datasets/ for small, var/ otherwise."""
-    from labkit.settings import datasets_dir, var_dir
-
     return datasets_dir() if scale == "small" else var_dir() / f"datasets-{scale}"
 
 
@@ -177,8 +161,6 @@ def generate(out_dir: Path | str | None = None, seed: int = DEFAULT_SEED, scale:
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, out / "manifest.json")
-    from labkit.data.card import render_card  # late: card needs the catalogue's schema
-
     tmp = out / "README.md.tmp"
     tmp.write_text(render_card(manifest), encoding="utf-8")
     os.replace(tmp, out / "README.md")

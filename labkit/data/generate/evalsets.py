@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.data import fakes
-from labkit.data.common import faker_for, rng_for
-from labkit.data.tickets import pii_value
+from labkit.data.generate import fakes
+from labkit.data.generate.common import faker_for, rng_for
+from labkit.data.generate.tickets import pii_value
 
 _PII_FRAMES = {
     "EMAIL": ["Please send the contract to {v} by Friday.", "Her work address is {v}.",
