@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit.data.generate import fakes
+import labkit.data.generate.fakes as fakes
 from labkit.data.access import ROLES
 from labkit.data.generate.card import render_card
 from labkit.data.generate import FILES, build_tables, generate

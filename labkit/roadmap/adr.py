@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.roadmap.checklist import CHECKLIST, MAX_OPEN_ITEMS
+from labkit.roadmap.checklist import CHECKLIST, MAX_OPEN_ITEMS, PATTERN_CONTROLS, PATTERNS, QUESTION_KEYS
 
 
 def _cell(text: str) -> str:
@@ -25,8 +25,6 @@ def _cell(text: str) -> str:
 
 def render_adr(result: Any, number: int = 1) -> str:
     """The ADR for ``result`` (an :class:`~labkit.roadmap.assessment.AssessmentResult`)."""
-    from labkit.roadmap.assessment import PATTERN_CONTROLS, PATTERNS, QUESTION_KEYS
-
     a = result.answers
     names = {p[0]: p[1] for p in PATTERNS}
     out = [f"# ADR-{number:03d}: Integration pattern for: {a.use_case}", "",

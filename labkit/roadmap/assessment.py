@@ -37,41 +37,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from labkit.agent.audit import AuditLog
+from labkit.agent.policy import Policy
+from labkit.controls.injection import evaluate, load_cases
+from labkit.controls.pii import redact
+from labkit.data.catalogue import connect
+from labkit.data.profile import Thresholds, profile_lab
 from labkit.errors import ConfigError, InputError
-from labkit.roadmap.checklist import CHECKLIST, ITEMS, OPEN_STATUSES, Readiness, readiness
+from labkit.patterns.direct import ClientConfig
+from labkit.roadmap.adr import render_adr
+from labkit.roadmap.checklist import (
+    CHECKLIST,
+    ITEMS,
+    OPEN_STATUSES,
+    PATTERN_SOURCES,
+    PATTERNS,
+    QUESTION_KEYS,
+    Readiness,
+    readiness,
+)
+from labkit.settings import datasets_dir, var_dir
+from labkit.telemetry.alerts import DEFAULT_RULES
 
-# (id, name, decision question) in order of risk, least risky first — the source's table
-PATTERNS: list[tuple[str, str, str]] = [
-    ("direct", "Direct API Integration", "Does the workflow need a simple AI response inside the application?"),
-    ("rag", "RAG Integration", "Does the AI need approved internal knowledge before answering?"),
-    ("async", "Event-Driven / Async AI Integration", "Can the task run in the background instead of in real time?"),
-    ("agent", "Embedded Agent / Agentic Integration", "Does the AI need to call tools or update enterprise systems?"),
-]
-QUESTION_KEYS = {"direct": "simple_response", "rag": "internal_knowledge", "async": "background",
-                 "agent": "tool_actions"}
-# the sample-data sources each pattern reads in the lab
-PATTERN_SOURCES: dict[str, list[str]] = {
-    "direct": ["tickets"], "rag": ["kb_documents"], "async": ["batch_invoices"],
-    "agent": ["crm_accounts", "crm_contacts", "tickets"],
-}
-# the source's controls per pattern, restated in the ADR's consequences
-PATTERN_CONTROLS: dict[str, list[str]] = {
-    "direct": ["timeouts sized to the user experience, with a clear fallback", "retries with exponential backoff",
-               "caching for stable inputs", "a pinned model version",
-               "monitoring of latency, errors, tokens, cost and output quality"],
-    "rag": ["retrieval tested on real questions with precision@k and recall@k targets",
-            "chunking, metadata, embeddings and ranking tested together",
-            "a confidence threshold: say it cannot answer instead of guessing",
-            "permissions enforced inside retrieval"],
-    "async": ["dead-letter queue for failed jobs", "a maximum retry count", "a result expiry rule",
-              "queue-depth alerts before users feel the delay"],
-    "agent": ["read-only mode for the pilot", "human approval for every high-risk write",
-              "least-privilege tool permissions", "every tool call logged (input, output, timestamp, result)",
-              "a circuit breaker on error rates or unusual behaviour"],
-}
 # checklist items the Phase 1 gate treats as blocking: data, access and integration points
 GATE_ITEMS = ("data.systems_identified", "data.access_path", "data.quality_validated", "data.freshness_validated",
               "data.ownership", "data.privacy_rules", "security.rbac")
@@ -217,8 +208,6 @@ class AssessmentResult:
 
     def items_frame(self) -> Any:
         """The checklist as a pandas DataFrame."""
-        import pandas as pd
-
         return pd.DataFrame([{"item": i.id, "category": i.category, "status": self.items[i.id].status,
                               "basis": self.items[i.id].basis, "detail": self.items[i.id].detail}
                              for i in CHECKLIST])
@@ -240,14 +229,10 @@ class AssessmentResult:
 
     def adr_markdown(self, number: int = 1) -> str:
         """The Architecture Decision Record, ending in go or no-go with its reasons."""
-        from labkit.roadmap.adr import render_adr
-
         return render_adr(self, number)
 
     def write_adr(self, path: Path | str | None = None, number: int = 1) -> Path:
         """Write the ADR (default ``var/adr/ADR-001-integration-pattern.md``) and return its path."""
-        from labkit.settings import var_dir
-
         target = Path(path) if path else var_dir() / "adr" / f"ADR-{number:03d}-integration-pattern.md"
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
@@ -268,7 +253,7 @@ class _Context:
     sources: list[str]
     patterns: list[str]
     report: Any
-    client: Any
+    client: ClientConfig
 
 
 def _criteria(ctx: _Context, names: tuple[str, ...]) -> tuple[str, str]:
@@ -294,8 +279,6 @@ def _profiled_sources(ctx: _Context) -> tuple[str, str]:
 
 
 def _catalogue_queryable(ctx: _Context) -> tuple[str, str]:
-    from labkit.data.catalogue import connect
-
     con = connect()
     try:
         counts = {s: con.execute(f"SELECT count(*) FROM {s}").fetchone()[0] for s in ctx.sources}
@@ -361,8 +344,6 @@ def _budget(ctx: _Context) -> tuple[str, str]:
 
 
 def _alerts(ctx: _Context) -> tuple[str, str]:
-    from labkit.telemetry.alerts import DEFAULT_RULES
-
     if not DEFAULT_RULES:
         return "incomplete", "no alert rules defined"
     return "done", f"{len(DEFAULT_RULES)} alert rules over telemetry events"
@@ -375,8 +356,6 @@ def _access_rules(ctx: _Context) -> tuple[str, str]:
         s, d = _criteria(ctx, ("access-rule coverage",))
         status, parts = s, [d]
     if "agent" in ctx.patterns:
-        from labkit.agent.policy import Policy
-
         policy = Policy()
         if policy.allowed("employee") >= policy.allowed("admin"):
             return "incomplete", "agent policy gives every role every tool"
@@ -387,8 +366,6 @@ def _access_rules(ctx: _Context) -> tuple[str, str]:
 
 
 def _redaction(ctx: _Context) -> tuple[str, str]:
-    from labkit.controls.pii import redact
-
     sample = "Customer jane.doe@example.com, card 4111 1111 1111 1111"
     red = redact(sample).text
     if "jane.doe" in red or "4111" in red:
@@ -397,9 +374,6 @@ def _redaction(ctx: _Context) -> tuple[str, str]:
 
 
 def _injection(ctx: _Context) -> tuple[str, str]:
-    from labkit.controls.injection import evaluate, load_cases
-    from labkit.settings import datasets_dir
-
     cases = ctx.answers.injection_cases or datasets_dir() / "eval" / "injection_cases.jsonl"
     rep = evaluate(load_cases(cases))["overall"]
     detail = f"detector on {Path(cases).name}: recall {rep['recall']:.2f}, false-positive rate {rep['false_positive_rate']:.2f}"
@@ -409,9 +383,7 @@ def _injection(ctx: _Context) -> tuple[str, str]:
 
 
 def _audit(ctx: _Context) -> tuple[str, str]:
-    from labkit.agent.audit import AuditLog  # noqa: F401
-
-    return "done", "hash-chained audit log for tool calls (labkit.agent.audit)"
+    return "done", f"hash-chained audit log for tool calls ({AuditLog.__module__})"
 
 
 EVIDENCE_CHECKS: dict[str, Check] = {
@@ -424,11 +396,7 @@ EVIDENCE_CHECKS: dict[str, Check] = {
 }
 
 
-def _client_config(answers: TeamAnswers) -> Any:
-    try:
-        from labkit.patterns.direct import ClientConfig
-    except ImportError:
-        return None
+def _client_config(answers: TeamAnswers) -> ClientConfig:
     try:
         return ClientConfig(**answers.client)
     except ValidationError as exc:
@@ -453,8 +421,6 @@ def run_assessment(answers: TeamAnswers | dict[str, Any] | None = None, report: 
     patterns = recommend_patterns(answers.decision)
     sources = answers.sources or sorted({s for p in patterns for s in PATTERN_SOURCES[p]})
     if report is None:
-        from labkit.data.profile import Thresholds, profile_lab
-
         try:
             thresholds = Thresholds(**answers.thresholds)
         except ValidationError as exc:
@@ -467,9 +433,6 @@ def run_assessment(answers: TeamAnswers | dict[str, Any] | None = None, report: 
     for item in CHECKLIST:
         if item.evidence:
             try:
-                if ctx.client is None and item.evidence in ("latency_budget", "client_fallback",
-                                                             "client_rate_limits", "client_budget"):
-                    raise ImportError("labkit.patterns.direct is not available")
                 status, detail = EVIDENCE_CHECKS[item.evidence](ctx)
             except Exception as exc:  # an evidence check that cannot run proves nothing
                 status, detail = "unclear", f"check could not run: {type(exc).__name__}: {exc}"[:200]

@@ -127,3 +127,35 @@ def readiness(statuses: dict[str, str], max_open: int = MAX_OPEN_ITEMS) -> Readi
         raise InputError(f"checklist item {k}: status {v!r} is not one of {', '.join(STATUSES)}")
     open_items = tuple(item.id for item in CHECKLIST if statuses[item.id] in OPEN_STATUSES)
     return Readiness(open_items, len(open_items) <= max_open, max_open)
+
+
+# The source's pattern decision table, also data: the ADR renders it, the assessment applies it.
+# (id, name, decision question) in order of risk, least risky first — the source's table
+PATTERNS: list[tuple[str, str, str]] = [
+    ("direct", "Direct API Integration", "Does the workflow need a simple AI response inside the application?"),
+    ("rag", "RAG Integration", "Does the AI need approved internal knowledge before answering?"),
+    ("async", "Event-Driven / Async AI Integration", "Can the task run in the background instead of in real time?"),
+    ("agent", "Embedded Agent / Agentic Integration", "Does the AI need to call tools or update enterprise systems?"),
+]
+QUESTION_KEYS = {"direct": "simple_response", "rag": "internal_knowledge", "async": "background",
+                 "agent": "tool_actions"}
+# the sample-data sources each pattern reads in the lab
+PATTERN_SOURCES: dict[str, list[str]] = {
+    "direct": ["tickets"], "rag": ["kb_documents"], "async": ["batch_invoices"],
+    "agent": ["crm_accounts", "crm_contacts", "tickets"],
+}
+# the source's controls per pattern, restated in the ADR's consequences
+PATTERN_CONTROLS: dict[str, list[str]] = {
+    "direct": ["timeouts sized to the user experience, with a clear fallback", "retries with exponential backoff",
+               "caching for stable inputs", "a pinned model version",
+               "monitoring of latency, errors, tokens, cost and output quality"],
+    "rag": ["retrieval tested on real questions with precision@k and recall@k targets",
+            "chunking, metadata, embeddings and ranking tested together",
+            "a confidence threshold: say it cannot answer instead of guessing",
+            "permissions enforced inside retrieval"],
+    "async": ["dead-letter queue for failed jobs", "a maximum retry count", "a result expiry rule",
+              "queue-depth alerts before users feel the delay"],
+    "agent": ["read-only mode for the pilot", "human approval for every high-risk write",
+              "least-privilege tool permissions", "every tool call logged (input, output, timestamp, result)",
+              "a circuit breaker on error rates or unusual behaviour"],
+}

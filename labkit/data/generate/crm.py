@@ -28,7 +28,7 @@ import random
 import re
 from typing import Any
 
-from labkit.data.generate import fakes
+import labkit.data.generate.fakes as fakes
 from labkit.data.generate.common import days_ago, faker_for, rng_for, ts
 from labkit.data.names import LEGAL_FORM_VARIANTS as _VARIANT
 from labkit.data.names import LEGAL_FORMS_BY_COUNTRY as _SUFFIX

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.data.generate import fakes
+import labkit.data.generate.fakes as fakes
 from labkit.data.generate.common import faker_for, rng_for
 from labkit.data.generate.tickets import pii_value
 

@@ -18,7 +18,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from labkit.data.generate import fakes
+import labkit.data.generate.fakes as fakes
 from labkit.data.generate.common import days_ago, faker_for, rng_for
 
 MALFORMED_RATE = 0.07

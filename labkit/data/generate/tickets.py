@@ -20,7 +20,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from labkit.data.generate import fakes
+import labkit.data.generate.fakes as fakes
 from labkit.data.generate.common import days_ago, faker_for, rng_for, ts
 
 FIRST_RESPONSE_HOURS = {"P1": 1, "P2": 4, "P3": 8, "P4": 24}
