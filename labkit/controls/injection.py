@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import json
 import re
 import unicodedata
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -54,6 +56,13 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u206
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 _INSTR = r"(?:instructions?|prompts?|rules|directions|directives|guidelines|guardrails|constraints|commands|orders|context|system\s+messages?|policies|programming|training)"
+
+# A tool named for an action (send_email, delete_file, update_account_owner); a name that starts
+# with a noun (customer_portal) is a place, not an instruction.
+_ACTION_TOOL = (r"(?:send|delete|remove|update|create|transfer|export|forward|grant|share|post|upload|email|set|change|close|"
+                r"add|invite|reset|pay|move|copy|write|modify|approve|disable|revoke|cancel|schedule|book|reserve|make)_[a-z0-9_]+")
+_IMPERATIVE = (r"(?:send|forward|e-?mail|call|use|invoke|run|delete|remove|update|export|grant|transfer|reset|disable|ignore|"
+               r"reveal|share|post|upload|approve|change|add|invite|pay|wire|include|append|output|print|respond|reply|say)\b")
 
 # (name, weight, pattern) — matched against the normalised, lower-cased text.
 _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
@@ -87,7 +96,7 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:you\s+are\s+now\s+(?:an?\s+(?:\w+\s+)?(?:ai|assistant|bot|model|agent|admin|administrator|hacker|developer)|"
         r"in\s+(?:developer|admin|god|debug|unrestricted|maintenance)\s+mode|dan\b|free\b|unrestricted|unfiltered|jailbroken|evil)|"
         r"(?:act|behave|respond)\s+as\s+(?:if\s+you\s+(?:are|were)\s+|an?\s+)?(?:unrestricted|unfiltered|evil|jailbroken|different\s+ai|"
-        r"system\s+administrator|root|hacker|dan\b)|pretend\s+(?:to\s+be|you\s+are|that\s+you)|role-?play\s+as|"
+        r"system\s+administrator|root|hacker|dan\b)|role-?play\s+as|"
         r"you\s+have\s+been\s+(?:reprogrammed|updated|jailbroken|freed)|your\s+new\s+(?:role|persona|identity)\s+is)")),
     ("role_play", 0.6, re.compile(r"\b(?:developer\s+mode|dan\s+mode|jailbreak|jailbroken|do\s+anything\s+now|god\s+mode|unrestricted\s+mode)\b")),
     ("system_prompt", 0.55, re.compile(
@@ -158,6 +167,160 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("urgency", 0.2, re.compile(r"\b(?:important|urgent|critical|mandatory|required)\s*(?:!|:)\s*(?:ai|assistant|you\s+must|the\s+model)?")),
     ("urgency", 0.2, re.compile(r"\byou\s+must\s+(?:now\s+)?(?:immediately\s+)?(?:call|send|update|delete|forward|ignore|obey|follow)\b")),
     ("encoded", 0.3, re.compile(r"\b(?:decode|base64|rot13|hex[- ]?decode|execute\s+the\s+following\s+(?:encoded|base64))\b[^.\n]{0,40}\b(?:and\s+(?:follow|execute|run|obey)|instructions?)\b")),
+    # --- operational requests and fake notes in tool output (English) ---
+    # "Use send_email to send it to the address on file": a tool named for an action, used by name.
+    ("tool_call", 0.5, re.compile(
+        r"\b(?:use|call|invoke|run|trigger|execute)\s+(?:the\s+)?[`'\"]?" + _ACTION_TOOL + r"[`'\"]?")),
+    # "SYSTEM: ... send/call/delete ...": a line posing as the system or developer, with an imperative.
+    ("system_prompt", 0.55, re.compile(
+        r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*(?:system|developer|dev)\s*(?:note|message|notice|instruction|update|override|prompt)?"
+        r"\s*\]?\s*:\s*[^\n]{0,160}?\b" + _IMPERATIVE)),
+    ("system_prompt", 0.3, re.compile(
+        r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*(?:admin|administrator|operator|security|it)\s*(?:note|message|notice|instruction|override)\s*\]?"
+        r"\s*:\s*[^\n]{0,160}?\b" + _IMPERATIVE)),
+    ("system_prompt", 0.4, re.compile(r"[\"'](?:system|developer|assistant)[_ -]?(?:note|message|instruction|prompt)s?[\"']\s*:")),
+    # --- German, French, Spanish, Italian ---
+    ("override", 0.7, re.compile(
+        r"\b(?:ignorier\w*|vergiss|vergessen\s+sie|missacht\w*|übergeh\w*|verwirf)\b(?:\s+\S+){0,5}?\s+"
+        r"(?:anweisung\w*|instruktion\w*|befehl\w*|regeln|vorgaben|richtlinien|system-?prompt\w*|anordnung\w*)|"
+        r"\b(?:ignore[rz]?|oublie[rz]?|ne\s+(?:tiens|tenez)\s+pas\s+compte|(?:fais|faites)\s+abstraction|outrepasse[rz]?)\b(?:\s+\S+){0,5}?\s+"
+        r"(?:instructions?|consignes?|r[èe]gles|directives?|ordres|prompt\s+syst[èe]me)|"
+        r"\b(?:ignora[rd]?|ignore|olvida[rd]?|olvide|omite|descarta|haz\s+caso\s+omiso)\b(?:\s+\S+){0,5}?\s+"
+        r"(?:instrucciones|instrucci[oó]n|reglas|indicaciones|directrices|[oó]rdenes|normas)|"
+        r"\b(?:ignora(?:re)?|ignori|dimentica(?:re)?|tralascia|trascura|non\s+considerare)\b(?:\s+\S+){0,5}?\s+"
+        r"(?:istruzioni|regole|indicazioni|direttive|ordini|prompt\s+di\s+sistema)")),
+    ("override", 0.6, re.compile(
+        r"\b(?:neue|aktualisierte|echte)\s+anweisungen\s*[:\-]|\bnouvelles?\s+(?:instructions|consignes)\s*[:\-]|"
+        r"\bnuevas\s+instrucciones\s*[:\-]|\bnuove\s+istruzioni\s*[:\-]")),
+    ("override", 0.5, re.compile(
+        r"\b(?:ab\s+(?:jetzt|sofort)|von\s+nun\s+an)\b,?\s+(?:bist|wirst|musst|sollst|antwortest|gibst)\s+du\b|"
+        r"\b(?:à\s+partir\s+de\s+maintenant|d[ée]sormais|dor[ée]navant)\b,?\s+(?:tu|vous)\s+(?:es|êtes|dois|devez|vas|allez|r[ée]ponds|r[ée]pondez)\b|"
+        r"\b(?:a\s+partir\s+de\s+ahora|de\s+ahora\s+en\s+adelante|desde\s+ahora)\b,?\s+(?:eres|ser[aá]s|debes|responder[aá]s|vas)\b|"
+        r"\b(?:d'ora\s+in\s+poi|da\s+ora\s+in\s+poi|da\s+adesso)\b,?\s+(?:sei|sarai|devi|risponderai)\b")),
+    ("role_play", 0.4, re.compile(
+        r"\bdu\s+bist\s+(?:jetzt|nun|ab\s+sofort)\s+(?:ein|eine|der|die|mein|meine)\b|\btu\s+es\s+(?:maintenant|d[ée]sormais)\s+(?:un|une|le|la|mon|ma)\b|"
+        r"\bvous\s+êtes\s+maintenant\s+(?:un|une|le|la)\b|\b(?:ahora|desde\s+ahora)\s+eres\s+(?:un|una|el|la|mi)\b|"
+        r"\b(?:ora|adesso)\s+sei\s+(?:un|una|il|lo|la|il\s+mio)\b|\bspiel\w*\s+die\s+rolle|\bjoue[rz]?\s+le\s+r[ôo]le|\b(?:interpreta|haz\s+el\s+papel)|\binterpreta\s+il\s+ruolo")),
+    ("role_play", 0.6, re.compile(
+        r"\b(?:entwicklermodus|modo\s+(?:de\s+)?desarrollador|mode\s+d[ée]veloppeur|modalit[àa]\s+sviluppatore|modo\s+sviluppatore)\b|"
+        r"\b(?:ohne|sans|sin|senza)\s+(?:jegliche\s+|irgendwelche\s+|aucune\s+|ninguna\s+|alcuna\s+)?"
+        r"(?:einschränkungen|zensur|filter|restrictions|filtres|censure|restricciones|censura|filtros|restrizioni|filtri)\b")),
+    ("system_prompt", 0.55, re.compile(
+        r"\b(?:zeig\w*|gib|nenne|verrate|wiederhole|offenbare|r[ée]v[èe]le\w*|affiche\w*|montre\w*|r[ée]p[èe]te\w*|donne|"
+        r"revela\w*|muestra\w*|mu[ée]strame|repite\w*|dime|rivela\w*|mostra\w*|ripeti\w*|dimmi|stampa)\b[^.\n]{0,40}?"
+        r"\b(?:system-?prompt\w*|systemanweisung\w*|versteckten\s+anweisungen|prompt\s+(?:syst[èe]me|del\s+sistema|di\s+sistema)|"
+        r"instructions\s+(?:syst[èe]me|initiales|cach[ée]es)|instrucciones\s+(?:del\s+sistema|iniciales|ocultas)|"
+        r"istruzioni\s+(?:di\s+sistema|iniziali|nascoste))")),
+    ("addresses_model", 0.45, re.compile(
+        r"\b(?:hinweis|nachricht|notiz|anweisung)\s+(?:an|für)\s+(?:die\s+ki|den\s+assistenten|das\s+modell|den\s+agenten)|"
+        r"\b(?:note|message|consigne)\s+(?:à|pour)\s+(?:l'ia|l'assistant|le\s+mod[èe]le|l'agent)|"
+        r"\b(?:nota|mensaje|aviso)\s+(?:para|a)\s+(?:la\s+ia|el\s+asistente|el\s+modelo|el\s+agente)|"
+        r"\b(?:nota|messaggio|avviso)\s+(?:per|a)\s+(?:l'ia|l'assistente|il\s+modello|l'agente)|"
+        r"\b(?:wenn|falls)\s+du\s+(?:eine\s+ki|ein\s+(?:ki-)?assistent|ein\s+sprachmodell)|\bsi\s+(?:tu\s+es|vous\s+êtes)\s+(?:une\s+ia|un\s+assistant)|"
+        r"\bsi\s+eres\s+(?:una\s+ia|un\s+asistente)|\bse\s+sei\s+(?:un'ia|un\s+assistente)|"
+        r"(?:^|[.!?:;\"'\n]\s*)(?:liebe[rs]?\s+|hallo\s+|cher\s+|ch[èe]re\s+|querido\s+|estimado\s+|caro\s+|gentile\s+)?"
+        r"(?:ki|ki-assistent|assistent|assistente|asistente|ia|mod[èe]le|modelo|modello|agente)\s*[,:]\s")),
+    ("tool_call", 0.5, re.compile(
+        r"\b(?:verwende|benutze|nutze|rufe|f[üu]hre|utilise[rz]?|appelle[rz]?|ex[ée]cute[rz]?|usa|utiliza|llama\s+a|ejecuta|invoca|"
+        r"chiama|esegui|utilizza)\s+(?:das\s+(?:tool|werkzeug)\s+|die\s+funktion\s+|l'outil\s+|la\s+fonction\s+|la\s+herramienta\s+|"
+        r"la\s+funci[oó]n\s+|lo\s+strumento\s+|la\s+funzione\s+)?[`'\"]?[a-z][a-z0-9]*(?:_[a-z0-9]+)+")),
+    ("exfiltration", 0.35, re.compile(
+        r"\b(?:sende\w*|schick\w*|leite\w*|übermittl\w*|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|env[ií]a\w*|reenv[ií]a\w*|"
+        r"manda\w*|inoltra\w*|invia\w*|trasmett\w*)\b[^.\n]{0,100}?\b(?:an|à|a|al)\s+[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("exfiltration", 0.55, re.compile(
+        r"\b(?:sende\w*|schick\w*|leite\w*|übermittl\w*|gib|verrate|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|r[ée]v[èe]le\w*|"
+        r"env[ií]a\w*|reenv[ií]a\w*|manda\w*|revela\w*|inoltra\w*|invia\w*|trasmett\w*|rivela\w*)\b[^.\n]{0,60}?"
+        r"\b(?:passw[öo]rter|passwort|kennw[öo]rter|zugangsdaten|api-?schl[üu]ssel|mots?\s+de\s+passe|identifiants|contrase[ñn]as|"
+        r"credenciales|credenziali|kundenliste|kundendaten|liste\s+des\s+clients|donn[ée]es\s+(?:des\s+)?clients|lista\s+de\s+clientes|"
+        r"datos\s+de\s+(?:los\s+)?clientes|lista\s+(?:dei\s+)?clienti|dati\s+(?:dei\s+)?clienti|alle\s+(?:kunden|kontakte|e-?mails)|"
+        r"tous\s+les\s+(?:clients|contacts|e-?mails|courriels)|todos\s+los\s+(?:clientes|contactos|correos)|tutti\s+i\s+(?:clienti|contatti))")),
+    ("secrecy", 0.45, re.compile(
+        r"\bohne\s+(?:den\s+|die\s+)?(?:benutzer|nutzer|kunden|anwender)\w*\s+zu\s+(?:informieren|benachrichtigen|fragen)|"
+        r"\bsag\w*\s+(?:es\s+)?(?:dem\s+)?(?:benutzer|nutzer)\s+nichts?|\bohne\s+(?:genehmigung|freigabe|best[äa]tigung|r[üu]ckfrage)|"
+        r"\bsans\s+(?:en\s+)?(?:informer|pr[ée]venir|avertir|demander)\b|\bsans\s+(?:approbation|validation|confirmation)|"
+        r"\bne\s+(?:le\s+)?(?:dis|dites)\s+(?:rien\s+)?(?:pas\s+)?[àa]\s+l'utilisateur|"
+        r"\bsin\s+(?:informar|avisar|decir|preguntar)\b|\bno\s+(?:se\s+lo\s+)?(?:digas|informes)\s+al\s+usuario|\bsin\s+(?:aprobaci[oó]n|confirmaci[oó]n)|"
+        r"\bsenza\s+(?:informare|avvisare|dire|chiedere)\b|\bnon\s+dirlo\s+all'utente|\bsenza\s+(?:approvazione|conferma)")),
+    # --- English, added with the public fit halves ---
+    # "pretend you are a travel guide" is a common, harmless request: weak alone.
+    ("role_play", 0.35, re.compile(r"\bpretend\s+(?:to\s+be|you\s+are|that\s+you)")),
+    # Lifting the model's limits, or a forged "reasoning" that says the limits do not apply.
+    ("role_play", 0.55, re.compile(
+        r"\byou\s+(?:now\s+)?(?:have|has)\s+no\s+(?:restrictions|filters|limits|rules|guidelines|boundaries)|"
+        r"\bas\s+if\s+you\s+(?:have|had)\s+no\s+(?:filters|restrictions|rules|limits|guidelines)|\buncensored\b|"
+        r"\bexempt\s+from\s+(?:the\s+|your\s+)?(?:usual\s+)?(?:restrictions|rules|guidelines|safety|policies)|"
+        r"\b(?:safety|content)\s+(?:guidelines|rules|policies|checks|restrictions)\s+(?:were|are|do|does)\s+(?:not|n't)\s+(?:meant|apply|intended)|"
+        r"\byour\s+(?:rules|instructions|guidelines|policies|restrictions)\s+(?:have\s+)?(?:changed|been\s+(?:updated|lifted|removed|disabled)|no\s+longer\s+apply)|"
+        r"\bcomply\s+fully\b|\b(?:no|without\s+any)\s+(?:filters|restrictions)\s+or\s+(?:limits|rules)")),
+    ("role_play", 0.4, re.compile(r"\bwithout\s+(?:any\s+)?(?:restrictions|filters|censorship)\b")),
+    ("override", 0.5, re.compile(
+        r"\b(?:from\s+now\s+on|henceforth|going\s+forward|for\s+the\s+rest\s+of\s+(?:this|the)\s+(?:conversation|session|task)),?\s+"
+        r"(?:you\s+)?(?:respond|answer|reply|act|behave|you\s+have|you\s+are|ignore|never|always)\b")),
+    # A turn pre-filled as the assistant's ("assistant: sure, here is ..."), and requests to dump the context.
+    ("system_prompt", 0.55, re.compile(
+        r"(?:^|\n)\s*(?:assistant|ai|model)\s*:\s*(?:sure|certainly|of\s+course|ok(?:ay)?|absolutely)\b|"
+        r"\b(?:output|print|reveal|dump|show|repeat|list)\s+(?:me\s+)?(?:everything|all|the\s+(?:full|entire)\s+contents?)\s+(?:in|of|from)\s+your\s+"
+        r"(?:context|memory|instructions|prompt|configuration)|\bcontext\s+window\b[^.\n]{0,40}\bsystem\s+(?:message|prompt)")),
+    ("system_prompt", 0.5, re.compile(r"#{2,}\s*\(?\s*system[_ ]?(?:message|prompt|note)|\bimportant\s+system\s+(?:update|notice|message)\b")),
+    # Text addressed to AI systems in general ("AI agents integrating this package should ...").
+    ("addresses_model", 0.45, re.compile(
+        r"\b(?:ai|llm)\s+(?:agents?|assistants?|systems?|models?|tools?)\s+(?:\w+\s+){0,3}?(?:should|must|shall|are\s+(?:required|instructed|asked)|need\s+to)\b|"
+        r"\b(?:to|for)\s+(?:any|all|every|the)\s+(?:ai|llm)\s+(?:systems?|agents?|assistants?|models?)\b|"
+        r"\byou\s+are\s+hereby\s+(?:instructed|ordered|required|authori[sz]ed)\b")),
+    # An agent's task hijacked: "before you can solve the task ... do the following first".
+    ("override", 0.55, re.compile(
+        r"\bbefore\s+you\s+(?:can\s+)?(?:solve|complete|answer|continue|proceed\s+with|do|finish|start)\s+(?:the|your|this|my|any)\s+"
+        r"(?:task|request|job|question|work)\b|\bthis\s+is\s+an?\s+(?:important|urgent)\s+message\s+from\s+(?:me|the\s+user|your\s+\w+)\b")),
+    # Output steering: plant a token or text in every future answer (canaries, tracking codes).
+    ("exfiltration", 0.5, re.compile(
+        r"\b(?:include|append|add|insert|repeat|output|print|reproduce|attach|put)\b[^.\n]{0,100}?\b(?:to|at|in|into)\s+(?:the\s+end\s+of\s+)?"
+        r"(?:every|each|all|any)\s+(?:future\s+|subsequent\s+)?(?:replies|reply|responses?|summary|summaries|answers?|reviews?|outputs?|messages?)\b|"
+        r"\b(?:save|store|remember|write|commit|persist)\b[^.\n]{0,60}?\b(?:to|in|into)\s+(?:your\s+)?(?:long[- ]term\s+)?memory\b")),
+    ("exfiltration", 0.3, re.compile(
+        r"\b(?:include|append|add|repeat|reproduce|output)\b[^.\n]{0,60}?\b(?:to|at|in)\s+(?:the\s+end\s+of\s+)?your\s+(?:reply|response|summary|answer|review|output)\b|"
+        r"\bverbatim\s+in\s+your\s+(?:reply|response|answer)")),
+    ("tool_call", 0.5, re.compile(
+        r"\b(?:call|invoke|use|run|trigger)\s+[`'\"]?[a-z][a-z0-9]*(?:_[a-z0-9]+)+[`'\"]?\s+(?:to|on|against|at)\s+(?:https?://|[\w.+-]+@)")),
+    ("secrecy", 0.45, re.compile(
+        r"\bwithout\s+asking\b|\b(?:skip|bypass|disable|ignore)\s+(?:all\s+)?(?:the\s+|any\s+)?(?:safety|security)\s+(?:checks|filters|review)|"
+        r"\bskip\s+(?:all\s+)?(?:the\s+)?confirmations\b")),
+    ("encoded", 0.55, re.compile(
+        r"\b(?:decode|decrypt|translate|reverse)\b[^.\n]{0,60}?\b(?:and|then)\s+(?:then\s+)?(?:follow|execute|run|obey|do|carry\s+out|act\s+on)\b|"
+        r"\bdo\s+(?:exactly\s+)?what\s+it\s+says\b|\bexecute\s+it\s+as\s+(?:a\s+)?(?:command|instruction)")),
+    ("system_prompt", 0.5, re.compile(
+        r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*(?:system\s*hinweis|systemhinweis|systemnachricht|systemanweisung|entwicklerhinweis|"
+        r"note\s+(?:du\s+)?syst[èe]me|message\s+(?:du\s+)?syst[èe]me|note\s+(?:du\s+)?d[ée]veloppeur|nota\s+(?:del\s+|di\s+)?sistema|"
+        r"mensaje\s+del\s+sistema|aviso\s+del\s+sistema|nota\s+del\s+desarrollador|avviso\s+di\s+sistema|messaggio\s+di\s+sistema|"
+        r"nota\s+(?:dello\s+)?sviluppatore)\s*\]?\s*:")),
+    ("role_play", 0.55, re.compile(
+        r"\buneingeschr[äa]nkt\b|\bkeine\s+(?:richtlinien|regeln|einschr[äa]nkungen|filter)\s+mehr|\bplus\s+aucune\s+(?:r[èe]gle|restriction|limite)|"
+        r"\bsans\s+(?:aucune\s+)?(?:restriction|limite|censure)s?\b|\bya\s+no\s+(?:tienes|sigues|hay)\s+(?:reglas|restricciones|l[íi]mites)|"
+        r"\bsin\s+(?:ninguna\s+)?(?:restricci[oó]n|restricciones|censura|l[íi]mites)\b|\bnon\s+hai\s+pi[ùu]\s+(?:regole|restrizioni|limiti)|"
+        r"\bsenza\s+(?:alcuna\s+)?(?:restrizion[ei]|censura|limiti)\b")),
+    ("exfiltration", 0.35, re.compile(
+        r"\b(?:sende\w*|schick\w*|leite\w*|übermittl\w*|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|env[ií]a\w*|reenv[ií]a\w*|"
+        r"manda\w*|inoltra\w*|invia\w*|trasmett\w*)\b[^\n]{0,100}?[\w.+-]+@[\w-]+\.[\w.-]+")),
+    ("exfiltration", 0.3, re.compile(
+        r"\b(?:externe\w*\s+(?:adresse|e-?mail)|adresse\s+externe|direcci[oó]n\s+externa|indirizzo\s+esterno|external\s+(?:address|mailbox))\b")),
+    ("exfiltration", 0.5, re.compile(
+        r"\b(?:api[\s_-]?keys?|passwords?|credentials|secrets?|tokens?|customer\s+(?:emails|list|data|records)|contacts)\b[^.\n]{0,60}?"
+        r"\b(?:send|forward|e-?mail|post|upload|share|leak)\s+(?:them|it|this|these|those)\s+to\b|"
+        r"\b(?:send|forward|e-?mail|post|upload|envoie\w*|sende\w*|schick\w*|env[ií]a\w*|invia\w*|manda\w*)\b[^.\n]{0,80}?"
+        r"\b(?:external|externe\w*|externa|esterno|outside)\s+(?:address|adresse|direcci[oó]n|indirizzo|mailbox|server|e-?mail|recipient)")),
+    ("system_prompt", 0.5, re.compile(
+        r"\b(?:summary|summari[sz]e|repeat|add|list|print|output|quote|copy)\b[^.\n]{0,60}?\b(?:instructions|rules|guidelines|prompt|directives)\s+"
+        r"you\s+(?:were|have\s+been|are)\s+given\b")),
+    ("role_play", 0.55, re.compile(
+        r"\b(?:ai|assistant|model|bot|chatbot|llm)\s+(?:without|with\s+no)\s+(?:any\s+)?(?:content\s+)?(?:policy|policies|filter|filters|moderation|safety)\b")),
+    ("override", 0.5, re.compile(
+        r"\b(?:has|have)\s+(?:granted|given)\s+(?:you\s+)?(?:permission|approval|authori[sz]ation)\s+to\s+(?:skip|bypass|ignore|disable|override)\b")),
+    ("tool_call", 0.3, re.compile(
+        r"\b(?:empty|wipe|delete|remove|drop|truncate|purge|erase)\s+(?:the\s+|all\s+|every\s+)?(?:[\w-]+'s\s+)?(?:[\w-]+\s+)?"
+        r"(?:directory|directories|folder|database|table|files|records|repository|repo|disk|bucket|backups?)\b")),
+    ("urgency", 0.2, re.compile(r"\byou\s+must\s+(?:always\s+)?(?:include|append|add|output|print|mention|reply|respond)\b")),
+    # "Ignore your previous iunstructions": the object may be misspelt; "your/all previous" is enough.
+    ("override", 0.55, re.compile(r"\b(?:ignore|disregard|forget)\s+(?:your|all\s+(?:of\s+)?(?:your\s+|the\s+)?)(?:previous|prior|earlier|above|original)\b")),
+    ("tool_call", 0.3, re.compile(r"(?:^|[\s'\"_])todo\s*:\s*(?:please\s+)?" + _IMPERATIVE)),
 ]
 
 # Each rule runs only when one of its gate words is in the text (a set lookup), since nearly all
@@ -204,11 +367,57 @@ _GATES: list[str] = [
     'important urgent critical mandatory required',
     'must',
     'decode base64 rot13 hex hexdecode execute',
+    'use call invoke run trigger execute',
+    'system developer dev',
+    'note notice instruction override message',
+    'system developer assistant',
+    # the objects, not the verbs: verbs inflect too much to list
+    'anweisung anweisungen instruktion instruktionen befehl befehle befehlen regeln vorgaben richtlinien systemprompt systemprompts '
+    'prompt anordnung anordnungen instructions instruction consignes consigne règles regles directives directive ordres instrucciones '
+    'instrucción instruccion reglas indicaciones directrices órdenes ordenes normas istruzioni regole indicazioni direttive ordini',
+    'neue aktualisierte echte nouvelle nouvelles nuevas nuove',
+    'ab von partir désormais desormais dorénavant dorenavant ahora adelante ora adesso',
+    'du tu vous ahora ora adesso spiel spiele spielen joue jouer jouez interpreta haz',
+    'entwicklermodus modo mode modalità modalita ohne sans sin senza',
+    'zeig zeige zeigen gib nenne verrate wiederhole offenbare révèle révéler revele reveler affiche afficher montre montrer répète repete répéter donne '
+    'revela revelar muestra mostrar muéstrame muestrame repite dime rivela rivelare mostra ripeti dimmi stampa',
+    'hinweis nachricht notiz anweisung note message consigne nota mensaje aviso messaggio avviso wenn falls si se '
+    'ki assistent assistente asistente ia modèle modele modelo modello agente',
+    'verwende benutze nutze rufe führe fuhre utilise utiliser utilisez appelle appeler appelez exécute execute exécuter usa utiliza llama ejecuta invoca chiama esegui utilizza',
+    '@',
+    'passwörter passworter passwort kennwörter kennworter zugangsdaten api schlüssel schlussel mots identifiants contraseñas contrasenas '
+    'credenciales credenziali kundenliste kundendaten liste données donnees lista datos dati alle tous todos tutti',
+    'ohne sag sage sans sin senza digas informes dirlo dis dites',
+    'pretend',
+    'restrictions filters limits rules guidelines boundaries uncensored exempt safety content policies restrictions comply',
+    'without',
+    'now henceforth forward rest',
+    'sure certainly course ok okay absolutely everything contents context',
+    'system important',
+    'ai llm hereby',
+    'before message',
+    'replies reply response responses summary summaries answer answers review reviews output outputs message messages memory',
+    'reply response summary answer review output verbatim',
+    '@ http https',
+    'asking safety security confirmations',
+    'decode decrypt translate reverse says execute',
+    'system systemhinweis systemnachricht systemanweisung entwicklerhinweis note message nota mensaje aviso avviso messaggio',
+    'uneingeschränkt uneingeschrankt keine plus sans ya sin non senza',
+    '@',
+    'externe externen externer externes adresse dirección direccion externa indirizzo esterno external',
+    'api apikey key keys passwords password credentials secrets secret tokens token customer contacts external externe externen externer externes externa esterno outside',
+    'given',
+    'policy policies filter filters moderation safety',
+    'granted given',
+    'empty wipe delete remove drop truncate purge erase',
+    'must',
+    'ignore disregard forget',
+    'todo',
 ]
 assert len(_GATES) == len(_RULE_PATTERNS)
 _RULES: list[tuple[str, float, re.Pattern[str], frozenset[str]]] = [
     (name, weight, pattern, frozenset(gate.split())) for (name, weight, pattern), gate in zip(_RULE_PATTERNS, _GATES)]
-_WORDS = re.compile(r"[a-z0-9]+")
+_WORDS = re.compile(r"[^\W_]+")  # letters and digits in any script; "_" splits tool names
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 _HIDDEN_CSS = re.compile(r"(?i)(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|color\s*:\s*(?:white|#fff(?:fff)?)\b)")
@@ -224,28 +433,114 @@ class InjectionVerdict(BaseModel):
     evidence: list[str] = Field(default_factory=list)
 
 
+# Letters from other scripts that look Latin and that NFKC leaves alone (Cyrillic, Greek, IPA):
+# "іgnоrе" written with Cyrillic і, о, е reads "ignore" to a model and must read so to the rules.
+_HOMOGLYPHS = str.maketrans(
+    "аеорсухіјѕԁһԛԝАЕОРСУХІЈЅКМНТВԌԜαεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧɡɑɩ",
+    "aeopcyxijsdhqwAEOPCYXIJSKMHTBGWaeikvoptuxABEZHIKMNOPTYXgai")
+# "i g n o r e", "i.g.n.o.r.e": three or more single letters with one separator between each.
+_SPACED = re.compile(r"(?<![^\W_])(?:[^\W_][ .\-_*|]){2,}[^\W_](?![^\W_])")
+# leetspeak: a word that mixes letters with the digits that stand in for letters ("1gn0r3")
+_LEET_WORD = re.compile(r"\b(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[013457])[a-z0-9]{3,}\b")
+_LEET_HINT = re.compile(r"[a-z][013457]|[013457][a-z]")
+_LEET = str.maketrans("013457", "oieast")
+
+
 def _normalise(text: str) -> str:
     # NFKC folds full-width and other look-alike letters; hidden characters are removed so
-    # "ig\u200bnore" still reads "ignore".
+    # "ig\u200bnore" still reads "ignore"; Cyrillic and Greek look-alikes, letter spacing and
+    # leetspeak are undone the same way, for the rules and for the classifier.
     text = unicodedata.normalize("NFKC", text)
-    text = _ZERO_WIDTH.sub("", _BIDI.sub("", text))
-    return re.sub(r"[ \t\r\f\v]+", " ", text).lower()
+    text = _ZERO_WIDTH.sub("", _BIDI.sub("", text)).translate(_HOMOGLYPHS).lower()
+    if _SPACED.search(text):
+        text = _SPACED.sub(lambda m: re.sub(r"[ .\-_*|]", "", m.group(0)), text)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    if _LEET_HINT.search(text) and _LEET_WORD.search(text):
+        text = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
+    return text
+
+
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/]{24}")
+_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])")
+_BINARY = re.compile(r"(?:[01]{8}\s+){5,}[01]{8}")
+_BASE32 = re.compile(r"(?<![A-Za-z0-9])[A-Z2-7]{24,}=*(?![A-Za-z0-9])")
+_ASCII85 = re.compile(r"<~(.{10,}?)~>", re.S)
+_MORSE = re.compile(r"(?:[.\-]{1,7}(?:\s+/\s+|\s+)){7,}[.\-]{1,7}")
+_URLENC = re.compile(r"(?:%[0-9A-Fa-f]{2}[^%\s]{0,20}){3,}")
+_TAGS = re.compile("[\U000E0020-\U000E007E]{4,}")
+# words an instruction needs, spelled backwards ("snoitcurtsni suoiverp erongi")
+_REVERSED = re.compile(r"\b(?:snoitcurtsni|erongi|tpmorp|metsys|drowssap|dragersid|teg?rof|liame|dnes)\b", re.I)
+_MORSE_TABLE = dict(zip(
+    ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- .-- -..- -.-- --.. "
+    "----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----. .-.-.- --..-- .--.-. -....-".split(),
+    "abcdefghijklmnopqrstuvwxyz0123456789.,@-"))
+
+
+def _readable(raw: bytes | str) -> str | None:
+    try:
+        decoded = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        return None
+    printable = sum(ch.isprintable() or ch.isspace() for ch in decoded) / max(1, len(decoded))
+    return decoded if printable > 0.95 and re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}", decoded) else None
 
 
 def _decoded_payloads(text: str) -> list[str]:
+    """Readable text hidden in an encoding: base64, base32, hex, binary, Ascii85, Morse, URL
+    escapes, Unicode tag characters, reversed text and (when the text names it) rot13. Each
+    decoder runs only when its cheap pattern is present, so ordinary text costs a few searches."""
     out: list[str] = []
-    for m in _BASE64.finditer(text):
+    long_token = _LONG_TOKEN.search(text) is not None
+    for m in _BASE64.finditer(text) if long_token else ():
         chunk = m.group(0)
         if not re.search(r"[a-z]", chunk) or not re.search(r"[A-Z0-9+/]", chunk):
             continue  # plain words or plain numbers, not base64
         try:
-            raw = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True)
-            decoded = raw.decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+            decoded = _readable(base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True))
+        except (binascii.Error, ValueError):
             continue
-        printable = sum(ch.isprintable() or ch.isspace() for ch in decoded) / max(1, len(decoded))
-        if printable > 0.95 and re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}", decoded):
+        if decoded:
             out.append(decoded)
+    for m in _BASE32.finditer(text) if long_token else ():
+        try:
+            decoded = _readable(base64.b32decode(m.group(0) + "=" * (-len(m.group(0)) % 8)))
+        except (binascii.Error, ValueError):
+            continue
+        if decoded:
+            out.append(decoded)
+    for m in _HEX.finditer(text) if long_token else ():
+        decoded = _readable(bytes.fromhex(m.group(0)))
+        if decoded:
+            out.append(decoded)
+    for m in _BINARY.finditer(text) if "0000" in text or "0110" in text else ():
+        decoded = _readable(bytes(int(b, 2) for b in m.group(0).split()))
+        if decoded:
+            out.append(decoded)
+    for m in _ASCII85.finditer(text):
+        try:
+            decoded = _readable(base64.a85decode(m.group(1)))
+        except (binascii.Error, ValueError):
+            continue
+        if decoded:
+            out.append(decoded)
+    for m in _MORSE.finditer(text) if (".-" in text or "-." in text) and text.count("-") + text.count(".") > 20 else ():
+        words = re.split(r"\s+/\s+", m.group(0).strip())
+        decoded = _readable(" ".join("".join(_MORSE_TABLE.get(c, "") for c in w.split()) for w in words))
+        if decoded:
+            out.append(decoded)
+    if "%" in text:
+        for m in _URLENC.finditer(text):
+            decoded = _readable(urllib.parse.unquote(m.group(0)))
+            if decoded:
+                out.append(decoded)
+    for m in _TAGS.finditer(text):
+        decoded = _readable("".join(chr(ord(ch) - 0xE0000) for ch in m.group(0)))
+        if decoded:
+            out.append(decoded)
+    if _REVERSED.search(text):
+        out.append(text[::-1])
+    if "rot13" in text.lower() or "rot-13" in text.lower():
+        out.append(codecs.decode(text, "rot13"))
     return out
 
 
@@ -261,7 +556,8 @@ def _first_unnegated(pattern: re.Pattern[str], norm: str) -> re.Match[str] | Non
     return None
 
 
-def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0) -> None:
+def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0) -> str:
+    """Run the rules on ``text`` (and on base64 payloads in it); return what the classifier reads."""
     norm = _normalise(text)
     words = set(_WORDS.findall(norm))
     if "@" in norm:
@@ -289,9 +585,10 @@ def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0
         hits["hidden_markup"] = max(hits.get("hidden_markup", 0.0), 0.35)
         evidence.append("hidden_markup: hidden-text CSS")
     if depth == 0:
+        reads = [norm]
         for decoded in _decoded_payloads(text):
             inner: dict[str, float] = {}
-            _fire(decoded, inner, evidence, depth + 1)
+            reads.append(_fire(decoded, inner, evidence, depth + 1))
             if inner:
                 hits["encoded"] = max(hits.get("encoded", 0.0), 0.4)
                 for k, w in inner.items():
@@ -299,6 +596,25 @@ def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0
                 evidence.append(f"encoded: base64 payload decodes to instructions: {decoded[:60]!r}")
             else:
                 hits["encoded"] = max(hits.get("encoded", 0.0), 0.15)
+        return " ".join(reads)
+    return norm
+
+
+def model_text(text: str) -> str:
+    """What the classifier reads: the normalised text, plus any base64 payload decoded and normalised."""
+    return _fire(text, {}, [])
+
+
+# The classifier's probability joins the noisy-OR when it reaches this floor: below it, the
+# rules alone decide (a weak model signal on ordinary text would only add noise). Chosen with the
+# weights by cross-validation inside the fit halves (loadtests/train_injection_model.py --cv).
+CLASSIFIER_FLOOR = 0.7
+
+
+def _classifier(read: str) -> float:
+    from labkit.controls.injection_model import injection_probability
+
+    return injection_probability(read)
 
 
 def detect_injection(text: str, threshold: float = THRESHOLD) -> InjectionVerdict:
@@ -312,13 +628,17 @@ def detect_injection(text: str, threshold: float = THRESHOLD) -> InjectionVerdic
         raise InputError(f"detect_injection expects text, got {type(text).__name__}")
     hits: dict[str, float] = {}
     evidence: list[str] = []
-    _fire(text, hits, evidence)
+    read = _fire(text, hits, evidence)
+    p = _classifier(read)
+    if p >= CLASSIFIER_FLOOR:
+        hits["classifier"] = round(p, 4)
+        evidence.append(f"classifier: p={p:.2f} (char n-gram model)")
     remaining = 1.0
     for weight in hits.values():
         remaining *= 1.0 - weight
     score = round(1.0 - remaining, 4)
     order = ["override", "role_play", "system_prompt", "addresses_model", "tool_call", "privilege",
-             "exfiltration", "secrecy", "hidden_markup", "encoded", "urgency"]
+             "exfiltration", "secrecy", "hidden_markup", "encoded", "urgency", "classifier"]
     reasons = sorted(hits, key=order.index)
     return InjectionVerdict(flagged=score >= threshold, score=score, reasons=reasons, evidence=evidence)
 

@@ -1,0 +1,139 @@
+"""A small prompt-injection classifier shipped with the lab: logistic regression over hashed char n-grams.
+
+What it does: :func:`injection_probability` turns a (normalised) text into character 3-, 4- and
+5-grams, hashes each into one of ``2**bits`` buckets with a fixed multiplicative hash (numpy,
+vectorised, no Python loop per n-gram), and scores ``sigmoid(bias + sum(w[bucket]) / sqrt(n))``.
+Texts longer than one window are scored window by window (``window`` characters, half-window
+stride) and the highest window wins, so an instruction buried in a long document is not diluted
+by the benign text around it. Character n-grams carry across languages and spelling tricks, which
+is why this complements the hand-written rules in :mod:`labkit.controls.injection` rather than
+replacing them. The weights (``injection_model.npz``, int8 with one scale, a few hundred KB) are
+committed; ``loadtests/train_injection_model.py`` retrains them in plain numpy from the fit halves
+of the public corpora and the lab's own labelled sets, and records what it was trained on.
+
+What it does not do: it is not a language model and does not understand text; it knows the
+phrasings its training data showed it, and it can be evaded like any detector. It never decides
+on its own what the agent may do (the taint -> approval rule does that); its probability joins the
+rules' noisy-OR as one more signal, named ``classifier`` in a verdict's reasons.
+
+Example:
+    >>> round(injection_probability("the printer on floor 3 is jammed again"), 2) < 0.5
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("injection_model.npz")
+NGRAMS = (3, 4, 5)
+_PRIME = np.uint64(0x100000001B3)  # FNV-64 prime: mixes code points position by position
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier for the bucket index
+_SEEDS = {n: np.uint64(0xA0761D6478BD642F * n & 0xFFFFFFFFFFFFFFFF) for n in NGRAMS}  # one hash family per n
+
+
+def _hashes(text: str, bits: int) -> list[np.ndarray]:
+    """Bucket ids of the 3-, 4- and 5-grams of ``" " + text + " "`` (one array per n, by start position).
+
+    A rolling polynomial hash over the code points (uint64, wrapping on purpose), extended one
+    character at a time from 3-grams to 5-grams, then Fibonacci hashing with a per-n seed.
+    """
+    codes = np.frombuffer((" " + text + " ").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    length = len(codes)
+    shift = np.uint64(64 - bits)
+    out: list[np.ndarray] = []
+    if length < NGRAMS[0]:
+        return [np.zeros(0, dtype=np.int64) for _ in NGRAMS]
+    with np.errstate(over="ignore"):
+        h = codes[:length - 2] * _PRIME * _PRIME + codes[1:length - 1] * _PRIME + codes[2:]
+        for n in NGRAMS:
+            if n > NGRAMS[0]:
+                h = h[:-1] * _PRIME + codes[n - 1:] if len(h) > 1 else h[:0]
+            out.append((((h ^ _SEEDS[n]) * _MIX) >> shift).astype(np.int64))
+    return out
+
+
+def ngram_buckets(text: str, bits: int) -> np.ndarray:
+    """Bucket ids as a ``(positions, 3)`` array: row ``i`` holds the 3-, 4- and 5-gram starting at ``i``
+    (``-1`` where the n-gram would run past the end). The training script slices windows from it."""
+    per_n = _hashes(text, bits)
+    out = np.full((len(per_n[0]), len(NGRAMS)), -1, dtype=np.int64)
+    for col, h in enumerate(per_n):
+        out[:len(h), col] = h
+    return out
+
+
+def features(text: str, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket ids, values) of the whole text: counts divided by ``sqrt(number of n-grams)``."""
+    b = ngram_buckets(text, bits).ravel()
+    b = b[b >= 0]
+    if not len(b):
+        return b, np.zeros(0)
+    ids, counts = np.unique(b, return_counts=True)
+    return ids, counts / np.sqrt(len(b))
+
+
+def window_bounds(positions: int, text_len: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the scoring windows over ``positions`` n-gram start positions.
+
+    One window when the text fits, else windows of ``window`` positions every half window; the
+    training script slices its features with the same bounds, so training and scoring agree.
+    """
+    if text_len + 2 <= window:
+        starts = np.array([0])
+    else:
+        starts = np.arange(0, max(positions - window // 2, 1), window // 2)
+    return starts, np.minimum(starts + window, positions)
+
+
+class Model:
+    """Weights and settings loaded from an ``.npz`` file written by the training script."""
+
+    def __init__(self, path: Path = MODEL_PATH) -> None:
+        with np.load(path, allow_pickle=False) as z:
+            self.weights = z["weights_q"].astype(np.float32) * float(z["scale"])
+            meta: dict[str, Any] = json.loads(str(z["meta"]))
+        self.bias = float(meta["bias"])
+        self.bits = int(meta["bits"])
+        self.window = int(meta["window"])
+        self.meta = meta
+
+    def probability(self, text: str) -> float:
+        """Highest window probability that ``text`` is an injection."""
+        per_n = _hashes(text, self.bits)
+        positions = len(per_n[0])
+        if not positions:
+            return float(1.0 / (1.0 + np.exp(-self.bias)))
+        if len(text) + 2 <= self.window:  # one window: the common case, no cumulative sums needed
+            total = sum(float(self.weights[h].sum()) for h in per_n)
+            count = sum(len(h) for h in per_n)
+            return float(1.0 / (1.0 + np.exp(-(self.bias + total / np.sqrt(count)))))
+        per_pos = np.zeros(positions, dtype=np.float64)
+        count = np.zeros(positions, dtype=np.int64)
+        for h in per_n:
+            per_pos[:len(h)] += self.weights[h]
+            count[:len(h)] += 1
+        starts, ends = window_bounds(positions, len(text), self.window)
+        csum = np.concatenate(([0.0], np.cumsum(per_pos)))
+        ccount = np.concatenate(([0], np.cumsum(count)))
+        sums = csum[ends] - csum[starts]
+        n = np.maximum(ccount[ends] - ccount[starts], 1)
+        logit = self.bias + (sums / np.sqrt(n)).max()
+        return float(1.0 / (1.0 + np.exp(-logit)))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> Model | None:
+    """The shipped model, or None when the weights file is absent (the rules still work)."""
+    return Model() if MODEL_PATH.exists() else None
+
+
+def injection_probability(text: str) -> float:
+    """Probability that ``text`` (already normalised by the detector) tries to steer the model."""
+    model = load_model()
+    return 0.0 if model is None else model.probability(text)

@@ -1,0 +1,204 @@
+"""Train the shipped injection classifier (``labkit/controls/injection_model.npz``) in plain numpy.
+
+Training data, and nothing else:
+- the *fit* halves of the public corpora (``labkit.controls.injection_corpora``; the held-out
+  halves are never read here),
+- the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
+  their ``injection`` truth, the KB sections of documents without an injection defect (benign),
+  and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper
+  bounds, as the README says).
+
+Model: logistic regression over hashed char 3/4/5-grams of the detector's normalised text
+(:mod:`labkit.controls.injection_model`), trained window by window with full-batch Adam and L2;
+each (source, label) pair gets the same total weight, so 2,400 ticket notes do not drown 30
+German attacks. ``--cv`` first trains on one hash-half of the fit data and reports the other
+half, to choose the settings without touching the held-out halves.
+
+Run: ``.venv/bin/python loadtests/train_injection_model.py [--cv]`` (about a minute on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from labkit.controls import injection_model as im
+from labkit.controls.injection import _fire, model_text
+from labkit.controls.injection_corpora import CORPORA, half, load_public
+from labkit.settings import REPO_ROOT, datasets_dir
+
+BITS = 18
+WINDOW = 1024
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def training_rows() -> list[dict]:
+    rows: list[dict] = []
+    for name in CORPORA:
+        for c in load_public(name):
+            if half(c) == "fit":
+                rows.append({"text": c.text, "y": c.label == "malicious", "source": f"public:{name}",
+                             "lang": c.lang, "channel": c.location, "id": c.id})
+    for path in (datasets_dir() / "eval" / "injection_cases.jsonl", REPO_ROOT / "tests" / "fixtures" / "injection_small.jsonl",
+                 REPO_ROOT / "tests" / "fixtures" / "injection_heldout.jsonl"):
+        for r in _jsonl(path):
+            rows.append({"text": r["text"], "y": r["label"] == "malicious", "source": f"lab:{path.stem}",
+                         "lang": "en", "channel": r.get("location", "unknown"), "id": str(r["id"])})
+    truth = {t["ticket_id"]: t["injection"] for t in _jsonl(datasets_dir() / "tickets" / "ticket_truth.jsonl")}
+    for t in _jsonl(datasets_dir() / "tickets" / "tickets.jsonl"):
+        if t.get("notes"):
+            rows.append({"text": t["notes"], "y": bool(truth.get(t["ticket_id"])), "source": "lab:ticket_notes",
+                         "lang": "en", "channel": "ticket_note", "id": t["ticket_id"]})
+    bad = {d["doc_id"] for d in _jsonl(datasets_dir() / "kb" / "defects.jsonl") if d["defect"] == "injection"}
+    for s in _jsonl(datasets_dir() / "kb" / "sections.jsonl"):
+        if s["doc_id"] not in bad:
+            rows.append({"text": s["text"], "y": False, "source": "lab:kb_sections", "lang": "en",
+                         "channel": "document", "id": s["section_id"]})
+    return rows
+
+
+def featurise(rows: list[dict], bits: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """COO arrays (window row, bucket, value) plus per-window labels and owning text index."""
+    r_idx, c_idx, vals, y, owner = [], [], [], [], []
+    w = 0
+    for i, row in enumerate(rows):
+        text = model_text(row["text"])
+        buckets = im.ngram_buckets(text, bits)
+        if not len(buckets):
+            continue
+        starts, ends = im.window_bounds(len(buckets), len(text), window)
+        for s, e in zip(starts, ends):
+            b = buckets[s:e].ravel()
+            b = b[b >= 0]
+            ids, counts = np.unique(b, return_counts=True)
+            r_idx.append(np.full(len(ids), w))
+            c_idx.append(ids)
+            vals.append(counts / np.sqrt(len(b)))
+            y.append(row["y"])
+            owner.append(i)
+            w += 1
+    return (np.concatenate(r_idx), np.concatenate(c_idx), np.concatenate(vals).astype(np.float32),
+            np.array(y, dtype=np.float32), np.array(owner))
+
+
+def sample_weights(rows: list[dict], owner: np.ndarray) -> np.ndarray:
+    # Every (source, label) pair weighs the same in total; within it, every text the same; a
+    # text's windows share its weight (by sqrt, so a long benign file still counts per window).
+    per_group = Counter((r["source"], r["y"]) for r in rows)
+    windows_per_text = np.bincount(owner, minlength=len(rows))
+    text_w = np.array([1.0 / per_group[(r["source"], r["y"])] for r in rows])
+    w = text_w[owner] / np.sqrt(windows_per_text[owner])
+    return (w / w.mean()).astype(np.float32)
+
+
+def train(coo, y: np.ndarray, sw: np.ndarray, bits: int, l2: float, epochs: int, lr: float = 0.05) -> tuple[np.ndarray, float]:
+    rows, cols, vals = coo
+    n, d = len(y), 1 << bits
+    w = np.zeros(d, dtype=np.float64)
+    b = 0.0
+    m_w, v_w = np.zeros(d), np.zeros(d)
+    m_b = v_b = 0.0
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    total = sw.sum()
+    for t in range(1, epochs + 1):
+        z = np.bincount(rows, weights=vals * w[cols], minlength=n) + b
+        p = 1.0 / (1.0 + np.exp(-z))
+        g = (p - y) * sw / total
+        grad_w = np.bincount(cols, weights=vals * g[rows], minlength=d) + l2 * w
+        grad_b = g.sum()
+        m_w = beta1 * m_w + (1 - beta1) * grad_w
+        v_w = beta2 * v_w + (1 - beta2) * grad_w ** 2
+        m_b = beta1 * m_b + (1 - beta1) * grad_b
+        v_b = beta2 * v_b + (1 - beta2) * grad_b ** 2
+        w -= lr * (m_w / (1 - beta1 ** t)) / (np.sqrt(v_w / (1 - beta2 ** t)) + eps)
+        b -= lr * (m_b / (1 - beta1 ** t)) / (np.sqrt(v_b / (1 - beta2 ** t)) + eps)
+    return w, b
+
+
+def save(w: np.ndarray, b: float, bits: int, window: int, meta: dict, path: Path = im.MODEL_PATH) -> None:
+    scale = float(np.abs(w).max() / 127.0) or 1.0
+    q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+    meta = {**meta, "bias": b, "bits": bits, "window": window}
+    np.savez_compressed(path, weights_q=q, scale=np.array(scale), meta=np.array(json.dumps(meta)))
+
+
+def _fold(row: dict) -> int:
+    return hashlib.sha256(("cv\x1f" + row["id"]).encode()).digest()[0] % 2
+
+
+def _rules_score(text: str) -> float:
+    hits: dict[str, float] = {}
+    _fire(text, hits, [])
+    return 1.0 - float(np.prod([1.0 - w for w in hits.values()]))
+
+
+def cross_validate(rows: list[dict], l2: float, epochs: int) -> None:
+    """Train on fold 0 of the fit data (plus all lab data), report fold 1 of each public corpus.
+
+    Prints the rules alone, the classifier alone, and the detector's combination (the classifier
+    joins the rules' noisy-OR when its probability reaches a floor) for a few floors.
+    """
+    train_rows = [r for r in rows if not r["source"].startswith("public:") or _fold(r) == 0]
+    val_rows = [r for r in rows if r["source"].startswith("public:") and _fold(r) == 1]
+    val_rows += [r for r in rows if r["source"] == "lab:ticket_notes" and _fold(r) == 1]  # FPR on lab text
+    r_, c_, v_, y, owner = featurise(train_rows, BITS, WINDOW)
+    w, b = train((r_, c_, v_), y, sample_weights(train_rows, owner), BITS, l2, epochs)
+    tmp = im.MODEL_PATH.with_suffix(".cv.npz")
+    save(w, b, BITS, WINDOW, {"cv": True}, tmp)
+    model = im.Model(tmp)
+    tmp.unlink()
+    stats: dict[str, list] = defaultdict(list)
+    for r in val_rows:
+        stats[r["source"]].append((r["y"], _rules_score(r["text"]), model.probability(model_text(r["text"])), r["lang"]))
+    for src, items in stats.items():
+        mal = [(rs, p, lg) for t, rs, p, lg in items if t]
+        ben = [(rs, p, lg) for t, rs, p, lg in items if not t]
+
+        def rate(rows_: list, fn) -> str:
+            return f"{np.mean([fn(rs, p) for rs, p, _ in rows_]):.3f}" if rows_ else "  -  "
+
+        print(f"  cv {src:<18} mal {len(mal):>3} ben {len(ben):>4}  rules alone: R {rate(mal, lambda rs, p: rs >= 0.5)} "
+              f"FPR {rate(ben, lambda rs, p: rs >= 0.5)}")
+        for floor in (0.5, 0.6, 0.7, 0.8):
+            def flag(rs: float, p: float, floor: float = floor) -> bool:
+                return 1 - (1 - rs) * (1 - (p if p >= floor else 0.0)) >= 0.5
+            print(f"     floor {floor:.1f}: R {rate(mal, flag)} FPR {rate(ben, flag)}   "
+                  + " ".join(f"{lg}:{rate([m for m in mal if m[2] == lg], flag)}" for lg in sorted({m[2] for m in mal}) if lg != "en"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cv", action="store_true", help="only cross-validate within the fit halves; do not save")
+    ap.add_argument("--l2", type=float, default=1e-4)
+    ap.add_argument("--epochs", type=int, default=300)
+    args = ap.parse_args()
+    t0 = time.time()
+    rows = training_rows()
+    counts = Counter((r["source"], "malicious" if r["y"] else "benign") for r in rows)
+    print(f"{len(rows)} training texts: " + ", ".join(f"{s}/{lab} {n}" for (s, lab), n in sorted(counts.items())))
+    if args.cv:
+        cross_validate(rows, args.l2, args.epochs)
+        print(f"{time.time() - t0:.0f} s")
+        return
+    r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW)
+    w, b = train((r_, c_, v_), y, sample_weights(rows, owner), BITS, args.l2, args.epochs)
+    meta = {"trained_on": {f"{s}/{lab}": n for (s, lab), n in sorted(counts.items())},
+            "held_out_never_read": sorted(CORPORA), "l2": args.l2, "epochs": args.epochs,
+            "features": "hashed char 3/4/5-grams of the detector's normalised text, counts / sqrt(n), int8 weights",
+            "trainer": "loadtests/train_injection_model.py (full-batch Adam, plain numpy)"}
+    save(w, b, BITS, WINDOW, meta)
+    size = im.MODEL_PATH.stat().st_size
+    print(f"wrote {im.MODEL_PATH} ({size / 1024:.0f} KiB, {len(y)} windows) in {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
