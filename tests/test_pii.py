@@ -38,7 +38,7 @@ def test_each_entity_type_is_found_with_its_exact_span(text: str, kind: str) -> 
 
 
 @pytest.mark.parametrize("text", [
-    "Card 4111 1111 1111 1112 fails Luhn",          # one digit off
+    "Card 4111 1111 1111 1112 fails the checksum",  # one digit off (Luhn)
     "IBAN GB82 WEST 1234 5698 7654 33 bad check",    # mod-97 fails
     "SSN 000-12-3456, 666-45-6789",                  # invalid areas
     "ref 912-45-6789",                               # 9xx area without an SSN/ITIN cue

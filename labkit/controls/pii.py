@@ -47,13 +47,16 @@ import phonenumbers
 from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
+from labkit.controls.pii_address import address_spans
+from labkit.controls.pii_names import name_spans
 from labkit.errors import InputError, RedactionFailed
 from labkit.jsonlines import read_models
 
-ENTITY_TYPES: tuple[str, ...] = ("EMAIL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "IP", "DOB")
+ENTITY_TYPES: tuple[str, ...] = ("EMAIL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "IP", "DOB", "NAME", "ADDRESS")
 
 # On equal length the earlier type wins (a Luhn-valid card beats a phone-shaped digit run).
-_PRIORITY = {t: i for i, t in enumerate(("CARD", "IBAN", "NATIONAL_ID", "EMAIL", "IP", "DOB", "PHONE"))}
+_PRIORITY = {t: i for i, t in enumerate(
+    ("CARD", "IBAN", "NATIONAL_ID", "EMAIL", "IP", "DOB", "PHONE", "ADDRESS", "NAME"))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,9 +487,26 @@ def _dob_candidates(text: str) -> Iterator[Finding]:
             yield Finding("DOB", m.start("date"), m.end("date"), m.group("date"))
 
 
+_UPPER_GATE = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+
+
+def _name_candidates(text: str) -> Iterator[Finding]:
+    if not _UPPER_GATE.search(text):
+        return
+    for s, e in name_spans(text):
+        yield Finding("NAME", s, e, text[s:e])
+
+
+def _address_candidates(text: str) -> Iterator[Finding]:
+    if not _UPPER_GATE.search(text):
+        return
+    for s, e in address_spans(text):
+        yield Finding("ADDRESS", s, e, text[s:e])
+
+
 _DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
     _email_candidates, _card_candidates, _iban_candidates, _national_id_candidates,
-    _ip_candidates, _dob_candidates, _phone_candidates,
+    _ip_candidates, _dob_candidates, _phone_candidates, _address_candidates, _name_candidates,
 )
 
 
@@ -532,7 +552,7 @@ def detect(text: str) -> list[Finding]:
 
 # --- redaction ----------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"<(EMAIL|PHONE|CARD|IBAN|NATIONAL_ID|IP|DOB)_(\d+)>")
+_PLACEHOLDER = re.compile(r"<(EMAIL|PHONE|CARD|IBAN|NATIONAL_ID|IP|DOB|NAME|ADDRESS)_(\d+)>")
 
 
 def redact(text: str, mapping: dict[str, str] | None = None) -> Redaction:

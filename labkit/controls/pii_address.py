@@ -1,0 +1,196 @@
+"""Postal addresses in free text, offline: street patterns for US/UK, German and French layouts.
+
+What it does: :func:`address_spans` returns ``(start, end)`` spans of postal addresses. It finds a
+street line first, then extends it over what usually follows on the same line or the next few
+lines: a secondary unit (``Apt. 4``, ``Suite 200``), ``City, ST 12345``, ``12345 City``, a city line
+followed by ``Country 12345``.
+
+Street lines it knows:
+
+- US/UK: ``<number> <Words> <street type>`` (``9791 Regina Mountains``, ``12 Baker St.``) with the
+  street types of USPS Publication 28 as shipped by the ``pyap`` package; without a number only
+  after a preposition (``lives on Sanders Wall``);
+- German: a street word ending in ``straße``/``str.``/``weg``/``platz``/``allee``/``gasse``/``ring`` …
+  (``Schleichstraße 19``, ``Hans-Bernd-Zobel-Gasse 62/92``, ``Linzer Straße 5``), the number after
+  or before it;
+- French: ``[<number>[,]] rue|avenue|boulevard|chemin|allée|place|impasse|quai … [de/du/des] <Name>``
+  (``825, boulevard de François``, ``rue Courtois``);
+- US military (``PSC 1234, Box 5678`` / ``USNS Miller`` + ``APO/FPO/DPO AA 12345``).
+
+Why patterns: ``usaddress`` and ``pyap`` (the packaged parsers) cover US, Canadian and UK
+addresses only, and parse an address you already have rather than find one in prose; German and
+French layouts need their own street words. The rules run on the same escaped-newline view as
+the rest of :mod:`labkit.controls.pii`.
+
+What it does not do: addresses without a street line (a bare ``Berlin`` or ``75002 Paris`` is
+left alone: a city is not a person's address), PO boxes outside the US military formats,
+addresses in other countries' layouts, or addresses written in lower case.
+
+Example:
+    >>> text = "Ship to 12 Baker Street, London and to Schleichstraße 19\\n48337 Lichtenfels."
+    >>> [text[s:e] for s, e in address_spans(text)]
+    ['12 Baker Street, London', 'Schleichstraße 19\\n48337 Lichtenfels']
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+_UP = "A-ZÀ-ÖØ-ÞŒ"
+_LO = "a-zß-öø-ÿœ"
+_CAP = rf"[{_UP}][{_UP}{_LO}'’]*(?:-[{_UP}{_LO}][{_UP}{_LO}'’]*)*"   # Capitalised word, hyphens allowed
+_NUM = r"\d{1,6}(?:[ ]?[a-zA-Z](?![\w]))?(?:[-/]\d{1,5}[a-zA-Z]?)?"
+_UNIT = (r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Floor|Fl\.|Room|Rm\.?|Bldg\.?|Building|Wohnung|Whg\.?|Etage|"
+         r"Appartement|Appt\.?|Bât\.?|Bâtiment|Escalier|#)[ ]?[\w-]{1,6}")
+_DE_TYPES = (r"straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|graben|kai|"
+             r"promenade|stieg|zeile|wall|berg|hof|park|feld|brücke|tor|garten|steg|winkel|anger|bogen")
+_FR_TYPES = (r"rue|avenue|av\.|boulevard|bd|chemin|allée|place|impasse|quai|route|square|cours|passage|voie|"
+             r"sentier|rond-point|faubourg|esplanade|parvis|cité|résidence|lotissement|hameau|montée|ruelle|traverse")
+# Street types that are also everyday nouns in business prose: without a house number they
+# are not taken as a street ("Country Club", "Data Center").
+_WEAK_TYPES = {"club", "center", "centre", "park", "mall", "station", "field", "fields", "garden", "gardens",
+               "is", "key", "keys", "camp", "land", "lodge", "mission", "mills", "mill", "lake", "lakes",
+               "union", "point", "points", "plaza", "spur", "loop", "stream", "view", "views", "way"}
+
+
+@cache
+def _us_types() -> str:
+    from pyap.source_US.data import street_type_list
+
+    types = sorted({t for t in street_type_list if t}, key=len, reverse=True)
+    return "|".join(re.escape(t) for t in types)
+
+
+_DIGIT = re.compile(r"\d")
+_CAP_TOKEN = re.compile(rf"\b[{_UP}][{_UP}{_LO}]*\b")
+# German streets: a capitalised compound ending in a street word, or the street word on its own
+_DE_GATE = re.compile(rf"[{_UP}][{_LO}{_UP}-]{{2,}}(?:{_DE_TYPES})(?![{_LO}])|\b(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring)\b")
+_FR_WORDS = tuple(w.replace("\\", "") + " " for w in _FR_TYPES.split("|"))
+
+
+@cache
+def _us_type_set() -> frozenset[str]:
+    from pyap.source_US.data import street_type_list
+
+    return frozenset(t for t in street_type_list if t) | frozenset(t.upper() for t in street_type_list if t)
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    us = _us_types()
+    # Capitalised street type ("Street", "St", "ST"): lower-case "street" in prose stays prose.
+    us_type = rf"(?:{us}|{us.upper()})"
+    lead_unit = rf"(?:{_UNIT}[ ,]+)?"
+    us_street = re.compile(
+        rf"(?<![\w/.-]){lead_unit}(?P<num>{_NUM}),?[ ]+(?:(?:[NSEW]|North|South|East|West)\.?[ ]+)?"
+        rf"(?:(?:{_CAP}|\d+(?:st|nd|rd|th))[ ]+){{0,3}}(?:{_CAP}|\d+(?:st|nd|rd|th))[ ]+(?P<type>{us_type})\.?"
+        rf"(?:[ ]+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?(?![\w])")
+    us_bare = re.compile(
+        rf"\b(?:on|at|of|along|off|near|to|from|into|and)[ ](?P<st>(?:{_CAP}[ ]+){{0,2}}{_CAP}[ ]+(?P<type>{us_type})\.?)(?![\w])")
+    de_street = re.compile(
+        rf"(?<![\w/.-])(?:{lead_unit}(?P<lnum>{_NUM})[ ]+)?(?:(?:van|von|der|den|de|zu|am|an|im|auf)[ ])*"
+        rf"(?:(?:{_CAP}[ ]|{_CAP}-)*[{_UP}][{_UP}{_LO}-]*(?i:{_DE_TYPES})(?![{_LO}])|{_CAP}[ ](?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee|Markt))"
+        rf"(?:[ ]+(?P<num>{_NUM}))?(?![\w])")
+    fr_street = re.compile(
+        rf"(?<![\w/.-]){lead_unit}(?:(?P<num>\d{{1,5}}(?:[ ]?(?:bis|ter|[a-zA-Z])(?![\w]))?),?[ ]+)?"
+        rf"(?i:{_FR_TYPES})[ ]+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les)[ ]?)?{_CAP}(?:[ -]{_CAP}){{0,3}}")
+    military = re.compile(
+        r"(?:(?:USNS|USNV|USS|USCGC)[ ]+[A-Z][a-z]+|PSC[ ]\d{4},[ ]Box[ ]\d{4}|Unit[ ]\d{4}[ ]Box[ ]\d{4})"
+        r"\s*\n\s*(?:FPO|APO|DPO)[ ](?:AA|AE|AP)[ ]\d{5}")
+    return us_street, us_bare, de_street, fr_street, military
+
+
+_SAME_LINE = (
+    re.compile(rf"^,?[ ]+{_UNIT}(?![\w])"),
+    re.compile(rf"^,?[ ]+\d{{5}}(?:-\d{{4}})?[ ]+{_CAP}(?:[ -]{_CAP}){{0,3}}"),                     # 12345 City
+    re.compile(rf"^,[ ]*{_CAP}(?:[ -]{_CAP}){{0,2}}(?:,?[ ]+[A-Z]{{2}})?(?:[ ]+\d{{5}}(?:-\d{{4}})?)?"),  # , City, ST 12345
+)
+_BREAK = re.compile(r"^[ \t,]*\n[ \t\n]*")
+_NEXT_LINE = (
+    re.compile(rf"^{_UNIT}(?=[ \t]*(?:\n|$))"),
+    re.compile(rf"^{_CAP}(?:[ -]{_CAP}){{0,3}},?[ ]+[A-Z]{{2}}[ ]+\d{{5}}(?:-\d{{4}})?"),            # City, ST 12345
+    re.compile(rf"^(?:[A-Z]{{1,2}}-)?\d{{4,5}}[ ]+{_CAP}(?:[ -]{_CAP}|[ -](?:sur|sous|en|le|la|les|am|an|im|bei|de)(?=[ -])){{0,5}}(?:[ ]+CEDEX(?:[ ]\d{{1,2}})?)?"),
+    re.compile(rf"^{_CAP}(?:(?:[ -]|[ ]&[ ]){_CAP}){{0,4}}[ ]+\d{{4,5}}(?:-\d{{3,4}})?(?=[ \t]*(?:\n|$|[.,;]))"),  # Country 12345
+)
+_CITY_LINE = re.compile(rf"^{_CAP}(?:[ -]{_CAP}){{0,3}}(?=[ \t]*\n)")
+
+
+def _extend(text: str, end: int) -> int:
+    """Extend an address that ends at ``end`` over a unit, city, postcode and country parts."""
+    for _ in range(6):
+        rest = text[end:end + 120]
+        for rx in _SAME_LINE:
+            m = rx.match(rest)
+            if m:
+                end += m.end()
+                break
+        else:
+            br = _BREAK.match(rest)
+            if br is None or br.group(0).count("\n") > 2:
+                return end
+            line = rest[br.end():]
+            for rx in _NEXT_LINE:
+                m = rx.match(line)
+                if m:
+                    end += br.end() + m.end()
+                    break
+            else:
+                # a bare city line counts only when an address part follows it
+                m = _CITY_LINE.match(line)
+                if m is None:
+                    return end
+                after = line[m.end():]
+                br2 = _BREAK.match(after)
+                if br2 is None or br2.group(0).count("\n") > 2 or not any(
+                        rx.match(after[br2.end():]) for rx in _NEXT_LINE[1:]):
+                    return end
+                end += br.end() + m.end()
+    return end
+
+
+def address_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of postal addresses in ``text``, in order, not overlapping.
+
+    Example:
+        >>> t = "She lives at 9791 Regina Mountains\\nAndreaborough, VT 62139 now."
+        >>> [t[s:e] for s, e in address_spans(t)]
+        ['9791 Regina Mountains\\nAndreaborough, VT 62139']
+    """
+    us_street, us_bare, de_street, fr_street, military = _patterns()
+    # cheap gates first: each pattern needs a word it cannot match without
+    passes = []
+    has_digit = _DIGIT.search(text) is not None
+    if has_digit and ("PO " in text or "Box" in text or "USNS" in text or "USS " in text or "USNV" in text):
+        passes.append(military)
+    us_word = any(w in _us_type_set() for w in _CAP_TOKEN.findall(text))
+    if has_digit and us_word:
+        passes.append(us_street)
+    if _DE_GATE.search(text):
+        passes.append(de_street)
+    low = text.lower()
+    if any(w in low for w in _FR_WORDS):
+        passes.append(fr_street)
+    if us_word:
+        passes.append(us_bare)
+    found: list[tuple[int, int]] = []
+    for rx in passes:
+        for m in rx.finditer(text):
+            if rx is us_bare and m.group("type").lower() in _WEAK_TYPES:
+                continue
+            if rx is de_street and not (m.group("num") or m.group("lnum")) and not re.search(
+                    r"(?i)(?:straße|strasse|str\.|weg|allee|gasse|platz)$|-\w+$", m.group(0)):
+                # "Häring", "Stadtpark", "Hamburg Berg": a bare word ending in "ring" or "berg" is
+                # a surname or a place; without a number only the unambiguous types count
+                continue
+            start = m.start("st") if rx is us_bare else m.start()
+            found.append((start, _extend(text, m.end())))
+    found.sort(key=lambda se: (se[0], -(se[1] - se[0])))
+    out: list[tuple[int, int]] = []
+    for s, e in found:
+        if out and s < out[-1][1]:
+            if e > out[-1][1] and s == out[-1][0]:
+                out[-1] = (s, e)
+            continue
+        out.append((s, e))
+    return out
