@@ -173,8 +173,6 @@ def test_knowledge_base_tools_follow_the_one_document_access_rule(systems: Syste
 
 
 def test_tool_schemas_are_built_once_per_role_and_mode() -> None:
-    import time
-
     policy = Policy()
     ada = Principal(user_id="U-ADMIN", role="admin")
     first = policy.tool_schemas(ada, Mode.AUTONOMOUS)
@@ -191,12 +189,5 @@ def test_tool_schemas_are_built_once_per_role_and_mode() -> None:
     assert cached["required"] == params["required"]
     assert set(cached["properties"]) == set(params["properties"])
     assert policy.tool_schemas(EVE, Mode.READ_ONLY) is not policy.tool_schemas(EVE, Mode.READ_ONLY)
-    # ratio in one run, no absolute threshold: a cached offer costs far less than building one
-    t0 = time.perf_counter()
-    for _ in range(20):
-        [t.args.model_json_schema() for t in policy.offered(ada, Mode.AUTONOMOUS)]
-    t1 = time.perf_counter()
-    for _ in range(20):
-        policy.tool_schemas(ada, Mode.AUTONOMOUS)
-    t2 = time.perf_counter()
-    assert (t2 - t1) * 5 < (t1 - t0)
+    # that the cache is cheaper is shown by identity above (nothing rebuilt), not timed here:
+    # a speed ratio in a unit test fails on a loaded machine

@@ -11,9 +11,17 @@ import time
 import pytest
 from pydantic import BaseModel, Field
 
+from labkit.clock import FakeClock
 from labkit.controls.budget import BudgetPolicy
 from labkit.controls.retry import RetryPolicy
-from labkit.errors import BudgetExceeded, PinnedVersionMismatch, RateLimited, RedactionFailed
+from labkit.errors import (
+    BudgetExceeded,
+    CallDeferred,
+    PinnedVersionMismatch,
+    ProviderUnavailable,
+    RateLimited,
+    RedactionFailed,
+)
 from labkit.patterns.direct import CANNOT_ANSWER, ClientConfig, ResilientClient
 from labkit.provider.catalog import MODELS
 from labkit.telemetry.events import read_events
@@ -28,7 +36,8 @@ def make_client(provider, **overrides) -> ResilientClient:
                 timeouts={"connect_s": 1, "deadline_s": 10, "ttft_s": 2, "idle_s": 1})
     data.update(overrides)
     rule_fallbacks = data.pop("rule_fallbacks", None)
-    return ResilientClient(ClientConfig(**data), rule_fallbacks=rule_fallbacks)
+    clock = data.pop("clock", None)
+    return ResilientClient(ClientConfig(**data), rule_fallbacks=rule_fallbacks, clock=clock)
 
 
 def chat_log(provider, model: str | None = None) -> list[dict]:
@@ -120,22 +129,27 @@ def test_persistent_429_is_not_hammered(provider):
 
 def test_silent_provider_fails_over_after_its_first_timeout(provider):
     provider.set_fault(CHAT, "hang")
-    client = make_client(provider, timeouts={"connect_s": 1, "deadline_s": 10, "ttft_s": 0.5, "idle_s": 0.5})
+    # a 30 s deadline: waiting it out (instead of failing over after the 0.5 s first-token
+    # timeout) would take 30 s, so "under 30 s" tells the two apart on any machine
+    client = make_client(provider, timeouts={"connect_s": 1, "deadline_s": 30, "ttft_s": 0.5, "idle_s": 0.5})
     started = time.monotonic()
     r = client.chat(ASK, model=CHAT)
     elapsed = time.monotonic() - started
     assert r.status == "fallback" and r.model_served == MINI
     assert len(chat_log(provider, CHAT)) == 1  # no second try on the silent route
-    assert elapsed < 3
+    [attempt] = [a for a in read_events("attempt") if a["route"] == CHAT]
+    assert attempt["error_kind"] == "timeout"
+    assert elapsed < 30
 
 
 def test_deadline_is_a_budget_across_every_attempt_and_fallback(provider):
     provider.set_fault("*", "hang")
     client = make_client(provider, timeouts={"connect_s": 1, "deadline_s": 1.0, "ttft_s": 0.6, "idle_s": 0.5})
-    started = time.monotonic()
     r = client.chat(ASK, model=CHAT)
     assert r.status == "cannot_answer" and r.content == CANNOT_ANSWER
-    assert time.monotonic() - started < 1.8
+    # counted, not timed: 0.6 s on the first route, the 0.4 s left on the second, then the
+    # budget is gone; without a shared budget all three routes would get their 0.6 s
+    assert 1 <= len(chat_log(provider)) <= 2
 
 
 def test_breaker_opens_routes_to_fallback_probes_and_recovers(provider):
@@ -338,27 +352,53 @@ def test_the_sdk_create_path_behaves_the_same(provider):
 
 
 def test_breaker_returns_to_the_primary_soon_after_it_recovers(provider):
-    provider.set_fault(CHAT, "down=1.0")  # 503 for one second from the first request, then fine
-    client = make_client(provider, retry=RetryPolicy(max_attempts=1),
+    # the client's clock is a fake one, moved 50 ms per call: the assertions are about the
+    # order of events, not about how fast this machine happens to be today
+    clock = FakeClock()
+    provider.set_fault(CHAT, "status=503")  # the primary is down for the first second
+    client = make_client(provider, retry=RetryPolicy(max_attempts=1), clock=clock,
                          breaker={"min_volume": 2, "error_rate": 0.5, "open_s": 0.3, "window_s": 30})
     served = []
-    started = time.monotonic()
-    while time.monotonic() - started < 3.0:
-        served.append((round(time.monotonic() - started, 2), client.chat(ASK, model=CHAT, use_cache=False).model_served))
-        time.sleep(0.05)
+    for tick in range(60):                  # 3 s of fake time
+        if tick == 20:
+            provider.clear_faults()         # recovered at 1.0 s
+        served.append((round(clock(), 2), client.chat(ASK, model=CHAT, use_cache=False).model_served))
+        clock.advance(0.05)
     assert served[0][1] == MINI  # down: the fallback answers
     back = next(t for t, m in served if m == CHAT)
-    assert 1.0 <= back <= 1.0 + 0.3 + 1.0  # first probe after recovery: about one open period (slack for load)
+    assert 1.0 <= back <= 1.0 + 0.3 + 0.05  # the first probe after recovery: within one open period
     assert all(m == CHAT for t, m in served if t > back)
     chat_attempts = len(chat_log(provider, CHAT))
     assert chat_attempts < len(served)  # while open, most calls never touched the primary
 
 
+def test_a_call_refused_by_open_breakers_is_not_now_and_says_when_to_come_back(provider):
+    clock = FakeClock()
+    provider.set_fault("*", "status=503")
+    client = make_client(provider, retry=RetryPolicy(max_attempts=1), clock=clock,
+                         breaker={"min_volume": 1, "error_rate": 0.5, "open_s": 30, "window_s": 60})
+    first = client.chat(ASK, model=CHAT, use_cache=False)  # both routes tried and failed: a real failure
+    assert first.status == "cannot_answer" and first.attempts == 2 and first.retry_after_s is None
+    clock.advance(10)
+    sent = len(chat_log(provider))
+    r = client.chat(ASK, model=CHAT, use_cache=False)      # every route skipped: "not now"
+    assert r.status == "cannot_answer" and r.attempts == 0 and r.retry_after_s == pytest.approx(20.0)
+    client.config.raise_on_failure = True
+    with pytest.raises(CallDeferred) as deferred:
+        client.chat(ASK, model=CHAT, use_cache=False)
+    assert deferred.value.retry_after_s == pytest.approx(20.0)
+    assert isinstance(deferred.value, ProviderUnavailable)  # callers that catch "unavailable" still do
+    assert len(chat_log(provider)) == sent                   # neither reached the provider
+    clock.advance(20)                                        # the breakers may probe: a real attempt again
+    with pytest.raises(ProviderUnavailable) as failed:
+        client.chat(ASK, model=CHAT, use_cache=False)
+    assert not isinstance(failed.value, CallDeferred)
+
+
 def test_slow_response_headers_fail_over_after_one_timeout(provider):
     provider.set_fault(CHAT, "latency=3")
     client = make_client(provider, timeouts={"connect_s": 1, "deadline_s": 10, "ttft_s": 0.5, "idle_s": 0.5})
-    started = time.monotonic()
     r = client.chat(ASK, model=CHAT)
-    assert r.model_served == MINI and time.monotonic() - started < 3.0  # not the 3 s the header delay needs + retries
+    assert r.model_served == MINI  # one timed-out attempt on the slow route (below), not a retry
     [attempt] = [a for a in read_events("attempt") if a["route"] == CHAT]
     assert attempt["error_kind"] == "timeout"

@@ -64,7 +64,8 @@ def test_broken_stream_after_output_raises_stream_interrupted(provider, spec, li
         for delta in client.stream_chat(ASK, model=CHAT):
             received.append(delta)
     assert received, "part of the answer reached the caller before the break"
-    assert time.monotonic() - started < limit + 0.5
+    # the break ended the call, not the deadline (10 s); a hang guard, not a speed test
+    assert time.monotonic() - started < 10
     assert len(stream_log(provider)) == 1  # no silent re-send of an answer already half shown
     [call] = [e for e in read_events("call") if e["stream"]]
     assert call["status"] == "interrupted"
@@ -72,12 +73,14 @@ def test_broken_stream_after_output_raises_stream_interrupted(provider, spec, li
 
 def test_stream_without_done_is_finalised_promptly(provider):
     provider.set_fault(CHAT, "no_done")
-    client = make_client(provider, timeouts={"connect_s": 1, "deadline_s": 10, "ttft_s": 3, "idle_s": 3})
+    # limits far above a normal answer's time: waiting for [DONE] would run into the 20 s idle
+    # limit, so "under 20 s" tells the two apart on any machine (a bound, not a speed test)
+    client = make_client(provider, timeouts={"connect_s": 5, "deadline_s": 40, "ttft_s": 20, "idle_s": 20})
     started = time.monotonic()
     stream = client.stream_chat(ASK, model=CHAT)
     text = "".join(stream)
     assert stream.result.status == "ok" and text
-    assert time.monotonic() - started < 1.5  # well under the 3 s idle limit
+    assert time.monotonic() - started < 20
 
 
 def test_stream_retries_a_failed_open_on_the_same_route(provider):
@@ -129,4 +132,6 @@ def test_slow_chunks_hit_the_idle_limit(provider):
     with pytest.raises(StreamInterrupted, match="stream-idle"):
         for delta in client.stream_chat(ASK, model=CHAT):
             received.append(delta)
-    assert len(received) == 1 and time.monotonic() - started < 1.5 + 1.0  # one gap of 1.5 s never completes
+    # "stream-idle" above is the proof: had the client waited out the 1.5 s gap, the next chunk
+    # would have arrived and nothing would have been raised; the time is only a hang guard
+    assert len(received) == 1 and time.monotonic() - started < 10

@@ -87,3 +87,19 @@ def test_registry_reports_state_changes():
     b.record(False)
     assert changes == [("lab-mini-2026-03", "closed", "open")]
     assert reg.snapshot()[0]["state"] == "open"
+
+
+def test_retry_in_says_when_the_breaker_may_be_asked_again():
+    from labkit.clock import FakeClock
+
+    clock = FakeClock()
+    b = CircuitBreaker("m", window_s=10, min_volume=1, error_rate=0.5, open_s=4, clock=clock)
+    assert b.retry_in() == 0.0                       # closed: now
+    b.record(False)
+    clock.advance(1.5)
+    assert not b.allow() and b.retry_in() == 2.5     # open: the rest of the open period
+    clock.advance(2.5)
+    assert b.allow()                                 # half-open: this caller probes
+    assert not b.allow() and b.retry_in() == 1.0     # probe in flight: a quarter of open_s
+    b.record(False)
+    assert b.retry_in() == 4.0                       # the probe failed: a full open period

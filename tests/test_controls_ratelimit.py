@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
+from labkit.clock import FakeClock
 from labkit.controls.ratelimit import RateLimiter
-from labkit.errors import RateLimited
+from labkit.errors import RateLimitDeferred, RateLimited
 
 
 def test_rpm_bucket_admits_capacity_then_refuses_long_waits():
-    rl = RateLimiter(rpm=3, max_wait_s=0.05)
+    clock = FakeClock()
+    rl = RateLimiter(rpm=3, max_wait_s=0.05, clock=clock, sleep=clock.sleep)
     for _ in range(3):
         assert rl.acquire() == 0.0
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as refused:
         rl.acquire()  # the next slot is 20 s away
+    # "not now, come back in 20 s": a job can wait that long without spending an attempt
+    assert isinstance(refused.value, RateLimitDeferred)
+    assert refused.value.retry_after_s == pytest.approx(20.0)
 
 
 def test_tpm_bucket_waits_for_refill():
-    rl = RateLimiter(tpm=600, max_wait_s=2)  # 10 tokens per second
+    clock = FakeClock()
+    rl = RateLimiter(tpm=600, max_wait_s=2, clock=clock, sleep=clock.sleep)  # 10 tokens per second
     rl.acquire(tokens=600)
-    start = time.monotonic()
-    rl.acquire(tokens=3)  # ~0.3 s of refill
-    waited = time.monotonic() - start
-    assert 0.2 <= waited <= 1.5
+    waited = rl.acquire(tokens=3)  # 0.3 s of refill, on the fake clock
+    assert waited == pytest.approx(0.3, abs=0.001) and clock() == pytest.approx(0.3, abs=0.001)
 
 
 def test_refused_call_takes_nothing():

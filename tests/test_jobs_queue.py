@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 
+from labkit.clock import FakeClock
 from labkit.errors import ConfigError, InputError, JobNotFound
 from labkit.jobs import open_queue
 from labkit.jobs.alerts import AlertMonitor, AlertRules
@@ -33,6 +34,20 @@ def queue_url(request: pytest.FixtureRequest, tmp_path) -> str:
 @pytest.fixture
 def q(queue_url: str) -> JobQueue:
     queue = open_queue(queue_url)
+    yield queue
+    queue.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Queue time that moves only when a test says so (leases, delays, ages, TTLs)."""
+    return FakeClock(1_700_000_000.0)
+
+
+@pytest.fixture
+def fq(queue_url: str, clock: FakeClock) -> JobQueue:
+    """A queue on the fake ``clock``: lease and delay tests assert order, not seconds."""
+    queue = open_queue(queue_url, clock=clock)
     yield queue
     queue.close()
 
@@ -83,11 +98,13 @@ def test_priorities_higher_first_then_fifo(q: JobQueue) -> None:
     assert order == [high.id, mid.id, low1.id, low2.id]
 
 
-def test_crashed_worker_job_is_redelivered_after_lease(q: JobQueue) -> None:
+def test_crashed_worker_job_is_redelivered_after_lease(fq: JobQueue, clock: FakeClock) -> None:
+    q = fq
     job = q.submit("noop")
     first = q.claim("default", "crashed", lease_s=1.0)
+    clock.advance(0.9)
     assert q.claim("default", "other", lease_s=1.0) is None      # leased: not handed out twice
-    time.sleep(1.3)
+    clock.advance(0.4)
     again = q.claim("default", "other", lease_s=30)
     assert again is not None and again.id == job.id and again.attempts == 2
     assert [a.outcome for a in again.history] == ["lease_expired", None]
@@ -96,11 +113,12 @@ def test_crashed_worker_job_is_redelivered_after_lease(q: JobQueue) -> None:
     assert q.heartbeat(job.id, "other", again.attempts, 30) is True
 
 
-def test_heartbeat_keeps_the_lease(q: JobQueue) -> None:
+def test_heartbeat_keeps_the_lease(fq: JobQueue, clock: FakeClock) -> None:
+    q = fq
     job = q.submit("noop")
     held = q.claim("default", "w", lease_s=1.0)
-    for _ in range(8):                   # 1.6 s in all: well past the first lease
-        time.sleep(0.2)
+    for _ in range(8):                   # 4 s in all: well past the first lease
+        clock.advance(0.5)
         assert q.heartbeat(job.id, "w", held.attempts, 1.0)
     assert q.claim("default", "thief", lease_s=1.0) is None
     assert q.get(job.id).attempts == 1
@@ -206,9 +224,10 @@ def test_queued_job_past_its_deadline_expires_unrun(q: JobQueue) -> None:
     assert stale.status == "expired" and stale.attempts == 0
 
 
-def test_stats_depth_and_oldest_age(q: JobQueue) -> None:
+def test_stats_depth_and_oldest_age(fq: JobQueue, clock: FakeClock) -> None:
+    q = fq
     q.submit("noop", queue="reports")
-    time.sleep(0.2)
+    clock.advance(0.2)
     q.submit("noop", queue="reports")
     q.submit("noop", queue="other")
     stats = q.stats("reports")
@@ -276,14 +295,15 @@ def test_worker_stop_releases_in_flight_job_after_grace(queue_url: str, q: JobQu
     assert any(x.worker_id == w.worker_id and x.stopped_at for x in q.workers())
 
 
-def test_alerts_fire_on_depth_age_dlq_growth_and_silent_worker(q: JobQueue) -> None:
+def test_alerts_fire_on_depth_age_dlq_growth_and_silent_worker(fq: JobQueue, clock: FakeClock) -> None:
+    q = fq
     monitor = AlertMonitor(q, AlertRules(max_depth=3, max_age_s=0.2, dlq_growth=1,
                                          worker_silence_s=0.2))
     assert monitor.evaluate() == []
     for _ in range(5):
         q.submit("noop")
-    time.sleep(0.3)
-    now = time.time()
+    clock.advance(0.3)
+    now = clock()
     q.register_worker(WorkerInfo(worker_id="ghost", queue="default", pid=1, host="h",
                                  started_at=now - 10, last_heartbeat=now - 5))
     d = q.submit("poison", priority=10)
@@ -297,10 +317,12 @@ def test_alerts_fire_on_depth_age_dlq_growth_and_silent_worker(q: JobQueue) -> N
     assert {a["rule"] for a in alerts if a["state"] == "firing"} >= {"queue_depth", "job_age_sla"}
 
 
-def test_delayed_submit_waits_its_turn(q: JobQueue) -> None:
+def test_delayed_submit_waits_its_turn(fq: JobQueue, clock: FakeClock) -> None:
+    q = fq
     job = q.submit("noop", delay_s=1.0)
+    clock.advance(0.9)
     assert q.claim("default", "w", 30) is None
-    time.sleep(1.1)
+    clock.advance(0.2)
     got = q.claim("default", "w", 30)
     assert got is not None and got.id == job.id
 
@@ -314,3 +336,133 @@ def test_effect_ledger_would_show_a_double_application(q: JobQueue) -> None:
     else:
         q._conn().execute("INSERT INTO effect_log (effect_key, job_id, applied_at) VALUES ('fx', 'j1', 0)")
     assert q.effect_counts() == {"applied": 1, "ledger": 2, "duplicates": 1}
+
+
+# --- "not now": deferral without spending an attempt (issue 12 item 4) ----------------------
+
+def test_defer_puts_a_job_back_until_its_time_without_spending_an_attempt(queue_url: str) -> None:
+    from labkit.clock import FakeClock
+
+    clock = FakeClock(1_000_000.0)
+    q = open_queue(queue_url, clock=clock)
+    try:
+        job = q.submit("noop", max_attempts=2)
+        c = q.claim("default", "w1", lease_s=30)
+        assert c.attempts == 1
+        assert q.defer(c.id, "w1", 1, delay_s=5.0, reason="CallDeferred: breaker open") is True
+        back = q.get(job.id)
+        assert back.status == "queued" and back.attempts == 0 and back.deferrals == 1
+        assert back.available_at == clock() + 5.0 and back.last_error == "CallDeferred: breaker open"
+        assert back.history[-1].outcome == "deferred"
+        assert q.defer(c.id, "w1", 1, delay_s=5.0) is False      # no longer held: no change
+        clock.advance(4.9)
+        assert q.claim("default", "w1", lease_s=30) is None      # not before its time
+        clock.advance(0.2)
+        again = q.claim("default", "w2", lease_s=30)
+        assert again.id == job.id and again.attempts == 1 and again.deferrals == 1
+        assert q.complete(again.id, "w2", 1, {"ok": True})
+        # a deferral is not an execution: the job ran once
+        assert q.execution_counts() == {"executed_more_than_once": 0, "executions": 1}
+    finally:
+        q.close()
+
+
+def test_a_job_whose_client_breaker_is_open_is_deferred_not_failed(queue_url: str, provider) -> None:
+    import threading
+
+    from labkit.controls.retry import RetryPolicy
+    from labkit.errors import CallDeferred
+    from labkit.patterns.direct import ClientConfig, ResilientClient
+
+    provider.set_fault("lab-chat-2026-01", "status=503")
+    client = ResilientClient(ClientConfig(
+        base_url=provider.base_url, fallbacks={"*": []}, retry=RetryPolicy(max_attempts=1),
+        breaker={"min_volume": 1, "error_rate": 0.5, "open_s": 120, "window_s": 60}))
+    assert client.chat([{"role": "user", "content": "hi"}], use_cache=False).status == "cannot_answer"
+    assert client.breakers.get("lab-chat-2026-01").state == "open"
+    sent_before = len(provider.request_log())
+    q = open_queue(queue_url)
+    job = q.submit("chat", {"messages": [{"role": "user", "content": "Summarise: hello"}]},
+                   max_attempts=2)
+    w = Worker(queue_url, concurrency=1, poll_s=0.01, events=False, extras={"client": client})
+    t = threading.Thread(target=w.run)
+    t.start()
+    try:
+        deadline = time.monotonic() + 30          # a hang guard only
+        while q.get(job.id).deferrals == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        w.stop()
+        t.join(30)
+    got = q.get(job.id)
+    assert got.status == "queued" and got.attempts == 0 and got.deferrals == 1
+    assert got.last_error.startswith(CallDeferred.__name__)
+    # not claimable before the breaker may probe again (about 120 s from now)
+    assert got.available_at >= time.time() + 60
+    assert len(provider.request_log()) == sent_before      # nothing reached the provider
+    assert w.report.deferred == 1 and w.report.failed == 0
+    q.close()
+
+
+def test_the_deferral_cap_turns_endless_deferral_into_a_reported_failed_attempt(queue_url: str) -> None:
+    import threading
+
+    from labkit.jobs.handlers import register
+
+    @register("always_not_now")
+    def always_not_now(ctx):
+        from labkit.errors import CallDeferred
+
+        raise CallDeferred("breaker open", retry_after_s=0.0)
+
+    q = open_queue(queue_url)
+    job = q.submit("always_not_now", max_attempts=1)
+    w = Worker(queue_url, concurrency=1, poll_s=0.01, events=False, max_deferrals=3, min_defer_s=0.0)
+    t = threading.Thread(target=w.run)
+    t.start()
+    try:
+        deadline = time.monotonic() + 30          # a hang guard only
+        while q.get(job.id).status != "dead" and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        w.stop()
+        t.join(30)
+    dead = q.get(job.id)
+    assert dead.status == "dead" and dead.deferrals == 3 and dead.attempts == 1
+    assert "deferred 3 times (cap 3)" in dead.last_error
+    assert [a.outcome for a in dead.history] == ["deferred"] * 3 + ["dead"]
+    assert w.report.deferred == 3 and w.report.deferral_cap_hits == 1
+    q.close()
+
+
+# --- a dead job whose side effect was applied is reconciled, not silently dead ----------------
+
+def test_a_job_that_died_after_its_effect_is_reconciled(queue_url: str) -> None:
+    from labkit.clock import FakeClock
+
+    clock = FakeClock(2_000_000.0)
+    q = open_queue(queue_url, clock=clock)
+    try:
+        applied = q.submit("effect", max_attempts=1, idempotency_key="order-7")
+        untouched = q.submit("effect", max_attempts=1)
+        poisoned = q.submit("effect", max_attempts=3)
+        for _ in range(3):
+            c = q.claim("default", "w1", lease_s=1)
+            if c.id in (applied.id, poisoned.id):
+                assert q.apply_effect(c.idempotency_key or c.id, c.id, {"order": 7})
+            if c.id == poisoned.id:   # the handler itself said "do not retry" after its effect
+                assert q.fail(c.id, "w1", 1, "bad after effect", retryable=False) == "dead"
+        clock.advance(5)              # w1 was SIGKILLed: its leases run out
+        assert q.claim("default", "w2", lease_s=1) is None     # reaps: both leased jobs go dead
+        assert q.get(applied.id).status == "dead" and q.get(untouched.id).status == "dead"
+        assert q.reconcile() == [applied.id]
+        done = q.get(applied.id)
+        assert done.status == "succeeded" and done.dead_reason is None
+        assert done.result == {"reconciled": True, "was": "lease_expired", "effect": {"order": 7}}
+        assert done.history[-1].outcome == "reconciled" and "lease expired" in done.history[-1].error
+        assert q.get(untouched.id).status == "dead"             # no effect: a real dead letter
+        assert q.get(poisoned.id).status == "dead"              # non-retryable: stays for a human
+        assert q.reconcile() == []                              # once
+        assert q.sweep()["reconciled"] == 0
+    finally:
+        q.close()

@@ -118,7 +118,9 @@ class AlertMonitor:
         """Check one queue; returns the alerts that started firing in this evaluation."""
         stats = self.q.stats(queue)
         publish_stats(stats, emit_event=False)
-        current = check_rules(stats, self.rules, self._dead.get(queue), self.q.workers(queue))
+        # the queue's clock, so worker silence is judged on the same time as the heartbeats
+        current = check_rules(stats, self.rules, self._dead.get(queue), self.q.workers(queue),
+                              now=self.q.now())
         self._dead[queue] = stats.dead
         now_keys = {}
         for alert in current:
