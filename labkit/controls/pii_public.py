@@ -386,3 +386,29 @@ def report(cases: list[dict[str, Any]]) -> dict[str, Any]:
     flagged = [x for x in flagged if x[1]]
     out["negatives"] = {"texts": len(negs), "flagged": len(flagged), "examples": flagged[:20]}
     return out
+
+
+_AUDIT_TYPE = {"EMAIL": "email", "PHONE": "phone", "CARD": "card", "IBAN": "iban", "NATIONAL_ID": "national_id",
+               "IP": "ip", "DOB": "date", "NAME": "name", "ADDRESS": "address"}
+
+
+def audit_coverage(cases: list[dict[str, Any]], audit: Any) -> dict[str, Any]:
+    """How many labelled values an independent audit (``audit(text) -> [(type, start, end)]``)
+    sees in the raw texts: ``caught`` when any audit span overlaps the value, ``caught_same_type``
+    when one of the matching type does. Also the share of negatives it flags.
+    """
+    per: dict[str, dict[str, int]] = {}
+    for c in cases:
+        spans = audit(c["text"])
+        for s in c["spans"]:
+            row = per.setdefault(s["type"], {"values": 0, "caught": 0, "caught_same_type": 0})
+            row["values"] += 1
+            hits = [a for a in spans if a[1] < s["end"] and s["start"] < a[2]]
+            row["caught"] += bool(hits)
+            row["caught_same_type"] += any(a[0] == _AUDIT_TYPE.get(s["type"]) for a in hits)
+    total = {k: sum(r[k] for r in per.values()) for k in ("values", "caught", "caught_same_type")}
+    for row in [*per.values(), total]:
+        row["recall"] = round(row["caught"] / row["values"], 4) if row["values"] else 1.0
+    negs = [c for c in cases if c["locale"] == "neg"]
+    flagged = sum(bool(audit(c["text"])) for c in negs)
+    return {"by_type": per, "total": total, "negatives": {"texts": len(negs), "flagged": flagged}}

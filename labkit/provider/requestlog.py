@@ -29,35 +29,135 @@ from typing import Any
 
 import orjson
 
+# --- the provider's own PII audit ----------------------------------------------------------
+# Independent of labkit.controls.pii on purpose: other patterns, no shared code, recall first.
+# Digits: any run of 7+ digits in phone/card layouts counts (no Luhn, no shape rules), any
+# date-like token counts as a possible date of birth. Names: any capitalised word inside a
+# sentence, and a sentence-initial one English rarely uses; no name list at all (the control
+# uses census lists, so a name missing from them is not missed here too). Addresses: a house
+# number before capitalised words, a street word from this module's own short list, or a
+# postcode line. It over-reports on purpose (a product name counts as a "name").
+
 PII_SHAPES = {
     "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),
-    "phone": re.compile(r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{3,4}[ .-]\d{3,4}(?:[ .-]\d{2,4})?"),
-    "card": re.compile(r"\b(?:\d[ -]?){13,19}\b"),
-    "iban": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
-    "ssn": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
-    "nino": re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"),
-    "ip": re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),
+    "phone": re.compile(r"(?<![\w])(?:\+|00)?[\d(][\d ().\-/]{5,}\d(?:[ ]?(?:x|ext\.?)[ ]?\d+)?"),
+    "card": re.compile(r"\b(?:\d[ -]?){11,19}\b"),
+    "iban": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}\b"),
+    "national_id": re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b|\b[12]\d{14}\b"),
+    "ip": re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b"),
+    "date": re.compile(
+        r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}(?:st|nd|rd|th|\.)? [A-Za-zäéû]{3,9}\.?,? \d{4}\b"
+        r"|\b[A-Z][a-z]{2,8}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b"),
 }
-
-
+_ADDRESS_SHAPES = (
+    # a house number before capitalised words: "9791 Regina Mountains", "54, avenue de Merle"
+    re.compile(r"(?<![\w.,/-])\d{1,6}(?:[-/]\d{1,5})?[a-zA-Z]?,? (?:[A-ZÄÖÜÀ-Þ][\w'’-]*|de|du|des|rue|avenue|boulevard|chemin)"
+               r"(?: [A-ZÄÖÜÀ-Þa-zäöüß][\w'’-]*){0,4}"),
+    # a postcode line: "VT 62139", "48337 Lichtenfels"
+    re.compile(r"\b[A-Z]{2} \d{5}(?:-\d{4})?\b|(?<![\w-])\d{4,5} [A-ZÄÖÜÀ-Þ][\w'’-]+"),
+    # street words without a number: "Baker Street", "Schleichstraße", "rue Courtois"
+    re.compile(r"\b[A-Z][\w'’-]* (?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|"
+               r"Place|Pl|Square|Terrace|Circle|Parkway|Highway|Crossing|Straße|Strasse|Weg|Platz|Allee)\b\.?"
+               r"|\b[A-ZÄÖÜ][\w-]{2,}(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer)\b"
+               r"|\b(?:rue|avenue|boulevard|chemin|allée|impasse|quai|place|route|cours) (?:de la |de l'|de |du |des |d')?[A-Z][\w'’-]*"),
+)
+# a capitalised word standing alone ("AtlasFlow" and "<NAME_1>" are not one)
+_CAP = re.compile(r"(?<![\w'’<_-])[A-ZÀ-ÖØ-ÞŒ][a-zß-öø-ÿœ'’]+(?:-[A-Za-zÀ-ÿ'’]+)*(?![\wÀ-ÿ])")
+_CLAUSE_START = re.compile(r"(?:^|[.!?:;\n>]|\n[ \t]*[-*•]|\d\))[\s\"'“(*]*$")
+# Words that start sentences or headings; a capitalised one of these inside a sentence is still
+# flagged, only at a sentence start is it let go.
+_AUDIT_COMMON = frozenset("""
+a an the this that these those there here it its i you he she we they my your our their his her
+is are was were be been has have had do does did can could will would shall should may might must
+and or but if so then when where what which who why how not no yes please thanks thank hi hello dear
+in on at for from to of by with about after before as into over under up down out all any each every
+some one two also just only still even new our summarise summarize answer reply draft write use call
+""".split())
+_ESCAPE = re.compile(r"\\[nrt]")
 _DIGIT = re.compile(r"\d")
 
 
+def _audit_names(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    words = list(_CAP.finditer(text))
+    for i, m in enumerate(words):
+        w = m.group(0)
+        starts = bool(_CLAUSE_START.search(text[max(0, m.start() - 6):m.start()]))
+        if not starts:
+            out.append(m.span())  # any capitalised word inside a sentence
+            continue
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if nxt is not None and text[m.end():nxt.start()] == " " and w.lower() not in _AUDIT_COMMON:
+            out.append(m.span())  # "Ottilie Lehmann ..." at the start of a line
+        elif w.lower() not in _AUDIT_COMMON and _rare(w):
+            out.append(m.span())
+    return out
+
+
+def _rare(word: str) -> bool:
+    """Sentence-initial words English uses less than everyday words (pyspellchecker's counts,
+    under 3,000: most first names, "Troy" 797, "Kimberly" 468; not "Please" or "Account")."""
+    try:
+        from spellchecker import SpellChecker
+    except ImportError:  # without the word list every sentence-initial word counts
+        return True
+    global _FREQ
+    if _FREQ is None:
+        _FREQ = dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+    return _FREQ.get(word.lower(), 0) < 3000
+
+
+_FREQ: dict[str, int] | None = None
+
+
+def pii_audit(text: str) -> list[tuple[str, int, int]]:
+    """Every PII-shaped span the provider sees: ``(type, start, end)``, overlaps allowed.
+
+    Example:
+        >>> sorted({t for t, _, _ in pii_audit("Ring Anna on +49 151 2345678")})
+        ['card', 'name', 'phone']
+    """
+    if not text:
+        return []
+    if "\\" in text:
+        text = _ESCAPE.sub("  ", text)  # a literal \n escape must not glue words together
+    found: list[tuple[str, int, int]] = []
+    if "@" in text:
+        found += [("email", m.start(), m.end()) for m in PII_SHAPES["email"].finditer(text)]
+    if _DIGIT.search(text):
+        for name, rx in PII_SHAPES.items():
+            if name != "email":
+                found += [(name, m.start(), m.end()) for m in rx.finditer(text)
+                          if name != "phone" or len(_DIGITS.findall(m.group(0))) >= 7]
+        for rx in _ADDRESS_SHAPES[:2]:
+            found += [("address", m.start(), m.end()) for m in rx.finditer(text)]
+    found += [("address", m.start(), m.end()) for m in _ADDRESS_SHAPES[2].finditer(text)]
+    found += [("name", s, e) for s, e in _audit_names(text)]
+    return found
+
+
+_DIGITS = re.compile(r"\d")
+
+
+def pii_types(text: str) -> list[str]:
+    """The PII types the audit sees in ``text`` (sorted, empty: none)."""
+    return sorted({t for t, _, _ in pii_audit(text)})
+
+
 def pii_shapes(text: str) -> list[str]:
-    """Names of the PII shapes found in ``text`` (empty list: none)."""
-    return [name for name, rx in PII_SHAPES.items() if rx.search(text)]
+    """Names of the PII shapes found in ``text`` (empty list: none). Same as :func:`pii_types`."""
+    return pii_types(text)
+
+
+IDENTIFIER_TYPES = frozenset({"email", "phone", "card", "iban", "national_id", "ip"})
+"""Types that are PII by their shape alone; ``date``, ``name`` and ``address`` need context."""
 
 
 def pii_seen(text: str) -> bool:
-    """True when ``text`` contains any PII-shaped string.
-
-    Cheap checks first (this runs on every request): every shape but e-mail needs a digit.
-    """
-    if "@" in text and PII_SHAPES["email"].search(text):
-        return True
-    if not _DIGIT.search(text):
-        return False
-    return any(rx.search(text) for name, rx in PII_SHAPES.items() if name != "email")
+    """True when the audit sees an identifier-shaped value (e-mail, phone, card, IBAN, national
+    id, IP) in ``text``. Dates, names and addresses are in :func:`pii_types` only: by shape alone
+    every timestamp and product name would count, and this flag would always be on."""
+    return any(t in IDENTIFIER_TYPES for t in pii_types(text))
 
 
 class RequestLog:
@@ -82,7 +182,9 @@ class RequestLog:
         entry = {k: v for k, v in entry.items() if not k.startswith("_")}
         entry.setdefault("time", time.time())
         if "pii_seen" not in entry:
-            entry["pii_seen"] = pii_seen(entry.get("prompt_text") or "")
+            types = pii_types(entry.get("prompt_text") or "")
+            entry["pii_seen"] = any(t in IDENTIFIER_TYPES for t in types)
+            entry.setdefault("pii_types", types)
         with self._lock:
             self._seq += 1
             entry["seq"] = self._seq
