@@ -58,23 +58,27 @@ _TITLES = {
 }
 # Phrases that introduce a person's name right after them.
 _CUE = re.compile(
-    r"(?i)(?:\bmy name is|\bname is|\bname:|\bnamed|\bcalled|\bcall me|\bcalls me|\bi am|\bi'm|\bthis is|"
+    r"(?i)(?:\bmy name is|\bname is|\bname:|\bname\?|\bname was|\bnamed(?: him| her)?|\bcalled(?: him| her)?|"
+    r"\bcall(?:s)? (?:me|him|her)|\bi am|\bi'm|\bthis is|\bstarring|\bfeaturing|\bfeat\.|"
     r"\bsigned|\bregards,|\bsincerely,|\bcontact person:?|\bheiße|\bich bin|\bje m'appelle|\bje suis|\bme llamo)"
     r"[\s:,]*$")
 # Words around an unknown capitalised word that make it a person rather than a product or place.
 _PERSON_BEFORE = re.compile(
     r"(?i)(?:\b(?:by|with|said|told|asked|ask|thank|thanks|dear|hi|hello|hey|cc|contact|remove|add|meet|met|"
     r"and|kid|son|daughter|wife|husband|partner|mother|father|brother|sister|friend|colleague|boss|"
-    r"player|singer|producer|director|author|writer|ex-\w+|commenter|founder|ceo|from)[ ]|[,:;] )$")
+    r"player|singer|producer|director|author|writer|ex-\w+|commenter|founder|ceo|from|given|gave|give|sent|"
+    r"send|show|showed|tell|tells|starring|featuring)[ ]|\b(?:said|says|wrote|replied|spoke|talked|"
+    r"explained|whispered|shouted|waved) [\w-]+ to )$")
 _PERSON_AFTER = re.compile(r"^(?:'s|’s|[ ](?:is|was|has|had|will|would|said|says|wrote|asked|told|called|spent|"
                            r"lives|lived|works|worked|joined|left|and|who|just|points))\b")
 _PERSON_VERB = re.compile(r"^[ ](?:had|has|spent|said|says|told|asked|wrote|lives|lived|works|worked|joined|left|"
-                          r"met|married|is a|was a|is an|was an|flew|went|gave|called|replied)\b")
+                          r"met|married|is a|was a|is an|was an|is from|was from|comes from|flew|went|gave|"
+                          r"called|replied)\b")
 _TWO_CAPS = re.compile(r"[A-ZÀ-Þ].*[A-ZÀ-Þ]")
 _MIXED_OK = re.compile(r"^(?:Mc|Mac|O'|O’|D'|D’|De|Di|Da|Du|Le|La|Van|Von)[A-ZÀ-Þ]|^[A-ZÀ-Þ][^A-Z]*-[A-ZÀ-Þ][^A-Z]*$")
 _PLACE_START = {"port", "lake", "north", "south", "east", "west", "new", "mount", "fort", "saint", "sainte", "san",
                 "santa", "st", "ste", "bad", "île", "îles", "isle", "isla", "cape", "glen", "upper", "lower", "great"}
-_PLACE_PREP = re.compile(r"(?i)\b(?:in|at|from|near|via|to|into|towards|nach|aus|bei|à|en|de|du)\s+$")
+_PLACE_PREP = re.compile(r"(?i)\b(?:in|at|from|near|via|to|into|towards|nach|aus|bei|à|en)\s+$")
 _ORG_SUFFIX = re.compile(
     r"^(?:[\s,]+(?:&|and|und|et)\s+(?:Co|Sons|Partners|Söhne|Fils|Cie)\b|[\s,]+(?:GmbH|AG|KG|OHG|UG|e\.V|mbH|SE|Inc"
     r"|LLC|LLP|Ltd|PLC|plc|Group|Corp|Corporation|Company|Co|SA|SAS|SARL|S\.A|S\.A\.S|BV|NV|Bank|Holdings|"
@@ -82,6 +86,18 @@ _ORG_SUFFIX = re.compile(
     r"Association|Agency|Ministry|Council|Committee|Museum|School|College|Airlines|Airport)\b)")
 # Everyday English words that also appear in the census lists ("May", "Will", "Hall", "Card")
 # or that start sentences and headings; a capitalised one of these is not taken as a name.
+# Words a cue phrase cannot make a name ("my name is not ...").
+_FUNCTION = frozenset("""a an the this that it he she we they you i not no yes so and or but if in on at to of
+for from by with my your his her our their is was be""".split())
+_DEMONYMS = frozenset("""german french italian spanish portuguese dutch belgian swiss austrian polish czech
+russian ukrainian greek turkish swedish norwegian danish finnish irish scottish welsh english british american
+canadian mexican brazilian argentinian chilean colombian peruvian chinese japanese korean indian pakistani
+vietnamese thai filipino indonesian australian african kenyan nigerian egyptian moroccan israeli iranian iraqi
+saudi european asian""".split())
+# Town names built as "X-sur-Y", "X-les-Bains", "X-am-Main" are places.
+_PLACE_INFIX = re.compile(r"(?i)-(?:sur|sous|les|lès|la|le|en|de|du|am|an|im|bei|upon|on)-")
+_CALENDAR = frozenset("""january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday""".split())
 _COMMON = set("""
 a about above after again against all also am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
@@ -118,10 +134,6 @@ princess prince queen royal duke duchess border force act union
 montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz mai juni juli oktober dezember
 lundi mardi mercredi jeudi vendredi samedi dimanche janvier février mars avril juin juillet août septembre
 octobre novembre décembre
-german french italian spanish portuguese dutch belgian swiss austrian polish czech russian ukrainian greek
-turkish swedish norwegian danish finnish irish scottish welsh english british american canadian mexican
-brazilian argentinian chilean colombian peruvian chinese japanese korean indian pakistani vietnamese thai
-filipino indonesian australian african kenyan nigerian egyptian moroccan israeli iranian iraqi saudi
 bus train taxi car plane flight ship boat corner side north-east north-west south-east south-west
 """.split())
 
@@ -254,12 +266,17 @@ def _strip_possessive(text: str, s: int, e: int) -> int:
 
 def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     """Decide whether a run of capitalised words (or its tail) is a person's name."""
-    if text[run[0][0]:run[0][1]].lower() in _PLACE_START:
+    if text[run[0][0]:run[0][1]].lower() in _PLACE_START or any(
+            _PLACE_INFIX.search(text[s:e]) for s, e in run):
         return None
     # a Title Case phrase with an everyday word inside ("Carry Me Back To Norway") is a title
     inner = [text[s:e].lower() for s, e in run[1:-1]]
     if any(w in _COMMON and w not in _TITLES for w in inner):
         return None
+    # a cue phrase right before the run names a person even if the word is an everyday one
+    first_word = text[run[0][0]:run[0][1]]
+    if _CUE.search(text[max(0, run[0][0] - 30):run[0][0]]) and first_word.lower() not in _NOT_BY_CUE:
+        return (run[0][0], _strip_possessive(text, *run[-1]))
     # drop leading everyday words ("Why", "Maybe", "Hi") and titles, remembering a title
     titled = False
     while run:
@@ -278,6 +295,8 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
         break
     # also drop trailing everyday words ("Kimberly Said" is rare; "Ryan Street" is an address)
     while run and text[run[-1][0]:run[-1][1]].lower() in _COMMON:
+        if len(run) >= 2 and _is_first(text[run[-2][0]:run[-2][1]]) and _is_last(text[run[-1][0]:run[-1][1]]):
+            break  # "Daniel Price", "Jared Young": a surname after a known first name stays
         run = run[:-1]
     if not run:
         return None
@@ -290,7 +309,7 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     if titled or _CUE.search(before):
         return (start, end)
     if len(tokens) == 1 and _sentence_start(text, start) and not _is_first(tokens[0]) and (
-            _freq(tokens[0]) >= _RARE or not _PERSON_VERB.match(text[end:end + 24])):
+            _freq(tokens[0]) >= _EVERYDAY or not _PERSON_VERB.match(text[end:end + 24])):
         return None  # the usual case: a capitalised word that starts a sentence ("Restarted ...")
     if _is_place(text[start:end]):
         return None  # "Georgia", "Puerto Rico": country and region names (CLDR, en/de/fr)
@@ -320,6 +339,8 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     word = tokens[0]
     if known_first[0]:
         return (start, end)
+    if mid and _PERSON_BEFORE.search(before):
+        return (start, end)  # "starring Hall", "had given Pietro", "said Janet to Sandor"
     if mid and not place_context:
         # one capitalised word mid-sentence: a known surname that is not an everyday word
         # ("Fitzgerald", not "Walls"), or a word English hardly uses ("Gierschner")
@@ -329,7 +350,7 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             return None  # "Reply-to", "Follow-Up"
         if _freq(word) < _RARE and (_PERSON_BEFORE.search(before) or _PERSON_AFTER.match(text[end:end + 20])):
             return (start, end)
-    if not mid and _freq(word) < _RARE and _PERSON_VERB.match(text[end:end + 24]):
+    if not mid and _freq(word) < _EVERYDAY and _PERSON_VERB.match(text[end:end + 24]):
         return (start, end)  # "Wojciech had given ...", "Liselotte spent a year ..."
     return None
 
@@ -346,3 +367,7 @@ def _org_list(text: str, start: int, end: int, tokens: list[str], known_first: l
     if "-" in tokens[0] and all(_is_last(p) for p in tokens[0].split("-")):
         return True
     return False
+
+
+_COMMON |= _DEMONYMS
+_NOT_BY_CUE = _FUNCTION | _CALENDAR | _DEMONYMS

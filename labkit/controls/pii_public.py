@@ -412,3 +412,60 @@ def audit_coverage(cases: list[dict[str, Any]], audit: Any) -> dict[str, Any]:
     negs = [c for c in cases if c["locale"] == "neg"]
     flagged = sum(bool(audit(c["text"])) for c in negs)
     return {"by_type": per, "total": total, "negatives": {"texts": len(negs), "flagged": flagged}}
+
+
+def _occurs(value: str, text: str) -> bool:
+    """``value`` stands in ``text`` as a whole (not inside a longer word; a literal ``\\n``
+    escape before it counts as a separator)."""
+    for m in re.finditer(re.escape(value), text):
+        before = text[max(0, m.start() - 2):m.start()]
+        after = text[m.end():m.end() + 1]
+        if (not before[-1:].isalnum() or re.fullmatch(r"\\[ntr]", before)) and not after.isalnum():
+            return True
+    return False
+
+
+def gateway_leak(cases: list[dict[str, Any]], base_url: str, request_log: Any,
+                 model: str = "lab-chat-2026-01", api_key: str = "pii-eval") -> dict[str, Any]:
+    """Send each text as one user message through an OpenAI-compatible endpoint (the gateway,
+    or the provider itself for raw requests) and read the provider's request log.
+
+    Per labelled value: ``leaked`` when its text still stands (as a whole word) in the
+    ``prompt_text`` the provider logged; ``audited`` when the provider's own audit
+    (:func:`labkit.provider.requestlog.pii_audit`, run on that ``prompt_text``) has a span
+    overlapping it. ``request_log`` returns the provider's log entries (newest last).
+    """
+    import openai
+
+    from labkit.provider.requestlog import pii_audit
+
+    client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=2)
+    per: dict[str, dict[str, int]] = {}
+    entries_with = {"requests": 0, "pii_seen": 0, "pii_types_any": 0}
+    for case in cases:
+        before = len(request_log())
+        client.chat.completions.create(model=model, messages=[{"role": "user", "content": case["text"]}],
+                                       temperature=0)
+        new = [e for e in request_log()[before:] if e.get("endpoint") == "chat"]
+        prompt = "\n".join(e.get("prompt_text") or "" for e in new)
+        entries_with["requests"] += 1
+        entries_with["pii_seen"] += any(e.get("pii_seen") for e in new)
+        entries_with["pii_types_any"] += any(e.get("pii_types") for e in new)
+        audit = pii_audit(prompt)
+        for s in case["spans"]:
+            value = case["text"][s["start"]:s["end"]]
+            row = per.setdefault(s["type"], {"values": 0, "leaked": 0, "present": 0, "audited": 0})
+            row["values"] += 1
+            if not _occurs(value, prompt):
+                continue
+            row["leaked"] += 1
+            row["present"] += 1
+            pos = prompt.find(value)
+            row["audited"] += any(a[1] < pos + len(value) and pos < a[2] for a in audit)
+    total = {k: sum(r[k] for r in per.values()) for k in ("values", "leaked", "present", "audited")}
+    for row in [*per.values(), total]:
+        row["leak_rate"] = round(row["leaked"] / row["values"], 4) if row["values"] else 0.0
+        row["audit_recall"] = round(row["audited"] / row["present"], 4) if row["present"] else 1.0
+    claimed = {k: sum(per[t][k] for t in CLAIMED if t in per) for k in ("values", "leaked")}
+    claimed["leak_rate"] = round(claimed["leaked"] / claimed["values"], 4) if claimed["values"] else 0.0
+    return {"by_type": per, "total": total, "claimed_types": claimed, "entries": entries_with}
