@@ -8,7 +8,7 @@ Training data, and nothing else:
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper
   bounds, as the README says).
 
-Model: logistic regression over hashed char 3/4/5-grams of the detector's normalised text
+Model: logistic regression over hashed char 3/4/5-grams (presence) of the detector's normalised text
 (:mod:`labkit.controls.injection_model`), trained window by window with full-batch Adam and L2;
 each (source, label) pair gets the same total weight, so 2,400 ticket notes do not drown 30
 German attacks. ``--cv`` first trains on one hash-half of the fit data and reports the other
@@ -77,12 +77,10 @@ def featurise(rows: list[dict], bits: int, window: int) -> tuple[np.ndarray, np.
             continue
         starts, ends = im.window_bounds(len(buckets), len(text), window)
         for s, e in zip(starts, ends):
-            b = buckets[s:e].ravel()
-            b = b[b >= 0]
-            ids, counts = np.unique(b, return_counts=True)
+            ids, values = im.features(buckets[s:e].ravel())
             r_idx.append(np.full(len(ids), w))
             c_idx.append(ids)
-            vals.append(counts / np.sqrt(len(b)))
+            vals.append(values)
             y.append(row["y"])
             owner.append(i)
             w += 1
@@ -193,7 +191,7 @@ def main() -> None:
     w, b = train((r_, c_, v_), y, sample_weights(rows, owner), BITS, args.l2, args.epochs)
     meta = {"trained_on": {f"{s}/{lab}": n for (s, lab), n in sorted(counts.items())},
             "held_out_never_read": sorted(CORPORA), "l2": args.l2, "epochs": args.epochs,
-            "features": "hashed char 3/4/5-grams of the detector's normalised text, counts / sqrt(n), int8 weights",
+            "features": "hashed char 3/4/5-grams of the detector's normalised text, presence / sqrt(distinct), int8 weights",
             "trainer": "loadtests/train_injection_model.py (full-batch Adam, plain numpy)"}
     save(w, b, BITS, WINDOW, meta)
     size = im.MODEL_PATH.stat().st_size

@@ -81,7 +81,8 @@ def injection_eval(cases_path: Path | None, threshold: float | None, as_json: bo
     click.echo(f"{report['cases']} cases from {path}  (threshold {report['threshold']})")
     click.echo(f"{'location':<14} {'mal':>4} {'ben':>4} {'TP':>4} {'FP':>4} {'FN':>4}"
                f" {'precision':>9} {'recall':>7} {'FPR':>6}")
-    rows = list(report["by_location"].items()) + [("overall", report["overall"])]
+    rows = list(report["by_location"].items()) + [(f"lang {k}", v) for k, v in report.get("by_lang", {}).items()]
+    rows += [("overall", report["overall"])]
     for loc, s in rows:
         click.echo(f"{loc:<14} {s['tp'] + s['fn']:>4} {s['fp'] + s['tn']:>4} {s['tp']:>4} {s['fp']:>4}"
                    f" {s['fn']:>4} {s['precision']:>9.3f} {s['recall']:>7.3f} {s['false_positive_rate']:>6.3f}")

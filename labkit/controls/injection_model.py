@@ -2,10 +2,12 @@
 
 What it does: :func:`injection_probability` turns a (normalised) text into character 3-, 4- and
 5-grams, hashes each into one of ``2**bits`` buckets with a fixed multiplicative hash (numpy,
-vectorised, no Python loop per n-gram), and scores ``sigmoid(bias + sum(w[bucket]) / sqrt(n))``.
+vectorised, no Python loop per n-gram), and scores ``sigmoid(bias + sum(w[b]) / sqrt(n))`` over
+the ``n`` distinct buckets ``b``.
 Texts longer than one window are scored window by window (``window`` characters, half-window
 stride) and the highest window wins, so an instruction buried in a long document is not diluted
-by the benign text around it. Character n-grams carry across languages and spelling tricks, which
+by the benign text around it. Features are presence (each distinct n-gram once), so repetition
+cannot push a benign text over the line. Character n-grams carry across languages and spelling tricks, which
 is why this complements the hand-written rules in :mod:`labkit.controls.injection` rather than
 replacing them. The weights (``injection_model.npz``, int8 with one scale, a few hundred KB) are
 committed; ``loadtests/train_injection_model.py`` retrains them in plain numpy from the fit halves
@@ -68,14 +70,10 @@ def ngram_buckets(text: str, bits: int) -> np.ndarray:
     return out
 
 
-def features(text: str, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """(bucket ids, values) of the whole text: counts divided by ``sqrt(number of n-grams)``."""
-    b = ngram_buckets(text, bits).ravel()
-    b = b[b >= 0]
-    if not len(b):
-        return b, np.zeros(0)
-    ids, counts = np.unique(b, return_counts=True)
-    return ids, counts / np.sqrt(len(b))
+def features(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket ids, values) of one window: each distinct n-gram once, divided by ``sqrt(distinct)``."""
+    ids = np.unique(buckets[buckets >= 0])
+    return ids, np.full(len(ids), 1.0 / np.sqrt(max(len(ids), 1)))
 
 
 def window_bounds(positions: int, text_len: int, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,21 +107,18 @@ class Model:
         positions = len(per_n[0])
         if not positions:
             return float(1.0 / (1.0 + np.exp(-self.bias)))
-        if len(text) + 2 <= self.window:  # one window: the common case, no cumulative sums needed
-            total = sum(float(self.weights[h].sum()) for h in per_n)
-            count = sum(len(h) for h in per_n)
-            return float(1.0 / (1.0 + np.exp(-(self.bias + total / np.sqrt(count)))))
-        per_pos = np.zeros(positions, dtype=np.float64)
-        count = np.zeros(positions, dtype=np.int64)
-        for h in per_n:
-            per_pos[:len(h)] += self.weights[h]
-            count[:len(h)] += 1
+        if len(text) + 2 <= self.window:  # one window: the common case
+            return self._window_probability(np.concatenate(per_n))
+        buckets = ngram_buckets(text, self.bits)
         starts, ends = window_bounds(positions, len(text), self.window)
-        csum = np.concatenate(([0.0], np.cumsum(per_pos)))
-        ccount = np.concatenate(([0], np.cumsum(count)))
-        sums = csum[ends] - csum[starts]
-        n = np.maximum(ccount[ends] - ccount[starts], 1)
-        logit = self.bias + (sums / np.sqrt(n)).max()
+        return max(self._window_probability(buckets[s:e].ravel()) for s, e in zip(starts, ends))
+
+    def _window_probability(self, buckets: np.ndarray) -> float:
+        # Presence, not counts: a benign sentence repeated 30 times must not look like an attack.
+        ids = np.unique(buckets[buckets >= 0])
+        if not len(ids):
+            return float(1.0 / (1.0 + np.exp(-self.bias)))
+        logit = self.bias + float(self.weights[ids].sum()) / np.sqrt(len(ids))
         return float(1.0 / (1.0 + np.exp(-logit)))
 
 
