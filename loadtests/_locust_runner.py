@@ -4,7 +4,7 @@
 drive them with headless Locust runs (``python -m locust ... --csv PREFIX``); this module is
 the one copy of that plumbing. Each script keeps its own locustfile, probe request and tables.
 
-It does not start servers or write results. (``labkit.serviceapp.loadrun`` has a similar
+It does not start servers or write results. (``labkit.service.loadrun`` has a similar
 runner for ``labkit service loadtest``; it is part of the package and writes into DuckDB, so
 these benchmark scripts keep this smaller one.)
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import psutil
 
-from labkit.serviceapp.loadrun import _read_csv, _STATS_COLUMNS, free_port, run_locust, service_process, wait_http
+from labkit.service.loadrun import _read_csv, _STATS_COLUMNS, free_port, run_locust, service_process, wait_http
 from labkit.settings import REPO_ROOT, var_dir
 
 MAIN_ENTRY = {

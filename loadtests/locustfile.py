@@ -35,7 +35,7 @@ from typing import Any
 from locust import FastHttpUser, LoadTestShape, between, events, task
 from locust.runners import WorkerRunner
 
-from labkit.serviceapp.loadprofile import USER_KINDS, evaluate_slo, load_profile
+from labkit.service.loadprofile import USER_KINDS, evaluate_slo, load_profile
 from labkit.settings import datasets_dir
 
 PROFILE = load_profile(os.environ.get("LABKIT_LOAD_PROFILE", "smoke"))

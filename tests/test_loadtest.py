@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from labkit.errors import ConfigError
-from labkit.serviceapp.loadprofile import SLO, evaluate_slo, load_profile
-from labkit.serviceapp.loadrun import loadtests_db_path, run_loadtest
+from labkit.service.loadprofile import SLO, evaluate_slo, load_profile
+from labkit.service.loadrun import loadtests_db_path, run_loadtest
 
 # short runs: a small RAG index, no think time
 FAST_ENV = {"LABKIT_SERVICE_RAG_INGEST_LIMIT": "20", "LABKIT_THINK_TIME": "0,0.05"}
@@ -84,7 +84,7 @@ def test_slo_gate_failure_sets_a_non_zero_exit_code(tmp_path: Path) -> None:
 def test_run_latency_is_set_on_a_running_provider_through_its_admin_path(provider) -> None:
     import httpx
 
-    from labkit.serviceapp.loadrun import apply_faults_remote
+    from labkit.service.loadrun import apply_faults_remote
 
     profile = load_profile("smoke")
     apply_faults_remote(provider.url, profile)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labkit.serviceapp.loadrun import run_loadtest
+from labkit.service.loadrun import run_loadtest
 
 FAST_ENV = {"LABKIT_SERVICE_RAG_INGEST_LIMIT": "20", "LABKIT_THINK_TIME": "0,0.05"}
 

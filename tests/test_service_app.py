@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from labkit.errors import ConfigError
 from labkit.service import ServiceSettings, create_app
-from labkit.serviceapp.auth import ROLES, KeyStore
+from labkit.service.auth import ROLES, KeyStore
 
 
 @pytest.fixture
@@ -70,6 +70,21 @@ def test_readyz_reports_each_check_and_fails_without_a_provider(client: TestClie
     assert checks["provider"]["ok"] is False
     assert "unreachable" in checks["provider"]["detail"]
     assert checks["sqlite"]["ok"] is True
+
+
+def test_readyz_reports_each_patterns_own_readiness(tmp_path: Path) -> None:
+    # Route modules are imported explicitly, so "importable" is no longer a check; what can
+    # fail at run time is: the RAG warm-up (provider down) and the embedded job workers.
+    app = create_app(ServiceSettings(provider_url="http://127.0.0.1:9/v1", embedded_workers=1, warm_rag=True))
+    with TestClient(app) as c:
+        checks = c.get("/readyz").json()["checks"]
+        assert checks["pattern:rag"]["ok"] is False and "warm-up failed" in checks["pattern:rag"]["detail"]
+        assert checks["pattern:jobs"]["ok"] is True, checks["pattern:jobs"]
+        app.state.resources["embedded_worker"][0].stop()
+        app.state.resources["embedded_worker"][1].join(timeout=10)
+        checks = c.get("/readyz").json()["checks"]
+        assert checks["pattern:jobs"] == {"ok": False, "detail": "embedded workers not running"}
+    assert set(c.app.state.mounted) == {"direct", "rag", "jobs", "agent", "copilot", "gateway"}
 
 
 def test_metrics_count_requests_by_route_template(client: TestClient) -> None:

@@ -88,6 +88,13 @@ def test_copilot_without_attachment_or_action_answers_only(http: httpx.Client) -
     assert out["answer"]["status"] == "answered"
 
 
+def test_copilot_refuses_a_blank_question_like_rag_ask(http: httpx.Client) -> None:
+    # a vertical tab passed the copilot's length check but not /rag/ask's blank check: 500
+    for path in ("/copilot", "/rag/ask"):
+        r = http.post(path, json={"question": "\x0b"}, headers=key("employee"))
+        assert r.status_code == 422 and "question is blank" in r.json()["error"]["message"], (path, r.text)
+
+
 def test_copilot_rejects_incomplete_actions(http: httpx.Client) -> None:
     r = http.post("/copilot", json={"question": QUESTION, "action": {"type": "update_crm", "account_id": "ACC-00001"}},
                   headers=key("relationship_manager"))

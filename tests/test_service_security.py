@@ -24,7 +24,7 @@ from schemathesis.openapi import from_dict
 from labkit.patterns.direct import ClientConfig, ResilientClient
 from labkit.patterns.rag import RagPipeline, chroma_from_env
 from labkit.service import RunningService, ServiceSettings, serve_in_thread
-from labkit.serviceapp.auth import ROLES
+from labkit.service.auth import ROLES
 from labkit.settings import var_dir
 
 # restricted documents of the sample data, a question each, and a fact only the document holds

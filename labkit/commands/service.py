@@ -59,7 +59,7 @@ def serve(host: str, port: int, provider_url: str | None, provider_key: str, emb
                                    embedded_workers=embedded_workers, jobs_backend=jobs_backend,
                                    redis_url=redis_url, max_body_bytes=max_body_bytes)
         if keys_file:  # fail now with a clear message, not in every worker
-            from labkit.serviceapp.auth import KeyStore
+            from labkit.service.auth import KeyStore
 
             KeyStore.from_file(keys_file)
         # worker processes rebuild the settings from the environment (uvicorn's app factory)
@@ -94,7 +94,7 @@ def loadtest(profile_ref: str, service_url: str | None, provider_url: str | None
     writes CSV + HTML under var/loadtests/<run>/, loads the results into var/loadtests.duckdb,
     and exits 1 when the SLO gate (failure ratio, p95 per endpoint vs budget) fails.
     """
-    from labkit.serviceapp.loadrun import run_loadtest
+    from labkit.service.loadrun import run_loadtest
 
     result = run_loadtest(profile_ref, service_url=service_url, provider_url=provider_url, users=users,
                           run_time=run_time, spawn_rate=spawn_rate, workers=locust_workers,

@@ -302,7 +302,7 @@ def check_chroma_server(timeout_s: float = 60.0) -> dict[str, Any]:
 def scale_out_plan(*, check_redis: bool = True, check_chroma: bool = False,
                    locust_workers: int = 4) -> list[dict[str, Any]]:
     """The scale-out configuration, one row per component, checked where possible."""
-    from labkit.serviceapp.loadrun import locust_command
+    from labkit.service.loadrun import locust_command
 
     rows = [check_redis_queue() if check_redis else
             {"component": "Redis job queue", "checked": False, "ok": None, "detail": "check skipped"}]

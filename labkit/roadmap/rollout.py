@@ -112,7 +112,7 @@ def smoke_load(*, service_url: str | None, provider_url: str, users: int = 4, du
     Without ``service_url`` the load run starts the service itself with a small RAG index
     (``ingest_limit`` documents) so the run stays within the notebook's time budget.
     """
-    from labkit.serviceapp.loadrun import run_loadtest
+    from labkit.service.loadrun import run_loadtest
 
     return run_loadtest("smoke", service_url=service_url or None, provider_url=provider_url, users=users,
                         run_time=f"{int(duration_s)}s", spawn_rate=users,

@@ -4,7 +4,7 @@ The routes are the gateway's own (:mod:`labkit.gateway`), mounted into the servi
 by the service's resilient client, so a caller of ``/v1/...`` gets exactly the gateway's
 behaviour (JSON and streaming, fallbacks, ``x-labkit-*`` headers, OpenAI error shapes). The
 gateway authenticates with the service's own function
-(:func:`~labkit.serviceapp.auth.principal_from_headers`: the same key forms, ``Bearer`` or
+(:func:`~labkit.service.auth.principal_from_headers`: the same key forms, ``Bearer`` or
 ``X-API-Key``, the same refusal of ambiguous headers, 401 in OpenAI's error shape) and bills
 spend to the user it returns — the same budget key the service's other routes charge.
 
@@ -17,8 +17,8 @@ from fastapi import FastAPI
 
 from labkit.gateway import GatewayConfig
 from labkit.gateway import create_app as create_gateway
-from labkit.serviceapp.auth import principal_from_headers
-from labkit.serviceapp.deps import model_client
+from labkit.service.auth import principal_from_headers
+from labkit.service.deps import model_client
 
 _PATHS = ("/v1/chat/completions", "/v1/embeddings", "/v1/models")
 

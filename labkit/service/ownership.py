@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from labkit.errors import JobNotFound
-from labkit.serviceapp.auth import Principal
+from labkit.service.auth import Principal
 from labkit.sqlitewal import enable_wal
 
 

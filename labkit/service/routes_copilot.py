@@ -29,12 +29,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from labkit.errors import LabkitError
-from labkit.service import resource
-from labkit.serviceapp.auth import Principal, current_principal
-from labkit.serviceapp.errors import status_for
-from labkit.serviceapp.routes_agent import start_run
-from labkit.serviceapp.routes_jobs import JobSubmit, submit_job
-from labkit.serviceapp.routes_rag import AskRequest, ask
+from labkit.service.deps import resource
+from labkit.service.auth import Principal, current_principal
+from labkit.service.errors import status_for
+from labkit.service.routes_agent import start_run
+from labkit.service.routes_jobs import JobSubmit, submit_job
+from labkit.service.routes_rag import AskRequest, Question, ask
 
 _ID = r"^[A-Z]{3}-[0-9A-Z]{3,12}$"
 
@@ -78,7 +78,7 @@ class CopilotRequest(BaseModel):
     """A support question, optionally with a file to analyse and an action to propose."""
 
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(min_length=1, max_length=2000)
+    question: Question
     attachment: Attachment | None = None
     action: Action | None = None
 

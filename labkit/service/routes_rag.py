@@ -17,36 +17,41 @@ It does not ingest on request: re-ingest with ``labkit rag ingest`` and restart 
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import duckdb
 from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from labkit.errors import DataError
 from labkit.patterns.rag import RagPipeline, chroma_from_env
 from labkit.rag.lexical import LexicalIndex
-from labkit.service import resource
-from labkit.serviceapp.auth import Principal, current_principal
-from labkit.serviceapp.deps import model_client
+from labkit.service.deps import resource
+from labkit.service.auth import Principal, current_principal
+from labkit.service.deps import model_client
 from labkit.settings import var_dir
+
+
+def _not_blank(v: str) -> str:
+    if not v.strip():
+        raise ValueError("question is blank")
+    return v
+
+
+# One rule for every question the service takes (/rag/ask and /copilot): 1-2000 characters,
+# not only whitespace.
+Question = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_not_blank)]
 
 
 class AskRequest(BaseModel):
     """A question for the knowledge base."""
 
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(min_length=1, max_length=2000)
+    question: Question
     strategy: Literal["hybrid", "dense", "lexical"] = "hybrid"
     k: int = Field(5, ge=1, le=20)
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("question is blank")
-        return v
 
 
 def _bm25_path() -> Any:
@@ -130,12 +135,22 @@ def _warm(app: FastAPI) -> None:
     if app.state.settings.warm_rag:
         try:
             rag_pipeline(app)
-        except Exception as exc:  # e.g. the provider is down: serve anyway, retry on first ask
-            import logging
-
+        except Exception as exc:  # boundary: e.g. the provider is down; serve anyway, retry on first ask
+            app.state.rag_warm_error = f"{type(exc).__name__}: {exc}"[:160]
             logging.getLogger("labkit.service").warning("RAG warm-up failed (%s); will retry on first ask", exc)
+
+
+def ready(app: FastAPI) -> tuple[bool, str]:
+    """Ready when the pipeline is built, or not warmed on purpose; not when its warm-up failed."""
+    if "rag_pipeline" in app.state.resources:
+        return True, "pipeline built"
+    error = getattr(app.state, "rag_warm_error", None)
+    if error:
+        return False, f"warm-up failed ({error}); retried on the first ask"
+    return True, "built on the first ask (warm_rag off)"
 
 
 def mount(app: FastAPI) -> None:
     app.include_router(router)
     app.state.startup_hooks.append(_warm)
+    app.state.ready_checks["rag"] = ready

@@ -29,11 +29,11 @@ from labkit.agent.approvals import new_id
 from labkit.agent.tools import Principal as AgentPrincipal
 from labkit.errors import Forbidden, InputError, JobNotFound
 from labkit.patterns.agent import Agent
-from labkit.service import resource
-from labkit.serviceapp.auth import Principal, current_principal
-from labkit.serviceapp.deps import model_client
-from labkit.serviceapp.routes_jobs import ownership
-from labkit.serviceapp.ownership import check_owner
+from labkit.service.deps import resource
+from labkit.service.auth import Principal, current_principal
+from labkit.service.deps import model_client
+from labkit.service.routes_jobs import ownership
+from labkit.service.ownership import check_owner
 
 _build_lock = threading.Lock()
 

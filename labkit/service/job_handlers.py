@@ -1,6 +1,6 @@
 """The service's job kinds, run by any queue worker (``labkit worker`` or embedded threads).
 
-The service submits them by import path (``labkit.serviceapp.job_handlers:summarise``), which
+The service submits them by import path (``labkit.service.job_handlers:summarise``), which
 :func:`labkit.jobs.handlers.resolve` loads in whatever worker process takes the job, so a
 separately started ``labkit worker`` runs them without any registration step. Each handler
 calls the model through the resilient client (one per worker process, from
@@ -8,7 +8,7 @@ calls the model through the resilient client (one per worker process, from
 
 Example:
     >>> KIND_PATHS["summarise"]
-    'labkit.serviceapp.job_handlers:summarise'
+    'labkit.service.job_handlers:summarise'
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pydantic import BaseModel
 from labkit.errors import NonRetryableJobError
 
 KIND_PATHS: dict[str, str] = {
-    "summarise": "labkit.serviceapp.job_handlers:summarise",
-    "analyse_upload": "labkit.serviceapp.job_handlers:analyse_upload",
+    "summarise": "labkit.service.job_handlers:summarise",
+    "analyse_upload": "labkit.service.job_handlers:analyse_upload",
     "extract_invoice": "invoice_extract",  # the jobs pattern's own batch handler
 }
 PUBLIC_KIND = {v: k for k, v in KIND_PATHS.items()}
@@ -53,7 +53,7 @@ def _text(ctx: Any) -> str:
 
 def summarise(ctx: Any) -> dict[str, Any]:
     """Summarise ``payload.text`` (at most ``payload.max_words`` words)."""
-    from labkit.serviceapp.routes_direct import summarise_messages
+    from labkit.service.routes_direct import summarise_messages
 
     max_words = int(ctx.payload.get("max_words", 60))
     r = _model_client(ctx).chat(summarise_messages(_text(ctx), max_words), pattern="jobs",
@@ -77,7 +77,7 @@ def analyse_upload(ctx: Any) -> dict[str, Any]:
     text = _text(ctx)
     client = _model_client(ctx)
     key = str(ctx.payload.get("_owner", "default"))
-    from labkit.serviceapp.routes_direct import summarise_messages
+    from labkit.service.routes_direct import summarise_messages
 
     summary = client.chat(summarise_messages(text, 50), pattern="jobs", key=key)
     fields = client.chat([{"role": "system", "content": "Extract the fields of the schema from the document."},

@@ -20,8 +20,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from labkit.errors import LabkitError, StreamInterrupted
-from labkit.serviceapp.auth import Principal, current_principal
-from labkit.serviceapp.deps import model_client
+from labkit.service.auth import Principal, current_principal
+from labkit.service.deps import model_client
 
 MAX_TEXT_CHARS = 20_000
 

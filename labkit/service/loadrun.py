@@ -43,7 +43,7 @@ from typing import Any
 import httpx
 
 from labkit.errors import ConfigError, LabkitError
-from labkit.serviceapp.loadprofile import LoadProfile, load_profile, profile_path
+from labkit.service.loadprofile import LoadProfile, load_profile, profile_path
 from labkit.settings import REPO_ROOT, var_dir
 
 LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"

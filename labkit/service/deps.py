@@ -1,4 +1,7 @@
-"""Shared objects of one service process, built once on first use: the resilient client.
+"""Shared objects of one service process, built once on first use: the resilient client and friends.
+
+:func:`resource` keeps one object per app (client, queue, RAG pipeline, agent store) under
+a lock, so concurrent first requests build it once.
 
 Every model call the service makes goes through one :class:`ResilientClient` per process
 (the lab's choke point), so its breaker, cache, rate limiter and cost ledger see all the
@@ -13,15 +16,36 @@ Example:
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 
 from labkit.patterns.direct import ClientConfig, ResilientClient
-from labkit.service import resource
 from labkit.telemetry.metrics import ModelCallMetrics
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+T = TypeVar("T")
+
+
+def resource(app: FastAPI, name: str, factory: Callable[[], T]) -> T:
+    """A per-app shared object (client, queue, RAG index), built once on first use.
+
+    Example:
+        >>> import threading
+        >>> app = FastAPI(); app.state.resources = {}; app.state.resource_lock = threading.Lock()
+        >>> resource(app, "n", lambda: 41) + 1
+        42
+    """
+    found = app.state.resources.get(name)
+    if found is not None:
+        return found
+    with app.state.resource_lock:
+        found = app.state.resources.get(name)
+        if found is None:
+            found = factory()
+            app.state.resources[name] = found
+    return found
 
 
 def extractive_fallback(messages: list[dict[str, Any]]) -> str | None:

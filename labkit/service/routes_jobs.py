@@ -2,7 +2,7 @@
 
 ``POST /jobs`` answers 202 at once with the job id (the caller does not wait for the model);
 workers (``labkit worker``, or the service's embedded worker threads) do the work. Every job
-belongs to its submitter (:mod:`labkit.serviceapp.ownership`): another user gets 404 for it,
+belongs to its submitter (:mod:`labkit.service.ownership`): another user gets 404 for it,
 and the dead-letter listing shows only the caller's jobs (all of them for admins).
 Idempotency keys are scoped per user, so one user's key can never return another's job.
 
@@ -13,6 +13,7 @@ It does not run handlers; see ``labkit.jobs`` for the queue and the workers.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -20,10 +21,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from labkit.jobs.queue import JobQueue, default_url, open_queue
-from labkit.service import resource, service_dir
-from labkit.serviceapp.job_handlers import KIND_PATHS, PUBLIC_KIND
-from labkit.serviceapp.auth import ROLES, Principal, current_principal, require_roles
-from labkit.serviceapp.ownership import RedisOwnership, SqliteOwnership, check_owner
+from labkit.jobs.worker import Worker
+from labkit.service.config import service_dir
+from labkit.service.deps import model_client, resource
+from labkit.service.job_handlers import KIND_PATHS, PUBLIC_KIND
+from labkit.service.auth import ROLES, Principal, current_principal, require_roles
+from labkit.service.ownership import RedisOwnership, SqliteOwnership, check_owner
 
 # kind -> roles allowed to submit it
 JOB_KINDS: dict[str, tuple[str, ...]] = {
@@ -146,11 +149,6 @@ def get_result(job_id: str, request: Request, principal: Principal = Depends(cur
 
 def _start_workers(app: FastAPI) -> None:
     """Embedded queue workers (threads in this process) when ``embedded_workers`` > 0."""
-    import threading
-
-    from labkit.jobs.worker import Worker
-    from labkit.serviceapp.deps import model_client
-
     n = app.state.settings.embedded_workers
     if n <= 0:
         return
@@ -170,7 +168,19 @@ def _stop_workers(app: FastAPI) -> None:
         thread.join(timeout=10)
 
 
+def ready(app: FastAPI) -> tuple[bool, str]:
+    """Ready when the embedded workers' thread is alive (or none are configured)."""
+    n = app.state.settings.embedded_workers
+    found = app.state.resources.get("embedded_worker")
+    if n <= 0:
+        return True, "no embedded workers (jobs run on `labkit worker` processes)"
+    if found is None or not found[1].is_alive():
+        return False, "embedded workers not running"
+    return True, f"{n} embedded worker thread(s)"
+
+
 def mount(app: FastAPI) -> None:
     app.include_router(router)
     app.state.startup_hooks.append(_start_workers)
     app.state.shutdown_hooks.append(_stop_workers)
+    app.state.ready_checks["jobs"] = ready
