@@ -19,6 +19,15 @@ per channel and per language on each corpus's held-out half (and on the fit half
 ``--public-only --save first|final`` runs only that part and writes
 ``loadtests/results/injection_public_{first,final}.json``.
 
+PII on public data (``labkit.controls.pii_public``: Presidio's templates from presidio-evaluator,
+filled by Faker in en_US/de_DE/fr_FR, plus look-alike negatives; split by template hash): span-exact
+scores per type and per locale on the held-out half (and on the fit half, an upper bound), the
+provider audit's catch on the raw texts, and the values that reach the mock provider's request
+log through the real gateway. Redaction cost before/after: the pre-issue-15 ``pii.py`` (read from
+git at ``PII_BASELINE``) and today's, measured interleaved in one run, as a ratio.
+``--pii-public --save-pii first|final`` runs only that part and writes
+``loadtests/results/pii_public_{first,final}.json``.
+
 Prints a table and writes ``var/bench/safety.json``. Run: ``.venv/bin/python loadtests/bench_safety.py``.
 """
 
@@ -202,7 +211,9 @@ def main() -> dict:
         "injection_heldout": {k: inj_held[k] for k in ("cases", "overall")},
         "injection_corpus": injection_on_corpus(),
         "injection_public": injection_public(),
+        "pii_public": pii_public(),
         "cost": costs(),
+        "pii_cost": pii_costs(),
     }
     print("PII, datasets/eval/pii_cases.jsonl (exact span | overlap)")
     print(f"  {'type':<12} {'P':>6} {'R':>6} {'F1':>6} | {'P':>6} {'R':>6}")
@@ -223,6 +234,8 @@ def main() -> dict:
     for name, r in rows:
         print(f"  {name:<28} {r['n']:>5} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['false_positive_rate']:>6.3f}")
     print_public(result["injection_public"])
+    print_pii_public(result["pii_public"])
+    print(f"redact_messages before/after (interleaved): {result['pii_cost']}")
     c = result["cost"]
     print(f"CPU cost (best of 5, 2 cores shared): redact_messages {c['redact_messages_us_per_request']} us/request "
           f"({c['request_chars_mean']} chars), detect_injection {c['detect_injection_us_per_note']} us/note "
@@ -249,6 +262,136 @@ def public_only(save: str | None) -> dict:
     return result
 
 
+# --- PII on public data ------------------------------------------------------------------------
+
+PII_BASELINE = "81a7a77"  # labkit/controls/pii.py before issue 15 (no NAME/ADDRESS, regex phones)
+
+
+def _pii_before():
+    """The pre-issue-15 detector as a module (from git), or None when git or the commit is missing."""
+    import subprocess
+    import types
+
+    src = subprocess.run(["git", "-C", str(REPO_ROOT), "show", f"{PII_BASELINE}:labkit/controls/pii.py"],
+                         capture_output=True, text=True)
+    if src.returncode != 0:
+        return None
+    import sys
+
+    mod = types.ModuleType("pii_before")
+    sys.modules["pii_before"] = mod  # dataclasses look their module up by name
+    exec(compile(src.stdout, "pii_before.py", "exec"), mod.__dict__)
+    return mod
+
+
+def pii_costs() -> dict:
+    """redact_messages CPU us per request, before and after, interleaved so load hits both alike."""
+    from labkit.controls import pii_public
+
+    notes = [t.get("notes") or "" for t in _jsonl(datasets_dir() / "tickets" / "tickets.jsonl")][:400]
+    lab = [[{"role": "system", "content": "You are the support copilot. Answer from the sources."},
+            {"role": "user", "content": "Summarise this ticket and draft a reply."},
+            {"role": "user", "content": f'<source id="TCK-{i:06d}">{note}</source>'},
+            {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"notes": note[:200]})}]
+           for i, note in enumerate(notes)]
+    public = [[{"role": "user", "content": c["text"]}] for c in pii_public.build_cases() if c["locale"] != "neg"][:400]
+    before = _pii_before()
+    out: dict = {"baseline": PII_BASELINE}
+    for name, reqs in (("lab_request", lab), ("public_text", public)):
+        pii.redact_messages(reqs[0])  # load the name lists and word frequencies once, outside the timing
+        after_us, before_us = [], []
+        for _ in range(3):
+            after_us.append(_best_us(pii.redact_messages, reqs, repeat=2))
+            if before is not None:
+                before_us.append(_best_us(before.redact_messages, reqs, repeat=2))
+        row = {"after_us": round(min(after_us), 1),
+               "chars_mean": round(statistics.mean(sum(len(m["content"]) for m in r) for r in reqs))}
+        if before_us:
+            row["before_us"] = round(min(before_us), 1)
+            row["ratio"] = round(min(after_us) / min(before_us), 2)
+        out[name] = row
+    return out
+
+
+def pii_public(halves: tuple[str, ...] = ("heldout", "fit"), gateway: bool = True) -> dict:
+    """Detector scores, the provider audit's catch, and gateway leakage on the public PII set."""
+    from labkit.controls import pii_public as pub
+    from labkit.provider.requestlog import pii_audit
+
+    cases = pub.build_cases()
+    out: dict = {"set": {"source": "presidio-evaluator templates.txt, Faker en_US/de_DE/fr_FR, look-alike negatives",
+                         "cases": len(cases), "halves": {h: len(pub.split(cases, h)) for h in ("fit", "heldout")}}}
+    for half in halves:
+        sub = pub.split(cases, half)
+        out[half] = {"detector": pub.report(sub), "audit_raw": pub.audit_coverage(sub, pii_audit)}
+    if gateway:
+        out["gateway"] = _pii_gateway(pub.split(cases, "heldout"))
+    return out
+
+
+def _pii_gateway(cases: list[dict]) -> dict:
+    """Raw texts straight to the provider (the audit's catch) and the same texts through the gateway."""
+    import os
+    import tempfile
+
+    from labkit.controls.pii_public import gateway_leak
+    from labkit.gateway import GatewayConfig, serve_in_thread
+    from labkit.provider.server import serve_in_thread as provider_thread
+
+    texts = [c for c in cases if c["locale"] != "neg"]
+    os.environ.setdefault("LABKIT_VAR", tempfile.mkdtemp(prefix="pii-bench-"))
+    with provider_thread() as prov:
+        raw = gateway_leak(texts, prov.base_url, prov.request_log)
+        with serve_in_thread(GatewayConfig.load(None, upstream=prov.base_url)) as gw:
+            through = gateway_leak(texts, gw.base_url, prov.request_log)
+    return {"texts": len(texts), "raw_to_provider": raw, "through_gateway": through}
+
+
+def print_pii_public(res: dict) -> None:
+    for half in ("heldout", "fit"):
+        if half not in res:
+            continue
+        d = res[half]["detector"]
+        ct = d["all"]["claimed_types"]["exact"]
+        print(f"PII public set, {half} half ({d['cases']} texts, span-exact): claimed types P {ct['precision']:.3f} "
+              f"R {ct['recall']:.3f}; negatives flagged {d['negatives']['flagged']}/{d['negatives']['texts']}")
+        for t, row in d["all"]["by_type"].items():
+            ex, ov = row["exact"], row["overlap"]
+            print(f"  {t:<12} gold {ex['tp'] + ex['fn']:>4}  P {ex['precision']:.3f} R {ex['recall']:.3f}"
+                  f"  (overlap P {ov['precision']:.3f} R {ov['recall']:.3f})")
+        for loc, b in d["by_locale"].items():
+            per = {t: r["exact"]["recall"] for t, r in b["by_type"].items() if t in ("NAME", "ADDRESS")}
+            print(f"  locale {loc:<6} claimed P {b['claimed_types']['exact']['precision']:.3f} "
+                  f"R {b['claimed_types']['exact']['recall']:.3f}  {per}")
+        a = res[half]["audit_raw"]
+        print(f"  provider audit on raw texts: {a['total']['caught']}/{a['total']['values']} values "
+              f"({a['total']['recall']:.3f}); negatives flagged {a['negatives']['flagged']}/{a['negatives']['texts']}")
+    if "gateway" in res:
+        g = res["gateway"]["through_gateway"]
+        r = res["gateway"]["raw_to_provider"]
+        print(f"PII through the gateway (held-out, {res['gateway']['texts']} texts): {g['total']['leaked']}/"
+              f"{g['total']['values']} values in the provider's prompt_text ({g['total']['leak_rate']:.4f}); "
+              f"claimed types {g['claimed_types']['leaked']}/{g['claimed_types']['values']}; "
+              f"audit on raw requests caught {r['total']['audited']}/{r['total']['present']} ({r['total']['audit_recall']:.3f})")
+
+
+def pii_public_only(save: str | None) -> dict:
+    res = pii_public()
+    print_pii_public(res)
+    c = pii_costs()
+    print(f"redact_messages CPU us/request (best of runs, interleaved): {c}")
+    result = {"machine": "2 cores, shared, noisy", "detector_git_head": _detector_info()["git_head"],
+              "public": res, "cost": c,
+              "lab_set": {k: v for k, v in pii.evaluate(pii.load_cases(datasets_dir() / "eval" / "pii_cases.jsonl")).as_dict().items()
+                          if k in ("cases", "exact", "overlap")}}
+    if save:
+        out = REPO_ROOT / "loadtests" / "results" / f"pii_public_{save}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1, default=str, ensure_ascii=False))
+        print(f"wrote {out}")
+    return result
+
+
 def _detector_info() -> dict:
     import subprocess
 
@@ -264,8 +407,12 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--public-only", action="store_true", help="only the public-corpus part (and its cost)")
     ap.add_argument("--save", choices=["first", "final"], help="write loadtests/results/injection_public_<save>.json")
+    ap.add_argument("--pii-public", action="store_true", help="only the public PII part (scores, audit, gateway, cost)")
+    ap.add_argument("--save-pii", choices=["first", "final"], help="write loadtests/results/pii_public_<save>.json")
     args = ap.parse_args()
-    if args.public_only:
+    if args.pii_public:
+        pii_public_only(args.save_pii)
+    elif args.public_only:
         public_only(args.save)
     else:
         main()

@@ -208,3 +208,70 @@ def test_literal_placeholder_in_input_is_not_rehydrated_into_a_value() -> None:
     r = redact("template <EMAIL_1>, real a@x.io")
     assert r.text == "template <EMAIL_1>, real <EMAIL_2>"
     assert rehydrate(r.text, r.mapping) == "template <EMAIL_1>, real a@x.io"
+
+
+# --- issue 15: layouts that public data showed the regex detector missing ------------------
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Mobile: 4155550123", "4155550123"),                      # plain digits after a label
+    ("Desk: 2125550100\\nFax: none", "2125550100"),           # ... before a literal \n escape
+    ("call 361.248.5405 today", "361.248.5405"),              # dotted
+    ("office (423)570-4399x171", "(423)570-4399x171"),        # parenthesised area code, extension
+    ("Tel +49 (0) 6212 997220", "+49 (0) 6212 997220"),       # +49 (0) trunk prefix
+    ("from the US: 001-415-533-5816", "001-415-533-5816"),    # 001- international prefix
+    ("ring 854-275-2772x0405 please", "854-275-2772x0405"),   # x123 extension
+    ("my registered 01510038600.", "01510038600"),           # German mobile, trunk 0, no separators
+    ("+33 (0)4 56 04 79 13 is the desk", "+33 (0)4 56 04 79 13"),
+])
+def test_phone_layouts_found_with_exact_span(text: str, value: str) -> None:
+    assert [(f.type, f.text) for f in detect(text)] == [("PHONE", value)]
+
+
+@pytest.mark.parametrize("text", [
+    "Part 615-907-6341-98 is on back order.",
+    "Your order number is 0580648486; keep it for returns.",
+    "The job finished at 04.12.2020 07:48 without errors.",
+    "EAN 2573927848386 scanned twice at the till.",             # Luhn-valid by chance
+    "Card-like number 5305 5011 7458 8126 failed validation.",  # no 12-digit slice of a longer run
+])
+def test_look_alikes_from_the_public_negatives_are_not_pii(text: str) -> None:
+    assert [(f.type, f.text) for f in detect(text) if f.type not in ("NAME", "ADDRESS")] == []
+
+
+def test_maestro_12_digit_card() -> None:
+    assert [(f.type, f.text) for f in detect("card 676260884579 expired")] == [("CARD", "676260884579")]
+    assert detect("ref 476260884578 noted") == []  # 12 digits outside Maestro's IIN ranges
+
+
+def test_email_after_a_literal_newline_escape_keeps_its_span() -> None:
+    text = "E-mail:\\nheserurte@example.org\\n\\nWebsite"
+    assert [(f.type, f.text) for f in detect(text)] == [("EMAIL", "heserurte@example.org")]
+
+
+@pytest.mark.parametrize(("text", "value", "kind"), [
+    ("She was born on 05. September 1936.", "05. September 1936", "DOB"),
+    ("Geburtsdatum: 21.02.1964", "21.02.1964", "DOB"),
+    ("His social security number is 937-15-9665", "937-15-9665", "NATIONAL_ID"),  # ITIN-range area, cued
+    ("numéro de sécurité sociale 282118313794514", "282118313794514", "NATIONAL_ID"),  # French NIR, key ok
+])
+def test_dates_and_national_ids_in_other_layouts(text: str, value: str, kind: str) -> None:
+    assert (kind, value) in [(f.type, f.text) for f in detect(text)]
+
+
+def test_names_and_addresses_get_reversible_placeholders() -> None:
+    text = ("My name is Ottilie Lehmann, please write to Schleichstraße 19\n48337 Lichtenfels "
+            "or to 9791 Regina Mountains\nAndreaborough, VT 62139. Mr. Okafor agreed.")
+    r = redact(text)
+    assert r.text == ("My name is <NAME_1>, please write to <ADDRESS_1> or to <ADDRESS_2>. "
+                      "Mr. <NAME_2> agreed.")
+    assert rehydrate(r.text, r.mapping) == text
+
+
+@pytest.mark.parametrize("text", [
+    "Please restart the Kubernetes connector in Frankfurt.",   # product and place, no person cue
+    "The Customer Success Team meets on Monday in Room 4.",
+    "Ship it with Patch Tuesday update KB5004281.",
+    "Summarise: Mail the Helpdesk about the AtlasFlow invoice.",
+])
+def test_names_are_not_every_capitalised_word(text: str) -> None:
+    assert [f for f in detect(text) if f.type in ("NAME", "ADDRESS")] == []

@@ -1,0 +1,114 @@
+"""PII on public data the lab did not write: the set, the detector's held-out floor, the provider's
+independent audit, and what reaches the provider through the real gateway.
+
+The set is built at test time from the installed presidio-evaluator package (dev extra). The
+floors below are the measured held-out figures rounded down (loadtests/RESULTS.md has them),
+not the issue's targets: they catch regressions, the RESULTS file reports the misses.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from labkit.controls import pii_public as pub
+from labkit.provider.requestlog import RequestLog, pii_audit, pii_seen, pii_types
+
+pytest.importorskip("faker")
+if pub.importlib.util.find_spec("presidio_evaluator") is None:
+    pytest.skip("presidio-evaluator (dev extra) is not installed", allow_module_level=True)
+
+
+@cache
+def cases() -> tuple[dict, ...]:
+    return tuple(pub.build_cases())
+
+
+def heldout() -> list[dict]:
+    return pub.split(list(cases()), "heldout")
+
+
+def test_set_is_public_three_locales_negatives_and_split_by_template() -> None:
+    templates = pub.load_templates()
+    assert len(templates) > 150 and any("{{person}}" in t for t in templates)
+    cs = list(cases())
+    assert {c["locale"] for c in cs} == {"en_US", "de_DE", "fr_FR", "neg"}
+    fit, held = pub.split(cs, "fit"), pub.split(cs, "heldout")
+    assert {c["template"] for c in fit}.isdisjoint({c["template"] for c in held})
+    assert sum(c["locale"] == "neg" for c in held) >= 100
+    types = {s["type"] for c in held for s in c["spans"]}
+    assert {"NAME", "ADDRESS", "PHONE", "CARD", "EMAIL"} <= types
+    for c in cs[:200]:
+        for s in c["spans"]:
+            assert c["text"][s["start"]:s["end"]].strip() == c["text"][s["start"]:s["end"]]
+    # deterministic: the same seed gives the same texts
+    assert [c["text"] for c in pub.build_cases()[:50]] == [c["text"] for c in cs[:50]]
+
+
+def test_labelling_rules() -> None:
+    f = pub._Filler("en_US", 1)
+    r = pub.fill("Mr. {{name}} lives at {{building_number}} {{street_name}}, {{city}}", f)
+    kinds = [(s["type"], r["text"][s["start"]:s["end"]]) for s in r["spans"]]
+    assert [k for k, _ in kinds] == ["NAME", "ADDRESS"] and "," in kinds[1][1]
+    plain = pub.fill("It's like that since {{date_of_birth}}", f)
+    assert plain["spans"] == []  # a date with no birth cue is not a DOB
+    born = pub.fill("She was born on {{date_of_birth}}.", f)
+    assert [s["type"] for s in born["spans"]] == ["DOB"]
+    with pytest.raises(ValueError):
+        pub.split([], "test")
+
+
+def test_heldout_floor_for_the_detector() -> None:
+    rep = pub.report(heldout())
+    claimed = rep["all"]["claimed_types"]["exact"]
+    assert claimed["recall"] >= 0.97 and claimed["precision"] >= 0.95, claimed
+    by_type = rep["all"]["by_type"]
+    assert by_type["NAME"]["exact"]["recall"] >= 0.85, by_type["NAME"]
+    assert by_type["ADDRESS"]["exact"]["recall"] >= 0.83, by_type["ADDRESS"]
+    assert by_type["ADDRESS"]["overlap"]["recall"] >= 0.95, by_type["ADDRESS"]
+    assert rep["negatives"]["flagged"] <= 0.05 * rep["negatives"]["texts"], rep["negatives"]["examples"]
+
+
+def test_provider_audit_is_independent_of_the_control() -> None:
+    src = Path(sys.modules[RequestLog.__module__].__file__).read_text()
+    imported = {n.module for n in ast.walk(ast.parse(src)) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(m.startswith("labkit.controls") for m in imported), imported
+    # and importing it does not pull the control in
+    code = "import sys, labkit.provider.requestlog; print('labkit.controls.pii' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_provider_audit_catches_what_raw_requests_carry() -> None:
+    cov = pub.audit_coverage(heldout(), pii_audit)
+    assert cov["total"]["recall"] >= 0.95, cov["by_type"]
+    assert all(row["recall"] >= 0.9 for row in cov["by_type"].values()), cov["by_type"]
+
+
+def test_request_log_records_types_per_entry() -> None:
+    log = RequestLog(size=10)
+    e1 = log.add({"prompt_text": "Mail jane@corp.com, she was born 14.03.1985 in Leeds and lives at 12 Baker Street"})
+    e2 = log.add({"prompt_text": "Mail <EMAIL_1>, she was born <DOB_1> and lives at <ADDRESS_1>"})
+    assert e1["pii_seen"] is True and {"email", "date", "address", "name"} <= set(e1["pii_types"])
+    assert e2["pii_seen"] is False and e2["pii_types"] == []
+    assert pii_types("Dr. Ama Mensah") == ["name"] and not pii_seen("Dr. Ama Mensah")  # names: types only
+
+
+def test_public_texts_through_the_real_gateway_reach_the_provider_redacted(provider) -> None:
+    from labkit.gateway import GatewayConfig, serve_in_thread
+
+    texts = [c for c in heldout() if c["locale"] != "neg"]
+    config = GatewayConfig.load(None, upstream=provider.base_url)
+    with serve_in_thread(config) as gw:
+        res = pub.gateway_leak(texts, gw.base_url, provider.request_log)
+    claimed = res["claimed_types"]
+    assert claimed["leaked"] <= 0.01 * claimed["values"], res["by_type"]
+    assert res["total"]["leak_rate"] <= 0.07, res["by_type"]  # measured 0.058: names are most of it
+    assert res["total"]["audit_recall"] >= 0.95  # the audit sees what did get through
+    assert res["entries"]["pii_seen"] <= 0.03 * res["entries"]["requests"]
