@@ -112,3 +112,16 @@ def test_public_texts_through_the_real_gateway_reach_the_provider_redacted(provi
     assert res["total"]["leak_rate"] <= 0.07, res["by_type"]  # measured 0.058: names are most of it
     assert res["total"]["audit_recall"] >= 0.95  # the audit sees what did get through
     assert res["entries"]["pii_seen"] <= 0.03 * res["entries"]["requests"]
+
+
+def test_cli_evaluates_a_public_half(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from labkit.cli import main
+
+    main(["pii", "eval", "--public", "heldout", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["cases"] == len(heldout()) and "NAME" in data["exact"]
+    with pytest.raises(SystemExit) as exc:
+        main(["pii", "eval", "--public", "heldout", "--cases", "x.jsonl"])
+    assert exc.value.code == 2

@@ -27,13 +27,24 @@ def pii() -> None:
 @pii.command("eval")
 @click.option("--cases", "cases_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON lines: {id, text, spans: [{start, end, type}]} (default datasets/eval/pii_cases.jsonl).")
+@click.option("--public", "public_half", type=click.Choice(["heldout", "fit"]), default=None,
+              help="Instead of a file: one half of the public set built from presidio-evaluator's templates "
+                   "(dev extra; see labkit.controls.pii_public).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-def pii_eval(cases_path: Path | None, as_json: bool) -> None:
+def pii_eval(cases_path: Path | None, public_half: str | None, as_json: bool) -> None:
     """Precision, recall and F1 per entity type (exact span is the headline; overlap alongside)."""
     from labkit.controls.pii import evaluate, load_cases
 
-    path = cases_path or _default("pii_cases.jsonl")
-    report = evaluate(load_cases(path))
+    if public_half and cases_path:
+        raise click.UsageError("give --cases or --public, not both")
+    if public_half:
+        from labkit.controls import pii_public
+
+        path = f"public set, {public_half} half"
+        report = evaluate(pii_public.split(pii_public.build_cases(), public_half), max_errors=200)
+    else:
+        path = cases_path or _default("pii_cases.jsonl")
+        report = evaluate(load_cases(path))
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
