@@ -61,12 +61,15 @@ def wait_up(url: str, proc: subprocess.Popen, probe: Callable[[str], Any], timeo
 
 def run_locust(locustfile: Path, url: str, workdir: Path, name: str, seconds: int, users: int, *,
                extra_args: Sequence[str] = (), env: dict[str, str] | None = None, grace_s: float = 60,
-               require: Iterable[Path] = ()) -> dict[str, dict[str, str]]:
+               require: Iterable[Path] = (), spawn_rate: float | None = None,
+               cpus: set[int] | None = None) -> dict[str, dict[str, str]]:
     """One headless Locust run (``users`` spawned at once, ``seconds`` long); its CSV stats rows by name.
 
     Writes ``workdir/<name>_stats.csv`` (and Locust's other CSVs). ``env`` is added to this
     process's environment; ``require`` lists other files the run must have written. Raises
-    RuntimeError with Locust's last stderr line when a file is missing.
+    RuntimeError with Locust's last stderr line when a file is missing. ``spawn_rate`` (users
+    per second; default: all at once) and ``cpus`` (pin Locust and its children to these CPUs,
+    e.g. away from the server under test) are for ``bench_locust_truth.py``.
 
     Example:
         >>> rows = run_locust(workdir / "locustfile.py", url, workdir, "run-0", 15, 16)  # doctest: +SKIP
@@ -75,10 +78,11 @@ def run_locust(locustfile: Path, url: str, workdir: Path, name: str, seconds: in
     """
     prefix = workdir / name
     cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", url,
-           "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
+           "-u", str(users), "-r", str(spawn_rate or users), "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
            "--loglevel", "WARNING", *extra_args]
     done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=seconds + grace_s,
-                          env={**os.environ, **env} if env is not None else None)
+                          env={**os.environ, **env} if env is not None else None,
+                          preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
     stats = Path(f"{prefix}_stats.csv")
     if not stats.exists() or not all(Path(p).exists() for p in require):
         raise RuntimeError(f"locust wrote no stats: {done.stderr.strip().splitlines()[-1:]}")

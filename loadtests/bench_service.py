@@ -5,7 +5,8 @@ provider answering every model call after a fixed latency L, it measures the ser
 throughput and p50/p95/p99 latency, and the service process's CPU. Little's law says a
 closed system of N users, each waiting R seconds per request, achieves N / R requests/s; the
 *ideal* throughput is N / R1, where R1 is the pattern's own response time measured at one
-user (k model calls of L each, plus the pattern's own work). The ratio achieved / ideal
+user (k model calls of L each, plus the pattern's own work), always run first whatever
+``--users`` lists. The ratio achieved / ideal
 shows how well the service overlaps waiting requests: it should stay >= 0.9 until a CPU
 saturates, and the CPU column says which one. At the largest point of the first pattern the
 service is profiled with py-spy (``--gil``: samples holding the GIL, top functions by own
@@ -41,6 +42,34 @@ MAIN_ENTRY = {
 }
 # model calls a request makes (for the N/(k*L) reference; the ideal uses the measured R1)
 CALLS = {"direct": 1, "rag": 2, "agent": 2, "gateway": 1, "copilot": 2, "jobs": 0}
+
+
+def run_plan(users_list: list[int]) -> list[int]:
+    """The user counts to run, in order: always 1 first (R1 is measured there), then the rest.
+
+    Example:
+        >>> run_plan([4, 16]), run_plan([1, 4, 16])
+        ([1, 4, 16], [1, 4, 16])
+    """
+    return [1] + [u for u in users_list if u != 1]
+
+
+def littles_law(users: int, rps: float, r1_s: float | None) -> tuple[float | None, float | None]:
+    """The ideal throughput ``users / R1`` and the ratio achieved / ideal (None without R1).
+
+    ``r1_s`` must be the mean response time measured at *one* user: at N users the mean
+    includes the queueing being judged, and N x that mean gives an ideal N times too small
+    (the old code took the first user count's mean x the count, which gave ratios near 4
+    for ``--users 4,16``).
+
+    Example:
+        >>> littles_law(4, 16.0, 0.2)   # 4 users, R1 = 0.2 s: ideal 20 req/s
+        (20.0, 0.8)
+    """
+    if not r1_s or r1_s <= 0:
+        return None, None
+    ideal = users / r1_s
+    return ideal, rps / ideal
 
 
 class CpuSampler:
@@ -166,7 +195,7 @@ def main() -> None:
             svc_pid = service_proc[0].pid
             for pattern in patterns:
                 r1 = None
-                for users in users_list:
+                for users in run_plan(users_list):
                     run_dir = out_dir / "service_runs" / f"{pattern}-{users}"
                     env = {f"LABKIT_WEIGHT_{k.upper()}": "1" if k == pattern else "0" for k in MAIN_ENTRY}
                     env["LABKIT_THINK_TIME"] = "0,0"
@@ -197,12 +226,13 @@ def main() -> None:
                     reqs = sum(s["requests"] or 0 for s in real)
                     main_row = next((s for s in stats if f"{s['type']} {s['name']}" == MAIN_ENTRY[pattern]), None)
                     mean_s = (sum((s["avg_ms"] or 0) * (s["requests"] or 0) for s in real) / reqs / 1000) if reqs else None
-                    if users == users_list[0] and mean_s:
-                        r1 = mean_s * users_list[0]  # one user: R1 = mean response time
-                    ideal = users / r1 if r1 else None
+                    if users == 1 and mean_s:
+                        r1 = mean_s  # one user, no queue: R1 = the mean response time
+                    ideal, ratio = littles_law(users, rps, r1)
                     row = {"pattern": pattern, "users": users, "latency_s": args.latency,
                            "rps": round(rps, 2), "ideal_rps": round(ideal, 2) if ideal else None,
-                           "ratio": round(rps / ideal, 3) if ideal else None,
+                           "ratio": round(ratio, 3) if ratio is not None else None,
+                           "requested": users in users_list,
                            "model_ideal_rps": round(users / (CALLS[pattern] * args.latency), 2) if CALLS[pattern] else None,
                            "p50_ms": main_row and main_row["p50_ms"], "p95_ms": main_row and main_row["p95_ms"],
                            "p99_ms": main_row and main_row["p99_ms"], "failures": fails, "requests": reqs,

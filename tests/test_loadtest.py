@@ -91,3 +91,27 @@ def test_run_latency_is_set_on_a_running_provider_through_its_admin_path(provide
     faults = httpx.get(provider.url.rstrip("/") + "/lab/faults",
                        headers={"Authorization": "Bearer lab-key"}).json()["faults"]
     assert "ttft=lognormal:0.05:0.3" in faults["*"], faults
+
+
+def _bench_service():
+    """loadtests/bench_service.py as a module (a script, not a package)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "loadtests" / "bench_service.py"
+    spec = importlib.util.spec_from_file_location("bench_service", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_service_measures_r1_at_one_user_whatever_list_is_asked_for() -> None:
+    bench = _bench_service()
+    assert bench.run_plan([4, 16]) == [1, 4, 16]
+    assert bench.run_plan([1, 4, 16]) == [1, 4, 16]
+    assert bench.run_plan([16, 1]) == [1, 16]
+    # R1 = 0.2 s at one user; 4 users achieving 16 req/s are at 0.8 of Little's N / R1 = 20.
+    # The old code took R1 = (mean at 4 users = 0.25 s) x 4 = 1.0 s: ideal 4, ratio 4.0.
+    ideal, ratio = bench.littles_law(4, 16.0, 0.2)
+    assert (ideal, ratio) == (20.0, 0.8)
+    assert ratio <= 1.0  # achieved can never beat N / R1 in a closed system
+    assert bench.littles_law(4, 16.0, None) == (None, None)
