@@ -45,7 +45,7 @@ def main() -> int:
     os.environ["LABKIT_VAR"] = scratch
 
     from labkit.patterns.direct import ClientConfig, ResilientClient
-    from labkit.patterns.rag import RagPipeline
+    from labkit.rag import RagPipeline
     from labkit.provider.server import serve_in_thread
     from labkit.rag.evaluate import (calibrate_all, calibrate_fusion, evaluate, load_questions, percentiles,
                                      split_questions, summary_table)

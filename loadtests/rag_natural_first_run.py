@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from labkit.patterns.rag import RagPipeline
+from labkit.rag import RagPipeline
 from labkit.rag.evaluate import load_questions, split_questions
 
 CITATION = re.compile(r"^(?P<section>[A-Z]+-\d+#s\d+)@v(?P<version>\d+)")

@@ -21,7 +21,7 @@ from labkit.agent.breaker import BreakerLimits
 from labkit.agent.systems import Systems
 from labkit.agent.tools import TOOLS
 from labkit.cli import main
-from labkit.patterns.agent import Agent, AgentConfig
+from labkit.agent import Agent, AgentConfig
 from labkit.patterns.direct import ClientConfig, ResilientClient
 
 SCENARIO = ("Review the account history of ACC-00001, then draft a follow-up email to contact "

@@ -19,7 +19,7 @@ from labkit.agent.policy import AutonomyLimits
 from labkit.agent.redteam import load_cases, run_cases
 from labkit.cli import main
 from labkit.errors import InputError
-from labkit.patterns.agent import AgentConfig
+from labkit.agent import AgentConfig
 from labkit.patterns.direct import ClientConfig, ResilientClient
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread

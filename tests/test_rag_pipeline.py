@@ -16,7 +16,7 @@ from labkit.cli import cli
 from labkit.data.catalogue import connect
 from labkit.errors import InputError, UnknownRole
 from labkit.patterns.direct import ClientConfig, ResilientClient
-from labkit.patterns.rag import RagPipeline
+from labkit.rag import RagPipeline
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
 from labkit.rag.answer import ABSTAIN_PREFIX, validate_reply

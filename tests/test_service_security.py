@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.openapi import from_dict
 
 from labkit.patterns.direct import ClientConfig, ResilientClient
-from labkit.patterns.rag import RagPipeline, chroma_from_env
+from labkit.rag import RagPipeline, chroma_from_env
 from labkit.service import RunningService, ServiceSettings, serve_in_thread
 from labkit.service.auth import ROLES
 from labkit.settings import var_dir

@@ -18,7 +18,7 @@ run that exists, so every approval traces to a requester; and :meth:`AgentStore.
 refuses (``Forbidden``) a decision by the run's own requester, or on an approval whose
 requester cannot be established. Every way in (service, CLI, notebook) goes through it.
 
-It does not run tools or talk to the model (see :mod:`labkit.patterns.agent`).
+It does not run tools or talk to the model (see :mod:`labkit.agent.loop`).
 
 Example:
     >>> import os, tempfile; os.environ["LABKIT_VAR"] = tempfile.mkdtemp()

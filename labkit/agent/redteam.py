@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from labkit.agent.approvals import AgentStore
 from labkit.agent.audit import AuditLog
+from labkit.agent.loop import Agent
 from labkit.agent.systems import Systems
 from labkit.errors import InputError, LabkitError
 from labkit.settings import var_dir
@@ -186,8 +187,6 @@ def run_cases(cases: list[RedteamCase], client: Any, *, config: Any = None,
 
 def _run_case(case: RedteamCase, client: Any, config: Any, template: Path, workdir: Path,
               store: AgentStore, audit: AuditLog) -> CaseResult:
-    from labkit.patterns.agent import Agent
-
     case_dir = workdir / _safe(case.id)
     if case_dir.exists():
         shutil.rmtree(case_dir)

@@ -51,7 +51,7 @@ def _client(obedience: float | None = None) -> Iterator[Any]:
 
 
 def _agent(client: Any = None) -> Any:
-    from labkit.patterns.agent import Agent
+    from labkit.agent.loop import Agent
 
     return Agent(client)
 

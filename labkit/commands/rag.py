@@ -1,6 +1,6 @@
 """``labkit rag``: ingest the knowledge base, ask questions as a role, evaluate retrieval.
 
-Thin wrappers over :class:`labkit.patterns.rag.RagPipeline`; the provider is reached through
+Thin wrappers over :class:`labkit.rag.pipeline.RagPipeline`; the provider is reached through
 ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY`` and Chroma through ``LABKIT_CHROMA_URL`` (embedded
 ``var/chroma`` when unset). Bad input (empty or oversized question, unknown role, malformed
 questions file) ends with a one-line ``error: ...`` and exit code 2.
@@ -18,11 +18,11 @@ from labkit.rag.index import ROLES
 from labkit.rag.retrieve import MAX_K, RETRIEVERS
 
 if TYPE_CHECKING:
-    from labkit.patterns.rag import RagPipeline
+    from labkit.rag.pipeline import RagPipeline
 
 
 def _pipeline() -> "RagPipeline":
-    from labkit.patterns.rag import RagPipeline
+    from labkit.rag.pipeline import RagPipeline
 
     return RagPipeline.from_env()
 

@@ -143,7 +143,7 @@ def retrieval_quality(client: Any, *, questions: int = 40, distractors: int = 20
     """Ingest the sample's documents (+ distractors) into ``var/roadmap/rag`` and evaluate."""
     from labkit.rag.dense import persistent_client
     from labkit.rag.evaluate import evaluate, frames
-    from labkit.patterns.rag import RagPipeline
+    from labkit.rag.pipeline import RagPipeline
     from labkit.data.catalogue import connect, ensure_loaded
 
     qs = sample_questions(questions, seed)
@@ -242,7 +242,7 @@ def agent_run(client: Any, *, approver: str = "pilot-reviewer", request: str = A
     """
     from labkit.agent.audit import AuditLog
     from labkit.agent.systems import Systems
-    from labkit.patterns.agent import Agent
+    from labkit.agent.loop import Agent
 
     folder = var_dir() / "roadmap" / "agent"
     folder.mkdir(parents=True, exist_ok=True)

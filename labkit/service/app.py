@@ -45,14 +45,12 @@ import httpx
 from fastapi import Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 
-from labkit.service import (
-    routes_agent,
-    routes_copilot,
-    routes_direct,
-    routes_gateway,
-    routes_jobs,
-    routes_rag,
-)
+import labkit.service.routes_agent as routes_agent
+import labkit.service.routes_copilot as routes_copilot
+import labkit.service.routes_direct as routes_direct
+import labkit.service.routes_gateway as routes_gateway
+import labkit.service.routes_jobs as routes_jobs
+import labkit.service.routes_rag as routes_rag
 from labkit.service.auth import KeyStore, Principal, current_principal
 from labkit.service.config import ServiceSettings, service_dir
 from labkit.service.errors import install_handlers

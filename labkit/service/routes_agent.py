@@ -11,7 +11,7 @@ requester as it creates the run (and itself refuses a decision by the requester)
 action whose requester cannot be established is refused to everyone (403).
 
 The agent's stores are SQLite files shared by every replica; each worker thread gets its own
-:class:`~labkit.patterns.agent.Agent` (its own connections), because one SQLite connection
+:class:`~labkit.agent.loop.Agent` (its own connections), because one SQLite connection
 shared by threads would interleave their transactions.
 
 It does not run tools itself: the agent applies policy, approvals, breaker and audit.
@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from labkit.agent.approvals import new_id
 from labkit.agent.tools import Principal as AgentPrincipal
 from labkit.errors import Forbidden, InputError, JobNotFound
-from labkit.patterns.agent import Agent
+from labkit.agent.loop import Agent
 from labkit.service.deps import resource
 from labkit.service.auth import Principal, current_principal
 from labkit.service.deps import model_client

@@ -2,7 +2,7 @@
 
 ``POST /rag/ask`` retrieves with the caller's roles (from their API key, never from the
 request body), so a caller can only ever be shown, or cited, documents their role may read;
-the answer is validated by :mod:`labkit.patterns.rag` (citations must be retrieved chunks,
+the answer is validated by :mod:`labkit.rag.pipeline` (citations must be retrieved chunks,
 sentences must be supported) or it abstains and says why.
 
 Stores and replicas: the BM25 index is a DuckDB file, which allows one writer *or* many
@@ -26,7 +26,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from labkit.errors import DataError
-from labkit.patterns.rag import RagPipeline, chroma_from_env
+from labkit.rag.pipeline import RagPipeline, chroma_from_env
 from labkit.rag.lexical import LexicalIndex
 from labkit.service.deps import resource
 from labkit.service.auth import Principal, current_principal

@@ -1,7 +1,7 @@
 """Pattern 2, RAG: permission-aware retrieval over the knowledge base that answers with
 checked citations or abstains.
 
-This module composes the parts under ``labkit/rag/`` into the one object the CLI, the
+This module composes the other modules of ``labkit/rag/`` into the one object the CLI, the
 service and the notebooks use:
 
 - ingestion from the DuckDB knowledge base (``kb_documents`` / ``kb_sections``) into Chroma
@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from labkit.errors import ConfigError
+from labkit.patterns.direct import ResilientClient
 from labkit.rag.answer import DEFAULT_CHAT_MODEL, Answer, answer
 from labkit.rag.dense import http_client, persistent_client
 from labkit.rag.evaluate import EvalReport, Question, evaluate, load_questions
@@ -71,8 +72,6 @@ class RagPipeline:
     @classmethod
     def from_env(cls, **kwargs: Any) -> "RagPipeline":
         """A pipeline on ``ResilientClient.from_env()`` and the Chroma named by the environment."""
-        from labkit.patterns.direct import ResilientClient
-
         kwargs.setdefault("chroma", chroma_from_env())
         return cls(ResilientClient.from_env(), **kwargs)
 

@@ -53,7 +53,8 @@ from labkit.agent.policy import AutonomyLimits, Mode, Policy, parse_mode
 from labkit.agent.systems import Change, Systems
 from labkit.agent.tools import Principal, Tool, compensate, get_tool
 from labkit.controls.injection import UNTRUSTED_NOTE, detect_injection, fence_untrusted
-from labkit.errors import (AgentPaused, DataError, InputError, LabkitError, ToolNotPermitted)
+from labkit.errors import AgentPaused, DataError, InputError, LabkitError, ToolNotPermitted
+from labkit.patterns.direct import ResilientClient
 from labkit.telemetry.events import emit
 
 SYSTEM_PROMPT = (
@@ -125,8 +126,6 @@ class Agent:
     def client(self) -> Any:
         """The resilient client (built from the environment on first use)."""
         if self._client is None:
-            from labkit.patterns.direct import ResilientClient
-
             self._client = ResilientClient.from_env()
         return self._client
 
