@@ -1,22 +1,28 @@
-"""PII detection and reversible redaction: patterns plus validators, no NER.
+"""PII detection and reversible redaction: patterns, validators and packaged data, no NER model.
 
 What it does: finds e-mail addresses, phone numbers, payment cards, IBANs, national ids
-(US SSN, UK NINO), IP addresses and dates of birth in free text; replaces each with a stable
-placeholder such as ``<EMAIL_1>`` before anything leaves for the model provider; and puts the
+(US SSN, UK NINO, French NIR), IP addresses, dates of birth, person names and postal addresses
+in free text; replaces each with a stable placeholder such as ``<EMAIL_1>`` or ``<NAME_1>``
+before anything leaves for the model provider; and puts the
 original values back (re-hydrates) in the answer for a caller who may see them. The Direct
 API client calls :func:`redact_messages` on every outgoing request, so no other pattern has
 to think about it.
 
 How: each entity type has a candidate regular expression and, where one exists, a validator
-that removes look-alikes — Luhn for cards, ISO 13616 mod-97 and the per-country length for
-IBANs, the SSA area/group/serial rules for SSNs, the HMRC prefix rules for NINOs, octet ranges
-for IPv4, :mod:`ipaddress` for IPv6, a real calendar date near a "born"/"DOB" cue for dates of
-birth. Overlapping candidates are resolved longest-first, so a card number is never also
-reported as a phone number.
+that removes look-alikes — Luhn, network first digits and product-code cues for cards (12 digits
+only for Maestro), ISO 13616 mod-97 and the per-country length for IBANs, the SSA rules for SSNs,
+the HMRC prefix rules for NINOs, ``python-stdnum`` for the French NIR, octet ranges for IPv4,
+:mod:`ipaddress` for IPv6, a real calendar date near a birth cue (English, German, French) for
+dates of birth. Phones: a broad candidate, shape and cue rules (NANP layouts, a trunk 0, a label
+such as "Mobile:"), then libphonenumber (``phonenumbers``) must call it a possible number for one
+of :data:`PHONE_REGIONS`. Names and addresses come from :mod:`labkit.controls.pii_names` (census
+name lists, word frequencies, titles and cues) and :mod:`labkit.controls.pii_address` (street
+patterns). Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
+candidates are resolved longest-first, so a card number is never also reported as a phone number.
 
-What it does not do: names, postal addresses and other PII that needs a language model. NER
-libraries (spaCy, Presidio's default recogniser) need model downloads this lab cannot do, so
-the validators are hand-written here; they are a few lines each and easy to audit. It also
+What it does not do: run a language model. NER libraries (spaCy, Presidio's default recogniser)
+need model downloads this lab cannot do; names and addresses are found from what packages ship,
+which misses names with no cue that no list knows (see README, "PII on public data"). It also
 does not decide who may see re-hydrated output — that is the caller's authorisation.
 
 Fail closed: any unexpected error inside detection or redaction raises

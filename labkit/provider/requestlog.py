@@ -1,13 +1,17 @@
 """The provider's log of every attempt it saw, faulted ones included.
 
 Tests and notebooks use it to count attempts, measure the gaps between retries, and prove
-what reached the provider (``prompt_text``, ``pii_seen``). Entries live in memory (the last
-``size`` of them) and, when a path is configured, are appended as JSON lines.
+what reached the provider (``prompt_text``, ``pii_types``, ``pii_seen``). Entries live in memory
+(the last ``size`` of them) and, when a path is configured, are appended as JSON lines.
 
 The file is appended in batches (at most 0.2 s or 256 entries behind; flushed on read,
-on server stop and at exit). ``pii_seen`` uses the provider's own deliberately simple regexes, not
-``labkit.controls.pii``: a bug in the control under test must not be able to hide itself.
-They over-match on purpose (any 13-19 digit run counts as a card).
+on server stop and at exit). The PII audit (:func:`pii_audit`, ``pii_types`` per entry) is the
+provider's own and imports nothing from ``labkit.controls``: a bug or a blind spot in the control
+under test must not be able to hide itself. It is broader than the control on purpose (any
+12-19 digit run counts as a card, any capitalised word inside a sentence as a name), so it is
+evidence when silent, not a redactor. ``pii_seen`` is the identifier-shaped part (e-mail, phone,
+card, IBAN, national id, IP): dates, names and addresses by shape alone would flag nearly every
+request.
 
 Example:
     >>> log = RequestLog(size=2)
