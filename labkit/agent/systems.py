@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.data.access import caller_roles, can_read
+from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import DataError, InputError
 from labkit.settings import var_dir
 from labkit.sqlitewal import enable_wal
@@ -433,8 +434,6 @@ class Systems:
 
 def _catalogue_rows() -> dict[str, list[dict[str, Any]]]:
     """Rows for every store from the lab's DuckDB sample data (raises when it is missing)."""
-    from labkit.data.catalogue import connect, ensure_loaded
-
     ensure_loaded()
     con = connect(read_only=True)
     try:

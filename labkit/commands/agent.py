@@ -11,13 +11,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
-from labkit.errors import InputError
+from labkit.agent.approvals import AgentStore
+from labkit.agent.audit import AuditLog, Verification
+from labkit.agent.loop import Agent
+from labkit.agent.redteam import load_cases, run_cases
+from labkit.errors import DataError, InputError
+from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.provider.server import serve_in_thread
+from labkit.settings import var_dir
 
 
 @contextlib.contextmanager
@@ -28,8 +37,6 @@ def _client(obedience: float | None = None) -> Iterator[Any]:
     (``obey_injection=P``), which applies the rate as given — without the discount the mock
     grants to fenced untrusted text — so 1.0 is the true worst case.
     """
-    from labkit.patterns.direct import ClientConfig, ResilientClient
-
     headers = {} if obedience is None else {"X-Lab-Fault": f"obey_injection={obedience:g}"}
     if os.environ.get("OPENAI_BASE_URL"):
         client = ResilientClient.from_env(default_headers=headers)
@@ -38,7 +45,6 @@ def _client(obedience: float | None = None) -> Iterator[Any]:
         finally:
             client.close()
         return
-    from labkit.provider.server import serve_in_thread
 
     with serve_in_thread() as provider:
         client = ResilientClient(ClientConfig(base_url=provider.base_url,
@@ -51,8 +57,6 @@ def _client(obedience: float | None = None) -> Iterator[Any]:
 
 
 def _agent(client: Any = None) -> Any:
-    from labkit.agent.loop import Agent
-
     return Agent(client)
 
 
@@ -138,8 +142,6 @@ def approvals() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def approvals_list(status: str, run_id: str | None, as_json: bool) -> None:
     """List approvals (pending by default)."""
-    from labkit.agent.approvals import AgentStore
-
     rows = AgentStore().approvals(status=None if status == "all" else status, run_id=run_id)
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -214,8 +216,6 @@ def rollback_cmd(run_id: str | None, action_id: str | None, by: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def redteam_cmd(cases_path: str, obedience: float | None, as_json: bool) -> None:
     """Run injection cases against the agent; exit 1 if any write ran without approval."""
-    from labkit.agent.redteam import load_cases, run_cases
-
     cases = load_cases(cases_path)
     with _client(obedience) as client:
         report = run_cases(cases, client, progress=not as_json)
@@ -246,10 +246,6 @@ def audit() -> None:
 def _stored_runs() -> int:
     """How many runs the agent store holds, read-only (0 when there is no store or it is unreadable:
     ``audit verify`` judges the audit log, not the store)."""
-    import sqlite3
-
-    from labkit.settings import var_dir
-
     path = var_dir() / "agent" / "agent.sqlite"
     if not path.is_file():
         return 0
@@ -268,9 +264,6 @@ def audit_verify(as_json: bool) -> None:
     Also warns (exit 0) when the log is empty while the agent store holds runs: deleting the
     log and its head together leaves nothing for the chain to catch.
     """
-    from labkit.agent.audit import AuditLog, Verification
-    from labkit.errors import DataError
-
     try:
         log = AuditLog()
     except DataError as exc:  # truncated or corrupt database: nothing to verify against
@@ -306,8 +299,6 @@ def audit_verify(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def audit_show(run_id: str | None, limit: int, as_json: bool) -> None:
     """Show the last audit rows (optionally one run's)."""
-    from labkit.agent.audit import AuditLog
-
     rows = AuditLog().rows(run_id)[-limit:]
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -324,8 +315,4 @@ def audit_show(run_id: str | None, limit: int, as_json: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False), required=False)
 def audit_export(path: str | None) -> None:
     """Export the log as JSON lines (for DuckDB's read_json_auto); print the path."""
-    from pathlib import Path
-
-    from labkit.agent.audit import AuditLog
-
     click.echo(str(AuditLog().export_jsonl(Path(path) if path else None)))

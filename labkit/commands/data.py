@@ -11,8 +11,14 @@ import json
 from pathlib import Path
 
 import click
+import duckdb
 
+from labkit.data.catalogue import build_database, ensure_loaded
+from labkit.data.generate import default_out_dir, generate
+from labkit.data.profile import Thresholds, profile, profile_lab
 from labkit.data.schema import DEFAULT_SEED, SCALES
+from labkit.errors import DataError, InputError
+from labkit.settings import datasets_dir, var_dir
 
 
 @click.group()
@@ -29,10 +35,6 @@ def data() -> None:
 @click.option("--no-load", is_flag=True, help="Write the files only; do not load var/lab.duckdb.")
 def build(seed: int, scale: str, out: Path | None, no_load: bool) -> None:
     """Generate the dataset files (deterministic) and load them into var/lab.duckdb."""
-    from labkit.data.catalogue import build_database, ensure_loaded
-    from labkit.data.generate import default_out_dir, generate
-    from labkit.settings import datasets_dir, var_dir
-
     folder = out or default_out_dir(scale)
     manifest = generate(folder, seed=seed, scale=scale)
     counts = manifest["counts"]
@@ -59,15 +61,10 @@ def build(seed: int, scale: str, out: Path | None, no_load: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the criteria as JSON.")
 def profile_cmd(thresholds: Path | None, out: Path | None, db: Path | None, as_json: bool) -> None:
     """Data-readiness profile: completeness, duplicates, freshness, conflicts, PII, owners, access."""
-    from labkit.data.profile import Thresholds, profile, profile_lab
-    from labkit.errors import DataError
-
     limits = Thresholds.load(thresholds) if thresholds else Thresholds()
     if db is None:
         report = profile_lab(limits)
     else:
-        import duckdb
-
         try:
             con = duckdb.connect(str(db), read_only=True)
             report = profile(con, limits)
@@ -94,8 +91,13 @@ def profile_cmd(thresholds: Path | None, out: Path | None, db: Path | None, as_j
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 def assess(answers: Path | None, out: Path | None, example: bool, print_example: bool, as_json: bool) -> None:
     """Phase 1: readiness checklist, pattern choice and the Architecture Decision Record."""
-    from labkit.errors import InputError
-    from labkit.roadmap.assessment import EXAMPLE_ANSWERS, example_answers_yaml, load_answers, run_assessment
+    # lazy: the assessment imports every pattern (openai, chromadb); `labkit data build` needs none
+    from labkit.roadmap.assessment import (
+        EXAMPLE_ANSWERS,
+        example_answers_yaml,
+        load_answers,
+        run_assessment,
+    )
 
     if print_example:
         click.echo(example_answers_yaml(), nl=False)

@@ -11,6 +11,9 @@ import os
 
 import click
 
+from labkit.errors import ConfigError
+from labkit.gateway import GatewayConfig, build_server
+
 
 @click.group()
 def gateway() -> None:
@@ -31,9 +34,6 @@ def gateway() -> None:
 def serve(upstream: str | None, host: str, port: int, config_file: str | None, api_key: str | None,
           threads: int) -> None:
     """Serve /v1/chat/completions (stream and not), /v1/embeddings, /v1/models and /metrics."""
-    from labkit.errors import ConfigError
-    from labkit.gateway import GatewayConfig, build_server
-
     config = GatewayConfig.load(config_file, upstream=upstream, api_key=api_key)
     if not config.upstream:  # precedence: --upstream, the config's `upstream:`, OPENAI_BASE_URL
         if not os.environ.get("OPENAI_BASE_URL"):

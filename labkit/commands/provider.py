@@ -10,8 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import click
+import uvicorn
 
 from labkit.errors import ConfigError
+from labkit.provider.config import ProviderConfig
+from labkit.provider.faults import parse_fault
+from labkit.provider.server import create_app
+from labkit.settings import var_dir
 
 FAULT_HELP = """\b
 Fault grammar (same for --fault MODEL=SPEC, the config file's `faults:` and the
@@ -94,13 +99,6 @@ def serve(host: str, port: int, config_file: str | None, latency: str | None, fa
     non-empty OPENAI_API_KEY. Models: lab-chat (-> lab-chat-2026-01, drifts to
     lab-chat-2026-06), lab-mini, lab-large (131k context), lab-embed (256 dims).
     """
-    import uvicorn
-
-    from labkit.provider.config import ProviderConfig
-    from labkit.provider.faults import parse_fault
-    from labkit.provider.server import create_app
-    from labkit.settings import var_dir
-
     config = ProviderConfig.load(config_file) if config_file else ProviderConfig()
     data: dict[str, Any] = config.model_dump(exclude_unset=False)
     data["faults"] = dict(config.faults)

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from labkit.rag.index import ROLES
-from labkit.rag.retrieve import MAX_K, RETRIEVERS
+from labkit.rag.evaluate import load_questions, summary_table
+from labkit.rag.index import ROLES, caller_roles
+from labkit.rag.pipeline import RagPipeline
+from labkit.rag.retrieve import MAX_K, RETRIEVERS, check_question
 
 if TYPE_CHECKING:
     from labkit.rag.pipeline import RagPipeline
 
 
 def _pipeline() -> "RagPipeline":
-    from labkit.rag.pipeline import RagPipeline
-
     return RagPipeline.from_env()
 
 
@@ -60,9 +60,6 @@ def ingest(limit: int | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable answer.")
 def ask(question: str, role: str, strategy: str, chunking: str, k: int, as_json: bool) -> None:
     """Answer QUESTION as ROLE with cited chunks, or abstain and say why."""
-    from labkit.rag.index import caller_roles
-    from labkit.rag.retrieve import check_question
-
     check_question(question)  # refuse bad input before touching any store
     caller_roles(role)
     pipe = _pipeline()
@@ -101,8 +98,6 @@ def ask(question: str, role: str, strategy: str, chunking: str, k: int, as_json:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable metrics.")
 def eval_(questions_path: Path | None, answers: int, no_leakage: bool, as_json: bool) -> None:
     """Measure retrieval, abstention, leakage and citations on a questions file."""
-    from labkit.rag.evaluate import load_questions, summary_table
-
     questions = load_questions(questions_path) if questions_path is not None else None
     pipe = _pipeline()
     try:

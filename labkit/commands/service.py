@@ -8,8 +8,14 @@ import os
 import sys
 
 import click
+import uvicorn
 
 from labkit.errors import ConfigError
+from labkit.provider.config import ProviderConfig
+from labkit.provider.server import serve_in_thread
+from labkit.service import ServiceSettings
+from labkit.service.auth import KeyStore
+from labkit.service.loadrun import run_loadtest
 
 
 @click.command()
@@ -41,15 +47,8 @@ def serve(host: str, port: int, provider_url: str | None, provider_key: str, emb
     relationship_manager, hr, legal, finance, engineering, admin). Probes: /healthz, /readyz,
     /metrics. OpenAPI docs at /docs.
     """
-    import uvicorn
-
-    from labkit.service import ServiceSettings
-
     with contextlib.ExitStack() as stack:
         if embedded_provider:
-            from labkit.provider.config import ProviderConfig
-            from labkit.provider.server import serve_in_thread
-
             running = stack.enter_context(serve_in_thread(ProviderConfig(latency=provider_latency)))
             provider_url = running.base_url
             click.echo(f"embedded provider on {running.base_url}", err=True)
@@ -59,7 +58,6 @@ def serve(host: str, port: int, provider_url: str | None, provider_key: str, emb
                                    embedded_workers=embedded_workers, jobs_backend=jobs_backend,
                                    redis_url=redis_url, max_body_bytes=max_body_bytes)
         if keys_file:  # fail now with a clear message, not in every worker
-            from labkit.service.auth import KeyStore
 
             KeyStore.from_file(keys_file)
         # worker processes rebuild the settings from the environment (uvicorn's app factory)
@@ -94,8 +92,6 @@ def loadtest(profile_ref: str, service_url: str | None, provider_url: str | None
     writes CSV + HTML under var/loadtests/<run>/, loads the results into var/loadtests.duckdb,
     and exits 1 when the SLO gate (failure ratio, p95 per endpoint vs budget) fails.
     """
-    from labkit.service.loadrun import run_loadtest
-
     result = run_loadtest(profile_ref, service_url=service_url, provider_url=provider_url, users=users,
                           run_time=run_time, spawn_rate=spawn_rate, workers=locust_workers,
                           service_workers=service_workers, run_id=run_id)

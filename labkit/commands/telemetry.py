@@ -12,6 +12,9 @@ import sys
 
 import click
 
+from labkit.telemetry.alerts import evaluate, load_rules
+from labkit.telemetry.views import summary as run_summary
+
 
 def _table(rows: list[dict]) -> str:
     if not rows:
@@ -36,8 +39,6 @@ def telemetry() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def summary(since_s: float | None, by: str, as_json: bool) -> None:
     """Calls, error and fallback rates, p50/p95 latency, tokens and cost per group."""
-    from labkit.telemetry.views import summary as run_summary
-
     rows = run_summary(since_s, by=by)
     click.echo(json.dumps(rows, default=str, indent=2) if as_json else _table(rows))
 
@@ -49,8 +50,6 @@ def summary(since_s: float | None, by: str, as_json: bool) -> None:
 @click.option("--fail-on-alert", is_flag=True, help="Exit with status 1 when any rule fires.")
 def alerts(rules_path: str | None, as_json: bool, fail_on_alert: bool) -> None:
     """Evaluate the alert rules now; fired alerts are printed and emitted as events."""
-    from labkit.telemetry.alerts import evaluate, load_rules
-
     rules = load_rules(rules_path) if rules_path else None
     fired = evaluate(rules)
     if as_json:

@@ -38,10 +38,13 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from labkit.controls.pii import detect
 from labkit.data.access import ROLES
+from labkit.data.catalogue import connect
 from labkit.data.names import name_similarity, normalise_name
 from labkit.data.schema import AS_OF
 from labkit.errors import ConfigError
+from labkit.settings import var_dir
 
 # columns a consumer of each source relies on (completeness is judged on these)
 REQUIRED_COLUMNS: dict[str, list[str]] = {
@@ -187,8 +190,6 @@ class ReadinessReport:
 
     def write(self, out_dir: Path | str | None = None) -> tuple[Path, Path]:
         """Write ``readiness.md`` and ``readiness.html`` (default ``var/reports/``)."""
-        from labkit.settings import var_dir
-
         folder = Path(out_dir) if out_dir else var_dir() / "reports"
         folder.mkdir(parents=True, exist_ok=True)
         md, page = folder / "readiness.md", folder / "readiness.html"
@@ -309,8 +310,6 @@ def kb_near_duplicates(docs: pd.DataFrame, threshold: float) -> list[tuple[str, 
 
 
 def _pii_scan(con: duckdb.DuckDBPyConnection, table: str, column: str, key: str) -> tuple[int, dict[str, int], list[str]]:
-    from labkit.controls.pii import detect
-
     rows_with = 0
     by_type: dict[str, int] = defaultdict(int)
     ids: list[str] = []
@@ -475,8 +474,6 @@ def profile(con: duckdb.DuckDBPyConnection, thresholds: Thresholds | None = None
 
 def profile_lab(thresholds: Thresholds | None = None) -> ReadinessReport:
     """Profile the lab's sample data (loads it first if needed)."""
-    from labkit.data.catalogue import connect
-
     con = connect(read_only=False)
     try:
         return profile(con, thresholds)

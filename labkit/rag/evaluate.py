@@ -29,19 +29,30 @@ from __future__ import annotations
 
 import json
 import time
-from hashlib import blake2b
 from collections.abc import Sequence
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
+from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import InputError
+from labkit.rag.answer import DEFAULT_CHAT_MODEL, answer
 from labkit.rag.index import ROLES, RagIndex, caller_roles
 from labkit.rag.metrics import all_metrics
-from labkit.rag.retrieve import (RETRIEVERS, CalibrationPoint, Fusion, Retriever, Thresholds, calibrate,
-                                 save_thresholds)
+from labkit.rag.retrieve import (
+    RETRIEVERS,
+    CalibrationPoint,
+    Fusion,
+    Retriever,
+    Thresholds,
+    calibrate,
+    document_ranking,
+    rrf,
+    save_thresholds,
+)
 
 KS = (1, 3, 5, 10)
 
@@ -185,7 +196,6 @@ class EvalReport(BaseModel):
 def _truth(index: RagIndex) -> dict[tuple[str, int], tuple[set[str], str]]:
     """(doc_id, version) -> (roles, status) from the source tables, not from the index."""
     try:
-        from labkit.data.catalogue import connect, ensure_loaded
         ensure_loaded()
         con = connect(read_only=True)
         try:
@@ -281,7 +291,6 @@ def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
     A grid, not an optimiser: 21 settings, each a full pass over the questions; the two raw
     rankings are computed once per question and only the fusion is repeated.
     """
-    from labkit.rag.retrieve import document_ranking, rrf
     retriever = Retriever(index, thresholds={})
     scored = [q for q in questions if q.answerable and q.labels()]
     if not scored:
@@ -358,8 +367,6 @@ def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool 
 def end_to_end(retriever: Retriever, client: Any, questions: Sequence[Question], *, chunking: str = "section",
                strategy: str = "hybrid", k: int = 5, model: str | None = None) -> EndToEnd:
     """Answer every question through the model and validate: citations, flags, abstention, latency."""
-    from labkit.rag.answer import DEFAULT_CHAT_MODEL, answer
-
     answered = invalid = flagged = 0
     valid_replies = 0
     latencies: list[float] = []

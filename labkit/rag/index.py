@@ -33,8 +33,16 @@ import chromadb
 from pydantic import BaseModel, Field
 from tqdm.auto import tqdm
 
-from labkit.errors import DataError, InputError, UnknownRole
-from labkit.rag.chunking import DEFAULT_CHUNK_TOKENS, DEFAULT_OVERLAP_TOKENS, STRATEGIES, Chunk, DocumentIn, SectionIn, chunk_document
+from labkit.errors import DataError, InputError
+from labkit.rag.chunking import (
+    DEFAULT_CHUNK_TOKENS,
+    DEFAULT_OVERLAP_TOKENS,
+    STRATEGIES,
+    Chunk,
+    DocumentIn,
+    SectionIn,
+    chunk_document,
+)
 from labkit.rag.dense import DenseIndex, Embedder, persistent_client
 from labkit.rag.lexical import LexicalIndex
 from labkit.settings import var_dir
@@ -44,6 +52,7 @@ EMBED_MODEL = "lab-embed-2026-01"
 # the roles and the caller's roles live in labkit.data.access: one document-access rule for
 # every pattern (RAG here, the agent's knowledge-base tools); re-exported for existing callers
 from labkit.data.access import ALL_STAFF_ROLE, ROLES, caller_roles  # noqa: E402,F401
+from labkit.data.catalogue import connect, ensure_loaded
 
 
 class StrategyReport(BaseModel):
@@ -78,8 +87,6 @@ def load_documents(*, limit: int | None = None, doc_ids: Sequence[str] | None = 
 
     ``limit`` takes the first N document ids (all their versions); ``doc_ids`` picks some.
     """
-    from labkit.data.catalogue import connect, ensure_loaded
-
     own = con is None
     if own:
         ensure_loaded()

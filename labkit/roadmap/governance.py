@@ -41,9 +41,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from labkit.agent.audit import AuditLog
+from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import InputError
+from labkit.jobs.queue import open_queue
+from labkit.provider.behaviour import ABSTAIN_PREFIX
+from labkit.rag.dense import http_client
+from labkit.rag.evaluate import load_questions
 from labkit.roadmap.gates import Gate
-from labkit.settings import var_dir
+from labkit.service.loadrun import locust_command
+from labkit.settings import datasets_dir, var_dir
+from labkit.telemetry import views as telemetry_views
+from labkit.telemetry.alerts import AlertRule, evaluate
 
 SYSTEM = ("Answer only from the sources. Cite every sentence with the source id in brackets, like [ID]. "
           "If the sources do not answer the question, say you cannot answer.")
@@ -52,10 +61,6 @@ _CITE = re.compile(r"\[([A-Za-z0-9#@:_.-]+)\]")
 
 def regression_cases(n: int = 24, seed: int = 0) -> list[dict[str, Any]]:
     """``n`` cases (about three quarters answerable) from the labelled questions and the KB."""
-    from labkit.data.catalogue import connect, ensure_loaded
-    from labkit.rag.evaluate import load_questions
-    from labkit.settings import datasets_dir
-
     if n < 2:
         raise InputError("the regression suite needs at least 2 cases")
     qs = load_questions(datasets_dir() / "eval" / "retrieval_questions.jsonl")
@@ -90,8 +95,6 @@ def regression_cases(n: int = 24, seed: int = 0) -> list[dict[str, Any]]:
 
 def score_case(case: dict[str, Any], content: str | None) -> dict[str, Any]:
     """Pass/fail of one case and why; counts sentences without a citation."""
-    from labkit.provider.behaviour import ABSTAIN_PREFIX
-
     text = (content or "").strip()
     abstained = text.startswith(ABSTAIN_PREFIX)
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
@@ -147,17 +150,13 @@ def refresh_decision(baseline: dict[str, Any], candidate: dict[str, Any], *, tol
 
 def cost_alerts(budget_per_hour_usd: float, window_s: float = 3600) -> list[dict[str, Any]]:
     """Evaluate the cost-per-hour rule at ``budget_per_hour_usd``; the alerts that fired."""
-    from labkit.telemetry.alerts import AlertRule, evaluate
-
     rule = AlertRule(name="cost-per-hour", metric="cost_per_hour", threshold=budget_per_hour_usd, window_s=window_s)
     return [a.model_dump() for a in evaluate([rule])]
 
 
 def cost_by_model(window_s: float = 3600) -> Any:
     """Calls, tokens and cost per model over the window (pandas)."""
-    from labkit.telemetry.views import connect
-
-    return connect().execute(
+    return telemetry_views.connect().execute(
         "SELECT model_served, count(*) AS calls, sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out, "
         "round(sum(cost), 6) AS cost_usd FROM calls WHERE unix_ts >= epoch(now()) - ? GROUP BY 1 ORDER BY 5 DESC",
         [window_s]).df()
@@ -169,8 +168,6 @@ def audit_review(path: Path | None = None, *, tamper: bool = False) -> dict[str,
     The tampering drill works on a copy, so the real log is never damaged; it drops the
     append-only triggers and rewrites one row's outcome, as an insider with the file could.
     """
-    from labkit.agent.audit import AuditLog
-
     source = path or var_dir() / "roadmap" / "agent" / "audit.sqlite"
     if not source.exists():
         raise InputError(f"no audit log at {source}: run the prototype's agent first")
@@ -220,7 +217,6 @@ def check_redis_queue(timeout_s: float = 10.0) -> dict[str, Any]:
     exe = _which("redis-server")
     if exe is None:
         return {"component": "Redis job queue", "checked": False, "ok": None, "detail": "redis-server not installed"}
-    from labkit.jobs.queue import open_queue
 
     port = _free_port()
     proc = subprocess.Popen([exe, "--port", str(port), "--save", "", "--appendonly", "no"],
@@ -265,7 +261,6 @@ def check_chroma_server(timeout_s: float = 60.0) -> dict[str, Any]:
     exe = _which("chroma")
     if exe is None:
         return {"component": "Chroma server", "checked": False, "ok": None, "detail": "chroma CLI not installed"}
-    from labkit.rag.dense import http_client
 
     port = _free_port()
     folder = var_dir() / "roadmap" / "chroma-server"
@@ -302,8 +297,6 @@ def check_chroma_server(timeout_s: float = 60.0) -> dict[str, Any]:
 def scale_out_plan(*, check_redis: bool = True, check_chroma: bool = False,
                    locust_workers: int = 4) -> list[dict[str, Any]]:
     """The scale-out configuration, one row per component, checked where possible."""
-    from labkit.service.loadrun import locust_command
-
     rows = [check_redis_queue() if check_redis else
             {"component": "Redis job queue", "checked": False, "ok": None, "detail": "check skipped"}]
     rows[0]["config"] = "LABKIT_SERVICE_JOBS_BACKEND=redis LABKIT_SERVICE_REDIS_URL=redis://HOST:6379/0"

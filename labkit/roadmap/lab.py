@@ -32,6 +32,11 @@ from typing import Any
 import httpx
 
 from labkit.errors import ConfigError, InputError, LabkitError
+from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.provider.catalog import MODELS
+from labkit.provider.config import ProviderConfig
+from labkit.provider.server import serve_in_thread
+from labkit.settings import datasets_dir, var_dir
 
 
 @dataclass
@@ -75,8 +80,6 @@ class LabProvider:
         A model's own entry wins over ``*`` in the provider, so this holds even when a load
         profile later sets its own ``*`` fault (latency) on the same provider.
         """
-        from labkit.provider.catalog import MODELS
-
         for model in MODELS:
             self.set_fault(model, spec)
 
@@ -101,8 +104,6 @@ class LabProvider:
 
     def client(self, **config: Any) -> Any:
         """A :class:`ResilientClient` on this provider (``config``: ClientConfig fields)."""
-        from labkit.patterns.direct import ClientConfig, ResilientClient
-
         return ResilientClient(ClientConfig(base_url=self.base_url, api_key=self.api_key, **config))
 
     def close(self) -> None:
@@ -127,9 +128,6 @@ def attach_provider(provider_url: str = "", *, api_key: str | None = None, laten
         if not provider_url.rstrip("/").endswith("/v1"):
             raise InputError(f"provider_url must end in /v1, got {provider_url!r}")
         return LabProvider(provider_url.rstrip("/"), key)
-    from labkit.provider.config import ProviderConfig
-    from labkit.provider.server import serve_in_thread
-
     extra = {} if injection_obedience is None else {"injection_obedience": injection_obedience}
     config = ProviderConfig(latency=latency, seed=seed, **extra)
     stack = contextlib.ExitStack()
@@ -156,8 +154,6 @@ def environment_check() -> list[dict[str, Any]]:
         >>> any(r["what"] == "python >= 3.10" and r["ok"] for r in rows)
         True
     """
-    from labkit.settings import datasets_dir, var_dir
-
     rows: list[dict[str, Any]] = [{"what": "python >= 3.10", "ok": sys.version_info >= (3, 10),
                                    "detail": sys.version.split()[0], "required": True}]
     for name, why in REQUIRED_MODULES.items():

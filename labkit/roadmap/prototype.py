@@ -34,9 +34,21 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.agent.approvals import AgentStore
+from labkit.agent.audit import AuditLog
+from labkit.agent.loop import Agent
+from labkit.agent.systems import Systems
+from labkit.controls.retry import RetryPolicy
+from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import InputError
+from labkit.jobs.batch import QUEUE, run_batch
+from labkit.jobs.queue import open_queue
+from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.rag.dense import persistent_client
+from labkit.rag.evaluate import evaluate, frames, load_questions
+from labkit.rag.pipeline import RagPipeline
 from labkit.roadmap.gates import Gate
-from labkit.settings import var_dir
+from labkit.settings import datasets_dir, var_dir
 
 CLASSIFY_LABELS = "billing, technical, account, shipping, other"
 
@@ -56,8 +68,6 @@ class Benchmark:
 
 
 def _ticket_texts(n: int, seed: int) -> list[str]:
-    from labkit.data.catalogue import connect, ensure_loaded
-
     ensure_loaded()
     con = connect(read_only=True)
     try:
@@ -128,9 +138,6 @@ class Retrieval:
 
 def sample_questions(n: int, seed: int = 0) -> list[Any]:
     """A seeded sample of the labelled questions keeping the kinds' proportions roughly."""
-    from labkit.rag.evaluate import load_questions
-    from labkit.settings import datasets_dir
-
     qs = load_questions(datasets_dir() / "eval" / "retrieval_questions.jsonl")
     if n <= 0 or n >= len(qs):
         return qs
@@ -141,11 +148,6 @@ def retrieval_quality(client: Any, *, questions: int = 40, distractors: int = 20
                       answer_limit: int = 10, strategies: tuple[str, ...] = ("dense", "lexical", "hybrid"),
                       check_leakage: bool = True, progress: bool = True) -> Retrieval:
     """Ingest the sample's documents (+ distractors) into ``var/roadmap/rag`` and evaluate."""
-    from labkit.rag.dense import persistent_client
-    from labkit.rag.evaluate import evaluate, frames
-    from labkit.rag.pipeline import RagPipeline
-    from labkit.data.catalogue import connect, ensure_loaded
-
     qs = sample_questions(questions, seed)
     needed = {r.doc_id for q in qs for r in q.relevant}
     ensure_loaded()
@@ -183,9 +185,6 @@ def fallback_drill(lab: Any, *, model: str = "lab-chat-2026-01") -> list[dict[st
 
     The faults are cleared after each scenario, whatever happens.
     """
-    from labkit.patterns.direct import ClientConfig, ResilientClient
-    from labkit.controls.retry import RetryPolicy
-
     rows = []
     for scenario, target, spec, expected in FALLBACK_PATHS:
         # a fresh client per scenario: breaker state from one drill must not decide the next
@@ -206,8 +205,6 @@ def fallback_drill(lab: Any, *, model: str = "lab-chat-2026-01") -> list[dict[st
 
 def batch_run(provider_url: str, *, limit: int = 30, workers: int = 1, progress: bool = True) -> Any:
     """The invoice batch on ``limit`` documents through the job queue; returns a BatchReport."""
-    from labkit.jobs.batch import run_batch
-
     old = os.environ.get("OPENAI_BASE_URL")
     os.environ["OPENAI_BASE_URL"] = provider_url  # the worker processes inherit it
     try:
@@ -221,9 +218,6 @@ def batch_run(provider_url: str, *, limit: int = 30, workers: int = 1, progress:
 
 def dead_letters(limit: int = 20) -> list[dict[str, Any]]:
     """The batch's dead letters: document id and the reason it was rejected."""
-    from labkit.jobs.batch import QUEUE
-    from labkit.jobs.queue import open_queue
-
     q = open_queue(None)
     return [{"job": j.id, "document": j.payload.get("doc_id"), "attempts": j.attempts,
              "reason": (j.dead_reason or j.last_error or "")[:120]} for j in q.dead_letters(QUEUE, limit=limit)]
@@ -240,13 +234,8 @@ def agent_run(client: Any, *, approver: str = "pilot-reviewer", request: str = A
     The systems are a throwaway seeded copy under ``var/roadmap/agent`` so the prototype
     never touches the service's state. Returns the run, the trace and the audit verification.
     """
-    from labkit.agent.audit import AuditLog
-    from labkit.agent.systems import Systems
-    from labkit.agent.loop import Agent
-
     folder = var_dir() / "roadmap" / "agent"
     folder.mkdir(parents=True, exist_ok=True)
-    from labkit.agent.approvals import AgentStore
 
     agent = Agent(client, systems=Systems(folder / "systems"), store=AgentStore(folder / "agent.sqlite"),
                   audit=AuditLog(folder / "audit.sqlite"))

@@ -30,14 +30,19 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from labkit.controls.injection import detect_injection
+from labkit.controls.pii import detect
 from labkit.errors import InputError
 from labkit.roadmap.gates import Gate
+from labkit.roadmap.prototype import _ticket_texts
+from labkit.service.loadrun import run_loadtest
 from labkit.settings import var_dir
+from labkit.telemetry import alerts, views
+from labkit.telemetry.events import read_events
 
 SENSITIVE_PII = {"CARD", "IBAN", "NATIONAL_ID", "DOB"}
 REVIEWER_LABEL = "recorded rule-based reviewer (headless stand-in for a person)"
@@ -96,7 +101,6 @@ def shadow_compare(store: Any, client: Any, tickets: list[str], *, flag: str = "
 
         answer = store.run(flag, f"user-{i:04d}", new=lambda: call(candidate), old=lambda: call(current))
         served.append({"input": text[:80], "served": answer})
-    from labkit.telemetry.events import read_events
 
     events = [e for e in read_events("flag_shadow") if e.get("flag") == flag][-len(tickets):]
     compared = [e for e in events if e.get("match") is not None]
@@ -112,8 +116,6 @@ def smoke_load(*, service_url: str | None, provider_url: str, users: int = 4, du
     Without ``service_url`` the load run starts the service itself with a small RAG index
     (``ingest_limit`` documents) so the run stays within the notebook's time budget.
     """
-    from labkit.service.loadrun import run_loadtest
-
     return run_loadtest("smoke", service_url=service_url or None, provider_url=provider_url, users=users,
                         run_time=f"{int(duration_s)}s", spawn_rate=users,
                         extra_env={"LABKIT_SERVICE_RAG_INGEST_LIMIT": str(ingest_limit)})
@@ -126,8 +128,6 @@ def monitoring(window_s: float = 3600) -> dict[str, Any]:
     fail on purpose) do not count against the rollout.
     """
     import pandas as pd
-
-    from labkit.telemetry import alerts, views
 
     con = views.connect()
     summary = pd.DataFrame(views.summary(since_s=window_s, con=con))
@@ -180,9 +180,6 @@ def rule_based_reviewer(item: dict[str, Any]) -> dict[str, Any]:
     date of birth: contact details are fine in an internal summary), is longer than its input
     (a summary that is not one), or repeats an injected instruction from the input.
     """
-    from labkit.controls.injection import detect_injection
-    from labkit.controls.pii import detect
-
     out = item.get("output") or ""
     reasons = []
     if item.get("status") not in ("ok", "fallback") or not out.strip():
@@ -206,7 +203,7 @@ def write_quality_review(*, stages: list[dict[str, Any]], shadow: dict[str, Any]
                          mon: dict[str, Any], reviews: list[dict[str, Any]], path: Path | None = None) -> Path:
     """The first quality review report (Markdown) under ``var/reports/``; returns its path."""
     approved = sum(r["verdict"] == "approve" for r in reviews)
-    lines = [f"# Quality review 001 — controlled rollout", "",
+    lines = ["# Quality review 001 — controlled rollout", "",
              f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by the Phase 3 notebook.", "",
              "## Exposure", "", "| Stage | Users exposed | Share |", "| --- | ---: | ---: |"]
     lines += [f"| {s['stage']} | {s['exposed']} | {s['share']:.1%} |" for s in stages]
@@ -258,8 +255,6 @@ def rollout_gate(*, stages: list[dict[str, Any]], shadow: dict[str, Any], load: 
 
 def pick_tickets(n: int, seed: int = 0) -> list[str]:
     """``n`` seeded ticket texts (subject and notes) from the lab's data."""
-    from labkit.roadmap.prototype import _ticket_texts
-
     return _ticket_texts(n, seed)
 
 

@@ -42,7 +42,10 @@ from typing import Any
 
 import httpx
 
+from labkit.data.catalogue import ensure_loaded
 from labkit.errors import ConfigError, LabkitError
+from labkit.provider.config import ProviderConfig
+from labkit.provider.server import serve_in_thread
 from labkit.service.loadprofile import LoadProfile, load_profile, profile_path
 from labkit.settings import REPO_ROOT, var_dir
 
@@ -122,8 +125,6 @@ def service_process(provider_url: str, provider_key: str = "lab-key", workers: i
 
 def provider_config_for(profile: LoadProfile) -> Any:
     """The mock provider's config for this run's latency."""
-    from labkit.provider.config import ProviderConfig
-
     return ProviderConfig.parse({"latency": profile.provider.latency, "faults": dict(profile.provider.faults)},
                                 source=f"profile {profile.name}")
 
@@ -294,15 +295,11 @@ def run_loadtest(profile_ref: str, *, service_url: str | None = None, provider_u
     with contextlib.ExitStack() as stack:
         if service_url is None:
             if provider_url is None:
-                from labkit.provider.server import serve_in_thread
-
                 running = stack.enter_context(serve_in_thread(provider_config_for(profile)))
                 provider_url = running.base_url
             else:
                 apply_faults_remote(provider_url.rsplit("/v1", 1)[0], profile, provider_key)
             try:
-                from labkit.data.catalogue import ensure_loaded
-
                 ensure_loaded()
             except ImportError:
                 pass

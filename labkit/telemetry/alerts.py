@@ -35,6 +35,7 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, Field
 
+from labkit.errors import ConfigError
 from labkit.telemetry.events import emit
 from labkit.telemetry.views import connect
 
@@ -134,8 +135,6 @@ def load_rules(path: str) -> list[AlertRule]:
     """Rules from a YAML file (a list of AlertRule mappings); ConfigError if malformed."""
     import yaml
     from pydantic import ValidationError
-
-    from labkit.errors import ConfigError
 
     try:
         with open(path) as fh:

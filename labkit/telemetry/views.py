@@ -32,6 +32,7 @@ from typing import Any
 
 import duckdb
 
+from labkit.errors import InputError
 from labkit.telemetry.events import telemetry_dir
 
 _COMMON = {"event_id": "VARCHAR", "kind": "VARCHAR", "ts": "TIMESTAMPTZ", "unix_ts": "DOUBLE"}
@@ -100,8 +101,6 @@ def summary(since_s: float | None = None, *, by: str = "pattern, model_served",
     allowed = set(VIEWS["calls"][1])
     groups = [g.strip() for g in by.split(",") if g.strip()]
     if not groups or any(g not in allowed for g in groups):
-        from labkit.errors import InputError
-
         raise InputError(f"cannot group by {by!r}; use columns of the calls view: {', '.join(sorted(allowed))}")
     con = con or connect()
     where = "WHERE unix_ts >= epoch(now()) - ?" if since_s is not None else ""
