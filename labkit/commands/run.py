@@ -6,16 +6,21 @@ headless with papermill, against the embedded provider and service, into
 said no-go or a notebook failed. ``run --tour`` is the short provider tour through the
 official ``openai`` SDK (no notebooks). ``lab`` starts JupyterLab with the mock provider and
 the lab service running in the background; the notebooks attach to them (``LABKIT_LAB_*``
-variables). ``reset`` empties ``var/`` (all runtime state) only when it carries the marker the lab writes
-when it creates the folder (:data:`labkit.settings.VAR_MARKER`); anything else is refused.
+variables); like ``run``, each session first archives earlier telemetry
+(:func:`labkit.roadmap.runner.archive_telemetry`). ``reset`` empties ``var/`` (all runtime
+state) only when it carries the marker the lab writes when it creates the folder
+(:data:`labkit.settings.VAR_MARKER`); anything else is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +95,17 @@ def run(ctx: click.Context, provider_url: str | None, notebooks: tuple[str, ...]
 @click.option("--port", default=8888, show_default=True, help="JupyterLab port.")
 @click.option("--provider-port", default=8100, show_default=True, help="Mock provider port (0: any free port).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
-def lab(port: int, provider_port: int, no_browser: bool) -> None:
-    """JupyterLab with the mock provider and the lab service running in the background."""
+@click.option("--notebook-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Serve this folder instead of the repository's notebooks/ (e.g. a copy to scribble in).")
+def lab(port: int, provider_port: int, no_browser: bool, notebook_dir: Path | None) -> None:
+    """JupyterLab with the mock provider and the lab service running in the background.
+
+    Each session starts from a clean telemetry slate, as ``labkit run`` does: earlier events move
+    to ``var/telemetry-archive/<timestamp>/`` before the service starts (it emits events while
+    it indexes), so an earlier run's alerts cannot fire in this session's notebooks.
+    """
     from labkit.provider.server import serve_in_thread
+    from labkit.roadmap.runner import archive_telemetry, run_stamp
     from labkit.service import ServiceSettings
     from labkit.service import serve_in_thread as serve_service
     from labkit.settings import REPO_ROOT
@@ -100,6 +113,12 @@ def lab(port: int, provider_port: int, no_browser: bool) -> None:
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
     if jupyter is None:
         raise LabkitError("jupyter is not installed in this environment (run `make install`)")
+    archived = archive_telemetry(run_stamp())
+    if archived is not None:
+        click.echo(f"earlier telemetry moved to {archived}")
+    # A SIGTERM (CI, a supervisor, `kill`) must stop JupyterLab too, not orphan it: treat it as ^C.
+    sigterm = _SigtermAsInterrupt()
+    signal.signal(signal.SIGTERM, sigterm)
     with serve_in_thread(port=provider_port) as provider:
         click.echo(f"mock provider on {provider.base_url}; starting the lab service ...")
         with serve_service(ServiceSettings(provider_url=provider.base_url, rag_ingest_limit=40)) as service:
@@ -108,19 +127,47 @@ def lab(port: int, provider_port: int, no_browser: bool) -> None:
                        LABKIT_PROVIDER_URL=provider.url,
                        # the notebooks attach to these instead of starting their own
                        LABKIT_LAB_PROVIDER_URL=provider.base_url, LABKIT_LAB_SERVICE_URL=service.url)
-            notebooks = REPO_ROOT / "notebooks"
+            notebooks = notebook_dir or REPO_ROOT / "notebooks"
             cmd = [jupyter, "lab", f"--port={port}", f"--notebook-dir={notebooks if notebooks.is_dir() else REPO_ROOT}"]
             if no_browser:
                 cmd.append("--no-browser")
             if hasattr(os, "geteuid") and os.geteuid() == 0:
                 cmd.append("--allow-root")  # workshop containers often run as root; Jupyter refuses otherwise
             click.echo(f"lab service on {service.url} (OPENAI_BASE_URL is set for the kernels)")
-            proc = subprocess.Popen(cmd, env=env)
+            proc: subprocess.Popen[bytes] | None = None
             try:
+                with sigterm.deferred():  # never interrupt Popen half-way: the child would be orphaned
+                    proc = subprocess.Popen(cmd, env=env)
                 proc.wait()
             except KeyboardInterrupt:
-                proc.terminate()
-                proc.wait(timeout=30)
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+
+
+class _SigtermAsInterrupt:
+    """A SIGTERM handler raising KeyboardInterrupt, held back while a child is being started."""
+
+    def __init__(self) -> None:
+        self._defer = False
+        self._pending = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if self._defer:
+            self._pending = True
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold SIGTERM back inside the block; raise KeyboardInterrupt at its end if one came."""
+        self._defer = True
+        try:
+            yield
+        finally:
+            self._defer = False
+        if self._pending:
+            raise KeyboardInterrupt
 
 
 def _check_resettable(path: Path) -> None:

@@ -119,7 +119,7 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
     unknown = [n for n in names if n not in NOTEBOOKS]
     if unknown:
         raise InputError(f"unknown notebook(s) {', '.join(unknown)}; choose from {', '.join(NOTEBOOKS)}")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = run_stamp()
     run_dir = out_dir or var_dir() / "runs" / stamp
     run_dir.mkdir(parents=True, exist_ok=True)
     gates_dir = var_dir() / "gates"
@@ -154,18 +154,28 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
     return summary
 
 
+def run_stamp() -> str:
+    """A UTC timestamp naming a run folder or a telemetry archive, e.g. ``20261129T140501Z``."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
 def archive_telemetry(stamp: str) -> Path | None:
     """Move earlier telemetry to ``var/telemetry-archive/<stamp>/``; returns where, if any.
 
     The rollout's monitoring and the governance phase's cost-per-hour alert read the event
     files; traffic from a benchmark or an earlier run in the same hour would otherwise count
-    against this run's gates. Nothing is deleted.
+    against this run's gates. ``labkit run`` and ``labkit lab`` both call it when they start.
+    Nothing is deleted; a second archive in the same second gets a ``-2`` suffix.
     """
     source = var_dir() / "telemetry"
     if not source.is_dir() or not any(source.iterdir()):
         return None
     target = var_dir() / "telemetry-archive" / stamp
     target.parent.mkdir(parents=True, exist_ok=True)
+    n = 1
+    while target.exists():  # two starts within one second must not fail or merge
+        n += 1
+        target = target.with_name(f"{stamp}-{n}")
     source.rename(target)
     return target
 
