@@ -566,6 +566,9 @@ def redact(text: str, mapping: dict[str, str] | None = None) -> Redaction:
 
     The same value gets the same placeholder. Pass the ``mapping`` of an earlier call (it is
     updated in place and returned) to keep numbering stable across the messages of one request.
+    A value found once is replaced wherever else it stands as a whole word in the text, and so
+    is every value already in ``mapping``: names are found from context ("Mr. Sy", "named Sy"),
+    and a second mention without that context must not leak what the first one gave away.
 
     Example:
         >>> r = redact("a@x.io wrote to b@x.io, then a@x.io again")
@@ -577,6 +580,7 @@ def redact(text: str, mapping: dict[str, str] | None = None) -> Redaction:
     findings = detect(text)
     mapping = {} if mapping is None else mapping
     try:
+        findings = _propagate(text, findings, mapping)
         by_value = {v: k for k, v in mapping.items()}
         counters: Counter[str] = Counter()
         for placeholder in mapping:
@@ -603,6 +607,38 @@ def redact(text: str, mapping: dict[str, str] | None = None) -> Redaction:
         return Redaction("".join(out), mapping, findings)
     except Exception as exc:
         raise RedactionFailed(f"PII redaction failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _propagate(text: str, findings: list[Finding], mapping: dict[str, str]) -> list[Finding]:
+    """Add the other whole-word occurrences of values already found (here or in ``mapping``)."""
+    known: dict[str, str] = {}
+    for placeholder, value in mapping.items():
+        m = _PLACEHOLDER.fullmatch(placeholder)
+        if m and len(value) >= 2:
+            known.setdefault(value, m.group(1))
+    for f in findings:
+        if len(f.text) >= 2:
+            known.setdefault(f.text, f.type)
+    # a later "Lehmann" alone after "Ottilie Lehmann": each capitalised part of a name counts too
+    # (as its own value, so re-hydration gives back exactly what was written)
+    for value, kind in list(known.items()):
+        if kind == "NAME" and " " in value:
+            for part in value.split():
+                if len(part) >= 3 and part[0].isupper():
+                    known.setdefault(part, "NAME")
+    if not known:
+        return findings
+    taken = [(f.start, f.end) for f in findings]
+    extra: list[Finding] = []
+    alternation = "|".join(re.escape(v) for v in sorted(known, key=len, reverse=True))
+    for m in re.finditer(rf"(?<![\w@.+-])(?:{alternation})(?![\w@-]|\.\w)", text):
+        s, e = m.span()
+        if all(e <= ts or s >= te for ts, te in taken):
+            extra.append(Finding(known[m.group(0)], s, e, m.group(0)))
+            taken.append((s, e))
+    if not extra:
+        return findings
+    return sorted(findings + extra, key=lambda f: f.start)
 
 
 def rehydrate(text: str, mapping: dict[str, str]) -> str:

@@ -47,7 +47,7 @@ _UPPER = "A-ZÀ-ÖØ-ÞŒŠŽ"
 _LOWER = "a-zß-öø-ÿœšž"
 # One capitalised word: "Anna", "Hans-Jürgen", "O'Neill", "McKnight"; possessive 's is cut later.
 _WORD = re.compile(rf"[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
-_CAP_WORD_RE = re.compile(rf"(?<![{_UPPER}{_LOWER}'’-])[{_UPPER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
+_CAP_WORD_RE = re.compile(rf"(?<![\w'’-])[{_UPPER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
 _PARTICLE_GAP = re.compile(r" (?:(?:van|von|de|der|den|da|di|du|la|le|del|della|zu|ten|ter) ){1,2}")
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "della", "zu", "ten", "ter"}
 
@@ -231,7 +231,9 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         ['Troy', 'Lindqvist', 'Ama Mensah']
     """
     # only capitalised words start or continue a run (most words are lower case: skip them in C)
-    caps = [(m.start(), m.end()) for m in _CAP_WORD_RE.finditer(text) if not m.group(0).isupper() or m.end() - m.start() == 1]
+    # one capital letter counts only as an initial ("J. Smith"), not glued to digits ("AB123456C")
+    caps = [(m.start(), m.end()) for m in _CAP_WORD_RE.finditer(text)
+            if not m.group(0).isupper() or (m.end() - m.start() == 1 and text[m.end():m.end() + 1] == ".")]
     out: list[tuple[int, int]] = []
     i = 0
     while i < len(caps):
