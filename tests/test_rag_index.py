@@ -12,7 +12,8 @@ from labkit.errors import InputError, UnknownRole
 from labkit.provider.embeddings import embed_text
 from labkit.rag.chunking import DocumentIn, SectionIn, chunk_document, split_fixed
 from labkit.rag.dense import persistent_client
-from labkit.rag.index import RagIndex, caller_roles
+from labkit.data.access import caller_roles
+from labkit.rag.index import RagIndex
 from labkit.rag.lexical import LexicalIndex, analyze
 from labkit.rag.metrics import all_metrics, ndcg_at_k
 from labkit.rag.retrieve import CalibrationPoint, Retriever, Thresholds, calibrate, rrf

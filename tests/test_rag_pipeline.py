@@ -12,7 +12,6 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from labkit.cli import cli
 from labkit.data.catalogue import connect
 from labkit.errors import InputError, UnknownRole
 from labkit.patterns.direct import ClientConfig, ResilientClient
@@ -22,7 +21,7 @@ from labkit.provider.server import serve_in_thread
 from labkit.rag.answer import ABSTAIN_PREFIX, validate_reply
 from labkit.rag.dense import http_client
 from labkit.rag.evaluate import leakage, load_questions
-from labkit.rag.index import ROLES, caller_roles
+from labkit.data.access import ROLES, caller_roles
 from labkit.settings import datasets_dir
 from helpers import free_port
 

@@ -181,7 +181,7 @@ class AuditLog:
 
     def rows(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """Rows in chain order (optionally one run's)."""
-        sql, params = "SELECT * FROM audit", ()
+        sql, params = "SELECT * FROM audit", tuple[str, ...]()
         if run_id is not None:
             sql, params = sql + " WHERE run_id = ?", (run_id,)
         return [dict(r) for r in self._conn.execute(sql + " ORDER BY rowid", params)]

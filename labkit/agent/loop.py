@@ -476,6 +476,7 @@ class Agent:
             if actions[0]["status"] != "executed":
                 raise InputError(f"action {action_id} is already {actions[0]['status']}")
         else:
+            assert run_id is not None  # exactly one of the two was given (checked above)
             self.store.run(run_id)  # InputError for an unknown run
             actions = self.store.actions(run_id=run_id, status="executed")
         done: list[str] = []

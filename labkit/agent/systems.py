@@ -191,7 +191,8 @@ class Systems:
 
     def is_seeded(self) -> bool:
         """Whether the CRM already holds accounts."""
-        return self._conn("crm").execute("SELECT count(*) FROM accounts").fetchone()[0] > 0
+        row = self._conn("crm").execute("SELECT count(*) FROM accounts").fetchone()
+        return bool(row and row[0] > 0)
 
     def seed(self, source: str = "auto") -> str:
         """Fill empty stores from the sample data ("catalogue"), the fixture, or whichever works.
@@ -495,7 +496,7 @@ def _fixture_rows() -> dict[str, list[dict[str, Any]]]:
                          f"{name.split()[0].lower()}.example.com",
                          "phone": f"+44 7700 900{i:03d}", "title": "Head of Procurement",
                          "updated_at": t0})
-    users = [
+    users: list[dict[str, Any]] = [
         {"user_id": "U-ADMIN", "name": "Ada Admin", "email": "ada@lab.example.com",
          "role": "admin", "rm_id": None},
         {"user_id": "RM-001", "name": "Alice Moreau", "email": "alice@lab.example.com",

@@ -296,13 +296,14 @@ def compensate(systems: Systems, changes: list[Change]) -> None:
 def account_of(tool: Tool, args: BaseModel, systems: Systems) -> str | None:
     """The account a call touches (resolved through tickets, contacts and messages), if any."""
     data = args.model_dump()
+    found: Any = None
     if data.get("account_id"):
-        return data["account_id"]
-    if data.get("ticket_id"):
-        return systems.get_ticket(data["ticket_id"])["account_id"]
-    if data.get("contact_id"):
-        return systems.get_contact(data["contact_id"])["account_id"]
-    if data.get("message_id"):
-        return systems.get_message(data["message_id"])["account_id"]
-    return None
+        found = data["account_id"]
+    elif data.get("ticket_id"):
+        found = systems.get_ticket(data["ticket_id"])["account_id"]
+    elif data.get("contact_id"):
+        found = systems.get_contact(data["contact_id"])["account_id"]
+    elif data.get("message_id"):
+        found = systems.get_message(data["message_id"])["account_id"]
+    return str(found) if found is not None else None
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from labkit.rag.evaluate import load_questions, summary_table
-from labkit.rag.index import ROLES, caller_roles
+from labkit.data.access import ROLES, caller_roles
 from labkit.rag.pipeline import RagPipeline
 from labkit.rag.retrieve import MAX_K, RETRIEVERS, check_question
 

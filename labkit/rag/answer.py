@@ -176,7 +176,7 @@ def answer(retrieval: Retrieval, client: Any, *, model: str = DEFAULT_CHAT_MODEL
            started: float | None = None) -> Answer:
     """Answer ``retrieval.question`` from its hits through the resilient ``client``, validated."""
     t0 = started if started is not None else time.perf_counter() - retrieval.latency_ms / 1000
-    base = dict(question=retrieval.question, roles=retrieval.roles, hits=retrieval.hits,
+    base: dict[str, Any] = dict(question=retrieval.question, roles=retrieval.roles, hits=retrieval.hits,
                 strategy=retrieval.strategy, chunking=retrieval.chunking, retrieval_ms=retrieval.latency_ms)
     if retrieval.abstain or not retrieval.hits:
         reason = retrieval.reason or "no visible chunk matched the question"
@@ -185,7 +185,7 @@ def answer(retrieval: Retrieval, client: Any, *, model: str = DEFAULT_CHAT_MODEL
     messages, flagged_chunks = build_messages(retrieval.question, retrieval.hits)
     result = client.chat(messages=messages, model=model, pattern="rag", temperature=0.0)
     reply = (result.content or "").strip()
-    common = dict(model_reply=reply, injection_flagged_chunks=flagged_chunks,
+    common: dict[str, Any] = dict(model_reply=reply, injection_flagged_chunks=flagged_chunks,
                   model=getattr(result, "model_served", None), cost=float(getattr(result, "cost", 0.0) or 0.0), **base)
     if getattr(result, "status", "ok") == "cannot_answer" or not reply or reply.startswith(ABSTAIN_PREFIX):
         reason = "the model found no support in the sources"

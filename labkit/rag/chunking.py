@@ -123,7 +123,8 @@ def split_fixed(text: str, size: int = DEFAULT_CHUNK_TOKENS,
             pieces.append((sentence, n))
             continue
         # an over-long sentence: cut on words so no window exceeds the size
-        words, current, current_n = sentence.split(), [], 0
+        words, current_n = sentence.split(), 0
+        current: list[str] = []
         for word in words:
             wn = count_tokens(word)
             if current and current_n + wn > size:

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import chromadb
+from chromadb.api import ClientAPI
 from chromadb.config import Settings
 
 from labkit.rag.chunking import Chunk
@@ -46,14 +47,14 @@ def _settings() -> Settings:
     return Settings(anonymized_telemetry=False, allow_reset=True)
 
 
-def persistent_client(path: str | Path | None = None) -> chromadb.ClientAPI:
+def persistent_client(path: str | Path | None = None) -> ClientAPI:
     """An embedded Chroma under ``path`` (default ``var/chroma``): one process, no server."""
     target = Path(path) if path is not None else var_dir() / "chroma"
     target.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(target), settings=_settings())
 
 
-def http_client(host: str = "127.0.0.1", port: int = 8000) -> chromadb.ClientAPI:
+def http_client(host: str = "127.0.0.1", port: int = 8000) -> ClientAPI:
     """A client of a ``chroma run --path DIR --port PORT`` server: the scale-out path."""
     return chromadb.HttpClient(host=host, port=port, settings=_settings())
 
@@ -90,7 +91,7 @@ def chunk_metadata(chunk: Chunk, known_roles: Sequence[str] = ()) -> dict[str, A
 class DenseIndex:
     """One Chroma collection (per chunking strategy) of chunk vectors with filterable metadata."""
 
-    def __init__(self, client: chromadb.ClientAPI, idx: str) -> None:
+    def __init__(self, client: ClientAPI, idx: str) -> None:
         self.client = client
         self.idx = idx
         # cosine space so 1 - distance is the cosine similarity used as raw evidence
@@ -105,7 +106,8 @@ class DenseIndex:
         if not chunks:
             return
         self.collection.upsert(
-            ids=[c.chunk_id for c in chunks], embeddings=[list(v) for v in vectors],
+            # chromadb's stubs want numpy arrays or its own aliases; it accepts plain lists at run time
+            ids=[c.chunk_id for c in chunks], embeddings=cast(Any, [list(v) for v in vectors]),
             documents=[c.text for c in chunks],
             metadatas=[chunk_metadata(c, known_roles) for c in chunks],
         )
@@ -124,11 +126,11 @@ class DenseIndex:
     def text_hashes(self) -> dict[str, str]:
         """chunk_id -> content hash of what the collection holds (for consistency checks)."""
         got = self.collection.get(include=["metadatas"])
-        return {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"])}
+        return {i: str((m or {}).get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"] or [])}
 
     def count(self) -> int:
         """Number of vectors in the collection."""
-        return self.collection.count()
+        return int(self.collection.count())
 
     def search(self, vector: Sequence[float], roles: Sequence[str], k: int = 10, *,
                include_superseded: bool = False) -> list[tuple[str, float]]:
@@ -136,10 +138,11 @@ class DenseIndex:
         if not roles:
             return []
         res = self.collection.query(
-            query_embeddings=[list(vector)], n_results=int(k),
+            query_embeddings=cast(Any, [list(vector)]), n_results=int(k),
             where=role_where(roles, include_superseded=include_superseded),
             include=["distances"],
         )
         ids = res["ids"][0] if res["ids"] else []
-        dists = res["distances"][0] if res.get("distances") else []
+        distances = res.get("distances")
+        dists = distances[0] if distances else []
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]

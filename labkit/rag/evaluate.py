@@ -40,7 +40,8 @@ from pydantic import BaseModel, Field, ValidationError
 from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import InputError
 from labkit.rag.answer import DEFAULT_CHAT_MODEL, answer
-from labkit.rag.index import ROLES, RagIndex, caller_roles
+from labkit.data.access import ROLES, caller_roles
+from labkit.rag.index import RagIndex
 from labkit.rag.metrics import all_metrics
 from labkit.rag.retrieve import (
     RETRIEVERS,

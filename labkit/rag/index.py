@@ -29,10 +29,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import chromadb
+from chromadb.api import ClientAPI
 from pydantic import BaseModel, Field
 from tqdm.auto import tqdm
 
+from labkit.data.access import ROLES
+from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import DataError, InputError
 from labkit.rag.chunking import (
     DEFAULT_CHUNK_TOKENS,
@@ -49,10 +51,6 @@ from labkit.settings import var_dir
 
 EMBED_MODEL = "lab-embed-2026-01"
 
-# the roles and the caller's roles live in labkit.data.access: one document-access rule for
-# every pattern (RAG here, the agent's knowledge-base tools); re-exported for existing callers
-from labkit.data.access import ALL_STAFF_ROLE, ROLES, caller_roles  # noqa: E402,F401
-from labkit.data.catalogue import connect, ensure_loaded
 
 
 class StrategyReport(BaseModel):
@@ -128,7 +126,7 @@ def load_documents(*, limit: int | None = None, doc_ids: Sequence[str] | None = 
 class RagIndex:
     """Both stores (Chroma vectors, DuckDB BM25) for every chunking strategy."""
 
-    def __init__(self, embedder: Embedder, *, chroma: chromadb.ClientAPI | None = None,
+    def __init__(self, embedder: Embedder, *, chroma: ClientAPI | None = None,
                  lexical_path: str | Path | None = None, embed_model: str = EMBED_MODEL,
                  strategies: Sequence[str] = STRATEGIES, chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
                  overlap_tokens: int = DEFAULT_OVERLAP_TOKENS) -> None:

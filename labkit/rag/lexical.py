@@ -31,6 +31,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import snowballstemmer
@@ -172,7 +173,8 @@ class LexicalIndex:
         if not chunks:
             return
         ids = [c.chunk_id for c in chunks]
-        chunk_rows, term_rows = [], []
+        chunk_rows: list[tuple[Any, ...]] = []
+        term_rows: list[tuple[Any, ...]] = []
         for c in chunks:
             terms = Counter(analyze(c.text))
             chunk_rows.append((idx, c.chunk_id, c.doc_id, c.version, c.section_id, c.chunk_index,
@@ -255,7 +257,7 @@ class LexicalIndex:
         return [(r[0], float(r[1])) for r in rows], (best / total if total > 0 else 0.0), unseen
 
     def fetch(self, idx: str, chunk_ids: Sequence[str], roles: Sequence[str], *,
-              include_superseded: bool = False) -> dict[str, dict]:
+              include_superseded: bool = False) -> dict[str, dict[str, Any]]:
         """Rows of ``chunk_ids`` the caller may see (the role filter again: defence in depth)."""
         if not chunk_ids:
             return {}
@@ -271,4 +273,5 @@ class LexicalIndex:
 
     def count(self, idx: str) -> int:
         """Number of chunks in index ``idx``."""
-        return int(self._cursor().execute("SELECT count(*) FROM rag_chunks WHERE idx = ?", [idx]).fetchone()[0])
+        row = self._cursor().execute("SELECT count(*) FROM rag_chunks WHERE idx = ?", [idx]).fetchone()
+        return int(row[0]) if row else 0

@@ -67,7 +67,7 @@ def mrr(ranked: Sequence[str], labels: Mapping[str, int]) -> float:
 def ndcg_at_k(ranked: Sequence[str], labels: Mapping[str, int], k: int) -> float:
     """Normalised discounted cumulative gain at ``k`` with graded relevance."""
     def dcg(grades: Sequence[int]) -> float:
-        return sum((2 ** g - 1) / math.log2(i + 1) for i, g in enumerate(grades, start=1))
+        return float(sum((2 ** g - 1) / math.log2(i + 1) for i, g in enumerate(grades, start=1)))
 
     ideal = dcg(sorted((g for g in labels.values() if g > 0), reverse=True)[:k])
     if ideal == 0:

@@ -31,7 +31,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from labkit.errors import ConfigError, InputError
-from labkit.rag.index import RagIndex, caller_roles
+from labkit.data.access import caller_roles
+from labkit.rag.index import RagIndex
 from labkit.tokens import count_tokens
 
 Strategy = Literal["dense", "lexical", "hybrid"]
