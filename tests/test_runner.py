@@ -92,3 +92,90 @@ def test_lab_starts_from_a_clean_telemetry_slate_and_stops_on_sigterm(lab_var: P
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+
+
+# Lines a kernel or jupyter_client prints about itself: never on the terminal of a `labkit run`.
+NOISE = ("Kernel is running over TCP", "KeyboardInterrupt caught in kernel", "[IPKernelApp]", "WARNING |",
+         "papermill INFO", "jupyter_client")
+
+
+def _labkit_run(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # a real process: the kernels write to file descriptors, which CliRunner would not capture
+    return subprocess.run([sys.executable, "-m", "labkit.cli", "run", "--notebook", "00_start_here", "--no-service",
+                           "--out", str(out), *args], capture_output=True, text=True, timeout=240, cwd=out.parent)
+
+
+def test_a_green_run_prints_only_its_results_and_logs_the_kernel_noise(tmp_path: Path) -> None:
+    proc = _labkit_run(tmp_path / "ok")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = (proc.stdout + proc.stderr).splitlines()
+    assert [line.split(" (")[0] for line in lines] == ["ok   00_start_here", "GO    00_start_here",
+                                                       f"summary: {tmp_path / 'ok' / 'summary.md'}"], lines
+    log = (tmp_path / "ok" / "run.log").read_text()
+    assert "[IPKernelApp]" in log and "papermill INFO" in log  # moved, not lost
+
+
+def test_a_failed_run_still_shows_its_error_and_where_to_look(tmp_path: Path) -> None:
+    proc = _labkit_run(tmp_path / "bad", "--param", "model=lab-nonexistent-2099")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "FAIL 00_start_here" in out and "GateFailed: NO-GO for 00_start_here" in out
+    assert f"kernel log: {tmp_path / 'bad' / 'run.log'}" in out and "NO-GO 00_start_here" in out
+    assert not [line for line in out.splitlines() if any(n in line for n in NOISE)], out
+
+
+def _png() -> bytes:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [1, 0])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def test_summary_links_each_notebook_colours_each_gate_and_shows_the_plots(tmp_path: Path) -> None:
+    import base64
+
+    import nbformat
+
+    from labkit.roadmap.runner import NotebookOutcome, RunSummary, write_summary
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    png = _png()
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("plot()", outputs=[
+        nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode(), "text/plain": "fig"}),
+    ])])
+    nbformat.write(book, run_dir / "02_prototype.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(), run_dir / "03_controlled_rollout.ipynb")
+    gate = {"phase": "02_prototype", "passed": False, "figures": {"calls": 1500.0},
+            "criteria": [{"name": "p95 latency", "value": 2250.4, "op": "<=", "threshold": 1500.0, "unit": "ms",
+                          "passed": False, "detail": "slow provider"},
+                         {"name": "recall@5", "value": 0.84, "op": ">=", "threshold": 0.6, "unit": "", "passed": True}]}
+    failed = "GateFailed: NO-GO for 02_prototype"
+    outcomes = [NotebookOutcome("02_prototype", run_dir / "02_prototype.ipynb", 40.0, failed),
+                NotebookOutcome("03_controlled_rollout", run_dir / "03_controlled_rollout.ipynb", 9.0)]
+    gates = [gate, {**gate, "phase": "03_controlled_rollout", "passed": True, "figures": {},
+                    "criteria": [gate["criteria"][1]]}]
+    summary = RunSummary(run_dir, outcomes, gates)
+    md_path, html_path = write_summary(summary)
+    md, page = md_path.read_text(), html_path.read_text()
+    # links relative to the run folder, so the folder can be moved or archived whole
+    assert "[02_prototype](02_prototype.ipynb)" in md and "href='03_controlled_rollout.ipynb'" in page
+    # colour: a NO-GO badge and a failed row in red, a GO badge in green, each defined in the page
+    assert "<h1>labkit run <span class='badge nogo'>NO-GO</span></h1>" in page
+    assert "<h2>03_controlled_rollout <span class='badge go'>GO</span></h2>" in page
+    assert "<tr class='fail'><td>p95 latency</td>" in page and ".nogo{background:#ffebe9" in page
+    # numbers for people, not 2.25e+03
+    assert "| p95 latency | 2,250 ms | <= 1,500 ms | **FAIL** |" in md and "calls = 1,500" in md
+    # the plot: saved beside the summary for the markdown, embedded in the HTML
+    assert (run_dir / "plots" / "02_prototype-1.png").read_bytes() == png
+    assert "![02_prototype plot 1](plots/02_prototype-1.png)" in md
+    assert f"src='data:image/png;base64,{base64.b64encode(png).decode()}'" in page

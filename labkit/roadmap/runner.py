@@ -4,8 +4,14 @@
 and the lab service (in this process, on free ports), executes the notebooks in phase order
 with papermill into ``var/runs/<timestamp>/`` — each notebook gets only the parameters it
 declares, so ``provider_url`` reaches all of them and ``service_url`` only the rollout — then
-writes ``summary.md`` and ``summary.html`` with every gate's decision and key figures. The exit
-status is non-zero when a gate failed or a notebook raised.
+writes ``summary.md`` and ``summary.html`` with every gate's decision and key figures, links to
+each executed notebook and the first plots each one drew. The exit status is non-zero when a
+gate failed or a notebook raised.
+
+The terminal shows one line per notebook and per gate. What the kernels print about themselves
+(``Kernel is running over TCP without encryption``, ``KeyboardInterrupt caught in kernel`` at
+shutdown) and the log lines of papermill, nbclient and jupyter_client go to ``run.log`` in the
+run folder; a failed notebook's line names its error, the executed notebook and that log.
 
 It does not retry notebooks or skip phases: a failed phase is reported, and the later phases
 still run so the summary shows the whole picture.
@@ -13,7 +19,10 @@ still run so the summary shows the whole picture.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import html
+import logging
 import os
 import shutil
 import time
@@ -34,6 +43,11 @@ NOTEBOOKS: list[str] = [
     "03_controlled_rollout",
     "04_scale_and_govern",
 ]
+
+
+RUN_LOG = "run.log"  # kernels' own output and jupyter/papermill log lines, per run folder
+PLOTS_PER_NOTEBOOK = 3  # the first plots of each executed notebook go into the summary
+_QUIET_LOGGERS = ("papermill", "nbclient", "jupyter_client", "traitlets")
 
 
 @dataclass
@@ -93,6 +107,47 @@ def lab_services(provider_url: str | None = None, *, service: bool = True,
         yield urls
 
 
+def logged_kernel_manager(log_path: Path) -> type:
+    """A kernel manager class whose kernels write their own stdout/stderr to ``log_path``.
+
+    Cell outputs still reach the notebook (they travel over the kernel's messages, not its
+    standard streams); only what the kernel process prints about itself is moved off the
+    terminal. papermill passes the class on to nbclient (``kernel_manager_class``).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            with open(log_path, "ab") as log:  # the child gets its own descriptor; ours can close
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return LoggedKernelManager
+
+
+@contextlib.contextmanager
+def _logs_to(path: Path) -> Iterator[None]:
+    """Send papermill/nbclient/jupyter_client log records to ``path`` instead of the terminal."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    saved = []
+    for name in _QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate, logger.level))
+        logger.addHandler(handler)
+        logger.propagate = False
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for logger, propagate, level in saved:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+            logger.setLevel(level)
+        handler.close()
+
+
 def declared_parameters(path: Path) -> set[str]:
     """The names a notebook's ``parameters`` cell declares."""
     import papermill as pm
@@ -127,7 +182,9 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
     archive_telemetry(stamp)
 
     summary = RunSummary(run_dir)
-    with lab_services(provider_url, service=service) as urls:
+    log_path = run_dir / RUN_LOG
+    kernel_manager = logged_kernel_manager(log_path)
+    with _logs_to(log_path), lab_services(provider_url, service=service) as urls:
         for name in names:
             source = notebooks_dir() / f"{name}.ipynb"
             target = run_dir / f"{name}.ipynb"
@@ -139,6 +196,7 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
                 pm.execute_notebook(
                     str(source), str(target), parameters=params, kernel_name="python3",
                     cwd=str(REPO_ROOT), progress_bar=False, execution_timeout=timeout_s,
+                    kernel_manager_class=kernel_manager,
                 )
             except pm.PapermillExecutionError as exc:
                 error = f"{exc.ename}: {exc.evalue}".strip()
@@ -147,7 +205,8 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
             outcome = NotebookOutcome(name, target, time.perf_counter() - started, error)
             summary.notebooks.append(outcome)
             print(f"{'ok  ' if error is None else 'FAIL'} {name} ({outcome.seconds:.1f} s)"
-                  + (f"\n     {error.splitlines()[0]}" if error else ""), flush=True)
+                  + (f"\n     {error.splitlines()[0]}\n     notebook: {target}; kernel log: {log_path}"
+                     if error else ""), flush=True)
 
     summary.gates = load_gate_results(gates_dir) if gates_dir.exists() else []
     write_summary(summary)
@@ -180,21 +239,54 @@ def archive_telemetry(stamp: str) -> Path | None:
     return target
 
 
-def write_summary(summary: RunSummary) -> tuple[Path, Path]:
-    """Write ``summary.md`` and ``summary.html`` into the run folder."""
-    import markdown
+def collect_plots(notebook: Path, folder: Path, limit: int = PLOTS_PER_NOTEBOOK) -> list[Path]:
+    """Save the first ``limit`` ``image/png`` outputs of an executed notebook into ``folder``.
 
-    lines = [
-        f"# labkit run — {'GO' if summary.passed else 'NO-GO'}",
-        "",
-        f"Run folder: `{summary.run_dir}`",
-        "",
-        "| Notebook | Seconds | Result |",
-        "| --- | ---: | --- |",
-    ]
+    The files are named ``<notebook>-<n>.png``; returns their paths (none when the notebook is
+    missing, unreadable or drew no inline image).
+    """
+    import nbformat
+
+    try:
+        book = nbformat.read(notebook, as_version=4)
+    except (OSError, ValueError):  # a notebook that never got written is reported elsewhere
+        return []
+    found: list[Path] = []
+    for cell in book.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png") if output.get("output_type") in (
+                "display_data", "execute_result") else None
+            if not png or len(found) >= limit:
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{notebook.stem}-{len(found) + 1}.png"
+            path.write_bytes(base64.b64decode(png if isinstance(png, str) else "".join(png)))
+            found.append(path)
+    return found
+
+
+def write_summary(summary: RunSummary) -> tuple[Path, Path]:
+    """Write ``summary.md`` and ``summary.html`` into the run folder.
+
+    Both link each executed notebook (relative to the run folder, so the folder can be moved or
+    archived whole) and show the first plots each notebook drew (saved under ``plots/``; the
+    HTML embeds them so it stands alone). The HTML colours every decision: green GO, red NO-GO.
+    """
+    run_dir = summary.run_dir
+    plots = {n.name: collect_plots(n.output, run_dir / "plots") for n in summary.notebooks}
+    verdict = "GO" if summary.passed else "NO-GO"
+
+    def rel(path: Path) -> str:
+        return path.relative_to(run_dir).as_posix() if path.is_relative_to(run_dir) else path.as_uri()
+
+    lines = [f"# labkit run — {verdict}", "", f"Run folder: `{run_dir}`", "",
+             "| Notebook | Seconds | Result |", "| --- | ---: | --- |"]
     for n in summary.notebooks:
         result = "ok" if n.error is None else f"error: {n.error.splitlines()[0][:120]}"
-        lines.append(f"| {n.name} | {n.seconds:.1f} | {result} |")
+        name = f"[{n.name}]({rel(n.output)})" if n.output.exists() else n.name
+        lines.append(f"| {name} | {n.seconds:.1f} | {result} |")
+    if (run_dir / RUN_LOG).exists():
+        lines += ["", f"Kernel and papermill log: [{RUN_LOG}]({RUN_LOG})"]
     for gate in summary.gates:
         lines += ["", f"## {gate['phase']}: {'GO' if gate['passed'] else 'NO-GO'}", "",
                   "| Criterion | Value | Rule | Result |", "| --- | --- | --- | --- |"]
@@ -204,16 +296,68 @@ def write_summary(summary: RunSummary) -> tuple[Path, Path]:
                          f"| {'pass' if c['passed'] else '**FAIL**'} |")
         if gate.get("figures"):
             lines += ["", "Key figures: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in gate["figures"].items())]
-    text = "\n".join(lines) + "\n"
-    md_path = summary.run_dir / "summary.md"
-    html_path = summary.run_dir / "summary.html"
-    md_path.write_text(text)
-    body = markdown.markdown(text, extensions=["tables"])
-    html_path.write_text(f"<!doctype html><meta charset='utf-8'><title>labkit run</title>"
-                         f"<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"
-                         f"td,th{{border:1px solid #ccc;padding:.2em .5em}}table{{border-collapse:collapse}}"
-                         f"</style>{body}")
+    if any(plots.values()):
+        lines += ["", "## Plots"]
+        for name, paths in plots.items():
+            lines += [f"![{name} plot {i}]({rel(p)})" for i, p in enumerate(paths, 1)]
+    md_path = run_dir / "summary.md"
+    html_path = run_dir / "summary.html"
+    md_path.write_text("\n".join(lines) + "\n")
+    html_path.write_text(_summary_html(summary, plots, rel))
     return md_path, html_path
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:64em;margin:2em auto;color:#1f2328}
+table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #d0d7de;padding:.25em .6em;text-align:left}
+.num{text-align:right}.go{background:#dafbe1;color:#116329}.nogo{background:#ffebe9;color:#a40e26}
+.badge{display:inline-block;padding:.1em .6em;border-radius:.4em;font-weight:600}
+tr.fail td{background:#ffebe9}tr.pass td.result{color:#116329}tr.fail td.result{color:#a40e26;font-weight:600}
+.plots img{max-width:30em;margin:.3em;border:1px solid #d0d7de}.detail{color:#57606a;font-size:.9em}"""
+
+
+def _summary_html(summary: RunSummary, plots: dict[str, list[Path]], rel: Any) -> str:
+    esc = html.escape
+
+    def badge(passed: bool) -> str:
+        return f"<span class='badge {'go' if passed else 'nogo'}'>{'GO' if passed else 'NO-GO'}</span>"
+
+    out = [f"<!doctype html><meta charset='utf-8'><title>labkit run — {'GO' if summary.passed else 'NO-GO'}</title>",
+           f"<style>{_CSS}</style>", f"<h1>labkit run {badge(summary.passed)}</h1>",
+           f"<p>Run folder: <code>{esc(str(summary.run_dir))}</code></p>",
+           "<table><tr><th>Notebook</th><th class='num'>Seconds</th><th>Result</th></tr>"]
+    for n in summary.notebooks:
+        name = f"<a href='{esc(rel(n.output))}'>{esc(n.name)}</a>" if n.output.exists() else esc(n.name)
+        result = ("<td class='result go'>ok</td>" if n.error is None
+                  else f"<td class='result nogo'>error: {esc(n.error.splitlines()[0][:200])}</td>")
+        out.append(f"<tr class='{'pass' if n.error is None else 'fail'}'><td>{name}</td>"
+                   f"<td class='num'>{n.seconds:.1f}</td>{result}</tr>")
+    out.append("</table>")
+    if (summary.run_dir / RUN_LOG).exists():
+        out.append(f"<p>Kernel and papermill log: <a href='{RUN_LOG}'>{RUN_LOG}</a></p>")
+    for gate in summary.gates:
+        out += [f"<h2>{esc(gate['phase'])} {badge(gate['passed'])}</h2>",
+                "<table class='gate'><tr><th>Criterion</th><th class='num'>Value</th><th>Rule</th>"
+                "<th>Result</th><th>Detail</th></tr>"]
+        for c in gate["criteria"]:
+            unit = f" {c['unit']}" if c.get("unit") else ""
+            out.append(f"<tr class='{'pass' if c['passed'] else 'fail'}'><td>{esc(c['name'])}</td>"
+                       f"<td class='num'>{esc(_fmt(c['value']) + unit)}</td>"
+                       f"<td>{esc(c['op'])} {esc(_fmt(c['threshold']) + unit)}</td>"
+                       f"<td class='result'>{'pass' if c['passed'] else 'FAIL'}</td>"
+                       f"<td class='detail'>{esc(str(c.get('detail') or ''))}</td></tr>")
+        out.append("</table>")
+        if gate.get("figures"):
+            out.append("<p>Key figures: " + ", ".join(f"{esc(str(k))} = {esc(_fmt(v))}"
+                                                       for k, v in gate["figures"].items()) + "</p>")
+    if any(plots.values()):
+        out.append("<h2>Plots</h2>")
+        for name, paths in plots.items():
+            if not paths:
+                continue
+            images = "".join(f"<img alt='{esc(name)} plot {i}' src='data:image/png;base64,"
+                             f"{base64.b64encode(p.read_bytes()).decode()}'>" for i, p in enumerate(paths, 1))
+            out.append(f"<h3>{esc(name)}</h3><div class='plots'>{images}</div>")
+    return "\n".join(out) + "\n"
 
 
 def _phase_of(notebook: str) -> str:
@@ -221,7 +365,16 @@ def _phase_of(notebook: str) -> str:
 
 
 def _fmt(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+    """Numbers for people: ``1,500`` not ``1.5e+03``; three significant digits below 1,000."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if value != value:  # NaN: a missing measurement
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.3g}"
 
 
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quieter kernels under papermill
