@@ -33,7 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from labkit.errors import InputError
+from labkit.provider.server import serve_in_thread
 from labkit.roadmap.gates import load_gate_results
+from labkit.service import ServiceSettings
+from labkit.service import serve_in_thread as serve_service
 from labkit.settings import REPO_ROOT, var_dir
 
 NOTEBOOKS: list[str] = [
@@ -95,13 +98,8 @@ def lab_services(provider_url: str | None = None, *, service: bool = True,
         if provider_url:
             urls["provider_url"] = provider_url
         else:
-            from labkit.provider.server import serve_in_thread
-
             urls["provider_url"] = stack.enter_context(serve_in_thread()).base_url
         if service:
-            from labkit.service import ServiceSettings
-            from labkit.service import serve_in_thread as serve_service
-
             settings = ServiceSettings(provider_url=urls["provider_url"], rag_ingest_limit=rag_ingest_limit)
             urls["service_url"] = stack.enter_context(serve_service(settings)).url
         yield urls
@@ -309,7 +307,7 @@ def write_summary(summary: RunSummary) -> tuple[Path, Path]:
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:64em;margin:2em auto;color:#1f2328}
 table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #d0d7de;padding:.25em .6em;text-align:left}
-.num{text-align:right}.go{background:#dafbe1;color:#116329}.nogo{background:#ffebe9;color:#a40e26}
+.num{text-align:right}.num,.rule{white-space:nowrap}.go{background:#dafbe1;color:#116329}.nogo{background:#ffebe9;color:#a40e26}
 .badge{display:inline-block;padding:.1em .6em;border-radius:.4em;font-weight:600}
 tr.fail td{background:#ffebe9}tr.pass td.result{color:#116329}tr.fail td.result{color:#a40e26;font-weight:600}
 .plots img{max-width:30em;margin:.3em;border:1px solid #d0d7de}.detail{color:#57606a;font-size:.9em}"""
@@ -342,7 +340,7 @@ def _summary_html(summary: RunSummary, plots: dict[str, list[Path]], rel: Any) -
             unit = f" {c['unit']}" if c.get("unit") else ""
             out.append(f"<tr class='{'pass' if c['passed'] else 'fail'}'><td>{esc(c['name'])}</td>"
                        f"<td class='num'>{esc(_fmt(c['value']) + unit)}</td>"
-                       f"<td>{esc(c['op'])} {esc(_fmt(c['threshold']) + unit)}</td>"
+                       f"<td class='rule'>{esc(c['op'])} {esc(_fmt(c['threshold']) + unit)}</td>"
                        f"<td class='result'>{'pass' if c['passed'] else 'FAIL'}</td>"
                        f"<td class='detail'>{esc(str(c.get('detail') or ''))}</td></tr>")
         out.append("</table>")
