@@ -113,7 +113,7 @@ def bench_schemas(n: int = 300) -> dict[str, dict[str, float]]:
 def bench_runs(runs: int) -> dict[str, dict[str, float]]:
     from labkit.agent.systems import Systems
     from labkit.agent import Agent
-    from labkit.patterns.direct import ClientConfig, ResilientClient
+    from labkit.direct import ClientConfig, ResilientClient
     from labkit.provider.server import serve_in_thread
 
     Systems().seed(source="fixture")

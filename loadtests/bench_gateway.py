@@ -24,7 +24,7 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
    ``--rounds``): reported as throughput (req/s) and server CPU per request from ``/proc``.
    Its p50 is ``users / throughput`` (queueing), not the latency a target adds.
 
-``--baseline-ref REF`` also serves ``labkit/gateway.py`` as it was at git REF (same client,
+``--baseline-ref REF`` also serves ``labkit/direct/gateway.py`` as it was at git REF (same client,
 same provider) as target ``gateway_before`` in runs 2 and 3: before/after in one run.
 
 Targets: the in-process client adds at most 10% to the bare SDK's p50; the gateway adds at
@@ -145,8 +145,8 @@ server.run()
 
 
 def _serve_baseline(ref: str, provider_url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
-    """``labkit/gateway.py`` as it was at git ``ref``, served like ``labkit gateway serve``."""
-    source = subprocess.run(["git", "show", f"{ref}:labkit/gateway.py"], cwd=REPO, capture_output=True,
+    """``labkit/direct/gateway.py`` as it was at git ``ref``, served like ``labkit gateway serve``."""
+    source = subprocess.run(["git", "show", f"{ref}:labkit/direct/gateway.py"], cwd=REPO, capture_output=True,
                             text=True, check=True).stdout
     (workdir / "before").mkdir(exist_ok=True)
     (workdir / "before" / "gateway_before.py").write_text(source)
@@ -163,7 +163,7 @@ def sequential(provider_url: str, gateway_url: str, calls: int, profile: bool) -
     """Interleaved sequential calls per mode; returns p50/p99/mean in ms."""
     import openai
 
-    from labkit.patterns.direct import ClientConfig, ResilientClient
+    from labkit.direct import ClientConfig, ResilientClient
 
     sdk = openai.OpenAI(base_url=provider_url + "/v1", api_key="bench-key", max_retries=0)
     via_gateway = openai.OpenAI(base_url=gateway_url + "/v1", api_key="bench-key", max_retries=0)
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seconds", type=int, default=15, help="seconds per saturated Locust run")
     ap.add_argument("--rounds", type=int, default=2, help="saturated runs per target")
     ap.add_argument("--baseline-ref", default=None, metavar="REF",
-                    help="also serve labkit/gateway.py as at git REF (target gateway_before)")
+                    help="also serve labkit/direct/gateway.py as at git REF (target gateway_before)")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--skip-locust", action="store_true", help="sequential part only")
     ap.add_argument("--skip-paced-locust", action="store_true", help="no Locust repeat of the paced run")

@@ -124,7 +124,7 @@ def main() -> None:
         try:
             setups = [("labkit.jobs.handlers:warm_client", True)]
             if args.ab:
-                setups = [("labkit.patterns.direct", False), ("labkit.jobs.handlers:warm_client", False),
+                setups = [("labkit.direct", False), ("labkit.jobs.handlers:warm_client", False),
                           ("labkit.jobs.handlers:warm_client", True)]
             shares: dict[tuple[str, bool], list[float]] = {s: [] for s in setups}
             for _ in range(args.repeat):

@@ -44,7 +44,7 @@ def main() -> int:
     scratch = tempfile.mkdtemp(prefix="bench-rag-")
     os.environ["LABKIT_VAR"] = scratch
 
-    from labkit.patterns.direct import ClientConfig, ResilientClient
+    from labkit.direct import ClientConfig, ResilientClient
     from labkit.rag import RagPipeline
     from labkit.provider.server import serve_in_thread
     from labkit.rag.evaluate import (calibrate_all, calibrate_fusion, evaluate, load_questions, percentiles,

@@ -335,7 +335,7 @@ def _pii_gateway(cases: list[dict]) -> dict:
     import tempfile
 
     from labkit.controls.pii_public import gateway_leak
-    from labkit.gateway import GatewayConfig, serve_in_thread
+    from labkit.direct.gateway import GatewayConfig, serve_in_thread
     from labkit.provider.server import serve_in_thread as provider_thread
 
     texts = [c for c in cases if c["locale"] != "neg"]

@@ -22,7 +22,7 @@ from labkit.agent.systems import Systems
 from labkit.agent.tools import TOOLS
 from labkit.cli import main
 from labkit.agent import Agent, AgentConfig
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 
 SCENARIO = ("Review the account history of ACC-00001, then draft a follow-up email to contact "
             "CON-0001, then update the CRM field next_step to 'Call on Friday'")

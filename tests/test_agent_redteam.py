@@ -20,7 +20,7 @@ from labkit.agent.redteam import load_cases, run_cases
 from labkit.cli import main
 from labkit.errors import InputError
 from labkit.agent import AgentConfig
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
 from labkit.settings import REPO_ROOT

@@ -22,7 +22,7 @@ from labkit.errors import (
     RateLimited,
     RedactionFailed,
 )
-from labkit.patterns.direct import CANNOT_ANSWER, ClientConfig, ResilientClient
+from labkit.direct import CANNOT_ANSWER, ClientConfig, ResilientClient
 from labkit.provider.catalog import MODELS
 from labkit.telemetry.events import read_events
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from labkit.controls.retry import RetryPolicy
 from labkit.errors import StreamInterrupted
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 
 CHAT, MINI = "lab-chat-2026-01", "lab-mini-2026-03"
 

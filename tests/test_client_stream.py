@@ -10,7 +10,7 @@ import pytest
 
 from labkit.controls.retry import RetryPolicy
 from labkit.errors import StreamInterrupted
-from labkit.patterns.direct import AsyncResilientClient, ClientConfig, ResilientClient
+from labkit.direct import AsyncResilientClient, ClientConfig, ResilientClient
 from labkit.telemetry.events import read_events
 
 CHAT, MINI = "lab-chat-2026-01", "lab-mini-2026-03"

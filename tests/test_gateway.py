@@ -12,7 +12,7 @@ import httpx
 import openai
 import pytest
 
-from labkit.gateway import GatewayConfig, serve_in_thread
+from labkit.direct.gateway import GatewayConfig, serve_in_thread
 from helpers import free_port
 
 CHAT, MINI = "lab-chat-2026-01", "lab-mini-2026-03"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from labkit.errors import ConfigError
-from labkit.gateway import GatewayConfig
+from labkit.direct.gateway import GatewayConfig
 
 
 def _serve(cfg: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:

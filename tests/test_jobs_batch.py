@@ -46,7 +46,7 @@ def test_dead_letter_reason_comes_from_the_result_not_telemetry(lab_db: Path, pr
     from labkit.errors import ValidationFailed
     from labkit.jobs.batch import extract_invoice
     from labkit.jobs.handlers import JobContext
-    from labkit.patterns.direct import ClientConfig, ResilientClient
+    from labkit.direct import ClientConfig, ResilientClient
     from labkit.telemetry.events import read_events
 
     client = ResilientClient(ClientConfig(base_url=provider.base_url, api_key="lab-key",

@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from labkit.jobs import open_queue
 from labkit.jobs.alerts import AlertMonitor, AlertRules, publish_stats
 from labkit.jobs.worker import Worker
-from labkit.patterns.jobs import AsyncAI
+from labkit.jobs import BackgroundJobs
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
 from labkit.telemetry.events import read_events
@@ -69,7 +69,7 @@ def test_gauges_follow_queue_stats(tmp_path: Path) -> None:
 
 def test_alert_resolves_when_backlog_drains(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'q.db'}"
-    ai = AsyncAI(url)
+    ai = BackgroundJobs(url)
     for i in range(5):
         ai.submit("noop", {"i": i})
     monitor = AlertMonitor(ai.q, AlertRules(max_depth=3))
@@ -97,3 +97,31 @@ def test_preload_runs_a_warm_up_before_any_job_is_claimed(provider, tmp_path, mo
     with pytest.raises(ConfigError, match="cannot preload"):
         Worker(url, burst=True, events=False, preload=["labkit.jobs.handlers:no_such_warm_up"]).run()
     assert open_queue(url).stats().depth == 0
+
+
+def test_job_kinds_are_registered_never_loaded_from_an_import_path() -> None:
+    """Issue 13: a kind is what @job_kind registered; "module:function" strings load nothing."""
+    from labkit.errors import ConfigError, NonRetryableJobError
+    from labkit.jobs.handlers import HANDLERS, job_kind, resolve
+
+    assert resolve("noop") is HANDLERS["noop"]
+    with pytest.raises(NonRetryableJobError, match="no handler for job kind"):
+        resolve("labkit.jobs.handlers:noop")  # the old string lookup would have imported it
+    with pytest.raises(ConfigError, match="already registered"):
+        @job_kind("noop")
+        def another_noop(ctx: object) -> None:  # a second, different handler for a taken kind
+            return None
+    assert resolve("noop").__name__ == "noop"
+
+
+def test_a_worker_process_knows_every_kind_the_service_submits(tmp_path: Path) -> None:
+    """``labkit worker`` imports the modules that register kinds (no registration step, no strings)."""
+    import subprocess
+    import sys
+
+    from labkit.service.job_handlers import KINDS
+
+    code = ("import labkit.commands.jobs; from labkit.jobs.handlers import HANDLERS; "
+            "print(' '.join(sorted(HANDLERS)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert set(KINDS.values()) <= set(out.stdout.split()), out.stdout

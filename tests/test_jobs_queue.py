@@ -372,7 +372,7 @@ def test_a_job_whose_client_breaker_is_open_is_deferred_not_failed(queue_url: st
 
     from labkit.controls.retry import RetryPolicy
     from labkit.errors import CallDeferred
-    from labkit.patterns.direct import ClientConfig, ResilientClient
+    from labkit.direct import ClientConfig, ResilientClient
 
     provider.set_fault("lab-chat-2026-01", "status=503")
     client = ResilientClient(ClientConfig(
@@ -407,9 +407,9 @@ def test_a_job_whose_client_breaker_is_open_is_deferred_not_failed(queue_url: st
 def test_the_deferral_cap_turns_endless_deferral_into_a_reported_failed_attempt(queue_url: str) -> None:
     import threading
 
-    from labkit.jobs.handlers import register
+    from labkit.jobs.handlers import job_kind
 
-    @register("always_not_now")
+    @job_kind("always_not_now")
     def always_not_now(ctx):
         from labkit.errors import CallDeferred
 

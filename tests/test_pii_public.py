@@ -101,7 +101,7 @@ def test_request_log_records_types_per_entry() -> None:
 
 
 def test_public_texts_through_the_real_gateway_reach_the_provider_redacted(provider) -> None:
-    from labkit.gateway import GatewayConfig, serve_in_thread
+    from labkit.direct.gateway import GatewayConfig, serve_in_thread
 
     texts = [c for c in heldout() if c["locale"] != "neg"]
     config = GatewayConfig.load(None, upstream=provider.base_url)

@@ -3,7 +3,7 @@ lab's evaluation set must keep meeting with the committed abstention thresholds.
 
 from __future__ import annotations
 
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.rag import RagPipeline
 from labkit.rag.evaluate import evaluate, leakage, load_questions, split_questions
 from labkit.settings import datasets_dir

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from labkit.data.catalogue import connect
 from labkit.errors import InputError, UnknownRole
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.rag import RagPipeline
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread

@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.rag import RagPipeline, chroma_from_env
 from labkit.service import RunningService, ServiceSettings, serve_in_thread
 from labkit.settings import var_dir

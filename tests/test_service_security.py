@@ -21,7 +21,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.openapi import from_dict
 
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.rag import RagPipeline, chroma_from_env
 from labkit.service import RunningService, ServiceSettings, serve_in_thread
 from labkit.service.auth import ROLES

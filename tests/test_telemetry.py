@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.telemetry.alerts import AlertRule, evaluate, load_rules
 from labkit.telemetry.events import emit, read_events
 from labkit.telemetry.metrics import ModelCallMetrics

@@ -131,7 +131,7 @@ def test_validates_the_mock_providers_real_extraction_output(provider) -> None:
 
 
 def test_resilient_client_uses_it_for_output_models(provider) -> None:
-    from labkit.patterns.direct import ClientConfig, ResilientClient
+    from labkit.direct import ClientConfig, ResilientClient
 
     client = ResilientClient(ClientConfig(base_url=provider.base_url, api_key="lab-key"))
     ok = client.chat(messages=[{"role": "user", "content": "Extract the invoice.\nInvoice ID: INV-0042\nCurrency: EUR"}],

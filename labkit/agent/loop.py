@@ -1,7 +1,7 @@
 """Pattern 4, agentic integration: an agent loop with least privilege, approvals and an audit log.
 
 The model plans with OpenAI tool calling through the resilient client
-(:mod:`labkit.patterns.direct`, ``pattern="agent"``). Every call it proposes passes, in order:
+(:mod:`labkit.direct`, ``pattern="agent"``). Every call it proposes passes, in order:
 
 1. the **policy** (:mod:`labkit.agent.policy`): only the role's tools were offered, a call
    outside them or outside the caller's scope is refused (``ToolNotPermitted``) and audited;
@@ -29,7 +29,7 @@ it does not run tools in parallel: one call at a time keeps the audit order the 
 Example:
     >>> import os, tempfile; os.environ["LABKIT_VAR"] = tempfile.mkdtemp()
     >>> from labkit.provider.server import serve_in_thread
-    >>> from labkit.patterns.direct import ResilientClient, ClientConfig
+    >>> from labkit.direct import ResilientClient, ClientConfig
     >>> with serve_in_thread() as p:  # doctest: +SKIP
     ...     agent = Agent(ResilientClient(ClientConfig(base_url=p.base_url, api_key="lab-key")))
     ...     run = agent.run("Review the account history of ACC-00001", role="relationship_manager",
@@ -54,7 +54,7 @@ from labkit.agent.systems import Change, Systems
 from labkit.agent.tools import Principal, Tool, compensate, get_tool
 from labkit.controls.injection import UNTRUSTED_NOTE, detect_injection, fence_untrusted
 from labkit.errors import AgentPaused, DataError, InputError, LabkitError, ToolNotPermitted
-from labkit.patterns.direct import ResilientClient
+from labkit.direct import ResilientClient
 from labkit.telemetry.events import emit
 
 SYSTEM_PROMPT = (

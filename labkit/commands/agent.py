@@ -24,7 +24,7 @@ from labkit.agent.audit import AuditLog, Verification
 from labkit.agent.loop import Agent
 from labkit.agent.redteam import load_cases, run_cases
 from labkit.errors import DataError, InputError
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.provider.server import serve_in_thread
 from labkit.settings import var_dir
 

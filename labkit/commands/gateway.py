@@ -12,7 +12,7 @@ import os
 import click
 
 from labkit.errors import ConfigError
-from labkit.gateway import GatewayConfig, build_server
+from labkit.direct.gateway import GatewayConfig, build_server
 
 
 @click.group()

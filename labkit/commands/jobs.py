@@ -12,8 +12,21 @@ import sys
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
+# Every module that registers job kinds, imported here so a `labkit worker` process runs any
+# of them (kinds are registered with @job_kind, never loaded from a name a user gives).
+import labkit.jobs.batch  # noqa: F401  (invoice_extract)
+import labkit.jobs.chaos  # noqa: F401  (chaos_call)
+import labkit.jobs.handlers  # noqa: F401  (noop, sleep, effect, fail, poison, flaky, chat)
+import labkit.service.job_handlers  # noqa: F401  (summarise, analyse_upload)
 from labkit.errors import InputError
+from labkit.jobs.alerts import AlertMonitor, AlertRules, publish_stats
+from labkit.jobs.batch import run_batch
+from labkit.jobs.chaos import ChaosConfig, run_chaos
+from labkit.jobs.handlers import check_known
+from labkit.jobs.queue import open_queue
+from labkit.jobs.worker import Worker
 
 BACKEND = click.option("--backend", "backend", default=None, metavar="sqlite|redis|URL",
                        help="Queue backend (default: $LABKIT_JOBS_URL or the SQLite file in var/jobs).")
@@ -21,8 +34,6 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 def _queue(backend: str | None) -> Any:
-    from labkit.jobs.queue import open_queue
-
     return open_queue(backend)
 
 
@@ -69,16 +80,14 @@ def jobs() -> None:
 def submit(kind: str, payload: str, queue: str, priority: int, idempotency_key: str | None,
            max_attempts: int | None, result_ttl: float | None, backend: str | None,
            as_json: bool) -> None:
-    """Queue a job of KIND (a handler name or module:function)."""
-    from labkit.jobs.handlers import _check_known
-
+    """Queue a job of KIND (a registered job kind: noop, chat, invoice_extract, summarise, ...)."""
     try:
         body = json.loads(payload)
     except ValueError as exc:
         raise InputError(f"--payload is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise InputError("--payload must be a JSON object")
-    _check_known(kind)
+    check_known(kind)
     job = _queue(backend).submit(kind, body, queue=queue, priority=priority,
                                  idempotency_key=idempotency_key, max_attempts=max_attempts,
                                  result_ttl_s=result_ttl)
@@ -123,8 +132,6 @@ def list_(queue: str | None, status_: str | None, limit: int, backend: str | Non
 @AS_JSON
 def stats(queue: str | None, backend: str | None, as_json: bool) -> None:
     """Queue depth, oldest-job age and counts per status (also published as metrics)."""
-    from labkit.jobs.alerts import publish_stats
-
     q = _queue(backend)
     rows = []
     for name in ([queue] if queue else q.queues() or ["default"]):
@@ -185,8 +192,6 @@ def sweep(backend: str | None, as_json: bool) -> None:
 def alerts(queue: str, max_depth: int, max_age: float, worker_silence: float,
            backend: str | None, as_json: bool) -> None:
     """Evaluate the queue alert rules once; firing alerts go to telemetry (kind 'alert')."""
-    from labkit.jobs.alerts import AlertMonitor, AlertRules
-
     rules = AlertRules(max_depth=max_depth, max_age_s=max_age, worker_silence_s=worker_silence)
     fired = AlertMonitor(_queue(backend), rules).evaluate(queue)
     keep = ("rule", "value", "threshold", "worker_id", "depth", "oldest_age_s")
@@ -219,10 +224,6 @@ def chaos(backend: str, n_jobs: int, workers: int, kill_every: float, concurrenc
           error_rate: float, latency: float, redis_url: str | None, timeout: float, seed: int,
           as_json: bool) -> None:
     """Resilience drill: SIGKILL workers while the provider fails; nothing may be lost."""
-    from pydantic import ValidationError
-
-    from labkit.jobs.chaos import ChaosConfig, run_chaos
-
     values = {"jobs": n_jobs, "workers": workers, "kill_every_s": kill_every, "concurrency": concurrency,
               "error_rate": error_rate, "latency_s": latency, "timeout_s": timeout}
     try:
@@ -248,8 +249,6 @@ def chaos(backend: str, n_jobs: int, workers: int, kill_every: float, concurrenc
 @AS_JSON
 def batch(limit: int | None, workers: int, concurrency: int, backend: str | None, as_json: bool) -> None:
     """The overnight batch: extract every invoice to validated JSON; accuracy vs ground truth."""
-    from labkit.jobs.batch import run_batch
-
     report = run_batch(url=backend, limit=limit, workers=workers, concurrency=concurrency,
                        progress=not as_json)
     _print(report.model_dump(exclude={"per_field"}) if not as_json else report.model_dump(), as_json)
@@ -270,8 +269,6 @@ def batch(limit: int | None, workers: int, concurrency: int, backend: str | None
 def worker(queue: str, concurrency: int, lease: float, grace: float, burst: bool, monitor: bool,
            no_events: bool, preload: tuple[str, ...], backend: str | None) -> None:
     """Run a queue worker until SIGTERM (graceful) or, with --burst, until the queue is empty."""
-    from labkit.jobs.worker import Worker
-
     report = Worker(backend, queue=queue, concurrency=concurrency, lease_s=lease, grace_s=grace,
                     burst=burst, monitor=monitor, events=not no_events,
                     preload=list(preload)).run()

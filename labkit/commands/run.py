@@ -28,6 +28,12 @@ import click
 import yaml
 
 from labkit.errors import ConfigError, InputError, LabkitError
+from labkit.provider.demo import tour
+from labkit.provider.server import serve_in_thread
+from labkit.roadmap.runner import archive_telemetry, run_lab, run_stamp
+from labkit.service import ServiceSettings
+from labkit.service import serve_in_thread as serve_service
+from labkit.settings import REPO_ROOT, VAR_MARKER, is_marked, var_dir
 
 
 def _parse_params(items: tuple[str, ...]) -> dict[str, Any]:
@@ -41,9 +47,6 @@ def _parse_params(items: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _tour(provider_url: str | None) -> None:
-    from labkit.provider.demo import tour
-    from labkit.provider.server import serve_in_thread
-
     def show(base_url: str) -> None:
         result = tour(base_url, api_key=os.environ.get("OPENAI_API_KEY", "lab-key"))
         c, s, t, e = result["completion"], result["stream"], result["tool_call"], result["embedding"]
@@ -79,7 +82,6 @@ def run(ctx: click.Context, provider_url: str | None, notebooks: tuple[str, ...]
     if tour:
         _tour(provider_url)
         return
-    from labkit.roadmap.runner import run_lab
 
     summary = run_lab(list(notebooks) or None, parameters=_parse_params(params), provider_url=provider_url,
                       out_dir=out_dir, timeout_s=timeout_s, service=not no_service)
@@ -104,12 +106,6 @@ def lab(port: int, provider_port: int, no_browser: bool, notebook_dir: Path | No
     to ``var/telemetry-archive/<timestamp>/`` before the service starts (it emits events while
     it indexes), so an earlier run's alerts cannot fire in this session's notebooks.
     """
-    from labkit.provider.server import serve_in_thread
-    from labkit.roadmap.runner import archive_telemetry, run_stamp
-    from labkit.service import ServiceSettings
-    from labkit.service import serve_in_thread as serve_service
-    from labkit.settings import REPO_ROOT
-
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
     if jupyter is None:
         raise LabkitError("jupyter is not installed in this environment (run `make install`)")
@@ -171,8 +167,6 @@ class _SigtermAsInterrupt:
 
 
 def _check_resettable(path: Path) -> None:
-    from labkit.settings import REPO_ROOT, VAR_MARKER, is_marked
-
     home = Path.home().resolve()
     if path in (Path("/"), home, REPO_ROOT.resolve()) or path in REPO_ROOT.resolve().parents:
         raise ConfigError(f"refusing to empty {path}: it is not a lab state folder")
@@ -200,8 +194,6 @@ def _remove(child: Path) -> None:
 def reset(yes: bool) -> None:
     """Empty var/ (all runtime state: databases, queues, telemetry, logs); only a folder the lab
     created and marked (.labkit-var) is emptied."""
-    from labkit.settings import VAR_MARKER, var_dir
-
     path = var_dir()
     _check_resettable(path)
     children = [c for c in path.iterdir() if c.name != VAR_MARKER]

@@ -12,6 +12,10 @@ from pathlib import Path
 
 import click
 
+import labkit.controls.injection as injection_control
+from labkit.controls import pii_public
+from labkit.controls.injection import detect_injection
+from labkit.controls.pii import evaluate, load_cases, redact
 from labkit.settings import datasets_dir
 
 
@@ -33,13 +37,9 @@ def pii() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 def pii_eval(cases_path: Path | None, public_half: str | None, as_json: bool) -> None:
     """Precision, recall and F1 per entity type (exact span is the headline; overlap alongside)."""
-    from labkit.controls.pii import evaluate, load_cases
-
     if public_half and cases_path:
         raise click.UsageError("give --cases or --public, not both")
     if public_half:
-        from labkit.controls import pii_public
-
         path = f"public set, {public_half} half"
         report = evaluate(pii_public.split(pii_public.build_cases(), public_half), max_errors=200)
     else:
@@ -61,8 +61,6 @@ def pii_eval(cases_path: Path | None, public_half: str | None, as_json: bool) ->
 @click.argument("text")
 def pii_redact(text: str) -> None:
     """Print TEXT with PII replaced by placeholders, then the placeholder mapping."""
-    from labkit.controls.pii import redact
-
     r = redact(text)
     click.echo(r.text)
     for placeholder, value in r.mapping.items():
@@ -82,10 +80,9 @@ def injection() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 def injection_eval(cases_path: Path | None, threshold: float | None, as_json: bool) -> None:
     """Precision, recall and false-positive rate, overall and per location."""
-    from labkit.controls.injection import THRESHOLD, evaluate, load_cases
-
     path = cases_path or _default("injection_cases.jsonl")
-    report = evaluate(load_cases(path), threshold=THRESHOLD if threshold is None else threshold)
+    report = injection_control.evaluate(injection_control.load_cases(path),
+                                        threshold=injection_control.THRESHOLD if threshold is None else threshold)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -103,8 +100,6 @@ def injection_eval(cases_path: Path | None, threshold: float | None, as_json: bo
 @click.argument("text")
 def injection_check(text: str) -> None:
     """Score TEXT and print the verdict and the rules that fired."""
-    from labkit.controls.injection import detect_injection
-
     v = detect_injection(text)
     click.echo(f"flagged={v.flagged} score={v.score:.3f} reasons={','.join(v.reasons) or '-'}")
     for line in v.evidence:

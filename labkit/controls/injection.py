@@ -47,6 +47,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from labkit.controls.injection_model import injection_probability
 from labkit.errors import InputError
 from labkit.jsonlines import read_models
 
@@ -612,8 +613,6 @@ CLASSIFIER_FLOOR = 0.7
 
 
 def _classifier(read: str) -> float:
-    from labkit.controls.injection_model import injection_probability
-
     return injection_probability(read)
 
 

@@ -45,7 +45,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from labkit.controls import pii
 from labkit.errors import DataError
+from labkit.provider.requestlog import pii_audit
 
 LOCALES: tuple[str, ...] = ("en_US", "de_DE", "fr_FR")
 SEED = 15
@@ -357,8 +359,6 @@ CLAIMED: tuple[str, ...] = ("EMAIL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "IP
 def report(cases: list[dict[str, Any]]) -> dict[str, Any]:
     """Span-exact (and overlap) scores of :func:`labkit.controls.pii.evaluate` on ``cases``:
     per type, the claimed-types micro total, per locale, and false positives on negatives."""
-    from labkit.controls import pii
-
     def micro(rep: Any, table: str, types: tuple[str, ...]) -> dict[str, Any]:
         rows = getattr(rep, table)
         tp = sum(rows[t].tp for t in types if t in rows)
@@ -436,8 +436,6 @@ def gateway_leak(cases: list[dict[str, Any]], base_url: str, request_log: Any,
     overlapping it. ``request_log`` returns the provider's log entries (newest last).
     """
     import openai
-
-    from labkit.provider.requestlog import pii_audit
 
     client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=2)
     per: dict[str, dict[str, int]] = {}

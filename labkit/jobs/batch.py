@@ -39,9 +39,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from labkit.controls.pii import iban_ok
+from labkit.data.catalogue import connect, ensure_loaded, read_jsonl
 from labkit.errors import DataError, JobError, NonRetryableJobError, ValidationFailed
-from labkit.jobs.handlers import JobContext, shared_client
+from labkit.jobs.handlers import JobContext, job_kind, shared_client
 from labkit.jobs.queue import JobQueue, open_queue
+from labkit.jobs.worker import spawn_worker
+from labkit.settings import datasets_dir
 
 QUEUE = "invoices"
 FIELDS = ("vendor", "invoice_number", "invoice_date", "due_date", "currency", "subtotal", "tax",
@@ -103,10 +107,9 @@ def invoice_messages(text: str) -> list[dict[str, Any]]:
             {"role": "user", "content": text}]
 
 
+@job_kind("invoice_extract")
 def extract_invoice(ctx: JobContext) -> dict[str, Any]:
     """Handler for ``invoice_extract`` jobs: payload ``{"text": ..., "doc_id": ...}``."""
-    from labkit.controls.pii import iban_ok
-
     text = ctx.payload.get("text")
     if not isinstance(text, str) or not text.strip():
         raise NonRetryableJobError("payload.text must be a non-empty string")
@@ -164,8 +167,6 @@ def load_invoices(limit: int | None = None) -> list[dict[str, Any]]:
     """
     import duckdb
 
-    from labkit.data.catalogue import connect, ensure_loaded
-
     try:
         ensure_loaded()
         con = connect(read_only=True)
@@ -185,9 +186,6 @@ def load_invoices(limit: int | None = None) -> list[dict[str, Any]]:
 
 
 def _invoices_from_file(limit: int | None) -> list[dict[str, Any]]:
-    from labkit.data.catalogue import read_jsonl
-    from labkit.settings import datasets_dir
-
     path = datasets_dir() / "batch" / "invoices.jsonl"
     if not path.is_file():
         raise DataError(f"no invoices: {path} is missing; run `labkit data build`")
@@ -266,13 +264,12 @@ def run_batch(url: str | None = None, limit: int | None = None, workers: int = 2
         >>> report.malformed_rejected <= report.malformed               # doctest: +SKIP
         True
     """
-    from labkit.jobs.worker import spawn_worker
-
     q = open_queue(url)
     invoices = load_invoices(limit)
     with ExitStack() as stack:
         env: dict[str, str] = {}
         if not os.environ.get("OPENAI_BASE_URL"):
+            # lazy: the mock provider (fastapi, uvicorn) only when no provider URL is given
             from labkit.provider.server import serve_in_thread
 
             running = stack.enter_context(serve_in_thread())

@@ -48,8 +48,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from labkit.errors import ConfigError, JobError
-from labkit.jobs.handlers import JobContext, answered, shared_client
+from labkit.jobs.handlers import JobContext, answered, job_kind, shared_client
 from labkit.jobs.queue import open_queue
+from labkit.jobs.worker import spawn_worker
 from labkit.settings import var_dir
 
 QUEUE = "chaos"
@@ -98,6 +99,7 @@ class ChaosReport(BaseModel):
 
 # --- the job the drill runs ---------------------------------------------------------------
 
+@job_kind("chaos_call")
 def chaos_call(ctx: JobContext) -> dict[str, Any]:
     """One model call through the resilient client, then the job's side effect (at most once)."""
     n = ctx.payload.get("n", 0)
@@ -156,8 +158,6 @@ def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0,
 
 def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
     """Run the drill (see module docstring) and return its accounting."""
-    from labkit.jobs.worker import spawn_worker
-
     rng = random.Random(config.seed)
     load_start = os.getloadavg()[0]
     run_dir = var_dir() / "jobs" / f"chaos-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
@@ -174,8 +174,12 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
             url = f"{base}?ns=chaos{uuid.uuid4().hex[:8]}&{opts}"
         env: dict[str, str] = {"LABKIT_VAR": str(var_dir())}
         if config.kind == "chaos_call":
+            # lazy: the drill's own mock provider (fastapi, uvicorn); worker processes import this module
             from labkit.provider.config import ProviderConfig
+            # lazy: as above
             from labkit.provider.server import serve_in_thread
+
+            # lazy: as above
 
             fault = f"error_rate=503:{config.error_rate};latency={config.latency_s}"
             running = stack.enter_context(serve_in_thread(ProviderConfig.parse(
@@ -192,7 +196,7 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
         def spawn() -> subprocess.Popen[bytes]:
             return spawn_worker(url, queue=QUEUE, concurrency=config.concurrency,
                                 lease_s=config.lease_s, grace_s=2.0, env=env, events=False,
-                                stderr=log, preload=["labkit.jobs.chaos", "labkit.patterns.direct"]
+                                stderr=log, preload=["labkit.jobs.chaos", "labkit.direct"]
                                 if config.kind == "chaos_call" else None)
 
         procs = [spawn() for _ in range(config.workers)]

@@ -16,12 +16,15 @@ effect write can be the guard. The effect is the job's commit point: a job that 
 its effect was applied is reconciled to ``succeeded`` (see :meth:`JobQueue.reconcile`), so
 apply the effect last.
 
-Kinds resolve through :data:`HANDLERS` (built-ins below and anything :func:`register`-ed) or,
-failing that, as ``"package.module:function"``, so a notebook can run its own handlers
-without editing labkit.
+Job kinds are registered, never looked up from import paths: ``@job_kind("name")`` puts a
+handler in :data:`HANDLERS` when its module is imported. The built-ins are below; the batch
+(:mod:`labkit.jobs.batch`), the chaos drill (:mod:`labkit.jobs.chaos`) and the service
+(:mod:`labkit.service.job_handlers`) register their own, and a worker process knows a kind
+because ``labkit worker`` imports those modules (a fixed list in :mod:`labkit.commands.jobs`).
+A notebook registers its handlers the same way and runs them with an in-process worker.
 
 Example:
-    >>> @register("double")
+    >>> @job_kind("double")
     ... def double(ctx: JobContext) -> dict:
     ...     return {"value": ctx.payload["n"] * 2}
     >>> resolve("double") is double
@@ -30,14 +33,19 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.errors import CallDeferred, InputError, JobError, NonRetryableJobError
+from labkit.errors import (
+    CallDeferred,
+    ConfigError,
+    InputError,
+    JobError,
+    NonRetryableJobError,
+)
 from labkit.jobs.models import Job
 from labkit.jobs.queue import JobQueue
 
@@ -84,7 +92,8 @@ def shared_client() -> Any:
     global _client
     with _client_lock:
         if _client is None:
-            from labkit.patterns.direct import ResilientClient  # heavy: only when a job calls a model
+            # lazy: openai and the controls load only when a job calls a model (workers start fast)
+            from labkit.direct import ResilientClient
 
             _client = ResilientClient.from_env()
         return _client
@@ -99,8 +108,11 @@ def warm_client() -> None:
     Example:
         >>> warm_client()          # doctest: +SKIP
     """
-    import labkit.controls.pii  # noqa: F401 - imported by the client's first redaction
-    import labkit.controls.validation  # noqa: F401 - imported by its first output check
+    # lazy: this function IS the warm-up; it loads what a first call would
+    import labkit.controls.pii  # noqa: F401
+
+    # lazy: as above
+    import labkit.controls.validation  # noqa: F401
 
     shared_client().ledger     # the ledger opens on first use
 
@@ -112,7 +124,7 @@ def answered(result: Any) -> Any:
     breakers, Retry-After) and nothing reached the provider: the job should wait, not fail.
 
     Example:
-        >>> from labkit.patterns.direct import CallResult
+        >>> from labkit.direct import CallResult
         >>> answered(CallResult(content="hi")).content
         'hi'
         >>> answered(CallResult(content=None, status="cannot_answer", retry_after_s=2.0))
@@ -126,44 +138,36 @@ def answered(result: Any) -> Any:
     return result
 
 
-def register(name: str) -> Callable[[Handler], Handler]:
-    """Decorator: make ``fn`` the handler for jobs of kind ``name``."""
+def job_kind(name: str) -> Callable[[Handler], Handler]:
+    """Decorator: register ``fn`` as the handler for jobs of kind ``name`` (one handler per kind)."""
     def deco(fn: Handler) -> Handler:
+        known = HANDLERS.get(name)
+        if known is not None and known is not fn and (known.__module__, known.__qualname__) != (
+                fn.__module__, fn.__qualname__):
+            raise ConfigError(f"job kind {name!r} is already registered by {known.__module__}.{known.__qualname__}")
         HANDLERS[name] = fn
         return fn
     return deco
 
 
-# handlers that live in heavier modules, imported only when a job of that kind runs
-_LAZY = {"invoice_extract": "labkit.jobs.batch:extract_invoice",
-         "chaos_call": "labkit.jobs.chaos:chaos_call"}
-
-
 def resolve(kind: str) -> Handler:
-    """The handler for ``kind``; raises NonRetryableJobError when there is none."""
-    if kind in HANDLERS:
-        return HANDLERS[kind]
-    target = _LAZY.get(kind, kind)
-    if ":" not in target:
-        raise NonRetryableJobError(f"no handler for job kind {kind!r}")
-    module_name, attr = target.split(":", 1)
+    """The handler registered for ``kind``; NonRetryableJobError (the job is dead) when there is none."""
     try:
-        fn = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise NonRetryableJobError(f"cannot load handler {target!r}: {exc}") from None
-    HANDLERS[kind] = fn
-    return fn
+        return HANDLERS[kind]
+    except KeyError:
+        raise NonRetryableJobError(f"no handler for job kind {kind!r} "
+                                   f"(registered: {', '.join(sorted(HANDLERS))})") from None
 
 
 # --- built-in handlers (used by tests, the benchmark and the drills) --------------------
 
-@register("noop")
+@job_kind("noop")
 def noop(ctx: JobContext) -> dict[str, Any]:
     """Does nothing; measures the queue's own overhead."""
     return {"ok": True}
 
 
-@register("sleep")
+@job_kind("sleep")
 def sleep(ctx: JobContext) -> dict[str, Any]:
     """Sleeps ``payload['seconds']`` (a stand-in for slow I/O)."""
     seconds = float(ctx.payload.get("seconds", 0.1))
@@ -171,7 +175,7 @@ def sleep(ctx: JobContext) -> dict[str, Any]:
     return {"slept": seconds}
 
 
-@register("effect")
+@job_kind("effect")
 def effect(ctx: JobContext) -> dict[str, Any]:
     """Applies one side effect (``payload['value']``), optionally after sleeping ``seconds``."""
     if ctx.payload.get("seconds"):
@@ -180,19 +184,19 @@ def effect(ctx: JobContext) -> dict[str, Any]:
     return {"applied": applied}
 
 
-@register("fail")
+@job_kind("fail")
 def fail(ctx: JobContext) -> None:
     """Always fails with a retryable error."""
     raise JobError(ctx.payload.get("error", "simulated transient failure"))
 
 
-@register("poison")
+@job_kind("poison")
 def poison(ctx: JobContext) -> None:
     """Always fails with a non-retryable error (goes straight to the DLQ)."""
     raise NonRetryableJobError(ctx.payload.get("error", "malformed input"))
 
 
-@register("flaky")
+@job_kind("flaky")
 def flaky(ctx: JobContext) -> dict[str, Any]:
     """Fails its first ``payload['fail_times']`` attempts, then succeeds."""
     if ctx.attempt <= int(ctx.payload.get("fail_times", 1)):
@@ -200,7 +204,7 @@ def flaky(ctx: JobContext) -> dict[str, Any]:
     return {"attempt": ctx.attempt}
 
 
-@register("chat")
+@job_kind("chat")
 def chat(ctx: JobContext) -> dict[str, Any]:
     """One model call through the resilient client: ``payload`` = {messages, model?, …}."""
     messages = ctx.payload.get("messages")
@@ -213,7 +217,7 @@ def chat(ctx: JobContext) -> dict[str, Any]:
             "cost": r.cost}
 
 
-def _check_known(kind: str) -> None:
+def check_known(kind: str) -> None:
     """Raise InputError for kinds that resolve to nothing (used by the CLI before submitting)."""
     try:
         resolve(kind)

@@ -55,7 +55,7 @@ from redis.retry import Retry
 
 from labkit.errors import ConfigError, InputError, JobNotFound
 from labkit.jobs.models import STATUSES, Job, QueueStats, WorkerInfo, new_job_id
-from labkit.jobs.queue import JobQueue
+from labkit.jobs.base import JobQueue
 
 _PRELUDE = r"""
 local ns = ARGV[1]

@@ -41,7 +41,7 @@ from typing import Any
 
 from labkit.errors import DataError, InputError, JobNotFound
 from labkit.jobs.models import Job, QueueStats, WorkerInfo, new_job_id
-from labkit.jobs.queue import JobQueue
+from labkit.jobs.base import JobQueue
 from labkit.sqlitewal import enable_wal
 
 SCHEMA = """

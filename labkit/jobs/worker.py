@@ -62,6 +62,10 @@ from labkit.errors import (
     RateLimitDeferred,
     ValidationFailed,
 )
+from labkit.jobs.alerts import (  # prometheus only when running
+    AlertMonitor,
+    publish_stats,
+)
 from labkit.jobs.handlers import JobContext, resolve
 from labkit.jobs.models import Job, WorkerInfo
 from labkit.jobs.queue import JobQueue, open_queue
@@ -273,8 +277,6 @@ class Worker:
                  wait_s=round((job.started_at or 0) - job.created_at, 3))
 
     def _housekeeping(self) -> None:
-        from labkit.jobs.alerts import AlertMonitor, publish_stats  # prometheus only when running
-
         monitor = AlertMonitor(self.q) if self.monitor else None
         beat = max(0.05, min(self.lease_s / 3.0, 2.0))
         last_stats = 0.0

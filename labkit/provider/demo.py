@@ -3,7 +3,7 @@
 :func:`tour` makes a completion, a streamed completion, a tool call and an embedding against
 a provider (the embedded one unless a base URL is given) and returns what it saw, so the
 interim ``labkit run``, the start-here notebook and a smoke test can all show the same
-thing. It does not apply any production control: that is ``labkit.patterns.direct``'s job.
+thing. It does not apply any production control: that is ``labkit.direct``'s job.
 
 Example:
     >>> from labkit.provider.server import serve_in_thread

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from labkit.errors import ConfigError
-from labkit.patterns.direct import ResilientClient
+from labkit.direct import ResilientClient
 from labkit.rag.answer import DEFAULT_CHAT_MODEL, Answer, answer
 from labkit.rag.dense import http_client, persistent_client
 from labkit.rag.evaluate import EvalReport, Question, evaluate, load_questions

@@ -48,7 +48,7 @@ from labkit.controls.pii import redact
 from labkit.data.catalogue import connect
 from labkit.data.profile import Thresholds, profile_lab
 from labkit.errors import ConfigError, InputError
-from labkit.patterns.direct import ClientConfig
+from labkit.direct import ClientConfig
 from labkit.roadmap.adr import render_adr
 from labkit.roadmap.checklist import (
     CHECKLIST,

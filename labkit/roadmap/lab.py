@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 
 from labkit.errors import ConfigError, InputError, LabkitError
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.provider.catalog import MODELS
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread

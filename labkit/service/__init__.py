@@ -15,7 +15,28 @@ One FastAPI app (:mod:`labkit.service.app`), assembled from modules that each do
   (load profiles, SLOs, one Locust run stored in DuckDB), also used by the rollout notebook.
 """
 
-from labkit.service.app import RunningService, create_app, serve_in_thread
-from labkit.service.config import ServiceSettings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from labkit.service.app import RunningService, create_app, serve_in_thread
+    from labkit.service.config import ServiceSettings
 
 __all__ = ["RunningService", "ServiceSettings", "create_app", "serve_in_thread"]
+
+# PEP 562: the app (FastAPI and every pattern, chromadb included) loads on first use of these
+# names, not when a worker process imports labkit.service.job_handlers to learn the job kinds.
+_FACE = {"RunningService": "labkit.service.app", "create_app": "labkit.service.app",
+         "serve_in_thread": "labkit.service.app", "ServiceSettings": "labkit.service.config"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FACE:
+        return getattr(importlib.import_module(_FACE[name]), name)
+    raise AttributeError(f"module 'labkit.service' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI
 
-from labkit.patterns.direct import ClientConfig, ResilientClient
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.telemetry.metrics import ModelCallMetrics
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -1,60 +1,58 @@
-"""The service's job kinds, run by any queue worker (``labkit worker`` or embedded threads).
+"""The service's job kinds, registered with the jobs pattern and run by any queue worker.
 
-The service submits them by import path (``labkit.service.job_handlers:summarise``), which
-:func:`labkit.jobs.handlers.resolve` loads in whatever worker process takes the job, so a
-separately started ``labkit worker`` runs them without any registration step. Each handler
-calls the model through the resilient client (one per worker process, from
-``OPENAI_BASE_URL``), with ``pattern="jobs"`` and the submitter's user id as the budget key.
+``@job_kind`` registers each handler when this module is imported: the service imports it
+(its routes submit these kinds, its embedded workers run them) and so does ``labkit worker``
+(:mod:`labkit.commands.jobs` imports every module that registers kinds), so a separately
+started worker process runs them too. Each handler calls the model through the resilient
+client (the worker's shared one, :func:`labkit.jobs.handlers.shared_client`, unless the
+worker was given its own), with ``pattern="jobs"`` and the submitter's user id as the budget
+key. It imports no web framework, so workers stay light.
 
 Example:
-    >>> KIND_PATHS["summarise"]
-    'labkit.service.job_handlers:summarise'
+    >>> KINDS["extract_invoice"], "summarise" in HANDLERS
+    ('invoice_extract', True)
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+import labkit.jobs.batch  # noqa: F401  (registers invoice_extract, exposed here as extract_invoice)
 from labkit.errors import NonRetryableJobError
+from labkit.jobs.handlers import JobContext, job_kind, shared_client
 
-KIND_PATHS: dict[str, str] = {
-    "summarise": "labkit.service.job_handlers:summarise",
-    "analyse_upload": "labkit.service.job_handlers:analyse_upload",
-    "extract_invoice": "invoice_extract",  # the jobs pattern's own batch handler
+# the kind a caller of POST /jobs names -> the registered job kind it runs
+KINDS: dict[str, str] = {
+    "summarise": "summarise",
+    "analyse_upload": "analyse_upload",
+    "extract_invoice": "invoice_extract",  # the jobs pattern's own batch handler (labkit.jobs.batch)
 }
-PUBLIC_KIND = {v: k for k, v in KIND_PATHS.items()}
-
-_client_lock = threading.Lock()
-_client: Any = None
+PUBLIC_KIND = {v: k for k, v in KINDS.items()}
 
 
-def _model_client(ctx: Any) -> Any:
-    global _client
-    given = ctx.extras.get("client") if hasattr(ctx, "extras") else None
-    if given is not None:
-        return given
-    with _client_lock:
-        if _client is None:
-            from labkit.patterns.direct import ResilientClient
-
-            _client = ResilientClient.from_env()
-    return _client
+def summarise_messages(text: str, max_words: int) -> list[dict[str, str]]:
+    """The summarising prompt, shared by ``POST /direct/summarise`` and the ``summarise`` job."""
+    return [{"role": "system", "content": f"Summarise the user's text in at most {max_words} words."},
+            {"role": "user", "content": text}]
 
 
-def _text(ctx: Any) -> str:
+def _model_client(ctx: JobContext) -> ModelClient:
+    given: ModelClient | None = ctx.extras.get("client")
+    return given if given is not None else shared_client()
+
+
+def _text(ctx: JobContext) -> str:
     text = ctx.payload.get("text")
     if not isinstance(text, str) or not text.strip():
         raise NonRetryableJobError("payload.text must be a non-empty string")
     return text
 
 
-def summarise(ctx: Any) -> dict[str, Any]:
+@job_kind("summarise")
+def summarise(ctx: JobContext) -> dict[str, Any]:
     """Summarise ``payload.text`` (at most ``payload.max_words`` words)."""
-    from labkit.service.routes_direct import summarise_messages
-
     max_words = int(ctx.payload.get("max_words", 60))
     r = _model_client(ctx).chat(summarise_messages(_text(ctx), max_words), pattern="jobs",
                                 key=str(ctx.payload.get("_owner", "default")))
@@ -72,13 +70,12 @@ class UploadFields(BaseModel):
     subject: str | None = None
 
 
-def analyse_upload(ctx: Any) -> dict[str, Any]:
+@job_kind("analyse_upload")
+def analyse_upload(ctx: JobContext) -> dict[str, Any]:
     """The copilot's uploaded file: a summary plus validated fields (account, ticket, e-mail)."""
     text = _text(ctx)
     client = _model_client(ctx)
     key = str(ctx.payload.get("_owner", "default"))
-    from labkit.service.routes_direct import summarise_messages
-
     summary = client.chat(summarise_messages(text, 50), pattern="jobs", key=key)
     fields = client.chat([{"role": "system", "content": "Extract the fields of the schema from the document."},
                           {"role": "user", "content": text}], pattern="jobs", key=key,

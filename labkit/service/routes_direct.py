@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from labkit.errors import LabkitError, StreamInterrupted
 from labkit.service.auth import Principal, current_principal
 from labkit.service.deps import model_client
+from labkit.service.job_handlers import summarise_messages
 
 MAX_TEXT_CHARS = 20_000
 
@@ -63,11 +64,6 @@ class ClassifyRequest(BaseModel):
 def _meta(result: Any) -> dict[str, Any]:
     return {"status": result.status, "model": result.model_served, "fallback_used": result.fallback_used,
             "latency_ms": round(result.latency_ms, 1), "cost": result.cost, "cache_hit": result.cache_hit}
-
-
-def summarise_messages(text: str, max_words: int) -> list[dict[str, str]]:
-    return [{"role": "system", "content": f"Summarise the user's text in at most {max_words} words."},
-            {"role": "user", "content": text}]
 
 
 router = APIRouter(tags=["direct"])

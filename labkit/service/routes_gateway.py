@@ -1,6 +1,6 @@
 """The OpenAI-compatible gateway inside the service: ``/v1/chat/completions`` and friends.
 
-The routes are the gateway's own (:mod:`labkit.gateway`), mounted into the service and served
+The routes are the gateway's own (:mod:`labkit.direct.gateway`), mounted into the service and served
 by the service's resilient client, so a caller of ``/v1/...`` gets exactly the gateway's
 behaviour (JSON and streaming, fallbacks, ``x-labkit-*`` headers, OpenAI error shapes). The
 gateway authenticates with the service's own function
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from labkit.gateway import GatewayConfig
-from labkit.gateway import create_app as create_gateway
+from labkit.direct.gateway import GatewayConfig
+from labkit.direct.gateway import create_app as create_gateway
 from labkit.service.auth import principal_from_headers
 from labkit.service.deps import model_client
 

@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from labkit.jobs.queue import JobQueue, default_url, open_queue
 from labkit.jobs.worker import Worker
+from labkit.service.auth import ROLES, Principal, current_principal, require_roles
 from labkit.service.config import service_dir
 from labkit.service.deps import model_client, resource
-from labkit.service.job_handlers import KIND_PATHS, PUBLIC_KIND
-from labkit.service.auth import ROLES, Principal, current_principal, require_roles
+from labkit.service.job_handlers import KINDS, PUBLIC_KIND
 from labkit.service.ownership import RedisOwnership, SqliteOwnership, check_owner
 
 # kind -> roles allowed to submit it
@@ -78,7 +78,7 @@ def submit_job(app: FastAPI, principal: Principal, body: JobSubmit) -> Any:
     key = f"{principal.user_id}:{body.idempotency_key}" if body.idempotency_key else None
     # the owner rides in the payload too: handlers charge the model budget to the submitter
     payload = {**body.payload, "_owner": principal.user_id}
-    job = jobs_queue(app).submit(KIND_PATHS[body.kind], payload, priority=body.priority,
+    job = jobs_queue(app).submit(KINDS[body.kind], payload, priority=body.priority,
                                  idempotency_key=key)
     ownership(app).record("job", job.id, principal.user_id, principal.role)
     app.state.metrics.pattern_calls.labels("jobs", "submitted").inc()

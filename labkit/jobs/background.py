@@ -1,33 +1,16 @@
-"""Pattern 3, Event-driven / async AI: the application queues the task and does not wait.
+"""The jobs pattern's public face: :class:`BackgroundJobs` submits work and follows it.
 
-The source document's third pattern moves AI work out of the user's request: the task goes
-on a queue, a background worker calls the model and saves the result, and the user (or the
-next system) picks it up later. Its main risk is operational visibility — long queues,
-crashed workers and badly handled retries go unnoticed until users ask where their results
-are — so the required controls are all here, each in one place under ``labkit/jobs/``:
-
-==============================  ===================================================
-control                         where
-==============================  ===================================================
-durable queue, two backends     ``jobs/queue.py``, ``sqlite_backend.py``, ``redis_backend.py``
-leases + heartbeats             ``claim``/``heartbeat`` in the backends, ``jobs/worker.py``
-max retries, backoff + jitter   ``jobs/models.py`` (RetryPolicy), ``fail`` in the backends
-dead-letter queue + replay      ``dead_letters``/``replay`` in the backends, ``labkit jobs dlq``
-result expiry vs retention      ``sweep`` in the backends (run by every worker)
-status tracking + history       ``Job.status``/``Job.history``
-queue-size metrics + alerts     ``jobs/alerts.py`` (Prometheus gauges, ``alert`` events)
-side effects at most once       ``JobQueue.apply_effect`` (the effect ledger)
-==============================  ===================================================
-
-Every model call a job makes goes through the resilient client (``patterns/direct.py``).
-:class:`AsyncAI` is the small facade the notebooks and the service use.
+The application queues the task and does not wait; workers (threads here, or ``labkit
+worker`` processes) run it and store the result with an expiry. This class is the small
+facade the notebooks, the CLI and the service use over :func:`~labkit.jobs.queue.open_queue`,
+the workers and the alert rules. It does not run handlers itself.
 
 Example:
     >>> import tempfile, os
-    >>> ai = AsyncAI("sqlite:///" + os.path.join(tempfile.mkdtemp(), "q.db"))
-    >>> job_id = ai.submit("noop", {"n": 1})
-    >>> ai.run_workers(workers=1, burst=True, in_process=True)
-    >>> ai.wait(job_id).status, ai.result(job_id)
+    >>> jobs = BackgroundJobs("sqlite:///" + os.path.join(tempfile.mkdtemp(), "q.db"))
+    >>> job_id = jobs.submit("noop", {"n": 1})
+    >>> jobs.run_workers(workers=1, burst=True, in_process=True)
+    >>> jobs.wait(job_id).status, jobs.result(job_id)
     ('succeeded', {'ok': True})
 """
 
@@ -39,12 +22,11 @@ from typing import Any
 from labkit.errors import JobError
 from labkit.jobs.alerts import AlertMonitor, AlertRules
 from labkit.jobs.models import TERMINAL, Job, QueueStats
-from labkit.jobs.queue import JobQueue, open_queue
+from labkit.jobs.queue import open_queue
+from labkit.jobs.worker import Worker, spawn_worker
 
-__all__ = ["AsyncAI", "AlertRules", "Job", "JobQueue", "QueueStats", "open_queue"]
 
-
-class AsyncAI:
+class BackgroundJobs:
     """Submit background AI jobs, follow them, and watch the queue."""
 
     def __init__(self, url: str | None = None, queue: str = "default") -> None:
@@ -95,13 +77,9 @@ class AsyncAI:
                     in_process: bool = False, timeout_s: float = 600.0) -> None:
         """Run workers until the queue drains: threads here, or real worker processes."""
         if in_process:
-            from labkit.jobs.worker import Worker
-
             Worker(self.q.url, queue=self.queue, concurrency=concurrency * workers,
                    burst=burst, poll_s=0.01).run()
             return
-        from labkit.jobs.worker import spawn_worker
-
         procs = [spawn_worker(self.q.url, queue=self.queue, concurrency=concurrency, burst=burst)
                  for _ in range(workers)]
         for p in procs:

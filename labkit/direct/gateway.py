@@ -1,9 +1,9 @@
 """The resilient client as an OpenAI-compatible gateway: the controls without code changes.
 
 Any OpenAI client pointed at the gateway (``OPENAI_BASE_URL=http://HOST:PORT/v1``) gets
-every control of ``labkit.patterns.direct`` — PII redaction, timeouts, retries, the fallback
+every control of ``labkit.direct`` — PII redaction, timeouts, retries, the fallback
 chain, breakers, cache, budgets, rate limits, pinned versions, telemetry — because each
-request is served by one shared :class:`~labkit.patterns.direct.ResilientClient`.
+request is served by one shared :class:`~labkit.direct.ResilientClient`.
 
 Endpoints: ``POST /v1/chat/completions`` (JSON and SSE streaming; a ``json_schema``
 ``response_format`` is validated with one repair attempt), ``POST /v1/embeddings``,
@@ -66,7 +66,8 @@ from labkit.errors import (
     RedactionFailed,
     StreamInterrupted,
 )
-from labkit.patterns.direct import PATTERNS, CallResult, ClientConfig, ResilientClient
+from labkit.direct.client import ResilientClient
+from labkit.direct.models import PATTERNS, CallResult, ClientConfig
 from labkit.provider.catalog import MODELS
 from labkit.serving import serve_app
 from labkit.telemetry.metrics import ModelCallMetrics
