@@ -2,7 +2,38 @@
 
 Every error labkit raises on purpose derives from :class:`LabkitError`, so callers (the CLI,
 the service, the notebooks) can catch one type and show its one-line message instead of a
-traceback from deep inside. Subclasses are named for what went wrong, not where.
+traceback from deep inside. Subclasses are named for what went wrong, not where::
+
+    LabkitError
+    ├── ConfigError                    a configuration file or option is wrong
+    │   └── ModelNotInstalled          a package carrying model weights is missing
+    ├── InputError                     a user's or a file's input is invalid
+    │   └── UnknownRole
+    ├── DataError                      a dataset or database is missing or corrupt
+    ├── ProviderError                  model calls (Pattern 1 and all built on it)
+    │   ├── ProviderTimeout
+    │   ├── ProviderUnavailable        every route failed
+    │   │   └── CallDeferred           "not now": no route may be tried yet
+    │   ├── StreamInterrupted          a stream broke after text reached the caller
+    │   ├── ContextLengthExceeded
+    │   ├── ContentPolicyViolation
+    │   ├── PinnedVersionMismatch
+    │   └── CircuitOpen
+    ├── BudgetExceeded                 controls refusing a call before it is sent
+    ├── RateLimited
+    │   └── RateLimitDeferred
+    ├── RedactionFailed
+    ├── ValidationFailed
+    ├── JobError                       Pattern 3
+    │   ├── NonRetryableJobError
+    │   └── JobNotFound
+    ├── ToolNotPermitted               Pattern 4
+    ├── ApprovalRequired
+    ├── AgentPaused
+    ├── AuditTampered
+    ├── NotAuthenticated               the service
+    ├── Forbidden
+    └── GateFailed                     a roadmap phase gate
 """
 
 from __future__ import annotations
