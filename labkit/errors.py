@@ -55,6 +55,10 @@ class DataError(LabkitError):
     """A dataset or database the lab needs is missing, corrupt or incomplete."""
 
 
+class ModelNotInstalled(ConfigError):
+    """A package that carries a model's weights is not installed (the message says which)."""
+
+
 # --- model calls (Direct API pattern and everything built on it) -----------------------
 
 class ProviderError(LabkitError):

@@ -45,6 +45,8 @@ class ModelSpec:
     verbosity: int = 1  # how many extra sentences it adds beyond the evidence
     grounding: float = 1.0  # 1.0 = only supported sentences; lower = more unsupported filler
     embedding_dimensions: int = 0
+    # embedding models: "hashed" (embeddings.py, no meaning) or "semantic" (semantic.py, MiniLM)
+    embedder: str = "hashed"
 
     def cost(self, tokens_in: int, tokens_out: int) -> float:
         """Price in USD of a call with these token counts."""
@@ -64,6 +66,9 @@ MODELS: dict[str, ModelSpec] = {
                   LatencyProfile(0.90, 0.5, 0.030), verbosity=1, grounding=1.0),
         ModelSpec("lab-embed-2026-01", "embedding", 8_192, 0, 0.02, 0.0,
                   LatencyProfile(0.02, 0.2, 0.0), embedding_dimensions=256),
+        # all-MiniLM-L6-v2: reads the first 256 word pieces; longer input is refused at 512
+        ModelSpec("lab-embed-minilm-2026-11", "embedding", 512, 0, 0.02, 0.0,
+                  LatencyProfile(0.02, 0.2, 0.0), embedding_dimensions=384, embedder="semantic"),
     ]
 }
 
@@ -73,6 +78,7 @@ ALIASES: dict[str, str] = {
     "lab-mini": "lab-mini-2026-03",
     "lab-large": "lab-large-2026-04",
     "lab-embed": "lab-embed-2026-01",
+    "lab-embed-semantic": "lab-embed-minilm-2026-11",
 }
 
 # Where an alias moves when the provider's drift is triggered.

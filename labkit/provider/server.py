@@ -52,7 +52,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from labkit.errors import ConfigError, LabkitError
-from labkit.provider import behaviour, openai_shapes as shapes
+from labkit.provider import behaviour, openai_shapes as shapes, semantic
 from labkit.provider.catalog import ALIAS_NEXT, ALIASES, MODELS, ModelSpec
 from labkit.provider.config import ProviderConfig
 from labkit.provider.embeddings import embed_text, embed_tokens
@@ -677,6 +677,9 @@ async def _embeddings(scope: dict, receive: Any, send: Any, state: ProviderState
     dims = body.get("dimensions")
     if dims is not None and (not isinstance(dims, int) or isinstance(dims, bool) or not 1 <= dims <= spec.embedding_dimensions):
         raise _bad("dimensions", f"Invalid 'dimensions': {dims!r}; {spec.id} supports 1 to {spec.embedding_dimensions}.")
+    is_semantic = spec.embedder == "semantic"
+    if is_semantic:
+        _check_semantic(spec, dims, inputs)
     dims = dims or spec.embedding_dimensions
     counts = [count_tokens(x) if isinstance(x, str) else len(x) for x in inputs]
     entry["prompt_text"] = "\n".join(x for x in inputs if isinstance(x, str))
@@ -699,14 +702,43 @@ async def _embeddings(scope: dict, receive: Any, send: Any, state: ProviderState
                              spread=spec.latency.ttft_sigma).sample(state.fault_state.rng)
     if delay > 0:
         await _sleep(delay, state)
-    data = [shapes.embedding_item(i, embed_text(x, dims) if isinstance(x, str) else embed_tokens(x, dims), encoding)
-            for i, x in enumerate(inputs)]
+    if is_semantic:
+        vectors = await asyncio.to_thread(_semantic_vectors, inputs)
+    else:
+        vectors = [embed_text(x, dims) if isinstance(x, str) else embed_tokens(x, dims) for x in inputs]
+    data = [shapes.embedding_item(i, v, encoding) for i, v in enumerate(vectors)]
     entry.update(status=200, cost=round(spec.cost(total, 0), 8),
                  latency_ms=round((time.monotonic() - entry["t_mono"]) * 1000, 3))
     state.log.add(entry)
     await _send_json(send, 200, {"object": "list", "data": data, "model": spec.id,
                                  "usage": {"prompt_tokens": total, "total_tokens": total}},
                      {**rl_headers, "x-lab-model-served": spec.id})
+
+
+def _check_semantic(spec: ModelSpec, dims: Any, inputs: list[Any]) -> None:
+    """What the semantic model refuses beyond the shared checks, before any quota is spent."""
+    if dims is not None and dims != spec.embedding_dimensions:
+        # like OpenAI's ada-002: MiniLM was not trained to be shortened
+        raise _bad("dimensions", f"Invalid 'dimensions': {dims!r}; {spec.id} only returns "
+                   f"{spec.embedding_dimensions} dimensions.")
+    for i, x in enumerate(inputs):
+        if isinstance(x, list) and not all(0 <= t < semantic.VOCAB_SIZE for t in x):
+            raise _bad(f"input[{i}]", f"Invalid 'input[{i}]': token ids of {spec.id} are WordPiece ids "
+                       f"in [0, {semantic.VOCAB_SIZE}).")
+    try:
+        semantic.model_dir()
+    except LabkitError as exc:
+        raise _Reject(404, f"The model `{spec.id}` is not installed on this provider: {exc}",
+                      code="model_not_found", param="model") from None
+
+
+def _semantic_vectors(inputs: list[Any]) -> list[list[float]]:
+    """Vectors of the semantic model (run in a worker thread: a batch takes tens of ms to seconds,
+    and the event loop must keep serving other requests meanwhile)."""
+    model = semantic.shared_embedder()
+    texts = [x for x in inputs if isinstance(x, str)]
+    by_text = iter(model.embed(texts).tolist()) if texts else iter(())
+    return [next(by_text) if isinstance(x, str) else model.embed_token_ids(x).tolist() for x in inputs]
 
 
 # --------------------------------------------------------------------------------------
