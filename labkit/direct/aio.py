@@ -67,12 +67,14 @@ class AsyncResilientClient:
     async def chat(self, messages: list[dict[str, Any]], model: str = "lab-chat-2026-01",
                    **kwargs: Any) -> CallResult:
         """Coroutine version of :meth:`ResilientClient.chat`."""
-        return await self._run(self.sync.chat, messages, model, **kwargs)
+        result: CallResult = await self._run(self.sync.chat, messages, model, **kwargs)
+        return result
 
     async def embed(self, texts: list[str], model: str = "lab-embed-2026-01",
                     **kwargs: Any) -> list[list[float]]:
         """Coroutine version of :meth:`ResilientClient.embed`."""
-        return await self._run(self.sync.embed, texts, model, **kwargs)
+        vectors: list[list[float]] = await self._run(self.sync.embed, texts, model, **kwargs)
+        return vectors
 
     async def stream_chat(self, messages: list[dict[str, Any]], model: str = "lab-chat-2026-01",
                           **kwargs: Any) -> AsyncIterator[str]:

@@ -147,7 +147,7 @@ class ResilientClient:
         self._sdk.close()
 
     # --- the SDK calls ----------------------------------------------------------------
-    def _options(self, timeout: Any, headers: dict[str, str] | None) -> dict[str, Any]:
+    def _options(self, timeout: Any, headers: dict[str, str] | None) -> Any:  # openai's RequestOptions
         options: dict[str, Any] = {"timeout": timeout, "security": {"bearer_auth": True}}
         if headers:
             options["headers"] = headers
@@ -258,7 +258,9 @@ class ResilientClient:
     def _give_up(self, ctx: CallContext, messages: list[dict[str, Any]], *, stream: bool
                  ) -> CallResult:
         """Every model route failed: rule-based fallback, else cannot_answer + review queue."""
-        latency = lambda: (time.perf_counter() - ctx.started) * 1000  # noqa: E731
+        def latency() -> float:
+            return (time.perf_counter() - ctx.started) * 1000
+
         rule = self.rule_fallbacks.get(ctx.pattern)
         if rule is not None:
             try:

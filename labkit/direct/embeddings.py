@@ -60,8 +60,8 @@ def embed(client: ResilientClient, texts: list[str], model: str = "lab-embed-202
     keys: list[str | None] = [None] * len(sent)
     for i, text in enumerate(sent):
         if client.config.cache.enabled:
-            keys[i] = cache_key(kind="embedding", model=model, input=text)
-            hit = client.cache.get(keys[i])
+            keys[i] = key_i = cache_key(kind="embedding", model=model, input=text)
+            hit = client.cache.get(key_i)
             if hit is not None:
                 out[i] = hit
                 continue

@@ -284,7 +284,8 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
                       redact_pii=config.redact_pii, extra_headers=who.headers or None)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return await in_thread(_stream_response, client, messages, model, kwargs, include_usage)
+            streamed: Response = await in_thread(_stream_response, client, messages, model, kwargs, include_usage)
+            return streamed
 
         response_format = body.get("response_format")
         schema = None  # a json_schema response format is validated (one repair) like output_model
@@ -417,7 +418,8 @@ class RunningGateway:
     @property
     def client(self) -> ResilientClient:
         """The shared resilient client behind the gateway."""
-        return self.app.state.client
+        client: ResilientClient = self.app.state.client
+        return client
 
 
 def _raise_thread_limit(limit: int) -> None:

@@ -131,11 +131,11 @@ class AlertMonitor:
             if key not in self._firing:
                 fired.append(emit("alert", source="jobs", queue=queue, state="firing",
                                   depth=stats.depth, oldest_age_s=stats.oldest_age_s, **alert))
-        for key in list(self._firing):
-            if key[0] == queue and key not in now_keys:
-                emit("alert", source="jobs", queue=queue, state="resolved", rule=key[1],
-                     worker_id=key[2] or None)
-                del self._firing[key]
+        for firing in list(self._firing):
+            if firing[0] == queue and firing not in now_keys:
+                emit("alert", source="jobs", queue=queue, state="resolved", rule=firing[1],
+                     worker_id=firing[2] or None)
+                del self._firing[firing]
         # DLQ growth is an event, not a state: it never stays "firing"
         self._firing.update({k: v for k, v in now_keys.items() if k[1] != "dlq_growth"})
         return fired

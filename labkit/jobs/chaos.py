@@ -117,7 +117,7 @@ def chaos_call(ctx: JobContext) -> dict[str, Any]:
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0,

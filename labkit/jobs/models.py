@@ -132,9 +132,9 @@ class RetryPolicy(BaseModel):
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         raw = min(self.max_delay_s, self.base_delay_s * (2 ** max(0, attempt - 1)))
         if self.jitter <= 0:
-            return raw
+            return float(raw)
         r = (rng or random).random()
-        return raw * (1.0 - self.jitter * r)
+        return float(raw * (1.0 - self.jitter * r))
 
 
 def new_job_id() -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from labkit.errors import ConfigError
@@ -72,7 +73,7 @@ def open_queue(url: str | None = None, clock: Callable[[], float] | None = None)
         max_attempts = int(opts.pop("max_attempts", 5))
     except ValueError as exc:
         raise ConfigError(f"bad option in job queue URL {url!r}: {exc}") from None
-    common = dict(retry=retry, failure_retention_s=retention, default_max_attempts=max_attempts,
+    common: dict[str, Any] = dict(retry=retry, failure_retention_s=retention, default_max_attempts=max_attempts,
                   clock=clock)
     if parsed.scheme == "sqlite":
         path = parsed.path
