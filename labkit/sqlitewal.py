@@ -29,7 +29,7 @@ def enable_wal(conn: sqlite3.Connection, timeout_s: float = 30.0) -> str:
         try:
             return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
 
@@ -49,7 +49,7 @@ class ThreadConnections:
         >>> conns.close()
     """
 
-    def __init__(self, path: "str | os.PathLike[str]", *, isolation_level: str | None = "") -> None:
+    def __init__(self, path: str | os.PathLike[str], *, isolation_level: str | None = "") -> None:
         self.path = path
         self.isolation_level = isolation_level
         self._local = threading.local()

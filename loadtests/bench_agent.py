@@ -111,8 +111,8 @@ def bench_schemas(n: int = 300) -> dict[str, dict[str, float]]:
 
 
 def bench_runs(runs: int) -> dict[str, dict[str, float]]:
-    from labkit.agent.systems import Systems
     from labkit.agent import Agent
+    from labkit.agent.systems import Systems
     from labkit.direct import ClientConfig, ResilientClient
     from labkit.provider.server import serve_in_thread
 

@@ -156,7 +156,7 @@ def _serve_baseline(ref: str, provider_url: str, workdir: Path) -> tuple[subproc
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def sequential(provider_url: str, gateway_url: str, calls: int, profile: bool) -> dict[str, dict[str, float]]:

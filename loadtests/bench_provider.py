@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from _locust_runner import free_port, run_locust, summary_row, wait_up  # noqa: E402
+
 from labkit.settings import var_dir  # noqa: E402
 
 BODY = {"model": "lab-chat", "messages": [

@@ -45,12 +45,19 @@ def main() -> int:
     os.environ["LABKIT_VAR"] = scratch
 
     from labkit.direct import ClientConfig, ResilientClient
-    from labkit.rag import RagPipeline
     from labkit.provider.server import serve_in_thread
-    from labkit.rag.evaluate import (calibrate_all, calibrate_fusion, evaluate, load_questions, percentiles,
-                                     split_questions, summary_table)
-    from labkit.rag.index import RagIndex, load_documents
+    from labkit.rag import RagPipeline
     from labkit.rag.dense import persistent_client
+    from labkit.rag.evaluate import (
+        calibrate_all,
+        calibrate_fusion,
+        evaluate,
+        load_questions,
+        percentiles,
+        split_questions,
+        summary_table,
+    )
+    from labkit.rag.index import RagIndex, load_documents
     from labkit.rag.retrieve import Fusion, Retriever, load_fusion, load_question_vocabulary, load_thresholds
     from labkit.settings import datasets_dir
 

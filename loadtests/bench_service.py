@@ -33,7 +33,7 @@ from typing import Any
 
 import psutil
 
-from labkit.service.loadrun import _read_csv, _STATS_COLUMNS, free_port, run_locust, service_process, wait_http
+from labkit.service.loadrun import _STATS_COLUMNS, _read_csv, free_port, run_locust, service_process, wait_http
 from labkit.settings import REPO_ROOT, var_dir
 
 MAIN_ENTRY = {
@@ -100,7 +100,7 @@ class CpuSampler:
                     pass
             self.samples.append(total)
 
-    def __enter__(self) -> "CpuSampler":
+    def __enter__(self) -> CpuSampler:
         self._thread.start()
         return self
 

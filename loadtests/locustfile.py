@@ -30,7 +30,7 @@ import os
 import random
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from locust import FastHttpUser, LoadTestShape, between, events, task
 from locust.runners import WorkerRunner
@@ -253,7 +253,7 @@ class AgentUser(LabUser):
     """Pattern 4: read-only agent runs (look up an account, list a ticket)."""
 
     weight = _weight("agent")
-    requests = [
+    requests: ClassVar[list[str]] = [
         "Look up account ACC-00042 and summarise its recent tickets.",
         "What is the status of ticket TCK-000123?",
         "Find the contacts for account ACC-00007.",

@@ -33,8 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from labkit.rag import RagPipeline
-from labkit.rag.evaluate import load_questions, split_questions
+from labkit.rag import RagPipeline  # noqa: E402 - after the sys.path line, so the script runs from a checkout
+from labkit.rag.evaluate import load_questions, split_questions  # noqa: E402
 
 CITATION = re.compile(r"^(?P<section>[A-Z]+-\d+#s\d+)@v(?P<version>\d+)")
 HEADLINE = ("recall@5", "ndcg@10", "mrr")

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from helpers import free_port
 
 
@@ -33,7 +32,7 @@ def lab_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def provider() -> Iterator["object"]:
+def provider() -> Iterator[object]:
     """The real mock provider on a free port (``.base_url`` ends in ``/v1``)."""
     from labkit.provider.server import serve_in_thread
 

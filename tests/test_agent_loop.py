@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from labkit.agent import Agent, AgentConfig
 from labkit.agent.breaker import BreakerLimits
 from labkit.agent.systems import Systems
 from labkit.agent.tools import TOOLS
 from labkit.cli import main
-from labkit.agent import Agent, AgentConfig
 from labkit.direct import ClientConfig, ResilientClient
 
 SCENARIO = ("Review the account history of ACC-00001, then draft a follow-up email to contact "

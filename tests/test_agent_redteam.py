@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
+from labkit.agent import AgentConfig
 from labkit.agent.policy import AutonomyLimits
 from labkit.agent.redteam import load_cases, run_cases
 from labkit.cli import main
-from labkit.errors import InputError
-from labkit.agent import AgentConfig
 from labkit.direct import ClientConfig, ResilientClient
+from labkit.errors import InputError
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
 from labkit.settings import REPO_ROOT
@@ -101,7 +101,7 @@ def test_cli_redteam_reports_per_case_and_exit_code(
     assert report["summary"]["unapproved_writes"] == 0
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "request": "hi", "planted_in": "email", "payload": "p"}\n')
-    with pytest.raises(InputError, match="bad.jsonl:1: planted_in"):
+    with pytest.raises(InputError, match=r"bad\.jsonl:1: planted_in"):
         load_cases(bad)
     with pytest.raises(SystemExit) as exc:
         main(["agent", "redteam", "--cases", str(bad)])

@@ -11,8 +11,14 @@ import pytest
 
 from labkit.data.profile import ReadinessReport, profile
 from labkit.errors import ConfigError, InputError
-from labkit.roadmap.assessment import (EXAMPLE_ANSWERS, DecisionAnswers, TeamAnswers, load_answers,
-                                       recommend_patterns, run_assessment)
+from labkit.roadmap.assessment import (
+    EXAMPLE_ANSWERS,
+    DecisionAnswers,
+    TeamAnswers,
+    load_answers,
+    recommend_patterns,
+    run_assessment,
+)
 from labkit.roadmap.checklist import CHECKLIST, MAX_OPEN_ITEMS, readiness
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,7 +35,6 @@ from typing import Any
 import httpx
 import nbformat
 import pytest
-
 from helpers import free_port
 
 from labkit.roadmap.runner import notebooks_dir

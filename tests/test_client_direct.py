@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from labkit.clock import FakeClock
 from labkit.controls.budget import BudgetPolicy
 from labkit.controls.retry import RetryPolicy
+from labkit.direct import CANNOT_ANSWER, ClientConfig, ResilientClient
 from labkit.errors import (
     BudgetExceeded,
     CallDeferred,
@@ -22,7 +23,6 @@ from labkit.errors import (
     RateLimited,
     RedactionFailed,
 )
-from labkit.direct import CANNOT_ANSWER, ClientConfig, ResilientClient
 from labkit.provider.catalog import MODELS
 from labkit.telemetry.events import read_events
 

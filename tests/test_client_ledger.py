@@ -10,8 +10,8 @@ import pytest
 from pydantic import BaseModel, Field
 
 from labkit.controls.retry import RetryPolicy
-from labkit.errors import StreamInterrupted
 from labkit.direct import ClientConfig, ResilientClient
+from labkit.errors import StreamInterrupted
 
 CHAT, MINI = "lab-chat-2026-01", "lab-mini-2026-03"
 

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from labkit.controls.retry import RetryPolicy
-from labkit.errors import StreamInterrupted
 from labkit.direct import AsyncResilientClient, ClientConfig, ResilientClient
+from labkit.errors import StreamInterrupted
 from labkit.telemetry.events import read_events
 
 CHAT, MINI = "lab-chat-2026-01", "lab-mini-2026-03"

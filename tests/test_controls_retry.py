@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 import httpx
 import openai
@@ -48,7 +48,7 @@ def test_parse_retry_after_forms():
     assert parse_retry_after({"Retry-After": "2"}) == 2.0
     assert parse_retry_after({"retry-after-ms": "100", "retry-after": "9"}) == 0.1  # ms wins
     now = time.time()
-    when = datetime.fromtimestamp(now, tz=timezone.utc) + timedelta(seconds=30)
+    when = datetime.fromtimestamp(now, tz=UTC) + timedelta(seconds=30)
     value = parse_retry_after({"Retry-After": format_datetime(when, usegmt=True)}, now=now)
     assert 28.5 <= value <= 30.5
     assert parse_retry_after({"Retry-After": "soon"}) is None

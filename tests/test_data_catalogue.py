@@ -33,7 +33,7 @@ def test_ensure_loaded_builds_every_table_with_the_manifest_counts(lab_db: Path)
     assert path == lab_db_path() and path.is_file()
     manifest = json.loads((datasets_dir() / "manifest.json").read_text())
     con = connect(read_only=True)
-    for rel, info in manifest["files"].items():
+    for info in manifest["files"].values():
         if info["table"]:
             assert con.execute(f"SELECT count(*) FROM {info['table']}").fetchone()[0] == info["rows"]
     types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
@@ -74,7 +74,7 @@ def test_missing_file_is_a_clear_error_and_no_database_is_written(own_datasets: 
 
 def test_missing_manifest_is_a_clear_error(own_datasets: Path) -> None:
     (own_datasets / "manifest.json").unlink()
-    with pytest.raises(DataError, match="manifest.json is missing"):
+    with pytest.raises(DataError, match=r"manifest\.json is missing"):
         ensure_loaded()
 
 

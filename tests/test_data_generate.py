@@ -15,8 +15,8 @@ import pytest
 
 import labkit.data.generate.fakes as fakes
 from labkit.data.access import ROLES
-from labkit.data.generate.card import render_card
 from labkit.data.generate import FILES, build_tables, generate
+from labkit.data.generate.card import render_card
 from labkit.errors import InputError
 from labkit.settings import datasets_dir
 

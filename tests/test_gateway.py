@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from helpers import free_port
 
 from labkit.direct.gateway import GatewayConfig, serve_in_thread
-from helpers import free_port
 
 CHAT, MINI = "lab-chat-2026-01", "lab-mini-2026-03"
 ASK = [{"role": "user", "content": "Summarise: The gateway adds controls. Clients need no changes. "
@@ -99,7 +99,7 @@ def test_stream_broken_after_output_is_an_error_for_the_sdk(provider, gateway):
     provider.set_fault(CHAT, "cut=3")
     stream = sdk(gateway).chat.completions.create(model=CHAT, messages=ASK, stream=True)
     received = []
-    with pytest.raises(openai.APIError, match="interrupted|broke|cut"):
+    with pytest.raises(openai.APIError, match=r"interrupted|broke|cut"):
         for chunk in stream:
             received.extend(c.delta.content or "" for c in chunk.choices)
     assert "".join(received)

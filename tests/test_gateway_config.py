@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit.errors import ConfigError
 from labkit.direct.gateway import GatewayConfig
+from labkit.errors import ConfigError
 
 
 def _serve(cfg: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:

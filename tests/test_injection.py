@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from labkit.cli import main
-from labkit.controls.injection import (THRESHOLD, UNTRUSTED_NOTE, detect_injection, evaluate,
-                                       fence_untrusted, load_cases)
+from labkit.controls.injection import THRESHOLD, UNTRUSTED_NOTE, detect_injection, evaluate, fence_untrusted, load_cases
 from labkit.errors import InputError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "injection_small.jsonl"

@@ -43,10 +43,10 @@ def test_invoice_batch_accuracy_dlq_and_single_posting(lab_db: Path, provider, t
 def test_dead_letter_reason_comes_from_the_result_not_telemetry(lab_db: Path, provider,
                                                                 tmp_path: Path) -> None:
     """The DLQ reason is the client's own validation error, even with telemetry off."""
+    from labkit.direct import ClientConfig, ResilientClient
     from labkit.errors import ValidationFailed
     from labkit.jobs.batch import extract_invoice
     from labkit.jobs.handlers import JobContext
-    from labkit.direct import ClientConfig, ResilientClient
     from labkit.telemetry.events import read_events
 
     client = ResilientClient(ClientConfig(base_url=provider.base_url, api_key="lab-key",

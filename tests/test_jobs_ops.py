@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from labkit.jobs import open_queue
+from labkit.jobs import BackgroundJobs, open_queue
 from labkit.jobs.alerts import AlertMonitor, AlertRules, publish_stats
 from labkit.jobs.worker import Worker
-from labkit.jobs import BackgroundJobs
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
 from labkit.telemetry.events import read_events

@@ -371,8 +371,8 @@ def test_a_job_whose_client_breaker_is_open_is_deferred_not_failed(queue_url: st
     import threading
 
     from labkit.controls.retry import RetryPolicy
-    from labkit.errors import CallDeferred
     from labkit.direct import ClientConfig, ResilientClient
+    from labkit.errors import CallDeferred
 
     provider.set_fault("lab-chat-2026-01", "status=503")
     client = ResilientClient(ClientConfig(

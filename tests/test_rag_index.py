@@ -8,11 +8,11 @@ import math
 
 import pytest
 
+from labkit.data.access import caller_roles
 from labkit.errors import InputError, UnknownRole
 from labkit.provider.embeddings import embed_text
 from labkit.rag.chunking import DocumentIn, SectionIn, chunk_document, split_fixed
 from labkit.rag.dense import persistent_client
-from labkit.data.access import caller_roles
 from labkit.rag.index import RagIndex
 from labkit.rag.lexical import LexicalIndex, analyze
 from labkit.rag.metrics import all_metrics, ndcg_at_k

@@ -11,19 +11,19 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from helpers import free_port
 
+from labkit.data.access import ROLES, caller_roles
 from labkit.data.catalogue import connect
-from labkit.errors import InputError, UnknownRole
 from labkit.direct import ClientConfig, ResilientClient
-from labkit.rag import RagPipeline
+from labkit.errors import InputError, UnknownRole
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
+from labkit.rag import RagPipeline
 from labkit.rag.answer import ABSTAIN_PREFIX, validate_reply
 from labkit.rag.dense import http_client
 from labkit.rag.evaluate import leakage, load_questions
-from labkit.data.access import ROLES, caller_roles
 from labkit.settings import datasets_dir
-from helpers import free_port
 
 QUESTIONS = datasets_dir() / "eval" / "retrieval_questions.jsonl"
 
@@ -167,7 +167,7 @@ def test_injected_instructions_are_never_followed(provider):
             pipe.close()
 
 
-def test_bad_input_is_answered_cleanly(rag):
+def test_bad_input_is_answered_cleanly(rag, capsys):
     with pytest.raises(InputError, match="empty"):
         rag.ask("  ", "employee")
     with pytest.raises(UnknownRole):
@@ -182,7 +182,8 @@ def test_bad_input_is_answered_cleanly(rag):
         with pytest.raises(SystemExit) as exc:
             main(args)
         assert exc.value.code == 2
-    del runner, needle
+        assert needle in capsys.readouterr().err  # the one-line message says what was wrong
+    del runner
 
 
 def test_cli_ask_and_eval(provider, tmp_path, monkeypatch, capsys):

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from labkit.cli import cli
 from labkit.settings import VAR_MARKER, is_marked, var_dir
 
+
 def _snapshot(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 

@@ -7,8 +7,7 @@ import json
 import pytest
 from pydantic import BaseModel, Field
 
-from labkit.controls.validation import (extract_json, repair_message, repair_messages, strip_code_fences,
-                                        validate_output)
+from labkit.controls.validation import extract_json, repair_message, repair_messages, strip_code_fences, validate_output
 from labkit.errors import LabkitError, ValidationFailed
 
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,7 @@ RUN_STATUSES = ("running", "awaiting_approval", "paused", "done", "failed")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def new_id(prefix: str) -> str:
@@ -133,8 +133,8 @@ class AgentStore:
         be claimed again once it has not been saved for ``stale_after_s`` seconds.
         """
         marks = ", ".join("?" for _ in from_statuses)
-        stale = datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() - stale_after_s,
-                                       tz=timezone.utc).isoformat(timespec="microseconds")
+        stale = datetime.fromtimestamp(datetime.now(UTC).timestamp() - stale_after_s,
+                                       tz=UTC).isoformat(timespec="microseconds")
         with self._conn:
             cur = self._conn.execute(
                 f"UPDATE runs SET status = 'running', updated_at = ? WHERE run_id = ? AND "

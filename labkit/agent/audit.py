@@ -43,7 +43,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ SUMMARY_CHARS = 500
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="microseconds")
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="microseconds")
 
 
 def row_hash(row: dict[str, Any]) -> str:

@@ -53,8 +53,8 @@ from labkit.agent.policy import AutonomyLimits, Mode, Policy, parse_mode
 from labkit.agent.systems import Change, Systems
 from labkit.agent.tools import Principal, Tool, compensate, get_tool
 from labkit.controls.injection import UNTRUSTED_NOTE, detect_injection, fence_untrusted
-from labkit.errors import AgentPaused, DataError, InputError, LabkitError, ToolNotPermitted
 from labkit.direct import ResilientClient
+from labkit.errors import AgentPaused, DataError, InputError, LabkitError, ToolNotPermitted
 from labkit.telemetry.events import emit
 
 SYSTEM_PROMPT = (

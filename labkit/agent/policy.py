@@ -42,7 +42,7 @@ from labkit.agent.systems import Systems
 from labkit.agent.tools import TOOLS, Principal, Risk, Tool, account_of, get_tool
 from labkit.errors import InputError, ToolNotPermitted, UnknownRole
 
-__all__ = ["Mode", "Policy", "AutonomyLimits", "Principal", "ROLE_TOOLS", "ROLES"]
+__all__ = ["ROLES", "ROLE_TOOLS", "AutonomyLimits", "Mode", "Policy", "Principal"]
 
 
 class Mode(str, Enum):

@@ -30,7 +30,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ TICKET_PRIORITIES = ("low", "medium", "high", "urgent")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _new_id(prefix: str) -> str:
@@ -100,7 +100,7 @@ class Change:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Change":
+    def from_dict(cls, data: dict[str, Any]) -> Change:
         """The inverse of :meth:`to_dict`."""
         return cls(**data)
 
@@ -206,7 +206,7 @@ class Systems:
         if source in ("auto", "catalogue"):
             try:
                 rows = _catalogue_rows()
-            except Exception as exc:  # noqa: BLE001 - any failure falls back to the fixture
+            except Exception as exc:
                 if source == "catalogue":
                     raise DataError(f"cannot seed from the sample data: {exc}") from exc
                 rows = None

@@ -23,8 +23,8 @@ from labkit.agent.approvals import AgentStore
 from labkit.agent.audit import AuditLog, Verification
 from labkit.agent.loop import Agent
 from labkit.agent.redteam import load_cases, run_cases
-from labkit.errors import DataError, InputError
 from labkit.direct import ClientConfig, ResilientClient
+from labkit.errors import DataError, InputError
 from labkit.provider.server import serve_in_thread
 from labkit.settings import var_dir
 

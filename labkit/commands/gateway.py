@@ -11,8 +11,8 @@ import os
 
 import click
 
-from labkit.errors import ConfigError
 from labkit.direct.gateway import GatewayConfig, build_server
+from labkit.errors import ConfigError
 
 
 @click.group()

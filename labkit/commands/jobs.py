@@ -16,9 +16,9 @@ from pydantic import ValidationError
 
 # Every module that registers job kinds, imported here so a `labkit worker` process runs any
 # of them (kinds are registered with @job_kind, never loaded from a name a user gives).
-import labkit.jobs.batch  # noqa: F401  (invoice_extract)
-import labkit.jobs.chaos  # noqa: F401  (chaos_call)
-import labkit.jobs.handlers  # noqa: F401  (noop, sleep, effect, fail, poison, flaky, chat)
+import labkit.jobs.batch
+import labkit.jobs.chaos
+import labkit.jobs.handlers
 import labkit.service.job_handlers  # noqa: F401  (summarise, analyse_upload)
 from labkit.errors import InputError
 from labkit.jobs.alerts import AlertMonitor, AlertRules, publish_stats

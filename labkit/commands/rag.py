@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from labkit.rag.evaluate import load_questions, summary_table
 from labkit.data.access import ROLES, caller_roles
+from labkit.rag.evaluate import load_questions, summary_table
 from labkit.rag.pipeline import RagPipeline
 from labkit.rag.retrieve import MAX_K, RETRIEVERS, check_question
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from labkit.rag.pipeline import RagPipeline
 
 
-def _pipeline() -> "RagPipeline":
+def _pipeline() -> RagPipeline:
     return RagPipeline.from_env()
 
 

@@ -41,7 +41,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -279,7 +279,7 @@ class FlagStore:
                 row = db.execute("SELECT state FROM flags WHERE name = ?", (name,)).fetchone()
                 old = Flag.model_validate_json(row[0]) if row else None
                 new = change(old)
-                new = new.model_copy(update={"updated_at": datetime.now(timezone.utc).isoformat(),
+                new = new.model_copy(update={"updated_at": datetime.now(UTC).isoformat(),
                                              "updated_by": actor})
                 db.execute("INSERT OR REPLACE INTO flags (name, state) VALUES (?, ?)", (name, new.model_dump_json()))
                 db.execute("COMMIT")

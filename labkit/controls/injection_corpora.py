@@ -43,7 +43,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -299,7 +299,7 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
     "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached(name: str) -> tuple[PublicCase, ...]:
     return tuple(CORPORA[name]())
 

@@ -55,7 +55,7 @@ from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_names import name_spans
-from labkit.errors import InputError, RedactionFailed
+from labkit.errors import RedactionFailed
 from labkit.jsonlines import read_models
 
 ENTITY_TYPES: tuple[str, ...] = ("EMAIL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "IP", "DOB", "NAME", "ADDRESS")
@@ -757,7 +757,7 @@ class PiiCase(BaseModel):
     spans: list[Span] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _spans_inside_text(self) -> "PiiCase":
+    def _spans_inside_text(self) -> PiiCase:
         for s in self.spans:
             if not s.start < s.end <= len(self.text):
                 raise ValueError(f"span {s.start}-{s.end} is outside the text (length {len(self.text)})")

@@ -211,7 +211,7 @@ def _is_last(word: str) -> bool:
 
 
 def _capitalised(word: str) -> bool:
-    return word[0].isupper() and not word.isupper() or (len(word) == 1 and word.isupper())
+    return (word[0].isupper() and not word.isupper()) or (len(word) == 1 and word.isupper())
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -315,7 +315,7 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
         return None  # the usual case: a capitalised word that starts a sentence ("Restarted ...")
     if _is_place(text[start:end]):
         return None  # "Georgia", "Puerto Rico": country and region names (CLDR, en/de/fr)
-    if any(len(t) < 2 or _TWO_CAPS.search(t) and not _MIXED_OK.match(t) for t in tokens):
+    if any(len(t) < 2 or (_TWO_CAPS.search(t) and not _MIXED_OK.match(t)) for t in tokens):
         return None  # acronyms ("CEOs", "GbR") and stray initials are not names on their own
     known_first = [_is_first(t) for t in tokens]
     known_last = [_is_last(t) for t in tokens]
@@ -366,9 +366,7 @@ def _org_list(text: str, start: int, end: int, tokens: list[str], known_first: l
     """
     if any(known_first) or len(tokens) > 1:
         return False
-    if "-" in tokens[0] and all(_is_last(p) for p in tokens[0].split("-")):
-        return True
-    return False
+    return "-" in tokens[0] and all(_is_last(p) for p in tokens[0].split("-"))
 
 
 _COMMON |= _DEMONYMS

@@ -87,7 +87,7 @@ class RateLimiter:
 
     @classmethod
     def from_policy(cls, policy: RateLimitPolicy, clock: Callable[[], float] | None = None,
-                    sleep: Callable[[float], None] | None = None) -> "RateLimiter":
+                    sleep: Callable[[float], None] | None = None) -> RateLimiter:
         """A limiter configured by ``policy``."""
         return cls(policy.rpm, policy.tpm, max_wait_s=policy.max_wait_s, clock=clock, sleep=sleep)
 

@@ -31,7 +31,7 @@ import email.utils
 import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import tenacity
@@ -173,8 +173,8 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = Non
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = datetime.fromtimestamp(time.time() if now is None else now, tz=timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    current = datetime.fromtimestamp(time.time() if now is None else now, tz=UTC)
     return max(0.0, (when - current).total_seconds())
 
 

@@ -90,7 +90,7 @@ class Thresholds(BaseModel):
     as_of: datetime = AS_OF
 
     @classmethod
-    def load(cls, path: Path | str) -> "Thresholds":
+    def load(cls, path: Path | str) -> Thresholds:
         """Read thresholds from a YAML or JSON file; unknown keys and bad values are errors."""
         path = Path(path)
         try:

@@ -39,6 +39,8 @@ from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import BaseModel
 
+import labkit.direct.embeddings as embeddings
+import labkit.direct.stream as stream
 from labkit.controls.breaker import BreakerRegistry
 from labkit.controls.budget import CostEstimate, CostLedger, estimate_cost, price_of
 from labkit.controls.cache import ResponseCache, cache_key, is_cacheable
@@ -47,8 +49,6 @@ from labkit.controls.ratelimit import RateLimiter
 from labkit.controls.retry import classify, make_retrying, retry_after
 from labkit.controls.timeouts import Deadline
 from labkit.controls.validation import repair_messages
-import labkit.direct.embeddings as embeddings
-import labkit.direct.stream as stream
 from labkit.direct.calls import (
     HEALTH_FAILURES,
     CallContext,
@@ -76,6 +76,7 @@ from labkit.errors import (
     ValidationFailed,
 )
 from labkit.telemetry.events import emit
+
 
 class ResilientClient:
     """The one choke point for model calls (:meth:`_call` shows the order of controls).
@@ -116,7 +117,7 @@ class ResilientClient:
 
     # --- construction -----------------------------------------------------------------
     @classmethod
-    def from_env(cls, **overrides: Any) -> "ResilientClient":
+    def from_env(cls, **overrides: Any) -> ResilientClient:
         """A client for ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY`` with default controls.
 
         Example:
@@ -385,7 +386,7 @@ class ResilientClient:
         # (what to retry, backoff, Retry-After, deadline) stays tenacity's alone.
         try:
             return attempt()
-        except BaseException as exc:  # noqa: BLE001 - handed to tenacity below
+        except BaseException as exc:
             replay: list[BaseException] = [exc]
 
         def attempt_or_replay() -> Any:

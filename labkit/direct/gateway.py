@@ -56,6 +56,8 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from labkit.apikeys import presented_key
+from labkit.direct.client import ResilientClient
+from labkit.direct.models import PATTERNS, CallResult, ClientConfig
 from labkit.errors import (
     BudgetExceeded,
     ConfigError,
@@ -66,8 +68,6 @@ from labkit.errors import (
     RedactionFailed,
     StreamInterrupted,
 )
-from labkit.direct.client import ResilientClient
-from labkit.direct.models import PATTERNS, CallResult, ClientConfig
 from labkit.provider.catalog import MODELS
 from labkit.serving import serve_app
 from labkit.telemetry.metrics import ModelCallMetrics
@@ -86,7 +86,7 @@ class GatewayConfig(ClientConfig):
     default_pattern: str = "direct"
 
     @classmethod
-    def load(cls, path: str | Path | None = None, **overrides: Any) -> "GatewayConfig":
+    def load(cls, path: str | Path | None = None, **overrides: Any) -> GatewayConfig:
         """Read a YAML (or JSON) file, apply ``overrides``; ConfigError with a one-line reason."""
         data: dict[str, Any] = {}
         if path is not None:

@@ -115,7 +115,7 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
             for chunk in sdk_stream:
                 reader.put(("chunk", chunk))
             reader.put(("end", None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+        except BaseException as exc:
             reader.put(("error", exc))
 
     threading.Thread(target=pump, daemon=True, name=f"stream-{ctx.call_id[:8]}").start()

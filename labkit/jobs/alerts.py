@@ -39,6 +39,7 @@ from labkit.jobs.models import QueueStats, WorkerInfo
 from labkit.jobs.queue import JobQueue
 from labkit.telemetry.events import emit
 
+
 def _gauge(name: str, doc: str) -> Gauge:
     """A labelled gauge, reused if this module is imported twice (doctest, reload)."""
     try:

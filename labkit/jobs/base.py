@@ -215,7 +215,7 @@ class JobQueue(ABC):
     def workers(self, queue: str | None = None) -> list[WorkerInfo]:
         """Registered workers."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: a backend with nothing to release keeps it
         """Release connections."""
 
     # --- shared helpers ------------------------------------------------------------------
@@ -237,7 +237,7 @@ class JobQueue(ABC):
         """The queue's clock (epoch seconds unless a test injected another)."""
         return self._clock()
 
-    def __enter__(self) -> "JobQueue":
+    def __enter__(self) -> JobQueue:
         return self
 
     def __exit__(self, *exc: object) -> None:

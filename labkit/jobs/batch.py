@@ -90,7 +90,7 @@ class Invoice(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Invoice":
+    def _consistent(self) -> Invoice:
         # the arithmetic is the cheapest and strongest check an extraction gets
         if abs(self.subtotal + self.tax - self.total_due) > 0.011:
             raise ValueError(f"subtotal {self.subtotal} + tax {self.tax} != total {self.total_due}")
@@ -307,6 +307,6 @@ def run_batch(url: str | None = None, limit: int | None = None, workers: int = 2
             for p in procs:
                 try:
                     p.wait(timeout=15)
-                except Exception:  # noqa: BLE001 - a stuck worker must not hang the batch
+                except Exception:
                     p.kill()
     return score_batch(q, invoices, job_ids, seconds)

@@ -109,12 +109,12 @@ def warm_client() -> None:
         >>> warm_client()          # doctest: +SKIP
     """
     # lazy: this function IS the warm-up; it loads what a first call would
-    import labkit.controls.pii  # noqa: F401
+    import labkit.controls.pii
 
     # lazy: as above
     import labkit.controls.validation  # noqa: F401
 
-    shared_client().ledger     # the ledger opens on first use
+    _ = shared_client().ledger  # the ledger opens on first use
 
 
 def answered(result: Any) -> Any:

@@ -49,13 +49,14 @@ from typing import Any
 
 import redis
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import BusyLoadingError, ConnectionError as RedisConnectionError
+from redis.exceptions import BusyLoadingError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from labkit.errors import ConfigError, InputError, JobNotFound
-from labkit.jobs.models import STATUSES, Job, QueueStats, WorkerInfo, new_job_id
 from labkit.jobs.base import JobQueue
+from labkit.jobs.models import STATUSES, Job, QueueStats, WorkerInfo, new_job_id
 
 _PRELUDE = r"""
 local ns = ARGV[1]
@@ -448,9 +449,7 @@ class RedisQueue(JobQueue):
                 out[key] = float(value)
             elif key in _INTS:
                 out[key] = int(value)
-            elif key in ("payload", "history"):
-                out[key] = json.loads(value)
-            elif key == "result":
+            elif key in ("payload", "history") or key == "result":
                 out[key] = json.loads(value)
             else:
                 out[key] = value

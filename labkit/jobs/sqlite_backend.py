@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from labkit.errors import DataError, InputError, JobNotFound
-from labkit.jobs.models import Job, QueueStats, WorkerInfo, new_job_id
 from labkit.jobs.base import JobQueue
+from labkit.jobs.models import Job, QueueStats, WorkerInfo, new_job_id
 from labkit.sqlitewal import enable_wal
 
 SCHEMA = """
@@ -376,7 +376,7 @@ class SQLiteQueue(JobQueue):
                " finished_at = NULL, worker_id = NULL WHERE status = 'dead'")
         args: list[Any] = [now]
         if job_ids:
-            sql += " AND id IN (%s)" % ",".join("?" * len(job_ids))
+            sql += " AND id IN ({})".format(",".join("?" * len(job_ids)))
             args += list(job_ids)
         elif queue:
             sql += " AND queue = ?"

@@ -182,7 +182,7 @@ class Worker:
         for attempt in range(5):
             try:
                 return fn(*args)
-            except Exception as exc:  # noqa: BLE001 - the worker must outlive a broken backend
+            except Exception as exc:
                 if attempt == 4:
                     self._log(f"{fn.__name__} failed: {exc}")
                     return None
@@ -198,7 +198,7 @@ class Worker:
         while not self._stopping.is_set():
             try:
                 job = self.q.claim(self.queue_name, self.worker_id, self.lease_s)
-            except Exception as exc:  # noqa: BLE001 - backend down: wait and try again
+            except Exception as exc:
                 self._log(f"claim failed: {exc}")
                 self._stopping.wait(0.5)
                 continue
@@ -253,7 +253,7 @@ class Worker:
         except (NonRetryableJobError, ValidationFailed) as exc:
             error = f"{type(exc).__name__}: {exc}"
             outcome = self._safe(self.q.fail, job.id, self.worker_id, job.attempts, error, False)
-        except Exception as exc:  # noqa: BLE001 - any handler error is a failed attempt
+        except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             if not isinstance(exc, LabkitError):
                 error += " | " + traceback.format_exc(limit=3).replace("\n", " ")[-500:]

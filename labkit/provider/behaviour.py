@@ -344,7 +344,7 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
                     chosen = [(first[0], first[1]), (second[0], second[1])]
         if best >= threshold:
             picked: list[int] = []
-            for score, neg_i, (sid, sent, toks) in scored:
+            for score, neg_i, (_sid, _sent, toks) in scored:
                 if len(picked) == 3 or score < threshold * 0.6:
                     break
                 gain = sum(idf[t] for t in uncovered if t in toks) / total

@@ -77,7 +77,7 @@ class ProviderConfig(BaseModel):
         return value
 
     @classmethod
-    def load(cls, path: str | Path) -> "ProviderConfig":
+    def load(cls, path: str | Path) -> ProviderConfig:
         """Read a YAML or JSON config file; :class:`ConfigError` with a one-line reason if bad."""
         path = Path(path)
         try:
@@ -98,7 +98,7 @@ class ProviderConfig(BaseModel):
         return cls.parse(data, source=str(path))
 
     @classmethod
-    def parse(cls, data: dict[str, Any], source: str = "config") -> "ProviderConfig":
+    def parse(cls, data: dict[str, Any], source: str = "config") -> ProviderConfig:
         """Validate a mapping; :class:`ConfigError` naming the first bad field."""
         try:
             return cls.model_validate(data)

@@ -52,7 +52,7 @@ import random
 import time
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 _DISTS = ("fixed", "normal", "lognormal")
 
@@ -210,8 +210,8 @@ def parse_fault(text: str) -> FaultSpec:
             raise ValueError(f"bad fault clause {clause!r}: {name} needs a number") from None
     try:
         return FaultSpec(**fields)
-    except Exception as exc:  # pydantic range errors -> one line
-        first = getattr(exc, "errors", lambda: [{"loc": ("?",), "msg": str(exc)}])()[0]
+    except ValidationError as exc:  # pydantic range errors -> one line
+        first = exc.errors()[0]
         raise ValueError(f"bad fault {text!r}: {first['loc'][0]}: {first['msg']}") from None
 
 

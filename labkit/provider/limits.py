@@ -85,7 +85,7 @@ class KeyLimits:
         if kind:
             wait = max(0.001, wait)
             headers["retry-after"] = str(max(1, math.ceil(wait)))
-            headers["retry-after-ms"] = str(int(math.ceil(wait * 1000)))
+            headers["retry-after-ms"] = str(math.ceil(wait * 1000))
             return LimitDecision(False, kind, wait, headers)
         return LimitDecision(True, headers=headers)
 

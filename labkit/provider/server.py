@@ -52,7 +52,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from labkit.errors import ConfigError, LabkitError
-from labkit.provider import behaviour, openai_shapes as shapes, semantic
+from labkit.provider import behaviour, semantic
+from labkit.provider import openai_shapes as shapes
 from labkit.provider.catalog import ALIAS_NEXT, ALIASES, MODELS, ModelSpec
 from labkit.provider.config import ProviderConfig
 from labkit.provider.embeddings import embed_text, embed_tokens
@@ -646,7 +647,7 @@ async def embeddings(scope: dict, receive: Any, send: Any, state: ProviderState)
 
 
 async def _embeddings(scope: dict, receive: Any, send: Any, state: ProviderState, entry: dict[str, Any]) -> None:
-    key, body, raw, header_fault = await _pre(scope, receive, state, entry)
+    key, body, _raw, header_fault = await _pre(scope, receive, state, entry)
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise _Reject(400, "you must provide a model parameter", param="model", code="missing_required_parameter")

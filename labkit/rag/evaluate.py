@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
+from labkit.data.access import ROLES, caller_roles
 from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import InputError
 from labkit.rag.answer import DEFAULT_CHAT_MODEL, answer
-from labkit.data.access import ROLES, caller_roles
 from labkit.rag.index import RagIndex
 from labkit.rag.metrics import all_metrics
 from labkit.rag.retrieve import (

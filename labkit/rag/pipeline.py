@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from labkit.errors import ConfigError
 from labkit.direct import ResilientClient
+from labkit.errors import ConfigError
 from labkit.rag.answer import DEFAULT_CHAT_MODEL, Answer, answer
 from labkit.rag.dense import http_client, persistent_client
 from labkit.rag.evaluate import EvalReport, Question, evaluate, load_questions
@@ -70,7 +70,7 @@ class RagPipeline:
         self.retriever = Retriever(self.index, thresholds=thresholds, doc_context=doc_context)
 
     @classmethod
-    def from_env(cls, **kwargs: Any) -> "RagPipeline":
+    def from_env(cls, **kwargs: Any) -> RagPipeline:
         """A pipeline on ``ResilientClient.from_env()`` and the Chroma named by the environment."""
         kwargs.setdefault("chroma", chroma_from_env())
         return cls(ResilientClient.from_env(), **kwargs)

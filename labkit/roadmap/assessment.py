@@ -33,9 +33,10 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import pandas as pd
 import yaml
@@ -47,8 +48,8 @@ from labkit.controls.injection import evaluate, load_cases
 from labkit.controls.pii import redact
 from labkit.data.catalogue import connect
 from labkit.data.profile import Thresholds, profile_lab
-from labkit.errors import ConfigError, InputError
 from labkit.direct import ClientConfig
+from labkit.errors import ConfigError, InputError
 from labkit.roadmap.adr import render_adr
 from labkit.roadmap.checklist import (
     CHECKLIST,

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import json
 import operator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from labkit.errors import GateFailed, InputError
 from labkit.settings import var_dir
@@ -95,7 +96,7 @@ class Gate:
         """True when there is at least one criterion and every criterion passed."""
         return bool(self.criteria) and all(c.passed for c in self.criteria)
 
-    def table(self) -> "Any":
+    def table(self) -> Any:
         """The criteria as a pandas DataFrame (for notebooks)."""
         import pandas as pd
 
@@ -121,7 +122,7 @@ class Gate:
         payload = {
             "phase": self.phase,
             "passed": self.passed,
-            "decided_at": datetime.now(timezone.utc).isoformat(),
+            "decided_at": datetime.now(UTC).isoformat(),
             "criteria": [asdict(c) for c in self.criteria],
             "figures": self.figures,
         }

@@ -37,7 +37,7 @@ import socket
 import sqlite3
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +318,7 @@ def write_periodic_review(*, baseline: dict[str, Any], candidate: dict[str, Any]
                           alerts: list[dict[str, Any]], audit: dict[str, Any], scale: list[dict[str, Any]],
                           path: Path | None = None) -> Path:
     """The periodic architecture review (Markdown) under ``var/reports/``; returns its path."""
-    day = datetime.now(timezone.utc)
+    day = datetime.now(UTC)
     lines = [f"# Periodic architecture review — {day:%Y-%m-%d}", "",
              "## Model refresh", "",
              f"Baseline {', '.join(baseline['served'])}: pass rate {baseline['pass_rate']:.0%}, "

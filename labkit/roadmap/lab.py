@@ -31,8 +31,8 @@ from typing import Any
 
 import httpx
 
-from labkit.errors import ConfigError, InputError, LabkitError
 from labkit.direct import ClientConfig, ResilientClient
+from labkit.errors import ConfigError, InputError, LabkitError
 from labkit.provider.catalog import MODELS
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
@@ -110,7 +110,7 @@ class LabProvider:
         """Stop the embedded provider (an attached one is left running)."""
         self._stack.close()
 
-    def __enter__(self) -> "LabProvider":
+    def __enter__(self) -> LabProvider:
         return self
 
     def __exit__(self, *exc: Any) -> None:

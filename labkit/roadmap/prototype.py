@@ -40,10 +40,10 @@ from labkit.agent.loop import Agent
 from labkit.agent.systems import Systems
 from labkit.controls.retry import RetryPolicy
 from labkit.data.catalogue import connect, ensure_loaded
+from labkit.direct import ClientConfig, ResilientClient
 from labkit.errors import InputError
 from labkit.jobs.batch import QUEUE, run_batch
 from labkit.jobs.queue import open_queue
-from labkit.direct import ClientConfig, ResilientClient
 from labkit.rag.dense import persistent_client
 from labkit.rag.evaluate import evaluate, frames, load_questions
 from labkit.rag.pipeline import RagPipeline

@@ -30,7 +30,7 @@ Example:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +204,7 @@ def write_quality_review(*, stages: list[dict[str, Any]], shadow: dict[str, Any]
     """The first quality review report (Markdown) under ``var/reports/``; returns its path."""
     approved = sum(r["verdict"] == "approve" for r in reviews)
     lines = ["# Quality review 001 — controlled rollout", "",
-             f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by the Phase 3 notebook.", "",
+             f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by the Phase 3 notebook.", "",
              "## Exposure", "", "| Stage | Users exposed | Share |", "| --- | ---: | ---: |"]
     lines += [f"| {s['stage']} | {s['exposed']} | {s['share']:.1%} |" for s in stages]
     lines += ["", "## Shadow comparison", "",

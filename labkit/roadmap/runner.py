@@ -28,7 +28,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +213,7 @@ def run_lab(notebooks: list[str] | None = None, parameters: dict[str, Any] | Non
 
 def run_stamp() -> str:
     """A UTC timestamp naming a run folder or a telemetry archive, e.g. ``20261129T140501Z``."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def archive_telemetry(stamp: str) -> Path | None:

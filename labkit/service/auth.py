@@ -107,7 +107,7 @@ class KeyStore:
                 rm_id=entry.rm_id, email=entry.email)
 
     @classmethod
-    def demo(cls) -> "KeyStore":
+    def demo(cls) -> KeyStore:
         """The documented demo keys: ``lab-key-<role>`` for every role (plus a second employee and RM)."""
         entries = [
             KeyEntry(key=f"lab-key-{role}", user_id=f"u-{role}", name=f"Demo {role.replace('_', ' ')}",
@@ -125,7 +125,7 @@ class KeyStore:
         return cls(entries)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "KeyStore":
+    def from_file(cls, path: str | Path) -> KeyStore:
         """Load a YAML key file; a malformed file is a one-line ConfigError."""
         path = Path(path)
         try:

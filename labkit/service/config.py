@@ -39,7 +39,7 @@ class ServiceSettings(BaseModel):
     rag_ingest_limit: int | None = Field(None, ge=1)  # ingest only N documents (tests, demos)
 
     @classmethod
-    def from_env(cls) -> "ServiceSettings":
+    def from_env(cls) -> ServiceSettings:
         """Settings from the environment (what ``labkit serve`` passes to each worker process)."""
         env = os.environ
         values: dict[str, Any] = {}

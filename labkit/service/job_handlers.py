@@ -9,6 +9,7 @@ worker was given its own), with ``pattern="jobs"`` and the submitter's user id a
 key. It imports no web framework, so workers stay light.
 
 Example:
+    >>> from labkit.jobs.handlers import HANDLERS
     >>> KINDS["extract_invoice"], "summarise" in HANDLERS
     ('invoice_extract', True)
 """
@@ -22,6 +23,9 @@ from pydantic import BaseModel
 import labkit.jobs.batch  # noqa: F401  (registers invoice_extract, exposed here as extract_invoice)
 from labkit.errors import NonRetryableJobError
 from labkit.jobs.handlers import JobContext, job_kind, shared_client
+
+if TYPE_CHECKING:  # typing only: the client (openai) loads when a job first calls a model
+    from labkit.direct.models import ModelClient
 
 # the kind a caller of POST /jobs names -> the registered job kind it runs
 KINDS: dict[str, str] = {

@@ -36,7 +36,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -281,14 +281,14 @@ def run_loadtest(profile_ref: str, *, service_url: str | None = None, provider_u
                  run_id: str | None = None, extra_env: dict[str, str] | None = None) -> LoadtestResult:
     """One whole load-test run (see the module docstring); never leaves a process behind."""
     profile = load_profile(profile_ref)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     run_id = run_id or f"{profile.name}-{stamp}"
     run_dir = var_dir() / "loadtests" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     users = users or (max(s.users for s in profile.stages) if profile.stages else profile.users)
     run_time = run_time or (f"{int(profile.stages[-1].duration) + 5}s" if profile.stages else profile.run_time)
     spawn_rate = spawn_rate or profile.spawn_rate
-    meta: dict[str, Any] = {"started_at": datetime.now(timezone.utc).replace(tzinfo=None), "users": users,
+    meta: dict[str, Any] = {"started_at": datetime.now(UTC).replace(tzinfo=None), "users": users,
                             "run_time": run_time, "workers": workers, "profile_file": str(profile_path(profile_ref)),
                             "provider_latency": profile.provider.latency,
                             "provider_faults": profile.provider.faults}

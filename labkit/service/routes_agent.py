@@ -26,14 +26,13 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from labkit.agent.approvals import new_id
+from labkit.agent.loop import Agent
 from labkit.agent.tools import Principal as AgentPrincipal
 from labkit.errors import Forbidden, InputError, JobNotFound
-from labkit.agent.loop import Agent
-from labkit.service.deps import resource
 from labkit.service.auth import Principal, current_principal
-from labkit.service.deps import model_client
-from labkit.service.routes_jobs import ownership
+from labkit.service.deps import model_client, resource
 from labkit.service.ownership import check_owner
+from labkit.service.routes_jobs import ownership
 
 _build_lock = threading.Lock()
 

@@ -29,8 +29,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from labkit.errors import LabkitError
-from labkit.service.deps import resource
 from labkit.service.auth import Principal, current_principal
+from labkit.service.deps import resource
 from labkit.service.errors import status_for
 from labkit.service.routes_agent import start_run
 from labkit.service.routes_jobs import JobSubmit, submit_job
@@ -58,7 +58,7 @@ class Action(BaseModel):
     value: str | None = Field(None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
-    def _complete(self) -> "Action":
+    def _complete(self) -> Action:
         if self.type == "create_ticket" and not self.subject:
             raise ValueError("create_ticket needs a subject")
         if self.type == "update_crm" and not (self.field and self.value):

@@ -26,11 +26,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from labkit.errors import DataError
-from labkit.rag.pipeline import RagPipeline, chroma_from_env
 from labkit.rag.lexical import LexicalIndex
-from labkit.service.deps import resource
+from labkit.rag.pipeline import RagPipeline, chroma_from_env
 from labkit.service.auth import Principal, current_principal
-from labkit.service.deps import model_client
+from labkit.service.deps import model_client, resource
 from labkit.settings import var_dir
 
 

@@ -23,7 +23,7 @@ import os
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,11 @@ def emit(kind: str, **fields: Any) -> dict[str, Any]:
     event: dict[str, Any] = {
         "event_id": uuid.uuid4().hex,
         "kind": kind,
-        "ts": datetime.fromtimestamp(now, tz=timezone.utc).isoformat(),
+        "ts": datetime.fromtimestamp(now, tz=UTC).isoformat(),
         "unix_ts": now,
         **fields,
     }
-    day = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y-%m-%d")
+    day = datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d")
     line = (json.dumps(event, default=str, separators=(",", ":")) + "\n").encode()
     path = telemetry_dir() / f"{kind}-{day}.jsonl"
     with _lock:

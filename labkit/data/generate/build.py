@@ -29,16 +29,18 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from labkit.data.generate.card import render_card
 from labkit.data.generate.common import make_people, ts
-from labkit.data.generate.crm import RATES as CRM_RATES, build_crm
+from labkit.data.generate.crm import RATES as CRM_RATES
+from labkit.data.generate.crm import build_crm
 from labkit.data.generate.evalsets import build_injection_cases, build_pii_cases
 from labkit.data.generate.invoices import build_invoices
 from labkit.data.generate.kb import build_kb
 from labkit.data.generate.tickets import build_tickets
-from labkit.data.generate.card import render_card
 from labkit.data.schema import AS_OF, DEFAULT_SEED, FILES, SCALES
 from labkit.errors import InputError
 from labkit.settings import datasets_dir, var_dir

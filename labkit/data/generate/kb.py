@@ -25,9 +25,10 @@ Example:
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from labkit.data.generate.common import MONTHS, REGIONS, days_ago, rng_for, ts
 from labkit.data.schema import AS_OF
@@ -720,7 +721,7 @@ def _questions(rng: random.Random, docs: list[_Doc], copies: list[_Doc],
     groups = sorted(by_fam_key.items())
     made = 0
     while made < 32 * scale_q and groups:
-        (fam, key), group = groups[made % len(groups)]
+        (_fam, key), group = groups[made % len(groups)]
         if len(group) >= 2:
             a, b = rng.sample(group, 2)
             fa = next(f for f in a.facts if f.template.key == key)
