@@ -243,13 +243,16 @@ class SemanticEmbedder:
     model_id = MODEL_ID
     dimensions = DIMENSIONS
 
-    def __init__(self, *, cache: bool = True, threads: int | None = None) -> None:
+    def __init__(self, *, cache: bool = True, threads: int | None = None, quantized: bool = True) -> None:
         self.cache = cache
         self.threads = threads
+        # False: the float32 graph, the reference the int8 one is measured against (the
+        # provider serves the int8 one; loadtests/bench_embeddings.py compares both)
+        self.quantized = quantized
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Any = None
-        self.namespace = f"{MODEL_ID}/b{BUILD}"
+        self.namespace = f"{MODEL_ID}/b{BUILD}" + ("" if quantized else "/fp32")
         # texts served from the cache / run through the model, since this object was made
         self.cache_hits = 0
         self.computed = 0
@@ -260,10 +263,11 @@ class SemanticEmbedder:
         """The built graph for the installed weights (built on first call, then reused)."""
         folder = model_dir()
         digest = _file_digest(folder / "model.safetensors")
-        target = model_cache_dir() / f"all-minilm-l6-v2-{digest[:16]}-b{BUILD}-int8.onnx"
+        variant = "int8" if self.quantized else "fp32"
+        target = model_cache_dir() / f"all-minilm-l6-v2-{digest[:16]}-b{BUILD}-{variant}.onnx"
         if not target.is_file():
             try:
-                build_graph(folder / "model.safetensors", target)
+                build_graph(folder / "model.safetensors", target, quantize=self.quantized)
             except ImportError as exc:  # onnx is a declared dependency; say which one is missing
                 raise ModelNotInstalled(f"cannot build the semantic model graph: {exc}; install the lab's "
                                         "dependencies (make install)") from exc
