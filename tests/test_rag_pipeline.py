@@ -121,7 +121,8 @@ def test_validation_rejects_unsupported_and_foreign_citations(rag):
     q = _questions_about(rag, {"single"})[0]
     res = rag.retrieve(q.question, q.roles)
     top = res.hits[0]
-    sentence = top.text.split("\n", 1)[1].split(". ")[0]
+    # a fact sentence of the top chunk (its fact text without the "title — heading" line)
+    sentence = next(s for s in top.text.split("\n", 1)[1].replace("\n", " ").split(". ") if s.strip(" .") in top.facts)
     valid, invalid, checks = validate_reply(f"{sentence} [{top.chunk_id}].", res.hits)
     assert valid == [top.chunk_id] and not invalid and checks[0].supported
     _, invalid, _ = validate_reply(f"{sentence} [DOC-9999#s1@v1:c0].", res.hits)

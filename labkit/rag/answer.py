@@ -15,8 +15,17 @@ still follow an instruction or invent a fact:
   returns chunks the caller may see, so this also proves the caller may see it);
 - every sentence must cite at least one chunk and be supported by the cited text: the share
   of its content terms (same analyser as BM25) found in the cited chunks must reach
-  ``SUPPORT_THRESHOLD``;
-- a reply that fails either check is flagged and replaced by an abstention, with the reason.
+  ``SUPPORT_THRESHOLD``. Only a chunk's **fact text** counts as support (its heading line and
+  its non-boilerplate sentences, :mod:`labkit.rag.profile`): "Keep this page open while you
+  walk a customer through the steps" is in every manual and answers nothing;
+- every cited chunk must be about what the question names: a sentence citing the rate limit
+  of another product (or the allowance of another country, or another version) than the one
+  asked is refused, however well it is supported;
+- a reply that fails any check is flagged and replaced by an abstention, with the reason.
+
+The sources sent to the model are the chunks' fact texts, and the question line carries the
+normalised question (the asker's words plus the knowledge base's words for them,
+:mod:`labkit.rag.normalize`), so a model that matches words sees the vocabulary the sources use.
 
 It does not retrieve (``labkit.rag.retrieve``) and calls the model only through the
 resilient client.
@@ -128,7 +137,7 @@ def build_messages(question: str, hits: list[Hit]) -> tuple[list[dict[str, str]]
     flagged: list[str] = []
     for hit in hits:
         verdict = detect_injection(hit.text)
-        text = hit.text
+        text = hit.facts or hit.text
         if verdict.flagged:
             flagged.append(hit.chunk_id)
             text, _ = neutralise(text)
@@ -159,12 +168,17 @@ def validate_reply(reply: str, hits: list[Hit]) -> tuple[list[str], list[str], l
     checks: list[SentenceCheck] = []
     for sentence in split_sentences(reply):
         ids = [c for c in citations_in(sentence) if c in by_id]
-        score = support_score(sentence, [by_id[c].text for c in ids]) if ids else 0.0
+        score = support_score(sentence, [by_id[c].facts or by_id[c].text for c in ids]) if ids else 0.0
         if not ids and not analyze(_CITATION.sub(" ", sentence)):
             score = 1.0  # nothing to support ("Yes.") is not a claim
         checks.append(SentenceCheck(sentence=sentence, citations=ids, support=round(score, 3),
                                     supported=score >= SUPPORT_THRESHOLD))
     return valid, invalid, checks
+
+
+def by_id_about(hits: list[Hit], chunk_id: str) -> bool:
+    """Whether the retrieved chunk ``chunk_id`` is about what the question names."""
+    return any(h.chunk_id == chunk_id and h.about_question for h in hits)
 
 
 def abstention_text(reason: str) -> str:
@@ -182,7 +196,7 @@ def answer(retrieval: Retrieval, client: Any, *, model: str = DEFAULT_CHAT_MODEL
         reason = retrieval.reason or "no visible chunk matched the question"
         return Answer(status="abstained", text=abstention_text(reason), reason=reason,
                       total_ms=(time.perf_counter() - t0) * 1000, **base)
-    messages, flagged_chunks = build_messages(retrieval.question, retrieval.hits)
+    messages, flagged_chunks = build_messages(retrieval.normalised or retrieval.question, retrieval.hits)
     result = client.chat(messages=messages, model=model, pattern="rag", temperature=0.0)
     reply = (result.content or "").strip()
     common: dict[str, Any] = dict(model_reply=reply, injection_flagged_chunks=flagged_chunks,
@@ -200,6 +214,10 @@ def answer(retrieval: Retrieval, client: Any, *, model: str = DEFAULT_CHAT_MODEL
         problems.append(f"{len(unsupported)} of {len(checks)} sentences not supported by the cited text")
     if not valid:
         problems.append("cites no retrieved chunk")
+    off_topic = [c for c in valid if not by_id_about(retrieval.hits, c)]
+    if off_topic:
+        named = ", ".join(v for vals in retrieval.entities.values() for v in vals)
+        problems.append(f"cites {', '.join(off_topic)}, which is not about {named or 'what was asked'}")
     if problems:
         reason = "answer failed validation: " + "; ".join(problems)
         return Answer(status="abstained", text=abstention_text(reason), reason=reason, flagged=True,

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -91,12 +92,15 @@ def chunk_metadata(chunk: Chunk, known_roles: Sequence[str] = ()) -> dict[str, A
 class DenseIndex:
     """One Chroma collection (per chunking strategy) of chunk vectors with filterable metadata."""
 
-    def __init__(self, client: ClientAPI, idx: str) -> None:
+    def __init__(self, client: ClientAPI, idx: str, *, model: str | None = None) -> None:
         self.client = client
         self.idx = idx
+        # one collection per embedding model: vectors of two models (even of one size) must
+        # never be compared, and switching models must not collide with the old vectors
+        name = COLLECTION_PREFIX + idx + (f"-{re.sub(r'[^A-Za-z0-9_-]', '-', model)}" if model else "")
         # cosine space so 1 - distance is the cosine similarity used as raw evidence
         self.collection = client.get_or_create_collection(
-            COLLECTION_PREFIX + idx, embedding_function=None,
+            name, embedding_function=None,
             configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
         )
 

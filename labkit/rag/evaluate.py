@@ -332,7 +332,7 @@ def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
 
 def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool = False,
                   max_false_abstention: float = 0.05, fusion: dict[str, Fusion] | None = None,
-                  note: str = "") -> dict[str, Thresholds]:
+                  note: str = "", objective: str = "balanced", use_unknown: bool = False) -> dict[str, Thresholds]:
     """Calibrate abstention thresholds for every (chunking, strategy) on ``questions``.
 
     Give it the calibration half (:func:`split_questions`) so the test half stays unseen.
@@ -358,7 +358,8 @@ def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool 
                                            best_lexical=res.evidence.best_lexical, coverage=res.evidence.coverage,
                                            unknown=len(res.evidence.unknown_terms)))
         for strategy in RETRIEVERS:
-            out[f"{chunking}/{strategy}"], _ = calibrate(points, strategy, max_false_abstention=max_false_abstention)
+            out[f"{chunking}/{strategy}"], _ = calibrate(points, strategy, max_false_abstention=max_false_abstention,
+                                                         objective=objective, use_unknown=use_unknown)
     if save:
         save_thresholds(out, fusion=fusion, question_vocabulary=sorted(vocab), note=note or f"calibrated on {len(questions)} labelled questions, "
                                                          f"false abstention <= {max_false_abstention:.0%}")

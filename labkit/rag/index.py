@@ -13,6 +13,14 @@ one named BM25 index per strategy) and keeps them in step:
   deleted. Nothing is ever duplicated because ids never depend on run order.
 - Chroma is written before the DuckDB manifest, so an interrupted run leaves the manifest
   behind the vectors and the next run repeats (idempotently) what was not recorded.
+- What is embedded and BM25-indexed is a chunk's **fact text** (:mod:`labkit.rag.profile`):
+  its "title — heading" line and its sentences that are not boilerplate. Boilerplate repeated
+  across a hundred documents otherwise dominates both the vector and the term counts of a
+  section whose one fact sentence is the answer. The chunk's full text is still what is stored,
+  shown and quoted. The corpus profile is recomputed on a full ingest (``prune="all"`` or an
+  empty index) and reused by partial ones; each chunk records a hash of its fact text, the
+  profile and the embedding model, so a change of any of them re-embeds exactly the chunks
+  it affects. Vectors of different embedding models live in different Chroma collections.
 
 It does not rank or answer (``labkit.rag.retrieve``, ``labkit.rag.answer``).
 
@@ -24,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -47,10 +56,12 @@ from labkit.rag.chunking import (
 )
 from labkit.rag.dense import DenseIndex, Embedder, persistent_client
 from labkit.rag.lexical import LexicalIndex
+from labkit.rag.profile import Profile, build_profile
 from labkit.settings import var_dir
 
-EMBED_MODEL = "lab-embed-2026-01"
-
+EMBED_MODEL = "lab-embed-minilm-2026-11"  # the semantic model (MiniLM); "lab-embed-2026-01" is the hashed one
+# bump when what is indexed for a chunk changes (the fact-text recipe): every chunk re-indexes
+INDEX_RECIPE = "facts-1"
 
 
 class StrategyReport(BaseModel):
@@ -140,7 +151,25 @@ class RagIndex:
         self.overlap_tokens = overlap_tokens
         self.chroma = chroma if chroma is not None else persistent_client()
         self.lexical = LexicalIndex(lexical_path if lexical_path is not None else var_dir() / "rag" / "bm25.duckdb")
-        self.dense = {s: DenseIndex(self.chroma, s) for s in self.strategies}
+        self.dense = {s: DenseIndex(self.chroma, s, model=embed_model) for s in self.strategies}
+        self._profiles: dict[str, Profile] = {}
+
+    def profile(self, strategy: str = "section") -> Profile:
+        """The corpus profile (subjects, boilerplate, vocabulary) of one chunking's index."""
+        cached = self._profiles.get(strategy)
+        if cached is None:
+            raw = self.lexical.get_meta(f"profile:{strategy}")
+            cached = Profile.from_json(raw) if raw else Profile()
+            self._profiles[strategy] = cached
+        return cached
+
+    def index_text(self, strategy: str, chunk: Chunk) -> str:
+        """What is embedded and BM25-indexed for ``chunk``: its fact text (or all of it)."""
+        return self.profile(strategy).fact_text(chunk.doc_id, chunk.text) or chunk.text
+
+    def _index_hash(self, strategy: str, text: str) -> str:
+        key = f"{INDEX_RECIPE}|{self.embed_model}|{self.profile(strategy).digest()}|{text}"
+        return hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
 
     def close(self) -> None:
         """Close the DuckDB connection (Chroma clients need no closing)."""
@@ -177,6 +206,17 @@ class RagIndex:
             for c in chunks:
                 seen[c.chunk_id] = c  # a duplicate id in the input: the last one wins, never two rows
             entries = self.lexical.entries(strategy)
+            stale = [cid for cid, e in entries.items() if cid not in seen
+                     and (prune == "all" or (prune == "documents" and e[1] in doc_ids))]
+            if prune == "all" or not self.lexical.get_meta(f"profile:{strategy}"):
+                gone = set(stale)
+                rows = [(c.doc_id, c.title, c.text) for c in seen.values()]
+                rows += [(e[1], e[4], e[2]) for cid, e in entries.items() if cid not in seen and cid not in gone]
+                profile = build_profile(rows)
+                self.lexical.set_meta(f"profile:{strategy}", profile.to_json())
+                self._profiles[strategy] = profile
+            texts = {cid: self.index_text(strategy, c) for cid, c in seen.items()}
+            hashes = {cid: self._index_hash(strategy, texts[cid]) for cid in seen}
             to_embed: list[Chunk] = []
             meta_only: list[Chunk] = []
             for cid, c in seen.items():
@@ -184,32 +224,33 @@ class RagIndex:
                 if old is None:
                     rep.added += 1
                     to_embed.append(c)
-                elif old[0] == c.content_hash:
-                    rep.unchanged += 1
-                elif old[2] == c.text:
-                    rep.metadata_only += 1
-                    meta_only.append(c)
-                else:
+                elif old[3] != hashes[cid] or old[2] != c.text:
+                    # text, fact text, profile or embedding model changed: embed again
                     rep.reembedded += 1
                     to_embed.append(c)
-            stale = [cid for cid, (_, did, _) in entries.items() if cid not in seen
-                     and (prune == "all" or (prune == "documents" and did in doc_ids))]
+                elif old[0] == c.content_hash:
+                    rep.unchanged += 1
+                else:
+                    rep.metadata_only += 1
+                    meta_only.append(c)
             dense = self.dense[strategy]
             bar = tqdm(total=len(to_embed), desc=f"embed {strategy}", unit="chunk", disable=not progress or not to_embed)
             for i in range(0, len(to_embed), batch_size):
                 batch = to_embed[i : i + batch_size]
-                vectors = self.embed([c.text for c in batch])
+                vectors = self.embed([texts[c.chunk_id] for c in batch])
                 if len(vectors) != len(batch):
                     raise DataError(f"embedder returned {len(vectors)} vectors for {len(batch)} texts")
                 dense.upsert(batch, vectors, ROLES)
-                self.lexical.upsert(strategy, batch)
+                self.lexical.upsert(strategy, batch, [texts[c.chunk_id] for c in batch],
+                                    [hashes[c.chunk_id] for c in batch])
                 rep.embedded += len(batch)
                 bar.update(len(batch))
             bar.close()
             for i in range(0, len(meta_only), 512):
                 batch = meta_only[i : i + 512]
                 dense.update_metadata(batch, ROLES)
-                self.lexical.upsert(strategy, batch)
+                self.lexical.upsert(strategy, batch, [texts[c.chunk_id] for c in batch],
+                                    [hashes[c.chunk_id] for c in batch])
             for i in range(0, len(stale), 512):
                 dense.delete(stale[i : i + 512])
                 self.lexical.delete(strategy, stale[i : i + 512])

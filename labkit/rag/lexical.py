@@ -83,7 +83,9 @@ CREATE TABLE IF NOT EXISTS rag_chunks (
     heading VARCHAR, text VARCHAR, content_hash VARCHAR, n_terms INTEGER,
     PRIMARY KEY (idx, chunk_id));
 ALTER TABLE rag_chunks ADD COLUMN IF NOT EXISTS covers VARCHAR[];
+ALTER TABLE rag_chunks ADD COLUMN IF NOT EXISTS index_hash VARCHAR;
 CREATE TABLE IF NOT EXISTS rag_terms (idx VARCHAR, chunk_id VARCHAR, term VARCHAR, tf INTEGER);
+CREATE TABLE IF NOT EXISTS rag_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 
 # The BM25 query. Visibility (roles, status) is decided before anything is ranked; the
@@ -162,24 +164,42 @@ class LexicalIndex:
             "SELECT chunk_id, content_hash FROM rag_chunks WHERE idx = ?", [idx]).fetchall()
         return dict(rows)
 
-    def entries(self, idx: str) -> dict[str, tuple[str, str, str]]:
-        """chunk_id -> (content hash, doc_id, text) of everything in index ``idx``."""
+    def entries(self, idx: str) -> dict[str, tuple[str, str, str, str, str]]:
+        """chunk_id -> (content hash, doc_id, text, index hash, title) of everything in index ``idx``."""
         rows = self._cursor().execute(
-            "SELECT chunk_id, content_hash, doc_id, text FROM rag_chunks WHERE idx = ?", [idx]).fetchall()
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+            "SELECT chunk_id, content_hash, doc_id, text, coalesce(index_hash, ''), coalesce(title, '') "
+            "FROM rag_chunks WHERE idx = ?", [idx]).fetchall()
+        return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
-    def upsert(self, idx: str, chunks: Sequence[Chunk]) -> None:
-        """Insert or replace ``chunks`` (and their postings) in index ``idx``, atomically."""
+    def get_meta(self, key: str) -> str | None:
+        """A value of the index's metadata table (the corpus profile, ...), or None."""
+        row = self._cursor().execute("SELECT value FROM rag_meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` in the index's metadata table."""
+        with self._write_lock:
+            self._cursor().execute("INSERT OR REPLACE INTO rag_meta VALUES (?, ?)", [key, value])
+
+    def upsert(self, idx: str, chunks: Sequence[Chunk], index_texts: Sequence[str] | None = None,
+               index_hashes: Sequence[str] | None = None) -> None:
+        """Insert or replace ``chunks`` (and their postings) in index ``idx``, atomically.
+
+        ``index_texts`` (one per chunk) is what BM25 indexes (default: the chunk's text; the
+        pipeline passes the chunk's fact text, boilerplate left out); the chunk's own text is
+        what is stored and shown. ``index_hashes`` records what was indexed, for re-ingestion.
+        """
         if not chunks:
             return
         ids = [c.chunk_id for c in chunks]
         chunk_rows: list[tuple[Any, ...]] = []
         term_rows: list[tuple[Any, ...]] = []
-        for c in chunks:
-            terms = Counter(analyze(c.text))
+        for i, c in enumerate(chunks):
+            terms = Counter(analyze(index_texts[i] if index_texts is not None else c.text))
             chunk_rows.append((idx, c.chunk_id, c.doc_id, c.version, c.section_id, c.chunk_index,
                                c.status, list(c.roles), c.updated_at, c.title, c.heading, c.text,
-                               c.content_hash, sum(terms.values()), list(c.covers or [c.section_id])))
+                               c.content_hash, sum(terms.values()), list(c.covers or [c.section_id]),
+                               index_hashes[i] if index_hashes is not None else None))
             term_rows.extend((idx, c.chunk_id, t, n) for t, n in terms.items())
         with self._write_lock:
             cur = self._cursor()
@@ -188,8 +208,8 @@ class LexicalIndex:
                 self._delete(cur, idx, ids)
                 cur.executemany(
                     "INSERT INTO rag_chunks (idx, chunk_id, doc_id, version, section_id, chunk_index, status, roles, "
-                    "updated_at, title, heading, text, content_hash, n_terms, covers) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", chunk_rows)
+                    "updated_at, title, heading, text, content_hash, n_terms, covers, index_hash) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", chunk_rows)
                 if term_rows:
                     # bulk insert through a relation: executemany row by row is slow at 10x scale
                     import pandas as pd

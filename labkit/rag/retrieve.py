@@ -21,11 +21,13 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 import time
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -33,6 +35,8 @@ from pydantic import BaseModel, Field
 from labkit.errors import ConfigError, InputError
 from labkit.data.access import caller_roles
 from labkit.rag.index import RagIndex
+from labkit.rag.lexical import analyze
+from labkit.rag.normalize import Normalised, normalise
 from labkit.tokens import count_tokens
 
 Strategy = Literal["dense", "lexical", "hybrid"]
@@ -42,6 +46,15 @@ MAX_QUESTION_TOKENS = 512
 MAX_K = 50
 THRESHOLDS_PATH = Path(__file__).with_name("thresholds.json")
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="labkit-rag")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_VERSION = re.compile(r"(?<![\d.,])\d+\.\d+(?:\.\d+)?(?![\d.,]*\d)")
+#: Words people ask with, whatever the topic (the issue's "get, give, want, often"): never a
+#: concept the evidence must find. General English, not learned from questions.
+ASKING_TERMS = frozenset(analyze(
+    "many much long soon often quick quickly need needs needed allowed allow allows get gets got give "
+    "want wants know tell someone somebody anyone anybody still exactly now currently please happen "
+    "happens able can could would like sure just really actually thing things way kind sort ask asks "
+    "asking asked question answer help find look say says said go going much long time us"))
 
 
 class Hit(BaseModel):
@@ -60,6 +73,8 @@ class Hit(BaseModel):
     dense_score: float | None = None
     lexical_score: float | None = None
     rank: int
+    facts: str = Field("", description="the chunk's fact text: heading line and non-boilerplate sentences")
+    about_question: bool = Field(True, description="about the product / place / version the question names")
 
 
 class Evidence(BaseModel):
@@ -71,6 +86,9 @@ class Evidence(BaseModel):
     unknown_terms: list[str] = Field(default_factory=list, description=(
         "question terms no visible chunk contains, minus the question vocabulary (words people ask with, "
         "learned from answerable calibration questions): a topic the knowledge base does not cover"))
+    entities: dict[str, list[str]] = Field(default_factory=dict, description="products, places, versions named")
+    missing: list[str] = Field(default_factory=list, description="named products no visible fact is about")
+    concepts: list[list[str]] = Field(default_factory=list, description="the question's content terms")
 
 
 class Thresholds(BaseModel):
@@ -102,6 +120,22 @@ class Retrieval(BaseModel):
     abstain: bool
     reason: str = ""
     latency_ms: float = 0.0
+    normalised: str = Field("", description="the question as rewritten for retrieval and the prompt")
+    entities: dict[str, list[str]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _ChunkInfo:
+    facts: str
+    terms: frozenset[str]
+    factful: bool
+    subject: str
+    kind: str
+    text: str
+
+
+def _places_written(norm: Normalised) -> list[str]:
+    return list(norm.place_words)
 
 
 def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K,
@@ -186,8 +220,10 @@ def load_thresholds(path: Path | None = None) -> dict[str, Thresholds]:
 
 def decide(evidence: Evidence, strategy: str, thresholds: Thresholds | None) -> tuple[bool, str]:
     """Whether to abstain on ``evidence`` and a one-line reason."""
+    if evidence.missing:
+        return True, f"no document you can access states this for {', '.join(evidence.missing)}"
     if evidence.best_dense is None and evidence.best_lexical is None:
-        return True, "no visible chunk matched the question"
+        return True, "no visible chunk about what the question names matched it"
     if thresholds is None:
         return False, ""
     weak: list[str] = []
@@ -239,17 +275,102 @@ class Retriever:
         # calibrated weights when the caller gives none; plain RRF (all 1.0) when uncalibrated
         self.fusion = load_fusion() if fusion is None else fusion
         self.candidates = candidates
+        self._norm_cache: dict[tuple[str, str], Normalised] = {}
+        self._info_cache: dict[tuple[str, str], _ChunkInfo] = {}
+
+    def warm_up(self, chunking: str = "section") -> None:
+        """Load the normalisation data (place names, word lists) before the first question."""
+        self.normalised("warm up in Berlin", chunking)
+
+    def normalised(self, question: str, chunking: str = "section") -> Normalised:
+        """``question`` rewritten toward the knowledge base's words (:mod:`labkit.rag.normalize`)."""
+        profile = self.index.profile(chunking)
+        key = (chunking, question)
+        hit = self._norm_cache.get(key)
+        if hit is None:
+            hit = normalise(question, vocabulary=profile.vocabulary, places=profile.places())
+            if len(self._norm_cache) > 4096:
+                self._norm_cache.clear()
+            self._norm_cache[key] = hit
+        return hit
 
     def raw(self, question: str, roles: Sequence[str], *, chunking: str = "section",
             include_superseded: bool = False, depth: int | None = None,
             vector: Sequence[float] | None = None) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
-        """Both raw rankings (dense, lexical) for a visible-only candidate depth."""
+        """Both raw rankings (dense, lexical) of the normalised question, visible chunks only."""
         n = depth or self.candidates
+        text = self.normalised(question, chunking).text
         if vector is None:
-            vector = self.index.embed([question])[0]
+            vector = self.index.embed([text])[0]
         dense = self.index.dense[chunking].search(vector, roles, n, include_superseded=include_superseded)
-        lexical = self.index.lexical.search(chunking, question, roles, n, include_superseded=include_superseded)
+        lexical = self.index.lexical.search(chunking, text, roles, n, include_superseded=include_superseded)
         return dense, lexical
+
+    def entities(self, norm: Normalised, chunking: str = "section") -> dict[str, list[str]]:
+        """What the question names: products, places (as the knowledge base names them) and
+        versions ("7.10"). A chunk about another product or place cannot answer it."""
+        products = self.index.profile(chunking).products()
+        named: list[str] = []
+        for token in _TOKEN.findall(norm.base):
+            name = products.get(token.lower())
+            if name and name not in named:
+                named.append(name)
+        versions = list(dict.fromkeys(_VERSION.findall(norm.original)))
+        return {"products": named, "places": list(norm.places), "versions": versions}
+
+    def _chunk_info(self, chunking: str, row: dict[str, Any]) -> _ChunkInfo:
+        key = (chunking, row["chunk_id"])
+        info = self._info_cache.get(key)
+        if info is None:
+            profile = self.index.profile(chunking)
+            facts = profile.fact_sentences(row["doc_id"], row["text"])
+            title = row.get("title") or ""
+            factful = [s for s in facts if not (title and s.startswith(title))]
+            subject, kind = profile.subjects.get(row["doc_id"], ("", "topic"))
+            info = _ChunkInfo(facts=" ".join(facts), terms=frozenset(analyze(" ".join(facts))),
+                              factful=bool(factful), subject=subject, kind=kind, text=row["text"])
+            if len(self._info_cache) > 200_000:
+                self._info_cache.clear()
+            self._info_cache[key] = info
+        return info
+
+    @staticmethod
+    def compatible(info: _ChunkInfo, entities: dict[str, list[str]]) -> bool:
+        """Whether a chunk can be about what the question names: a product (place) document
+        must be about a product (place) the question names; a named version must appear."""
+        if info.kind == "product" and entities["products"] and info.subject not in entities["products"]:
+            return False
+        if info.kind == "place" and entities["places"] and info.subject not in entities["places"]:
+            return False
+        if entities["versions"] and not any(v in info.text for v in entities["versions"]):
+            return False
+        return True
+
+    def concepts(self, norm: Normalised, entities: dict[str, list[str]]) -> list[frozenset[str]]:
+        """The question's content, one set of alternative terms per concept: named entities,
+        stop words and asking words left out; an everyday phrase and the knowledge base's
+        words for it ("money back" / refund) are one concept."""
+        skip = set(self.question_vocabulary) | ASKING_TERMS
+        for name in entities["products"] + entities["places"]:
+            skip.update(analyze(name))
+        for place in _places_written(norm):
+            skip.update(analyze(place))
+        grouped: list[frozenset[str]] = []
+        used: set[str] = set()
+        for asked, kb_words in norm.equivalents:
+            alts = frozenset(analyze(asked)) | frozenset(analyze(kb_words))
+            asked_terms = set(analyze(asked)) - skip
+            if asked_terms or (alts - skip and not analyze(asked)):
+                grouped.append(alts - skip)
+                used.update(analyze(asked))
+        for term in dict.fromkeys(analyze(_VERSION.sub(" ", norm.base))):
+            # a small number is the asker's situation ("12 times", "180,000 EUR"), not a
+            # topic; four digits and more are codes and years ("CS-2255", "2027")
+            if term.isdigit() and len(term) <= 3:
+                continue
+            if term not in skip and term not in used:
+                grouped.append(frozenset({term}))
+        return [g for g in grouped if g]
 
     def retrieve(self, question: str, role: str | Sequence[str], *, strategy: str = "hybrid",
                  chunking: str = "section", k: int = 5, include_superseded: bool = False) -> Retrieval:
@@ -263,30 +384,26 @@ class Retriever:
             raise InputError(f"chunking {chunking!r} is not indexed; have {', '.join(self.index.strategies)}")
         if not 1 <= int(k) <= MAX_K:
             raise InputError(f"k must be between 1 and {MAX_K}")
+        norm = self.normalised(question, chunking)
+        text = norm.text
         depth = max(self.candidates, k)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
-        coverage: float | None = None
         unseen: list[str] = []
-        if strategy == "hybrid":
-            # the two stores answer in parallel (both release the GIL while they search)
-            future = _POOL.submit(self.index.lexical.search_with_evidence, chunking, question, roles, depth,
-                                  include_superseded=include_superseded)
-            vector = self.index.embed([question])[0]
+        # both lists are always computed: the evidence for abstaining needs both raw scores
+        # whatever the ranking strategy (the two stores answer in parallel, releasing the GIL)
+        future = _POOL.submit(self.index.lexical.search_with_evidence, chunking, text, roles, depth,
+                              include_superseded=include_superseded)
+        if strategy != "lexical" or self.thresholds.get(f"{chunking}/{strategy}", Thresholds()).dense is not None:
+            vector = self.index.embed([text])[0]
             dense = self.index.dense[chunking].search(vector, roles, depth, include_superseded=include_superseded)
-            lexical, coverage, unseen = future.result()
-        elif strategy == "dense":
-            vector = self.index.embed([question])[0]
-            dense = self.index.dense[chunking].search(vector, roles, depth, include_superseded=include_superseded)
-        else:
-            lexical, coverage, unseen = self.index.lexical.search_with_evidence(
-                chunking, question, roles, depth, include_superseded=include_superseded)
+        lexical, _, unseen = future.result()
         dense_by = dict(dense)
         lex_by = dict(lexical)
         if strategy == "dense":
-            ranked = dense
+            ranked = list(dense)
         elif strategy == "lexical":
-            ranked = lexical
+            ranked = list(lexical)
         else:
             fw = self.fusion.get(chunking) or Fusion()
             lists = [[i for i, _ in dense], [i for i, _ in lexical]]
@@ -295,26 +412,66 @@ class Retriever:
                 lists.append(document_ranking(rrf(lists, weights=weights)))
                 weights.append(fw.doc)
             ranked = rrf(lists, weights=weights)
-        top = ranked[:k]
-        rows = self.index.lexical.fetch(chunking, [i for i, _ in top], roles, include_superseded=include_superseded)
+        pool_ids = list(dict.fromkeys([i for i, _ in ranked] + [i for i, _ in dense] + [i for i, _ in lexical]))
+        rows = self.index.lexical.fetch(chunking, pool_ids, roles, include_superseded=include_superseded)
+        entities = self.entities(norm, chunking)
+        infos = {cid: self._chunk_info(chunking, row) for cid, row in rows.items()}
+        fits = {cid: self.compatible(info, entities) for cid, info in infos.items()}
+        # rank: chunks that can answer (state a fact, about what the question names) first; a
+        # "Purpose and scope" section that only repeats the product name, or the same section
+        # of another product's manual, after them, each group in the strategy's order
+        order = {cid: n for n, (cid, _) in enumerate(ranked)}
+        ranked = sorted((p for p in ranked if p[0] in rows),
+                        key=lambda p: (not fits[p[0]], not infos[p[0]].factful, order[p[0]]))
         hits: list[Hit] = []
-        for chunk_id, score in top:
-            row = rows.get(chunk_id)
-            if row is None:  # not visible, or vectors and manifest out of step: never return it
-                continue
+        for chunk_id, score in ranked[:k]:
+            row = rows[chunk_id]
             hits.append(Hit(chunk_id=chunk_id, doc_id=row["doc_id"], section_id=row["section_id"],
                             version=row["version"], status=row["status"], updated_at=row["updated_at"] or "",
                             covers=list(row.get("covers") or [row["section_id"]]),
                             title=row["title"] or "", text=row["text"], score=score,
                             dense_score=dense_by.get(chunk_id), lexical_score=lex_by.get(chunk_id),
-                            rank=len(hits) + 1))
-        evidence = Evidence(best_dense=dense[0][1] if dense else None,
-                            best_lexical=lexical[0][1] if lexical else None, coverage=coverage,
-                            unknown_terms=[t for t in unseen if t not in self.question_vocabulary])
+                            rank=len(hits) + 1, facts=infos[chunk_id].facts, about_question=fits[chunk_id]))
+        evidence = self._evidence(norm, entities, infos, fits, dense_by, lex_by, unseen, strategy)
         abstain, reason = decide(evidence, strategy, self.thresholds.get(f"{chunking}/{strategy}"))
         return Retrieval(question=question, roles=roles, strategy=strategy, chunking=chunking, k=k,
                          hits=hits, evidence=evidence, abstain=abstain, reason=reason,
-                         latency_ms=(time.perf_counter() - started) * 1000)
+                         latency_ms=(time.perf_counter() - started) * 1000, normalised=text,
+                         entities=entities)
+
+    def _evidence(self, norm: Normalised, entities: dict[str, list[str]], infos: dict[str, _ChunkInfo],
+                  fits: dict[str, bool], dense_by: dict[str, float], lex_by: dict[str, float],
+                  unseen: list[str], strategy: str) -> Evidence:
+        """The raw evidence, taken over the chunks that could answer: about what the question
+        names, stating a fact. With several named products, each needs its own evidence and
+        the weakest counts (a comparison of two products needs both)."""
+        concepts = self.concepts(norm, entities)
+        able = [cid for cid, ok in fits.items() if ok and infos[cid].factful]
+
+        def cover(cid: str) -> float:
+            if not concepts:
+                return 1.0
+            terms = infos[cid].terms
+            return sum(1 for alts in concepts if alts & terms) / len(concepts)
+
+        def best(cids: list[str]) -> tuple[float | None, float | None, float]:
+            d = [dense_by[c] for c in cids if c in dense_by]
+            lx = [lex_by[c] for c in cids if c in lex_by]
+            return (max(d) if d else None, max(lx) if lx else None, max((cover(c) for c in cids), default=0.0))
+
+        groups = [[c for c in able if infos[c].kind != "product" or infos[c].subject == p]
+                  for p in entities["products"]] or [able]
+        scored = [best(g) for g in groups]
+        missing = [p for p, g in zip(entities["products"], groups) if not g]
+        return Evidence(best_dense=min((s[0] for s in scored if s[0] is not None), default=None)
+                        if all(s[0] is not None for s in scored) else None,
+                        best_lexical=min((s[1] for s in scored if s[1] is not None), default=None)
+                        if all(s[1] is not None for s in scored) else None,
+                        coverage=min(s[2] for s in scored) if scored else 0.0,
+                        unknown_terms=[t for t in unseen if t not in self.question_vocabulary
+                                       and t not in ASKING_TERMS],
+                        entities=entities, missing=missing,
+                        concepts=[sorted(c) for c in concepts])
 
 
 # --- calibration ---------------------------------------------------------------------
@@ -339,9 +496,16 @@ def _cuts(values: "np.ndarray", most: int = 40) -> list[float]:
 
 
 def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
-              max_false_abstention: float = 0.05) -> tuple[Thresholds, dict[str, float]]:
+              max_false_abstention: float = 0.05, objective: str = "correct",
+              use_unknown: bool = True) -> tuple[Thresholds, dict[str, float]]:
     """Thresholds that abstain on as many unanswerable questions as possible while abstaining
     on at most ``max_false_abstention`` of the answerable ones.
+
+    ``use_unknown=False`` leaves the unknown-term rule out of the search: one word no chunk
+    contains ("hammering", "Kraków") decides nothing on questions people write by hand (issue
+    14: it caused every false abstention of the first natural run). ``objective="balanced"`` ranks the settings that meet the cap by correct minus false
+    abstention first (Youden's J): it does not buy the last correct abstention on the fitted
+    questions with false ones, which held-out questions punish.
 
     Searches a grid of cut points per raw score (similarity; BM25 and coverage for lexical
     and hybrid; both combination rules for hybrid), vectorised with numpy. Among settings
@@ -362,7 +526,8 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
     unk = np.array([p.unknown for p in points])
     # "at least u unknown terms" cut points; None never abstains on them
     u_cuts: list[tuple[int | None, np.ndarray]] = [(None, np.zeros(len(points), dtype=bool))]
-    u_cuts += [(u, unk >= u) for u in range(1, 5)]
+    if use_unknown:
+        u_cuts += [(u, unk >= u) for u in range(1, 5)]
     n_ans, n_una = max(1, int(answerable.sum())), max(1, int((~answerable).sum()))
     never = np.zeros(len(points), dtype=bool)
     best: tuple[tuple[float, float, float], Thresholds, dict[str, float]] | None = None
@@ -373,7 +538,7 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
         if false > max_false_abstention + 1e-12:
             return
         correct = float((abstain & ~answerable).sum()) / n_una if (~answerable).any() else 1.0
-        key = (correct, -false, -((th.dense or 0.0) + (th.lexical or 0.0) / 100 + (th.coverage or 0.0)
+        key = (correct - false if objective == "balanced" else correct, -false, -((th.dense or 0.0) + (th.lexical or 0.0) / 100 + (th.coverage or 0.0)
                                    + (1.0 / th.unknown if th.unknown else 0.0)))
         if best is None or key > best[0]:
             best = (key, th, {"correct_abstention": round(correct, 4), "false_abstention": round(false, 4)})
