@@ -53,7 +53,7 @@ from labkit.agent.policy import AutonomyLimits, Mode, Policy, parse_mode
 from labkit.agent.systems import Change, Systems
 from labkit.agent.tools import Principal, Tool, compensate, get_tool
 from labkit.controls.injection import UNTRUSTED_NOTE, detect_injection, fence_untrusted
-from labkit.direct import ResilientClient
+from labkit.direct import ModelClient, ResilientClient
 from labkit.errors import AgentPaused, DataError, InputError, LabkitError, ToolNotPermitted
 from labkit.telemetry.events import emit
 
@@ -110,7 +110,7 @@ def _new_state(messages: list[dict[str, Any]], breaker: BreakerState) -> dict[st
 class Agent:
     """The agent loop and the operations around it: approve, reject, resume, rollback."""
 
-    def __init__(self, client: Any = None, *, systems: Systems | None = None,
+    def __init__(self, client: ModelClient | None = None, *, systems: Systems | None = None,
                  store: AgentStore | None = None, audit: AuditLog | None = None,
                  policy: Policy | None = None, config: AgentConfig | None = None) -> None:
         self._client = client
@@ -123,8 +123,8 @@ class Agent:
         self.policy = policy or Policy(limits=self.config.autonomy)
 
     @property
-    def client(self) -> Any:
-        """The resilient client (built from the environment on first use)."""
+    def client(self) -> ModelClient:
+        """The model client (a resilient client built from the environment on first use)."""
         if self._client is None:
             self._client = ResilientClient.from_env()
         return self._client

@@ -123,7 +123,7 @@ class ModelClient(Protocol):
     def chat(self, messages: list[dict[str, Any]], model: str = "lab-chat-2026-01", *,
              pattern: str = "direct", tools: list[dict[str, Any]] | None = None, tool_choice: Any = None,
              output_model: Any = None, temperature: float | None = 0.0, max_tokens: int | None = None,
-             key: str = "default") -> CallResult:
+             key: str = "default", use_cache: bool = True) -> CallResult:
         """One chat completion through every control."""
         ...
 

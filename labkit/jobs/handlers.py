@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labkit.errors import (
     CallDeferred,
@@ -48,6 +48,9 @@ from labkit.errors import (
 )
 from labkit.jobs.models import Job
 from labkit.jobs.queue import JobQueue
+
+if TYPE_CHECKING:  # typing only: the client itself loads on a job's first model call
+    from labkit.direct.client import ResilientClient
 
 Handler = Callable[["JobContext"], Any]
 HANDLERS: dict[str, Handler] = {}
@@ -80,10 +83,10 @@ class JobContext:
 
 
 _client_lock = threading.Lock()
-_client: Any = None
+_client: ResilientClient | None = None
 
 
-def shared_client() -> Any:
+def shared_client() -> ResilientClient:
     """One resilient client per worker process, built on first use from OPENAI_BASE_URL.
 
     Building a client opens its ledger and cache (~0.5 s), and its breaker must see every

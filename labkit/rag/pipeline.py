@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from labkit.direct import ResilientClient
+from labkit.direct import ModelClient, ResilientClient
 from labkit.errors import ConfigError
 from labkit.rag.answer import DEFAULT_CHAT_MODEL, Answer, answer
 from labkit.rag.dense import http_client, persistent_client
@@ -61,12 +61,15 @@ def chroma_from_env(url: str | None = None) -> Any:
 class RagPipeline:
     """Ingest, retrieve, ask and evaluate: the RAG pattern behind one object."""
 
-    def __init__(self, client: Any, *, chroma: Any = None, lexical_path: str | Path | None = None,
+    def __init__(self, client: ModelClient, *, chroma: Any = None, lexical_path: str | Path | None = None,
                  chat_model: str = DEFAULT_CHAT_MODEL, embed_model: str = EMBED_MODEL,
                  thresholds: dict[str, Thresholds] | None = None, doc_context: bool = True) -> None:
         self.client = client
         self.chat_model = chat_model
-        self.index = RagIndex(client, chroma=chroma, lexical_path=lexical_path, embed_model=embed_model)
+        # RagIndex types its client as rag.dense.Embedder (embed(texts, **kwargs)), looser than
+        # ModelClient's explicit keywords; aligning the two is for rag/dense.py's owner
+        self.index = RagIndex(client, chroma=chroma, lexical_path=lexical_path,  # type: ignore[arg-type]
+                              embed_model=embed_model)
         self.retriever = Retriever(self.index, thresholds=thresholds, doc_context=doc_context)
 
     @classmethod
