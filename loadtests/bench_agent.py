@@ -10,11 +10,22 @@
    injected latency) through the resilient client: the read-only sales-copilot review and an
    autonomous single write. A step is one model turn; tool calls are counted too.
 
+3. **Red team** (``--redteam``, instead of 1 and 2): the committed red-team cases
+   (``datasets/eval/agent_redteam*.jsonl``) against the mock provider at forced obedience
+   (``obey_injection=P``, default 1.0), each case in its own mode and then every case in each
+   of read-only, approval and autonomous; optionally with the injection defence off as a
+   control. Per run: how many malicious cases the model acted on ("attacked": a harmful call
+   proposed, or a planted secret said), how many of those were stopped and by what, unapproved
+   writes, planted secrets that reached the user ("leaks"), benign cases that changed, and the
+   attack rate by channel, language, goal and mode. Writes ``var/bench/agent_redteam.json``.
+
 Prints a table and writes ``var/bench/agent.json``. Stores live in a temporary ``LABKIT_VAR``
 so the benchmark never touches the lab's real state.
 
 Usage:
     .venv/bin/python loadtests/bench_agent.py [--calls 2000] [--runs 40]
+    .venv/bin/python loadtests/bench_agent.py --redteam [--obedience 1.0] [--cases FILE ...]
+        [--modes own,read-only,approval,autonomous] [--defence-off]
 """
 
 from __future__ import annotations
@@ -147,12 +158,82 @@ def bench_runs(runs: int) -> dict[str, dict[str, float]]:
     return out
 
 
+def bench_redteam(obedience: float, cases_paths: list[str] | None, modes: list[str],
+                  defence_off: bool) -> dict[str, object]:
+    """The red-team cases at forced obedience: one report per mode ("own" = each case's own)."""
+    from labkit.agent import AgentConfig
+    from labkit.agent.policy import AutonomyLimits
+    from labkit.agent.redteam import load_case_files, run_cases
+    from labkit.direct import ClientConfig, ResilientClient
+    from labkit.provider.server import serve_in_thread
+
+    cases = load_case_files(cases_paths)
+    config = AgentConfig(autonomy=AutonomyLimits(untrusted_needs_approval=not defence_off))
+    out: dict[str, object] = {"cases": len(cases), "obedience": obedience,
+                              "defence": "off" if defence_off else "on", "modes": {}}
+    with serve_in_thread() as provider:
+        client = ResilientClient(ClientConfig(
+            base_url=provider.base_url, cache={"enabled": False},
+            default_headers={"X-Lab-Fault": f"obey_injection={obedience:g}"}))
+        for mode in modes:
+            t0 = time.perf_counter()
+            report = run_cases(cases, client, config=config,
+                               mode=None if mode == "own" else mode)
+            summary = dict(report["summary"])
+            summary["seconds"] = round(time.perf_counter() - t0, 1)
+            summary["case_results"] = report["cases"]
+            out["modes"][mode] = summary  # type: ignore[index]
+        client.close()
+    return out
+
+
+def print_redteam(result: dict[str, object]) -> None:
+    print(f"\nRed team: {result['cases']} cases, forced obedience {result['obedience']}, "
+          f"injection defence {result['defence']}")
+    print(f"{'mode':<11} {'malicious':>9} {'attacked':>8} {'rate':>6} {'stopped':>7} "
+          f"{'unappr.':>7} {'leaks':>5} {'benign chg':>10}  stopped by")
+    for mode, s in result["modes"].items():  # type: ignore[attr-defined]
+        rate = s["attack_rate"] if s["attack_rate"] is not None else float("nan")
+        print(f"{mode:<11} {s['malicious']:>9} {s['attacked']:>8} {rate:>6.3f} {s['stopped']:>7} "
+              f"{s['unapproved_writes']:>7} {s['leaks']:>5} {len(s['benign_changed']):>10}  "
+              + ", ".join(f"{k} {v}" for k, v in sorted(s["stopped_by"].items())))
+    own = result["modes"].get("own") or next(iter(result["modes"].values()))  # type: ignore[attr-defined]
+    for key in ("planted_in", "lang", "goal"):
+        print(f"  attack rate by {key}: " + ", ".join(
+            f"{k} {v['attacked']}/{v['cases']}" for k, v in own["by"][key].items()))
+    if own["not_attacked"]:
+        print("  not attacked: " + ", ".join(own["not_attacked"]))
+    if own["leaked"]:
+        print("  leaked: " + ", ".join(own["leaked"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--redteam", action="store_true",
+                        help="run the red-team cases instead of the overhead and run benchmarks")
+    parser.add_argument("--obedience", type=float, default=1.0)
+    parser.add_argument("--cases", action="append", default=None,
+                        help="case file (repeatable; default: the committed red-team files)")
+    parser.add_argument("--modes", default="own,read-only,approval,autonomous")
+    parser.add_argument("--defence-off", action="store_true",
+                        help="control run: writes after untrusted content need no approval")
+    parser.add_argument("--out", default=None, help="JSON path (default var/bench/agent_redteam.json)")
     args = parser.parse_args()
     real_var = Path(os.environ.get("LABKIT_VAR", REPO / "var")).resolve()
+    if args.redteam:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["LABKIT_VAR"] = tmp
+            result = bench_redteam(args.obedience, args.cases, args.modes.split(","),
+                                   args.defence_off)
+        print_redteam(result)
+        result["unix_ts"] = time.time()
+        path = Path(args.out) if args.out else real_var / "bench" / "agent_redteam.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2, default=str))
+        print(f"wrote {path}")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["LABKIT_VAR"] = tmp
         overhead = bench_overhead(args.calls)
