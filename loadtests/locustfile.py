@@ -12,7 +12,19 @@ Configuration (environment, so master and workers agree; or ``--labkit-profile``
 - ``LABKIT_LOAD_PROFILE``: profile name or YAML path (weights, think time, stages, SLO budgets);
 - ``LABKIT_WEIGHT_<KIND>`` (e.g. ``LABKIT_WEIGHT_RAG=5``, 0 disables) and
   ``LABKIT_THINK_TIME=min,max`` override the profile;
-- ``LABKIT_KEY_<ROLE>`` overrides an API key (default: the demo keys ``lab-key-<role>``).
+- ``LABKIT_KEY_<ROLE>`` overrides an API key (default: the demo keys ``lab-key-<role>``);
+- ``LABKIT_PACING=SECONDS`` (or the profile's ``pacing``): each user starts one iteration every
+  SECONDS on an absolute schedule (instead of a think time), at a random start phase.
+
+Every user starts at a random phase (a random sleep in ``on_start``, up to one pacing period
+or the longest think time): users spawned in one batch would otherwise fire in the same
+instant and the run would measure the burst's queue, not the service
+(``loadtests/RESULTS.md``, "Locust you can trust"). Paced users use
+:class:`labkit.service.loadcheck.PacedSchedule`, not Locust's ``constant_pacing``, which
+counts ``on_start`` as part of the first iteration and so pays the phase back at once.
+
+Each Locust process writes its own CPU time over the run to ``generator-<pid>.json`` in the
+run folder; ``labkit loadtest`` warns when a process was near saturation.
 
 Streamed responses are recorded twice: the full latency under ``POST <path> (stream)`` and
 the time to first token as its own entry, request type ``TTFT``. A job's submit-to-result
@@ -32,9 +44,12 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
+import gevent
 from locust import FastHttpUser, LoadTestShape, between, events, task
 from locust.runners import WorkerRunner
+from locust.stats import StatsEntry
 
+from labkit.service.loadcheck import PacedSchedule
 from labkit.service.loadprofile import USER_KINDS, evaluate_slo, load_profile
 from labkit.settings import datasets_dir
 
@@ -53,6 +68,14 @@ def _think() -> tuple[float, float]:
         return lo, hi
     return PROFILE.think_time
 
+
+def _pacing() -> float | None:
+    raw = os.environ.get("LABKIT_PACING")
+    value = float(raw) if raw else PROFILE.pacing
+    return value if value else None
+
+
+PACING = _pacing()
 
 # Every input gets a random reference by default, so the resilient client's cache cannot
 # answer repeats and the run measures the model path; LABKIT_LOAD_UNIQUE=0 sends the fixed
@@ -132,12 +155,26 @@ def _sse_kind(event: bytes) -> str:
 # --- user classes -------------------------------------------------------------------------
 
 class LabUser(FastHttpUser):
-    """Common plumbing: think time, streaming with TTFT, JSON checks."""
+    """Common plumbing: a random start phase, think time or pacing, streaming with TTFT."""
 
     abstract = True
-    wait_time = between(*_think())
     network_timeout = 60.0
     connection_timeout = 10.0
+    _think_time = staticmethod(between(*_think()))
+    _schedule: PacedSchedule | None = None
+
+    def on_start(self) -> None:
+        # a random start phase, so users spawned together do not fire together
+        if PACING:
+            self._schedule = PacedSchedule(PACING)
+            delay = self._schedule.start_delay
+        else:
+            delay = random.uniform(0.0, _think()[1])
+        if delay > 0:
+            gevent.sleep(delay)
+
+    def wait_time(self) -> float:
+        return self._schedule.next_wait() if self._schedule else self._think_time(self)
 
     def stream(self, path: str, body: dict[str, Any], role: str) -> None:
         """POST a streamed request; record TTFT and full latency as two entries."""
@@ -321,17 +358,52 @@ if PROFILE.stages:
 
 # --- the SLO gate ----------------------------------------------------------------------------
 
+def _percentiles(entry: Any) -> dict[str, Any]:
+    return {f"p{q}_ms": entry.get_response_time_percentile(q / 100) if entry.num_requests else None
+            for q in (50, 95, 99)}
+
+
 def slo_rows(environment: Any) -> list[dict[str, Any]]:
     """Per-entry rows (name = 'METHOD name') from Locust's live stats, plus the aggregate."""
     rows = []
     for entry in environment.stats.entries.values():
         rows.append({"name": f"{entry.method} {entry.name}", "requests": entry.num_requests,
-                     "failures": entry.num_failures,
-                     "p95_ms": entry.get_response_time_percentile(0.95) if entry.num_requests else None})
+                     "failures": entry.num_failures, **_percentiles(entry)})
     total = environment.stats.total
     rows.append({"name": "Aggregated", "requests": total.num_requests, "failures": total.num_failures,
-                 "p95_ms": total.get_response_time_percentile(0.95) if total.num_requests else None})
+                 **_percentiles(total)})
     return rows
+
+
+def http_total(environment: Any) -> dict[str, Any]:
+    """All real HTTP requests together (no TTFT or job entries): what the server's histogram saw."""
+    total = StatsEntry(environment.stats, "HTTP", "", use_response_times_cache=False)
+    for entry in environment.stats.entries.values():
+        if entry.method not in ("TTFT", "JOB"):
+            total.extend(entry)
+    return {"requests": total.num_requests, "failures": total.num_failures, **_percentiles(total)}
+
+
+# --- the generator's own CPU ---------------------------------------------------------------
+
+_CPU_START: dict[str, float] = {}
+
+
+@events.test_start.add_listener
+def _cpu_start(**_: Any) -> None:
+    _CPU_START.update(cpu=time.process_time(), wall=time.monotonic())
+
+
+@events.quitting.add_listener
+def _cpu_report(environment: Any, **_: Any) -> None:
+    out_dir = os.environ.get("LABKIT_LOADTEST_DIR")
+    if not out_dir or not _CPU_START:
+        return
+    role = type(environment.runner).__name__.removesuffix("Runner").lower()
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    Path(out_dir, f"generator-{os.getpid()}.json").write_text(json.dumps({
+        "role": role, "cpu_s": time.process_time() - _CPU_START["cpu"],
+        "wall_s": time.monotonic() - _CPU_START["wall"]}))
 
 
 @events.quitting.add_listener
@@ -344,7 +416,7 @@ def slo_gate(environment: Any, **_: Any) -> None:
     verdict = {
         "profile": PROFILE.name, "passed": not violations and total.num_requests > 0,
         "requests": total.num_requests, "failures": total.num_failures,
-        "violations": violations, "rows": rows,
+        "violations": violations, "rows": rows, "client_http": http_total(environment),
         "budgets": {**PROFILE.slo.p95_ms, "*": PROFILE.slo.default_p95_ms},
         "max_failure_ratio": PROFILE.slo.max_failure_ratio,
     }

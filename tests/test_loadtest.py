@@ -67,6 +67,24 @@ def test_headless_smoke_run_writes_csv_html_duckdb_and_ttft(tmp_path: Path) -> N
         con.close()
     assert runs == [("smoke", result.exit_code)]
     assert n_stats == len(result.stats) and budgets > 0
+    # the measurement check: the server's own histogram beside Locust's, the generator's CPU
+    check = result.check
+    assert (run_dir / "check.json").exists() and check["server_note"] is None, check
+    assert check["server"]["requests"] > 0 and check["server"]["p50_ms"] is not None
+    assert check["client_http"]["requests"] > 0 and check["client_http"]["p50_ms"] is not None
+    assert isinstance(check["disagreements"], list) and isinstance(check["warnings"], list)
+    assert check["generator"]["processes"] == 1 and check["generator"]["max_share"] is not None
+
+
+def test_paced_users_run_on_their_schedule_and_the_run_is_checked() -> None:
+    env = {**FAST_ENV, "LABKIT_PACING": "0.5", "LABKIT_WEIGHT_RAG": "0", "LABKIT_WEIGHT_JOBS": "0",
+           "LABKIT_WEIGHT_AGENT": "0", "LABKIT_WEIGHT_COPILOT": "0", "LABKIT_WEIGHT_GATEWAY": "0"}
+    result = run_loadtest("smoke", users=3, spawn_rate=3, run_time="5s", run_id="t-paced", extra_env=env)
+    requests = result.check["client_http"]["requests"]
+    # 3 users x one iteration per 0.5 s for ~5 s: paced, so bounded (a think time of 0.05 s
+    # would give far more); the bound is a count, not a time
+    assert 3 <= requests <= 3 * (5 / 0.5 + 2), requests
+    assert result.check["server"]["requests"] >= requests
 
 
 def test_slo_gate_failure_sets_a_non_zero_exit_code(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+from typing import Any
 
 import click
 import uvicorn
@@ -68,6 +69,29 @@ def serve(host: str, port: int, provider_url: str | None, provider_key: str, emb
                     log_level="warning", access_log=False)
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _echo_check(check: dict[str, Any]) -> None:
+    """Locust's figures beside the server's own histogram, the generator's CPU, any warning."""
+    client, server = check.get("client_http") or {}, check.get("server")
+    click.echo(f"client (Locust, all HTTP requests): p50 {_ms(client.get('p50_ms'))}  "
+               f"p95 {_ms(client.get('p95_ms'))}  p99 {_ms(client.get('p99_ms'))} ms")
+    if server:
+        click.echo(f"server (/metrics histogram):        p50 {_ms(server['p50_ms'])}  p95 {_ms(server['p95_ms'])}  "
+                   f"p99 {_ms(server['p99_ms'])} ms  ({server['requests']} requests)")
+    else:
+        click.echo(f"server: {check.get('server_note')}")
+    gen = check.get("generator") or {}
+    if gen.get("max_share") is not None:
+        click.echo(f"load generator: busiest Locust process used {gen['max_share']:.0%} of a core")
+    for flag in check.get("disagreements") or []:
+        click.echo(f"DISAGREEMENT: {flag}")
+    for warning in check.get("warnings") or []:
+        click.echo(f"WARNING: {warning}")
+
+
 @click.command()
 @click.option("--profile", "profile_ref", default="smoke", show_default=True,
               help="smoke | rollout | stress, or a path to a profile YAML file.")
@@ -82,10 +106,12 @@ def serve(host: str, port: int, provider_url: str | None, provider_key: str, emb
 @click.option("--service-workers", default=1, show_default=True, type=click.IntRange(1, 32),
               help="uvicorn worker processes for the started service.")
 @click.option("--run", "run_id", default=None, help="Run id (folder under var/loadtests/).")
+@click.option("--pin-generator", is_flag=True,
+              help="Pin Locust to the last CPU and the started service to the others (helps only with idle cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def loadtest(profile_ref: str, service_url: str | None, provider_url: str | None, users: int | None,
              spawn_rate: float | None, run_time: str | None, locust_workers: int, service_workers: int,
-             run_id: str | None, as_json: bool) -> None:
+             run_id: str | None, pin_generator: bool, as_json: bool) -> None:
     """Run Locust headless against the service and gate on the profile's SLOs.
 
     Starts the provider (with the profile's latency) and the service unless URLs are given,
@@ -94,17 +120,18 @@ def loadtest(profile_ref: str, service_url: str | None, provider_url: str | None
     """
     result = run_loadtest(profile_ref, service_url=service_url, provider_url=provider_url, users=users,
                           run_time=run_time, spawn_rate=spawn_rate, workers=locust_workers,
-                          service_workers=service_workers, run_id=run_id)
+                          service_workers=service_workers, run_id=run_id, pin_generator=pin_generator)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "run_dir": str(result.run_dir),
                                "exit_code": result.exit_code, "verdict": result.verdict,
-                               "stats": result.stats}, indent=2, default=str))
+                               "stats": result.stats, "check": result.check}, indent=2, default=str))
     else:
         click.echo(f"{'type':6} {'name':42} {'reqs':>6} {'fail':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'rps':>6}")
         for row in result.stats:
             click.echo(f"{row['type'][:6]:6} {row['name'][:42]:42} {row['requests'] or 0:6.0f} "
                        f"{row['failures'] or 0:5.0f} {row['p50_ms'] or 0:7.0f} {row['p95_ms'] or 0:7.0f} "
                        f"{row['p99_ms'] or 0:7.0f} {row['rps'] or 0:6.1f}")
+        _echo_check(result.check)
         for v in result.verdict.get("violations", []):
             click.echo(f"SLO violated: {v['name']}: {v['reason']}")
         click.echo(f"SLO gate: {'PASS' if result.passed else 'FAIL'}; results in {result.run_dir} "

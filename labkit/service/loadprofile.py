@@ -71,6 +71,8 @@ class LoadProfile(BaseModel):
     spawn_rate: float = Field(4, gt=0)
     run_time: str = "20s"
     think_time: tuple[float, float] = (0.1, 0.5)
+    # seconds between one user's iterations on an absolute schedule (replaces think_time)
+    pacing: float | None = Field(None, gt=0)
     weights: dict[str, int] = Field(default_factory=lambda: {k: 1 for k in USER_KINDS})
     provider: ProviderLoad = Field(default_factory=ProviderLoad)
     stages: list[Stage] = Field(default_factory=list)

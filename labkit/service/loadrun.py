@@ -10,9 +10,17 @@ One run:
 3. runs ``locust --headless`` as a subprocess (optionally one master and N workers on this
    machine) writing ``stats.csv``, ``stats_history.csv``, ``failures.csv``, ``report.html``
    and the SLO gate's ``slo.json`` under ``var/loadtests/<run>/``;
-4. loads the CSV files into DuckDB (``var/loadtests.duckdb``: tables ``loadtest_runs``,
+4. checks the measurement (:mod:`labkit.service.loadcheck`): the service's own latency
+   histogram, scraped from ``/metrics`` before and after, beside Locust's figures, with a
+   flag where they disagree; each Locust process's CPU, with a warning near saturation.
+   ``check.json`` holds it (also in ``run.json`` and ``loadtest_runs.meta``);
+5. loads the CSV files into DuckDB (``var/loadtests.duckdb``: tables ``loadtest_runs``,
    ``loadtest_stats``, ``loadtest_history``) for the notebooks. A file of its own, because
    ``var/lab.duckdb`` is held read-only by running services and DuckDB allows one writer.
+
+``pin_generator=True`` pins Locust to the last CPU and the service it starts to the others
+(``sched_setaffinity``, Linux). Off by default: on a shared machine whose cores are all busy,
+pinning took the scheduler's freedom away and cost 2-4 ms p50 (``loadtests/RESULTS.md``).
 
 The exit code is Locust's: 1 when the SLO gate failed, 0 when it passed.
 
@@ -46,6 +54,7 @@ from labkit.data.catalogue import ensure_loaded
 from labkit.errors import ConfigError, LabkitError
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
+from labkit.service.loadcheck import run_check
 from labkit.service.loadprofile import LoadProfile, load_profile, profile_path
 from labkit.settings import REPO_ROOT, var_dir
 
@@ -66,6 +75,7 @@ class LoadtestResult:
     exit_code: int
     verdict: dict[str, Any]
     stats: list[dict[str, Any]] = field(default_factory=list)
+    check: dict[str, Any] = field(default_factory=dict)  # server histogram, disagreements, generator CPU
 
     @property
     def passed(self) -> bool:
@@ -99,15 +109,15 @@ def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = N
 @contextlib.contextmanager
 def service_process(provider_url: str, provider_key: str = "lab-key", workers: int = 1,
                     embedded_workers: int = 2, extra_env: dict[str, str] | None = None,
-                    on_start: Any = None) -> Iterator[str]:
-    """``labkit serve`` as a subprocess on a free port; yields its URL and stops it after."""
+                    on_start: Any = None, cpus: set[int] | None = None) -> Iterator[str]:
+    """``labkit serve`` as a subprocess on a free port (on ``cpus`` if given); yields its URL and stops it after."""
     port = free_port()
     cmd = [sys.executable, "-m", "labkit.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--provider-url", provider_url, "--provider-key", provider_key,
            "--workers", str(workers), "--embedded-workers", str(embedded_workers)]
     env = {**os.environ, **(extra_env or {})}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            cwd=str(REPO_ROOT))
+                            cwd=str(REPO_ROOT), preexec_fn=_on_cpus(cpus))
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(url + "/healthz", timeout=300, proc=proc)
@@ -121,6 +131,33 @@ def service_process(provider_url: str, provider_key: str = "lab-key", workers: i
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def _on_cpus(cpus: set[int] | None) -> Any:
+    """A ``preexec_fn`` pinning the child to ``cpus`` (None: no pinning)."""
+    return None if not cpus else (lambda: os.sched_setaffinity(0, cpus))
+
+
+def placement(pin_generator: bool) -> tuple[set[int] | None, set[int] | None]:
+    """(service CPUs, generator CPUs): the generator on the last CPU, the service on the rest.
+
+    (None, None) when not asked for or when there is one CPU (nothing to pin away from).
+    """
+    if not pin_generator or not hasattr(os, "sched_getaffinity"):
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None, None
+    return set(cpus[:-1]), {cpus[-1]}
+
+
+def scrape_metrics(url: str) -> str | None:
+    """The Prometheus text of ``url/metrics``, or None when there is none (not every target has it)."""
+    try:
+        r = httpx.get(url.rstrip("/") + "/metrics", timeout=5.0)
+    except httpx.HTTPError:
+        return None
+    return r.text if r.status_code == 200 and "# TYPE" in r.text else None
 
 
 def provider_config_for(profile: LoadProfile) -> Any:
@@ -159,8 +196,12 @@ def locust_command(locustfile: Path, host: str, run_dir: Path, *, users: int, sp
 
 def run_locust(profile_ref: str, host: str, run_dir: Path, *, users: int, spawn_rate: float,
                run_time: str, workers: int = 0, extra_env: dict[str, str] | None = None,
-               timeout_s: float | None = None) -> int:
-    """Run Locust headless (standalone, or a master with ``workers`` local workers)."""
+               timeout_s: float | None = None, cpus: set[int] | None = None) -> int:
+    """Run Locust headless (standalone, or a master with ``workers`` local workers), on ``cpus`` if given.
+
+    Each Locust process is its own OS process (never this one), so the generator's CPU is
+    its own and can be pinned away from the service.
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "LABKIT_LOAD_PROFILE": str(profile_path(profile_ref)),
            "LABKIT_LOADTEST_DIR": str(run_dir), **(extra_env or {})}
@@ -170,19 +211,22 @@ def run_locust(profile_ref: str, host: str, run_dir: Path, *, users: int, spawn_
         if workers <= 0:
             main = subprocess.Popen(locust_command(LOCUSTFILE, host, run_dir, users=users,
                                                    spawn_rate=spawn_rate, run_time=run_time),
-                                    env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT))
+                                    env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT),
+                                    preexec_fn=_on_cpus(cpus))
         else:
             port = free_port()
             main = subprocess.Popen(locust_command(LOCUSTFILE, host, run_dir, users=users,
                                                    spawn_rate=spawn_rate, run_time=run_time,
                                                    role="master", expect_workers=workers,
                                                    master_port=port),
-                                    env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT))
+                                    env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT),
+                                    preexec_fn=_on_cpus(cpus))
             for _ in range(workers):
                 procs.append(subprocess.Popen(
                     locust_command(LOCUSTFILE, host, run_dir, users=users, spawn_rate=spawn_rate,
                                    run_time=run_time, role="worker", master_port=port),
-                    env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT)))
+                    env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT),
+                    preexec_fn=_on_cpus(cpus)))
         procs.insert(0, main)
         try:
             return main.wait(timeout=timeout_s)
@@ -278,7 +322,8 @@ def load_results(run_id: str, profile: LoadProfile, run_dir: Path, exit_code: in
 def run_loadtest(profile_ref: str, *, service_url: str | None = None, provider_url: str | None = None,
                  provider_key: str = "lab-key", users: int | None = None, run_time: str | None = None,
                  spawn_rate: float | None = None, workers: int = 0, service_workers: int = 1,
-                 run_id: str | None = None, extra_env: dict[str, str] | None = None) -> LoadtestResult:
+                 run_id: str | None = None, extra_env: dict[str, str] | None = None,
+                 pin_generator: bool = False) -> LoadtestResult:
     """One whole load-test run (see the module docstring); never leaves a process behind."""
     profile = load_profile(profile_ref)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -292,6 +337,8 @@ def run_loadtest(profile_ref: str, *, service_url: str | None = None, provider_u
                             "run_time": run_time, "workers": workers, "profile_file": str(profile_path(profile_ref)),
                             "provider_latency": profile.provider.latency,
                             "provider_faults": profile.provider.faults}
+    service_cpus, generator_cpus = placement(pin_generator)
+    replicas: int | None = None if service_url is not None else service_workers
     with contextlib.ExitStack() as stack:
         if service_url is None:
             if provider_url is None:
@@ -305,17 +352,24 @@ def run_loadtest(profile_ref: str, *, service_url: str | None = None, provider_u
                 pass
             service_url = stack.enter_context(service_process(provider_url, provider_key,
                                                               workers=service_workers,
-                                                              extra_env=extra_env))
+                                                              extra_env=extra_env, cpus=service_cpus))
         meta["service_url"] = service_url
         meta["provider_url"] = provider_url
+        meta["placement"] = {"service_cpus": sorted(service_cpus) if service_cpus else None,
+                             "generator_cpus": sorted(generator_cpus) if generator_cpus else None}
+        metrics_before = scrape_metrics(service_url)
         code = run_locust(profile_ref, service_url, run_dir, users=users, spawn_rate=spawn_rate,
-                          run_time=run_time, workers=workers, extra_env=extra_env)
+                          run_time=run_time, workers=workers, extra_env=extra_env, cpus=generator_cpus)
+        metrics_after = scrape_metrics(service_url)
     slo_file = run_dir / "slo.json"
     verdict = json.loads(slo_file.read_text()) if slo_file.exists() else {
         "passed": False, "violations": [{"name": "locust", "reason": f"locust exited {code} without a verdict; "
                                                                     f"see {run_dir}/locust.log"}]}
     if code not in (0, 1) and verdict.get("passed"):
         verdict["passed"] = False
+    check = run_check(verdict, metrics_before, metrics_after, run_dir, replicas=replicas)
+    (run_dir / "check.json").write_text(json.dumps(check, indent=2))
+    meta["check"] = check
     stats = load_results(run_id, profile, run_dir, code, {k: v for k, v in meta.items()})
     (run_dir / "run.json").write_text(json.dumps({"run_id": run_id, "exit_code": code, **meta}, default=str, indent=2))
-    return LoadtestResult(run_id=run_id, run_dir=run_dir, exit_code=code, verdict=verdict, stats=stats)
+    return LoadtestResult(run_id=run_id, run_dir=run_dir, exit_code=code, verdict=verdict, stats=stats, check=check)

@@ -18,8 +18,10 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-# Buckets cover LLM-shaped latencies: tens of ms for probes up to tens of seconds for agent runs.
-_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+# Buckets cover LLM-shaped latencies: tens of ms for probes up to tens of seconds for agent runs,
+# and resolve single milliseconds at the bottom, so `labkit loadtest` can hold Locust's
+# client-side figures against the server's own at the 1-2 ms a cached or gateway call takes.
+_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
 class ServiceMetrics:
