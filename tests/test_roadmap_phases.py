@@ -13,7 +13,7 @@ import pytest
 
 from labkit.errors import GateFailed, InputError
 from labkit.roadmap import governance, prototype, rollout
-from labkit.roadmap.lab import LabProvider, attach_provider, environment_check
+from labkit.roadmap.lab import PROVIDER_ENV, LabProvider, attach_provider, environment_check, setup
 
 
 @pytest.fixture
@@ -35,6 +35,53 @@ def test_attached_provider_faults_and_alias_over_http(lab: LabProvider, provider
     assert lab.aliases()["lab-chat"] == "lab-chat-2026-01"
     with pytest.raises(InputError, match="unknown alias"):
         lab.move_alias("no-such-alias")
+
+
+def test_setup_attaches_to_the_exported_provider_and_says_so(
+        provider: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(PROVIDER_ENV, provider.base_url)
+    lab = setup("", seed=3)
+    assert lab.embedded is None and lab.base_url == provider.base_url
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "attached" in out[0] and PROVIDER_ENV in out[0]
+
+
+def test_setup_explicit_url_wins_over_the_environment(provider: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROVIDER_ENV, "http://127.0.0.1:9/v1")
+    with setup(provider.base_url) as lab:
+        assert lab.base_url == provider.base_url and lab.is_mock
+
+
+def test_setup_starts_the_embedded_provider_and_sets_readable_tables(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import matplotlib
+    import pandas as pd
+
+    monkeypatch.delenv(PROVIDER_ENV, raising=False)
+    backend = matplotlib.get_backend()
+    with setup("", seed=1) as lab:
+        assert lab.embedded is not None and lab.is_mock
+        assert "embedded" in capsys.readouterr().out
+        # numbers for people, not 1.5e+03
+        assert "1,500" in pd.DataFrame({"p95 ms": [1500.0]}).to_string()
+    assert matplotlib.get_backend() == backend  # outside a kernel nothing is switched
+
+
+def test_setup_draws_inline_in_a_kernel_even_when_agg_is_exported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trap of issue 16: a kernel on Agg shows no plot, silently. setup() makes it inline."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv(PROVIDER_ENV, raising=False)
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("from labkit.roadmap.lab import setup\nlab = setup()"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2, 3]); plt.show()"),
+        nbformat.v4.new_code_cell("lab.close()"),
+    ])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[1].outputs
+    assert any("image/png" in o.get("data", {}) for o in outputs), outputs
 
 
 def test_attach_rejects_a_url_without_v1() -> None:

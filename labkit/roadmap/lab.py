@@ -9,6 +9,11 @@ so a notebook behaves the same against the embedded provider and an attached one
 It does not manage real providers: against OpenAI or Azure the admin paths do not exist and
 the fault and drift drills are reported as not possible (:attr:`LabProvider.is_mock`).
 
+Every notebook's set-up cell is one call, :func:`setup`: it picks the provider (an explicit URL,
+else ``LABKIT_LAB_PROVIDER_URL`` exported by ``labkit lab`` / ``labkit run``, else the embedded
+one), turns on inline plots in a kernel, quiets third-party warnings and sets readable pandas
+display options. It does not import the heavy pattern modules.
+
 Example:
     >>> with attach_provider("") as lab:
     ...     lab.set_fault("*", "status=503")
@@ -21,6 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
+import warnings
 import importlib.metadata
 import importlib.util
 import os
@@ -133,6 +140,101 @@ def attach_provider(provider_url: str = "", *, api_key: str | None = None, laten
     stack = contextlib.ExitStack()
     running = stack.enter_context(serve_in_thread(config))
     return LabProvider(running.base_url, key, embedded=running, _stack=stack)
+
+
+# the environment variable `labkit lab` and `labkit run` export for the kernels they start
+PROVIDER_ENV = "LABKIT_LAB_PROVIDER_URL"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def setup(provider_url: str = "", seed: int = 0, latency: str = "none", **kw: Any) -> LabProvider:
+    """The one set-up call of every notebook: a provider, inline plots, quiet warnings, tables.
+
+    ``provider_url`` wins; when empty, ``LABKIT_LAB_PROVIDER_URL`` (exported by ``labkit lab``
+    and ``labkit run``) is attached to; when that is unset too, the mock provider starts in
+    this kernel with ``seed`` and ``latency``. ``kw`` goes to :func:`attach_provider`
+    (``api_key``, ``injection_obedience``). Prints one line saying which provider.
+
+    Example:
+        >>> lab = setup("")  # doctest: +ELLIPSIS
+        provider: embedded mock provider at http://127.0.0.1:.../v1 (seed 0, latency none)
+        >>> lab.close()
+    """
+    url = provider_url or os.environ.get(PROVIDER_ENV, "")
+    lab = attach_provider(url, seed=seed, latency=latency, **kw)
+    inline_plots()
+    quiet_warnings()
+    readable_tables()
+    if lab.embedded is not None:
+        print(f"provider: embedded mock provider at {lab.base_url} (seed {seed}, latency {latency})")
+    else:
+        source = "provider_url" if provider_url else PROVIDER_ENV
+        print(f"provider: attached to {lab.base_url} (from {source}; its own seed and latency apply)")
+    return lab
+
+
+def in_kernel() -> bool:
+    """True inside an IPython kernel (JupyterLab, papermill, nbval), False in a script or test."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def inline_plots() -> str:
+    """Make ``plt.show()`` and a cell's last figure draw inline in a kernel; returns the backend.
+
+    In a kernel the backend becomes matplotlib-inline (even if ``MPLBACKEND=Agg`` was exported
+    to it), so figures land in the notebook as image/png. Outside a kernel nothing changes:
+    matplotlib's own default (Agg when headless) is right for scripts and tests. It never
+    selects Agg in a kernel — that is what made plots vanish silently, and a later switch back
+    needed a kernel restart.
+    """
+    import matplotlib
+
+    if not in_kernel():
+        return str(matplotlib.get_backend())
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if matplotlib.get_backend() != INLINE_BACKEND:
+        shell.run_line_magic("matplotlib", "inline")
+    return str(matplotlib.get_backend())
+
+
+def quiet_warnings() -> None:
+    """Hide third-party deprecation and library chatter; labkit's own warnings still show."""
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ResourceWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("default", module=r"labkit(\.|$)")
+    for name in ("httpx", "httpcore", "chromadb", "urllib3", "opentelemetry"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def human_number(value: float) -> str:
+    """A float as a person reads it: ``1,500`` not ``1.5e+03``, ``0.95``, ``12.3``.
+
+    Example:
+        >>> [human_number(v) for v in (1500.0, 0.95, 12.345, 0.0004, 2.0)]
+        ['1,500', '0.95', '12.3', '0.0004', '2']
+    """
+    if value != value:  # NaN
+        return "–"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def readable_tables() -> None:
+    """pandas display options for people: no scientific notation, wide enough columns."""
+    import pandas as pd
+
+    pd.set_option("display.float_format", human_number)
+    pd.set_option("display.max_colwidth", 100)
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.width", 160)
 
 
 # modules the lab needs, by what they are for (the environment check of notebook 00)
