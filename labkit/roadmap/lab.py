@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
-import warnings
 import importlib.metadata
 import importlib.util
+import logging
 import os
 import shutil
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
