@@ -5,7 +5,9 @@ latency, request log on) and (b) a trivial FastAPI app whose ``POST /v1/chat/com
 returns a canned completion, each as its own uvicorn process; drives each with Locust
 (``FastHttpUser``, headless, no wait time) posting the same small chat request; alternates
 the two for ``--rounds`` rounds so drift in machine load hits both; then prints requests/s,
-p50 and p99 for both and the ratio, and writes JSON to ``var/bench/provider.json``.
+p50 and p99 for both and the ratio, and writes JSON to ``var/bench/provider.json``. Beside
+Locust's figures for the provider it prints the provider's own handling time per request (its
+request log), the server-side view.
 
 Target: the provider reaches at least 0.8 of the trivial endpoint's throughput.
 
@@ -92,8 +94,26 @@ def _start(target: str, workdir: Path) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
-def _locust(url: str, workdir: Path, name: str, seconds: int, users: int) -> dict[str, float]:
-    return summary_row(run_locust(workdir / "locustfile.py", url, workdir, name, seconds, users))
+def _server_times(url: str, clear: bool = False) -> list[float]:
+    """The provider's own handling time per request (ms, its request log); ``clear`` empties the log."""
+    headers = {"Authorization": "Bearer bench-key"}
+    if clear:
+        httpx.delete(url + "/lab/requests", headers=headers, timeout=10)
+        return []
+    time.sleep(0.5)  # the log is written at most 0.2 s behind
+    rows = httpx.get(url + "/lab/requests", headers=headers, timeout=60).json()["data"]
+    return sorted(r["latency_ms"] for r in rows if r.get("status") == 200 and r.get("latency_ms") is not None)
+
+
+def _locust(url: str, workdir: Path, name: str, seconds: int, users: int, server_side: bool) -> dict[str, float]:
+    if server_side:
+        _server_times(url, clear=True)
+    row = summary_row(run_locust(workdir / "locustfile.py", url, workdir, name, seconds, users))
+    if server_side:  # the server's own view beside Locust's (handler time: no HTTP parsing or socket)
+        times = _server_times(url)
+        row["server_p50_ms"] = round(times[len(times) // 2], 3) if times else None
+        row["server_p99_ms"] = round(times[min(len(times) - 1, int(0.99 * len(times)))], 3) if times else None
+    return row
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -111,7 +131,8 @@ def main(argv: list[str] | None = None) -> dict:
         for target in ("provider", "trivial"):
             proc, url = _start(target, workdir)
             try:
-                runs[target].append(_locust(url, workdir, f"{target}-{rnd}", args.seconds, args.users))
+                runs[target].append(_locust(url, workdir, f"{target}-{rnd}", args.seconds, args.users,
+                                            server_side=target == "provider"))
             finally:
                 proc.terminate()
                 proc.wait(timeout=15)
@@ -124,6 +145,10 @@ def main(argv: list[str] | None = None) -> dict:
             "p99_ms": round(sum(r["p99_ms"] for r in rs) / len(rs), 1),
             "requests": total, "failures": sum(r["failures"] for r in rs),
         }
+        server = [r["server_p50_ms"] for r in rs if r.get("server_p50_ms") is not None]
+        if server:
+            summary[target]["server_p50_ms"] = round(sum(server) / len(server), 3)
+            summary[target]["server_p99_ms"] = round(sum(r["server_p99_ms"] for r in rs) / len(rs), 3)
     ratio = summary["provider"]["rps"] / summary["trivial"]["rps"] if summary["trivial"]["rps"] else 0.0
     result = {"benchmark": "provider_vs_trivial_fastapi", "seconds": args.seconds, "users": args.users,
               "rounds": args.rounds, "machine": f"{os.cpu_count()} cores, shared, noisy",
@@ -132,6 +157,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'target':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'failures':>9}")
     for target, s in summary.items():
         print(f"{target:<10} {s['rps']:>9.1f} {s['p50_ms']:>8.1f} {s['p99_ms']:>8.1f} {s['requests']:>9} {s['failures']:>9}")
+    if "server_p50_ms" in summary["provider"]:
+        print(f"provider's own handling time (its request log): p50 {summary['provider']['server_p50_ms']} ms, "
+              f"p99 {summary['provider']['server_p99_ms']} ms; the rest of Locust's figure is queueing in this "
+              f"closed loop, HTTP and the generator")
     print(f"throughput ratio provider/trivial = {ratio:.3f} (target >= 0.8)")
     out = var_dir() / "bench" / "provider.json"
     out.parent.mkdir(parents=True, exist_ok=True)

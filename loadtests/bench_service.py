@@ -13,7 +13,10 @@ service is profiled with py-spy (``--gil``: samples holding the GIL, top functio
 time), to say *why* it saturates.
 
 Everything runs on this machine (2 cores, shared): the provider and the service in their own
-processes, Locust in a third. Prints a table and writes JSON under ``var/bench/``.
+processes, Locust in a third. Beside Locust's p50/p99 of the pattern's main entry it prints
+the service's own (its ``/metrics`` histogram, scraped before and after each point) and flags
+a disagreement (client p50 > server p50 + 2 ms, or p99 > 2x). Prints a table and writes JSON
+under ``var/bench/``.
 
     .venv/bin/python loadtests/bench_service.py [--latency 0.2] [--users 1,4,16,64]
         [--patterns direct,rag,agent,gateway,copilot] [--seconds 10]
@@ -33,7 +36,16 @@ from typing import Any
 
 import psutil
 
-from labkit.service.loadrun import _STATS_COLUMNS, _read_csv, free_port, run_locust, service_process, wait_http
+from labkit.service.loadcheck import disagreements, route_key, server_latency
+from labkit.service.loadrun import (
+    _STATS_COLUMNS,
+    _read_csv,
+    free_port,
+    run_locust,
+    scrape_metrics,
+    service_process,
+    wait_http,
+)
 from labkit.settings import REPO_ROOT, var_dir
 
 MAIN_ENTRY = {
@@ -70,6 +82,29 @@ def littles_law(users: int, rps: float, r1_s: float | None) -> tuple[float | Non
         return None, None
     ideal = users / r1_s
     return ideal, rps / ideal
+
+
+def server_point(before: str | None, after: str | None, entry: str, client: dict[str, Any] | None,
+                 entries: list[str]) -> dict[str, Any]:
+    """The service's own p50/p99 (ms) for ``entry`` from two /metrics scrapes, and any disagreement with Locust's.
+
+    ``entries``: every client entry of the run; when another one (a streamed variant) shares
+    the route, the route's histogram mixes both, so the figures are shown but not compared.
+    """
+    if before is None or after is None:
+        return {"server_p50_ms": None, "server_p99_ms": None, "disagreement": [],
+                "server_note": "no /metrics scrape (several service replicas, or none answered)"}
+    try:
+        server = server_latency(before, after)
+    except ValueError as exc:
+        return {"server_p50_ms": None, "server_p99_ms": None, "disagreement": [], "server_note": str(exc)}
+    route = next((v for k, v in server["routes"].items() if route_key(k) == route_key(entry)), None)
+    if route is None:
+        return {"server_p50_ms": None, "server_p99_ms": None, "disagreement": [], "server_note": "route not seen"}
+    shared = sum(route_key(e) == route_key(entry) for e in entries) > 1
+    return {"server_p50_ms": route["p50_ms"], "server_p99_ms": route["p99_ms"],
+            "server_note": "route shared with a streamed entry: not compared" if shared else None,
+            "disagreement": [] if shared else disagreements(client or {}, route, name=entry)}
 
 
 class CpuSampler:
@@ -208,11 +243,14 @@ def main() -> None:
                                                 "--nonblocking"],
                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     psutil.cpu_percent(None)
+                    # the service's own histogram: with several replicas a scrape reaches one of them
+                    before = scrape_metrics(url) if args.service_workers == 1 else None
                     with CpuSampler(svc_pid) as cpu, CpuSampler(provider.pid) as pcpu:
                         # spawn everyone within ~0.1 s: a slow ramp would count as lost throughput
                         run_locust("stress", url, run_dir, users=users, spawn_rate=max(10 * users, 50),
                                    run_time=f"{args.seconds}s", extra_env=env)
                     machine_cpu = psutil.cpu_percent(None) * psutil.cpu_count()
+                    after = scrape_metrics(url) if args.service_workers == 1 else None
                     if spy is not None:
                         spy.wait(timeout=60)
                         raw = out_dir / f"service_pyspy_{pattern}.txt"
@@ -237,23 +275,29 @@ def main() -> None:
                            "p50_ms": main_row and main_row["p50_ms"], "p95_ms": main_row and main_row["p95_ms"],
                            "p99_ms": main_row and main_row["p99_ms"], "failures": fails, "requests": reqs,
                            "service_cpu_pct": round(cpu.mean, 1), "provider_cpu_pct": round(pcpu.mean, 1),
-                           "machine_cpu_pct": round(machine_cpu, 1), "r1_s": round(r1, 4) if r1 else None}
+                           "machine_cpu_pct": round(machine_cpu, 1), "r1_s": round(r1, 4) if r1 else None,
+                           **server_point(before, after, MAIN_ENTRY[pattern], main_row,
+                                          [f"{s['type']} {s['name']}" for s in real])}
                     rows.append(row)
                     print(f"{pattern:8} users={users:3} rps={row['rps']:7.2f} ideal={row['ideal_rps'] or 0:7.2f} "
                           f"ratio={row['ratio'] or 0:5.2f} p50={row['p50_ms'] or 0:6.0f} p95={row['p95_ms'] or 0:6.0f} "
                           f"p99={row['p99_ms'] or 0:6.0f} fail={fails:.0f} cpu svc={row['service_cpu_pct']:5.1f}% "
-                          f"prov={row['provider_cpu_pct']:5.1f}% all={row['machine_cpu_pct']:5.1f}%", flush=True)
+                          f"prov={row['provider_cpu_pct']:5.1f}% all={row['machine_cpu_pct']:5.1f}% "
+                          f"server p50={row['server_p50_ms']} p99={row['server_p99_ms']}", flush=True)
+                    for flag in row["disagreement"]:
+                        print(f"  DISAGREEMENT: {flag}", flush=True)
     finally:
         provider.terminate()
         provider.wait(timeout=20)
 
     print()
     print(f"{'pattern':8} {'users':>5} {'rps':>8} {'ideal':>8} {'ratio':>6} {'p50':>7} {'p95':>7} {'p99':>7} "
-          f"{'svc%':>6} {'prov%':>6} {'all%':>6}")
+          f"{'svc%':>6} {'prov%':>6} {'all%':>6} {'srv p50':>8} {'srv p99':>8}")
     for r in rows:
         print(f"{r['pattern']:8} {r['users']:5} {r['rps']:8.2f} {r['ideal_rps'] or 0:8.2f} {r['ratio'] or 0:6.2f} "
               f"{r['p50_ms'] or 0:7.0f} {r['p95_ms'] or 0:7.0f} {r['p99_ms'] or 0:7.0f} {r['service_cpu_pct']:6.1f} "
-              f"{r['provider_cpu_pct']:6.1f} {r['machine_cpu_pct']:6.1f}")
+              f"{r['provider_cpu_pct']:6.1f} {r['machine_cpu_pct']:6.1f} {r['server_p50_ms'] or 0:8.1f} "
+              f"{r['server_p99_ms'] or 0:8.1f}{'  DISAGREE' if r['disagreement'] else ''}")
     for pattern, shares in layers.items():
         print(f"\npy-spy --gil, service process, {pattern} at {users_list[-1]} users, by layer:")
         for name, share in shares:
