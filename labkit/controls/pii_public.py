@@ -1,7 +1,7 @@
 """A PII evaluation set the lab did not write: Presidio's public templates, filled per locale.
 
 What it does: reads the sentence templates that ``presidio-evaluator`` (Microsoft Presidio's
-evaluation package, on PyPI, in the ``dev`` extra) ships in ``data_generator/raw_data/templates.txt``
+evaluation package, on PyPI, installed data-only by ``make corpora``) ships in ``data_generator/raw_data/templates.txt``
 (209 lines of customer-service, address-block, news and CV text with ``{{placeholder}}`` slots),
 fills each one with fake values from Faker in three locales (``en_US``, ``de_DE``, ``fr_FR``),
 and records the span and type of every value the lab's redactor claims (EMAIL, PHONE, CARD, IBAN,
@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.controls import pii
+from labkit.controls.injection_corpora import corpora_dir
 from labkit.errors import DataError
 from labkit.provider.requestlog import pii_audit
 
@@ -77,14 +78,22 @@ _MONTHS = {
 
 
 def presidio_templates_path() -> Path:
-    """The templates file inside the installed ``presidio-evaluator`` package (not imported)."""
+    """The templates file of ``presidio-evaluator`` (read, never imported).
+
+    ``make install`` puts the package, data only, into the corpora folder (``--no-deps --target``,
+    beside the injection corpora): its declared dependencies (spaCy, transformers) are heavy and
+    the lab never imports it. An ordinary install in the venv is found too.
+    """
+    candidates = [corpora_dir() / "presidio_evaluator"]
     spec = importlib.util.find_spec("presidio_evaluator")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError("presidio-evaluator is not installed; install the dev extra: pip install -e '.[dev]'")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data_generator" / "raw_data" / "templates.txt"
-    if not path.exists():
-        raise DataError(f"presidio-evaluator has no templates file at {path}")
-    return path
+    if spec is not None and spec.submodule_search_locations:
+        candidates.append(Path(next(iter(spec.submodule_search_locations))))
+    for root in candidates:
+        path = root / "data_generator" / "raw_data" / "templates.txt"
+        if path.exists():
+            return path
+    raise DataError("presidio-evaluator's templates are not installed; run `make corpora` "
+                    f"(installs it data-only into {corpora_dir()})")
 
 
 def load_templates() -> list[str]:
