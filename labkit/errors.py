@@ -181,3 +181,8 @@ class Forbidden(LabkitError):
 
 class GateFailed(LabkitError):
     """A phase's go/no-go gate failed; the message lists every criterion that failed."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: a NO-GO is a decision, not a crash, and
+        # the gate's table is already on screen. papermill still stops and records ename/evalue.
+        return [f"\x1b[1;31mGateFailed\x1b[0m: {self}"]

@@ -55,3 +55,52 @@ def test_figures_are_saved_for_the_run_summary() -> None:
     gate.save()
     assert load_gate_results()[0]["figures"] == {"p50 latency ms": 12.5}
     assert list(gate.table().columns)[:3] == ["name", "value", "op"]
+
+
+def test_no_go_is_one_line_with_values_for_people() -> None:
+    gate = Gate("02_prototype")
+    gate.check("p95 latency", 1520.0, "<=", 1500.0, unit="ms")
+    gate.check("success rate", 0.99, ">=", 0.95)
+    with pytest.raises(GateFailed) as info:
+        gate.enforce()
+    message = str(info.value)
+    assert "\n" not in message and "1.5e+03" not in message
+    assert message == "NO-GO for 02_prototype: 1 of 2 criteria failed — p95 latency (1,520 ms, needs <= 1,500 ms)"
+    # IPython renders this instead of a traceback: one line
+    assert info.value._render_traceback_() == [f"\x1b[1;31mGateFailed\x1b[0m: {message}"]
+
+
+def test_gate_html_is_coloured_and_readable() -> None:
+    gate = Gate("03_controlled_rollout")
+    gate.check("p95 latency", 1500.0, "<=", 2000.0, unit="ms")
+    gate.require("kill switch reached every user", False, detail="3 users still exposed")
+    html = gate._repr_html_()
+    assert "NO-GO" in html and "#ffebe9" in html and "✘ FAIL" in html and "✔ pass" in html
+    assert "1,500 ms" in html and "&lt;= 2,000 ms" in html and "must hold" in html and "1.5e+03" not in html
+    assert "3 users still exposed" in html
+    ok = Gate("00_start_here")
+    ok.check("errors", 0, "==", 0)
+    assert "#dafbe1" in ok._repr_html_() and "NO-GO" not in ok._repr_html_()
+
+
+def test_in_a_kernel_the_gate_shows_once_and_a_no_go_has_no_traceback() -> None:
+    """What a learner sees: one coloured table, then one red line — not the report three times."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from labkit.roadmap.gates import Gate\n"
+        "gate = Gate('02_prototype')\n"
+        "gate.check('call success rate', 0.4, '>=', 0.95)\n"
+        "gate.check('p95 latency', 12.5, '<=', 1500.0, unit='ms')\n"
+        "gate.enforce()")])
+    with pytest.raises(CellExecutionError) as info:
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    assert info.value.ename == "GateFailed"
+    outputs = nb.cells[0].outputs
+    shown = [o for o in outputs if o.output_type == "display_data"]
+    assert len(shown) == 1 and "NO-GO" in shown[0].data["text/html"]
+    assert not [o for o in outputs if o.output_type == "stream"]  # the report is not printed as well
+    [error] = [o for o in outputs if o.output_type == "error"]
+    assert len(error.traceback) == 1 and "call success rate (0.4, needs >= 0.95)" in error.traceback[0]

@@ -43,6 +43,7 @@ from labkit.errors import ConfigError, InputError, LabkitError
 from labkit.provider.catalog import MODELS
 from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
+from labkit.roadmap.gates import format_value, in_kernel
 from labkit.settings import datasets_dir, var_dir
 
 
@@ -173,16 +174,6 @@ def setup(provider_url: str = "", seed: int = 0, latency: str = "none", **kw: An
     return lab
 
 
-def in_kernel() -> bool:
-    """True inside an IPython kernel (JupyterLab, papermill, nbval), False in a script or test."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
 def inline_plots() -> str:
     """Make ``plt.show()`` and a cell's last figure draw inline in a kernel; returns the backend.
 
@@ -220,11 +211,7 @@ def human_number(value: float) -> str:
         >>> [human_number(v) for v in (1500.0, 0.95, 12.345, 0.0004, 2.0)]
         ['1,500', '0.95', '12.3', '0.0004', '2']
     """
-    if value != value:  # NaN
-        return "–"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+    return format_value(value)
 
 
 def readable_tables() -> None:
