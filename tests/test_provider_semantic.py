@@ -63,15 +63,21 @@ def test_hashed_model_is_blind_where_the_semantic_one_is_not(client: openai.Open
     assert float(s[0] @ s[1]) - float(s[0] @ s[2]) > float(h[0] @ h[1]) - float(h[0] @ h[2]) + 0.2
 
 
+LONG = ("Refunds above the approval threshold need a second approver from finance. " * 12).strip()
+
+
 def test_deterministic_and_batch_equals_single(client: openai.OpenAI) -> None:
-    texts = ["car", "The maximum refund without approval is 5,000 EUR for SwiftNest.",
+    # lengths that differ a lot: with int8 activations scaled per tensor, a short text padded
+    # into a batch with a long one came out different (cosine 0.99) from the same text alone
+    texts = ["car", LONG, "The maximum refund without approval is 5,000 EUR for SwiftNest.",
              "What's the most requests per minute I can send to the HarborBoard API?"]
     batch = vectors(client, texts)
     singles = np.vstack([vectors(client, t) for t in texts])
-    assert np.allclose(batch, singles, atol=1e-5)
+    assert np.allclose(batch, singles, atol=1e-6)
     assert np.array_equal(batch, vectors(client, texts))  # again: same bytes
-    fresh = semantic.SemanticEmbedder(cache=False).embed(list(reversed(texts)))[::-1]
-    assert np.allclose(batch, fresh, atol=1e-5)  # a new process-free run, other batch order
+    fresh = semantic.SemanticEmbedder(cache=False)  # no cache: computed again, in another order
+    assert np.allclose(batch, fresh.embed(list(reversed(texts)))[::-1], atol=1e-6)
+    assert np.allclose(fresh.embed(["car", LONG])[0], fresh.embed(["car"])[0], atol=1e-6)
 
 
 def test_second_call_is_served_from_the_content_addressed_cache(client: openai.OpenAI) -> None:
@@ -88,6 +94,16 @@ def test_second_call_is_served_from_the_content_addressed_cache(client: openai.O
     # the key is the model id and the text: another embedder instance finds the same rows
     other = semantic.SemanticEmbedder()
     assert np.array_equal(other.embed(texts[:1])[0], first[0]) and other.computed == 0
+
+
+def test_the_cache_folder_can_be_shared_between_var_folders(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABKIT_EMBED_CACHE", str(tmp_path / "shared"))
+    first = semantic.SemanticEmbedder()
+    v = first.embed(["quarterly revenue by region"])
+    assert first.computed == 1 and (tmp_path / "shared" / "semantic-embeddings.sqlite").is_file()
+    monkeypatch.setenv("LABKIT_VAR", str(tmp_path / "another-var"))
+    second = semantic.SemanticEmbedder()
+    assert np.array_equal(second.embed(["quarterly revenue by region"]), v) and second.computed == 0
 
 
 def test_token_ids_are_the_models_own_wordpiece_ids(client: openai.OpenAI) -> None:
