@@ -72,8 +72,9 @@ class NumpyMiniLM:
         self.ln0 = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self.layers = []
         for i in range(6):
-            p = f"encoder.layer.{i}."
-            g = lambda n: w[p + n]  # noqa: E731
+            def g(name: str, p: str = f"encoder.layer.{i}.") -> np.ndarray:
+                return w[p + name]
+
             self.layers.append((
                 np.concatenate([g(f"attention.self.{n}.weight") for n in ("query", "key", "value")]).T.copy(),
                 np.concatenate([g(f"attention.self.{n}.bias") for n in ("query", "key", "value")]),

@@ -21,8 +21,8 @@ How it runs, and why:
   sentence-transformers does, and each runs as its own sequence: no padding, and a text's
   vector never depends on what else was in the request (see ``_encode_texts``).
 - Vectors are mean-pooled over real tokens and L2-normalised (cosine = dot product). Each is
-  kept in a content-addressed SQLite cache under ``var/cache/`` keyed by a hash of the model id
-  and the text, so embedding unchanged text again costs a lookup.
+  kept in a content-addressed SQLite cache under ``var/cache/`` (or ``LABKIT_EMBED_CACHE``)
+  keyed by a hash of the model id and the text, so embedding unchanged text again costs a lookup.
 
 What it does not do: it reads only the first 256 word pieces of a text (the rest is ignored,
 as with sentence-transformers); it has no ``dimensions`` shortening (MiniLM was not trained
@@ -339,7 +339,8 @@ class SemanticEmbedder:
         cls, sep = self._tokenizer.token_to_id("[CLS]"), self._tokenizer.token_to_id("[SEP]")
         seq = [cls, *list(ids)[: MAX_PIECES - 2], sep]
         arr = np.array([seq], dtype=np.int64)
-        return _normalise(self._run(arr, np.ones_like(arr)))[0]
+        vector: np.ndarray = _normalise(self._run(arr, np.ones_like(arr)))[0]
+        return vector
 
     def _encode_texts(self, texts: list[str]) -> np.ndarray:
         self.load()
@@ -349,13 +350,14 @@ class SemanticEmbedder:
         # depend on its batch mates and their padding (measured: cosine down to 0.991 between
         # a text alone and in a batch). Alone is also cheaper on two cores (no padding):
         # ~15 against ~21 ms of CPU per KB chunk.
-        for i, enc in enumerate(self._tokenizer.encode_batch(texts)):
-            ids = np.array([enc.ids], dtype=np.int64)
+        for i, text in enumerate(texts):
+            ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
             out[i] = self._run(ids, np.ones_like(ids))[0]
         return _normalise(out)
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return self._session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+        out: np.ndarray = self._session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+        return out
 
     # -- cache: content-addressed, one SQLite file under var/ ---------------------------
 
