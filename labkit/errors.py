@@ -82,7 +82,17 @@ class ContextLengthExceeded(ProviderError):
 
 
 class ContentPolicyViolation(ProviderError):
-    """The provider refused the request on content-policy grounds."""
+    """The provider refused the request on content-policy grounds (a decision: never failed over).
+
+    The message is the provider's own reason; ``model`` is the model that refused and
+    ``code`` the provider's error code (``content_policy_violation`` unless it said otherwise).
+    """
+
+    def __init__(self, message: str, *, model: str | None = None,
+                 code: str = "content_policy_violation") -> None:
+        super().__init__(message)
+        self.model = model
+        self.code = code
 
 
 class PinnedVersionMismatch(ProviderError):

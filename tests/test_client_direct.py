@@ -18,6 +18,7 @@ from labkit.direct import CANNOT_ANSWER, ClientConfig, ResilientClient
 from labkit.errors import (
     BudgetExceeded,
     CallDeferred,
+    ContentPolicyViolation,
     PinnedVersionMismatch,
     ProviderUnavailable,
     RateLimited,
@@ -93,12 +94,13 @@ def test_retry_after_is_honoured(provider, spec, gap):
     assert second["time"] - first["time"] >= gap
 
 
-def test_no_retry_on_content_policy_400_falls_back_to_next_model(provider):
+def test_content_policy_400_is_raised_not_retried_nor_routed_to_another_model(provider):
     provider.set_fault(CHAT, "content_policy")
     client = make_client(provider)
-    r = client.chat(ASK, model=CHAT)
-    assert r.status == "fallback" and r.model_served == MINI and r.fallback_used == MINI
-    assert [e["status"] for e in chat_log(provider, CHAT)] == [400]
+    with pytest.raises(ContentPolicyViolation, match="safety system") as refused:
+        client.chat(ASK, model=CHAT)
+    assert refused.value.model == CHAT and refused.value.code == "content_policy_violation"
+    assert [(e["model_served"], e["status"]) for e in chat_log(provider)] == [(CHAT, 400)]
 
 
 @pytest.mark.parametrize("model", [CHAT, "lab-chat"])

@@ -64,10 +64,12 @@ def test_retry_after_and_no_retry_on_400_through_the_gateway(provider, gateway):
     first, second = chat_log(provider)
     assert (first["status"], second["status"]) == (429, 200) and second["time"] - first["time"] >= 0.3
     provider.clear_log()
-    raw = client.chat.completions.with_raw_response.create(
-        model=CHAT, messages=ASK, extra_headers={"X-Lab-Fault": "content_policy;times=1"})
-    assert raw.parse().model == MINI and raw.headers["x-labkit-fallback"] == MINI
-    assert [(e["model_served"], e["status"]) for e in chat_log(provider)] == [(CHAT, 400), (MINI, 200)]
+    # a content-policy 400 is neither retried nor routed to another model (issue 17)
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(model=CHAT, messages=ASK,
+                                       extra_headers={"X-Lab-Fault": "content_policy;times=1"})
+    assert refused.value.code == "content_policy_violation"
+    assert [(e["model_served"], e["status"]) for e in chat_log(provider)] == [(CHAT, 400)]
 
 
 def test_fallback_and_breaker_through_the_gateway(provider, gateway):

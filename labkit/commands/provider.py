@@ -39,6 +39,7 @@ per-request `X-Lab-Fault: SPEC` header; the header wins field by field):
   stall=N                stream: after N chunks send nothing, keep it open
   malformed=N            stream: chunk N is not valid JSON
   no_done                stream: end without `data: [DONE]`
+  no_prefill             400 when the last message is the assistant's (continuation)
   obey_injection[=P]     obey injected instructions (always, or at rate P)
   hallucinate[=P]        invent an answer instead of abstaining (always / rate P)
   times=N                only the first N requests with this exact SPEC are faulted

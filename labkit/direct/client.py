@@ -65,6 +65,7 @@ from labkit.errors import (
     CallDeferred,
     CircuitOpen,
     ConfigError,
+    ContentPolicyViolation,
     InputError,
     LabkitError,
     PinnedVersionMismatch,
@@ -422,15 +423,37 @@ class ResilientClient:
             except openai.AuthenticationError as exc:
                 raise ProviderError(f"the provider rejected the API key: {exc.message}") from None
             except (ProviderError, ValidationFailed) as exc:  # this route failed: the next one
-                route = self._advance(routes, route, classify(exc))
+                route = self._advance(routes, route, self._failure_kind(ctx, route, exc))
                 continue
             except LabkitError:  # budget, rate limit, bad input: the caller must see it
                 raise
             except Exception as exc:  # boundary: SDK errors (already recorded per attempt) fail over
-                route = self._advance(routes, route, classify(exc))
+                route = self._advance(routes, route, self._failure_kind(ctx, route, exc))
                 continue
             return route, answer
         return None
+
+    def _failure_kind(self, ctx: CallContext, route: str, exc: BaseException) -> str:
+        """The kind of a route's failure; a content-policy refusal is raised instead.
+
+        A refusal is the provider's decision about this request, not an outage: asking another
+        model would route around a safety decision (and a differently tuned model may say yes).
+        The caller gets the provider's reason as ContentPolicyViolation, and telemetry a
+        ``safety`` event beside the call's.
+        """
+        kind = classify(exc)
+        if kind != "content_policy":
+            return kind
+        body = getattr(exc, "body", None)
+        reason = body.get("message") if isinstance(body, dict) else None
+        code = body.get("code") if isinstance(body, dict) else None
+        refusal = ContentPolicyViolation(str(reason or exc), model=route,
+                                         code=str(code or "content_policy_violation"))
+        self._emit("safety", call_id=ctx.call_id, pattern=ctx.pattern, flag="content_policy",
+                   source="provider", route=route, model_requested=ctx.model_requested,
+                   detail=str(refusal)[:300])
+        self._refused(ctx, "content_policy", refusal)
+        raise refusal from None
 
     # --- chat -------------------------------------------------------------------------
     def chat(self, messages: list[dict[str, Any]], model: str = "lab-chat-2026-01", *,
@@ -443,7 +466,9 @@ class ResilientClient:
         """One chat completion through every control (the steps, in order, are in :meth:`_call`).
 
         Raises BudgetExceeded, RateLimited, RedactionFailed, PinnedVersionMismatch (if drift
-        is refused), InputError; model-side failures end in a fallback or ``cannot_answer``.
+        is refused), InputError, ContentPolicyViolation (the provider refused the request: a
+        decision, never failed over); other model-side failures end in a fallback or
+        ``cannot_answer``.
         """
         ctx, sent = self._start(messages, model, pattern, key, deadline_s, extra_headers, redact_pii)
         if output_model is not None and response_format is None:
@@ -457,13 +482,16 @@ class ResilientClient:
                     tool_choice: Any = None, temperature: float | None = 0.0, seed: int | None = None,
                     max_tokens: int | None = None, key: str = "default",
                     deadline_s: float | None = None, redact_pii: bool = True,
-                    extra_headers: dict[str, str] | None = None, use_cache: bool = True) -> ChatStream:
+                    extra_headers: dict[str, str] | None = None, use_cache: bool = True,
+                    retry_safe: bool = False) -> ChatStream:
         """Stream an answer as ``str`` deltas; ``.result`` is set when the stream ends.
 
         The same steps as :meth:`chat` (:meth:`_call`); each route's stream is read by
         :func:`labkit.direct.stream.stream_route` under a time-to-first-token and a
         stream-idle limit. Raises StreamInterrupted if the stream breaks after text reached
-        the caller.
+        the caller. ``retry_safe=True`` holds each route's text until that route finished
+        cleanly, so any break fails over to the next route and nothing is ever interrupted;
+        the first delta then arrives with the last.
 
         Example:
             >>> s = client.stream_chat([{"role": "user", "content": "hi"}])  # doctest: +SKIP
@@ -473,11 +501,12 @@ class ResilientClient:
         ctx, sent = self._start(messages, model, pattern, key, deadline_s, extra_headers, redact_pii)
         params = {"tools": tools, "tool_choice": tool_choice, "response_format": None,
                   "temperature": temperature, "seed": seed, "max_tokens": max_tokens}
-        return ChatStream(self._call(ctx, sent, model, params, use_cache=use_cache, streamed=True))
+        return ChatStream(self._call(ctx, sent, model, params, use_cache=use_cache, streamed=True,
+                                     hold=retry_safe))
 
     def _call(self, ctx: CallContext, sent: list[dict[str, Any]], model: str, params: dict[str, Any], *,
-              output_model: Any = None, use_cache: bool = True, streamed: bool = False
-              ) -> Generator[str, None, CallResult]:
+              output_model: Any = None, use_cache: bool = True, streamed: bool = False,
+              hold: bool = False) -> Generator[str, None, CallResult]:
         """The steps of one model call, in order; yields text only when ``streamed``.
 
         Step 1, PII redaction of every outgoing message (fail closed), happened in
@@ -499,11 +528,12 @@ class ResilientClient:
 
         def try_route(route: str) -> Any:
             if streamed:
-                return stream.stream_route(self, ctx, route, sent, params)
+                return stream.stream_route(self, ctx, route, sent, params, hold=hold)
             return self._chat_route(ctx, route, sent, params, output_model)
 
         # 4. the route chain: the model, its fallbacks, the large-context model after a
         #    context_length_exceeded; per route: breaker, rate limiter, retries, one deadline.
+        #    A content-policy refusal ends the chain (_failure_kind): a decision, not an outage.
         #    Inside each route: 5. the pinned-version check (_bill) and 6. output validation
         #    with one repair attempt (_chat_route, plain calls with an output_model)
         found = yield from self._over_routes(ctx, model, estimate.tokens_in + estimate.tokens_out, try_route)

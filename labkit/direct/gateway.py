@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import uvicorn
@@ -61,6 +61,7 @@ from labkit.direct.models import PATTERNS, CallResult, ClientConfig
 from labkit.errors import (
     BudgetExceeded,
     ConfigError,
+    ContentPolicyViolation,
     InputError,
     LabkitError,
     NotAuthenticated,
@@ -74,12 +75,44 @@ from labkit.telemetry.metrics import ModelCallMetrics
 from labkit.tokens import count_tokens
 
 _PASS_HEADERS = ("x-lab-fault",)
+STREAM_MODE_HEADER = "x-labkit-stream-mode"
+StreamMode = Literal["pass_through", "retry_safe"]
+
+
+class StreamingPolicy(BaseModel):
+    """How the gateway relays a streamed answer (``X-Labkit-Stream-Mode`` overrides per request).
+
+    ``pass_through``: each chunk is relayed as it arrives (first token early); a break after
+    output ends the stream with an SSE error event. ``retry_safe``: the answer is held until
+    the upstream finished cleanly, then relayed, so every break fails over unseen; the caller's
+    first token arrives with the last.
+    """
+
+    mode: StreamMode = "pass_through"
+
+
+def stream_mode(value: str | None, default: StreamMode) -> StreamMode:
+    """The mode a request asked for (``retry-safe``/``retry_safe``, ``pass-through``/...).
+
+    Example:
+        >>> stream_mode("Retry-Safe", "pass_through"), stream_mode(None, "retry_safe")
+        ('retry_safe', 'retry_safe')
+    """
+    if value is None or not value.strip():
+        return default
+    mode = value.strip().lower().replace("-", "_")
+    if mode == "retry_safe":
+        return "retry_safe"
+    if mode == "pass_through":
+        return "pass_through"
+    raise InputError(f"{STREAM_MODE_HEADER}: {value!r} is not a stream mode; use retry-safe or pass-through")
 
 
 class GatewayConfig(ClientConfig):
     """The client's configuration plus what only the gateway needs."""
 
     upstream: str | None = None  # overrides base_url; `--upstream` overrides both
+    streaming: StreamingPolicy = Field(default_factory=StreamingPolicy)
     # gateway keys a caller may present -> the budget key name; empty: any bearer token
     keys: dict[str, str] = Field(default_factory=dict)
     redact_pii: bool = True
@@ -183,6 +216,8 @@ def _error_response(exc: Exception) -> Response:
         return _error(429, msg, "budget_exceeded", "budget_exceeded")
     if isinstance(exc, RateLimited):
         return _error(429, msg, "rate_limit_exceeded", "client_rate_limited", {"retry-after": "1"})
+    if isinstance(exc, ContentPolicyViolation):  # the provider's decision and reason, passed on
+        return _error(400, msg, "invalid_request_error", exc.code)
     if isinstance(exc, (InputError,)):
         return _error(400, msg, "invalid_request_error")
     if isinstance(exc, RedactionFailed):
@@ -284,7 +319,12 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
                       redact_pii=config.redact_pii, extra_headers=who.headers or None)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            streamed: Response = await in_thread(_stream_response, client, messages, model, kwargs, include_usage)
+            try:
+                mode = stream_mode(request.headers.get(STREAM_MODE_HEADER), config.streaming.mode)
+            except InputError as exc:
+                return _error_response(exc)
+            streamed: Response = await in_thread(_stream_response, client, messages, model, kwargs,
+                                                 include_usage, mode)
             return streamed
 
         response_format = body.get("response_format")
@@ -351,9 +391,17 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
 
 
 def _stream_response(client: ResilientClient, messages: list[dict[str, Any]], model: str,
-                     kwargs: dict[str, Any], include_usage: bool) -> Response:
-    """SSE in OpenAI's chunk format from the client's stream (run in the threadpool)."""
-    stream = client.stream_chat(messages, model, **kwargs)
+                     kwargs: dict[str, Any], include_usage: bool,
+                     mode: StreamMode = "pass_through") -> Response:
+    """SSE in OpenAI's chunk format from the client's stream (run in the threadpool).
+
+    ``retry_safe``: the client holds each route's text until it finished cleanly
+    (``stream_chat(retry_safe=True)``: one implementation for the client and the gateway),
+    so the whole answer, or an error with a proper HTTP status, is known before the first
+    byte goes out; the answer then leaves as one SSE body with the ``x-labkit-*`` headers.
+    """
+    retry_safe = mode == "retry_safe"
+    stream = client.stream_chat(messages, model, retry_safe=retry_safe, **kwargs)
     cid = "chatcmpl-" + uuid.uuid4().hex[:24]
     created = int(time.time())
 
@@ -367,8 +415,35 @@ def _stream_response(client: ResilientClient, messages: list[dict[str, Any]], mo
             obj["usage"] = usage
         return b"data: " + orjson.dumps(obj) + b"\n\n"
 
+    def ending(r: CallResult | None) -> Iterator[bytes]:
+        served = r.model_served if r else None
+        if r and r.tool_calls:
+            yield chunk({"tool_calls": [{"index": i, **c} for i, c in enumerate(r.tool_calls)]}, served=served)
+        yield chunk({}, _finish(r), served=served)
+        if include_usage and r is not None:
+            u = {"prompt_tokens": r.usage.get("prompt_tokens", 0),
+                 "completion_tokens": r.usage.get("completion_tokens", 0)}
+            u["total_tokens"] = u["prompt_tokens"] + u["completion_tokens"]
+            yield chunk(None, served=served, usage=u)
+        yield b"data: [DONE]\n\n"
+
+    if retry_safe:
+        try:
+            deltas = list(stream)  # returns once a route finished cleanly (or every route failed)
+        except LabkitError as exc:
+            return _error_response(exc)
+        r = stream.result
+        served = r.model_served if r else None
+        parts = [chunk({"role": "assistant", "content": ""}, served=served)]
+        parts += [chunk({"content": d}, served=served) for d in deltas]
+        parts += list(ending(r))
+        headers = {"cache-control": "no-cache", STREAM_MODE_HEADER: mode}
+        if r is not None:
+            headers.update(_labkit_headers(r))
+        return Response(b"".join(parts), media_type="text/event-stream", headers=headers)
+
     # pull the first delta before answering, so failures that happen before any output
-    # (budget, rate limit, bad input) still get a proper HTTP status
+    # (budget, rate limit, bad input, a content-policy refusal) still get a proper HTTP status
     try:
         first = next(stream, None)
     except LabkitError as exc:
@@ -385,19 +460,10 @@ def _stream_response(client: ResilientClient, messages: list[dict[str, Any]], mo
             err = {"error": {"message": str(exc), "type": "stream_interrupted", "code": "stream_interrupted"}}
             yield b"data: " + orjson.dumps(err) + b"\n\n"
             return  # no [DONE]: the caller must not take this as a complete answer
-        r = stream.result
-        served = r.model_served if r else None
-        if r and r.tool_calls:
-            yield chunk({"tool_calls": [{"index": i, **c} for i, c in enumerate(r.tool_calls)]}, served=served)
-        yield chunk({}, _finish(r), served=served)
-        if include_usage and r is not None:
-            u = {"prompt_tokens": r.usage.get("prompt_tokens", 0),
-                 "completion_tokens": r.usage.get("completion_tokens", 0)}
-            u["total_tokens"] = u["prompt_tokens"] + u["completion_tokens"]
-            yield chunk(None, served=served, usage=u)
-        yield b"data: [DONE]\n\n"
+        yield from ending(stream.result)
 
-    return StreamingResponse(body(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+    return StreamingResponse(body(), media_type="text/event-stream",
+                             headers={"cache-control": "no-cache", STREAM_MODE_HEADER: mode})
 
 
 @dataclass

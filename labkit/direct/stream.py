@@ -5,6 +5,9 @@ limit. A cut, stalled, malformed or usage-less stream is never a complete succes
 text reached the caller it fails over (the route loop in :mod:`labkit.direct.client` tries the
 next route); after, it raises :class:`~labkit.errors.StreamInterrupted`. A stream that is
 complete (finish reason and usage seen) is finalised at once, without waiting for ``[DONE]``.
+Retry-safe streaming (``hold=True``) holds the text until the route finished cleanly, so
+every break happens "before any text" and fails over; the price is that the caller's first
+token arrives with the last.
 The body is read on a helper thread so the limits hold even when the provider goes silent.
 
 Text placeholders from PII redaction may be split across chunks; :class:`Rehydrator` holds
@@ -88,12 +91,19 @@ class ChatStream:
 
 
 def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: list[dict[str, Any]],
-                 params: dict[str, Any]) -> Generator[str, None, CallResult]:
+                 params: dict[str, Any], *, hold: bool = False) -> Generator[str, None, CallResult]:
     """One streamed route: its text as it arrives; its :class:`CallResult` as the return value.
 
     Opening the stream is retried like any attempt; a body that breaks raises
     :class:`StreamFault` (the route loop fails over) before any text reached the caller, and
     :class:`~labkit.errors.StreamInterrupted` after.
+
+    ``hold=True`` is retry-safe streaming: the text is held until the upstream finished
+    cleanly (finish reason and usage, within the same TTFT, idle and deadline limits), then
+    released at once. Nothing reaches the caller before that, so every break fails over, and
+    the next route is asked the question afresh (never a continuation of the partial answer).
+    The caller's time to first token becomes the whole answer's time: ``ttft_ms`` is then when
+    the text was released.
     """
     t = client.config.timeouts
     kwargs = {k: v for k, v in params.items() if v is not None}
@@ -120,6 +130,7 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
 
     threading.Thread(target=pump, daemon=True, name=f"stream-{ctx.call_id[:8]}").start()
     parts: list[str] = []
+    held: list[str] = []  # retry-safe: text not yet released to the caller
     tool_parts: dict[int, dict[str, Any]] = {}
     finish: str | None = None
     usage: Any = None
@@ -164,7 +175,9 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
                         ttft_ms = (time.perf_counter() - ctx.started) * 1000
                     parts.append(text)
                     out = rehydrator.feed(text)
-                    if out:
+                    if out and hold:
+                        held.append(out)
+                    elif out:
                         delivered[0] = True
                         yield out
                 for tc in getattr(delta, "tool_calls", None) or []:
@@ -207,10 +220,7 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
     breaker.record(True)
     client._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                attempt=ctx.attempts, status="ok", stream=True,
-               latency_ms=round((time.perf_counter() - t0) * 1000, 3))
-    tail = rehydrator.flush()
-    if tail:
-        yield tail
+               latency_ms=round((time.perf_counter() - t0) * 1000, 3), held=hold)
     tin = int(getattr(usage, "prompt_tokens", 0) or 0)
     tout = int(getattr(usage, "completion_tokens", 0) or 0)
     served = served or route
@@ -218,7 +228,14 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
     client.ledger.record(kind="completion", key=ctx.key, pattern=ctx.pattern,
                        model_requested=ctx.model_requested, model_served=served,
                        tokens_in=tin, tokens_out=tout, cost=cost, request_id=resp_id)
-    client._check_version(ctx, route, served)
+    client._check_version(ctx, route, served)  # before releasing: a refused drift shows nothing
+    tail = rehydrator.flush()
+    if hold:  # complete, clean and the pinned version: release the held answer now
+        if held or tail:
+            ttft_ms = (time.perf_counter() - ctx.started) * 1000
+        yield from held
+    if tail:
+        yield tail
     tool_calls = [tool_parts[i] for i in sorted(tool_parts)]
     return CallResult(content="".join(parts) if parts or not tool_calls else None,
                       tool_calls=tool_calls, model_requested=ctx.model_requested,

@@ -56,6 +56,7 @@ from typing import Any
 from labkit.errors import (
     CallDeferred,
     ConfigError,
+    ContentPolicyViolation,
     InputError,
     LabkitError,
     NonRetryableJobError,
@@ -250,7 +251,8 @@ class Worker:
                     emit("job", queue=job.queue, job_id=job.id, job_kind=job.kind,
                          status="deferral_cap", attempt=job.attempts, worker_id=self.worker_id,
                          error=error)
-        except (NonRetryableJobError, ValidationFailed) as exc:
+        except (NonRetryableJobError, ValidationFailed, ContentPolicyViolation) as exc:
+            # a refusal is the provider's decision: asking again gets the same answer
             error = f"{type(exc).__name__}: {exc}"
             outcome = self._safe(self.q.fail, job.id, self.worker_id, job.attempts, error, False)
         except Exception as exc:

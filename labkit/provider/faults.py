@@ -27,6 +27,8 @@ The grammar (header value, CLI flag and config string are the same)::
     stall=N               stream: after N content chunks, send nothing and keep it open
     malformed=N           stream: chunk N is not valid JSON
     no_done               stream: end without the ``data: [DONE]`` line
+    no_prefill            400 when the conversation ends with an assistant turn (a request to
+                          continue a partial answer, "prefill"), as some real models answer
     obey_injection[=P]    obey injected instructions (always, or at rate P)
     hallucinate[=P]       invent an answer instead of abstaining (always, or at rate P)
     times=N               only the first N requests carrying this exact spec get the fault
@@ -106,6 +108,7 @@ class FaultSpec(BaseModel):
     stall: int | None = Field(default=None, ge=0)
     malformed: int | None = Field(default=None, ge=0)
     no_done: bool = False
+    no_prefill: bool = False
     obey_injection: float | None = Field(default=None, ge=0, le=1)
     hallucinate: float | None = Field(default=None, ge=0, le=1)
     times: int | None = Field(default=None, ge=0)
@@ -151,8 +154,8 @@ class FaultSpec(BaseModel):
 
 _ORDER = ["status", "error_rates", "retry_after", "retry_after_ms", "context_length",
           "content_policy", "reset", "hang", "down", "latency", "ttft", "inter_token", "cut",
-          "stall", "malformed", "no_done", "obey_injection", "hallucinate", "times", "rate"]
-_FLAGS = {"context_length", "content_policy", "reset", "hang", "no_done"}
+          "stall", "malformed", "no_done", "no_prefill", "obey_injection", "hallucinate", "times", "rate"]
+_FLAGS = {"context_length", "content_policy", "reset", "hang", "no_done", "no_prefill"}
 _RATES = {"obey_injection", "hallucinate"}
 _INTS = {"status", "retry_after_ms", "cut", "stall", "malformed", "times"}
 _FLOATS = {"down", "rate"}

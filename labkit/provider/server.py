@@ -515,6 +515,10 @@ async def _chat(scope: dict, receive: Any, send: Any, state: ProviderState, entr
                       code="context_length_exceeded", param="messages")
     if not await _apply_faults(scope, receive, state, fault, spec, requested, key, entry):
         return
+    if fault and fault.no_prefill and messages[-1].get("role") == "assistant":
+        raise _Reject(400, "This model does not support assistant message prefill. The conversation "
+                      "must end with a user message.", code="prefill_unsupported", param="messages",
+                      fault="no_prefill")
     realistic = cfg.latency == "realistic"
     profile_ttft = LatencySpec(dist="lognormal", value=spec.latency.ttft_median, spread=spec.latency.ttft_sigma) \
         if realistic else None
