@@ -46,7 +46,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 # Notebooks run through the UI; add the pattern notebooks here as they land (each <= 2 min).
-BROWSER_NOTEBOOKS = ["02_prototype"]
+BROWSER_NOTEBOOKS = ["02_prototype", "pattern1_direct_api"]
 # Notebooks whose plots are still drawn with matplotlib's Agg backend, so no image reaches the
 # page: their image test is an expected failure until issue 16 item 3 makes plots inline.
 # strict=True: when a notebook starts showing plots, the XPASS fails and names it here.
