@@ -20,10 +20,15 @@ result. ``X-Labkit-Pattern`` labels telemetry.
 The configuration (:class:`GatewayConfig`, YAML) is the client's configuration plus the
 gateway's own fields; see the README's Direct API section for a commented example.
 
-Errors come back in OpenAI's shape: 400 bad input, 401 bad gateway key, 429 budget or rate
-limit (``type`` says which), 502 when the upstream failed in a way the caller must see. A
-stream that breaks after text was sent ends with an SSE ``error`` event and no ``[DONE]``,
-so SDKs raise instead of returning a truncated answer as complete.
+Errors come back in OpenAI's shape: 400 bad input or the provider's content-policy refusal
+(passed on, never routed to another model), 401 bad gateway key, 429 budget or rate limit
+(``type`` says which), 502 when the upstream failed in a way the caller must see.
+
+Streams (:class:`StreamingPolicy`, per request ``X-Labkit-Stream-Mode``): pass-through relays
+chunks as they arrive, and a stream that breaks after text was sent ends with an SSE ``error``
+event and no ``[DONE]``, so SDKs raise instead of returning a truncated answer as complete;
+retry-safe holds the answer until the upstream finished cleanly, so every break fails over
+before the caller saw a byte, at the price of a first token that arrives with the last.
 
 It does not implement the Responses, Assistants, audio, image or file APIs.
 
