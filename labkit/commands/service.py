@@ -81,7 +81,7 @@ def _echo_check(check: dict[str, Any]) -> None:
     if server:
         click.echo(f"server (/metrics histogram):        p50 {_ms(server['p50_ms'])}  p95 {_ms(server['p95_ms'])}  "
                    f"p99 {_ms(server['p99_ms'])} ms  ({server['requests']} requests)")
-    else:
+    if check.get("server_note"):
         click.echo(f"server: {check.get('server_note')}")
     gen = check.get("generator") or {}
     if gen.get("max_share") is not None:

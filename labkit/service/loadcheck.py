@@ -54,6 +54,10 @@ CPU_WARN_SHARE = 0.85
 # server's, or p99 more than this many times the server's.
 P50_SLACK_MS = 2.0
 P99_FACTOR = 2.0
+# Below these counts a percentile is one or two requests, and Locust's rank rule (the upper
+# element) and the histogram's (interpolated) differ by a whole request: too few to judge.
+MIN_REQUESTS_P50 = 50
+MIN_REQUESTS_P99 = 100
 
 
 class PacedSchedule:
@@ -226,17 +230,25 @@ def disagreements(client: Mapping[str, Any], server: Mapping[str, Any], *, name:
     ``p99_upper_ms`` (:func:`server_latency`). Each server figure is its bucket's upper bound,
     so coarse buckets never raise a false alarm: a flag means the client saw more time than
     the server could have spent (network, a queue before the server's timer, or the generator).
+    A p50 is judged from ``MIN_REQUESTS_P50`` client requests on, a p99 from
+    ``MIN_REQUESTS_P99`` (``client["requests"]``; a client without a count is judged).
 
     Example:
         >>> disagreements({"p50_ms": 25, "p99_ms": 60}, {"p50_upper_ms": 1, "p99_upper_ms": 5})
         ['Aggregated: client p50 25.0 ms > server p50 (<= 1.0 ms) + 2 ms', 'Aggregated: client p99 60.0 ms > 2x server p99 (<= 5.0 ms)']
+        >>> disagreements({"requests": 6, "p50_ms": 25, "p99_ms": 60}, {"p50_upper_ms": 1, "p99_upper_ms": 5})
+        []
     """
-    out = []
+    out: list[str] = []
+    count = client.get("requests")
+    n = math.inf if count is None else float(count)
     c50, s50 = client.get("p50_ms"), server.get("p50_upper_ms")
-    if c50 is not None and s50 is not None and math.isfinite(s50) and c50 > s50 + p50_slack_ms:
+    if (n >= MIN_REQUESTS_P50 and c50 is not None and s50 is not None and math.isfinite(s50)
+            and c50 > s50 + p50_slack_ms):
         out.append(f"{name}: client p50 {float(c50):.1f} ms > server p50 (<= {s50:.1f} ms) + {p50_slack_ms:g} ms")
     c99, s99 = client.get("p99_ms"), server.get("p99_upper_ms")
-    if c99 is not None and s99 is not None and math.isfinite(s99) and c99 > p99_factor * s99:
+    if (n >= MIN_REQUESTS_P99 and c99 is not None and s99 is not None and math.isfinite(s99)
+            and c99 > p99_factor * s99):
         out.append(f"{name}: client p99 {float(c99):.1f} ms > {p99_factor:g}x server p99 (<= {s99:.1f} ms)")
     return out
 
@@ -352,6 +364,9 @@ def run_check(verdict: Mapping[str, Any], metrics_before: str | None, metrics_af
             check["server"] = server
             if server["requests"]:
                 check["disagreements"] = compare_with_server(client, rows, server)
+                if (client.get("requests") or 0) < MIN_REQUESTS_P50:
+                    check["server_note"] = (f"fewer than {MIN_REQUESTS_P50} requests: percentiles shown, "
+                                            "not compared")
             else:
                 check["server_note"] = "the server's histogram saw no requests during the run"
     check["generator"] = generator_cpu(run_dir)
