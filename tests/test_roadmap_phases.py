@@ -84,6 +84,24 @@ def test_setup_draws_inline_in_a_kernel_even_when_agg_is_exported(monkeypatch: p
     assert any("image/png" in o.get("data", {}) for o in outputs), outputs
 
 
+def test_readable_tables_have_no_raw_containers() -> None:
+    from labkit.roadmap.lab import record, table
+
+    frame = table([{"served": ["m-1", "m-2"], "outcomes": {"ok": 3}, "why": None, "rate": 0.5}])
+    assert frame.iloc[0].tolist() == ["m-1, m-2", "ok: 3", "–", 0.5]
+    rec = record({"p95_ms": 1520.0, "reasons": ["a", "b"], "ok": True}, {"p95_ms": "p95 (ms)", "reasons": "why",
+                                                                            "ok": "ok"})
+    assert rec["value"].tolist() == ["1,520", "a, b", "yes"] and list(rec.index) == ["p95 (ms)", "why", "ok"]
+
+
+def test_with_progress_returns_the_value_or_raises_the_error() -> None:
+    from labkit.roadmap.lab import with_progress
+
+    assert with_progress("sum", sum, [1, 2, 3], expected_s=1) == 6
+    with pytest.raises(InputError, match="boom"):
+        with_progress("fail", lambda: (_ for _ in ()).throw(InputError("boom")), expected_s=1)
+
+
 def test_attach_rejects_a_url_without_v1() -> None:
     with pytest.raises(InputError, match="must end in /v1"):
         attach_provider("http://127.0.0.1:1")
@@ -102,7 +120,38 @@ def test_environment_check_reports_rows_without_importing_locust() -> None:
     assert all(isinstance(r["required"], bool) for r in rows.values())
 
 
+# --- Phase 1 ------------------------------------------------------------------------------
+
+
+def test_scope_explains_failed_data_criteria_beside_zero_open_items() -> None:
+    """ "7 of 18 data criteria pass" and "0 checklist items open" are both true: say why."""
+    import copy
+
+    from labkit.roadmap.assessment import EXAMPLE_ANSWERS, criteria_scope, run_assessment, scope_summary
+
+    result = run_assessment(copy.deepcopy(EXAMPLE_ANSWERS))
+    scope = criteria_scope(result)
+    assert (scope[~scope["use case reads it"]]["item status"] == "not counted").all()
+    failed_in_scope = scope[scope["use case reads it"] & ~scope["passed"]]
+    assert len(failed_in_scope) and (failed_in_scope["item status"] == "mitigated").all()
+    text = scope_summary(result)
+    assert f"{int(scope['passed'].sum())} of {len(scope)} data criteria pass" in text
+    assert "do not count" in text and text.endswith("Checklist items open: 0.")
+    bare = copy.deepcopy(EXAMPLE_ANSWERS)
+    bare["mitigations"] = {}
+    unmitigated = run_assessment(bare, report=result.data_report)
+    assert "stay open" in scope_summary(unmitigated) and not unmitigated.go
+
+
 # --- Phase 2 ------------------------------------------------------------------------------
+
+
+def test_retrieval_quality_evaluates_every_stage(lab: LabProvider) -> None:
+    out = prototype.retrieval_quality(lab.client(), questions=5, distractors=2, answer_limit=2, progress=False)
+    assert [c.strategy for c in out.report.configs] == ["dense", "lexical", "hybrid"]
+    assert out.report.leakage["checked"] > 0 and out.report.leakage["leaks"] == 0
+    assert out.report.end_to_end is not None and out.report.end_to_end.questions == 2
+    assert out.best.metrics["recall@5"] is not None and set(out.frames) >= {"retrieval", "abstention"}
 
 
 def test_benchmark_success_rate_falls_under_injected_errors(lab: LabProvider) -> None:
@@ -194,7 +243,90 @@ def test_rollout_gate_fails_on_errors_and_writes_nothing_it_claims(tmp_path: Pat
         gate.enforce()
 
 
+def _evidence() -> dict[str, Any]:
+    class Load:
+        passed, verdict, run_id = True, {}, "r1"
+
+    return {"stages": [{"stage": "5% rollout", "exposed": 5, "share": 0.05, "lost_since_previous": 0},
+                       {"stage": "kill switch", "exposed": 0, "share": 0.0, "lost_since_previous": 0}],
+            "shadow": {"agreement": 1.0, "compared": 4, "new_errors": 0}, "load": Load(),
+            "mon": {"provider_error_rate": 0.0, "attempts": 10, "alerts": []}}
+
+
+THRESHOLDS = {"max_exposure": 0.3, "min_shadow_agreement": 0.5, "max_provider_error_rate": 0.05,
+              "min_review_approval": 0.8}
+ITEMS = [{"kind": "ticket summary", "input": "Printer broken since Monday, please help us.", "output": "Printer broken.",
+          "status": "ok"},
+         {"kind": "ticket summary", "input": "Refund please, charged twice this month.", "output": "Refund request.",
+          "status": "ok"}]
+
+
+def test_review_decisions_given_up_front_replace_the_reviewers_and_reach_the_gate() -> None:
+    reviews = rollout.review_outputs(ITEMS, decisions={"1": "reject"})
+    assert [r["verdict"] for r in reviews] == ["approve", "reject"]
+    assert "person" in reviews[1]["reviewer"] and "rule-based" in reviews[0]["reviewer"]
+    decision = rollout.RolloutDecision(_evidence(), reviews, THRESHOLDS)
+    gate = decision.recompute()
+    failed = [c for c in gate.criteria if not c.passed]
+    assert [c.name for c in failed] == ["reviewed outputs approved"] and failed[0].value == 0.5
+    assert "person" in failed[0].detail and "Approved 1 of 2" in decision.report.read_text()
+    for bad, message in (({5: "reject"}, "there are 2 items"), ({0: "maybe"}, "not one of approve, reject"),
+                         ({"x": "reject"}, "not an item number")):
+        with pytest.raises(InputError, match=message):
+            rollout.review_outputs(ITEMS, decisions=bad)
+
+
+def test_review_buttons_recompute_the_report_and_the_gate() -> None:
+    """The widgets change what they control: a click rewrites the report and re-decides the gate."""
+    import ipywidgets as widgets
+
+    from labkit.roadmap.gates import load_gate_results
+
+    decision = rollout.RolloutDecision(_evidence(), rollout.review_outputs(ITEMS), THRESHOLDS)
+    assert decision.recompute().passed
+    seen: list[bool] = []
+    decision.on_change.append(lambda d: seen.append(d.gate.passed))
+    toggles = [w for w in decision.panel().children for w in w.children if isinstance(w, widgets.ToggleButtons)]
+    assert [t.value for t in toggles] == ["approve", "approve"]
+    toggles[0].value = "reject"
+    assert seen == [False] and not decision.gate.passed
+    assert "Approved 1 of 2" in decision.report.read_text() and "person (notebook widget)" in decision.report.read_text()
+    assert load_gate_results()[0]["passed"] is False  # saved: the run summary sees the person's decision
+    toggles[0].value = "approve"
+    assert seen == [False, True] and load_gate_results()[0]["passed"] is True
+
+
+def test_measurement_check_puts_locust_beside_the_server() -> None:
+    from types import SimpleNamespace
+
+    load = SimpleNamespace(check={
+        "client_http": {"p50_ms": 25.0, "p95_ms": 40.0, "p99_ms": 60.0, "requests": 100},
+        "server": {"p50_ms": 0.5, "p50_upper_ms": 1.0, "p95_ms": 2.0, "p99_ms": 4.0, "p99_upper_ms": 5.0,
+                   "requests": 100},
+        "disagreements": ["all HTTP requests: client p50 25.0 ms > server p50 (<= 1.0 ms) + 2 ms"],
+        "generator": {"max_share": 0.93}, "warnings": ["load generator saturated: ..."]})
+    frame, notes = rollout.measurement_check(load)
+    assert frame.loc["p50 latency (ms)"].tolist() == [25.0, 1.0]  # the server's bucket upper bound
+    assert frame.loc["p95 latency (ms)"].tolist() == [40.0, 2.0]
+    assert notes[0].startswith("all HTTP requests: client p50") and "93% of a core" in notes[1]
+    assert rollout.measurement_check(None)[1][-1] == "the generator's CPU was not recorded"
+
+
 # --- Phase 4 ------------------------------------------------------------------------------
+
+
+def test_injection_probe_shows_an_obeyed_injection_failing_the_suite(lab: LabProvider) -> None:
+    cases = governance.regression_cases(24, seed=0)
+    with_injection = [c for c in cases if governance.injected_sentence(c)]
+    assert with_injection, "the suite should hold at least one source with an injected instruction"
+    client = lab.client(cache={"enabled": False})
+    lab.set_fault("lab-chat-2026-01", "obey_injection")
+    try:
+        rows = governance.injection_probe(client, cases, model="lab-chat-2026-01")
+    finally:
+        lab.clear_faults()
+    assert len(rows) == len(with_injection)
+    assert all(r["looks obeyed"] and not r["passes the suite"] for r in rows), rows
 
 
 def test_score_case_rules() -> None:

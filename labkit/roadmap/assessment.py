@@ -467,6 +467,52 @@ def run_assessment(answers: TeamAnswers | dict[str, Any] | None = None, report: 
     return AssessmentResult(answers, patterns, sources, results, verdict, go, reasons, report, evidence)
 
 
+# which checklist item each data-readiness criterion is evidence for (see the checks above)
+CRITERION_ITEMS: dict[str, str] = {
+    "completeness (worst column)": "data.quality_validated", "exact duplicate rate": "data.quality_validated",
+    "near-duplicate rate": "data.quality_validated", "cross-system conflict rate": "data.quality_validated",
+    "links to CRM accounts": "data.quality_validated", "stale rate": "data.freshness_validated",
+    "owner coverage": "data.ownership", "undeclared PII columns": "data.privacy_rules",
+    "access-rule coverage": "security.rbac",
+}
+
+
+def criteria_scope(result: AssessmentResult) -> Any:
+    """Why "N of M data criteria pass" and "0 checklist items open" can both be true (pandas).
+
+    One row per data-readiness criterion: whether the use case reads its source (only those
+    count), the checklist item it is evidence for, and how that item was settled. A failed
+    criterion outside the use case's sources counts for nothing; one inside it opens its
+    item unless the team recorded a mitigation (then the item is ``mitigated``, not open).
+    """
+    rows = []
+    for c in result.data_report.criteria:
+        item = CRITERION_ITEMS.get(c.name)
+        in_scope = c.source in result.sources or c.source == "all"
+        rows.append({"source": c.source, "criterion": c.name, "passed": bool(c.passed),
+                     "use case reads it": in_scope, "checklist item": item or "–",
+                     "item status": result.items[item].status if item and in_scope else "not counted"})
+    return pd.DataFrame(rows)
+
+
+def scope_summary(result: AssessmentResult) -> str:
+    """One sentence reconciling the data criteria with the open checklist items."""
+    frame = criteria_scope(result)
+    scoped = frame[frame["use case reads it"]]
+    failed = scoped[~scoped["passed"]]
+    items = sorted(set(failed["checklist item"]))
+    mitigated = [i for i in items if result.items[i].status == "mitigated"]
+    still_open = [i for i in items if i not in mitigated]
+    parts = [f"{int(frame['passed'].sum())} of {len(frame)} data criteria pass across all sources, but this use case "
+             f"reads only {', '.join(result.sources)}: {len(frame) - len(scoped)} criteria are about other sources "
+             f"and do not count. Of the {len(scoped)} that do, {len(failed)} fail"]
+    if mitigated:
+        parts.append(f"{', '.join(mitigated)} carry a recorded mitigation, so they count as 'mitigated', not open")
+    if still_open:
+        parts.append(f"{', '.join(still_open)} have no mitigation and stay open")
+    return "; ".join(parts) + f". Checklist items open: {len(result.readiness.open_items)}."
+
+
 def example_answers_yaml() -> str:
     """EXAMPLE_ANSWERS as YAML, a starting point for a team's own answers file."""
     return yaml.safe_dump(json.loads(json.dumps(EXAMPLE_ANSWERS)), sort_keys=False)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -215,8 +216,8 @@ def format_value(value: Any) -> str:
     """Numbers for people: ``1,500`` not ``1.5e+03``; three significant digits below 1,000.
 
     Example:
-        >>> [format_value(v) for v in (1500.0, 0.9512, 12, True, None, float("nan"), "ok")]
-        ['1,500', '0.951', '12', 'yes', '–', 'n/a', 'ok']
+        >>> [format_value(v) for v in (1500.0, 0.9512, 12, True, None, float("nan"), "ok", 1.4e-05)]
+        ['1,500', '0.951', '12', 'yes', '–', 'n/a', 'ok', '0.000014']
     """
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -230,6 +231,9 @@ def format_value(value: Any) -> str:
         return f"{value:,.0f}"
     if float(value).is_integer():
         return str(int(value))
+    if abs(value) < 0.001:  # costs in USD: 0.000014, not 1.4e-05
+        decimals = -math.floor(math.log10(abs(value))) + 1
+        return f"{value:.{decimals}f}".rstrip("0")
     return f"{value:.3g}"
 
 

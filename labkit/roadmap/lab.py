@@ -32,9 +32,12 @@ import logging
 import os
 import shutil
 import sys
+import threading
+import time
 import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -222,6 +225,93 @@ def readable_tables() -> None:
     pd.set_option("display.max_colwidth", 100)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
+
+
+def readable(value: Any) -> Any:
+    """One table cell for people: lists joined, dicts as ``key: value``, None as a dash.
+
+    Numbers stay numbers (pandas formats them with :func:`human_number`), so columns still sort.
+
+    Example:
+        >>> readable(["lab-chat-2026-01"]), readable({"ok": 3, "pending_approval": 2}), readable(None)
+        ('lab-chat-2026-01', 'ok: 3, pending_approval: 2', '–')
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) or "–"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(str(readable(v)) for v in value) or "–"
+    return value
+
+
+def table(rows: Iterable[Mapping[str, Any]], columns: list[str] | None = None,
+          rename: Mapping[str, str] | None = None) -> Any:
+    """Rows as a pandas DataFrame with readable cells (no raw dicts or lists); ``columns`` picks and orders."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{k: readable(v) for k, v in row.items()} for row in rows])
+    if columns is not None:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    return frame.rename(columns=dict(rename or {}))
+
+
+def record(values: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> Any:
+    """One record as a two-column table (what, value), values formatted for people.
+
+    ``labels`` renames (and, when given, selects and orders) the fields.
+
+    Example:
+        >>> record({"p95_ms": 1520.0, "consistent": True}, {"p95_ms": "p95 latency (ms)", "consistent": "consistent"})
+                          value
+        p95 latency (ms)  1,520
+        consistent          yes
+    """
+    import pandas as pd
+
+    keys = list(labels) if labels else list(values)
+    names = [labels.get(k, k) if labels else k for k in keys]
+    cells = []
+    for k in keys:
+        v = readable(values.get(k))
+        cells.append(format_value(v) if isinstance(v, (bool, int, float)) else v)
+    return pd.DataFrame({"value": cells}, index=names)
+
+
+T = TypeVar("T")
+
+
+def with_progress(label: str, fn: Callable[..., T], *args: Any, expected_s: float = 10.0, **kwargs: Any) -> T:
+    """Run ``fn(*args, **kwargs)`` with a ``tqdm.auto`` bar that moves while it works.
+
+    For calls that cannot report progress themselves (a load run, a data profile): ``fn`` runs
+    in a worker thread and this thread advances the bar by elapsed seconds (``expected_s`` is
+    the bar's length; it may overrun). Returns what ``fn`` returned, or raises what it raised.
+    """
+    from tqdm.auto import tqdm
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # handed back to the caller's thread below
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name=f"labkit-{label}", daemon=True)
+    started = time.monotonic()
+    with tqdm(total=round(expected_s, 1), desc=label, unit="s",
+              bar_format="{desc}: {bar} {n:.0f}/{total:.0f} s (expected)") as bar:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+            elapsed = time.monotonic() - started
+            bar.total = max(bar.total, round(elapsed, 1))
+            bar.n = round(elapsed, 1)
+            bar.refresh()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 # modules the lab needs, by what they are for (the environment check of notebook 00)

@@ -45,8 +45,9 @@ from labkit.errors import InputError
 from labkit.jobs.batch import QUEUE, run_batch
 from labkit.jobs.queue import open_queue
 from labkit.rag.dense import persistent_client
-from labkit.rag.evaluate import evaluate, frames, load_questions
+from labkit.rag.evaluate import EvalReport, end_to_end, frames, leakage, load_questions, run_config
 from labkit.rag.pipeline import RagPipeline
+from labkit.rag.retrieve import Retriever
 from labkit.roadmap.gates import Gate
 from labkit.settings import datasets_dir, var_dir
 
@@ -161,11 +162,29 @@ def retrieval_quality(client: Any, *, questions: int = 40, distractors: int = 20
     folder = var_dir() / "roadmap" / "rag"
     folder.mkdir(parents=True, exist_ok=True)
     rag = RagPipeline(client, chroma=persistent_client(folder / "chroma"), lexical_path=folder / "lexical.duckdb")
+    from tqdm.auto import tqdm
+
     try:
         rag.ingest(doc_ids=doc_ids, progress=progress)
-        report = evaluate(rag.index, qs, client=client if answer_limit else None, strategies=strategies,
-                          chunkings=["section"], thresholds=rag.retriever.thresholds,
-                          check_leakage=check_leakage, e2e_limit=answer_limit)
+        # evaluate() in stages (what it does in one call), so a learner sees each one finish:
+        # the dense strategy and the leakage check take several seconds each
+        stages = [*strategies, *(["permission leakage"] if check_leakage else []),
+                  *(["answers with citations"] if answer_limit else [])]
+        retriever = Retriever(rag.index, thresholds=rag.retriever.thresholds)
+        configs = []
+        leak: dict[str, Any] = {"checked": 0, "leaks": 0}
+        e2e = None
+        with tqdm(stages, desc="evaluate", disable=not progress) as bar:
+            for stage in bar:
+                bar.set_postfix_str(stage)
+                if stage in strategies:
+                    configs.append(run_config(retriever, qs, "section", stage))
+                elif stage == "permission leakage":
+                    leak = leakage(rag.index, qs, chunkings=["section"])
+                else:
+                    e2e = end_to_end(retriever, client, qs[:answer_limit], chunking="section")
+        report = EvalReport(questions=len(qs), configs=configs, leakage=leak, end_to_end=e2e,
+                            thresholds={k: v.model_dump() for k, v in retriever.thresholds.items()})
     finally:
         rag.close()
     return Retrieval(report, len(doc_ids), len(qs), frames(report))

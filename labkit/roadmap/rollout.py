@@ -13,10 +13,14 @@ quality review report. Notebook ``03_controlled_rollout`` calls, in order:
 - :func:`smoke_load`: ``labkit loadtest --profile smoke`` for a few seconds against the service;
 - :func:`monitoring`: per-pattern telemetry summary, provider error rate, alerts that fire,
   and :func:`monitoring_figure` to plot them;
+- :func:`measurement_check`: Locust's client-side latency beside the service's own histogram
+  and the load generator's CPU (a load generator is a measuring instrument that can be wrong);
 - :func:`review_outputs` with :func:`rule_based_reviewer`: a sample of real outputs reviewed.
   Headless runs use the *recorded rule-based reviewer* (clearly labelled as such in every
-  verdict); with ``interactive=True`` the notebook shows ipywidgets buttons instead;
-- :func:`write_quality_review` and :func:`rollout_gate`.
+  verdict); ``decisions`` lets a person's verdicts be given as a parameter (papermill);
+- :class:`RolloutDecision`: the quality review report (:func:`write_quality_review`) and the
+  gate (:func:`rollout_gate`), recomputed whenever a verdict changes — its :meth:`panel` gives
+  a person ipywidgets buttons whose every click rewrites the report and redraws the gate.
 
 It does not tune prompts or retrieval: it produces the evidence a person tunes from.
 
@@ -30,6 +34,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +43,8 @@ from typing import Any
 from labkit.controls.injection import detect_injection
 from labkit.controls.pii import detect
 from labkit.errors import InputError
-from labkit.roadmap.gates import Gate
+from labkit.roadmap.gates import Gate, in_kernel
+from labkit.roadmap.lab import with_progress
 from labkit.roadmap.prototype import _ticket_texts
 from labkit.service.loadrun import run_loadtest
 from labkit.settings import var_dir
@@ -110,15 +117,55 @@ def shadow_compare(store: Any, client: Any, tickets: list[str], *, flag: str = "
 
 
 def smoke_load(*, service_url: str | None, provider_url: str, users: int = 4, duration_s: int = 5,
-               ingest_limit: int = 20) -> Any:
+               ingest_limit: int = 20, progress: bool = False) -> Any:
     """``labkit loadtest --profile smoke`` for ``duration_s`` seconds; returns a LoadtestResult.
 
     Without ``service_url`` the load run starts the service itself with a small RAG index
     (``ingest_limit`` documents) so the run stays within the notebook's time budget.
+    ``progress`` shows a bar that moves while Locust runs (it reports nothing until it ends).
     """
-    return run_loadtest("smoke", service_url=service_url or None, provider_url=provider_url, users=users,
-                        run_time=f"{int(duration_s)}s", spawn_rate=users,
-                        extra_env={"LABKIT_SERVICE_RAG_INGEST_LIMIT": str(ingest_limit)})
+    kwargs: dict[str, Any] = {"service_url": service_url or None, "provider_url": provider_url, "users": users,
+                              "run_time": f"{int(duration_s)}s", "spawn_rate": users,
+                              "extra_env": {"LABKIT_SERVICE_RAG_INGEST_LIMIT": str(ingest_limit)}}
+    if not progress:
+        return run_loadtest("smoke", **kwargs)
+    # Locust's start-up and the stats it writes at the end add several seconds; a service started
+    # here also indexes ``ingest_limit`` documents first
+    expected = duration_s + (8 if service_url else 25)
+    return with_progress("load run", run_loadtest, "smoke", expected_s=expected, **kwargs)
+
+
+def measurement_check(load: Any) -> tuple[Any, list[str]]:
+    """Locust's latency beside the service's own histogram (a pandas table), and notes.
+
+    One row per figure: what Locust measured over all HTTP requests (client side: includes the
+    network, queues before the server's timer and the generator's own delays) and what the
+    service's ``/metrics`` histogram recorded (server side: the bucket's upper bound), then the
+    busiest Locust process's share of a core and each disagreement ``labkit loadtest`` flagged
+    go into the notes (one sentence each).
+    """
+    import pandas as pd
+
+    check = getattr(load, "check", None) or {}
+    client = check.get("client_http") or {}
+    server = check.get("server") or {}
+    rows = []
+    for q in ("p50", "p95", "p99"):
+        upper = server.get(f"{q}_upper_ms")
+        rows.append({"figure": f"{q} latency (ms)", "Locust (client side)": client.get(f"{q}_ms"),
+                     "service histogram (server side)": server.get(f"{q}_ms") if upper is None else upper})
+    rows.append({"figure": "requests", "Locust (client side)": client.get("requests"),
+                 "service histogram (server side)": server.get("requests")})
+    frame = pd.DataFrame(rows).set_index("figure")
+    notes = list(check.get("disagreements") or [])
+    if check.get("server_note"):
+        notes.append(check["server_note"])
+    generator = check.get("generator") or {}
+    share = generator.get("max_share")
+    notes.append(f"busiest Locust process used {share:.0%} of a core" if share is not None
+                 else "the generator's CPU was not recorded")
+    notes += [w for w in check.get("warnings") or [] if w not in notes]
+    return frame, notes
 
 
 def monitoring(window_s: float = 3600) -> dict[str, Any]:
@@ -194,9 +241,37 @@ def rule_based_reviewer(item: dict[str, Any]) -> dict[str, Any]:
     return {"verdict": "reject" if reasons else "approve", "reasons": "; ".join(reasons), "reviewer": REVIEWER_LABEL}
 
 
-def review_outputs(items: list[dict[str, Any]], reviewer: Any = rule_based_reviewer) -> list[dict[str, Any]]:
-    """Each item with its review verdict (``reviewer(item) -> {verdict, reasons, reviewer}``)."""
-    return [{**item, **reviewer(item)} for item in items]
+PERSON_LABEL = "person"
+VERDICTS = ("approve", "reject")
+
+
+def review_outputs(items: list[dict[str, Any]], reviewer: Any = rule_based_reviewer,
+                   decisions: Mapping[Any, str] | None = None) -> list[dict[str, Any]]:
+    """Each item with its review verdict (``reviewer(item) -> {verdict, reasons, reviewer}``).
+
+    ``decisions`` (item number -> ``approve``/``reject``) are a person's verdicts given up front
+    (the notebook's ``review_decisions`` parameter under papermill); they replace the
+    reviewer's for those items and are labelled as a person's.
+    """
+    reviews = [{**item, **reviewer(item)} for item in items]
+    for key, verdict in (decisions or {}).items():
+        set_verdict(reviews, key, verdict, by=f"{PERSON_LABEL} (review_decisions parameter)")
+    return reviews
+
+
+def set_verdict(reviews: list[dict[str, Any]], index: Any, verdict: str, *, by: str = PERSON_LABEL) -> None:
+    """Record a person's verdict on review ``index`` (0-based); a clear error on bad input."""
+    try:
+        i = int(index)
+    except (TypeError, ValueError):
+        raise InputError(f"review decision key {index!r} is not an item number") from None
+    if not 0 <= i < len(reviews):
+        raise InputError(f"review decision for item {i}: there are {len(reviews)} items (0-{len(reviews) - 1})")
+    if verdict not in VERDICTS:
+        raise InputError(f"review decision for item {i}: {verdict!r} is not one of {', '.join(VERDICTS)}")
+    if reviews[i]["verdict"] != verdict:
+        reviews[i]["reasons"] = f"{verdict}d by a person"
+    reviews[i].update(verdict=verdict, reviewer=by)
 
 
 def write_quality_review(*, stages: list[dict[str, Any]], shadow: dict[str, Any], load: Any,
@@ -214,7 +289,7 @@ def write_quality_review(*, stages: list[dict[str, Any]], shadow: dict[str, Any]
               f"Provider attempt error rate {mon['provider_error_rate']:.2%} over {mon['attempts']} attempts.",
               f"Alerts fired: {', '.join(a['rule'] for a in mon['alerts']) or 'none'}.", "",
               "## Human review of sampled outputs", "",
-              f"Reviewer: {reviews[0]['reviewer'] if reviews else '-'}.",
+              f"Reviewer: {', '.join(sorted({r.get('reviewer', 'unknown') for r in reviews})) or '-'}.",
               f"Approved {approved} of {len(reviews)}.", ""]
     rejected = [r for r in reviews if r["verdict"] != "approve"]
     if rejected:
@@ -246,7 +321,8 @@ def rollout_gate(*, stages: list[dict[str, Any]], shadow: dict[str, Any], load: 
                  detail=str(getattr(load, "verdict", {}).get("failures", ""))[:200] if load is not None else "no run")
     gate.check("provider attempt error rate", mon["provider_error_rate"], "<=", max_provider_error_rate)
     approval = sum(r["verdict"] == "approve" for r in reviews) / len(reviews) if reviews else None
-    gate.check("reviewed outputs approved", approval, ">=", min_review_approval, detail=REVIEWER_LABEL)
+    gate.check("reviewed outputs approved", approval, ">=", min_review_approval,
+               detail=", ".join(sorted({r.get("reviewer", "unknown reviewer") for r in reviews})))
     gate.require("quality review report written", report.exists(), detail=str(report))
     gate.figure("alerts fired", len(mon["alerts"]))
     gate.figure("attempts observed", mon["attempts"])
@@ -266,3 +342,70 @@ def reviewed_frame(reviews: list[dict[str, Any]]) -> Any:
                           "reasons": r["reasons"]} for r in reviews])
 
 
+
+
+@dataclass
+class RolloutDecision:
+    """The quality review report and the Phase 3 gate, recomputed when a review verdict changes.
+
+    ``evidence`` holds ``stages``, ``shadow``, ``load`` and ``mon``; ``thresholds`` the gate's
+    limits (:func:`rollout_gate`'s keyword arguments). :meth:`recompute` rewrites the report
+    and rebuilds the gate from the current ``reviews``; :meth:`panel` is the person's review
+    (one approve/reject toggle per output) whose every change calls :meth:`recompute` and
+    redraws the report and the gate where the notebook showed them.
+    """
+
+    evidence: dict[str, Any]
+    reviews: list[dict[str, Any]]
+    thresholds: dict[str, Any]
+    report: Path | None = None
+    gate: Gate | None = None
+    on_change: list[Callable[[RolloutDecision], None]] = field(default_factory=list)
+
+    REPORT_DISPLAY = "labkit-quality-review"
+
+    def recompute(self) -> Gate:
+        """Rewrite the quality review report and rebuild the gate from the current verdicts."""
+        self.report = write_quality_review(**self.evidence, reviews=self.reviews)
+        self.gate = rollout_gate(**self.evidence, reviews=self.reviews, report=self.report, **self.thresholds)
+        return self.gate
+
+    def show_report(self, *, update: bool = False) -> None:
+        """Show the report (Markdown) in a notebook; ``update`` replaces the one shown before."""
+        if self.report is None:
+            self.recompute()
+        assert self.report is not None
+        text = self.report.read_text(encoding="utf-8")
+        if not in_kernel():
+            print(text)
+            return
+        from IPython.display import Markdown, display, update_display
+
+        (update_display if update else display)(Markdown(text), display_id=self.REPORT_DISPLAY)
+
+    def decide(self, index: int, verdict: str) -> Gate:
+        """A person's verdict on output ``index``: recompute, redraw what is on screen, save the gate."""
+        set_verdict(self.reviews, index, verdict, by=f"{PERSON_LABEL} (notebook widget)")
+        gate = self.recompute()
+        gate.save()
+        if in_kernel():
+            self.show_report(update=True)
+            gate.show(update=True)
+        for callback in self.on_change:
+            callback(self)
+        return gate
+
+    def panel(self) -> Any:
+        """ipywidgets: each sampled output with approve/reject buttons wired to :meth:`decide`."""
+        import html
+
+        import ipywidgets as widgets
+
+        rows = []
+        for i, r in enumerate(self.reviews):
+            toggle = widgets.ToggleButtons(options=list(VERDICTS), value=r["verdict"], description=f"#{i}")
+            toggle.observe(lambda change, i=i: self.decide(i, change["new"]), names="value")
+            why = f" <i>({html.escape(r['reasons'])})</i>" if r.get("reasons") else ""
+            rows.append(widgets.VBox([widgets.HTML(f"<b>in:</b> {html.escape(r['input'][:160])}<br>"
+                                                   f"<b>out:</b> {html.escape(r['output'][:300])}{why}"), toggle]))
+        return widgets.VBox(rows)
