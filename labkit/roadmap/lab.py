@@ -301,7 +301,7 @@ def with_progress(label: str, fn: Callable[..., T], *args: Any, expected_s: floa
     worker = threading.Thread(target=work, name=f"labkit-{label}", daemon=True)
     started = time.monotonic()
     with tqdm(total=round(expected_s, 1), desc=label, unit="s",
-              bar_format="{desc}: {bar} {n:.0f}/{total:.0f} s (expected)") as bar:
+              bar_format="{desc}: {bar}| {n:.0f} s (about {total:.0f} s expected)") as bar:
         worker.start()
         while worker.is_alive():
             worker.join(0.5)
