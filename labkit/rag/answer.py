@@ -23,9 +23,11 @@ still follow an instruction or invent a fact:
   asked is refused, however well it is supported;
 - a reply that fails any check is flagged and replaced by an abstention, with the reason.
 
-The sources sent to the model are the chunks' fact texts, and the question line carries the
-normalised question (the asker's words plus the knowledge base's words for them,
-:mod:`labkit.rag.normalize`), so a model that matches words sees the vocabulary the sources use.
+The sources sent to the model are the chunks' fact texts. The question line carries the
+question rewritten as a standalone request in the knowledge base's words (its content words
+plus the knowledge base's words for them, no asking words: :meth:`labkit.rag.retrieve.
+Retriever.focus`), followed by the asker's own wording, so a model that matches words sees the
+vocabulary the sources use, and a model that reads sees what was really asked.
 
 It does not retrieve (``labkit.rag.retrieve``) and calls the model only through the
 resilient client.
@@ -131,8 +133,11 @@ def neutralise(text: str) -> tuple[str, list[str]]:
     return " ".join(out), reasons
 
 
-def build_messages(question: str, hits: list[Hit]) -> tuple[list[dict[str, str]], list[str]]:
-    """The chat messages for ``question`` over ``hits``, and the ids of injection-flagged chunks."""
+def build_messages(question: str, hits: list[Hit], *, asked: str | None = None) -> tuple[list[dict[str, str]], list[str]]:
+    """The chat messages for ``question`` over ``hits``, and the ids of injection-flagged chunks.
+
+    ``asked``, when it differs, is the asker's own wording, given after the rewritten question.
+    """
     blocks: list[str] = []
     flagged: list[str] = []
     for hit in hits:
@@ -143,6 +148,8 @@ def build_messages(question: str, hits: list[Hit]) -> tuple[list[dict[str, str]]
             text, _ = neutralise(text)
         blocks.append(fence_untrusted(text, hit.chunk_id, verdict))
     user = "Sources:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
+    if asked and asked.strip() != question.strip():
+        user += f"\nAs asked: {' '.join(asked.split())}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}], flagged
 
 
@@ -196,7 +203,8 @@ def answer(retrieval: Retrieval, client: Any, *, model: str = DEFAULT_CHAT_MODEL
         reason = retrieval.reason or "no visible chunk matched the question"
         return Answer(status="abstained", text=abstention_text(reason), reason=reason,
                       total_ms=(time.perf_counter() - t0) * 1000, **base)
-    messages, flagged_chunks = build_messages(retrieval.normalised or retrieval.question, retrieval.hits)
+    messages, flagged_chunks = build_messages(retrieval.focus or retrieval.normalised or retrieval.question,
+                                              retrieval.hits, asked=retrieval.question)
     result = client.chat(messages=messages, model=model, pattern="rag", temperature=0.0)
     reply = (result.content or "").strip()
     common: dict[str, Any] = dict(model_reply=reply, injection_flagged_chunks=flagged_chunks,

@@ -49,6 +49,7 @@ from labkit.rag.retrieve import (
     Fusion,
     Retriever,
     Thresholds,
+    answerable_first,
     calibrate,
     document_ranking,
     rrf,
@@ -175,6 +176,10 @@ class EndToEnd(BaseModel):
     correct_abstention: float
     false_abstention: float
     latency_ms: dict[str, float]
+    answerable: int = 0
+    usable: int = Field(0, description="answerable questions answered with a top-grade labelled section cited")
+    stale_citations: int = Field(0, description="citations of a superseded version (must be 0)")
+    per_question: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class EvalReport(BaseModel):
@@ -228,7 +233,7 @@ def leakage(index: RagIndex, questions: Sequence[Question], *, chunkings: Sequen
         cur = index.lexical._cursor()
         for cid, did, ver in cur.execute("SELECT chunk_id, doc_id, version FROM rag_chunks WHERE idx = ?", [chunking]).fetchall():
             meta_cache[f"{chunking}|{cid}"] = {"doc_id": did, "version": int(ver)}
-        vectors = index.embed([q.question for q in questions])
+        vectors = index.embed([retriever.normalised(q.question, chunking).text for q in questions])
         for q, vec in zip(questions, vectors):
             for role in roles:
                 held = set(caller_roles(role))
@@ -290,7 +295,9 @@ def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
     dense weight) on ``questions`` (give it the calibration half only). Lexical weight is 1.
 
     A grid, not an optimiser: 21 settings, each a full pass over the questions; the two raw
-    rankings are computed once per question and only the fusion is repeated.
+    rankings are computed once per question and only the fusion is repeated, followed by the
+    same answerable-first ordering retrieval applies (:func:`labkit.rag.retrieve.answerable_first`),
+    so the weights are fitted on the ranking users get.
     """
     retriever = Retriever(index, thresholds={})
     scored = [q for q in questions if q.answerable and q.labels()]
@@ -298,9 +305,15 @@ def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
         raise InputError("cannot calibrate fusion weights without answerable labelled questions")
     out: dict[str, Fusion] = {}
     for chunking in chunkings or index.strategies:
-        vectors = index.embed([q.question for q in scored])
+        vectors = index.embed([retriever.normalised(q.question, chunking).text for q in scored])
         raws = [retriever.raw(q.question, caller_roles(q.roles), chunking=chunking, vector=v)
                 for q, v in zip(scored, vectors)]
+        judged = []
+        for q, (dense, lexical) in zip(scored, raws):
+            pool = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
+            rows = index.lexical.fetch(chunking, pool, caller_roles(q.roles))
+            _, infos, fits = retriever.judge(retriever.normalised(q.question, chunking), chunking, rows)
+            judged.append((infos, fits))
         cur = index.lexical._cursor()
         covers = {cid: (list(cov) if cov else [sid], did) for cid, sid, did, cov in cur.execute(
             "SELECT chunk_id, section_id, doc_id, covers FROM rag_chunks WHERE idx = ?", [chunking]).fetchall()}
@@ -308,7 +321,7 @@ def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
         for wd in FUSION_GRID["dense"]:
             for wdoc in FUSION_GRID["doc"]:
                 ndcg = rec = 0.0
-                for q, (dense, lexical) in zip(scored, raws):
+                for q, (dense, lexical), (infos, fits) in zip(scored, raws, judged):
                     lists = [[i for i, _ in dense], [i for i, _ in lexical]]
                     weights = [wd, 1.0]
                     if wdoc > 0:
@@ -316,7 +329,7 @@ def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
                         weights.append(wdoc)
                     labels = q.labels()
                     units: list[str] = []
-                    for cid, _ in rrf(lists, weights=weights)[:10]:
+                    for cid, _ in answerable_first(rrf(lists, weights=weights), infos, fits)[:10]:
                         sids, did = covers.get(cid, ([cid], ""))
                         units += [sid if sid in labels or did not in labels else did for sid in sids]
                     m = all_metrics(units, labels, (5, 10))
@@ -373,11 +386,22 @@ def end_to_end(retriever: Retriever, client: Any, questions: Sequence[Question],
     valid_replies = 0
     latencies: list[float] = []
     abst_ans = abst_una = n_ans = n_una = 0
+    usable = stale = 0
+    rows: list[dict[str, Any]] = []
     for q in questions:
         t0 = time.perf_counter()
         res = retriever.retrieve(q.question, q.roles, strategy=strategy, chunking=chunking, k=k)
         a = answer(res, client, model=model or DEFAULT_CHAT_MODEL, started=t0)
         latencies.append(a.total_ms)
+        status = {h.chunk_id: h.status for h in a.hits}
+        stale += sum(1 for c in a.citations if status.get(c, "current") != "current")
+        labels = q.labels()
+        top = max(labels.values(), default=0)
+        cited = {c.split("@", 1)[0] for c in a.citations}
+        ok = q.answerable and a.status == "answered" and bool(cited & {u for u, g in labels.items() if g == top})
+        usable += ok
+        rows.append({"qid": q.qid, "answerable": q.answerable, "status": a.status, "usable": ok,
+                     "reason": a.reason[:200], "citations": a.citations})
         if a.model_reply is not None and not a.model_reply.startswith("I cannot answer"):
             valid_replies += 0 if a.invalid_citations else 1
             invalid += len(a.invalid_citations)
@@ -396,7 +420,8 @@ def end_to_end(retriever: Retriever, client: Any, questions: Sequence[Question],
                     citation_validity=round(valid_replies / claimed, 4), invalid_citations=invalid, flagged=flagged,
                     correct_abstention=round(abst_una / n_una, 4) if n_una else 1.0,
                     false_abstention=round(abst_ans / n_ans, 4) if n_ans else 0.0,
-                    latency_ms=percentiles(latencies))
+                    latency_ms=percentiles(latencies), answerable=n_ans, usable=usable, stale_citations=stale,
+                    per_question=rows)
 
 
 def evaluate(index: RagIndex, questions: Sequence[Question], *, client: Any = None,

@@ -228,8 +228,9 @@ def find_places(text: str, known: Collection[str] = (), words: list[str] | None 
 #: match on word boundaries. General English equivalences, not fitted to any question.
 SYNONYMS: dict[str, str] = {
     # keeping and deleting
-    "keep": "retained", "keeps": "retained", "kept": "retained", "hang on to": "retained",
-    "hold on to": "retained", "store": "retained", "stored": "retained", "retention": "retained",
+    "keep": "retained keeps", "keeps": "retained", "kept": "retained keeps", "hang on to": "retained keeps",
+    "hold on to": "retained keeps", "store": "retained keeps", "stored": "retained keeps",
+    "retention": "retained keeps", "retain": "keeps", "retained": "keeps",
     "erase": "erasure deleted", "erasing": "erasure", "delete": "erasure deleted", "deleting": "erasure",
     "remove": "deleted removed", "wipe": "erasure deleted", "purge": "erasure deleted",
     "go away": "removed", "goes away": "removed", "sunset": "removed", "retired": "removed",
@@ -300,8 +301,8 @@ def correct_typos(words: list[str], vocabulary: Collection[str]) -> dict[str, st
         >>> correct_typos(["seets", "erorr", "refund"], {"seats", "error", "refund"})
         {'seets': 'seats', 'erorr': 'error'}
     """
-    from rapidfuzz.distance import DamerauLevenshtein
     from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
 
     vocab = vocabulary if isinstance(vocabulary, (set, frozenset)) else set(vocabulary)
     english = _english()
@@ -343,7 +344,8 @@ def normalise(question: str, *, vocabulary: Collection[str] = (), places: Collec
     The rewritten text keeps every original word (after typo correction) and appends what it
     adds, so nothing the asker wrote is lost.
     """
-    text = expand_contractions(unicodedata.normalize("NFKC", question))
+    # accents folded ("Kraków" -> "Krakow"): the BM25 analyser splits on anything not ASCII
+    text = fold(expand_contractions(unicodedata.normalize("NFKC", question)))
     added: list[str] = []
     vocab = vocabulary if isinstance(vocabulary, (set, frozenset)) else set(vocabulary)
     tokens = _TOKEN.findall(text)

@@ -23,17 +23,17 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from labkit.errors import ConfigError, InputError
 from labkit.data.access import caller_roles
+from labkit.errors import ConfigError, InputError
 from labkit.rag.index import RagIndex
 from labkit.rag.lexical import analyze
 from labkit.rag.normalize import Normalised, normalise
@@ -45,8 +45,12 @@ RRF_K = 60
 MAX_QUESTION_TOKENS = 512
 MAX_K = 50
 THRESHOLDS_PATH = Path(__file__).with_name("thresholds.json")
+#: calibrate(objective="balanced"): settings within this much correct-minus-false abstention
+#: of the best count as equally good (about one standard error of a rate on 40 questions / 2)
+BALANCED_TOLERANCE = 0.03
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="labkit-rag")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+_CODE = re.compile(r"\b[A-Z]{2,}-\d{2,}\b|(?<![\w/])/[a-z0-9][\w.-]*(?:/[\w.-]+)+")
 _VERSION = re.compile(r"(?<![\d.,])\d+\.\d+(?:\.\d+)?(?![\d.,]*\d)")
 #: Words people ask with, whatever the topic (the issue's "get, give, want, often"): never a
 #: concept the evidence must find. General English, not learned from questions.
@@ -120,7 +124,8 @@ class Retrieval(BaseModel):
     abstain: bool
     reason: str = ""
     latency_ms: float = 0.0
-    normalised: str = Field("", description="the question as rewritten for retrieval and the prompt")
+    normalised: str = Field("", description="the question as rewritten for retrieval")
+    focus: str = Field("", description="the question in the knowledge base's words, for the prompt")
     entities: dict[str, list[str]] = Field(default_factory=dict)
 
 
@@ -136,6 +141,24 @@ class _ChunkInfo:
 
 def _places_written(norm: Normalised) -> list[str]:
     return list(norm.place_words)
+
+
+def _place_names(norm: Normalised) -> list[str]:
+    # the region each place word stands for, in the same order as norm.place_words
+    from labkit.rag.normalize import find_places
+
+    return [(find_places(w, norm.places) or [w])[0] for w in norm.place_words]
+
+
+def answerable_first(ranked: Sequence[tuple[str, float]], infos: dict[str, _ChunkInfo],
+                     fits: dict[str, bool]) -> list[tuple[str, float]]:
+    """``ranked`` (visible rows only) with the chunks that can answer first: about what the
+    question names and stating a fact. A "Purpose and scope" section that only repeats the
+    product name, or the same section of another product's manual, comes after them; each
+    group keeps the strategy's order."""
+    order = {cid: n for n, (cid, _) in enumerate(ranked)}
+    return sorted((p for p in ranked if p[0] in infos),
+                  key=lambda p: (not fits[p[0]], not infos[p[0]].factful, order[p[0]]))
 
 
 def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K,
@@ -239,10 +262,10 @@ def decide(evidence: Evidence, strategy: str, thresholds: Thresholds | None) -> 
         if low:
             weak.append(f"best BM25 {evidence.best_lexical or 0.0:.2f} < {thresholds.lexical:.2f}")
     abstain = bool(checks) and (all(checks) if thresholds.rule == "all" else any(checks))
-    if strategy in ("lexical", "hybrid") and thresholds.unknown is not None:
-        if len(evidence.unknown_terms) >= thresholds.unknown:
-            abstain = True
-            weak.insert(0, f"no visible chunk mentions {', '.join(evidence.unknown_terms)}")
+    if (strategy in ("lexical", "hybrid") and thresholds.unknown is not None
+            and len(evidence.unknown_terms) >= thresholds.unknown):
+        abstain = True
+        weak.insert(0, f"no visible chunk mentions {', '.join(evidence.unknown_terms)}")
     if strategy in ("lexical", "hybrid") and thresholds.coverage is not None:
         cov = evidence.coverage or 0.0
         if cov < thresholds.coverage:
@@ -307,8 +330,10 @@ class Retriever:
         return dense, lexical
 
     def entities(self, norm: Normalised, chunking: str = "section") -> dict[str, list[str]]:
-        """What the question names: products, places (as the knowledge base names them) and
-        versions ("7.10"). A chunk about another product or place cannot answer it."""
+        """What the question names: products, places (as the knowledge base names them),
+        versions ("7.10") and identifiers (error codes "CS-2255", API paths "/v1/export"). A
+        chunk about another product or place, or that does not contain the version or the
+        identifier, cannot answer it."""
         products = self.index.profile(chunking).products()
         named: list[str] = []
         for token in _TOKEN.findall(norm.base):
@@ -316,7 +341,17 @@ class Retriever:
             if name and name not in named:
                 named.append(name)
         versions = list(dict.fromkeys(_VERSION.findall(norm.original)))
-        return {"products": named, "places": list(norm.places), "versions": versions}
+        codes = list(dict.fromkeys(m.group(0) for m in _CODE.finditer(norm.original)))
+        return {"products": named, "places": list(norm.places), "versions": versions, "codes": codes}
+
+    def judge(self, norm: Normalised, chunking: str, rows: dict[str, dict[str, Any]]
+              ) -> tuple[dict[str, list[str]], dict[str, _ChunkInfo], dict[str, bool]]:
+        """The question's entities, each candidate row's fact profile, and whether it is
+        about what the question names."""
+        entities = self.entities(norm, chunking)
+        infos = {cid: self._chunk_info(chunking, row) for cid, row in rows.items()}
+        fits = {cid: self.compatible(info, entities) for cid, info in infos.items()}
+        return entities, infos, fits
 
     def _chunk_info(self, chunking: str, row: dict[str, Any]) -> _ChunkInfo:
         key = (chunking, row["chunk_id"])
@@ -344,7 +379,7 @@ class Retriever:
             return False
         if entities["versions"] and not any(v in info.text for v in entities["versions"]):
             return False
-        return True
+        return not entities.get("codes") or any(c.lower() in info.text.lower() for c in entities["codes"])
 
     def concepts(self, norm: Normalised, entities: dict[str, list[str]]) -> list[frozenset[str]]:
         """The question's content, one set of alternative terms per concept: named entities,
@@ -371,6 +406,40 @@ class Retriever:
             if term not in skip and term not in used:
                 grouped.append(frozenset({term}))
         return [g for g in grouped if g]
+
+    def focus(self, norm: Normalised, source_terms: frozenset[str] | set[str] = frozenset()) -> str:
+        """The question as a standalone request in the sources' words, for the prompt.
+
+        An everyday phrase whose knowledge-base equivalent the retrieved sources use is
+        replaced by it ("hang on to" -> "keeps", "Warsaw" -> "Poland"); then asking words
+        ("how many", "still", "get") and the asker's own small quantities ("12 times") go.
+        Words no source contains stay: a question about something the sources do not state
+        still finds no answer.
+
+        Example:
+            >>> Retriever.focus_of("How long does QuartzDesk hang on to nightly backups?")
+            'QuartzDesk hang nightly backups'
+        """
+        text = norm.base or norm.original
+        pairs = list(norm.equivalents) + [(w, p) for w, p in zip(norm.place_words, _place_names(norm))]
+        for asked, kb_words in sorted(pairs, key=lambda p: -len(p[0])):
+            used = [w for w in kb_words.split() if analyze(w) and set(analyze(w)) <= source_terms]
+            if used:
+                text = re.sub(rf"(?<![\w-]){re.escape(asked)}(?![\w-])", " ".join(used), text, flags=re.I)
+        return self.focus_of(text, self.question_vocabulary)
+
+    @staticmethod
+    def focus_of(text: str, vocabulary: frozenset[str] | Sequence[str] = ()) -> str:
+        """See :meth:`focus`."""
+        skip = set(vocabulary) | ASKING_TERMS
+        words: list[str] = []
+        for word in re.findall(r"[\w./-]+", text):
+            terms = analyze(word)
+            if not terms or all(t in skip or (t.isdigit() and len(t) <= 3 and "." not in word) for t in terms):
+                continue
+            if word not in words:
+                words.append(word.strip(".,;:?!"))
+        return " ".join(w for w in words if w)
 
     def retrieve(self, question: str, role: str | Sequence[str], *, strategy: str = "hybrid",
                  chunking: str = "section", k: int = 5, include_superseded: bool = False) -> Retrieval:
@@ -414,15 +483,11 @@ class Retriever:
             ranked = rrf(lists, weights=weights)
         pool_ids = list(dict.fromkeys([i for i, _ in ranked] + [i for i, _ in dense] + [i for i, _ in lexical]))
         rows = self.index.lexical.fetch(chunking, pool_ids, roles, include_superseded=include_superseded)
-        entities = self.entities(norm, chunking)
-        infos = {cid: self._chunk_info(chunking, row) for cid, row in rows.items()}
-        fits = {cid: self.compatible(info, entities) for cid, info in infos.items()}
+        entities, infos, fits = self.judge(norm, chunking, rows)
         # rank: chunks that can answer (state a fact, about what the question names) first; a
         # "Purpose and scope" section that only repeats the product name, or the same section
         # of another product's manual, after them, each group in the strategy's order
-        order = {cid: n for n, (cid, _) in enumerate(ranked)}
-        ranked = sorted((p for p in ranked if p[0] in rows),
-                        key=lambda p: (not fits[p[0]], not infos[p[0]].factful, order[p[0]]))
+        ranked = answerable_first(ranked, infos, fits)
         hits: list[Hit] = []
         for chunk_id, score in ranked[:k]:
             row = rows[chunk_id]
@@ -437,7 +502,8 @@ class Retriever:
         return Retrieval(question=question, roles=roles, strategy=strategy, chunking=chunking, k=k,
                          hits=hits, evidence=evidence, abstain=abstain, reason=reason,
                          latency_ms=(time.perf_counter() - started) * 1000, normalised=text,
-                         entities=entities)
+                         entities=entities,
+                         focus=self.focus(norm, frozenset().union(*(infos[h.chunk_id].terms for h in hits))))
 
     def _evidence(self, norm: Normalised, entities: dict[str, list[str]], infos: dict[str, _ChunkInfo],
                   fits: dict[str, bool], dense_by: dict[str, float], lex_by: dict[str, float],
@@ -486,7 +552,7 @@ class CalibrationPoint(BaseModel):
     unknown: int = 0
 
 
-def _cuts(values: "np.ndarray", most: int = 40) -> list[float]:
+def _cuts(values: np.ndarray, most: int = 40) -> list[float]:
     # midpoints between observed values (the threshold sits between two questions, not on
     # one), thinned to at most `most` cut points, plus "abstain never"
     vals = np.unique(values)
@@ -531,8 +597,9 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
     n_ans, n_una = max(1, int(answerable.sum())), max(1, int((~answerable).sum()))
     never = np.zeros(len(points), dtype=bool)
     best: tuple[tuple[float, float, float], Thresholds, dict[str, float]] | None = None
+    kept: list[tuple[float, float, float, Thresholds, dict[str, float]]] = []
 
-    def consider(abstain: "np.ndarray", th: Thresholds) -> None:
+    def consider(abstain: np.ndarray, th: Thresholds) -> None:
         nonlocal best
         false = float((abstain & answerable).sum()) / n_ans
         if false > max_false_abstention + 1e-12:
@@ -540,8 +607,11 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
         correct = float((abstain & ~answerable).sum()) / n_una if (~answerable).any() else 1.0
         key = (correct - false if objective == "balanced" else correct, -false, -((th.dense or 0.0) + (th.lexical or 0.0) / 100 + (th.coverage or 0.0)
                                    + (1.0 / th.unknown if th.unknown else 0.0)))
+        stats = {"correct_abstention": round(correct, 4), "false_abstention": round(false, 4)}
+        if objective == "balanced":
+            kept.append((correct - false, false, correct, th, stats))
         if best is None or key > best[0]:
-            best = (key, th, {"correct_abstention": round(correct, 4), "false_abstention": round(false, 4)})
+            best = (key, th, stats)
 
     def r6(x: float) -> float:
         return round(float(x), 6)
@@ -571,6 +641,15 @@ def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
     if best is None:  # unreachable: the lowest cuts never abstain
         consider(never, Thresholds())
     assert best is not None
+    if objective == "balanced" and kept:
+        # the "one standard error" rule: of the settings whose correct-minus-false is within
+        # BALANCED_TOLERANCE of the best, the one that abstains least on answerable questions
+        # (then the most correct): the fitted optimum sits on the edge of the answerable
+        # questions it saw, and held-out ones fall on both sides of that edge
+        top = max(k[0] for k in kept)
+        near = [k for k in kept if k[0] >= top - BALANCED_TOLERANCE]
+        choice = min(near, key=lambda k: (k[1], -k[2], -k[0]))
+        return choice[3], choice[4]
     return best[1], best[2]
 
 
