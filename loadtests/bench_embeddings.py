@@ -24,7 +24,7 @@ as the KB: an upper bound that still ranks the models) and, when present, the ha
 
 Prints a table and writes ``var/bench/embeddings.json``. Ratios, not timed assertions.
 
-Usage: .venv/bin/python loadtests/bench_embeddings.py [--sample 256] [--no-static] [--no-e2e]
+Usage: .venv/bin/python loadtests/bench_embeddings.py [--sample 256] [--no-static] [--no-e2e | --e2e-only]
 """
 
 from __future__ import annotations
@@ -207,6 +207,7 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=256, help="KB chunk texts timed per runtime")
     ap.add_argument("--no-static", action="store_true", help="skip the static table (distilling takes ~1 min)")
     ap.add_argument("--no-e2e", action="store_true", help="skip the full-KB ingest and HTTP retrieval runs")
+    ap.add_argument("--e2e-only", action="store_true", help="only the full-KB ingest and HTTP retrieval runs")
     args = ap.parse_args()
     out_dir = Path(os.environ.get("LABKIT_VAR", ROOT / "var")) / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -228,6 +229,11 @@ def main() -> int:
     natural_path = datasets_dir() / "eval" / "natural_questions.jsonl"
     natural = load_questions(natural_path) if natural_path.is_file() else []
     queries = [q.question for q in templated[:60]]
+    if args.e2e_only:
+        served = end_to_end(all_texts, chunks["section"], templated)
+        (out_dir / "embeddings_e2e.json").write_text(json.dumps(served, indent=2))
+        print(f"wrote {out_dir / 'embeddings_e2e.json'}")
+        return 0
     result: dict = {"machine": f"2 cores, shared; load average at start {os.getloadavg()[0]:.1f}",
                     "kb": {"documents": len(docs), **{f"{s}_chunks": len(chunks[s]) for s in STRATEGIES},
                            "chunks_embedded_by_default": len(all_texts), "distinct_texts": len(set(all_texts))},
