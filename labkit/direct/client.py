@@ -6,6 +6,9 @@ a clear fallback when the answer is too slow, retries with exponential backoff, 
 stable inputs, a pinned model version, and monitoring. :class:`ResilientClient` composes
 those controls (each lives in ``labkit/controls/``) around the official ``openai`` SDK,
 whose own retries are switched off (``max_retries=0``) so the policy is ours and visible.
+The request itself travels through a pluggable transport (:mod:`labkit.direct.transport`):
+the SDK by default; the gateway, which only relays, uses a lean httpx one. The controls are
+the same code either way.
 
 Read :meth:`ResilientClient._call` first: its numbered comments are the steps of one model
 call, in order (redaction, cache, budget, the route chain with breaker, rate limit and
@@ -35,8 +38,6 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import openai
-from openai.types import CreateEmbeddingResponse
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import BaseModel
 
 import labkit.direct.embeddings as embeddings
@@ -61,6 +62,7 @@ from labkit.direct.calls import (
 from labkit.direct.models import CANNOT_ANSWER, PATTERNS, CallResult, ClientConfig, RuleFallback
 from labkit.direct.review import ReviewQueue
 from labkit.direct.stream import ChatStream
+from labkit.direct.transport import Reply, RequestTimeout, Transport, make_transport
 from labkit.errors import (
     CallDeferred,
     CircuitOpen,
@@ -92,18 +94,19 @@ class ResilientClient:
     def __init__(self, config: ClientConfig | None = None, *,
                  rule_fallbacks: dict[str, RuleFallback] | None = None,
                  ledger: CostLedger | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None,
+                 transport: Transport | None = None) -> None:
         self.config = config or ClientConfig()
         # one monotonic clock for breakers, cache, limiter and cool-downs (tests inject a fake)
         self._clock = clock or time.monotonic
         c = self.config
         if not c.api_key:
             raise ConfigError("the resilient client needs an API key (ClientConfig.api_key or OPENAI_API_KEY)")
-        self._sdk = openai.OpenAI(
-            api_key=c.api_key, base_url=c.base_url, max_retries=0,
-            timeout=openai.Timeout(c.timeouts.ttft_s, connect=c.timeouts.connect_s),
-            default_headers=c.default_headers or None,
-        )
+        # how requests travel (config.transport: the official SDK, or lean httpx); the
+        # controls below never look at which
+        self.transport: Transport = transport or make_transport(
+            c.transport, c.base_url, c.api_key, connect_s=c.timeouts.connect_s, read_s=c.timeouts.ttft_s,
+            default_headers=c.default_headers or None, fast_path=c.sdk_fast_path)
         self.rule_fallbacks: dict[str, RuleFallback] = dict(rule_fallbacks or {})
         self.breakers = BreakerRegistry(c.breaker, clock=self._clock, on_change=self._breaker_changed)
         self.cache = ResponseCache(c.cache.ttl_s, c.cache.max_entries, clock=self._clock)
@@ -146,33 +149,7 @@ class ResilientClient:
 
     def close(self) -> None:
         """Close the HTTP connections."""
-        self._sdk.close()
-
-    # --- the SDK calls ----------------------------------------------------------------
-    def _options(self, timeout: Any, headers: dict[str, str] | None) -> Any:  # openai's RequestOptions
-        options: dict[str, Any] = {"timeout": timeout, "security": {"bearer_auth": True}}
-        if headers:
-            options["headers"] = headers
-        return options
-
-    def _sdk_chat(self, body: dict[str, Any], timeout: Any, headers: dict[str, str] | None) -> Any:
-        """``POST /chat/completions`` through the SDK; a ``Stream`` when ``body["stream"]``."""
-        stream = bool(body.get("stream"))
-        if not self.config.sdk_fast_path:
-            return self._sdk.chat.completions.create(**body, timeout=timeout, extra_headers=headers)
-        # The body is already in wire format, so the SDK's low-level post (same client: auth,
-        # base URL, error types, typed responses, SSE) skips create()'s params transform,
-        # which costs 1-2 ms of CPU per call in openai 3.x - more than all our controls.
-        return self._sdk.post("/chat/completions", body=body, cast_to=ChatCompletion,
-                              options=self._options(timeout, headers), stream=stream,
-                              stream_cls=openai.Stream[ChatCompletionChunk])
-
-    def _sdk_embed(self, body: dict[str, Any], timeout: Any, headers: dict[str, str] | None) -> Any:
-        """``POST /embeddings`` through the SDK (same fast path as chat)."""
-        if not self.config.sdk_fast_path:
-            return self._sdk.embeddings.create(**body, timeout=timeout, extra_headers=headers)
-        return self._sdk.post("/embeddings", body={**body, "encoding_format": "float"},
-                              cast_to=CreateEmbeddingResponse, options=self._options(timeout, headers))
+        self.transport.close()
 
     # --- small helpers ----------------------------------------------------------------
     def _emit(self, kind: str, **fields: Any) -> None:
@@ -364,8 +341,8 @@ class ResilientClient:
                 raise CircuitOpen(f"breaker for {route} opened during retries")
             ctx.attempts += 1
             t0 = time.perf_counter()
-            timeout = openai.Timeout(ctx.deadline.attempt_timeout(t.ttft_s if not stream else max(t.ttft_s, t.idle_s)),
-                                     connect=ctx.deadline.attempt_timeout(t.connect_s))
+            timeout = RequestTimeout(ctx.deadline.attempt_timeout(t.ttft_s if not stream else max(t.ttft_s, t.idle_s)),
+                                     ctx.deadline.attempt_timeout(t.connect_s))
             try:
                 out = send(route, timeout)
             except BaseException as exc:
@@ -587,7 +564,7 @@ class ResilientClient:
 
         def send(model_id: str, timeout: Any, msgs: list[dict[str, Any]] = sent) -> Any:
             kwargs = {k: v for k, v in params.items() if v is not None}
-            return self._sdk_chat({"model": model_id, "messages": msgs, **kwargs}, timeout, ctx.extra_headers)
+            return self.transport.chat({"model": model_id, "messages": msgs, **kwargs}, timeout, ctx.extra_headers)
 
         resp = self._run_route(ctx, route, send)
         result = self._bill(ctx, route, resp)
@@ -606,6 +583,7 @@ class ResilientClient:
             second = self._bill(ctx, route, resp2)
             second.usage = {k: result.usage.get(k, 0) + second.usage.get(k, 0) for k in second.usage}
             second.cost += result.cost
+            second.upstream_body = None  # its usage is now both turns': not the upstream's body
             try:
                 second.parsed = validate(second.content, output_model)
             except (ValidationFailed, LabkitError, ValueError) as again:
@@ -620,31 +598,35 @@ class ResilientClient:
                        result="repaired", repair=True)
             return second
 
-    def _bill(self, ctx: CallContext, route: str, resp: Any) -> CallResult:
-        """Turn an SDK response into a CallResult, record its spend, check the pinned version."""
-        usage = getattr(resp, "usage", None)
-        tin = int(getattr(usage, "prompt_tokens", 0) or 0)
-        tout = int(getattr(usage, "completion_tokens", 0) or 0)
-        served = getattr(resp, "model", None) or route
+    def _bill(self, ctx: CallContext, route: str, reply: Reply) -> CallResult:
+        """Turn a reply into a CallResult, record its spend, check the pinned version."""
+        resp = reply.data
+        usage = resp.get("usage") or {}
+        tin = int(usage.get("prompt_tokens") or 0)
+        tout = int(usage.get("completion_tokens") or 0)
+        served = resp.get("model") or route
         cost = self._price(served, tin, tout)
+        request_id = resp.get("id")
         # billed to the model that answered, before any refusal: the provider charged it
         self.ledger.record(kind="completion", key=ctx.key, pattern=ctx.pattern,
                            model_requested=ctx.model_requested, model_served=served,
-                           tokens_in=tin, tokens_out=tout, cost=cost, request_id=getattr(resp, "id", None))
+                           tokens_in=tin, tokens_out=tout, cost=cost, request_id=request_id)
         self._check_version(ctx, route, served)
-        choice = resp.choices[0] if resp.choices else None
-        message = choice.message if choice else None
+        choices = resp.get("choices") or []
+        choice = choices[0] if choices else {}
+        message = choice.get("message") or {}
         tool_calls = []
-        for call in (getattr(message, "tool_calls", None) or []):
-            tool_calls.append({"id": call.id, "type": "function",
-                               "function": {"name": call.function.name,
-                                            "arguments": call.function.arguments}})
-        return CallResult(content=getattr(message, "content", None), tool_calls=tool_calls,
+        for call in (message.get("tool_calls") or []):
+            function = call.get("function") or {}
+            tool_calls.append({"id": call.get("id"), "type": "function",
+                               "function": {"name": function.get("name"),
+                                            "arguments": function.get("arguments")}})
+        return CallResult(content=message.get("content"), tool_calls=tool_calls,
                           model_requested=ctx.model_requested, model_served=served, status="ok",
                           attempts=ctx.attempts, usage={"prompt_tokens": tin, "completion_tokens": tout},
-                          cost=cost, finish_reason=getattr(choice, "finish_reason", None),
-                          call_id=ctx.call_id, request_id=getattr(resp, "id", None),
-                          redactions=ctx.redactions)
+                          cost=cost, finish_reason=choice.get("finish_reason"),
+                          call_id=ctx.call_id, request_id=request_id,
+                          redactions=ctx.redactions, upstream_body=reply.raw)
 
     def _cacheable(self, result: CallResult) -> dict[str, Any]:
         # stored redacted (placeholders, not PII) and without the parsed object
@@ -671,6 +653,7 @@ class ResilientClient:
     def _rehydrated(self, ctx: CallContext, result: CallResult) -> CallResult:
         if not ctx.mapping:
             return result
+        result.upstream_body = None  # the caller's answer differs from what the provider sent
         if result.content:
             result.content = rehydrate(result.content, ctx.mapping)
         for call in result.tool_calls:

@@ -79,7 +79,7 @@ def embed(client: ResilientClient, texts: list[str], model: str = "lab-embed-202
         attempts_before, ctx.retry_in = ctx.attempts, None
 
         def try_route(route: str, batch: list[str] = batch) -> Any:
-            return client._run_route(ctx, route, lambda m, tmo: client._sdk_embed(
+            return client._run_route(ctx, route, lambda m, tmo: client.transport.embed(
                 {"model": m, "input": batch}, tmo, extra_headers))
 
         # the same route loop as chat: deadline, cool-down, breaker, limiter, retries, fail-over
@@ -94,21 +94,22 @@ def embed(client: ResilientClient, texts: list[str], model: str = "lab-embed-202
                 raise CallDeferred(f"embedding {len(batch)} texts with {model}: no route may be "
                                    f"tried for {ctx.retry_in:.2f}s: {reason}", retry_after_s=ctx.retry_in)
             raise ProviderUnavailable(f"embedding {len(batch)} texts with {model} failed: {reason}")
-        resp = found[1]
-        served_model = getattr(resp, "model", None) or model
-        tin = int(getattr(resp.usage, "prompt_tokens", 0) or 0) if getattr(resp, "usage", None) else 0
+        resp = found[1].data  # the transport's Reply: the parsed body
+        served_model = resp.get("model") or model
+        tin = int((resp.get("usage") or {}).get("prompt_tokens") or 0)
         cost = client._price(served_model, tin, 0)
         client.ledger.record(kind="embedding", key=key, pattern=pattern, model_requested=model,
                            model_served=served_model, tokens_in=tin, cost=cost,
-                           request_id=getattr(resp, "id", None))
+                           request_id=resp.get("id"))
         tokens_in += tin
         tokens_total += tin
         cost_total += cost
-        for item in sorted(resp.data, key=lambda d: d.index):
-            i = idx[item.index]
-            out[i] = list(item.embedding)
-            if keys[i] is not None:
-                client.cache.put(keys[i], out[i])
+        for item in sorted(resp.get("data") or [], key=lambda d: int(d["index"])):
+            i = idx[int(item["index"])]
+            out[i] = vector = list(item["embedding"])
+            stored_as = keys[i]
+            if stored_as is not None:
+                client.cache.put(stored_as, vector)
     client._emit("call", call_id=ctx.call_id, pattern=pattern, key=key, route=served_model,
                model_requested=model, model_served=served_model, status="ok",
                attempts=ctx.attempts, kind_of_call="embedding", tokens_in=tokens_in,

@@ -117,6 +117,9 @@ class GatewayConfig(ClientConfig):
     """The client's configuration plus what only the gateway needs."""
 
     upstream: str | None = None  # overrides base_url; `--upstream` overrides both
+    # the gateway only relays, so it forwards with the lean httpx transport (transport.py);
+    # `transport: sdk` sends through the official SDK like the in-process client
+    transport: Literal["sdk", "lean"] = "lean"
     streaming: StreamingPolicy = Field(default_factory=StreamingPolicy)
     # gateway keys a caller may present -> the budget key name; empty: any bearer token
     keys: dict[str, str] = Field(default_factory=dict)
@@ -342,6 +345,9 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
                 output_model=schema if isinstance(schema, dict) else None, **kwargs)
         except LabkitError as exc:
             return _error_response(exc)
+        if result.upstream_body is not None:  # the provider's answer unchanged: relay its bytes
+            return Response(result.upstream_body, status_code=200, media_type="application/json",
+                            headers=_labkit_headers(result))
         return _json(200, _completion(result), _labkit_headers(result))
 
     @app.post("/v1/embeddings")
@@ -376,7 +382,7 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         if isinstance(who, Response):
             return who
         try:
-            listed = await in_thread(lambda: [m.id for m in client._sdk.models.list(timeout=2)])
+            listed = await in_thread(client.transport.models, 2.0)
         except Exception:  # upstream unreachable: the catalogue is still a useful answer
             listed = sorted(MODELS)
         return _json(200, {"object": "list", "data": [

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -56,7 +56,9 @@ class ClientConfig(BaseModel):
     # alias -> the dated version it must resolve to (dated ids always pin themselves)
     pins: dict[str, str] = Field(default_factory=dict)
     refuse_version_drift: bool = False
-    # send wire-format bodies with the SDK's low-level post() instead of create(); see _sdk_chat
+    # how requests travel (labkit.direct.transport): the official SDK, or lean httpx (the gateway's)
+    transport: Literal["sdk", "lean"] = "sdk"
+    # SDK transport: wire-format bodies through the SDK's low-level post() instead of create()
     sdk_fast_path: bool = True
     raise_on_failure: bool = False  # True: ProviderUnavailable instead of a cannot_answer result
     embed_batch_size: int = Field(64, ge=1, le=2048)
@@ -104,10 +106,14 @@ class CallResult:
     # set on cannot_answer when no route was tried (breakers open, Retry-After): "not now,
     # ask again in this many seconds" rather than "the model failed"
     retry_after_s: float | None = None
+    # the provider's JSON body, when the answer is exactly that body (no re-hydrated PII, no
+    # merged repair usage): the gateway relays these bytes instead of re-serialising
+    upstream_body: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly copy (``parsed`` dumped if it is a pydantic model)."""
         out = asdict(self)
+        out.pop("upstream_body", None)
         if isinstance(self.parsed, BaseModel):
             out["parsed"] = self.parsed.model_dump(mode="json")
         return out

@@ -110,9 +110,9 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
     delivered = [False]  # has any text reached the caller?
 
     def open_stream(model_id: str, timeout: Any) -> Any:
-        return client._sdk_chat({"model": model_id, "messages": sent, "stream": True,
-                               "stream_options": {"include_usage": True}, **kwargs},
-                              timeout, ctx.extra_headers)
+        return client.transport.stream_chat({"model": model_id, "messages": sent, "stream": True,
+                                             "stream_options": {"include_usage": True}, **kwargs},
+                                            timeout, ctx.extra_headers)
 
     sdk_stream = client._run_route(ctx, route, open_stream, stream=True)
     breaker = client.breakers.get(route)
@@ -123,6 +123,8 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
     def pump() -> None:
         try:
             for chunk in sdk_stream:
+                if not isinstance(chunk, dict):  # valid JSON but not a chunk: malformed
+                    raise ValueError(f"malformed stream chunk: {str(chunk)[:80]}")
                 reader.put(("chunk", chunk))
             reader.put(("end", None))
         except BaseException as exc:
@@ -133,7 +135,7 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
     held: list[str] = []  # retry-safe: text not yet released to the caller
     tool_parts: dict[int, dict[str, Any]] = {}
     finish: str | None = None
-    usage: Any = None
+    usage: dict[str, Any] | None = None
     served: str | None = None
     resp_id: str | None = None
     ttft_ms: float | None = None
@@ -162,14 +164,14 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
                 fault = StreamFault(f"{route}: stream broke: {type(item).__name__}: "
                                      f"{str(item)[:160]}", "stream" if k in ("other", "stream") else k)
                 break
-            chunk = item
-            served = served or getattr(chunk, "model", None)
-            resp_id = resp_id or getattr(chunk, "id", None)
-            if getattr(chunk, "usage", None) is not None:
-                usage = chunk.usage
-            for choice in chunk.choices or []:
-                delta = choice.delta
-                text = getattr(delta, "content", None)
+            chunk = item  # one parsed SSE chunk (a dict, whichever transport read it)
+            served = served or chunk.get("model")
+            resp_id = resp_id or chunk.get("id")
+            if chunk.get("usage") is not None:
+                usage = chunk["usage"]
+            for choice in chunk.get("choices") or []:
+                delta = choice.get("delta") or {}
+                text = delta.get("content")
                 if text:
                     if ttft_ms is None:
                         ttft_ms = (time.perf_counter() - ctx.started) * 1000
@@ -180,17 +182,18 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
                     elif out:
                         delivered[0] = True
                         yield out
-                for tc in getattr(delta, "tool_calls", None) or []:
-                    slot = tool_parts.setdefault(tc.index, {"id": None, "type": "function",
-                                                            "function": {"name": "", "arguments": ""}})
+                for tc in delta.get("tool_calls") or []:
+                    slot = tool_parts.setdefault(int(tc.get("index") or 0), {
+                        "id": None, "type": "function", "function": {"name": "", "arguments": ""}})
                     if ttft_ms is None:
                         ttft_ms = (time.perf_counter() - ctx.started) * 1000
-                    slot["id"] = tc.id or slot["id"]
-                    if tc.function is not None:
-                        slot["function"]["name"] += tc.function.name or ""
-                        slot["function"]["arguments"] += tc.function.arguments or ""
-                if choice.finish_reason:
-                    finish = choice.finish_reason
+                    slot["id"] = tc.get("id") or slot["id"]
+                    function = tc.get("function")
+                    if function is not None:
+                        slot["function"]["name"] += function.get("name") or ""
+                        slot["function"]["arguments"] += function.get("arguments") or ""
+                if choice.get("finish_reason"):
+                    finish = choice["finish_reason"]
             if finish is not None and usage is not None:
                 break  # complete: do not wait for [DONE]
     finally:
@@ -221,8 +224,8 @@ def stream_route(client: ResilientClient, ctx: CallContext, route: str, sent: li
     client._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                attempt=ctx.attempts, status="ok", stream=True,
                latency_ms=round((time.perf_counter() - t0) * 1000, 3), held=hold)
-    tin = int(getattr(usage, "prompt_tokens", 0) or 0)
-    tout = int(getattr(usage, "completion_tokens", 0) or 0)
+    tin = int((usage or {}).get("prompt_tokens") or 0)
+    tout = int((usage or {}).get("completion_tokens") or 0)
     served = served or route
     cost = client._price(served, tin, tout)
     client.ledger.record(kind="completion", key=ctx.key, pattern=ctx.pattern,

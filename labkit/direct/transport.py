@@ -1,0 +1,332 @@
+"""How the resilient client's requests travel: the official SDK, or a lean httpx transport.
+
+Every control of the call path (redaction, cache, budget, breaker, retry, fallback,
+validation, telemetry) is the same code whichever transport carries the request; a transport
+only sends one request and hands back what came back. :class:`Transport` is that small
+protocol:
+
+- :meth:`~Transport.chat` / :meth:`~Transport.embed`: one JSON request; a :class:`Reply`
+  (status, headers, the parsed body and, where the transport has it, the raw bytes, which the
+  gateway relays untouched when no control changed the answer);
+- :meth:`~Transport.stream_chat`: an SSE stream as an iterator of parsed ``data:`` chunks
+  (stops at ``[DONE]``; an ``error`` chunk raises), with ``close()``;
+- failures are raised as the ``openai`` SDK's own exception types (``APIStatusError``
+  subclasses with the response headers and error body, ``APITimeoutError``,
+  ``APIConnectionError``, ``APIError`` for an error inside a stream), so
+  :func:`labkit.controls.retry.classify`, ``Retry-After`` handling and the content-policy
+  rule read both transports alike.
+
+Two implementations:
+
+- :class:`SdkTransport` (the default of :class:`~labkit.direct.ResilientClient`): the
+  official ``openai`` SDK, its low-level ``post`` with the body already in wire format (auth,
+  base URL, error types, SSE decoding are the SDK's); with ``sdk_fast_path=False`` its
+  ``create()`` methods.
+- :class:`LeanTransport` (the gateway's default): one pooled ``httpx`` transport, requests
+  built once per call with pre-encoded headers, bodies serialised and parsed with ``orjson``.
+  It skips what a relay does not need (the SDK's request options, response models, the
+  client layer's cookies, auth flow and redirects) and builds the SDK's exception from the
+  response only when a request failed.
+
+It does not retry, time out on its own or decide anything: the client's controls do.
+
+Example:
+    >>> t = LeanTransport("http://127.0.0.1:9/v1", "lab-key")
+    >>> t.url("/chat/completions")
+    'http://127.0.0.1:9/v1/chat/completions'
+    >>> t.close()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+import httpx
+import httpx2
+import openai
+import orjson
+from openai.types import CreateEmbeddingResponse
+from openai.types.chat import ChatCompletion
+
+TransportName = str  # "sdk" | "lean"
+
+
+class RequestTimeout(NamedTuple):
+    """Limits of one attempt: reading (first byte, then between reads) and connecting, in s."""
+
+    read_s: float
+    connect_s: float
+
+
+@dataclass(slots=True)
+class Reply:
+    """One answered request: status, headers, the parsed JSON body, the raw bytes if kept."""
+
+    status: int
+    headers: Mapping[str, str]
+    data: dict[str, Any]
+    raw: bytes | None = None
+
+
+class ChunkStream(Protocol):
+    """The parsed ``data:`` chunks of an SSE stream; ``close()`` drops the connection."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class Transport(Protocol):
+    """What the resilient client needs to reach an OpenAI-compatible provider."""
+
+    name: str
+
+    def chat(self, body: dict[str, Any], timeout: RequestTimeout,
+             headers: dict[str, str] | None) -> Reply:
+        """``POST /chat/completions`` (not streamed)."""
+        ...
+
+    def stream_chat(self, body: dict[str, Any], timeout: RequestTimeout,
+                    headers: dict[str, str] | None) -> ChunkStream:
+        """``POST /chat/completions`` with ``stream: true``; raises on an error status."""
+        ...
+
+    def embed(self, body: dict[str, Any], timeout: RequestTimeout,
+              headers: dict[str, str] | None) -> Reply:
+        """``POST /embeddings`` (vectors as float lists)."""
+        ...
+
+    def models(self, timeout_s: float) -> list[str]:
+        """The provider's model ids (``GET /models``)."""
+        ...
+
+    def close(self) -> None:
+        """Close the connections."""
+        ...
+
+
+def _stream_error(data: dict[str, Any], request: httpx2.Request) -> openai.APIError:
+    # the SDK's rule (openai._streaming.Stream): a chunk carrying "error" ends the stream
+    error = data.get("error")
+    message = error.get("message") if isinstance(error, dict) else None
+    if not message or not isinstance(message, str):
+        message = "An error occurred during streaming"
+    return openai.APIError(message=message, request=request, body=error)
+
+
+# --- the official SDK ------------------------------------------------------------------------
+
+class _SdkChunks:
+    """The SDK's stream of plain dicts (``cast_to=object``: no response models per chunk)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for chunk in self._stream:
+            yield chunk if isinstance(chunk, dict) else chunk.model_dump()
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class SdkTransport:
+    """The official ``openai`` SDK (its own retries off: the retry policy is the client's)."""
+
+    name = "sdk"
+
+    def __init__(self, base_url: str, api_key: str, *, connect_s: float = 2.0, read_s: float = 10.0,
+                 default_headers: dict[str, str] | None = None, fast_path: bool = True) -> None:
+        self.sdk = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0,
+                                 timeout=openai.Timeout(read_s, connect=connect_s),
+                                 default_headers=default_headers or None)
+        self.fast_path = fast_path
+
+    def _options(self, timeout: RequestTimeout, headers: dict[str, str] | None) -> Any:
+        options: dict[str, Any] = {"timeout": openai.Timeout(timeout.read_s, connect=timeout.connect_s),
+                                   "security": {"bearer_auth": True}}
+        if headers:
+            options["headers"] = headers
+        return options
+
+    def _post(self, path: str, body: dict[str, Any], timeout: RequestTimeout,
+              headers: dict[str, str] | None) -> Reply:
+        # The body is already in wire format, so the SDK's low-level post (same client: auth,
+        # base URL, error types) skips create()'s params transform (1-2 ms of CPU per call in
+        # openai 3.x) and, asked for the raw response, its response models too.
+        resp = self.sdk.post(path, body=body, cast_to=httpx2.Response, options=self._options(timeout, headers))
+        raw = resp.content
+        return Reply(resp.status_code, resp.headers, orjson.loads(raw), raw)
+
+    def chat(self, body: dict[str, Any], timeout: RequestTimeout, headers: dict[str, str] | None) -> Reply:
+        if self.fast_path:
+            return self._post("/chat/completions", body, timeout, headers)
+        made: ChatCompletion = self.sdk.chat.completions.create(
+            **body, timeout=openai.Timeout(timeout.read_s, connect=timeout.connect_s), extra_headers=headers)
+        return Reply(200, {}, made.model_dump(), None)
+
+    def stream_chat(self, body: dict[str, Any], timeout: RequestTimeout,
+                    headers: dict[str, str] | None) -> ChunkStream:
+        if self.fast_path:
+            stream = self.sdk.post("/chat/completions", body=body, cast_to=object,
+                                   options=self._options(timeout, headers), stream=True,
+                                   stream_cls=openai.Stream[object])
+        else:
+            stream = self.sdk.chat.completions.create(
+                **body, timeout=openai.Timeout(timeout.read_s, connect=timeout.connect_s),
+                extra_headers=headers)
+        return _SdkChunks(stream)
+
+    def embed(self, body: dict[str, Any], timeout: RequestTimeout, headers: dict[str, str] | None) -> Reply:
+        if self.fast_path:
+            return self._post("/embeddings", {**body, "encoding_format": "float"}, timeout, headers)
+        made: CreateEmbeddingResponse = self.sdk.embeddings.create(
+            **body, timeout=openai.Timeout(timeout.read_s, connect=timeout.connect_s), extra_headers=headers)
+        return Reply(200, {}, made.model_dump(), None)
+
+    def models(self, timeout_s: float) -> list[str]:
+        return [m.id for m in self.sdk.models.list(timeout=timeout_s)]
+
+    def close(self) -> None:
+        self.sdk.close()
+
+
+# --- lean httpx ------------------------------------------------------------------------------
+
+class _SseChunks:
+    """SSE ``data:`` events of an httpx response, parsed with orjson, until ``[DONE]``."""
+
+    def __init__(self, response: httpx.Response, on_error: Any) -> None:
+        self._response, self._on_error = response, on_error
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        buffer = b""
+        try:
+            for piece in self._response.iter_raw():
+                buffer += piece
+                if b"\r" in buffer:
+                    buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                while True:
+                    end = buffer.find(b"\n\n")
+                    if end < 0:
+                        break
+                    event, buffer = buffer[:end], buffer[end + 2:]
+                    data = b"\n".join(line[5:].lstrip(b" ") if line.startswith(b"data:") else b""
+                                      for line in event.split(b"\n") if line.startswith(b"data:"))
+                    if not data:
+                        continue  # a comment, an id or an event name without data
+                    if data.startswith(b"[DONE]"):
+                        return
+                    chunk = orjson.loads(data)
+                    if isinstance(chunk, dict) and chunk.get("error"):
+                        raise self._on_error(chunk)
+                    yield chunk
+        except httpx.TimeoutException as exc:
+            raise openai.APITimeoutError(request=_sdk_request(self._response.request)) from exc
+        except httpx.TransportError as exc:
+            raise openai.APIConnectionError(request=_sdk_request(self._response.request)) from exc
+        finally:
+            self._response.close()
+
+    def close(self) -> None:
+        self._response.close()
+
+
+def _sdk_request(request: httpx.Request) -> httpx2.Request:
+    """The SDK's request type for an exception (built only on the failure path)."""
+    return httpx2.Request(request.method, str(request.url))
+
+
+class LeanTransport:
+    """One pooled httpx transport, orjson bodies, raw bytes kept for relaying."""
+
+    name = "lean"
+
+    def __init__(self, base_url: str, api_key: str, *, connect_s: float = 2.0, read_s: float = 10.0,
+                 default_headers: dict[str, str] | None = None, max_connections: int = 256) -> None:
+        self.base_url = base_url.rstrip("/")
+        # the transport below httpx.Client: no cookies, auth flow, redirects or event hooks
+        self._pool = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max_connections,
+                                                             max_keepalive_connections=max_connections,
+                                                             keepalive_expiry=30.0))
+        self._headers = [(b"authorization", b"Bearer " + api_key.encode()),
+                         (b"content-type", b"application/json"), (b"accept", b"application/json"),
+                         (b"user-agent", b"labkit-gateway")]
+        self._headers += [(k.lower().encode(), v.encode()) for k, v in (default_headers or {}).items()]
+        self._urls = {path: httpx.URL(self.url(path)) for path in ("/chat/completions", "/embeddings", "/models")}
+        self._default = RequestTimeout(read_s, connect_s)
+        # only its error factory is used: the SDK's own mapping from a response to an exception
+        self._errors = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path."""
+        return self.base_url + path
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None, timeout: RequestTimeout,
+                 headers: dict[str, str] | None) -> httpx.Request:
+        content = orjson.dumps(body) if body is not None else b""
+        hdrs = self._headers
+        if headers:
+            hdrs = hdrs + [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        request = httpx.Request(method, self._urls[path], headers=hdrs, content=content)
+        request.extensions["timeout"] = {"connect": timeout.connect_s, "read": timeout.read_s,
+                                         "write": timeout.read_s, "pool": timeout.connect_s}
+        return request
+
+    def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+        try:
+            response = self._pool.handle_request(request)
+            if not stream or response.status_code >= 400:
+                response.read()
+        except httpx.TimeoutException as exc:
+            raise openai.APITimeoutError(request=_sdk_request(request)) from exc
+        except httpx.TransportError as exc:
+            raise openai.APIConnectionError(request=_sdk_request(request)) from exc
+        if response.status_code >= 400:
+            response.close()
+            raise self._status_error(request, response)
+        return response
+
+    def _status_error(self, request: httpx.Request, response: httpx.Response) -> openai.APIStatusError:
+        sdk_response = httpx2.Response(response.status_code, headers=list(response.headers.raw),
+                                       content=response.content, request=_sdk_request(request))
+        return self._errors._make_status_error_from_response(sdk_response)
+
+    def _json(self, path: str, body: dict[str, Any], timeout: RequestTimeout,
+              headers: dict[str, str] | None) -> Reply:
+        response = self._send(self._request("POST", path, body, timeout, headers))
+        raw = response.content
+        return Reply(response.status_code, response.headers, orjson.loads(raw), raw)
+
+    def chat(self, body: dict[str, Any], timeout: RequestTimeout, headers: dict[str, str] | None) -> Reply:
+        return self._json("/chat/completions", body, timeout, headers)
+
+    def stream_chat(self, body: dict[str, Any], timeout: RequestTimeout,
+                    headers: dict[str, str] | None) -> ChunkStream:
+        request = self._request("POST", "/chat/completions", body, timeout, headers)
+        response = self._send(request, stream=True)
+        sdk_request = _sdk_request(request)
+        return _SseChunks(response, lambda data: _stream_error(data, sdk_request))
+
+    def embed(self, body: dict[str, Any], timeout: RequestTimeout, headers: dict[str, str] | None) -> Reply:
+        return self._json("/embeddings", {**body, "encoding_format": "float"}, timeout, headers)
+
+    def models(self, timeout_s: float) -> list[str]:
+        response = self._send(self._request("GET", "/models", None, RequestTimeout(timeout_s, timeout_s), None))
+        return [str(m["id"]) for m in orjson.loads(response.content).get("data", [])]
+
+    def close(self) -> None:
+        self._pool.close()
+        self._errors.close()
+
+
+def make_transport(kind: str, base_url: str, api_key: str, *, connect_s: float, read_s: float,
+                   default_headers: dict[str, str] | None = None, fast_path: bool = True) -> Transport:
+    """The transport named ``kind`` (``sdk`` or ``lean``)."""
+    if kind == "lean":
+        return LeanTransport(base_url, api_key, connect_s=connect_s, read_s=read_s,
+                             default_headers=default_headers)
+    return SdkTransport(base_url, api_key, connect_s=connect_s, read_s=read_s,
+                        default_headers=default_headers, fast_path=fast_path)
