@@ -45,7 +45,6 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Sequence
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,7 @@ import numpy as np
 
 from labkit.errors import ModelNotInstalled
 from labkit.settings import var_dir
-from labkit.sqlitewal import enable_wal
+from labkit.sqlitewal import ThreadConnections
 
 MODEL_ID = "lab-embed-minilm-2026-11"
 DIMENSIONS = 384
@@ -376,17 +375,30 @@ class SemanticEmbedder:
         return (Path(folder) if folder else var_dir() / "cache") / "semantic-embeddings.sqlite"
 
     def _connect(self) -> sqlite3.Connection:
+        """This thread's open connection to the current cache file.
+
+        Kept open: closing the last connection to a WAL database checkpoints and fsyncs it,
+        which made storing one query's vector cost 15-25 ms, more than running the model.
+        """
         path = self.cache_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=30)
-        enable_wal(conn)
-        conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID")
-        return conn
+        with _CONNECTIONS_LOCK:
+            conns = _CONNECTIONS.get(path)
+            if conns is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                conns = ThreadConnections(path)  # WAL, synchronous=NORMAL
+                with conns.get() as conn:
+                    conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID")
+                _CONNECTIONS[path] = conns
+                # var/ moves (tests give each test its own): release files no longer in use
+                while len(_CONNECTIONS) > 4:
+                    _CONNECTIONS.pop(next(iter(_CONNECTIONS))).close()
+        return conns.get()
 
     def _cache_get(self, keys: set[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
         wanted = list(keys)
-        with closing(self._connect()) as conn:
+        conn = self._connect()
+        with conn:  # one read transaction
             for i in range(0, len(wanted), 500):
                 part = wanted[i : i + 500]
                 rows = conn.execute(f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
@@ -397,16 +409,20 @@ class SemanticEmbedder:
         return found
 
     def _cache_put(self, vectors: dict[bytes, np.ndarray]) -> None:
-        with closing(self._connect()) as conn, conn:
+        with self._connect() as conn:
             conn.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
                              [(k, np.asarray(v, dtype="<f4").tobytes()) for k, v in vectors.items()])
 
     def cache_count(self) -> int:
-        """How many vectors the cache under the current ``var/`` holds."""
+        """How many vectors the cache in use holds (0 before the first ``embed``)."""
         if not self.cache_path().is_file():
             return 0
-        with closing(self._connect()) as conn:
-            return int(conn.execute("SELECT count(*) FROM vectors").fetchone()[0])
+        return int(self._connect().execute("SELECT count(*) FROM vectors").fetchone()[0])
+
+
+# open cache connections, per cache file (one per thread inside each), shared by all embedders
+_CONNECTIONS: dict[Path, ThreadConnections] = {}
+_CONNECTIONS_LOCK = threading.Lock()
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
