@@ -208,6 +208,11 @@ def test_pattern1_direct_api_runs_and_shows_each_control(tmp_path: Path) -> None
     assert any(c["status"] == "budget_exceeded" for c in read_events("call"))
     assert "requests the provider saw during the refused call: 0" in text
     assert "Empty DataFrame" not in text  # every telemetry table the prose reads has rows
+    # streaming through the gateway: pass-through loses the stream cut after output, retry-safe
+    # rescues it (so three streamed calls were rescued by the fallback: two cut=0, one cut=3)
+    streamed = [c for c in read_events("call") if c.get("stream")]
+    assert sum(c["status"] == "interrupted" for c in streamed) == 1
+    assert sum(c["status"] == "fallback" for c in streamed) == 3
 
 
 def test_pattern2_rag_runs_and_shows_each_step(tmp_path: Path) -> None:
