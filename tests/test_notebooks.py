@@ -134,7 +134,7 @@ def test_main_job_rejects_unknown_notebooks_and_bad_params() -> None:
 # nbval runs them with their defaults like every notebook; here papermill runs each and checks
 # that it drew its plots and that what its prose claims actually happened.
 
-PATTERN_NOTEBOOKS = ["pattern1_direct_api", "pattern2_rag"]
+PATTERN_NOTEBOOKS = ["pattern1_direct_api", "pattern2_rag", "pattern3_async_jobs"]
 
 
 def _run_pattern(name: str, tmp: Path, **parameters: Any) -> Any:
@@ -228,3 +228,42 @@ def test_pattern2_rag_runs_and_shows_each_step(tmp_path: Path) -> None:
     assert text.count("abstained") >= 3 and "the same question about PrismSense: answered" in text
     assert ", 0 leaks, 0 superseded versions returned" in text
     assert "Empty DataFrame" not in text
+
+
+def test_pattern3_async_jobs_runs_and_shows_each_failure(tmp_path: Path) -> None:
+    from labkit.jobs.queue import open_queue
+    from labkit.settings import var_dir
+
+    book = _run_pattern("pattern3_async_jobs", tmp_path, burst=16)
+    text = _text(book)
+    assert "exit code -9" in text                             # a real worker process was SIGKILLed
+    assert "queue_depth" in text and "job_age_sla" in text    # both alerts fired during the burst
+    # the kernel shares this test's LABKIT_VAR: read the queue it left behind
+    q = open_queue(f"sqlite:///{var_dir() / 'workshop' / 'pattern3' / 'queue.db'}")
+    jobs = q.list_jobs(limit=500)
+
+    def outcomes(job: Any) -> list[str | None]:
+        return [a.outcome for a in job.history]
+
+    # the killed worker's job: its lease expired and another worker finished it
+    [killed] = [j for j in jobs if j.kind == "sleep" and j.payload.get("seconds") == 2.0]
+    assert killed.status == "succeeded" and outcomes(killed) == ["lease_expired", "succeeded"]
+    assert killed.history[0].worker_id != killed.history[1].worker_id
+    [flaky] = [j for j in jobs if j.kind == "flaky"]
+    assert outcomes(flaky) == ["failed", "failed", "succeeded"]
+    gaps = [b.started_at - a.ended_at for a, b in zip(flaky.history, flaky.history[1:])]
+    assert all(gap >= 0.3 * 0.5 * 2 ** i - 0.01 for i, gap in enumerate(gaps))   # backoff with jitter
+    [hopeless] = [j for j in jobs if j.kind == "fail"]
+    assert (hopeless.status, hopeless.dead_reason, hopeless.attempts) == ("dead", "max_attempts", 3)
+    replayed = next(j for j in jobs if j.kind == "enrich_invoice" and j.payload["customer"] == "C-999")
+    assert replayed.status == "succeeded" and outcomes(replayed) == ["dead", "succeeded"]
+    # two executions of the refund job, one effect
+    [refund] = [j for j in jobs if j.idempotency_key == "refund-R-7"]
+    assert outcomes(refund) == ["lease_expired", "succeeded"]
+    assert q.effect_counts() == {"applied": 1, "ledger": 1, "duplicates": 0}
+    # "not now": deferred while the breakers were open, finished on its only attempt
+    [once] = [j for j in jobs if j.kind == "chat" and j.max_attempts == 1]
+    assert (once.status, once.attempts) == ("succeeded", 1) and once.deferrals >= 1
+    assert outcomes(once)[0] == "deferred"
+    assert sum(j.kind == "sleep" and j.status == "succeeded" for j in jobs) == 16 + 1
+    q.close()
