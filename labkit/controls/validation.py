@@ -33,7 +33,6 @@ import json
 import re
 from typing import Any, TypeVar, overload
 
-import jsonschema
 from pydantic import BaseModel, ValidationError
 
 from labkit.errors import ValidationFailed
@@ -131,6 +130,10 @@ def validate_output(text: str, model_or_schema: type[BaseModel] | dict[str, Any]
             lines = [f"- {_loc(e['loc'])}: {e['msg']}" for e in exc.errors()]
             raise _failed(f"output does not match {model_or_schema.__name__}", lines, text) from None
     if isinstance(model_or_schema, dict):
+        # lazy: importing jsonschema costs ~4 s (its format checkers build an RFC 3987 grammar);
+        # every process that makes model calls imports this module, few ever validate a schema dict
+        import jsonschema
+
         try:
             validator_cls = jsonschema.validators.validator_for(model_or_schema, default=jsonschema.Draft202012Validator)
             validator_cls.check_schema(model_or_schema)

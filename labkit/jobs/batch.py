@@ -40,7 +40,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from labkit.controls.pii import iban_ok
-from labkit.data.catalogue import connect, ensure_loaded, read_jsonl
 from labkit.errors import DataError, JobError, NonRetryableJobError, ValidationFailed
 from labkit.jobs.handlers import JobContext, job_kind, shared_client
 from labkit.jobs.queue import JobQueue, open_queue
@@ -165,7 +164,12 @@ def load_invoices(limit: int | None = None) -> list[dict[str, Any]]:
     other processes), the committed ``datasets/batch/invoices.jsonl`` it was loaded from is
     read instead: the same rows.
     """
+    # lazy: DuckDB loads only where the batch is read, not in every worker process that imports
+    # this module to learn its job kind (worker start time decides the chaos drill's pace)
     import duckdb
+
+    # lazy: as above (the catalogue imports DuckDB)
+    from labkit.data.catalogue import connect, ensure_loaded
 
     try:
         ensure_loaded()
@@ -186,6 +190,9 @@ def load_invoices(limit: int | None = None) -> list[dict[str, Any]]:
 
 
 def _invoices_from_file(limit: int | None) -> list[dict[str, Any]]:
+    # lazy: as in load_invoices (the catalogue imports DuckDB)
+    from labkit.data.catalogue import read_jsonl
+
     path = datasets_dir() / "batch" / "invoices.jsonl"
     if not path.is_file():
         raise DataError(f"no invoices: {path} is missing; run `labkit data build`")
