@@ -134,7 +134,7 @@ def test_main_job_rejects_unknown_notebooks_and_bad_params() -> None:
 # nbval runs them with their defaults like every notebook; here papermill runs each and checks
 # that it drew its plots and that what its prose claims actually happened.
 
-PATTERN_NOTEBOOKS = ["pattern1_direct_api", "pattern2_rag", "pattern3_async_jobs"]
+PATTERN_NOTEBOOKS = ["pattern1_direct_api", "pattern2_rag", "pattern3_async_jobs", "pattern4_agentic"]
 
 
 def _run_pattern(name: str, tmp: Path, **parameters: Any) -> Any:
@@ -267,3 +267,35 @@ def test_pattern3_async_jobs_runs_and_shows_each_failure(tmp_path: Path) -> None
     assert outcomes(once)[0] == "deferred"
     assert sum(j.kind == "sleep" and j.status == "succeeded" for j in jobs) == 16 + 1
     q.close()
+
+
+def test_pattern4_agentic_runs_and_shows_each_control(tmp_path: Path) -> None:
+    import re
+
+    from labkit.agent import AgentStore, AuditLog
+    from labkit.agent.systems import Systems
+    from labkit.settings import var_dir
+
+    book = _run_pattern("pattern4_agentic", tmp_path, redteam_per_channel=1)
+    text = _text(book)
+    assert "Forbidden" in text and "(separation of duties)" in text
+    assert "chain verified: True" in text and "content does not match its hash (edited)" in text
+    assert re.search(r"writes without approval\s+0\n", text) and re.search(r"cases leaking a planted secret\s+0", text)
+    # the kernel shares this test's LABKIT_VAR: read the stores it left behind
+    root = var_dir() / "workshop" / "pattern4"
+    audit = AuditLog(root / "audit.sqlite")
+    assert audit.verify().ok                                    # the tamper drill worked on a copy
+    audit.close()
+    store = AgentStore(root / "agent.sqlite")
+    decided = {(a["tool"], a["arguments"].get("value"), a["status"], a["decided_by"]) for a in store.approvals()}
+    assert ("update_crm_field", "won", "approved", "ada") in decided
+    assert ("update_crm_field", "lost", "rejected", "ada") in decided          # the injected write
+    rejected = next(a for a in store.approvals(status="rejected"))
+    assert "untrusted" in rejected["why"]
+    paused = [store.run(r["run_id"]) for r in store.runs()]
+    paused = [r for r in paused if any(s.get("event") == "paused" for s in r["state"]["trace"])]
+    assert paused and paused[0]["status"] == "done"
+    store.close()
+    systems = Systems(root / "systems")
+    assert systems.get_account("ACC-00001")["stage"] == "won"   # approved once, injection rejected
+    systems.close()
