@@ -296,6 +296,38 @@ def test_review_buttons_recompute_the_report_and_the_gate() -> None:
     assert seen == [False, True] and load_gate_results()[0]["passed"] is True
 
 
+def test_in_a_kernel_a_review_click_redraws_the_report_and_the_gate_in_place() -> None:
+    """What the learner sees: the report and the gate shown earlier change when a button is clicked."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(
+            "from types import SimpleNamespace\n"
+            "from labkit.roadmap import rollout\n"
+            "items = [{'input': 'Printer broken since Monday, please help us.', 'output': 'Printer broken.', 'status': 'ok'},\n"
+            "         {'input': 'Refund please, charged twice this month.', 'output': 'Refund request.', 'status': 'ok'}]\n"
+            "evidence = {'stages': [{'stage': '5% rollout', 'exposed': 5, 'share': 0.05, 'lost_since_previous': 0},\n"
+            "                       {'stage': 'kill switch', 'exposed': 0, 'share': 0.0, 'lost_since_previous': 0}],\n"
+            "            'shadow': {'agreement': 1.0, 'compared': 2, 'new_errors': 0},\n"
+            "            'load': SimpleNamespace(passed=True, verdict={}, run_id='r1'),\n"
+            "            'mon': {'provider_error_rate': 0.0, 'attempts': 2, 'alerts': []}}\n"
+            f"decision = rollout.RolloutDecision(evidence, rollout.review_outputs(items), {THRESHOLDS!r})\n"
+            "decision.recompute(); decision.show_report(); decision.gate.show()"),
+        nbformat.v4.new_code_cell(
+            "import ipywidgets as widgets\n"
+            "panel = decision.panel()\n"
+            "toggles = [w for box in panel.children for w in box.children if isinstance(w, widgets.ToggleButtons)]\n"
+            "toggles[0].value = 'reject'  # what a click does"),
+    ])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    shown = nb.cells[0].outputs
+    report = next(o for o in shown if "text/markdown" in o.get("data", {}))
+    gate = next(o for o in shown if "text/html" in o.get("data", {}))
+    assert "Approved 1 of 2" in report["data"]["text/markdown"]
+    assert "NO-GO" in gate["data"]["text/html"] and "person (notebook widget)" in gate["data"]["text/html"]
+
+
 def test_measurement_check_puts_locust_beside_the_server() -> None:
     from types import SimpleNamespace
 
