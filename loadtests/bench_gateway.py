@@ -65,10 +65,14 @@ LOCUSTFILE = f'''
 import json
 import os
 import random
+import sys
 import time
 
 import gevent
-from locust import FastHttpUser, constant, constant_pacing, events, task
+from locust import FastHttpUser, events, task
+
+sys.path.insert(0, {str(REPO)!r})
+from labkit.service.loadcheck import PacedSchedule
 
 BODY = json.dumps({json.dumps(BODY)!s})
 HEADERS = {{"Authorization": "Bearer bench-key", "Content-Type": "application/json"}}
@@ -101,13 +105,20 @@ def _dump(environment, **_):
 
 
 class ChatUser(FastHttpUser):
-    wait_time = constant_pacing(PACING) if PACING else constant(0)
+    _schedule = None
 
     def on_start(self):
         # independent users: a random phase each, or all 50 would fire in the same instant
-        # every second (Locust starts them together) and measure a burst's queue instead
+        # every second (Locust starts them together) and measure a burst's queue instead.
+        # Locust's constant_pacing counts on_start as part of the first iteration and so pays
+        # the phase back at once (the users fire together after all): an absolute schedule
+        # keeps it (labkit.service.loadcheck.PacedSchedule, as in loadtests/locustfile.py)
         if PACING:
-            gevent.sleep(random.uniform(0, PACING))
+            self._schedule = PacedSchedule(PACING)
+            gevent.sleep(self._schedule.start_delay)
+
+    def wait_time(self):
+        return self._schedule.next_wait() if self._schedule else 0.0
 
     @task
     def chat(self):
@@ -159,14 +170,15 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def sequential(provider_url: str, gateway_url: str, calls: int, profile: bool) -> dict[str, dict[str, float]]:
+def sequential(provider_url: str, gateways: dict[str, str], calls: int, profile: bool) -> dict[str, dict[str, float]]:
     """Interleaved sequential calls per mode; returns p50/p99/mean in ms."""
     import openai
 
     from labkit.direct import ClientConfig, ResilientClient
 
     sdk = openai.OpenAI(base_url=provider_url + "/v1", api_key="bench-key", max_retries=0)
-    via_gateway = openai.OpenAI(base_url=gateway_url + "/v1", api_key="bench-key", max_retries=0)
+    via = {name: openai.OpenAI(base_url=url + "/v1", api_key="bench-key", max_retries=0)
+           for name, url in gateways.items()}
     client = ResilientClient(ClientConfig(base_url=provider_url + "/v1", api_key="bench-key"))
     lean = ResilientClient(ClientConfig(base_url=provider_url + "/v1", api_key="bench-key", telemetry=False))
     via_create = ResilientClient(ClientConfig(base_url=provider_url + "/v1", api_key="bench-key",
@@ -181,9 +193,10 @@ def sequential(provider_url: str, gateway_url: str, calls: int, profile: bool) -
         "client": lambda i: client.chat(msgs(i, "cl"), model=BODY["model"], temperature=0),
         "client_create": lambda i: via_create.chat(msgs(i, "cc"), model=BODY["model"], temperature=0),
         "client_lean": lambda i: lean.chat(msgs(i, "le"), model=BODY["model"], temperature=0, redact_pii=False),
-        "gateway": lambda i: via_gateway.chat.completions.create(model=BODY["model"], messages=msgs(i, "gw"),
-                                                                 temperature=0),
     }
+    for name, gw in via.items():  # the bare SDK calling each gateway
+        modes[name] = (lambda i, gw=gw, tag=name[-2:]: gw.chat.completions.create(
+            model=BODY["model"], messages=msgs(i, "g" + tag), temperature=0))
     for fn in modes.values():  # warm connections and imports
         for i in range(10):
             fn(10**6 + i)
@@ -357,12 +370,16 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rounds", type=int, default=2, help="saturated runs per target")
     ap.add_argument("--baseline-ref", default=None, metavar="REF",
                     help="also serve labkit/direct/gateway.py as at git REF (target gateway_before)")
+    ap.add_argument("--no-sdk-gateway", action="store_true",
+                    help="do not also serve the gateway with `transport: sdk` (target gateway_sdk)")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--skip-locust", action="store_true", help="sequential part only")
     ap.add_argument("--skip-paced-locust", action="store_true", help="no Locust repeat of the paced run")
     args = ap.parse_args(argv)
 
     from labkit.settings import var_dir
+
+    load_start = os.getloadavg()
 
     out = var_dir() / "bench" / "gateway.json"
     workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
@@ -380,11 +397,20 @@ def main(argv: list[str] | None = None) -> dict:
         procs.append(gateway)
         targets = {"provider": provider_url, "gateway": gateway_url}
         pids = {"provider": provider.pid, "gateway": gateway.pid}
+        if not args.no_sdk_gateway:  # the same gateway forwarding through the official SDK
+            sdk_config = workdir / "gateway-sdk.yaml"
+            sdk_config.write_text("transport: sdk\n")
+            gateway_sdk, gateway_sdk_url = _serve(["gateway", "serve", "--upstream", provider_url + "/v1",
+                                                   "--api-key", "bench-key", "--config", str(sdk_config)],
+                                                  workdir, "var-sdk")
+            procs.append(gateway_sdk)
+            targets["gateway_sdk"], pids["gateway_sdk"] = gateway_sdk_url, gateway_sdk.pid
         if args.baseline_ref:
             before, before_url = _serve_baseline(args.baseline_ref, provider_url, workdir)
             procs.append(before)
             targets["gateway_before"], pids["gateway_before"] = before_url, before.pid
-        seq = sequential(provider_url, gateway_url, args.calls, args.profile)
+        seq = sequential(provider_url, {n: u for n, u in targets.items() if n != "provider"}, args.calls,
+                         args.profile)
         if not args.skip_locust:
             paced = _paced_threads(targets, args.paced_seconds, args.users, args.rate, pids)
             if not args.skip_paced_locust:
@@ -415,7 +441,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     gateway_added = None
     for label, table in (("PACED (the target's run; thread per user, httpx)", paced),
-                         ("PACED, same load from Locust (FastHttpUser, constant_pacing)", paced_locust)):
+                         ("PACED, same load from Locust (FastHttpUser, PacedSchedule at a random phase)", paced_locust)):
         if not table:
             continue
         print(f"\n{label}: {args.users} users x {args.rate:g} req/s per target, {args.paced_seconds}s "
@@ -453,8 +479,27 @@ def main(argv: list[str] | None = None) -> dict:
                   f"{s['p50_ms']:>9.1f}")
     print(f"\nclient adds {client_overhead * 100:.1f}% to the bare SDK p50 (target <= 10%); "
           f"CPU per call {seq['client']['cpu_ms_per_call']:.3f} ms vs {seq['sdk']['cpu_ms_per_call']:.3f} ms")
+    # the gateway targets, each a comparison inside this one run
+    targets_met: dict[str, dict[str, float | bool | None]] = {}
+    for name in (n for n in seq if n.startswith("gateway")):
+        seq_added = round(seq[name]["p50_ms"] - sdk_p50, 3)
+        paced_added = round(paced[name]["p50_ms"] - paced["provider"]["p50_ms"], 2) if name in paced else None
+        ratio = (round(summary[name]["rps"] / summary["provider"]["rps"], 3)
+                 if name in summary and summary.get("provider", {}).get("rps") else None)
+        row: dict[str, float | bool | None] = {
+            "sequential_added_p50_ms": seq_added, "sequential_met": seq_added <= 1.0,
+            "paced_added_p50_ms": paced_added, "paced_met": None if paced_added is None else paced_added <= 2.0,
+            "saturated_rps_ratio": ratio, "saturated_met": None if ratio is None else ratio >= 0.5}
+        targets_met[name] = row
+        print(f"{name}: sequential +{row['sequential_added_p50_ms']} ms p50 over the bare SDK to the provider "
+              f"(target <= 1.0: {row['sequential_met']}); paced +{row['paced_added_p50_ms']} ms p50 "
+              f"(target <= 2: {row['paced_met']}); saturated throughput {row['saturated_rps_ratio']}x the "
+              f"provider's (target >= 0.5: {row['saturated_met']})")
+    load_end = os.getloadavg()
+    print(f"load average: {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end (2 cores)")
     result = {"benchmark": "gateway", "machine": f"{os.cpu_count()} cores, shared, noisy",
-              "load_average": os.getloadavg(), "calls": args.calls, "users": args.users,
+              "load_average": load_end, "load_average_start": load_start, "targets": targets_met,
+              "calls": args.calls, "users": args.users,
               "rate_per_user": args.rate, "paced_seconds": args.paced_seconds, "seconds": args.seconds,
               "rounds": args.rounds, "baseline_ref": args.baseline_ref,
               "sequential": seq, "paced": paced, "paced_locust": paced_locust, "saturated": summary, "saturated_runs": load,

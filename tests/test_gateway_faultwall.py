@@ -155,8 +155,15 @@ def test_the_wall_reads_the_documented_config_and_has_sixteen_scenarios(wall):
     assert cfg.streaming.mode == "retry_safe" and cfg.fallbacks[CHAT] == [CHAT_NEXT, MINI]
 
 
+@pytest.mark.parametrize("transport", ["lean", "sdk"])  # the gateway's default, and the SDK's
 @pytest.mark.parametrize("mode", ["retry_safe", "pass_through"])  # plain calls: the bench
-def test_fault_wall(wall, mode):
+def test_fault_wall(wall, mode, transport, monkeypatch):
+    documented = wall.gateway_config
+
+    def config(upstream, wall_mode, timeouts):
+        return documented(upstream, wall_mode, timeouts).model_copy(update={"transport": transport})
+
+    monkeypatch.setattr(wall, "gateway_config", config)
     rows = wall.run_wall([mode], timeouts=WALL_TIMEOUTS, verbose=False)
     outcome = {r["scenario"]: r["outcome"] for r in rows if r["outcome"] != "n/a"}
     assert not [k for k, v in outcome.items() if v in ("hang", "truncated_success", "routed_around")], outcome

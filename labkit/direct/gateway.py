@@ -81,6 +81,7 @@ from labkit.tokens import count_tokens
 
 _PASS_HEADERS = ("x-lab-fault",)
 STREAM_MODE_HEADER = "x-labkit-stream-mode"
+_STREAM_MODE_BYTES = STREAM_MODE_HEADER.encode()
 StreamMode = Literal["pass_through", "retry_safe"]
 
 
@@ -283,24 +284,28 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         return await asyncio.get_running_loop().run_in_executor(
             executor, functools.partial(fn, *args, **kwargs))
 
-    def caller(request: Request) -> _Caller | Response:
+    def caller(headers: list[tuple[bytes, bytes]]) -> _Caller | Response:
         if not app.state.threads_raised:  # first request: we are on the server's event loop now
             _raise_thread_limit(config_threads)
             app.state.threads_raised = True
         try:  # one reading of the headers decides both who is let in and who pays
-            key = authenticate(request.headers.raw)
+            key = authenticate(headers)
         except NotAuthenticated as exc:
             return _error(401, str(exc), "invalid_request_error", "invalid_api_key",
                           {"www-authenticate": "Bearer"})
-        pattern = request.headers.get("x-labkit-pattern", config.default_pattern)
+        pattern = _header(headers, b"x-labkit-pattern") or config.default_pattern
         if pattern not in PATTERNS:
             pattern = config.default_pattern
-        passed = {h: request.headers[h] for h in _PASS_HEADERS if h in request.headers}
+        passed = {}
+        for name in _PASS_HEADERS:
+            value = _header(headers, name.encode())
+            if value is not None:
+                passed[name] = value
         return _Caller(key=key, pattern=pattern, headers=passed)
 
-    async def body_of(request: Request) -> dict[str, Any] | Response:
+    def body_of(raw: bytes) -> dict[str, Any] | Response:
         try:
-            body = orjson.loads(await request.body())
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             return _error(400, "The request body is not valid JSON.", "invalid_request_error")
         if not isinstance(body, dict):
@@ -309,10 +314,20 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
-        who = caller(request)
+        return await chat(request.headers.raw, await request.body())
+
+    @app.post("/v1/embeddings")
+    async def embeddings(request: Request) -> Response:
+        return await embed(request.headers.raw, await request.body())
+
+    # The two model endpoints as plain functions of (headers, body): FastAPI's routes above
+    # call them (the service mounts those routes), and the gateway's own server calls them
+    # straight from ASGI (GatewayFront), skipping FastAPI's middleware and routing.
+    async def chat(headers: list[tuple[bytes, bytes]], raw: bytes) -> Response:
+        who = caller(headers)
         if isinstance(who, Response):
             return who
-        body = await body_of(request)
+        body = body_of(raw)
         if isinstance(body, Response):
             return body
         messages, model = body.get("messages"), body.get("model")
@@ -328,7 +343,7 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             try:
-                mode = stream_mode(request.headers.get(STREAM_MODE_HEADER), config.streaming.mode)
+                mode = stream_mode(_header(headers, _STREAM_MODE_BYTES), config.streaming.mode)
             except InputError as exc:
                 return _error_response(exc)
             streamed: Response = await in_thread(_stream_response, client, messages, model, kwargs,
@@ -350,12 +365,11 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
                             headers=_labkit_headers(result))
         return _json(200, _completion(result), _labkit_headers(result))
 
-    @app.post("/v1/embeddings")
-    async def embeddings(request: Request) -> Response:
-        who = caller(request)
+    async def embed(headers: list[tuple[bytes, bytes]], raw: bytes) -> Response:
+        who = caller(headers)
         if isinstance(who, Response):
             return who
-        body = await body_of(request)
+        body = body_of(raw)
         if isinstance(body, Response):
             return body
         model, inputs = body.get("model"), body.get("input")
@@ -378,7 +392,7 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
 
     @app.get("/v1/models")
     async def models(request: Request) -> Response:
-        who = caller(request)
+        who = caller(request.headers.raw)
         if isinstance(who, Response):
             return who
         try:
@@ -398,7 +412,64 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         return _json(200, {"status": "ok", "upstream": config.base_url,
                            "breakers": client.breakers.snapshot()})
 
+    app.state.hot = {"/v1/chat/completions": chat, "/v1/embeddings": embed}
     return app
+
+
+_MAX_BODY = 32 * 1024 * 1024
+
+
+class GatewayFront:
+    """The ASGI app the gateway's server runs: the two model endpoints go straight to their
+    handlers (no FastAPI middleware stack, routing or request object: ~15-20% of the event
+    loop's time per request, py-spy), everything else to the FastAPI app.
+
+    Example:
+        >>> front = GatewayFront(create_app(GatewayConfig(upstream="http://127.0.0.1:9/v1")))
+        >>> sorted(front.hot)
+        ['/v1/chat/completions', '/v1/embeddings']
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.hot: dict[str, Callable[[list[tuple[bytes, bytes]], bytes], Any]] = app.state.hot
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            handler = self.hot.get(scope["path"])
+            if handler is not None:
+                body = await _read_body(receive)
+                response = _error(413, "The request body is too large.", "invalid_request_error") \
+                    if body is None else await handler(scope["headers"], body)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _read_body(receive: Any) -> bytes | None:
+    """The whole request body (None when larger than _MAX_BODY)."""
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body"):
+        return body  # the usual case: one message
+    parts = [body]
+    size = len(body)
+    while message.get("more_body"):
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > _MAX_BODY:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case, as ASGI gives names) or None."""
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _stream_response(client: ResilientClient, messages: list[dict[str, Any]], model: str,
@@ -517,7 +588,7 @@ _UVICORN_SETTINGS: dict[str, Any] = dict(log_level="warning", access_log=False, 
 def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: int = 128) -> tuple[FastAPI, uvicorn.Server]:
     """The app and a uvicorn server for it (used by the CLI; same uvicorn settings as :func:`serve_in_thread`)."""
     app = create_app(config, threads=threads)
-    uconfig = uvicorn.Config(app, host=host, port=sock_or_port if isinstance(sock_or_port, int) else 0,
+    uconfig = uvicorn.Config(GatewayFront(app), host=host, port=sock_or_port if isinstance(sock_or_port, int) else 0,
                              **_UVICORN_SETTINGS)
     return app, uvicorn.Server(uconfig)
 
@@ -529,7 +600,7 @@ def serve_in_thread(config: GatewayConfig | None = None, host: str = "127.0.0.1"
     config = config or GatewayConfig()
     app = create_app(config, threads=128)
     try:
-        with serve_app(app, host, port, thread_name="labkit-gateway", startup_timeout_s=20,
+        with serve_app(GatewayFront(app), host, port, thread_name="labkit-gateway", startup_timeout_s=20,
                        **_UVICORN_SETTINGS) as served:
             yield RunningGateway(app, served.server, served.thread, host, served.port)
     finally:
