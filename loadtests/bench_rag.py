@@ -56,6 +56,7 @@ def main() -> int:
     ap.add_argument("--10x", dest="ten_x", action="store_true", help="also measure latency on a 10x corpus")
     ap.add_argument("--model", default=None, help="embedding model (default: the pipeline's)")
     ap.add_argument("--max-false", type=float, default=0.05, help="calibration cap on false abstention")
+    ap.add_argument("--latency-only", action="store_true", help="ingest and latency only (no quality run)")
     args = ap.parse_args()
     out_dir = Path(os.environ.get("LABKIT_VAR", ROOT / "var")) / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -121,6 +122,21 @@ def main() -> int:
         result["fusion"] = {k: v.model_dump() for k, v in rag.retriever.fusion.items()}
         result["thresholds"] = {k: v.model_dump() for k, v in rag.retriever.thresholds.items()}
 
+        if args.latency_only:
+            rag.retriever.warm_up()
+            qs = list(natural + templated)
+            cold = [rag.retriever.retrieve(f"{q.question} (asked {n} {time.time_ns()})", q.roles, k=5).latency_ms
+                    for n, q in enumerate(qs)]
+            emb = []
+            for n, q in enumerate(qs):
+                t0 = time.perf_counter()
+                rag.index.embed([f"{q.question} (bench {n} {time.time_ns()})"])
+                emb.append((time.perf_counter() - t0) * 1000)
+            result["latency_1x"] = {"unseen_questions": percentiles(cold), "query_embedding_alone": percentiles(emb)}
+            print(json.dumps({k: result[k] for k in ("ingest", "latency_1x")}, indent=1))
+            (out_dir / "rag_latency.json").write_text(json.dumps(result, indent=2, default=str))
+            rag.close()
+            return 0
         # quality: natural test half (headline), templated test half beside it
         nat = evaluate(rag.index, n_test, thresholds=rag.retriever.thresholds, check_leakage=False)
         tpl = evaluate(rag.index, t_test, thresholds=rag.retriever.thresholds, check_leakage=False)

@@ -19,23 +19,25 @@ def test_full_corpus_quality_and_no_leaks(provider):
         stats = pipe.index.stats()
         assert all(v["dense"] == v["lexical"] for v in stats.values())
 
-        questions = load_questions(datasets_dir() / "eval" / "retrieval_questions.jsonl")
-        cal, test = split_questions(questions)
-        assert cal and test and not {q.qid for q in cal} & {q.qid for q in test}
-        report = evaluate(pipe.index, test, thresholds=pipe.retriever.thresholds,
+        # the natural (hand-written) set's held-out half is the headline (issue 14): nothing
+        # was fitted on it; bench_rag measured section/hybrid R@5 0.977, nDCG@10 0.977,
+        # abstention 0.95 correct / 0.02 false there (RESULTS.md)
+        natural = load_questions(datasets_dir() / "eval" / "natural_questions.jsonl")
+        n_cal, n_test = split_questions(natural)
+        assert n_cal and n_test and not {q.qid for q in n_cal} & {q.qid for q in n_test}
+        report = evaluate(pipe.index, n_test, thresholds=pipe.retriever.thresholds,
                           chunkings=("section",), strategies=("hybrid",), check_leakage=False)
         hybrid = report.config("section", "hybrid")
-        # retrieval on the held-out half (weights were fitted on the other half)
-        assert hybrid.metrics["ndcg@10"] >= 0.80
-        assert hybrid.metrics["recall@5"] >= 0.90
-        assert hybrid.metrics["hit@5"] >= 0.95
-        # abstention held out: measured 1.00 correct / 0.02 false on this half (RESULTS.md),
-        # with the unknown-term rule; the issue's 90% / 5% target
-        assert hybrid.correct_abstention >= 0.90 and hybrid.false_abstention <= 0.05
-        # on the half the thresholds were fitted on, the calibration contract holds
-        fitted = evaluate(pipe.index, cal, thresholds=pipe.retriever.thresholds,
-                          chunkings=("section",), strategies=("hybrid",), check_leakage=False)
-        assert fitted.config("section", "hybrid").false_abstention <= 0.05
+        assert hybrid.metrics["recall@5"] >= 0.95 and hybrid.metrics["ndcg@10"] >= 0.85
+        assert hybrid.correct_abstention >= 0.85 and hybrid.false_abstention <= 0.10
+        # the templated set beside it (its calibration half was fitted on too)
+        questions = load_questions(datasets_dir() / "eval" / "retrieval_questions.jsonl")
+        _, test = split_questions(questions)
+        templ = evaluate(pipe.index, test, thresholds=pipe.retriever.thresholds,
+                         chunkings=("section",), strategies=("hybrid",), check_leakage=False)
+        hybrid = templ.config("section", "hybrid")
+        assert hybrid.metrics["ndcg@10"] >= 0.90 and hybrid.metrics["recall@5"] >= 0.95
+        assert hybrid.correct_abstention >= 0.75 and hybrid.false_abstention <= 0.05
         # every role asked a sample of every kind of question: nothing it may not see
         sample = [q for i, q in enumerate(questions) if i % 10 == 0]
         leaks = leakage(pipe.index, sample, chunkings=("section",))
