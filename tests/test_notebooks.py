@@ -1,8 +1,10 @@
-"""The roadmap notebooks: committed clean, thin, and each gate able to fail.
+"""The roadmap notebooks: committed clean, one set-up call, plots on screen, each gate able to fail.
 
 nbval (``--nbval-lax``, see pyproject) runs every notebook with its defaults; here papermill
-runs each phase with hostile parameters that must make that phase's gate raise GateFailed,
-and the main job (``labkit run``) writes its summary and exits non-zero on a NO-GO.
+runs each phase with hostile parameters that must make that phase's gate raise GateFailed
+(briefly: one line, no traceback), every executed phase notebook must carry inline plots
+(``image/png`` outputs), and the main job (``labkit run``) writes its summary and exits
+non-zero on a NO-GO.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _book(name: str) -> Any:
     return nbformat.read(notebooks_dir() / f"{name}.ipynb", as_version=4)
+
+
+def _images(notebook: Path) -> int:
+    """How many inline plots (``image/png`` outputs) an executed notebook carries."""
+    book = nbformat.read(notebook, as_version=4)
+    return sum("image/png" in o.get("data", {}) for c in book.cells for o in c.get("outputs", []))
 
 
 def test_every_listed_notebook_exists_and_nothing_else() -> None:
@@ -46,24 +54,45 @@ def test_thin_shape_parameters_first_gate_last(name: str) -> None:
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and code[0] is tagged[0], f"{name}: the first code cell must be the tagged parameters cell"
     params = pm.inspect_notebook(str(notebooks_dir() / f"{name}.ipynb"))
-    assert params["interactive"]["default"] == "False"
+    if "interactive" in params:
+        assert params["interactive"]["default"] == "False"
     assert params["provider_url"]["default"] == '""'
     # literal defaults only: no calls in the parameters cell
     assert "(" not in "".join(line.split("#")[0] for line in tagged[0].source.splitlines())
-    assert "gate.enforce()" in code[-1].source
+    # the set-up cell is the one setup() call, and nothing picks a plot backend (Agg hid every plot)
+    assert "setup(provider_url" in code[1].source
+    assert not [c for c in code if "matplotlib.use" in c.source or "attach_provider(" in c.source]
+    assert "gate.enforce()" in code[-1].source and code[-1].source.count("display(") == 0
     # widgets only behind `interactive`
     for c in code:
-        if "ipywidgets" in c.source:
+        if "ipywidgets" in c.source or ".panel()" in c.source:
             assert "if interactive" in c.source
 
 
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_teaches_objectives_exercises_recap(name: str) -> None:
+    text = "\n".join(c.source for c in _book(name).cells if c.cell_type == "markdown")
+    assert "By the end" in text
+    assert text.count("<details><summary>Solution</summary>") >= 2
+    assert "## Recap" in text
+
+
 def _hostile(name: str, tmp: Path, **parameters: Any) -> dict[str, Any]:
-    """Run ``name`` with ``parameters``; it must raise GateFailed; return the saved gate."""
+    """Run ``name`` with ``parameters``; it must raise GateFailed; return the saved gate.
+
+    Every cell before the gate ran, so the executed notebook must show its plots inline, the
+    gate once (one coloured table) and the NO-GO as one line without a traceback.
+    """
     out = tmp / f"{name}.ipynb"
     with pytest.raises(pm.PapermillExecutionError) as info:
         pm.execute_notebook(str(notebooks_dir() / f"{name}.ipynb"), str(out), parameters=parameters,
                             kernel_name="python3", cwd=str(ROOT), progress_bar=False, execution_timeout=300)
     assert info.value.ename == "GateFailed", info.value.evalue
+    assert _images(out) >= 1, f"{name}: no inline plot (image/png) in the executed notebook"
+    gate_cell = [c for c in nbformat.read(out, as_version=4).cells if "gate.enforce()" in c.source][-1]
+    shown = [o for o in gate_cell.outputs if "NO-GO" in o.get("data", {}).get("text/html", "")]
+    errors = [o for o in gate_cell.outputs if o.output_type == "error"]
+    assert len(shown) == 1 and len(errors) == 1 and len(errors[0].traceback) == 1
     from labkit.settings import var_dir
 
     return json.loads((var_dir() / "gates" / f"{name}.json").read_text())
@@ -80,16 +109,22 @@ def test_assessment_gate_fails_without_mitigations(tmp_path: Path) -> None:
 
 
 def test_prototype_gate_fails_at_a_60_percent_provider_error_rate(tmp_path: Path) -> None:
-    gate = _hostile("02_prototype", tmp_path, error_rate=0.6, rag_questions=10, batch_documents=5)
+    # rag_questions=15: with 10 (8 answerable) one abstention is 12.5 % and a small sample decides the test
+    gate = _hostile("02_prototype", tmp_path, error_rate=0.6, rag_questions=15, batch_documents=5)
     failed = _failed(gate)
     assert "call success rate" in failed
     # the rest of the prototype is healthy: only the failure-driven criteria fail
     assert failed <= {"retry amplification (attempts per call)", "call success rate", "p95 latency (direct)"}
 
 
-def test_rollout_gate_fails_at_a_60_percent_provider_error_rate(tmp_path: Path) -> None:
-    gate = _hostile("03_controlled_rollout", tmp_path, error_rate=0.6, review_sample=3)
-    assert "provider attempt error rate" in _failed(gate)
+def test_rollout_gate_fails_at_a_60_percent_provider_error_rate_and_on_rejected_reviews(tmp_path: Path) -> None:
+    # review_decisions: a person's verdicts given up front (the widgets' headless twin) feed the gate
+    gate = _hostile("03_controlled_rollout", tmp_path, error_rate=0.6, review_sample=3,
+                    review_decisions={0: "reject", 1: "reject", 2: "reject"})
+    failed = _failed(gate)
+    assert {"provider attempt error rate", "reviewed outputs approved"} <= failed
+    reviewed = next(c for c in gate["criteria"] if c["name"] == "reviewed outputs approved")
+    assert reviewed["value"] == 0 and "person" in reviewed["detail"]
 
 
 def test_governance_gate_fails_when_the_audit_log_was_tampered_with(tmp_path: Path) -> None:
@@ -105,7 +140,7 @@ def test_main_job_summary_and_exit_status(tmp_path: Path) -> None:
     text = (tmp_path / "ok" / "summary.md").read_text()
     assert "# labkit run — GO" in text and "| first call status | ok | == ok | pass |" in text
     assert (tmp_path / "ok" / "summary.html").read_text().startswith("<!doctype html>")
-    assert (tmp_path / "ok" / "00_start_here.ipynb").exists()
+    assert _images(tmp_path / "ok" / "00_start_here.ipynb") >= 1  # plots inline in the executed notebook
 
     from labkit.cli import cli
 
@@ -289,9 +324,9 @@ def test_pattern4_agentic_runs_and_shows_each_control(tmp_path: Path) -> None:
     store = AgentStore(root / "agent.sqlite")
     decided = {(a["tool"], a["arguments"].get("value"), a["status"], a["decided_by"]) for a in store.approvals()}
     assert ("update_crm_field", "won", "approved", "ada") in decided
-    assert ("update_crm_field", "lost", "rejected", "ada") in decided          # the injected write
-    rejected = next(a for a in store.approvals(status="rejected"))
-    assert "untrusted" in rejected["why"]
+    # the injected write: proposed in a tainted run, waited for a person, rejected
+    rejected = store.approvals(status="rejected")
+    assert rejected and all(a["tool"] == "update_crm_field" and "untrusted" in a["why"] for a in rejected)
     paused = [store.run(r["run_id"]) for r in store.runs()]
     paused = [r for r in paused if any(s.get("event") == "paused" for s in r["state"]["trace"])]
     assert paused and paused[0]["status"] == "done"
