@@ -22,8 +22,9 @@ Two implementations:
   official ``openai`` SDK, its low-level ``post`` with the body already in wire format (auth,
   base URL, error types, SSE decoding are the SDK's); with ``sdk_fast_path=False`` its
   ``create()`` methods.
-- :class:`LeanTransport` (the gateway's default): one pooled ``httpx`` transport, requests
-  built once per call with pre-encoded headers, bodies serialised and parsed with ``orjson``.
+- :class:`LeanTransport` (the gateway's default): pooled ``httpx`` transports (one small pool
+  per calling thread, see the class), requests built with pre-encoded headers, bodies
+  serialised and parsed with ``orjson``.
   It skips what a relay does not need (the SDK's request options, response models, the
   client layer's cookies, auth flow and redirects) and builds the SDK's exception from the
   response only when a request failed.
@@ -39,6 +40,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
@@ -240,17 +242,25 @@ def _sdk_request(request: httpx.Request) -> httpx2.Request:
 
 
 class LeanTransport:
-    """One pooled httpx transport, orjson bodies, raw bytes kept for relaying."""
+    """Pooled httpx transports, orjson bodies, raw bytes kept for relaying.
+
+    Each calling thread gets its own small keep-alive pool (httpx's ``HTTPTransport``, the
+    layer below ``httpx.Client``: no cookies, auth flow, redirects or event hooks). One pool
+    shared by the gateway's 50-128 worker threads cost more than it saved: on every request
+    httpcore's pool walks all its connections under one lock, probing each idle socket for
+    readability and counting idle connections once per connection (quadratic in the pool
+    size). A thread's pool holds the one or two connections that thread uses.
+    """
 
     name = "lean"
 
     def __init__(self, base_url: str, api_key: str, *, connect_s: float = 2.0, read_s: float = 10.0,
-                 default_headers: dict[str, str] | None = None, max_connections: int = 256) -> None:
+                 default_headers: dict[str, str] | None = None, keepalive_per_thread: int = 2) -> None:
         self.base_url = base_url.rstrip("/")
-        # the transport below httpx.Client: no cookies, auth flow, redirects or event hooks
-        self._pool = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max_connections,
-                                                             max_keepalive_connections=max_connections,
-                                                             keepalive_expiry=30.0))
+        self._keepalive = keepalive_per_thread
+        self._local = threading.local()
+        self._pools: list[httpx.HTTPTransport] = []
+        self._pools_lock = threading.Lock()
         self._headers = [(b"authorization", b"Bearer " + api_key.encode()),
                          (b"content-type", b"application/json"), (b"accept", b"application/json"),
                          (b"user-agent", b"labkit-gateway")]
@@ -275,9 +285,19 @@ class LeanTransport:
                                          "write": timeout.read_s, "pool": timeout.connect_s}
         return request
 
+    def _pool(self) -> httpx.HTTPTransport:
+        pool: httpx.HTTPTransport | None = getattr(self._local, "pool", None)
+        if pool is None:
+            pool = httpx.HTTPTransport(limits=httpx.Limits(
+                max_connections=None, max_keepalive_connections=self._keepalive, keepalive_expiry=30.0))
+            with self._pools_lock:
+                self._pools.append(pool)
+            self._local.pool = pool
+        return pool
+
     def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
         try:
-            response = self._pool.handle_request(request)
+            response = self._pool().handle_request(request)
             if not stream or response.status_code >= 400:
                 response.read()
         except httpx.TimeoutException as exc:
@@ -318,7 +338,10 @@ class LeanTransport:
         return [str(m["id"]) for m in orjson.loads(response.content).get("data", [])]
 
     def close(self) -> None:
-        self._pool.close()
+        with self._pools_lock:
+            pools, self._pools = self._pools, []
+        for pool in pools:
+            pool.close()
         self._errors.close()
 
 
