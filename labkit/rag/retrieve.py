@@ -36,7 +36,7 @@ from labkit.data.access import caller_roles
 from labkit.errors import ConfigError, InputError
 from labkit.rag.index import RagIndex
 from labkit.rag.lexical import analyze
-from labkit.rag.normalize import Normalised, normalise
+from labkit.rag.normalize import Normalised, find_places, normalise
 from labkit.tokens import count_tokens
 
 Strategy = Literal["dense", "lexical", "hybrid"]
@@ -145,8 +145,6 @@ def _places_written(norm: Normalised) -> list[str]:
 
 def _place_names(norm: Normalised) -> list[str]:
     # the region each place word stands for, in the same order as norm.place_words
-    from labkit.rag.normalize import find_places
-
     return [(find_places(w, norm.places) or [w])[0] for w in norm.place_words]
 
 
