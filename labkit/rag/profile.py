@@ -133,7 +133,7 @@ class Profile:
                            "boilerplate": sorted(self.boilerplate), "vocabulary": sorted(self.vocabulary)})
 
     @classmethod
-    def from_json(cls, raw: str) -> "Profile":
+    def from_json(cls, raw: str) -> Profile:
         """The inverse of :meth:`to_json`."""
         data = json.loads(raw)
         return cls(subjects={k: (v[0], v[1]) for k, v in data["subjects"].items()}, titles=data["titles"],
