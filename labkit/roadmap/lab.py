@@ -165,12 +165,14 @@ def setup(provider_url: str = "", seed: int = 0, latency: str = "none", **kw: An
         >>> lab.close()
     """
     url = provider_url or os.environ.get(PROVIDER_ENV, "")
+    if not url:  # starting takes seconds on a busy machine: say so first, finish the line after
+        print("provider: embedded mock provider", end="", flush=True)
     lab = attach_provider(url, seed=seed, latency=latency, **kw)
     inline_plots()
     quiet_warnings()
     readable_tables()
     if lab.embedded is not None:
-        print(f"provider: embedded mock provider at {lab.base_url} (seed {seed}, latency {latency})")
+        print(f" at {lab.base_url} (seed {seed}, latency {latency})")
     else:
         source = "provider_url" if provider_url else PROVIDER_ENV
         print(f"provider: attached to {lab.base_url} (from {source}; its own seed and latency apply)")
