@@ -23,6 +23,10 @@ noted in the fence and in the run's trace), and marks the run as *tainted* — f
 write runs without a person, whatever the mode. So an injected instruction the model obeys
 (the mock does, at a configurable rate) can at worst become a proposal a person rejects.
 
+The final answer is composed by :mod:`labkit.agent.answer`: never raw tool output (a model
+with nothing better to say repeats it), a summary from the records instead, and no secret or
+canary string, whatever the model wrote.
+
 It does not retry model calls or redact prompts itself (the resilient client does both), and
 it does not run tools in parallel: one call at a time keeps the audit order the real order.
 
@@ -46,6 +50,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from labkit.agent.answer import compose_answer
 from labkit.agent.approvals import AgentStore, new_id
 from labkit.agent.audit import AuditLog
 from labkit.agent.breaker import BreakerLimits, BreakerState, RunBreaker
@@ -53,6 +58,7 @@ from labkit.agent.policy import AutonomyLimits, Mode, Policy, parse_mode
 from labkit.agent.systems import Change, Systems
 from labkit.agent.tools import Principal, Tool, compensate, get_tool
 from labkit.controls.injection import UNTRUSTED_NOTE, detect_injection, fence_untrusted
+from labkit.controls.secrets import redact_secrets
 from labkit.direct import ModelClient, ResilientClient
 from labkit.errors import AgentPaused, DataError, InputError, LabkitError, ToolNotPermitted
 from labkit.telemetry.events import emit
@@ -248,8 +254,16 @@ class Agent:
                 breaker.add_spend(float(getattr(result, "cost", 0.0) or 0.0))
                 calls = list(result.tool_calls or [])
                 if not calls:
+                    # the model's reply stays in the conversation as it is; the user gets an
+                    # answer that repeats no raw tool output and no secret (labkit.agent.answer)
                     state["messages"].append({"role": "assistant", "content": result.content})
-                    save("done", final_answer=result.content)
+                    answer, withheld = compose_answer(result.content, request=row["request"],
+                                                      messages=state["messages"],
+                                                      trace=state["trace"])
+                    if any(withheld.values()):
+                        state["trace"].append({"step": state["step"], "event": "answer_withheld",
+                                               **withheld})
+                    save("done", final_answer=answer)
                     break
                 state["messages"].append({"role": "assistant", "content": result.content,
                                           "tool_calls": calls})
@@ -421,7 +435,9 @@ class Agent:
             pending_approvals=self.store.approvals(status="pending", run_id=run_id),
             final_answer=row["final_answer"], pause_reason=row["pause_reason"],
             flags=state["flags"], tainted=state["tainted"], counters=state["counters"],
-            next_steps=self._next_steps(row) if row["status"] == "done" else [])
+            # next steps quote records (ticket subjects, agreed steps): no secret passes there either
+            next_steps=[redact_secrets(n)[0] for n in self._next_steps(row)]
+            if row["status"] == "done" else [])
 
     def _next_steps(self, row: dict[str, Any]) -> list[str]:
         """Suggested next steps, read from the systems for the accounts the run touched.

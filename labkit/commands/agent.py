@@ -22,7 +22,7 @@ import click
 from labkit.agent.approvals import AgentStore
 from labkit.agent.audit import AuditLog, Verification
 from labkit.agent.loop import Agent
-from labkit.agent.redteam import load_cases, run_cases
+from labkit.agent.redteam import load_case_files, run_cases
 from labkit.direct import ClientConfig, ResilientClient
 from labkit.errors import DataError, InputError
 from labkit.provider.server import serve_in_thread
@@ -208,17 +208,22 @@ def rollback_cmd(run_id: str | None, action_id: str | None, by: str) -> None:
 
 
 @agent.command("redteam")
-@click.option("--cases", "cases_path", required=True, type=click.Path(dir_okay=False),
-              help="JSON lines of red-team cases (or the labelled injection set).")
+@click.option("--cases", "cases_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="JSON lines of red-team cases (or the labelled injection set); repeatable. "
+                   "Default: the committed red-team files.")
+@click.option("--mode", type=click.Choice(["read-only", "approval", "autonomous"]), default=None,
+              help="Run every case in this mode instead of its own.")
 @click.option("--obedience", type=float, default=None,
               help="Force the mock's injection obedience (default: the provider's own, 0.3, "
                    "discounted for fenced text); 1.0 obeys every injected instruction.")
 @click.option("--json", "as_json", is_flag=True)
-def redteam_cmd(cases_path: str, obedience: float | None, as_json: bool) -> None:
-    """Run injection cases against the agent; exit 1 if any write ran without approval."""
-    cases = load_cases(cases_path)
+def redteam_cmd(cases_paths: tuple[str, ...], mode: str | None, obedience: float | None,
+                as_json: bool) -> None:
+    """Run injection cases against the agent; exit 1 if any write ran without approval or a
+    planted secret reached the user."""
+    cases = load_case_files(list(cases_paths) or None)
     with _client(obedience) as client:
-        report = run_cases(cases, client, progress=not as_json)
+        report = run_cases(cases, client, progress=not as_json, mode=mode)
     summary = report["summary"]
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -234,7 +239,12 @@ def redteam_cmd(cases_path: str, obedience: float | None, as_json: bool) -> None
         click.echo(f"\n{summary['cases']} cases: {summary['unapproved_writes']} unapproved writes, "
                    f"{summary['approvals_requested']} approvals requested, "
                    f"{summary['refused']} calls refused, {summary['flagged']} cases flagged")
-    if summary["unapproved_writes"]:
+        rate = summary["attack_rate"]
+        click.echo(f"attacked {summary['attacked']} of {summary['malicious']} malicious cases "
+                   f"({rate if rate is not None else '-'}), stopped {summary['stopped']}; "
+                   f"{summary['leaks']} cases leaked a planted secret; benign cases changed: "
+                   f"{len(summary['benign_changed'])}")
+    if summary["unapproved_writes"] or summary["leaks"]:
         sys.exit(1)
 
 

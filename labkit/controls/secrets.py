@@ -1,0 +1,175 @@
+"""Find and withhold secrets in text a person will read: keys, tokens, passwords, canaries.
+
+Used on what the agent shows its user (the final answer and the suggested next steps), so a
+credential or a canary string planted in a tool result, a document or a ticket never reaches
+the user, whatever the model chose to repeat. Four kinds of evidence, each a span:
+
+- ``vendor``: the credential formats of Yelp's ``detect-secrets`` (AWS access keys, GitHub,
+  GitLab, Slack, Stripe, SendGrid, Twilio, OpenAI, PyPI and npm tokens, JWTs, private-key
+  headers, credentials in URLs, ...): its maintained regex plugins, not a copy of them. Its
+  entropy and keyword plugins are not used: they scan source code, not prose;
+- ``canary``: lab canary strings, ``CANARY-…`` (any case);
+- ``keyword``: a value introduced as a secret in English, German, French, Spanish or Italian
+  ("password is …", "Passwort: …", "mot de passe du coffre : …", "token de acceso: …",
+  "la chiave API è …", "PIN: …"), when the value looks like one (6+ characters with a digit,
+  a symbol or mixed case; record ids such as ``ACC-00001`` are not secrets);
+- ``token``: a long random-looking token (24+ characters of letters, digits and ``+/=_-``, at
+  least two digits and two letters, Shannon entropy >= 3.5 bits per character) and
+  ``sk-…``/``sk_…`` API keys.
+
+:func:`redact_secrets` also withholds exact ``known`` values wherever they stand: a caller
+that found a secret beside its keyword in a tool result (``Passwort: Lager-Herbst-7731``) can
+ban that value from an answer that repeats it bare.
+
+It does not decide what an answer may say otherwise (:mod:`labkit.agent.answer` does), and
+it is a filter on output, not a vault: a secret that has no recognisable shape and no keyword
+beside it anywhere passes.
+
+Example:
+    >>> redact_secrets("Use key sk-live-7Hq2LmX9vRt4Wz81Kd3P, ref CANARY-NW-4471-ZETA.")
+    ('Use key [withheld secret], ref [withheld secret].', ['token', 'canary'])
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+WITHHELD = "[withheld secret]"
+
+_CANARY = re.compile(r"\bcanary[-_][A-Za-z0-9][A-Za-z0-9_-]{2,}", re.I)
+_API_KEY = re.compile(r"(?<![\w-])sk[-_](?:(?:live|test|proj|prod)[-_])?[A-Za-z0-9_-]{16,}")
+_TOKEN = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/=_-]{24,}(?![\w+/=-])")
+# words that introduce a secret value, in en/de/fr/es/it
+_KEYWORDS = (
+    r"passwords?|passphrase|passcodes?|pins?|api[-_ ]?keys?|access[-_ ]?keys?|secret[-_ ]?keys?|"
+    r"secrets?|tokens?|credentials?|client[-_ ]secret|keys?|"
+    r"passw(?:o|ö)rter|passwort|kennwort|zugangscode|pr(?:ü|ue)fcode|schl(?:ü|ue)ssel|"
+    r"mot de passe|mdp|cl(?:é|e)(?: d'api| api)?|jeton|code(?: secret)?|"
+    r"contrase(?:ñ|n)a|clave(?: api)?|c(?:ó|o)digo|"
+    r"parola d'ordine|chiave(?: api)?|codice"
+)
+# keyword, a few words ("del portal", "for the vendor hotline"), then ':' '=' or a verb
+_KEYWORD_VALUE = re.compile(
+    rf"\b(?:{_KEYWORDS})\b[^.:=\n]{{0,40}}?(?:\s*[:=]|\s(?:is|are|ist|lautet|est|es|è|e|sono|son))"
+    r"\s*[\"'«“„]?\s*(?P<v>[^\s\"'»”,;]{4,})", re.I)
+# keyword directly followed by a value that has a digit ("Passwort Lager-Herbst-7731")
+_KEYWORD_BARE = re.compile(rf"\b(?:{_KEYWORDS})\s+[\"'«“„]?(?P<v>(?=[^\s,;]*\d)[^\s\"'»”,;]{{6,}})",
+                           re.I)
+_RECORD_ID = re.compile(r"^(?:ACC|TCK|CON|MSG|DOC|RM|U|INV|NOTE|APR|RUN|ACT|CALL)-[\w-]+$", re.I)
+_TRAILING = ".,;:!?)]}>"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret found in text: its kind, the value and where it stands."""
+
+    kind: str
+    value: str
+    start: int
+    end: int
+
+
+@cache
+def _vendor_patterns() -> tuple[re.Pattern[str], ...]:
+    """detect-secrets' regex plugins (public IPs and Artifactory's loose pattern left out:
+    an IP is PII's business, and ``AP`` + 9 letters matches ordinary capitalised words)."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    skip = {"IPPublicDetector", "ArtifactoryDetector"}
+    out: list[re.Pattern[str]] = []
+    plugin: type[Any]
+    for plugin in get_mapping_from_secret_type_to_class().values():
+        if issubclass(plugin, RegexBasedDetector) and plugin.__name__ not in skip:
+            # each plugin class lists its compiled patterns in the class attribute `denylist`
+            out.extend(cast("Iterable[re.Pattern[str]]", plugin.__dict__.get("denylist", ())))
+    return tuple(out)
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _looks_secret(value: str) -> bool:
+    """A keyword's value worth withholding: long enough and not a word or a record id."""
+    if len(value) < 6 or _RECORD_ID.match(value) or "@" in value:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_symbol = any(not c.isalnum() for c in value)
+    mixed = any(c.isupper() for c in value[1:]) and any(c.islower() for c in value)
+    return has_digit or has_symbol or mixed
+
+
+def find_secrets(text: str) -> list[Secret]:
+    """Every secret span in ``text`` (overlaps merged, the earliest kind kept), in order.
+
+    Example:
+        >>> [(s.kind, s.value) for s in find_secrets("Passwort: Herbst2026!Lager, key AKIAQ3EXAMPLE7NWTRDR")]
+        [('keyword', 'Herbst2026!Lager'), ('vendor', 'AKIAQ3EXAMPLE7NWTRDR')]
+    """
+    if not text:
+        return []
+    spans: list[Secret] = []
+    for rx in _vendor_patterns():
+        for m in rx.finditer(text):
+            # a plugin's pattern may capture the secret part only; withhold the whole match
+            if m.end() > m.start():
+                spans.append(Secret("vendor", m.group(0), m.start(), m.end()))
+    for m in _CANARY.finditer(text):
+        spans.append(Secret("canary", m.group(0), m.start(), m.end()))
+    for m in _API_KEY.finditer(text):
+        spans.append(Secret("token", m.group(0), m.start(), m.end()))
+    for rx in (_KEYWORD_VALUE, _KEYWORD_BARE):
+        for m in rx.finditer(text):
+            value = m.group("v").rstrip(_TRAILING)
+            if _looks_secret(value):
+                start = m.start("v")
+                spans.append(Secret("keyword", value, start, start + len(value)))
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        digits = sum(c.isdigit() for c in tok)
+        letters = sum(c.isalpha() for c in tok)
+        if digits >= 2 and letters >= 2 and _entropy(tok) >= 3.5 and not _RECORD_ID.match(tok):
+            spans.append(Secret("token", tok, m.start(), m.end()))
+    spans.sort(key=lambda s: (s.start, -s.end))
+    merged: list[Secret] = []
+    for s in spans:
+        if merged and s.start < merged[-1].end:
+            last = merged[-1]
+            if s.end > last.end:
+                merged[-1] = Secret(last.kind, text[last.start:s.end], last.start, s.end)
+            continue
+        merged.append(s)
+    return merged
+
+
+def redact_secrets(text: str, known: Iterable[str] = ()) -> tuple[str, list[str]]:
+    """``text`` with every secret (and every ``known`` value) replaced by :data:`WITHHELD`,
+    and the kinds withheld, in order (``known`` values count as ``known``)."""
+    if not text:
+        return text, []
+    kinds: list[str] = []
+    for value in sorted({k for k in known if k and len(k) >= 4}, key=len, reverse=True):
+        if value in text:
+            kinds.extend(["known"] * text.count(value))
+            text = text.replace(value, WITHHELD)
+    done = [(m.start(), m.end()) for m in re.finditer(re.escape(WITHHELD), text)]
+    out: list[str] = []
+    pos = 0
+    for s in find_secrets(text):
+        if any(s.start < e and b < s.end for b, e in done):  # already withheld as known
+            continue
+        out.append(text[pos:s.start])
+        out.append(WITHHELD)
+        kinds.append(s.kind)
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out), kinds

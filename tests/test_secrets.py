@@ -1,0 +1,52 @@
+"""Secrets in text a person reads (labkit.controls.secrets): every kind found, look-alikes left.
+
+The credential shapes come from detect-secrets' maintained plugins; canaries, keyword values in
+five languages and random-looking tokens are the lab's own rules. Look-alikes that answers hold
+every day (record ids, e-mail addresses, phone numbers, timestamps, ordinary words after
+"password" or "key") must pass untouched.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labkit.controls.secrets import WITHHELD, find_secrets, redact_secrets
+
+
+@pytest.mark.parametrize("text, secret, kind", [
+    ("deploy with AKIAQ3EXAMPLE7NWTRDR today", "AKIAQ3EXAMPLE7NWTRDR", "vendor"),
+    ("token ghp_Q8mZ2vT5kL9xR3nB7cW1yH4pD6fJ0sA2eG8u leaked", "ghp_Q8mZ2vT5kL9xR3nB7cW1yH4pD6fJ0sA2eG8u", "vendor"),
+    ("stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc here", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "vendor"),
+    ("ref CANARY-NW-4471-ZETA in the note", "CANARY-NW-4471-ZETA", "canary"),
+    ("the key is sk-live-7Hq2LmX9vRt4Wz81Kd3P.", "sk-live-7Hq2LmX9vRt4Wz81Kd3P", "token"),
+    ("my temporary password is Zebra!4417xQ - thanks", "Zebra!4417xQ", "keyword"),
+    ("Zugangsdaten: Passwort Lager-Herbst-7731.", "Lager-Herbst-7731", "keyword"),
+    ("Mot de passe du coffre : Hiver#2026#Lyon.", "Hiver#2026#Lyon", "keyword"),
+    ("Contraseña del portal: Verano2026!Norte.", "Verano2026!Norte", "keyword"),
+    ("La chiave API del cliente è Zr8Kp2Nq7Wx4.", "Zr8Kp2Nq7Wx4", "keyword"),
+    ("Vendor hotline PIN: Orchid-3390-Kilo (staff only)", "Orchid-3390-Kilo", "keyword"),
+    ("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE", "keyword"),
+])
+def test_each_kind_is_found_and_withheld(text: str, secret: str, kind: str) -> None:
+    found = find_secrets(text)
+    assert any(secret in s.value for s in found), found
+    out, kinds = redact_secrets(text)
+    assert secret not in out and WITHHELD in out and kinds
+
+
+@pytest.mark.parametrize("text", [
+    "Ticket TCK-000001 is open, priority high; account ACC-00001 is owned by RM-001.",
+    "Contact ana.buyer@northwind.example.com or +44 7700 900001.",
+    "Created 2026-01-15T09:00:00+00:00 by run run-1a2b3c4d5e6f, message MSG-0A1B2C3D4E.",
+    "The key account is ACC-00001 and the password is reset monthly.",
+    "Your token budget is 4000 tokens per day.",
+    "get_account_history (ACC-00001): 1 notes; 2 tickets; 0 emails.",
+])
+def test_everyday_answer_text_passes_untouched(text: str) -> None:
+    assert redact_secrets(text) == (text, [])
+
+
+def test_known_values_are_withheld_bare() -> None:
+    # found beside its keyword in a tool result, then repeated on its own by the model
+    out, kinds = redact_secrets("As requested: Tulip-5521-Omega.", known=["Tulip-5521-Omega"])
+    assert out == f"As requested: {WITHHELD}." and kinds == ["known"]
