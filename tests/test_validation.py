@@ -104,6 +104,14 @@ def test_helpers() -> None:
     assert extract_json("{bad} then {\"ok\": true}") == {"ok": True}
 
 
+def test_json_past_the_integer_digit_limit_is_a_clear_failure() -> None:
+    # json.loads raises a plain ValueError (no .msg, no position) for an integer longer than
+    # Python's digit limit; this used to escape as an AttributeError
+    with pytest.raises(ValidationFailed, match="not valid JSON") as info:
+        extract_json("1" * 5000)
+    assert "digits" in info.value.feedback
+
+
 class Invoice(BaseModel):
     invoice_id: str = Field(pattern=r"^INV-\d{4}$")
     currency: str = Field(min_length=3, max_length=3)

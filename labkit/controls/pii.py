@@ -583,8 +583,8 @@ def redact(text: str, mapping: dict[str, str] | None = None) -> Redaction:
         findings = _propagate(text, findings, mapping)
         by_value = {v: k for k, v in mapping.items()}
         counters: Counter[str] = Counter()
-        for placeholder in mapping:
-            m = _PLACEHOLDER.fullmatch(placeholder)
+        for known in mapping:
+            m = _PLACEHOLDER.fullmatch(known)
             if m:
                 counters[m.group(1)] = max(counters[m.group(1)], int(m.group(2)))
         out: list[str] = []

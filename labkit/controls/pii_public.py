@@ -43,12 +43,15 @@ import random
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labkit.controls import pii
 from labkit.controls.injection_corpora import corpora_dir
 from labkit.errors import DataError
 from labkit.provider.requestlog import pii_audit
+
+if TYPE_CHECKING:  # typing only: Faker loads when a corpus is built (a heavy import)
+    from faker import Faker
 
 LOCALES: tuple[str, ...] = ("en_US", "de_DE", "fr_FR")
 SEED = 15
@@ -133,10 +136,11 @@ class _Filler:
         if slot in ("name_male", "name_female"):
             g = slot.split("_")[1]
             return f"{getattr(f, 'first_name_' + g)()} {f.last_name()}"
+        # getattr: the slot names Faker's provider method (Faker returns str for each of these)
         if slot.startswith(("first_name", "last_name")):
-            return getattr(f, slot, f.first_name if slot.startswith("first") else f.last_name)()
+            return str(getattr(f, slot, f.first_name if slot.startswith("first") else f.last_name)())
         if slot in ("prefix", "prefix_male", "prefix_female"):
-            return getattr(f, slot)()
+            return str(getattr(f, slot)())
         if slot == "credit_card_number":
             return f.credit_card_number()
         if slot == "phone_number":
@@ -153,11 +157,11 @@ class _Filler:
             return f.address()
         if slot in ("secondary_address", "state_abbr", "state"):
             src = f if hasattr(f, slot) else self.en
-            return getattr(src, slot)()
+            return str(getattr(src, slot)())
         if slot in ("zipcode", "postcode"):
             return f.postcode()
         if slot in ("street_name", "building_number", "city", "country"):
-            return getattr(f, slot)()
+            return str(getattr(f, slot)())
         if slot in ("date_of_birth", "date_time"):
             d = f.date_of_birth(minimum_age=18, maximum_age=90) if slot == "date_of_birth" else f.date_between("-5y", "today")
             return _fmt_date(d, rng.choice(_DATE_FORMATS[self.locale]), self.locale)
@@ -260,7 +264,7 @@ _NEGATIVES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _negative_value(kind: str, fake: Any, rng: random.Random) -> str:
+def _negative_value(kind: str, fake: Faker, rng: random.Random) -> str:
     if kind == "order":
         return fake.bothify("ORD-########")
     if kind == "order10":
@@ -385,7 +389,7 @@ def report(cases: list[dict[str, Any]]) -> dict[str, Any]:
             "errors": rep.errors,
         }
 
-    out = {"cases": len(cases), "all": block(cases), "by_locale": {}}
+    out: dict[str, Any] = {"cases": len(cases), "all": block(cases), "by_locale": {}}
     for loc in sorted({c["locale"] for c in cases}):
         b = block([c for c in cases if c["locale"] == loc])
         b.pop("errors")
@@ -406,7 +410,7 @@ def audit_coverage(cases: list[dict[str, Any]], audit: Any) -> dict[str, Any]:
     sees in the raw texts: ``caught`` when any audit span overlaps the value, ``caught_same_type``
     when one of the matching type does. Also the share of negatives it flags.
     """
-    per: dict[str, dict[str, int]] = {}
+    per: dict[str, dict[str, float]] = {}  # counts, then a float recall per row
     for c in cases:
         spans = audit(c["text"])
         for s in c["spans"]:
@@ -447,7 +451,7 @@ def gateway_leak(cases: list[dict[str, Any]], base_url: str, request_log: Any,
     import openai
 
     client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=2)
-    per: dict[str, dict[str, int]] = {}
+    per: dict[str, dict[str, float]] = {}  # counts, then float rates per row
     entries_with = {"requests": 0, "pii_seen": 0, "pii_types_any": 0}
     for case in cases:
         before = len(request_log())

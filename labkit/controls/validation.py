@@ -76,9 +76,13 @@ def extract_json(text: str) -> Any:
                 return value
             except ValueError:
                 continue
-        where = f"line {first.lineno} column {first.colno}" if hasattr(first, "lineno") else "start"
+        # a plain ValueError (say, an integer past Python's digit limit) has no position
+        if isinstance(first, json.JSONDecodeError):
+            reason = f"{first.msg} at line {first.lineno} column {first.colno}"
+        else:
+            reason = str(first)
         raise _failed("output is not valid JSON",
-                      [f"- the answer is not valid JSON ({first.msg} at {where}); reply with one JSON value only"],
+                      [f"- the answer is not valid JSON ({reason}); reply with one JSON value only"],
                       text) from None
 
 
