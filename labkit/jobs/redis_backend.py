@@ -45,7 +45,7 @@ Example:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -427,8 +427,15 @@ class RedisQueue(JobQueue):
         except RedisConnectionError as exc:
             raise ConfigError(f"cannot reach Redis at {redis_url}: {exc}") from None
 
+    # Typing at the redis-py boundary: a Lua script's reply is whatever the script returns
+    # (redis-py types it Any), and redis-py types every reply as bytes | str whatever
+    # decode_responses says; this client decodes, so the casts below say str.
     def _run(self, name: str, *args: Any) -> Any:
         return self._scripts[name](keys=[], args=[self.ns, *args])
+
+    def _run_int(self, name: str, *args: Any) -> int:
+        """A script whose reply is an integer (1 done, 0 stale, -1 no such job)."""
+        return cast(int, self._run(name, *args))
 
     def _k(self, *parts: str) -> str:
         return ":".join((self.ns, *parts))
@@ -487,9 +494,9 @@ class RedisQueue(JobQueue):
             "status": "queued",
         }
         flat = [str(x) for kv in fields.items() for x in kv]
-        args = [job_id, queue, int(priority), idempotency_key or "", repr(now), repr(avail),
-                repr(now), *flat]
-        return self._scripts["submit"](keys=[], args=[self.ns, *args], client=client)
+        args: list[str | int] = [self.ns, job_id, queue, int(priority), idempotency_key or "",
+                                 repr(now), repr(avail), repr(now), *flat]
+        return cast(str, self._scripts["submit"](keys=[], args=args, client=client))
 
     def submit_many(self, specs: list[dict[str, Any]]) -> list[str]:
         pipe = self.r.pipeline(transaction=False)
@@ -522,37 +529,37 @@ class RedisQueue(JobQueue):
         return self._job(dict(zip(flat[::2], flat[1::2])))
 
     def heartbeat(self, job_id: str, worker_id: str, attempt: int, lease_s: float) -> bool:
-        return self._run("heartbeat", job_id, worker_id, attempt, repr(self.now()), repr(lease_s)) == 1
+        return self._run_int("heartbeat", job_id, worker_id, attempt, repr(self.now()), repr(lease_s)) == 1
 
     def complete(self, job_id: str, worker_id: str, attempt: int, result: Any) -> bool:
         try:
             body = json.dumps(result)
         except (TypeError, ValueError) as exc:
             raise InputError(f"job result is not JSON-serialisable: {exc}") from None
-        out = self._run("complete", job_id, worker_id, attempt, repr(self.now()), body)
+        out = self._run_int("complete", job_id, worker_id, attempt, repr(self.now()), body)
         if out == -1:
             raise JobNotFound(f"no job {job_id}")
         return out == 1
 
     def fail(self, job_id: str, worker_id: str, attempt: int, error: str,
              retryable: bool = True) -> str:
-        out = self._run("fail", job_id, worker_id, attempt, repr(self.now()), error[:2000],
-                        "1" if retryable else "0", repr(self.retry.delay(attempt)))
+        out = cast(str, self._run("fail", job_id, worker_id, attempt, repr(self.now()), error[:2000],
+                                  "1" if retryable else "0", repr(self.retry.delay(attempt))))
         if out == "":
             raise JobNotFound(f"no job {job_id}")
         return out
 
     def release(self, job_id: str, worker_id: str, attempt: int) -> bool:
-        return self._run("release", job_id, worker_id, attempt, repr(self.now())) == 1
+        return self._run_int("release", job_id, worker_id, attempt, repr(self.now())) == 1
 
     def defer(self, job_id: str, worker_id: str, attempt: int, delay_s: float,
               reason: str = "") -> bool:
-        return self._run("defer", job_id, worker_id, attempt, repr(self.now()),
-                         repr(max(0.0, delay_s)), reason[:2000]) == 1
+        return self._run_int("defer", job_id, worker_id, attempt, repr(self.now()),
+                             repr(max(0.0, delay_s)), reason[:2000]) == 1
 
     # --- inspection and operations ----------------------------------------------------------
     def get(self, job_id: str) -> Job:
-        data = self.r.hgetall(self._k("job", job_id))
+        data = cast(dict[str, str], self.r.hgetall(self._k("job", job_id)))
         if not data:
             raise JobNotFound(f"no job {job_id}")
         return self._job(data)
@@ -570,7 +577,7 @@ class RedisQueue(JobQueue):
         ids: list[str] = []
         for q in ([queue] if queue else self.queues()):
             for st in ([status] if status else STATUSES):
-                ids += self.r.zrevrange(self._k("st", q, st), 0, limit - 1)
+                ids += cast(list[str], self.r.zrevrange(self._k("st", q, st), 0, limit - 1))
         jobs = sorted(self._get_many(ids), key=lambda j: j.id, reverse=True)
         return jobs[:limit]
 
@@ -578,9 +585,9 @@ class RedisQueue(JobQueue):
         if not job_ids:
             if not queue:
                 raise InputError("replay needs job ids or a queue name")
-            job_ids = self.r.zrange(self._k("st", queue, "dead"), 0, -1)
+            job_ids = cast(list[str], self.r.zrange(self._k("st", queue, "dead"), 0, -1))
         now = repr(self.now())
-        return sum(self._run("replay", job_id, now) for job_id in job_ids)
+        return sum(self._run_int("replay", job_id, now) for job_id in job_ids)
 
     def stats(self, queue: str = "default") -> QueueStats:
         pipe = self.r.pipeline(transaction=False)
@@ -598,7 +605,7 @@ class RedisQueue(JobQueue):
                           workers_alive=alive, **counts)
 
     def queues(self) -> list[str]:
-        return sorted(self.r.smembers(self._k("queues")))
+        return sorted(cast(set[str], self.r.smembers(self._k("queues"))))
 
     def counts(self) -> dict[str, int]:
         totals: dict[str, int] = {}
@@ -621,11 +628,11 @@ class RedisQueue(JobQueue):
 
     # --- side effects --------------------------------------------------------------------------
     def apply_effect(self, effect_key: str, job_id: str, value: Any) -> bool:
-        return self._run("effect", effect_key, job_id, json.dumps(value), repr(self.now())) == 1
+        return self._run_int("effect", effect_key, job_id, json.dumps(value), repr(self.now())) == 1
 
     def effect_counts(self) -> dict[str, int]:
         applied = self.r.hlen(self._k("effects"))
-        ledger = self.r.lrange(self._k("effect_log"), 0, -1)
+        ledger = cast(list[str], self.r.lrange(self._k("effect_log"), 0, -1))
         seen: dict[str, int] = {}
         for key in ledger:
             seen[key] = seen.get(key, 0) + 1
@@ -636,7 +643,7 @@ class RedisQueue(JobQueue):
         ids: list[str] = []
         for q in self.queues():
             for st in STATUSES:
-                ids += self.r.zrange(self._k("st", q, st), 0, -1)
+                ids += cast(list[str], self.r.zrange(self._k("st", q, st), 0, -1))
         pipe = self.r.pipeline(transaction=False)
         for job_id in ids:
             pipe.hget(self._k("job", job_id), "history")

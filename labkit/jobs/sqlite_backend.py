@@ -36,13 +36,16 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from labkit.errors import DataError, InputError, JobNotFound
 from labkit.jobs.base import JobQueue
 from labkit.jobs.models import Job, QueueStats, WorkerInfo, new_job_id
 from labkit.sqlitewal import enable_wal
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -160,7 +163,7 @@ class SQLiteQueue(JobQueue):
         data["history"] = json.loads(data["history"])
         return Job(**data)
 
-    def _write(self, fn: Any) -> Any:
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` in one IMMEDIATE transaction (takes the write lock up front)."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
@@ -306,7 +309,7 @@ class SQLiteQueue(JobQueue):
             if row is None:
                 raise JobNotFound(f"no job {job_id}")
             if row["status"] != "running" or row["attempts"] != attempt:
-                return row["status"]       # stale report from a worker that lost its lease
+                return str(row["status"])  # stale report from a worker that lost its lease
             if not retryable or row["attempts"] >= row["max_attempts"]:
                 status, reason = "dead", ("non_retryable" if not retryable else "max_attempts")
                 available = now
@@ -358,7 +361,8 @@ class SQLiteQueue(JobQueue):
 
     def list_jobs(self, queue: str | None = None, status: str | None = None,
                   limit: int = 100) -> list[Job]:
-        sql, args = _SELECT + " WHERE 1 = 1", []
+        sql = _SELECT + " WHERE 1 = 1"
+        args: list[str | int] = []
         if queue:
             sql += " AND queue = ?"
             args.append(queue)
