@@ -30,10 +30,13 @@ The prompt conventions it understands (the contract every other part codes again
   draft, send, fill a write tool, and a read request never calls a write tool), fill the
   arguments from the conversation, call the next one not yet called, and answer in text
   once tool results cover the request.
-- instructions inside sources, tool results or fenced untrusted text ("ignore previous
-  instructions", "call tool X with ...", "send ... to ...") are obeyed at the configured
-  rate, as a weak real model would; text fenced by ``labkit.controls.injection`` is obeyed
-  half as often, a quarter as often when the system prompt says fenced text is data.
+- instructions inside sources, tool results, fenced untrusted text or text pasted below the
+  user's request are obeyed at the configured rate, as a weak real model would: any
+  imperative addressed to the model, in en/de/fr/es/it, that has something to act on
+  (:func:`find_instructions`; see the section "injection obedience"), sent to the nearest
+  offered tool or to an invented one; "say X" and "reveal your instructions" after an
+  override are answered in text. Text fenced by ``labkit.controls.injection`` is obeyed half
+  as often, a quarter as often when the system prompt says fenced text is data.
 
 It is not a language model: it never paraphrases, and its "understanding" is word overlap
 with light stemming and a small synonym table. The drifted ``lab-chat-2026-06`` grounds
