@@ -39,9 +39,15 @@ COLLECTION_PREFIX = "labkit-rag-"
 
 
 class Embedder(Protocol):
-    """Anything that turns texts into vectors (the resilient client qualifies)."""
+    """Anything that turns texts into vectors: the one call RAG makes of a model client.
 
-    def embed(self, texts: list[str], **kwargs: Any) -> list[list[float]]: ...
+    The keywords are those of :meth:`labkit.direct.ModelClient.embed` (keyword-only here), so
+    every ModelClient, the resilient client included, is an Embedder, and so is a test double
+    with ``embed(texts, **kwargs)``.
+    """
+
+    def embed(self, texts: list[str], *, model: str = "lab-embed-2026-01",
+              pattern: str = "rag") -> list[list[float]]: ...
 
 
 def _settings() -> Settings:

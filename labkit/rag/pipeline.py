@@ -66,10 +66,7 @@ class RagPipeline:
                  thresholds: dict[str, Thresholds] | None = None, doc_context: bool = True) -> None:
         self.client = client
         self.chat_model = chat_model
-        # RagIndex types its client as rag.dense.Embedder (embed(texts, **kwargs)), looser than
-        # ModelClient's explicit keywords; aligning the two is for rag/dense.py's owner
-        self.index = RagIndex(client, chroma=chroma, lexical_path=lexical_path,  # type: ignore[arg-type]
-                              embed_model=embed_model)
+        self.index = RagIndex(client, chroma=chroma, lexical_path=lexical_path, embed_model=embed_model)
         self.retriever = Retriever(self.index, thresholds=thresholds, doc_context=doc_context)
 
     @classmethod
