@@ -7,9 +7,10 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
    client in process, default controls: PII redaction, telemetry, ledger, breaker, retry;
    cache misses only), ``client_create`` (the same client sending through the SDK's
    ``create`` instead of its low-level ``post``: the cost of the SDK's params transform),
-   ``client_lean`` (without redaction and telemetry, to attribute the cost) and
-   ``gateway`` (the bare SDK against ``labkit gateway serve`` in its own process).
-   p50 and p99 per call for each.
+   ``client_lean`` (without redaction and telemetry, to attribute the cost),
+   ``gateway`` (the bare SDK against ``labkit gateway serve`` in its own process, default
+   config: the lean httpx transport) and ``gateway_sdk`` (the same with ``transport: sdk``;
+   ``--no-sdk-gateway`` drops it). p50 and p99 per call for each.
 2. **Paced** run, the one the gateway target is about: ``--users`` (default 50)
    concurrent users with think time (constant pacing: each user starts one iteration every
    ``1/--rate`` seconds, default 1 req/s, at a random phase), so the offered load (50 req/s
@@ -18,8 +19,9 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
    (random order), so both paths see the same moment of a noisy machine. Raw float-ms times:
    p50, p95, p99 per target and the p50 difference; server CPU per request from ``/proc``.
    Measured twice: by a thread-per-user ``httpx`` generator (the figure of record: its own
-   error is well under the 2 ms being judged) and by Locust ``FastHttpUser`` with
-   ``constant_pacing`` (which on this machine inflates even the bare provider; see RESULTS).
+   error is well under the 2 ms being judged) and by Locust ``FastHttpUser`` on
+   ``labkit.service.loadcheck.PacedSchedule`` at a random phase (``constant_pacing`` paid the
+   ``on_start`` phase back at once, so the users fired in bursts; see RESULTS).
 3. **Saturated** Locust run (no think time, closed loop, alternated per target for
    ``--rounds``): reported as throughput (req/s) and server CPU per request from ``/proc``.
    Its p50 is ``users / throughput`` (queueing), not the latency a target adds.
@@ -27,8 +29,11 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
 ``--baseline-ref REF`` also serves ``labkit/direct/gateway.py`` as it was at git REF (same client,
 same provider) as target ``gateway_before`` in runs 2 and 3: before/after in one run.
 
-Targets: the in-process client adds at most 10% to the bare SDK's p50; the gateway adds at
-most 2 ms p50 at 50 concurrent users (run 2). ``--profile`` prints where the client's time goes.
+Targets, each a comparison inside one run: the in-process client adds at most 10% to the bare
+SDK's p50; each gateway adds at most 1.0 ms p50 to a sequential call (run 1) and 2 ms p50 at 50
+paced users (run 2), and serves at least 0.5x the provider's saturated throughput (run 3); the
+load average at the start and the end is printed beside them. ``--profile`` prints where the
+client's time goes.
 
 Prints tables and writes ``var/bench/gateway.json``.
 

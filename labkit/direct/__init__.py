@@ -7,6 +7,7 @@ patterns are typed against. Each concern has one module:
 - :mod:`~labkit.direct.models`: what you configure and what you get back;
 - :mod:`~labkit.direct.client`: the call path, step by step, and the one route loop;
 - :mod:`~labkit.direct.calls`: per-call bookkeeping and small shared rules;
+- :mod:`~labkit.direct.transport`: how a request travels (the official SDK, or lean httpx for the gateway);
 - :mod:`~labkit.direct.stream`: reading a streamed route under time-to-first-token and idle limits;
 - :mod:`~labkit.direct.embeddings`: embeddings in batches through the same route loop;
 - :mod:`~labkit.direct.review`: the human review queue for ``cannot_answer`` calls;
