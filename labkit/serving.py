@@ -9,6 +9,10 @@ connections (failing fast when the thread dies), and on exit ask it to stop and 
 uvicorn has no "serve in a background thread" helper of its own, hence this small one. It does
 not build the app, choose uvicorn's settings or release the app's resources: the callers do.
 
+For servers run as separate processes (``labkit serve``, redis-server, ``chroma run``, Locust),
+which bind a port by number, it also holds the small process helpers the lab, its roadmap checks
+and the benchmarks share: :func:`free_port`, :func:`on_cpus` and :func:`stop_process`.
+
 Example:
     >>> import httpx
     >>> from starlette.applications import Starlette
@@ -23,10 +27,12 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import uvicorn
@@ -83,3 +89,36 @@ def serve_app(app: Any, host: str = "127.0.0.1", port: int = 0, *, thread_name: 
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago, for a server in another process that binds by number.
+
+    In this process prefer ``serve_app(port=0)``: it keeps the socket, so nothing can take the
+    port between the choice and the bind.
+
+    Example:
+        >>> 0 < free_port() < 65536
+        True
+    """
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def on_cpus(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` for ``subprocess`` that pins the child to ``cpus`` (None: no pinning; Linux)."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Ask ``proc`` to stop (SIGTERM) and reap it; SIGKILL when it has not exited after ``timeout`` s."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

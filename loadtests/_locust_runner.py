@@ -1,12 +1,14 @@
-"""What the subprocess Locust benchmarks share: a free port, waiting for a server, one Locust run.
+"""What the subprocess Locust benchmarks share: waiting for a server, one Locust run, its summary.
 
-``bench_provider.py`` and ``bench_gateway.py`` each start servers as their own processes and
-drive them with headless Locust runs (``python -m locust ... --csv PREFIX``); this module is
-the one copy of that plumbing. Each script keeps its own locustfile, probe request and tables.
+``bench_provider.py``, ``bench_gateway.py`` and ``bench_locust_truth.py`` start servers as their
+own processes and drive them with headless Locust runs (``python -m locust ... --csv PREFIX``);
+this module is the one copy of that plumbing. Each script keeps its own locustfile, probe
+request and tables. The process helpers (``free_port``, CPU pinning) are the package's
+(:mod:`labkit.serving`, which ``labkit loadtest`` uses too); ``free_port`` is re-exported here.
 
-It does not start servers or write results. (``labkit.service.loadrun`` has a similar
-runner for ``labkit service loadtest``; it is part of the package and writes into DuckDB, so
-these benchmark scripts keep this smaller one.)
+It does not start servers or write results. (``labkit.service.loadrun`` runs ``labkit
+loadtest``: the service's own Locust file, profiles, master and workers, results in DuckDB;
+these benchmarks need a run on their own locustfile that returns its CSV rows, hence this one.)
 
 Example:
     >>> port = free_port()
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,17 +29,9 @@ from typing import Any
 
 import httpx
 
+from labkit.serving import free_port, on_cpus
 
-def free_port() -> int:
-    """A port that was free a moment ago (the servers are separate processes that bind by number).
-
-    Example:
-        >>> isinstance(free_port(), int)
-        True
-    """
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["free_port", "run_locust", "summary_row", "wait_up"]
 
 
 def wait_up(url: str, proc: subprocess.Popen, probe: Callable[[str], Any], timeout: float = 30) -> None:
@@ -82,7 +75,7 @@ def run_locust(locustfile: Path, url: str, workdir: Path, name: str, seconds: in
            "--loglevel", "WARNING", *extra_args]
     done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False, timeout=seconds + grace_s,
                           env={**os.environ, **env} if env is not None else None,
-                          preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+                          preexec_fn=on_cpus(cpus))
     stats = Path(f"{prefix}_stats.csv")
     if not stats.exists() or not all(Path(p).exists() for p in require):
         raise RuntimeError(f"locust wrote no stats: {done.stderr.strip().splitlines()[-1:]}")

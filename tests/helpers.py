@@ -2,15 +2,11 @@
 
 They live here, not in ``conftest.py``: pytest collects ``notebooks/conftest.py`` too, and
 ``from conftest import ...`` would then resolve to whichever conftest was imported first.
+``free_port`` is the package's (:mod:`labkit.serving`), re-exported so the tests keep one import.
 """
 
 from __future__ import annotations
 
-import socket
+from labkit.serving import free_port
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["free_port"]

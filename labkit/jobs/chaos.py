@@ -51,6 +51,7 @@ from labkit.errors import ConfigError, JobError
 from labkit.jobs.handlers import JobContext, answered, job_kind, shared_client
 from labkit.jobs.queue import open_queue
 from labkit.jobs.worker import spawn_worker
+from labkit.serving import free_port, stop_process
 from labkit.settings import var_dir
 
 QUEUE = "chaos"
@@ -114,12 +115,6 @@ def chaos_call(ctx: JobContext) -> dict[str, Any]:
 
 # --- a private redis-server ---------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0,
                 fsync: str = "always") -> tuple[subprocess.Popen[bytes], str]:
     """Start a durable redis-server (AOF, ``appendfsync`` = ``fsync``); returns (process, url).
@@ -135,7 +130,7 @@ def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0,
     binary = shutil.which("redis-server")
     if binary is None:
         raise ConfigError("redis-server is not installed (apt-get install redis-server)")
-    port = port or _free_port()
+    port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
@@ -170,7 +165,7 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
             base = config.redis_url
             if base is None:
                 proc, base = start_redis(run_dir / "redis")
-                stack.callback(_stop, proc)
+                stack.callback(stop_process, proc)
             url = f"{base}?ns=chaos{uuid.uuid4().hex[:8]}&{opts}"
         env: dict[str, str] = {"LABKIT_VAR": str(var_dir())}
         if config.kind == "chaos_call":
@@ -260,16 +255,6 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
         reconciled=reconciled, deferrals=deferrals, deferral_cap_hits=cap_hits,
         load_avg_1m=(round(load_start, 2), round(os.getloadavg()[0], 2)),
         seconds=round(seconds, 2), drained=drained, passed=not problems, problems=problems)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:

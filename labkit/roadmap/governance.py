@@ -53,6 +53,7 @@ from labkit.rag.dense import http_client
 from labkit.rag.evaluate import load_questions
 from labkit.roadmap.gates import Gate
 from labkit.service.loadrun import locust_command
+from labkit.serving import free_port, stop_process
 from labkit.settings import datasets_dir, var_dir
 from labkit.telemetry import views as telemetry_views
 from labkit.telemetry.alerts import AlertRule, evaluate
@@ -251,19 +252,13 @@ def audit_review(path: Path | None = None, *, tamper: bool = False) -> dict[str,
             "approved_writes": sum(1 for r in rows if r.get("approver"))}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def check_redis_queue(timeout_s: float = 10.0) -> dict[str, Any]:
     """Start a real ``redis-server`` on a free port, round-trip one job through the queue, stop it."""
     exe = _which("redis-server")
     if exe is None:
         return {"component": "Redis job queue", "checked": False, "ok": None, "detail": "redis-server not installed"}
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([exe, "--port", str(port), "--save", "", "--appendonly", "no"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -287,11 +282,7 @@ def check_redis_queue(timeout_s: float = 10.0) -> dict[str, Any]:
     except Exception as exc:  # a failed check is a finding for the review, not a crash
         return {"component": "Redis job queue", "checked": True, "ok": False, "detail": f"{type(exc).__name__}: {exc}"[:200]}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def _which(tool: str) -> str | None:
@@ -307,7 +298,7 @@ def check_chroma_server(timeout_s: float = 60.0) -> dict[str, Any]:
     if exe is None:
         return {"component": "Chroma server", "checked": False, "ok": None, "detail": "chroma CLI not installed"}
 
-    port = _free_port()
+    port = free_port()
     folder = var_dir() / "roadmap" / "chroma-server"
     folder.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen([exe, "run", "--path", str(folder), "--port", str(port), "--host", "127.0.0.1"],
@@ -332,11 +323,7 @@ def check_chroma_server(timeout_s: float = 60.0) -> dict[str, Any]:
     except Exception as exc:  # a failed check is a finding for the review, not a crash
         return {"component": "Chroma server", "checked": True, "ok": False, "detail": f"{type(exc).__name__}: {exc}"[:200]}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def scale_out_plan(*, check_redis: bool = True, check_chroma: bool = False,

@@ -56,6 +56,7 @@ from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
 from labkit.service.loadcheck import run_check
 from labkit.service.loadprofile import LoadProfile, load_profile, profile_path
+from labkit.serving import free_port, on_cpus, stop_process
 from labkit.settings import REPO_ROOT, var_dir
 
 LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"
@@ -80,14 +81,6 @@ class LoadtestResult:
     @property
     def passed(self) -> bool:
         return self.exit_code == 0
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
@@ -117,7 +110,7 @@ def service_process(provider_url: str, provider_key: str = "lab-key", workers: i
            "--workers", str(workers), "--embedded-workers", str(embedded_workers)]
     env = {**os.environ, **(extra_env or {})}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            cwd=str(REPO_ROOT), preexec_fn=_on_cpus(cpus))
+                            cwd=str(REPO_ROOT), preexec_fn=on_cpus(cpus))
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(url + "/healthz", timeout=300, proc=proc)
@@ -125,17 +118,7 @@ def service_process(provider_url: str, provider_key: str = "lab-key", workers: i
             on_start(proc)  # e.g. the benchmark's CPU sampler and profiler need the pid
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-def _on_cpus(cpus: set[int] | None) -> Any:
-    """A ``preexec_fn`` pinning the child to ``cpus`` (None: no pinning)."""
-    return None if not cpus else (lambda: os.sched_setaffinity(0, cpus))
+        stop_process(proc, timeout=20)
 
 
 def placement(pin_generator: bool) -> tuple[set[int] | None, set[int] | None]:
@@ -212,7 +195,7 @@ def run_locust(profile_ref: str, host: str, run_dir: Path, *, users: int, spawn_
             main = subprocess.Popen(locust_command(LOCUSTFILE, host, run_dir, users=users,
                                                    spawn_rate=spawn_rate, run_time=run_time),
                                     env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT),
-                                    preexec_fn=_on_cpus(cpus))
+                                    preexec_fn=on_cpus(cpus))
         else:
             port = free_port()
             main = subprocess.Popen(locust_command(LOCUSTFILE, host, run_dir, users=users,
@@ -220,13 +203,13 @@ def run_locust(profile_ref: str, host: str, run_dir: Path, *, users: int, spawn_
                                                    role="master", expect_workers=workers,
                                                    master_port=port),
                                     env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT),
-                                    preexec_fn=_on_cpus(cpus))
+                                    preexec_fn=on_cpus(cpus))
             for _ in range(workers):
                 procs.append(subprocess.Popen(
                     locust_command(LOCUSTFILE, host, run_dir, users=users, spawn_rate=spawn_rate,
                                    run_time=run_time, role="worker", master_port=port),
                     env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT),
-                    preexec_fn=_on_cpus(cpus)))
+                    preexec_fn=on_cpus(cpus)))
         procs.insert(0, main)
         try:
             return main.wait(timeout=timeout_s)
