@@ -58,6 +58,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -219,12 +220,19 @@ class JobQueue(ABC):
         """Release connections."""
 
     # --- shared helpers ------------------------------------------------------------------
-    def _defaults(self, max_attempts: int | None, result_ttl_s: float | None) -> tuple[int, float]:
+    def _checked(self, kind: str, payload: dict[str, Any] | None, queue: str, max_attempts: int | None,
+                 result_ttl_s: float | None) -> tuple[str, int, float]:
+        """What every backend checks before it stores a job: (payload JSON, attempts, result TTL)."""
+        self._check_kind(kind, queue)
         attempts = self.default_max_attempts if max_attempts is None else int(max_attempts)
         if attempts < 1:
             raise InputError(f"max_attempts must be at least 1, got {attempts}")
         ttl = DEFAULT_RESULT_TTL_S if result_ttl_s is None else float(result_ttl_s)
-        return attempts, ttl
+        try:
+            body = json.dumps(payload or {})
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"job payload is not JSON-serialisable: {exc}") from None
+        return body, attempts, ttl
 
     @staticmethod
     def _check_kind(kind: str, queue: str) -> None:

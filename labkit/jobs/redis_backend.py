@@ -477,12 +477,7 @@ class RedisQueue(JobQueue):
                 idempotency_key: str | None, max_attempts: int | None,
                 result_ttl_s: float | None, expires_in_s: float | None, delay_s: float,
                 client: Any = None) -> str:
-        self._check_kind(kind, queue)
-        attempts, ttl = self._defaults(max_attempts, result_ttl_s)
-        try:
-            body = json.dumps(payload or {})
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"job payload is not JSON-serialisable: {exc}") from None
+        body, attempts, ttl = self._checked(kind, payload, queue, max_attempts, result_ttl_s)
         now = self.now()
         job_id = new_job_id()
         avail = now + max(0.0, delay_s)

@@ -180,12 +180,7 @@ class SQLiteQueue(JobQueue):
                  idempotency_key: str | None, max_attempts: int | None,
                  result_ttl_s: float | None, expires_in_s: float | None,
                  delay_s: float, now: float) -> dict[str, Any]:
-        self._check_kind(kind, queue)
-        attempts, ttl = self._defaults(max_attempts, result_ttl_s)
-        try:
-            body = json.dumps(payload or {})
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"job payload is not JSON-serialisable: {exc}") from None
+        body, attempts, ttl = self._checked(kind, payload, queue, max_attempts, result_ttl_s)
         return dict(id=new_job_id(), queue=queue, kind=kind, payload=body, priority=int(priority),
                     idempotency_key=idempotency_key, status="queued", max_attempts=attempts,
                     created_at=now, available_at=now + max(0.0, delay_s), result_ttl_s=ttl,
