@@ -184,3 +184,19 @@ def test_profile_subjects_and_kinds():
     p = build_profile([("A", "Remote Work Policy: Poland", "x"), ("B", "SwiftNest Product Manual", "y"),
                        ("C", "Incident Runbook: CRM system", "z")])
     assert p.subjects == {"A": ("Poland", "place"), "B": ("SwiftNest", "product"), "C": ("CRM system", "topic")}
+
+
+@pytest.mark.parametrize("question", ["\ue000", "Что такое SwiftNest?", "SwiftNest の割引は?", "Wie hoch ist der Rabatt für SwiftNest?"])
+def test_normalising_never_erases_a_question(question):
+    # found by the OpenAPI fuzzer: an ASCII-only fold turned a lone private-use character into
+    # "", which reached the embedding call as empty input (500)
+    n = normalise(question)
+    assert n.text.strip()
+    assert "SwiftNest" in n.text or question == "\ue000"
+    assert "ü" not in n.text  # accents still folded for the BM25 analyser
+
+
+@pytest.mark.parametrize("question", ["\ue000", "Что такое?"])
+def test_a_question_in_another_script_is_searched_as_asked(index, question):
+    res = _retriever(index).retrieve(question, "employee", k=3)
+    assert res.normalised == question  # not folded away to "" (the embedding call's input)

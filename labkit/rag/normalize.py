@@ -132,8 +132,13 @@ _NOT_PLACES = frozenset({"HR", "IT", "PR", "QA", "AI", "ID", "TV", "PC", "AM", "
 
 
 def fold(text: str) -> str:
-    """ASCII-folded text ("Kraków" -> "Krakow")."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """Accents folded ("Kraków" -> "Krakow"); every other character kept.
+
+    Only combining marks are dropped: an ASCII-only fold would erase a question written in
+    another script (or a lone private-use character) down to an empty string, which then
+    reached the embedding call as empty input.
+    """
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1)
@@ -398,5 +403,7 @@ def normalise(question: str, *, vocabulary: Collection[str] = (), places: Collec
         pairs.append((m.group(1), SYNONYMS[m.group(1).lower()]))
     added = list(dict.fromkeys(a for a in added if a))
     rewritten = (text + " " + " ".join(added)).strip() if added else text
+    if not rewritten.strip():  # nothing left to search with: search with what was asked
+        rewritten = question
     return Normalised(original=question, text=rewritten, places=found, added=added, corrected=corrected,
                       base=base, equivalents=pairs, place_words=place_words)
