@@ -9,7 +9,7 @@ pattern                    folder            public face
                                              :class:`ClientConfig`, :class:`CallResult`, :class:`ModelClient`
 2. RAG                     ``labkit/rag``     :class:`RagPipeline`
 3. Event-driven / async    ``labkit/jobs``    :class:`BackgroundJobs`, :func:`open_queue`, :func:`job_kind`
-4. Embedded agent          ``labkit/agent``   :class:`Agent`, :class:`AgentConfig`
+4. Agentic                 ``labkit/agent``   :class:`Agent`, :class:`AgentConfig`
 =========================  ================  =====================================================
 
 plus the service (:func:`create_app`, :class:`ServiceSettings`) and the error tree rooted at

@@ -1,4 +1,4 @@
-"""Pattern 4, Embedded agent: a tool-calling loop bounded by policy, approvals, breaker and audit.
+"""Pattern 4, Agentic: a tool-calling loop bounded by policy, approvals, breaker and audit.
 
 :class:`Agent` (:mod:`~labkit.agent.loop`) is the public face: it plans with OpenAI
 tool-calling through the resilient client and passes every tool call through the controls
