@@ -4,6 +4,7 @@ telemetry slate; a green run prints no kernel log noise; the summary is readable
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import signal
@@ -179,3 +180,27 @@ def test_summary_links_each_notebook_colours_each_gate_and_shows_the_plots(tmp_p
     assert (run_dir / "plots" / "02_prototype-1.png").read_bytes() == png
     assert "![02_prototype plot 1](plots/02_prototype-1.png)" in md
     assert f"src='data:image/png;base64,{base64.b64encode(png).decode()}'" in page
+
+
+def test_summary_shows_values_and_rules_as_the_gate_table_does(tmp_path: Path) -> None:
+    """The summary reads the saved gate and formats it with the gate's own formatter: a yes/no
+    criterion reads ``yes | must hold`` (not ``True | == True``), a cost ``0.000014`` (not 1.4e-05)."""
+    from labkit.roadmap.gates import Gate
+    from labkit.roadmap.runner import NotebookOutcome, RunSummary, write_summary
+
+    gate = Gate("04_scale_and_govern")
+    gate.require("audit trail complete", True)
+    gate.check("cost per call", 1.4e-05, "<=", 0.001, unit="USD")
+    gate.figure("calls", None)
+    saved = json.loads(gate.save().read_text())
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    summary = RunSummary(run_dir, [NotebookOutcome("04_scale_and_govern", run_dir / "none.ipynb", 1.0)], [saved])
+    md_path, html_path = write_summary(summary)
+    md, page = md_path.read_text(), html_path.read_text()
+    for c in gate.criteria:
+        assert f"| {c.name} | {c.shown_value()} | {c.rule()} | pass |" in md
+        assert f"<td class='num'>{c.shown_value()}</td><td class='rule'>{c.rule()}</td>" in page.replace("&lt;", "<")
+    assert "| audit trail complete | yes | must hold | pass |" in md
+    assert "| cost per call | 0.000014 USD | <= 0.001 USD | pass |" in md
+    assert "calls = –" in md and "calls = –" in page

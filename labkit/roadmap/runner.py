@@ -34,7 +34,7 @@ from typing import Any
 
 from labkit.errors import InputError
 from labkit.provider.server import serve_in_thread
-from labkit.roadmap.gates import load_gate_results
+from labkit.roadmap.gates import Criterion, format_value, load_gate_results
 from labkit.service import ServiceSettings
 from labkit.service import serve_in_thread as serve_service
 from labkit.settings import REPO_ROOT, var_dir
@@ -77,7 +77,7 @@ class RunSummary:
         ran = {g["phase"] for g in self.gates}
         return (all(n.error is None for n in self.notebooks)
                 and all(g["passed"] for g in self.gates)
-                and all(_phase_of(n.name) in ran for n in self.notebooks))
+                and all(n.name in ran for n in self.notebooks))
 
 
 def notebooks_dir() -> Path:
@@ -288,12 +288,10 @@ def write_summary(summary: RunSummary) -> tuple[Path, Path]:
     for gate in summary.gates:
         lines += ["", f"## {gate['phase']}: {'GO' if gate['passed'] else 'NO-GO'}", "",
                   "| Criterion | Value | Rule | Result |", "| --- | --- | --- | --- |"]
-        for c in gate["criteria"]:
-            unit = f" {c['unit']}" if c.get("unit") else ""
-            lines.append(f"| {c['name']} | {_fmt(c['value'])}{unit} | {c['op']} {_fmt(c['threshold'])}{unit} "
-                         f"| {'pass' if c['passed'] else '**FAIL**'} |")
+        for c in map(_criterion, gate["criteria"]):
+            lines.append(f"| {c.name} | {c.shown_value()} | {c.rule()} | {'pass' if c.passed else '**FAIL**'} |")
         if gate.get("figures"):
-            lines += ["", "Key figures: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in gate["figures"].items())]
+            lines += ["", "Key figures: " + ", ".join(f"{k} = {format_value(v)}" for k, v in gate["figures"].items())]
     if any(plots.values()):
         lines += ["", "## Plots"]
         for name, paths in plots.items():
@@ -336,16 +334,15 @@ def _summary_html(summary: RunSummary, plots: dict[str, list[Path]], rel: Any) -
         out += [f"<h2>{esc(gate['phase'])} {badge(gate['passed'])}</h2>",
                 "<table class='gate'><tr><th>Criterion</th><th class='num'>Value</th><th>Rule</th>"
                 "<th>Result</th><th>Detail</th></tr>"]
-        for c in gate["criteria"]:
-            unit = f" {c['unit']}" if c.get("unit") else ""
-            out.append(f"<tr class='{'pass' if c['passed'] else 'fail'}'><td>{esc(c['name'])}</td>"
-                       f"<td class='num'>{esc(_fmt(c['value']) + unit)}</td>"
-                       f"<td class='rule'>{esc(c['op'])} {esc(_fmt(c['threshold']) + unit)}</td>"
-                       f"<td class='result'>{'pass' if c['passed'] else 'FAIL'}</td>"
-                       f"<td class='detail'>{esc(str(c.get('detail') or ''))}</td></tr>")
+        for c in map(_criterion, gate["criteria"]):
+            out.append(f"<tr class='{'pass' if c.passed else 'fail'}'><td>{esc(c.name)}</td>"
+                       f"<td class='num'>{esc(c.shown_value())}</td>"
+                       f"<td class='rule'>{esc(c.rule())}</td>"
+                       f"<td class='result'>{'pass' if c.passed else 'FAIL'}</td>"
+                       f"<td class='detail'>{esc(str(c.detail or ''))}</td></tr>")
         out.append("</table>")
         if gate.get("figures"):
-            out.append("<p>Key figures: " + ", ".join(f"{esc(str(k))} = {esc(_fmt(v))}"
+            out.append("<p>Key figures: " + ", ".join(f"{esc(str(k))} = {esc(format_value(v))}"
                                                        for k, v in gate["figures"].items()) + "</p>")
     if any(plots.values()):
         out.append("<h2>Plots</h2>")
@@ -358,21 +355,11 @@ def _summary_html(summary: RunSummary, plots: dict[str, list[Path]], rel: Any) -
     return "\n".join(out) + "\n"
 
 
-def _phase_of(notebook: str) -> str:
-    return notebook
-
-
-def _fmt(value: Any) -> str:
-    """Numbers for people: ``1,500`` not ``1.5e+03``; three significant digits below 1,000."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if value != value:  # NaN: a missing measurement
-        return "n/a"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.3g}"
+def _criterion(saved: dict[str, Any]) -> Criterion:
+    """A saved criterion (``var/gates/<phase>.json``) back as a Criterion, so the summary shows
+    values and rules exactly as the gate's own table does (one formatter: gates.format_value)."""
+    return Criterion(saved["name"], saved["value"], saved["op"], saved["threshold"], saved["passed"],
+                     saved.get("unit") or "", saved.get("detail") or "")
 
 
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quieter kernels under papermill
