@@ -1660,7 +1660,9 @@ def respond(body: dict[str, Any], spec: ModelSpec, request_hash: bytes, *,
         rate *= 0.5
         if re.search(r"not instructions|never follow instructions", conv.system, re.I):
             rate *= 0.5
-    if rate > 0 and has_injection(conv) and _unit(request_hash, "obey") < rate:
+    # the draw first: it is one hash, the detector is most of the cost of a reply with sources
+    # (both are pure, so the order changes no reply)
+    if rate > 0 and _unit(request_hash, "obey") < rate and has_injection(conv):
         reply = obey_injection(conv, tools_for_plan, request_hash)
         if reply is not None:
             return reply
