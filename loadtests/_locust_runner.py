@@ -1,4 +1,4 @@
-"""What the subprocess Locust benchmarks share: waiting for a server, one Locust run, its summary.
+"""What the subprocess Locust benchmarks share: waiting for a server, one Locust run, its summary, the result file.
 
 ``bench_provider.py``, ``bench_gateway.py`` and ``bench_locust_truth.py`` start servers as their
 own processes and drive them with headless Locust runs (``python -m locust ... --csv PREFIX``);
@@ -6,9 +6,10 @@ this module is the one copy of that plumbing. Each script keeps its own locustfi
 request and tables. The process helpers (``free_port``, CPU pinning) are the package's
 (:mod:`labkit.serving`, which ``labkit loadtest`` uses too); ``free_port`` is re-exported here.
 
-It does not start servers or write results. (``labkit.service.loadrun`` runs ``labkit
-loadtest``: the service's own Locust file, profiles, master and workers, results in DuckDB;
-these benchmarks need a run on their own locustfile that returns its CSV rows, hence this one.)
+It does not start servers or build results (:func:`write_result` only stamps and writes the
+result each script built). (``labkit.service.loadrun`` runs ``labkit loadtest``: the service's
+own Locust file, profiles, master and workers, results in DuckDB; these benchmarks need a run on
+their own locustfile that returns its CSV rows, hence this one.)
 
 Example:
     >>> port = free_port()
@@ -19,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -31,7 +33,7 @@ import httpx
 
 from labkit.serving import free_port, on_cpus
 
-__all__ = ["free_port", "run_locust", "summary_row", "wait_up"]
+__all__ = ["free_port", "run_locust", "summary_row", "wait_up", "write_result"]
 
 
 def wait_up(url: str, proc: subprocess.Popen, probe: Callable[[str], Any], timeout: float = 30) -> None:
@@ -94,3 +96,18 @@ def summary_row(rows: dict[str, dict[str, str]]) -> dict[str, float]:
     row = rows.get("Aggregated") or next(iter(rows.values()))
     return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
             "rps": float(row["Requests/s"]), "p50_ms": float(row["50%"]), "p99_ms": float(row["99%"])}
+
+
+def write_result(result: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Stamp ``result`` with the UTC ``time`` (last key), write it to ``out`` as JSON, say where; returns it.
+
+    Example:
+        >>> write_result({"benchmark": "provider"}, var_dir() / "bench" / "provider.json")  # doctest: +SKIP
+        wrote var/bench/provider.json
+        {'benchmark': 'provider', 'time': '2026-11-29T14:05:01Z'}
+    """
+    result = {**result, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out}")
+    return result

@@ -60,7 +60,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _locust_runner import free_port, run_locust, summary_row, wait_up  # noqa: E402
+from _locust_runner import free_port, run_locust, summary_row, wait_up, write_result  # noqa: E402
 
 BODY = {"model": "lab-chat-2026-01", "messages": [
     {"role": "system", "content": "You are a helpful assistant."},
@@ -511,12 +511,8 @@ def main(argv: list[str] | None = None) -> dict:
               "client_overhead_p50": round(client_overhead, 4), "client_target": 0.10,
               "client_meets_target": client_overhead <= 0.10,
               "gateway_added_p50_ms": gateway_added, "gateway_target_ms": 2.0,
-              "gateway_meets_target": None if gateway_added is None else gateway_added <= 2.0,
-              "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out}")
-    return result
+              "gateway_meets_target": None if gateway_added is None else gateway_added <= 2.0}
+    return write_result(result, out)
 
 
 if __name__ == "__main__":

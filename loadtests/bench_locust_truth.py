@@ -52,7 +52,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _locust_runner import free_port, run_locust, wait_up  # noqa: E402
+from _locust_runner import free_port, run_locust, wait_up, write_result  # noqa: E402
 
 BODY = {"model": "lab-chat", "messages": [
     {"role": "system", "content": "You are a helpful assistant."},
@@ -357,13 +357,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {"benchmark": "locust_truth", "users": args.users, "period_s": args.period, "seconds": args.seconds,
               "rounds": args.rounds, "burn": args.burn, "machine": f"{os.cpu_count()} cores, shared",
               "server_cpus": sorted(server_cpus) if server_cpus else None,
-              "setups": {n: SETUPS[n]["label"] for n in names}, "table": table, "runs": runs,
-              "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+              "setups": {n: SETUPS[n]["label"] for n in names}, "table": table, "runs": runs}
     out = var_dir() / "bench" / f"locust_truth{args.tag}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out}")
-    return result
+    return write_result(result, out)
 
 
 if __name__ == "__main__":

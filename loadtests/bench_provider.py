@@ -35,7 +35,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _locust_runner import free_port, run_locust, summary_row, wait_up  # noqa: E402
+from _locust_runner import free_port, run_locust, summary_row, wait_up, write_result  # noqa: E402
 
 from labkit.settings import var_dir  # noqa: E402
 
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = {"benchmark": "provider_vs_trivial_fastapi", "seconds": args.seconds, "users": args.users,
               "rounds": args.rounds, "machine": f"{os.cpu_count()} cores, shared, noisy",
               "results": summary, "runs": runs, "throughput_ratio": round(ratio, 3), "target_ratio": 0.8,
-              "meets_target": ratio >= 0.8, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+              "meets_target": ratio >= 0.8}
     print(f"{'target':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'failures':>9}")
     for target, s in summary.items():
         print(f"{target:<10} {s['rps']:>9.1f} {s['p50_ms']:>8.1f} {s['p99_ms']:>8.1f} {s['requests']:>9} {s['failures']:>9}")
@@ -163,10 +163,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"closed loop, HTTP and the generator")
     print(f"throughput ratio provider/trivial = {ratio:.3f} (target >= 0.8)")
     out = var_dir() / "bench" / "provider.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out}")
-    return result
+    return write_result(result, out)
 
 
 if __name__ == "__main__":

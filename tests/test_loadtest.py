@@ -133,3 +133,24 @@ def test_bench_service_measures_r1_at_one_user_whatever_list_is_asked_for() -> N
     assert (ideal, ratio) == (20.0, 0.8)
     assert ratio <= 1.0  # achieved can never beat N / R1 in a closed system
     assert bench.littles_law(4, 16.0, None) == (None, None)
+
+
+def test_locust_benchmarks_write_their_result_through_one_helper(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """bench_provider, bench_gateway and bench_locust_truth end in _locust_runner.write_result:
+    the result as JSON with its UTC time as the last key, the folder made, the path printed."""
+    import importlib.util
+    import json
+
+    path = Path(__file__).resolve().parents[1] / "loadtests" / "_locust_runner.py"
+    spec = importlib.util.spec_from_file_location("_locust_runner", path)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    out = tmp_path / "bench" / "provider.json"
+    written = runner.write_result({"benchmark": "provider", "meets_target": False}, out)
+    assert json.loads(out.read_text()) == written
+    assert list(written)[:-1] == ["benchmark", "meets_target"] and list(written)[-1] == "time"
+    assert written["time"].endswith("Z") and f"wrote {out}" in capsys.readouterr().out
+    for script in ("bench_provider.py", "bench_gateway.py", "bench_locust_truth.py"):
+        source = (path.parent / script).read_text()
+        assert "return write_result(result, out)" in source and "out.write_text" not in source, script
