@@ -1473,11 +1473,13 @@ def _params(fn: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: (v if isinstance(v, dict) else {}) for k, v in props.items()}
 
 
-def _carries_address(fn: dict[str, Any]) -> str | None:
-    for p, sub in _params(fn).items():
-        if p.lower() in _ADDRESS_PARAMS or "recipient" in str(sub.get("description", "")).lower():
-            return p
-    return None
+def _is_address_param(name: str, schema: dict[str, Any]) -> bool:
+    """Whether a parameter takes a recipient's address (by its name or its description)."""
+    return name.lower() in _ADDRESS_PARAMS or "recipient" in str(schema.get("description", "")).lower()
+
+
+def _carries_address(fn: dict[str, Any]) -> bool:
+    return any(_is_address_param(p, sub) for p, sub in _params(fn).items())
 
 
 def _nouns(ins: _Instruction) -> set[str]:
@@ -1564,7 +1566,7 @@ def _call_args(ins: _Instruction, fn: dict[str, Any] | None, conv: _Conv) -> dic
             preset[p] = ins.args[low]
         elif any(low == _ID_PARAMS[k] for k in ins.ids):
             preset[p] = next(v for k, v in ins.ids.items() if _ID_PARAMS[k] == low)
-        elif ins.emails and (low in _ADDRESS_PARAMS or "recipient" in str(sub.get("description", "")).lower()):
+        elif ins.emails and _is_address_param(p, sub):
             preset[p] = ins.emails[0]  # a weak model puts the address wherever a recipient goes
         elif low == "field" and ins.field_name:
             preset[p] = ins.field_name
