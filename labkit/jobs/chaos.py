@@ -171,11 +171,7 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
         if config.kind == "chaos_call":
             # lazy: the drill's own mock provider (fastapi, uvicorn); worker processes import this module
             from labkit.provider.config import ProviderConfig
-
-            # lazy: as above
             from labkit.provider.server import serve_in_thread
-
-            # lazy: as above
 
             fault = f"error_rate=503:{config.error_rate};latency={config.latency_s}"
             running = stack.enter_context(serve_in_thread(ProviderConfig.parse(
@@ -258,13 +254,9 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
 
 
 def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
+    for p in procs:  # signal every worker first, so they drain in parallel, not one after another
         if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
+            p.terminate()
     for p in procs:
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop_process(p)  # reap; SIGKILL after 10 s (a second SIGTERM only repeats "stop claiming")
 
