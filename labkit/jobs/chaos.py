@@ -171,6 +171,8 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
         if config.kind == "chaos_call":
             # lazy: the drill's own mock provider (fastapi, uvicorn); worker processes import this module
             from labkit.provider.config import ProviderConfig
+
+            # lazy: as above
             from labkit.provider.server import serve_in_thread
 
             fault = f"error_rate=503:{config.error_rate};latency={config.latency_s}"
