@@ -90,6 +90,19 @@ class IngestReport(BaseModel):
         return total / self.seconds if self.seconds > 0 else 0.0
 
 
+def document_ids(con: Any = None) -> list[str]:
+    """Every document id in the knowledge base (any version), sorted."""
+    own = con is None
+    if own:
+        ensure_loaded()
+        con = connect(read_only=True)
+    try:
+        return [r[0] for r in con.execute("SELECT DISTINCT doc_id FROM kb_documents ORDER BY doc_id").fetchall()]
+    finally:
+        if own:
+            con.close()
+
+
 def load_documents(*, limit: int | None = None, doc_ids: Sequence[str] | None = None,
                    con: Any = None) -> list[DocumentIn]:
     """Read every document version (current and superseded) with its sections from DuckDB.
@@ -101,8 +114,7 @@ def load_documents(*, limit: int | None = None, doc_ids: Sequence[str] | None = 
         ensure_loaded()
         con = connect(read_only=True)
     try:
-        ids_sql = "SELECT DISTINCT doc_id FROM kb_documents ORDER BY doc_id"
-        ids = [r[0] for r in con.execute(ids_sql).fetchall()]
+        ids = document_ids(con)
         if doc_ids is not None:
             wanted = set(doc_ids)
             ids = [i for i in ids if i in wanted]

@@ -28,9 +28,9 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
-from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import InputError
 from labkit.rag.evaluate import Question, half_of, load_questions
+from labkit.rag.index import document_ids
 from labkit.settings import datasets_dir
 
 NATURAL_QUESTIONS = "eval/natural_questions.jsonl"
@@ -75,12 +75,7 @@ def kb_slice(questions: Sequence[Question], *, distractors: int = 15, seed: int 
         raise InputError(f"distractors must be >= 0, got {distractors}")
     needed = {r.doc_id for q in questions for r in q.relevant}
     needed |= near_miss_docs(questions, path=path) | set(include)
-    ensure_loaded()
-    con = connect(read_only=True)
-    try:
-        every = [r[0] for r in con.execute("SELECT DISTINCT doc_id FROM kb_documents ORDER BY doc_id").fetchall()]
-    finally:
-        con.close()
+    every = document_ids()
     unknown = sorted(needed - set(every))
     if unknown:
         raise InputError(f"not in the knowledge base: {', '.join(unknown[:5])}")
