@@ -294,3 +294,11 @@ def test_a_value_found_once_is_redacted_wherever_it_stands() -> None:
 def test_a_stray_capital_after_digits_does_not_hide_a_name() -> None:
     # found by the property test: "C" of "AB123456C" was read as an initial glued to the name
     assert [(f.type, f.text) for f in detect("NINO AB123456C Sy")][-1] == ("NAME", "Sy")
+
+
+def test_propagation_takes_whole_words_only_and_the_longest_value_first() -> None:
+    # pins the rules _whole_word_hits keeps (they were one alternation regex compiled per call)
+    mapping = {"<NAME_1>": "Ottilie Lehmann", "<EMAIL_1>": "a@x.io"}
+    r = redact("Ottilie Lehmann, Lehmann-Bau, Lehmanns, -a@x.io, a@x.io-1, a@x.io. Lehmann", mapping)
+    assert r.text == "<NAME_1>, Lehmann-Bau, Lehmanns, -a@x.io, a@x.io-1, <EMAIL_1>. <NAME_2>"
+    assert mapping["<NAME_2>"] == "Lehmann"

@@ -630,15 +630,44 @@ def _propagate(text: str, findings: list[Finding], mapping: dict[str, str]) -> l
         return findings
     taken = [(f.start, f.end) for f in findings]
     extra: list[Finding] = []
-    alternation = "|".join(re.escape(v) for v in sorted(known, key=len, reverse=True))
-    for m in re.finditer(rf"(?<![\w@.+-])(?:{alternation})(?![\w@-]|\.\w)", text):
-        s, e = m.span()
+    for s, e, value in _whole_word_hits(text, known):
         if all(e <= ts or s >= te for ts, te in taken):
-            extra.append(Finding(known[m.group(0)], s, e, m.group(0)))
+            extra.append(Finding(known[value], s, e, value))
             taken.append((s, e))
     if not extra:
         return findings
     return sorted(findings + extra, key=lambda f: f.start)
+
+
+# A value stands as a whole word when no word character, "@", ".", "+" or "-" is glued to its
+# start, and no word character, "@", "-" or ".<word>" (an e-mail's domain) to its end.
+_GLUED_BEFORE = re.compile(r"[\w@.+-]")
+_GLUED_AFTER = re.compile(r"[\w@-]|\.\w")
+
+
+def _whole_word_hits(text: str, values: Iterable[str]) -> list[tuple[int, int, str]]:
+    """Non-overlapping whole-word occurrences of ``values`` in ``text``, left to right, the
+    longest value first where several start at one place: ``(start, end, value)``.
+
+    Plain ``str.find`` per value rather than one alternation regex: the values differ on every
+    request, and compiling a fresh pattern cost more than the rest of the scan.
+    """
+    hits: list[tuple[int, int, str]] = []
+    for value in values:
+        i = text.find(value)
+        while i != -1:
+            e = i + len(value)
+            if not (i and _GLUED_BEFORE.match(text, i - 1)) and not _GLUED_AFTER.match(text, e):
+                hits.append((i, -len(value), value))
+            i = text.find(value, i + 1)
+    hits.sort()
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for s, neg_len, value in hits:
+        if s >= pos:
+            out.append((s, s - neg_len, value))
+            pos = s - neg_len
+    return out
 
 
 def rehydrate(text: str, mapping: dict[str, str]) -> str:
