@@ -7,8 +7,10 @@ redis-server. Workers here run in-process (threads) unless the test is about pro
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import pytest
 
@@ -36,6 +38,22 @@ def q(queue_url: str) -> JobQueue:
     queue = open_queue(queue_url)
     yield queue
     queue.close()
+
+
+def _run_worker_until(worker: Worker, done: Callable[[], bool], guard_s: float = 30) -> None:
+    """Run ``worker`` in a thread until ``done()`` holds, then stop it and wait for it.
+
+    ``guard_s`` only keeps a broken test from hanging; the assertions after the call decide.
+    """
+    t = threading.Thread(target=worker.run)
+    t.start()
+    try:
+        deadline = time.monotonic() + guard_s
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+        t.join(30)
 
 
 @pytest.fixture
@@ -278,17 +296,9 @@ def test_worker_runs_handlers_retries_and_dead_letters(queue_url: str, q: JobQue
 
 
 def test_worker_stop_releases_in_flight_job_after_grace(queue_url: str, q: JobQueue) -> None:
-    import threading
-
     job = q.submit("sleep", {"seconds": 3})
     w = Worker(queue_url, concurrency=1, grace_s=0.2, poll_s=0.01)
-    t = threading.Thread(target=w.run)
-    t.start()
-    deadline = time.time() + 5
-    while q.get(job.id).status != "running" and time.time() < deadline:
-        time.sleep(0.02)
-    w.stop()
-    t.join(5)
+    _run_worker_until(w, lambda: q.get(job.id).status == "running", guard_s=5)
     assert w.report.released == 1
     back = q.get(job.id)
     assert back.status == "queued" and back.attempts == 0
@@ -368,8 +378,6 @@ def test_defer_puts_a_job_back_until_its_time_without_spending_an_attempt(queue_
 
 
 def test_a_job_whose_client_breaker_is_open_is_deferred_not_failed(queue_url: str, provider) -> None:
-    import threading
-
     from labkit.controls.retry import RetryPolicy
     from labkit.direct import ClientConfig, ResilientClient
     from labkit.errors import CallDeferred
@@ -385,15 +393,7 @@ def test_a_job_whose_client_breaker_is_open_is_deferred_not_failed(queue_url: st
     job = q.submit("chat", {"messages": [{"role": "user", "content": "Summarise: hello"}]},
                    max_attempts=2)
     w = Worker(queue_url, concurrency=1, poll_s=0.01, events=False, extras={"client": client})
-    t = threading.Thread(target=w.run)
-    t.start()
-    try:
-        deadline = time.monotonic() + 30          # a hang guard only
-        while q.get(job.id).deferrals == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        w.stop()
-        t.join(30)
+    _run_worker_until(w, lambda: q.get(job.id).deferrals > 0)
     got = q.get(job.id)
     assert got.status == "queued" and got.attempts == 0 and got.deferrals == 1
     assert got.last_error.startswith(CallDeferred.__name__)
@@ -405,8 +405,6 @@ def test_a_job_whose_client_breaker_is_open_is_deferred_not_failed(queue_url: st
 
 
 def test_the_deferral_cap_turns_endless_deferral_into_a_reported_failed_attempt(queue_url: str) -> None:
-    import threading
-
     from labkit.jobs.handlers import job_kind
 
     @job_kind("always_not_now")
@@ -418,15 +416,7 @@ def test_the_deferral_cap_turns_endless_deferral_into_a_reported_failed_attempt(
     q = open_queue(queue_url)
     job = q.submit("always_not_now", max_attempts=1)
     w = Worker(queue_url, concurrency=1, poll_s=0.01, events=False, max_deferrals=3, min_defer_s=0.0)
-    t = threading.Thread(target=w.run)
-    t.start()
-    try:
-        deadline = time.monotonic() + 30          # a hang guard only
-        while q.get(job.id).status != "dead" and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        w.stop()
-        t.join(30)
+    _run_worker_until(w, lambda: q.get(job.id).status == "dead")
     dead = q.get(job.id)
     assert dead.status == "dead" and dead.deferrals == 3 and dead.attempts == 1
     assert "deferred 3 times (cap 3)" in dead.last_error
