@@ -1204,6 +1204,7 @@ def _decode_untrusted(text: str) -> str:
     return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
+@lru_cache(maxsize=8192)  # every word of every untrusted clause is looked up; ~120 prefixes each
 def _action_of(word: str) -> str | None:
     w = word.lower()
     if w in _ACTION_EXACT:
