@@ -63,7 +63,10 @@ def _hashes(text: str, bits: int) -> list[np.ndarray]:
 def ngram_buckets(text: str, bits: int) -> np.ndarray:
     """Bucket ids as a ``(positions, 3)`` array: row ``i`` holds the 3-, 4- and 5-gram starting at ``i``
     (``-1`` where the n-gram would run past the end). The training script slices windows from it."""
-    per_n = _hashes(text, bits)
+    return _by_position(_hashes(text, bits))
+
+
+def _by_position(per_n: list[np.ndarray]) -> np.ndarray:
     out = np.full((len(per_n[0]), len(NGRAMS)), -1, dtype=np.int64)
     for col, h in enumerate(per_n):
         out[:len(h), col] = h
@@ -109,7 +112,7 @@ class Model:
             return float(1.0 / (1.0 + np.exp(-self.bias)))
         if len(text) + 2 <= self.window:  # one window: the common case
             return self._window_probability(np.concatenate(per_n))
-        buckets = ngram_buckets(text, self.bits)
+        buckets = _by_position(per_n)  # the hashes above, not a second pass over the text
         starts, ends = window_bounds(positions, len(text), self.window)
         return max(self._window_probability(buckets[s:e].ravel()) for s, e in zip(starts, ends))
 
