@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openai
 import pytest
 
-from labkit.direct.gateway import GatewayConfig
+from labkit.direct.gateway import GatewayConfig, serve_in_thread
 from labkit.errors import ConfigError
 
 
@@ -52,3 +53,16 @@ def test_a_non_utf8_config_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not UTF-8"):
         GatewayConfig.load(cfg)
     _assert_one_line(_serve(cfg, tmp_path), f"error: gateway config {cfg} is not UTF-8")
+
+
+def test_a_config_built_in_code_forwards_to_its_upstream(provider) -> None:
+    # reported bug: GatewayConfig(upstream=...) kept ClientConfig's default base_url (port 8100),
+    # because only GatewayConfig.load copied upstream into base_url
+    config = GatewayConfig(upstream=provider.base_url)
+    assert config.base_url == provider.base_url
+    with serve_in_thread(config) as gw:
+        sdk = openai.OpenAI(base_url=gw.base_url, api_key="caller-key", max_retries=0)
+        reply = sdk.chat.completions.create(model="lab-chat-2026-01",
+                                            messages=[{"role": "user", "content": "Summarise: hi."}])
+    assert reply.model == "lab-chat-2026-01"
+    assert [e for e in provider.request_log() if e["endpoint"] == "chat"], "the provider saw no call"

@@ -58,7 +58,7 @@ import uvicorn
 import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from labkit.apikeys import presented_key
 from labkit.direct.client import ResilientClient
@@ -127,6 +127,14 @@ class GatewayConfig(ClientConfig):
     redact_pii: bool = True
     default_pattern: str = "direct"
 
+    @model_validator(mode="after")
+    def _upstream_is_the_base_url(self) -> GatewayConfig:
+        # here, not in load(): a config built in code (GatewayConfig(upstream=...)) must not
+        # keep ClientConfig's default base_url and silently forward to port 8100
+        if self.upstream:
+            self.base_url = self.upstream
+        return self
+
     @classmethod
     def load(cls, path: str | Path | None = None, **overrides: Any) -> GatewayConfig:
         """Read a YAML (or JSON) file, apply ``overrides``; ConfigError with a one-line reason."""
@@ -154,8 +162,6 @@ class GatewayConfig(ClientConfig):
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"]) or "(root)"
             raise ConfigError(f"gateway config {path or '(options)'}: {where}: {err['msg']}") from None
-        if config.upstream:
-            config.base_url = config.upstream
         if config.default_pattern not in PATTERNS:
             raise ConfigError(f"gateway config: default_pattern must be one of {', '.join(PATTERNS)}")
         return config
