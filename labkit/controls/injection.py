@@ -65,6 +65,13 @@ _ACTION_TOOL = (r"(?:send|delete|remove|update|create|transfer|export|forward|gr
 _IMPERATIVE = (r"(?:send|forward|e-?mail|call|use|invoke|run|delete|remove|update|export|grant|transfer|reset|disable|ignore|"
                r"reveal|share|post|upload|approve|change|add|invite|pay|wire|include|append|output|print|respond|reply|say)\b")
 
+# "send" in German, French, Spanish and Italian (two exfiltration rules share it).
+_SEND_INTL = (r"(?:sende\w*|schick\w*|leite\w*|übermittl\w*|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|env[ií]a\w*|"
+              r"reenv[ií]a\w*|manda\w*|inoltra\w*|invia\w*|trasmett\w*)")
+# Where a label such as "SYSTEM:" or "[Systemhinweis]:" can stand: a line or sentence start, or
+# right after a quote or brace (JSON fields); an opening bracket may follow.
+_LABEL_START = r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*"
+
 # (name, weight, pattern) — matched against the normalised, lower-cased text.
 _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("override", 0.7, re.compile(
@@ -174,10 +181,10 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:use|call|invoke|run|trigger|execute)\s+(?:the\s+)?[`'\"]?" + _ACTION_TOOL + r"[`'\"]?")),
     # "SYSTEM: ... send/call/delete ...": a line posing as the system or developer, with an imperative.
     ("system_prompt", 0.55, re.compile(
-        r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*(?:system|developer|dev)\s*(?:note|message|notice|instruction|update|override|prompt)?"
+        _LABEL_START + r"(?:system|developer|dev)\s*(?:note|message|notice|instruction|update|override|prompt)?"
         r"\s*\]?\s*:\s*[^\n]{0,160}?\b" + _IMPERATIVE)),
     ("system_prompt", 0.3, re.compile(
-        r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*(?:admin|administrator|operator|security|it)\s*(?:note|message|notice|instruction|override)\s*\]?"
+        _LABEL_START + r"(?:admin|administrator|operator|security|it)\s*(?:note|message|notice|instruction|override)\s*\]?"
         r"\s*:\s*[^\n]{0,160}?\b" + _IMPERATIVE)),
     ("system_prompt", 0.4, re.compile(r"[\"'](?:system|developer|assistant)[_ -]?(?:note|message|instruction|prompt)s?[\"']\s*:")),
     # --- German, French, Spanish, Italian ---
@@ -226,8 +233,7 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"chiama|esegui|utilizza)\s+(?:das\s+(?:tool|werkzeug)\s+|die\s+funktion\s+|l'outil\s+|la\s+fonction\s+|la\s+herramienta\s+|"
         r"la\s+funci[oó]n\s+|lo\s+strumento\s+|la\s+funzione\s+)?[`'\"]?[a-z][a-z0-9]*(?:_[a-z0-9]+)+")),
     ("exfiltration", 0.35, re.compile(
-        r"\b(?:sende\w*|schick\w*|leite\w*|übermittl\w*|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|env[ií]a\w*|reenv[ií]a\w*|"
-        r"manda\w*|inoltra\w*|invia\w*|trasmett\w*)\b[^.\n]{0,100}?\b(?:an|à|a|al)\s+[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+        r"\b" + _SEND_INTL + r"\b[^.\n]{0,100}?\b(?:an|à|a|al)\s+[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     ("exfiltration", 0.55, re.compile(
         r"\b(?:sende\w*|schick\w*|leite\w*|übermittl\w*|gib|verrate|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|r[ée]v[èe]le\w*|"
         r"env[ií]a\w*|reenv[ií]a\w*|manda\w*|revela\w*|inoltra\w*|invia\w*|trasmett\w*|rivela\w*)\b[^.\n]{0,60}?"
@@ -289,7 +295,7 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:decode|decrypt|translate|reverse)\b[^.\n]{0,60}?\b(?:and|then)\s+(?:then\s+)?(?:follow|execute|run|obey|do|carry\s+out|act\s+on)\b|"
         r"\bdo\s+(?:exactly\s+)?what\s+it\s+says\b|\bexecute\s+it\s+as\s+(?:a\s+)?(?:command|instruction)")),
     ("system_prompt", 0.5, re.compile(
-        r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*(?:system\s*hinweis|systemhinweis|systemnachricht|systemanweisung|entwicklerhinweis|"
+        _LABEL_START + r"(?:system\s*hinweis|systemhinweis|systemnachricht|systemanweisung|entwicklerhinweis|"
         r"note\s+(?:du\s+)?syst[èe]me|message\s+(?:du\s+)?syst[èe]me|note\s+(?:du\s+)?d[ée]veloppeur|nota\s+(?:del\s+|di\s+)?sistema|"
         r"mensaje\s+del\s+sistema|aviso\s+del\s+sistema|nota\s+del\s+desarrollador|avviso\s+di\s+sistema|messaggio\s+di\s+sistema|"
         r"nota\s+(?:dello\s+)?sviluppatore)\s*\]?\s*:")),
@@ -299,8 +305,7 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"\bsin\s+(?:ninguna\s+)?(?:restricci[oó]n|restricciones|censura|l[íi]mites)\b|\bnon\s+hai\s+pi[ùu]\s+(?:regole|restrizioni|limiti)|"
         r"\bsenza\s+(?:alcuna\s+)?(?:restrizion[ei]|censura|limiti)\b")),
     ("exfiltration", 0.35, re.compile(
-        r"\b(?:sende\w*|schick\w*|leite\w*|übermittl\w*|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|env[ií]a\w*|reenv[ií]a\w*|"
-        r"manda\w*|inoltra\w*|invia\w*|trasmett\w*)\b[^\n]{0,100}?[\w.+-]+@[\w-]+\.[\w.-]+")),
+        r"\b" + _SEND_INTL + r"\b[^\n]{0,100}?[\w.+-]+@[\w-]+\.[\w.-]+")),
     ("exfiltration", 0.3, re.compile(
         r"\b(?:externe\w*\s+(?:adresse|e-?mail)|adresse\s+externe|direcci[oó]n\s+externa|indirizzo\s+esterno|external\s+(?:address|mailbox))\b")),
     ("exfiltration", 0.5, re.compile(
