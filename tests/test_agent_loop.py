@@ -265,3 +265,19 @@ def test_cli_refuses_a_decision_by_the_runs_own_requester(client: ResilientClien
     main(["agent", "approvals", "approve", approval_id, "--by", "ada", "--no-resume", "--json"])
     assert json.loads(capsys.readouterr().out)["pending_approvals"] == []
     assert agent.store.approval(approval_id)["decided_by"] == "ada"
+
+
+def test_resume_does_not_act_on_an_older_row_decided_by_the_requester(client: ResilientClient,
+                                                                       systems: Systems) -> None:
+    # a row decided before the store refused such decisions (here: the requester's name with a
+    # stray space, which the store's rule treats as the same person) is refused, not executed
+    agent = _agent(client, systems)
+    run = agent.run("Update the CRM field stage of ACC-00001 to 'won'",
+                    role="relationship_manager", mode="approval")
+    approval_id = run.pending_approvals[0]["approval_id"]
+    with agent.store._conn:
+        agent.store._conn.execute("UPDATE approvals SET status = 'approved', decided_by = ?"
+                                  " WHERE approval_id = ?", (f" {run.user_id} ", approval_id))
+    agent.resume(run.run_id)
+    assert systems.get_account("ACC-00001")["stage"] == "qualified"  # not executed
+    assert any("separation of duties" in json.dumps(e) for e in agent.store.run(run.run_id)["state"]["trace"])

@@ -202,6 +202,13 @@ class AgentStore:
                             "established, so nobody may decide it (separation of duties)")
         return user_id
 
+    def is_requester(self, approval_id: str, user_id: str | None) -> bool:
+        """True when ``user_id`` requested the run that proposed this action: the one rule of
+        separation of duties (such a person may not decide it). ``decide`` refuses on it and the
+        loop will not act on an older row decided that way; ``Forbidden`` as :meth:`requester`.
+        """
+        return (user_id or "").strip() == self.requester(approval_id).strip()
+
     def approval(self, approval_id: str) -> dict[str, Any]:
         """One approval with arguments decoded, or ``InputError``."""
         row = self._conn.execute("SELECT * FROM approvals WHERE approval_id = ?",
@@ -241,8 +248,7 @@ class AgentStore:
         if decision == "rejected" and not (reason or "").strip():
             raise InputError("a rejection needs a reason")
         current = self.approval(approval_id)
-        requester = self.requester(approval_id)
-        if decided_by.strip() == requester.strip():
+        if self.is_requester(approval_id, decided_by):
             raise Forbidden(f"{decided_by} requested run {current['run_id']} and cannot decide its "
                             f"approval {approval_id} (separation of duties)")
         with self._conn:

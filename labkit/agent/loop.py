@@ -313,7 +313,7 @@ class Agent:
                                          f"{approval['decision_reason']}. Do not retry it.")
                 return
             args = approval["edited_arguments"] or approval["arguments"]
-            if approval["decided_by"] == principal.user_id:
+            if self.store.is_requester(approval["approval_id"], approval["decided_by"]):
                 # the store refuses such a decision; a row decided before it did is not acted on
                 self._refuse(run_id, principal, state, breaker, call, name, args, ToolNotPermitted(
                     f"approval {approval['approval_id']} was decided by the run's own requester "
