@@ -30,6 +30,7 @@ from labkit.controls.secrets import WITHHELD, find_secrets, redact_secrets
 def test_each_kind_is_found_and_withheld(text: str, secret: str, kind: str) -> None:
     found = find_secrets(text)
     assert any(secret in s.value for s in found), found
+    assert any(secret in s.value and s.kind == kind for s in found), found  # and as the kind named
     out, kinds = redact_secrets(text)
     assert secret not in out and WITHHELD in out and kinds
 
