@@ -178,3 +178,26 @@ def test_cache_connections_stay_open_between_calls() -> None:
     conn = model._connect()
     model.embed(["second"])
     assert model._connect() is conn and model.cache_count() == 2
+
+
+def test_weights_are_hashed_once_per_file_state(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every embedder names its graph by the weights' hash; a process with several embedders
+    hashes the 90 MB file once, and again only when the file changes."""
+    import os
+
+    reads: list[str] = []
+    real = semantic._file_digest
+    monkeypatch.setattr(semantic, "_file_digest", lambda path: reads.append(path.name) or real(path))
+    semantic._weights_digest.cache_clear()
+    first = semantic.SemanticEmbedder(cache=False).graph_path()
+    assert semantic.SemanticEmbedder(cache=False).graph_path() == first
+    assert reads == ["model.safetensors"]
+    # a changed file (here another one with the same name) is hashed again
+    other = tmp_path / "model.safetensors"
+    other.write_bytes(b"one")
+    st = other.stat()
+    one = semantic._weights_digest(other, st.st_size, st.st_mtime_ns)
+    other.write_bytes(b"two")
+    os.utime(other, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    st = other.stat()
+    assert semantic._weights_digest(other, st.st_size, st.st_mtime_ns) != one

@@ -45,6 +45,7 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,15 @@ def _file_digest(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _weights_digest(path: Path, size: int, mtime_ns: int) -> str:
+    """The weights' hash, once per file state per process: hashing the 90 MB file took about
+    as long as loading the graph, and every embedder of a process (a test module makes
+    several, the benchmark two) repeated it. Size and mtime are in the key so a reinstall
+    is hashed again."""
+    return _file_digest(path)
 
 
 def build_graph(weights: Path, target: Path, *, quantize: bool = True) -> None:
@@ -260,12 +270,14 @@ class SemanticEmbedder:
     def graph_path(self) -> Path:
         """The built graph for the installed weights (built on first call, then reused)."""
         folder = model_dir()
-        digest = _file_digest(folder / "model.safetensors")
+        weights = folder / "model.safetensors"
+        stat = weights.stat()
+        digest = _weights_digest(weights, stat.st_size, stat.st_mtime_ns)
         variant = "int8" if self.quantized else "fp32"
         target = model_cache_dir() / f"all-minilm-l6-v2-{digest[:16]}-b{BUILD}-{variant}.onnx"
         if not target.is_file():
             try:
-                build_graph(folder / "model.safetensors", target, quantize=self.quantized)
+                build_graph(weights, target, quantize=self.quantized)
             except ImportError as exc:  # onnx is a declared dependency; say which one is missing
                 raise ModelNotInstalled(f"cannot build the semantic model graph: {exc}; install the lab's "
                                         "dependencies (make install)") from exc
