@@ -28,6 +28,7 @@ import re
 import threading
 import time
 from collections import deque
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -101,17 +102,18 @@ def _audit_names(text: str) -> list[tuple[int, int]]:
 def _rare(word: str) -> bool:
     """Sentence-initial words English uses less than everyday words (pyspellchecker's counts,
     under 3,000: most first names, "Troy" 797, "Kimberly" 468; not "Please" or "Account")."""
+    freq = _frequencies()
+    return freq is None or freq.get(word.lower(), 0) < 3000  # no word list: every word counts
+
+
+@cache
+def _frequencies() -> dict[str, int] | None:
+    """pyspellchecker's English word counts, loaded once (None when it is not installed)."""
     try:
         from spellchecker import SpellChecker
-    except ImportError:  # without the word list every sentence-initial word counts
-        return True
-    global _FREQ
-    if _FREQ is None:
-        _FREQ = dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
-    return _FREQ.get(word.lower(), 0) < 3000
-
-
-_FREQ: dict[str, int] | None = None
+    except ImportError:
+        return None
+    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
 def pii_audit(text: str) -> list[tuple[str, int, int]]:
@@ -132,15 +134,12 @@ def pii_audit(text: str) -> list[tuple[str, int, int]]:
         for name, rx in PII_SHAPES.items():
             if name != "email":
                 found += [(name, m.start(), m.end()) for m in rx.finditer(text)
-                          if name != "phone" or len(_DIGITS.findall(m.group(0))) >= 7]
+                          if name != "phone" or len(_DIGIT.findall(m.group(0))) >= 7]
         for rx in _ADDRESS_SHAPES[:2]:
             found += [("address", m.start(), m.end()) for m in rx.finditer(text)]
     found += [("address", m.start(), m.end()) for m in _ADDRESS_SHAPES[2].finditer(text)]
     found += [("name", s, e) for s, e in _audit_names(text)]
     return found
-
-
-_DIGITS = re.compile(r"\d")
 
 
 def pii_types(text: str) -> list[str]:
