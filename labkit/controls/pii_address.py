@@ -163,7 +163,7 @@ def address_spans(text: str) -> list[tuple[int, int]]:
     has_digit = _DIGIT.search(text) is not None
     if has_digit and ("PO " in text or "Box" in text or "USNS" in text or "USS " in text or "USNV" in text):
         passes.append(military)
-    us_word = any(w in _us_type_set() for w in _CAP_TOKEN.findall(text))
+    us_word = not _us_type_set().isdisjoint(_CAP_TOKEN.findall(text))
     if has_digit and us_word:
         passes.append(us_street)
     if _DE_GATE.search(text):
