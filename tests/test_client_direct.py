@@ -330,6 +330,23 @@ def test_embeddings_are_batched_cached_and_billed(provider):
     assert round(client.ledger.spend(), 8) == round(sum(e["cost"] for e in calls), 8)
 
 
+def test_an_embedding_never_fails_over_to_a_chat_model(provider):
+    # "*" -> lab-mini is the chat models' fallback: an embedding model without an entry of its
+    # own (MiniLM) used to fail over to a chat model at /v1/embeddings
+    client = make_client(provider, retry=RetryPolicy(max_attempts=1))
+    assert "lab-embed-minilm-2026-11" not in client.config.fallbacks
+    with pytest.raises(ProviderUnavailable):
+        client.embed(["refund policy"], model="lab-embed-minilm-2026-11", extra_headers=fault("status=503"))
+    tried = [e["model_requested"] for e in provider.request_log() if e["endpoint"] == "embeddings"]
+    assert tried == ["lab-embed-minilm-2026-11"]
+    assert client.config.routes_for("lab-chat-2026-06") == ["lab-chat-2026-06", MINI]  # chat keeps "*"
+    # nor to the context fallback (lab-large, a chat model) when the input is too long
+    with pytest.raises(ProviderUnavailable, match="context_length"):
+        client.embed(["refund policy"], extra_headers=fault("context_length"))
+    tried = [e["model_requested"] for e in provider.request_log() if e["endpoint"] == "embeddings"]
+    assert tried == ["lab-embed-minilm-2026-11", "lab-embed-2026-01"]
+
+
 def test_bad_api_key_is_one_clear_error_and_missing_key_a_config_error():
     from labkit.errors import ConfigError, ProviderError
     from labkit.provider.config import ProviderConfig

@@ -35,7 +35,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, Literal
 
 import openai
 from pydantic import BaseModel
@@ -287,14 +287,14 @@ class ResilientClient:
         """Requests that ended as ``cannot_answer``, oldest first (for a human to pick up)."""
         return self.reviews.items()
 
-    def _next_routes(self, routes: list[str], failed: str, kind: str) -> list[str]:
-        """Remaining routes after ``failed`` failed with ``kind``."""
+    def _next_routes(self, routes: list[str], failed: str, kind: str, call: str = "chat") -> list[str]:
+        """Remaining routes after ``failed`` failed with ``kind`` (in a ``call`` of that kind)."""
         rest = routes[routes.index(failed) + 1:]
         if kind == "context_length":
             window = context_window(failed) or 0
             # unknown models (a real provider's) stay in the chain: they may be larger
             bigger = [r for r in rest if (context_window(r) or window + 1) > window]
-            cf = self.config.context_fallback
+            cf = self.config.context_fallback if call == "chat" else None  # a chat model
             if cf and cf != failed and cf not in bigger and (context_window(cf) or window + 1) > window:
                 bigger.insert(0, cf)
             return bigger
@@ -374,15 +374,17 @@ class ResilientClient:
 
         return make_retrying(self.config.retry, ctx.deadline)(attempt_or_replay)
 
-    def _over_routes(self, ctx: CallContext, model: str, tokens: int,
-                     try_route: Callable[[str], Any]) -> Generator[str, None, tuple[str, Any] | None]:
+    def _over_routes(self, ctx: CallContext, model: str, tokens: int, try_route: Callable[[str], Any],
+                     call: Literal["chat", "embedding"] = "chat"
+                     ) -> Generator[str, None, tuple[str, Any] | None]:
         """The route loop, written once for plain calls, streamed calls and embeddings.
 
         ``try_route(route)`` returns the route's answer, or (streaming) a generator whose text
         is passed on and whose return value is the answer. Returns ``(route, answer)`` from
         the first route that answers, or None when every route failed or was skipped.
         """
-        routes = self.config.routes_for(model)
+        # the fallback map's "*" entry and the context fallback name chat models: chat calls only
+        routes = self.config.routes_for(model, call)
         route: str | None = routes[0] if routes else None
         while route is not None:
             if ctx.deadline.expired():  # one deadline for every attempt on every route
@@ -390,7 +392,7 @@ class ResilientClient:
                 break
             # cool-down (Retry-After), circuit breaker and client rate limiter, in that order
             if not self._route_admitted(ctx, route, tokens, last=route == routes[-1]):
-                route = self._advance(routes, route, "breaker_open")
+                route = self._advance(routes, route, "breaker_open", call)
                 continue
             try:
                 outcome = try_route(route)
@@ -400,12 +402,12 @@ class ResilientClient:
             except openai.AuthenticationError as exc:
                 raise ProviderError(f"the provider rejected the API key: {exc.message}") from None
             except (ProviderError, ValidationFailed) as exc:  # this route failed: the next one
-                route = self._advance(routes, route, self._failure_kind(ctx, route, exc))
+                route = self._advance(routes, route, self._failure_kind(ctx, route, exc), call)
                 continue
             except LabkitError:  # budget, rate limit, bad input: the caller must see it
                 raise
             except Exception as exc:  # boundary: SDK errors (already recorded per attempt) fail over
-                route = self._advance(routes, route, self._failure_kind(ctx, route, exc))
+                route = self._advance(routes, route, self._failure_kind(ctx, route, exc), call)
                 continue
             return route, answer
         return None
@@ -552,10 +554,10 @@ class ResilientClient:
                              default_output_tokens=self.config.budget.estimate_output_tokens,
                              prices=self._prices)
 
-    def _advance(self, routes: list[str], failed: str, kind: str) -> str | None:
+    def _advance(self, routes: list[str], failed: str, kind: str, call: str = "chat") -> str | None:
         """The next route to try; on context_length the chain becomes the larger models only."""
         idx = routes.index(failed) + 1
-        routes[idx:] = self._next_routes(routes, failed, kind)
+        routes[idx:] = self._next_routes(routes, failed, kind, call)
         return routes[idx] if idx < len(routes) else None
 
     def _chat_route(self, ctx: CallContext, route: str, sent: list[dict[str, Any]],

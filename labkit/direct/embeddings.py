@@ -83,7 +83,7 @@ def embed(client: ResilientClient, texts: list[str], model: str = "lab-embed-202
                 {"model": m, "input": batch}, tmo, extra_headers))
 
         # the same route loop as chat: deadline, cool-down, breaker, limiter, retries, fail-over
-        found = finish(client._over_routes(ctx, model, est_tokens, try_route))
+        found = finish(client._over_routes(ctx, model, est_tokens, try_route, "embedding"))
         if found is None:
             reason = "; ".join(ctx.errors[-3:]) or "no route available"
             client._emit("call", call_id=ctx.call_id, pattern=pattern, key=key, route="none",

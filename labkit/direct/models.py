@@ -68,9 +68,16 @@ class ClientConfig(BaseModel):
     telemetry: bool = True
     default_headers: dict[str, str] = Field(default_factory=dict)
 
-    def routes_for(self, model: str) -> list[str]:
-        """The model, then its fallbacks (the ``"*"`` entry when it has none of its own)."""
-        chain = [model] + list(self.fallbacks.get(model, self.fallbacks.get("*", [])))
+    def routes_for(self, model: str, kind: Literal["chat", "embedding"] = "chat") -> list[str]:
+        """The model, then its fallbacks (for a chat call, the ``"*"`` entry when it has none
+        of its own: ``"*"`` names chat models, so an embedding model without an entry has none).
+
+        Example:
+            >>> ClientConfig().routes_for("lab-embed-minilm-2026-11", "embedding")
+            ['lab-embed-minilm-2026-11']
+        """
+        default = self.fallbacks.get("*", []) if kind == "chat" else []
+        chain = [model] + list(self.fallbacks.get(model, default))
         seen: list[str] = []
         for m in chain:
             if m not in seen:
