@@ -163,13 +163,19 @@ def _best_us(fn, items: list, repeat: int = 5) -> float:
     return best * 1e6
 
 
-def costs() -> dict:
+def _lab_requests() -> tuple[list[str], list[list[dict]]]:
+    """The first 400 ticket notes and a support-copilot request built around each one."""
     notes = [t.get("notes") or "" for t in _jsonl(datasets_dir() / "tickets" / "tickets.jsonl")][:400]
     requests = [[{"role": "system", "content": "You are the support copilot. Answer from the sources."},
                  {"role": "user", "content": "Summarise this ticket and draft a reply."},
                  {"role": "user", "content": f'<source id="TCK-{i:06d}">{note}</source>'},
                  {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"notes": note[:200]})}]
                 for i, note in enumerate(notes)]
+    return notes, requests
+
+
+def costs() -> dict:
+    notes, requests = _lab_requests()
     chars = statistics.mean(sum(len(m["content"]) for m in r) for r in requests)
     return {
         "redact_messages_us_per_request": round(_best_us(pii.redact_messages, requests), 1),
@@ -288,12 +294,7 @@ def pii_costs() -> dict:
     """redact_messages CPU us per request, before and after, interleaved so load hits both alike."""
     from labkit.controls import pii_public
 
-    notes = [t.get("notes") or "" for t in _jsonl(datasets_dir() / "tickets" / "tickets.jsonl")][:400]
-    lab = [[{"role": "system", "content": "You are the support copilot. Answer from the sources."},
-            {"role": "user", "content": "Summarise this ticket and draft a reply."},
-            {"role": "user", "content": f'<source id="TCK-{i:06d}">{note}</source>'},
-            {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"notes": note[:200]})}]
-           for i, note in enumerate(notes)]
+    _, lab = _lab_requests()
     public = [[{"role": "user", "content": c["text"]}] for c in pii_public.build_cases() if c["locale"] != "neg"][:400]
     before = _pii_before()
     out: dict = {"baseline": PII_BASELINE}
