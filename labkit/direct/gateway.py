@@ -309,14 +309,18 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
                 passed[name] = value
         return _Caller(key=key, pattern=pattern, headers=passed)
 
-    def body_of(raw: bytes) -> dict[str, Any] | Response:
+    def admit(headers: list[tuple[bytes, bytes]], raw: bytes) -> tuple[_Caller, dict[str, Any]] | Response:
+        """Both model endpoints' preamble: who calls (else 401), then a JSON object body (else 400)."""
+        who = caller(headers)
+        if isinstance(who, Response):
+            return who
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             return _error(400, "The request body is not valid JSON.", "invalid_request_error")
         if not isinstance(body, dict):
             return _error(400, "The request body must be a JSON object.", "invalid_request_error")
-        return body
+        return who, body
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
@@ -330,12 +334,10 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
     # call them (the service mounts those routes), and the gateway's own server calls them
     # straight from ASGI (GatewayFront), skipping FastAPI's middleware and routing.
     async def chat(headers: list[tuple[bytes, bytes]], raw: bytes) -> Response:
-        who = caller(headers)
-        if isinstance(who, Response):
-            return who
-        body = body_of(raw)
-        if isinstance(body, Response):
-            return body
+        admitted = admit(headers, raw)
+        if isinstance(admitted, Response):
+            return admitted
+        who, body = admitted
         messages, model = body.get("messages"), body.get("model")
         if not isinstance(model, str) or not model:
             return _error(400, "you must provide a model parameter", "invalid_request_error", "missing_model")
@@ -372,12 +374,10 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         return _json(200, _completion(result), _labkit_headers(result))
 
     async def embed(headers: list[tuple[bytes, bytes]], raw: bytes) -> Response:
-        who = caller(headers)
-        if isinstance(who, Response):
-            return who
-        body = body_of(raw)
-        if isinstance(body, Response):
-            return body
+        admitted = admit(headers, raw)
+        if isinstance(admitted, Response):
+            return admitted
+        who, body = admitted
         model, inputs = body.get("model"), body.get("input")
         if isinstance(inputs, str):
             inputs = [inputs]
