@@ -11,7 +11,8 @@ not build the app, choose uvicorn's settings or release the app's resources: the
 
 For servers run as separate processes (``labkit serve``, redis-server, ``chroma run``, Locust),
 which bind a port by number, it also holds the small process helpers the lab, its roadmap checks
-and the benchmarks share: :func:`free_port`, :func:`on_cpus` and :func:`stop_process`.
+and the benchmarks share: :func:`free_port`, :func:`on_cpus`, :func:`stop_process` and
+:func:`stop_processes`.
 
 Example:
     >>> import httpx
@@ -32,7 +33,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 import uvicorn
@@ -122,3 +123,14 @@ def stop_process(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def stop_processes(procs: Iterable[subprocess.Popen[Any]], timeout: float = 10.0) -> None:
+    """:func:`stop_process` for several children, all signalled first so they stop in parallel
+    (one after another, N children that each take a while to drain would take N times as long)."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        stop_process(proc, timeout)

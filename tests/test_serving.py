@@ -1,4 +1,4 @@
-"""labkit.serving's process helpers: free_port, on_cpus, stop_process (real child processes)."""
+"""labkit.serving's process helpers: free_port, on_cpus, stop_process(es) (real child processes)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from labkit.serving import free_port, on_cpus, stop_process
+from labkit.serving import free_port, on_cpus, stop_process, stop_processes
 
 
 def test_free_port_can_be_bound() -> None:
@@ -39,6 +39,19 @@ def test_stop_process_on_an_exited_child_just_reaps_it() -> None:
     proc.wait()
     stop_process(proc)
     assert proc.returncode == 0
+
+
+def test_stop_processes_stops_and_reaps_every_child() -> None:
+    code = ("import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)")
+    stubborn = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert stubborn.stdout is not None and stubborn.stdout.readline().strip() == "ready"
+    plain = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    stop_processes([stubborn, plain, done], timeout=0.5)
+    assert (stubborn.returncode, plain.returncode, done.returncode) == (-9, -15, 0)
+    stubborn.stdout.close()
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="CPU affinity is Linux-only")

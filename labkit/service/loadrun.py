@@ -56,7 +56,7 @@ from labkit.provider.config import ProviderConfig
 from labkit.provider.server import serve_in_thread
 from labkit.service.loadcheck import run_check
 from labkit.service.loadprofile import LoadProfile, load_profile, profile_path
-from labkit.serving import free_port, on_cpus, stop_process
+from labkit.serving import free_port, on_cpus, stop_process, stop_processes
 from labkit.settings import REPO_ROOT, var_dir
 
 LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"
@@ -216,14 +216,7 @@ def run_locust(profile_ref: str, host: str, run_dir: Path, *, users: int, spawn_
         except subprocess.TimeoutExpired:
             raise LabkitError(f"locust did not finish within {timeout_s:.0f} s; see {run_dir}/locust.log") from None
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs, timeout=15)
         log.close()
 
 
