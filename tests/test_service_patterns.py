@@ -216,3 +216,31 @@ def test_agent_acts_as_the_authenticated_user_two_relationship_managers(http: ht
         theirs = update(other, headers)
         assert theirs["pending_approvals"] == [] and theirs["counters"]["writes_executed"] == 0, theirs
         assert any(s["outcome"] == "refused" and other in (s["detail"] or "") for s in theirs["steps"]), theirs
+
+
+@pytest.mark.parametrize("kind", ["summarise", "analyse_upload"])
+def test_a_service_job_whose_breakers_are_open_is_deferred_not_dead(provider: Any, tmp_path, kind: str) -> None:
+    # "not now" (every route skipped, nothing sent) must wait like the jobs pattern's own
+    # handlers (labkit.jobs.handlers.answered), not dead-letter or come back "degraded"
+    from labkit.controls.retry import RetryPolicy
+    from labkit.direct import ClientConfig, ResilientClient
+    from labkit.errors import CallDeferred
+    from labkit.jobs import open_queue
+    from labkit.jobs.handlers import JobContext, resolve
+    from labkit.service import job_handlers  # noqa: F401  (registers the kinds)
+
+    provider.set_fault("lab-chat-2026-01", "status=503")
+    client = ResilientClient(ClientConfig(
+        base_url=provider.base_url, fallbacks={"*": []}, retry=RetryPolicy(max_attempts=1),
+        breaker={"min_volume": 1, "error_rate": 0.5, "open_s": 120, "window_s": 60}))
+    assert client.chat([{"role": "user", "content": "hi"}], use_cache=False).status == "cannot_answer"
+    sent_before = len(provider.request_log())
+    q = open_queue(f"sqlite:///{tmp_path / 'queue.db'}")
+    try:
+        q.submit(kind, {"text": "Summarise: the invoice is due on Friday.", "_owner": "u1"})
+        job = q.claim("default", "w1", lease_s=30)
+        with pytest.raises(CallDeferred):
+            resolve(kind)(JobContext(job, q, "w1", extras={"client": client}))
+    finally:
+        q.close()
+    assert len(provider.request_log()) == sent_before  # nothing reached the provider

@@ -6,7 +6,9 @@
 started worker process runs them too. Each handler calls the model through the resilient
 client (the worker's shared one, :func:`labkit.jobs.handlers.shared_client`, unless the
 worker was given its own), with ``pattern="jobs"`` and the submitter's user id as the budget
-key. It imports no web framework, so workers stay light.
+key; a "not now" from the client (every route skipped) defers the job
+(:func:`labkit.jobs.handlers.answered`), as the jobs pattern's own handlers do. It imports no
+web framework, so workers stay light.
 
 Example:
     >>> from labkit.jobs.handlers import HANDLERS
@@ -22,7 +24,7 @@ from pydantic import BaseModel
 
 import labkit.jobs.batch  # noqa: F401  (registers invoice_extract, exposed here as extract_invoice)
 from labkit.errors import NonRetryableJobError
-from labkit.jobs.handlers import JobContext, job_kind, shared_client
+from labkit.jobs.handlers import JobContext, answered, job_kind, shared_client
 
 if TYPE_CHECKING:  # typing only: the client (openai) loads when a job first calls a model
     from labkit.direct.models import ModelClient
@@ -58,8 +60,9 @@ def _text(ctx: JobContext) -> str:
 def summarise(ctx: JobContext) -> dict[str, Any]:
     """Summarise ``payload.text`` (at most ``payload.max_words`` words)."""
     max_words = int(ctx.payload.get("max_words", 60))
-    r = _model_client(ctx).chat(summarise_messages(_text(ctx), max_words), pattern="jobs",
-                                key=str(ctx.payload.get("_owner", "default")))
+    # answered(): "not now" (every route skipped) waits in the queue instead of failing
+    r = answered(_model_client(ctx).chat(summarise_messages(_text(ctx), max_words), pattern="jobs",
+                                         key=str(ctx.payload.get("_owner", "default"))))
     if r.status == "cannot_answer":
         raise NonRetryableJobError("no model could summarise the text (queued for human review)")
     return {"summary": r.content, "status": r.status, "model": r.model_served, "cost": r.cost}
@@ -80,10 +83,10 @@ def analyse_upload(ctx: JobContext) -> dict[str, Any]:
     text = _text(ctx)
     client = _model_client(ctx)
     key = str(ctx.payload.get("_owner", "default"))
-    summary = client.chat(summarise_messages(text, 50), pattern="jobs", key=key)
-    fields = client.chat([{"role": "system", "content": "Extract the fields of the schema from the document."},
-                          {"role": "user", "content": text}], pattern="jobs", key=key,
-                         output_model=UploadFields)
+    summary = answered(client.chat(summarise_messages(text, 50), pattern="jobs", key=key))
+    fields = answered(client.chat([{"role": "system", "content": "Extract the fields of the schema from the document."},
+                                   {"role": "user", "content": text}], pattern="jobs", key=key,
+                                  output_model=UploadFields))
     parsed = fields.parsed.model_dump() if fields.parsed is not None else {}
     return {"filename": ctx.payload.get("filename"), "summary": summary.content, "fields": parsed,
             "status": "ok" if summary.status == "ok" and fields.status == "ok" else "degraded",
