@@ -67,7 +67,7 @@ def embed(client: ResilientClient, texts: list[str], model: str = "lab-embed-202
                 continue
         todo.append(i)
     size = batch_size or client.config.embed_batch_size
-    tokens_in = tokens_total = 0
+    tokens_in = 0
     cost_total = 0.0
     served_model = model
     for start in range(0, len(todo), size):
@@ -102,7 +102,6 @@ def embed(client: ResilientClient, texts: list[str], model: str = "lab-embed-202
                            model_served=served_model, tokens_in=tin, cost=cost,
                            request_id=resp.get("id"))
         tokens_in += tin
-        tokens_total += tin
         cost_total += cost
         for item in sorted(resp.get("data") or [], key=lambda d: int(d["index"])):
             i = idx[int(item["index"])]

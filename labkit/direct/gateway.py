@@ -72,7 +72,6 @@ from labkit.errors import (
     NotAuthenticated,
     RateLimited,
     RedactionFailed,
-    StreamInterrupted,
 )
 from labkit.provider.catalog import MODELS
 from labkit.serving import serve_app
@@ -214,14 +213,16 @@ def _completion(r: CallResult) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": r.content, "refusal": None}
     if r.tool_calls:
         message["tool_calls"] = r.tool_calls
-    usage = {"prompt_tokens": r.usage.get("prompt_tokens", 0),
-             "completion_tokens": r.usage.get("completion_tokens", 0)}
-    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     return {"id": r.request_id or f"chatcmpl-{r.call_id}", "object": "chat.completion",
             "created": int(time.time()), "model": r.model_served or "labkit-fallback",
             "choices": [{"index": 0, "message": message, "logprobs": None,
                          "finish_reason": _finish(r)}],
-            "usage": usage}
+            "usage": _usage(r)}
+
+
+def _usage(r: CallResult) -> dict[str, int]:
+    tokens_in, tokens_out = r.usage.get("prompt_tokens", 0), r.usage.get("completion_tokens", 0)
+    return {"prompt_tokens": tokens_in, "completion_tokens": tokens_out, "total_tokens": tokens_in + tokens_out}
 
 
 def _error_response(exc: Exception) -> Response:
@@ -233,7 +234,7 @@ def _error_response(exc: Exception) -> Response:
         return _error(429, msg, "rate_limit_exceeded", "client_rate_limited", {"retry-after": "1"})
     if isinstance(exc, ContentPolicyViolation):  # the provider's decision and reason, passed on
         return _error(400, msg, "invalid_request_error", exc.code)
-    if isinstance(exc, (InputError,)):
+    if isinstance(exc, InputError):
         return _error(400, msg, "invalid_request_error")
     if isinstance(exc, RedactionFailed):
         return _error(500, msg, "redaction_failed", "redaction_failed")
@@ -509,10 +510,7 @@ def _stream_response(client: ResilientClient, messages: list[dict[str, Any]], mo
             yield chunk({"tool_calls": [{"index": i, **c} for i, c in enumerate(r.tool_calls)]}, served=served)
         yield chunk({}, _finish(r), served=served)
         if include_usage and r is not None:
-            u = {"prompt_tokens": r.usage.get("prompt_tokens", 0),
-                 "completion_tokens": r.usage.get("completion_tokens", 0)}
-            u["total_tokens"] = u["prompt_tokens"] + u["completion_tokens"]
-            yield chunk(None, served=served, usage=u)
+            yield chunk(None, served=served, usage=_usage(r))
         yield b"data: [DONE]\n\n"
 
     if retry_safe:
@@ -544,7 +542,7 @@ def _stream_response(client: ResilientClient, messages: list[dict[str, Any]], mo
                 yield chunk({"content": first})
             for delta in stream:
                 yield chunk({"content": delta})
-        except (StreamInterrupted, LabkitError) as exc:
+        except LabkitError as exc:  # StreamInterrupted, or any other failure mid-stream
             err = {"error": {"message": str(exc), "type": "stream_interrupted", "code": "stream_interrupted"}}
             yield b"data: " + orjson.dumps(err) + b"\n\n"
             return  # no [DONE]: the caller must not take this as a complete answer
