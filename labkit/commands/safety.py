@@ -33,7 +33,7 @@ def pii() -> None:
               help="JSON lines: {id, text, spans: [{start, end, type}]} (default datasets/eval/pii_cases.jsonl).")
 @click.option("--public", "public_half", type=click.Choice(["heldout", "fit"]), default=None,
               help="Instead of a file: one half of the public set built from presidio-evaluator's templates "
-                   "(dev extra; see labkit.controls.pii_public).")
+                   "(installed data-only by `make corpora`; see labkit.controls.pii_public).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 def pii_eval(cases_path: Path | None, public_half: str | None, as_json: bool) -> None:
     """Precision, recall and F1 per entity type (exact span is the headline; overlap alongside)."""

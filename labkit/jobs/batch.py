@@ -44,6 +44,7 @@ from labkit.errors import DataError, JobError, NonRetryableJobError, ValidationF
 from labkit.jobs.handlers import JobContext, job_kind, shared_client
 from labkit.jobs.queue import JobQueue, open_queue
 from labkit.jobs.worker import spawn_worker
+from labkit.serving import stop_processes
 from labkit.settings import datasets_dir
 
 QUEUE = "invoices"
@@ -308,12 +309,5 @@ def run_batch(url: str | None = None, limit: int | None = None, workers: int = 2
                 time.sleep(0.2)
             seconds = time.perf_counter() - t0
         finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.terminate()
-            for p in procs:
-                try:
-                    p.wait(timeout=15)
-                except Exception:
-                    p.kill()
+            stop_processes(procs, timeout=15)
     return score_batch(q, invoices, job_ids, seconds)

@@ -51,7 +51,7 @@ from labkit.errors import ConfigError, JobError
 from labkit.jobs.handlers import JobContext, answered, job_kind, shared_client
 from labkit.jobs.queue import open_queue
 from labkit.jobs.worker import spawn_worker
-from labkit.serving import free_port, stop_process
+from labkit.serving import free_port, stop_process, stop_processes
 from labkit.settings import var_dir
 
 QUEUE = "chaos"
@@ -194,7 +194,7 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
                                 if config.kind == "chaos_call" else None)
 
         procs = [spawn() for _ in range(config.workers)]
-        stack.callback(_stop_all, procs)
+        stack.callback(stop_processes, procs)
         kills, drained, done_at_last_kill = 0, False, -1
         next_kill = time.monotonic() + config.kill_every_s
         deadline = time.monotonic() + config.timeout_s
@@ -225,7 +225,7 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
                 next_kill += config.kill_every_s
             time.sleep(0.05)
         seconds = time.perf_counter() - t0
-        _stop_all(procs)
+        stop_processes(procs)  # signal all, then reap each (SIGKILL after 10 s)
         q.reconcile()   # a job that died after its effect, since the workers' last sweep
         final = q.stats(QUEUE)
         counts = {"succeeded": final.succeeded, "dead": final.dead}
@@ -253,12 +253,3 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
         reconciled=reconciled, deferrals=deferrals, deferral_cap_hits=cap_hits,
         load_avg_1m=(round(load_start, 2), round(os.getloadavg()[0], 2)),
         seconds=round(seconds, 2), drained=drained, passed=not problems, problems=problems)
-
-
-def _stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:  # signal every worker first, so they drain in parallel, not one after another
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        stop_process(p)  # reap; SIGKILL after 10 s (a second SIGTERM only repeats "stop claiming")
-
