@@ -110,27 +110,36 @@ def _rates(pairs: list[tuple[bool, bool]]) -> dict:
     return {k: r[k] for k in ("n", "tp", "fp", "fn", "tn", "precision", "recall", "false_positive_rate")}
 
 
+# The languages the injection rules are written for; other languages are reported, not claimed.
+CLAIMED_LANGS = ("en", "de", "fr", "es", "it")
+
+
 def injection_public(halves: tuple[str, ...] = ("heldout", "fit"), max_misses: int = 400) -> dict:
-    """Recall and FPR on each public corpus, overall, per channel and per language, per half."""
-    from labkit.controls.injection_corpora import CORPORA, half, load_public
+    """Recall and FPR on each public corpus, overall, per channel and per language, per half.
+
+    The fresh corpus (``FRESH_CORPORA``) has one part, ``fresh``: never fitted, scored whole.
+    """
+    from labkit.controls.injection_corpora import CORPORA, FRESH, FRESH_CORPORA, half, load_public
 
     out: dict = {}
-    for name in CORPORA:
+    for name in [*CORPORA, *FRESH_CORPORA]:
         cases = load_public(name)
         out[name] = {"packages": sorted({" ".join(c.source.split()[:2]) for c in cases})}
-        for h in halves:
+        for h in (FRESH,) if name in FRESH_CORPORA else halves:
             rows = [c for c in cases if half(c) == h]
             pairs: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
             misses, false_alarms = [], []
             for c in rows:
                 v = injection.detect_injection(c.text)
                 truth = c.label == "malicious"
-                for key in ("overall", f"channel:{c.location}", f"lang:{c.lang}"):
+                keys = ["overall", f"channel:{c.location}", f"lang:{c.lang}"] + (["claimed_langs"] if c.lang in CLAIMED_LANGS else [])
+                for key in keys:
                     pairs[key].append((truth, v.flagged))
                 if truth != v.flagged:
                     (misses if truth else false_alarms).append(
                         {"id": c.id, "channel": c.location, "lang": c.lang, "score": v.score, "reasons": v.reasons})
-            out[name][h] = {"overall": _rates(pairs.pop("overall")),
+            claimed = pairs.pop("claimed_langs", [])
+            out[name][h] = {"overall": _rates(pairs.pop("overall")), "claimed_langs": _rates(claimed),
                             "by_channel": {k.split(":", 1)[1]: _rates(v) for k, v in sorted(pairs.items()) if k.startswith("channel:")},
                             "by_lang": {k.split(":", 1)[1]: _rates(v) for k, v in sorted(pairs.items()) if k.startswith("lang:")},
                             "misses": misses[:max_misses], "false_alarms": false_alarms[:max_misses]}
@@ -138,13 +147,14 @@ def injection_public(halves: tuple[str, ...] = ("heldout", "fit"), max_misses: i
 
 
 def print_public(res: dict) -> None:
-    print("Injection detector on public corpora (held-out half is the headline; fit half is an upper bound)")
+    print("Injection detector on public corpora (held-out half and the fresh corpus are the headline; fit half is an upper bound)")
     print(f"  {'corpus':<10} {'half':<8} {'slice':<18} {'mal':>4} {'ben':>4} {'recall':>7} {'FPR':>6}")
     for name, r in res.items():
-        for h in ("heldout", "fit"):
+        for h in ("heldout", "fresh", "fit"):
             if h not in r:
                 continue
-            rows = [("overall", r[h]["overall"])] + [(f"ch {k}", v) for k, v in r[h]["by_channel"].items()]
+            rows = [("overall", r[h]["overall"]), ("en/de/fr/es/it", r[h]["claimed_langs"])]
+            rows += [(f"ch {k}", v) for k, v in r[h]["by_channel"].items()]
             rows += [(f"lang {k}", v) for k, v in r[h]["by_lang"].items()]
             for label, s in rows:
                 print(f"  {name:<10} {h:<8} {label:<18} {s['tp'] + s['fn']:>4} {s['fp'] + s['tn']:>4} "
@@ -407,7 +417,8 @@ def _detector_info() -> dict:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--public-only", action="store_true", help="only the public-corpus part (and its cost)")
-    ap.add_argument("--save", choices=["first", "final"], help="write loadtests/results/injection_public_<save>.json")
+    ap.add_argument("--save", choices=["first", "final", "round3_first", "round3_final"],
+                    help="write loadtests/results/injection_public_<save>.json")
     ap.add_argument("--pii-public", action="store_true", help="only the public PII part (scores, audit, gateway, cost)")
     ap.add_argument("--save-pii", choices=["first", "final"], help="write loadtests/results/pii_public_<save>.json")
     args = ap.parse_args()

