@@ -358,6 +358,60 @@ def _pii_gateway(cases: list[dict]) -> dict:
     return {"texts": len(texts), "raw_to_provider": raw, "through_gateway": through}
 
 
+def pii_fresh(gateway: bool = True) -> dict:
+    """The fresh check (``pii_public.build_fresh_cases``): scores on the whole set and on its
+    held-out templates, per locale, the audit's catch, and gateway leakage (whole set)."""
+    from labkit.controls import pii_public as pub
+    from labkit.provider.requestlog import pii_audit
+
+    cases = pub.build_fresh_cases()
+    out: dict = {"set": {"source": "presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH_LOCALES)
+                         + f" seed {pub.FRESH_SEED}; FakeNameGenerator.com people (locale 'fng'); look-alike negatives",
+                         "cases": len(cases)}}
+    out["all"] = {"detector": pub.report(cases), "audit_raw": pub.audit_coverage(cases, pii_audit)}
+    out["heldout_templates"] = {"detector": pub.report(pub.split(cases, "heldout"))}
+    for part in ("all", "heldout_templates"):
+        out[part]["detector"]["all"]["errors"] = out[part]["detector"]["all"]["errors"][:400]
+    if gateway:
+        out["gateway"] = _pii_gateway(cases)
+    return out
+
+
+def print_pii_fresh(res: dict) -> None:
+    for part in ("all", "heldout_templates"):
+        d = res[part]["detector"]
+        ct = d["all"]["claimed_types"]["exact"]
+        print(f"PII fresh set, {part} ({d['cases']} texts, span-exact): claimed types P {ct['precision']:.3f} "
+              f"R {ct['recall']:.3f}; negatives flagged {d['negatives']['flagged']}/{d['negatives']['texts']}")
+        for t, row in d["all"]["by_type"].items():
+            ex, ov = row["exact"], row["overlap"]
+            print(f"  {t:<12} gold {ex['tp'] + ex['fn']:>4}  P {ex['precision']:.3f} R {ex['recall']:.3f}"
+                  f"  (overlap P {ov['precision']:.3f} R {ov['recall']:.3f})")
+        for loc, b in d["by_locale"].items():
+            per = {t: (r["exact"]["precision"], r["exact"]["recall"]) for t, r in b["by_type"].items() if t in ("NAME", "ADDRESS")}
+            print(f"  locale {loc:<6} claimed P {b['claimed_types']['exact']['precision']:.3f} "
+                  f"R {b['claimed_types']['exact']['recall']:.3f}  (P, R) {per}")
+    a = res["all"]["audit_raw"]
+    print(f"  provider audit on raw texts: {a['total']['caught']}/{a['total']['values']} values ({a['total']['recall']:.3f})")
+    if "gateway" in res:
+        g = res["gateway"]["through_gateway"]
+        print(f"PII fresh set through the gateway ({res['gateway']['texts']} texts): {g['total']['leaked']}/"
+              f"{g['total']['values']} values leaked ({g['total']['leak_rate']:.4f}); by type "
+              f"{ {t: (r['leaked'], r['values']) for t, r in g['by_type'].items()} }; audit saw {g['total']['audited']}/{g['total']['present']}")
+
+
+def pii_fresh_only(save: str | None) -> dict:
+    res = pii_fresh()
+    print_pii_fresh(res)
+    result = {"machine": "2 cores, shared, noisy", "detector_git_head": _detector_info()["git_head"], "fresh": res}
+    if save:
+        out = REPO_ROOT / "loadtests" / "results" / f"pii_fresh_{save}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1, default=str, ensure_ascii=False))
+        print(f"wrote {out}")
+    return result
+
+
 def print_pii_public(res: dict) -> None:
     for half in ("heldout", "fit"):
         if half not in res:
@@ -420,9 +474,14 @@ if __name__ == "__main__":
     ap.add_argument("--save", choices=["first", "final", "round3_first", "round3_final"],
                     help="write loadtests/results/injection_public_<save>.json")
     ap.add_argument("--pii-public", action="store_true", help="only the public PII part (scores, audit, gateway, cost)")
-    ap.add_argument("--save-pii", choices=["first", "final"], help="write loadtests/results/pii_public_<save>.json")
+    ap.add_argument("--pii-fresh", action="store_true",
+                    help="only the fresh PII check (Faker es_ES/it_IT/nl_NL/en_GB, FakeNameGenerator people)")
+    ap.add_argument("--save-pii", choices=["first", "final", "round3_final"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh_<save>.json with --pii-fresh)")
     args = ap.parse_args()
-    if args.pii_public:
+    if args.pii_fresh:
+        pii_fresh_only(args.save_pii)
+    elif args.pii_public:
         pii_public_only(args.save_pii)
     elif args.public_only:
         public_only(args.save)

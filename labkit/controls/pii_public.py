@@ -71,12 +71,23 @@ _DATE_FORMATS = {
     "en_US": ("%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%Y-%m-%d", "%d %B %Y", "%m-%d-%Y"),
     "de_DE": ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d. %B %Y"),
     "fr_FR": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y"),
+    # the fresh check's locales (never used while the detector was tuned)
+    "es_ES": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d de %B de %Y"),
+    "it_IT": ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d %B %Y"),
+    "nl_NL": ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d %B %Y"),
+    "en_GB": ("%d/%m/%Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"),
 }
 _MONTHS = {
     "de_DE": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
               "Oktober", "November", "Dezember"],
     "fr_FR": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
               "octobre", "novembre", "décembre"],
+    "es_ES": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+              "octubre", "noviembre", "diciembre"],
+    "it_IT": ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+              "ottobre", "novembre", "dicembre"],
+    "nl_NL": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+              "oktober", "november", "december"],
 }
 
 
@@ -354,6 +365,89 @@ def build_cases(per_locale: int = 2, negatives_per_carrier: int = 8, seed: int =
             fake = fakes[k % len(fakes)]
             text = carrier.replace("{v}", _negative_value(kind, fake, rng))
             cases.append({"id": f"neg-{kind}-{k}", "text": text, "spans": [], "locale": "neg",
+                          "template": f"neg:{kind}", "split": split_of(carrier)})
+    return cases
+
+
+# --- the fresh check (issue 15, round 3) ---------------------------------------------------------
+# The held-out half above has been read (its misses were studied), so it is no longer unseen. This
+# set was fixed before any change of that round and scored first on the code as it stood: the same
+# public templates, values nobody tuned on. Faker in four locales the lab's PII code never used,
+# with a new seed; and people from a second generator, the 3,000 FakeNameGenerator.com records
+# that presidio-evaluator ships beside its templates (24 name sets: Czech, Hungarian, Finnish,
+# Icelandic, Japanese, Chechen ... names), so a name list that happened to match Faker's would not
+# carry it. The detector never reads either source.
+
+FRESH_LOCALES: tuple[str, ...] = ("es_ES", "it_IT", "nl_NL", "en_GB")
+FRESH_SEED = 2026
+FNG = "fng"
+"""Locale tag of the cases whose people come from FakeNameGenerator.com records."""
+
+_FNG_SLOTS = _NAME_SLOTS | {"prefix", "prefix_male", "prefix_female", "email"}
+
+
+def fng_people() -> list[dict[str, str]]:
+    """The FakeNameGenerator.com records shipped with presidio-evaluator (``GivenName``,
+    ``Surname``, ``Gender``, ``Title``, ``EmailAddress``, ``NameSet`` ...)."""
+    import csv
+
+    path = presidio_templates_path().parent / "FakeNameGenerator.com_3000.csv"
+    if not path.exists():
+        raise DataError(f"{path} is missing; run `make corpora`")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [row for row in csv.DictReader(fh) if row.get("GivenName") and row.get("Surname")]
+
+
+class _FngFiller(_Filler):
+    """People (names, titles, e-mail) from FakeNameGenerator.com records; other slots from Faker."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__("en_US", seed)
+        self.people = fng_people()
+        self.by_gender = {g: [p for p in self.people if p["Gender"] == g] for g in ("male", "female")}
+
+    def value(self, slot: str) -> str:
+        if slot not in _FNG_SLOTS:
+            return super().value(slot)
+        gender = "male" if slot.endswith("_male") else "female" if slot.endswith("_female") else None
+        person = self.rng.choice(self.by_gender[gender] if gender else self.people)
+        if slot.startswith("prefix"):
+            return person["Title"] or "Mx."
+        if slot == "email":
+            return person["EmailAddress"]
+        if slot.startswith("first_name"):
+            return person["GivenName"]
+        if slot.startswith("last_name"):
+            return person["Surname"]
+        return f"{person['GivenName']} {person['Surname']}"
+
+
+def build_fresh_cases(seed: int = FRESH_SEED, negatives_per_carrier: int = 4) -> list[dict[str, Any]]:
+    """The fresh check: every template once per :data:`FRESH_LOCALES` locale and once with
+    FakeNameGenerator people (locale ``fng``), plus look-alike negatives with new values.
+
+    Same fields as :func:`build_cases`; ``split`` still names the template's half, so the fresh
+    figures can be read on held-out templates alone.
+    """
+    from faker import Faker
+
+    templates = load_templates()
+    cases: list[dict[str, Any]] = []
+    fillers: list[tuple[str, _Filler]] = [(loc, _Filler(loc, seed * 100 + i)) for i, loc in enumerate(FRESH_LOCALES)]
+    fillers.append((FNG, _FngFiller(seed * 100 + 99)))
+    for locale, filler in fillers:
+        for ti, template in enumerate(templates):
+            case = fill(template, filler)
+            cases.append({"id": f"fresh-{locale}-{ti:03d}", **case, "locale": locale,
+                          "template": ti, "split": split_of(template)})
+    rng = random.Random(seed)
+    fakes = [Faker(loc) for loc in FRESH_LOCALES]
+    for i, fk in enumerate(fakes):
+        fk.seed_instance(seed + 7 + i)
+    for carrier, kind in _NEGATIVES:
+        for k in range(negatives_per_carrier):
+            text = carrier.replace("{v}", _negative_value(kind, fakes[k % len(fakes)], rng))
+            cases.append({"id": f"fresh-neg-{kind}-{k}", "text": text, "spans": [], "locale": "neg",
                           "template": f"neg:{kind}", "split": split_of(carrier)})
     return cases
 
