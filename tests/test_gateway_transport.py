@@ -198,3 +198,104 @@ def test_the_in_process_client_answers_alike_on_both_transports(provider):
         results[transport] = (r.content, r.tool_calls, r.usage, r.cost, r.finish_reason, streamed, vectors)
         client.close()
     assert results["lean"] == results["sdk"]
+
+
+# --- the lean transport's own keep-alive connection (http.client) -----------------------------
+
+class _OneShotServer:
+    """A raw HTTP/1.1 server for the keep-alive tests: answers ``{}`` to each request; counts
+    the connections it accepted; ``close_after`` requests per connection (0: keep it open),
+    ``silent``: accept and never answer."""
+
+    def __init__(self, close_after: int = 0, silent: bool = False) -> None:
+        import socket
+        import threading
+
+        self.connections = 0
+        self.close_after, self.silent = close_after, silent
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: Any) -> None:
+        served, buffer = 0, b""
+        with conn:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buffer += data
+                head, sep, rest = buffer.partition(b"\r\n\r\n")
+                if not sep:
+                    continue
+                length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
+                                   if line.lower().startswith(b"content-length:")), b"0"))
+                if len(rest) < length:
+                    continue
+                buffer = rest[length:]
+                if self.silent:
+                    self._stop.wait(30)
+                    return
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
+                served += 1
+                if self.close_after and served >= self.close_after:
+                    return  # closes the idle connection, as a server's keep-alive timeout does
+
+    def close(self) -> None:
+        self._stop.set()
+        self.sock.close()
+
+
+def test_the_lean_transport_reuses_one_live_connection():
+    server = _OneShotServer()
+    transport = LeanTransport(f"http://127.0.0.1:{server.port}/v1", "k")
+    try:
+        for _ in range(3):
+            assert transport.chat({"model": CHAT, "messages": ASK}, RequestTimeout(5, 2), None).data == {}
+        # one connection: checking an idle connection for a close must not wait for data
+        # (a peek on a socket with a timeout did, then gave up and reconnected every time)
+        assert server.connections == 1
+    finally:
+        transport.close()
+        server.close()
+
+
+def test_the_lean_transport_replaces_a_connection_the_server_closed():
+    import time
+
+    server = _OneShotServer(close_after=1)
+    transport = LeanTransport(f"http://127.0.0.1:{server.port}/v1", "k")
+    try:
+        for _ in range(3):
+            assert transport.chat({"model": CHAT, "messages": ASK}, RequestTimeout(5, 2), None).data == {}
+            time.sleep(0.05)  # let the server's close arrive, as an idle keep-alive timeout would
+        assert server.connections == 3  # each closed connection noticed and replaced, no error
+    finally:
+        transport.close()
+        server.close()
+
+
+def test_the_lean_transport_times_out_a_silent_server():
+    server = _OneShotServer(silent=True)
+    transport = LeanTransport(f"http://127.0.0.1:{server.port}/v1", "k")
+    try:
+        with pytest.raises(openai.APITimeoutError):
+            transport.chat({"model": CHAT, "messages": ASK}, RequestTimeout(0.3, 2), None)
+        with pytest.raises(openai.APIConnectionError):  # nothing listens any more
+            server.close()
+            transport.chat({"model": CHAT, "messages": ASK}, RequestTimeout(0.3, 0.5), None)
+    finally:
+        transport.close()
+        server.close()

@@ -112,3 +112,25 @@ def test_telemetry_cli_summary_and_alerts():
     rules.write_text("- {name: slow, metric: p95_latency_ms, threshold: 1000}\n")
     out = runner.invoke(cli, ["telemetry", "alerts", "--rules", str(rules), "--fail-on-alert"])
     assert out.exit_code == 1 and "ALERT slow" in out.output
+
+
+def test_events_keep_numbers_and_survive_a_deleted_file(tmp_path, monkeypatch):
+    """The event file stays open between events: a file deleted under it (labkit reset) is
+    re-created, not written into the void; numbers of any float/int type stay numbers."""
+    import numpy as np
+
+    from labkit.telemetry.events import telemetry_dir
+
+    class Ratio(float):
+        pass
+
+    monkeypatch.setenv("LABKIT_VAR", str(tmp_path / "var"))
+    emit("unit", share=Ratio(0.25), n=np.int64(3), where=tmp_path)
+    for path in telemetry_dir().glob("unit-*.jsonl"):
+        path.unlink()
+    emit("unit", share=np.float32(0.5), n=4, where=tmp_path)
+    got = read_events("unit")
+    assert [(e["share"], e["n"]) for e in got] == [(0.5, 4)]  # the first line went with the file
+    assert got[0]["where"] == str(tmp_path)
+    emit("unit", share=Ratio(0.75), n=5)
+    assert [e["share"] for e in read_events("unit")] == [0.5, 0.75]

@@ -22,9 +22,11 @@ Two implementations:
   official ``openai`` SDK, its low-level ``post`` with the body already in wire format (auth,
   base URL, error types, SSE decoding are the SDK's); with ``sdk_fast_path=False`` its
   ``create()`` methods.
-- :class:`LeanTransport` (the gateway's default): pooled ``httpx`` transports (one small pool
-  per calling thread, see the class), requests built with pre-encoded headers, bodies
-  serialised and parsed with ``orjson``.
+- :class:`LeanTransport` (the gateway's default): JSON requests on one keep-alive
+  ``http.client`` connection per calling thread (the standard library's HTTP/1.1 client:
+  about 0.13 ms of CPU per request here against 0.32 ms for an httpx transport and 0.27 ms
+  for bare httpcore, measured on the mock provider), streams on a small ``httpx`` pool per
+  thread; bodies serialised and parsed with ``orjson``.
   It skips what a relay does not need (the SDK's request options, response models, the
   client layer's cookies, auth flow and redirects) and builds the SDK's exception from the
   response only when a request failed.
@@ -40,10 +42,13 @@ Example:
 
 from __future__ import annotations
 
+import http.client
+import socket
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 import httpx2
@@ -236,20 +241,41 @@ class _SseChunks:
         self._response.close()
 
 
+def _closed_by_peer(sock: socket.socket) -> bool:
+    """Whether an idle keep-alive socket was closed (or written to) by the server.
+
+    A non-blocking peek: end-of-file (or unexpected bytes, or an error) means the connection
+    cannot carry the next request; "nothing to read yet" means it is alive.
+    """
+    sock.settimeout(0)  # a socket with a timeout would wait for data despite MSG_DONTWAIT
+    try:
+        sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)  # b"" (closed) or stray bytes
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def _sdk_request(request: httpx.Request) -> httpx2.Request:
     """The SDK's request type for an exception (built only on the failure path)."""
     return httpx2.Request(request.method, str(request.url))
 
 
 class LeanTransport:
-    """Pooled httpx transports, orjson bodies, raw bytes kept for relaying.
+    """Per-thread keep-alive connections, orjson bodies, raw bytes kept for relaying.
 
-    Each calling thread gets its own small keep-alive pool (httpx's ``HTTPTransport``, the
-    layer below ``httpx.Client``: no cookies, auth flow, redirects or event hooks). One pool
-    shared by the gateway's 50-128 worker threads cost more than it saved: on every request
-    httpcore's pool walks all its connections under one lock, probing each idle socket for
-    readability and counting idle connections once per connection (quadratic in the pool
-    size). A thread's pool holds the one or two connections that thread uses.
+    JSON requests (chat, embeddings, models) go over one ``http.client`` connection per
+    calling thread: the request is written in one ``send`` (headers and body together) and the
+    response read whole. Why not httpx here: per request it builds request/response models,
+    runs h11's state machine and walks its pool under a lock, 2.5x the CPU of ``http.client``
+    for a relay that needs none of it. An idle connection the server closed is noticed before
+    it is reused (a non-blocking ``MSG_PEEK`` reads end-of-file) and replaced; any other
+    failure closes it and raises the SDK's exception, and the client's retry policy decides.
+
+    Streams go over httpx's ``HTTPTransport`` (the layer below ``httpx.Client``), one small
+    pool per thread: one pool shared by the gateway's 50-128 worker threads cost more than it
+    saved (httpcore walks all its connections under one lock on every request).
     """
 
     name = "lean"
@@ -267,6 +293,14 @@ class LeanTransport:
         self._headers += [(k.lower().encode(), v.encode()) for k, v in (default_headers or {}).items()]
         self._urls = {path: httpx.URL(self.url(path)) for path in ("/chat/completions", "/embeddings", "/models")}
         self._default = RequestTimeout(read_s, connect_s)
+        # the http.client side: where to connect, the path prefix, the same headers as a dict
+        split = urlsplit(self.base_url)
+        self._https = split.scheme == "https"
+        self._host = split.hostname or "127.0.0.1"
+        self._port = split.port or (443 if self._https else 80)
+        self._prefix = split.path.rstrip("/")
+        self._plain = {k.decode(): v.decode() for k, v in self._headers}
+        self._conns: list[http.client.HTTPConnection] = []
         # only its error factory is used: the SDK's own mapping from a response to an exception
         self._errors = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
 
@@ -314,11 +348,51 @@ class LeanTransport:
                                        content=response.content, request=_sdk_request(request))
         return self._errors._make_status_error_from_response(sdk_response)
 
+    def _connection(self, timeout: RequestTimeout) -> http.client.HTTPConnection:
+        """This thread's connection, open, with the read timeout of this request."""
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is not None and conn.sock is not None and _closed_by_peer(conn.sock):
+            conn.close()  # the server dropped the idle connection: open a new one below
+        if conn is None:
+            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            conn = kind(self._host, self._port, timeout=timeout.connect_s)
+            with self._pools_lock:
+                self._conns.append(conn)
+            self._local.conn = conn
+        if conn.sock is None:
+            conn.timeout = timeout.connect_s  # the connect timeout ...
+            conn.connect()
+        assert conn.sock is not None
+        conn.sock.settimeout(timeout.read_s)  # ... then the read timeout, for this request
+        return conn
+
+    def _exchange(self, method: str, path: str, content: bytes | None, timeout: RequestTimeout,
+                  headers: dict[str, str] | None) -> tuple[int, list[tuple[str, str]], bytes]:
+        """One request on this thread's connection: status, headers, the whole body."""
+        sent = self._plain if not headers else {**self._plain, **{k.lower(): v for k, v in headers.items()}}
+        conn: http.client.HTTPConnection | None = None
+        try:
+            conn = self._connection(timeout)
+            conn.request(method, self._prefix + path, body=content, headers=sent)
+            response = conn.getresponse()  # (closes the connection itself if the server said so)
+            raw = response.read()
+        except TimeoutError as exc:
+            if conn is not None:
+                conn.close()
+            raise openai.APITimeoutError(request=httpx2.Request(method, self.url(path))) from exc
+        except (OSError, http.client.HTTPException) as exc:  # refused, reset, cut, garbled
+            if conn is not None:
+                conn.close()
+            raise openai.APIConnectionError(request=httpx2.Request(method, self.url(path))) from exc
+        return response.status, response.getheaders(), raw
+
     def _json(self, path: str, body: dict[str, Any], timeout: RequestTimeout,
               headers: dict[str, str] | None) -> Reply:
-        response = self._send(self._request("POST", path, body, timeout, headers))
-        raw = response.content
-        return Reply(response.status_code, response.headers, orjson.loads(raw), raw)
+        status, pairs, raw = self._exchange("POST", path, orjson.dumps(body), timeout, headers)
+        if status >= 400:
+            raise self._errors._make_status_error_from_response(httpx2.Response(
+                status, headers=pairs, content=raw, request=httpx2.Request("POST", self.url(path))))
+        return Reply(status, {k.lower(): v for k, v in pairs}, orjson.loads(raw), raw)
 
     def chat(self, body: dict[str, Any], timeout: RequestTimeout, headers: dict[str, str] | None) -> Reply:
         return self._json("/chat/completions", body, timeout, headers)
@@ -334,14 +408,20 @@ class LeanTransport:
         return self._json("/embeddings", {**body, "encoding_format": "float"}, timeout, headers)
 
     def models(self, timeout_s: float) -> list[str]:
-        response = self._send(self._request("GET", "/models", None, RequestTimeout(timeout_s, timeout_s), None))
-        return [str(m["id"]) for m in orjson.loads(response.content).get("data", [])]
+        status, pairs, raw = self._exchange("GET", "/models", None, RequestTimeout(timeout_s, timeout_s), None)
+        if status >= 400:
+            raise self._errors._make_status_error_from_response(httpx2.Response(
+                status, headers=pairs, content=raw, request=httpx2.Request("GET", self.url("/models"))))
+        return [str(m["id"]) for m in orjson.loads(raw).get("data", [])]
 
     def close(self) -> None:
         with self._pools_lock:
             pools, self._pools = self._pools, []
+            conns, self._conns = self._conns, []
         for pool in pools:
             pool.close()
+        for conn in conns:
+            conn.close()
         self._errors.close()
 
 

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -27,9 +28,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from labkit.settings import var_dir
 
 _lock = threading.Lock()
+# kind -> (path, fd): each event file stays open for appending (one write per event instead of
+# open + write + close; about a third of an event's cost on the client's hot path)
+_open: dict[str, tuple[Path, int]] = {}
 
 
 def telemetry_dir() -> Path:
@@ -46,29 +52,62 @@ def _telemetry_dir_for(_var_env: str) -> Path:
     return path
 
 
+def _fd_for(kind: str, path: Path) -> int:
+    """An append-only descriptor of ``path`` (held by ``_lock``'s owner).
+
+    Re-opened when the day (so the path) or LABKIT_VAR changed, or when the file was deleted
+    under us (``labkit reset``): writing to an unlinked file would lose the events silently.
+    """
+    held = _open.get(kind)
+    if held is not None:
+        held_path, fd = held
+        try:
+            alive = held_path == path and os.fstat(fd).st_nlink > 0
+        except OSError:
+            alive = False
+        if alive:
+            return fd
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        del _open[kind]
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    except FileNotFoundError:  # var/ was reset while we ran
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    _open[kind] = (path, fd)
+    return fd
+
+
+_ORJSON_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def _plain(value: Any) -> Any:
+    """What orjson cannot write itself: float/int subclasses as numbers, the rest as str()."""
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, int):
+        return int(value)
+    return str(value)
+
+
 def emit(kind: str, **fields: Any) -> dict[str, Any]:
     """Append one event of ``kind`` with ``fields``; returns the event as written."""
     now = time.time()
+    stamp = datetime.fromtimestamp(now, tz=UTC)
     event: dict[str, Any] = {
         "event_id": uuid.uuid4().hex,
         "kind": kind,
-        "ts": datetime.fromtimestamp(now, tz=UTC).isoformat(),
+        "ts": stamp.isoformat(),
         "unix_ts": now,
         **fields,
     }
-    day = datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d")
-    line = (json.dumps(event, default=str, separators=(",", ":")) + "\n").encode()
-    path = telemetry_dir() / f"{kind}-{day}.jsonl"
+    # orjson: ~10x json.dumps; numbers stay numbers (numpy's too), anything else str(), as before
+    line = orjson.dumps(event, default=_plain, option=_ORJSON_OPTIONS)
+    path = telemetry_dir() / f"{kind}-{stamp.strftime('%Y-%m-%d')}.jsonl"
     with _lock:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        except FileNotFoundError:  # var/ was reset while we ran
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        # one write() per line with O_APPEND: lines of several threads or processes never interleave
+        os.write(_fd_for(kind, path), line)
     return event
 
 
