@@ -1,7 +1,10 @@
-"""Every label in the hand-written natural question set checked against the knowledge base.
+"""Every label in the hand-written natural question sets checked against the knowledge base.
 
 ``datasets/eval/natural_questions.jsonl`` (issue 14, item 2) is written by hand, not generated:
-these tests are what keeps its labels honest. For each answerable question, the ``answer`` (each
+these tests are what keeps its labels honest. ``natural_questions_fresh.jsonl`` (qids ``F0001``...)
+is a second hand-written set, written later from the knowledge base's text alone, by someone who
+had not seen the RAG code, its tuning or the first set's questions: nobody tuned on it. Both sets
+get the same per-question checks; each has its own shape test. For each answerable question, the ``answer`` (each
 of its ``|``-separated parts) must be stated in a grade-2 section of the labelled document
 version, every grade-2 section must state one of the parts, labels point at current versions,
 the asker's role may read every labelled document (``labkit.data.access``, the rule RAG applies)
@@ -34,14 +37,23 @@ STYLES = {"keyword", "conversational", "contraction", "abbreviation", "synonym",
 AXES = {"product", "country", "role", "version"}
 
 
-def _path() -> Path:
-    return datasets_dir() / "eval" / "natural_questions.jsonl"
+TUNED = "natural_questions.jsonl"
+FRESH = "natural_questions_fresh.jsonl"
+FILES = (TUNED, FRESH)
+
+
+def _path(name: str = TUNED) -> Path:
+    return datasets_dir() / "eval" / name
 
 
 @cache
-def _questions() -> tuple[dict[str, Any], ...]:
-    lines = _path().read_text(encoding="utf-8").splitlines()
+def _questions(name: str = TUNED) -> tuple[dict[str, Any], ...]:
+    lines = _path(name).read_text(encoding="utf-8").splitlines()
     return tuple(json.loads(line) for line in lines if line.strip())
+
+
+def _all_questions() -> list[dict[str, Any]]:
+    return [q for name in FILES for q in _questions(name)]
 
 
 @cache
@@ -71,11 +83,11 @@ def _states(text: str, value: str) -> bool:
 
 
 def _answerable() -> list[dict[str, Any]]:
-    return [q for q in _questions() if q["answerable"]]
+    return [q for q in _all_questions() if q["answerable"]]
 
 
 def _unanswerable() -> list[dict[str, Any]]:
-    return [q for q in _questions() if not q["answerable"]]
+    return [q for q in _all_questions() if not q["answerable"]]
 
 
 def _ids(rows: list[dict[str, Any]]) -> list[str]:
@@ -83,7 +95,7 @@ def _ids(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def test_file_shape_and_counts() -> None:
-    qs = _questions()
+    qs = _questions(TUNED)
     assert len(qs) >= 220
     qids = [q["qid"] for q in qs]
     assert len(set(qids)) == len(qids), "duplicate qids"
@@ -99,7 +111,7 @@ def test_file_shape_and_counts() -> None:
     assert all(kinds[k] >= 25 for k in KINDS), kinds
     share = kinds["unanswerable"] / len(qs)
     assert 0.25 <= share <= 0.35, share
-    near = [q for q in _unanswerable() if q["near_miss_of"]]
+    near = [q for q in qs if not q["answerable"] and q["near_miss_of"]]
     assert len(near) >= 0.4 * kinds["unanswerable"]
     # a near miss for every answerable kind, and every style used across kinds
     assert {q["near_miss_of"]["kind"] for q in near} == ANSWERABLE_KINDS
@@ -112,9 +124,67 @@ def test_file_shape_and_counts() -> None:
     assert max(texts.values()) == 1
 
 
-def test_the_rag_loader_accepts_the_file() -> None:
-    loaded = load_questions(_path())
-    assert [q.qid for q in loaded] == [q["qid"] for q in _questions()]
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def test_fresh_file_shape_and_counts() -> None:
+    """The fresh set: its own qids, the issue's kinds, near misses on every axis, styles spread."""
+    qs = _questions(FRESH)
+    assert len(qs) >= 100
+    qids = [q["qid"] for q in qs]
+    assert len(set(qids)) == len(qids), "duplicate qids"
+    assert all(re.fullmatch(r"F\d{4}", qid) for qid in qids)
+    # exactly the tuned set's fields (stale_answer only on current_only questions)
+    tuned_fields = set().union(*(q.keys() for q in _questions(TUNED)))
+    required = {"qid", "question", "roles", "relevant", "answerable", "kind", "answer", "style", "near_miss_of"}
+    for q in qs:
+        assert required <= q.keys() <= tuned_fields, (q["qid"], q.keys() ^ required)
+        assert q["kind"] in KINDS and q["style"] in STYLES, q["qid"]
+        assert q["question"].strip() and q["roles"], q["qid"]
+        assert all(role in ROLES for role in q["roles"]), q["qid"]
+        assert q["answerable"] == (q["kind"] != "unanswerable"), q["qid"]
+    kinds = Counter(q["kind"] for q in qs)
+    assert all(kinds[k] >= 12 for k in ANSWERABLE_KINDS), kinds
+    share = kinds["unanswerable"] / len(qs)
+    assert 0.25 <= share <= 0.35, share
+    near = [q for q in qs if not q["answerable"] and q["near_miss_of"]]
+    assert len(near) >= 15
+    assert {q["near_miss_of"]["kind"] for q in near} == ANSWERABLE_KINDS
+    assert {q["near_miss_of"]["axis"] for q in near} == AXES
+    styles = Counter(q["style"] for q in qs)
+    assert all(styles[s] >= 8 for s in STYLES - {"plain"}), styles
+    for style in STYLES - {"plain"}:
+        assert len({q["kind"] for q in qs if q["style"] == style}) >= 3, style
+    # every answerable kind is asked in at least four styles
+    for kind in ANSWERABLE_KINDS:
+        assert len({q["style"] for q in qs if q["kind"] == kind}) >= 4, kind
+    texts = Counter(_normalised(q["question"]) for q in qs)
+    assert max(texts.values()) == 1
+
+
+def test_fresh_questions_are_not_the_tuned_ones() -> None:
+    """No fresh question is a tuned-set question again (same words, case and punctuation aside)."""
+    tuned = {_normalised(q["question"]) for q in _questions(TUNED)}
+    again = [q["qid"] for q in _questions(FRESH) if _normalised(q["question"]) in tuned]
+    assert again == []
+
+
+def test_fresh_non_role_near_misses_are_readable() -> None:
+    """A product, country or version near miss points at a section the asker may read (else it is a role case)."""
+    docs, _ = _kb()
+    for q in _questions(FRESH):
+        near = q["near_miss_of"]
+        if q["answerable"] or near is None or near["axis"] == "role":
+            continue
+        doc_roles = docs[(near["doc_id"], near["version"])]["roles"]
+        assert any(can_read(doc_roles, caller_roles(role)) for role in q["roles"]), q["qid"]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_the_rag_loader_accepts_the_file(name: str) -> None:
+    loaded = load_questions(_path(name))
+    assert [q.qid for q in loaded] == [q["qid"] for q in _questions(name)]
 
 
 @pytest.mark.parametrize("q", _answerable(), ids=_ids(_answerable()))
