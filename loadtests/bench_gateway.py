@@ -66,6 +66,12 @@ BODY = {"model": "lab-chat-2026-01", "messages": [
     {"role": "system", "content": "You are a helpful assistant."},
     {"role": "user", "content": "Labels: billing, technical, account\nMy invoice shows a double charge."}]}
 
+def _counted(body: dict) -> dict:
+    """``body`` with ``#N#`` at the end of the user turn, replaced by a counter per request."""
+    user = body["messages"][1]
+    return {**body, "messages": [body["messages"][0], {**user, "content": user["content"] + " (#N#)"}]}
+
+
 LOCUSTFILE = f'''
 import json
 import os
@@ -79,7 +85,14 @@ from locust import FastHttpUser, events, task
 sys.path.insert(0, {str(REPO)!r})
 from labkit.service.loadcheck import PacedSchedule
 
-BODY = json.dumps({json.dumps(BODY)!s})
+# every request a new user turn (a counter at "#N#"), so no cache or memo sees a repeat;
+# the system prompt repeats, as in real traffic
+HEAD, TAIL = json.dumps({json.dumps(_counted(BODY))!s}).split("#N#")
+SEQ = iter(range(10**9))
+
+
+def body():
+    return HEAD + str(next(SEQ)) + TAIL
 HEADERS = {{"Authorization": "Bearer bench-key", "Content-Type": "application/json"}}
 # paced mode: TARGETS = "name=url,name=url"; every iteration calls each target once
 TARGETS = [t.split("=", 1) for t in os.environ.get("BENCH_TARGETS", "").split(",") if t]
@@ -128,10 +141,10 @@ class ChatUser(FastHttpUser):
     @task
     def chat(self):
         if not TARGETS:  # saturated mode: the host given on the command line
-            self.client.post("/v1/chat/completions", data=BODY, headers=HEADERS, name="chat")
+            self.client.post("/v1/chat/completions", data=body(), headers=HEADERS, name="chat")
             return
         for name, url in random.sample(TARGETS, len(TARGETS)):
-            self.client.post(url + "/v1/chat/completions", data=BODY, headers=HEADERS, name=name)
+            self.client.post(url + "/v1/chat/completions", data=body(), headers=HEADERS, name=name)
 '''
 
 
@@ -252,7 +265,8 @@ import json, random, sys, threading, time
 import httpx
 targets = json.loads(sys.argv[1])
 users, rate, seconds, warmup = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
-body = sys.argv[6].encode()
+head, tail = sys.argv[6].encode().split(b"#N#")  # a new user turn per request (a counter)
+seq = iter(range(10**9))
 headers = {"Authorization": "Bearer bench-key", "Content-Type": "application/json"}
 times = {name: [] for name in targets}
 failures = {name: 0 for name in targets}
@@ -271,7 +285,8 @@ def user():
         for name in random.sample(list(targets), len(targets)):
             t0 = time.perf_counter()
             try:
-                ok = clients[name].post("/v1/chat/completions", content=body, headers=headers).status_code == 200
+                ok = clients[name].post("/v1/chat/completions", content=head + str(next(seq)).encode() + tail,
+                                        headers=headers).status_code == 200
             except httpx.HTTPError:
                 ok = False
             took = (time.perf_counter() - t0) * 1000
@@ -307,7 +322,7 @@ def _paced_threads(targets: dict[str, str], seconds: int, users: int, rate: floa
     before = {n: _cpu_seconds(pid) for n, pid in pids.items()}
     t0 = time.monotonic()
     done = subprocess.run([sys.executable, "-c", PACED_CLIENT, json.dumps(targets), str(users), str(rate),
-                           str(seconds), str(warmup), json.dumps(BODY)], capture_output=True, text=True,
+                           str(seconds), str(warmup), json.dumps(_counted(BODY))], capture_output=True, text=True,
                           check=False, timeout=seconds + 120)
     elapsed = time.monotonic() - t0
     if done.returncode != 0:
