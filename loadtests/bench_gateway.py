@@ -26,6 +26,10 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
    ``--rounds``): reported as throughput (req/s) and server CPU per request from ``/proc``.
    Its p50 is ``users / throughput`` (queueing), not the latency a target adds.
 
+``relay_floor`` (``loadtests/relay_floor.py``; ``--no-floor`` drops it) is the same hop with no
+control at all: same uvicorn settings, same thread hand-off, same lean transport. The gateway
+minus the floor is what the controls cost; the floor is what any relay built this way costs.
+
 ``--baseline-ref REF`` also serves ``labkit/direct/gateway.py`` as it was at git REF (same client,
 same provider) as target ``gateway_before`` in runs 2 and 3: before/after in one run.
 
@@ -392,6 +396,8 @@ def main(argv: list[str] | None = None) -> dict:
                     help="also serve labkit/direct/gateway.py as at git REF (target gateway_before)")
     ap.add_argument("--no-sdk-gateway", action="store_true",
                     help="do not also serve the gateway with `transport: sdk` (target gateway_sdk)")
+    ap.add_argument("--no-floor", action="store_true",
+                    help="do not serve loadtests/relay_floor.py (target relay_floor: the hop without controls)")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--skip-locust", action="store_true", help="sequential part only")
     ap.add_argument("--skip-paced-locust", action="store_true", help="no Locust repeat of the paced run")
@@ -425,6 +431,11 @@ def main(argv: list[str] | None = None) -> dict:
                                                   workdir, "var-sdk")
             procs.append(gateway_sdk)
             targets["gateway_sdk"], pids["gateway_sdk"] = gateway_sdk_url, gateway_sdk.pid
+        if not args.no_floor:  # the same hop without any control: the floor under the overhead
+            floor, floor_url = _serve([], workdir, "var-floor", cmd=[
+                sys.executable, str(REPO / "loadtests" / "relay_floor.py"), provider_url + "/v1", "bench-key"])
+            procs.append(floor)
+            targets["relay_floor"], pids["relay_floor"] = floor_url, floor.pid
         if args.baseline_ref:
             before, before_url = _serve_baseline(args.baseline_ref, provider_url, workdir)
             procs.append(before)
@@ -515,6 +526,16 @@ def main(argv: list[str] | None = None) -> dict:
               f"(target <= 1.0: {row['sequential_met']}); paced +{row['paced_added_p50_ms']} ms p50 "
               f"(target <= 2: {row['paced_met']}); saturated throughput {row['saturated_rps_ratio']}x the "
               f"provider's (target >= 0.5: {row['saturated_met']})")
+    if "relay_floor" in seq:  # how much of the overhead is the hop, how much the controls
+        floor_seq = round(seq["relay_floor"]["p50_ms"] - sdk_p50, 3)
+        floor_paced = (round(paced["relay_floor"]["p50_ms"] - paced["provider"]["p50_ms"], 2)
+                       if "relay_floor" in paced else None)
+        targets_met["relay_floor"] = {"sequential_added_p50_ms": floor_seq, "paced_added_p50_ms": floor_paced,
+                                      "saturated_rps_ratio": (round(summary["relay_floor"]["rps"] / summary["provider"]["rps"], 3)
+                                                              if "relay_floor" in summary and summary.get("provider", {}).get("rps") else None)}
+        print(f"relay_floor (the same hop, no controls): sequential +{floor_seq} ms p50, paced +{floor_paced} ms, "
+              f"saturated {targets_met['relay_floor']['saturated_rps_ratio']}x; the gateway's controls add "
+              f"{round(seq['gateway']['p50_ms'] - seq['relay_floor']['p50_ms'], 3)} ms p50 sequential")
     load_end = os.getloadavg()
     print(f"load average: {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end (2 cores)")
     result = {"benchmark": "gateway", "machine": f"{os.cpu_count()} cores, shared, noisy",
