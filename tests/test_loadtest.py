@@ -154,3 +154,36 @@ def test_locust_benchmarks_write_their_result_through_one_helper(tmp_path: Path,
     for script in ("bench_provider.py", "bench_gateway.py", "bench_locust_truth.py"):
         source = (path.parent / script).read_text()
         assert "return write_result(result, out)" in source and "out.write_text" not in source, script
+
+
+def test_the_relay_floor_relays_the_providers_answer_and_status(provider):
+    """bench_gateway's relay_floor target: the provider's bytes and status, no control in between."""
+    import importlib.util
+
+    import httpx
+
+    from labkit.serving import serve_app
+
+    spec = importlib.util.spec_from_file_location(
+        "relay_floor", Path(__file__).resolve().parents[1] / "loadtests" / "relay_floor.py")
+    assert spec and spec.loader
+    relay_floor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(relay_floor)
+    body = {"model": "lab-chat-2026-01", "messages": [{"role": "user", "content": "Labels: a, b\nText about b."}],
+            "temperature": 0}
+    with serve_app(relay_floor.make_app(provider.base_url, "k"), "127.0.0.1", 0) as served:
+        url = f"http://127.0.0.1:{served.port}/v1/chat/completions"
+        relayed = httpx.post(url, json=body, timeout=10)
+        direct = httpx.post(provider.base_url + "/chat/completions", json=body, timeout=10,
+                            headers={"Authorization": "Bearer k"})
+        assert relayed.status_code == 200
+        assert relayed.json()["choices"] == direct.json()["choices"]
+        provider.set_fault("lab-chat-2026-01", "status=503")
+        try:
+            failed = httpx.post(url, json=body, timeout=10)
+        finally:
+            provider.clear_faults()
+        assert failed.status_code == 503 and "error" in failed.json()  # the provider's status and body
+    with serve_app(relay_floor.make_app("http://127.0.0.1:9/v1", "k"), "127.0.0.1", 0) as served:
+        dead = httpx.post(f"http://127.0.0.1:{served.port}/v1/chat/completions", json=body, timeout=10)
+        assert dead.status_code == 502
