@@ -2,7 +2,13 @@
 
 Training data, and nothing else:
 - the *fit* halves of the public corpora (``labkit.controls.injection_corpora``; the held-out
-  halves are never read here),
+  halves and the fresh corpus are never read here, except to drop any spikee text that shares an
+  8-word run with them),
+- attacks composed from spikee 0.9.2's seed folders (jailbreak templates x instructions, in
+  English and four low-resource languages; :func:`spikee_rows`): public, not evaluated anywhere.
+  Leave-one-corpus-out on the fit halves chose it: with it the classifier alone reaches AUC
+  0.926 / 0.978 / 0.987 on a corpus it never saw (bastion / agentdojo / inthewild), 0.923 /
+  0.969 / 0.979 without; accent folding and word n-grams changed nothing (so neither is used),
 - the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
   their ``injection`` truth, the KB sections of documents without an injection defect (benign),
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper
@@ -22,12 +28,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
+from labkit.controls import injection_corpora as _corpora
 from labkit.controls import injection_model as im
 from labkit.controls.injection import _fire, model_text
 from labkit.controls.injection_corpora import CORPORA, half, load_public
@@ -41,8 +49,72 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
-def training_rows() -> list[dict]:
+SPIKEE_SEEDS = ("seeds-cybersec-2026-01", "seeds-llm-mailbox", "seeds-sysmsg-extraction-2025-04",
+                "zzz_LEGACY_seeds-cybersec-2025-04")
+
+
+def spikee_rows(per_jailbreak: int = 4) -> list[dict]:
+    """Attacks composed the way spikee 0.9.2 composes them, from its seed folders (Apache-2.0).
+
+    Each jailbreak template (``... <INSTRUCTION> ...``; English, Albanian, Irish, Scottish Gaelic,
+    Zulu) is filled with ``per_jailbreak`` instructions of its language (exfiltration by markdown
+    image, XSS, long output, system-prompt extraction, encoding, translation), chosen by hash, and
+    sent either alone (a user turn) or inside the seed's e-mail document (a tool output). The
+    carrier document alone is the one benign text (so its own words do not read as an attack):
+    spikee's benign seed set is the ``inthewild`` corpus's benign side, which is evaluated.
+    A composed text that shares an 8-word run with any evaluated text (a held-out half or the
+    fresh corpus) is dropped, so nothing evaluated leaks in through spikee.
+    """
+    root = _corpora._package_dir("spikee") / "data" / "workspace" / "datasets"
+    jailbreaks: dict[str, dict] = {}
+    instructions: dict[str, dict] = {}
+    document = ""
+    for seed in SPIKEE_SEEDS:
+        for r in _jsonl(root / seed / "jailbreaks.jsonl"):
+            jailbreaks.setdefault(r["text"], r)
+        for r in _jsonl(root / seed / "instructions.jsonl"):
+            instructions.setdefault(r["instruction"], r)
+        for r in _jsonl(root / seed / "base_user_inputs.jsonl"):
+            if r["id"] == "email-01":
+                document = r["document"]
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    for text, r in sorted(instructions.items()):
+        by_lang[r.get("lang") or "en"].append(text)
+    evaluated = _evaluated_shingles()
     rows: list[dict] = []
+    for text, r in sorted(jailbreaks.items()):
+        pool = by_lang.get(r.get("lang") or "en") or by_lang["en"]
+        for k in range(per_jailbreak):
+            h = int(hashlib.sha256(f"{r['id']}\x1f{k}".encode()).hexdigest(), 16)
+            attack = text.replace("<INSTRUCTION>", pool[h % len(pool)])
+            in_doc = (h >> 8) % 2 and document
+            body = document.replace("|CONTENT: ", "|CONTENT: " + attack + " ") if in_doc else attack
+            if _shingles(body) & evaluated:
+                continue
+            rows.append({"text": body, "y": True, "source": "public:spikee", "lang": r.get("lang") or "en",
+                         "channel": "tool_output" if in_doc else "user_input", "id": f"spikee:{r['id']}:{k}"})
+    # the carrier document alone, benign, so its own words do not read as an attack
+    rows.append({"text": document, "y": False, "source": "public:spikee", "lang": "en", "channel": "tool_output",
+                 "id": "spikee:email-01"})
+    return rows
+
+
+def _shingles(text: str, n: int = 8) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + n]) for i in range(max(len(words) - n + 1, 0))}
+
+
+def _evaluated_shingles() -> set[str]:
+    out: set[str] = set()
+    for name in [*CORPORA, *_corpora.FRESH_CORPORA]:
+        for c in load_public(name):
+            if half(c) != "fit":
+                out |= _shingles(c.text)
+    return out
+
+
+def training_rows(spikee: bool = True) -> list[dict]:
+    rows: list[dict] = spikee_rows() if spikee else []
     for name in CORPORA:
         for c in load_public(name):
             if half(c) == "fit":
@@ -145,8 +217,9 @@ def cross_validate(rows: list[dict], l2: float, epochs: int) -> None:
     Prints the rules alone, the classifier alone, and the detector's combination (the classifier
     joins the rules' noisy-OR when its probability reaches a floor) for a few floors.
     """
-    train_rows = [r for r in rows if not r["source"].startswith("public:") or _fold(r) == 0]
-    val_rows = [r for r in rows if r["source"].startswith("public:") and _fold(r) == 1]
+    train_rows = [r for r in rows if r["source"] not in {f"public:{name}" for name in CORPORA} or _fold(r) == 0]
+    evaluated = {f"public:{name}" for name in CORPORA}  # spikee trains only: it has no benign side to score
+    val_rows = [r for r in rows if r["source"] in evaluated and _fold(r) == 1]
     val_rows += [r for r in rows if r["source"] == "lab:ticket_notes" and _fold(r) == 1]  # FPR on lab text
     r_, c_, v_, y, owner = featurise(train_rows, BITS, WINDOW)
     w, b = train((r_, c_, v_), y, sample_weights(train_rows, owner), BITS, l2, epochs)
@@ -190,7 +263,8 @@ def main() -> None:
     r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW)
     w, b = train((r_, c_, v_), y, sample_weights(rows, owner), BITS, args.l2, args.epochs)
     meta = {"trained_on": {f"{s}/{lab}": n for (s, lab), n in sorted(counts.items())},
-            "held_out_never_read": sorted(CORPORA), "l2": args.l2, "epochs": args.epochs,
+            "held_out_never_read": sorted(CORPORA), "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
+            "l2": args.l2, "epochs": args.epochs,
             "features": "hashed char 3/4/5-grams of the detector's normalised text, presence / sqrt(distinct), int8 weights",
             "trainer": "loadtests/train_injection_model.py (full-batch Adam, plain numpy)"}
     save(w, b, BITS, WINDOW, meta)
