@@ -62,8 +62,8 @@ def spikee_rows(per_jailbreak: int = 4) -> list[dict]:
     sent either alone (a user turn) or inside the seed's e-mail document (a tool output). The
     carrier document alone is the one benign text (so its own words do not read as an attack):
     spikee's benign seed set is the ``inthewild`` corpus's benign side, which is evaluated.
-    A composed text that shares an 8-word run with any evaluated text (a held-out half or the
-    fresh corpus) is dropped, so nothing evaluated leaks in through spikee.
+    A composed text that shares an 8-word run with any text outside the fit halves (held-out,
+    fresh, or kept out of both) is dropped, so nothing evaluated leaks in through spikee.
     """
     root = _corpora._package_dir("spikee") / "data" / "workspace" / "datasets"
     jailbreaks: dict[str, dict] = {}

@@ -56,6 +56,7 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -245,6 +246,7 @@ def _agentdojo() -> list[PublicCase]:
     src = "agentdojo 0.1.35 (MIT)"
     templates = _attack_templates(root)
     out: list[PublicCase] = []
+    seen_ids: Counter[str] = Counter()
     for suite_dir in sorted((root / "data" / "suites").iterdir()):
         suite = suite_dir.name
         vectors = yaml.safe_load((suite_dir / "injection_vectors.yaml").read_text(encoding="utf-8"))
@@ -283,7 +285,11 @@ def _agentdojo() -> list[PublicCase]:
             attack = template.format(goal=goal, user="Emma Johnson" if named else "the user",
                                      model="GPT-4" if named else "the AI language model")
             text = _render(_fill(items[idx], {**defaults, vector: attack}))
-            out.append(PublicCase(id=f"agentdojo:{group}:{tname}", text=text, label="malicious",
+            # a goal id can carry a different goal text in a later version: same group, own id
+            base_id = f"agentdojo:{group}:{tname}"
+            case_id = f"{base_id}:{seen_ids[base_id]}" if seen_ids[base_id] else base_id
+            seen_ids[base_id] += 1
+            out.append(PublicCase(id=case_id, text=text, label="malicious",
                                   location="tool_output", group=group, template=family, corpus="agentdojo",
                                   source=f"{src} attacks/{tname} x {group} in vector {vector}"))
     return out
@@ -294,7 +300,8 @@ def _user_prompts() -> list[tuple[str, str]]:
     prompts: dict[str, str] = {}
     for path in sorted(root.glob("v1*/*/user_tasks.py")):
         for cls, prompt in _class_strings(path, "PROMPT").items():
-            prompts.setdefault(prompt, f"{path.parent.name}:{cls}")
+            # the version too: a task's prompt can change between versions, and ids must be unique
+            prompts.setdefault(prompt, f"{path.parent.parent.name}:{path.parent.name}:{cls}")
     return [(pid, text) for text, pid in sorted(prompts.items(), key=lambda kv: kv[1])]
 
 
@@ -343,8 +350,8 @@ def _raginject() -> list[PublicCase]:
             out.append(PublicCase(id=f"fresh:raginject:{row['id']}", text=doc, label="malicious", location="document",
                                   lang=lang, group=row["id"], corpus="fresh",
                                   source=f"{src} attacks/patterns/{path.name} ({row['category']})"))
-            if payload and payload in doc:
-                host = re.sub(r"\n{3,}", "\n\n", doc.replace(payload, "")).strip()
+            host = re.sub(r"\n{3,}", "\n\n", doc.replace(payload, "")).strip() if payload and payload in doc else ""
+            if len(host) >= 40:  # some documents are all payload: no host text is left to be benign
                 out.append(PublicCase(id=f"fresh:raginject:{row['id']}:host", text=host, label="benign",
                                       location="document", lang=lang, group=row["id"], corpus="fresh",
                                       source=f"{src} attacks/patterns/{path.name}, host document without its payload"))
@@ -417,18 +424,32 @@ def load_public(name: str) -> list[PublicCase]:
     return list(_cached(name))
 
 
+def _side(case: PublicCase) -> str:
+    side = HOLDOUT if _digest(case.corpus, case.group) % 2 else "fit"
+    if case.template and side != (HOLDOUT if _digest(case.corpus, case.template) % 2 else "fit"):
+        return CROSS
+    return side
+
+
+@cache
+def _fit_texts(corpus: str) -> frozenset[str]:
+    return frozenset(c.text for c in _cached(corpus) if _side(c) == "fit")
+
+
 def half(case: PublicCase) -> str:
     """``fit``, ``heldout``, ``neither`` or ``fresh``: SHA-256 of the corpus and the case's group, so the split never moves.
 
     A case with a ``template`` (AgentDojo's attacks) is in a half only when its goal and its
     template family both fall there, so no goal and no template is in both halves; the crossed
-    cases (``neither``) are scored by nobody. A fresh corpus has no fit half: all of it is
-    evaluated and none of it is ever trained on.
+    cases (``neither``) are scored by nobody, and so is a held-out case whose exact text is also
+    in the fit half (bastioncorpus ships ``ob-enc-001`` and ``ob-enc-002`` with one text;
+    AgentDojo's suites share some environment records). A fresh corpus has no fit half: all of
+    it is evaluated and none of it is ever trained on.
     """
     if case.corpus in FRESH_CORPORA:
         return FRESH
-    side = HOLDOUT if _digest(case.corpus, case.group) % 2 else "fit"
-    if case.template and side != (HOLDOUT if _digest(case.corpus, case.template) % 2 else "fit"):
+    side = _side(case)
+    if side == HOLDOUT and case.corpus in CORPORA and case.text in _fit_texts(case.corpus):
         return CROSS
     return side
 
