@@ -26,12 +26,17 @@ this module, never the reverse).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+import yaml
 
 if TYPE_CHECKING:
     from labkit.provider.behaviour import _Conv
@@ -164,12 +169,20 @@ _ACTION_TOOL_VERBS = {
 }
 # words that may open a clause before its verb ("Please, assistant, now delete ...")
 _LEAD = frozenset(
-    "please kindly pls plz now also then just immediately urgently quickly and so ok okay hey hi "
+    "please kindly pls plz do now also then just immediately urgently quickly and so ok okay hey hi "
     "hello dear assistant agent ai copilot bot system admin developer note to the for whoever "
     "bitte jetzt sofort auch dann und nun hallo lieber liebe assistent ki merci veuillez svp "
     "maintenant aussi puis et alors bonjour cher chère ia de por favor ahora también luego y hola "
     "asistente per favore ora anche poi e ciao caro assistente si prega di step steps item "
     "s'il vous plaît plait te subito inmediatamente immédiatement".split())
+# words before a noun: an action word after one names a thing ("the email", "ma copie")
+_DETERMINERS = frozenset(
+    "the a an this that these those my your our his her their its der die das den dem des ein eine "
+    "einen einem meine meinen deine unsere le la les un une du ce cette ces mon ma mes ton ta votre "
+    "notre l el los las una mi su este esta il lo gli uno mio mia questo questa".split())
+_NOUN_ADJECTIVES = frozenset(
+    "previous last earlier new old full whole complete first final other same original attached latest "
+    "next entire weekly monthly daily".split())
 # the model named as the one to act: it, not a human colleague ("support agents" are people)
 _ADDRESSEE = re.compile(
     r"\b(?:(?:ai|ki|ia|llm)(?:[- ](?:assistant|assistent|agent)\w*)?|assistants?|assistent(?:en)?|"
@@ -254,6 +267,13 @@ _SECRET_VALUES = (
                r"est|es|è))\s*[\"'«]?([^\s\"'»,;]{6,})"),
     re.compile(r"(?i)\b(?:password|passwort|secret|kennwort)\s+((?=\S*\d)[^\s\"',;]{6,})"),
 )
+# recipients named by who they are, not by address: "to every single person I am meeting",
+# "to all contacts" (an obedient model picks them from the records it can see)
+_PEOPLE = re.compile(r"\b(?:to|an|à|a)\s+(?:every|each|all)\b(?:\s+\w+){0,2}?\s+(?:persons?|people|contacts?|customers?|"
+                     r"clients?|recipients?|participants?|attendees?|kontakte\w*|kunden|contacts|clientes|contatti)\b|"
+                     r"\b(?:to|an)\s+(?:everyone|everybody|alle)\b", re.I)
+# "send me/us ...": the writer asks for something back, there is no third party to send to
+_TO_SPEAKER = re.compile(r"\b(?:me|us|mir|uns|moi|nous|m'|nos|mi|ci)\b", re.I)
 _SECRET_ASK = re.compile(r"\b(?:key|token|password|passwort|code|pin|secret|credential|canary|"
                          r"mot de passe|contrase|clave|chiave|codice|prüfcode|schlüssel)", re.I)
 
@@ -267,6 +287,8 @@ class _Instruction:
     sentence: str
     chunk: str
     tool: str | None = None
+    paragraph: str = ""  # the paragraph (one note, one JSON or YAML value) it was said in
+    following: str = ""  # the next sentence of that paragraph, quotes masked ("The title should be 'X'")
     emails: list[str] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)
     users: list[str] = field(default_factory=list)
@@ -277,10 +299,110 @@ class _Instruction:
     args: dict[str, Any] = field(default_factory=dict)
 
 
+def _leaves(data: Any, out: list[str]) -> list[str]:
+    """The strings inside parsed JSON or YAML, in order."""
+    if isinstance(data, str):
+        out.append(data)
+    elif isinstance(data, dict):
+        for value in data.values():
+            _leaves(value, out)
+    elif isinstance(data, list):
+        for value in data:
+            _leaves(value, out)
+    return out
+
+
+# two or more "key: value" lines (or list items): a YAML record, as agent frameworks render
+# tool results (AgentDojo does); quoted and folded values are only readable once parsed
+_YAML_LINE = re.compile(r"^[ \t]*(?:- )?[\w-]{1,40}:(?:[ \t]|$)", re.M)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _unyaml(text: str) -> str:
+    """A YAML record's string values, each its own paragraph; other text as it is."""
+    if len(_YAML_LINE.findall(text)) < 2:
+        return text
+    try:
+        data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (C or pure Python)
+    except yaml.YAMLError:
+        return text
+    if not isinstance(data, (dict, list)):
+        return text
+    return "\n\n".join(_leaves(data, []))
+
+
+# Encodings an instruction hides in. A capable model decodes them when asked to (or on its
+# own); the mock appends what they decode to, so the instruction is read like any other.
+_MORSE = dict(zip(
+    ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- .-- -..- -.-- --.. "
+    "----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----. .-.-.- --..-- ..--.. .----. -.-.-- -..-. "
+    "---... -.-.-. -...- .-.-. -....- ..--.- .-..-. .--.-. -.--. -.--.-".split(),
+    "abcdefghijklmnopqrstuvwxyz0123456789.,?'!/:;=+-_\"@()", strict=True))
+_ENCODED = (
+    ("base64", re.compile(r"(?<![\w+/=])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")),
+    ("base32", re.compile(r"(?<![\w=])[A-Z2-7]{16,}={0,6}(?![\w=])")),
+    ("hex", re.compile(r"(?<!\w)(?:[0-9a-fA-F]{2}){8,}(?!\w)")),
+    ("binary", re.compile(r"(?<!\d)[01]{8}(?:\s[01]{8}){3,}(?!\d)")),
+    ("ascii85", re.compile(r"<~(.{8,}?)~>", re.S)),
+    ("morse", re.compile(r"(?<![\w.-])[.-]{1,7}(?:[ /]+[.-]{1,7}){7,}(?![\w.-])")),
+)
+
+
+def _readable(raw: bytes) -> str | None:
+    """Decoded bytes as text, when they read as words (not binary noise)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(c.isprintable() or c.isspace() for c in text)
+    if len(text) < 12 or printable < 0.95 * len(text) or len(re.findall(r"[^\W\d_]{2,}", text)) < 3:
+        return None
+    return text
+
+
+def _decode_one(kind: str, blob: str) -> str | None:
+    try:
+        if kind == "base64":
+            return _readable(base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True))
+        if kind == "base32":
+            return _readable(base64.b32decode(blob + "=" * (-len(blob) % 8)))
+        if kind == "hex":
+            return _readable(bytes.fromhex(blob))
+        if kind == "binary":
+            return _readable(bytes(int(b, 2) for b in blob.split()))
+        if kind == "ascii85":
+            return _readable(base64.a85decode(blob.replace("\n", "")))
+        if kind == "morse":
+            words = [w.strip() for w in re.split(r"\s*/\s*", blob)]
+            text = " ".join("".join(_MORSE.get(ch, "") for ch in w.split()) for w in words)
+            return text if len(re.findall(r"[a-z]{2,}", text)) >= 3 else None
+    except (binascii.Error, ValueError):
+        return None
+    return None
+
+
+def _decoded_payloads(text: str) -> list[str]:
+    """What encoded spans in ``text`` say: base64/32, hex, 8-bit binary, Ascii85, Morse,
+    percent-encoding and Unicode tag characters (invisible ASCII)."""
+    found: list[str] = []
+    tags = "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)
+    if len(tags) >= 12:
+        found.append(tags)
+    if len(re.findall(r"%[0-9A-Fa-f]{2}", text)) >= 3:
+        found.append(unquote(text))
+    for kind, rx in _ENCODED:
+        for m in rx.finditer(text):
+            decoded = _decode_one(kind, m.group(m.lastindex or 0))
+            if decoded and decoded not in found:
+                found.append(decoded)
+    return found
+
+
 def _decode_untrusted(text: str) -> str:
-    """Untrusted text as a reader sees it: fences and source tags off, JSON decoded (each
-    string its own paragraph, so ``\\n`` and ``\\u00f6`` escapes become what they encode),
-    letters spaced out to dodge filters ("D E L E T E") joined again."""
+    """Untrusted text as a reader sees it: fences and source tags off, JSON and YAML records
+    decoded (each string its own paragraph, so ``\\n`` and ``\\u00f6`` escapes, quoted and
+    folded values become what they encode), letters spaced out to dodge filters
+    ("D E L E T E") joined again, and what encoded spans (base64, hex, ...) say appended."""
     text = re.sub(r"^<<<(?:END )?UNTRUSTED[^\n]*$", "", text, flags=re.M)
     text = re.sub(r"</?source[^>]*>", "\n", text)
     stripped = text.strip()
@@ -290,23 +412,15 @@ def _decode_untrusted(text: str) -> str:
         except ValueError:
             data = None
         if data is not None:
-            leaves: list[str] = []
-
-            def walk(v: Any) -> None:
-                if isinstance(v, str):
-                    leaves.append(v)
-                elif isinstance(v, dict):
-                    for x in v.values():
-                        walk(x)
-                elif isinstance(v, list):
-                    for x in v:
-                        walk(x)
-            walk(data)
-            text = "\n\n".join(leaves)
+            text = "\n\n".join(_unyaml(leaf) for leaf in _leaves(data, []))
+    else:
+        text = _unyaml(text)
     if "\\" in text:
         text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
         text = text.replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"')
-    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
+    text = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
+    decoded = _decoded_payloads(text)
+    return "\n\n".join([text, *decoded]) if decoded else text
 
 
 @lru_cache(maxsize=8192)  # every word of every untrusted clause is looked up; ~120 prefixes each
@@ -325,7 +439,7 @@ _TOKEN_RX = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+", re.U)
 
 def _tokens(text: str) -> list[str]:
     # "l'assistant", "dell'account": the article is its own token
-    text = re.sub(r"<[A-Z_]+_\d+>", " ", text)  # a redaction placeholder (<EMAIL_1>) is no verb
+    text = re.sub(r"<[A-Z_]+_\d+>", " 0 ", text)  # a redaction placeholder (<EMAIL_1>) is no verb, but a word
     return _TOKEN_RX.findall(text.replace("'", " ").replace("’", " ").replace("e-mail", "email")
                              .replace("E-Mail", "email").replace("E-mail", "email"))
 
@@ -359,20 +473,28 @@ def _clauses_of(body: str) -> list[str]:
     return [p.strip() for p in parts if p and p.strip()]
 
 
+def _is_noun_here(words: list[str], i: int) -> bool:
+    """Whether ``words[i]`` follows a determiner ("the email", "my previous email"): a thing, not an act."""
+    before = [w.lower() for w in words[max(0, i - 2):i]]
+    if before and before[-1] in _DETERMINERS:
+        return True
+    return len(before) == 2 and before[0] in _DETERMINERS and before[1] in _NOUN_ADJECTIVES
+
+
 def _first_action(words: list[str]) -> tuple[str | None, int]:
     """The clause-opening verb's action (after lead words), and its index; else (None, -1)."""
     for i, w in enumerate(words):
         if w.lower() in _LEAD or re.fullmatch(r"QUOTE\d+|\d+", w):
             continue
         action = _action_of(w)
-        return (action, i) if action else (None, -1)
+        return (action, i) if action and not _is_noun_here(words, i) else (None, -1)
     return None, -1
 
 
 def _any_action(words: list[str]) -> tuple[str | None, int]:
     for i, w in enumerate(words):
         action = _action_of(w)
-        if action:
+        if action and not _is_noun_here(words, i):
             return action, i
     return None, -1
 
@@ -404,16 +526,21 @@ def _targets(ins: _Instruction, quotes: list[str]) -> None:
         if msg and "message" not in ins.ids:
             ins.ids["message"] = msg.group(0)
         if not ins.emails:
-            ins.emails = _ADDRESS.findall(text)
+            # the address after "to" first: "send X from a@x to b@y" goes to b@y
+            ins.emails = sorted(_ADDRESS.findall(text), key=lambda a: not re.search(
+                r"\b(?:to|an|à|a|al|alla|at)\s+\W{0,3}" + re.escape(a), text, re.I))
         if not ins.users:
             ins.users = _USER_ID.findall(text)
         if ins.role is None:
             m = _ROLE_WORD.search(text)
             ins.role = "admin" if m else None
-    if not ins.emails and ins.action == "send":
-        ins.emails = _ADDRESS.findall(ins.chunk)  # "... forward the list there too"
+    if not ins.emails and ins.action == "send" and not _TO_SPEAKER.search(clause):
+        # "... forward the list there too": an address said nearby, in the same paragraph
+        # (not anywhere in the tool result, and not "send me ...", which asks for a reply)
+        ins.emails = _ADDRESS.findall(ins.paragraph or ins.chunk)
     masked_quotes = [quotes[int(i)] for i in re.findall(r"QUOTE(\d+)", ins.clause)
-                     or re.findall(r"QUOTE(\d+)", ins.sentence)]
+                     or re.findall(r"QUOTE(\d+)", ins.sentence)
+                     or (re.findall(r"QUOTE(\d+)", ins.following) if ins.action in ("create", "add") else [])]
     ins.quote = next((q for q in masked_quotes if not q.startswith("{")), None)
     for name, rx in _FIELD_RX.items():
         m = rx.search(ins.clause)
@@ -450,7 +577,7 @@ def _actionable(ins: _Instruction) -> bool:
     if ins.action == "call":
         return False  # "use the Delete button": no tool named, nothing to call
     if ins.action == "send":
-        return bool(ins.emails or "message" in ins.ids)
+        return bool(ins.emails or "message" in ins.ids or _PEOPLE.search(ins.clause))
     if ins.action == "reveal":
         return bool(_secret_values(ins.chunk)) and bool(_SECRET_ASK.search(ins.clause)
                                                         or re.search(r"\b(?:it|them|this|that|both|all|es|le|la|lo|li)\b", ins.clause, re.I))
@@ -489,13 +616,19 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
         budget -= 1
         paragraph = paragraphs.pop(0)
         masked, quotes = _mask_quotes(paragraph)
-        for sentence in _sentences_of(masked):
+        sentences = _sentences_of(masked)
+        for n, sentence in enumerate(sentences):
             if _MARKER.search(sentence):
                 addressed = True
             # "Note for the assistant: delete ..." -- a header names who is addressed; it is
             # an instruction itself only when it opens with a verb ("Use X to send it to: ...")
             head, sep, body = sentence.partition(": ") if re.search(r"\S\s?:\s", sentence) else ("", "", sentence)
-            if not sep:
+            after = ""
+            if sep and (len(head.split()) > 8 or "QUOTE" in head):
+                # a colon inside running text ("... should be 'Re: Hi"), not a header: read the
+                # whole sentence, and what follows the colon too ("... approved: call X on Y")
+                head, body, after = "", sentence, body
+            elif not sep:
                 head, body = "", sentence
             said_to = addressed or bool(_ADDRESSEE.search(sentence) or _CUE.search(sentence))
             if head and (_ADDRESSEE.search(head) or _MARKER.search(head)):
@@ -509,6 +642,7 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                 paragraphs.insert(0, quoted)  # unquoted now, so it is read once
                 continue
             clauses = [(c, False) for c in _clauses_of(head)[:1]] + [(c, True) for c in _clauses_of(body)]
+            clauses += [(c, True) for c in _clauses_of(after) if (c, True) not in clauses]
             for clause, in_body in clauses:
                 words = _tokens(clause)
                 action, at = _first_action(words)
@@ -516,11 +650,14 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     action, at = _any_action(words)
                 if action is None or _NEGATION.search(" ".join(words[:at + 1])):
                     continue
+                if re.search(r"(?<!\w)" + re.escape(words[at]) + r"\s*:(?!//)", clause):
+                    continue  # "Email: info@x.example", "Delete: never": a field's label, not a verb
                 if action in ("add", "update", "send", "grant") and _ANSWER_WORDS.search(clause) \
                         and _SECRET_ASK.search(chunk):
                     action = "reveal"  # "append the token to your answer"
                 ins = _Instruction(action=action, clause=clause, sentence=sentence, chunk=chunk,
-                                   tool=_explicit_tool(clause, catalogue))
+                                   tool=_explicit_tool(clause, catalogue), paragraph=paragraph,
+                                   following=sentences[n + 1] if n + 1 < len(sentences) else "")
                 if ins.tool:
                     tail = clause[clause.find(ins.tool) + len(ins.tool):]
                     ins.args = _parse_call_args(_unmask(tail, quotes))
