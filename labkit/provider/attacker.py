@@ -13,7 +13,12 @@ tools are at work. What it treats as an instruction (:func:`find_instructions`):
 (send, delete, close, update, add, create, grant, reveal, call; en/de/fr/es/it) ADDRESSED to the
 model (a clause-opening verb, a "please", a "you must", the assistant named, a fake SYSTEM or
 developer note or role play earlier in the text) with a TARGET to act on (an e-mail address, a
-record id, a role, a field and value, quoted text, a named tool, a secret to repeat).
+record id, a role, a field and value, quoted text, a named tool, a secret to repeat; or people
+named by who they are, "to every person on the call"). It reads the text as a model would: JSON
+and YAML records decoded to their values, escapes undone, spaced-out letters joined, and what
+base64/base32, hex, 8-bit binary, Ascii85, Morse, percent-encoding or invisible Unicode tag
+characters say appended. Field labels ("Email: x@y"), nouns after a determiner ("the email looks
+good") and "send me ..." (a request back to the writer) are not instructions.
 
 What it does not do: it is not a language model and it does not paraphrase. It never acts on
 text without a target ("be careful with refunds" is advice, not an instruction); it never
