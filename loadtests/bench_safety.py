@@ -15,9 +15,11 @@ machine inflates less).
 
 Public corpora (``labkit.controls.injection_corpora``: bastioncorpus, AgentDojo tool outputs,
 in-the-wild jailbreaks with public benign user turns; installed by ``make corpora``): recall, FPR,
-per channel and per language on each corpus's held-out half (and on the fit half, an upper bound).
-``--public-only --save first|final`` runs only that part and writes
-``loadtests/results/injection_public_{first,final}.json``.
+per channel and per language (and over the five languages the rules claim) on each corpus's
+held-out half (and on the fit half, an upper bound), and on the whole *fresh* corpus (raginject,
+agent-injection-bench, garak-multilingual), which nothing is ever fitted on.
+``--public-only --save first|final|round3_first|round3_final`` runs only that part and writes
+``loadtests/results/injection_public_<save>.json``.
 
 PII on public data (``labkit.controls.pii_public``: Presidio's templates from presidio-evaluator,
 filled by Faker in en_US/de_DE/fr_FR, plus look-alike negatives; split by template hash): span-exact

@@ -682,9 +682,9 @@ def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0
         evidence.append("hidden_markup: hidden-text CSS")
     if depth == 0:
         for variant in _spelling_variants(norm):
-            inner = {}
-            _fire(variant, inner, evidence, depth + 1)
-            for k, w in inner.items():
+            respelt: dict[str, float] = {}
+            _fire(variant, respelt, evidence, depth + 1)
+            for k, w in respelt.items():
                 hits[k] = max(hits.get(k, 0.0), w)
         reads = [norm]
         for decoded in _decoded_payloads(text):
