@@ -41,7 +41,7 @@ import hashlib
 import importlib.util
 import random
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,11 @@ if TYPE_CHECKING:  # typing only: Faker loads when a corpus is built (a heavy im
 
 LOCALES: tuple[str, ...] = ("en_US", "de_DE", "fr_FR")
 SEED = 15
+# Dates are drawn from fixed ranges, not relative to today: Faker's "this decade" or "-5y"
+# ranges move with the clock, the number of random draws they take varies with the range, and so
+# every text after the first date used to change from one run to the next.
+_TODAY = date(2026, 1, 1)
+_NOW = datetime(2026, 1, 1)
 
 _NAME_SLOTS = {"person", "name", "first_name", "first_name_male", "first_name_female",
                "first_name_nonbinary", "last_name", "last_name_male", "last_name_female",
@@ -136,6 +141,11 @@ class _Filler:
         self.locale = locale
         self.fake = Faker(locale)
         self.fake.seed_instance(seed)
+        # it_IT builds its city list from a set, so its order (and the city drawn) followed the
+        # process's string-hash seed: sort such lists so a seed gives the same texts every run
+        for provider in self.fake.factories[0].providers:
+            if isinstance(getattr(provider, "cities", None), list):
+                provider.cities = sorted(provider.cities)
         self.en = Faker("en_US")  # fields a locale lacks (secondary_address, state_abbr)
         self.en.seed_instance(seed + 1)
         self.rng = random.Random(seed)
@@ -174,7 +184,8 @@ class _Filler:
         if slot in ("street_name", "building_number", "city", "country"):
             return str(getattr(f, slot)())
         if slot in ("date_of_birth", "date_time"):
-            d = f.date_of_birth(minimum_age=18, maximum_age=90) if slot == "date_of_birth" else f.date_between("-5y", "today")
+            d = (f.date_between_dates(date(1936, 1, 1), date(2008, 1, 1)) if slot == "date_of_birth"
+                 else f.date_between_dates(date(2021, 1, 1), _TODAY))
             return _fmt_date(d, rng.choice(_DATE_FORMATS[self.locale]), self.locale)
         if slot == "organization":
             return f.company()
@@ -295,11 +306,11 @@ def _negative_value(kind: str, fake: Faker, rng: random.Random) -> str:
     if kind == "ua":
         return fake.user_agent()
     if kind == "timestamp":
-        return fake.date_time_this_decade().strftime(rng.choice(["%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%H:%M:%S"]))
+        return fake.date_time_between_dates(datetime(2020, 1, 1), _NOW).strftime(rng.choice(["%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%H:%M:%S"]))
     if kind == "iso":
-        return fake.iso8601()
+        return fake.iso8601(end_datetime=_NOW)
     if kind == "epoch":
-        return str(fake.unix_time(start_datetime="-3y"))[:10]
+        return str(fake.unix_time(start_datetime=datetime(2023, 1, 1), end_datetime=_NOW))[:10]
     if kind == "invoice":
         return fake.bothify("INV-20##-######")
     if kind == "invoice2":
@@ -309,7 +320,7 @@ def _negative_value(kind: str, fake: Faker, rng: random.Random) -> str:
     if kind == "amount":
         return fake.pricetag()
     if kind == "meeting":
-        return fake.date_time_this_year().strftime(rng.choice(["%m/%d/%Y %H:%M", "%d.%m.%Y, %H:%M", "%Y-%m-%d %H:%M"]))
+        return fake.date_time_between_dates(datetime(2025, 1, 1), _NOW).strftime(rng.choice(["%m/%d/%Y %H:%M", "%d.%m.%Y, %H:%M", "%Y-%m-%d %H:%M"]))
     if kind == "ticket":
         return fake.bothify("TCK-######")
     if kind == "uuid":
@@ -317,7 +328,8 @@ def _negative_value(kind: str, fake: Faker, rng: random.Random) -> str:
     if kind == "batch":
         return fake.numerify("B########")
     if kind == "period":
-        return f"{fake.date_this_decade().strftime('%d/%m/%Y')} to {fake.date_this_decade().strftime('%d/%m/%Y')}"
+        return (f"{fake.date_between_dates(date(2020, 1, 1), _TODAY).strftime('%d/%m/%Y')} to "
+                f"{fake.date_between_dates(date(2020, 1, 1), _TODAY).strftime('%d/%m/%Y')}")
     if kind == "serial":
         return fake.bothify("SN-####-####-####")
     if kind == "quote":
