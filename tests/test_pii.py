@@ -302,3 +302,46 @@ def test_propagation_takes_whole_words_only_and_the_longest_value_first() -> Non
     r = redact("Ottilie Lehmann, Lehmann-Bau, Lehmanns, -a@x.io, a@x.io-1, a@x.io. Lehmann", mapping)
     assert r.text == "<NAME_1>, Lehmann-Bau, Lehmanns, -a@x.io, a@x.io-1, <EMAIL_1>. <NAME_2>"
     assert mapping["<NAME_2>"] == "Lehmann"
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # first names and surnames the census list lacks: philter-lite's wider lists, mid-sentence
+    # (no person cue around them: "with Gunhild" was found before, "Is Gunhild ..." was not)
+    ("Is Gunhild joining the call tomorrow?", "Gunhild"),
+    ("Is Holzapfel on leave this week?", "Holzapfel"),
+    # a capitalised word no English, German or place list knows, inside a sentence
+    ("I still prefer the early albums of Atzler, to be honest.", "Atzler"),
+    # a particle before a first name is not part of the name
+    ("Please correct the statement to Le Laetitia Dupont.", "Laetitia Dupont"),
+    # an address block after a titled name: the unit word is the address's, not the name's
+    ("Mrs. Bonnie Johnson Apt. 536 110 Kimberly Vista\nNew Timothyfurt OK 08693", "Bonnie Johnson"),
+])
+def test_names_no_census_list_knows(text: str, value: str) -> None:
+    assert ("NAME", value) in [(f.type, f.text) for f in detect(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "Disputes in the Nordics are settled by the courts of Oslo.",  # a city the wide list calls a first name
+    "OrbitKit exports reports as Parquet and CSV files only.",     # a surname there, a file format here
+    "Madeleine asked the Krankenschwester for help.",              # an everyday German noun
+    "They sang about Hobbits, dragons and elves.",                 # a plural of a word English knows
+])
+def test_wider_name_lists_do_not_take_places_products_or_nouns(text: str) -> None:
+    names = [f.text for f in detect(text) if f.type == "NAME"]
+    assert not {"Oslo", "Parquet", "Krankenschwester", "Hobbits"} & set(names), names
+
+
+def test_a_particle_left_before_a_placeholder_is_no_name() -> None:
+    # found by the property test: "Le Anna" gives "Le <NAME_1>", and "Le" alone must not count
+    r = redact("Le Anna")
+    assert r.text == "Le <NAME_1>" and detect(r.text) == []
+
+
+def test_clean_texts_are_remembered_and_pii_never_is() -> None:
+    # a request resends its system prompt: the second scan of a clean text is a dict look-up
+    system = "You are the support copilot for order questions. Answer from the sources only."
+    assert detect(system) == [] and system in pii._CLEAN
+    dirty = "Write to jane.doe@example.com about the order."
+    assert [f.type for f in detect(dirty)] == ["EMAIL"] and dirty not in pii._CLEAN
+    assert [f.type for f in detect(dirty)] == ["EMAIL"]  # still found on the second scan
+    assert detect(system) == []

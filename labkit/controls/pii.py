@@ -540,6 +540,8 @@ def detect(text: str) -> list[Finding]:
     """
     if not isinstance(text, str):
         raise RedactionFailed(f"cannot scan {type(text).__name__} for PII; expected text")
+    if text in _CLEAN:
+        return []
     try:
         view = _unescape_view(text) if "\\" in text else text
         candidates = [f for detector in _DETECTORS for f in detector(view)]
@@ -551,9 +553,23 @@ def detect(text: str) -> list[Finding]:
             if all(cand.end <= t.start or cand.start >= t.end for t in taken):
                 taken.append(cand)
         taken.sort(key=lambda f: f.start)
-        return taken
     except Exception as exc:  # fail closed: a bug must never let raw text through
         raise RedactionFailed(f"PII detection failed: {type(exc).__name__}: {exc}") from exc
+    if not taken and len(text) <= _CLEAN_MAX_CHARS:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()  # crude, but a full cache only costs one round of re-scans
+        _CLEAN[text] = None
+    return taken
+
+
+# Texts in which nothing was found, remembered per process: every request resends its system
+# prompt and instructions, and a chat resends its earlier turns, so the same clean text is
+# scanned again and again for the same answer. Only texts with no finding are kept, so the cache
+# holds no value the detector recognises as PII. (Plain dict operations are atomic under the GIL,
+# so the gateway's threads may share it.)
+_CLEAN: dict[str, None] = {}
+_CLEAN_MAX = 4096
+_CLEAN_MAX_CHARS = 8192
 
 
 # --- redaction ----------------------------------------------------------------------------
