@@ -338,9 +338,12 @@ def correct_typos(words: list[str], vocabulary: Collection[str]) -> dict[str, st
         if len(lw) < 4 or not lw.isalpha() or lw in vocab or lw in english:
             continue
         limit = 2 if len(lw) >= 8 else 1
-        best = process.extractOne(lw, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit)
-        if best is not None:
-            out[w] = best[0]
+        near = process.extract(lw, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
+        if near:
+            # ties broken the same way in every process (the vocabulary is a set, whose order
+            # changes with the hash seed): nearest, then the length closest to the typo's (a
+            # slip of one key keeps the length), then alphabetical
+            out[w] = min(near, key=lambda m: (m[1], abs(len(m[0]) - len(lw)), m[0]))[0]
     return out
 
 

@@ -32,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from labkit.data.access import caller_roles
+from labkit.data.access import ROLES, caller_roles
 from labkit.errors import ConfigError, InputError
 from labkit.rag.index import RagIndex
 from labkit.rag.lexical import analyze
@@ -297,11 +297,16 @@ class Retriever:
         self.fusion = load_fusion() if fusion is None else fusion
         self.candidates = candidates
         self._norm_cache: dict[tuple[str, str], Normalised] = {}
-        self._info_cache: dict[tuple[str, str], _ChunkInfo] = {}
+        self._info_cache: dict[tuple[str, str], tuple[Any, _ChunkInfo]] = {}
 
     def warm_up(self, chunking: str = "section") -> None:
-        """Load the normalisation data (place names, word lists) before the first question."""
+        """Load before the first question what every question reads: the normalisation data
+        (place names, word lists), and every current chunk's row and fact profile (about a
+        second for the default knowledge base; otherwise the first questions pay for it)."""
         self.normalised("warm up in Berlin", chunking)
+        visible = self.index.lexical.visible_ids(chunking, ROLES)
+        for row in self.index.lexical.fetch(chunking, visible, ROLES).values():
+            self._chunk_info(chunking, row)
 
     def normalised(self, question: str, chunking: str = "section") -> Normalised:
         """``question`` rewritten toward the knowledge base's words (:mod:`labkit.rag.normalize`)."""
@@ -323,9 +328,17 @@ class Retriever:
         text = self.normalised(question, chunking).text
         if vector is None:
             vector = self.index.embed([text])[0]
-        dense = self.index.dense[chunking].search(vector, roles, n, include_superseded=include_superseded)
+        dense = self._dense(chunking, vector, roles, n, include_superseded)
         lexical = self.index.lexical.search(chunking, text, roles, n, include_superseded=include_superseded)
         return dense, lexical
+
+    def _dense(self, chunking: str, vector: Sequence[float], roles: Sequence[str], n: int,
+               include_superseded: bool) -> list[tuple[str, float]]:
+        # the ids the caller may see filter the vector search (cheaper than Chroma's metadata
+        # ``where``, same ranking); they come from the chunk table the BM25 query filters on
+        visible = self.index.lexical.visible_ids(chunking, roles, include_superseded=include_superseded)
+        return self.index.dense[chunking].search(vector, roles, n, include_superseded=include_superseded,
+                                                 visible=visible)
 
     def entities(self, norm: Normalised, chunking: str = "section") -> dict[str, list[str]]:
         """What the question names: products, places (as the knowledge base names them),
@@ -353,9 +366,11 @@ class Retriever:
 
     def _chunk_info(self, chunking: str, row: dict[str, Any]) -> _ChunkInfo:
         key = (chunking, row["chunk_id"])
-        info = self._info_cache.get(key)
+        profile = self.index.profile(chunking)
+        cached = self._info_cache.get(key)
+        # a re-ingest may change a chunk's text under the same id, or the corpus profile
+        info = cached[1] if cached is not None and cached[0] is profile and cached[1].text == row["text"] else None
         if info is None:
-            profile = self.index.profile(chunking)
             facts = profile.fact_sentences(row["doc_id"], row["text"])
             title = row.get("title") or ""
             factful = [s for s in facts if not (title and s.startswith(title))]
@@ -364,7 +379,7 @@ class Retriever:
                               factful=bool(factful), subject=subject, kind=kind, text=row["text"])
             if len(self._info_cache) > 200_000:
                 self._info_cache.clear()
-            self._info_cache[key] = info
+            self._info_cache[key] = (profile, info)
         return info
 
     @staticmethod
@@ -463,7 +478,7 @@ class Retriever:
                               include_superseded=include_superseded)
         if strategy != "lexical" or self.thresholds.get(f"{chunking}/{strategy}", Thresholds()).dense is not None:
             vector = self.index.embed([text])[0]
-            dense = self.index.dense[chunking].search(vector, roles, depth, include_superseded=include_superseded)
+            dense = self._dense(chunking, vector, roles, depth, include_superseded)
         lexical, _, unseen = future.result()
         dense_by = dict(dense)
         lex_by = dict(lexical)
