@@ -481,7 +481,7 @@ if __name__ == "__main__":
     ap.add_argument("--pii-public", action="store_true", help="only the public PII part (scores, audit, gateway, cost)")
     ap.add_argument("--pii-fresh", action="store_true",
                     help="only the fresh PII check (Faker es_ES/it_IT/nl_NL/en_GB, FakeNameGenerator people)")
-    ap.add_argument("--save-pii", choices=["first", "final", "round3_final"],
+    ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh_<save>.json with --pii-fresh)")
     args = ap.parse_args()
     if args.pii_fresh:

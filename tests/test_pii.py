@@ -345,3 +345,14 @@ def test_clean_texts_are_remembered_and_pii_never_is() -> None:
     assert [f.type for f in detect(dirty)] == ["EMAIL"] and dirty not in pii._CLEAN
     assert [f.type for f in detect(dirty)] == ["EMAIL"]  # still found on the second scan
     assert detect(system) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # letters beyond Latin-1 (found on the fresh set's final run: Polish and Czech names were
+    # not even words to the detector)
+    ("Is Łukasz Woźniak joining the call?", "Łukasz Woźniak"),
+    ("The name on the account should read Petr Přecechtěl", "Petr Přecechtěl"),
+    ("Please forward it to Mr. Şahin today.", "Şahin"),
+])
+def test_names_in_latin_extended_letters(text: str, value: str) -> None:
+    assert ("NAME", value) in [(f.type, f.text) for f in detect(text)]

@@ -10,6 +10,7 @@ not the issue's targets: they catch regressions, the RESULTS file reports the mi
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from functools import cache
@@ -53,6 +54,35 @@ def test_set_is_public_three_locales_negatives_and_split_by_template() -> None:
     assert [c["text"] for c in pub.build_cases()[:50]] == [c["text"] for c in cs[:50]]
 
 
+def test_fresh_set_is_new_locales_a_second_generator_and_the_same_texts_every_run() -> None:
+    fresh = pub.build_fresh_cases()
+    assert {c["locale"] for c in fresh} == {*pub.FRESH_LOCALES, pub.FNG, "neg"}
+    assert not set(pub.FRESH_LOCALES) & set(pub.LOCALES)
+    # FakeNameGenerator people: their names are in the texts, labelled NAME
+    people = {f"{p['GivenName']} {p['Surname']}" for p in pub.fng_people()}
+    fng_names = [c["text"][s["start"]:s["end"]] for c in fresh if c["locale"] == pub.FNG
+                 for s in c["spans"] if s["type"] == "NAME"]
+    assert len(fng_names) > 100 and sum(n in people for n in fng_names) > 30
+    # deterministic whatever the string-hash seed (it_IT's city list followed it) and the clock
+    # (Faker's dates relative to today changed how many random draws a text took)
+    code = ("import hashlib; from labkit.controls import pii_public as p; "
+            "print(hashlib.sha256(repr([(c['text'], c['spans']) for c in p.build_fresh_cases() + p.build_cases()])"
+            ".encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(digests) == 1
+
+
+def test_fresh_set_floor_for_the_detector() -> None:
+    # measured on the fresh set's one unseen final run: names 0.904 (0.880 before), claimed types
+    # P 1.000 R 0.972; 0.915 after the Latin Extended fix its misses showed (a seen figure)
+    rep = pub.report(pub.build_fresh_cases())
+    claimed = rep["all"]["claimed_types"]["exact"]
+    assert claimed["precision"] >= 0.95 and claimed["recall"] >= 0.95, claimed
+    assert rep["all"]["by_type"]["NAME"]["exact"]["recall"] >= 0.90, rep["all"]["by_type"]["NAME"]
+    assert rep["negatives"]["flagged"] <= 0.05 * rep["negatives"]["texts"], rep["negatives"]["examples"]
+
+
 def test_labelling_rules() -> None:
     f = pub._Filler("en_US", 1)
     r = pub.fill("Mr. {{name}} lives at {{building_number}} {{street_name}}, {{city}}", f)
@@ -71,7 +101,7 @@ def test_heldout_floor_for_the_detector() -> None:
     claimed = rep["all"]["claimed_types"]["exact"]
     assert claimed["recall"] >= 0.97 and claimed["precision"] >= 0.95, claimed
     by_type = rep["all"]["by_type"]
-    assert by_type["NAME"]["exact"]["recall"] >= 0.85, by_type["NAME"]
+    assert by_type["NAME"]["exact"]["recall"] >= 0.90, by_type["NAME"]  # measured 0.906 (0.878 before round 3)
     assert by_type["ADDRESS"]["exact"]["recall"] >= 0.83, by_type["ADDRESS"]
     assert by_type["ADDRESS"]["overlap"]["recall"] >= 0.95, by_type["ADDRESS"]
     assert rep["negatives"]["flagged"] <= 0.05 * rep["negatives"]["texts"], rep["negatives"]["examples"]
@@ -103,6 +133,18 @@ def test_request_log_records_types_per_entry() -> None:
     assert pii_types("Dr. Ama Mensah") == ["name"] and not pii_seen("Dr. Ama Mensah")  # names: types only
 
 
+@pytest.mark.parametrize(("text", "kind", "value"), [
+    ("founders: Woźniak, Hill and Brown", "name", "Woźniak"),          # Latin Extended-A letters
+    ("here is Jędrzej's address", "name", "Jędrzej"),
+    ("His social security number is CSRRLD91E67D208G", "national_id", "CSRRLD91E67D208G"),  # codice fiscale
+    ("Here's my SSN: ZZ529697T", "national_id", "ZZ529697T"),           # NINO-shaped, any final letter
+])
+def test_provider_audit_sees_what_the_fresh_set_leaked_past_it(text: str, kind: str, value: str) -> None:
+    # the five values the fresh check's final run found reaching the provider unaudited
+    start = text.index(value)
+    assert any(t == kind and s <= start and start + len(value) <= e for t, s, e in pii_audit(text)), pii_audit(text)
+
+
 def test_public_texts_through_the_real_gateway_reach_the_provider_redacted(provider) -> None:
     from labkit.direct.gateway import GatewayConfig, serve_in_thread
 
@@ -112,7 +154,7 @@ def test_public_texts_through_the_real_gateway_reach_the_provider_redacted(provi
         res = pub.gateway_leak(texts, gw.base_url, provider.request_log)
     claimed = res["claimed_types"]
     assert claimed["leaked"] <= 0.01 * claimed["values"], res["by_type"]
-    assert res["total"]["leak_rate"] <= 0.07, res["by_type"]  # measured 0.058: names are most of it
+    assert res["total"]["leak_rate"] <= 0.05, res["by_type"]  # measured 0.044 (0.058 before round 3): names
     assert res["total"]["audit_recall"] >= 0.95  # the audit sees what did get through
     assert res["entries"]["pii_seen"] <= 0.03 * res["entries"]["requests"]
 

@@ -54,7 +54,7 @@ from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
-from labkit.controls.pii_names import name_spans
+from labkit.controls.pii_names import UPPER, name_spans
 from labkit.errors import RedactionFailed
 from labkit.jsonlines import read_models
 
@@ -493,7 +493,7 @@ def _dob_candidates(text: str) -> Iterator[Finding]:
             yield Finding("DOB", m.start("date"), m.end("date"), m.group("date"))
 
 
-_UPPER_GATE = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+_UPPER_GATE = re.compile(f"[{UPPER}]")
 
 
 def _name_candidates(text: str) -> Iterator[Finding]:

@@ -37,8 +37,10 @@ from __future__ import annotations
 import re
 from functools import cache
 
-_UP = "A-ZÀ-ÖØ-ÞŒ"
-_LO = "a-zß-öø-ÿœ"
+from labkit.controls.pii_names import LOWER, UPPER
+
+_UP = UPPER
+_LO = LOWER
 _CAP = rf"[{_UP}][{_UP}{_LO}'’]*(?:-[{_UP}{_LO}][{_UP}{_LO}'’]*)*"   # Capitalised word, hyphens allowed
 _NUM = r"\d{1,6}(?:[ ]?[a-zA-Z](?![\w]))?(?:[-/]\d{1,5}[a-zA-Z]?)?"
 _UNIT = (r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Floor|Fl\.|Room|Rm\.?|Bldg\.?|Building|Wohnung|Whg\.?|Etage|"

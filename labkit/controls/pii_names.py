@@ -38,13 +38,22 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 
 from labkit.errors import RedactionFailed
 
-_UPPER = "A-ZÀ-ÖØ-ÞŒŠŽ"
-_LOWER = "a-zß-öø-ÿœšž"
+
+def _letters(is_case: Callable[[str], bool]) -> str:
+    """The Latin letters of one case for a regex class: ASCII plus Latin-1 and Latin Extended-A/B
+    ("Ł", "ś", "ř", "ő", "ğ"), so Polish, Czech, Hungarian or Turkish names are words too."""
+    return "".join(re.escape(chr(i)) for i in range(0xC0, 0x250) if is_case(chr(i)))
+
+
+UPPER = "A-Z" + _letters(str.isupper)
+LOWER = "a-z" + _letters(str.islower)
+_UPPER, _LOWER = UPPER, LOWER
 # One capitalised word: "Anna", "Hans-Jürgen", "O'Neill", "McKnight"; possessive 's is cut later.
 _WORD = re.compile(rf"[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
 _CAP_WORD_RE = re.compile(rf"(?<![\w'’-])[{_UPPER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
@@ -78,7 +87,7 @@ _PERSON_VERB = re.compile(r"^[ ](?:had|has|spent|said|says|told|asked|wrote|live
                           r"met|married|is a|was a|is an|was an|is from|was from|comes from|flew|went|gave|"
                           r"called|replied)\b")
 _DETERMINER = re.compile(r"(?i)\b(?:the|a|an|this|that|these|those|our|your|their|its|every|each|any|no)[ ]$")
-_TWO_CAPS = re.compile(r"[A-ZÀ-Þ].*[A-ZÀ-Þ]")
+_TWO_CAPS = re.compile(rf"[{UPPER}].*[{UPPER}]")
 _MIXED_OK = re.compile(r"^(?:Mc|Mac|O'|O’|D'|D’|De|Di|Da|Du|Le|La|Van|Von)[A-ZÀ-Þ]|^[A-ZÀ-Þ][^A-Z]*-[A-ZÀ-Þ][^A-Z]*$")
 _PLACE_START = {"port", "lake", "north", "south", "east", "west", "new", "mount", "fort", "saint", "sainte", "san",
                 "santa", "st", "ste", "bad", "île", "îles", "isle", "isla", "cape", "glen", "upper", "lower", "great"}
@@ -255,9 +264,14 @@ def _unheard_of(word: str) -> bool:
     return low not in _place_words() and low not in _german_words()
 
 
+# letters NFKD does not split into a base letter and a mark
+_NO_DECOMPOSITION = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ħ": "h", "ı": "i",
+                                   "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "TH", "ð": "d"})
+
+
 def _fold(word: str) -> str:
     """Upper-case ASCII for lookup: 'Jürgen' -> 'JURGEN', 'Preiß' -> 'PREISS'."""
-    word = word.replace("ß", "ss").replace("ẞ", "SS").replace("’", "'")
+    word = word.replace("ß", "ss").replace("ẞ", "SS").replace("’", "'").translate(_NO_DECOMPOSITION)
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().upper().replace("'", "")
 
 

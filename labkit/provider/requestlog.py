@@ -48,7 +48,10 @@ PII_SHAPES = {
     "phone": re.compile(r"(?<![\w])(?:\+|00)?[\d(][\d ().\-/]{5,}\d(?:[ ]?(?:x|ext\.?)[ ]?\d+)?"),
     "card": re.compile(r"\b(?:\d[ -]?){11,19}\b"),
     "iban": re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}\b"),
-    "national_id": re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b|\b[12]\d{14}\b"),
+    # SSN, NINO-shaped (any final letter), NIR, and any one-word code of capitals and 4+ digits
+    # mixed ("CSRRLD91E67D208G", passport and tax numbers): broad on purpose
+    "national_id": re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Z]\b|\b[12]\d{14}\b"
+                              r"|\b(?=[A-Z0-9]{8,20}\b)(?=(?:[A-Z]*\d){4})(?=\d*[A-Z])[A-Z0-9]+\b"),
     "ip": re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b"),
     "date": re.compile(
         r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}(?:st|nd|rd|th|\.)? [A-Za-zäéû]{3,9}\.?,? \d{4}\b"
@@ -66,8 +69,12 @@ _ADDRESS_SHAPES = (
                r"|\b[A-ZÄÖÜ][\w-]{2,}(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer)\b"
                r"|\b(?:rue|avenue|boulevard|chemin|allée|impasse|quai|place|route|cours) (?:de la |de l'|de |du |des |d')?[A-Z][\w'’-]*"),
 )
+# Latin letters by case, Latin-1 and Latin Extended-A/B included ("Ł", "ś", "ř", "ő"): this
+# module's own table, not the control's
+_UP = "A-Z" + "".join(re.escape(chr(i)) for i in range(0xC0, 0x250) if chr(i).isupper())
+_LO = "a-z" + "".join(re.escape(chr(i)) for i in range(0xC0, 0x250) if chr(i).islower())
 # a capitalised word standing alone ("AtlasFlow" and "<NAME_1>" are not one)
-_CAP = re.compile(r"(?<![\w'’<_-])[A-ZÀ-ÖØ-ÞŒ][a-zß-öø-ÿœ'’]+(?:-[A-Za-zÀ-ÿ'’]+)*(?![\wÀ-ÿ])")
+_CAP = re.compile(rf"(?<![\w'’<_-])[{_UP}][{_LO}'’]+(?:-[{_UP}{_LO}'’]+)*(?!\w)")
 _CLAUSE_START = re.compile(r"(?:^|[.!?:;\n>]|\n[ \t]*[-*•]|\d\))[\s\"'“(*]*$")
 # Words that start sentences or headings; a capitalised one of these inside a sentence is still
 # flagged, only at a sentence start is it let go.
