@@ -293,14 +293,108 @@ def _grounding_threshold(spec: ModelSpec) -> float:
 
 
 def _question(conv: _Conv) -> str:
-    match = re.search(r"(?:^|\n)\s*question\s*:\s*(.+)", conv.user, re.I)
+    """The question asked: the ``Question:`` line when there is one (with an ``As asked:``
+    line right after it, the asker's own wording), else the whole user message."""
+    match = re.search(r"(?:^|\n)\s*question\s*:\s*(.+(?:\n\s*as asked\s*:.+)?)", conv.user, re.I)
     return match.group(1).strip() if match else conv.user
+
+
+_ASKED = re.compile(r"\n\s*as asked\s*:\s*", re.I)
+# what opens a request for information: a question word, or an auxiliary verb that starts a
+# yes/no question ("Does either of them need ...", "and can it be extended")
+_WH = frozenset("what which how who whom whose when where why".split())
+_AUX = frozenset("is are was were do does did can could should would will may might must has have had "
+                 "shall am".split())
+_LEADING = frozenset("and or but so then also".split())
+_CLAUSE = re.compile(r"(?<=[.!?;:])\s+|,\s+|\s+[-–—]\s+")
+
+
+def _asks(clause: str) -> bool:
+    words = re.findall(r"[a-z]+", clause.lower().replace("’", "'").replace("'", " "))
+    while words and words[0] in _LEADING:
+        words = words[1:]
+    if not words:
+        return False
+    # "how", "what" and "which" ask wherever they stand ("Legal asked me how much notice ...",
+    # "above what amount ..."); "when"/"where"/"who" inside a clause are usually conjunctions
+    # ("... seeing SK-1021 when they upload files")
+    return words[0] in _WH or words[0] in _AUX or bool({"how", "what", "which"} & set(words[1:4]))
+
+
+def _names(text: str) -> set[str]:
+    """Terms of ``text`` written as names: a capital inside the word (PrismSense, HB-8974,
+    RM), a digit, or a capital that does not open a sentence (Okta, Stockholm)."""
+    out: set[str] = set()
+    for m in re.finditer(r"[A-Za-z0-9][\w'-]*", text):
+        word = m.group(0)
+        before = text[: m.start()].rstrip()
+        opens = not before or before[-1] in ".!?:\n"
+        if any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word) or \
+                (word[0].isupper() and not opens and word != "I"):
+            out.update(terms(word))
+    return out
+
+
+_COINED = re.compile(r"\b(?:[A-Za-z]*[a-z][A-Z][\w-]*|[A-Za-z]{2,}-?\d[\w-]*)")
+
+
+def coined_names(text: str) -> set[str]:
+    """Terms of product-like names and identifiers in ``text``: a capital after a small letter
+    (PrismSense, DataShift) or two letters or more joined to digits (HB-8974, SK-1021; not a
+    version "v9.0"). Acronyms (API, SSO, EU) and plain capitalised words are not counted:
+    sources often write them out.
+
+    Example:
+        >>> sorted(coined_names("Is error HB-8974 in PrismSense about the API?"))
+        ['hb-8974', 'prismsense']
+    """
+    return {t for m in _COINED.finditer(text) for t in terms(m.group(0))}
+
+
+def context_terms(asked: str) -> tuple[set[str], set[str]]:
+    """(terms of the asker's situation, terms written as names) in ``asked``.
+
+    A request is read clause by clause: clauses that ask (open with a question word or an
+    auxiliary verb, or carry "how"/"what"/"which" near their start) state the information
+    need; the others ("I'm building an integration and need to throttle our client.", "Before
+    I open a ticket with IT,") describe the asker's situation. A term only the situation uses
+    is context. When no clause asks (a keyword query, "RM discount limit on AtlasKit?"), every
+    term is the need and nothing is context.
+
+    Example:
+        >>> ctx, names = context_terms("We use PrismSense in spring. How many calls per minute does a key get?")
+        >>> sorted(ctx), sorted(names)
+        (['prismsense', 'spring', 'use'], ['prismsense'])
+    """
+    clauses = [c for c in _CLAUSE.split(asked.strip()) if c.strip()]
+    asking = [c for c in clauses if _asks(c)]
+    if not asking:
+        return set(), _names(asked)
+    need = {t for c in asking for t in terms(c)}
+    situation = {t for c in clauses if c not in asking for t in terms(c)}
+    return situation - need, _names(asked)
 
 
 def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSpec,
                     request_hash: bytes, hallucination_rate: float) -> Reply:
-    """Answer ``question`` from the sources' sentences with citations, or abstain."""
-    q = list(dict.fromkeys(terms(question)))
+    """Answer ``question`` from the sources' sentences with citations, or abstain.
+
+    ``question`` is the request; an ``As asked:`` line after it (the asker's own wording, see
+    :func:`_question`) is read for what is situation and what is asked
+    (:func:`context_terms`). A term of the asker's situation that no source contains
+    ("throttle", "spring", "the screen shows") is context, not part of the information need,
+    and is left out of the match, as a reader would leave it; a situation term some source
+    does contain still counts (the situation often names the topic: "ClearGuard and OnyxFlow
+    both include some seats. How many does each include?"), and so does every name (a
+    product, place or code named only in the situation and found in no source must still be
+    matched: the sources may be about another one). Every term of an asking clause counts,
+    found in a source or not. A product-like name or identifier (:func:`coined_names`) that
+    no source mentions means the sources are about something else: no answer.
+    """
+    parts = _ASKED.split(question, maxsplit=1)
+    question, asked = parts[0].strip(), (parts[1] if len(parts) > 1 else parts[0]).strip()
+    # a single letter is no content word ("w/o", "a/b testing")
+    q = list(dict.fromkeys(t for t in terms(question) if len(t) > 1 or t.isdigit()))
     cands: list[tuple[str, str, set[str]]] = []
     follows: dict[int, int] = {}  # candidate index -> the next sentence of the same source
     for sid, text in sources:
@@ -309,6 +403,16 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
             if j + 1 < len(sents):
                 follows[len(cands)] = len(cands) + 1
             cands.append((sid, sent, set(terms(sent))))
+    if q and cands:
+        situation, names = context_terms(asked)
+        anywhere = set().union(*(c[2] for c in cands))
+        # a request that is all situation and nothing the sources hold keeps its terms (and
+        # is refused below): there is no information need left to answer
+        q = [t for t in q if t not in situation or t in names or t in anywhere] or q
+        # a product or identifier the request names that no source mentions: the sources are
+        # about something else (another product's rate limit, another error code)
+        if any(t not in anywhere for t in coined_names(question + " " + asked) & set(q)):
+            q = []
     chosen: list[tuple[str, str]] = []
     if q and cands:
         n = len(cands)

@@ -396,7 +396,10 @@ def normalise(question: str, *, vocabulary: Collection[str] = (), places: Collec
         if token.lower() in vocab or token in _NOT_PLACES:
             return token
         return f"{token} {region_of('GB' if token == 'UK' else token, places)}"
-    text = re.sub(r"\b[A-Z]{2}\b", lambda m: _code(m) if m.group(0) in _territories() else m.group(0), text)
+    # two capitals glued to a number by a hyphen are an identifier's prefix ("SN-4943", an
+    # error code), not a country: "SN Senegal-4943" would break the code the question names
+    text = re.sub(r"(?<!\d-)\b[A-Z]{2}\b(?!-\d)",
+                  lambda m: _code(m) if m.group(0) in _territories() else m.group(0), text)
     for place in found:
         if place.lower() not in text.lower():
             added.append(place)

@@ -54,11 +54,12 @@ _CODE = re.compile(r"\b[A-Z]{2,}-\d{2,}\b|(?<![\w/])/[a-z0-9][\w.-]*(?:/[\w.-]+)
 _VERSION = re.compile(r"(?<![\d.,])\d+\.\d+(?:\.\d+)?(?![\d.,]*\d)")
 #: Words people ask with, whatever the topic (the issue's "get, give, want, often"): never a
 #: concept the evidence must find. General English, not learned from questions.
-ASKING_TERMS = frozenset(analyze(
+ASKING_WORDS = frozenset((
     "many much long soon often quick quickly need needs needed allowed allow allows get gets got give "
     "want wants know tell someone somebody anyone anybody still exactly now currently please happen "
     "happens able can could would like sure just really actually thing things way kind sort ask asks "
-    "asking asked question answer help find look say says said go going much long time us"))
+    "asking asked question answer help find look say says said go going much long time us").split())
+ASKING_TERMS = frozenset(analyze(" ".join(sorted(ASKING_WORDS))))
 
 
 class Hit(BaseModel):
@@ -385,14 +386,27 @@ class Retriever:
     @staticmethod
     def compatible(info: _ChunkInfo, entities: dict[str, list[str]]) -> bool:
         """Whether a chunk can be about what the question names: a product (place) document
-        must be about a product (place) the question names; a named version must appear."""
+        must be about a product (place) the question names; a named version must appear; a
+        chunk about another identifier (error ``KW-2466`` when ``KW-2554`` is asked) cannot
+        answer, while one that names no identifier can answer the question's other part
+        ("what does HL-4522 mean, and what is the notice period?").
+
+        Example:
+            >>> info = _ChunkInfo("", frozenset(), True, "HarborLink", "product", "Error HL-4466 means ...")
+            >>> named = {"products": ["HarborLink"], "places": [], "versions": [], "codes": ["HL-4522"]}
+            >>> Retriever.compatible(info, named)
+            False
+        """
         if info.kind == "product" and entities["products"] and info.subject not in entities["products"]:
             return False
         if info.kind == "place" and entities["places"] and info.subject not in entities["places"]:
             return False
         if entities["versions"] and not any(v in info.text for v in entities["versions"]):
             return False
-        return not entities.get("codes") or any(c.lower() in info.text.lower() for c in entities["codes"])
+        codes = entities.get("codes") or []
+        if not codes or any(c.lower() in info.text.lower() for c in codes):
+            return True
+        return not _CODE.search(info.text)
 
     def concepts(self, norm: Normalised, entities: dict[str, list[str]]) -> list[frozenset[str]]:
         """The question's content, one set of alternative terms per concept: named entities,
@@ -444,10 +458,16 @@ class Retriever:
     @staticmethod
     def focus_of(text: str, vocabulary: frozenset[str] | Sequence[str] = ()) -> str:
         """See :meth:`focus`."""
-        skip = set(vocabulary) | ASKING_TERMS
+        skip = set(vocabulary)
         words: list[str] = []
         for word in re.findall(r"[\w./-]+", text):
             terms = analyze(word)
+            # asking words as written or inflected ("tells", "wanting"), not by stem:
+            # "allowance" shares the stem of "allow" but is what a question about a meal
+            # allowance asks for
+            bare = word.lower().strip(".,;:?!")
+            if bare in ASKING_WORDS or re.sub(r"(?:ing|ed|es|s)$", "", bare) in ASKING_WORDS:
+                continue
             if not terms or all(t in skip or (t.isdigit() and len(t) <= 3 and "." not in word) for t in terms):
                 continue
             if word not in words:
@@ -542,6 +562,11 @@ class Retriever:
                   for p in entities["products"]] or [able]
         scored = [best(g) for g in groups]
         missing = [p for p, g in zip(entities["products"], groups) if not g]
+        # an identifier the question names must be stated somewhere: chunks that name no
+        # identifier may answer another part of the question, never what the code means
+        codes = entities.get("codes") or []
+        if codes and not any(c.lower() in infos[cid].text.lower() for cid in able for c in codes):
+            missing += codes
         return Evidence(best_dense=min((s[0] for s in scored if s[0] is not None), default=None)
                         if all(s[0] is not None for s in scored) else None,
                         best_lexical=min((s[1] for s in scored if s[1] is not None), default=None)
