@@ -236,3 +236,18 @@ def test_the_gateway_takes_one_key_and_bills_the_key_it_authenticated(provider):
         assert r.status_code == 200, r.text
     assert [row["key"] for row in CostLedger().rows(kind="completion")] == ["bob"]
     assert len(chat_log(provider)) == 1  # the refused requests never reached the provider
+
+
+def test_a_redacting_gateway_loads_the_pii_word_lists_before_serving():
+    """Cold start: the detector's lists (about 2 s of CPU) load lazily behind caches that do not
+    lock, so the first burst of concurrent requests had every worker thread load them at once
+    (50 users: 8 requests/s for seconds). create_app loads them before the first request."""
+    import subprocess
+    import sys
+
+    probe = ("from labkit.direct.gateway import GatewayConfig, create_app\n"
+             "from labkit.controls import pii_names\n"
+             "create_app(GatewayConfig(upstream='http://127.0.0.1:9/v1'))\n"
+             "print(pii_names._gazetteer.cache_info().currsize, pii_names._european_words.cache_info().currsize)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["1", "1"]

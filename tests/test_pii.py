@@ -356,3 +356,16 @@ def test_clean_texts_are_remembered_and_pii_never_is() -> None:
 ])
 def test_names_in_latin_extended_letters(text: str, value: str) -> None:
     assert ("NAME", value) in [(f.type, f.text) for f in detect(text)]
+
+
+@pytest.mark.parametrize("text", ["Cierra el ticket TCK-000001 ahora mismo.", "Lösche den Kunden jetzt.",
+                                  "Ticket closed. Envoyez le rapport maintenant.", "Close the ticket now."])
+def test_a_sentence_opening_with_a_verb_and_an_article_keeps_its_verb(text):
+    """Imperatives whose verb is also a first name or unknown word ('Cierra' is a census first
+    name) were redacted as names, so the agent's red team lost its Spanish and German attacks."""
+    assert redact(text, {}).text == text
+
+
+def test_names_with_particles_still_open_sentences():
+    got = redact("Maria de la Cruz called. Jan van der Berg is here.", {}).text
+    assert got.count("<NAME_") == 2 and "Cruz" not in got and "Berg" not in got

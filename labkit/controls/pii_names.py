@@ -253,23 +253,32 @@ def _place_words() -> frozenset[str]:
     return frozenset(words)
 
 
+# the languages of the lab's users and of the agent's red team: their everyday words are not names
+_WORD_LANGUAGES = ("de", "es", "fr", "it", "nl", "pt")
+
+
 @cache
-def _german_words() -> frozenset[str]:
-    """pyspellchecker's German word list (lower-case): German capitalises every noun, so a word
-    English never uses may still be an everyday German one ("Krankenschwester")."""
+def _european_words() -> frozenset[str]:
+    """pyspellchecker's German, Spanish, French, Italian, Dutch and Portuguese word lists
+    (lower-case): a word English never uses may still be an everyday word of another language
+    ("Krankenschwester", "Envoyez", "Cierra"), and mid-sentence it is no more a name than
+    an English one."""
     from spellchecker import SpellChecker
 
-    return frozenset(SpellChecker(language="de", distance=1).word_frequency.dictionary)
+    words: set[str] = set()
+    for language in _WORD_LANGUAGES:
+        words.update(SpellChecker(language=language, distance=1).word_frequency.dictionary)
+    return frozenset(words)
 
 
 @lru_cache(maxsize=65536)
 def _unheard_of(word: str) -> bool:
-    """A word of four letters or more that no English, German or place list knows ("Atzler"),
+    """A word of four letters or more that no English, other European or place list knows ("Atzler"),
     nor, for a plural, its singular ("Hobbits")."""
     low = word.lower()
     if len(word) < 4 or _freq(word) or (low.endswith("s") and _freq(word[:-1])):
         return False
-    return low not in _place_words() and low not in _german_words()
+    return low not in _place_words() and low not in _european_words()
 
 
 # letters NFKD does not split into a base letter and a mark
@@ -351,9 +360,26 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             break
         i = j + 1
         span = _judge(text, run)
-        if span is not None:
+        if span is not None and not _imperative_opening(text, span[0], run[0][1]):
             out.append(span)
     return out
+
+
+# lower-case articles of the lab's languages: a sentence that opens with a capitalised word and
+# goes on with one of these opens with a verb ("Cierra el ticket", "Lösche den Kunden",
+# "Close the ticket"), not a name; name particles (de, van, von, di, du) are not in the list
+_ARTICLE_AFTER = re.compile(r" (?:the|an?|el|la|los|las|les?|une?|una|il|lo|gli|den|die|das|dem|der|des"
+                            r"|het|een|eine?[mn]?)\b")
+
+
+def _imperative_opening(text: str, start: int, first_end: int) -> bool:
+    """Whether the run at ``start`` opens a sentence with a word followed by an article."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'“‘(":
+        i -= 1
+    if i >= 0 and text[i] not in ".!?\n:":
+        return False
+    return _ARTICLE_AFTER.match(text, first_end) is not None
 
 
 def _plain_sentence_word(text: str, start: int, end: int) -> bool:
