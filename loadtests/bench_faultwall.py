@@ -56,7 +56,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import openai
 import yaml
 
@@ -172,7 +171,7 @@ def one_request(gw_url: str, key: str, stream: bool, bound_s: float,
                 headers: dict[str, str] | None = None) -> Outcome:
     """Send ASK once through the gateway with the SDK; the caller-side facts."""
     sdk = openai.OpenAI(base_url=gw_url, api_key=key, max_retries=0,
-                        timeout=httpx.Timeout(bound_s, connect=5.0))
+                        timeout=openai.Timeout(bound_s, connect=5.0))
     t0 = time.perf_counter()
     text, ttft, model, finish, fb_header = "", None, None, None, ""
     try:

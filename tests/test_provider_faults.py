@@ -139,7 +139,7 @@ def test_stream_cut_mid_answer(provider) -> None:
 def test_stream_stall_keeps_connection_open(provider) -> None:
     got = []
     with pytest.raises((httpx.ReadTimeout, openai.APITimeoutError)):
-        for chunk in chat(client_for(provider, timeout=httpx.Timeout(0.6)), "stall=2", stream=True):
+        for chunk in chat(client_for(provider, timeout=openai.Timeout(0.6)), "stall=2", stream=True):
             got.extend(c.delta.content for c in chunk.choices if c.delta.content)
     assert len(got) == 2
 
