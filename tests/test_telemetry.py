@@ -134,3 +134,18 @@ def test_events_keep_numbers_and_survive_a_deleted_file(tmp_path, monkeypatch):
     assert got[0]["where"] == str(tmp_path)
     emit("unit", share=Ratio(0.75), n=5)
     assert [e["share"] for e in read_events("unit")] == [0.5, 0.75]
+
+
+def test_events_after_the_folder_was_moved_land_in_a_new_file(tmp_path, monkeypatch):
+    """The runner archives var/telemetry by renaming it: the held file moved with it, so the next
+    event must open a new file at the old path, not append to the archive."""
+    from labkit.telemetry.events import telemetry_dir
+
+    monkeypatch.setenv("LABKIT_VAR", str(tmp_path / "var"))
+    emit("unit", n=1)
+    folder = telemetry_dir()
+    folder.rename(tmp_path / "archived")
+    folder.mkdir()
+    emit("unit", n=2)
+    assert [e["n"] for e in read_events("unit")] == [2]
+    assert "\"n\":2" not in "".join(p.read_text() for p in (tmp_path / "archived").glob("*.jsonl"))

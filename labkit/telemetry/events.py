@@ -55,14 +55,17 @@ def _telemetry_dir_for(_var_env: str) -> Path:
 def _fd_for(kind: str, path: Path) -> int:
     """An append-only descriptor of ``path`` (held by ``_lock``'s owner).
 
-    Re-opened when the day (so the path) or LABKIT_VAR changed, or when the file was deleted
-    under us (``labkit reset``): writing to an unlinked file would lose the events silently.
+    Re-opened when the day (so the path) or LABKIT_VAR changed, or when the file at the path is
+    no longer the one held: deleted (``labkit reset``) or moved away (the runner archives the
+    telemetry folder); writing to it would lose the events or put them in the archive.
     """
     held = _open.get(kind)
     if held is not None:
         held_path, fd = held
         try:
-            alive = held_path == path and os.fstat(fd).st_nlink > 0
+            # the same file still at that path: not deleted, and not moved away (archived)
+            held_stat, path_stat = os.fstat(fd), os.stat(path)
+            alive = held_path == path and (held_stat.st_dev, held_stat.st_ino) == (path_stat.st_dev, path_stat.st_ino)
         except OSError:
             alive = False
         if alive:
