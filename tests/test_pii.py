@@ -118,7 +118,9 @@ def test_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(RedactionFailed, match="boom"):
         redact("a@x.io")
     with pytest.raises(RedactionFailed):
-        redact_messages([{"role": "user", "content": "hi"}])
+        # a text no earlier test has shown the detector: texts found clean are remembered per
+        # process (detect's memo), so "hi" seen clean before would skip the broken detector
+        redact_messages([{"role": "user", "content": "hi from test_fails_closed 7f3a"}])
 
 
 def test_evaluate_on_fixture_scores_exact_and_overlap() -> None:
