@@ -45,9 +45,8 @@ import labkit.direct.stream as stream
 from labkit.controls.breaker import BreakerRegistry
 from labkit.controls.budget import CostEstimate, CostLedger, estimate_cost, price_of
 from labkit.controls.cache import ResponseCache, cache_key, is_cacheable
-from labkit.controls.pii import rehydrate, rehydrate_value
+from labkit.controls.pii import redact_messages, rehydrate, rehydrate_value
 from labkit.controls.ratelimit import RateLimiter
-from labkit.controls.redaction_memo import CleanTexts, redact_known
 from labkit.controls.retry import classify, make_retrying, retry_after
 from labkit.controls.timeouts import Deadline
 from labkit.controls.validation import repair_messages
@@ -119,8 +118,6 @@ class ResilientClient:
         # called with every finished call's telemetry fields (e.g. Prometheus metrics)
         self.observers: list[Callable[[dict[str, Any]], Any]] = []
         self.reviews = ReviewQueue(c.review_queue_path)
-        # texts the redactor found clean (system prompts, instructions): not scanned again
-        self.clean_texts = CleanTexts()
 
     # --- construction -----------------------------------------------------------------
     @classmethod
@@ -182,7 +179,7 @@ class ResilientClient:
         mapping: dict[str, str] = {}
         if redact_pii:
             try:
-                messages, mapping = redact_known(messages, self.clean_texts)
+                messages, mapping = redact_messages(messages)
             except LabkitError:
                 raise
             except Exception as exc:  # fail closed: nothing is sent if redaction breaks

@@ -1,0 +1,68 @@
+"""The PII detector's memo of clean texts changes what is scanned, never what is sent.
+
+``labkit.controls.pii.detect`` remembers, per process, texts in which it found nothing (system
+prompts and earlier turns repeat on every request); these tests hold it to giving the same
+redaction as a cold scan, to never keeping a text with PII, and to staying bounded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labkit.controls import pii
+from labkit.controls.pii import redact_messages
+from labkit.direct import ClientConfig, ResilientClient
+
+SYSTEM = {"role": "system", "content": "You are a helpful assistant for the billing team."}
+CASES = [
+    [SYSTEM, {"role": "user", "content": "My invoice shows a double charge."}],
+    [SYSTEM, {"role": "user", "content": "Call me on +44 20 7946 0958 or mail jane.doe@example.com"}],
+    [SYSTEM, {"role": "user", "content": "Mail jane.doe@example.com"},
+     {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+         "name": "send_email", "arguments": '{"to": "jane.doe@example.com"}'}}]},
+     {"role": "tool", "tool_call_id": "c1", "content": "sent to jane.doe@example.com"}],
+    [SYSTEM, {"role": "user", "content": [{"type": "text", "text": "card 4111 1111 1111 1111"}]}],
+    [{"role": "user", "content": "My invoice shows a double charge."}, SYSTEM],
+]
+
+
+@pytest.fixture
+def cold(monkeypatch):
+    """An empty memo for the test (the process-wide one is left as it was)."""
+    monkeypatch.setattr(pii, "_CLEAN", {})
+    return pii
+
+
+@pytest.mark.parametrize("messages", CASES)
+def test_the_memo_gives_what_a_cold_scan_gives(cold, messages):
+    expected = redact_messages(messages)
+    for _ in range(3):  # warm: the same messages and the same placeholder mapping
+        assert redact_messages(messages) == expected
+
+
+def test_only_clean_texts_are_remembered_and_the_memo_is_bounded(cold, monkeypatch):
+    monkeypatch.setattr(pii, "_CLEAN_MAX", 3)
+    monkeypatch.setattr(pii, "_CLEAN_MAX_CHARS", 60)
+    redact_messages(CASES[2])
+    assert SYSTEM["content"] in pii._CLEAN
+    assert "Mail jane.doe@example.com" not in pii._CLEAN  # held PII: always scanned again
+    assert "sent to jane.doe@example.com" not in pii._CLEAN
+    redact_messages([{"role": "user", "content": "x" * 61}])
+    assert "x" * 61 not in pii._CLEAN  # too long to keep
+    for i in range(5):
+        redact_messages([{"role": "user", "content": f"plain text {i}"}])
+    assert len(pii._CLEAN) <= 3
+
+
+def test_the_client_scans_a_repeated_system_prompt_once_and_still_redacts(cold, provider):
+    client = ResilientClient(ClientConfig(base_url=provider.base_url))
+    try:
+        for i in range(2):
+            provider.clear_log()
+            client.chat([SYSTEM, {"role": "user", "content": f"Summarise: mail jane.doe@example.com ({i})"}],
+                        use_cache=False)
+            sent = str(provider.request_log())
+            assert "jane.doe@example.com" not in sent and "<EMAIL_1>" in sent
+        assert SYSTEM["content"] in pii._CLEAN
+    finally:
+        client.close()
