@@ -239,9 +239,8 @@ def test_the_gateway_takes_one_key_and_bills_the_key_it_authenticated(provider):
 
 
 def test_a_redacting_gateway_loads_the_pii_word_lists_before_serving():
-    """Cold start: the detector's lists (about 2 s of CPU) load lazily behind caches that do not
-    lock, so the first burst of concurrent requests had every worker thread load them at once
-    (50 users: 8 requests/s for seconds). create_app loads them before the first request."""
+    """The detector's lists (about 2 s of CPU) load before the first request, not in the first
+    callers' latency (behind an unlocked cache, 50 users once got 8 requests/s for seconds)."""
     import subprocess
     import sys
 

@@ -371,3 +371,28 @@ def test_a_sentence_opening_with_a_verb_and_an_article_keeps_its_verb(text):
 def test_names_with_particles_still_open_sentences():
     got = redact("Maria de la Cruz called. Jan van der Berg is here.", {}).text
     assert got.count("<NAME_") == 2 and "Cruz" not in got and "Berg" not in got
+
+
+def test_word_lists_load_once_when_threads_ask_together() -> None:
+    """functools.cache lets every thread that asks during the first load load again: a server's
+    first burst ran the 2-second load once per worker thread."""
+    import threading
+    import time
+
+    from labkit.controls.pii_names import _loaded_once
+
+    loads = []
+
+    @_loaded_once
+    def slow_list() -> frozenset[str]:
+        loads.append(1)
+        time.sleep(0.2)  # long enough for every thread to ask before it is done
+        return frozenset({"word"})
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(slow_list())) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(loads) == 1 and got == [frozenset({"word"})] * 8

