@@ -382,20 +382,35 @@ def pii_fresh(gateway: bool = True) -> dict:
     return out
 
 
+def _print_detector(title: str, d: dict, *, with_precision: bool) -> None:
+    """One detector table: claimed types, each type (exact and overlap), names and addresses per locale."""
+    ct = d["all"]["claimed_types"]["exact"]
+    print(f"{title} ({d['cases']} texts, span-exact): claimed types P {ct['precision']:.3f} "
+          f"R {ct['recall']:.3f}; negatives flagged {d['negatives']['flagged']}/{d['negatives']['texts']}")
+    for t, row in d["all"]["by_type"].items():
+        ex, ov = row["exact"], row["overlap"]
+        print(f"  {t:<12} gold {ex['tp'] + ex['fn']:>4}  P {ex['precision']:.3f} R {ex['recall']:.3f}"
+              f"  (overlap P {ov['precision']:.3f} R {ov['recall']:.3f})")
+    for loc, b in d["by_locale"].items():
+        claimed = b["claimed_types"]["exact"]
+        head = f"  locale {loc:<6} claimed P {claimed['precision']:.3f} R {claimed['recall']:.3f}  "
+        kept = {t: r["exact"] for t, r in b["by_type"].items() if t in ("NAME", "ADDRESS")}
+        if with_precision:
+            print(head + f"(P, R) { {t: (e['precision'], e['recall']) for t, e in kept.items()} }")
+        else:
+            print(head + f"{ {t: e['recall'] for t, e in kept.items()} }")
+
+
+def _save_result(name: str, result: dict) -> None:
+    out = REPO_ROOT / "loadtests" / "results" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=str, ensure_ascii=False))
+    print(f"wrote {out}")
+
+
 def print_pii_fresh(res: dict) -> None:
     for part in ("all", "heldout_templates"):
-        d = res[part]["detector"]
-        ct = d["all"]["claimed_types"]["exact"]
-        print(f"PII fresh set, {part} ({d['cases']} texts, span-exact): claimed types P {ct['precision']:.3f} "
-              f"R {ct['recall']:.3f}; negatives flagged {d['negatives']['flagged']}/{d['negatives']['texts']}")
-        for t, row in d["all"]["by_type"].items():
-            ex, ov = row["exact"], row["overlap"]
-            print(f"  {t:<12} gold {ex['tp'] + ex['fn']:>4}  P {ex['precision']:.3f} R {ex['recall']:.3f}"
-                  f"  (overlap P {ov['precision']:.3f} R {ov['recall']:.3f})")
-        for loc, b in d["by_locale"].items():
-            per = {t: (r["exact"]["precision"], r["exact"]["recall"]) for t, r in b["by_type"].items() if t in ("NAME", "ADDRESS")}
-            print(f"  locale {loc:<6} claimed P {b['claimed_types']['exact']['precision']:.3f} "
-                  f"R {b['claimed_types']['exact']['recall']:.3f}  (P, R) {per}")
+        _print_detector(f"PII fresh set, {part}", res[part]["detector"], with_precision=True)
     a = res["all"]["audit_raw"]
     print(f"  provider audit on raw texts: {a['total']['caught']}/{a['total']['values']} values ({a['total']['recall']:.3f})")
     if "gateway" in res:
@@ -410,10 +425,7 @@ def pii_fresh_only(save: str | None) -> dict:
     print_pii_fresh(res)
     result = {"machine": "2 cores, shared, noisy", "detector_git_head": _detector_info()["git_head"], "fresh": res}
     if save:
-        out = REPO_ROOT / "loadtests" / "results" / f"pii_fresh_{save}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1, default=str, ensure_ascii=False))
-        print(f"wrote {out}")
+        _save_result(f"pii_fresh_{save}", result)
     return result
 
 
@@ -421,18 +433,7 @@ def print_pii_public(res: dict) -> None:
     for half in ("heldout", "fit"):
         if half not in res:
             continue
-        d = res[half]["detector"]
-        ct = d["all"]["claimed_types"]["exact"]
-        print(f"PII public set, {half} half ({d['cases']} texts, span-exact): claimed types P {ct['precision']:.3f} "
-              f"R {ct['recall']:.3f}; negatives flagged {d['negatives']['flagged']}/{d['negatives']['texts']}")
-        for t, row in d["all"]["by_type"].items():
-            ex, ov = row["exact"], row["overlap"]
-            print(f"  {t:<12} gold {ex['tp'] + ex['fn']:>4}  P {ex['precision']:.3f} R {ex['recall']:.3f}"
-                  f"  (overlap P {ov['precision']:.3f} R {ov['recall']:.3f})")
-        for loc, b in d["by_locale"].items():
-            per = {t: r["exact"]["recall"] for t, r in b["by_type"].items() if t in ("NAME", "ADDRESS")}
-            print(f"  locale {loc:<6} claimed P {b['claimed_types']['exact']['precision']:.3f} "
-                  f"R {b['claimed_types']['exact']['recall']:.3f}  {per}")
+        _print_detector(f"PII public set, {half} half", res[half]["detector"], with_precision=False)
         a = res[half]["audit_raw"]
         print(f"  provider audit on raw texts: {a['total']['caught']}/{a['total']['values']} values "
               f"({a['total']['recall']:.3f}); negatives flagged {a['negatives']['flagged']}/{a['negatives']['texts']}")
@@ -455,10 +456,7 @@ def pii_public_only(save: str | None) -> dict:
               "lab_set": {k: v for k, v in pii.evaluate(pii.load_cases(datasets_dir() / "eval" / "pii_cases.jsonl")).as_dict().items()
                           if k in ("cases", "exact", "overlap")}}
     if save:
-        out = REPO_ROOT / "loadtests" / "results" / f"pii_public_{save}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1, default=str, ensure_ascii=False))
-        print(f"wrote {out}")
+        _save_result(f"pii_public_{save}", result)
     return result
 
 
