@@ -364,7 +364,6 @@ def build_cases(per_locale: int = 2, negatives_per_carrier: int = 8, seed: int =
     Each case: ``id``, ``text``, ``spans`` (``start``, ``end``, ``type``), ``locale`` (``neg`` for
     negatives), ``template`` (its index in Presidio's file, or ``neg:<kind>``) and ``split``.
     """
-    from faker import Faker
 
     templates = load_templates()
     cases: list[dict[str, Any]] = []
@@ -375,15 +374,23 @@ def build_cases(per_locale: int = 2, negatives_per_carrier: int = 8, seed: int =
                 case = fill(template, filler)
                 cases.append({"id": f"{locale}-{ti:03d}-{k}", **case, "locale": locale,
                               "template": ti, "split": split_of(template)})
+    return cases + _negative_cases(LOCALES, seed, negatives_per_carrier, "neg")
+
+
+def _negative_cases(locales: tuple[str, ...], seed: int, per_carrier: int, id_prefix: str) -> list[dict[str, Any]]:
+    """The look-alike negatives: each carrier filled ``per_carrier`` times with values that look
+    like PII and are not (Faker per locale, seeded ``seed + 7 + i``)."""
+    from faker import Faker
+
     rng = random.Random(seed)
-    fakes = [Faker(loc) for loc in LOCALES]
+    fakes = [Faker(loc) for loc in locales]
     for i, fk in enumerate(fakes):
         fk.seed_instance(seed + 7 + i)
+    cases: list[dict[str, Any]] = []
     for carrier, kind in _NEGATIVES:
-        for k in range(negatives_per_carrier):
-            fake = fakes[k % len(fakes)]
-            text = carrier.replace("{v}", _negative_value(kind, fake, rng))
-            cases.append({"id": f"neg-{kind}-{k}", "text": text, "spans": [], "locale": "neg",
+        for k in range(per_carrier):
+            text = carrier.replace("{v}", _negative_value(kind, fakes[k % len(fakes)], rng))
+            cases.append({"id": f"{id_prefix}-{kind}-{k}", "text": text, "spans": [], "locale": "neg",
                           "template": f"neg:{kind}", "split": split_of(carrier)})
     return cases
 
@@ -448,7 +455,6 @@ def build_fresh_cases(seed: int = FRESH_SEED, negatives_per_carrier: int = 4) ->
     Same fields as :func:`build_cases`; ``split`` still names the template's half, so the fresh
     figures can be read on held-out templates alone.
     """
-    from faker import Faker
 
     templates = load_templates()
     cases: list[dict[str, Any]] = []
@@ -459,16 +465,7 @@ def build_fresh_cases(seed: int = FRESH_SEED, negatives_per_carrier: int = 4) ->
             case = fill(template, filler)
             cases.append({"id": f"fresh-{locale}-{ti:03d}", **case, "locale": locale,
                           "template": ti, "split": split_of(template)})
-    rng = random.Random(seed)
-    fakes = [Faker(loc) for loc in FRESH_LOCALES]
-    for i, fk in enumerate(fakes):
-        fk.seed_instance(seed + 7 + i)
-    for carrier, kind in _NEGATIVES:
-        for k in range(negatives_per_carrier):
-            text = carrier.replace("{v}", _negative_value(kind, fakes[k % len(fakes)], rng))
-            cases.append({"id": f"fresh-neg-{kind}-{k}", "text": text, "spans": [], "locale": "neg",
-                          "template": f"neg:{kind}", "split": split_of(carrier)})
-    return cases
+    return cases + _negative_cases(FRESH_LOCALES, seed, negatives_per_carrier, "fresh-neg")
 
 
 def split(cases: list[dict[str, Any]], which: str) -> list[dict[str, Any]]:
