@@ -97,16 +97,7 @@ def _ids(rows: list[dict[str, Any]]) -> list[str]:
 def test_file_shape_and_counts() -> None:
     qs = _questions(TUNED)
     assert len(qs) >= 220
-    qids = [q["qid"] for q in qs]
-    assert len(set(qids)) == len(qids), "duplicate qids"
-    assert all(re.fullmatch(r"N\d{4}", qid) for qid in qids)
-    required = {"qid", "question", "roles", "relevant", "answerable", "kind", "answer", "style", "near_miss_of"}
-    for q in qs:
-        assert required <= q.keys(), (q["qid"], required - q.keys())
-        assert q["kind"] in KINDS and q["style"] in STYLES, q["qid"]
-        assert q["question"].strip() and q["roles"], q["qid"]
-        assert all(role in ROLES for role in q["roles"]), q["qid"]
-        assert q["answerable"] == (q["kind"] != "unanswerable"), q["qid"]
+    _check_rows(qs, r"N\d{4}")
     kinds = Counter(q["kind"] for q in qs)
     assert all(kinds[k] >= 25 for k in KINDS), kinds
     share = kinds["unanswerable"] / len(qs)
@@ -124,6 +115,23 @@ def test_file_shape_and_counts() -> None:
     assert max(texts.values()) == 1
 
 
+def _check_rows(qs: list[dict], qid_pattern: str, allowed: set[str] | None = None) -> None:
+    """Every row: a unique qid of the set's pattern, the required fields (and, if given, no field
+    outside ``allowed``), a known kind, style and roles, answerable exactly when not unanswerable."""
+    qids = [q["qid"] for q in qs]
+    assert len(set(qids)) == len(qids), "duplicate qids"
+    assert all(re.fullmatch(qid_pattern, qid) for qid in qids)
+    required = {"qid", "question", "roles", "relevant", "answerable", "kind", "answer", "style", "near_miss_of"}
+    for q in qs:
+        assert required <= q.keys(), (q["qid"], required - q.keys())
+        if allowed is not None:
+            assert q.keys() <= allowed, (q["qid"], q.keys() - allowed)
+        assert q["kind"] in KINDS and q["style"] in STYLES, q["qid"]
+        assert q["question"].strip() and q["roles"], q["qid"]
+        assert all(role in ROLES for role in q["roles"]), q["qid"]
+        assert q["answerable"] == (q["kind"] != "unanswerable"), q["qid"]
+
+
 def _normalised(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
@@ -132,18 +140,8 @@ def test_fresh_file_shape_and_counts() -> None:
     """The fresh set: its own qids, the issue's kinds, near misses on every axis, styles spread."""
     qs = _questions(FRESH)
     assert len(qs) >= 100
-    qids = [q["qid"] for q in qs]
-    assert len(set(qids)) == len(qids), "duplicate qids"
-    assert all(re.fullmatch(r"F\d{4}", qid) for qid in qids)
     # exactly the tuned set's fields (stale_answer only on current_only questions)
-    tuned_fields = set().union(*(q.keys() for q in _questions(TUNED)))
-    required = {"qid", "question", "roles", "relevant", "answerable", "kind", "answer", "style", "near_miss_of"}
-    for q in qs:
-        assert required <= q.keys() <= tuned_fields, (q["qid"], q.keys() ^ required)
-        assert q["kind"] in KINDS and q["style"] in STYLES, q["qid"]
-        assert q["question"].strip() and q["roles"], q["qid"]
-        assert all(role in ROLES for role in q["roles"]), q["qid"]
-        assert q["answerable"] == (q["kind"] != "unanswerable"), q["qid"]
+    _check_rows(qs, r"F\d{4}", allowed=set().union(*(q.keys() for q in _questions(TUNED))))
     kinds = Counter(q["kind"] for q in qs)
     assert all(kinds[k] >= 12 for k in ANSWERABLE_KINDS), kinds
     share = kinds["unanswerable"] / len(qs)
