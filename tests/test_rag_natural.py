@@ -59,12 +59,17 @@ def _corpus() -> list[DocumentIn]:
     return docs
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("natural")
+def _section_index(tmp, documents) -> RagIndex:
+    """A section-chunked index of ``documents`` with the hashed embedder, in ``tmp``."""
     idx = RagIndex(HashEmbedder(), chroma=persistent_client(tmp / "chroma"), lexical_path=tmp / "bm25.duckdb",
                    strategies=("section",), embed_model="lab-embed-2026-01")
-    idx.ingest(_corpus(), progress=False)
+    idx.ingest(documents, progress=False)
+    return idx
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    idx = _section_index(tmp_path_factory.mktemp("natural"), _corpus())
     yield idx
     idx.close()
 
@@ -228,10 +233,7 @@ def _code_corpus() -> list[DocumentIn]:
 
 @pytest.fixture(scope="module")
 def code_index(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("codes")
-    idx = RagIndex(HashEmbedder(), chroma=persistent_client(tmp / "chroma"), lexical_path=tmp / "bm25.duckdb",
-                   strategies=("section",), embed_model="lab-embed-2026-01")
-    idx.ingest(_code_corpus(), progress=False)
+    idx = _section_index(tmp_path_factory.mktemp("codes"), _code_corpus())
     yield idx
     idx.close()
 
