@@ -401,6 +401,14 @@ def print_public(result: dict[str, object]) -> None:
               + "; ".join(f"{k} {v}" for k, v in sorted(first["not_actionable_why"].items(), key=lambda kv: -kv[1])))
 
 
+def _save(result: dict, path: Path) -> None:
+    """Stamp ``result`` with ``unix_ts`` and write it to ``path`` as JSON."""
+    result["unix_ts"] = time.time()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
@@ -426,11 +434,7 @@ def main() -> None:
             os.environ["LABKIT_VAR"] = tmp
             result = bench_public(args.obedience, args.public.split(","), modes)
         print_public(result)
-        result["unix_ts"] = time.time()
-        path = Path(args.out) if args.out else real_var / "bench" / "agent_redteam_public.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2, default=str))
-        print(f"wrote {path}")
+        _save(result, Path(args.out) if args.out else real_var / "bench" / "agent_redteam_public.json")
         return
     if args.redteam:
         with tempfile.TemporaryDirectory() as tmp:
@@ -438,11 +442,7 @@ def main() -> None:
             result = bench_redteam(args.obedience, args.cases, args.modes.split(","),
                                    args.defence_off)
         print_redteam(result)
-        result["unix_ts"] = time.time()
-        path = Path(args.out) if args.out else real_var / "bench" / "agent_redteam.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2, default=str))
-        print(f"wrote {path}")
+        _save(result, Path(args.out) if args.out else real_var / "bench" / "agent_redteam.json")
         return
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["LABKIT_VAR"] = tmp
