@@ -11,6 +11,8 @@ semantic model is measured in ``loadtests/bench_rag.py``).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from labkit.provider.embeddings import embed_text
@@ -34,6 +36,13 @@ class HashEmbedder:
         return [list(embed_text(t)) for t in texts]
 
 
+def _doc(doc_id: str, title: str, sections: list[tuple[str, str]]) -> DocumentIn:
+    """Version 1 of an all-staff document whose sections are (heading, text), numbered #s1, #s2, ..."""
+    return DocumentIn(doc_id=doc_id, version=1, title=title, roles=["employee"], sections=[
+        SectionIn(section_id=f"{doc_id}#s{i}", ordinal=i, heading=h, text=t)
+        for i, (h, t) in enumerate(sections, start=1)])
+
+
 def _corpus() -> list[DocumentIn]:
     docs = []
     for n, (product, limit) in enumerate(PRODUCTS.items(), start=1):
@@ -44,18 +53,12 @@ def _corpus() -> list[DocumentIn]:
         if limit:
             sections.append(("API rate limits", f"The {product} API accepts at most {limit} requests per minute "
                                                 f"for each API key. {BOILER}"))
-        docs.append(DocumentIn(doc_id=f"DOC-{n:04d}", version=1, title=f"{product} Product Manual",
-                               roles=["employee"], sections=[SectionIn(section_id=f"DOC-{n:04d}#s{i}", ordinal=i,
-                                                                       heading=h, text=t)
-                                                             for i, (h, t) in enumerate(sections, start=1)]))
+        docs.append(_doc(f"DOC-{n:04d}", f"{product} Product Manual", sections))
     for n, (place, days) in enumerate(PLACES.items(), start=10):
         sections = [("Purpose and scope", f"This document, Remote Work Policy: {place}, describes the rules and "
                                           f"procedures for {place}. {BOILER}"),
                     ("Remote days", f"Employees in {place} may work remotely up to {days} days per week. {BOILER}")]
-        docs.append(DocumentIn(doc_id=f"DOC-{n:04d}", version=1, title=f"Remote Work Policy: {place}",
-                               roles=["employee"], sections=[SectionIn(section_id=f"DOC-{n:04d}#s{i}", ordinal=i,
-                                                                       heading=h, text=t)
-                                                             for i, (h, t) in enumerate(sections, start=1)]))
+        docs.append(_doc(f"DOC-{n:04d}", f"Remote Work Policy: {place}", sections))
     return docs
 
 
@@ -72,6 +75,16 @@ def index(tmp_path_factory):
     idx = _section_index(tmp_path_factory.mktemp("natural"), _corpus())
     yield idx
     idx.close()
+
+
+class Parrot:
+    """A "model" whose every reply is the one it was given (the test writes the citations)."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def chat(self, messages, **_):
+        return SimpleNamespace(status="ok", cost=0.0, model_served="parrot", content=self.reply)
 
 
 def _retriever(index: RagIndex, coverage: float | None = None) -> Retriever:
@@ -166,22 +179,13 @@ def test_boilerplate_is_found_by_the_corpus_and_never_counts_as_an_answer(index)
 def test_a_citation_about_another_product_is_refused(index):
     from labkit.rag.answer import answer
 
-    class Parrot:  # a "model" that cites the first source that is NOT about the asked product
-        def chat(self, messages, **_):
-            class R:
-                status = "ok"
-                cost = 0.0
-                model_served = "parrot"
-            R.content = reply
-            return R
-
     r = _retriever(index)
     res = r.retrieve("What's the QuartzDesk API rate limit per key?", "employee", k=20)
     other = next(h for h in res.hits if not h.about_question and "requests per minute" in h.facts)
     sentence = other.facts.split(" rate limits ", 1)[1]
-    reply = f"{sentence} [{other.chunk_id}]"
+    reply = f"{sentence} [{other.chunk_id}]"  # cites the first source NOT about the asked product
     res.abstain = False  # as if the thresholds had let it through
-    a = answer(res, Parrot())
+    a = answer(res, Parrot(reply))
     assert a.status == "abstained" and a.flagged and "not about QuartzDesk" in a.reason
 
 
@@ -210,23 +214,19 @@ def test_a_question_in_another_script_is_searched_as_asked(index, question):
 # --- round 3: identifiers, asking words, two-part questions ----------------------------------
 
 def _code_corpus() -> list[DocumentIn]:
-    def doc(doc_id: str, title: str, sections: list[tuple[str, str]]) -> DocumentIn:
-        return DocumentIn(doc_id=doc_id, version=1, title=title, roles=["employee"], sections=[
-            SectionIn(section_id=f"{doc_id}#s{i}", ordinal=i, heading=h, text=t)
-            for i, (h, t) in enumerate(sections, start=1)])
     guide = "Troubleshooting Guide"
     return [
-        doc("DOC-0031", f"HarborLink {guide}", [
+        _doc("DOC-0031", f"HarborLink {guide}", [
             ("Purpose and scope", f"This document, HarborLink {guide}, describes the rules and procedures for "
                                   f"HarborLink. {BOILER}"),
             ("Error HL-4466", "Error HL-4466 in HarborLink means the import file is too large. To fix it, split "
                               f"the file. {BOILER}"),
             ("Error HL-4522", "Error HL-4522 in HarborLink means the sync token has expired. To fix it, sign in "
                               f"again. {BOILER}")]),
-        doc("DOC-0032", "HarborLink Refund and Cancellation Policy", [
+        _doc("DOC-0032", "HarborLink Refund and Cancellation Policy", [
             ("Cancellation notice", "Customers may cancel a HarborLink subscription with 30 days of written notice."),
             ("Refund window", "HarborLink refunds may be requested within 14 days of purchase.")]),
-        doc("DOC-0033", f"SwiftKit {guide}", [
+        _doc("DOC-0033", f"SwiftKit {guide}", [
             ("Error SK-1021", "Error SK-1021 in SwiftKit means the upload exceeded the storage quota.")]),
     ]
 
@@ -259,15 +259,6 @@ def test_the_prompt_keeps_content_words_that_share_a_stem_with_asking_words():
 def test_a_two_part_question_naming_a_code_may_cite_the_other_part(code_index):
     from labkit.rag.answer import answer
 
-    class Parrot:  # a "model" that quotes the two facts asked for, each with its source
-        def chat(self, messages, **_):
-            class R:
-                status = "ok"
-                cost = 0.0
-                model_served = "parrot"
-            R.content = reply
-            return R
-
     r = _retriever(code_index)
     res = r.retrieve("A HarborLink customer got error HL-4522 and wants to cancel. What does the error mean "
                      "and how much notice do they need to give?", "employee", k=5)
@@ -277,10 +268,11 @@ def test_a_two_part_question_naming_a_code_may_cite_the_other_part(code_index):
     # about another error cannot answer either part
     assert code.about_question and notice.about_question
     assert "DOC-0031#s2" not in by_section or not by_section["DOC-0031#s2"].about_question
+    # a reply that quotes the two facts asked for, each with its source
     reply = (f"Error HL-4522 in HarborLink means the sync token has expired [{code.chunk_id}]. "
              f"Customers may cancel a HarborLink subscription with 30 days of written notice [{notice.chunk_id}].")
     res.abstain = False  # whatever the (uncalibrated) evidence says, the citations are checked
-    a = answer(res, Parrot())
+    a = answer(res, Parrot(reply))
     assert a.status == "answered", a.reason
     # a code that no document states is still a gap, however well its product matches
     gap = r.retrieve("What does error HL-9999 mean in HarborLink?", "employee", k=5)
