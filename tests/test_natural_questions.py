@@ -3,8 +3,10 @@
 ``datasets/eval/natural_questions.jsonl`` (issue 14, item 2) is written by hand, not generated:
 these tests are what keeps its labels honest. ``natural_questions_fresh.jsonl`` (qids ``F0001``...)
 is a second hand-written set, written later from the knowledge base's text alone, by someone who
-had not seen the RAG code, its tuning or the first set's questions: nobody tuned on it. Both sets
-get the same per-question checks; each has its own shape test. For each answerable question, the ``answer`` (each
+had not seen the RAG code, its tuning or the first set's questions: nobody tuned on it.
+``natural_questions_fresh2.jsonl`` (qids ``G0001``...) is a third such set, written the same way by
+another independent writer and held back for a single scoring run. All sets get the same
+per-question checks; each has its own shape test. For each answerable question, the ``answer`` (each
 of its ``|``-separated parts) must be stated in a grade-2 section of the labelled document
 version, every grade-2 section must state one of the parts, labels point at current versions,
 the asker's role may read every labelled document (``labkit.data.access``, the rule RAG applies)
@@ -39,7 +41,8 @@ AXES = {"product", "country", "role", "version"}
 
 TUNED = "natural_questions.jsonl"
 FRESH = "natural_questions_fresh.jsonl"
-FILES = (TUNED, FRESH)
+FRESH2 = "natural_questions_fresh2.jsonl"
+FILES = (TUNED, FRESH, FRESH2)
 
 
 def _path(name: str = TUNED) -> Path:
@@ -168,10 +171,48 @@ def test_fresh_questions_are_not_the_tuned_ones() -> None:
     assert again == []
 
 
-def test_fresh_non_role_near_misses_are_readable() -> None:
+def test_fresh2_file_shape_and_counts() -> None:
+    """The second fresh set: its own qids, the issue's kinds, mostly near misses on every axis, styles spread."""
+    qs = _questions(FRESH2)
+    assert len(qs) >= 120
+    _check_rows(qs, r"G\d{4}", allowed=set().union(*(q.keys() for q in _questions(TUNED))))
+    kinds = Counter(q["kind"] for q in qs)
+    assert all(kinds[k] >= 15 for k in ANSWERABLE_KINDS), kinds
+    share = kinds["unanswerable"] / len(qs)
+    assert 0.30 <= share <= 0.36, share
+    near = [q for q in qs if not q["answerable"] and q["near_miss_of"]]
+    assert len(near) >= 0.75 * kinds["unanswerable"]
+    assert {q["near_miss_of"]["kind"] for q in near} == ANSWERABLE_KINDS
+    assert {q["near_miss_of"]["axis"] for q in near} == AXES
+    # role near misses: several askers, and documents that list no role at all (readable by nobody)
+    role_near = [q for q in near if q["near_miss_of"]["axis"] == "role"]
+    assert len({r for q in role_near for r in q["roles"]}) >= 5
+    docs, _ = _kb()
+    assert any(not docs[(q["near_miss_of"]["doc_id"], q["near_miss_of"]["version"])]["roles"] for q in role_near)
+    styles = Counter(q["style"] for q in qs)
+    assert all(styles[s] >= 10 for s in STYLES), styles
+    for style in STYLES:
+        assert len({q["kind"] for q in qs if q["style"] == style}) >= 4, style
+    for kind in ANSWERABLE_KINDS:
+        assert len({q["style"] for q in qs if q["kind"] == kind}) >= 6, kind
+    # spread over many documents, not a handful
+    assert len({r["doc_id"] for q in qs for r in q["relevant"]}) >= 70
+    texts = Counter(_normalised(q["question"]) for q in qs)
+    assert max(texts.values()) == 1
+
+
+def test_fresh2_questions_are_new() -> None:
+    """No question of the second fresh set is a question of the tuned or first fresh set again."""
+    seen = {_normalised(q["question"]) for name in (TUNED, FRESH) for q in _questions(name)}
+    again = [q["qid"] for q in _questions(FRESH2) if _normalised(q["question"]) in seen]
+    assert again == []
+
+
+@pytest.mark.parametrize("name", (FRESH, FRESH2))
+def test_fresh_non_role_near_misses_are_readable(name: str) -> None:
     """A product, country or version near miss points at a section the asker may read (else it is a role case)."""
     docs, _ = _kb()
-    for q in _questions(FRESH):
+    for q in _questions(name):
         near = q["near_miss_of"]
         if q["answerable"] or near is None or near["axis"] == "role":
             continue

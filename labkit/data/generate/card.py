@@ -156,6 +156,18 @@ def render_card(manifest: dict[str, Any]) -> str:
         "\"user_input|document|tool_output|ticket_note\"}`. Counts: "
         + ", ".join(f"{k} {v}" for k, v in d["injection_labels"].items()) + ". Benign cases include "
         "look-alikes (\"Please ignore the previous ticket, it was a duplicate of this one.\").", "",
+        "### `eval/natural_questions_fresh2.jsonl` (148 questions, hand-written, held back)", "",
+        "Same format as `natural_questions.jsonl` (qids `G0001`...), written by hand on 2026-12-05 by"
+        " a writer who read only the knowledge base, this card and the question-file format: not the "
+        "RAG code, its thresholds or results, nor the other question sets. Every label was checked "
+        "against the section text and is re-checked by `tests/test_natural_questions.py`. Held back "
+        "for a single scoring run by the lead at the end of round 4: nobody ran retrieval on it "
+        "before, and nobody tunes on it. Kinds: single 38, multi 18, restricted 19, current_only 21, "
+        "unanswerable 52 (35%), of which 45 are near misses (role 19, product 10, country 10, version"
+        " 6; the role ones include 5 facts that a reader with the right role is also asked, and 3 "
+        "documents that list no role at all). Styles: keyword 24, synonym 19, place 19, plain 19, "
+        "abbreviation 18, conversational 17, typo 17, contraction 15. Askers hold all 8 roles; 109 "
+        "documents are labelled (132 with the near misses).", "",
         "## Files", "",
         "JSON lines with sorted keys, UTF-8; `manifest.json` holds each file's SHA-256, row count, the "
         "seed and the defect counts above. The loader refuses files that do not match it.", "",
