@@ -363,16 +363,23 @@ def _pii_gateway(cases: list[dict]) -> dict:
     return {"texts": len(texts), "raw_to_provider": raw, "through_gateway": through}
 
 
-def pii_fresh(gateway: bool = True) -> dict:
-    """The fresh check (``pii_public.build_fresh_cases``): scores on the whole set and on its
-    held-out templates, per locale, the audit's catch, and gateway leakage (whole set)."""
+def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
+    """A fresh check (``pii_public.build_fresh_cases``, or ``build_fresh2_cases`` for
+    ``which="fresh2"``): scores on the whole set and on its held-out templates, per locale, the
+    audit's catch, and gateway leakage (whole set)."""
     from labkit.controls import pii_public as pub
     from labkit.provider.requestlog import pii_audit
 
-    cases = pub.build_fresh_cases()
-    out: dict = {"set": {"source": "presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH_LOCALES)
-                         + f" seed {pub.FRESH_SEED}; FakeNameGenerator.com people (locale 'fng'); look-alike negatives",
-                         "cases": len(cases)}}
+    if which == "fresh2":
+        cases = pub.build_fresh2_cases()
+        source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH2_LOCALES)
+                  + f" seed {pub.FRESH2_SEED}; FakeNameGenerator.com people and addresses the first fresh "
+                  "check did not draw (locale 'fng2'); look-alike negatives")
+    else:
+        cases = pub.build_fresh_cases()
+        source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH_LOCALES)
+                  + f" seed {pub.FRESH_SEED}; FakeNameGenerator.com people (locale 'fng'); look-alike negatives")
+    out: dict = {"set": {"source": source, "cases": len(cases)}}
     out["all"] = {"detector": pub.report(cases), "audit_raw": pub.audit_coverage(cases, pii_audit)}
     out["heldout_templates"] = {"detector": pub.report(pub.split(cases, "heldout"))}
     for part in ("all", "heldout_templates"):
@@ -408,25 +415,34 @@ def _save_result(name: str, result: dict) -> None:
     print(f"wrote {out}")
 
 
-def print_pii_fresh(res: dict) -> None:
+def print_pii_fresh(res: dict, which: str = "fresh") -> None:
     for part in ("all", "heldout_templates"):
-        _print_detector(f"PII fresh set, {part}", res[part]["detector"], with_precision=True)
+        _print_detector(f"PII {which} set, {part}", res[part]["detector"], with_precision=True)
     a = res["all"]["audit_raw"]
     print(f"  provider audit on raw texts: {a['total']['caught']}/{a['total']['values']} values ({a['total']['recall']:.3f})")
     if "gateway" in res:
         g = res["gateway"]["through_gateway"]
-        print(f"PII fresh set through the gateway ({res['gateway']['texts']} texts): {g['total']['leaked']}/"
+        print(f"PII {which} set through the gateway ({res['gateway']['texts']} texts): {g['total']['leaked']}/"
               f"{g['total']['values']} values leaked ({g['total']['leak_rate']:.4f}); by type "
               f"{ {t: (r['leaked'], r['values']) for t, r in g['by_type'].items()} }; audit saw {g['total']['audited']}/{g['total']['present']}")
 
 
-def pii_fresh_only(save: str | None) -> dict:
-    res = pii_fresh()
-    print_pii_fresh(res)
-    result = {"machine": "2 cores, shared, noisy", "detector_git_head": _detector_info()["git_head"], "fresh": res}
+def pii_fresh_only(save: str | None, which: str = "fresh") -> dict:
+    res = pii_fresh(which=which)
+    print_pii_fresh(res, which)
+    result = {"machine": "2 cores, shared, noisy", "detector_git_head": _detector_info()["git_head"],
+              "loadavg_start_end": [_loadavg()], which: res}
+    result["loadavg_start_end"].append(_loadavg())
     if save:
-        _save_result(f"pii_fresh_{save}", result)
+        _save_result(f"pii_{which}_{save}", result)
     return result
+
+
+def _loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().strip()
+    except OSError:
+        return "n/a"
 
 
 def print_pii_public(res: dict) -> None:
@@ -479,10 +495,16 @@ if __name__ == "__main__":
     ap.add_argument("--pii-public", action="store_true", help="only the public PII part (scores, audit, gateway, cost)")
     ap.add_argument("--pii-fresh", action="store_true",
                     help="only the fresh PII check (Faker es_ES/it_IT/nl_NL/en_GB, FakeNameGenerator people)")
-    ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes"],
-                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh_<save>.json with --pii-fresh)")
+    ap.add_argument("--pii-fresh2", action="store_true",
+                    help="only the second fresh PII check (Faker pt_PT/pl_PL/da_DK/sv_SE/cs_CZ/de_AT/fr_CH/en_AU, "
+                         "FakeNameGenerator people and addresses fresh1 did not draw)")
+    ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes",
+                                           "round4_first", "round4_final"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2]_<save>.json with --pii-fresh[2])")
     args = ap.parse_args()
-    if args.pii_fresh:
+    if args.pii_fresh2:
+        pii_fresh_only(args.save_pii, "fresh2")
+    elif args.pii_fresh:
         pii_fresh_only(args.save_pii)
     elif args.pii_public:
         pii_public_only(args.save_pii)
