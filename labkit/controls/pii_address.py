@@ -35,8 +35,10 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
+from labkit.controls.pii_address_vocab import vocabulary, words
 from labkit.controls.pii_names import LOWER, UPPER
 
 _UP = UPPER
@@ -103,6 +105,114 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     return us_street, us_bare, de_street, fr_street, military
 
 
+# --- other countries' layouts, from libpostal's multilingual street vocabulary ------------------
+# (labkit/controls/pii_address_vocab.py: the words; here, the three ways streets are written)
+# Languages that write the street type before the name ("Calle Mayor 5", "ulica Sokola 36/08",
+# "Avenida das Chagas, 641") and after it as a separate word ("Rovsings Allé 841", "Karu põik 61").
+# English, German and French keep their own rules above.
+_PREFIX_LANGS = ("ast", "br", "bs", "ca", "cs", "cy", "es", "eu", "fil", "ga", "gd", "gl", "hr", "id", "it", "ms",
+                 "mt", "oc", "pap", "pl", "pt", "ro", "sk", "sl")
+_AFTER_LANGS = ("af", "cs", "da", "et", "fi", "gsw", "hu", "is", "lb", "lt", "lv", "nb", "nl", "sk", "sv", "tr")
+# Glued suffixes that are mostly place names, not streets ("Heidelberg 3", "Hamburg 61348")
+_PLACE_SUFFIXES = {"berg", "burg", "dorf", "borg", "borgir", "byen", "land", "nes", "sel", "holt", "fell", "gebouw",
+                   "kogel", "universität", "universitat", "universitaet", "park", "parken", "bad"}
+_HOUSE = r"(?:(?:n[º°o]\.?|nr\.?|no\.?)[ ]?)?\d{1,5}(?:[ ]?[a-zA-Z](?![\w]))?(?:[-/]\d{1,5}[a-zA-Z]?)?\.?"
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@cache
+def _generic() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str],
+                        frozenset[str]]:
+    """Patterns for the street layouts of the languages in libpostal's vocabulary (built once)."""
+    langs = vocabulary()["languages"]
+
+    def pick(codes: tuple[str, ...], kind: str) -> set[str]:
+        return {w for c in codes for w in langs.get(c, {}).get(kind, ())}
+
+    prefix_full = pick(_PREFIX_LANGS, "street_types")
+    prefix_abbr = pick(_PREFIX_LANGS, "street_type_abbreviations")
+    particles = pick(_PREFIX_LANGS, "particles") - {"a", "e", "i", "y", "o", "u"}
+    after_full = pick(_AFTER_LANGS, "street_types")
+    glued = {c for c, e in langs.items() if e.get("suffixes")}
+    suffixes = (pick(tuple(glued), "suffixes") | pick(tuple(glued - {"de", "en"}), "street_types")) - _PLACE_SUFFIXES
+    suffixes = {w for w in suffixes if len(w) >= 3 and " " not in w and "." not in w}
+    part = rf"(?:(?i:{_alternation(particles)})[ ]+)"
+    name = rf"{_CAP}(?:[ ]{part}{{0,2}}{_CAP}){{0,4}}"
+    ptype = rf"(?:(?i:{_alternation(prefix_full)})(?![\w.])|(?i:{_alternation(prefix_abbr)})\.)"
+    # "Calle Mayor 5", "ul. Narcyzowa 45", "Avenida de Augusto Gomes, 38", "Strada Paolini, 1"
+    prefix_num_after = re.compile(
+        rf"(?<![\w/.-])(?P<type>{ptype})[ ]+{part}{{0,3}}{name},?[ ]+(?P<num>{_HOUSE})(?![\w])")
+    # "30 Acceso Macaria Ródenas", "319 Viale Torlonia": the number first, the type capitalised
+    prefix_num_before = re.compile(
+        rf"(?<![\w/.-])(?P<num>{_HOUSE}),?[ ]+(?P<type>(?:{_alternation(w.capitalize() for w in prefix_full)})(?![\w.]))"
+        rf"[ ]+{part}{{0,3}}{name}")
+    # "Rovsings Allé 841", "Egeri út 196.", "Karu põik 61"; the number before or after
+    after = re.compile(
+        rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{1,3}}(?i:{_alternation(after_full)})(?![\w])\.?"
+        rf"(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])")
+    # "Hanstholmstræde 79", "Iseweg 039", "8 Eviehof": a compound ending in a street word
+    glued_rx = re.compile(
+        rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{0,2}}[{_UP}][{_LO}]{{2,}}(?:{_alternation(suffixes)})"
+        rf"(?![{_LO}{_UP}])(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])")
+    # no number, after a preposition, the type capitalised: "lives on Ronda de Nerea Montero"
+    prefix_bare = re.compile(
+        rf"\b(?:on|at|of|along|off|near|to|from|into|and|in)[ ](?P<st>(?P<type>(?:{_alternation(w.capitalize() for w in prefix_full)})"
+        rf"(?![\w.]))[ ]+{part}{{0,3}}{name})")
+    gate = frozenset(prefix_full | prefix_abbr | after_full)
+    return prefix_num_after, prefix_num_before, after, glued_rx, prefix_bare, gate
+
+
+_TOKEN = re.compile(rf"[{_UP}{_LO}]+(?:\.[{_LO}]+)?")
+
+
+def _generic_passes(text: str) -> list[re.Pattern[str]]:
+    """The generic patterns worth running on ``text`` (a digit is needed by all of them)."""
+    prefix_after, prefix_before, after, glued, prefix_bare, gate = _generic()
+    tokens = {t.lower() for t in _TOKEN.findall(text)}
+    passes = [glued]
+    if not tokens.isdisjoint(gate):
+        passes += [prefix_after, prefix_before, after, prefix_bare]
+    return passes
+
+
+@cache
+def _units_rx() -> str:
+    full = words("units")
+    abbr = words("unit_abbreviations")
+    return (rf"(?:{_UNIT}|(?i:{_alternation(full)})(?![\w.])\.?|(?i:{_alternation(abbr)})\.)"
+            rf"[ ]?(?:n[º°o]\.?[ ]?)?[\w-]{{1,6}}")
+
+
+# Postcodes of many countries: 12345, 1234, 123 45, 12-345, 1234-567, 1234 AB, A-1234, 12345-678, UK
+_POST = (r"(?:\d{3}[ ]\d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3,4}|\d{4}[ ]?[A-Z]{2}(?![\w])|[A-Z]{1,2}-\d{4,5}"
+         r"|\d{4,5}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2})")
+_CITY = rf"{_CAP}(?:(?:[ -]|[ ](?:d'|de|di|del|la|le|sur|am|an|im|i|nad|pod)[ ])(?:{_CAP})){{0,4}}(?:[ ]\([A-Z]{{2,3}}\))?"
+
+
+@cache
+def _generic_extensions() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
+    """Same-line and next-line continuations for the other countries' layouts."""
+    unit = _units_rx()
+    same = (
+        re.compile(rf"^,?[ ]+{unit}(?![\w])"),
+        re.compile(rf"^,?[ ]+{_POST},?[ ]+{_CITY}"),                        # , 1317-066 Mealhada
+        re.compile(rf"^,[ ]*{_CITY}(?:,?[ ]+{_POST}(?![\w-]))?"),           # , Soria, 18290
+    )
+    nxt = (
+        re.compile(rf"^{_POST}[ \t]*\n[ \t]*{_CITY}"),                   # 9809SD\nYde
+        re.compile(rf"^{unit}(?=[ \t]*(?:\n|$))"),
+        re.compile(rf"^{_POST},?[ ]+{_CITY}"),                               # 98050, Rubino (ME)
+        re.compile(rf"^{_CITY},?[ ]+{_POST}(?![\w-])"),                      # Soria, 18290
+        # a block of short lines: town, an optional region code, then a postcode line
+        # ("Port Denisberg\nSS0 4WE", "Vianen\n Kirgizië 3404 UY", "Cuenca\n NH\n 02480")
+        re.compile(rf"^{_CITY}[ \t]*\n[ \t\n]*(?:[A-Z]{{2}}[ \t]*\n[ \t\n]*)?(?:{_CITY}[ ]+)?{_POST}(?![\w-])"),
+    )
+    return same, nxt
+
+
 _SAME_LINE = (
     re.compile(rf"^,?[ ]+{_UNIT}(?![\w])"),
     re.compile(rf"^,?[ ]+\d{{5}}(?:-\d{{4}})?[ ]+{_CAP}(?:[ -]{_CAP}){{0,3}}"),                     # 12345 City
@@ -118,11 +228,16 @@ _NEXT_LINE = (
 _CITY_LINE = re.compile(rf"^{_CAP}(?:[ -]{_CAP}){{0,3}}(?=[ \t]*\n)")
 
 
-def _extend(text: str, end: int) -> int:
-    """Extend an address that ends at ``end`` over a unit, city, postcode and country parts."""
+def _extend(text: str, end: int, generic: bool = False) -> int:
+    """Extend an address that ends at ``end`` over a unit, city, postcode and country parts
+    (``generic``: also the other countries' units and postcode layouts)."""
+    same_line, next_line = _SAME_LINE, _NEXT_LINE
+    if generic:
+        g_same, g_next = _generic_extensions()
+        same_line, next_line = _SAME_LINE + g_same, g_next[:1] + _NEXT_LINE + g_next[1:]
     for _ in range(6):
         rest = text[end:end + 120]
-        for rx in _SAME_LINE:
+        for rx in same_line:
             m = rx.match(rest)
             if m:
                 end += m.end()
@@ -132,7 +247,7 @@ def _extend(text: str, end: int) -> int:
             if br is None or br.group(0).count("\n") > 2:
                 return end
             line = rest[br.end():]
-            for rx in _NEXT_LINE:
+            for rx in next_line:
                 m = rx.match(line)
                 if m:
                     end += br.end() + m.end()
@@ -175,7 +290,18 @@ def address_spans(text: str) -> list[tuple[int, int]]:
         passes.append(fr_street)
     if us_word:
         passes.append(us_bare)
+    generic = _generic_passes(text) if has_digit else []
+    generic_bare = _generic()[4]
+    if not has_digit and not {t.lower() for t in _TOKEN.findall(text)}.isdisjoint(_generic()[5]):
+        generic = [generic_bare]
     found: list[tuple[int, int]] = []
+    for rx in generic:
+        for m in rx.finditer(text):
+            groups = m.groupdict()
+            if not (groups.get("num") or groups.get("lnum")) and rx is not generic_bare:
+                continue  # no house number: "Viale Europa" in prose is not someone's address
+            start = m.start("st") if rx is generic_bare else m.start()
+            found.append((start, _extend(text, m.end(), generic=True)))
     for rx in passes:
         for m in rx.finditer(text):
             if rx is us_bare and m.group("type").lower() in _WEAK_TYPES:
@@ -186,7 +312,7 @@ def address_spans(text: str) -> list[tuple[int, int]]:
                 # a surname or a place; without a number only the unambiguous types count
                 continue
             start = m.start("st") if rx is us_bare else m.start()
-            found.append((start, _extend(text, m.end())))
+            found.append((start, _extend(text, m.end(), generic=True)))
     found.sort(key=lambda se: (se[0], -(se[1] - se[0])))
     out: list[tuple[int, int]] = []
     for s, e in found:
