@@ -363,6 +363,48 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:tu\s+n'as|vous\s+n'avez)\s+(?:plus\s+)?(?:aucune?|de)\s+(?:r[èe]gles?|restrictions?|limites?|filtres?)|"
         r"\bno\s+tienes\s+(?:ninguna\s+|m[áa]s\s+)?(?:reglas|restricciones|l[íi]mites|filtros)|"
         r"\bnon\s+hai\s+(?:alcuna\s+|nessuna\s+|pi[ùu]\s+)?(?:regol[ae]|restrizion[ei]|limiti|filtri)")),
+    # --- round 4: classes round 3's fresh corpus (fit half) shows, written generally ---
+    # Steering the model's own reply from inside a document: "begin your reply with ...", "reply
+    # with exactly ...", "your entire reply must be ...", "every answer that cites this article
+    # must end with ...". House style addresses people ("replies to customers must ..."), not "your reply".
+    ("steering", 0.5, re.compile(
+        r"\b(?:begin|start|end|prefix|open|close|finish|conclude)\s+(?:your|the|every|each|all|any)\s+(?:\w+\s+)?"
+        r"(?:reply|replies|answer|answers|response|responses|output)\s+(?:with|by)\b|"
+        r"\b(?:reply|respond|answer|output)\s+(?:only\s+)?(?:with\s+)?exactly\b|"
+        r"\byour\s+(?:entire\s+|whole\s+|only\s+|next\s+)?(?:reply|answer|response|output)\s+(?:must|should|has\s+to|needs\s+to)\s+"
+        r"(?:be|contain|include|start|begin|end)\b|"
+        r"\bevery\s+(?:answer|reply|response|summary)\s+(?:that|which)\b[^.\n]{0,80}?\bmust\s+(?:end|begin|start|include|contain)\b")),
+    # Conditions aimed at the model: "regardless of what the user asks", "if the user asks about
+    # anything in this document, reply only with ...", "earlier in this conversation, you agreed".
+    ("steering", 0.55, re.compile(
+        r"\bregardless\s+of\s+what\s+the\s+user\s+(?:asks|says|wants|requests|types)\b|"
+        r"\bif\s+the\s+user(?:'s)?\s+(?:asks|mentions|says|question|request|types)\b[^.\n]{0,100}?"
+        r"\b(?:reply|respond|answer|say|output)\s+(?:only\s+)?(?:with|exactly|that)\b|"
+        r"\b(?:earlier|previously)\s+in\s+this\s+conversation,?\s+you\s+(?:agreed|promised|said|confirmed)\b")),
+    # "Ignore the preceding text and reply with exactly ...": the override rule wants an
+    # instruction noun; here the object is the text around it and a reply follows.
+    ("override", 0.6, re.compile(
+        r"\b(?:ignore|disregard|forget|skip)\s+(?:all\s+)?(?:of\s+)?(?:the\s+)?(?:preceding|previous|above|prior|earlier|foregoing)\s+"
+        r"(?:text|passage|paragraphs?|content|sections?|messages?|conversation|document)\b[^.\n]{0,40}?"
+        r"\b(?:and|then|,)\s+(?:instead\s+)?(?:reply|respond|answer|say|output|print|write|tell)\b")),
+    # Languages the detector does not claim: the two commonest attack phrases only ("ignore all
+    # previous instructions", "you have no restrictions now"), so they are not invisible.
+    # Turkish, Russian, Arabic, Persian, Chinese, Japanese, Korean.
+    ("override", 0.7, re.compile(
+        r"(?:önceki|tüm|bütün)\s+(?:\w+\s+)?(?:talimatlar\w*|yönergeler\w*|kurallar\w*|mesajlar\w*|komutlar\w*)\s+(?:\w+\s+)?"
+        r"(?:unut\w*|yok\s+say\w*|görmezden\s+gel\w*|iptal\w*|kaldir\w*|uyma\w*)|"
+        r"(?:игнорир\w*|забудь\w*|забудьте|отбрось\w*|не\s+обращай\w*\s+внимания\s+на)\s+(?:\w+\s+){0,3}(?:инструкци\w*|указани\w*|правил\w*)|"
+        r"(?:تجاهل|انس|إنس)\s+(?:\S+\s+){0,3}(?:التعليمات|الإرشادات|القواعد|الأوامر)|"
+        r"(?:نادیده\s+بگیر|فراموش\s+کن)\S*|دستورالعمل\S*\s+(?:\S+\s+){0,3}(?:نادیده|فراموش)|"
+        r"(?:忽略|无视|無視|忘记|忘記|忘掉)[^。\n]{0,12}(?:指令|指示|说明|規則|规则|提示)|"
+        r"(?:以前|之前|これまで|前)の?[^。\n]{0,8}(?:指示|命令|ルール)[^。\n]{0,6}(?:無視|忘れ)|"
+        r"(?:이전|모든|앞의)\s*(?:\S+\s+){0,2}(?:지시|지침|명령|규칙)\S*\s+(?:\S+\s+)?(?:무시|잊어)")),
+    ("role_play", 0.55, re.compile(
+        r"\b(?:filtresiz|sansürsüz|sinirsiz|kisitlamasiz)\b|\b(?:tüm\s+)?(?:kisitlamalari|kurallari|filtreleri)\s+(?:\w+\s+)?(?:kaldir|yok\s+say|unut)\w*|"
+        r"\bбез\s+(?:каких-либо\s+|всяких\s+|любых\s+)?(?:ограничений|цензуры|фильтров|правил)\b|"
+        r"(?:بلا|بدون)\s+(?:أي\s+)?(?:قيود|رقابة|حدود)|"
+        r"(?:没有|沒有|不受)(?:任何)?(?:限制|约束|約束|审查|審查)|(?:制限|制約|検閲)(?:は|が)?(?:なし|ありません|ない)|"
+        r"(?:제한|검열)\s*(?:없는|없이)")),
 ]
 
 # Each rule runs only when one of its gate words is in the text (a set lookup), since nearly all
@@ -461,10 +503,18 @@ _GATES: list[str] = [
     'disabled deactivated off lifted removed suspended bypassed',
     'call invoke use run trigger execute',
     'hast haben n as avez tienes hai',
+    'begin start end prefix open close finish conclude exactly reply respond answer output every',
+    'regardless user earlier previously',
+    'ignore disregard forget skip',
+    # non-Latin scripts have no spaces to split words on: "<cjk>" stands for any CJK character
+    'önceki tüm bütün игнорируйте игнорируй игнорировать забудь забудьте отбрось отбросьте не تجاهل انس إنس نادیده فراموش '
+    'دستورالعمل دستورالعملها <cjk> 이전 모든 앞의',
+    'filtresiz sansürsüz sinirsiz kisitlamasiz kisitlamalari kurallari filtreleri без بلا بدون <cjk> 제한 검열 제한이 검열이',
 ]
 assert len(_GATES) == len(_RULE_PATTERNS)
 _RULES: list[tuple[str, float, re.Pattern[str], frozenset[str]]] = [
     (name, weight, pattern, frozenset(gate.split())) for (name, weight, pattern), gate in zip(_RULE_PATTERNS, _GATES)]
+_CJK = re.compile("[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _WORDS = re.compile(r"[^\W_]+")  # letters and digits in any script; "_" splits tool names
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
@@ -486,6 +536,20 @@ class InjectionVerdict(BaseModel):
 _HOMOGLYPHS = str.maketrans(
     "аеорсухіјѕԁһԛԝАЕОРСУХІЈЅКМНТВԌԜαεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧɡɑɩ",
     "aeopcyxijsdhqwAEOPCYXIJSKMHTBGWaeikvoptuxABEZHIKMNOPTYXgai")
+_LOOKALIKES = "аеорсухіјѕԁһԛԝАЕОРСУХІЈЅКМНТВԌԜαεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧɡɑɩ"
+_HAS_LOOKALIKE = re.compile("[" + _LOOKALIKES + "]")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile("[A-Za-z]")
+_NOT_LOOKALIKE = re.compile("[^" + _LOOKALIKES + "]")
+
+
+def _unmask_word(m: re.Match[str]) -> str:
+    # A word that mixes Latin letters with look-alikes ("іgnоrе"), or is made of look-alikes only,
+    # is a disguise; a Russian or Greek word with letters of its own ("инструкции") is a word.
+    word = m.group(0)
+    return word.translate(_HOMOGLYPHS) if _LATIN.search(word) or not _NOT_LOOKALIKE.search(word) else word
+
+
 # "i g n o r e", "i.g.n.o.r.e": three or more single letters with one separator between each.
 _SPACED = re.compile(r"(?<![^\W_])(?:[^\W_][ .\-_*|]){2,}[^\W_](?![^\W_])")
 # leetspeak: a word that mixes letters with the digits that stand in for letters ("1gn0r3")
@@ -496,10 +560,18 @@ _LEET = str.maketrans("013457", "oieast")
 
 def _normalise(text: str) -> str:
     # NFKC folds full-width and other look-alike letters; hidden characters are removed so
-    # "ig\u200bnore" still reads "ignore"; Cyrillic and Greek look-alikes, letter spacing and
-    # leetspeak are undone the same way, for the rules and for the classifier.
+    # "ig\u200bnore" still reads "ignore"; Cyrillic and Greek look-alikes inside Latin words,
+    # letter spacing and leetspeak are undone the same way, for the rules and for the classifier
+    # (a Russian word stays Russian, so the Russian rules can read it).
     text = unicodedata.normalize("NFKC", text)
-    text = _ZERO_WIDTH.sub("", _BIDI.sub("", text)).translate(_HOMOGLYPHS).lower()
+    text = _ZERO_WIDTH.sub("", _BIDI.sub("", text))
+    if _HAS_LOOKALIKE.search(text):
+        text = _LETTER_RUN.sub(_unmask_word, text)
+    text = text.lower()
+    # Turkish casing as a spelling trick: "İGNORE" lower-cases to "i" + a combining dot, and the
+    # dotless "ı" ("ıgnore") is another letter; both read as a plain "i".
+    if "\u0307" in text or "ı" in text:
+        text = text.replace("i\u0307", "i").replace("ı", "i")
     if _SPACED.search(text):
         text = _SPACED.sub(lambda m: re.sub(r"[ .\-_*|]", "", m.group(0)), text)
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
@@ -658,6 +730,8 @@ def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0
     words = set(_WORDS.findall(norm))
     if "@" in norm:
         words.add("@")
+    if _CJK.search(norm):
+        words.add("<cjk>")
     for name, weight, pattern, gate in _RULES:
         if gate.isdisjoint(words):
             continue
@@ -737,7 +811,7 @@ def detect_injection(text: str, threshold: float = THRESHOLD) -> InjectionVerdic
         remaining *= 1.0 - weight
     score = round(1.0 - remaining, 4)
     order = ["override", "role_play", "system_prompt", "addresses_model", "tool_call", "privilege",
-             "exfiltration", "secrecy", "hidden_markup", "encoded", "urgency", "classifier"]
+             "exfiltration", "steering", "secrecy", "hidden_markup", "encoded", "urgency", "classifier"]
     reasons = sorted(hits, key=order.index)
     return InjectionVerdict(flagged=score >= threshold, score=score, reasons=reasons, evidence=evidence)
 
