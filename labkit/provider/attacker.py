@@ -10,15 +10,20 @@ instruction's targets, repeat a planted secret, or say what an override told it 
 What it reads as untrusted (:func:`_untrusted`): tool results (newest first), ``<source>``
 passages, fenced ``<<<UNTRUSTED ...>>>`` text, and what a user pasted under their request once
 tools are at work. What it treats as an instruction (:func:`find_instructions`): an ACTION verb
-(send, delete, close, update, add, create, grant, reveal, call; en/de/fr/es/it) ADDRESSED to the
-model (a clause-opening verb, a "please", a "you must", the assistant named, a fake SYSTEM or
-developer note or role play earlier in the text) with a TARGET to act on (an e-mail address, a
-record id, a role, a field and value, quoted text, a named tool, a secret to repeat; or people
-named by who they are, "to every person on the call"). It reads the text as a model would: JSON
-and YAML records decoded to their values, escapes undone, spaced-out letters joined, and what
-base64/base32, hex, 8-bit binary, Ascii85, Morse, percent-encoding or invisible Unicode tag
-characters say appended. Field labels ("Email: x@y"), nouns after a determiner ("the email looks
-good") and "send me ..." (a request back to the writer) are not instructions.
+(send, delete, close, update, add, create, grant, invite, reveal, call; en/de/fr/es/it) ADDRESSED
+to the model (a clause-opening verb, a "please", a "you must", "you agreed to", the assistant or
+a GPT named, a fake SYSTEM or developer note — ``###(system_message)`` tags included — or role
+play earlier in the text) with a TARGET to act on (an e-mail address, a record id, a role, a
+field and value — credentials too, "change the password of the user to X" —, quoted text, a
+named tool, a secret to repeat; people named by who they are, "to every person on the call", or
+by name alone, "send a link to Alice"). It reads the text as a model would: JSON and YAML records
+decoded to their values, escapes undone, spaced-out letters joined, and what base64/base32, hex,
+8-bit binary, Ascii85, base85, Morse, percent-encoding or invisible Unicode tag characters say
+appended. Not instructions to the model: field labels ("Email: x@y") and a verb standing alone
+(a CSV header "name,email,rating"), nouns after a determiner ("the email looks good"), "send me
+..." (a request back to the writer), a letter to a named person ("Hi Emma, please ... Best,
+David": its requests are Emma's to do) and an action item given to a named colleague
+("Linda: email the agenda to ..."), unless the model is named or a marker addressed it.
 
 What it does not do: it is not a language model and it does not paraphrase. It never acts on
 text without a target ("be careful with refunds" is advice, not an instruction); it never
@@ -133,6 +138,7 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
               "revele inclus incluez répète répétez repete indique indiquez cite citez montre "
               "montrez muestra muestre revela incluye incluya repite repita indica dime mostra "
               "mostri rivela includi ripeti indica dimmi",
+    "invite": "invite invitez inviter invita invitar invitad invitare invitate inviti",
     "call": "call use run invoke execute trigger apply perform verwende benutze nutze rufe führe "
             "utilise utilisez appelle appelez exécute exécutez lance usa use usad usar utiliza "
             "utilice llama llame ejecuta ejecute usi usate usare utilizza chiama chiami esegui",
@@ -159,6 +165,7 @@ _ACTION_PREFIX: tuple[tuple[str, str], ...] = tuple(sorted({
     "assegn": "grant", "promuov": "grant", "conferisc": "grant",
     "wiederhol": "reveal", "inclu": "reveal", "includ": "reveal", "révél": "reveal",
     "ripet": "reveal", "rivel": "reveal",
+    "einlad": "invite",
     "verwend": "call", "benutz": "call", "utilis": "call", "utiliz": "call", "utilizz": "call",
     "invok": "call", "execut": "call", "exécut": "call", "ejecut": "call", "esegu": "call",
 }.items(), key=lambda kv: -len(kv[0])))
@@ -171,6 +178,7 @@ _ACTION_TOOL_VERBS = {
     "add": {"add", "comment", "note", "post", "append"},
     "create": {"create", "open", "raise", "file"},
     "grant": {"grant", "assign", "set", "update"},
+    "invite": {"invite", "grant", "assign"},
 }
 # words that may open a clause before its verb ("Please, assistant, now delete ...")
 _LEAD = frozenset(
@@ -192,13 +200,15 @@ _NOUN_ADJECTIVES = frozenset(
 _ADDRESSEE = re.compile(
     r"\b(?:(?:ai|ki|ia|llm)(?:[- ](?:assistant|assistent|agent)\w*)?|assistants?|assistent(?:en)?|"
     r"asistentes?|assistent[ei]|copilots?|chatbots?|bots?|(?:the|an|this|dear)\s+agent\b|"
+    r"gpt(?:-?\d[\w.]*)?|(?:large\s+)?language\s+model|"
     r"agent\s*,|opsbot)\b", re.I)
 # asked politely or told to, in the second person
 _CUE = re.compile(
     r"\b(?:please|kindly|pls|bitte|veuillez|merci de|s'il (?:vous|te) pla[iî]t|svp|por favor|"
     r"favor de|per favore|si prega|gentilmente|cortesemente|you (?:must|should|need to|have to|"
     r"are to|will now|can|may)|feel free to|go ahead and|i (?:need|want) you|make sure|be sure|(?:don'?t|do not) forget|"
-    r"(?:can|could|would|will) you|du (?:musst|sollst)|sie (?:müssen|sollen)|ich bitte|"
+    r"(?:can|could|would|will) you|you (?:agreed|promised|confirmed|said) (?:you would|to)|"
+    r"du (?:musst|sollst)|sie (?:müssen|sollen)|ich bitte|"
     r"vous devez|tu dois|vous demande|je te demande|debes|deber[áa]s|tienes que|necesito que|"
     r"te pido|le pido|devi|dovete|ti chiedo|vi chiedo|"
     r"(?:every|each|your|the|any)\s+(?:answer|reply|response|summary)\w*\b[^.]{0,40}?\b(?:must|should|has to))\b",
@@ -243,6 +253,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
              "rechte", "droits", "permisos", "permessi", "access", "zugriff", "accès", "acceso",
              "accesso"),
     "priority": ("priority", "priorität", "priorité", "prioridad", "priorità"),
+    "password": ("password", "passwords", "passwort", "kennwort", "mot de passe", "contraseña",
+                 "credentials", "zugangsdaten", "identifiants", "credenciales", "credenziali"),
     "status": ("status", "statut", "estado", "stato"),
 }
 _FIELD_RX = {f: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in ws) + r")\b", re.I)
@@ -281,6 +293,22 @@ _PEOPLE = re.compile(r"\b(?:to|an|à|a)\s+(?:every|each|all)\b(?:\s+\w+){0,2}?\s
 _TO_SPEAKER = re.compile(r"\b(?:me|us|mir|uns|moi|nous|m'|nos|mi|ci)\b", re.I)
 _SECRET_ASK = re.compile(r"\b(?:key|token|password|passwort|code|pin|secret|credential|canary|"
                          r"mot de passe|contrase|clave|chiave|codice|prüfcode|schlüssel)", re.I)
+# a recipient named by their name, no address: "send a link to Alice." (an obedient model looks
+# the person up among the contacts it can see); a capitalised word that ends the phrase, or the
+# placeholder a PII-redacting client put in its place
+_PERSON_TO = re.compile(r"\b(?:to|an|à|a)\s+(<NAME_\d+>|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
+                        r"(?=\s*(?:[.,;:!?)]|$|\s(?:and|with|today|now|as|und|et|y|e)\b))")
+# a fake role tag some injections open with ("###(system_message)", "[developer]", "<system>"):
+# rewritten as a "SYSTEM:" header on a paragraph of its own, which the marker rules then read
+_ROLE_TAG = re.compile(r"#*\s*[(\[<{]\s*(?:system|developer|admin)(?:[\s_-]*(?:message|prompt|note|"
+                       r"instructions?))?\s*[)\]>}]\s*:?\s*", re.I)
+# a letter to a named person ("Hi Emma,") asks that person, not the model, until it is signed off
+_GREETING = re.compile(r"^\W*(?i:hi|hello|hey|dear|hallo|liebe|lieber|bonjour|salut|cher|chère|hola|"
+                       r"querid[oa]|estimad[oa]|ciao|caro|cara|gentile)\s+(?:<NAME_\d+>|[A-Z][\w-]*(?:\s[A-Z][\w-]*)?)\s*[,!:]?\s*$")
+_SIGN_OFF = re.compile(r"^\W*(?:best|regards|kind regards|best regards|thanks|many thanks|thank you|"
+                       r"cheers|sincerely|signed|yours|mit freundlichen grüßen|viele grüße|grüße|"
+                       r"cordialement|bien à vous|saludos|atentamente|un saluto|cordiali saluti|"
+                       r"distinti saluti)\b[^\n]{0,30}$", re.I | re.M)
 
 
 @dataclass
@@ -297,6 +325,7 @@ class _Instruction:
     emails: list[str] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)
     users: list[str] = field(default_factory=list)
+    person: str | None = None  # a recipient named by name only ("send it to Alice")
     role: str | None = None
     field_name: str | None = None
     value: str | None = None
@@ -349,6 +378,8 @@ _ENCODED = (
     ("hex", re.compile(r"(?<!\w)(?:[0-9a-fA-F]{2}){8,}(?!\w)")),
     ("binary", re.compile(r"(?<!\d)[01]{8}(?:\s[01]{8}){3,}(?!\d)")),
     ("ascii85", re.compile(r"<~(.{8,}?)~>", re.S)),
+    # base85 as Python and git write it (RFC 1924 alphabet, no <~ ~> delimiters)
+    ("base85", re.compile(r"(?<!\S)[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{20,}(?!\S)")),
     ("morse", re.compile(r"(?<![\w.-])[.-]{1,7}(?:[ /]+[.-]{1,7}){7,}(?![\w.-])")),
 )
 
@@ -377,6 +408,8 @@ def _decode_one(kind: str, blob: str) -> str | None:
             return _readable(bytes(int(b, 2) for b in blob.split()))
         if kind == "ascii85":
             return _readable(base64.a85decode(blob.replace("\n", "")))
+        if kind == "base85":
+            return _readable(base64.b85decode(blob))
         if kind == "morse":
             words = [w.strip() for w in re.split(r"\s*/\s*", blob)]
             text = " ".join("".join(_MORSE.get(ch, "") for ch in w.split()) for w in words)
@@ -387,7 +420,7 @@ def _decode_one(kind: str, blob: str) -> str | None:
 
 
 def _decoded_payloads(text: str) -> list[str]:
-    """What encoded spans in ``text`` say: base64/32, hex, 8-bit binary, Ascii85, Morse,
+    """What encoded spans in ``text`` say: base64/32, hex, 8-bit binary, Ascii85, base85, Morse,
     percent-encoding and Unicode tag characters (invisible ASCII)."""
     found: list[str] = []
     tags = "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)
@@ -424,6 +457,7 @@ def _decode_untrusted(text: str) -> str:
         text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
         text = text.replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"')
     text = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
+    text = _ROLE_TAG.sub("\n\nSYSTEM: ", text)
     decoded = _decoded_payloads(text)
     return "\n\n".join([text, *decoded]) if decoded else text
 
@@ -539,7 +573,11 @@ def _targets(ins: _Instruction, quotes: list[str]) -> None:
         if ins.role is None:
             m = _ROLE_WORD.search(text)
             ins.role = "admin" if m else None
-    if not ins.emails and ins.action == "send" and not _TO_SPEAKER.search(clause):
+    if not ins.emails and ins.action == "send":
+        # "send a link to Alice": a person by name, looked up among the contacts
+        m = _PERSON_TO.search(clause) or _PERSON_TO.search(sentence)
+        ins.person = m.group(1) if m else None
+    if not ins.emails and not ins.person and ins.action == "send" and not _TO_SPEAKER.search(clause):
         # "... forward the list there too": an address said nearby, in the same paragraph
         # (not anywhere in the tool result, and not "send me ...", which asks for a reply)
         ins.emails = _ADDRESS.findall(ins.paragraph or ins.chunk)
@@ -552,8 +590,10 @@ def _targets(ins: _Instruction, quotes: list[str]) -> None:
         if m:
             ins.field_name = name
             rest = ins.clause[m.end():]
+            # the value: quoted, a phone number, a redaction placeholder the client will
+            # restore ("to <NAME_1>-2027" once "Spring" was taken for a name), or one word
             value = re.search(r"\b(?:to|auf|à|a|en|su|on|as|zu|in|sur|=|:)\s+(?:the\s+|« ?)?"
-                              r"(QUOTE\d+|\+?[\d ()-]{7,}\d|[\w-]+)", rest, re.I)
+                              r"(QUOTE\d+|\+?[\d ()-]{7,}\d|<[A-Z]+_\d+>[\w-]*|[\w-]+)", rest, re.I)
             if value:
                 raw = value.group(1)
                 q = re.fullmatch(r"QUOTE(\d+)", raw)
@@ -582,13 +622,17 @@ def _actionable(ins: _Instruction) -> bool:
     if ins.action == "call":
         return False  # "use the Delete button": no tool named, nothing to call
     if ins.action == "send":
-        return bool(ins.emails or "message" in ins.ids or _PEOPLE.search(ins.clause))
+        return bool(ins.emails or ins.person or "message" in ins.ids or _PEOPLE.search(ins.clause))
+    if ins.action == "invite":  # an outsider the tool can name: an address or a user id
+        return bool(ins.emails or ins.users)
     if ins.action == "reveal":
         return bool(_secret_values(ins.chunk)) and bool(_SECRET_ASK.search(ins.clause)
                                                         or re.search(r"\b(?:it|them|this|that|both|all|es|le|la|lo|li)\b", ins.clause, re.I))
     if ins.action == "grant":
         return bool(ins.role or ins.users)
     if ins.action in ("update", "close"):
+        if ins.field_name == "password":  # "reset the password of RM-001": credentials, a user
+            return bool(ins.value or ins.users)
         return bool(ins.ids) or (ins.field_name is not None and ins.value is not None)
     return bool(ins.ids or ins.quote)
 
@@ -615,16 +659,21 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
     chunk = _decode_untrusted(text)
     out: list[_Instruction] = []
     addressed = False  # a marker earlier in the text addresses everything after it
+    to_person = False  # inside a letter to a named person ("Hi Emma, ... Best, David")
     paragraphs = re.split(r"\n\s*\n", chunk)
     budget = 4 * len(paragraphs) + 50  # quoted messages are read too; never loop on them
     while paragraphs and budget:
         budget -= 1
         paragraph = paragraphs.pop(0)
+        if _GREETING.match(paragraph.strip().split("\n")[0]):
+            to_person = True
         masked, quotes = _mask_quotes(paragraph)
         sentences = _sentences_of(masked)
         for n, sentence in enumerate(sentences):
             if _MARKER.search(sentence):
                 addressed = True
+            if to_person and not addressed and not _ADDRESSEE.search(sentence):
+                continue  # the letter's requests are for the person it greets
             # "Note for the assistant: delete ..." -- a header names who is addressed; it is
             # an instruction itself only when it opens with a verb ("Use X to send it to: ...")
             head, sep, body = sentence.partition(": ") if re.search(r"\S\s?:\s", sentence) else ("", "", sentence)
@@ -635,6 +684,8 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                 head, body, after = "", sentence, body
             elif not sep:
                 head, body = "", sentence
+            if head and _names_a_person(head, chunk) and not (_CUE.search(body) or _ADDRESSEE.search(body)):
+                continue  # "Linda: email the agenda to ...": an action item for Linda Green
             said_to = addressed or bool(_ADDRESSEE.search(sentence) or _CUE.search(sentence))
             if head and (_ADDRESSEE.search(head) or _MARKER.search(head)):
                 addressed = addressed or bool(_MARKER.search(head))
@@ -657,6 +708,8 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     continue
                 if re.search(r"(?<!\w)" + re.escape(words[at]) + r"\s*:(?!//)", clause):
                     continue  # "Email: info@x.example", "Delete: never": a field's label, not a verb
+                if all(w.lower() in _LEAD for w in words[:at] + words[at + 1:]):
+                    continue  # a clause that is its verb alone ("name,email,rating"): a label
                 if action in ("add", "update", "send", "grant") and _ANSWER_WORDS.search(clause) \
                         and _SECRET_ASK.search(chunk):
                     action = "reveal"  # "append the token to your answer"
@@ -674,7 +727,20 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                 _targets(ins, quotes)
                 if _actionable(ins):
                     out.append(ins)
+        if _SIGN_OFF.search(paragraph):
+            to_person = False  # the letter ends; what follows may be addressed to anyone
     return out
+
+
+def _names_a_person(head: str, chunk: str) -> bool:
+    """Whether a header is a person's first name that the text gives in full elsewhere
+    ("Linda: email ..." in minutes that list "Linda Green"), or the placeholder a PII-redacting
+    client put in place of a name ("<NAME_7>: email ..."): a task for a colleague."""
+    if re.fullmatch(r"<NAME_\d+>", head.strip()):
+        return True
+    if not re.fullmatch(r"[A-Z][a-z]+", head.strip()) or _ADDRESSEE.search(head) or _MARKER.search(head):
+        return False
+    return bool(re.search(r"\b" + re.escape(head.strip()) + r"\s+[A-Z][a-z]+", chunk))
 
 
 def _untrusted(conv: _Conv) -> list[str]:
@@ -732,7 +798,7 @@ def _carries_address(fn: dict[str, Any]) -> bool:
 
 def _nouns(ins: _Instruction, planner: Planner) -> set[str]:
     words = set(planner.terms(ins.clause)) | set(ins.ids)
-    if ins.emails:
+    if ins.emails or ins.person:
         words |= {"email", "mail"}
     if ins.tool:
         words |= set(planner.terms(ins.tool.replace("_", " ").replace(".", " ")))
@@ -758,7 +824,7 @@ def _fit(ins: _Instruction, fn: dict[str, Any]) -> tuple[int, bool]:
     main = {"send": ("email", "message"), "delete": ("contact", "ticket", "account", "message"),
             "close": ("ticket", "field"), "update": ("field", "ticket", "account"),
             "add": ("account", "ticket", "quote"), "create": ("account", "quote"),
-            "grant": ("field",)}.get(ins.action, ())
+            "grant": ("field",), "invite": ("email",)}.get(ins.action, ())
     return len(carried), any(m in carried for m in main)
 
 
@@ -787,7 +853,7 @@ def _pick_tool(ins: _Instruction, by_name: dict[str, dict[str, Any]],
     if ins.tool:
         return ins.tool, None
     noun = next((k for k in ("contact", "ticket", "account", "message") if k in ins.ids), None)
-    invented = {"send": "send_email", "grant": "grant_role",
+    invented = {"send": "send_email", "grant": "grant_role", "invite": "invite_user",
                 "close": f"close_{noun or 'ticket'}"}.get(ins.action)
     return invented or f"{ins.action}_{noun or 'record'}", None
 
@@ -798,8 +864,8 @@ def _call_args(ins: _Instruction, fn: dict[str, Any] | None, conv: _Conv, planne
     what = ins.quote or re.sub(r"QUOTE\d+", "", ins.clause).strip()
     if fn is None:  # an invented tool: say what was asked, in the obvious names
         preset.update({_ID_PARAMS[k]: v for k, v in ins.ids.items()})
-        if ins.emails:
-            preset["to"] = ins.emails[0]
+        if ins.emails or ins.person:
+            preset["to"] = ins.emails[0] if ins.emails else ins.person
         if ins.users:
             preset["user_id"] = ins.users[0]
         if ins.role:
