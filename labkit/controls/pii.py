@@ -46,6 +46,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -365,9 +366,60 @@ def _iban_candidates(text: str) -> Iterator[Finding]:
             pos = m.start() + 1
 
 
+# Other countries' personal id numbers, checked by python-stdnum (check digits, embedded dates).
+# Formats distinctive enough to stand alone: Italian codice fiscale, Swiss AHV (756...), Swedish
+# personnummer and Finnish henkilötunnus (a birth date, a separator, a check), Spanish DNI/NIE.
+_ID_FORMATS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<![\w-])[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?![\w-])"),
+     "it.codicefiscale"),
+    (re.compile(r"(?<![\w.-])756[.]?\d{4}[.]?\d{4}[.]?\d{2}(?![\w-]|\.\d)"), "ch.ssn"),
+    (re.compile(r"(?<![\w+-])(?:\d{2})?\d{6}[-+]\d{4}(?![\w-])"), "se.personnummer"),
+    (re.compile(r"(?<![\w+-])\d{6}[-+A]\d{3}[0-9A-Y](?![\w-])"), "fi.hetu"),
+    (re.compile(r"(?<![\w-])\d{8}-?[A-Z](?![\w-])"), "es.dni"),
+    (re.compile(r"(?<![\w-])[XYZ]-?\d{7}-?[A-Z](?![\w-])"), "es.nie"),
+)
+# A cue that says the next value is a person's id number (English, German, French, Spanish,
+# Italian, Dutch, Portuguese, Polish, Nordic, Czech): after it, an id-shaped value is taken
+# whatever its checksum says (fail closed: a mistyped or test number is still meant as an id).
+_ID_CUE = re.compile(
+    r"(?i)\b(?:ssn|social[ ]security(?:[ ]number|[ ]no\.?)?|national[ ]insurance(?:[ ]number)?|nino|"
+    r"national[ ]id(?:entity|entification)?(?:[ ]number|[ ]no\.?)?|personal[ ]id(?:entification)?(?:[ ]number)?|"
+    r"id(?:entity)?[ ]card[ ]number|passport[ ]number|tax[ ]id(?:entification)?(?:[ ]number)?|"
+    r"bsn|burgerservicenummer|sofinummer|pesel|cpr(?:-nummer)?|personnummer|f[øo]dselsnummer|henkil[öo]tunnus|"
+    r"kennitala|rodn[ée][ ][čc][íi]slo|codice[ ]fiscale|dni|nie|nif|nuss|ahv(?:-nummer)?|avs|"
+    r"sozialversicherungsnummer|steuer-?id|num[ée]ro[ ]de[ ]s[ée]curit[ée][ ]sociale|"
+    r"n[úu]mero[ ]de[ ]identifica[cç][ãa]o|cart[ãa]o[ ]de[ ]cidad[ãa]o|numer[ ]pesel)\b"
+    r"[\s:#=.-]*(?:(?:is|was|ist|est|es|è|is:)[\s:]+)?$")
+_ID_VALUE = re.compile(r"(?<![\w-])[A-Z0-9](?:[A-Z0-9]|[ .\-/](?=[A-Z0-9])){5,22}(?![\w-])")
+
+
+@cache
+def _stdnum(name: str) -> Any:
+    import importlib
+
+    return importlib.import_module(f"stdnum.{name}")
+
+
+def _other_id_candidates(text: str) -> Iterator[Finding]:
+    for rx, module in _ID_FORMATS:
+        for m in rx.finditer(text):
+            if _stdnum(module).is_valid(m.group(0)):
+                yield Finding("NATIONAL_ID", m.start(), m.end(), m.group(0))
+    for m in _ID_VALUE.finditer(text):
+        value = m.group(0)
+        # an id after a cue: six digits or more, and not a date or a phrase of words
+        if sum(c.isdigit() for c in value) < 6 or _DATEISH.match(value):
+            continue
+        if _SSN.fullmatch(value):
+            continue  # US-SSN-shaped: the SSA rules decide (below); "000-12-3456" is no one's number
+        if _ID_CUE.search(text[max(0, m.start() - 45):m.start()]):
+            yield Finding("NATIONAL_ID", m.start(), m.end(), value)
+
+
 def _national_id_candidates(text: str) -> Iterator[Finding]:
     if not _ANY_DIGIT.search(text):
         return
+    yield from _other_id_candidates(text)
     for m in _SSN.finditer(text):
         cued = bool(_SSN_NEAR.search(text[max(0, m.start() - 40):m.start()]))
         if ssn_ok(m.group(1), m.group(3), m.group(4), cued):

@@ -112,12 +112,22 @@ _PERSON_BEFORE = re.compile(
     r"and|kid|son|daughter|wife|husband|partner|mother|father|brother|sister|friend|colleague|boss|"
     r"player|singer|producer|director|author|writer|ex-\w+|commenter|founder|ceo|from|given|gave|give|sent|"
     r"send|show|showed|tell|tells|starring|featuring)[ ]|\b(?:said|says|wrote|replied|spoke|talked|"
-    r"explained|whispered|shouted|waved) [\w-]+ to )$")
+    r"explained|whispered|shouted|waved) [\w-]+ to |\b(?:shouted|yelled|screamed|smiled|laughed|waved|winked|"
+    r"stared|glanced|looked|pointed|nodded|frowned) at )$")
 _PERSON_AFTER = re.compile(r"^(?:'s|’s|[ ](?:is|was|has|had|will|would|said|says|wrote|asked|told|called|spent|"
                            r"lives|lived|works|worked|joined|left|and|who|just|points))\b")
 _PERSON_VERB = re.compile(r"^[ ](?:had|has|spent|said|says|told|asked|wrote|lives|lived|works|worked|joined|left|"
                           r"met|married|is a|was a|is an|was an|is from|was from|comes from|flew|went|gave|"
                           r"called|replied)\b")
+# Verbs that follow a person more often than a thing, but not only ("Friedrich is very reliable",
+# "Rodriguez began writing"): after a sentence-opening word, they make it a name only when a name
+# list knows the word or no dictionary does.
+_PERSON_VERB_WEAK = re.compile(r"^(?:[ ](?:began|begins|shouted|yelled|whispered|smiled|laughed|cried|nodded|"
+                               r"thinks|thought|believes|believed|knows|knew|wants|wanted|loves|loved|hates|hated|"
+                               r"is very|was very|is always|was always|is never|was never|is not|was not|"
+                               r"grew up|was born|is my|was my)\b|,[ ](?:can|could|would|will)[ ](?:I|you|we)\b)")
+# A lower-case title before a name ("with ms. Pius"); a dot is required, so "dr" alone is not one
+_LOWER_TITLE = re.compile(r"(?:^|[^\w.])(?:mr|mrs|ms|mx|dr|prof|hr|fr|sig|sra|sr|mme|mlle)\.[ ]?$")
 _DETERMINER = re.compile(r"(?i)\b(?:the|a|an|this|that|these|those|our|your|their|its|every|each|any|no)[ ]$")
 _TWO_CAPS = re.compile(rf"[{UPPER}].*[{UPPER}]")
 _MIXED_OK = re.compile(r"^(?:Mc|Mac|O'|O’|D'|D’|De|Di|Da|Du|Le|La|Van|Von)[A-ZÀ-Þ]|^[A-ZÀ-Þ][^A-Z]*-[A-ZÀ-Þ][^A-Z]*$")
@@ -447,15 +457,18 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     # a cue phrase right before the run names a person even if the word is an everyday one
     first_word = text[run[0][0]:run[0][1]]
     if _CUE.search(text[max(0, run[0][0] - 30):run[0][0]]) and first_word.lower() not in _NOT_BY_CUE:
+        # "this is Mr. Vincent Rios": the title is not part of the name
+        while len(run) > 1 and first_word.lower() in _TITLES and (
+                text[run[0][1]:run[0][1] + 1] == "." or first_word.lower() in _NO_DOT_TITLES):
+            run = run[1:]
+            first_word = text[run[0][0]:run[0][1]]
         return (run[0][0], _strip_possessive(text, *run[-1]))
     # drop leading everyday words ("Why", "Maybe", "Hi") and titles, remembering a title
     titled = False
     while run:
         w = text[run[0][0]:run[0][1]]
         low = w.lower()
-        if low in _TITLES and (text[run[0][1]:run[0][1] + 1] == "." or low in {"herr", "frau", "mme", "mlle", "miss",
-                                                                               "mr", "mrs", "ms", "dr", "sir", "dame",
-                                                                               "madame", "monsieur", "mister"}):
+        if low in _TITLES and (text[run[0][1]:run[0][1] + 1] == "." or low in _NO_DOT_TITLES):
             titled = True
             run = run[1:]
             continue
@@ -479,12 +492,15 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     tokens = [text[s:e] for s, e in run if text[s:e] not in _PARTICLES]
     tokens = [t[:-2] if t.endswith(("'s", "’s")) else t for t in tokens]
     before = text[max(0, start - 30):start]
-    if titled or _CUE.search(before):
+    if titled or _CUE.search(before) or _LOWER_TITLE.search(before):
+        return (start, end)
+    if len(tokens) <= 2 and _speaker_label(text, start, end, tokens):
         return (start, end)
     if len(tokens) == 1 and tokens[0] in _LEAD_PARTICLES:
         return None  # "Le" left alone once the name after it is a placeholder ("Le <NAME_1>")
     if len(tokens) == 1 and _sentence_start(text, start) and not _is_first(tokens[0]) and (
-            _freq(tokens[0]) >= _EVERYDAY or not _PERSON_VERB.match(text[end:end + 24])):
+            _freq(tokens[0]) >= _EVERYDAY or not (_PERSON_VERB.match(text[end:end + 24])
+                                                   or _PERSON_VERB_WEAK.match(text[end:end + 24]))):
         return None  # the usual case: a capitalised word that starts a sentence ("Restarted ...")
     if _is_place(text[start:end]):
         return None  # "Georgia", "Puerto Rico": country and region names (CLDR, en/de/fr)
@@ -535,7 +551,47 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             return (start, end)
     if not mid and _freq(word) < _EVERYDAY and _PERSON_VERB.match(text[end:end + 24]):
         return (start, end)  # "Wojciech had given ...", "Liselotte spent a year ..."
+    if not mid and _freq(word) < _EVERYDAY and _PERSON_VERB_WEAK.match(text[end:end + 24]) and (
+            _is_first(word) or _is_last(word) or _unheard_of(word)):
+        return (start, end)  # "Friedrich is very reliable", "Rodriguez began writing", "Harro, can I"
     return None
+
+
+_NO_DOT_TITLES = frozenset({"herr", "frau", "mme", "mlle", "miss", "mr", "mrs", "ms", "dr", "sir", "dame", "madame",
+                            "monsieur", "mister"})
+_LABEL_AFTER = re.compile(r'[ ]?:(?:[ \t"“\'‘]|$)')
+
+
+def _speaker_label(text: str, start: int, end: int, tokens: list[str]) -> bool:
+    """A name standing alone at the start of a line before a colon, as in a dialogue or chat log
+    ("Vesna: What a wife.", "Hatice: \"Who are you?\""). Field labels ("Note:", "Betreff:",
+    "Price:") are everyday words of English or another language and stay; a word counts when a
+    name list knows it (and English hardly uses it) or no dictionary does."""
+    label = _LABEL_AFTER.match(text, end)
+    if not label or not _line_start(text, start):
+        return False
+    for t in tokens:
+        low = t.lower()
+        if low in _COMMON or _freq(t) >= _EVERYDAY or (low in _european_words() and not _is_first(t)):
+            return False  # "Note:", "Kunde:", "Price:"
+    if any(_is_first(t) or _is_last(t) for t in tokens):
+        return True
+    # a word no list knows ("Hartmuth:", but also "Okta:", "Summarise:"): only in a dialogue (another
+    # line opens with a label too) and when a sentence or a quote follows
+    rest = text[label.end():label.end() + 2].lstrip()
+    return (all(_unheard_of(t) for t in tokens) and bool(rest) and (rest[0] in "\"“'‘" or rest[0].isupper())
+            and len(_LABEL_LINE.findall(text)) >= 2)
+
+
+_LABEL_LINE = re.compile(rf"(?m)^[ \t\"'“‘]*[{UPPER}][{LOWER}]+[ ]?:")
+
+
+def _line_start(text: str, start: int) -> bool:
+    """Only spaces or quotes between ``start`` and the start of the text or of a line."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'“‘":
+        i -= 1
+    return i < 0 or text[i] == "\n"
 
 
 def _org_list(text: str, start: int, end: int, tokens: list[str], known_first: list[bool]) -> bool:
