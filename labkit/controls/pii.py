@@ -181,7 +181,7 @@ _NINO = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}) ?(\d{2}) ?(\d{2}) ?(\d{2}) ?(
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\.?\d|\w)")
-_VERSION_CUE = re.compile(r"(?i)(?:\b(?:version|ver|release|build|firmware|v)\.?\s*(?:is\s+|to\s+|of\s+)?|\bv)$")
+_VERSION_CUE = re.compile(r"(?i)(?:\b(?:version|ver|release|build|firmware|v|rv:)\.?\s*(?:is\s+|to\s+|of\s+)?|\bv|\brv:)$")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:|(?:\d{1,3}\.){3}\d{1,3})(?![\w:])")
 
 # Phones: a broad candidate (digits, separators, parentheses, an optional extension); the shape
@@ -214,14 +214,35 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 # German and French month names that the English three-letter prefixes do not cover
 _MONTHS.update({"mär": 3, "mae": 3, "mai": 5, "okt": 10, "dez": 12, "jän": 1, "janv": 1, "fév": 2, "fev": 2,
                 "mars": 3, "avr": 4, "juin": 6, "juil": 7, "aoû": 8, "aou": 8, "déc": 12})
-_MON = (r"(?:jan(?:uary|uar|vier)?|j[äa]n(?:ner)?|feb(?:ruary|ruar)?|f[ée]v(?:rier)?|m[äa]r(?:ch|z|s)?|apr(?:il)?|avr(?:il)?"
+# Full month names of the European languages, from CLDR (babel): "settembre", "września", "března"
+# (format and stand-alone forms; Slavic languages write the genitive in a date)
+_MONTH_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ca", "pl", "cs", "sk", "sl", "hr", "hu", "ro", "da",
+                    "sv", "nb", "fi", "et", "lv", "lt", "ga")
+
+
+def _month_names() -> dict[str, int]:
+    from babel import Locale
+
+    names: dict[str, int] = {}
+    for lang in _MONTH_LANGUAGES:
+        months = Locale(lang).months
+        for context in ("format", "stand-alone"):
+            for number, name in months[context]["wide"].items():
+                if len(name) >= 3:
+                    names.setdefault(name.lower(), number)
+    return names
+
+
+_MONTH_NAMES = _month_names()
+_MON = (r"(?:" + "|".join(re.escape(n) for n in sorted(_MONTH_NAMES, key=len, reverse=True)) + "|"
+        r"jan(?:uary|uar|vier)?|j[äa]n(?:ner)?|feb(?:ruary|ruar)?|f[ée]v(?:rier)?|m[äa]r(?:ch|z|s)?|apr(?:il)?|avr(?:il)?"
         r"|may|mai|june?|juni|juin|july?|juli|juil(?:let)?|aug(?:ust)?|ao[ûu]t|sep(?:t(?:ember|embre)?)?"
         r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[ée][cz](?:ember|embre)?)")
 _DATE = (
     r"(?P<date>"
     r"(?P<iso>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
     r"|(?P<num>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))"
-    rf"|(?P<dmy>\d{{1,2}}(?:st|nd|rd|th|er|\.)?[ -](?:of[ ])?{_MON}\.?,?[ -]\d{{4}})"
+    rf"|(?P<dmy>\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?[ -](?:of[ ]|de[ ])?{_MON}\.?,?[ -](?:de[ ])?\d{{4}})"
     rf"|(?P<mdy>{_MON}\.?[ ]\d{{1,2}}(?:st|nd|rd|th)?,?[ ]\d{{4}})"
     r")(?![\w/.-]\d|\d)"
 )
@@ -244,8 +265,8 @@ def _valid_date(m: re.Match[str]) -> bool:
             return _real(y, b, a) or _real(y, a, b)  # day-first or month-first
         words = re.findall(r"[^\W\d_]+|\d+", raw)
         nums = [int(w) for w in words if w.isdigit()]
-        month = next(_MONTHS.get(w.lower()[:4]) or _MONTHS[w.lower()[:3]] for w in words
-                     if w.lower()[:4] in _MONTHS or w.lower()[:3] in _MONTHS)
+        month = next(_MONTH_NAMES.get(w.lower()) or _MONTHS.get(w.lower()[:4]) or _MONTHS[w.lower()[:3]]
+                     for w in words if w.lower() in _MONTH_NAMES or w.lower()[:4] in _MONTHS or w.lower()[:3] in _MONTHS)
         return _real(nums[-1], month, nums[0])
     except (ValueError, StopIteration, IndexError):
         return False

@@ -5,7 +5,8 @@ German and French: street types written before the name (``Calle``, ``Via``, ``R
 ``Avenida``), street types glued to the end of the name in the languages that write compounds
 (``…gade``, ``…vej``, ``…gatan``, ``…straat``, ``…laan``, ``…katu``), unit and floor words that
 follow a house number (``Piso``, ``Piano``, ``Appartamento``, ``lgh``) and the small words that
-stand inside street names (``de``, ``del``, ``della``, ``das``, ``na``). They come from
+stand inside street names (``de``, ``del``, ``della``, ``das``, ``na``). Staircase words
+(``Scala``, ``Escalera``) count as units. They come from
 ``labkit/controls/pii_address_vocab.json``, a file this module writes from libpostal's
 ``resources/dictionaries`` (:func:`build_from_libpostal`).
 
@@ -100,7 +101,8 @@ def build_from_libpostal(repo: Path) -> dict[str, Any]:
         suffixes = set()
         for name in ("concatenated_suffixes_separable.txt", "concatenated_suffixes_inseparable.txt"):
             suffixes |= _split_forms(_entries(show(base + name)))[0]
-        unit_rows = _entries(show(base + "unit_types_numbered.txt")) + _entries(show(base + "level_types_numbered.txt"))
+        unit_rows = (_entries(show(base + "unit_types_numbered.txt")) + _entries(show(base + "level_types_numbered.txt"))
+                     + _entries(show(base + "staircases.txt")))
         units_full, units_abbr = _split_forms(unit_rows)
         stop = {f for forms in _entries(show(base + "stopwords.txt")) for f in forms
                 if len(f) <= 5 and "." not in f and " " not in f}

@@ -487,8 +487,11 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     if not run:
         return None
     start, end = run[0][0], _strip_possessive(text, *run[-1])
-    if _ORG_SUFFIX.match(text[run[-1][1]:run[-1][1] + 16]):
-        return None
+    if _ORG_SUFFIX.match(text[run[-1][1]:run[-1][1] + 16]) or (
+            len(run) >= 2 and _ORG_SUFFIX.match(text[run[-2][1]:run[-1][1]])):
+        return None  # "Hughes GmbH", "The Alves Orchestra": an organisation
+    if len(run) == 1 and re.match(r"[ ]?\d", text[end:end + 2]) and _is_unit_word(text[start:end]):
+        return None  # "Piso 1", "Puerta 5", "Appartamento 37": a unit of an address, not a person
     tokens = [text[s:e] for s, e in run if text[s:e] not in _PARTICLES]
     tokens = [t[:-2] if t.endswith(("'s", "’s")) else t for t in tokens]
     before = text[max(0, start - 30):start]
@@ -555,6 +558,14 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             _is_first(word) or _is_last(word) or _unheard_of(word)):
         return (start, end)  # "Friedrich is very reliable", "Rodriguez began writing", "Harro, can I"
     return None
+
+
+@lru_cache(maxsize=4096)
+def _is_unit_word(word: str) -> bool:
+    """A unit or floor word of an address in one of libpostal's languages ("Piso", "Piano", "Etage")."""
+    from labkit.controls.pii_address_vocab import words
+
+    return word.lower() in words("units")
 
 
 _NO_DOT_TITLES = frozenset({"herr", "frau", "mme", "mlle", "miss", "mr", "mrs", "ms", "dr", "sir", "dame", "madame",
