@@ -65,7 +65,17 @@ def main() -> int:
     ap.add_argument("--quality-only", action="store_true", help="quality only (no latency run)")
     ap.add_argument("--questions", type=Path, default=None,
                     help="headline question set, all of it test (default: the natural set's test half)")
+    ap.add_argument("--fit-also", type=Path, action="append", default=[], metavar="FILE",
+                    help="with --calibrate: also fit on every question of FILE (a set already read, e.g. the "
+                         "first fresh set); repeatable")
+    ap.add_argument("--method", choices=("model", "grid"), default="model",
+                    help="with --calibrate: combined logistic score (round 4) or the round 3 threshold grid")
     args = ap.parse_args()
+    for extra in args.fit_also:
+        if not extra.is_file():
+            ap.error(f"--fit-also: no such file {extra}")
+    if args.fit_also and not args.calibrate:
+        ap.error("--fit-also only makes sense with --calibrate")
     if args.questions is not None and not args.questions.is_file():
         ap.error(f"--questions: no such file {args.questions}")
     if args.questions is not None and args.calibrate:
@@ -128,12 +138,19 @@ def main() -> int:
 
         if args.calibrate:
             fitting = n_cal + t_cal
+            extras = [(e.name, load_questions(e)) for e in args.fit_also]
+            for _, qs in extras:
+                fitting += qs
+            also = "".join(f" and all {len(qs)} of {name}" for name, qs in extras)
+            how = ("combined logistic score over similarity, log BM25 and coverage, cut at 95% correct abstention "
+                   "of the fitted unanswerable questions" if args.method == "model" else
+                   f"threshold grid, false abstention <= {args.max_false:.0%}, balanced objective, no unknown-term rule")
             fusion = calibrate_fusion(rag.index, fitting)
             calibrate_all(rag.index, fitting, save=True, fusion=fusion, max_false_abstention=args.max_false,
-                                       note=f"calibrated on the calibration halves of the natural ({len(n_cal)} of "
-                                            f"{len(natural)}) and templated ({len(t_cal)} of {len(templated)}) question "
-                                            f"sets, split by hash of qid; false abstention <= {args.max_false:.0%}, "
-                                            f"balanced objective, no unknown-term rule")
+                          method=args.method,
+                          note=f"calibrated on the calibration halves of the natural ({len(n_cal)} of "
+                               f"{len(natural)}) and templated ({len(t_cal)} of {len(templated)}) question "
+                               f"sets, split by hash of qid{also}; {how}")
             print("calibrated and saved labkit/rag/thresholds.json")
         rag.retriever.thresholds, rag.retriever.fusion = load_thresholds(), load_fusion()
         rag.retriever.question_vocabulary = load_question_vocabulary()
@@ -165,6 +182,9 @@ def main() -> int:
         result["natural_test"] = _configs(nat)
         result["templated_test"] = _configs(tpl)
         result["natural_calibration_section_hybrid"] = _configs(nat_cal)["section/hybrid"]
+        e2e_c = end_to_end(rag.retriever, client, n_cal)
+        result["end_to_end_natural_calibration"] = {"usable": e2e_c.usable, "answerable": e2e_c.answerable,
+                                                    "correct_abstention": e2e_c.correct_abstention}
         hybrid_rows = nat.config("section", "hybrid").per_question
         near = [r for r in hybrid_rows if not r["answerable"] and (raw[r["qid"]].get("near_miss_of") or {}).get("axis")]
         result["near_miss_correct_abstention"] = [sum(r["abstain"] for r in near), len(near)]
@@ -272,6 +292,10 @@ def _report(result: dict[str, Any], args: argparse.Namespace, out_dir: Path) -> 
           f"end to end abstained on unanswerable {e['correct_abstention']} (near misses "
           f"{e['near_miss_abstained'][0]}/{e['near_miss_abstained'][1]}), templated "
           f"{result['end_to_end_templated_test']['correct_abstention']}")
+    c, ec = result["natural_calibration_section_hybrid"], result["end_to_end_natural_calibration"]
+    print(f"natural CALIBRATION half (fitted on), section/hybrid: R@5 {c['recall@5']:.3f} nDCG@10 {c['ndcg@10']:.3f} "
+          f"abstention +{c['correct_abstention']:.2f}/-{c['false_abstention']:.2f}; usable {ec['usable']}/{ec['answerable']}, "
+          f"end to end abstained on unanswerable {ec['correct_abstention']}")
     why: dict[str, int] = {}
     for r in result["end_to_end_rows"]:
         if r["answerable"] and not r["usable"]:

@@ -277,3 +277,36 @@ def test_a_two_part_question_naming_a_code_may_cite_the_other_part(code_index):
     # a code that no document states is still a gap, however well its product matches
     gap = r.retrieve("What does error HL-9999 mean in HarborLink?", "employee", k=5)
     assert gap.abstain and "HL-9999" in gap.reason
+
+
+def test_the_prompt_names_the_region_a_city_stands_for(index):
+    # round 3 looked each city up again on its own, where it "opens a sentence" and only a
+    # country name counts: the prompt said "Stockholm" while the sources say "Nordics"
+    n = normalise("remote days for staff in Stockholm and Warsaw", places={"Nordics", "Poland"})
+    assert list(zip(n.place_words, n.place_names)) == [("Stockholm", "Nordics"), ("Warsaw", "Poland")]
+    res = _retriever(index).retrieve("How many remote days a week do staff in Stockholm get?", "employee", k=3)
+    assert res.hits[0].doc_id == "DOC-0012"
+    assert "Nordics" in res.focus and "Stockholm" not in res.focus
+
+
+def test_the_prompt_names_each_concept_once_in_the_sources_words():
+    # "sign off" -> "approval approved": one concept, said once, in the form the sources write
+    assert Retriever.kb_words_used("approval approved", frozenset(analyze("approved")),
+                                   "A legal hold must be approved by the General Counsel.") == ["approved"]
+    assert Retriever.kb_words_used("retained keeps", frozenset(analyze("keeps retained")), "") == ["retained", "keeps"]
+    assert Retriever.kb_words_used("erasure deleted", frozenset(analyze("deleted")), "") == ["deleted"]
+
+
+def test_concepts_keep_mapped_phrases_and_drop_letters(index):
+    # "money back" -> refund is the topic even when "money" and "back" are question vocabulary
+    # (words answerable questions use and no chunk contains); round 3 dropped the concept and
+    # the best chunk "covered 0%" of a question it answers
+    r = Retriever(index, thresholds={}, fusion={}, question_vocabulary=("money", "back"))
+    norm = r.normalised("How long do we have to ask for our money back on SwiftNest?")
+    concepts = r.concepts(norm, r.entities(norm))
+    assert any("refund" in c for c in concepts)
+    # "w/o" leaves two letters, no concept; a concept named twice counts once
+    norm = r.normalised("max discount on SwiftNest w/o approval, the discount limit")
+    concepts = r.concepts(norm, r.entities(norm))
+    assert not any(c & {"w", "o"} for c in concepts)
+    assert len(concepts) == len(set(concepts))

@@ -40,6 +40,7 @@ from pydantic import BaseModel, Field, ValidationError
 from labkit.data.access import ROLES, caller_roles
 from labkit.data.catalogue import connect, ensure_loaded
 from labkit.errors import InputError
+from labkit.rag.abstention import TARGET_CORRECT
 from labkit.rag.answer import DEFAULT_CHAT_MODEL, answer
 from labkit.rag.index import RagIndex
 from labkit.rag.metrics import all_metrics
@@ -51,6 +52,7 @@ from labkit.rag.retrieve import (
     Thresholds,
     answerable_first,
     calibrate,
+    calibrate_model,
     document_ranking,
     rrf,
     save_thresholds,
@@ -345,12 +347,21 @@ def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
 
 def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool = False,
                   max_false_abstention: float = 0.05, fusion: dict[str, Fusion] | None = None,
-                  note: str = "", objective: str = "balanced", use_unknown: bool = False) -> dict[str, Thresholds]:
-    """Calibrate abstention thresholds for every (chunking, strategy) on ``questions``.
+                  note: str = "", objective: str = "balanced", use_unknown: bool = False,
+                  method: str = "model", target: float = TARGET_CORRECT) -> dict[str, Thresholds]:
+    """Calibrate abstention for every (chunking, strategy) on ``questions``.
+
+    ``method="model"`` (the default since round 4) fits the combined score of
+    :mod:`labkit.rag.abstention` with the cut that abstains on ``target`` of the unanswerable
+    questions (:func:`labkit.rag.retrieve.calibrate_model`); ``method="grid"`` searches the
+    round 3 hard thresholds (:func:`labkit.rag.retrieve.calibrate`, ``max_false_abstention``,
+    ``objective``, ``use_unknown``), kept for comparison.
 
     Give it the calibration half (:func:`split_questions`) so the test half stays unseen.
     With ``save``, the thresholds (and ``fusion`` weights, if given) go to the committed file.
     """
+    if method not in ("model", "grid"):
+        raise InputError(f"unknown calibration method {method!r}; choose model or grid")
     # pass 1: the question vocabulary = terms that answerable calibration questions use but no
     # visible chunk contains (asking words such as "many", "long"); pass 2: the evidence
     # with those words no longer counted as unknown
@@ -369,10 +380,16 @@ def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool 
             res = retriever.retrieve(q.question, q.roles, strategy="hybrid", chunking=chunking, k=1)
             points.append(CalibrationPoint(answerable=q.answerable, best_dense=res.evidence.best_dense,
                                            best_lexical=res.evidence.best_lexical, coverage=res.evidence.coverage,
-                                           unknown=len(res.evidence.unknown_terms)))
+                                           unknown=len(res.evidence.unknown_terms),
+                                           decided=bool(res.evidence.missing) or (res.evidence.best_dense is None
+                                                                                  and res.evidence.best_lexical is None),
+                                           stated=bool(res.evidence.stated)))
         for strategy in RETRIEVERS:
-            out[f"{chunking}/{strategy}"], _ = calibrate(points, strategy, max_false_abstention=max_false_abstention,
-                                                         objective=objective, use_unknown=use_unknown)
+            if method == "model":
+                out[f"{chunking}/{strategy}"], _ = calibrate_model(points, strategy, target=target)
+            else:
+                out[f"{chunking}/{strategy}"], _ = calibrate(points, strategy, max_false_abstention=max_false_abstention,
+                                                             objective=objective, use_unknown=use_unknown)
     if save:
         save_thresholds(out, fusion=fusion, question_vocabulary=sorted(vocab), note=note or f"calibrated on {len(questions)} labelled questions, "
                                                          f"false abstention <= {max_false_abstention:.0%}")

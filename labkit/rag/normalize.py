@@ -212,9 +212,11 @@ def region_of(code: str, known: Collection[str] = ()) -> str:
     return name
 
 
-def find_places(text: str, known: Collection[str] = (), words: list[str] | None = None) -> list[str]:
+def find_places(text: str, known: Collection[str] = (), words: list[str] | None = None,
+                names: list[str] | None = None) -> list[str]:
     """Countries or regions named in ``text`` (cities, countries, demonyms), as the knowledge
-    base names them, in order of appearance.
+    base names them, in order of appearance. ``words`` and ``names``, when given, receive each
+    mention as written ("Stockholm") and the name it stands for ("Nordics"), in step.
 
     Example:
         >>> find_places("I'm based in Warsaw and flying to New York", known={"Poland", "United States"})
@@ -235,6 +237,8 @@ def find_places(text: str, known: Collection[str] = (), words: list[str] | None 
         name = region_of(code, known)
         if words is not None:
             words.append(word)
+        if names is not None:
+            names.append(name)
         if name not in out:
             out.append(name)
     for token in _TOKEN.findall(text):
@@ -242,6 +246,8 @@ def find_places(text: str, known: Collection[str] = (), words: list[str] | None 
             name = region_of("GB" if token == "UK" else token, known)
             if words is not None:
                 words.append(token)
+            if names is not None:
+                names.append(name)
             if name not in out:
                 out.append(name)
     return out
@@ -363,6 +369,8 @@ class Normalised:
     equivalents: list[tuple[str, str]] = field(default_factory=list)
     #: the words that named a place ("Warsaw", "Dutch", "US")
     place_words: list[str] = field(default_factory=list)
+    #: the name each of ``place_words`` stands for in the knowledge base ("Poland", "Netherlands")
+    place_names: list[str] = field(default_factory=list)
 
 
 def normalise(question: str, *, vocabulary: Collection[str] = (), places: Collection[str] = ()) -> Normalised:
@@ -389,7 +397,8 @@ def normalise(question: str, *, vocabulary: Collection[str] = (), places: Collec
     for wrong, right in corrected.items():
         text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
     place_words: list[str] = []
-    found = find_places(text, places, place_words)
+    place_names: list[str] = []
+    found = find_places(text, places, place_words, place_names)
     # a country code rewritten in place ("US" -> "US United States") so word order survives
     def _code(m: re.Match[str]) -> str:
         token = m.group(0)
@@ -412,4 +421,5 @@ def normalise(question: str, *, vocabulary: Collection[str] = (), places: Collec
     if not rewritten.strip():  # nothing left to search with: search with what was asked
         rewritten = question
     return Normalised(original=question, text=rewritten, places=found, added=added, corrected=corrected,
-                      base=base, equivalents=pairs, place_words=place_words)
+                      base=base, equivalents=pairs, place_words=place_words,
+                      place_names=place_names)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 
 from labkit.data.access import ROLES, caller_roles
 from labkit.errors import ConfigError, InputError
+from labkit.rag.abstention import FEATURES, TARGET_CORRECT, AbstentionModel, choose_cut, features, fit_model
 from labkit.rag.index import RagIndex
 from labkit.rag.lexical import analyze
 from labkit.rag.normalize import Normalised, find_places, normalise
@@ -93,6 +94,8 @@ class Evidence(BaseModel):
         "learned from answerable calibration questions): a topic the knowledge base does not cover"))
     entities: dict[str, list[str]] = Field(default_factory=dict, description="products, places, versions named")
     missing: list[str] = Field(default_factory=list, description="named products no visible fact is about")
+    stated: list[str] = Field(default_factory=list, description=(
+        "identifiers the question names (error codes, API paths) that a visible fact chunk about it states"))
     concepts: list[list[str]] = Field(default_factory=list, description="the question's content terms")
 
 
@@ -110,6 +113,8 @@ class Thresholds(BaseModel):
     coverage: float | None = None
     unknown: int | None = Field(None, description="abstain when at least this many unknown terms (lexical, hybrid)")
     rule: Literal["all", "any"] = "all"
+    model: AbstentionModel | None = Field(None, description=(
+        "a fitted combined score (labkit.rag.abstention); when set it decides instead of the cuts above"))
 
 
 class Retrieval(BaseModel):
@@ -145,7 +150,12 @@ def _places_written(norm: Normalised) -> list[str]:
 
 
 def _place_names(norm: Normalised) -> list[str]:
-    # the region each place word stands for, in the same order as norm.place_words
+    # the region each place word stands for, in the same order as norm.place_words, as
+    # normalisation resolved it in the question (looking a city up again on its own failed:
+    # a lone "Stockholm" opens a "sentence", where only country names count, so the prompt
+    # kept "Stockholm" while the sources say "Nordics")
+    if len(norm.place_names) == len(norm.place_words):
+        return list(norm.place_names)
     return [(find_places(w, norm.places) or [w])[0] for w in norm.place_words]
 
 
@@ -246,8 +256,24 @@ def decide(evidence: Evidence, strategy: str, thresholds: Thresholds | None) -> 
         return True, f"no document you can access states this for {', '.join(evidence.missing)}"
     if evidence.best_dense is None and evidence.best_lexical is None:
         return True, "no visible chunk about what the question names matched it"
+    if evidence.stated and not evidence.missing:
+        # an identifier ("VP-3404", "/v1/export") is the most specific evidence there is: a
+        # chunk about what the question names states it, so the topic is covered whatever the
+        # similarity of a two-word query (an identifier no chunk states is in ``missing``)
+        return False, ""
     if thresholds is None:
         return False, ""
+    if thresholds.model is not None:
+        m = thresholds.model
+        values = features(strategy, evidence.best_dense, evidence.best_lexical, evidence.coverage)
+        p = m.probability(values)
+        if p >= m.cut:
+            return False, ""
+        shown = {"dense": f"similarity {evidence.best_dense or 0.0:.3f}",
+                 "lexical": f"BM25 {evidence.best_lexical or 0.0:.2f}",
+                 "coverage": f"coverage {evidence.coverage or 0.0:.0%}"}
+        return True, (f"evidence too weak: P(answerable) {p:.2f} < {m.cut:.2f} from best "
+                      + ", ".join(shown[f] for f in m.features))
     weak: list[str] = []
     checks: list[bool] = []
     if strategy in ("dense", "hybrid") and thresholds.dense is not None:
@@ -421,8 +447,12 @@ class Retriever:
         used: set[str] = set()
         for asked, kb_words in norm.equivalents:
             alts = frozenset(analyze(asked)) | frozenset(analyze(kb_words))
-            asked_terms = set(analyze(asked)) - skip
-            if asked_terms or (alts - skip and not analyze(asked)):
+            # an everyday phrase the map gives knowledge-base words for is a concept even when
+            # its own words are in the learned question vocabulary ("money back" -> refund:
+            # "money" and "back" occur in no chunk, so round 3 dropped the refund concept);
+            # only a phrase of asking words ("how fast" -> within) is not
+            content = set(analyze(asked)) - ASKING_TERMS
+            if (content or not analyze(asked)) and alts - skip:
                 grouped.append(alts - skip)
                 used.update(analyze(asked))
         for term in dict.fromkeys(analyze(_VERSION.sub(" ", norm.base))):
@@ -430,11 +460,39 @@ class Retriever:
             # topic; four digits and more are codes and years ("CS-2255", "2027")
             if term.isdigit() and len(term) <= 3:
                 continue
+            # a single letter is no concept ("w/o" -> "w", "o")
+            if len(term) == 1 and not term.isdigit():
+                continue
             if term not in skip and term not in used:
                 grouped.append(frozenset({term}))
-        return [g for g in grouped if g]
+        # one concept once: a word the question writes and the map also adds ("discount")
+        return [g for n, g in enumerate(grouped) if g and g not in grouped[:n]]
 
-    def focus(self, norm: Normalised, source_terms: frozenset[str] | set[str] = frozenset()) -> str:
+    @staticmethod
+    def kb_words_used(kb_words: str, source_terms: frozenset[str] | set[str], source_text: str = "") -> list[str]:
+        """The words of ``kb_words`` the sources use, one per stem: "approval approved" for
+        "sign off" is one concept, and naming it twice in the prompt made it count twice
+        against the words the sources hold. Of two forms of one stem, the one the sources
+        write literally wins ("approved" when they say "must be approved").
+
+        Example:
+            >>> Retriever.kb_words_used("approval approved", {"approv"}, "It must be approved by the CFO.")
+            ['approved']
+        """
+        lowered = source_text.lower()
+        by_stem: dict[tuple[str, ...], str] = {}
+        for w in kb_words.split():
+            stems = tuple(analyze(w))
+            if not stems or not set(stems) <= source_terms:
+                continue
+            literal = bool(lowered) and re.search(rf"(?<![\w-]){re.escape(w.lower())}(?![\w-])", lowered) is not None
+            if stems not in by_stem or (literal and not re.search(
+                    rf"(?<![\w-]){re.escape(by_stem[stems].lower())}(?![\w-])", lowered)):
+                by_stem[stems] = w
+        return list(by_stem.values())
+
+    def focus(self, norm: Normalised, source_terms: frozenset[str] | set[str] = frozenset(),
+              source_text: str = "") -> str:
         """The question as a standalone request in the sources' words, for the prompt.
 
         An everyday phrase whose knowledge-base equivalent the retrieved sources use is
@@ -450,7 +508,7 @@ class Retriever:
         text = norm.base or norm.original
         pairs = list(norm.equivalents) + [(w, p) for w, p in zip(norm.place_words, _place_names(norm))]
         for asked, kb_words in sorted(pairs, key=lambda p: -len(p[0])):
-            used = [w for w in kb_words.split() if analyze(w) and set(analyze(w)) <= source_terms]
+            used = self.kb_words_used(kb_words, source_terms, source_text)
             if used:
                 text = re.sub(rf"(?<![\w-]){re.escape(asked)}(?![\w-])", " ".join(used), text, flags=re.I)
         return self.focus_of(text, self.question_vocabulary)
@@ -536,7 +594,8 @@ class Retriever:
                          hits=hits, evidence=evidence, abstain=abstain, reason=reason,
                          latency_ms=(time.perf_counter() - started) * 1000, normalised=text,
                          entities=entities,
-                         focus=self.focus(norm, frozenset().union(*(infos[h.chunk_id].terms for h in hits))))
+                         focus=self.focus(norm, frozenset().union(*(infos[h.chunk_id].terms for h in hits)),
+                                          " ".join(infos[h.chunk_id].facts for h in hits)))
 
     def _evidence(self, norm: Normalised, entities: dict[str, list[str]], infos: dict[str, _ChunkInfo],
                   fits: dict[str, bool], dense_by: dict[str, float], lex_by: dict[str, float],
@@ -565,7 +624,8 @@ class Retriever:
         # an identifier the question names must be stated somewhere: chunks that name no
         # identifier may answer another part of the question, never what the code means
         codes = entities.get("codes") or []
-        if codes and not any(c.lower() in infos[cid].text.lower() for cid in able for c in codes):
+        stated = [c for c in codes if any(c.lower() in infos[cid].text.lower() for cid in able)]
+        if codes and not stated:
             missing += codes
         return Evidence(best_dense=min((s[0] for s in scored if s[0] is not None), default=None)
                         if all(s[0] is not None for s in scored) else None,
@@ -574,7 +634,7 @@ class Retriever:
                         coverage=min(s[2] for s in scored) if scored else 0.0,
                         unknown_terms=[t for t in unseen if t not in self.question_vocabulary
                                        and t not in ASKING_TERMS],
-                        entities=entities, missing=missing,
+                        entities=entities, missing=missing, stated=stated,
                         concepts=[sorted(c) for c in concepts])
 
 
@@ -588,6 +648,8 @@ class CalibrationPoint(BaseModel):
     best_lexical: float | None = None
     coverage: float | None = None
     unknown: int = 0
+    decided: bool = Field(False, description="another rule already abstains (a named product or code no chunk states)")
+    stated: bool = Field(False, description="names an identifier a visible chunk states (never abstains)")
 
 
 def _cuts(values: np.ndarray, most: int = 40) -> list[float]:
@@ -597,6 +659,39 @@ def _cuts(values: np.ndarray, most: int = 40) -> list[float]:
     mids = list((vals[:-1] + vals[1:]) / 2) if len(vals) > 1 else []
     step = max(1, len(mids) // most)
     return [float(vals[0]) - 1e-9] + mids[::step] + [float(vals[-1]) + 1e-9]
+
+
+def calibrate_model(points: Sequence[CalibrationPoint], strategy: str, *,
+                    target: float = TARGET_CORRECT) -> tuple[Thresholds, dict[str, float]]:
+    """The combined abstention score of ``strategy`` (:mod:`labkit.rag.abstention`) fitted on
+    ``points``: a logistic model over the strategy's evidence features, fitted on the questions
+    no other rule decides, and the lowest cut that abstains on ``target`` of the unanswerable
+    ones (those the entity rule abstains on count). Questions naming a stated identifier never
+    abstain and are left out of the fit.
+
+    Example:
+        >>> pts = [CalibrationPoint(answerable=True, best_dense=0.6 + i / 100, best_lexical=9 + i) for i in range(20)]
+        >>> pts += [CalibrationPoint(answerable=False, best_dense=0.2 + i / 50, best_lexical=1 + i) for i in range(10)]
+        >>> th, rates = calibrate_model(pts, "hybrid")
+        >>> rates["false_abstention"], rates["correct_abstention"] >= 0.95
+        (0.0, True)
+    """
+    if strategy not in FEATURES:
+        raise InputError(f"unknown retrieval strategy {strategy!r}")
+    if not points:
+        raise InputError("cannot calibrate abstention on an empty question set")
+    names = FEATURES[strategy]
+    X = np.array([[features(strategy, p.best_dense, p.best_lexical, p.coverage)[f] for f in names] for p in points])
+    answerable = np.array([p.answerable for p in points])
+    decided = np.array([p.decided for p in points])
+    stated = np.array([p.stated and not p.decided for p in points])
+    free = ~decided & ~stated
+    model = fit_model(X[free], answerable[free], names)
+    prob = np.array([model.probability(dict(zip(names, row))) for row in X])
+    prob[stated] = 1.0
+    cut, rates = choose_cut(prob, answerable, decided, target=target)
+    model = model.model_copy(update={"cut": cut, "fitted": rates})
+    return Thresholds(model=model), rates
 
 
 def calibrate(points: Sequence[CalibrationPoint], strategy: str, *,
