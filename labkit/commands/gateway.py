@@ -42,6 +42,9 @@ def serve(upstream: str | None, host: str, port: int, config_file: str | None, a
         config.upstream = config.base_url = os.environ["OPENAI_BASE_URL"]
     if "api_key" not in config.model_fields_set and os.environ.get("OPENAI_API_KEY"):
         config.api_key = os.environ["OPENAI_API_KEY"]
-    _, server = build_server(config, host, port, threads=threads)
+    app, server = build_server(config, host, port, threads=threads)
     click.echo(f"labkit gateway on http://{host}:{port}/v1 -> {config.base_url}", err=True)
-    server.run()
+    try:
+        server.run()  # a clean stop (Ctrl-C, SIGTERM) writes the queued events and rows (lifespan)
+    finally:
+        app.state.shutdown()  # and if the server stopped another way (idempotent)

@@ -95,10 +95,14 @@ class ResilientClient:
                  rule_fallbacks: dict[str, RuleFallback] | None = None,
                  ledger: CostLedger | None = None,
                  clock: Callable[[], float] | None = None,
-                 transport: Transport | None = None) -> None:
+                 transport: Transport | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
         self.config = config or ClientConfig()
         # one monotonic clock for breakers, cache, limiter and cool-downs (tests inject a fake)
         self._clock = clock or time.monotonic
+        # every wait of a call (Retry-After cool-down, retry backoff, rate limiter) goes through
+        # this one function; the gateway passes one that suspends only the call, not its event loop
+        self._sleep = sleep or time.sleep
         c = self.config
         if not c.api_key:
             raise ConfigError("the resilient client needs an API key (ClientConfig.api_key or OPENAI_API_KEY)")
@@ -110,7 +114,7 @@ class ResilientClient:
         self.rule_fallbacks: dict[str, RuleFallback] = dict(rule_fallbacks or {})
         self.breakers = BreakerRegistry(c.breaker, clock=self._clock, on_change=self._breaker_changed)
         self.cache = ResponseCache(c.cache.ttl_s, c.cache.max_entries, clock=self._clock)
-        self.limiter = RateLimiter.from_policy(c.ratelimit, clock=self._clock)
+        self.limiter = RateLimiter.from_policy(c.ratelimit, clock=self._clock, sleep=self._sleep)
         self._ledger = ledger
         self._ledger_lock = threading.Lock()
         self._prices = c.prices
@@ -311,7 +315,7 @@ class ResilientClient:
                 self._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                            attempt=ctx.attempts, status="skipped", error_kind="retry_after")
                 return False
-            time.sleep(wait)
+            self._sleep(wait)
         breaker = self.breakers.get(route)
         if not breaker.allow():
             ctx.skipped(breaker.retry_in())
@@ -372,7 +376,7 @@ class ResilientClient:
                 raise replay.pop()
             return attempt()
 
-        return make_retrying(self.config.retry, ctx.deadline)(attempt_or_replay)
+        return make_retrying(self.config.retry, ctx.deadline, sleep=self._sleep)(attempt_or_replay)
 
     def _over_routes(self, ctx: CallContext, model: str, tokens: int, try_route: Callable[[str], Any],
                      call: Literal["chat", "embedding"] = "chat"

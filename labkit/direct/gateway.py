@@ -43,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import hashlib
 import threading
 import time
@@ -62,7 +63,9 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from labkit.apikeys import presented_key
 from labkit.direct.client import ResilientClient
+from labkit.direct.inline import loop_sleep, run_inline
 from labkit.direct.models import PATTERNS, CallResult, ClientConfig
+from labkit.direct.transport import LeanTransport
 from labkit.errors import (
     BudgetExceeded,
     ConfigError,
@@ -75,7 +78,9 @@ from labkit.errors import (
 )
 from labkit.provider.catalog import MODELS
 from labkit.serving import serve_app
+from labkit.telemetry import events
 from labkit.telemetry.metrics import ModelCallMetrics
+from labkit.telemetry.queued_ledger import QueuedLedger
 from labkit.tokens import count_tokens
 
 _PASS_HEADERS = ("x-lab-fault",)
@@ -268,12 +273,18 @@ class _Caller:
 
 def create_app(config: GatewayConfig | None = None, client: ResilientClient | None = None,
                threads: int = 128,
-               authenticate: Callable[[list[tuple[bytes, bytes]]], str] | None = None) -> FastAPI:
+               authenticate: Callable[[list[tuple[bytes, bytes]]], str] | None = None,
+               background_writes: bool = False) -> FastAPI:
     """The gateway's FastAPI app around one shared resilient client.
 
     ``authenticate`` maps a request's raw headers to the budget key its spend is billed to,
     or raises ``NotAuthenticated`` (401 in OpenAI's shape); by default the gateway's own
     ``keys`` (any key when empty). An embedding app (the service) passes its own.
+
+    ``background_writes`` (the gateway's own servers): telemetry events and, for a client
+    built here, ledger rows are written by background threads (:mod:`labkit.telemetry.writer`)
+    instead of on the request path; ``app.state.shutdown()`` writes what is queued and stops
+    them (the servers call it when they stop).
     """
     config = config or GatewayConfig()
     if config.redact_pii:
@@ -288,12 +299,35 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         return _key_for_token(token or "")
 
     authenticate = authenticate or own_keys
-    client = client or ResilientClient(config)
+    # A client built here waits with loop_sleep and, on the lean transport, sends on the event
+    # loop: its JSON calls run inline (labkit.direct.inline), with no thread hand-off. A client
+    # passed in (the service's, shared with code in threads) keeps the worker threads.
+    runs_inline = client is None and config.transport == "lean"
+    if client is None:
+        ledger = QueuedLedger(config.ledger_path) if background_writes else None
+        client = ResilientClient(config, sleep=loop_sleep if runs_inline else None, ledger=ledger)
+    runs_inline = runs_inline and isinstance(client.transport, LeanTransport)
+    if background_writes:
+        events.start_background_writer()
     metrics = ModelCallMetrics()
     metrics.attach(client)
     app = FastAPI(title="labkit gateway", version="1", docs_url=None, redoc_url=None)
     app.state.client, app.state.config, app.state.metrics = client, config, metrics
     app.state.threads_raised = False
+    app.state.runs_inline = runs_inline
+    stopped = threading.Event()
+
+    def shutdown() -> None:
+        """Write every queued event and ledger row, stop the writer threads (idempotent)."""
+        if stopped.is_set():
+            return
+        stopped.set()
+        if background_writes:
+            events.stop_background_writer()
+            if isinstance(client.ledger, QueuedLedger):
+                client.ledger.stop_writer()
+
+    app.state.shutdown = shutdown
     config_threads = threads
     # The blocking client calls run on a plain executor: handing work to it costs about half
     # of anyio's to_thread (~35 vs ~60 us of CPU a call, measured) and its idle threads are
@@ -304,6 +338,12 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
     async def in_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(
             executor, functools.partial(fn, *args, **kwargs))
+
+    async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        # a JSON call: inline on the loop when the client allows it, else on a worker thread
+        if runs_inline:
+            return await run_inline(fn, *args, **kwargs)
+        return await in_thread(fn, *args, **kwargs)
 
     def caller(headers: list[tuple[bytes, bytes]]) -> _Caller | Response:
         if not app.state.threads_raised:  # first request: we are on the server's event loop now
@@ -378,7 +418,7 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
             schema = (response_format.get("json_schema") or {}).get("schema")
         try:
-            result = await in_thread(
+            result = await call(
                 client.chat, messages, model, response_format=response_format,
                 output_model=schema if isinstance(schema, dict) else None, **kwargs)
         except LabkitError as exc:
@@ -401,7 +441,7 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
             return _error(400, "'model' and a non-empty 'input' (string or array of strings) are required",
                           "invalid_request_error")
         try:
-            vectors = await in_thread(client.embed, inputs, model, pattern=who.pattern, key=who.key,
+            vectors = await call(client.embed, inputs, model, pattern=who.pattern, key=who.key,
                                       redact_pii=config.redact_pii, extra_headers=who.headers or None)
         except LabkitError as exc:
             return _error_response(exc)
@@ -456,6 +496,9 @@ class GatewayFront:
         self.hot: dict[str, Callable[[list[tuple[bytes, bytes]], bytes], Any]] = app.state.hot
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._on_shutdown(receive), send)
+            return
         if scope["type"] == "http" and scope["method"] == "POST":
             handler = self.hot.get(scope["path"])
             if handler is not None:
@@ -465,6 +508,20 @@ class GatewayFront:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+    def _on_shutdown(self, receive: Any) -> Any:
+        """``receive`` that writes the queued events and ledger rows when the server stops.
+
+        Here, inside the server's own shutdown: uvicorn re-raises SIGTERM/SIGINT once it has
+        stopped, so code after ``server.run()`` never runs on a signal.
+        """
+        async def receive_and_stop() -> Any:
+            message = await receive()
+            if message.get("type") == "lifespan.shutdown":
+                self.app.state.shutdown()
+            return message
+        return receive_and_stop
 
 
 async def _read_body(receive: Any) -> bytes | None:
@@ -603,9 +660,23 @@ _UVICORN_SETTINGS: dict[str, Any] = dict(log_level="warning", access_log=False, 
                                          timeout_graceful_shutdown=2, proxy_headers=False)
 
 
+def _freeze_startup_heap() -> None:
+    """Exclude what start-up built (the PII detector's word lists, imports) from garbage collection.
+
+    Those are ~130k long-lived objects in large containers: every full collection walked them
+    all (0.5-1 s of CPU each on this machine, measured), and a server that keeps some objects per
+    request (the response cache, metrics labels) triggers full collections now and then: a
+    pause of that length in some caller's request. ``gc.freeze()`` moves them to a permanent
+    generation the collector never visits (after one collection, so no garbage is frozen).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: int = 128) -> tuple[FastAPI, uvicorn.Server]:
     """The app and a uvicorn server for it (used by the CLI; same uvicorn settings as :func:`serve_in_thread`)."""
-    app = create_app(config, threads=threads)
+    app = create_app(config, threads=threads, background_writes=True)
+    _freeze_startup_heap()
     uconfig = uvicorn.Config(GatewayFront(app), host=host, port=sock_or_port if isinstance(sock_or_port, int) else 0,
                              **_UVICORN_SETTINGS)
     return app, uvicorn.Server(uconfig)
@@ -616,11 +687,13 @@ def serve_in_thread(config: GatewayConfig | None = None, host: str = "127.0.0.1"
                     port: int = 0) -> Iterator[RunningGateway]:
     """Run the gateway on uvicorn in a daemon thread until the ``with`` block ends."""
     config = config or GatewayConfig()
-    app = create_app(config, threads=128)
+    app = create_app(config, threads=128, background_writes=True)
+    _freeze_startup_heap()
     try:
         with serve_app(GatewayFront(app), host, port, thread_name="labkit-gateway", startup_timeout_s=20,
                        **_UVICORN_SETTINGS) as served:
             yield RunningGateway(app, served.server, served.thread, host, served.port)
     finally:
+        app.state.shutdown()
         app.state.executor.shutdown(wait=False)
         app.state.client.close()

@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import socket
 import threading
@@ -56,6 +57,9 @@ import openai
 import orjson
 from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
+
+from labkit.direct.inline import await_only, inline
+from labkit.direct.upstream import UpstreamBroken, UpstreamPool, UpstreamTimeout
 
 TransportName = str  # "sdk" | "lean"
 
@@ -300,6 +304,9 @@ class LeanTransport:
         self._prefix = split.path.rstrip("/")
         self._plain = {k.decode(): v.decode() for k, v in self._headers}
         self._conns: list[http.client.HTTPConnection] = []
+        # the event-loop side (inline calls, labkit.direct.inline): one pool for the loop in use
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._upstream: UpstreamPool | None = None
         # only its error factory is used: the SDK's own mapping from a response to an exception
         self._errors = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
 
@@ -368,7 +375,13 @@ class LeanTransport:
 
     def _exchange(self, method: str, path: str, content: bytes | None, timeout: RequestTimeout,
                   headers: dict[str, str] | None) -> tuple[int, list[tuple[str, str]], bytes]:
-        """One request on this thread's connection: status, headers, the whole body."""
+        """One request on this thread's connection: status, headers, the whole body.
+
+        Run inline on the event loop (the gateway), the same request goes through the loop's
+        :class:`~labkit.direct.upstream.UpstreamPool` instead, and only this call waits.
+        """
+        if inline():
+            return await_only(self._exchange_on_loop(method, path, content, timeout, headers))
         sent = self._plain if not headers else {**self._plain, **{k.lower(): v for k, v in headers.items()}}
         conn: http.client.HTTPConnection | None = None
         try:
@@ -385,6 +398,33 @@ class LeanTransport:
                 conn.close()
             raise openai.APIConnectionError(request=httpx2.Request(method, self.url(path))) from exc
         return response.status, response.getheaders(), raw
+
+    def _pool_on_loop(self) -> UpstreamPool:
+        """The keep-alive pool of the running event loop (a new loop gets a new pool)."""
+        loop = asyncio.get_running_loop()
+        if self._upstream is None or self._loop is not loop:
+            if self._upstream is not None:
+                self._upstream.close()
+            self._loop = loop
+            self._upstream = UpstreamPool(self._host, self._port, https=self._https)
+        return self._upstream
+
+    async def _exchange_on_loop(self, method: str, path: str, content: bytes | None, timeout: RequestTimeout,
+                                headers: dict[str, str] | None) -> tuple[int, list[tuple[str, str]], bytes]:
+        """:meth:`_exchange` on the event loop: the same request, the same exceptions."""
+        sent = self._headers
+        if headers:  # a caller's header replaces a default of the same name, as in _exchange
+            merged = {**self._plain, **{k.lower(): v for k, v in headers.items()}}
+            sent = [(k.encode(), v.encode()) for k, v in merged.items()]
+        try:
+            status, pairs, raw = await self._pool_on_loop().request(
+                method.encode(), (self._prefix + path).encode(), content or b"", sent,
+                timeout.connect_s, timeout.read_s)
+        except UpstreamTimeout as exc:
+            raise openai.APITimeoutError(request=httpx2.Request(method, self.url(path))) from exc
+        except UpstreamBroken as exc:
+            raise openai.APIConnectionError(request=httpx2.Request(method, self.url(path))) from exc
+        return status, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs], raw
 
     def _json(self, path: str, body: dict[str, Any], timeout: RequestTimeout,
               headers: dict[str, str] | None) -> Reply:
@@ -420,6 +460,9 @@ class LeanTransport:
             pool.close()
         for conn in conns:
             conn.close()
+        if self._upstream is not None:
+            self._upstream.close()
+            self._upstream = None
         self._errors.close()
 
 

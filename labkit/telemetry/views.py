@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 
 from labkit.errors import InputError
-from labkit.telemetry.events import telemetry_dir
+from labkit.telemetry.events import flush, telemetry_dir
 
 _COMMON = {"event_id": "VARCHAR", "kind": "VARCHAR", "ts": "TIMESTAMPTZ", "unix_ts": "DOUBLE"}
 
@@ -68,6 +68,7 @@ VIEWS: dict[str, tuple[str, dict[str, str]]] = {
 
 def _view_sql(kind: str, columns: dict[str, str]) -> str:
     cols = {**_COMMON, **columns}
+    flush()  # events still queued by a background writer in this process
     files = sorted(telemetry_dir().glob(f"{kind}-*.jsonl"))
     if not files:
         select = ", ".join(f"CAST(NULL AS {t}) AS {name}" for name, t in cols.items())
