@@ -299,3 +299,79 @@ def test_the_lean_transport_times_out_a_silent_server():
     finally:
         transport.close()
         server.close()
+
+
+# --- the same transport on the event loop (labkit.direct.inline: the gateway's way) ------------
+
+def _on_loop(fn: Callable[[], Any]) -> Any:
+    """``fn()`` run inline on a fresh event loop, as the gateway runs its client calls."""
+    import asyncio
+
+    from labkit.direct.inline import run_inline
+
+    async def main() -> Any:
+        return await run_inline(fn)
+
+    return asyncio.run(main())
+
+
+def test_on_the_loop_the_lean_transport_reuses_and_replaces_connections():
+    from labkit.direct.inline import loop_sleep
+
+    live, closing = _OneShotServer(), _OneShotServer(close_after=1)
+    keep = LeanTransport(f"http://127.0.0.1:{live.port}/v1", "k")
+    fresh = LeanTransport(f"http://127.0.0.1:{closing.port}/v1", "k")
+
+    def calls() -> list[Any]:
+        out = []
+        for _ in range(3):
+            out.append(keep.chat({"model": CHAT, "messages": ASK}, RequestTimeout(5, 2), None).data)
+            out.append(fresh.chat({"model": CHAT, "messages": ASK}, RequestTimeout(5, 2), None).data)
+            loop_sleep(0.05)  # the server's close arrives meanwhile
+        return out
+
+    try:
+        assert _on_loop(calls) == [{}] * 6
+        assert live.connections == 1  # one keep-alive connection for three requests
+        assert closing.connections == 3  # each closed idle connection noticed, not reused, no error
+        assert keep._upstream is not None and keep._upstream.opened == 1
+    finally:
+        keep.close()
+        fresh.close()
+        live.close()
+        closing.close()
+
+
+def test_on_the_loop_the_lean_transport_raises_the_sdks_timeout_and_connection_errors():
+    server = _OneShotServer(silent=True)
+    transport = LeanTransport(f"http://127.0.0.1:{server.port}/v1", "k")
+
+    def silent() -> None:
+        transport.chat({"model": CHAT, "messages": ASK}, RequestTimeout(0.3, 2), None)
+
+    def refused() -> None:
+        transport.chat({"model": CHAT, "messages": ASK}, RequestTimeout(0.3, 0.5), None)
+
+    try:
+        with pytest.raises(openai.APITimeoutError):
+            _on_loop(silent)
+        server.close()
+        with pytest.raises(openai.APIConnectionError):  # nothing listens any more
+            _on_loop(refused)
+    finally:
+        transport.close()
+        server.close()
+
+
+def test_on_the_loop_an_error_status_is_the_sdks_exception(provider):
+    transport = LeanTransport(provider.base_url, "k")
+
+    def refused() -> None:
+        transport.chat({"model": CHAT, "messages": ASK}, RequestTimeout(5, 2), {"X-Lab-Fault": "status=429;retry_after=7"})
+
+    try:
+        with pytest.raises(openai.RateLimitError) as caught:
+            _on_loop(refused)
+        assert caught.value.response.headers["retry-after"] == "7"  # what the retry policy reads
+    finally:
+        transport.close()

@@ -1,0 +1,131 @@
+"""The gateway runs its JSON calls inline on the event loop (issue 17, overhead round 4).
+
+What must hold: a call that waits (for a slow provider, or before a retry the provider asked
+for) suspends only itself, so other callers are served meanwhile; no worker thread is used for
+a JSON call; exceptions and results come back as from a thread. Real gateway, real mock
+provider, the official SDK as caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import openai
+import pytest
+
+from labkit.direct.gateway import GatewayConfig, serve_in_thread
+from labkit.direct.inline import await_only, inline, loop_sleep, run_inline
+
+CHAT = "lab-chat-2026-01"
+ASK = [{"role": "user", "content": "Summarise: the gateway serves callers while one waits."}]
+
+
+# --- the mechanism ----------------------------------------------------------------------------
+
+def test_a_waiting_inline_call_lets_the_loop_run_others():
+    async def main() -> list[str]:
+        order: list[str] = []
+        released = asyncio.Event()
+
+        def waiter() -> str:
+            assert inline()
+            await_only(released.wait())  # would deadlock if this blocked the loop's thread
+            order.append("waiter")
+            return "w"
+
+        def releaser() -> str:
+            loop_sleep(0.01)
+            order.append("releaser")
+            released.set()
+            return "r"
+
+        got = await asyncio.wait_for(asyncio.gather(run_inline(waiter), run_inline(releaser)), 10)
+        assert got == ["w", "r"]
+        return order
+
+    assert asyncio.run(main()) == ["releaser", "waiter"]
+
+
+def test_inline_calls_raise_what_they_raise_and_await_only_needs_run_inline():
+    def broken() -> None:
+        await_only(asyncio.sleep(0))
+        raise KeyError("x")
+
+    def awaits_a_failure() -> str:
+        try:
+            await_only(asyncio.wait_for(asyncio.sleep(5), 0.01))
+        except TimeoutError:
+            return "caught"
+        return "not raised"
+
+    with pytest.raises(KeyError):
+        asyncio.run(run_inline(broken))
+    assert asyncio.run(run_inline(awaits_a_failure)) == "caught"
+    assert not inline()
+    with pytest.raises(RuntimeError, match="outside run_inline"):
+        await_only(asyncio.sleep(0))
+    t0 = time.monotonic()
+    loop_sleep(0.01)  # outside: a plain sleep
+    assert time.monotonic() - t0 >= 0.01
+
+
+# --- the gateway ------------------------------------------------------------------------------
+
+@pytest.fixture
+def gateway(provider):
+    config = GatewayConfig.load(None, upstream=provider.base_url, fallbacks={"*": []},
+                                retry={"max_attempts": 3, "base_s": 0.01, "retry_after_cap_s": 5},
+                                timeouts={"connect_s": 2, "deadline_s": 20, "ttft_s": 10})
+    with serve_in_thread(config) as gw:
+        assert gw.app.state.runs_inline
+        yield gw
+
+
+def _sdk(gw: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=gw.base_url, api_key="caller", max_retries=0, timeout=30)
+
+
+def _while_one_waits(gw: Any, fault: str) -> tuple[Any, bool]:
+    """Start a call carrying ``fault`` (it waits ~1.5 s in the gateway), then make a plain call;
+    returns the slow call's response and whether it was still in flight when the plain one ended."""
+    slow: dict[str, Any] = {}
+
+    def call() -> None:
+        slow["r"] = _sdk(gw).chat.completions.with_raw_response.create(
+            model=CHAT, messages=ASK, temperature=1, extra_headers={"X-Lab-Fault": fault})
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    time.sleep(0.4)  # the slow call is now waiting inside the gateway
+    quick = _sdk(gw).chat.completions.create(model=CHAT, messages=ASK, temperature=1)
+    assert quick.choices[0].message.content
+    still_waiting = thread.is_alive()
+    thread.join(30)
+    return slow["r"], still_waiting
+
+
+def test_a_slow_provider_answer_does_not_hold_up_other_callers(gateway):
+    slow, still_waiting = _while_one_waits(gateway, "latency=1.5")
+    assert still_waiting  # the plain call was answered while the slow one was in flight
+    assert slow.headers["x-labkit-status"] == "ok"
+
+
+def test_waiting_for_a_retry_after_does_not_hold_up_other_callers(gateway):
+    # the provider says 429, Retry-After 1.5 s: the retry policy waits (loop_sleep), then retries
+    slow, still_waiting = _while_one_waits(gateway, "status=429;retry_after=1.5;times=1")
+    assert still_waiting
+    assert slow.headers["x-labkit-status"] == "ok" and slow.headers["x-labkit-attempts"] == "2"
+
+
+def test_json_calls_use_no_worker_thread(gateway):
+    sdk = _sdk(gateway)
+    for i in range(5):
+        sdk.chat.completions.create(model=CHAT, messages=[{"role": "user", "content": f"hi {i}"}])
+    sdk.embeddings.create(model="lab-embed-2026-01", input=["a", "b"])
+    assert not gateway.app.state.executor._threads  # created lazily: none was needed
+    with sdk.chat.completions.create(model=CHAT, messages=ASK, stream=True) as stream:  # streams still do
+        assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert gateway.app.state.executor._threads
