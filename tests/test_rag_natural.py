@@ -310,3 +310,30 @@ def test_concepts_keep_mapped_phrases_and_drop_letters(index):
     concepts = r.concepts(norm, r.entities(norm))
     assert not any(c & {"w", "o"} for c in concepts)
     assert len(concepts) == len(set(concepts))
+
+
+def test_the_mock_reads_situation_words_as_optional():
+    # the asker's situation ("keeps", "changed", "customer", "one") is spread over other
+    # sources: round 3 counted each such word as needed and refused the sentence that
+    # explains the code; now they count only for a sentence that holds them
+    from labkit.provider.behaviour import ABSTAIN_PREFIX, grounded_answer
+    from labkit.provider.catalog import ModelSpec
+
+    spec = ModelSpec(id="t", kind="chat", context_window=8000, max_output_tokens=500, price_in_per_m=0,
+                     price_out_per_m=0, verbosity=0, grounding=1.0)
+    sources = [("A", "Error SK-1021 means the uploaded file is larger than the SwiftKit upload limit."),
+               ("B", "The vendor keeps nightly backups for 30 days."),
+               ("C", "Every customer may request a refund within 14 days."),
+               ("D", "Prices changed on 1 March."),
+               ("E", "Seeing a lock icon means the record is read-only."),
+               ("F", "Only one seat is included in the trial.")]
+    asked = ("One of our customers keeps seeing {code} when they upload files into SwiftKit. "
+             "They say they haven't changed anything. What does it mean?")
+    focus = "customers keeps seeing {code} upload files SwiftKit changed one mean"
+    reply = grounded_answer(f"{focus.format(code='SK-1021')}\nAs asked: {asked.format(code='SK-1021')}",
+                            sources, spec, b"x" * 16, 0.0)
+    assert reply.citations == ["A"]
+    # a code no source states is still refused: names are never optional
+    reply = grounded_answer(f"{focus.format(code='SK-1099')}\nAs asked: {asked.format(code='SK-1099')}",
+                            sources, spec, b"x" * 16, 0.0)
+    assert reply.content.startswith(ABSTAIN_PREFIX)

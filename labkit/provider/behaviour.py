@@ -384,8 +384,9 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
     (:func:`context_terms`). A term of the asker's situation that no source contains
     ("throttle", "spring", "the screen shows") is context, not part of the information need,
     and is left out of the match, as a reader would leave it; a situation term some source
-    does contain still counts (the situation often names the topic: "ClearGuard and OnyxFlow
-    both include some seats. How many does each include?"), and so does every name (a
+    does contain is optional: it counts for a sentence that holds it (the situation often names
+    the topic: "ClearGuard and OnyxFlow both include some seats. How many does each include?")
+    and never against one that does not. Every name is required (a
     product, place or code named only in the situation and found in no source must still be
     matched: the sources may be about another one). Every term of an asking clause counts,
     found in a source or not. A product-like name or identifier (:func:`coined_names`) that
@@ -403,12 +404,22 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
             if j + 1 < len(sents):
                 follows[len(cands)] = len(cands) + 1
             cands.append((sid, sent, set(terms(sent))))
+    optional: set[str] = set()
     if q and cands:
         situation, names = context_terms(asked)
         anywhere = set().union(*(c[2] for c in cands))
         # a request that is all situation and nothing the sources hold keeps its terms (and
         # is refused below): there is no information need left to answer
         q = [t for t in q if t not in situation or t in names or t in anywhere] or q
+        # situation terms some source contains are optional: they count for a sentence that
+        # holds them ("ClearGuard and OnyxFlow both include some seats. How many ...") and
+        # never against one that does not ("keeps", "changed", "team" in "One of our
+        # customers keeps seeing SK-1021 ... they haven't changed anything": those words
+        # occur in other sources, and counting them as needed left the sentence that
+        # explains SK-1021 under half the request)
+        optional = {t for t in q if t in situation and t not in names}
+        if len(optional) == len(q):
+            optional = set()
         # a product or identifier the request names that no source mentions: the sources are
         # about something else (another product's rate limit, another error code)
         if any(t not in anywhere for t in coined_names(question + " " + asked) & set(q)):
@@ -423,19 +434,23 @@ def grounded_answer(question: str, sources: list[tuple[str, str]], spec: ModelSp
         # a few dozen sentences, "absent" is no stronger evidence than "in one sentence", and
         # weighing it higher let two such words veto a sentence that states the answer.
         idf = {t: 1.0 + (n / (1 + max(1, df[t]))) ** 0.5 for t in q}
-        total = sum(idf.values())
+        required = [t for t in q if t not in optional]
+        total = sum(idf[t] for t in required)
         threshold = _grounding_threshold(spec)
-        uncovered = set(q)
-        scored = sorted(
-            ((sum(idf[t] for t in q if t in c[2]) / total, -i, c) for i, c in enumerate(cands)),
-            reverse=True,
-        )
+        uncovered = set(required)
+
+        def match(toks: set[str]) -> float:
+            # share of the request a sentence covers; optional terms it holds join both sides
+            extra = sum(idf[t] for t in optional if t in toks)
+            return (sum(idf[t] for t in required if t in toks) + extra) / (total + extra)
+
+        scored = sorted(((match(c[2]), -i, c) for i, c in enumerate(cands)), reverse=True)
         best = scored[0][0] if q else 0.0
         if threshold * 0.6 <= best < threshold:
             # a question about two things ("for X and for Y") may need two sentences that
             # together, not alone, cover it: accept the best pair when its union clears the bar
             first = scored[0][2]
-            rest = [(sum(idf[t] for t in q if t in c[2] and t not in first[2]) / total, sc, c)
+            rest = [(sum(idf[t] for t in required if t in c[2] and t not in first[2]) / total, sc, c)
                     for sc, _, c in scored[1:] if sc >= threshold * 0.6]
             if rest:
                 gain, _, second = max(rest, key=lambda x: (x[0], x[1]))
