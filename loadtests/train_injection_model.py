@@ -9,6 +9,14 @@ Training data, and nothing else:
   Leave-one-corpus-out on the fit halves chose it: with it the classifier alone reaches AUC
   0.926 / 0.978 / 0.987 on a corpus it never saw (bastion / agentdojo / inthewild), 0.923 /
   0.969 / 0.979 without; accent folding and word n-grams changed nothing (so neither is used),
+- round 4: round 3's fresh corpus is seen now and split like the others, so its fit half (92
+  texts: raginject documents, agent-injection-bench, garak-multilingual user turns) is trained on;
+  round 4's ``fresh2`` (PyRIT, PromptInject) is never read. Leave-one-corpus-out on the fit halves
+  (classifier alone, AUC on the corpus left out, bastion / agentdojo / inthewild / fresh): char
+  n-grams 0.939 / 0.962 / 0.988 / 0.874; with ``--words`` (hashed word unigrams and bigrams added)
+  0.936 / 0.968 / 0.988 / 0.879, within noise, so the shipped model stays char-only. At the
+  classifier's floor of 0.7 the left-out corpora's benign texts are flagged 0.000-0.032 of the
+  time, at 0.5 0.000-0.226: the floor stays 0.7, chosen on fit data,
 - the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
   their ``injection`` truth, the KB sections of documents without an injection defect (benign),
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper
@@ -20,7 +28,7 @@ each (source, label) pair gets the same total weight, so 2,400 ticket notes do n
 German attacks. ``--cv`` first trains on one hash-half of the fit data and reports the other
 half, to choose the settings without touching the held-out halves.
 
-Run: ``.venv/bin/python loadtests/train_injection_model.py [--cv]`` (about a minute on 2 cores).
+Run: ``.venv/bin/python loadtests/train_injection_model.py [--cv] [--words]`` (about a minute on 2 cores).
 """
 
 from __future__ import annotations
@@ -138,13 +146,13 @@ def training_rows(spikee: bool = True) -> list[dict]:
     return rows
 
 
-def featurise(rows: list[dict], bits: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def featurise(rows: list[dict], bits: int, window: int, words: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """COO arrays (window row, bucket, value) plus per-window labels and owning text index."""
     r_idx, c_idx, vals, y, owner = [], [], [], [], []
     w = 0
     for i, row in enumerate(rows):
         text = model_text(row["text"])
-        buckets = im.ngram_buckets(text, bits)
+        buckets = im.ngram_buckets(text, bits, words)
         if not len(buckets):
             continue
         starts, ends = im.window_bounds(len(buckets), len(text), window)
@@ -211,7 +219,7 @@ def _rules_score(text: str) -> float:
     return 1.0 - float(np.prod([1.0 - w for w in hits.values()]))
 
 
-def cross_validate(rows: list[dict], l2: float, epochs: int) -> None:
+def cross_validate(rows: list[dict], l2: float, epochs: int, words: bool = False) -> None:
     """Train on fold 0 of the fit data (plus all lab data), report fold 1 of each public corpus.
 
     Prints the rules alone, the classifier alone, and the detector's combination (the classifier
@@ -221,10 +229,10 @@ def cross_validate(rows: list[dict], l2: float, epochs: int) -> None:
     evaluated = {f"public:{name}" for name in CORPORA}  # spikee trains only: it has no benign side to score
     val_rows = [r for r in rows if r["source"] in evaluated and _fold(r) == 1]
     val_rows += [r for r in rows if r["source"] == "lab:ticket_notes" and _fold(r) == 1]  # FPR on lab text
-    r_, c_, v_, y, owner = featurise(train_rows, BITS, WINDOW)
+    r_, c_, v_, y, owner = featurise(train_rows, BITS, WINDOW, words)
     w, b = train((r_, c_, v_), y, sample_weights(train_rows, owner), BITS, l2, epochs)
     tmp = im.MODEL_PATH.with_suffix(".cv.npz")
-    save(w, b, BITS, WINDOW, {"cv": True}, tmp)
+    save(w, b, BITS, WINDOW, {"cv": True, "words": words}, tmp)
     model = im.Model(tmp)
     tmp.unlink()
     stats: dict[str, list] = defaultdict(list)
@@ -251,20 +259,21 @@ def main() -> None:
     ap.add_argument("--cv", action="store_true", help="only cross-validate within the fit halves; do not save")
     ap.add_argument("--l2", type=float, default=1e-4)
     ap.add_argument("--epochs", type=int, default=300)
+    ap.add_argument("--words", action="store_true", help="add hashed word unigrams and bigrams to the char n-grams")
     args = ap.parse_args()
     t0 = time.time()
     rows = training_rows()
     counts = Counter((r["source"], "malicious" if r["y"] else "benign") for r in rows)
     print(f"{len(rows)} training texts: " + ", ".join(f"{s}/{lab} {n}" for (s, lab), n in sorted(counts.items())))
     if args.cv:
-        cross_validate(rows, args.l2, args.epochs)
+        cross_validate(rows, args.l2, args.epochs, args.words)
         print(f"{time.time() - t0:.0f} s")
         return
-    r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW)
+    r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW, args.words)
     w, b = train((r_, c_, v_), y, sample_weights(rows, owner), BITS, args.l2, args.epochs)
     meta = {"trained_on": {f"{s}/{lab}": n for (s, lab), n in sorted(counts.items())},
             "held_out_never_read": sorted(CORPORA), "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
-            "l2": args.l2, "epochs": args.epochs,
+            "l2": args.l2, "epochs": args.epochs, "words": args.words,
             "features": "hashed char 3/4/5-grams of the detector's normalised text, presence / sqrt(distinct), int8 weights",
             "trainer": "loadtests/train_injection_model.py (full-batch Adam, plain numpy)"}
     save(w, b, BITS, WINDOW, meta)

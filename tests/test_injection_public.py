@@ -130,7 +130,9 @@ def test_classifier_is_shipped_small_and_recorded() -> None:
     model = injection_model.load_model()
     assert model is not None, "labkit/controls/injection_model.npz missing"
     assert injection_model.MODEL_PATH.stat().st_size < 512 * 1024
-    assert model.meta["held_out_never_read"] == ["agentdojo", "bastion", "inthewild"]
+    assert model.meta["held_out_never_read"] == ["agentdojo", "bastion", "fresh", "inthewild"]
+    assert model.meta["fresh_never_read"] == ["fresh2"]
+    assert not any("fresh2" in k for k in model.meta["trained_on"])
     assert any(k.startswith("public:") for k in model.meta["trained_on"])
     # a long jailbreak no rule knows is caught by the classifier alone
     wild = next(r for r in ROWS if r["corpus"] == "inthewild" and r["label"] == "malicious"
@@ -149,6 +151,29 @@ def test_classifier_scores_windows_so_a_buried_instruction_is_not_diluted() -> N
     assert buried >= model.probability(filler) + 0.3
     assert abs(buried - short) < 0.35
     assert injection_model.ngram_buckets("ab", model.bits).shape == (2, 3)
+
+
+def test_word_features_sit_at_word_starts_and_change_the_score(tmp_path: Path) -> None:
+    # The trainer's --words option (tried in round 4, not shipped: no gain leaving a corpus out):
+    # word unigrams and bigrams at the position where each word starts, so windows slice them too.
+    text = "ignore previous instructions"
+    both = injection_model.ngram_buckets(text, 12, words=True)
+    assert both.shape == (len(text), 5)
+    starts = [i for i in range(len(text)) if both[i, 3] >= 0]
+    assert starts == [1, 8, 17]  # "ignore", "previous", "instructions", in the padded text (" " + text)
+    assert [i for i in range(len(text)) if both[i, 4] >= 0] == [1, 8]  # two bigrams
+    import json as _json
+
+    import numpy as np
+
+    weights = np.zeros(1 << 12, dtype=np.int8)
+    weights[both[1, 3]] = 100  # only the word "ignore" carries weight
+    meta = {"bias": -2.0, "bits": 12, "window": 1024}
+    for words in (False, True):
+        path = tmp_path / f"m{words}.npz"
+        np.savez_compressed(path, weights_q=weights, scale=np.array(0.2), meta=np.array(_json.dumps({**meta, "words": words})))
+        p = injection_model.Model(path).probability(text)
+        assert (p > 0.3) is words
     assert injection_model.injection_probability("") < 0.5
 
 

@@ -13,6 +13,9 @@ replacing them. The weights (``injection_model.npz``, int8 with one scale, a few
 committed; ``loadtests/train_injection_model.py`` retrains them in plain numpy from the fit halves
 of the public corpora and the lab's own labelled sets, and records what it was trained on.
 
+A model trained with ``--words`` also hashes word unigrams and bigrams into the same buckets
+(``meta["words"]``); round 4 tried it and shipped char n-grams only (no gain on a corpus left out).
+
 What it does not do: it is not a language model and does not understand text; it knows the
 phrasings its training data showed it, and it can be evaded like any detector. It never decides
 on its own what the agent may do (the taint -> approval rule does that); its probability joins the
@@ -26,6 +29,8 @@ Example:
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,14 +65,47 @@ def _hashes(text: str, bits: int) -> list[np.ndarray]:
     return out
 
 
-def ngram_buckets(text: str, bits: int) -> np.ndarray:
-    """Bucket ids as a ``(positions, 3)`` array: row ``i`` holds the 3-, 4- and 5-gram starting at ``i``
-    (``-1`` where the n-gram would run past the end). The training script slices windows from it."""
-    return _by_position(_hashes(text, bits))
+_WORD = re.compile(r"[^\W_]+")
+_WORD_SEED = np.uint64(0xD6E8FEB86659FD93)
+_PAIR_SEED = np.uint64(0xCA5A826395121157)
+
+
+def _word_hashes(text: str, bits: int, positions: int) -> list[np.ndarray]:
+    """Word unigram and bigram buckets placed at the word's start (``-1`` elsewhere), one array each.
+
+    Words carry a phrasing across languages' inflections less well than char n-grams, but they
+    see "ignore ... instructions" as two tokens wherever they stand; CRC-32 per word (C, stable
+    across runs and machines), then the same Fibonacci hashing as the char n-grams.
+    """
+    uni = np.full(positions, -1, dtype=np.int64)
+    pair = np.full(positions, -1, dtype=np.int64)
+    found = [(m.start() + 1, zlib.crc32(m.group(0).encode())) for m in _WORD.finditer(text)]  # +1: the leading " "
+    found = [(pos, h) for pos, h in found if pos < positions]
+    if not found:
+        return [uni, pair]
+    pos = np.array([p for p, _ in found], dtype=np.int64)
+    h = np.array([c for _, c in found], dtype=np.uint64)
+    shift = np.uint64(64 - bits)
+    with np.errstate(over="ignore"):
+        uni[pos] = (((h ^ _WORD_SEED) * _MIX) >> shift).astype(np.int64)
+        if len(h) > 1:
+            ph = h[:-1] * _PRIME + h[1:]
+            pair[pos[:-1]] = (((ph ^ _PAIR_SEED) * _MIX) >> shift).astype(np.int64)
+    return [uni, pair]
+
+
+def ngram_buckets(text: str, bits: int, words: bool = False) -> np.ndarray:
+    """Bucket ids as a ``(positions, k)`` array: row ``i`` holds the 3-, 4- and 5-gram starting at ``i``
+    (``-1`` where the n-gram would run past the end), and with ``words`` the word unigram and bigram
+    starting there. The training script slices windows from it."""
+    per_n = _hashes(text, bits)
+    if words and len(per_n[0]):
+        per_n += _word_hashes(text, bits, len(per_n[0]))
+    return _by_position(per_n)
 
 
 def _by_position(per_n: list[np.ndarray]) -> np.ndarray:
-    out = np.full((len(per_n[0]), len(NGRAMS)), -1, dtype=np.int64)
+    out = np.full((len(per_n[0]), len(per_n)), -1, dtype=np.int64)
     for col, h in enumerate(per_n):
         out[:len(h), col] = h
     return out
@@ -102,6 +140,7 @@ class Model:
         self.bias = float(meta["bias"])
         self.bits = int(meta["bits"])
         self.window = int(meta["window"])
+        self.words = bool(meta.get("words", False))
         self.meta = meta
 
     def probability(self, text: str) -> float:
@@ -110,6 +149,8 @@ class Model:
         positions = len(per_n[0])
         if not positions:
             return float(1.0 / (1.0 + np.exp(-self.bias)))
+        if self.words:
+            per_n += _word_hashes(text, self.bits, positions)
         if len(text) + 2 <= self.window:  # one window: the common case
             return self._window_probability(np.concatenate(per_n))
         buckets = _by_position(per_n)  # the hashes above, not a second pass over the text
