@@ -68,6 +68,8 @@ _IMPERATIVE = (r"(?:send|forward|e-?mail|call|use|invoke|run|delete|remove|updat
 # "send" in German, French, Spanish and Italian (two exfiltration rules share it).
 _SEND_INTL = (r"(?:sende\w*|schick\w*|leite\w*|übermittl\w*|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|env[ií]a\w*|"
               r"reenv[ií]a\w*|manda\w*|inoltra\w*|invia\w*|trasmett\w*)")
+# An opening quote: a string to be emitted verbatim.
+_QUOTE = "[\"'“”„«‘`]"
 # Where a label such as "SYSTEM:" or "[Systemhinweis]:" can stand: a line or sentence start, or
 # right after a quote or brace (JSON fields); an opening bracket may follow.
 _LABEL_START = r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*"
@@ -367,13 +369,24 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     # Steering the model's own reply from inside a document: "begin your reply with ...", "reply
     # with exactly ...", "your entire reply must be ...", "every answer that cites this article
     # must end with ...". House style addresses people ("replies to customers must ..."), not "your reply".
+    # A user may well write "begin your answer with a summary" or "reply with exactly three
+    # bullets": what marks the attack is a quoted string to emit verbatim, so the quote is required.
     ("steering", 0.5, re.compile(
         r"\b(?:begin|start|end|prefix|open|close|finish|conclude)\s+(?:your|the|every|each|all|any)\s+(?:\w+\s+)?"
-        r"(?:reply|replies|answer|answers|response|responses|output)\s+(?:with|by)\b|"
-        r"\b(?:reply|respond|answer|output)\s+(?:only\s+)?(?:with\s+)?exactly\b|"
+        r"(?:reply|replies|answer|answers|response|responses|output)\s+(?:with|by)\s+(?:the\s+)?(?:\w+\s+)?" + _QUOTE + r"|"
+        r"\b(?:reply|respond|answer|output)\s+(?:only\s+)?(?:with\s+)?exactly\s*(?:with\s+)?" + _QUOTE + r"|"
         r"\byour\s+(?:entire\s+|whole\s+|only\s+|next\s+)?(?:reply|answer|response|output)\s+(?:must|should|has\s+to|needs\s+to)\s+"
-        r"(?:be|contain|include|start|begin|end)\b|"
+        r"(?:be|contain|include|start|begin|end)\s+(?:with\s+)?(?:exactly\s+|only\s+|just\s+)?" + _QUOTE + r"|"
         r"\bevery\s+(?:answer|reply|response|summary)\s+(?:that|which)\b[^.\n]{0,80}?\bmust\s+(?:end|begin|start|include|contain)\b")),
+    # The same in German, French, Spanish and Italian: "antworte nur mit \"X\"", "réponds
+    # uniquement par « X »", "responde exactamente con \"X\"", "rispondi solo con \"X\"",
+    # "beginne deine Antwort mit \"X\"", "commence ta réponse par \"X\"".
+    ("steering", 0.5, re.compile(
+        r"\b(?:antworte|antworten\s+sie|reponds|réponds|repondez|répondez|responde|responda|rispondi|risponda)\s+"
+        r"(?:\w+\s+){0,3}(?:mit|par|avec|con)\s+(?:\w+\s+)?" + _QUOTE + r"|"
+        r"\b(?:beginne|starte|beende|commence|commencez|termine|terminez|comienza|empieza|termina|inizia|comincia|termina|finisci)\s+"
+        r"(?:deine|ihre|jede|ta|votre|chaque|tu|su|cada|la\s+tua|ogni)\s+(?:antwort|réponse|reponse|respuesta|risposta)\s+"
+        r"(?:mit|par|avec|con)\s+" + _QUOTE)),
     # Conditions aimed at the model: "regardless of what the user asks", "if the user asks about
     # anything in this document, reply only with ...", "earlier in this conversation, you agreed".
     ("steering", 0.55, re.compile(
@@ -504,6 +517,8 @@ _GATES: list[str] = [
     'call invoke use run trigger execute',
     'hast haben n as avez tienes hai',
     'begin start end prefix open close finish conclude exactly reply respond answer output every',
+    'antworte antworten reponds réponds repondez répondez responde responda rispondi risponda beginne starte beende '
+    'commence commencez termine terminez comienza empieza termina inizia comincia finisci',
     'regardless user earlier previously',
     'ignore disregard forget skip',
     # non-Latin scripts have no spaces to split words on: "<cjk>" stands for any CJK character
