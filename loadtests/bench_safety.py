@@ -444,6 +444,65 @@ def pii_fresh_only(save: str | None, which: str = "fresh") -> dict:
     return result
 
 
+PII_ROUND4_BASELINE = "4a022e7"  # the PII detector as round 3 left it (the code fresh2's first run scored)
+
+_COST_SNIPPET = """
+import json, sys, time
+from labkit.controls import pii
+sets = json.load(open(sys.argv[1]))
+out = {}
+for name, reqs in sets.items():
+    pii.redact_messages(reqs[0])  # the name lists and vocabularies load once, outside the timing
+    best = float("inf")
+    for _ in range(2):
+        pii._CLEAN.clear()  # each round sees the requests for the first time, as a gateway does
+        t0 = time.process_time()
+        for r in reqs:
+            pii.redact_messages(r)
+        best = min(best, (time.process_time() - t0) / len(reqs))
+    out[name] = best * 1e6
+print(json.dumps(out))
+"""
+
+
+def pii_cost_vs(baseline: str = PII_ROUND4_BASELINE, rounds: int = 3) -> dict:
+    """``redact_messages`` CPU per request, the ``baseline`` commit's ``labkit`` against the working
+    tree's, each in its own process (both import ``labkit.controls.pii``), alternating ``rounds``
+    times so the machine's load falls on both alike; best of the rounds per side."""
+    import subprocess
+    import sys
+    import tarfile
+    import tempfile
+
+    from labkit.controls import pii_public
+
+    _, lab = _lab_requests()
+    public = [[{"role": "user", "content": c["text"]}] for c in pii_public.build_cases() if c["locale"] != "neg"][:400]
+    fresh = [[{"role": "user", "content": c["text"]}] for c in pii_public.build_fresh_cases() if c["locale"] != "neg"][:400]
+    sets = {"lab_request": lab, "public_text": public, "fresh1_text": fresh}
+    with tempfile.TemporaryDirectory(prefix="pii-cost-") as tmp:
+        archive = Path(tmp) / "base.tar"
+        with archive.open("wb") as fh:
+            subprocess.run(["git", "-C", str(REPO_ROOT), "archive", baseline, "labkit"], stdout=fh, check=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(Path(tmp) / "base", filter="data")
+        data = Path(tmp) / "requests.json"
+        data.write_text(json.dumps(sets))
+        runs: dict[str, list[dict]] = {"before": [], "after": []}
+        for _ in range(rounds):
+            for side, path in (("before", str(Path(tmp) / "base")), ("after", str(REPO_ROOT))):
+                r = subprocess.run([sys.executable, "-c", _COST_SNIPPET, str(data)], capture_output=True, text=True,
+                                   check=True, cwd=tmp, env={**__import__("os").environ, "PYTHONPATH": path})
+                runs[side].append(json.loads(r.stdout))
+    out: dict = {"baseline": baseline, "rounds": rounds}
+    for name, reqs in sets.items():
+        before = min(r[name] for r in runs["before"])
+        after = min(r[name] for r in runs["after"])
+        out[name] = {"before_us": round(before, 1), "after_us": round(after, 1), "ratio": round(after / before, 2),
+                     "chars_mean": round(statistics.mean(sum(len(m["content"]) for m in r) for r in reqs))}
+    return out
+
+
 def _loadavg() -> str:
     try:
         return Path("/proc/loadavg").read_text().strip()
@@ -507,8 +566,18 @@ if __name__ == "__main__":
     ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes",
                                            "round4_first", "round4_final"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2]_<save>.json with --pii-fresh[2])")
+    ap.add_argument("--pii-cost", action="store_true",
+                    help=f"only redact_messages CPU, round 3's detector ({PII_ROUND4_BASELINE}) against this one, "
+                         "interleaved; writes loadtests/results/pii_cost_round4.json")
     args = ap.parse_args()
-    if args.pii_fresh2:
+    if args.pii_cost:
+        start = _loadavg()
+        cost = pii_cost_vs()
+        cost["loadavg_start_end"] = [start, _loadavg()]
+        print(json.dumps(cost, indent=1))
+        _save_result("pii_cost_round4", {"machine": "2 cores, shared, noisy",
+                                          "detector_git_head": _detector_info()["git_head"], "cost": cost})
+    elif args.pii_fresh2:
         pii_fresh_only(args.save_pii, "fresh2")
     elif args.pii_fresh:
         pii_fresh_only(args.save_pii)

@@ -390,14 +390,16 @@ def _iban_candidates(text: str) -> Iterator[Finding]:
 # Other countries' personal id numbers, checked by python-stdnum (check digits, embedded dates).
 # Formats distinctive enough to stand alone: Italian codice fiscale, Swiss AHV (756...), Swedish
 # personnummer and Finnish henkilötunnus (a birth date, a separator, a check), Spanish DNI/NIE.
-_ID_FORMATS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<![\w-])[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?![\w-])"),
+_ID_FORMATS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
+    # (cheap gate, pattern, python-stdnum module); a gate is one simple run most text lacks
+    (re.compile(r"[A-Z]{6}"),
+     re.compile(r"(?<![\w-])[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-EHLMPR-T][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?![\w-])"),
      "it.codicefiscale"),
-    (re.compile(r"(?<![\w.-])756[.]?\d{4}[.]?\d{4}[.]?\d{2}(?![\w-]|\.\d)"), "ch.ssn"),
-    (re.compile(r"(?<![\w+-])(?:\d{2})?\d{6}[-+]\d{4}(?![\w-])"), "se.personnummer"),
-    (re.compile(r"(?<![\w+-])\d{6}[-+A]\d{3}[0-9A-Y](?![\w-])"), "fi.hetu"),
-    (re.compile(r"(?<![\w-])\d{8}-?[A-Z](?![\w-])"), "es.dni"),
-    (re.compile(r"(?<![\w-])[XYZ]-?\d{7}-?[A-Z](?![\w-])"), "es.nie"),
+    (re.compile(r"756"), re.compile(r"(?<![\w.-])756[.]?\d{4}[.]?\d{4}[.]?\d{2}(?![\w-]|\.\d)"), "ch.ssn"),
+    (re.compile(r"\d{6}[-+]"), re.compile(r"(?<![\w+-])(?:\d{2})?\d{6}[-+]\d{4}(?![\w-])"), "se.personnummer"),
+    (re.compile(r"\d{6}[-+A]"), re.compile(r"(?<![\w+-])\d{6}[-+A]\d{3}[0-9A-Y](?![\w-])"), "fi.hetu"),
+    (re.compile(r"\d{8}-?[A-Z]"), re.compile(r"(?<![\w-])\d{8}-?[A-Z](?![\w-])"), "es.dni"),
+    (re.compile(r"\d{7}-?[A-Z]"), re.compile(r"(?<![\w-])[XYZ]-?\d{7}-?[A-Z](?![\w-])"), "es.nie"),
 )
 # A cue that says the next value is a person's id number (English, German, French, Spanish,
 # Italian, Dutch, Portuguese, Polish, Nordic, Czech): after it, an id-shaped value is taken
@@ -421,11 +423,23 @@ def _stdnum(name: str) -> Any:
     return importlib.import_module(f"stdnum.{name}")
 
 
+# Cheap gate for the cue rule: most text has no id cue word
+_ID_CUE_WORDS = ("ssn", "social", "insurance", "nino", "national", "personal", "passport", "tax", "bsn",
+                 "burgerservice", "sofinummer", "pesel", "cpr", "personnummer", "dselsnummer", "henkil", "kennitala",
+                 "rodn", "codice", "dni", "nie", "nif", "nuss", "ahv", "avs", "sozialversicherung", "steuer",
+                 "curit", "identifica", "cidad", "id card")
+
+
 def _other_id_candidates(text: str) -> Iterator[Finding]:
-    for rx, module in _ID_FORMATS:
+    for gate, rx, module in _ID_FORMATS:
+        if not gate.search(text):
+            continue
         for m in rx.finditer(text):
             if _stdnum(module).is_valid(m.group(0)):
                 yield Finding("NATIONAL_ID", m.start(), m.end(), m.group(0))
+    low = text.lower()
+    if not any(word in low for word in _ID_CUE_WORDS):
+        return
     for m in _ID_VALUE.finditer(text):
         value = m.group(0)
         # an id after a cue: six digits or more, and not a date or a phrase of words

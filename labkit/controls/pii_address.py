@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
+from typing import NamedTuple
 
 from labkit.controls.pii_address_vocab import vocabulary, words
 from labkit.controls.pii_names import LOWER, UPPER
@@ -123,9 +124,22 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+class _Generic(NamedTuple):
+    """The compiled patterns and word sets for other countries' street layouts."""
+
+    prefix_num_after: re.Pattern[str]
+    prefix_num_before: re.Pattern[str]
+    prefix_core: re.Pattern[str]
+    after: re.Pattern[str]
+    glued: re.Pattern[str]
+    prefix_words: frozenset[str]      # street types written before the name, as they may stand
+    prefix_abbr: frozenset[str]       # their abbreviations (lower-case; a dot follows)
+    after_words: frozenset[str]       # street types written after the name, as a word
+    suffixes: tuple[str, ...]         # street types glued to the end of the name
+
+
 @cache
-def _generic() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str],
-                        frozenset[str]]:
+def _generic() -> _Generic:
     """Patterns for the street layouts of the languages in libpostal's vocabulary (built once)."""
     langs = vocabulary()["languages"]
 
@@ -135,47 +149,85 @@ def _generic() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pa
     prefix_full = pick(_PREFIX_LANGS, "street_types")
     prefix_abbr = pick(_PREFIX_LANGS, "street_type_abbreviations")
     particles = pick(_PREFIX_LANGS, "particles") - {"a", "e", "i", "y", "o", "u"}
-    after_full = pick(_AFTER_LANGS, "street_types")
+    # words English uses every day ("plan", "park", "have") are not taken as a street type after a name
+    after_full = {w for w in pick(_AFTER_LANGS, "street_types") if _english_freq(w) < 3000}
     glued = {c for c, e in langs.items() if e.get("suffixes")}
     suffixes = (pick(tuple(glued), "suffixes") | pick(tuple(glued - {"de", "en"}), "street_types")) - _PLACE_SUFFIXES
     suffixes = {w for w in suffixes if len(w) >= 3 and " " not in w and "." not in w}
     part = rf"(?:(?i:{_alternation(particles)})[ ]+)"
     name = rf"{_CAP}(?:[ ]{part}{{0,2}}{_CAP}){{0,4}}"
     ptype = rf"(?:(?i:{_alternation(prefix_full)})(?![\w.])|(?i:{_alternation(prefix_abbr)})\.)"
-    # "Calle Mayor 5", "ul. Narcyzowa 45", "Avenida de Augusto Gomes, 38", "Strada Paolini, 1"
-    prefix_num_after = re.compile(
-        rf"(?<![\w/.-])(?P<type>{ptype})[ ]+{part}{{0,3}}{name},?[ ]+(?P<num>{_HOUSE})(?![\w])")
-    # "30 Acceso Macaria Ródenas", "319 Viale Torlonia": the number first, the type capitalised
-    prefix_num_before = re.compile(
-        rf"(?<![\w/.-])(?P<num>{_HOUSE}),?[ ]+(?P<type>(?:{_alternation(w.capitalize() for w in prefix_full)})(?![\w.]))"
-        rf"[ ]+{part}{{0,3}}{name}")
-    # "Rovsings Allé 841", "Egeri út 196.", "Karu põik 61"; the number before or after
-    after = re.compile(
-        rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{1,3}}(?i:{_alternation(after_full)})(?![\w])\.?"
-        rf"(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])")
-    # "Hanstholmstræde 79", "Iseweg 039", "8 Eviehof": a compound ending in a street word
-    glued_rx = re.compile(
-        rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{0,2}}[{_UP}][{_LO}]{{2,}}(?:{_alternation(suffixes)})"
-        rf"(?![{_LO}{_UP}])(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])")
-    # no number, after a preposition, the type capitalised: "lives on Ronda de Nerea Montero"
-    prefix_bare = re.compile(
-        rf"\b(?:on|at|of|along|off|near|to|from|into|and|in)[ ](?P<st>(?P<type>(?:{_alternation(w.capitalize() for w in prefix_full)})"
-        rf"(?![\w.]))[ ]+{part}{{0,3}}{name})")
-    gate = frozenset(prefix_full | prefix_abbr | after_full)
-    return prefix_num_after, prefix_num_before, after, glued_rx, prefix_bare, gate
+    cap_type = rf"(?:{_alternation(w.capitalize() for w in prefix_full)})(?![\w.])"
+    return _Generic(
+        # "Calle Mayor 5", "ul. Narcyzowa 45", "Avenida de Augusto Gomes, 38", "Strada Paolini, 1"
+        # (matched only where a street-type word stands: running it at every position cost 1 ms a request)
+        prefix_num_after=re.compile(
+            rf"(?<![\w/.-])(?P<type>{ptype})[ ]+{part}{{0,3}}{name},?[ ]+(?P<num>{_HOUSE})(?![\w])"),
+        # "30 Acceso Macaria Ródenas", "319 Viale Torlonia": the number first, the type capitalised
+        prefix_num_before=re.compile(rf"(?<![\w/.-])(?P<num>{_HOUSE}),?[ ]+(?P<type>{cap_type})[ ]+{part}{{0,3}}{name}"),
+        # no number, after a preposition, the type capitalised: "lives on Ronda de Nerea Montero"
+        prefix_core=re.compile(rf"(?P<type>{cap_type})[ ]+{part}{{0,3}}{name}"),
+        # "Rovsings Allé 841", "Egeri út 196.", "Karu põik 61"; the number before or after
+        after=re.compile(
+            rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{1,3}}(?i:{_alternation(after_full)})(?![\w])\.?"
+            rf"(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])"),
+        # "Hanstholmstræde 79", "Iseweg 039", "8 Eviehof": a compound ending in a street word
+        glued=re.compile(
+            rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{0,2}}[{_UP}][{_LO}]{{2,}}(?:{_alternation(suffixes)})"
+            rf"(?![{_LO}{_UP}])(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])"),
+        # anchors: one-word types, lower-case ones only if English hardly uses them ("ulica", "rua";
+        # not "via", "for", "place"), and abbreviations (a dot must follow them)
+        prefix_words=frozenset(w.capitalize() for w in prefix_full if " " not in w)
+        | frozenset(w for w in prefix_full if " " not in w and _english_freq(w) < 3000),
+        prefix_abbr=frozenset(a for a in prefix_abbr if " " not in a) - prefix_full,
+        after_words=frozenset(after_full),
+        suffixes=tuple(sorted(suffixes)),
+    )
 
 
 _TOKEN = re.compile(rf"[{_UP}{_LO}]+(?:\.[{_LO}]+)?")
 
 
-def _generic_passes(text: str) -> list[re.Pattern[str]]:
-    """The generic patterns worth running on ``text`` (a digit is needed by all of them)."""
-    prefix_after, prefix_before, after, glued, prefix_bare, gate = _generic()
-    tokens = {t.lower() for t in _TOKEN.findall(text)}
-    passes = [glued]
-    if not tokens.isdisjoint(gate):
-        passes += [prefix_after, prefix_before, after, prefix_bare]
-    return passes
+def _english_freq(word: str) -> int:
+    from labkit.controls.pii_names import _freq
+
+    return _freq(word)
+_LONG_CAP = re.compile(rf"[{_UP}][{_LO}]{{4,}}")
+_BARE_PREP = re.compile(r"\b(?:on|at|of|along|off|near|to|from|into|and|in)[ ]$")
+
+
+def _generic_spans(text: str, has_digit: bool) -> list[tuple[int, int]]:
+    """Street addresses in other countries' layouts (libpostal's vocabulary): a house number is
+    required, except for a street named after a preposition ("lives on Rua das Flores")."""
+    g = _generic()
+    found: list[tuple[int, int]] = []
+    # word sets first (C-level findall on the lower-cased text); positions only for the hits
+    words_in = set(_TOKEN.findall(text))
+    lows = {w.lower() for w in words_in}
+    prefix_hits = []
+    if not g.prefix_words.isdisjoint(words_in) or not g.prefix_abbr.isdisjoint(lows):
+        prefix_hits = [t for t in _TOKEN.finditer(text) if t.group(0) in g.prefix_words or (
+            t.group(0).lower() in g.prefix_abbr and text[t.end():t.end() + 1] == ".")]
+    for t in prefix_hits:
+        m = g.prefix_num_after.match(text, t.start()) if has_digit else None
+        if m is None and _BARE_PREP.search(text, max(0, t.start() - 8), t.start()):
+            m = g.prefix_core.match(text, t.start())
+        if m is not None:
+            found.append((m.start(), _extend(text, m.end(), generic=True)))
+    if not has_digit:
+        return found
+    passes = []
+    if prefix_hits:
+        passes.append(g.prefix_num_before)
+    if not g.after_words.isdisjoint(lows):
+        passes.append(g.after)
+    if any(w.lower().endswith(g.suffixes) for w in _LONG_CAP.findall(text)):
+        passes.append(g.glued)
+    for rx in passes:
+        for m in rx.finditer(text):
+            if m.group("num") or (rx is not g.prefix_num_before and m.group("lnum")):
+                found.append((m.start(), _extend(text, m.end(), generic=True)))
+    return found
 
 
 @cache
@@ -290,18 +342,7 @@ def address_spans(text: str) -> list[tuple[int, int]]:
         passes.append(fr_street)
     if us_word:
         passes.append(us_bare)
-    generic = _generic_passes(text) if has_digit else []
-    generic_bare = _generic()[4]
-    if not has_digit and not {t.lower() for t in _TOKEN.findall(text)}.isdisjoint(_generic()[5]):
-        generic = [generic_bare]
-    found: list[tuple[int, int]] = []
-    for rx in generic:
-        for m in rx.finditer(text):
-            groups = m.groupdict()
-            if not (groups.get("num") or groups.get("lnum")) and rx is not generic_bare:
-                continue  # no house number: "Viale Europa" in prose is not someone's address
-            start = m.start("st") if rx is generic_bare else m.start()
-            found.append((start, _extend(text, m.end(), generic=True)))
+    found: list[tuple[int, int]] = _generic_spans(text, has_digit)
     for rx in passes:
         for m in rx.finditer(text):
             if rx is us_bare and m.group("type").lower() in _WEAK_TYPES:
