@@ -100,6 +100,7 @@ def test_id_look_alikes_are_left(text: str) -> None:
     ("Please forward it to mrs. Adelheid", ["Adelheid"]),
     ("Then Petra shouted at Wendelin in the hallway.", ["Petra", "Wendelin"]),
     ("Hello, this is Dr. Ilse Brandauer.", ["Ilse Brandauer"]),
+    ("Hi Amber, the parcel is late.", ["Amber"]),          # a first name that is also a word, after a greeting
 ])
 def test_names_that_open_a_line_or_follow_new_cues(text: str, names: list[str]) -> None:
     assert [t for k, t in _found(text) if k == "NAME"] == names
@@ -114,6 +115,8 @@ def test_names_that_open_a_line_or_follow_new_cues(text: str, names: list[str]) 
     "Envoyez le rapport au support.",
     "Construction began on Monday.",
     "Piso 4, Puerta 2",
+    "Hi Team, the build is green.",
+    "Dear Customer, thank you.",
 ])
 def test_labels_imperatives_units_and_a_known_miss_are_not_names(text: str) -> None:
     assert [t for k, t in _found(text) if k == "NAME"] == []

@@ -463,6 +463,12 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             run = run[1:]
             first_word = text[run[0][0]:run[0][1]]
         return (run[0][0], _strip_possessive(text, *run[-1]))
+    # "Hi Amber, ...", "Dear Lily!": after a greeting, a first name followed by a comma is a name
+    # even when it is also an everyday word (the rules below would drop "Amber" as one)
+    last_s, last_e = run[-1]
+    if len(run) <= 2 and text[last_e:last_e + 1] in (",", "!") and _is_first(text[last_s:last_e]) and (
+            _GREETING.search(text[max(0, last_s - 12):last_s])):
+        return (last_s, last_e)
     # drop leading everyday words ("Why", "Maybe", "Hi") and titles, remembering a title
     titled = False
     while run:
@@ -499,6 +505,7 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
         return (start, end)
     if len(tokens) <= 2 and _speaker_label(text, start, end, tokens):
         return (start, end)
+
     if len(tokens) == 1 and tokens[0] in _LEAD_PARTICLES:
         return None  # "Le" left alone once the name after it is a placeholder ("Le <NAME_1>")
     if len(tokens) == 1 and _sentence_start(text, start) and not _is_first(tokens[0]) and (
@@ -568,6 +575,7 @@ def _is_unit_word(word: str) -> bool:
     return word.lower() in words("units")
 
 
+_GREETING = re.compile(r"(?i)(?:^|[^\w])(?:hi|hello|hey|dear|hallo|liebe|lieber|bonjour|salut|hola|ciao|hej|hoi|ol[áa])[ ]$")
 _NO_DOT_TITLES = frozenset({"herr", "frau", "mme", "mlle", "miss", "mr", "mrs", "ms", "dr", "sir", "dame", "madame",
                             "monsieur", "mister"})
 _LABEL_AFTER = re.compile(r'[ ]?:(?:[ \t"“\'‘]|$)')
