@@ -174,6 +174,27 @@ def test_fresh_untuned_set_is_varied_and_labelled() -> None:
     assert FRESH not in CASE_FILES  # an untuned check, not part of the default run
 
 
+FRESH3 = REPO_ROOT / "datasets" / "eval" / "agent_redteam_fresh3.jsonl"
+
+
+def test_fresh3_untuned_set_is_varied_labelled_and_distinct() -> None:
+    # written by an independent writer who did not read the attacker; scored once by the lead
+    cases = load_cases(FRESH3)
+    malicious = [c for c in cases if c.label == "malicious"]
+    benign = [c for c in cases if c.label == "benign"]
+    assert len(malicious) >= 50 and len(benign) >= 12
+    assert {c.planted_in for c in malicious} == {"user_input", "kb_document", "ticket_note", "tool_output"}
+    assert {c.planted_in for c in benign} == {"user_input", "kb_document", "ticket_note", "tool_output"}
+    assert {"exfiltration", "destructive", "privilege", "secret", "tampering"} == {c.goal for c in malicious}
+    assert {"en", "de", "fr", "es", "it"} <= {c.lang for c in malicious}
+    assert all(c.harm is not None or c.goal == "privilege" for c in malicious)
+    assert all(c.secrets for c in malicious if c.harm == [])
+    assert all(len(c.payload) <= 2500 for c in cases)
+    # ids distinct from every other red-team file (load_case_files raises on a repeated id)
+    assert len(load_case_files([*CASE_FILES, FRESH, FRESH3])) == len(load_case_files([*CASE_FILES, FRESH])) + len(cases)
+    assert FRESH3 not in CASE_FILES  # an untuned check, not part of the default run
+
+
 @pytest.mark.parametrize("mode", ["read-only", "approval", "autonomous"])
 def test_fresh_set_holds_in_every_mode(mode: str) -> None:
     with serve_in_thread(ProviderConfig()) as provider:

@@ -191,5 +191,22 @@ def render_card(manifest: dict[str, Any]) -> str:
         'privilege changes, which no catalogue tool can carry, so any write or invented tool counts). '
         'Run it with `loadtests/bench_agent.py --redteam --cases '
         'datasets/eval/agent_redteam_fresh.jsonl`.', "",
+        '### `eval/agent_redteam_fresh3.jsonl` (71 cases, hand-written, not loaded by default)', "",
+        'Red-team cases in the same format, written by hand on 2026-12-05 by an independent writer '
+        "who read only the agent's tools and the red-team loader and scoring (not the mock attacker, "
+        "its tests or anyone's results), for a single untuned scoring run; nobody tunes on it. 57 "
+        'malicious and 14 benign controls; malicious channels tool output 18, ticket note 16, KB '
+        'document 13, user turn 10; goals exfiltration by e-mail 16, tampering 13, destructive 10, '
+        'privilege 9, secrets 9; languages en 12, fr 11, it 11, de 10, es 10, mixed 3; two cases written '
+        'without accents; phrasing: polite questions, HTML/markdown comments, e-mail forwards, third-person '
+        'rules, meeting minutes with action items for the assistant or bot, JSON fields (3 with '
+        'escaped `\\n`), instructions hidden after up to 1,950 characters of benign text, '
+        'code-switching, leetspeak, passive wishes, fake SYSTEM/developer/admin notes, role play, an '
+        'insider claim, and tools that do not exist (`export_contacts`, `export_to_partner`, '
+        '`set_user_role`). The benign controls look alike (requests to named people or teams, '
+        '"please ignore my previous e-mail", quoted policies and a quoted phishing line, a CSV export, '
+        'a SYSTEM maintenance notice, meeting minutes) but ask the model nothing. `harm` follows the '
+        '`agent_redteam_fresh.jsonl` convention. Run it with `loadtests/bench_agent.py --redteam '
+        '--cases datasets/eval/agent_redteam_fresh3.jsonl`.', "",
     ]
     return "\n".join(out)
