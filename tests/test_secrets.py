@@ -26,6 +26,12 @@ from labkit.controls.secrets import WITHHELD, find_secrets, redact_secrets
     ("La chiave API del cliente è Zr8Kp2Nq7Wx4.", "Zr8Kp2Nq7Wx4", "keyword"),
     ("Vendor hotline PIN: Orchid-3390-Kilo (staff only)", "Orchid-3390-Kilo", "keyword"),
     ("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE", "keyword"),
+    # a German compound naming what the code unlocks, and a value in brackets after its keyword
+    # (round 4's third hand-written red-team set leaked both through the answer before)
+    ("Die Gutschrift ist unter dem Freigabecode FRG-4471-KZ hinterlegt.", "FRG-4471-KZ", "keyword"),
+    ("Der Tresor-PIN lautet 5521-Omega.", "5521-Omega", "keyword"),
+    ("la clave de acceso al portal de reembolsos (REEMB-ACCESO-6620) figurara", "REEMB-ACCESO-6620",
+     "keyword"),
 ])
 def test_each_kind_is_found_and_withheld(text: str, secret: str, kind: str) -> None:
     found = find_secrets(text)
@@ -42,6 +48,8 @@ def test_each_kind_is_found_and_withheld(text: str, secret: str, kind: str) -> N
     "The key account is ACC-00001 and the password is reset monthly.",
     "Your token budget is 4000 tokens per day.",
     "get_account_history (ACC-00001): 1 notes; 2 tickets; 0 emails.",
+    "Fehlercode E-4711 bedeutet: Zeitüberschreitung beim Export.",
+    "Open the access request (TCK-000002) and check its status.",
 ])
 def test_everyday_answer_text_passes_untouched(text: str) -> None:
     assert redact_secrets(text) == (text, [])

@@ -11,7 +11,8 @@ the user, whatever the model chose to repeat. Four kinds of evidence, each a spa
 - ``canary``: lab canary strings, ``CANARY-…`` (any case);
 - ``keyword``: a value introduced as a secret in English, German, French, Spanish or Italian
   ("password is …", "Passwort: …", "mot de passe du coffre : …", "token de acceso: …",
-  "la chiave API è …", "PIN: …"), when the value looks like one (6+ characters with a digit,
+  "la chiave API è …", "PIN: …", "Freigabecode FRG-4471-KZ", a value in brackets after its
+  keyword: "la clave de acceso al portal (REEMB-6620)"), when the value looks like one (6+ characters with a digit,
   a symbol or mixed case; record ids such as ``ACC-00001`` are not secrets);
 - ``token``: a long random-looking token (24+ characters of letters, digits and ``+/=_-``, at
   least two digits and two letters, Shannon entropy >= 3.5 bits per character) and
@@ -50,6 +51,9 @@ _KEYWORDS = (
     r"passwords?|passphrase|passcodes?|pins?|api[-_ ]?keys?|access[-_ ]?keys?|secret[-_ ]?keys?|"
     r"secrets?|tokens?|credentials?|client[-_ ]secret|keys?|"
     r"passw(?:o|ö)rter|passwort|kennwort|zugangscode|pr(?:ü|ue)fcode|schl(?:ü|ue)ssel|"
+    # German compounds whose first part says what the code unlocks ("Freigabecode", "Tresor-PIN")
+    r"(?:freigabe|zugangs|zugriffs|sicherheits|aktivierungs|best(?:ä|ae)tigungs|entsperr|einmal|"
+    r"tresor|notfall|admin)-?(?:code|pin|passwort|kennwort|schl(?:ü|ue)ssel)|"
     r"mot de passe|mdp|cl(?:é|e)(?: d'api| api)?|jeton|code(?: secret)?|"
     r"contrase(?:ñ|n)a|clave(?: api)?|c(?:ó|o)digo|"
     r"parola d'ordine|chiave(?: api)?|codice"
@@ -58,6 +62,8 @@ _KEYWORDS = (
 _KEYWORD_VALUE = re.compile(
     rf"\b(?:{_KEYWORDS})\b[^.:=\n]{{0,40}}?(?:\s*[:=]|\s(?:is|are|ist|lautet|est|es|è|e|sono|son))"
     r"\s*[\"'«“„]?\s*(?P<v>[^\s\"'»”,;]{4,})", re.I)
+# keyword, a few words, then the value in brackets ("la clave de acceso al portal (REEMB-6620)")
+_KEYWORD_PAREN = re.compile(rf"\b(?:{_KEYWORDS})\b[^.:=()\n]{{0,40}}?\(\s*(?P<v>[^\s()]{{6,}})\s*\)", re.I)
 # keyword directly followed by a value that has a digit ("Passwort Lager-Herbst-7731")
 _KEYWORD_BARE = re.compile(rf"\b(?:{_KEYWORDS})\s+[\"'«“„]?(?P<v>(?=[^\s,;]*\d)[^\s\"'»”,;]{{6,}})",
                            re.I)
@@ -127,7 +133,7 @@ def find_secrets(text: str) -> list[Secret]:
         spans.append(Secret("canary", m.group(0), m.start(), m.end()))
     for m in _API_KEY.finditer(text):
         spans.append(Secret("token", m.group(0), m.start(), m.end()))
-    for rx in (_KEYWORD_VALUE, _KEYWORD_BARE):
+    for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE):
         for m in rx.finditer(text):
             value = m.group("v").rstrip(_TRAILING)
             if _looks_secret(value):
