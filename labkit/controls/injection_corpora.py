@@ -475,7 +475,8 @@ def _pyrit() -> list[PublicCase]:
             continue
         rel = path.relative_to(root).as_posix()
         goal = advbench[_digest("pyrit", rel) % len(advbench)]
-        text = re.sub(r"\{\{\s*\w+\s*\}\}", lambda _m, g=goal: g, template)
+        # the goal is a replacement string: its backslashes escaped so re.sub takes it literally
+        text = re.sub(r"\{\{\s*\w+\s*\}\}", goal.replace("\\", "\\\\"), template)
         out.append(PublicCase(id=f"fresh2:pyrit:{rel}", text=text, label="malicious", location="user_input",
                               lang=_script_lang(text), group=rel, corpus="fresh2", source=f"{src} {rel}"))
     seeds = sorted((root / "seed_datasets" / "local" / "0din").glob("*.prompt"))
