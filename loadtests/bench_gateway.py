@@ -27,7 +27,8 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
    Its p50 is ``users / throughput`` (queueing), not the latency a target adds.
 
 ``relay_floor`` (``loadtests/relay_floor.py``; ``--no-floor`` drops it) is the same hop with no
-control at all: same uvicorn settings, same thread hand-off, same lean transport. The gateway
+control at all: same uvicorn settings, same lean transport called the same way (inline on the
+event loop since round 4; ``relay_floor.py --thread``: a worker thread per request). The gateway
 minus the floor is what the controls cost; the floor is what any relay built this way costs.
 
 ``--baseline-ref REF`` also serves ``labkit/direct/gateway.py`` as it was at git REF (same client,

@@ -30,7 +30,7 @@ def gateway() -> None:
                    "rate limits, pins, gateway keys. See README, Direct API section.")
 @click.option("--api-key", default=None, help="Upstream API key (default: config, else OPENAI_API_KEY).")
 @click.option("--threads", default=128, show_default=True, type=click.IntRange(min=4),
-              help="Worker threads for in-flight calls.")
+              help="Worker threads for streamed calls (JSON calls run on the event loop).")
 def serve(upstream: str | None, host: str, port: int, config_file: str | None, api_key: str | None,
           threads: int) -> None:
     """Serve /v1/chat/completions (stream and not), /v1/embeddings, /v1/models and /metrics."""

@@ -30,6 +30,15 @@ event and no ``[DONE]``, so SDKs raise instead of returning a truncated answer a
 retry-safe holds the answer until the upstream finished cleanly, so every break fails over
 before the caller saw a byte, at the price of a first token that arrives with the last.
 
+How a request is served: the JSON calls (chat, embeddings) of a gateway that built its own
+client on the lean transport run inline on the event loop (:mod:`labkit.direct.inline`): the
+client's code runs in a greenlet, its upstream request on the loop's keep-alive pool
+(:mod:`labkit.direct.upstream`) and its waits (backoff, ``Retry-After``, rate limiter) as loop
+sleeps, so no worker thread and no hand-off; the controls are the same code as in process.
+Streams, ``/v1/models`` and a client passed in (the service's) use worker threads. The
+gateway's own servers write telemetry events and ledger rows on background threads
+(:mod:`labkit.telemetry.writer`), flushed when the server stops.
+
 It does not implement the Responses, Assistants, audio, image or file APIs.
 
 Example:
