@@ -1057,6 +1057,10 @@ def plan_tools(conv: _Conv, tools: list[dict[str, Any]], tool_choice: Any, reque
         # "Show me the notes and tickets for ACC-1": a clause without a verb of its own
         # ("tickets for ACC-1") keeps the one before it; it does not become "create a ticket"
         own = _intent(clause)[1]
+        if own in _WRITE_VERBS and re.search(
+                rf"\b(?:my|your|our|the|this|that|an?|la|il|le|ma|mon|mia|mio|mi|su|el|meine?|die|das)\s+(?:\w+\s+)?{own}\b",
+                clause, re.I):
+            continue  # "ignore my previous email": a write verb used as a noun asks for no write
         if own is None and verb is not None:
             clause = f"{verb} {clause}"
         verb = own or verb
