@@ -12,7 +12,7 @@ server, one more HTTP exchange) and how much is the controls.
 Not a product: it answers only ``POST /v1/chat/completions`` (and ``GET /v1/models`` for the
 bench's probe) and relays the provider's bytes and status.
 
-Usage: python loadtests/relay_floor.py UPSTREAM_V1_URL API_KEY --port PORT [--thread]
+Usage: python loadtests/relay_floor.py UPSTREAM_V1_URL API_KEY --port PORT [--thread] [--http h11] [--loop asyncio]
 """
 
 from __future__ import annotations
@@ -79,8 +79,13 @@ def main() -> None:
     ap.add_argument("api_key")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--thread", action="store_true", help="a worker thread per request (before round 4)")
+    ap.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
+                    help="uvicorn's HTTP parser (auto: httptools when installed, as for the gateway)")
+    ap.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
+                    help="uvicorn's event loop (auto: uvloop when installed, as for the gateway)")
     args = ap.parse_args()
-    uvicorn.run(make_app(args.upstream, args.api_key, args.thread), host="127.0.0.1", port=args.port, **_UVICORN_SETTINGS)
+    uvicorn.run(make_app(args.upstream, args.api_key, args.thread), host="127.0.0.1", port=args.port,
+                **{**_UVICORN_SETTINGS, "http": args.http, "loop": args.loop})
 
 
 if __name__ == "__main__":
