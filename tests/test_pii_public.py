@@ -102,6 +102,18 @@ def test_second_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_
     assert len(digests) == 1
 
 
+def test_second_fresh_set_floor_for_the_detector() -> None:
+    # measured on fresh2's final run (its first was before any round-4 change): names R 0.952 ->
+    # 0.982, addresses 0.166 -> 0.521 (target 0.85 missed), national ids 0.556 -> 1.000
+    rep = pub.report(pub.build_fresh2_cases())
+    by_type = rep["all"]["by_type"]
+    assert by_type["NAME"]["exact"]["recall"] >= 0.95, by_type["NAME"]
+    assert by_type["ADDRESS"]["exact"]["recall"] >= 0.45, by_type["ADDRESS"]
+    assert by_type["NATIONAL_ID"]["exact"]["recall"] >= 0.9, by_type["NATIONAL_ID"]
+    assert rep["all"]["claimed_types"]["exact"]["precision"] >= 0.95
+    assert rep["negatives"]["flagged"] <= 0.05 * rep["negatives"]["texts"], rep["negatives"]["examples"]
+
+
 def test_fresh_set_floor_for_the_detector() -> None:
     # measured on the fresh set's one unseen final run: names 0.904 (0.880 before), claimed types
     # P 1.000 R 0.972; 0.915 after the Latin Extended fix its misses showed (a seen figure)
