@@ -1,4 +1,4 @@
-"""Postal addresses in free text, offline: street patterns for US/UK, German and French layouts.
+"""Postal addresses in free text, offline: street patterns for US/UK, German, French and other layouts.
 
 What it does: :func:`address_spans` returns ``(start, end)`` spans of postal addresses. It finds a
 street line first, then extends it over what usually follows on the same line or the next few
@@ -22,9 +22,17 @@ addresses only, and parse an address you already have rather than find one in pr
 French layouts need their own street words. The rules run on the same escaped-newline view as
 the rest of :mod:`labkit.controls.pii`.
 
+Other countries' layouts (round 4): the street types, units and particles of 41 Latin-script
+languages from libpostal's dictionaries (:mod:`labkit.controls.pii_address_vocab`), written before
+the name (``Calle Mayor 5``, ``ul. Długa 5``, ``30 Acceso Macaria Ródenas``), after it (``Andrássy
+út 22``) or glued to it (``Nørregade 12``); a house number is required, except for a street named
+after a preposition (``lives on Rua das Flores``); then the postcode and town in many countries'
+layouts (``1100-053 Lisboa``, ``00-514 Warszawa``, ``111 21 Stockholm``, ``1015 CJ\nAmsterdam``).
+
 What it does not do: addresses without a street line (a bare ``Berlin`` or ``75002 Paris`` is
 left alone: a city is not a person's address), PO boxes outside the US military formats,
-addresses in other countries' layouts, or addresses written in lower case.
+streets with no type word libpostal knows (Czech ``Klecanská 1``, Dutch ``…steeg``), or
+addresses written in lower case.
 
 Example:
     >>> text = "Ship to 12 Baker Street, London and to Schleichstraße 19\\n48337 Lichtenfels."

@@ -28,9 +28,15 @@ preposition. Deliberately not Faker's name lists: the public evaluation sets
 (:mod:`labkit.controls.pii_public`) fill their templates with Faker, and a detector that looked up
 the generator's own lists would be graded on its answer key.
 
+Round 4 added: a name alone before a colon at a line start (a dialogue's speaker, "Vesna: What a
+wife."; field labels such as "Note:" or "Betreff:" are everyday words and stay), a sentence-opening
+name before a person verb ("Friedrich is very reliable"), lower-case titles ("ms. Pius"), and a
+first name after a greeting even when it is a word ("Hi Amber,").
+
 What it does not do: it is not a language model. It misses names written in lower case, a name
-alone at the start of a sentence or line with no cue ("Vesna: What a wife."), surnames that are
-everyday words ("Walls", "Amber"), and names inside other capitalised phrases; it flags surnames
+opening a sentence that is also a dictionary word and in no name list ("Brunhilde:"), surnames
+that are everyday words ("Walls", "Sales"), lists of first names, and names inside other
+capitalised phrases; it flags surnames
 in firm names ("Hughes and Mann"), places no list has and rare product words ("through Okta").
 The rules are English-centred: prose in other languages gets the gazetteer, titles and the
 German word list but not the English cue phrases.
