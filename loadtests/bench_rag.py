@@ -88,6 +88,7 @@ def main() -> int:
     from labkit.direct import ClientConfig, ResilientClient
     from labkit.provider.server import serve_in_thread
     from labkit.rag import RagPipeline
+    from labkit.rag.abstention import TARGET_CORRECT
     from labkit.rag.dense import persistent_client
     from labkit.rag.evaluate import (
         calibrate_all,
@@ -142,8 +143,8 @@ def main() -> int:
             for _, qs in extras:
                 fitting += qs
             also = "".join(f" and all {len(qs)} of {name}" for name, qs in extras)
-            how = ("combined logistic score over similarity, log BM25 and coverage, cut at 95% correct abstention "
-                   "of the fitted unanswerable questions" if args.method == "model" else
+            how = (f"combined logistic score over similarity, log BM25 and coverage, cut at {TARGET_CORRECT:.0%} "
+                   "correct abstention of the fitted unanswerable questions" if args.method == "model" else
                    f"threshold grid, false abstention <= {args.max_false:.0%}, balanced objective, no unknown-term rule")
             fusion = calibrate_fusion(rag.index, fitting)
             calibrate_all(rag.index, fitting, save=True, fusion=fusion, max_false_abstention=args.max_false,

@@ -90,9 +90,9 @@ def test_committed_thresholds_are_fitted_models_with_the_documented_procedure():
     for key in ("section/hybrid", "section/dense", "section/lexical", "fixed/hybrid"):
         m = th[key].model
         assert isinstance(m, AbstentionModel), key
-        assert m.fitted["correct_abstention"] >= 0.95 and 0.0 < m.cut < 1.0
+        assert m.fitted["correct_abstention"] >= 0.93 and 0.0 < m.cut < 1.0
     note = json.loads(THRESHOLDS_PATH.read_text())["note"]
-    assert "natural_questions_fresh.jsonl" in note and "logistic" in note
+    assert "calibration halves" in note and "logistic" in note and "93%" in note
 
 
 class HashEmbedder:

@@ -337,3 +337,14 @@ def test_the_mock_reads_situation_words_as_optional():
     reply = grounded_answer(f"{focus.format(code='SK-1099')}\nAs asked: {asked.format(code='SK-1099')}",
                             sources, spec, b"x" * 16, 0.0)
     assert reply.content.startswith(ABSTAIN_PREFIX)
+
+
+def test_a_product_name_the_knowledge_base_does_not_have_abstains(index):
+    # Harbor- and -Nest are parts of product names here (HarborBoard, SwiftNest), HarborNest
+    # is no product: round 3 answered with HarborBoard's or SwiftNest's backups
+    r = _retriever(index)
+    for question in ("How long are nightly backups kept for HarborNest?", "harbornest nightly backups"):
+        res = r.retrieve(question, "employee", k=3)
+        assert res.abstain and res.evidence.missing in (["HarborNest"], ["harbornest"])
+    res = r.retrieve("How long are nightly backups kept for HarborBoard?", "employee", k=3)
+    assert not res.abstain and res.evidence.missing == [] and res.hits[0].doc_id == "DOC-0001"

@@ -159,6 +159,36 @@ def _place_names(norm: Normalised) -> list[str]:
     return [(find_places(w, norm.places) or [w])[0] for w in norm.place_words]
 
 
+_NAME_PART = re.compile(r"[A-Z][a-z]+")
+
+
+def unknown_products(text: str, products: dict[str, str], vocabulary: frozenset[str] | set[str]) -> list[str]:
+    """Words of ``text`` that name a product the knowledge base does not have: made of two or
+    more parts of its product names ("MapleLink", "harborflow": Maple-, -Link, Harbor-, -Flow
+    all occur in product names), not a product name itself and no word of the corpus. Near
+    misses are asked this way ("the refund window for HarborFlow"), and no chunk can be about
+    them; a product the knowledge base names, or a word it uses, never counts.
+
+    Example:
+        >>> unknown_products("MapleLink vs harborflow vs HarborLink refund", {"harborlink": "HarborLink",
+        ...                  "maplebridge": "MapleBridge", "flownest": "FlowNest"}, frozenset({"refund"}))
+        ['MapleLink', 'harborflow']
+    """
+    parts = {p.lower() for name in products.values() for p in _NAME_PART.findall(name)}
+    out: list[str] = []
+    for token in re.findall(r"[A-Za-z]+", text):
+        low = token.lower()
+        if low in products or low in vocabulary or token in out:
+            continue
+        camel = _NAME_PART.findall(token)
+        if len(camel) >= 2 and "".join(camel) == token:
+            if all(p.lower() in parts for p in camel):
+                out.append(token)
+        elif token.islower() and any(low[:i] in parts and low[i:] in parts for i in range(3, len(low) - 2)):
+            out.append(token)
+    return out
+
+
 def answerable_first(ranked: Sequence[tuple[str, float]], infos: dict[str, _ChunkInfo],
                      fits: dict[str, bool]) -> list[tuple[str, float]]:
     """``ranked`` (visible rows only) with the chunks that can answer first: about what the
@@ -380,7 +410,9 @@ class Retriever:
                 named.append(name)
         versions = list(dict.fromkeys(_VERSION.findall(norm.original)))
         codes = list(dict.fromkeys(m.group(0) for m in _CODE.finditer(norm.original)))
-        return {"products": named, "places": list(norm.places), "versions": versions, "codes": codes}
+        profile = self.index.profile(chunking)
+        return {"products": named, "places": list(norm.places), "versions": versions, "codes": codes,
+                "unknown_products": unknown_products(norm.base or norm.original, products, profile.vocabulary)}
 
     def judge(self, norm: Normalised, chunking: str, rows: dict[str, dict[str, Any]]
               ) -> tuple[dict[str, list[str]], dict[str, _ChunkInfo], dict[str, bool]]:
@@ -621,6 +653,9 @@ class Retriever:
                   for p in entities["products"]] or [able]
         scored = [best(g) for g in groups]
         missing = [p for p, g in zip(entities["products"], groups) if not g]
+        # a product name built like the knowledge base's (Maple + Link) that it does not have:
+        # the facts found are about other products
+        missing += entities.get("unknown_products") or []
         # an identifier the question names must be stated somewhere: chunks that name no
         # identifier may answer another part of the question, never what the code means
         codes = entities.get("codes") or []
