@@ -291,7 +291,8 @@ _CITY_LINE = re.compile(rf"^{_CAP}(?:[ -]{_CAP}){{0,3}}(?=[ \t]*\n)")
 def _extend(text: str, end: int, generic: bool = False) -> int:
     """Extend an address that ends at ``end`` over a unit, city, postcode and country parts
     (``generic``: also the other countries' units and postcode layouts)."""
-    same_line, next_line = _SAME_LINE, _NEXT_LINE
+    same_line: tuple[re.Pattern[str], ...] = _SAME_LINE
+    next_line: tuple[re.Pattern[str], ...] = _NEXT_LINE
     if generic:
         g_same, g_next = _generic_extensions()
         same_line, next_line = _SAME_LINE + g_same, g_next[:1] + _NEXT_LINE + g_next[1:]
