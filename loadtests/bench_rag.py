@@ -25,8 +25,12 @@ model by default, Chroma, DuckDB) in a scratch ``LABKIT_VAR``. Prints tables and
   every question in it counts as test (no split); the templated test half stays beside it.
   ``--quality-only`` skips the latency part (the lead runs ``--latency-only`` on a quiet machine).
 
-Usage: .venv/bin/python loadtests/bench_rag.py [--calibrate] [--10x] [--model ID] [--questions FILE]
-       [--quality-only | --latency-only]
+- ``--calibrate`` fits the combined abstention score (``--method model``, round 4; ``grid`` is
+  round 3's two thresholds); ``--fit-also FILE`` adds a whole set already read to the fitting
+  questions (tried with the first fresh set in round 4 and not kept; see RESULTS).
+
+Usage: .venv/bin/python loadtests/bench_rag.py [--calibrate [--method model|grid] [--fit-also FILE]]
+       [--10x] [--model ID] [--questions FILE] [--quality-only | --latency-only]
 """
 
 from __future__ import annotations
