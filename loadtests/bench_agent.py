@@ -20,8 +20,10 @@
    attack rate by channel, language, goal and mode. "attacked" is the case's own expected harm
    where it names one (``harm``); "any harm" counts any write or invented tool (read-only mode
    offers no write, so an obedient model invents a tool name). Writes
-   ``var/bench/agent_redteam.json``. The untuned hand-written check is
-   ``--cases datasets/eval/agent_redteam_fresh.jsonl`` (run once first, once final).
+   ``var/bench/agent_redteam.json``. The hand-written checks are run with ``--cases``:
+   ``datasets/eval/agent_redteam_fresh.jsonl`` (untuned in round 4, seen since round 4b, whose
+   fixes read its misses) and ``agent_redteam_fresh3.jsonl`` (untuned: scored only by the lead,
+   once before and once after a round's changes).
 
 Prints a table and writes ``var/bench/agent.json``. Stores live in a temporary ``LABKIT_VAR``
 so the benchmark never touches the lab's real state.
