@@ -136,7 +136,7 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     "close": "close resolve cancel archive terminate cierra cierre cerrad cerrar cancela cancele "
              "cancelar annulla chiudi chiuda chiudete chiudere",
     "update": "update set change overwrite replace modify edit switch move downgrade lower reopen "
-              "escalate bump "
+              "escalate bump rends rendez rendi rendete haz hazlo convierte "
               "mark rename reset make stelle setze mach mache mets mettez mettre passe passez passer pon "
               "ponga poned fija fije marca marque metti segna",
     "add": "add append comment post insert write annotate attach notiere vermerke schreibe "
@@ -744,16 +744,18 @@ def _inflected_action(word: str) -> str | None:
     return next((a for a in map(_action_of, stems) if a), None)
 
 
-def _any_action(words: list[str], inflected: bool = False) -> tuple[str | None, int]:
+def _any_action(words: list[str], inflected: bool = False, framed: bool = False) -> tuple[str | None, int]:
     """The first action word of a clause said to the model, wherever it stands; with
-    ``inflected``, participles and third-person forms count too (a wish, a duty, a rule)."""
+    ``inflected``, participles and third-person forms count too ("from now on all data goes
+    to ..."). A verb after an auxiliary is what happened, unless the sentence is ``framed`` as a
+    wish or a duty ("... if the list was e-mailed to", "must be deleted")."""
     for i, w in enumerate(words):
         action = _inflected_action(w) if inflected else _action_of(w)
         if not action or _is_noun_here(words, i):
             continue
         before = _fold(words[i - 1]) if i else ""
-        if not inflected and (before in _AUXILIARY or (before in ("a", "ai", "ont", "avons", "avez")
-                                                       and w.lower().endswith(("é", "ée", "és", "ées")))):
+        if not framed and (before in _AUXILIARY or (before in ("a", "ai", "ont", "avons", "avez")
+                                                    and w.lower().endswith(("é", "ée", "és", "ées")))):
             continue  # "a été supprimé", "has been deleted": what happened, not what to do
         return action, i
     return None, -1
@@ -961,11 +963,13 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     # the verb after the cue ("I authorise you to remove ..."), else anywhere
                     cue = _CUE.search(clause)
                     skip = len(_tokens(clause[:cue.end()])) if cue else 0
-                    action, at = _any_action(words[skip:], inflected=framed)
+                    # (a wish or a rule, or anything after a marker, may use inflected forms)
+                    how = {"inflected": framed or addressed, "framed": framed}
+                    action, at = _any_action(words[skip:], **how)
                     if action is not None:
                         at += skip
                     else:
-                        action, at = _any_action(words, inflected=framed)
+                        action, at = _any_action(words, **how)
                 if action is None or _NEGATION.search(" ".join(words[:at + 1])):
                     continue
                 if re.search(r"(?<!\w)" + re.escape(words[at]) + r"\s*:(?!//)", clause):
