@@ -90,6 +90,7 @@ ABBREVIATIONS: dict[str, str] = {
     "WFH": "work remotely", "T&E": "travel and expenses", "Sev1": "severity 1", "SEV1": "severity 1",
     "sev1": "severity 1", "P1": "severity 1", "API": "API", "CV": "CV", "CVs": "CVs",
 }
+_SPLIT_ABBREVIATION = re.compile(r"\b([A-Za-z]{2,})[ -](\d)\b")
 #: Lower-case short forms that are never English words of their own.
 SHORT_FORMS: dict[str, str] = {
     "req": "requests", "reqs": "requests", "hr": "hours", "hrs": "hours", "mins": "minutes",
@@ -393,6 +394,13 @@ def normalise(question: str, *, vocabulary: Collection[str] = (), places: Collec
         elif token.lower() in SHORT_FORMS and token.lower() not in vocab and not token.isupper():
             added.append(SHORT_FORMS[token.lower()])
             pairs.append((token, SHORT_FORMS[token.lower()]))
+    # the same abbreviation written with a space or a hyphen before its digit ("sev 1", "SEV-1"
+    # for Sev1): people write it every way, the map lists the joined form
+    for m in _SPLIT_ABBREVIATION.finditer(text):
+        joined = m.group(1) + m.group(2)
+        if joined in ABBREVIATIONS and ABBREVIATIONS[joined] != joined:
+            added.append(ABBREVIATIONS[joined])
+            pairs.append((m.group(0), ABBREVIATIONS[joined]))
     corrected = correct_typos([t for t in tokens if t.isalpha()], vocab) if vocab else {}
     for wrong, right in corrected.items():
         text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
