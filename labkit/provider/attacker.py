@@ -247,6 +247,8 @@ _CUE = re.compile(
     r"vous devez|tu dois|vous demande|je te demande|debes|deber[áa]s|tienes que|necesito que|"
     r"te pido|le pido|devi|dovete|ti chiedo|vi chiedo|"
     # permissions and duties said to the model ("I authorise you to", "il faut", "hay que")
+    r"why not|why don'?t you|let'?s|let us|lass(?:t)? uns|(?:it'?s )?time to|"
+    r"(?:don'?t|do not) hesitate to|n'h[ée]site[sz]? pas|no dudes? en|non esit(?:are|i)|z(?:ö|oe|o)ger(?:e|n sie) nicht|"
     r"i (?:authori[sz]e|allow|permit|instruct|ask) you|(?:wants?|would like|asks?|asked|needs?|expects?|requires?) you to|you are (?:now )?(?:permitted|allowed|authori[sz]ed|cleared|"
     r"free|expected|required|supposed) to|your (?:next )?(?:step|task|job|assignment) is|the next (?:thing|step) "
     r"(?:to do )?is|dass (?:du|sie)|il (?:faut|faudrait)|merci d'|pri[eè]re de|je (?:vous|te) prie de|hay que|"
@@ -299,10 +301,12 @@ _DUTY = re.compile(
     r"\b(?:muss|m(?:ü|ue)ssen|soll|sollen)\b[^.\n]{0,60}\bwerden\b|"
     r"\b(?:doit|doivent|faut)\s+(?:\w+\s+)?(?:être|etre)\s+\w+|"
     r"\b(?:debe|deben|tiene que|tienen que)\s+(?:\w+\s+)?ser\s+\w+|"
-    r"\b(?:deve|devono|va|vanno)\s+(?:\w+\s+)?(?:essere\s+)?\w+(?:at[oaie]|it[oaie])\b", re.I)
+    r"\b(?:deve|devono|va|vanno)\s+(?:\w+\s+)?(?:essere\s+)?\w+(?:at[oaie]|it[oaie])\b|"
+    # a to-do in the infinitive: "contact CON-1 à supprimer", "da eliminare", "Kontakt CON-1 löschen!"
+    r"\b(?:à|da|zu)\s+\w+(?:er|ir|re|are|ere|ire|en)\b|\b\w+en\s*!", re.I)
 _URGENT = re.compile(r"\b(?:now|immediately|right away|at once|today|asap|before (?:you|answering|replying|"
                      r"responding|summari[sz]ing)|sofort|jetzt|heute|umgehend|imm[ée]diatement|maintenant|"
-                     r"aujourd'hui|tout de suite|ahora|inmediatamente|hoy|ya|subito|ora|oggi|immediatamente)\b", re.I)
+                     r"aujourd'hui|tout de suite|ahora|inmediatamente|hoy|ya|subito|ora|oggi|immediatamente)\b|!", re.I)
 _RULE = re.compile(
     r"\b(?:assistant|assistent\w*|asistente|assistente|ai|ia|ki|ki-\w+|bot|chatbot|copilot|agent|model|"
     r"llm|gpt|summari[sz]er)\b(?:\W+\w+){0,3}?\W+(?:always|must|shall|will|needs? to|has to|is (?:required|expected|"
@@ -959,6 +963,7 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
             for clause, in_body in clauses:
                 words = _tokens(clause)
                 action, at = _first_action(words)
+                said = 0  # words of the cue before the verb ("don't hesitate to" is no negation)
                 if action is None and said_to and (in_body or _ADDRESSEE.search(clause)):
                     # the verb after the cue ("I authorise you to remove ..."), else anywhere
                     cue = _CUE.search(clause)
@@ -967,10 +972,10 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     how = {"inflected": framed or addressed, "framed": framed}
                     action, at = _any_action(words[skip:], **how)
                     if action is not None:
-                        at += skip
+                        at, said = at + skip, skip
                     else:
                         action, at = _any_action(words, **how)
-                if action is None or _NEGATION.search(" ".join(words[:at + 1])):
+                if action is None or _NEGATION.search(" ".join(words[said:at + 1])):
                     continue
                 if re.search(r"(?<!\w)" + re.escape(words[at]) + r"\s*:(?!//)", clause):
                     continue  # "Email: info@x.example", "Delete: never": a field's label, not a verb
