@@ -5,7 +5,8 @@ these tests are what keeps its labels honest. ``natural_questions_fresh.jsonl`` 
 is a second hand-written set, written later from the knowledge base's text alone, by someone who
 had not seen the RAG code, its tuning or the first set's questions: nobody tuned on it.
 ``natural_questions_fresh2.jsonl`` (qids ``G0001``...) is a third such set, written the same way by
-another independent writer and held back for a single scoring run. All sets get the same
+another independent writer and held back for a single scoring run; ``natural_questions_fresh3.jsonl``
+(qids ``H0001``...) is a fourth, by a further independent writer, also for one scoring run. All sets get the same
 per-question checks; each has its own shape test. For each answerable question, the ``answer`` (each
 of its ``|``-separated parts) must be stated in a grade-2 section of the labelled document
 version, every grade-2 section must state one of the parts, labels point at current versions,
@@ -42,7 +43,8 @@ AXES = {"product", "country", "role", "version"}
 TUNED = "natural_questions.jsonl"
 FRESH = "natural_questions_fresh.jsonl"
 FRESH2 = "natural_questions_fresh2.jsonl"
-FILES = (TUNED, FRESH, FRESH2)
+FRESH3 = "natural_questions_fresh3.jsonl"
+FILES = (TUNED, FRESH, FRESH2, FRESH3)
 
 
 def _path(name: str = TUNED) -> Path:
@@ -208,7 +210,35 @@ def test_fresh2_questions_are_new() -> None:
     assert again == []
 
 
-@pytest.mark.parametrize("name", (FRESH, FRESH2))
+def test_fresh3_file_shape_and_counts() -> None:
+    """The third fresh set: its own qids, every kind, about a third unanswerable (most near misses), styles spread."""
+    qs = _questions(FRESH3)
+    assert len(qs) >= 100
+    _check_rows(qs, r"H\d{4}", allowed=set().union(*(q.keys() for q in _questions(TUNED))))
+    kinds = Counter(q["kind"] for q in qs)
+    assert all(kinds[k] >= 12 for k in ANSWERABLE_KINDS), kinds
+    share = kinds["unanswerable"] / len(qs)
+    assert 0.30 <= share <= 0.38, share
+    near = [q for q in qs if not q["answerable"] and q["near_miss_of"]]
+    assert len(near) >= 0.75 * kinds["unanswerable"]
+    assert {q["near_miss_of"]["axis"] for q in near} == AXES
+    styles = Counter(q["style"] for q in qs)
+    assert all(styles[s] >= 10 for s in STYLES), styles
+    for kind in ANSWERABLE_KINDS:
+        assert len({q["style"] for q in qs if q["kind"] == kind}) >= 6, kind
+    assert len({r["doc_id"] for q in qs for r in q["relevant"]}) >= 60
+    texts = Counter(_normalised(q["question"]) for q in qs)
+    assert max(texts.values()) == 1
+
+
+def test_fresh3_questions_are_new() -> None:
+    """No question of the third fresh set is a question of any earlier set again."""
+    seen = {_normalised(q["question"]) for name in (TUNED, FRESH, FRESH2) for q in _questions(name)}
+    again = [q["qid"] for q in _questions(FRESH3) if _normalised(q["question"]) in seen]
+    assert again == []
+
+
+@pytest.mark.parametrize("name", (FRESH, FRESH2, FRESH3))
 def test_fresh_non_role_near_misses_are_readable(name: str) -> None:
     """A product, country or version near miss points at a section the asker may read (else it is a role case)."""
     docs, _ = _kb()

@@ -168,6 +168,19 @@ def render_card(manifest: dict[str, Any]) -> str:
         "documents that list no role at all). Styles: keyword 24, synonym 19, place 19, plain 19, "
         "abbreviation 18, conversational 17, typo 17, contraction 15. Askers hold all 8 roles; 109 "
         "documents are labelled (132 with the near misses).", "",
+        '### `eval/natural_questions_fresh3.jsonl` (119 questions, hand-written, held back)', "",
+        'Same format as `natural_questions.jsonl` (qids `H0001`...), written by hand on 2026-12-05 by a '
+        'further independent writer who read only the knowledge base, this card, the question-file '
+        "loader's schema and the label tests: not the RAG code, its thresholds or results, nor the other "
+        'question sets (beyond three lines of `natural_questions_fresh2.jsonl` for the format). Every '
+        'label was checked against the section text and is re-checked by '
+        '`tests/test_natural_questions.py`. Held back for a single scoring run by the lead: nobody ran '
+        'retrieval on it before, and nobody tunes on it. Kinds: single 29, multi 16, restricted 16, '
+        'current_only 16, unanswerable 42 (35%), of which 37 are near misses (role 11, product 10, '
+        'country 10, version 6; the role ones include 4 facts that a reader with the right role is also '
+        'asked, and 3 documents that list no role at all). Styles: keyword 19, conversational 15, '
+        'contraction 15, place 15, plain 15 (some polite or indirect), synonym 14, abbreviation 13, typo '
+        '13. Askers hold all 8 roles; 79 documents are labelled (101 with the near misses).', "",
         "## Files", "",
         "JSON lines with sorted keys, UTF-8; `manifest.json` holds each file's SHA-256, row count, the "
         "seed and the defect counts above. The loader refuses files that do not match it.", "",
