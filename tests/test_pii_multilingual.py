@@ -152,3 +152,29 @@ def test_a_missing_vocabulary_fails_closed(monkeypatch: pytest.MonkeyPatch, tmp_
         for c in caches:
             c.cache_clear()
     assert ("ADDRESS", "Calle Mayor 5, Madrid") in _found("Ship to Calle Mayor 5, Madrid")
+
+
+@pytest.mark.parametrize("record, names", [
+    ({"contact": "José García called about the invoice"}, ["José García"]),
+    ({"notes": "Spoke with Zoë Müller and Łukasz Woźniak today"}, ["Zoë Müller", "Łukasz Woźniak"]),
+])
+def test_names_written_with_json_escapes_are_found_whole(record: dict[str, str], names: list[str]) -> None:
+    # json.dumps (ensure_ascii, as the agent loop writes tool results) escapes every non-ASCII
+    # letter: read as written, "Jos\u00e9 Garc\u00eda" was cut at the escape and sent on
+    import json
+
+    text = json.dumps(record)
+    found = [json.loads(f'"{f.text}"') for f in pii.detect(text) if f.type == "NAME"]
+    assert found == names
+    out = pii.redact(text)
+    assert all(n.split()[0][:3] not in out.text for n in names), out.text
+    assert json.loads(out.text)  # still valid JSON
+    assert pii.rehydrate(out.text, out.mapping) == text
+
+
+def test_escape_view_maps_spans_back_to_the_text_as_written() -> None:
+    text = 'a\\u00e9b\\nc\\"d'
+    view, starts = pii._unescape_view(text)
+    assert view == "aéb\n c  d"
+    assert len(starts) == len(view) + 1 and starts[-1] == len(text)
+    assert text[starts[1]:starts[2]] == "\\u00e9" and text[starts[3]:starts[5]] == "\\n"

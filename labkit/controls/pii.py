@@ -603,17 +603,38 @@ _DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
 )
 
 
-_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 
 
-def _unescape_view(text: str) -> str:
-    """``text`` with backslash escapes blanked, same length, so spans still index ``text``.
+def _unescape_view(text: str) -> tuple[str, list[int]]:
+    """``text`` as a reader sees it through its backslash escapes, and where each character came from.
 
-    Tool output and JSON copied into a prompt carry literal ``\\n`` escapes: without this the
-    ``n`` is read as the first letter of the e-mail or name after it, and a phone number
-    right after ``\\n`` looks glued to a word. ``\\n`` and ``\\r`` become a line break.
+    Tool output and JSON copied into a prompt carry escapes. A literal ``\\n`` would be read as
+    the first letter of the e-mail or name after it, and a phone number right after it looks
+    glued to a word, so ``\\n`` and ``\\r`` become a line break and other one-letter escapes
+    blanks. ``\\uXXXX`` becomes the character it stands for: ``json.dumps`` writes "José García"
+    as ``Jos\\u00e9 Garc\\u00eda``, and read as written the name was cut at the escape
+    ("Jos" found, the rest sent on). Returns the view and ``starts``: view character ``i`` came
+    from ``text[starts[i]:starts[i + 1]]`` (``starts`` has one more entry than the view), so
+    a span of the view maps back to the exact span of ``text`` that holds it.
     """
-    return _ESCAPE.sub(lambda m: "\n " if m.group(1) in "nr" else "  ", text)
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for m in _ESCAPE.finditer(text):
+        parts.append(text[pos:m.start()])
+        starts.extend(range(pos, m.start()))
+        esc = m.group(1)
+        if len(esc) == 5:  # \uXXXX: one character, spanning the six of its escape
+            parts.append(chr(int(esc[1:], 16)))
+            starts.append(m.start())
+        else:  # two characters for two, as before
+            parts.append("\n " if esc in "nr" else "  ")
+            starts.extend((m.start(), m.start() + 1))
+        pos = m.end()
+    parts.append(text[pos:])
+    starts.extend(range(pos, len(text) + 1))
+    return "".join(parts), starts
 
 
 def detect(text: str) -> list[Finding]:
@@ -630,10 +651,13 @@ def detect(text: str) -> list[Finding]:
     if text in _CLEAN:
         return []
     try:
-        view = _unescape_view(text) if "\\" in text else text
-        candidates = [f for detector in _DETECTORS for f in detector(view)]
-        if view is not text:
-            candidates = [Finding(f.type, f.start, f.end, text[f.start:f.end]) for f in candidates]
+        if "\\" in text:
+            # scan what the escapes stand for; report spans of the text as written
+            view, starts = _unescape_view(text)
+            candidates = [Finding(f.type, starts[f.start], starts[f.end], text[starts[f.start]:starts[f.end]])
+                          for detector in _DETECTORS for f in detector(view)]
+        else:
+            candidates = [f for detector in _DETECTORS for f in detector(text)]
         candidates.sort(key=lambda f: (-(f.end - f.start), _PRIORITY[f.type], f.start))
         taken: list[Finding] = []
         for cand in candidates:
