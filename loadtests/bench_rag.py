@@ -25,11 +25,18 @@ model by default, Chroma, DuckDB) in a scratch ``LABKIT_VAR``. Prints tables and
   every question in it counts as test (no split); the templated test half stays beside it.
   ``--quality-only`` skips the latency part (the lead runs ``--latency-only`` on a quiet machine).
 
+- ``--fit-fusion`` (round 4b) chooses the hybrid fusion (z-score or RRF, and its weights) on
+  EVERY seen set at once, each counting the same: the natural and templated halves plus each
+  ``--fit-also FILE`` (the fresh sets already scored), prints how the choice holds when each
+  set in turn is left out of it (leave one set out), and writes only the ``fusion`` entry
+  of ``labkit/rag/thresholds.json`` (abstention reads raw scores, not the fused ranking, so
+  its fit does not move). Never give it a set that is still unseen.
 - ``--calibrate`` fits the combined abstention score (``--method model``, round 4; ``grid`` is
   round 3's two thresholds); ``--fit-also FILE`` adds a whole set already read to the fitting
   questions (tried with the first fresh set in round 4 and not kept; see RESULTS).
 
 Usage: .venv/bin/python loadtests/bench_rag.py [--calibrate [--method model|grid] [--fit-also FILE]]
+       [--fit-fusion [--fit-also FILE ...]]
        [--10x] [--model ID] [--questions FILE] [--quality-only | --latency-only]
 """
 
@@ -67,6 +74,8 @@ def main() -> int:
     ap.add_argument("--max-false", type=float, default=0.05, help="calibration cap on false abstention")
     ap.add_argument("--latency-only", action="store_true", help="ingest and latency only (no quality run)")
     ap.add_argument("--quality-only", action="store_true", help="quality only (no latency run)")
+    ap.add_argument("--fit-fusion", action="store_true",
+                    help="choose the hybrid fusion on every seen set (leave-one-set-out report), write it, stop")
     ap.add_argument("--questions", type=Path, default=None,
                     help="headline question set, all of it test (default: the natural set's test half)")
     ap.add_argument("--fit-also", type=Path, action="append", default=[], metavar="FILE",
@@ -78,8 +87,10 @@ def main() -> int:
     for extra in args.fit_also:
         if not extra.is_file():
             ap.error(f"--fit-also: no such file {extra}")
-    if args.fit_also and not args.calibrate:
-        ap.error("--fit-also only makes sense with --calibrate")
+    if args.fit_also and not (args.calibrate or args.fit_fusion):
+        ap.error("--fit-also only makes sense with --calibrate or --fit-fusion")
+    if args.fit_fusion and (args.calibrate or args.questions is not None):
+        ap.error("--fit-fusion runs on its own (no --calibrate, no --questions)")
     if args.questions is not None and not args.questions.is_file():
         ap.error(f"--questions: no such file {args.questions}")
     if args.questions is not None and args.calibrate:
@@ -99,6 +110,7 @@ def main() -> int:
         calibrate_fusion,
         end_to_end,
         evaluate,
+        fusion_table,
         leakage,
         load_questions,
         percentiles,
@@ -141,6 +153,13 @@ def main() -> int:
               f"({chunks / ingest_s:.0f} chunks/s); unchanged again {result['ingest']['unchanged_again_s']} s, "
               f"{result['ingest']['unchanged_again_embedded']} re-embedded")
 
+        if args.fit_fusion:
+            code = _fit_fusion(rag.index, {"natural calibration half": n_cal, "natural test half": n_test,
+                                           "templated calibration half": t_cal, "templated test half": t_test,
+                                           **{e.name: load_questions(e) for e in args.fit_also}},
+                               fusion_table, out_dir)
+            rag.close()
+            return code
         if args.calibrate:
             fitting = n_cal + t_cal
             extras = [(e.name, load_questions(e)) for e in args.fit_also]
@@ -247,6 +266,37 @@ def main() -> int:
             big.close()
         rag.close()
     return _report(result, args, out_dir)
+
+
+def _fit_fusion(index: Any, sets: dict[str, Any], fusion_table: Any, out_dir: Path) -> int:
+    """Choose section fusion on every seen set, report leave-one-set-out, write the fusion entry."""
+    from labkit.rag.retrieve import THRESHOLDS_PATH
+
+    table = fusion_table(index, sets, "section")
+    n = len(table.settings)
+    chosen = table.settings[table.choose()]
+    print(f"\nsection fusion chosen on all {len(sets)} seen sets (mean nDCG@10, each set the same): {chosen.model_dump()}")
+    print(f"{'set':<34}{'dense':>8}{'lexical':>8}{'chosen':>8}   leave this set out: chosen on the others -> nDCG here")
+    loso = table.leave_one_set_out()
+    pick = table.choose()
+    for name in table.sets:
+        lo = loso[name]
+        print(f"{name:<34}{table.ndcg[name][n]:>8.4f}{table.ndcg[name][n + 1]:>8.4f}{table.ndcg[name][pick]:>8.4f}"
+              f"   {lo['chosen']['method']} d{lo['chosen']['dense']} l{lo['chosen']['lexical']} "
+              f"doc{lo['chosen']['doc']} -> {lo['ndcg@10']:.4f} (R@5 {lo['recall@5']:.4f})")
+    raw = json.loads(THRESHOLDS_PATH.read_text())
+    raw.setdefault("fusion", {})["section"] = chosen.model_dump()
+    raw["fusion_note"] = (f"section fusion chosen by loadtests/bench_rag.py --fit-fusion on {', '.join(sets)} "
+                          "(mean nDCG@10, each set counting the same); leave-one-set-out in "
+                          "loadtests/results/rag_fusion_round4b.json; fixed chunking keeps its round 4 RRF weights")
+    tmp = THRESHOLDS_PATH.with_suffix(".tmp")
+    tmp.write_text(json.dumps(raw, indent=2) + "\n")
+    tmp.replace(THRESHOLDS_PATH)
+    out = {"load_average": [round(x, 2) for x in os.getloadavg()], "chosen": chosen.model_dump(),
+           "table": table.model_dump(), "leave_one_set_out": loso}
+    (out_dir / "rag_fusion.json").write_text(json.dumps(out, indent=2))
+    print(f"wrote the section fusion to {THRESHOLDS_PATH} and the table to {out_dir / 'rag_fusion.json'}")
+    return 0
 
 
 def _report(result: dict[str, Any], args: argparse.Namespace, out_dir: Path) -> int:

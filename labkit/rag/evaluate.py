@@ -53,8 +53,7 @@ from labkit.rag.retrieve import (
     answerable_first,
     calibrate,
     calibrate_model,
-    document_ranking,
-    rrf,
+    fuse,
     save_thresholds,
 )
 
@@ -288,60 +287,103 @@ def run_config(retriever: Retriever, questions: Sequence[Question], chunking: st
         latency_ms=percentiles(latencies), per_question=rows)
 
 
-FUSION_GRID = {"dense": (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0), "doc": (0.0, 0.5, 1.0)}
+#: the fusions calibrate_fusion tries: RRF with a dense weight and a document-context weight
+#: (lexical 1), and z-score fusion with a lexical weight (dense 1)
+FUSION_GRID: list[Fusion] = (
+    [Fusion(method="rrf", dense=wd, lexical=1.0, doc=wdoc)
+     for wd in (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0) for wdoc in (0.0, 0.5, 1.0)]
+    + [Fusion(method="zscore", dense=1.0, lexical=wl, doc=0.0) for wl in (0.3, 0.5, 0.7, 1.0, 1.5)])
+#: the single retrievers, scored beside the fusions (the bar hybrid has to clear)
+SINGLES = ("dense", "lexical")
 
 
-def calibrate_fusion(index: RagIndex, questions: Sequence[Question], *,
-                     chunkings: Sequence[str] | None = None) -> dict[str, Fusion]:
-    """Hybrid RRF weights per chunking that maximise nDCG@10 (then recall@5, then the most
-    dense weight) on ``questions`` (give it the calibration half only). Lexical weight is 1.
+class FusionTable(BaseModel):
+    """nDCG@10 and recall@5 of every candidate fusion (and of each single retriever) on
+    every named question set, for one chunking: what fusion calibration chooses from."""
 
-    A grid, not an optimiser: 21 settings, each a full pass over the questions; the two raw
+    chunking: str
+    settings: list[Fusion]
+    sets: list[str]
+    ndcg: dict[str, list[float]] = Field(description="set -> nDCG@10 per setting, then dense, lexical")
+    recall: dict[str, list[float]] = Field(description="set -> recall@5 per setting, then dense, lexical")
+
+    def choose(self, sets: Sequence[str] | None = None) -> int:
+        """Index of the setting with the best mean nDCG@10 over ``sets`` (each set counts the
+        same, whatever its size), then recall@5; ties go to the later setting of the grid (more
+        dense weight for RRF, as before round 4b)."""
+        use = list(sets or self.sets)
+
+        def key(n: int) -> tuple[float, float, int]:
+            return (round(float(np.mean([self.ndcg[s][n] for s in use])), 6),
+                    round(float(np.mean([self.recall[s][n] for s in use])), 6), n)
+        return max(range(len(self.settings)), key=key)
+
+    def leave_one_set_out(self) -> dict[str, dict[str, Any]]:
+        """Per held-out set: the setting chosen on all the other sets and its nDCG@10 and
+        recall@5 on the held-out one, beside dense and lexical alone there."""
+        out: dict[str, dict[str, Any]] = {}
+        n = len(self.settings)
+        for held in self.sets:
+            pick = self.choose([x for x in self.sets if x != held])
+            out[held] = {"chosen": self.settings[pick].model_dump(), "ndcg@10": self.ndcg[held][pick],
+                         "recall@5": self.recall[held][pick], "dense_ndcg@10": self.ndcg[held][n],
+                         "lexical_ndcg@10": self.ndcg[held][n + 1]}
+        return out
+
+
+def fusion_table(index: RagIndex, question_sets: dict[str, Sequence[Question]], chunking: str = "section",
+                 grid: Sequence[Fusion] | None = None) -> FusionTable:
+    """Score every fusion of ``grid`` (default :data:`FUSION_GRID`) and each single retriever
+    on every set of ``question_sets`` (answerable labelled questions only). The two raw
     rankings are computed once per question and only the fusion is repeated, followed by the
     same answerable-first ordering retrieval applies (:func:`labkit.rag.retrieve.answerable_first`),
-    so the weights are fitted on the ranking users get.
-    """
+    so the choice is made on the ranking users get."""
+    settings = list(grid or FUSION_GRID)
     retriever = Retriever(index, thresholds={})
-    scored = [q for q in questions if q.answerable and q.labels()]
-    if not scored:
-        raise InputError("cannot calibrate fusion weights without answerable labelled questions")
+    cur = index.lexical._cursor()
+    covers = {cid: (list(cov) if cov else [sid], did) for cid, sid, did, cov in cur.execute(
+        "SELECT chunk_id, section_id, doc_id, covers FROM rag_chunks WHERE idx = ?", [chunking]).fetchall()}
+    ndcg: dict[str, list[float]] = {}
+    recall: dict[str, list[float]] = {}
+    for name, questions in question_sets.items():
+        scored = [q for q in questions if q.answerable and q.labels()]
+        if not scored:
+            raise InputError(f"question set {name!r} has no answerable labelled questions")
+        vectors = index.embed([retriever.normalised(q.question, chunking).text for q in scored])
+        sums = np.zeros((len(settings) + len(SINGLES), 2))
+        for q, v in zip(scored, vectors):
+            roles = caller_roles(q.roles)
+            dense, lexical = retriever.raw(q.question, roles, chunking=chunking, vector=v)
+            pool = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
+            rows = index.lexical.fetch(chunking, pool, roles)
+            _, infos, fits = retriever.judge(retriever.normalised(q.question, chunking), chunking, rows)
+            labels = q.labels()
+            rankings = [fuse(f, dense, lexical) for f in settings] + [list(dense), list(lexical)]
+            for n, ranked in enumerate(rankings):
+                units: list[str] = []
+                for cid, _ in answerable_first(ranked, infos, fits)[:10]:
+                    sids, did = covers.get(cid, ([cid], ""))
+                    units += [sid if sid in labels or did not in labels else did for sid in sids]
+                m = all_metrics(units, labels, (5, 10))
+                sums[n] += (m["ndcg@10"], m["recall@5"])
+        ndcg[name] = [round(float(x), 4) for x in sums[:, 0] / len(scored)]
+        recall[name] = [round(float(x), 4) for x in sums[:, 1] / len(scored)]
+    return FusionTable(chunking=chunking, settings=settings, sets=list(question_sets), ndcg=ndcg, recall=recall)
+
+
+def calibrate_fusion(index: RagIndex, questions: Sequence[Question] | dict[str, Sequence[Question]], *,
+                     chunkings: Sequence[str] | None = None) -> dict[str, Fusion]:
+    """The hybrid fusion per chunking (method and weights, from :data:`FUSION_GRID`) with the
+    best mean nDCG@10 (then recall@5) over the question sets. ``questions`` is one set (the
+    calibration half) or several named ones, each counting the same: round 4b fits on every
+    seen set, and :meth:`FusionTable.leave_one_set_out` says how that choice holds on a set
+    it did not see.
+    """
+    sets = questions if isinstance(questions, dict) else {"questions": questions}
     out: dict[str, Fusion] = {}
     for chunking in chunkings or index.strategies:
-        vectors = index.embed([retriever.normalised(q.question, chunking).text for q in scored])
-        raws = [retriever.raw(q.question, caller_roles(q.roles), chunking=chunking, vector=v)
-                for q, v in zip(scored, vectors)]
-        judged = []
-        for q, (dense, lexical) in zip(scored, raws):
-            pool = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in lexical]))
-            rows = index.lexical.fetch(chunking, pool, caller_roles(q.roles))
-            _, infos, fits = retriever.judge(retriever.normalised(q.question, chunking), chunking, rows)
-            judged.append((infos, fits))
-        cur = index.lexical._cursor()
-        covers = {cid: (list(cov) if cov else [sid], did) for cid, sid, did, cov in cur.execute(
-            "SELECT chunk_id, section_id, doc_id, covers FROM rag_chunks WHERE idx = ?", [chunking]).fetchall()}
-        best: tuple[tuple[float, float, float], Fusion] | None = None
-        for wd in FUSION_GRID["dense"]:
-            for wdoc in FUSION_GRID["doc"]:
-                ndcg = rec = 0.0
-                for q, (dense, lexical), (infos, fits) in zip(scored, raws, judged):
-                    lists = [[i for i, _ in dense], [i for i, _ in lexical]]
-                    weights = [wd, 1.0]
-                    if wdoc > 0:
-                        lists.append(document_ranking(rrf(lists, weights=weights)))
-                        weights.append(wdoc)
-                    labels = q.labels()
-                    units: list[str] = []
-                    for cid, _ in answerable_first(rrf(lists, weights=weights), infos, fits)[:10]:
-                        sids, did = covers.get(cid, ([cid], ""))
-                        units += [sid if sid in labels or did not in labels else did for sid in sids]
-                    m = all_metrics(units, labels, (5, 10))
-                    ndcg += m["ndcg@10"]
-                    rec += m["recall@5"]
-                key = (round(ndcg / len(scored), 6), round(rec / len(scored), 6), wd)
-                if best is None or key > best[0]:
-                    best = (key, Fusion(dense=wd, lexical=1.0, doc=wdoc))
-        assert best is not None
-        out[chunking] = best[1]
+        table = fusion_table(index, sets, chunking)
+        out[chunking] = table.settings[table.choose()]
     return out
 
 

@@ -1,8 +1,17 @@
-"""Retrieval: dense, lexical and hybrid (reciprocal rank fusion), with abstention.
+"""Retrieval: dense, lexical and hybrid (score or rank fusion), with abstention.
 
-- ``dense``: cosine similarity in Chroma; ``lexical``: BM25 in DuckDB; ``hybrid``: weighted
-  reciprocal rank fusion (``w / (60 + rank)`` summed over both lists, Cormack et al. 2009),
-  the weights calibrated per chunking on the calibration half of the labelled questions.
+- ``dense``: cosine similarity in Chroma; ``lexical``: BM25 in DuckDB; ``hybrid``: one of two
+  fusions, chosen and weighted per chunking on the labelled question sets
+  (:func:`labkit.rag.evaluate.calibrate_fusion`):
+
+  - ``zscore`` (section chunking since round 4b): each list's scores standardised over its own
+    candidates (``(s - mean) / std``), weighted and summed (CombSUM of z-scores). A BM25 top
+    that stands clear of the rest counts strongly; a flat one (four salary-band sections of
+    four countries tied on "salary band", retention schedules sharing "retention schedule")
+    gives them all about the same z, and the dense similarity decides between them. Rank
+    fusion cannot see that: it gives the first of a tie rank 1, picked by id.
+  - ``rrf``: weighted reciprocal rank fusion (``w / (60 + rank)`` summed over both lists,
+    Cormack et al. 2009), optionally with a document-context list.
 - The caller's roles and the status filter are applied inside each store's query (a Chroma
   ``where``, an SQL ``WHERE``) and once more when chunk rows are read: a chunk the caller may
   not see can never be ranked, fused, returned or quoted.
@@ -16,6 +25,8 @@ It does not call the chat model (``labkit.rag.answer``).
 Example:
     >>> rrf([["a", "b"], ["b", "c"]])
     [('b', 0.03252247488101534), ('a', 0.01639344262295082), ('c', 0.016129032258064516)]
+    >>> [c for c, _ in zscore_fusion([[("a", .9), ("b", .5), ("c", .4)], [("b", 9.), ("c", 9.), ("a", 2.)]])]
+    ['b', 'a', 'c']
 """
 
 from __future__ import annotations
@@ -75,7 +86,7 @@ class Hit(BaseModel):
     updated_at: str = ""
     title: str = ""
     text: str
-    score: float = Field(description="the score the strategy ranked by (cosine, BM25 or RRF)")
+    score: float = Field(description="the score the strategy ranked by (cosine, BM25, fused z-score or RRF)")
     dense_score: float | None = None
     lexical_score: float | None = None
     rank: int
@@ -214,6 +225,52 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K,
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def zscore_fusion(scored: Sequence[Sequence[tuple[str, float]]],
+                  weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+    """Score fusion: each list's scores as z-scores over that list's candidates, weighted and
+    summed, best first (ties by id). An item a list did not return gets that list's lowest
+    z (it scored below everything the list did return).
+
+    Why z-scores and not ranks: the two scales differ (cosine 0.4-0.9, BM25 2-30) and so does
+    their spread per question. Standardising per list and per question keeps what ranks
+    throw away, how far the top stands from the rest: four BM25 sections tied at 20.25 get the
+    same z and the cosine orders them; a BM25 top at 11.3 over a runner-up at 9.2 keeps its
+    lead. (Min-max scaling measured the same within noise; z-scores do not hinge on one
+    outlier at either end.)
+    """
+    total: dict[str, float] = {}
+    floors: list[float] = []
+    zs: list[dict[str, float]] = []
+    for pairs in scored:
+        values = np.array([v for _, v in pairs], dtype=float)
+        if len(values) == 0:
+            zs.append({})
+            floors.append(0.0)
+            continue
+        sd = float(values.std()) or 1.0  # one candidate, or all tied: every z is 0
+        mean = float(values.mean())
+        zs.append({cid: (v - mean) / sd for cid, v in pairs})
+        floors.append(float((values.min() - mean) / sd))
+    ids = dict.fromkeys(cid for pairs in scored for cid, _ in pairs)
+    for cid in ids:
+        total[cid] = sum((1.0 if weights is None else weights[n]) * z.get(cid, floors[n])
+                         for n, z in enumerate(zs))
+    return sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def fuse(fusion: Fusion, dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]],
+         doc_context: bool = True) -> list[tuple[str, float]]:
+    """The hybrid ranking of the two raw rankings under ``fusion`` (method and weights)."""
+    if fusion.method == "zscore":
+        return zscore_fusion([dense, lexical], [fusion.dense, fusion.lexical])
+    lists = [[i for i, _ in dense], [i for i, _ in lexical]]
+    weights = [fusion.dense, fusion.lexical]
+    if doc_context and fusion.doc > 0:
+        lists.append(document_ranking(rrf(lists, weights=weights)))
+        weights.append(fusion.doc)
+    return rrf(lists, weights=weights)
+
+
 def document_ranking(fused: Sequence[tuple[str, float]]) -> list[str]:
     """The fused candidates re-ordered by their document's best position, then their own.
 
@@ -233,12 +290,15 @@ def document_ranking(fused: Sequence[tuple[str, float]]) -> list[str]:
 
 
 class Fusion(BaseModel):
-    """Weighted RRF for one chunking: each list's ``1 / (60 + rank)`` is scaled by its weight.
+    """How hybrid fuses dense and lexical for one chunking: ``rrf`` scales each list's
+    ``1 / (60 + rank)`` by its weight, ``zscore`` each list's standardised score
+    (:func:`zscore_fusion`).
 
-    Calibrated on the calibration half of the labelled questions (:func:`labkit.rag.evaluate.
-    calibrate_fusion`); ``doc`` weighs the document-context list (0 switches it off).
+    Chosen on the labelled question sets (:func:`labkit.rag.evaluate.calibrate_fusion`);
+    ``doc`` weighs RRF's document-context list (0 switches it off; not used by ``zscore``).
     """
 
+    method: Literal["rrf", "zscore"] = "rrf"
     dense: float = 1.0
     lexical: float = 1.0
     doc: float = 1.0
@@ -597,13 +657,7 @@ class Retriever:
         elif strategy == "lexical":
             ranked = list(lexical)
         else:
-            fw = self.fusion.get(chunking) or Fusion()
-            lists = [[i for i, _ in dense], [i for i, _ in lexical]]
-            weights = [fw.dense, fw.lexical]
-            if self.doc_context and fw.doc > 0:
-                lists.append(document_ranking(rrf(lists, weights=weights)))
-                weights.append(fw.doc)
-            ranked = rrf(lists, weights=weights)
+            ranked = fuse(self.fusion.get(chunking) or Fusion(), dense, lexical, self.doc_context)
         pool_ids = list(dict.fromkeys([i for i, _ in ranked] + [i for i, _ in dense] + [i for i, _ in lexical]))
         rows = self.index.lexical.fetch(chunking, pool_ids, roles, include_superseded=include_superseded)
         entities, infos, fits = self.judge(norm, chunking, rows)
