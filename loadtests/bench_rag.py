@@ -31,7 +31,8 @@ model by default, Chroma, DuckDB) in a scratch ``LABKIT_VAR``. Prints tables and
   set in turn is left out of it (leave one set out), and writes only the ``fusion`` entry
   of ``labkit/rag/thresholds.json`` (abstention reads raw scores, not the fused ranking, so
   its fit does not move). Never give it a set that is still unseen.
-- ``--calibrate`` fits the combined abstention score (``--method model``, round 4; ``grid`` is
+- ``--calibrate`` keeps the committed fusion (refitted only when there is none) and fits the
+  combined abstention score (``--method model``, round 4; ``grid`` is
   round 3's two thresholds); ``--fit-also FILE`` adds a whole set already read to the fitting
   questions (tried with the first fresh set in round 4 and not kept; see RESULTS).
 
@@ -169,7 +170,9 @@ def main() -> int:
             how = (f"combined logistic score over similarity, log BM25 and coverage, cut at {TARGET_CORRECT:.0%} "
                    "correct abstention of the fitted unanswerable questions" if args.method == "model" else
                    f"threshold grid, false abstention <= {args.max_false:.0%}, balanced objective, no unknown-term rule")
-            fusion = calibrate_fusion(rag.index, fitting)
+            # since round 4b the fusion is chosen by --fit-fusion on every seen set: keep the
+            # committed one (abstention reads raw scores, so its fit does not depend on it)
+            fusion = load_fusion() or calibrate_fusion(rag.index, fitting)
             calibrate_all(rag.index, fitting, save=True, fusion=fusion, max_false_abstention=args.max_false,
                           method=args.method,
                           note=f"calibrated on the calibration halves of the natural ({len(n_cal)} of "
