@@ -48,7 +48,7 @@ from functools import cache
 from typing import NamedTuple
 
 from labkit.controls.pii_address_vocab import vocabulary, words
-from labkit.controls.pii_names import LOWER, UPPER
+from labkit.controls.pii_names import LOWER, UPPER, _freq
 
 _UP = UPPER
 _LO = LOWER
@@ -197,8 +197,6 @@ _TOKEN = re.compile(rf"[{_UP}{_LO}]+(?:\.[{_LO}]+)?")
 
 
 def _english_freq(word: str) -> int:
-    from labkit.controls.pii_names import _freq
-
     return _freq(word)
 _LONG_CAP = re.compile(rf"[{_UP}][{_LO}]{{4,}}")
 _BARE_PREP = re.compile(r"\b(?:on|at|of|along|off|near|to|from|into|and|in)[ ]$")

@@ -59,6 +59,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
+from labkit.controls.pii_address_vocab import words as address_words
 from labkit.errors import RedactionFailed
 
 _T = TypeVar("_T")
@@ -576,9 +577,7 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
 @lru_cache(maxsize=4096)
 def _is_unit_word(word: str) -> bool:
     """A unit or floor word of an address in one of libpostal's languages ("Piso", "Piano", "Etage")."""
-    from labkit.controls.pii_address_vocab import words
-
-    return word.lower() in words("units")
+    return word.lower() in address_words("units")
 
 
 _GREETING = re.compile(r"(?i)(?:^|[^\w])(?:hi|hello|hey|dear|hallo|liebe|lieber|bonjour|salut|hola|ciao|hej|hoi|ol[áa])[ ]$")
