@@ -190,7 +190,7 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
         def spawn() -> subprocess.Popen[bytes]:
             return spawn_worker(url, queue=QUEUE, concurrency=config.concurrency,
                                 lease_s=config.lease_s, grace_s=2.0, env=env, events=False,
-                                stderr=log, preload=["labkit.jobs.chaos", "labkit.direct"]
+                                stderr=log, preload=["labkit.jobs.chaos", "labkit.jobs.handlers:warm_client"]
                                 if config.kind == "chaos_call" else None)
 
         procs = [spawn() for _ in range(config.workers)]
