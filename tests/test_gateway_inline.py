@@ -89,7 +89,8 @@ def _sdk(gw: Any) -> openai.OpenAI:
 
 
 def _while_one_waits(gw: Any, fault: str) -> tuple[Any, bool]:
-    """Start a call carrying ``fault`` (it waits ~1.5 s in the gateway), then make a plain call;
+    """Start a call carrying ``fault`` (it waits ~4 s in the gateway: room for a busy machine,
+    the plain call must end inside it), then make a plain call;
     returns the slow call's response and whether it was still in flight when the plain one ended."""
     slow: dict[str, Any] = {}
 
@@ -108,14 +109,14 @@ def _while_one_waits(gw: Any, fault: str) -> tuple[Any, bool]:
 
 
 def test_a_slow_provider_answer_does_not_hold_up_other_callers(gateway):
-    slow, still_waiting = _while_one_waits(gateway, "latency=1.5")
+    slow, still_waiting = _while_one_waits(gateway, "latency=4")
     assert still_waiting  # the plain call was answered while the slow one was in flight
     assert slow.headers["x-labkit-status"] == "ok"
 
 
 def test_waiting_for_a_retry_after_does_not_hold_up_other_callers(gateway):
-    # the provider says 429, Retry-After 1.5 s: the retry policy waits (loop_sleep), then retries
-    slow, still_waiting = _while_one_waits(gateway, "status=429;retry_after=1.5;times=1")
+    # the provider says 429, Retry-After 4 s: the retry policy waits (loop_sleep), then retries
+    slow, still_waiting = _while_one_waits(gateway, "status=429;retry_after=4;times=1")
     assert still_waiting
     assert slow.headers["x-labkit-status"] == "ok" and slow.headers["x-labkit-attempts"] == "2"
 
