@@ -166,75 +166,60 @@ def test_fresh_file_shape_and_counts() -> None:
     assert max(texts.values()) == 1
 
 
-def test_fresh_questions_are_not_the_tuned_ones() -> None:
-    """No fresh question is a tuned-set question again (same words, case and punctuation aside)."""
-    tuned = {_normalised(q["question"]) for q in _questions(TUNED)}
-    again = [q["qid"] for q in _questions(FRESH) if _normalised(q["question"]) in tuned]
-    assert again == []
+def _check_held_back_set(qs: list[dict[str, Any]], *, qid: str, rows: int, per_kind: int,
+                         share: tuple[float, float], docs: int) -> tuple[Counter[str], list[dict[str, Any]]]:
+    """What every held-back hand-written set must hold: its own qids, every answerable kind, about
+    a third unanswerable (three in four of them near misses, on every axis), styles spread over
+    kinds, many documents, no question twice. Returns the kind counts and the near misses."""
+    assert len(qs) >= rows
+    _check_rows(qs, qid, allowed=set().union(*(q.keys() for q in _questions(TUNED))))
+    kinds = Counter(q["kind"] for q in qs)
+    assert all(kinds[k] >= per_kind for k in ANSWERABLE_KINDS), kinds
+    unanswerable = kinds["unanswerable"] / len(qs)
+    assert share[0] <= unanswerable <= share[1], unanswerable
+    near = [q for q in qs if not q["answerable"] and q["near_miss_of"]]
+    assert len(near) >= 0.75 * kinds["unanswerable"]
+    assert {q["near_miss_of"]["axis"] for q in near} == AXES
+    styles = Counter(q["style"] for q in qs)
+    assert all(styles[s] >= 10 for s in STYLES), styles
+    for kind in ANSWERABLE_KINDS:
+        assert len({q["style"] for q in qs if q["kind"] == kind}) >= 6, kind
+    # spread over many documents, not a handful
+    assert len({r["doc_id"] for q in qs for r in q["relevant"]}) >= docs
+    texts = Counter(_normalised(q["question"]) for q in qs)
+    assert max(texts.values()) == 1
+    return kinds, near
 
 
 def test_fresh2_file_shape_and_counts() -> None:
-    """The second fresh set: its own qids, the issue's kinds, mostly near misses on every axis, styles spread."""
+    """The second fresh set: near misses of every kind, role near misses from several askers and on
+    documents nobody may read, every style asked of four kinds or more."""
     qs = _questions(FRESH2)
-    assert len(qs) >= 120
-    _check_rows(qs, r"G\d{4}", allowed=set().union(*(q.keys() for q in _questions(TUNED))))
-    kinds = Counter(q["kind"] for q in qs)
-    assert all(kinds[k] >= 15 for k in ANSWERABLE_KINDS), kinds
-    share = kinds["unanswerable"] / len(qs)
-    assert 0.30 <= share <= 0.36, share
-    near = [q for q in qs if not q["answerable"] and q["near_miss_of"]]
-    assert len(near) >= 0.75 * kinds["unanswerable"]
+    _, near = _check_held_back_set(qs, qid=r"G\d{4}", rows=120, per_kind=15, share=(0.30, 0.36), docs=70)
     assert {q["near_miss_of"]["kind"] for q in near} == ANSWERABLE_KINDS
-    assert {q["near_miss_of"]["axis"] for q in near} == AXES
     # role near misses: several askers, and documents that list no role at all (readable by nobody)
     role_near = [q for q in near if q["near_miss_of"]["axis"] == "role"]
     assert len({r for q in role_near for r in q["roles"]}) >= 5
     docs, _ = _kb()
     assert any(not docs[(q["near_miss_of"]["doc_id"], q["near_miss_of"]["version"])]["roles"] for q in role_near)
-    styles = Counter(q["style"] for q in qs)
-    assert all(styles[s] >= 10 for s in STYLES), styles
     for style in STYLES:
         assert len({q["kind"] for q in qs if q["style"] == style}) >= 4, style
-    for kind in ANSWERABLE_KINDS:
-        assert len({q["style"] for q in qs if q["kind"] == kind}) >= 6, kind
-    # spread over many documents, not a handful
-    assert len({r["doc_id"] for q in qs for r in q["relevant"]}) >= 70
-    texts = Counter(_normalised(q["question"]) for q in qs)
-    assert max(texts.values()) == 1
-
-
-def test_fresh2_questions_are_new() -> None:
-    """No question of the second fresh set is a question of the tuned or first fresh set again."""
-    seen = {_normalised(q["question"]) for name in (TUNED, FRESH) for q in _questions(name)}
-    again = [q["qid"] for q in _questions(FRESH2) if _normalised(q["question"]) in seen]
-    assert again == []
 
 
 def test_fresh3_file_shape_and_counts() -> None:
-    """The third fresh set: its own qids, every kind, about a third unanswerable (most near misses), styles spread."""
-    qs = _questions(FRESH3)
-    assert len(qs) >= 100
-    _check_rows(qs, r"H\d{4}", allowed=set().union(*(q.keys() for q in _questions(TUNED))))
-    kinds = Counter(q["kind"] for q in qs)
-    assert all(kinds[k] >= 12 for k in ANSWERABLE_KINDS), kinds
-    share = kinds["unanswerable"] / len(qs)
-    assert 0.30 <= share <= 0.38, share
-    near = [q for q in qs if not q["answerable"] and q["near_miss_of"]]
-    assert len(near) >= 0.75 * kinds["unanswerable"]
-    assert {q["near_miss_of"]["axis"] for q in near} == AXES
-    styles = Counter(q["style"] for q in qs)
-    assert all(styles[s] >= 10 for s in STYLES), styles
-    for kind in ANSWERABLE_KINDS:
-        assert len({q["style"] for q in qs if q["kind"] == kind}) >= 6, kind
-    assert len({r["doc_id"] for q in qs for r in q["relevant"]}) >= 60
-    texts = Counter(_normalised(q["question"]) for q in qs)
-    assert max(texts.values()) == 1
+    """The third fresh set: the shape every held-back set has."""
+    _check_held_back_set(_questions(FRESH3), qid=r"H\d{4}", rows=100, per_kind=12, share=(0.30, 0.38), docs=60)
 
 
-def test_fresh3_questions_are_new() -> None:
-    """No question of the third fresh set is a question of any earlier set again."""
-    seen = {_normalised(q["question"]) for name in (TUNED, FRESH, FRESH2) for q in _questions(name)}
-    again = [q["qid"] for q in _questions(FRESH3) if _normalised(q["question"]) in seen]
+# the hand-written sets in the order they were written; each must be new against all before it
+_WRITTEN = (TUNED, FRESH, FRESH2, FRESH3)
+
+
+@pytest.mark.parametrize("index", range(1, len(_WRITTEN)), ids=_WRITTEN[1:])
+def test_each_fresh_set_asks_no_earlier_question_again(index: int) -> None:
+    """No question of a fresh set is a question of an earlier set again (case and punctuation aside)."""
+    seen = {_normalised(q["question"]) for name in _WRITTEN[:index] for q in _questions(name)}
+    again = [q["qid"] for q in _questions(_WRITTEN[index]) if _normalised(q["question"]) in seen]
     assert again == []
 
 
