@@ -44,11 +44,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
 from typing import NamedTuple
 
 from labkit.controls.pii_address_vocab import vocabulary, words
-from labkit.controls.pii_names import LOWER, UPPER, _freq
+from labkit.controls.pii_names import LOWER, UPPER, _freq, _loaded_once
 
 _UP = UPPER
 _LO = LOWER
@@ -67,7 +66,7 @@ _WEAK_TYPES = {"club", "center", "centre", "park", "mall", "station", "field", "
                "union", "point", "points", "plaza", "spur", "loop", "stream", "view", "views", "way"}
 
 
-@cache
+@_loaded_once
 def _us_types() -> str:
     from pyap.source_US.data import street_type_list
 
@@ -82,14 +81,14 @@ _DE_GATE = re.compile(rf"[{_UP}][{_LO}{_UP}-]{{2,}}(?:{_DE_TYPES})(?![{_LO}])|\b
 _FR_WORDS = tuple(w.replace("\\", "") + " " for w in _FR_TYPES.split("|"))
 
 
-@cache
+@_loaded_once
 def _us_type_set() -> frozenset[str]:
     from pyap.source_US.data import street_type_list
 
     return frozenset(t for t in street_type_list if t) | frozenset(t.upper() for t in street_type_list if t)
 
 
-@cache
+@_loaded_once
 def _patterns() -> tuple[re.Pattern[str], ...]:
     us = _us_types()
     # Capitalised street type ("Street", "St", "ST"): lower-case "street" in prose stays prose.
@@ -146,7 +145,7 @@ class _Generic(NamedTuple):
     suffixes: tuple[str, ...]         # street types glued to the end of the name
 
 
-@cache
+@_loaded_once
 def _generic() -> _Generic:
     """Patterns for the street layouts of the languages in libpostal's vocabulary (built once)."""
     langs = vocabulary()["languages"]
@@ -236,7 +235,7 @@ def _generic_spans(text: str, has_digit: bool) -> list[tuple[int, int]]:
     return found
 
 
-@cache
+@_loaded_once
 def _units_rx() -> str:
     full = words("units")
     abbr = words("unit_abbreviations")
@@ -250,7 +249,7 @@ _POST = (r"(?:\d{3}[ ]\d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3,4}|\d{4}[ ]?[A-Z]
 _CITY = rf"{_CAP}(?:(?:[ -]|[ ](?:d'|de|di|del|la|le|sur|am|an|im|i|nad|pod)[ ])(?:{_CAP})){{0,4}}(?:[ ]\([A-Z]{{2,3}}\))?"
 
 
-@cache
+@_loaded_once
 def _generic_extensions() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]:
     """Same-line and next-line continuations for the other countries' layouts."""
     unit = _units_rx()

@@ -64,6 +64,10 @@ from labkit.errors import RedactionFailed
 
 _T = TypeVar("_T")
 
+# Every loader made by ``_loaded_once`` (here and in pii_address), in definition order, so
+# ``load_all`` can load them before a server takes traffic (see ``labkit.controls.pii.warm_up``).
+_LOADERS: list[Callable[[], object]] = []
+
 
 def _loaded_once(load: Callable[[], _T]) -> Callable[[], _T]:
     """``functools.cache`` for the word-list loaders, computed by one thread only.
@@ -81,7 +85,20 @@ def _loaded_once(load: Callable[[], _T]) -> Callable[[], _T]:
             return cached()
 
     once.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    once.cache_clear = cached.cache_clear  # type: ignore[attr-defined]  # tests: load again
+    _LOADERS.append(once)
     return once
+
+
+def load_all() -> None:
+    """Load every word list and pattern now (each loads once; later calls are free).
+
+    Which lists a text needs depends on the text: the wide name lists load only when a rare
+    capitalised word may be a first name. Warming up on one sample text works only while that
+    text happens to reach every list; this keeps holding when a list is added.
+    """
+    for load in _LOADERS:
+        load()
 
 
 def _letters(is_case: Callable[[str], bool]) -> str:

@@ -264,13 +264,12 @@ def _key_for_token(token: str) -> str:
 def _warm_redactor() -> None:
     """Load the PII detector's word lists now, before the first request.
 
-    They load on first use (about 2 s of CPU, once: ``pii_names._loaded_once``); a server pays
-    that before it accepts traffic, not in its first callers' latency.
+    They load on first use (about 3 s of CPU, once); a server pays that before it accepts
+    traffic, not in its first callers' latency.
     """
-    from labkit.controls.pii import redact_messages  # lazy: only gateways that redact pay for it
+    from labkit.controls.pii import warm_up  # lazy: only gateways that redact pay for it
 
-    redact_messages([{"role": "user", "content": "Warm-up: Maria Schmidt, +49 30 1234567, "
-                                                 "Hauptstrasse 5, 10115 Berlin, maria@example.com"}])
+    warm_up()
 
 
 @dataclass

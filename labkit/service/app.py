@@ -45,6 +45,9 @@ import httpx
 from fastapi import Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 
+import labkit.controls.injection_model as injection_model
+import labkit.controls.pii as pii
+import labkit.controls.secrets as secrets
 import labkit.service.routes_agent as routes_agent
 import labkit.service.routes_copilot as routes_copilot
 import labkit.service.routes_direct as routes_direct
@@ -102,6 +105,15 @@ def _check_sqlite() -> tuple[bool, str]:
     return True, str(path)
 
 
+def _warm_controls(app: FastAPI) -> None:
+    """Load the controls' lazy data before the first request: every pattern's model calls pass
+    the PII redactor (its lists take ~3 s of CPU to load), the injection classifier and, in
+    agent answers, the secret scanner."""
+    pii.warm_up()
+    injection_model.load_model()
+    secrets.warm_up()
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the service app. Without ``settings``, read them from the environment."""
     settings = settings or ServiceSettings.from_env()
@@ -130,7 +142,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.mounted = list(ROUTES)
     app.state.ready_checks = {}
-    app.state.startup_hooks = []
+    app.state.startup_hooks = [_warm_controls]  # first: the patterns' hooks may call a model
     app.state.shutdown_hooks = []
     app.state.resources = {}
     app.state.resource_lock = threading.RLock()  # factories may build other resources

@@ -26,6 +26,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from labkit.errors import DataError
+from labkit.rag import normalize
 from labkit.rag.lexical import LexicalIndex
 from labkit.rag.pipeline import RagPipeline, chroma_from_env
 from labkit.service.auth import Principal, current_principal
@@ -132,6 +133,9 @@ def post_ask(body: AskRequest, request: Request, principal: Principal = Depends(
 def _warm(app: FastAPI) -> None:
     # build (and ingest if needed) at startup, not in the first user's request
     if app.state.settings.warm_rag:
+        # the question normaliser's place and word lists load on first use (~0.9 s); local
+        # files, so this cannot fail the way the pipeline's build below can (provider down)
+        normalize.warm_up()
         try:
             rag_pipeline(app)
         except Exception as exc:  # boundary: e.g. the provider is down; serve anyway, retry on first ask
