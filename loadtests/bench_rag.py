@@ -36,8 +36,15 @@ model by default, Chroma, DuckDB) in a scratch ``LABKIT_VAR``. Prints tables and
   round 3's two thresholds); ``--fit-also FILE`` adds a whole set already read to the fitting
   questions (tried with the first fresh set in round 4 and not kept; see RESULTS).
 
+- ``--fit-abstention`` (round 5) chooses the abstention cut's target share the same way: each
+  seen set held out in turn (natural and templated calibration halves, each ``--fit-also``
+  FILE), the score fitted on the others at each of :data:`ABSTENTION_TARGETS`, the target whose
+  worst held-out set is furthest inside both limits (correct >= 0.85, false <= 0.10) kept;
+  then fits on every seen set at that target and writes the thresholds (not the fusion). The
+  natural and templated test halves stay out of the fit. Never give it a set that is still unseen.
+
 Usage: .venv/bin/python loadtests/bench_rag.py [--calibrate [--method model|grid] [--fit-also FILE]]
-       [--fit-fusion [--fit-also FILE ...]]
+       [--fit-fusion [--fit-also FILE ...]] [--fit-abstention [--fit-also FILE ...]]
        [--10x] [--model ID] [--questions FILE] [--quality-only | --latency-only]
 """
 
@@ -77,6 +84,8 @@ def main() -> int:
     ap.add_argument("--quality-only", action="store_true", help="quality only (no latency run)")
     ap.add_argument("--fit-fusion", action="store_true",
                     help="choose the hybrid fusion on every seen set (leave-one-set-out report), write it, stop")
+    ap.add_argument("--fit-abstention", action="store_true",
+                    help="choose the abstention target by leave-one-set-out on every seen set, fit on all, write, stop")
     ap.add_argument("--questions", type=Path, default=None,
                     help="headline question set, all of it test (default: the natural set's test half)")
     ap.add_argument("--fit-also", type=Path, action="append", default=[], metavar="FILE",
@@ -88,8 +97,10 @@ def main() -> int:
     for extra in args.fit_also:
         if not extra.is_file():
             ap.error(f"--fit-also: no such file {extra}")
-    if args.fit_also and not (args.calibrate or args.fit_fusion):
-        ap.error("--fit-also only makes sense with --calibrate or --fit-fusion")
+    if args.fit_also and not (args.calibrate or args.fit_fusion or args.fit_abstention):
+        ap.error("--fit-also only makes sense with --calibrate, --fit-fusion or --fit-abstention")
+    if args.fit_abstention and (args.calibrate or args.fit_fusion or args.questions is not None):
+        ap.error("--fit-abstention runs on its own (no --calibrate, --fit-fusion or --questions)")
     if args.fit_fusion and (args.calibrate or args.questions is not None):
         ap.error("--fit-fusion runs on its own (no --calibrate, no --questions)")
     if args.questions is not None and not args.questions.is_file():
@@ -159,6 +170,12 @@ def main() -> int:
                                            "templated calibration half": t_cal, "templated test half": t_test,
                                            **{e.name: load_questions(e) for e in args.fit_also}},
                                fusion_table, out_dir)
+            rag.close()
+            return code
+        if args.fit_abstention:
+            code = _fit_abstention(rag.index, {"natural calibration half": n_cal, "templated calibration half": t_cal,
+                                               **{e.name: load_questions(e) for e in args.fit_also}},
+                                   out_dir, natural=len(natural), templated=len(templated))
             rag.close()
             return code
         if args.calibrate:
@@ -299,6 +316,49 @@ def _fit_fusion(index: Any, sets: dict[str, Any], fusion_table: Any, out_dir: Pa
            "table": table.model_dump(), "leave_one_set_out": loso}
     (out_dir / "rag_fusion.json").write_text(json.dumps(out, indent=2))
     print(f"wrote the section fusion to {THRESHOLDS_PATH} and the table to {out_dir / 'rag_fusion.json'}")
+    return 0
+
+
+#: candidate shares of fitted unanswerable questions the abstention cut must abstain on
+ABSTENTION_TARGETS = (0.90, 0.93, 0.95, 0.96, 0.97, 0.98, 0.99)
+
+
+def _fit_abstention(index: Any, sets: dict[str, Any], out_dir: Path, *, natural: int, templated: int) -> int:
+    """Choose the abstention target by leave-one-set-out on every seen set, fit on them all, write."""
+    from labkit.rag.evaluate import abstention_leave_one_set_out, calibrate_all
+    from labkit.rag.retrieve import load_fusion
+
+    folds = abstention_leave_one_set_out(index, sets, ABSTENTION_TARGETS)
+    print(f"\nabstention, section/hybrid: each set held out in turn, the score fitted on the other {len(sets) - 1}")
+    print(f"{'held-out set':<36}" + "".join(f"{t:>13.2f}" for t in ABSTENTION_TARGETS) + "   (correct/false abstention)")
+    for f in folds:
+        print(f"{f.held_out:<36}" + "".join(f"{f.correct_abstention[f'{t:.2f}']:>7.2f}/{f.false_abstention[f'{t:.2f}']:<5.2f}"
+                                             for t in ABSTENTION_TARGETS))
+
+    # the target whose worst held-out set is furthest inside both of the issue's limits
+    # (correct >= 0.85, false <= 0.10); ties go to the lower target (abstains less)
+    def worst_margin(t: float) -> float:
+        k = f"{t:.2f}"
+        return min(min(f.correct_abstention[k] - TARGETS["correct_abstention"],
+                       TARGETS["false_abstention"] - f.false_abstention[k]) for f in folds)
+
+    margins = {t: round(worst_margin(t), 4) for t in ABSTENTION_TARGETS}
+    chosen = max(ABSTENTION_TARGETS, key=lambda t: (margins[t], -t))
+    print("worst held-out margin per target: " + ", ".join(f"{t:.2f}: {m:+.3f}" for t, m in margins.items()))
+    print(f"chosen target {chosen:.2f}; fitting on all {sum(len(q) for q in sets.values())} questions of {len(sets)} sets")
+    fitting = [q for qs in sets.values() for q in qs]
+    calibrate_all(index, fitting, save=True, fusion=load_fusion(), method="model", target=chosen,
+                  note=(f"calibrated on every seen set: the natural ({len(sets['natural calibration half'])} of {natural}) "
+                        f"and templated ({len(sets['templated calibration half'])} of {templated}) calibration halves "
+                        f"(split by hash of qid)" + "".join(f", all of {n}" for n in list(sets)[2:]) +
+                        f"; combined logistic score over similarity, log BM25 and coverage, cut at {chosen:.0%} "
+                        "correct abstention of the fitted unanswerable questions, the share chosen by "
+                        "leave-one-set-out (loadtests/bench_rag.py --fit-abstention)"))
+    out = {"load_average": [round(x, 2) for x in os.getloadavg()], "targets": list(ABSTENTION_TARGETS),
+           "folds": [f.model_dump() for f in folds], "worst_margin": {f"{t:.2f}": m for t, m in margins.items()},
+           "chosen": chosen, "sets": {n: len(q) for n, q in sets.items()}}
+    (out_dir / "rag_abstention.json").write_text(json.dumps(out, indent=2))
+    print(f"wrote labkit/rag/thresholds.json and {out_dir / 'rag_abstention.json'}")
     return 0
 
 

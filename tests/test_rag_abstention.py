@@ -126,3 +126,85 @@ def test_an_identifier_a_chunk_states_is_enough_evidence(code_index):
     # an identifier no chunk states still abstains (the entity rule), whatever the scores
     res = r.retrieve("HL-9999 meaning", "employee", k=3)
     assert res.abstain and res.evidence.stated == [] and "HL-9999" in res.evidence.missing
+
+
+@pytest.fixture(scope="module")
+def policy_index(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("policies")
+    facts = {
+        "DOC-0001": ("Travel Policy", [("Hotels", "Hotel stays are booked through the travel desk up to 180 EUR a night."),
+                                       ("Trains", "Train journeys over four hours may be booked in first class.")]),
+        "DOC-0002": ("Expense Policy", [("Receipts", "Receipts are uploaded within 30 days of the expense."),
+                                        ("Meals", "Client dinners are reimbursed up to 60 EUR per person.")]),
+        "DOC-0003": ("Laptop Policy", [("Refresh", "Laptops are replaced every three years by IT."),
+                                       ("Loss", "A lost laptop is reported to the service desk within 24 hours.")]),
+    }
+    docs = [DocumentIn(doc_id=d, version=1, title=title, roles=["employee"],
+                       sections=[SectionIn(section_id=f"{d}#s{i}", ordinal=i, heading=h, text=t)
+                                 for i, (h, t) in enumerate(secs, start=1)])
+            for d, (title, secs) in facts.items()]
+    idx = RagIndex(HashEmbedder(), chroma=persistent_client(tmp / "chroma"), lexical_path=tmp / "bm25.duckdb",
+                   strategies=("section",), embed_model="lab-embed-2026-01")
+    idx.ingest(docs, progress=False)
+    yield idx
+    idx.close()
+
+
+def _set(prefix: str, answerable: list[tuple[str, str]], unanswerable: list[str]) -> list:
+    from labkit.rag.evaluate import Question, Relevant
+
+    qs = [Question(qid=f"{prefix}{n}", question=q, relevant=[Relevant(doc_id=s.split("#")[0], section_id=s, grade=2)])
+          for n, (q, s) in enumerate(answerable)]
+    return qs + [Question(qid=f"{prefix}u{n}", question=q, answerable=False) for n, q in enumerate(unanswerable)]
+
+
+def test_abstention_leave_one_set_out_scores_each_set_with_a_fit_that_never_saw_it(policy_index, monkeypatch):
+    import labkit.rag.evaluate as evaluate
+    from labkit.rag.evaluate import abstention_leave_one_set_out, calibration_points, question_vocabulary_of
+
+    # which questions each fold learned its vocabulary and its score from
+    fitted_on: list[set[str]] = []
+    real_vocab, real_points = evaluate.question_vocabulary_of, evaluate.calibration_points
+    monkeypatch.setattr(evaluate, "question_vocabulary_of",
+                        lambda index, qs: fitted_on.append({q.qid for q in qs}) or real_vocab(index, qs))
+    monkeypatch.setattr(evaluate, "calibration_points",
+                        lambda r, qs, chunking: fitted_on.append({q.qid for q in qs}) or real_points(r, qs, chunking))
+
+    sets = {
+        "a": _set("a", [("hotel night limit", "DOC-0001#s2"), ("how long to upload receipts", "DOC-0002#s1"),
+                        ("when is my laptop replaced", "DOC-0003#s1")],
+                  ["parental leave weeks", "office parking rules"]),
+        "b": _set("b", [("first class train journeys", "DOC-0001#s2"), ("client dinner reimbursement", "DOC-0002#s2"),
+                        ("lost laptop report", "DOC-0003#s2")],
+                  ["gym membership discount", "pension contribution rate"]),
+        "c": _set("c", [("hotel booking travel desk", "DOC-0001#s1"), ("receipts within days", "DOC-0002#s1"),
+                        ("laptops replaced every years", "DOC-0003#s1")],
+                  ["canteen opening hours", "bike to work scheme"]),
+    }
+    targets = (0.5, 1.0)
+    folds = abstention_leave_one_set_out(policy_index, sets, targets)
+    assert [f.held_out for f in folds] == ["a", "b", "c"] and [f.questions for f in folds] == [5, 5, 5]
+    # two fits per fold (vocabulary, then the score), each on exactly the other two sets
+    assert len(fitted_on) == 6
+    for n, name in enumerate(sets):
+        others = {q.qid for other, qs in sets.items() if other != name for q in qs}
+        assert fitted_on[2 * n] == fitted_on[2 * n + 1] == others
+    monkeypatch.undo()
+    for fold in folds:
+        held = sets[fold.held_out]
+        others = [q for name, qs in sets.items() if name != fold.held_out for q in qs]
+        # the same numbers as a retriever whose thresholds were fitted on the other sets only
+        vocab = sorted(question_vocabulary_of(policy_index, others))
+        probe = Retriever(policy_index, thresholds={}, fusion={}, question_vocabulary=vocab)
+        for target in targets:
+            th, _ = calibrate_model(calibration_points(probe, others, "section"), "hybrid", target=target)
+            r = Retriever(policy_index, thresholds={"section/hybrid": th}, fusion={}, question_vocabulary=vocab)
+            abstain = {q.qid: r.retrieve(q.question, q.roles, strategy="hybrid", chunking="section", k=1).abstain
+                       for q in held}
+            una = [q.qid for q in held if not q.answerable]
+            ans = [q.qid for q in held if q.answerable]
+            assert fold.correct_abstention[f"{target:.2f}"] == round(sum(abstain[u] for u in una) / len(una), 4)
+            assert fold.false_abstention[f"{target:.2f}"] == round(sum(abstain[a] for a in ans) / len(ans), 4)
+        # a higher target never abstains on fewer questions
+        assert fold.correct_abstention["1.00"] >= fold.correct_abstention["0.50"]
+        assert fold.false_abstention["1.00"] >= fold.false_abstention["0.50"]

@@ -47,12 +47,14 @@ from labkit.rag.metrics import all_metrics
 from labkit.rag.retrieve import (
     RETRIEVERS,
     CalibrationPoint,
+    Evidence,
     Fusion,
     Retriever,
     Thresholds,
     answerable_first,
     calibrate,
     calibrate_model,
+    decide,
     fuse,
     save_thresholds,
 )
@@ -387,6 +389,74 @@ def calibrate_fusion(index: RagIndex, questions: Sequence[Question] | dict[str, 
     return out
 
 
+def question_vocabulary_of(index: RagIndex, questions: Sequence[Question]) -> set[str]:
+    """Terms that the answerable ``questions`` use but no visible chunk contains (asking words
+    such as "many", "long"): calibration's first pass, so its second pass does not count them
+    as unknown (they also leave the question's concepts, hence its coverage)."""
+    probe = Retriever(index, thresholds={}, question_vocabulary=())
+    vocab: set[str] = set()
+    for chunking in index.strategies:
+        for q in questions:
+            if q.answerable:
+                vocab |= set(probe.retrieve(q.question, q.roles, strategy="lexical", chunking=chunking, k=1)
+                             .evidence.unknown_terms)
+    return vocab
+
+
+def _evidence(retriever: Retriever, questions: Sequence[Question], chunking: str) -> list[Evidence]:
+    return [retriever.retrieve(q.question, q.roles, strategy="hybrid", chunking=chunking, k=1).evidence
+            for q in questions]
+
+
+def calibration_points(retriever: Retriever, questions: Sequence[Question], chunking: str) -> list[CalibrationPoint]:
+    """Each question's raw evidence (best cosine, best BM25, coverage, the entity rule's verdict)."""
+    return [CalibrationPoint(answerable=q.answerable, best_dense=ev.best_dense, best_lexical=ev.best_lexical,
+                             coverage=ev.coverage, unknown=len(ev.unknown_terms),
+                             decided=bool(ev.missing) or (ev.best_dense is None and ev.best_lexical is None),
+                             stated=bool(ev.stated))
+            for q, ev in zip(questions, _evidence(retriever, questions, chunking))]
+
+
+class AbstentionFold(BaseModel):
+    """One held-out set of :func:`abstention_leave_one_set_out`: its rates at each target."""
+
+    held_out: str
+    questions: int
+    correct_abstention: dict[str, float]  # target (as "0.93") -> share of its unanswerables abstained on
+    false_abstention: dict[str, float]    # target -> share of its answerables abstained on
+
+
+def abstention_leave_one_set_out(index: RagIndex, sets: dict[str, Sequence[Question]], targets: Sequence[float], *,
+                                 chunking: str = "section", strategy: str = "hybrid") -> list[AbstentionFold]:
+    """How the abstention fit holds on a set it did not see, for each candidate ``target``.
+
+    For each named set in turn: learn the question vocabulary and fit the combined score
+    (:func:`calibrate_model`) on all the other sets, then abstain on the held-out set's
+    questions exactly as the retriever would (the entity rule's verdicts included) and count.
+    Round 5 chooses :data:`~labkit.rag.abstention.TARGET_CORRECT` from this table
+    (``loadtests/bench_rag.py --fit-abstention``), on seen sets only.
+    """
+    folds: list[AbstentionFold] = []
+    for name, held in sets.items():
+        fitting = [q for other, qs in sets.items() if other != name for q in qs]
+        retriever = Retriever(index, thresholds={}, question_vocabulary=sorted(question_vocabulary_of(index, fitting)))
+        fit_points = calibration_points(retriever, fitting, chunking)
+        held_evidence = _evidence(retriever, held, chunking)
+        answerable = np.array([q.answerable for q in held])
+        correct: dict[str, float] = {}
+        false: dict[str, float] = {}
+        for target in targets:
+            th, _ = calibrate_model(fit_points, strategy, target=target)
+            # the retriever's own decision (entity rule, stated identifiers, the score's cut)
+            abstain = np.array([decide(ev, strategy, th)[0] for ev in held_evidence])
+            key = f"{target:.2f}"
+            correct[key] = round(float(abstain[~answerable].mean()), 4) if (~answerable).any() else 1.0
+            false[key] = round(float(abstain[answerable].mean()), 4) if answerable.any() else 0.0
+        folds.append(AbstentionFold(held_out=name, questions=len(held), correct_abstention=correct,
+                                    false_abstention=false))
+    return folds
+
+
 def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool = False,
                   max_false_abstention: float = 0.05, fusion: dict[str, Fusion] | None = None,
                   note: str = "", objective: str = "balanced", use_unknown: bool = False,
@@ -404,28 +474,11 @@ def calibrate_all(index: RagIndex, questions: Sequence[Question], *, save: bool 
     """
     if method not in ("model", "grid"):
         raise InputError(f"unknown calibration method {method!r}; choose model or grid")
-    # pass 1: the question vocabulary = terms that answerable calibration questions use but no
-    # visible chunk contains (asking words such as "many", "long"); pass 2: the evidence
-    # with those words no longer counted as unknown
-    probe = Retriever(index, thresholds={}, question_vocabulary=())
-    vocab: set[str] = set()
-    for chunking in index.strategies:
-        for q in questions:
-            if q.answerable:
-                vocab |= set(probe.retrieve(q.question, q.roles, strategy="lexical", chunking=chunking, k=1)
-                             .evidence.unknown_terms)
+    vocab = question_vocabulary_of(index, questions)
     retriever = Retriever(index, thresholds={}, question_vocabulary=sorted(vocab))
     out: dict[str, Thresholds] = {}
     for chunking in index.strategies:
-        points = []
-        for q in questions:
-            res = retriever.retrieve(q.question, q.roles, strategy="hybrid", chunking=chunking, k=1)
-            points.append(CalibrationPoint(answerable=q.answerable, best_dense=res.evidence.best_dense,
-                                           best_lexical=res.evidence.best_lexical, coverage=res.evidence.coverage,
-                                           unknown=len(res.evidence.unknown_terms),
-                                           decided=bool(res.evidence.missing) or (res.evidence.best_dense is None
-                                                                                  and res.evidence.best_lexical is None),
-                                           stated=bool(res.evidence.stated)))
+        points = calibration_points(retriever, questions, chunking)
         for strategy in RETRIEVERS:
             if method == "model":
                 out[f"{chunking}/{strategy}"], _ = calibrate_model(points, strategy, target=target)
