@@ -196,6 +196,53 @@ def _place_mentions(folded: str) -> list[tuple[int, str]]:
     return out
 
 
+#: how regions are written besides their own name, lower case -> the region's name
+REGION_NAMES: dict[str, str] = {"nordics": "Nordics", "nordic countries": "Nordics", "nordic region": "Nordics"}
+# A country written in lower case ("remote days portugal") counts as the country unless the
+# lower-case word is an everyday English word or a first name: "turkey" (13,818 in
+# pyspellchecker's subtitle counts), "guinea" (6,997), "china" (3,019), "jersey", "jordan";
+# names of places sit below 1,000 ("portugal" 147, "mexico" 738).
+_LOWER_PLACE_MAX_FREQUENCY = 1000
+
+
+@lru_cache(maxsize=1)
+def _lower_places() -> dict[str, str]:
+    """Lower-case country name (folded) -> ISO code, for the names that are not English words."""
+    english = _english_frequencies()
+    out: dict[str, str] = {}
+    for code, name in _territories().items():
+        low = fold(name).lower()
+        if " " in low or english.get(low, 0) < _LOWER_PLACE_MAX_FREQUENCY:
+            out[low] = code
+    out.pop("uk", None)  # two letters: only the upper-case code counts (below)
+    return out
+
+
+def _lower_mentions(folded: str) -> list[tuple[int, str, str]]:
+    """(offset, as written, kind) of regions written any way and countries written in lower case."""
+    lower_places = _lower_places()
+    words = list(_NAME_WORD.finditer(folded))
+    out: list[tuple[int, str, str]] = []
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            if i + n > len(words):
+                continue
+            written = folded[words[i].start():words[i + n - 1].end()]
+            low = " ".join(written.lower().split())
+            if low in REGION_NAMES:
+                out.append((words[i].start(), written, "region"))
+            elif written.islower() and low in lower_places:
+                out.append((words[i].start(), written, "country"))
+            else:
+                continue
+            i += n
+            break
+        else:
+            i += 1
+    return out
+
+
 def region_of(code: str, known: Collection[str] = ()) -> str:
     """The name the knowledge base uses for the country ``code``: the country's own name when
     ``known`` (the knowledge base's place names) has it, else the region that covers it.
@@ -238,6 +285,17 @@ def find_places(text: str, known: Collection[str] = (), words: list[str] | None 
         name = region_of(code, known)
         if words is not None:
             words.append(word)
+        if names is not None:
+            names.append(name)
+        if name not in out:
+            out.append(name)
+    # regions by their own name ("Nordics", "nordic countries") and countries written in lower
+    # case ("remote days portugal", "switzerland expense claim")
+    for _start, written, kind in _lower_mentions(folded):
+        low = " ".join(written.lower().split())
+        name = REGION_NAMES[low] if kind == "region" else region_of(_lower_places()[low], known)
+        if words is not None:
+            words.append(written)
         if names is not None:
             names.append(name)
         if name not in out:
@@ -320,10 +378,16 @@ _SYN_PATTERN = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(SYNONYM
 # -- typos ----------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _english() -> frozenset[str]:
+def _english_frequencies() -> dict[str, int]:
+    """pyspellchecker's English word counts (OpenSubtitles), lower case."""
     from spellchecker import SpellChecker
 
-    return frozenset(SpellChecker(language="en").word_frequency.keys())
+    return dict(SpellChecker(language="en").word_frequency.dictionary)
+
+
+@lru_cache(maxsize=1)
+def _english() -> frozenset[str]:
+    return frozenset(_english_frequencies())
 
 
 def correct_typos(words: list[str], vocabulary: Collection[str]) -> dict[str, str]:
@@ -445,3 +509,4 @@ def warm_up() -> None:
     _territories()
     _places()
     _english()
+    _lower_places()

@@ -64,6 +64,15 @@ _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="labkit-rag")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _CODE = re.compile(r"\b[A-Z]{2,}-\d{2,}\b|(?<![\w/])/[a-z0-9][\w.-]*(?:/[\w.-]+)+")
 _VERSION = re.compile(r"(?<![\d.,])\d+\.\d+(?:\.\d+)?(?![\d.,]*\d)")
+# A question about what a document said before it changed ("Before the PayHub refund policy was
+# updated...", "the old RavenCast troubleshooting guide"): callers see current versions only, so
+# the retriever has nothing to answer it from, and the current text would answer another
+# question. "used to" is left out: "the limit used to be tiny" asks for today's limit.
+_ASKS_EARLIER = re.compile(
+    r"\bbefore\b[^.?!]{0,80}?\b(?:was|were|got|had\s+been)\s+(?:last\s+)?(?:updated|revised|changed|amended|rewritten|replaced)\b"
+    r"|\b(?:old|older|previous|earlier|former|original|outdated|superseded|prior)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:version|edition|guide|manual|policy|document|guidance|rules|handbook|schedule|release\s+notes|procedure|runbook|standard)s?\b",
+    re.I)
 #: Words people ask with, whatever the topic (the issue's "get, give, want, often"): never a
 #: concept the evidence must find. General English, not learned from questions.
 ASKING_WORDS = frozenset((
@@ -675,6 +684,8 @@ class Retriever:
                             dense_score=dense_by.get(chunk_id), lexical_score=lex_by.get(chunk_id),
                             rank=len(hits) + 1, facts=infos[chunk_id].facts, about_question=fits[chunk_id]))
         evidence = self._evidence(norm, entities, infos, fits, dense_by, lex_by, unseen, strategy)
+        if not include_superseded and _ASKS_EARLIER.search(question):
+            evidence.missing.append("an earlier version (only current versions are searched)")
         abstain, reason = decide(evidence, strategy, self.thresholds.get(f"{chunking}/{strategy}"))
         return Retrieval(question=question, roles=roles, strategy=strategy, chunking=chunking, k=k,
                          hits=hits, evidence=evidence, abstain=abstain, reason=reason,
