@@ -6,7 +6,9 @@ is a second hand-written set, written later from the knowledge base's text alone
 had not seen the RAG code, its tuning or the first set's questions: nobody tuned on it.
 ``natural_questions_fresh2.jsonl`` (qids ``G0001``...) is a third such set, written the same way by
 another independent writer and held back for a single scoring run; ``natural_questions_fresh3.jsonl``
-(qids ``H0001``...) is a fourth, by a further independent writer, also for one scoring run. All sets get the same
+(qids ``H0001``...) is a fourth, by a further independent writer, also for one scoring run;
+``natural_questions_fresh4.jsonl`` (qids ``K0001``...) is a fifth, by yet another independent writer
+who saw neither the RAG code nor any earlier set's questions, held back for one untuned run. All sets get the same
 per-question checks; each has its own shape test. For each answerable question, the ``answer`` (each
 of its ``|``-separated parts) must be stated in a grade-2 section of the labelled document
 version, every grade-2 section must state one of the parts, labels point at current versions,
@@ -44,7 +46,8 @@ TUNED = "natural_questions.jsonl"
 FRESH = "natural_questions_fresh.jsonl"
 FRESH2 = "natural_questions_fresh2.jsonl"
 FRESH3 = "natural_questions_fresh3.jsonl"
-FILES = (TUNED, FRESH, FRESH2, FRESH3)
+FRESH4 = "natural_questions_fresh4.jsonl"
+FILES = (TUNED, FRESH, FRESH2, FRESH3, FRESH4)
 
 
 def _path(name: str = TUNED) -> Path:
@@ -211,8 +214,13 @@ def test_fresh3_file_shape_and_counts() -> None:
     _check_held_back_set(_questions(FRESH3), qid=r"H\d{4}", rows=100, per_kind=12, share=(0.30, 0.38), docs=60)
 
 
+def test_fresh4_file_shape_and_counts() -> None:
+    """The fourth fresh set: the shape every held-back set has."""
+    _check_held_back_set(_questions(FRESH4), qid=r"K\d{4}", rows=100, per_kind=12, share=(0.30, 0.40), docs=60)
+
+
 # the hand-written sets in the order they were written; each must be new against all before it
-_WRITTEN = (TUNED, FRESH, FRESH2, FRESH3)
+_WRITTEN = (TUNED, FRESH, FRESH2, FRESH3, FRESH4)
 
 
 @pytest.mark.parametrize("index", range(1, len(_WRITTEN)), ids=_WRITTEN[1:])
@@ -223,7 +231,7 @@ def test_each_fresh_set_asks_no_earlier_question_again(index: int) -> None:
     assert again == []
 
 
-@pytest.mark.parametrize("name", (FRESH, FRESH2, FRESH3))
+@pytest.mark.parametrize("name", (FRESH, FRESH2, FRESH3, FRESH4))
 def test_fresh_non_role_near_misses_are_readable(name: str) -> None:
     """A product, country or version near miss points at a section the asker may read (else it is a role case)."""
     docs, _ = _kb()

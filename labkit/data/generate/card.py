@@ -181,6 +181,22 @@ def render_card(manifest: dict[str, Any]) -> str:
         'asked, and 3 documents that list no role at all). Styles: keyword 19, conversational 15, '
         'contraction 15, place 15, plain 15 (some polite or indirect), synonym 14, abbreviation 13, typo '
         '13. Askers hold all 8 roles; 79 documents are labelled (101 with the near misses).', "",
+        '### `eval/natural_questions_fresh4.jsonl` (130 questions, hand-written, held back)', "",
+        'Same format as `natural_questions.jsonl` (qids `K0001`...), written by hand on 2026-12-05 by'
+        ' a fifth independent writer who read only the knowledge base, this card, '
+        "`labkit/data/access.py`, the question loader's schema and the label tests: not the RAG code,"
+        ' its thresholds or results, nor the other question sets (beyond the first 800 characters of '
+        '`natural_questions_fresh3.jsonl` for the format). Every label was checked against the '
+        'section text and is re-checked by `tests/test_natural_questions.py`. Held back for a single '
+        'untuned scoring run by the lead: nobody ran retrieval on it before, and nobody tunes on it. '
+        'Kinds: single 28, multi 17, restricted 18, current_only 19, unanswerable 48 (37%), of which '
+        '42 are near misses (role 11, product 11, country 11, version 9; by the kind they would have '
+        'been: single 17, restricted 16, current_only 6, multi 3; the role ones include 5 documents '
+        'that list no role at all; the country ones ask for a policy section a covered country lacks,'
+        ' or name a place the knowledge base has no policy for: Vienna, Lisbon, Brussels, '
+        'Switzerland, Toronto) and 6 are plain gaps (guest wifi, meeting rooms, pension). Styles: '
+        'plain 24, keyword 22, place 16, synonym 16, abbreviation 15, contraction 14, conversational '
+        '13, typo 10. Askers hold all 8 roles; 99 documents are labelled (129 with the near misses).', "",
         "## Files", "",
         "JSON lines with sorted keys, UTF-8; `manifest.json` holds each file's SHA-256, row count, the "
         "seed and the defect counts above. The loader refuses files that do not match it.", "",
