@@ -44,10 +44,9 @@ def _check(report) -> None:
 
 @pytest.mark.slow
 def test_sigkill_workers_while_provider_fails_sqlite() -> None:
-    # a random worker is killed every 4 s: the interval must leave a replacement time to start
-    # (imports and the PII detector's lists, ~3-5 s on a busy 2-core machine since round 4's
-    # multilingual lists) or no worker ever reaches a job; what is tested is that the in-flight
-    # work killed is neither lost nor done twice
+    # every 4 s a random worker with jobs in flight is killed (a replacement still starting holds
+    # nothing to recover: imports and the PII lists take ~3-5 s on a busy 2-core machine); what is
+    # tested is that the in-flight work killed is neither lost nor done twice
     report = run_chaos(ChaosConfig(backend="sqlite", jobs=1500, workers=3, kill_every_s=4.0,
                                    concurrency=4, error_rate=0.1, latency_s=0.01, lease_s=1.5,
                                    timeout_s=150), progress=False)

@@ -1,9 +1,9 @@
 """The resilience drill: SIGKILL workers on a cadence while the provider fails, then account.
 
 :func:`run_chaos` (``labkit jobs chaos``) starts the mock provider with injected errors and
-latency, submits N jobs, runs W real worker processes, SIGKILLs a random one every
-``kill_every_s`` seconds and starts a replacement, waits until the queue drains, and prints
-the accounting:
+latency, submits N jobs, runs W real worker processes, every ``kill_every_s`` seconds
+SIGKILLs a random one of those with jobs in flight (from the worker registry's heartbeats) and
+starts a replacement, waits until the queue drains, and prints the accounting:
 
 - submitted, succeeded, dead-lettered;
 - lost — submitted jobs that ended neither succeeded nor dead-lettered (must be 0);
@@ -151,6 +151,19 @@ def start_redis(workdir: Path, port: int | None = None, timeout_s: float = 10.0,
 
 # --- the drill ----------------------------------------------------------------------------
 
+def _busy_victim(q: Any, procs: list[subprocess.Popen[bytes]], rng: random.Random) -> int | None:
+    """The index of a random worker process whose last heartbeat reported jobs in flight.
+
+    A kill is meant to land on work in flight (that is what leases must recover). A worker
+    still starting (imports, the PII lists: seconds on a busy machine) holds nothing; killing
+    it tested nothing, and on a quiet machine whole runs ended with no in-flight job killed.
+    None when no worker reports work yet: the caller tries again on its next tick.
+    """
+    busy = {w.pid for w in q.workers(QUEUE) if w.in_flight > 0 and w.stopped_at is None}
+    candidates = [i for i, p in enumerate(procs) if p.pid in busy]
+    return rng.choice(candidates) if candidates else None
+
+
 def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
     """Run the drill (see module docstring) and return its accounting."""
     rng = random.Random(config.seed)
@@ -215,9 +228,10 @@ def run_chaos(config: ChaosConfig, progress: bool = True) -> ChaosReport:
             # Never kill twice without progress in between: on a loaded machine a replacement
             # worker can take longer to start than the cadence, and killing it before it has
             # finished a job would starve the run instead of testing recovery.
-            if time.monotonic() >= next_kill and s.succeeded + s.dead > done_at_last_kill:
+            victim = (_busy_victim(q, procs, rng)
+                      if time.monotonic() >= next_kill and s.succeeded + s.dead > done_at_last_kill else None)
+            if victim is not None:
                 done_at_last_kill = s.succeeded + s.dead
-                victim = rng.randrange(len(procs))
                 procs[victim].send_signal(signal.SIGKILL)   # no goodbye: leases must recover it
                 procs[victim].wait()
                 procs[victim] = spawn()
