@@ -53,12 +53,14 @@ L2 = 1.0
 #: fitted on the natural and templated calibration halves, 0.95 gave false abstention 0.10 on
 #: it, 0.93 gave 0.07, 0.90 gave 0.05, with correct abstention 0.97 for all three, while the
 #: templated test half's correct abstention fell from 0.88 (0.95, 0.93) to 0.81 (0.90): 0.93
-#: leaves room on both of the issue's targets (false <= 0.10, correct >= 0.85). Round 5 chose it
-#: again, by leave-one-set-out over the five seen sets (``loadtests/bench_rag.py --fit-abstention``:
-#: each set held out, the score fitted on the other four, targets 0.90-0.99): 0.93 had the best
-#: worst held-out set (fresh3 correct 0.83, false 0.05); no target kept every held-out set
-#: inside both limits (0.95: fresh3 0.90/0.10 but fresh1 false 0.12).
-TARGET_CORRECT = 0.93
+#: leaves room on both of the issue's targets (false <= 0.10, correct >= 0.85).
+#: Round 5 chooses it by leave-one-set-out over the five seen sets (``loadtests/bench_rag.py
+#: --fit-abstention``: each set held out, the score fitted on the other four, targets 0.90-0.99,
+#: the best worst held-out set kept). Before round 5's place and earlier-version rules no target
+#: kept every held-out set inside both limits (best 0.93: fresh3 correct 0.83); with them 0.96
+#: does (worst margin +0.026: fresh3 0.90 correct / 0.03 false, fresh2 0.94 / 0.07, fresh1
+#: 1.00 / 0.07, templated half 0.93 / 0.00), and the committed fit uses all five sets.
+TARGET_CORRECT = 0.96
 
 
 def features(strategy: str, best_dense: float | None, best_lexical: float | None,
