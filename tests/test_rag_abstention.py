@@ -209,3 +209,20 @@ def test_abstention_leave_one_set_out_scores_each_set_with_a_fit_that_never_saw_
         # a higher target never abstains on fewer questions
         assert fold.correct_abstention["1.00"] >= fold.correct_abstention["0.50"]
         assert fold.false_abstention["1.00"] >= fold.false_abstention["0.50"]
+
+
+def test_saving_thresholds_keeps_the_fusion_note_while_the_fusion_is_unchanged(tmp_path):
+    # round 5's abstention refit dropped the fusion's provenance note (bench_rag --fit-fusion)
+    from labkit.rag.retrieve import Fusion, save_thresholds
+
+    path = tmp_path / "thresholds.json"
+    fusion = {"section": Fusion(method="zscore", dense=1.0, lexical=0.7, doc=0.0)}
+    save_thresholds({}, path, fusion=fusion)
+    raw = json.loads(path.read_text())
+    raw["fusion_note"] = "chosen by --fit-fusion, leave-one-set-out"
+    path.write_text(json.dumps(raw))
+    save_thresholds({}, path, fusion=fusion, note="refit")
+    assert json.loads(path.read_text())["fusion_note"] == "chosen by --fit-fusion, leave-one-set-out"
+    # a different fusion is a new choice: the old note no longer describes it
+    save_thresholds({}, path, fusion={"section": Fusion(method="rrf", dense=1.0, lexical=1.0, doc=0.0)})
+    assert "fusion_note" not in json.loads(path.read_text())

@@ -896,6 +896,15 @@ def save_thresholds(thresholds: dict[str, Thresholds], path: Path | None = None,
         payload["question_vocabulary"] = sorted(question_vocabulary)
     if fusion:
         payload["fusion"] = {k: v.model_dump() for k, v in sorted(fusion.items())}
+        # the fusion's own provenance (written by bench_rag --fit-fusion) stays while the fusion
+        # saved is the one already there: refitting abstention does not re-choose the fusion
+        try:
+            old = json.loads(target.read_text()) if target.exists() else {}
+            same = {k: Fusion(**v).model_dump() for k, v in old.get("fusion", {}).items()} == payload["fusion"]
+        except (ValueError, TypeError):
+            old, same = {}, False
+        if old.get("fusion_note") and same:
+            payload["fusion_note"] = old["fusion_note"]
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2) + "\n")
     tmp.replace(target)
