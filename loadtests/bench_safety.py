@@ -372,12 +372,17 @@ def _pii_gateway(cases: list[dict]) -> dict:
 
 def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
     """A fresh check (``pii_public.build_fresh_cases``, or ``build_fresh2_cases`` for
-    ``which="fresh2"``): scores on the whole set and on its held-out templates, per locale, the
+    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``): scores on the whole set and on its held-out templates, per locale, the
     audit's catch, and gateway leakage (whole set)."""
     from labkit.controls import pii_public as pub
     from labkit.provider.requestlog import pii_audit
 
-    if which == "fresh2":
+    if which == "fresh3":
+        cases = pub.build_fresh3_cases()
+        source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH3_LOCALES)
+                  + f" seed {pub.FRESH3_SEED}; FakeNameGenerator.com people and addresses neither earlier fresh "
+                  "check drew (locale 'fng3'); look-alike negatives")
+    elif which == "fresh2":
         cases = pub.build_fresh2_cases()
         source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH2_LOCALES)
                   + f" seed {pub.FRESH2_SEED}; FakeNameGenerator.com people and addresses the first fresh "
@@ -564,9 +569,14 @@ if __name__ == "__main__":
     ap.add_argument("--pii-fresh2", action="store_true",
                     help="only the second fresh PII check (Faker pt_PT/pl_PL/da_DK/sv_SE/cs_CZ/de_AT/fr_CH/en_AU, "
                          "FakeNameGenerator people and addresses fresh1 did not draw)")
+    ap.add_argument("--pii-fresh3", action="store_true",
+                    help="only the third fresh PII check (Faker fi_FI/no_NO/hu_HU/ro_RO/sk_SK/nl_BE/en_NZ/hr_HR, "
+                         "FakeNameGenerator people and addresses fresh1 and fresh2 did not draw)")
     ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes",
-                                           "round4_first", "round4_final"],
-                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2]_<save>.json with --pii-fresh[2])")
+                                           "round4_first", "round4_final", "round5_first", "round5_final",
+                                           "round5_before", "round5_after"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2|3]_<save>.json with "
+                         "--pii-fresh[2|3])")
     ap.add_argument("--pii-cost", action="store_true",
                     help=f"only redact_messages CPU, round 3's detector ({PII_ROUND4_BASELINE}) against this one, "
                          "interleaved; writes loadtests/results/pii_cost_round4.json")
@@ -578,6 +588,8 @@ if __name__ == "__main__":
         print(json.dumps(cost, indent=1))
         _save_result("pii_cost_round4", {"machine": "2 cores, shared, noisy",
                                           "detector_git_head": _detector_info()["git_head"], "cost": cost})
+    elif args.pii_fresh3:
+        pii_fresh_only(args.save_pii, "fresh3")
     elif args.pii_fresh2:
         pii_fresh_only(args.save_pii, "fresh2")
     elif args.pii_fresh:
