@@ -244,6 +244,31 @@ def test_look_alikes_from_the_public_negatives_are_not_pii(text: str) -> None:
     assert [(f.type, f.text) for f in detect(text) if f.type not in ("NAME", "ADDRESS")] == []
 
 
+# --- issue 15, round 5: national numbers without a country code (classes fresh2 showed) -------
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("They're not answering at 962 681 299", "962 681 299"),          # PT: no trunk prefix, 3-3-3
+    ("stop receiving messages to 539 323 830", "539 323 830"),        # PL
+    ("not answering at 93 57 12 78 today", "93 57 12 78"),            # DK: 2-2-2-2
+    ("Phone: 922 859 457", "922 859 457"),                            # PT, cued
+    ("my registered 07594 36551 971. Could", "07594 36551 971"),      # AT: 13 digits with trunk 0
+    ("Can someone call me on 05572/42568875?", "05572/42568875"),     # AT, slash after the area code
+])
+def test_national_numbers_of_the_users_countries_are_phones(text: str, value: str) -> None:
+    assert [(f.type, f.text) for f in detect(text)] == [("PHONE", value)]
+
+
+@pytest.mark.parametrize("text", [
+    "The population is 125 000 000 people.",        # spaced thousands, round
+    "The total is 962 681 299 EUR.",                # an amount with its currency
+    "Your order number is 600 791 322.",            # an order number (cue)
+    "EAN 0123456789012 scanned twice.",             # 13 digits with a leading 0, no separator
+    "Room 12 34 56 78 is booked.",                  # not valid in any no-trunk region
+])
+def test_national_number_look_alikes_are_not_phones(text: str) -> None:
+    assert [(f.type, f.text) for f in detect(text) if f.type == "PHONE"] == []
+
+
 def test_maestro_12_digit_card() -> None:
     assert [(f.type, f.text) for f in detect("card 676260884579 expired")] == [("CARD", "676260884579")]
     assert detect("ref 476260884578 noted") == []  # 12 digits outside Maestro's IIN ranges

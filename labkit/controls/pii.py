@@ -206,8 +206,23 @@ _NOT_PHONE_CUE = re.compile(
 _NANP = re.compile(r"^(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
 _DATEISH = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d|[./-]\d)")
 _BAD_SEPARATORS = re.compile(r"[ .\-/]{2,}|\(\(|\)\)|\(\)")
-# Regions whose national formats a number without a country code may be in, in the order tried.
-PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "CH", "AT", "BE", "IE")
+# Regions whose national formats a number without a country code may be in, in the order tried:
+# the lab's users are in the EU/EEA, Switzerland, the UK, North America, Australia and New Zealand
+# (the first eleven were the list up to round 4; the rest were added in round 5, when fresh2 showed
+# Portuguese, Polish, Danish, Swedish and Austrian numbers written without a country code).
+PHONE_REGIONS: tuple[str, ...] = (
+    "US", "GB", "DE", "FR", "IT", "ES", "NL", "CH", "AT", "BE", "IE",
+    "BG", "CY", "CZ", "DK", "EE", "FI", "GR", "HR", "HU", "LT", "LU", "LV", "MT", "PL", "PT", "RO", "SE",
+    "SI", "SK", "IS", "LI", "NO", "CA", "AU", "NZ")
+# Those of them whose national numbers have no trunk prefix (no leading 0): "962 681 299" (PT),
+# "600 791 322" (PL), "93 57 12 78" (DK). Read from libphonenumber's metadata, not written by hand.
+_NO_TRUNK_REGIONS: tuple[str, ...] = tuple(
+    r for r in PHONE_REGIONS if not phonenumbers.PhoneMetadata.metadata_for_region(r).national_prefix)
+# A number grouped the way such numbers are written: three or four groups of two or three digits,
+# eight or nine digits in all, single spaces (round amounts with spaced thousands, "125 000 000",
+# and amounts followed by a currency are ruled out where it is used)
+_GROUPED_NATIONAL = re.compile(r"^[1-9]\d{1,2}(?: \d{2,3}){2,3}$")
+_AMOUNT_AFTER = re.compile(r"(?i)^\s?(?:[€$£¥]|eur|usd|gbp|chf|kr|sek|dkk|nok|pln|zł|czk|kč|ft|huf|lei|ron)")
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
@@ -515,6 +530,18 @@ def _phone_possible(core: str, intl: bool) -> bool:
     return False
 
 
+def _phone_valid_no_trunk(core: str) -> bool:
+    """A valid national number (assigned ranges) for a region without a trunk prefix."""
+    for region in _NO_TRUNK_REGIONS:
+        try:
+            number = phonenumbers.parse(core, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
 def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
     raw = text[start:end]
     core = raw[: len(raw) - len(ext)] if ext else raw
@@ -531,8 +558,17 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
             return None
         # national layouts: NANP (212) 555-0100 / 212-555-0100 / 212.555.0100, or a trunk 0
         # (020 7946 0958, (04580) 730215, 0144466550); any digits after a cue ("Mobile: ...")
-        trunk = core.startswith(("0", "(0")) and 9 <= len(digits) <= 12
-        if not (_NANP.match(core) or trunk or (cued and len(digits) <= 12)):
+        # (Austrian numbers run to 13 digits with the trunk 0 - "05572/42568875" - allowed when
+        # written with a separator, so an EAN-13 starting with 0 is not one)
+        trunk = core.startswith(("0", "(0")) and (
+            9 <= len(digits) <= 12 or (len(digits) == 13 and bool(re.search(r"[ /().-]", core))))
+        # a national number of a country without a trunk prefix, grouped like one and valid
+        # (assigned ranges, not just a possible length) there: "962 681 299" (PT); checked last
+        def no_trunk() -> bool:
+            return (bool(_GROUPED_NATIONAL.match(core)) and 8 <= len(digits) <= 9 and not core.endswith(" 000")
+                    and not _AMOUNT_AFTER.match(text[end:end + 5]) and _phone_valid_no_trunk(core))
+
+        if not (_NANP.match(core) or trunk or (cued and len(digits) <= 12) or no_trunk()):
             return None
     if not _phone_possible(core, intl):
         return None
