@@ -216,8 +216,14 @@ PHONE_REGIONS: tuple[str, ...] = (
     "SI", "SK", "IS", "LI", "NO", "CA", "AU", "NZ")
 # Those of them whose national numbers have no trunk prefix (no leading 0): "962 681 299" (PT),
 # "600 791 322" (PL), "93 57 12 78" (DK). Read from libphonenumber's metadata, not written by hand.
-_NO_TRUNK_REGIONS: tuple[str, ...] = tuple(
-    r for r in PHONE_REGIONS if not phonenumbers.PhoneMetadata.metadata_for_region(r).national_prefix)
+def _has_trunk_prefix(region: str) -> bool:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if meta is None:  # every region above ships metadata; a future phonenumbers without one fails loudly
+        raise RedactionFailed(f"phonenumbers has no metadata for region {region}")
+    return bool(meta.national_prefix)
+
+
+_NO_TRUNK_REGIONS: tuple[str, ...] = tuple(r for r in PHONE_REGIONS if not _has_trunk_prefix(r))
 # A number grouped the way such numbers are written: three or four groups of two or three digits,
 # eight or nine digits in all, single spaces (round amounts with spaced thousands, "125 000 000",
 # and amounts followed by a currency are ruled out where it is used)
