@@ -54,6 +54,16 @@ def test_set_is_public_three_locales_negatives_and_split_by_template() -> None:
     assert [c["text"] for c in pub.build_cases()[:50]] == [c["text"] for c in cs[:50]]
 
 
+def _same_texts_whatever_the_hash_seed(cases_expr: str) -> bool:
+    """Whether ``cases_expr`` (over ``p`` = pii_public) gives the same texts and spans in two
+    interpreters with different string-hash seeds."""
+    code = ("import hashlib; from labkit.controls import pii_public as p; "
+            f"print(hashlib.sha256(repr([(c['text'], c['spans']) for c in {cases_expr}]).encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    return len(digests) == 1
+
+
 def test_fresh_set_is_new_locales_a_second_generator_and_the_same_texts_every_run() -> None:
     fresh = pub.build_fresh_cases()
     assert {c["locale"] for c in fresh} == {*pub.FRESH_LOCALES, pub.FNG, "neg"}
@@ -65,12 +75,7 @@ def test_fresh_set_is_new_locales_a_second_generator_and_the_same_texts_every_ru
     assert len(fng_names) > 100 and sum(n in people for n in fng_names) > 30
     # deterministic whatever the string-hash seed (it_IT's city list followed it) and the clock
     # (Faker's dates relative to today changed how many random draws a text took)
-    code = ("import hashlib; from labkit.controls import pii_public as p; "
-            "print(hashlib.sha256(repr([(c['text'], c['spans']) for c in p.build_fresh_cases() + p.build_cases()])"
-            ".encode()).hexdigest())")
-    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
-    assert len(digests) == 1
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh_cases() + p.build_cases()")
 
 
 def test_second_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_run() -> None:
@@ -94,12 +99,7 @@ def test_second_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_
     assert pub._fng_street({"StreetAddress": "1659 Hoog St"}) == ("1659", "Hoog St")
     assert pub._fng_street({"StreetAddress": "P.O. Box 255"}) is None
     # deterministic whatever the string-hash seed
-    code = ("import hashlib; from labkit.controls import pii_public as p; "
-            "print(hashlib.sha256(repr([(c['text'], c['spans']) for c in p.build_fresh2_cases()])"
-            ".encode()).hexdigest())")
-    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
-    assert len(digests) == 1
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh2_cases()")
 
 
 def test_third_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_run() -> None:
@@ -120,12 +120,7 @@ def test_third_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_r
         types = {s["type"] for c in fresh3 if c["locale"] == loc for s in c["spans"]}
         assert {"PHONE", "EMAIL", "NAME", "ADDRESS"} <= types, (loc, types)
     # deterministic whatever the string-hash seed
-    code = ("import hashlib; from labkit.controls import pii_public as p; "
-            "print(hashlib.sha256(repr([(c['text'], c['spans']) for c in p.build_fresh3_cases()])"
-            ".encode()).hexdigest())")
-    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
-    assert len(digests) == 1
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh3_cases()")
 
 
 def test_second_fresh_set_floor_for_the_detector() -> None:

@@ -526,26 +526,27 @@ def _phone_possible(core: str, intl: bool) -> bool:
     regions = ("DE",) if intl and not core.lstrip("(").startswith("+") else PHONE_REGIONS
     if intl and core.startswith("011"):
         regions = ("US",)
+    return _parses_in(core, regions, phonenumbers.is_possible_number)
+
+
+def _parses_in(core: str, regions: Iterable[str], accept: Callable[[phonenumbers.PhoneNumber], bool]) -> bool:
+    """Whether ``core`` read as a number of one of ``regions`` passes ``accept`` (tried in order)."""
     for region in regions:
         try:
             number = phonenumbers.parse(core, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_possible_number(number):
+        if accept(number):
             return True
     return False
 
 
-def _phone_valid_no_trunk(core: str) -> bool:
-    """A valid national number (assigned ranges) for a region without a trunk prefix."""
-    for region in _NO_TRUNK_REGIONS:
-        try:
-            number = phonenumbers.parse(core, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return True
-    return False
+def _national_without_trunk(core: str, digits: str, after: str) -> bool:
+    """A national number of a country without a trunk prefix, grouped like one and valid there
+    (assigned ranges, not just a possible length): "962 681 299" (PT). Round thousands and an
+    amount's currency (``after``: the text that follows) rule it out."""
+    return (bool(_GROUPED_NATIONAL.match(core)) and 8 <= len(digits) <= 9 and not core.endswith(" 000")
+            and not _AMOUNT_AFTER.match(after) and _parses_in(core, _NO_TRUNK_REGIONS, phonenumbers.is_valid_number))
 
 
 def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
@@ -568,13 +569,9 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
         # written with a separator, so an EAN-13 starting with 0 is not one)
         trunk = core.startswith(("0", "(0")) and (
             9 <= len(digits) <= 12 or (len(digits) == 13 and bool(re.search(r"[ /().-]", core))))
-        # a national number of a country without a trunk prefix, grouped like one and valid
-        # (assigned ranges, not just a possible length) there: "962 681 299" (PT); checked last
-        def no_trunk() -> bool:
-            return (bool(_GROUPED_NATIONAL.match(core)) and 8 <= len(digits) <= 9 and not core.endswith(" 000")
-                    and not _AMOUNT_AFTER.match(text[end:end + 5]) and _phone_valid_no_trunk(core))
-
-        if not (_NANP.match(core) or trunk or (cued and len(digits) <= 12) or no_trunk()):
+        # or a national number of a country without a trunk prefix (checked last: it parses)
+        if not (_NANP.match(core) or trunk or (cued and len(digits) <= 12)
+                or _national_without_trunk(core, digits, text[end:end + 5])):
             return None
     if not _phone_possible(core, intl):
         return None

@@ -157,7 +157,7 @@ def _generic() -> _Generic:
     prefix_abbr = pick(_PREFIX_LANGS, "street_type_abbreviations")
     particles = pick(_PREFIX_LANGS, "particles") - {"a", "e", "i", "y", "o", "u"}
     # words English uses every day ("plan", "park", "have") are not taken as a street type after a name
-    after_full = {w for w in pick(_AFTER_LANGS, "street_types") if _english_freq(w) < 3000}
+    after_full = {w for w in pick(_AFTER_LANGS, "street_types") if _freq(w) < 3000}
     glued = {c for c, e in langs.items() if e.get("suffixes")}
     suffixes = (pick(tuple(glued), "suffixes") | pick(tuple(glued - {"de", "en"}), "street_types")) - _PLACE_SUFFIXES
     suffixes = {w for w in suffixes if len(w) >= 3 and " " not in w and "." not in w}
@@ -185,7 +185,7 @@ def _generic() -> _Generic:
         # anchors: one-word types, lower-case ones only if English hardly uses them ("ulica", "rua";
         # not "via", "for", "place"), and abbreviations (a dot must follow them)
         prefix_words=frozenset(w.capitalize() for w in prefix_full if " " not in w)
-        | frozenset(w for w in prefix_full if " " not in w and _english_freq(w) < 3000),
+        | frozenset(w for w in prefix_full if " " not in w and _freq(w) < 3000),
         prefix_abbr=frozenset(a for a in prefix_abbr if " " not in a) - prefix_full,
         after_words=frozenset(after_full),
         suffixes=tuple(sorted(suffixes)),
@@ -193,10 +193,6 @@ def _generic() -> _Generic:
 
 
 _TOKEN = re.compile(rf"[{_UP}{_LO}]+(?:\.[{_LO}]+)?")
-
-
-def _english_freq(word: str) -> int:
-    return _freq(word)
 _LONG_CAP = re.compile(rf"[{_UP}][{_LO}]{{4,}}")
 _BARE_PREP = re.compile(r"\b(?:on|at|of|along|off|near|to|from|into|and|in)[ ]$")
 

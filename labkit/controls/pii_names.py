@@ -272,8 +272,12 @@ _RARE = 200
 
 
 @_loaded_once
-def _frequencies() -> dict[str, int]:
-    """English word frequencies from pyspellchecker's packaged dictionary (lower-case keys)."""
+def english_frequencies() -> dict[str, int]:
+    """English word frequencies from pyspellchecker's packaged dictionary (lower-case keys).
+
+    Loaded once per process (~0.2 s) and shared: the RAG question normaliser reads the same
+    counts (:mod:`labkit.rag.normalize`).
+    """
     from spellchecker import SpellChecker
 
     return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
@@ -281,7 +285,7 @@ def _frequencies() -> dict[str, int]:
 
 @lru_cache(maxsize=65536)
 def _freq(word: str) -> int:
-    return _frequencies().get(word.lower().replace("’", "'"), 0)
+    return english_frequencies().get(word.lower().replace("’", "'"), 0)
 
 
 @_loaded_once

@@ -609,16 +609,23 @@ def build_fresh2_cases(seed: int = FRESH2_SEED, negatives_per_carrier: int = 4) 
     with FakeNameGenerator people and addresses the first fresh check did not draw (locale
     ``fng2``), plus look-alike negatives with new values. Same fields as :func:`build_cases`."""
 
+    return _fresh_check_cases("fresh2", FRESH2_LOCALES, seed, FNG2, fresh1_fng_numbers(), negatives_per_carrier)
+
+
+def _fresh_check_cases(name: str, locales: tuple[str, ...], seed: int, fng_tag: str, fng_exclude: set[str],
+                       negatives_per_carrier: int) -> list[dict[str, Any]]:
+    """Every template once per Faker locale and once with FakeNameGenerator records not in
+    ``fng_exclude`` (locale ``fng_tag``), plus look-alike negatives; ids ``<name>-<locale>-<n>``."""
     templates = load_templates()
     cases: list[dict[str, Any]] = []
-    fillers: list[tuple[str, _Filler]] = [(loc, _Filler(loc, seed * 100 + i)) for i, loc in enumerate(FRESH2_LOCALES)]
-    fillers.append((FNG2, _Fng2Filler(seed * 100 + 99, fresh1_fng_numbers())))
+    fillers: list[tuple[str, _Filler]] = [(loc, _Filler(loc, seed * 100 + i)) for i, loc in enumerate(locales)]
+    fillers.append((fng_tag, _Fng2Filler(seed * 100 + 99, fng_exclude)))
     for locale, filler in fillers:
         for ti, template in enumerate(templates):
             case = fill(template, filler)
-            cases.append({"id": f"fresh2-{locale}-{ti:03d}", **case, "locale": locale,
+            cases.append({"id": f"{name}-{locale}-{ti:03d}", **case, "locale": locale,
                           "template": ti, "split": split_of(template)})
-    return cases + _negative_cases(FRESH2_LOCALES, seed, negatives_per_carrier, "fresh2-neg")
+    return cases + _negative_cases(locales, seed, negatives_per_carrier, f"{name}-neg")
 
 
 # --- the third fresh check (issue 15, round 5) ----------------------------------------------------
@@ -646,17 +653,8 @@ def build_fresh3_cases(seed: int = FRESH3_SEED, negatives_per_carrier: int = 4) 
     """The third fresh check: every template once per :data:`FRESH3_LOCALES` locale and once
     with FakeNameGenerator people and addresses neither earlier fresh check drew (locale
     ``fng3``), plus look-alike negatives with new values. Same fields as :func:`build_cases`."""
-
-    templates = load_templates()
-    cases: list[dict[str, Any]] = []
-    fillers: list[tuple[str, _Filler]] = [(loc, _Filler(loc, seed * 100 + i)) for i, loc in enumerate(FRESH3_LOCALES)]
-    fillers.append((FNG3, _Fng2Filler(seed * 100 + 99, fresh1_fng_numbers() | fresh2_fng_numbers())))
-    for locale, filler in fillers:
-        for ti, template in enumerate(templates):
-            case = fill(template, filler)
-            cases.append({"id": f"fresh3-{locale}-{ti:03d}", **case, "locale": locale,
-                          "template": ti, "split": split_of(template)})
-    return cases + _negative_cases(FRESH3_LOCALES, seed, negatives_per_carrier, "fresh3-neg")
+    return _fresh_check_cases("fresh3", FRESH3_LOCALES, seed, FNG3, fresh1_fng_numbers() | fresh2_fng_numbers(),
+                              negatives_per_carrier)
 
 
 def split(cases: list[dict[str, Any]], which: str) -> list[dict[str, Any]]:

@@ -52,6 +52,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from labkit.controls.pii_names import english_frequencies
+
 # -- contractions -------------------------------------------------------------------------
 
 _IRREGULAR_NOT = {"can't": "cannot", "won't": "will not", "shan't": "shall not", "ain't": "is not"}
@@ -208,7 +210,7 @@ _LOWER_PLACE_MAX_FREQUENCY = 1000
 @lru_cache(maxsize=1)
 def _lower_places() -> dict[str, str]:
     """Lower-case country name (folded) -> ISO code, for the names that are not English words."""
-    english = _english_frequencies()
+    english = english_frequencies()
     out: dict[str, str] = {}
     for code, name in _territories().items():
         low = fold(name).lower()
@@ -218,11 +220,12 @@ def _lower_places() -> dict[str, str]:
     return out
 
 
-def _lower_mentions(folded: str) -> list[tuple[int, str, str]]:
-    """(offset, as written, kind) of regions written any way and countries written in lower case."""
+def _lower_mentions(folded: str, known: Collection[str]) -> list[tuple[str, str]]:
+    """(as written, the name it stands for) of regions written any way ("Nordics", "nordic
+    countries") and countries written in lower case ("remote days portugal")."""
     lower_places = _lower_places()
     words = list(_NAME_WORD.finditer(folded))
-    out: list[tuple[int, str, str]] = []
+    out: list[tuple[str, str]] = []
     i = 0
     while i < len(words):
         for n in (3, 2, 1):
@@ -231,9 +234,9 @@ def _lower_mentions(folded: str) -> list[tuple[int, str, str]]:
             written = folded[words[i].start():words[i + n - 1].end()]
             low = " ".join(written.lower().split())
             if low in REGION_NAMES:
-                out.append((words[i].start(), written, "region"))
+                out.append((written, REGION_NAMES[low]))
             elif written.islower() and low in lower_places:
-                out.append((words[i].start(), written, "country"))
+                out.append((written, region_of(lower_places[low], known)))
             else:
                 continue
             i += n
@@ -271,6 +274,15 @@ def find_places(text: str, known: Collection[str] = (), words: list[str] | None 
         ['Poland', 'United States']
     """
     out: list[str] = []
+
+    def add(written: str, name: str) -> None:
+        if words is not None:
+            words.append(written)
+        if names is not None:
+            names.append(name)
+        if name not in out:
+            out.append(name)
+
     folded = fold(text)
     for start, word in _place_mentions(folded):
         # a lower-case word that happens to be a city ("nice", "split") is not a place; the
@@ -282,33 +294,14 @@ def find_places(text: str, known: Collection[str] = (), words: list[str] | None 
         sentence_start = start == 0 or folded[:start].rstrip()[-1:] in ".?!:"
         if sentence_start and word not in DEMONYMS and fold(_territories().get(code, "")) != word:
             continue
-        name = region_of(code, known)
-        if words is not None:
-            words.append(word)
-        if names is not None:
-            names.append(name)
-        if name not in out:
-            out.append(name)
+        add(word, region_of(code, known))
     # regions by their own name ("Nordics", "nordic countries") and countries written in lower
     # case ("remote days portugal", "switzerland expense claim")
-    for _start, written, kind in _lower_mentions(folded):
-        low = " ".join(written.lower().split())
-        name = REGION_NAMES[low] if kind == "region" else region_of(_lower_places()[low], known)
-        if words is not None:
-            words.append(written)
-        if names is not None:
-            names.append(name)
-        if name not in out:
-            out.append(name)
+    for written, name in _lower_mentions(folded, known):
+        add(written, name)
     for token in _TOKEN.findall(text):
         if len(token) == 2 and token.isupper() and token in _territories() and token not in _NOT_PLACES:
-            name = region_of("GB" if token == "UK" else token, known)
-            if words is not None:
-                words.append(token)
-            if names is not None:
-                names.append(name)
-            if name not in out:
-                out.append(name)
+            add(token, region_of("GB" if token == "UK" else token, known))
     return out
 
 
@@ -378,16 +371,8 @@ _SYN_PATTERN = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(SYNONYM
 # -- typos ----------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _english_frequencies() -> dict[str, int]:
-    """pyspellchecker's English word counts (OpenSubtitles), lower case."""
-    from spellchecker import SpellChecker
-
-    return dict(SpellChecker(language="en").word_frequency.dictionary)
-
-
-@lru_cache(maxsize=1)
 def _english() -> frozenset[str]:
-    return frozenset(_english_frequencies())
+    return frozenset(english_frequencies())
 
 
 def correct_typos(words: list[str], vocabulary: Collection[str]) -> dict[str, str]:
