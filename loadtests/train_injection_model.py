@@ -11,7 +11,9 @@ Training data, and nothing else:
   0.969 / 0.979 without; accent folding and word n-grams changed nothing (so neither is used),
 - round 4: round 3's fresh corpus is seen now and split like the others, so its fit half (92
   texts: raginject documents, agent-injection-bench, garak-multilingual user turns) is trained on;
-  round 4's ``fresh2`` (PyRIT, PromptInject) is never read. Leave-one-corpus-out on the fit halves
+  round 4's ``fresh2`` (PyRIT, PromptInject) was never read then. Round 6: ``fresh2`` is seen
+  (scored first and final in round 4) and split like the others, so its fit half (130 texts) is
+  trained on; round 6's ``fresh3`` (protectrag) is never read. Leave-one-corpus-out on the fit halves
   (classifier alone, AUC on the corpus left out, bastion / agentdojo / inthewild / fresh): char
   n-grams 0.939 / 0.962 / 0.988 / 0.874; with ``--words`` (hashed word unigrams and bigrams added)
   0.936 / 0.968 / 0.988 / 0.879, within noise, so the shipped model stays char-only. At the

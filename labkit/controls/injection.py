@@ -68,6 +68,9 @@ _IMPERATIVE = (r"(?:send|forward|e-?mail|call|use|invoke|run|delete|remove|updat
 # "send" in German, French, Spanish and Italian (two exfiltration rules share it).
 _SEND_INTL = (r"(?:sende\w*|schick\w*|leite\w*|übermittl\w*|envoie\w*|envoyer|transf[èe]re\w*|transmet\w*|env[ií]a\w*|"
               r"reenv[ií]a\w*|manda\w*|inoltra\w*|invia\w*|trasmett\w*)")
+# A task marker opening a line or a field ("TODO:", "External_TODO:", "Action item:", "To-do:").
+_TASK = (r"(?:^|[\s'\"_,>(\[-])(?:todo|to-?do|action\s+(?:item|required)|task|reminder|next\s+step)s?\s*:\s*"
+         r"(?:please\s+|kindly\s+)?")
 # An opening quote: a string to be emitted verbatim.
 _QUOTE = "[\"'“”„«‘`]"
 # Where a label such as "SYSTEM:" or "[Systemhinweis]:" can stand: a line or sentence start, or
@@ -418,6 +421,25 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"(?:بلا|بدون)\s+(?:أي\s+)?(?:قيود|رقابة|حدود)|"
         r"(?:没有|沒有|不受)(?:任何)?(?:限制|约束|約束|审查|審查)|(?:制限|制約|検閲)(?:は|が)?(?:なし|ありません|ない)|"
         r"(?:제한|검열)\s*(?:없는|없이)")),
+    # --- round 6: a task line addressed to whoever reads the data (AgentDojo's ``direct`` class) ---
+    # "TODO: <imperative>" / "Action item: ..." inside a record is a note for a person unless what it
+    # asks only makes sense for an agent acting for someone: it names "the user" in the third person,
+    # moves money or all of some data, sends something to an account number or a website, or tells
+    # the reader what to say. A plain note ("TODO: send the invoice to ap@acme.com") stays at the
+    # weak TODO rule above.
+    ("addresses_model", 0.5, re.compile(
+        _TASK + r"(?:send|transfer|wire|pay|move|forward|e-?mail|post|upload|share|modify|change|update|concatenate|export|"
+        r"delete|remove|invite|make|create|add|copy|give|grant|reset)\b[^\n]{0,200}?"
+        r"(?:\bthe\s+user(?:'s|s'|\s+(?:is|has|was|had))|\bof\s+the\s+user\b|"
+        r"\b(?:account|iban)\s+(?:number\s+)?[a-z0-9]{12,34}\b|\ba\s+(?:transaction|payment|transfer|wire)\s+to\s+[a-z0-9]{12,34}\b|"
+        # an account number (the normaliser has respelt its digits as letters: "US13..." reads "usie...")
+        r"\b(?:website|www\.[\w-]+|https?://)|"
+        r"\b(?:money|funds)\b|"
+        r"\b(?:all|every|entire)\s+(?:of\s+)?(?:the\s+|my\s+|their\s+)?(?:\w+\s+)?"
+        r"(?:messages|files|e-?mails|channels|contacts|documents|records|conversations|transactions)\b)")),
+    ("addresses_model", 0.55, re.compile(
+        _TASK + r"(?:say|answer|respond|reply|recommend|state|claim|mention)\s+(?:to\s+(?:the\s+user|me)\s+)?that\b|"
+        + _TASK + r"tell\s+(?:the\s+user|me|them|everyone|the\s+customer)\s+that\b")),
 ]
 
 # Each rule runs only when one of its gate words is in the text (a set lookup), since nearly all
@@ -525,6 +547,8 @@ _GATES: list[str] = [
     'önceki tüm bütün игнорируйте игнорируй игнорировать забудь забудьте отбрось отбросьте не تجاهل انس إنس نادیده فراموش '
     'دستورالعمل دستورالعملها <cjk> 이전 모든 앞의',
     'filtresiz sansürsüz sinirsiz kisitlamasiz kisitlamalari kurallari filtreleri без بلا بدون <cjk> 제한 검열 제한이 검열이',
+    'todo do action task tasks reminder step',
+    'todo do action task tasks reminder step',
 ]
 assert len(_GATES) == len(_RULE_PATTERNS)
 _RULES: list[tuple[str, float, re.Pattern[str], frozenset[str]]] = [
