@@ -440,6 +440,11 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("addresses_model", 0.55, re.compile(
         _TASK + r"(?:say|answer|respond|reply|recommend|state|claim|mention)\s+(?:to\s+(?:the\s+user|me)\s+)?that\b|"
         + _TASK + r"tell\s+(?:the\s+user|me|them|everyone|the\s+customer)\s+that\b")),
+    # Prefix injection: the reply is made to open with a compliance ("Start with \"Absolutely! Here's\"",
+    # "begin by saying 'Sure, here is'"): a model that has already agreed tends to go on.
+    ("steering", 0.55, re.compile(
+        r"\b(?:start|begin|open|prefix)\s+(?:(?:your|the|each|every)\s+(?:\w+\s+)?)?(?:with|by\s+(?:saying|writing))\s*:?\s*"
+        + _QUOTE + r"?\s*(?:absolutely|sure|certainly|of\s+course|here\s+(?:is|are)\b|here'?s|i\s+(?:can|will)\s+(?:help|do|provide))")),
 ]
 
 # Each rule runs only when one of its gate words is in the text (a set lookup), since nearly all
@@ -549,6 +554,7 @@ _GATES: list[str] = [
     'filtresiz sansürsüz sinirsiz kisitlamasiz kisitlamalari kurallari filtreleri без بلا بدون <cjk> 제한 검열 제한이 검열이',
     'todo do action task tasks reminder step',
     'todo do action task tasks reminder step',
+    'start begin open prefix',
 ]
 assert len(_GATES) == len(_RULE_PATTERNS)
 _RULES: list[tuple[str, float, re.Pattern[str], frozenset[str]]] = [
