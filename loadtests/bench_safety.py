@@ -372,12 +372,17 @@ def _pii_gateway(cases: list[dict]) -> dict:
 
 def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
     """A fresh check (``pii_public.build_fresh_cases``, or ``build_fresh2_cases`` for
-    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``): scores on the whole set and on its held-out templates, per locale, the
+    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``): scores on the whole set and on its held-out templates, per locale, the
     audit's catch, and gateway leakage (whole set)."""
     from labkit.controls import pii_public as pub
     from labkit.provider.requestlog import pii_audit
 
-    if which == "fresh3":
+    if which == "fresh4":
+        cases = pub.build_fresh4_cases()
+        source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH4_LOCALES)
+                  + f" seed {pub.FRESH4_SEED}; FakeNameGenerator.com people and addresses no earlier fresh "
+                  "check drew (locale 'fng4'); look-alike negatives")
+    elif which == "fresh3":
         cases = pub.build_fresh3_cases()
         source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH3_LOCALES)
                   + f" seed {pub.FRESH3_SEED}; FakeNameGenerator.com people and addresses neither earlier fresh "
@@ -572,11 +577,15 @@ if __name__ == "__main__":
     ap.add_argument("--pii-fresh3", action="store_true",
                     help="only the third fresh PII check (Faker fi_FI/no_NO/hu_HU/ro_RO/sk_SK/nl_BE/en_NZ/hr_HR, "
                          "FakeNameGenerator people and addresses fresh1 and fresh2 did not draw)")
+    ap.add_argument("--pii-fresh4", action="store_true",
+                    help="only the fourth fresh PII check (Faker de_CH/en_IE/en_CA/fr_CA/sl_SI/el_GR, "
+                         "FakeNameGenerator people and addresses fresh1-3 did not draw)")
     ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes",
                                            "round4_first", "round4_final", "round5_first", "round5_final",
-                                           "round5_before", "round5_after"],
-                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2|3]_<save>.json with "
-                         "--pii-fresh[2|3])")
+                                           "round5_before", "round5_after", "round6_first", "round6_final",
+                                           "round6_before", "round6_after"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2|3|4]_<save>.json with "
+                         "--pii-fresh[2|3|4])")
     ap.add_argument("--pii-cost", action="store_true",
                     help=f"only redact_messages CPU, round 3's detector ({PII_ROUND4_BASELINE}) against this one, "
                          "interleaved; writes loadtests/results/pii_cost_round4.json")
@@ -588,6 +597,8 @@ if __name__ == "__main__":
         print(json.dumps(cost, indent=1))
         _save_result("pii_cost_round4", {"machine": "2 cores, shared, noisy",
                                           "detector_git_head": _detector_info()["git_head"], "cost": cost})
+    elif args.pii_fresh4:
+        pii_fresh_only(args.save_pii, "fresh4")
     elif args.pii_fresh3:
         pii_fresh_only(args.save_pii, "fresh3")
     elif args.pii_fresh2:

@@ -232,3 +232,25 @@ def test_cli_evaluates_a_public_half(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit) as exc:
         main(["pii", "eval", "--public", "heldout", "--cases", "x.jsonl"])
     assert exc.value.code == 2
+
+
+def test_fourth_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_run() -> None:
+    fresh4 = pub.build_fresh4_cases()
+    assert {c["locale"] for c in fresh4} == {*pub.FRESH4_LOCALES, pub.FNG4, "neg"}
+    assert all(c["id"].startswith("fresh4-") for c in fresh4)
+    # locales no earlier set used, and FakeNameGenerator records no earlier fresh check drew
+    assert not set(pub.FRESH4_LOCALES) & {*pub.LOCALES, *pub.FRESH_LOCALES, *pub.FRESH2_LOCALES,
+                                          *pub.FRESH3_LOCALES}
+    used = pub.fresh1_fng_numbers() | pub.fresh2_fng_numbers() | pub.fresh3_fng_numbers()
+    assert pub.fresh3_fng_numbers() - pub.fresh1_fng_numbers() - pub.fresh2_fng_numbers()
+    people = {p["Number"]: f"{p['GivenName']} {p['Surname']}" for p in pub.fng_people()}
+    fng4_names = {c["text"][s["start"]:s["end"]] for c in fresh4 if c["locale"] == pub.FNG4
+                  for s in c["spans"] if s["type"] == "NAME"}
+    assert fng4_names & set(people.values())
+    assert not fng4_names & {people[n] for n in used} - {people[n] for n in people if n not in used}
+    # every type is there in every Faker locale's texts (phones included)
+    for loc in pub.FRESH4_LOCALES:
+        types = {s["type"] for c in fresh4 if c["locale"] == loc for s in c["spans"]}
+        assert {"PHONE", "EMAIL", "NAME", "ADDRESS"} <= types, (loc, types)
+    # deterministic whatever the string-hash seed
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh4_cases()")

@@ -106,8 +106,23 @@ _DATE_FORMATS = {
     "nl_BE": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y"),
     "en_NZ": ("%d/%m/%Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"),
     "hr_HR": ("%d.%m.%Y.", "%d. %m. %Y.", "%Y-%m-%d", "%d. %B %Y."),
+    # the fourth fresh check's locales (issue 15, round 6; never used by the PII code)
+    "de_CH": ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d. %B %Y"),
+    "en_IE": ("%d/%m/%Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"),
+    "en_CA": ("%Y-%m-%d", "%B %d, %Y", "%d/%m/%Y", "%b %d, %Y"),
+    "fr_CA": ("%Y-%m-%d", "%d %B %Y", "%d/%m/%Y"),
+    "sl_SI": ("%d.%m.%Y", "%d. %m. %Y", "%Y-%m-%d", "%d. %B %Y"),
+    "el_GR": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y"),
 }
 _MONTHS = {
+    "de_CH": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+              "Oktober", "November", "Dezember"],
+    "fr_CA": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+              "octobre", "novembre", "décembre"],
+    "sl_SI": ["januar", "februar", "marec", "april", "maj", "junij", "julij", "avgust", "september",
+              "oktober", "november", "december"],
+    "el_GR": ["Ιανουαρίου", "Φεβρουαρίου", "Μαρτίου", "Απριλίου", "Μαΐου", "Ιουνίου", "Ιουλίου",
+              "Αυγούστου", "Σεπτεμβρίου", "Οκτωβρίου", "Νοεμβρίου", "Δεκεμβρίου"],
     "de_DE": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
               "Oktober", "November", "Dezember"],
     "fr_FR": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -656,6 +671,36 @@ def build_fresh3_cases(seed: int = FRESH3_SEED, negatives_per_carrier: int = 4) 
     return _fresh_check_cases("fresh3", FRESH3_LOCALES, seed, FNG3, fresh1_fng_numbers() | fresh2_fng_numbers(),
                               negatives_per_carrier)
 
+
+
+# --- the fourth fresh check (issue 15, round 6) ---------------------------------------------------
+# fresh3 was scored and its misses read: it is seen. This one was fixed before any change of round
+# 6 and scored once on the code as it stood (first), then once at the end (final). Faker in six
+# locales no earlier check used (Swiss German, Irish English, Canadian English and French, Slovene,
+# Greek), all six with address and person providers, a new seed, and FakeNameGenerator.com people
+# and addresses none of the three earlier fresh checks drew. (en_IE, left out of fresh3 for its
+# US-format phones, is kept here: the brief asked for it, and its phones are part of the test.)
+
+FRESH4_LOCALES: tuple[str, ...] = ("de_CH", "en_IE", "en_CA", "fr_CA", "sl_SI", "el_GR")
+FRESH4_SEED = 31337
+FNG4 = "fng4"
+"""Locale tag of the fourth fresh check's FakeNameGenerator cases (people and addresses)."""
+
+
+def fresh3_fng_numbers() -> set[str]:
+    """The FakeNameGenerator records (people and addresses) the third fresh check drew (replayed)."""
+    filler = _Fng2Filler(FRESH3_SEED * 100 + 99, fresh1_fng_numbers() | fresh2_fng_numbers())
+    for template in load_templates():
+        fill(template, filler)
+    return filler.used | filler.places_used
+
+
+def build_fresh4_cases(seed: int = FRESH4_SEED, negatives_per_carrier: int = 4) -> list[dict[str, Any]]:
+    """The fourth fresh check: every template once per :data:`FRESH4_LOCALES` locale and once
+    with FakeNameGenerator people and addresses no earlier fresh check drew (locale ``fng4``),
+    plus look-alike negatives with new values. Same fields as :func:`build_cases`."""
+    used = fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers()
+    return _fresh_check_cases("fresh4", FRESH4_LOCALES, seed, FNG4, used, negatives_per_carrier)
 
 def split(cases: list[dict[str, Any]], which: str) -> list[dict[str, Any]]:
     """The cases of one half (``fit`` or ``heldout``)."""
