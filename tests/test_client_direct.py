@@ -421,3 +421,20 @@ def test_slow_response_headers_fail_over_after_one_timeout(provider):
     assert r.model_served == MINI  # one timed-out attempt on the slow route (below), not a retry
     [attempt] = [a for a in read_events("attempt") if a["route"] == CHAT]
     assert attempt["error_kind"] == "timeout"
+
+
+def test_call_ids_are_uuid4_shaped_unique_and_cost_no_system_call(provider, monkeypatch):
+    # one id per request on the gateway's hot path: drawn from the telemetry id generator,
+    # not uuid.uuid4() (an os.urandom system call per call, ~3% of a gateway request's CPU)
+    import uuid
+
+    def no_urandom() -> uuid.UUID:
+        raise AssertionError("uuid4 called on the request path")
+
+    monkeypatch.setattr(uuid, "uuid4", no_urandom)
+    client = make_client(provider)
+    for i in range(3):
+        client.chat([{"role": "user", "content": f"Summarise: note {i} of the call id test."}], model=CHAT)
+    ids = [e["call_id"] for e in read_events("call")]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert all(len(i) == 32 and i[12] == "4" and i[16] in "89ab" for i in ids)

@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Generator
 from typing import Any, Literal
 
@@ -78,7 +77,7 @@ from labkit.errors import (
     StreamInterrupted,
     ValidationFailed,
 )
-from labkit.telemetry.events import emit
+from labkit.telemetry.events import emit, new_id
 
 
 class ResilientClient:
@@ -191,7 +190,7 @@ class ResilientClient:
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             raise InputError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
         deadline = Deadline(deadline_s if deadline_s is not None else self.config.timeouts.deadline_s)
-        ctx = CallContext(call_id=uuid.uuid4().hex, pattern=pattern, key=key, model_requested=model,
+        ctx = CallContext(call_id=new_id(), pattern=pattern, key=key, model_requested=model,
                    deadline=deadline, extra_headers=extra_headers, mapping=mapping,
                    redactions=len(mapping))
         return ctx, messages

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from labkit.controls.cache import cache_key
@@ -25,6 +24,7 @@ from labkit.controls.timeouts import Deadline
 from labkit.direct.calls import CallContext, finish
 from labkit.direct.models import PATTERNS
 from labkit.errors import CallDeferred, InputError, LabkitError, ProviderUnavailable, RedactionFailed
+from labkit.telemetry.events import new_id
 from labkit.tokens import count_tokens
 
 if TYPE_CHECKING:  # the client imports this module; at run time it is passed in
@@ -52,7 +52,7 @@ def embed(client: ResilientClient, texts: list[str], model: str = "lab-embed-202
             raise RedactionFailed(f"PII redaction failed: {type(exc).__name__}: {exc}") from exc
         sent = [r.text for r in reds]
         redactions = sum(len(r.mapping) for r in reds)
-    ctx = CallContext(call_id=uuid.uuid4().hex, pattern=pattern, key=key, model_requested=model,
+    ctx = CallContext(call_id=new_id(), pattern=pattern, key=key, model_requested=model,
                deadline=Deadline(deadline_s or client.config.timeouts.deadline_s),
                extra_headers=extra_headers, mapping={}, redactions=redactions)
     out: list[list[float] | None] = [None] * len(sent)

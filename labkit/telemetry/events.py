@@ -114,7 +114,15 @@ _UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
-def _event_id() -> str:
+def new_id() -> str:
+    """A random version-4 UUID as 32 hex digits, like ``uuid.uuid4().hex`` without the system call.
+
+    Used for event ids and for the resilient client's call ids (one per request each).
+
+    Example:
+        >>> i = new_id(); len(i), i[12], i[16] in "89ab"  # version 4, RFC 4122 variant
+        (32, '4', True)
+    """
     return f"{(_ids.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
 
 
@@ -138,7 +146,7 @@ def emit(kind: str, **fields: Any) -> dict[str, Any]:
     now = time.time()
     stamp = datetime.fromtimestamp(now, tz=UTC)
     event: dict[str, Any] = {
-        "event_id": _event_id(),
+        "event_id": new_id(),
         "kind": kind,
         "ts": stamp.isoformat(),
         "unix_ts": now,
