@@ -11,7 +11,7 @@ What it reads as untrusted (:func:`_untrusted`): tool results (newest first), ``
 passages, fenced ``<<<UNTRUSTED ...>>>`` text, and what a user pasted under their request once
 tools are at work. What it treats as an instruction (:func:`find_instructions`): an ACTION verb
 (send, delete, close, update, add, create, grant, invite, reveal, call; en/de/fr/es/it, with or
-without accents) ADDRESSED to the model (a clause-opening verb, a "please", a "you must", a polite
+without accents, and the common Dutch and Portuguese imperatives) ADDRESSED to the model (a clause-opening verb, a "please", a "you must", a polite
 question — "could you", "pourrais-tu", "könnten Sie", "podrías", "potresti" —, a permission, a
 suggestion or an impersonal duty — "I authorise you to", "why not", "let's", "il faut", "hay que",
 "bisogna" —, "you agreed to", the assistant or a GPT named, a fake SYSTEM, developer, admin or IT-security
@@ -165,6 +165,14 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
               "montrez muestra muestre revela incluye incluya repite repita indica dime mostra "
               "mostri rivela includi ripeti indica dimmi",
     "invite": "invite invitez inviter invita invitar invitad invitare invitate inviti",
+}.items() for w in words.split()} | {w: a for a, words in {
+    # Dutch and Portuguese, the common imperatives and infinitives
+    "send": "stuur sturen verstuur versturen doorsturen encaminhe encaminhar compartilhe compartilhar",
+    "delete": "verwijder verwijderen wis wissen exclua excluir apague apagar remova remover",
+    "close": "sluit sluiten feche fechar encerre encerrar",
+    "update": "wijzig wijzigen zet zetten altere alterar atualize atualizar mude mudar defina definir",
+    "add": "voeg toevoegen adicione adicionar acrescente acrescentar",
+    "grant": "geef verleen conceda conceder atribua atribuir",
     "call": "call use run invoke execute trigger apply perform verwende benutze nutze rufe führe "
             "utilise utilisez appelle appelez exécute exécutez lance usa use usad usar utiliza "
             "utilice llama llame ejecuta ejecute usi usate usare utilizza chiama chiami chiamare llamar esegui",
@@ -336,7 +344,7 @@ _URGENT = re.compile(r"\b(?:now|immediately|right away|at once|today|asap|before
 _RULE = re.compile(
     r"\b(?:assistant|assistent\w*|asistente|assistente|ai|ia|ki|ki-\w+|bot|chatbot|copilot|agent|model|"
     r"llm|gpt|summari[sz]er)\b(?:\W+\w+){0,3}?\W+(?:always|must|shall|will|needs? to|has to|is (?:required|expected|"
-    r"supposed|meant) to|immer|muss|soll|toujours|doit|siempre|debe|tiene que|sempre|deve)\b", re.I)
+    r"supposed|meant) to|immer|muss|soll|toujours|doit|siempre|debe|tiene que|sempre|deve|moet|altijd)\b", re.I)
 # "our bot always forwards invoices to ...": someone's bot described, not the model told
 _OWNERS = frozenset("our their my his her its your unser unsere unserer notre nos leur leurs nuestro nuestra "
                     "nostro nostra vostro loro".split())
@@ -350,7 +358,7 @@ def _unowned(rx: re.Pattern[str], sentence: str) -> bool:
 # the model named as the doer of a passive ("... werden vom Assistenten gesetzt", "remplacé
 # directement par l'assistant", "to be done by the bot")
 _BY_MODEL = re.compile(
-    r"\b(?:by|vom|von|durch|par|por|dal|dall|dallo|dalla)\s*(?:the\s+|dem\s+|den\s+|der\s+|l'\s*|el\s+|la\s+|il\s+|'\s*)?"
+    r"\b(?:by|vom|von|durch|door|par|por|pelo|pela|dal|dall|dallo|dalla)\s*(?:the\s+|dem\s+|den\s+|der\s+|l'\s*|el\s+|la\s+|il\s+|'\s*)?"
     r"(?:ai\s+|ki[- ]?|ia\s+)?(?:assistant|assistenten|assistent|asistente|assistente|bot|chatbot|copilot|ki|ia|ai)\b", re.I)
 # a rule timed by the model's own turn: "before answering", "bevor er antwortet", "avant de
 # répondre", "when this policy is consulted" (only a model answers and consults here)
@@ -1124,7 +1132,11 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                 words = _tokens(clause)
                 action, at = _first_action(words)
                 said = 0  # words of the cue before the verb ("don't hesitate to" is no negation)
-                if action is None and said_to and (in_body or _ADDRESSEE.search(clause)):
+                # the model only named, in a clause that tells what it did ("last year the
+                # assistant forwarded ..."): history, not a task
+                named_only = not (addressed or framed or head_addressed or _CUE.search(sentence))
+                if action is None and said_to and (in_body or _ADDRESSEE.search(clause)) \
+                        and not (named_only and _PAST.search(clause)):
                     # the verb after the cue ("I authorise you to remove ..."), else anywhere
                     cue = _CUE.search(clause)
                     skip = len(_tokens(clause[:cue.end()])) if cue else 0
@@ -1167,12 +1179,21 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
     return out
 
 
+# capitalised header words that are no one's name ("Action Required:", "Next Steps:")
+_HEADER_WORDS = frozenset("required needed notice note notes task tasks steps step next follow up update reminder "
+                          "request urgent important security policy rule internal customer support billing "
+                          "ticket account contact summary agenda minutes items item open closed".split())
+
+
 def _names_a_person(head: str, chunk: str) -> bool:
     """Whether a header is a person's first name that the text gives in full elsewhere
     ("Linda: email ..." in minutes that list "Linda Green"), or the placeholder a PII-redacting
     client put in place of a name ("<NAME_7>: email ..."): a task for a colleague."""
     if re.fullmatch(r"<NAME_\d+>", head.strip()):
         return True
+    full = re.fullmatch(r"([A-Z][a-z]+) ([A-Z][a-z]+)", head.strip())
+    if full and not ({w.lower() for w in full.groups()} & (_LEAD | _HEADER_WORDS)) and not _ADDRESSEE.search(head):
+        return True  # "Linda Green: close TCK-1 after the refund": a colleague's action item
     if not re.fullmatch(r"[A-Z][a-z]+", head.strip()) or _ADDRESSEE.search(head) or _MARKER.search(head):
         return False
     return bool(re.search(r"\b" + re.escape(head.strip()) + r"\s+[A-Z][a-z]+", chunk))
