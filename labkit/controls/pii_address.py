@@ -29,6 +29,17 @@ the name (``Calle Mayor 5``, ``ul. Długa 5``, ``30 Acceso Macaria Ródenas``), 
 after a preposition (``lives on Rua das Flores``); then the postcode and town in many countries'
 layouts (``1100-053 Lisboa``, ``00-514 Warszawa``, ``111 21 Stockholm``, ``1015 CJ\nAmsterdam``).
 
+Round 6 (issue 15), classes read from the seen fresh1-3 misses: ``Nr.``/``No.`` before the
+number and Romanian ``Bl./Sc./Ap.`` units; six-digit postcodes; a street-type word without a number
+when a town-and-postcode line follows; Norwegian streets glued to a terrain word (``Sørensenfaret
+55A``); Hungarian lower-case inner words (``Petőfi sándor utca``) and street words no English text
+uses standing alone (``Egeri utca``, ``Oravakatu``, ``Storgatan``); a street with no type word at
+all when the next line is ``<postcode> <town>`` (Slovak ``Pilárikova 67\n035 57 Beňatina``);
+post-office boxes (``PO Box``, ``Postfach``, ``Case postale``); a unit written before the street
+(``Unit 61\n6 … Terrace``); New Zealand ``RD 8`` lines. Still patterns, not a library: ``postal``
+(libpostal's binding) would parse many countries but needs the C library and a ~2 GB model
+downloaded at run time, which the brief rules out; ``pyap``/``usaddress`` stay US/UK/CA parsers.
+
 What it does not do: addresses without a street line (a bare ``Berlin`` or ``75002 Paris`` is
 left alone: a city is not a person's address), PO boxes outside the US military formats,
 streets with no type word libpostal knows (Czech ``Klecanská 1``, Dutch ``…steeg``), or
@@ -54,7 +65,7 @@ _LO = LOWER
 _CAP = rf"[{_UP}][{_UP}{_LO}'’]*(?:-[{_UP}{_LO}][{_UP}{_LO}'’]*)*"   # Capitalised word, hyphens allowed
 _NUM = r"\d{1,6}(?:[ ]?[a-zA-Z](?![\w]))?(?:[-/]\d{1,5}[a-zA-Z]?)?"
 _UNIT = (r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Floor|Fl\.|Room|Rm\.?|Bldg\.?|Building|Wohnung|Whg\.?|Etage|"
-         r"Appartement|Appt\.?|Bât\.?|Bâtiment|Escalier|#)[ ]?[\w-]{1,6}")
+         r"Appartement|Appt\.?|Bât\.?|Bâtiment|Escalier|Bl\.|Sc\.|Ap\.|#)[ ]?[\w-]{1,6}")
 _DE_TYPES = (r"straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|graben|kai|"
              r"promenade|stieg|zeile|wall|berg|hof|park|feld|brücke|tor|garten|steg|winkel|anger|bogen")
 _FR_TYPES = (r"rue|avenue|av\.|boulevard|bd|chemin|allée|place|impasse|quai|route|square|cours|passage|voie|"
@@ -124,7 +135,18 @@ _AFTER_LANGS = ("af", "cs", "da", "et", "fi", "gsw", "hu", "is", "lb", "lt", "lv
 # Glued suffixes that are mostly place names, not streets ("Heidelberg 3", "Hamburg 61348")
 _PLACE_SUFFIXES = {"berg", "burg", "dorf", "borg", "borgir", "byen", "land", "nes", "sel", "holt", "fell", "gebouw",
                    "kogel", "universität", "universitat", "universitaet", "park", "parken", "bad"}
-_HOUSE = r"(?:(?:n[º°o]\.?|nr\.?|no\.?)[ ]?)?\d{1,5}(?:[ ]?[a-zA-Z](?![\w]))?(?:[-/]\d{1,5}[a-zA-Z]?)?\.?"
+# Norwegian/Danish street names glued to a terrain word in its definite form ("Haugenhagen 2",
+# "Sørensenfaret 55A", "Liebråten 358"): Faker's and the Norwegian registry's common endings. A house
+# number is still required, as for the other glued suffixes.
+_NORDIC_SUFFIXES = {"hagen", "åsen", "stubben", "stykket", "løkka", "faret", "kroken", "skrenten", "alléen",
+                    "ringen", "gropa", "moen", "engen", "tunet", "høgda", "røa", "vika", "stranda", "flata",
+                    "bråten", "kollen", "holtet", "lunden", "gjerdet", "jordet", "skogen", "haugen", "tjernet",
+                    "vollen", "myra", "sletta", "svingen", "stien", "plassen", "bakken", "jordet", "enga"}
+# Street words no English text uses: a street named with one stands on its own, number or not
+# ("Egeri utca", "Oravakatu", "Storgatan")
+_STRONG_AFTER = {"utca", "körút"}
+_STRONG_GLUED = ("katu", "kuja", "polku", "bulevardi", "gatan", "vägen", "veien", "vegen", "stræde")
+_HOUSE = r"(?:(?:[Nn][º°o]\.?|[Nn][rR]\.?|N[oO]\.|č\.)[ ]?)?\d{1,5}(?:[ ]?[a-zA-Z](?![\w]))?(?:[-/]\d{1,5}[a-zA-Z]?)?\.?"
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -160,7 +182,7 @@ def _generic() -> _Generic:
     after_full = {w for w in pick(_AFTER_LANGS, "street_types") if _freq(w) < 3000}
     glued = {c for c, e in langs.items() if e.get("suffixes")}
     suffixes = (pick(tuple(glued), "suffixes") | pick(tuple(glued - {"de", "en"}), "street_types")) - _PLACE_SUFFIXES
-    suffixes = {w for w in suffixes if len(w) >= 3 and " " not in w and "." not in w}
+    suffixes = {w for w in suffixes | _NORDIC_SUFFIXES if len(w) >= 3 and " " not in w and "." not in w}
     part = rf"(?:(?i:{_alternation(particles)})[ ]+)"
     name = rf"{_CAP}(?:[ ]{part}{{0,2}}{_CAP}){{0,4}}"
     ptype = rf"(?:(?i:{_alternation(prefix_full)})(?![\w.])|(?i:{_alternation(prefix_abbr)})\.)"
@@ -176,11 +198,11 @@ def _generic() -> _Generic:
         prefix_core=re.compile(rf"(?P<type>{cap_type})[ ]+{part}{{0,3}}{name}"),
         # "Rovsings Allé 841", "Egeri út 196.", "Karu põik 61"; the number before or after
         after=re.compile(
-            rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{1,3}}(?i:{_alternation(after_full)})(?![\w])\.?"
+            rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?{_CAP}[ -](?:(?:{_CAP}|[{_LO}]{{3,}})[ -]){{0,2}}(?P<type>(?i:{_alternation(after_full)}))(?![\w])\.?"
             rf"(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])"),
         # "Hanstholmstræde 79", "Iseweg 039", "8 Eviehof": a compound ending in a street word
         glued=re.compile(
-            rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{0,2}}[{_UP}][{_LO}]{{2,}}(?:{_alternation(suffixes)})"
+            rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{0,2}}[{_UP}][{_LO}]{{2,}}(?P<type>{_alternation(suffixes)})"
             rf"(?![{_LO}{_UP}])(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])"),
         # anchors: one-word types, lower-case ones only if English hardly uses them ("ulica", "rua";
         # not "via", "for", "place"), and abbreviations (a dot must follow them)
@@ -194,6 +216,7 @@ def _generic() -> _Generic:
 
 _TOKEN = re.compile(rf"[{_UP}{_LO}]+(?:\.[{_LO}]+)?")
 _LONG_CAP = re.compile(rf"[{_UP}][{_LO}]{{4,}}")
+_POSTCODE_TAIL = re.compile(r"\n[^\n]*\d{4}|,[ ]*\d{4}")
 _BARE_PREP = re.compile(r"\b(?:on|at|of|along|off|near|to|from|into|and|in)[ ]$")
 
 
@@ -213,8 +236,27 @@ def _generic_spans(text: str, has_digit: bool) -> list[tuple[int, int]]:
         m = g.prefix_num_after.match(text, t.start()) if has_digit else None
         if m is None and _BARE_PREP.search(text, max(0, t.start() - 8), t.start()):
             m = g.prefix_core.match(text, t.start())
+        if m is None and has_digit:
+            # no number, but the town and postcode follow ("Strada Gheorghiu\nTargu Neamt, 833494")
+            core = g.prefix_core.match(text, t.start())
+            if core is not None:
+                end = _extend(text, core.end(), generic=True)
+                if _POSTCODE_TAIL.search(text, core.end(), end):
+                    found.append((core.start(), end))
+                    continue
         if m is not None:
             found.append((m.start(), _extend(text, m.end(), generic=True)))
+    # street words no English text uses stand on their own ("Egeri utca", "Oravakatu")
+    if not lows.isdisjoint(_STRONG_AFTER):
+        for m in g.after.finditer(text):
+            if m.group("type").lower() in _STRONG_AFTER:
+                found.append((m.start(), _extend(text, m.end(), generic=True)))
+    for w in _LONG_CAP.findall(text):
+        if w.lower().endswith(_STRONG_GLUED) and len(w) >= 7:
+            for m in g.glued.finditer(text):
+                if m.group("type").lower().endswith(_STRONG_GLUED):
+                    found.append((m.start(), _extend(text, m.end(), generic=True)))
+            break
     if not has_digit:
         return found
     passes = []
@@ -241,7 +283,7 @@ def _units_rx() -> str:
 
 # Postcodes of many countries: 12345, 1234, 123 45, 12-345, 1234-567, 1234 AB, A-1234, 12345-678, UK
 _POST = (r"(?:\d{3}[ ]\d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3,4}|\d{4}[ ]?[A-Z]{2}(?![\w])|[A-Z]{1,2}-\d{4,5}"
-         r"|\d{4,5}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2})")
+         r"|\d{4,5}|\d{6}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2})")
 _CITY = rf"{_CAP}(?:(?:[ -]|[ ](?:d'|de|di|del|la|le|sur|am|an|im|i|nad|pod)[ ])(?:{_CAP})){{0,4}}(?:[ ]\([A-Z]{{2,3}}\))?"
 
 
@@ -273,7 +315,7 @@ _SAME_LINE = (
 )
 _BREAK = re.compile(r"^[ \t,]*\n[ \t\n]*")
 _NEXT_LINE = (
-    re.compile(rf"^{_UNIT}(?=[ \t]*(?:\n|$))"),
+    re.compile(rf"^(?:{_UNIT}|RD[ ]\d{{1,2}})(?=[ \t]*(?:\n|$))"),
     re.compile(rf"^{_CAP}(?:[ -]{_CAP}){{0,3}},?[ ]+[A-Z]{{2}}[ ]+\d{{5}}(?:-\d{{4}})?"),            # City, ST 12345
     re.compile(rf"^(?:[A-Z]{{1,2}}-)?\d{{4,5}}[ ]+{_CAP}(?:[ -]{_CAP}|[ -](?:sur|sous|en|le|la|les|am|an|im|bei|de)(?=[ -])){{0,5}}(?:[ ]+CEDEX(?:[ ]\d{{1,2}})?)?"),
     re.compile(rf"^{_CAP}(?:(?:[ -]|[ ]&[ ]){_CAP}){{0,4}}[ ]+\d{{4,5}}(?:-\d{{3,4}})?(?=[ \t]*(?:\n|$|[.,;]))"),  # Country 12345
@@ -320,6 +362,30 @@ def _extend(text: str, end: int, generic: bool = False) -> int:
     return end
 
 
+# Streets with no type word (Slovak "Pilárikova 67", Croatian "Zmajevac 6b", Belgian "Michellei 09")
+# are taken when the next line starts with a postcode and a town: "<Street> <number>\n<code> <Town>"
+# (the postcode line is what makes it an address; the street word alone could be anything)
+_POSTLINE_GATE = re.compile(r"\d[a-zA-Z]?(?:/\d{1,4}[a-zA-Z]?)?\.?[ \t]*\n[ \t]*(?:[A-Z]{1,2}-)?\d{3}")
+_BARE_STREET_POST = re.compile(
+    rf"(?<![\w/.-]){_CAP}(?:[ ]{_CAP}){{0,2}}(?:[ ][{_LO}]{{2,}})?(?:[ ][IVX]{{1,4}}\.)?[ ]+{_HOUSE}"
+    rf"(?=[ \t]*\n[ \t]*(?:[A-Z]{{1,2}}-)?(?:\d{{3}}[ ]\d{{2}}|\d{{4,5}})(?:[ \t]*\n[ \t]*|[ ]+){_CITY})")
+# Post-office boxes in several languages ("PO Box 701", "P.O. Box 12", "Postfach 1234", "Case postale 56")
+_PO_BOX = re.compile(r"(?<![\w.])(?:P\.?[ ]?O\.?[ ]?Box|Post[ ]Office[ ]Box|Postfach|Case[ ]postale|Casella[ ]postale|"
+                     r"Apartado(?:[ ]de[ ]correos)?|Boîte[ ]postale|Postboks|Box)[ ]\d{1,6}(?![\w])")
+_PO_GATE = re.compile(r"Box|Postfach|postale|Apartado|Postboks")
+# A unit written before the street, on its line or the line before ("Suite 947\n79 Rongorua Track",
+# "Apt. 001 87 Freesentie", "Flat 24\n77 Conway-Taylor Ridge")
+_LEAD_UNIT = re.compile(rf"(?:{_UNIT}|Flat[ ]\w{{1,6}})(?:[ ]|[ \t]*\n[ \t]*)$")
+
+
+def _lead_unit(text: str, start: int) -> int:
+    """``start`` moved back over a unit written before the street, if there is one."""
+    m = _LEAD_UNIT.search(text, max(0, start - 24), start)
+    if m is None or (m.start() > 0 and text[m.start() - 1] not in " \t\n,:(\"'"):
+        return start
+    return m.start()
+
+
 def address_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of postal addresses in ``text``, in order, not overlapping.
 
@@ -345,6 +411,10 @@ def address_spans(text: str) -> list[tuple[int, int]]:
     if us_word:
         passes.append(us_bare)
     found: list[tuple[int, int]] = _generic_spans(text, has_digit)
+    if has_digit and "\n" in text and _POSTLINE_GATE.search(text):
+        found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _BARE_STREET_POST.finditer(text))
+    if has_digit and _PO_GATE.search(text):
+        found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _PO_BOX.finditer(text))
     for rx in passes:
         for m in rx.finditer(text):
             if rx is us_bare and m.group("type").lower() in _WEAK_TYPES:
@@ -356,6 +426,7 @@ def address_spans(text: str) -> list[tuple[int, int]]:
                 continue
             start = m.start("st") if rx is us_bare else m.start()
             found.append((start, _extend(text, m.end(), generic=True)))
+    found = [(_lead_unit(text, s), e) for s, e in found]
     found.sort(key=lambda se: (se[0], -(se[1] - se[0])))
     out: list[tuple[int, int]] = []
     for s, e in found:
