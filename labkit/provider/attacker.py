@@ -550,11 +550,17 @@ def _call_record(data: dict[str, Any]) -> str | None:
     return f"Call {data[key]} with {args}." if args else f"Call {data[key]}."
 
 
+# a tool named just before a JSON object ("call tool update_crm_field with {...}", "appeler l'outil
+# x avec {...}"): that JSON is the call's arguments, read by the tool-call parser as written
+_ARGS_FOLLOW = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\s*(?:\(|:|with|using|mit|avec|con|com|met)?\s*$", re.I)
+
+
 def _embedded_json(text: str) -> Any:
     """A JSON object or list written inside a string (a ticket note that is itself JSON, a KB
-    text with a JSON record after its first sentence), else None."""
+    text with a JSON record after its first sentence), else None. Not a tool call's arguments
+    written after the tool's name: those stay as they are."""
     start = re.search(r"[{\[]\s*\"", text)
-    if start is None:
+    if start is None or _ARGS_FOLLOW.search(text[:start.start()]):
         return None
     try:
         data, end = json.JSONDecoder().raw_decode(text[start.start():])
