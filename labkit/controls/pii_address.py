@@ -141,7 +141,7 @@ _PLACE_SUFFIXES = {"berg", "burg", "dorf", "borg", "borgir", "byen", "land", "ne
 _NORDIC_SUFFIXES = {"hagen", "åsen", "stubben", "stykket", "løkka", "faret", "kroken", "skrenten", "alléen",
                     "ringen", "gropa", "moen", "engen", "tunet", "høgda", "røa", "vika", "stranda", "flata",
                     "bråten", "kollen", "holtet", "lunden", "gjerdet", "jordet", "skogen", "haugen", "tjernet",
-                    "vollen", "myra", "sletta", "svingen", "stien", "plassen", "bakken", "jordet", "enga"}
+                    "vollen", "myra", "sletta", "svingen", "stien", "plassen", "bakken", "enga"}
 # Street words no English text uses: a street named with one stands on its own, number or not
 # ("Egeri utca", "Oravakatu", "Storgatan")
 _STRONG_AFTER = {"utca", "körút"}
