@@ -79,15 +79,13 @@ def main() -> None:
     ap.add_argument("api_key")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--thread", action="store_true", help="a worker thread per request (before round 4)")
-    ap.add_argument("--http", default="coalesce", choices=["coalesce", "auto", "h11", "httptools"],
-                    help="uvicorn's HTTP protocol (coalesce: httptools with one write per response, "
-                         "as for the gateway since round 7)")
+    ap.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
+                    help="uvicorn's HTTP parser (auto: httptools when installed, as for the gateway)")
     ap.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
                     help="uvicorn's event loop (auto: uvloop when installed, as for the gateway)")
     args = ap.parse_args()
     uvicorn.run(make_app(args.upstream, args.api_key, args.thread), host="127.0.0.1", port=args.port,
-                **{**_UVICORN_SETTINGS, "loop": args.loop,
-                   **({} if args.http == "coalesce" else {"http": args.http})})
+                **{**_UVICORN_SETTINGS, "http": args.http, "loop": args.loop})
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "labkit"
 
-BASE = {"errors", "tokens", "settings", "jsonlines", "sqlitewal", "serving", "coalesce", "clock", "apikeys"}
+BASE = {"errors", "tokens", "settings", "jsonlines", "sqlitewal", "serving", "clock", "apikeys"}
 RANK = {"provider": 1, "data": 2, "controls": 2, "telemetry": 2, "direct": 3, "rag": 4, "jobs": 4,
         "agent": 4, "service": 5, "roadmap": 6, "commands": 7, "cli": 7}
 PATTERNS = {"direct", "rag", "jobs", "agent"}

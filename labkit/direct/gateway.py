@@ -70,7 +70,6 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from labkit.apikeys import presented_key
-from labkit.coalesce import CoalescingHttpProtocol
 from labkit.direct.client import ResilientClient
 from labkit.direct.inline import loop_sleep, run_inline
 from labkit.direct.models import PATTERNS, CallResult, ClientConfig
@@ -663,12 +662,11 @@ def _raise_thread_limit(limit: int) -> None:
         pass
 
 
-# proxy_headers off: nothing here reads the client address, and the middleware runs per request;
-# http: uvicorn's httptools protocol writing each response's head and body as one socket write
-# (labkit.coalesce: two system calls per answer were the largest item of the loop's profile)
+# proxy_headers off: nothing here reads the client address, and the middleware runs per request.
+# (Writing each answer's head and body as one socket write instead of uvicorn's two was tried in
+# round 7 and measured no faster: loadtests/RESULTS.md, "The gateway's overhead, rounds 6-7".)
 _UVICORN_SETTINGS: dict[str, Any] = dict(log_level="warning", access_log=False, timeout_keep_alive=30,
-                                         timeout_graceful_shutdown=2, proxy_headers=False,
-                                         http=CoalescingHttpProtocol)
+                                         timeout_graceful_shutdown=2, proxy_headers=False)
 
 
 def _freeze_startup_heap() -> None:
