@@ -254,3 +254,30 @@ def test_fourth_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_
         assert {"PHONE", "EMAIL", "NAME", "ADDRESS"} <= types, (loc, types)
     # deterministic whatever the string-hash seed
     assert _same_texts_whatever_the_hash_seed("p.build_fresh4_cases()")
+
+
+def test_fifth_fresh_set_is_new_locales_and_scripts_unused_people_and_the_same_texts_every_run() -> None:
+    fresh5 = pub.build_fresh5_cases()
+    assert {c["locale"] for c in fresh5} == {*pub.FRESH5_LOCALES, pub.FNG5, "neg"}
+    assert all(c["id"].startswith("fresh5-") for c in fresh5)
+    # locales no earlier set used, and FakeNameGenerator records no earlier fresh check drew
+    assert not set(pub.FRESH5_LOCALES) & {*pub.LOCALES, *pub.FRESH_LOCALES, *pub.FRESH2_LOCALES,
+                                          *pub.FRESH3_LOCALES, *pub.FRESH4_LOCALES}
+    used = (pub.fresh1_fng_numbers() | pub.fresh2_fng_numbers() | pub.fresh3_fng_numbers()
+            | pub.fresh4_fng_numbers())
+    assert pub.fresh4_fng_numbers() - pub.fresh1_fng_numbers() - pub.fresh2_fng_numbers() - pub.fresh3_fng_numbers()
+    people = {p["Number"]: f"{p['GivenName']} {p['Surname']}" for p in pub.fng_people()}
+    fng5_names = {c["text"][s["start"]:s["end"]] for c in fresh5 if c["locale"] == pub.FNG5
+                  for s in c["spans"] if s["type"] == "NAME"}
+    assert fng5_names & set(people.values())
+    assert not fng5_names & {people[n] for n in used} - {people[n] for n in people if n not in used}
+    # every type is there in every Faker locale's texts; the Cyrillic locales' names are Cyrillic
+    for loc in pub.FRESH5_LOCALES:
+        types = {s["type"] for c in fresh5 if c["locale"] == loc for s in c["spans"]}
+        assert {"PHONE", "EMAIL", "NAME", "ADDRESS"} <= types, (loc, types)
+    for loc in ("ru_RU", "uk_UA", "mk_MK"):
+        names = [c["text"][s["start"]:s["end"]] for c in fresh5 if c["locale"] == loc
+                 for s in c["spans"] if s["type"] == "NAME"]
+        assert all(any("\u0400" <= ch <= "\u04ff" for ch in n) for n in names), loc
+    # deterministic whatever the string-hash seed
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh5_cases()")

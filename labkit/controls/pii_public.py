@@ -113,8 +113,28 @@ _DATE_FORMATS = {
     "fr_CA": ("%Y-%m-%d", "%d %B %Y", "%d/%m/%Y"),
     "sl_SI": ("%d.%m.%Y", "%d. %m. %Y", "%Y-%m-%d", "%d. %B %Y"),
     "el_GR": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y"),
+    # the fifth fresh check's locales (issue 15, round 7; never used by the PII code): Cyrillic
+    # (Russian, Ukrainian, Macedonian) and Latin-script locales no check used
+    "ru_RU": ("%d.%m.%Y", "%Y-%m-%d", "%d %B %Y"),
+    "uk_UA": ("%d.%m.%Y", "%Y-%m-%d", "%d %B %Y"),
+    "mk_MK": ("%d.%m.%Y", "%Y-%m-%d", "%d %B %Y"),
+    "az_AZ": ("%d.%m.%Y", "%Y-%m-%d", "%d %B %Y"),
+    "es_MX": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d de %B de %Y"),
+    "pt_BR": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d de %B de %Y"),
 }
 _MONTHS = {
+    "ru_RU": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+              "октября", "ноября", "декабря"],
+    "uk_UA": ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня",
+              "жовтня", "листопада", "грудня"],
+    "mk_MK": ["јануари", "февруари", "март", "април", "мај", "јуни", "јули", "август", "септември",
+              "октомври", "ноември", "декември"],
+    "az_AZ": ["yanvar", "fevral", "mart", "aprel", "may", "iyun", "iyul", "avqust", "sentyabr",
+              "oktyabr", "noyabr", "dekabr"],
+    "es_MX": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+              "octubre", "noviembre", "diciembre"],
+    "pt_BR": ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro",
+              "outubro", "novembro", "dezembro"],
     "de_CH": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
               "Oktober", "November", "Dezember"],
     "fr_CA": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -701,6 +721,40 @@ def build_fresh4_cases(seed: int = FRESH4_SEED, negatives_per_carrier: int = 4) 
     plus look-alike negatives with new values. Same fields as :func:`build_cases`."""
     used = fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers()
     return _fresh_check_cases("fresh4", FRESH4_LOCALES, seed, FNG4, used, negatives_per_carrier)
+
+
+# --- the fifth fresh check (issue 15, round 7) ----------------------------------------------------
+# fresh4 was scored and its misses read (its Greek names and addresses were 0): it is seen. This one
+# was fixed before any change of round 7 and scored once on the code as it stood (first), then once
+# at the end (final). Faker in six locales no earlier check used, each with person, address and
+# phone providers: three in Cyrillic (Russian, Ukrainian, Macedonian), so a mechanism tuned on
+# fresh4's Greek is tested on a script it never saw, and three in the Latin script (Azerbaijani,
+# Mexican Spanish, Brazilian Portuguese). (lt_LT, lv_LV, et_EE, tr_TR and bg_BG were left out:
+# Faker has no address provider for them and writes US addresses with local words.) A new seed,
+# and FakeNameGenerator.com people and addresses none of the four earlier fresh checks drew.
+
+FRESH5_LOCALES: tuple[str, ...] = ("ru_RU", "uk_UA", "mk_MK", "az_AZ", "es_MX", "pt_BR")
+FRESH5_SEED = 60221
+FNG5 = "fng5"
+"""Locale tag of the fifth fresh check's FakeNameGenerator cases (people and addresses)."""
+
+
+def fresh4_fng_numbers() -> set[str]:
+    """The FakeNameGenerator records (people and addresses) the fourth fresh check drew (replayed)."""
+    filler = _Fng2Filler(FRESH4_SEED * 100 + 99,
+                         fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers())
+    for template in load_templates():
+        fill(template, filler)
+    return filler.used | filler.places_used
+
+
+def build_fresh5_cases(seed: int = FRESH5_SEED, negatives_per_carrier: int = 4) -> list[dict[str, Any]]:
+    """The fifth fresh check: every template once per :data:`FRESH5_LOCALES` locale and once
+    with FakeNameGenerator people and addresses no earlier fresh check drew (locale ``fng5``),
+    plus look-alike negatives with new values. Same fields as :func:`build_cases`."""
+    used = fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers() | fresh4_fng_numbers()
+    return _fresh_check_cases("fresh5", FRESH5_LOCALES, seed, FNG5, used, negatives_per_carrier)
+
 
 def split(cases: list[dict[str, Any]], which: str) -> list[dict[str, Any]]:
     """The cases of one half (``fit`` or ``heldout``)."""
