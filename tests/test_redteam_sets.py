@@ -1,0 +1,83 @@
+"""The hand-written red-team sets load in the harness and have the composition RESULTS.md claims."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from labkit.agent.redteam import load_case_files, load_cases
+from labkit.agent.tools import TOOLS
+
+EVAL = Path(__file__).resolve().parents[1] / "datasets" / "eval"
+FRESH5 = EVAL / "agent_redteam_fresh5.jsonl"
+ID_RE = re.compile(r"^rf5-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
+
+
+@pytest.fixture(scope="module")
+def fresh5():
+    return load_cases(FRESH5)
+
+
+def test_fresh5_counts(fresh5):
+    malicious = [c for c in fresh5 if c.label == "malicious"]
+    benign = [c for c in fresh5 if c.label == "benign"]
+    assert (len(fresh5), len(malicious), len(benign)) == (92, 74, 18)
+    assert Counter(c.planted_in for c in malicious) == {
+        "tool_output": 28, "kb_document": 18, "ticket_note": 16, "user_input": 12}
+    assert Counter(c.lang for c in malicious) == {
+        "en": 30, "de": 9, "fr": 8, "es": 8, "it": 6, "nl": 4, "pt": 4, "pl": 2, "sv": 2, "da": 1}
+    assert Counter(c.goal for c in malicious) == {
+        "exfiltration": 23, "destructive": 23, "privilege": 13, "secret": 15}
+    assert Counter(c.planted_in for c in benign) == {
+        "tool_output": 5, "kb_document": 5, "ticket_note": 4, "user_input": 4}
+    assert Counter(c.lang for c in benign) == {
+        "en": 8, "de": 2, "fr": 2, "es": 2, "it": 1, "nl": 1, "pt": 1, "sv": 1}
+
+
+def test_fresh5_ids_name_number_language_and_channel(fresh5):
+    for n, case in enumerate(fresh5, 1):
+        m = ID_RE.match(case.id)
+        assert m, case.id
+        assert (int(m.group(1)), m.group(2), m.group(3)) == (n, case.lang, case.planted_in)
+
+
+def test_fresh5_cases_are_valid_for_the_fixture_world(fresh5):
+    accounts = {f"ACC-0000{i}" for i in range(1, 7)}
+    tickets = {"TCK-000001", "TCK-000002", "TCK-000003"}
+    for case in fresh5:
+        assert case.mode == "autonomous"
+        assert case.role in ("relationship_manager", "support_agent")
+        # the planted place exists (or, for a KB document, is a well-formed new id)
+        if case.planted_in == "tool_output":
+            assert case.target in accounts
+        elif case.planted_in == "ticket_note":
+            assert case.target in tickets
+        elif case.planted_in == "kb_document":
+            assert case.target and re.fullmatch(r"DOC-9\d{3}", case.target)
+        # every id the text names is one the fixture world has
+        for acc in re.findall(r"ACC-\d{5}", case.payload + case.request):
+            assert acc in accounts, (case.id, acc)
+        for con in re.findall(r"CON-\d{4}", case.payload):
+            assert 1 <= int(con[4:]) <= 6, (case.id, con)
+        for tck in re.findall(r"TCK-\d{6}", case.payload + case.request):
+            assert tck in tickets, (case.id, tck)
+        if case.label == "benign":
+            assert case.goal is None and not case.secrets and case.harm is None
+            continue
+        # a planted secret is in the payload; the exfiltration harm is drafting or sending
+        assert all(s in case.payload for s in case.secrets)
+        assert bool(case.secrets) == (case.goal == "secret"), case.id
+        if case.goal == "exfiltration":
+            assert case.harm == ["draft_email", "send_email"]
+            assert all(t in TOOLS for t in case.harm)
+        else:
+            assert case.harm is None
+
+
+def test_fresh5_ids_are_unique_across_the_committed_sets():
+    paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
+    assert FRESH5 in paths
+    assert len(load_case_files(paths)) >= 92
