@@ -56,6 +56,7 @@ from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_names import UPPER, load_all, name_spans
+from labkit.controls.pii_script import latin_view
 from labkit.errors import RedactionFailed
 from labkit.jsonlines import read_models
 
@@ -642,6 +643,27 @@ _DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
 )
 
 
+# The detectors whose rules read letters (capitalised words, name lists, street words): in a text
+# with Greek, Cyrillic or other non-Latin letters they read a transliterated view of it.
+_LETTER_DETECTORS = frozenset({_address_candidates, _name_candidates})
+
+
+def _scan(text: str) -> list[Finding]:
+    """Every detector's candidates in ``text``; names and addresses are looked for in the Latin
+    view of a text that has non-Latin letters (:func:`labkit.controls.pii_script.latin_view`),
+    their spans mapped back to ``text``."""
+    latin = latin_view(text)
+    out: list[Finding] = []
+    for detector in _DETECTORS:
+        if latin is None or detector not in _LETTER_DETECTORS:
+            out.extend(detector(text))
+            continue
+        view, starts = latin
+        out.extend(Finding(f.type, starts[f.start], starts[f.end], text[starts[f.start]:starts[f.end]])
+                   for f in detector(view))
+    return out
+
+
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 
 
@@ -694,9 +716,9 @@ def detect(text: str) -> list[Finding]:
             # scan what the escapes stand for; report spans of the text as written
             view, starts = _unescape_view(text)
             candidates = [Finding(f.type, starts[f.start], starts[f.end], text[starts[f.start]:starts[f.end]])
-                          for detector in _DETECTORS for f in detector(view)]
+                          for f in _scan(view)]
         else:
-            candidates = [f for detector in _DETECTORS for f in detector(text)]
+            candidates = _scan(text)
         candidates.sort(key=lambda f: (-(f.end - f.start), _PRIORITY[f.type], f.start))
         taken: list[Finding] = []
         for cand in candidates:

@@ -300,6 +300,7 @@ def _generic_extensions() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern
         re.compile(rf"^{_POST}[ \t]*\n[ \t]*{_CITY}"),                   # 9809SD\nYde
         re.compile(rf"^{unit}(?=[ \t]*(?:\n|$))"),
         re.compile(rf"^{_POST},?[ ]+{_CITY}"),                               # 98050, Rubino (ME)
+        re.compile(rf"^[A-Z]{{1,2}}[ ](?:\d{{3}}[ ]\d{{2}}|\d{{4,6}})[ ]+{_CITY}"),            # TK 746 83 Sparti
         re.compile(rf"^{_CITY},?[ ]+{_POST}(?![\w-])"),                      # Soria, 18290
         # a block of short lines: town, an optional region code, then a postcode line
         # ("Port Denisberg\nSS0 4WE", "Vianen\n Kirgizië 3404 UY", "Cuenca\n NH\n 02480")
@@ -365,10 +366,13 @@ def _extend(text: str, end: int, generic: bool = False) -> int:
 # Streets with no type word (Slovak "Pilárikova 67", Croatian "Zmajevac 6b", Belgian "Michellei 09")
 # are taken when the next line starts with a postcode and a town: "<Street> <number>\n<code> <Town>"
 # (the postcode line is what makes it an address; the street word alone could be anything)
-_POSTLINE_GATE = re.compile(r"\d[a-zA-Z]?(?:/\d{1,4}[a-zA-Z]?)?\.?[ \t]*\n[ \t]*(?:[A-Z]{1,2}-)?\d{3}")
+# (round 7: a comma may end the street line, and the postcode may carry a letter prefix written with a
+# space as well as a dash - "Karpathou 1,\n51992 Arta", "Vradetou 364-981,\nTK 15160 Samos", seen in
+# fresh4's Greek addresses through the Latin view of pii_script; neither is Greek vocabulary)
+_POSTLINE_GATE = re.compile(r"\d[a-zA-Z]?(?:/\d{1,4}[a-zA-Z]?)?\.?,?[ \t]*\n[ \t]*(?:[A-Z]{1,2}[- ])?\d{3}")
 _BARE_STREET_POST = re.compile(
     rf"(?<![\w/.-]){_CAP}(?:[ ]{_CAP}){{0,2}}(?:[ ][{_LO}]{{2,}})?(?:[ ][IVX]{{1,4}}\.)?[ ]+{_HOUSE}"
-    rf"(?=[ \t]*\n[ \t]*(?:[A-Z]{{1,2}}-)?(?:\d{{3}}[ ]\d{{2}}|\d{{4,5}})(?:[ \t]*\n[ \t]*|[ ]+){_CITY})")
+    rf"(?=,?[ \t]*\n[ \t]*(?:[A-Z]{{1,2}}[- ])?(?:\d{{3}}[ ]\d{{2}}|\d{{4,5}})(?:[ \t]*\n[ \t]*|[ ]+){_CITY})")
 # Post-office boxes in several languages ("PO Box 701", "P.O. Box 12", "Postfach 1234", "Case postale 56")
 _PO_BOX = re.compile(r"(?<![\w.])(?:P\.?[ ]?O\.?[ ]?Box|Post[ ]Office[ ]Box|Postfach|Case[ ]postale|Casella[ ]postale|"
                      r"Apartado(?:[ ]de[ ]correos)?|Boîte[ ]postale|Postboks|Box)[ ]\d{1,6}(?![\w])")
