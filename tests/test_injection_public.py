@@ -317,6 +317,26 @@ def test_fresh_corpus_is_scored_whole_and_never_trained_on() -> None:
     assert not any(trainer._shingles(r["text"]) & shingles for r in rows if r["source"] == "public:spikee")
 
 
+def test_round7_fresh_corpus_agentprobe_is_scored_whole_and_deduplicated() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 7's unseen check: AgentProbe's attack catalogue, carriers and benign tasks, scored whole
+    fresh = _installed("fresh4")
+    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    assert {c.source.split()[0] for c in fresh} == {"agentprobe-injection"}
+    assert all("(MIT)" in c.source for c in fresh)
+    attacks = [c for c in fresh if c.label == "malicious"]
+    benign = [c for c in fresh if c.label == "benign"]
+    assert len(attacks) >= 60 and len(benign) >= 20
+    # both sides in the agent's channels, and the package's Russian carrier is tagged
+    assert {c.location for c in attacks} == {"user_input", "tool_output", "document"}
+    assert {"user_input", "tool_output"} <= {c.location for c in benign}
+    assert "ru" in {c.lang for c in attacks}
+    assert all(c.text.strip() for c in fresh)
+    seen = ic._seen_runs((*ic.CORPORA, "fresh3"))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+
+
 # --- round 6 -------------------------------------------------------------------------------------
 
 # A task line addressed to whoever reads the data (AgentDojo's ``direct`` template is one form):

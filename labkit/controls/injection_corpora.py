@@ -57,6 +57,14 @@ ar, ko; nothing of it was read before its first run):
   documents with attack-family and topic tags (``protectrag/data/golden_v1.json``); cases sharing
   an 8-word run with any seen corpus are dropped (2 of the 100).
 
+Round 6's ``fresh3`` is seen now (its misses were read in round 7). Round 7's unseen check,
+``fresh4`` (e-mails, documents and web pages as an agent reads them, and user turns; English plus
+Russian; nothing of it was read before its first run):
+
+- ``agentprobe-injection`` 0.2.0a1 (MIT): its attack catalogue (3 leak intents x 15 linguistic
+  transforms), its 14 injection carriers each wrapping its two canary instructions, and its
+  benign side: 11 benign tasks (the e-mail and the user's request) and the carriers' host texts.
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -91,9 +99,11 @@ from labkit.errors import DataError, InputError
 
 PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "spikee": "0.9.2",
           "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0",
-          "pyrit": "1.1.0", "promptinject": "0.1.1.1", "protectrag": "0.6.0"}
+          "pyrit": "1.1.0", "promptinject": "0.1.1.1", "protectrag": "0.6.0",
+          "agentprobe": "0.2.0a1"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
-_DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual"}
+_DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual",
+         "agentprobe": "agentprobe-injection"}
 HOLDOUT = "heldout"
 FRESH = "fresh"
 CROSS = "neither"  # goal and template fall in different halves: kept out of both
@@ -611,13 +621,93 @@ def _protectrag() -> list[PublicCase]:
     return out
 
 
+# --- round 7's unseen check: AgentProbe's attack catalogue, carriers and benign tasks ------------
+
+def _module(path: Path) -> Any:
+    """One stdlib-only source file of a corpus package, loaded alone (its package needs heavy dependencies)."""
+    spec = importlib.util.spec_from_file_location(f"_labkit_corpus_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise DataError(f"cannot read {path}")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses looks the module up while building the classes
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _agentprobe() -> list[PublicCase]:
+    """agentprobe-injection 0.2.0a1 (MIT): indirect injections in e-mails, documents and web pages.
+
+    Read from its source (stdlib-only files, loaded one by one; no AgentProbe import):
+
+    - malicious, ``user_input``: its attack catalogue, every intent of ``attacks/registry.py``
+      (system-prompt, API-key and instruction leaks) rewritten by each of its 15 linguistic
+      transforms (``attacks/transforms.py``: indirect speech acts, register, discourse framing,
+      code switching, classic overrides), as ``all_attacks()`` composes them;
+    - malicious, e-mail / document / web page: each of its 14 carriers (``injection/carriers.py``)
+      wrapping each of its two canary instructions (leak a config marker, forward the mail out);
+    - benign: its 11 benign tasks (``injection/benign_tasks.py``): the e-mail the agent reads and
+      the user's request (some ask to forward to a named address), and each carrier's host text
+      with an empty payload.
+
+    E-mails and web pages reach an agent as tool output (channel ``tool_output``), documents as
+    ``document``. A case sharing an 8-word run with any seen corpus (``CORPORA`` and ``fresh3``) is
+    dropped.
+    """
+    root = _package_dir("agentprobe")
+    src = "agentprobe-injection 0.2.0a1 (MIT)"
+    seen = _seen_runs((*CORPORA, "fresh3"))
+    channel = {"email": "tool_output", "webpage": "tool_output", "document": "document"}
+    rows: list[tuple[str, str, str, str, str]] = []  # id, text, label, location, source file
+    # the attack catalogue: intent x transform (Intent(name=..., text=...) read with ast)
+    transforms = _module(root / "attacks" / "transforms.py")
+    intents: list[tuple[str, str]] = []
+    for node in ast.walk(ast.parse((root / "attacks" / "registry.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Intent":
+            kw = {k.arg: k.value.value for k in node.keywords
+                  if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
+            intents.append((kw["name"], kw["text"]))
+    for name, text in intents:
+        for tr in transforms.ALL_TRANSFORMS:
+            rows.append((f"attack:{tr.category}.{tr.name}.{name}", tr.apply(text), "malicious", "user_input",
+                         "attacks/registry.py x attacks/transforms.py"))
+    # the carriers, each with each canary instruction (the keys of its Russian mapping) and empty
+    carriers = _module(root / "injection" / "carriers.py")
+    canaries: list[str] = []
+    for node in ast.walk(ast.parse((root / "injection" / "carriers.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef) and node.name == "_ru":
+            for d in ast.walk(node):
+                if isinstance(d, ast.Dict):
+                    canaries += [k.value for k in d.keys if isinstance(k, ast.Constant)]
+    for car in carriers.ALL_CARRIERS:
+        for i, instruction in enumerate(canaries):
+            rows.append((f"carrier:{car.name}:{i}", car.wrap(instruction), "malicious", channel[car.channel],
+                         "injection/carriers.py"))
+        rows.append((f"carrier:{car.name}:host", car.wrap(""), "benign", channel[car.channel], "injection/carriers.py"))
+    # the benign tasks: the e-mail read as tool output, the user's own request
+    for task in _module(root / "injection" / "benign_tasks.py").ALL_BENIGN_TASKS:
+        rows.append((f"benign:{task.task_id}:email", task.email_content, "benign", "tool_output",
+                     "injection/benign_tasks.py"))
+        rows.append((f"benign:{task.task_id}:request", task.user_request, "benign", "user_input",
+                     "injection/benign_tasks.py"))
+    out: list[PublicCase] = []
+    for rid, text, label, location, path in rows:
+        if not text.strip() or _words(text) & seen:
+            continue
+        out.append(PublicCase(id=f"fresh4:agentprobe:{rid}", text=text, label=label,  # type: ignore[arg-type]
+                              location=location, lang=_guess_lang(text), group=rid, corpus="fresh4",
+                              source=f"{src} agentprobe/{path}"))
+    return out
+
+
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
     "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
-FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag}
+# ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
+# scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check.
+FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe}
 
 
 @cache
