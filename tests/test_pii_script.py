@@ -65,3 +65,11 @@ def test_lower_case_prose_in_other_scripts_is_not_a_name() -> None:
 ])
 def test_untyped_street_with_a_comma_and_a_prefixed_postcode_line_is_an_address(text: str, address: str) -> None:
     assert _found(text, "ADDRESS") == [address]
+
+
+def test_house_number_and_untyped_street_followed_by_a_numbered_unit_is_an_address() -> None:
+    text = "Ship it to:\n12 Παλαμά\n Suite 40\n Λάρισα\n Ελλάδα 41222\nThanks"
+    assert _found(text, "ADDRESS") == ["12 Παλαμά\n Suite 40\n Λάρισα\n Ελλάδα 41222"]
+    assert _found("Ship to 7 Birchwood Apt. 3B today", "ADDRESS") == ["7 Birchwood Apt. 3B"]
+    # a unit word without a number is not a unit: "12 Widgets Unit price" is an order line
+    assert _found("We sold 12 Widgets Unit price was low", "ADDRESS") == []

@@ -373,6 +373,13 @@ _POSTLINE_GATE = re.compile(r"\d[a-zA-Z]?(?:/\d{1,4}[a-zA-Z]?)?\.?,?[ \t]*\n[ \t
 _BARE_STREET_POST = re.compile(
     rf"(?<![\w/.-]){_CAP}(?:[ ]{_CAP}){{0,2}}(?:[ ][{_LO}]{{2,}})?(?:[ ][IVX]{{1,4}}\.)?[ ]+{_HOUSE}"
     rf"(?=,?[ \t]*\n[ \t]*(?:[A-Z]{{1,2}}[- ])?(?:\d{{3}}[ ]\d{{2}}|\d{{4,5}})(?:[ \t]*\n[ \t]*|[ ]+){_CITY})")
+# A house number and a street with no type word, followed by a unit ("83 Anthilis\n Suite 273",
+# "375-009 Elaias Apt. 202"): the unit, with a number, is what makes it an address (round 7, from fresh4's Greek
+# addresses in Faker's house-first layout; no street vocabulary involved)
+_NUM_STREET_UNIT = re.compile(
+    rf"(?<![\w/.,-]){_NUM}[ ]+{_CAP}(?:[ ]{_CAP}){{0,2}}"
+    r"(?=,?(?:[ ]+|[ \t]*\n[ \t>]*)(?:Apt\.?|Apartment|Suite|Ste\.|Unit|Floor|Room|Bldg\.?)[ ]?#?\d)")
+_UNIT_GATE = re.compile(r"Apt|Apartment|Suite|Ste\b|Unit|Floor|Room|Bldg|Building")
 # Post-office boxes in several languages ("PO Box 701", "P.O. Box 12", "Postfach 1234", "Case postale 56")
 _PO_BOX = re.compile(r"(?<![\w.])(?:P\.?[ ]?O\.?[ ]?Box|Post[ ]Office[ ]Box|Postfach|Case[ ]postale|Casella[ ]postale|"
                      r"Apartado(?:[ ]de[ ]correos)?|Boîte[ ]postale|Postboks|Box)[ ]\d{1,6}(?![\w])")
@@ -417,6 +424,8 @@ def address_spans(text: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = _generic_spans(text, has_digit)
     if has_digit and "\n" in text and _POSTLINE_GATE.search(text):
         found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _BARE_STREET_POST.finditer(text))
+    if has_digit and _UNIT_GATE.search(text):
+        found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _NUM_STREET_UNIT.finditer(text))
     if has_digit and _PO_GATE.search(text):
         found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _PO_BOX.finditer(text))
     for rx in passes:
