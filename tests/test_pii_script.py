@@ -73,3 +73,12 @@ def test_house_number_and_untyped_street_followed_by_a_numbered_unit_is_an_addre
     assert _found("Ship to 7 Birchwood Apt. 3B today", "ADDRESS") == ["7 Birchwood Apt. 3B"]
     # a unit word without a number is not a unit: "12 Widgets Unit price" is an order line
     assert _found("We sold 12 Widgets Unit price was low", "ADDRESS") == []
+
+
+def test_the_provider_audit_sees_capitalised_words_in_greek_and_cyrillic_letters() -> None:
+    from labkit.provider.requestlog import pii_audit
+
+    text = "Please add Σταυρούλα Κωνσταντίνου and Зоран Јовановић to the account."
+    seen = {text[s:e] for kind, s, e in pii_audit(text) if kind == "name"}
+    assert {"Σταυρούλα", "Κωνσταντίνου", "Зоран", "Јовановић"} <= seen
+    assert not [k for k, _, _ in pii_audit("все хорошо, ο λογαριασμός είναι κλειστός")]

@@ -69,10 +69,12 @@ _ADDRESS_SHAPES = (
                r"|\b[A-ZÄÖÜ][\w-]{2,}(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer)\b"
                r"|\b(?:rue|avenue|boulevard|chemin|allée|impasse|quai|place|route|cours) (?:de la |de l'|de |du |des |d')?[A-Z][\w'’-]*"),
 )
-# Latin letters by case, Latin-1 and Latin Extended-A/B included ("Ł", "ś", "ř", "ő"): this
-# module's own table, not the control's
-_UP = "A-Z" + "".join(re.escape(chr(i)) for i in range(0xC0, 0x250) if chr(i).isupper())
-_LO = "a-z" + "".join(re.escape(chr(i)) for i in range(0xC0, 0x250) if chr(i).islower())
+# Letters by case, of every cased script below U+2000: Latin with Latin-1 and Extended-A/B ("Ł",
+# "ś", "ř", "ő"), IPA ("ə"), Greek, Cyrillic, Armenian, Latin Extended Additional ("Ỳ"), so a name
+# written in Greek or Cyrillic letters is a capitalised word too (round 7). This module's own
+# table, not the control's (the control transliterates; the audit reads the letters as they are)
+_UP = "A-Z" + "".join(re.escape(chr(i)) for i in range(0xC0, 0x2000) if chr(i).isupper())
+_LO = "a-z" + "".join(re.escape(chr(i)) for i in range(0xC0, 0x2000) if chr(i).islower())
 # a capitalised word standing alone ("AtlasFlow" and "<NAME_1>" are not one)
 _CAP = re.compile(rf"(?<![\w'’<_-])[{_UP}][{_LO}'’]+(?:-[{_UP}{_LO}'’]+)*(?!\w)")
 _CLAUSE_START = re.compile(r"(?:^|[.!?:;\n>]|\n[ \t]*[-*•]|\d\))[\s\"'“(*]*$")
