@@ -592,7 +592,7 @@ if __name__ == "__main__":
     ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes",
                                            "round4_first", "round4_final", "round5_first", "round5_final",
                                            "round5_before", "round5_after", "round6_first", "round6_final",
-                                           "round6_before", "round6_after", "round7_first", "round7_final"],
+                                           "round6_before", "round6_after", "round7_first", "round7_final", "round7_after"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2|3|4|5]_<save>.json with "
                          "--pii-fresh[2|3|4|5])")
     ap.add_argument("--pii-cost", action="store_true",
