@@ -82,3 +82,11 @@ def test_the_provider_audit_sees_capitalised_words_in_greek_and_cyrillic_letters
     seen = {text[s:e] for kind, s, e in pii_audit(text) if kind == "name"}
     assert {"Σταυρούλα", "Κωνσταντίνου", "Зоран", "Јовановић"} <= seen
     assert not [k for k, _, _ in pii_audit("все хорошо, ο λογαριασμός είναι κλειστός")]
+
+
+def test_a_letter_written_as_an_apostrophe_stays_inside_the_name() -> None:
+    # soft signs and the modifier apostrophe transliterate to "'" (found in fresh5 after its final run)
+    view, _ = latin_view("Call Игорь now") or ("", [])
+    assert view == "Call Igor now"
+    assert _found("My name is Игорь Васильев, thanks.", "NAME") == ["Игорь Васильев"]
+    assert _found("I'm so jealous! said Ольга to Лукʼян", "NAME")[-1] == "Лукʼян"

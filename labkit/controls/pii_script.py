@@ -47,8 +47,17 @@ _GREEK_OU = re.compile(r"[οΟ][υύΥΎ]")
 
 @lru_cache(maxsize=4096)
 def _letter(ch: str) -> str:
-    """One character in Latin letters: transliterated when it is a non-Latin letter, else as is."""
-    return anyascii(ch) if _NON_LATIN.match(ch) else ch
+    """One character in Latin letters: transliterated when it is a non-Latin letter, else as is.
+
+    A letter whose transliteration has no letter in it (Cyrillic soft and hard signs, the modifier
+    apostrophe "ʼ": anyascii writes "'") is left out of the view: an apostrophe at a word's end
+    cut the name before it ("Эмиль" was seen as "Emil'" and redacted as "Эмил"). Its source
+    character stays inside the span, which maps to the next view character's source.
+    """
+    if not _NON_LATIN.match(ch):
+        return ch
+    out = anyascii(ch)
+    return out if any(c.isalnum() for c in out) else ""
 
 
 def latin_view(text: str) -> tuple[str, list[int]] | None:
