@@ -657,7 +657,7 @@ def _agentprobe() -> list[PublicCase]:
     src = "agentprobe-injection 0.2.0a1 (MIT)"
     seen = _seen_runs((*CORPORA, "fresh3"))
     channel = {"email": "tool_output", "webpage": "tool_output", "document": "document"}
-    rows: list[tuple[str, str, str, str, str]] = []  # id, text, label, location, source file
+    rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, file
     # the attack catalogue: intent x transform (Intent(name=..., text=...) read with ast)
     transforms = _module(root / "attacks" / "transforms.py")
     intents: list[tuple[str, str]] = []
@@ -677,7 +677,7 @@ def _agentprobe() -> list[PublicCase]:
         if isinstance(node, ast.FunctionDef) and node.name == "_ru":
             for d in ast.walk(node):
                 if isinstance(d, ast.Dict):
-                    canaries += [k.value for k in d.keys if isinstance(k, ast.Constant)]
+                    canaries += [k.value for k in d.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
     for car in carriers.ALL_CARRIERS:
         for i, instruction in enumerate(canaries):
             rows.append((f"carrier:{car.name}:{i}", car.wrap(instruction), "malicious", channel[car.channel],
@@ -693,7 +693,7 @@ def _agentprobe() -> list[PublicCase]:
     for rid, text, label, location, path in rows:
         if not text.strip() or _words(text) & seen:
             continue
-        out.append(PublicCase(id=f"fresh4:agentprobe:{rid}", text=text, label=label,  # type: ignore[arg-type]
+        out.append(PublicCase(id=f"fresh4:agentprobe:{rid}", text=text, label=label,
                               location=location, lang=_guess_lang(text), group=rid, corpus="fresh4",
                               source=f"{src} agentprobe/{path}"))
     return out
