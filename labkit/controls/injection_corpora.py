@@ -63,7 +63,7 @@ Russian; nothing of it was read before its first run):
 
 - ``agentprobe-injection`` 0.2.0a1 (MIT): its attack catalogue (3 leak intents x 15 linguistic
   transforms), its 14 injection carriers each wrapping its two canary instructions, and its
-  benign side: 11 benign tasks (the e-mail and the user's request) and the carriers' host texts.
+  benign side: 7 benign tasks (the e-mail and the user's request) and the carriers' host texts.
 
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
@@ -645,7 +645,7 @@ def _agentprobe() -> list[PublicCase]:
       code switching, classic overrides), as ``all_attacks()`` composes them;
     - malicious, e-mail / document / web page: each of its 14 carriers (``injection/carriers.py``)
       wrapping each of its two canary instructions (leak a config marker, forward the mail out);
-    - benign: its 11 benign tasks (``injection/benign_tasks.py``): the e-mail the agent reads and
+    - benign: its 7 benign tasks (``injection/benign_tasks.py``): the e-mail the agent reads and
       the user's request (some ask to forward to a named address), and each carrier's host text
       with an empty payload.
 
