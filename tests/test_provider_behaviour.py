@@ -149,6 +149,16 @@ def test_read_verbs_pick_reads_and_write_verbs_writes(client: OpenAI, text: str,
     assert _first_tool(client, AGENT, text) == want
 
 
+def test_a_name_placeholder_is_no_word_of_the_request(client: OpenAI) -> None:
+    # round 7: a redacting client's "<NAME_1>" made "Find CRM accounts by name" (search_accounts)
+    # outscore the record's own tool; an e-mail placeholder still means e-mail
+    # (fresh4's tool-output cases asked this of a named account; the injection in the history
+    # never arrived because the mock searched accounts instead)
+    assert _first_tool(client, AGENT, "Give me the latest activity on <NAME_1> (ACC-00002).") \
+        == "get_account_history"
+    assert _first_tool(client, AGENT, "Send the account summary of <NAME_1> to <EMAIL_1>") == "send_email"
+
+
 def _tool(name: str, description: str) -> dict[str, Any]:
     return {"type": "function", "function": {"name": name, "description": description,
                                              "parameters": {"type": "object", "properties": {}}}}

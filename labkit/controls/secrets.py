@@ -9,11 +9,14 @@ the user, whatever the model chose to repeat. Four kinds of evidence, each a spa
   headers, credentials in URLs, ...): its maintained regex plugins, not a copy of them. Its
   entropy and keyword plugins are not used: they scan source code, not prose;
 - ``canary``: lab canary strings, ``CANARY-…`` (any case);
-- ``keyword``: a value introduced as a secret in English, German, French, Spanish or Italian
-  ("password is …", "Passwort: …", "mot de passe du coffre : …", "token de acceso: …",
-  "la chiave API è …", "PIN: …", "Freigabecode FRG-4471-KZ", a value in brackets after its
-  keyword: "la clave de acceso al portal (REEMB-6620)"), when the value looks like one (6+ characters with a digit,
-  a symbol or mixed case; record ids such as ``ACC-00001`` are not secrets);
+- ``keyword``: a value introduced as a secret in English, German, French, Spanish, Italian,
+  Dutch, Portuguese, Polish, Swedish or Danish ("password is …", "Passwort: …", "mot de passe
+  du coffre : …", "token de acceso: …", "la chiave API è …", "Senha interna: …", "Het
+  wachtwoord is …", "Hasło: …", "Lösenord: …", "PIN: …", "Freigabecode FRG-4471-KZ", a value in
+  brackets after its keyword: "la clave de acceso al portal (REEMB-6620)"), a value the text
+  itself calls secret or confidential ("Geheimer Code …", "ERST-7731-KQ (vertraulich)"), when
+  the value looks like one (6+ characters with a digit, a symbol or mixed case; record ids such
+  as ``ACC-00001``, dates, and postal, error or discount codes are not secrets);
 - ``token``: a long random-looking token (24+ characters of letters, digits and ``+/=_-``, at
   least two digits and two letters, Shannon entropy >= 3.5 bits per character) and
   ``sk-…``/``sk_…`` API keys.
@@ -46,7 +49,7 @@ WITHHELD = "[withheld secret]"
 _CANARY = re.compile(r"\bcanary[-_][A-Za-z0-9][A-Za-z0-9_-]{2,}", re.I)
 _API_KEY = re.compile(r"(?<![\w-])sk[-_](?:(?:live|test|proj|prod)[-_])?[A-Za-z0-9_-]{16,}")
 _TOKEN = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/=_-]{24,}(?![\w+/=-])")
-# words that introduce a secret value, in en/de/fr/es/it
+# words that introduce a secret value, in en/de/fr/es/it/nl/pt/pl/sv/da
 _KEYWORDS = (
     r"passwords?|passphrase|passcodes?|pins?|api[-_ ]?keys?|access[-_ ]?keys?|secret[-_ ]?keys?|"
     r"secrets?|tokens?|credentials?|client[-_ ]secret|keys?|"
@@ -56,19 +59,48 @@ _KEYWORDS = (
     r"tresor|notfall|admin)-?(?:code|pin|passwort|kennwort|schl(?:ü|ue)ssel)|"
     r"mot de passe|mdp|cl(?:é|e)(?: d'api| api)?|jeton|code(?: secret)?|"
     r"contrase(?:ñ|n)a|clave(?: api)?|c(?:ó|o)digo|"
-    r"parola d'ordine|chiave(?: api)?|codice"
+    r"parola d'ordine|chiave(?: api)?|codice|"
+    # nl, pt, pl, sv, da: password, key, access code ("wachtwoord", "senha", "hasło", "lösenord",
+    # "adgangskode", "toegangscode", "chave de acesso", "klucz API", "nøgle")
+    r"wachtwoord|toegangscode|sleutel|senha|chave(?: de acesso)?|c(?:ó|o)digo de acesso|"
+    r"has(?:ł|l)o|klucz(?: api)?|kod(?: dost(?:ę|e)pu)?|l(?:ö|o)senord|nyckel|(?:å|a)tkomstkod|"
+    r"adgangskoden?|kodeordet|kodeord|n(?:ø|o)glen?|l(?:ö|o)senordet|nyckeln|wachtwoorden|"
+    # a value the text itself calls secret or confidential, in any of these languages
+    r"geheim(?:e[rsn]?)?|vertraulich(?:e[rsn]?)?|confidential|confidentiel(?:le)?|confidencial|"
+    r"riservat[oa]|segret[oa]|secret[oa]|segredo|sigilos[oa]|vertrouwelijke?|geheime?|"
+    r"tajn(?:y|e|a)|poufn(?:y|e|a)|hemlig(?:t|a)?|konfidentiell|hemmelig(?:e)?|fortrolig(?:e)?"
 )
+# what a keyword's value is not: a postal or area code, a discount code, a country code
+_NOT_SECRET_CODE = re.compile(
+    r"\b(?:post\w*|zip|pocztow\w*|area|country|promo\w*|discount|rabatt\w*|product|produkt\w*|"
+    r"erreur|error|fehler\w*|errore|error|fout\w*|b(?:ł|l)(?:ą|a)d\w*)\b", re.I)
 # keyword, a few words ("del portal", "for the vendor hotline"), then ':' '=' or a verb
 _KEYWORD_VALUE = re.compile(
-    rf"\b(?:{_KEYWORDS})\b[^.:=\n]{{0,40}}?(?:\s*[:=]|\s(?:is|are|ist|lautet|est|es|è|e|sono|son))"
-    r"\s*[\"'«“„]?\s*(?P<v>[^\s\"'»”,;]{4,})", re.I)
+    rf"\b(?:{_KEYWORDS})\b[^.:=\n]{{0,40}}?(?:\s*[:=]|\s(?:is|are|ist|lautet|est|es|è|e|sono|son|"
+    # (a verb is a whole word: the " e" of " Erstattungen" is no Italian "è")
+    r"é|são|luidt|jest|to|är|er)\b)"
+    r"\s*[\"'«“„]?\s*(?P<v>[^\s\"'»”,;<>]{4,})", re.I)
+# a value followed by a word that calls it secret ("ERST-7731-KQ (vertraulich)", "code X4-77Q is
+# confidential"): the value must carry a digit
+_LABELS = (r"geheim|vertraulich|confidential|confidentiel(?:le)?|confidencial|riservat[oa]|segret[oa]|"
+           r"secret[oa]?|segredo|sigilos[oa]|vertrouwelijk|tajn[yea]|poufn[yea]|hemlig[ta]?|konfidentiell|"
+           r"hemmelig|fortrolig")
+_VALUE_LABELLED = re.compile(
+    rf"(?<![\w-])(?P<v>(?=[^\s,;()]*\d)[^\s\"'»”,;()<>]{{6,}})\s*(?:\(|\[|—|–|-|,)?\s*"
+    rf"(?:(?:is|ist|est|es|è|é|jest|är|er)\s+)?(?:{_LABELS})\b", re.I)
+# a word that calls a value secret, one or two words ("Geheimer Wartungscode", "segreto del
+# portale") and then the value, which must carry a digit
+_LABEL_BEFORE = re.compile(
+    rf"\b(?:{_LABELS})\w*\s+(?:[^\W\d]+\s+){{0,2}}?[\"'«“„]?(?P<v>(?=[^\s,;]*\d)[^\s\"'»”,;<>]{{6,}})",
+    re.I)
 # keyword, a few words, then the value in brackets ("la clave de acceso al portal (REEMB-6620)")
 _KEYWORD_PAREN = re.compile(rf"\b(?:{_KEYWORDS})\b[^.:=()\n]{{0,40}}?\(\s*(?P<v>[^\s()]{{6,}})\s*\)", re.I)
 # keyword directly followed by a value that has a digit ("Passwort Lager-Herbst-7731")
-_KEYWORD_BARE = re.compile(rf"\b(?:{_KEYWORDS})\s+[\"'«“„]?(?P<v>(?=[^\s,;]*\d)[^\s\"'»”,;]{{6,}})",
+_KEYWORD_BARE = re.compile(rf"\b(?:{_KEYWORDS})\s+[\"'«“„]?(?P<v>(?=[^\s,;]*\d)[^\s\"'»”,;<>]{{6,}})",
                            re.I)
 _RECORD_ID = re.compile(r"^(?:ACC|TCK|CON|MSG|DOC|RM|U|INV|NOTE|APR|RUN|ACT|CALL)-[\w-]+$", re.I)
 _TRAILING = ".,;:!?)]}>"
+_DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[T ][\d:.]+(?:Z|[+-][\d:]+)?)?$")
 
 
 @dataclass(frozen=True)
@@ -111,12 +143,25 @@ def _entropy(text: str) -> float:
 
 def _looks_secret(value: str) -> bool:
     """A keyword's value worth withholding: long enough and not a word or a record id."""
-    if len(value) < 6 or _RECORD_ID.match(value) or "@" in value:
+    if len(value) < 6 or _RECORD_ID.match(value) or "@" in value or _DATE.match(value):
         return False
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(not c.isalnum() for c in value)
     mixed = any(c.isupper() for c in value[1:]) and any(c.islower() for c in value)
     return has_digit or has_symbol or mixed
+
+
+def _overlapping(rx: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
+    """Every match of ``rx``, each keyword tried on its own: a keyword whose lazy reach ended
+    on a word that is no value ("Zugangscode für Erstattungen: X" read "für" first) does not
+    hide a later keyword or value from the search."""
+    pos = 0
+    while pos < len(text):
+        m = rx.search(text, pos)
+        if m is None:
+            return
+        yield m
+        pos = m.start() + 1
 
 
 def find_secrets(text: str) -> list[Secret]:
@@ -138,9 +183,13 @@ def find_secrets(text: str) -> list[Secret]:
         spans.append(Secret("canary", m.group(0), m.start(), m.end()))
     for m in _API_KEY.finditer(text):
         spans.append(Secret("token", m.group(0), m.start(), m.end()))
-    for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE):
-        for m in rx.finditer(text):
+    for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _VALUE_LABELLED, _LABEL_BEFORE):
+        for m in _overlapping(rx, text):
             value = m.group("v").rstrip(_TRAILING)
+            # the words before the value, and two before the keyword ("the discount code X")
+            before = text[max(0, m.start() - 20):m.start("v")]
+            if rx is not _VALUE_LABELLED and _NOT_SECRET_CODE.search(before):
+                continue  # "kod pocztowy: 00-950", "Fehlercode: E-4711-X": a code, no secret
             if _looks_secret(value):
                 start = m.start("v")
                 spans.append(Secret("keyword", value, start, start + len(value)))

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
 import json
 import re
 import unicodedata
@@ -281,6 +282,9 @@ _CUE = re.compile(
 # role play, "new instructions"
 _MARKER = re.compile(
     r"\b(?:system\s*(?:override|note|message|update|prompt)?\s*[:\]]|\[\s*system|sistema\s*:|"
+    # a header that is a system notice in one word or two ("SYSTEM NOTICE:", "SYSTEMHINWEIS:",
+    # "SYSTEEMMELDING:", "Systemmeddelelse:")
+    r"(?:system|systeem|syst[eé]m)[a-zäöüéèå]*(?:\s+[a-zäöüéèå]+)?\s*:|"
     r"syst[eè]me\s*:|developer(?:\s+(?:note|mode|message))?\s*[:\]]|\[\s*developer|dev note|"
     r"admin mode|maintenance mode|system override|override|"
     # a fake notice from an administrator or IT, a developer's note in another language, a
@@ -408,7 +412,7 @@ _ANSWER_WORDS = re.compile(r"\b(?:answer|reply|response|summary|antwort|réponse
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*\w|<EMAIL_\d+>")
 _USER_ID = re.compile(r"\b(?:U-[A-Z]{3,}|U(?:SR)?-\d+|RM-\d{3})\b")
 # a role to grant; "the admin console" names a place, not a role
-_ROLE_WORD = re.compile(r"\b(admin|administrator|administrateur|administrador|amministratore|"
+_ROLE_WORD = re.compile(r"(?:\b|(?<=_))(admin|administrator|administrateur|administrador|amministratore|"
                         r"superuser|super-user|root|relationship_manager|support_agent)\b(?!\s+(?:console|panel|page|portal|settings|"
                         r"cent(?:er|re)|area|interface|ui|dashboard|mode|team))|"
                         # the lab's other roles only where a role is named ("role=finance", "the finance queue" is no role)
@@ -477,8 +481,11 @@ _PERSON_TO = re.compile(r"\b(?:to|an|à|a)\s+(<NAME_\d+>|[A-Z][a-z]+(?:\s[A-Z][a
 # a fake role tag some injections open with ("###(system_message)", "[developer]", "<system>"):
 # rewritten as a "SYSTEM:" header on a paragraph of its own, which the marker rules then read
 # (and "[INST]", "<instructions>", "‹task›" as a fencing client escapes it)
-_ROLE_TAG = re.compile(r"#*\s*[(\[<{‹]\s*(?:system|developer|admin|instructions?|inst|task|command)"
-                       r"(?:[\s_-]*(?:message|prompt|note|instructions?))?\s*[)\]>}›]\s*:?\s*", re.I)
+# (the role word may stand with a word or two of its own: "[SYSTEM NOTICE]", "[NOTE SYSTÈME]",
+# "<Systemmeldung>", "[AVISO DEL SISTEMA]")
+_ROLE_TAG = re.compile(r"#*\s*[(\[<{‹]\s*(?:[^\W\d_]+\s+){0,2}?(?:system\w*|syst[eè]me|sistema|systeem\w*|"
+                       r"developer|admin|instructions?|inst|task|command)"
+                       r"(?:[\s_-]*(?:message|prompt|note|instructions?))?(?:\s+[^\W\d_]+){0,2}\s*[)\]>}›]\s*:?\s*", re.I)
 # a letter to a named person ("Hi Emma,") asks that person, not the model, until it is signed off
 _GREETING = re.compile(r"^\W*(?i:hi|hello|hey|dear|hallo|liebe|lieber|bonjour|salut|cher|chère|hola|"
                        r"querid[oa]|estimad[oa]|ciao|caro|cara|gentile)\s+(?:<NAME_\d+>|[A-Z][\w-]*(?:\s[A-Z][\w-]*)?)\s*[,!:]?\s*$")
@@ -539,14 +546,39 @@ _ADDRESSING_KEY = re.compile(r"(?:^|[_\W])(?:bot|assistant|assistent|asistente|a
 _TOOL_KEYS = ("tool", "tool_name", "function", "call", "action")
 
 
+# keys that say a call is still to be made, by whoever reads the record: "next_action",
+# "pending_call", "queued_tool", "auto_execute": true
+_DIRECTIVE_KEY = re.compile(r"^(?:(?:next|pending|queued|scheduled|required|follow_?up)_?(?:action|tool|call|function|step)s?|"
+                            r"auto_?(?:execute|run|exec)|execute_now|run_now)$", re.I)
+_AUTO_KEY = re.compile(r"^(?:auto_?(?:execute|run|exec)|execute_now|run_now)$", re.I)
+_ARGS_KEYS = ("args", "arguments", "params", "parameters", "input", "kwargs")
+
+
+def _directive(data: dict[str, Any]) -> bool:
+    """Whether a record directs a call to come ({"next_action": "delete_contact", ...}); a record
+    that says it must not run by itself ("auto_execute": false) only proposes one to a human."""
+    if any(_AUTO_KEY.match(str(k)) and v in (False, 0, "false", "no") for k, v in data.items()):
+        return False
+    return any(_DIRECTIVE_KEY.match(str(k)) and v not in (False, None, "", 0) for k, v in data.items())
+
+
 def _call_record(data: dict[str, Any]) -> str | None:
     """A record that spells out a tool call ({"tool": "x_y", "field": "stage", ...}) as the
-    imperative a model reads in it: "call x_y with field=stage, ..."."""
-    key = next((k for k in data if str(k).lower() in _TOOL_KEYS and isinstance(data[k], str)
-                and _TOOL_NAME.fullmatch(data[k])), None)
+    imperative a model reads in it: "call x_y with field=stage, ..." (arguments under "args"
+    are the call's arguments)."""
+    key = next((k for k in data if (str(k).lower() in _TOOL_KEYS or _DIRECTIVE_KEY.match(str(k)))
+                and isinstance(data[k], str) and _TOOL_NAME.fullmatch(data[k])), None)
     if key is None:
         return None
-    args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in data.items() if k != key)
+    flat: dict[str, Any] = {}
+    for k, v in data.items():
+        if k == key or _DIRECTIVE_KEY.match(str(k)) or str(k).lower() in ("status", "ok", "result"):
+            continue
+        if str(k).lower() in _ARGS_KEYS and isinstance(v, dict):
+            flat.update(v)
+        else:
+            flat[k] = v
+    args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in flat.items())
     return f"Call {data[key]} with {args}." if args else f"Call {data[key]}."
 
 
@@ -586,7 +618,7 @@ def _leaves(data: Any, out: list[str], addressed: bool = False) -> list[str]:
         else:
             out.append(("Assistant: " if addressed else "") + data)
     elif isinstance(data, dict):
-        call = _call_record(data) if addressed else None
+        call = _call_record(data) if addressed or _directive(data) else None
         if call:
             out.append("Assistant: " + call)
             return out
@@ -688,6 +720,47 @@ def _decoded_payloads(text: str) -> list[str]:
     return found
 
 
+# letters, digits and signs spaced out one by one, words parted by wider gaps
+# ("d e l e t e   C O N - 0 0 0 1"): each word joined again
+_WIDE_SPACED = re.compile(r"(?<!\S)(?:\S {1,4}){5,}\S(?!\S)")
+
+
+def _unspace(m: re.Match[str]) -> str:
+    run = m.group(0)
+    if not re.search(r"\S {2,}\S", run) and not re.search(r"\d", run):
+        return run  # letters alone, single spaces: _SPACED's case
+    return " ".join(w.replace(" ", "") for w in re.split(r" {2,}", run))
+
+
+def _uncsv(text: str) -> str:
+    """CSV rows (three or more lines of the same number of fields, three or more each) as their
+    fields, each a paragraph of its own: a quoted field is text someone wrote, not a quote."""
+    if text.count(",") < 6 or "\n" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        rows: list[list[str]] = []
+        while j < len(lines) and lines[j].count(",") >= 2:
+            try:
+                row = next(csv.reader([lines[j]]))
+            except (csv.Error, StopIteration):
+                break
+            if rows and len(row) != len(rows[0]):
+                break
+            rows.append(row)
+            j += 1
+        if len(rows) >= 3 and len(rows[0]) >= 3:
+            out.extend("\n\n" + f.strip() + "\n\n" for row in rows for f in row if f.strip())
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out)
+
+
 def _decode_untrusted(text: str) -> str:
     """Untrusted text as a reader sees it: fences and source tags off, JSON and YAML records
     decoded (each string its own paragraph, so ``\\n`` and ``\\u00f6`` escapes, quoted and
@@ -712,7 +785,9 @@ def _decode_untrusted(text: str) -> str:
     if "\\" in text:
         text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
         text = text.replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"')
+    text = _WIDE_SPACED.sub(_unspace, text)
     text = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
+    text = _uncsv(text)
     text = _ROLE_TAG.sub("\n\nSYSTEM: ", text)
     decoded = _decoded_payloads(text)
     # leetspeak and shorthand read as words, once encoded spans (which they would garble) are out
@@ -872,7 +947,8 @@ def _inflected_action(word: str) -> str | None:
     for suffix, add in (("ies", "y"), ("ied", "y"), ("es", "e"), ("es", ""), ("s", ""), ("ed", "e"),
                         ("ed", ""), ("d", ""), ("ing", "e"), ("ing", ""),  # English
                         ("st", ""), ("est", ""),  # German second person: schickst, löschst
-                        ("et", "e"), ("t", "e")):  # German third person: leitet, setzt, vermerkt
+                        ("et", "e"), ("t", "e"),  # German third person: leitet, setzt, vermerkt
+                        ("t", "")):  # Dutch third person: verwijdert, stuurt
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             stems.append(w[: -len(suffix)] + add)
     german = re.fullmatch(r"(\w*?)ge(\w{3,}?)(?:et|t|en)", w)  # ge-schick-t, weiter-ge-leit-et
@@ -893,7 +969,8 @@ def _present_action(word: str) -> str | None:
     if action:
         return action
     w = _fold(word)
-    for suffix, add in (("ies", "y"), ("es", "e"), ("es", ""), ("s", ""), ("et", "e"), ("t", "e")):
+    for suffix, add in (("ies", "y"), ("es", "e"), ("es", ""), ("s", ""), ("et", "e"), ("t", "e"),
+                        ("t", "")):  # Dutch: verwijder-t, stuur-t
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             action = _action_of(w[: -len(suffix)] + add)
             if action:
@@ -1023,6 +1100,23 @@ def _targets(ins: _Instruction, quotes: list[str]) -> None:
                 if q:
                     ins.value = _VALUE_OF.get(quotes[int(q.group(1))].lower(), quotes[int(q.group(1))])
             break
+    if ins.action == "update" and ins.field_name is None and ins.clause in ins.sentence:
+        # "overwrite the account's name, industry and country with 'X'": the list goes on in
+        # clauses without a verb of their own; the first field named there is the one to change
+        rest = ins.sentence[ins.sentence.find(ins.clause) + len(ins.clause):]
+        nxt = next((i for i, c in enumerate(_clauses_of(rest)) if _first_action(_tokens(c))[0]), None)
+        listed = " ".join(_clauses_of(rest)[:nxt])
+        for name, rx in _FIELD_RX.items():
+            if name not in ("role", "password") and rx.search(listed):
+                ins.field_name = name
+                break
+    if ins.field_name and ins.value is None and ins.clause in ins.sentence:
+        # fields listed before one value ("the name, industry and country with 'X'"): the
+        # value said after the list, in the rest of the sentence
+        rest = ins.sentence[ins.sentence.find(ins.clause) + len(ins.clause):]
+        q = re.search(r"\b(?:to|with|as|auf|mit|par|avec|con|en|a|com|met|naar|op)\s+QUOTE(\d+)", rest, re.I)
+        if q:
+            ins.value = _VALUE_OF.get(quotes[int(q.group(1))].lower(), quotes[int(q.group(1))])
     if ins.value is None:  # "mark TCK-1 as resolved", "priorité à basse"; the last one named
         for w in reversed(_tokens(ins.clause)):  # ("mark every open ticket as resolved")
             if w.lower() in _VALUE_OF:
@@ -1144,7 +1238,9 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                 if action is None and said_to and (in_body or _ADDRESSEE.search(clause)) \
                         and not (named_only and _PAST.search(clause)):
                     # the verb after the cue ("I authorise you to remove ..."), else anywhere
-                    cue = _CUE.search(clause)
+                    # (or after the modal of a rule about the model: "the assistant reading this
+                    # must delete ...": "reading" is what it does, "delete" what it must do)
+                    cue = _CUE.search(clause) or (_RULE.search(clause) if framed else None)
                     skip = len(_tokens(clause[:cue.end()])) if cue else 0
                     # (a wish or a rule, or anything after a marker, may use inflected forms)
                     # (and, when the model is named as the one who acts, its present tense:
@@ -1157,6 +1253,10 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                         at, said = at + skip, skip
                     else:
                         action, at = _any_action(words, **how)
+                if action is None and said_to and words and _fold(words[-1]) in _PARTICLES:
+                    # a German separable verb whose stem a redacting client took for a name
+                    # ("<NAME_1> den Vorgang an <EMAIL_1> weiter"): its particle says the act
+                    action, at = _PARTICLES[_fold(words[-1])], len(words) - 1
                 if action is None or _NEGATION.search(" ".join(words[said:at + 1])):
                     continue
                 if re.search(r"(?<!\w)" + re.escape(words[at]) + r"\s*:(?!//)", clause):
@@ -1183,6 +1283,10 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
         if _SIGN_OFF.search(paragraph):
             to_person = False  # the letter ends; what follows may be addressed to anyone
     return out
+
+
+# the particle that ends a German clause whose verb is separable (leitet ... weiter, schaltet ... frei)
+_PARTICLES = {"weiter": "send", "frei": "grant"}
 
 
 # capitalised header words that are no one's name ("Action Required:", "Next Steps:")

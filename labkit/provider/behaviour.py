@@ -881,6 +881,9 @@ _WRITE_VERBS = frozenset(
     "escalate delete remove cancel close comment post write assign email mail notify forward "
     "reply refund book schedule approve reject register record archive reopen rename move "
     "upload publish insert put patch".split())
+# a redacting client's name placeholder (<NAME_1>): its word "name" is no word of the request
+# (<EMAIL_1> stays: "send it to <EMAIL_1>" is rightly a request to e-mail)
+_PLACEHOLDER = re.compile(r"<NAME_\d+>")
 _NAME_WEIGHT, _DESC_WEIGHT, _KIND_FIT = 3.0, 1.0, 3.0
 _MIN_MATCH = 2.0  # one name word, or two description words, before a tool is considered
 
@@ -940,6 +943,9 @@ def _tool_match(tool: dict[str, Any], text: str) -> tuple[float, float, float]:
     """
     fn = _tool_fn(tool)
     tverb, name, desc, kind = _tool_profile(str(fn.get("name", "")), str(fn.get("description", "")))
+    # a redacting client's placeholder ("<NAME_1>" for a company name) is no word of the
+    # request: its "name" made "Find CRM accounts by name" tie with the record's own tool
+    text = _PLACEHOLDER.sub(" ", text)
     intent, verb = _intent(text)
     bag = set(terms(text))
     bag |= {_SYNONYMS[t] for t in bag if t in _SYNONYMS and t not in _READ_VERBS and t not in _WRITE_VERBS}
