@@ -307,7 +307,15 @@ def _real(y: int, mo: int, d: int) -> bool:
 # Cheap gates before the regexes: most prompt text has no digit, no "@" and no DOB cue, and a
 # C-level scan for one character is far cheaper than running every pattern over it.
 _ANY_DIGIT = re.compile(r"\d")
-_DOB_GATE = re.compile(r"(?i)born|d\.?o\.?b|birth|geb|n[ée]e?\b|naissance")
+
+
+def _digits_in(text: str) -> int:
+    """How many digits ``text`` holds. A cheap gate before the number finders: a card needs 12,
+    a phone number 7 and every national id format but the codice fiscale 6, so most prose (a
+    chat turn with an order number) skips their scans without changing what they find."""
+    return len(_ANY_DIGIT.findall(text))
+# (matched against the lower-cased text: a case-insensitive search is several times slower)
+_DOB_GATE = re.compile(r"born|d\.?o\.?b|birth|geb|n[ée]e?\b|naissance")
 
 
 _CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|master ?card|amex|american express|maestro|discover|diners|jcb|"
@@ -343,7 +351,7 @@ def _card_context_ok(text: str, start: int, digits: str) -> bool:
 
 
 def _card_candidates(text: str) -> Iterator[Finding]:
-    if not _ANY_DIGIT.search(text):
+    if _digits_in(text) < 12:  # the shortest card (a 12-digit Maestro) has 12 digits
         return
     # Take whole runs of digit groups, then find Luhn-valid windows of 12-19 digits on group
     # boundaries, left to right and longest first: a card next to an order number or a second
@@ -452,13 +460,18 @@ _ID_CUE_WORDS = ("ssn", "social", "insurance", "nino", "national", "personal", "
                  "curit", "identifica", "cidad", "id card")
 
 
-def _other_id_candidates(text: str) -> Iterator[Finding]:
+def _other_id_candidates(text: str, digits: int) -> Iterator[Finding]:
+    """Ids of the formats in :data:`_ID_FORMATS`, and id-shaped values after a cue; ``digits``
+    is how many digits ``text`` holds (every format but the codice fiscale needs 7 or more, a
+    cued value 6)."""
     for gate, rx, module in _ID_FORMATS:
-        if not gate.search(text):
+        if (digits < 6 and module != "it.codicefiscale") or not gate.search(text):
             continue
         for m in rx.finditer(text):
             if _stdnum(module).is_valid(m.group(0)):
                 yield Finding("NATIONAL_ID", m.start(), m.end(), m.group(0))
+    if digits < 6:
+        return
     low = text.lower()
     if not any(word in low for word in _ID_CUE_WORDS):
         return
@@ -476,7 +489,10 @@ def _other_id_candidates(text: str) -> Iterator[Finding]:
 def _national_id_candidates(text: str) -> Iterator[Finding]:
     if not _ANY_DIGIT.search(text):
         return
-    yield from _other_id_candidates(text)
+    digits = _digits_in(text)
+    yield from _other_id_candidates(text, digits)
+    if digits < 6:  # a NINO has 6 digits, SSNs 9, a NIR 13: none fits in fewer
+        return
     for m in _SSN.finditer(text):
         cued = bool(_SSN_NEAR.search(text[max(0, m.start() - 40):m.start()]))
         if ssn_ok(m.group(1), m.group(3), m.group(4), cued):
@@ -499,7 +515,8 @@ def _national_id_candidates(text: str) -> Iterator[Finding]:
 
 
 def _ip_candidates(text: str) -> Iterator[Finding]:
-    if not _ANY_DIGIT.search(text) and "::" not in text:
+    # an IPv4 address has 4 digits and 3 dots; an IPv6 one compresses (::) or has 7 colons
+    if not ("::" in text or text.count(":") >= 7 or (text.count(".") >= 3 and _digits_in(text) >= 4)):
         return
     for m in _IPV4.finditer(text):
         # "version 10.4.2.1" is a four-part version number, not an address
@@ -580,7 +597,7 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
 
 
 def _phone_candidates(text: str) -> Iterator[Finding]:
-    if not _ANY_DIGIT.search(text):
+    if _digits_in(text) < 7:  # libphonenumber's shortest number here has 7 digits (_phone_check)
         return
     pos = 0
     while True:
@@ -613,7 +630,7 @@ def _email_candidates(text: str) -> Iterator[Finding]:
 
 
 def _dob_candidates(text: str) -> Iterator[Finding]:
-    if not _DOB_GATE.search(text) or not _ANY_DIGIT.search(text):
+    if not _ANY_DIGIT.search(text) or not _DOB_GATE.search(text.lower()):
         return
     for m in _DOB.finditer(text):
         if _valid_date(m):
