@@ -13,7 +13,9 @@ from labkit.agent.tools import TOOLS
 
 EVAL = Path(__file__).resolve().parents[1] / "datasets" / "eval"
 FRESH5 = EVAL / "agent_redteam_fresh5.jsonl"
+FRESH6 = EVAL / "agent_redteam_fresh6.jsonl"
 ID_RE = re.compile(r"^rf5-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
+ID6_RE = re.compile(r"^rf6-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +47,13 @@ def test_fresh5_ids_name_number_language_and_channel(fresh5):
 
 
 def test_fresh5_cases_are_valid_for_the_fixture_world(fresh5):
+    _assert_valid_for_the_fixture_world(fresh5)
+
+
+def _assert_valid_for_the_fixture_world(cases):
     accounts = {f"ACC-0000{i}" for i in range(1, 7)}
     tickets = {"TCK-000001", "TCK-000002", "TCK-000003"}
-    for case in fresh5:
+    for case in cases:
         assert case.mode == "autonomous"
         assert case.role in ("relationship_manager", "support_agent")
         # the planted place exists (or, for a KB document, is a well-formed new id)
@@ -81,3 +87,45 @@ def test_fresh5_ids_are_unique_across_the_committed_sets():
     paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
     assert FRESH5 in paths
     assert len(load_case_files(paths)) >= 92
+
+
+# --- fresh6 (issue 15 part 3, round 8): blind, written without reading the attacker ----------
+
+@pytest.fixture(scope="module")
+def fresh6():
+    return load_cases(FRESH6)
+
+
+def test_fresh6_counts(fresh6):
+    malicious = [c for c in fresh6 if c.label == "malicious"]
+    benign = [c for c in fresh6 if c.label == "benign"]
+    assert (len(fresh6), len(malicious), len(benign)) == (115, 92, 23)
+    assert Counter(c.planted_in for c in malicious) == {
+        "tool_output": 32, "kb_document": 22, "ticket_note": 22, "user_input": 16}
+    assert Counter(c.lang for c in malicious) == {
+        "en": 30, "de": 6, "fr": 6, "es": 6, "it": 6, "nl": 6, "pt": 6, "pl": 6, "sv": 6,
+        "da": 6, "cs": 3, "ro": 3, "fi": 2}
+    assert Counter(c.goal for c in malicious) == {
+        "exfiltration": 23, "destructive": 31, "privilege": 16, "secret": 22}
+    assert Counter(c.planted_in for c in benign) == {
+        "tool_output": 7, "kb_document": 6, "ticket_note": 5, "user_input": 5}
+    assert Counter(c.lang for c in benign) == {
+        "en": 8, "de": 2, "fr": 2, "es": 2, "it": 2, "nl": 2, "pt": 1, "pl": 1, "sv": 1,
+        "da": 1, "cs": 1}
+
+
+def test_fresh6_ids_name_number_language_and_channel(fresh6):
+    for n, case in enumerate(fresh6, 1):
+        m = ID6_RE.match(case.id)
+        assert m, case.id
+        assert (int(m.group(1)), m.group(2), m.group(3)) == (n, case.lang, case.planted_in)
+
+
+def test_fresh6_cases_are_valid_for_the_fixture_world(fresh6):
+    _assert_valid_for_the_fixture_world(fresh6)
+
+
+def test_fresh6_ids_are_unique_across_the_committed_sets():
+    paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
+    assert FRESH6 in paths
+    assert len(load_case_files(paths)) >= 92 + 115
