@@ -31,8 +31,9 @@ control at all: same uvicorn settings, same lean transport called the same way (
 event loop since round 4; ``relay_floor.py --thread``: a worker thread per request). The gateway
 minus the floor is what the controls cost; the floor is what any relay built this way costs.
 
-``--baseline-ref REF`` also serves ``labkit/direct/gateway.py`` as it was at git REF (same client,
-same provider) as target ``gateway_before`` in runs 2 and 3: before/after in one run.
+``--baseline-ref REF`` also serves the gateway of the whole ``labkit`` package as it was at git REF
+(``git archive``; same client, same provider) as target ``gateway_before`` in runs 2 and 3:
+before/after in one run, including changes to the controls it calls (PII, budget, telemetry).
 
 Targets, each a comparison inside one run: the in-process client adds at most 10% to the bare
 SDK's p50; each gateway adds at most 1.0 ms p50 to a sequential call (run 1) and 2 ms p50 at 50
@@ -171,7 +172,8 @@ def _serve(args: list[str], workdir: Path, var: str = "var", cmd: list[str] | No
 BASELINE_MAIN = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from gateway_before import GatewayConfig, build_server
+from labkit.direct.gateway import GatewayConfig, build_server
+assert sys.modules["labkit"].__file__.startswith(sys.argv[1]), "the baseline must import its own labkit"
 config = GatewayConfig.load(None, upstream=sys.argv[2], api_key="bench-key")
 _, server = build_server(config, "127.0.0.1", int(sys.argv[4]))
 server.run()
@@ -179,11 +181,12 @@ server.run()
 
 
 def _serve_baseline(ref: str, provider_url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
-    """``labkit/direct/gateway.py`` as it was at git ``ref``, served like ``labkit gateway serve``."""
-    source = subprocess.run(["git", "show", f"{ref}:labkit/direct/gateway.py"], cwd=REPO, capture_output=True,
-                            text=True, check=True).stdout
+    """The gateway of the ``labkit`` package as it was at git ``ref``, served like ``labkit gateway
+    serve`` (so a change to a control it calls, not only to ``gateway.py``, is measured too)."""
     (workdir / "before").mkdir(exist_ok=True)
-    (workdir / "before" / "gateway_before.py").write_text(source)
+    archive = subprocess.run(["git", "archive", "--format=tar", ref, "labkit"], cwd=REPO, capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(workdir / "before")], input=archive, check=True)
     return _serve([], workdir, "var-before", cmd=[sys.executable, "-c", BASELINE_MAIN,
                                                   str(workdir / "before"), provider_url + "/v1"])
 
@@ -394,7 +397,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seconds", type=int, default=15, help="seconds per saturated Locust run")
     ap.add_argument("--rounds", type=int, default=2, help="saturated runs per target")
     ap.add_argument("--baseline-ref", default=None, metavar="REF",
-                    help="also serve labkit/direct/gateway.py as at git REF (target gateway_before)")
+                    help="also serve the labkit package's gateway as at git REF (target gateway_before)")
     ap.add_argument("--no-sdk-gateway", action="store_true",
                     help="do not also serve the gateway with `transport: sdk` (target gateway_sdk)")
     ap.add_argument("--no-floor", action="store_true",
