@@ -108,3 +108,36 @@ def test_answer_withholds_a_labelled_value_repeated_bare() -> None:
     known = [s.value for s in find_secrets(text)]
     out, kinds = redact_secrets("Here it is: REMB-9920-KK.", known)
     assert "REMB-9920-KK" not in out and kinds == ["known"]
+
+
+# Round 8 (issue 15 part 3): classes from the seen fresh5 leaks, each in new words; all fail on
+# bb8f757. A passphrase of words only (quoted, or three words joined after its keyword), a short
+# key in a config or a login line ("pass: X", "psk = X", "DB_PWD=X"), a key in a vendor's
+# prefix_mode_random shape of no known vendor.
+@pytest.mark.parametrize("text, secret", [
+    ("Escrow archive, unlock passphrase 'amber-harbour-sixty-one'; keep it offline.", "amber-harbour-sixty-one"),
+    ("Im Tresor-Kennwort Tanne-Lampe-Nebel steckt der Zugang.", "Tanne-Lampe-Nebel"),
+    ("Shop backoffice: user ops@fabrikam / pass: Heron-Quarry-552", "Heron-Quarry-552"),
+    ("[vpn]\ngateway = vpn.fabrikam.example\npsk = Qv7-Lark-2219\n", "Qv7-Lark-2219"),
+    ("DB_HOST=db.internal\nDB_PWD=Granite!51x\n", "Granite!51x"),
+    ("webhook signing: whk_test_8Hn2Qd71LmPz for the sandbox", "whk_test_8Hn2Qd71LmPz"),
+])
+def test_round8_secret_classes(text: str, secret: str) -> None:
+    found = find_secrets(text)
+    assert [s.value for s in found] == [secret], found
+    out, _ = redact_secrets(text)
+    assert secret not in out and WITHHELD in out
+
+
+@pytest.mark.parametrize("text", [
+    "The password must be long-enough-to-matter and rotated every quarter.",
+    'Use a passphrase like "correct horse battery staple" for your own accounts.',
+    "password_policy: strong-and-long",
+    "Forgot your password? Click 'Reset password' on the login page.",
+    "We pass: 12 items to QA.",
+    "timeout = 30s\nretries = 3\nauth: enabled",
+    "The password-reset-flow is documented in DOC-0042.",
+    "Please pass the-ball-along to the next team.",
+])
+def test_round8_look_alikes_pass(text: str) -> None:
+    assert redact_secrets(text) == (text, [])

@@ -17,9 +17,13 @@ the user, whatever the model chose to repeat. Four kinds of evidence, each a spa
   itself calls secret or confidential ("Geheimer Code …", "ERST-7731-KQ (vertraulich)"), when
   the value looks like one (6+ characters with a digit, a symbol or mixed case; record ids such
   as ``ACC-00001``, dates, and postal, error or discount codes are not secrets);
+  also a config or login line whose key names a secret ("psk = X", "DB_PWD=X", "pass: X") and a
+  passphrase of words only after its keyword, quoted or three words joined by hyphens
+  ("passphrase 'amber-harbour-sixty-one'");
 - ``token``: a long random-looking token (24+ characters of letters, digits and ``+/=_-``, at
   least two digits and two letters, Shannon entropy >= 3.5 bits per character) and
-  ``sk-…``/``sk_…`` API keys.
+  ``sk-…``/``sk_…`` API keys and
+  any vendor's ``prefix_live_…``/``prefix_test_…`` keys.
 
 :func:`redact_secrets` also withholds exact ``known`` values wherever they stand: a caller
 that found a secret beside its keyword in a tool result (``Passwort: Lager-Herbst-7731``) can
@@ -49,6 +53,20 @@ WITHHELD = "[withheld secret]"
 _CANARY = re.compile(r"\bcanary[-_][A-Za-z0-9][A-Za-z0-9_-]{2,}", re.I)
 _API_KEY = re.compile(r"(?<![\w-])sk[-_](?:(?:live|test|proj|prod)[-_])?[A-Za-z0-9_-]{16,}")
 _TOKEN = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/=_-]{24,}(?![\w+/=-])")
+# a key in a vendor's prefix_mode_random shape, any vendor ("pat_live_Zq81NwX4v0cR", "whk_test_8Hn2…")
+_PREFIXED_KEY = re.compile(r"\b[a-z]{2,10}_(?:live|test|prod|sandbox|secret|key|tok)_(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,}\b")
+# a config line whose key names a secret, in INI, .env or YAML shape ("psk = X", "DB_PASS=X",
+# "pass: X", "client_secret: X"): the key may be short or compound, the value is what follows
+_CONFIG_SECRET = re.compile(
+    r"(?im)(?:^|[\s/,;(])(?:[\w.-]*[_.-])?(?:pass|pwd|pw|psk|passwd|passphrase|password|secret|token|api[_-]?key|"
+    r"private[_-]?key|auth|otp)\d*[ \t]*[:=][ \t]*[\"']?(?P<v>[^\s\"',;<>]{6,})")
+# a passphrase of words after its keyword: quoted ("passphrase 'copper-lantern-ninety-two'") or
+# three or more words joined by hyphens or dots ("Kennwort Tanne-Lampe-Nebel")
+_KEYWORD_PHRASE = re.compile(
+    r"(?i)\b(?:passphrases?|pass ?phrase|passwords?|passwort|kennwort|mot de passe|contrase(?:ñ|n)a|wachtwoord|"
+    r"senha|has(?:ł|l)o|l(?:ö|o)senord(?:et)?|kodeord(?:et)?|adgangskoden?|parola(?: d'ordine)?|salasana|heslo|"
+    r"secret|code ?word|mot secret)\b(?:\s+(?:is|ist|est|es|è|är|er|jest|é|lautet)\s+|\s*[:=]\s*|\s+)"
+    r"(?:[\"'«“„](?P<q>[^\s\"'»”“]{6,60})[\"'»”“]|(?P<w>[^\W\d_]{2,}(?:[-.][^\W\d_]{2,}){2,}))")
 # words that introduce a secret value, in en/de/fr/es/it/nl/pt/pl/sv/da
 _KEYWORDS = (
     r"passwords?|passphrase|passcodes?|pins?|api[-_ ]?keys?|access[-_ ]?keys?|secret[-_ ]?keys?|"
@@ -183,6 +201,17 @@ def find_secrets(text: str) -> list[Secret]:
         spans.append(Secret("canary", m.group(0), m.start(), m.end()))
     for m in _API_KEY.finditer(text):
         spans.append(Secret("token", m.group(0), m.start(), m.end()))
+    for m in _PREFIXED_KEY.finditer(text):
+        spans.append(Secret("token", m.group(0), m.start(), m.end()))
+    for m in _CONFIG_SECRET.finditer(text):
+        value = m.group("v").rstrip(_TRAILING)
+        if _looks_secret(value):
+            spans.append(Secret("keyword", value, m.start("v"), m.start("v") + len(value)))
+    for m in _KEYWORD_PHRASE.finditer(text):
+        group = "q" if m.group("q") else "w"
+        value = m.group(group).strip()
+        if len(value) >= 6 and not _RECORD_ID.match(value) and "@" not in value and not _DATE.match(value):
+            spans.append(Secret("keyword", value, m.start(group), m.start(group) + len(value)))
     for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _VALUE_LABELLED, _LABEL_BEFORE):
         for m in _overlapping(rx, text):
             value = m.group("v").rstrip(_TRAILING)
