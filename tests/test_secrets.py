@@ -141,3 +141,10 @@ def test_round8_secret_classes(text: str, secret: str) -> None:
 ])
 def test_round8_look_alikes_pass(text: str) -> None:
     assert redact_secrets(text) == (text, [])
+
+
+def test_round8_a_passphrase_said_to_be_the_value_may_hold_spaces() -> None:
+    text = "For the escrow vault the recovery passphrase is 'lilac tugboat under rain'."
+    assert [s.value for s in find_secrets(text)] == ["lilac tugboat under rain"]
+    for state in ('The password is "expired".', "The portal password is 'not set yet'."):
+        assert redact_secrets(state) == (state, [])

@@ -65,8 +65,11 @@ _CONFIG_SECRET = re.compile(
 _KEYWORD_PHRASE = re.compile(
     r"(?i)\b(?:passphrases?|pass ?phrase|passwords?|passwort|kennwort|mot de passe|contrase(?:ñ|n)a|wachtwoord|"
     r"senha|has(?:ł|l)o|l(?:ö|o)senord(?:et)?|kodeord(?:et)?|adgangskoden?|parola(?: d'ordine)?|salasana|heslo|"
-    r"secret|code ?word|mot secret)\b(?:\s+(?:is|ist|est|es|è|är|er|jest|é|lautet)\s+|\s*[:=]\s*|\s+)"
-    r"(?:[\"'«“„](?P<q>[^\s\"'»”“]{6,60})[\"'»”“]|(?P<w>[^\W\d_]{2,}(?:[-.][^\W\d_]{2,}){2,}))")
+    r"secret|code ?word|mot secret)\b(?:(?:\s+(?:is|ist|est|es|è|är|er|jest|é|lautet)\s+|\s*[:=]\s*)"
+    # (said to be the value, it may hold spaces: "the passphrase is 'blue otter at dawn'"; right
+    # after the keyword it may not: "a passphrase 'like this one'" is more often an example)
+    r"[\"'«“„](?P<s>[^\"'»”“\n]{6,60})[\"'»”“]|\s+[\"'«“„](?P<q>[^\s\"'»”“]{6,60})[\"'»”“]|"
+    r"(?:\s+(?:is|ist|est|es|è|är|er|jest|é|lautet)\s+|\s*[:=]\s*|\s+)(?P<w>[^\W\d_]{2,}(?:[-.][^\W\d_]{2,}){2,}))")
 # words that introduce a secret value, in en/de/fr/es/it/nl/pt/pl/sv/da
 _KEYWORDS = (
     r"passwords?|passphrase|passcodes?|pins?|api[-_ ]?keys?|access[-_ ]?keys?|secret[-_ ]?keys?|"
@@ -116,6 +119,9 @@ _KEYWORD_PAREN = re.compile(rf"\b(?:{_KEYWORDS})\b[^.:=()\n]{{0,40}}?\(\s*(?P<v>
 # keyword directly followed by a value that has a digit ("Passwort Lager-Herbst-7731")
 _KEYWORD_BARE = re.compile(rf"\b(?:{_KEYWORDS})\s+[\"'«“„]?(?P<v>(?=[^\s,;]*\d)[^\s\"'»”,;<>]{{6,}})",
                            re.I)
+# words that say what state a password is in, not what it is
+_NOT_A_PHRASE = re.compile(r"\b(?:not|no|none|yet|empty|unset|set|expired|required|unknown|changed|reset|blank|"
+                           r"nicht|kein\w*|pas|aucun\w*|ning(?:ú|u)n\w*|niet|geen)\b", re.I)
 _RECORD_ID = re.compile(r"^(?:ACC|TCK|CON|MSG|DOC|RM|U|INV|NOTE|APR|RUN|ACT|CALL)-[\w-]+$", re.I)
 _TRAILING = ".,;:!?)]}>"
 _DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[T ][\d:.]+(?:Z|[+-][\d:]+)?)?$")
@@ -208,8 +214,10 @@ def find_secrets(text: str) -> list[Secret]:
         if _looks_secret(value):
             spans.append(Secret("keyword", value, m.start("v"), m.start("v") + len(value)))
     for m in _KEYWORD_PHRASE.finditer(text):
-        group = "q" if m.group("q") else "w"
+        group = next(g for g in ("s", "q", "w") if m.group(g))
         value = m.group(group).strip()
+        if group == "s" and not _looks_secret(value.replace(" ", "")) and (len(value.split()) < 3 or _NOT_A_PHRASE.search(value)):
+            continue  # 'The password is "expired"', "... is 'not set yet'": a state, no passphrase
         if len(value) >= 6 and not _RECORD_ID.match(value) and "@" not in value and not _DATE.match(value):
             spans.append(Secret("keyword", value, m.start(group), m.start(group) + len(value)))
     for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _VALUE_LABELLED, _LABEL_BEFORE):

@@ -241,9 +241,9 @@ _ACTION_PREFIX: tuple[tuple[str, str], ...] = tuple(sorted({
     # pl / sv / da / cs / ro / fi / nl / pt / de stems (folded: no accents, ä -> ae; ł and ø stay)
     "wysl": "send", "wysł": "send", "przesl": "send", "przesł": "send", "przekaz": "send", "udostepn": "send",
     "skick": "send", "vidarebefordr": "send", "odesl": "send", "prepos": "send", "trimit": "send",
-    "redirectio": "send", "partaj": "send", "lähet": "send", "verstuur": "send", "doorstuur": "send",
+    "redirectio": "send", "partaj": "send", "lähet": "send",
     "usun": "delete", "skasow": "delete", "skasuj": "delete", "wymaz": "delete", "smaz": "delete",
-    "odstran": "delete", "sterg": "delete", "poist": "delete", "rader": "delete", "verwijder": "delete",
+    "odstran": "delete", "sterg": "delete", "poist": "delete", "rader": "delete",
     "zamkn": "close", "zamyk": "close", "lukk": "close", "afslut": "close", "avslut": "close",
     "zavr": "close", "uzavr": "close", "inchid": "close", "sulke": "close",
     "afsluit": "close", "encerr": "close",
@@ -298,7 +298,7 @@ _NOUN_ADJECTIVES = frozenset(
 # the model named as the one to act: it, not a human colleague ("support agents" are people)
 _ADDRESSEE = re.compile(
     r"\b(?:(?:ai|ki|ia|llm)(?:[- ](?:assistant|assistent|agent)\w*)?|assistants?|assistent(?:en)?|"
-    r"asistentes?|assistent[ei]|asystent(?:a|owi|em|ie)?|asistent(?:e|ul|ului|a|ovi)?|avustaja\w*|"
+    r"asistentes?|assistent[ei]|asystent(?:a|owi|em|ie)?|asystencie|asistent(?:e|ul|ului|ule|a|ovi)?|avustaja\w*|teko(?:ä|a)ly\w*|"
     r"assistenten|copilots?|chatbots?|bots?|(?:the|an|this|dear)\s+agent\b|"
     r"gpt(?:-?\d[\w.]*)?|(?:large\s+)?language\s+model|(?:the|this)\s+model|summari[sz]er|"
     r"(?:automated|ai|autonomous)\s+agents?|agent\s*,|opsbot)\b", re.I)
@@ -327,6 +327,9 @@ _CUE = re.compile(
     r"free|expected|required|supposed) to|your (?:next )?(?:step|task|job|assignment) is|the next (?:thing|step) "
     r"(?:to do )?is|dass (?:du|sie)|il (?:faut|faudrait)|merci d'|pri[eè]re de|je (?:vous|te) prie de|hay que|"
     r"hace falta|es necesario|(?:te|le|os) ruego|bisogna|occorre|[eè] necessario|(?:ti|vi) prego di|"
+    r"nale(?:ż|z)y|je (?:t(?:ř|r)eba|nutn(?:é|e))|trebuie s(?:ă|a)|(?:kan|kunne) (?:du|ni)|kunt (?:u|je)|kun je|"
+    r"czy (?:mo(?:ż|z)esz|mo(?:ż|z)ecie)|m(?:ů|u)(?:ž|z)e(?:š|s|te)|pute(?:ț|t)i|po(?:ț|t)i|voisit(?:ko|teko)|voit(?:ko|teko)|"
+    r"(?:voc(?:ê|e) )?(?:pode|podes|poderia)|"
     r"(?:every|each|your|the|any)\s+(?:answer|reply|response|summary)\w*\b[^.]{0,40}?\b(?:must|should|has to))\b",
     re.I)
 # from here on everything is addressed to the model: fake system or developer notes, overrides,
@@ -335,7 +338,7 @@ _MARKER = re.compile(
     r"\b(?:system\s*(?:override|note|message|update|prompt)?\s*[:\]]|\[\s*system|sistema\s*:|"
     # a header that is a system notice in one word or two ("SYSTEM NOTICE:", "SYSTEMHINWEIS:",
     # "SYSTEEMMELDING:", "Systemmeddelelse:")
-    r"(?:system|systeem|syst[eé]m)[a-zäöüéèå]*(?:\s+[a-zäöüéèå]+)?\s*:|"
+    r"(?:system|systeem|syst[eé]m|sistem|j(?:ä|a)rjestelm)\w*(?:\s+[^\W\d_]+)?\s*:|"
     r"syst[eè]me\s*:|developer(?:\s+(?:note|mode|message))?\s*[:\]]|\[\s*developer|dev note|"
     r"admin mode|maintenance mode|system override|override|"
     # a fake notice from an administrator or IT, a developer's note in another language, a
@@ -355,7 +358,7 @@ _MARKER = re.compile(
     r"instruction (?:à|a|pour)|instrucci[oó]n para|istruzione per|instructions? for)\b|<!--",
     re.I)
 _NEGATION = re.compile(r"\b(?:not|never|don'?t|nicht|nie|niemals|keine?n?|ne|n|jamais|pas|nunca|"
-                       r"non|mai|no)\b", re.I)
+                       r"non|mai|no|niet|nooit|inte|aldrig|ikke|nigdy|nikdy|nic|älä|ei|não|niciodată)\b", re.I)
 # Instructions that are not imperatives. A wish ("it would be great if the history was
 # e-mailed to ...", "es wäre super, wenn ... weitergeleitet würde"), a duty in the passive
 # ("CON-1 must be deleted", "doit être supprimé") and a rule about what the model does, said in
@@ -392,10 +395,16 @@ _DUTY = re.compile(
     r"\b(?:debe|deben|tiene que|tienen que)\s+(?:\w+\s+)?ser\s+\w+|"
     r"\b(?:deve|devono|va|vanno)\s+(?:\w+\s+)?(?:essere\s+)?\w+(?:at[oaie]|it[oaie])\b|"
     # a to-do in the infinitive: "contact CON-1 à supprimer", "da eliminare", "Kontakt CON-1 löschen!"
-    r"\b(?:à|da|zu)\s+\w+(?:er|ir|re|are|ere|ire|en)\b|\b\w+en\s*!", re.I)
+    r"\b(?:à|da|zu)\s+\w+(?:er|ir|re|are|ere|ire|en)\b|\b\w+en\s*!|"
+    r"\b(?:moet|moeten|dient|dienen)\b[^.\n]{0,60}\b(?:worden|zijn)\b|"
+    r"\b(?:ska|skall|m(?:å|a)ste|b(?:ö|o)r|skal|m(?:å|a))\s+(?:\w+\s+){0,2}?\w{3,}(?:as|es)\b|"
+    r"\b(?:musi|musz(?:ą|a)|powin\w+|mus(?:í|i)|trebuie)\b[^.\n]{0,40}\b(?:zosta(?:ć|c)|by(?:ć|c)|b(?:ý|y)t|fi)\b", re.I)
 _URGENT = re.compile(r"\b(?:now|immediately|right away|at once|today|asap|before (?:you|answering|replying|"
                      r"responding|summari[sz]ing)|sofort|jetzt|heute|umgehend|imm[ée]diatement|maintenant|"
-                     r"aujourd'hui|tout de suite|ahora|inmediatamente|hoy|ya|subito|ora|oggi|immediatamente)\b|!", re.I)
+                     r"aujourd'hui|tout de suite|ahora|inmediatamente|hoy|ya|subito|ora|oggi|immediatamente|"
+                     r"natychmiast|niezw(?:ł|l)ocznie|dzi(?:ś|s)|dzisiaj|genast|omedelbart|idag|i dag|straks|med det samme|"
+                     r"onmiddellijk|meteen|vandaag|ihned|okam(?:ž|z)it(?:ě|e)|dnes|imediat|ast(?:ă|a)zi|azi|heti|"
+                     r"v(?:ä|a)litt(?:ö|o)m(?:ä|a)sti|t(?:ä|a)n(?:ää|aa)n|imediatamente|hoje|agora)\b|!", re.I)
 _RULE = re.compile(
     r"\b(?:assistant|assistent\w*|asistente|assistente|asystent\w*|asistent\w*|avustaja\w*|ai|ia|ki|ki-\w+|bot|"
     r"chatbot|copilot|agent|model|llm|gpt|summari[sz]er)\b(?:\W+\w+){0,3}?\W+(?:always|must|shall|will|needs? to|"
@@ -441,7 +450,9 @@ _PAST = re.compile(r"\b(?:was|were|has been|have been|had been|did|wurden?|worde
 _HUMAN_DOER = re.compile(r"\b(?:agents|support agents?|(?:account|relationship) managers?|managers?|staff|team|"
                          r"employees?|colleagues?|mitarbeiter\w*|kolleg\w+|sachbearbeiter\w*|coll[èe]gues?|"
                          r"conseill\w+|gestionnaires?|empleados?|agentes|colleghi|dipendenti|operator\w*|"
-                         r"customer|client|kunde|cliente)\b", re.I)
+                         r"customer|client|kunde|cliente|medewerkers?|pracownic\w*|personel\w*|medarbejder\w*|"
+                         r"anst(?:ä|a)llda|personal(?:en)?|zam(?:ě|e)stnan\w*|angaja(?:ț|t)i\w*|ty(?:ö|o)ntekij\w*|"
+                         r"klant|klient\w*|kunden)\b", re.I)
 
 
 def _framed(sentence: str) -> bool:
@@ -939,7 +950,9 @@ _DOT = r"(?:\s*[\[({](?:dot|\.)[\])}]\s*|\s+dot\s+)"
 _SPELLED_ADDRESS = re.compile(rf"\b([\w.+-]+){_AT}([\w-]+(?:{_DOT}[\w-]+)+)\b", re.I)
 _DEFANGED_DOT = re.compile(r"(?<=\w)\[\.\](?=\w)")
 _PHRASES = ((re.compile(r"\bget rid of\b", re.I), "remove"), (re.compile(r"\bfai(?:s|tes) suivre\b", re.I), "transfère"),
-            (re.compile(r"\bloop in\b", re.I), "cc"), (re.compile(r"\bhand over\b", re.I), "transfer"))
+            (re.compile(r"\bloop in\b", re.I), "cc"), (re.compile(r"\bhand over\b", re.I), "transfer"),
+            # Swedish "take away": one verb
+            (re.compile(r"\bta(?:r)? bort\b", re.I), "radera"))
 
 
 def _undisguise(text: str) -> str:
