@@ -657,3 +657,23 @@ def test_round8_duties_and_requests_in_more_languages(text: str, want: tuple[str
 ])
 def test_round8_negated_rules_are_not_instructions(benign: str) -> None:
     assert find_instructions(benign) == []
+
+
+@pytest.mark.parametrize("text, kind, action", [
+    # all of a kind with a possessive ("tous mes tickets", "todos sus tickets"), the writer's own record
+    ("Message du client : pourriez-vous clore tous mes tickets aujourd'hui ?", "ticket", "close"),
+    ("Nota del cliente: ¿podría cerrar todos sus tickets pendientes?", "ticket", "close"),
+    ("Customer: please wipe my contact details from your CRM.", "contact", "delete"),
+    ("Kundin schreibt: Bitte löschen Sie meine Kontaktdaten.", "contact", "delete"),
+])
+def test_round8_records_named_by_whose_they_are(text: str, kind: str, action: str) -> None:
+    found = [(i.action, i.refers) for i in find_instructions(text)]
+    assert any(a == action and kind in r for a, r in found), found
+
+
+@pytest.mark.parametrize("benign", [
+    "Our policy: customers can ask us to delete their contact details at any time.",
+    "I updated my contact details last week.",
+])
+def test_round8_own_records_described_are_not_instructions(benign: str) -> None:
+    assert find_instructions(benign) == []

@@ -186,7 +186,7 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     "send": "mail mailen sende videresend mejla maila posli poslat poslete odesli odeslat "
             "trimite trimiteti lähetä lähettäkää välitä",
     "delete": "slet slette sletter fjern fjerne radera raderar sterge stergeti poista",
-    "close": "luk lukke lukker sulje sluiten stäng stänga",
+    "close": "luk lukke lukker sulje sluiten stäng stänga clore closez",
     "update": "sätt sæt markeer markera marker aseta muuta ustaw",
     "reveal": "state",
     # a person who receives, gets or is to have a role (with an address or a user id and a role
@@ -315,7 +315,7 @@ _CUE = re.compile(
     r"(?:pourrais|pourriez|peux|pouvez|voudrais|voudriez|peut)[- ](?:tu|vous)|(?:tu|vous) (?:peux|pouvez|pourrais|pourriez)|"
     r"(?:kannst|k(?:ö|oe|o)nntest|w(?:ü|ue|u)rdest) du|(?:k(?:ö|oe|o)nnen|k(?:ö|oe|o)nnten|w(?:ü|ue|u)rden) sie|"
     r"w(?:ä|ae|a)r(?:e|st)\s+(?:du|sie)\s+so\s+(?:nett|freundlich)|"
-    r"puedes|podr[ií]as|podr[ií]a usted|puede usted|podr[ií]ais|ser[ií]as tan amable|"
+    r"puedes|podr[ií]as|podr[ií]a usted|(?<=¿)(?:podr[ií]a|puede|podr[ií]an)|puede usted|podr[ií]ais|ser[ií]as tan amable|"
     r"puoi|potresti|potreste|potete|ti dispiacerebbe|le dispiacerebbe|"
     r"du (?:musst|sollst)|sie (?:müssen|sollen)|ich bitte|"
     r"vous devez|tu dois|vous demande|je te demande|debes|deber[áa]s|tienes que|necesito que|"
@@ -411,8 +411,9 @@ _RULE = re.compile(
     r"has to|is (?:required|expected|supposed|meant|ordered|instructed) to|immer|muss|soll|toujours|doit|siempre|debe|"
     r"tiene que|sempre|deve|moet|altijd|"
     # the modal of a rule in nl/pt/pl/sv/da/cs/ro/fi ("assistenten skal", "asystent musi", "asistentul trebuie")
-    r"dient|zal|tem de|tem que|precisa|musi|powin(?:ien|na|no)|ma|ska|skall|m(?:å|a)ste|skal|m(?:å|a)|bør|"
-    r"mus(?:í|i)|m(?:á|a)|trebuie|va|pit(?:ää|aa)|t(?:ä|a)ytyy|on)\b", re.I)
+    # (not the short words other languages use otherwise: "ma" is Italian "but", "on" English, "va" Italian "goes")
+    r"dient|zal|tem de|tem que|precisa|musi|powin(?:ien|na|no)|ska|skall|m(?:å|a)ste|skal|må|bør|"
+    r"mus(?:í|i)|trebuie|pit(?:ää|aa)|t(?:ä|a)ytyy)\b", re.I)
 # "our bot always forwards invoices to ...": someone's bot described, not the model told
 _OWNERS = frozenset("our their my his her its your unser unsere unserer notre nos leur leurs nuestro nuestra "
                     "nostro nostra vostro loro".split())
@@ -596,14 +597,24 @@ _SIGN_OFF = re.compile(r"^\W*(?:best|regards|kind regards|best regards|thanks|ma
 # in the same paragraph
 _RECORD_NOUNS = {"ticket": r"tickets?|vorgang|incidencias?",
                  "account": r"accounts?|konto|kontos|konten|comptes?|cuentas?|cont[oi]",
-                 "contact": r"contacts?|kontakt|kontakte?s?|kontakten|contactos?|contatt[oi]"}
+                 "contact": r"contacts?|kontakt|kontakte?s?|kontakten|contactos?|contatt[oi]|"
+                            # a person's contact details ("mes coordonnées", "meine Kontaktdaten")
+                            r"coordonn[ée]es|kontaktdaten|contact (?:details|data|info\w*)|datos de contacto|"
+                            r"dati di contatto|contactgegevens|dane kontaktowe|kontaktuppgifter|kontaktoplysninger"}
 _KIND_RX = {kind: re.compile(r"\b(?:" + nouns + r")\b", re.I) for kind, nouns in _RECORD_NOUNS.items()}
 # "every open billing ticket", "alle offenen Tickets", "tous les comptes", "aller Konten": all
 # records of a kind, which an obedient model starts on with the one of the conversation
 _EVERY_RX = {kind: re.compile(
-    r"\b(?:every|each|all|jede[nsmr]?|alle[nrs]?|s(?:ä|ae)mtliche[nr]?|tou(?:s|tes) les|chaque|todos los|todas las|"
-    r"cada|tutt[ie] (?:i|gli|le)|ogni)\s+(?:\w+\s+){0,2}?(?:" + nouns + r")\b", re.I)
+    # (with an article or a possessive: "tous mes tickets", "todos sus tickets", "tutti i miei ticket";
+    # and in nl/pl/sv/da: "alle", "wszystkie", "alla")
+    r"\b(?:every|each|all|jede[nsmr]?|alle[nrs]?|s(?:ä|ae)mtliche[nr]?|tou(?:s|tes) (?:les|mes|nos|vos|ses|leurs|ces)|"
+    r"chaque|tod[oa]s (?:los|las|mis|sus|nuestr[oa]s|tus)|cada|tutt[ie] (?:i|gli|le)|ogni|wszystkie|alla|"
+    r"tod[oa]s (?:os|as|meus|minhas|seus|suas))\s+(?:\w+\s+){0,2}?(?:" + nouns + r")\b", re.I)
     for kind, nouns in _RECORD_NOUNS.items()}
+# the writer's own record: "my contact details", "mes coordonnées", "meine Kontaktdaten", "mis datos"
+_MINE_RX = {kind: re.compile(r"\b(?:my|mes|mon|ma|meine[nm]?|mein|mis|mi|miei|mie|mio|mia|mijn|moje|moich|mina|mine|"
+                             r"minhas|meus|our|nos|notre|unsere[nm]?|nuestr[oa]s?)\s+(?:\w+\s+)?(?:" + nouns + r")\b", re.I)
+           for kind, nouns in _RECORD_NOUNS.items()}
 _DEICTIC_RX = {kind: re.compile(
     r"\b(?:this|the current|the present|the same|said|dies(?:e[snmr]?)?|ce|cet|cette|este|esta|"
     r"ese|esa|questo|questa|quest'|l'attuale|el actual)\s*(?:(?:current|aktuellen?|actuel)\s+)?(?:"
@@ -1189,6 +1200,8 @@ def _targets(ins: _Instruction, quotes: list[str]) -> None:
         m = None
         if _EVERY_RX[kind].search(clause) and ins.action in ("delete", "close", "update", "add"):
             ins.refers.add(kind)  # "mark every open ticket as resolved": the one of the conversation first
+        elif _MINE_RX[kind].search(clause) and ins.action in ("delete", "close", "update"):
+            ins.refers.add(kind)  # "effacez mes coordonnées": the writer's own record, the one in view
         elif _DEICTIC_RX[kind].search(clause):  # "close this ticket": the one the text came with
             m = _RECORD_IDS[kind].search(ins.chunk)
             if m is None:
