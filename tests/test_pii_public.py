@@ -281,3 +281,30 @@ def test_fifth_fresh_set_is_new_locales_and_scripts_unused_people_and_the_same_t
         assert all(any("\u0400" <= ch <= "\u04ff" for ch in n) for n in names), loc
     # deterministic whatever the string-hash seed
     assert _same_texts_whatever_the_hash_seed("p.build_fresh5_cases()")
+
+
+def test_sixth_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_run() -> None:
+    fresh6 = pub.build_fresh6_cases()
+    assert {c["locale"] for c in fresh6} == {*pub.FRESH6_LOCALES, pub.FNG6, "neg"}
+    assert all(c["id"].startswith("fresh6-") for c in fresh6)
+    # locales no earlier set used, and FakeNameGenerator records no earlier fresh check drew
+    assert not set(pub.FRESH6_LOCALES) & {*pub.LOCALES, *pub.FRESH_LOCALES, *pub.FRESH2_LOCALES,
+                                          *pub.FRESH3_LOCALES, *pub.FRESH4_LOCALES, *pub.FRESH5_LOCALES}
+    used = (pub.fresh1_fng_numbers() | pub.fresh2_fng_numbers() | pub.fresh3_fng_numbers()
+            | pub.fresh4_fng_numbers() | pub.fresh5_fng_numbers())
+    assert pub.fresh5_fng_numbers() - (pub.fresh1_fng_numbers() | pub.fresh2_fng_numbers()
+                                       | pub.fresh3_fng_numbers() | pub.fresh4_fng_numbers())
+    people = {p["Number"]: f"{p['GivenName']} {p['Surname']}" for p in pub.fng_people()}
+    fng6_names = {c["text"][s["start"]:s["end"]] for c in fresh6 if c["locale"] == pub.FNG6
+                  for s in c["spans"] if s["type"] == "NAME"}
+    assert fng6_names & set(people.values())
+    assert not fng6_names & {people[n] for n in used} - {people[n] for n in people if n not in used}
+    # every type is there in every Faker locale's texts; the Armenian names are in Armenian letters
+    for loc in pub.FRESH6_LOCALES:
+        types = {s["type"] for c in fresh6 if c["locale"] == loc for s in c["spans"]}
+        assert {"PHONE", "EMAIL", "NAME", "ADDRESS"} <= types, (loc, types)
+    names = [c["text"][s["start"]:s["end"]] for c in fresh6 if c["locale"] == "hy_AM"
+             for s in c["spans"] if s["type"] == "NAME"]
+    assert all(any("\u0530" <= ch <= "\u058f" for ch in n) for n in names)
+    # deterministic whatever the string-hash seed
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh6_cases()")

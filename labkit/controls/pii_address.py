@@ -40,6 +40,16 @@ post-office boxes (``PO Box``, ``Postfach``, ``Case postale``); a unit written b
 (libpostal's binding) would parse many countries but needs the C library and a ~2 GB model
 downloaded at run time, which the brief rules out; ``pyap``/``usaddress`` stay US/UK/CA parsers.
 
+Round 8 (issue 15), classes read from the seen fresh4/fresh5 misses: libpostal's Russian, Ukrainian,
+Belarusian, Bulgarian, Serbian, Greek and Azerbaijani words (street types, the house word "д."/"буд.",
+building and flat words "к.", "кв."), kept as the Latin view of :mod:`labkit.controls.pii_script`
+reads them, so "г. Тверь, ул. Вокзальная, д. 17 к. 2, 170100" is found whole, settlement first
+(the Russian classifier's settlement abbreviations; Azerbaijani "… rayonu, … kəndi," before the
+street); Mexico's INEGI and Brazil's Correios street types, the interior number, "Edif./Depto.",
+"Town, COAH 25100-4410" and "bairro\nCEP Town / UF" lines; Irish Eircodes, Canadian postcodes,
+and a typeless "<number> <Words>" street when the next line is "Town, STATE[,] postcode" with a
+known US/AU/CA/MX state code.
+
 What it does not do: addresses without a street line (a bare ``Berlin`` or ``75002 Paris`` is
 left alone: a city is not a person's address), PO boxes outside the US military formats,
 streets with no type word libpostal knows (Czech ``Klecanská 1``, Dutch ``…steeg``), or
@@ -66,6 +76,8 @@ _CAP = rf"[{_UP}][{_UP}{_LO}'’]*(?:-[{_UP}{_LO}][{_UP}{_LO}'’]*)*"   # Capit
 _NUM = r"\d{1,6}(?:[ ]?[a-zA-Z](?![\w]))?(?:[-/]\d{1,5}[a-zA-Z]?)?"
 _UNIT = (r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Floor|Fl\.|Room|Rm\.?|Bldg\.?|Building|Wohnung|Whg\.?|Etage|"
          r"Appartement|Appt\.?|Bât\.?|Bâtiment|Escalier|Bl\.|Sc\.|Ap\.|#)[ ]?[\w-]{1,6}")
+# a unit word that ends a street name rather than continues it ("avenue Mathilde Apt. 809")
+_UNIT_WORD = r"(?:Apt|Apartment|Suite|Ste|Unit|Floor|Room|Bldg|Building|Appartement|Appt|Bureau|Local)(?![\w'’-])"
 _DE_TYPES = (r"straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|graben|kai|"
              r"promenade|stieg|zeile|wall|berg|hof|park|feld|brücke|tor|garten|steg|winkel|anger|bogen")
 _FR_TYPES = (r"rue|avenue|av\.|boulevard|bd|chemin|allée|place|impasse|quai|route|square|cours|passage|voie|"
@@ -117,7 +129,7 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
         rf"(?:[ ]+(?P<num>{_NUM}))?(?![\w])")
     fr_street = re.compile(
         rf"(?<![\w/.-]){lead_unit}(?:(?P<num>\d{{1,5}}(?:[ ]?(?:bis|ter|[a-zA-Z])(?![\w]))?),?[ ]+)?"
-        rf"(?i:{_FR_TYPES})[ ]+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les)[ ]?)?{_CAP}(?:[ -]{_CAP}){{0,3}}")
+        rf"(?i:{_FR_TYPES})[ ]+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les)[ ]?)?{_CAP}(?:[ -](?!{_UNIT_WORD}){_CAP}){{0,3}}")
     military = re.compile(
         r"(?:(?:USNS|USNV|USS|USCGC)[ ]+[A-Z][a-z]+|PSC[ ]\d{4},[ ]Box[ ]\d{4}|Unit[ ]\d{4}[ ]Box[ ]\d{4})"
         r"\s*\n\s*(?:FPO|APO|DPO)[ ](?:AA|AE|AP)[ ]\d{5}")
@@ -130,8 +142,28 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
 # "Avenida das Chagas, 641") and after it as a separate word ("Rovsings Allé 841", "Karu põik 61").
 # English, German and French keep their own rules above.
 _PREFIX_LANGS = ("ast", "br", "bs", "ca", "cs", "cy", "es", "eu", "fil", "ga", "gd", "gl", "hr", "id", "it", "ms",
-                 "mt", "oc", "pap", "pl", "pt", "ro", "sk", "sl")
-_AFTER_LANGS = ("af", "cs", "da", "et", "fi", "gsw", "hu", "is", "lb", "lt", "lv", "nb", "nl", "sk", "sv", "tr")
+                 "mt", "oc", "pap", "pl", "pt", "ro", "sk", "sl",
+                 # round 8: Cyrillic and Greek, read in the Latin view ("ул. Лермонтова" -> "ul. Lermontova")
+                 "be", "bg", "el", "ru", "sr", "uk")
+_VIEWED_LANGS = ("be", "bg", "el", "ru", "sr", "uk")
+_AFTER_LANGS = ("af", "cs", "da", "et", "fi", "gsw", "hu", "is", "lb", "lt", "lv", "nb", "nl", "sk", "sv", "tr",
+                "az", "sl")  # round 8: Azerbaijani "… küçəsi", Slovene "Reška ulica 5" (the type after the name)
+# Words around a house number that libpostal's Azerbaijani list lacks: "b." (bina, building) before
+# the number and "m." (mənzil, flat) before the flat's (round 8, from fresh5's seen misses)
+_EXTRA_HOUSE_ABBR = ("b",)
+_EXTRA_UNIT_ABBR = ("m",)
+_EXTRA_AFTER_ABBR = ("küç",)  # küçəsi
+# Street types of two national address standards that libpostal's Spanish and Portuguese lists lack
+# (round 8, from fresh5's seen misses): Mexico's INEGI "Norma Técnica sobre Domicilios Geográficos"
+# (tipos de vialidad) and Brazil's Correios "tipos de logradouro". Taken before a name, with a house
+# number after it (or a postcode line), like libpostal's words.
+_NATIONAL_PREFIX_TYPES = (
+    "ampliación", "brecha", "continuación", "eje vial", "periférico", "privada",                   # MX
+    "área", "chácara", "colônia", "distrito", "favela", "condomínio", "conjunto", "esplanada", "estação", "fazenda", "feira", "jardim",  # BR
+    "ladeira", "lagoa", "loteamento", "morro", "núcleo", "passarela", "pátio", "quadra", "recanto",
+    "residencial", "setor", "sítio", "trecho", "trevo", "vale",
+)
+_NATIONAL_SET = frozenset(_NATIONAL_PREFIX_TYPES)
 # Glued suffixes that are mostly place names, not streets ("Heidelberg 3", "Hamburg 61348")
 _PLACE_SUFFIXES = {"berg", "burg", "dorf", "borg", "borgir", "byen", "land", "nes", "sel", "holt", "fell", "gebouw",
                    "kogel", "universität", "universitat", "universitaet", "park", "parken", "bad"}
@@ -144,9 +176,12 @@ _NORDIC_SUFFIXES = {"hagen", "åsen", "stubben", "stykket", "løkka", "faret", "
                     "vollen", "myra", "sletta", "svingen", "stien", "plassen", "bakken", "enga"}
 # Street words no English text uses: a street named with one stands on its own, number or not
 # ("Egeri utca", "Oravakatu", "Storgatan")
-_STRONG_AFTER = {"utca", "körút"}
+_STRONG_AFTER = {"utca", "körút",
+                 # round 8: Azerbaijani and Slovene street words, as the Latin view writes them
+                 "küçesi", "küçe", "küç", "prospekti", "ulica", "cesta"}
 _STRONG_GLUED = ("katu", "kuja", "polku", "bulevardi", "gatan", "vägen", "veien", "vegen", "stræde")
-_HOUSE = r"(?:(?:[Nn][º°o]\.?|[Nn][rR]\.?|N[oO]\.|č\.)[ ]?)?\d{1,5}(?:[ ]?[a-zA-Z](?![\w]))?(?:[-/]\d{1,5}[a-zA-Z]?)?\.?"
+# (a letter after the number is part of it, "12 b", unless it abbreviates the next unit: "99 k. 752")
+_HOUSE = r"(?:(?:[Nn][º°o]\.?|[Nn][rR]\.?|N[oO]\.|č\.)[ ]?)?\d{1,5}(?:[ ]?[a-zA-Z](?![\w]|\.[ ]?\d))?(?:[-/]\d{1,5}[a-zA-Z]?)?\.?"
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -175,15 +210,24 @@ def _generic() -> _Generic:
     def pick(codes: tuple[str, ...], kind: str) -> set[str]:
         return {w for c in codes for w in langs.get(c, {}).get(kind, ())}
 
-    prefix_full = pick(_PREFIX_LANGS, "street_types")
+    prefix_full = pick(_PREFIX_LANGS, "street_types") | set(_NATIONAL_PREFIX_TYPES)
     prefix_abbr = pick(_PREFIX_LANGS, "street_type_abbreviations")
     particles = pick(_PREFIX_LANGS, "particles") - {"a", "e", "i", "y", "o", "u"}
     # words English uses every day ("plan", "park", "have") are not taken as a street type after a name
     after_full = {w for w in pick(_AFTER_LANGS, "street_types") if _freq(w) < 3000}
+    # abbreviations of a type written after the name, a dot after them: Azerbaijani "pr.", "küç." (round 8)
+    after_abbr = set(_EXTRA_AFTER_ABBR) | {a for a in langs["az"]["street_type_abbreviations"] if " " not in a}
     glued = {c for c, e in langs.items() if e.get("suffixes")}
     suffixes = (pick(tuple(glued), "suffixes") | pick(tuple(glued - {"de", "en"}), "street_types")) - _PLACE_SUFFIXES
     suffixes = {w for w in suffixes | _NORDIC_SUFFIXES if len(w) >= 3 and " " not in w and "." not in w}
     part = rf"(?:(?i:{_alternation(particles)})[ ]+)"
+    viewed_abbr = _alternation(a for a in pick(_VIEWED_LANGS, "street_type_abbreviations") if " " not in a)
+    # the word before a house number, libpostal's house_numbers ("d. 36", "dom 5", "bud. 584",
+    # "No. ext 12"): a full word then a space, an abbreviation with its dot
+    marks_full = {w for w in words("house_markers") if "." not in w}
+    marks_abbr = {w for w in words("house_marker_abbreviations") if "." not in w} | set(_EXTRA_HOUSE_ABBR)
+    house = (rf"(?:(?:(?i:{_alternation(marks_full)})[ ]|(?i:{_alternation(marks_abbr)})\.[ ]?)"
+             rf"(?=\d){_HOUSE}|{_HOUSE})")
     name = rf"{_CAP}(?:[ ]{part}{{0,2}}{_CAP}){{0,4}}"
     ptype = rf"(?:(?i:{_alternation(prefix_full)})(?![\w.])|(?i:{_alternation(prefix_abbr)})\.)"
     cap_type = rf"(?:{_alternation(w.capitalize() for w in prefix_full)})(?![\w.])"
@@ -191,15 +235,17 @@ def _generic() -> _Generic:
         # "Calle Mayor 5", "ul. Narcyzowa 45", "Avenida de Augusto Gomes, 38", "Strada Paolini, 1"
         # (matched only where a street-type word stands: running it at every position cost 1 ms a request)
         prefix_num_after=re.compile(
-            rf"(?<![\w/.-])(?P<type>{ptype})[ ]+{part}{{0,3}}{name},?[ ]+(?P<num>{_HOUSE})(?![\w])"),
+            rf"(?<![\w/.-])(?P<type>{ptype})[ ]+{part}{{0,3}}{name},?[ ]+(?P<num>{house})(?![\w])"),
         # "30 Acceso Macaria Ródenas", "319 Viale Torlonia": the number first, the type capitalised
-        prefix_num_before=re.compile(rf"(?<![\w/.-])(?P<num>{_HOUSE}),?[ ]+(?P<type>{cap_type})[ ]+{part}{{0,3}}{name}"),
+        # (round 8) or a Cyrillic/Greek abbreviation in lower case with its dot ("54 ul. Mirnyi" in the
+        # Latin view of "54 ул. Мирный"); the Latin languages' abbreviations are left out ("3 vs. Boston")
+        prefix_num_before=re.compile(rf"(?<![\w/.-])(?P<num>{_HOUSE}),?[ ]+(?P<type>{cap_type}|(?:{viewed_abbr})\.)[ ]+{part}{{0,3}}{name}"),
         # no number, after a preposition, the type capitalised: "lives on Ronda de Nerea Montero"
         prefix_core=re.compile(rf"(?P<type>{cap_type})[ ]+{part}{{0,3}}{name}"),
         # "Rovsings Allé 841", "Egeri út 196.", "Karu põik 61"; the number before or after
         after=re.compile(
-            rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?{_CAP}[ -](?:(?:{_CAP}|[{_LO}]{{3,}})[ -]){{0,2}}(?P<type>(?i:{_alternation(after_full)}))(?![\w])\.?"
-            rf"(?:[ ]+(?P<num>{_HOUSE}))?(?![\w])"),
+            rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:[{_UP}]\.)?{_CAP}[ -](?:(?:{_CAP}|[{_LO}]{{3,}})[ -]){{0,2}}(?P<type>(?i:{_alternation(after_full)})(?![\w])|(?i:{_alternation(after_abbr)})\.)"
+            rf"(?:,?[ ]+(?P<num>{house}))?(?![\w])"),
         # "Hanstholmstræde 79", "Iseweg 039", "8 Eviehof": a compound ending in a street word
         glued=re.compile(
             rf"(?<![\w/.-])(?:(?P<lnum>{_HOUSE})[ ]+)?(?:{_CAP}[ -]){{0,2}}[{_UP}][{_LO}]{{2,}}(?P<type>{_alternation(suffixes)})"
@@ -209,7 +255,7 @@ def _generic() -> _Generic:
         prefix_words=frozenset(w.capitalize() for w in prefix_full if " " not in w)
         | frozenset(w for w in prefix_full if " " not in w and _freq(w) < 3000),
         prefix_abbr=frozenset(a for a in prefix_abbr if " " not in a) - prefix_full,
-        after_words=frozenset(after_full),
+        after_words=frozenset(after_full | after_abbr),
         suffixes=tuple(sorted(suffixes)),
     )
 
@@ -245,11 +291,13 @@ def _generic_spans(text: str, has_digit: bool) -> list[tuple[int, int]]:
                     found.append((core.start(), end))
                     continue
         if m is not None:
-            found.append((m.start(), _extend(text, m.end(), generic=True)))
+            end = _extend(text, m.end(), generic=True)
+            if _national_ok(t.group(0), m.group(0), end > m.end()):
+                found.append((m.start(), end))
     # street words no English text uses stand on their own ("Egeri utca", "Oravakatu")
     if not lows.isdisjoint(_STRONG_AFTER):
         for m in g.after.finditer(text):
-            if m.group("type").lower() in _STRONG_AFTER:
+            if m.group("type").lower().rstrip(".") in _STRONG_AFTER:
                 found.append((m.start(), _extend(text, m.end(), generic=True)))
     for w in _LONG_CAP.findall(text):
         if w.lower().endswith(_STRONG_GLUED) and len(w) >= 7:
@@ -269,22 +317,35 @@ def _generic_spans(text: str, has_digit: bool) -> list[tuple[int, int]]:
     for rx in passes:
         for m in rx.finditer(text):
             if m.group("num") or (rx is not g.prefix_num_before and m.group("lnum")):
-                found.append((m.start(), _extend(text, m.end(), generic=True)))
+                end = _extend(text, m.end(), generic=True)
+                if rx is not g.prefix_num_before or _national_ok(m.group("type"), "", end > m.end()):
+                    found.append((m.start(), end))
     return found
+
+
+def _national_ok(type_word: str, street: str, extended: bool) -> bool:
+    """A street typed with one of :data:`_NATIONAL_PREFIX_TYPES` (everyday nouns too: "Feira", "Setor",
+    "Jardim", "Ampliación") counts only in an address's shape: the house number after a comma
+    ("Trecho Lima, 40", the Brazilian way) or something after it that the extension took (a unit, an
+    interior number, the town or postcode line). "A Feira Nacional 2024 abre" stays prose."""
+    if type_word.lower() not in _NATIONAL_SET:
+        return True
+    return extended or "," in street
 
 
 @_loaded_once
 def _units_rx() -> str:
     full = words("units")
-    abbr = words("unit_abbreviations")
-    return (rf"(?:{_UNIT}|(?i:{_alternation(full)})(?![\w.])\.?|(?i:{_alternation(abbr)})\.)"
-            rf"[ ]?(?:n[º°o]\.?[ ]?)?[\w-]{{1,6}}")
+    abbr = words("unit_abbreviations") | set(_EXTRA_UNIT_ABBR)
+    return (rf"(?:{_UNIT}|(?i:{_alternation(full)})(?![\w])\.?|(?i:{_alternation(abbr)})\.)"
+            rf"[ ]?(?:n[º°o]\.?[ ]?)?[\w-]{{1,6}}(?:/\w{{1,4}})?")
 
 
 # Postcodes of many countries: 12345, 1234, 123 45, 12-345, 1234-567, 1234 AB, A-1234, 12345-678, UK
 _POST = (r"(?:\d{3}[ ]\d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3,4}|\d{4}[ ]?[A-Z]{2}(?![\w])|[A-Z]{1,2}-\d{4,5}"
          r"|\d{4,5}|\d{6}|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2})")
-_CITY = rf"{_CAP}(?:(?:[ -]|[ ](?:d'|de|di|del|la|le|sur|am|an|im|i|nad|pod)[ ])(?:{_CAP})){{0,4}}(?:[ ]\([A-Z]{{2,3}}\))?"
+_CITY = (rf"{_CAP}(?:(?:[ -]|[ ](?:d'|de|di|del|la|le|los|las|el|da|do|das|dos|sur|am|an|im|i|na|nad|pod|pri|ob)[ ])(?:{_CAP}))"
+         rf"{{0,4}}(?:[ ]\([A-Z]{{2,3}}\))?")
 
 
 @_loaded_once
@@ -292,9 +353,18 @@ def _generic_extensions() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern
     """Same-line and next-line continuations for the other countries' layouts."""
     unit = _units_rx()
     same = (
-        re.compile(rf"^,?[ ]+{unit}(?![\w])"),
+        re.compile(rf"^[ ]?,?[ ]+{unit}(?![\w])"),                          # " Edif. 614 , Depto. 865"
         re.compile(rf"^,?[ ]+{_POST},?[ ]+{_CITY}"),                        # , 1317-066 Mealhada
         re.compile(rf"^,[ ]*{_CITY}(?:,?[ ]+{_POST}(?![\w-]))?"),           # , Soria, 18290
+        re.compile(r"^,[ ]*(?:\d{5,6}|\d{5}-\d{3})(?![\w-])"),              # , 634050 (the postcode last)
+        # the settlement after the street ("54 ul. Mirnyi, p. Zhigulevsk", Russian written house-first)
+        re.compile(rf"^,[ ]*(?:{_alternation(_viewed(_SETTLEMENT_WORDS))})\.?[ ]{_CITY}"),
+        # an Irish Eircode after the street, then the town ("12 Main Street D02 X285 Dublin"): a routing
+        # key (letter, digit, digit or W) and four letters/digits, a letter among them (an all-digit one
+        # is left: "Unit A12 3456" is more often a part number than a postcode)
+        re.compile(rf"^,?[ ]+[A-Z]\d[\dW][ ]?(?=[A-Z\d]{{0,3}}[A-Z])[A-Z\d]{{4}}(?![\w])(?:,?[ ]+{_CITY})?"),
+        # an interior number after the house number, the line ending there ("Retorno Sur 12 7\n")
+        re.compile(r"^[ ]\d{1,5}(?=[ \t]*\n)"),
     )
     nxt = (
         re.compile(rf"^{_POST}[ \t]*\n[ \t]*{_CITY}"),                   # 9809SD\nYde
@@ -302,6 +372,17 @@ def _generic_extensions() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern
         re.compile(rf"^{_POST},?[ ]+{_CITY}"),                               # 98050, Rubino (ME)
         re.compile(rf"^[A-Z]{{1,2}}[ ](?:\d{{3}}[ ]\d{{2}}|\d{{4,6}})[ ]+{_CITY}"),            # TK 746 83 Sparti
         re.compile(rf"^{_CITY},?[ ]+{_POST}(?![\w-])"),                      # Soria, 18290
+        # a town, a state code, a four-digit postcode, commas between: Australia ("Dubbo, NSW, 2830")
+        re.compile(rf"^{_CITY},[ ]+[A-Z]{{2,3}},?[ ]+\d{{4}}(?![\w-])"),
+        # a town, a province code, a Canadian postcode ("Red Deer, AB T4N 1A1", "Laval, QC H7N5K2")
+        re.compile(rf"^{_CITY},?[ ]+[A-Z]{{2}}[ ]+[A-Z]\d[A-Z][ ]?\d[A-Z]\d(?![\w])"),
+        # a town, a state code of 2-4 letters, a postcode: Mexico ("Nueva Rosita, COAH 25130-1234",
+        # "Cancún, Q. ROO 77500"), like the US layout but with longer codes
+        re.compile(rf"^{_CITY},?[ ]+[A-Z]{{1,4}}\.?(?:[ ][A-Z]{{2,4}})?[ ]+\d{{5}}(?:-\d{{4}})?(?![\w-])"),
+        # Brazil: the district (bairro) on its line, then "CEP Town / UF" ("Lapa\n05076-000 São Paulo / SP");
+        # the town may start with a lower-case particle, and the bairro line is optional
+        re.compile(rf"^(?:[{_UP}][^\n]{{0,40}}\n[ \t]*)?\d{{5}}-?\d{{3}}[ ]+(?:{_CAP}|d[aeo]s?)(?:[ ](?:{_CAP}|d[aeo]s?)){{0,5}}"
+                   r"[ ]/[ ][A-Z]{2}(?![\w])"),
         # a block of short lines: town, an optional region code, then a postcode line
         # ("Port Denisberg\nSS0 4WE", "Vianen\n Kirgizië 3404 UY", "Cuenca\n NH\n 02480")
         re.compile(rf"^{_CITY}[ \t]*\n[ \t\n]*(?:[A-Z]{{2}}[ \t]*\n[ \t\n]*)?(?:{_CITY}[ ]+)?{_POST}(?![\w-])"),
@@ -318,7 +399,7 @@ _BREAK = re.compile(r"^[ \t,]*\n[ \t\n]*")
 _NEXT_LINE = (
     re.compile(rf"^(?:{_UNIT}|RD[ ]\d{{1,2}})(?=[ \t]*(?:\n|$))"),
     re.compile(rf"^{_CAP}(?:[ -]{_CAP}){{0,3}},?[ ]+[A-Z]{{2}}[ ]+\d{{5}}(?:-\d{{4}})?"),            # City, ST 12345
-    re.compile(rf"^(?:[A-Z]{{1,2}}-)?\d{{4,5}}[ ]+{_CAP}(?:[ -]{_CAP}|[ -](?:sur|sous|en|le|la|les|am|an|im|bei|de)(?=[ -])){{0,5}}(?:[ ]+CEDEX(?:[ ]\d{{1,2}})?)?"),
+    re.compile(rf"^(?:[A-Z]{{1,2}}-)?\d{{4,5}}[ ]+{_CAP}(?:[ -]{_CAP}|[ -](?:sur|sous|en|le|la|les|am|an|im|bei|de|na|nad|pod|pri|ob)(?=[ -])){{0,5}}(?:[ ]+CEDEX(?:[ ]\d{{1,2}})?)?"),
     re.compile(rf"^{_CAP}(?:(?:[ -]|[ ]&[ ]){_CAP}){{0,4}}[ ]+\d{{4,5}}(?:-\d{{3,4}})?(?=[ \t]*(?:\n|$|[.,;]))"),  # Country 12345
 )
 _CITY_LINE = re.compile(rf"^{_CAP}(?:[ -]{_CAP}){{0,3}}(?=[ \t]*\n)")
@@ -379,6 +460,23 @@ _BARE_STREET_POST = re.compile(
 _NUM_STREET_UNIT = re.compile(
     rf"(?<![\w/.,-]){_NUM}[ ]+{_CAP}(?:[ ]{_CAP}){{0,2}}"
     r"(?=,?(?:[ ]+|[ \t]*\n[ \t>]*)(?:Apt\.?|Apartment|Suite|Ste\.|Unit|Floor|Room|Bldg\.?)[ ]?#?\d)")
+# A house number and a street with no type word libpostal or USPS knows ("384 Amy Ridgeway",
+# "7 Noble Dip"), when the next line is a town, a state or province code and a postcode (the US,
+# Australian, Canadian and Mexican layout): that line is what makes it an address (round 8, from
+# fresh2's seen en_AU misses; no street vocabulary involved)
+# The state and province codes of those layouts (USPS, Australia Post, Canada Post, and the Mexican
+# states' usual abbreviations): an upper-case word before a number is otherwise anything ("QTY 2000")
+_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP AA AE AP "
+    "NSW VIC QLD SA WA TAS NT ACT "
+    "AB BC MB NB NL NS NU ON PE QC SK YT "
+    "AGS BCS CAMP CHIS CHIH COAH COL CDMX DF DGO GTO GRO HGO JAL MEX MICH MOR NAY OAX PUE QRO SLP SIN SON "
+    "TAB TAMPS TLAX VER YUC ZAC").split()
+_NUM_STREET_TOWNLINE = re.compile(
+    rf"(?<![\w/.,-])(?:(?:Unit|Flat|Level|Apt\.?|Suite)[ ]\w{{1,5}}[ ])?\d{{1,5}}(?:/\d{{1,5}})?[ ]+{_CAP}(?:[ ]{_CAP}){{0,3}}"
+    rf"(?=,?[ \t]*\n[ \t]*{_CITY},?[ ]+(?:{'|'.join(sorted(set(_STATE_CODES)))}),?[ ]+(?:\d{{4,5}}|[A-Z]\d[A-Z])(?![\w]))")
+_TOWNLINE_GATE = re.compile(r"\n[ \t]*[^\n,]{2,40},?[ ]+[A-Z]{2,4},?[ ]+[\dA-Z]")
 _UNIT_GATE = re.compile(r"Apt|Apartment|Suite|Ste\b|Unit|Floor|Room|Bldg|Building")
 # Post-office boxes in several languages ("PO Box 701", "P.O. Box 12", "Postfach 1234", "Case postale 56")
 _PO_BOX = re.compile(r"(?<![\w.])(?:P\.?[ ]?O\.?[ ]?Box|Post[ ]Office[ ]Box|Postfach|Case[ ]postale|Casella[ ]postale|"
@@ -387,6 +485,41 @@ _PO_GATE = re.compile(r"Box|Postfach|postale|Apartado|Postboks")
 # A unit written before the street, on its line or the line before ("Suite 947\n79 Rongorua Track",
 # "Apt. 001 87 Freesentie", "Flat 24\n77 Conway-Taylor Ridge")
 _LEAD_UNIT = re.compile(rf"(?:{_UNIT}|Flat[ ]\w{{1,6}})(?:[ ]|[ \t]*\n[ \t]*)$")
+
+
+# The settlement written before the street in Russian, Belarusian and Ukrainian addresses
+# ("г. Томск, ул. Гоголя, д. 12", "с. Ивановка (Тульск.), пер. Южный, д. 3"): the settlement-type
+# abbreviations of the Russian address classifier (KLADR/FIAS "socrbase": город, посёлок, село,
+# деревня, хутор, станица, станция, слобода, аул, микрорайон, колхоз ...) and the Ukrainian
+# місто/селище/село, in the Latin view, then the settlement's name and a comma (round 8)
+_SETTLEMENT_WORDS = ("г", "гор", "пгт", "рп", "кп", "дп", "п", "пос", "с", "д", "х", "ст", "ст-ца", "сл", "м",
+                     "нп", "аул", "мкр", "клх", "к", "смт", "сел", "м-ко")
+
+
+# Azerbaijani writes the unit's word after its name, district first: "Şəki rayonu, Kiş kəndi, ..."
+# (rayon, şəhər, qəsəbə, kənd and their abbreviations; up to three in a row)
+_AZ_SETTLEMENT_WORDS = ("rayonu", "ray", "şəhəri", "ş", "qəsəbəsi", "qəs", "kəndi", "k")
+
+
+def _viewed(words: Iterable[str]) -> set[str]:
+    from labkit.controls.pii_script import latin_view
+
+    return {(v[0] if (v := latin_view(w)) else w) for w in words}
+
+
+@_loaded_once
+def _lead_settlement_rx() -> re.Pattern[str]:
+    ru = rf"(?:{_alternation(_viewed(_SETTLEMENT_WORDS))})\.?[ ]{_CITY}(?:[ ]\([^()\n]{{1,15}}\))?,[ ]*"
+    az = rf"(?:{_CITY}\*?(?:[ ]\d{{1,3}})?[ ](?:{_alternation(_viewed(_AZ_SETTLEMENT_WORDS))})\.?,[ ]*){{1,3}}"
+    return re.compile(rf"(?:^|(?<=[\s(:;\"'«]))(?:{ru}|{az})$")
+
+
+def _lead_settlement(text: str, start: int) -> int:
+    """``start`` moved back over a settlement written before the street ("g. Tomsk, "), if there is one."""
+    if start < 4 or text[start - 2:start].strip() != ",":
+        return start
+    m = _lead_settlement_rx().search(text, max(0, start - 60), start)
+    return start if m is None else m.start()
 
 
 def _lead_unit(text: str, start: int) -> int:
@@ -424,6 +557,8 @@ def address_spans(text: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = _generic_spans(text, has_digit)
     if has_digit and "\n" in text and _POSTLINE_GATE.search(text):
         found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _BARE_STREET_POST.finditer(text))
+    if has_digit and "\n" in text and _TOWNLINE_GATE.search(text):
+        found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _NUM_STREET_TOWNLINE.finditer(text))
     if has_digit and _UNIT_GATE.search(text):
         found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _NUM_STREET_UNIT.finditer(text))
     if has_digit and _PO_GATE.search(text):
@@ -439,7 +574,7 @@ def address_spans(text: str) -> list[tuple[int, int]]:
                 continue
             start = m.start("st") if rx is us_bare else m.start()
             found.append((start, _extend(text, m.end(), generic=True)))
-    found = [(_lead_unit(text, s), e) for s, e in found]
+    found = [(_lead_settlement(text, _lead_unit(text, s)), e) for s, e in found]
     found.sort(key=lambda se: (se[0], -(se[1] - se[0])))
     out: list[tuple[int, int]] = []
     for s, e in found:

@@ -43,37 +43,52 @@ from labkit.errors import RedactionFailed
 
 VOCAB_PATH = Path(__file__).with_name("pii_address_vocab.json")
 
-# Latin-script languages of libpostal's dictionaries (the others are left out: see above).
+# Latin-script languages of libpostal's dictionaries, and (round 8) the ones in Cyrillic and Greek
+# letters and Azerbaijani, whose words are kept as the detector reads them: in the Latin view of
+# :mod:`labkit.controls.pii_script` ("улица" -> "ulitsa", "вулиця" -> "vulitsia", "küçəsi" -> "küçesi").
 LANGUAGES: tuple[str, ...] = (
     "af", "ast", "br", "bs", "ca", "cs", "cy", "da", "de", "en", "es", "et", "eu", "fi", "fil", "fr", "ga",
     "gd", "gl", "gsw", "hr", "hu", "id", "is", "it", "lb", "lt", "lv", "ms", "mt", "nb", "nl", "oc", "pap",
     "pl", "pt", "ro", "sk", "sl", "sv", "tr",
+    "az", "be", "bg", "el", "ru", "sr", "uk",
 )
+_VIEWED = ("az", "be", "bg", "el", "ru", "sr", "uk")
 _LATIN = re.compile(r"^[a-zà-ɏ' .-]+$")
+
+
+def _as_viewed(form: str) -> str:
+    """A dictionary form as the address rules read it: non-Latin letters transliterated letter by
+    letter exactly as :func:`labkit.controls.pii_script.latin_view` writes them."""
+    from labkit.controls.pii_script import latin_view
+
+    view = latin_view(form)
+    return (view[0] if view is not None else form).lower()
 
 
 def _entries(text: str) -> list[list[str]]:
     """A libpostal dictionary file: one line per concept, forms separated by ``|``."""
     rows = []
     for line in text.splitlines():
-        forms = [f.strip().lower() for f in line.split("|") if f.strip()]
-        forms = [f for f in forms if _LATIN.match(f)]
+        forms = [_as_viewed(f.strip().lower()) for f in line.split("|") if f.strip()]
+        forms = list(dict.fromkeys(f for f in forms if _LATIN.match(f)))
         if forms:
             rows.append(forms)
     return rows
 
 
-def _split_forms(rows: list[list[str]]) -> tuple[set[str], set[str]]:
+def _split_forms(rows: list[list[str]], min_letters: int = 2) -> tuple[set[str], set[str]]:
     """(full words, abbreviations). The first form of a line is the word itself (``rua``, ``via``,
     ``vej``: full however short); another form is an abbreviation when it ends in a dot or is a
     short cut of four letters or fewer (``ul``, ``av``, ``str``, ``avda``), a spelling variant
-    otherwise (``strasse``, ``alle``). The detector takes abbreviations only when a dot follows."""
+    otherwise (``strasse``, ``alle``). The detector takes abbreviations only when a dot follows.
+    Forms shorter than ``min_letters`` letters are left out (one-letter forms are kept only for the
+    words around a house number: Russian "д." for дом, "к." for корпус)."""
     full, abbr = set(), set()
     for forms in rows:
         canonical = forms[0]
         for f in forms:
             letters = f.replace(".", "").replace(" ", "")
-            if len(letters) < 2:
+            if len(letters) < min_letters:
                 continue
             if f is not canonical and (f.endswith(".") or (len(letters) <= 4 and len(f) < len(canonical))):
                 abbr.add(f.rstrip("."))
@@ -104,11 +119,18 @@ def build_from_libpostal(repo: Path) -> dict[str, Any]:
         unit_rows = (_entries(show(base + "unit_types_numbered.txt")) + _entries(show(base + "level_types_numbered.txt"))
                      + _entries(show(base + "staircases.txt")))
         units_full, units_abbr = _split_forms(unit_rows)
+        # building words after a house number (round 8: "Edif. 3", "bloco 2", "корпус"/"к." -> "korpus"/"k.";
+        # one-letter abbreviations only in the languages read through the Latin view)
+        more = _split_forms(_entries(show(base + "building_types.txt")), min_letters=1 if lang in _VIEWED else 2)
+        units_full, units_abbr = units_full | more[0], units_abbr | more[1]
+        # the word before a house number ("дом"/"д." -> "dom"/"d.", "будинок"/"буд." -> "bud.")
+        house_full, house_abbr = _split_forms(_entries(show(base + "house_numbers.txt")), min_letters=1)
         stop = {f for forms in _entries(show(base + "stopwords.txt")) for f in forms
                 if len(f) <= 5 and "." not in f and " " not in f}
         entry = {"street_types": sorted(types_full), "street_type_abbreviations": sorted(types_abbr),
                  "suffixes": sorted(suffixes), "units": sorted(units_full), "unit_abbreviations": sorted(units_abbr),
-                 "particles": sorted(stop)}
+                 "particles": sorted(stop), "house_markers": sorted(house_full),
+                 "house_marker_abbreviations": sorted(house_abbr)}
         if any(entry.values()):
             out["languages"][lang] = entry
     return out

@@ -121,8 +121,28 @@ _DATE_FORMATS = {
     "az_AZ": ("%d.%m.%Y", "%Y-%m-%d", "%d %B %Y"),
     "es_MX": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d de %B de %Y"),
     "pt_BR": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d de %B de %Y"),
+    # the sixth fresh check's locales (issue 15, round 8; never used by the PII code): Argentine,
+    # Chilean and Colombian Spanish, Indonesian, Indian English (Latin script) and Armenian
+    "es_AR": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d de %B de %Y"),
+    "es_CL": ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d de %B de %Y"),
+    "es_CO": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d de %B de %Y"),
+    "id_ID": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y"),
+    "en_IN": ("%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d"),
+    "hy_AM": ("%d.%m.%Y", "%Y-%m-%d", "%d %B %Y"),
 }
 _MONTHS = {
+    "es_AR": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+              "octubre", "noviembre", "diciembre"],
+    "es_CL": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+              "octubre", "noviembre", "diciembre"],
+    "es_CO": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+              "octubre", "noviembre", "diciembre"],
+    "id_ID": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+              "Oktober", "November", "Desember"],
+    "en_IN": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December"],
+    "hy_AM": ["հունվարի", "փետրվարի", "մարտի", "ապրիլի", "մայիսի", "հունիսի", "հուլիսի", "օգոստոսի",
+              "սեպտեմբերի", "հոկտեմբերի", "նոյեմբերի", "դեկտեմբերի"],
     "ru_RU": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
               "октября", "ноября", "декабря"],
     "uk_UA": ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня",
@@ -754,6 +774,40 @@ def build_fresh5_cases(seed: int = FRESH5_SEED, negatives_per_carrier: int = 4) 
     plus look-alike negatives with new values. Same fields as :func:`build_cases`."""
     used = fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers() | fresh4_fng_numbers()
     return _fresh_check_cases("fresh5", FRESH5_LOCALES, seed, FNG5, used, negatives_per_carrier)
+
+
+# --- the sixth fresh check (issue 15, round 8) ----------------------------------------------------
+# fresh5 was scored and its misses read: it is seen. This one was fixed before any change of round 8
+# and scored once on the code as it stood (first), then once at the end (final). Faker in six
+# locales no earlier check used, each with person, address and phone providers: five in the Latin
+# script, where the lab's users are (Argentine, Chilean and Colombian Spanish, Indonesian, Indian
+# English), and one in a script no check used (Armenian, which has letter case, so its names and
+# street words reach the rules through the transliterated view). (Every other Latin-script locale
+# Faker 40 gives person, address and phone providers for was used by an earlier check.) A new seed,
+# and FakeNameGenerator.com people and addresses none of the five earlier fresh checks drew.
+
+FRESH6_LOCALES: tuple[str, ...] = ("es_AR", "es_CL", "es_CO", "id_ID", "en_IN", "hy_AM")
+FRESH6_SEED = 81517
+FNG6 = "fng6"
+"""Locale tag of the sixth fresh check's FakeNameGenerator cases (people and addresses)."""
+
+
+def fresh5_fng_numbers() -> set[str]:
+    """The FakeNameGenerator records (people and addresses) the fifth fresh check drew (replayed)."""
+    filler = _Fng2Filler(FRESH5_SEED * 100 + 99,
+                         fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers() | fresh4_fng_numbers())
+    for template in load_templates():
+        fill(template, filler)
+    return filler.used | filler.places_used
+
+
+def build_fresh6_cases(seed: int = FRESH6_SEED, negatives_per_carrier: int = 4) -> list[dict[str, Any]]:
+    """The sixth fresh check: every template once per :data:`FRESH6_LOCALES` locale and once
+    with FakeNameGenerator people and addresses no earlier fresh check drew (locale ``fng6``),
+    plus look-alike negatives with new values. Same fields as :func:`build_cases`."""
+    used = (fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers() | fresh4_fng_numbers()
+            | fresh5_fng_numbers())
+    return _fresh_check_cases("fresh6", FRESH6_LOCALES, seed, FNG6, used, negatives_per_carrier)
 
 
 def split(cases: list[dict[str, Any]], which: str) -> list[dict[str, Any]]:
