@@ -184,11 +184,15 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     # Polish, Swedish, Danish, Czech, Romanian and Finnish: imperatives and infinitives whose
     # stem is too short or too common to be read by prefix ("luk", "slet", "posli", "ge")
     "send": "mail mailen sende videresend mejla maila posli poslat poslete odesli odeslat "
-            "trimite trimiteti lähetä lähettäkää välitä",
+            "trimite trimiteti lähetä lähettäkää välitä "
+            # copy (fr es it pt pl nl sv da cs ro fi), which "verbatim" or an answer word turns into a reveal
+            "copiez copiar copiare copiate copiad copien kopiuj skopiuj kopieer kopiera kopier "
+            "zkopíruj copiază copiați kopioi",
     "delete": "slet slette sletter fjern fjerne radera raderar sterge stergeti poista",
     "close": "luk lukke lukker sulje sluiten stäng stänga clore closez",
     "update": "sätt sæt markeer markera marker aseta muuta ustaw",
     "reveal": "state",
+
     # a person who receives, gets or is to have a role (with an address or a user id and a role
     # named, see _POSSESSION): "X erhält Administratorrechte", "Y debe tener permisos de administrador"
     "grant": "geven ge giv dej nadaj nadac udel udelte udelit acordă acordați erhält erhaelt erhalten bekommt "
@@ -259,7 +263,7 @@ _ACTION_PREFIX: tuple[tuple[str, str], ...] = tuple(sorted({
     "herhaal": "reveal", "vermeld": "reveal", "upprep": "reveal", "gentag": "reveal", "angiv": "reveal",
     "gengiv": "reveal", "wypisz": "reveal", "powtorz": "reveal", "powtórz": "reveal", "poda": "reveal",
     "vypis": "reveal", "zopakuj": "reveal", "återg": "reveal", "uved": "reveal", "afis": "reveal", "repet": "reveal", "toista": "reveal",
-    "tulost": "reveal", "reproduc": "reveal", "reprodui": "reveal", "reproduis": "reveal",
+    "tulost": "reveal", "riport": "reveal", "reproduc": "reveal", "reprodui": "reveal", "reproduis": "reveal",
     # write / put in, which the answer words below turn into a reveal ("skriv ... i sammanfattningen")
     "skriv": "add", "schrijf": "add", "napisz": "add", "napis": "add", "wpisz": "add", "scrie": "add",
     "kirjoit": "add", "escrev": "add", "escrib": "add", "scriv": "add", "inscri": "add",
@@ -480,7 +484,9 @@ _ANSWER_WORDS = re.compile(r"\b(?:answer|reply|response|summary|antwort|réponse
                            r"rezumat\w*|vastau\w*|yhteenveto\w*|tiivistelm\w*)\b", re.I)
 # said to be copied as it is: an answer-request in any words ("verbatim", "tel quel", "letterlijk",
 # "ordagrant", "genau so", "in clear text"); with a secret in view, a write verb then reveals it
-_VERBATIM = re.compile(r"\b(?:verbatim|word for word|exactly|as[- ]is|in (?:clear|plain) ?text|unchanged|character for "
+_VERBATIM = re.compile(r"\b(?:verbatim|word[- ]for[- ]word|tale e quale|parola per parola|palabra por palabra|mot (?:à|a) mot|"
+                       r"wort f(?:ü|ue|u)r wort|wortw(?:ö|oe|o)rtlich|letra por letra|ord f(?:ö|o)r ord|ord for ord|woord voor woord|"
+                       r"s(?:ł|l)owo w s(?:ł|l)owo|slovo od slova|cuv(?:â|a)nt cu cuv(?:â|a)nt|sana sanalta|exactly|as[- ]is|in (?:clear|plain) ?text|unchanged|character for "
                        r"character|tel(?:le)? quel(?:le)?|mot pour mot|(?:à|a) l'identique|en clair|w(?:ö|oe|o)rtlich|"
                        r"genau so|unver(?:ä|ae|a)ndert|im klartext|textualmente|literalmente|tal cual|tal como est[áa]|"
                        r"testualmente|alla lettera|letterlijk|woordelijk|ordagrant|ordret|dos(?:ł|l)ownie|doslovn[eě]|"
@@ -497,7 +503,8 @@ _ROLE_WORD = re.compile(r"(?:\b|(?<=_))(admin|administrator|administrateur|admin
                         # "administratora", "administratörsrättigheter", "beheerdersrechten"
                         r"(?:admin|administrat(?:or|ör|ør|eur))(?:a|s|en|u|ului)?-?(?:rechte|rechten|rettigheder|"
                         r"r(?:ä|a)ttigheter|rights|zugriff|zugang|konto|account|access|oikeudet)|"
-                        r"administrat(?:ora|orem|ów|ori|orului|öra?|øren)|beheerder(?:s|srechten)?|"
+                        r"administrat(?:ora|orem|ów|ori|orului|öra?|øren)|beheerder(?:s|srechten)?|administr(?:á|a)tor\w*|"
+                        r"j(?:ä|a)rjestelm(?:ä|a)nvalvoja\w*|"
                         r"p(?:ää|aa)k(?:ä|a)ytt(?:ä|a)j(?:ä|a)\w*)\b(?!\s+(?:console|panel|page|portal|settings|"
                         r"cent(?:er|re)|area|interface|ui|dashboard|mode|team))|"
                         # the lab's other roles only where a role is named ("role=finance", "the finance queue" is no role)
@@ -1408,6 +1415,10 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                         at, said = at + skip, skip
                     else:
                         action, at = _any_action(words, **how)
+                if action is None and said_to and words and _SECRET_ASK.search(clause) \
+                        and _ANSWER_WORDS.search(clause) and not _NEGATION.search(clause) and _secret_values(chunk):
+                    # a secret put into the answer, whatever verb says it (one the lexicon lacks)
+                    action, at = "reveal", len(words) - 1
                 if action is None and said_to and words and _fold(words[-1]) in _PARTICLES:
                     # a German separable verb whose stem a redacting client took for a name
                     # ("<NAME_1> den Vorgang an <EMAIL_1> weiter"): its particle says the act
