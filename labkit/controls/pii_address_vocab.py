@@ -45,7 +45,7 @@ VOCAB_PATH = Path(__file__).with_name("pii_address_vocab.json")
 
 # Latin-script languages of libpostal's dictionaries, and (round 8) the ones in Cyrillic and Greek
 # letters and Azerbaijani, whose words are kept as the detector reads them: in the Latin view of
-# :mod:`labkit.controls.pii_script` ("улица" -> "ulitsa", "вулиця" -> "vulitsia", "küçəsi" -> "küçesi").
+# :mod:`labkit.controls.pii_script` ("улица" -> "ulitsa", "вулиця" -> "vulitsya", "küçəsi" -> "küçesi").
 LANGUAGES: tuple[str, ...] = (
     "af", "ast", "br", "bs", "ca", "cs", "cy", "da", "de", "en", "es", "et", "eu", "fi", "fil", "fr", "ga",
     "gd", "gl", "gsw", "hr", "hu", "id", "is", "it", "lb", "lt", "lv", "ms", "mt", "nb", "nl", "oc", "pap",
