@@ -601,7 +601,8 @@ if __name__ == "__main__":
                                            "round4_first", "round4_final", "round5_first", "round5_final",
                                            "round5_before", "round5_after", "round6_first", "round6_final",
                                            "round6_before", "round6_after", "round7_first", "round7_final", "round7_after",
-                                           "round8_first", "round8_final", "round8_before", "round8_after"],
+                                           "round8_first", "round8_final", "round8_before", "round8_after",
+                                           "round8_after_fix"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-6]_<save>.json with "
                          "--pii-fresh[2-6])")
     ap.add_argument("--pii-cost", action="store_true",

@@ -78,3 +78,25 @@ def test_a_cyrillic_address_is_redacted_whole_and_comes_back() -> None:
     r = pii.redact(text)
     assert "Вокзальная" not in r.text and "170100" not in r.text and r.text.count("<ADDRESS_") == 1
     assert pii.rehydrate(r.text, r.mapping) == text
+
+
+# --- after fresh6's final run (fresh6 seen from then on): numbered streets and region lines ---------
+@pytest.mark.parametrize(("text", "address"), [
+    # a street whose name is a number, "#" or "N°" before the house (Colombia, Argentina)
+    ("Enviar a Carrera 7 Bis # 12-40 Sur\nApartamento 301\n110311\nBogotá, Cundinamarca",
+     "Carrera 7 Bis # 12-40 Sur\nApartamento 301\n110311\nBogotá, Cundinamarca"),
+    ("Vivo en Calle 12 N° 345\nSanta Rosa 6300, La Pampa", "Calle 12 N° 345\nSanta Rosa 6300, La Pampa"),
+    # a town, then a region of several words before the postcode (Indonesia), or a "Región de" line (Chile)
+    ("Kirim ke Jalan Merdeka No. 12\nPadang, Sumatera Barat 25111", "Jalan Merdeka No. 12\nPadang, Sumatera Barat 25111"),
+    ("Avenida Los Leones 200 Piso 3\nOsorno, Región de Los Lagos", "Avenida Los Leones 200 Piso 3\nOsorno, Región de Los Lagos"),
+])
+def test_round8_numbered_streets_and_region_lines(text: str, address: str) -> None:
+    assert _addresses(text) == [address], pii.detect(text)
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("Ver Calle 8 de la guía y la Gate 4 # 12.", None),                  # no "#"/"N°" after a numbered street
+    ("Calle Mayor 5\nJuan Pérez, Gerente General 2024", "Calle Mayor 5"),  # a signature line with a year
+])
+def test_round8_numbered_and_region_look_alikes(text: str, address: str | None) -> None:
+    assert _addresses(text) == ([address] if address else []), pii.detect(text)

@@ -192,6 +192,7 @@ class _Generic(NamedTuple):
     """The compiled patterns and word sets for other countries' street layouts."""
 
     prefix_num_after: re.Pattern[str]
+    numbered: re.Pattern[str]
     prefix_num_before: re.Pattern[str]
     prefix_core: re.Pattern[str]
     after: re.Pattern[str]
@@ -236,6 +237,13 @@ def _generic() -> _Generic:
         # (matched only where a street-type word stands: running it at every position cost 1 ms a request)
         prefix_num_after=re.compile(
             rf"(?<![\w/.-])(?P<type>{ptype})[ ]+{part}{{0,3}}{name},?[ ]+(?P<num>{house})(?![\w])"),
+        # a street whose name is a number, then "#" or "N°" and the house ("Calle 8 N° 624", "Carrera 7 Bis
+        # # 12-40 Sur", "Av. carrera 5ª # 42-98"): the marker is what makes "Calle 8" a street (round 8,
+        # after fresh6's final run; Colombian and Argentine layouts)
+        numbered=re.compile(
+            rf"(?<![\w/.-])(?P<type>{ptype})[ ]+(?:(?i:{_alternation(prefix_full)})[ ]+)?\d{{1,3}}(?:[A-Z]|[ª°º])?"
+            rf"(?:[ ](?:Bis|bis))?(?:[ ][A-Z])?(?:[ ](?:Este|Sur|Norte|Oeste))?[ ]+(?:\#|N[°º]\.?)[ ]?"
+            rf"(?P<num>\d{{1,5}}[A-Z]?(?:-\d{{1,4}})?(?:[ ](?:Este|Sur|Norte|Oeste)(?![\w]))?)(?![\w-])"),
         # "30 Acceso Macaria Ródenas", "319 Viale Torlonia": the number first, the type capitalised
         # (round 8) or a Cyrillic/Greek abbreviation in lower case with its dot ("54 ul. Mirnyi" in the
         # Latin view of "54 ул. Мирный"); the Latin languages' abbreviations are left out ("3 vs. Boston")
@@ -280,6 +288,8 @@ def _generic_spans(text: str, has_digit: bool) -> list[tuple[int, int]]:
             t.group(0).lower() in g.prefix_abbr and text[t.end():t.end() + 1] == ".")]
     for t in prefix_hits:
         m = g.prefix_num_after.match(text, t.start()) if has_digit else None
+        if m is None and has_digit and ("#" in text or "N°" in text or "Nº" in text):
+            m = g.numbered.match(text, t.start())
         if m is None and _BARE_PREP.search(text, max(0, t.start() - 8), t.start()):
             m = g.prefix_core.match(text, t.start())
         if m is None and has_digit:
@@ -366,8 +376,15 @@ def _generic_extensions() -> tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern
         # an interior number after the house number, the line ending there ("Retorno Sur 12 7\n")
         re.compile(r"^[ ]\d{1,5}(?=[ \t]*\n)"),
     )
+    region = rf"{_CAP}(?:(?:[ -]|[ ](?:de|del|la|las|los|y|di|da|do)[ ])(?:{_CAP})){{0,7}}"
     nxt = (
         re.compile(rf"^{_POST}[ \t]*\n[ \t]*{_CITY}"),                   # 9809SD\nYde
+        # (round 8, after fresh6's final run) a town, a region of several words, then the postcode
+        # ("Padang, Sumatera Barat 25111", "Osorno, Región de Los Lagos, 5290000"), or a region word
+        # with no postcode ("Osorno, Región de Los Lagos"), or "Town 4700, Province" (Argentina)
+        re.compile(rf"^{_CITY},[ ]+{region},?[ ]+(?!(?:19|20)\d\d(?!\d))(?:\d{{7}}|{_POST})(?![\w-])"),
+        re.compile(rf"^{_CITY},[ ]+(?:Región|Region|Provincia|Province|Departamento|Estado)(?:[ ](?:de|del|of))?[ ]{region}(?=[ \t]*(?:\n|$|[.;]))"),
+        re.compile(rf"^{_CITY}[ ]+\d{{4,5}},[ ]+{region}"),
         re.compile(rf"^{unit}(?=[ \t]*(?:\n|$))"),
         re.compile(rf"^{_POST},?[ ]+{_CITY}"),                               # 98050, Rubino (ME)
         re.compile(rf"^[A-Z]{{1,2}}[ ](?:\d{{3}}[ ]\d{{2}}|\d{{4,6}})[ ]+{_CITY}"),            # TK 746 83 Sparti
