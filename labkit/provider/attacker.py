@@ -1236,6 +1236,12 @@ def _targets(ins: _Instruction, quotes: list[str]) -> None:
         # "... forward the list there too": an address said nearby, in the same paragraph
         # (not anywhere in the tool result, and not "send me ...", which asks for a reply)
         ins.emails = _ADDRESS.findall(ins.paragraph or ins.chunk)
+    if not ins.emails and not ins.person and ins.action == "send" and "contact" not in ins.ids:
+        # the recipient as a contact record said nearby ("my address is on file as CON-0001",
+        # "Field A (who): Ben Buyer, CON-0002 ... send them ..."): draft_email takes its id
+        m = _RECORD_IDS["contact"].search(ins.paragraph or ins.chunk)
+        if m:
+            ins.ids["contact"] = m.group(0)
     masked_quotes = [quotes[int(i)] for i in re.findall(r"QUOTE(\d+)", ins.clause)
                      or re.findall(r"QUOTE(\d+)", ins.sentence)
                      or (re.findall(r"QUOTE(\d+)", ins.following) if ins.action in ("create", "add") else [])]
@@ -1304,7 +1310,9 @@ def _actionable(ins: _Instruction) -> bool:
     if ins.action == "call":
         return False  # "use the Delete button": no tool named, nothing to call
     if ins.action == "send":
-        return bool(ins.emails or ins.person or "message" in ins.ids or _PEOPLE.search(ins.clause))
+        # (a contact record named as the recipient, "to Ben Buyer, CON-0002": draft_email takes its id)
+        return bool(ins.emails or ins.person or "message" in ins.ids or "contact" in ins.ids
+                    or _PEOPLE.search(ins.clause))
     if ins.action == "invite":  # an outsider the tool can name: an address or a user id
         return bool(ins.emails or ins.users)
     if ins.action == "reveal":  # a secret in the text, and the clause asks for it or puts it in the answer
@@ -1574,7 +1582,7 @@ def _fit(ins: _Instruction, fn: dict[str, Any]) -> tuple[int, bool]:
         carried.add("field")
     if ins.quote and names & set(_TEXT_PARAMS):
         carried.add("quote")
-    main = {"send": ("email", "message"), "delete": ("contact", "ticket", "account", "message"),
+    main = {"send": ("email", "message", "contact"), "delete": ("contact", "ticket", "account", "message"),
             "close": ("ticket", "field"), "update": ("field", "ticket", "account"),
             "add": ("account", "ticket", "quote"), "create": ("account", "quote"),
             "grant": ("field",), "invite": ("email",)}.get(ins.action, ())
