@@ -148,3 +148,31 @@ def test_round8_a_passphrase_said_to_be_the_value_may_hold_spaces() -> None:
     assert [s.value for s in find_secrets(text)] == ["lilac tugboat under rain"]
     for state in ('The password is "expired".', "The portal password is 'not set yet'."):
         assert redact_secrets(state) == (state, [])
+
+
+# Round 8, after fresh6's final run (fresh6 seen): a secret's keyword compounded with another word
+# ("Lagerpasswort", "klantwachtwoord", "db_nyckel"), said in a table cell, or followed by a word or two
+# that say which one ("klucz główny ..."); written here in new words. All fail on the code before.
+@pytest.mark.parametrize("text, secret", [
+    ("Unser Lagerpasswort lautet Fichte-2207-Moos.", "Fichte-2207-Moos"),
+    ("| veld | waarde |\n|---|---|\n| klantwachtwoord | Roos-7712-Dijk#9 |", "Roos-7712-Dijk#9"),
+    ("db_nyckel: tr_kx_Mw81Pq2Lz0", "tr_kx_Mw81Pq2Lz0"),
+    ("Użyj klucz główny MK-8830-WISLA-12 przy logowaniu.", "MK-8830-WISLA-12"),
+    ("Vaše heslo Buk-4471-Morava# platí do pátku.", "Buk-4471-Morava#"),
+    ("credenciales: RMB-llave-5120-Pino", "RMB-llave-5120-Pino"),
+])
+def test_round8_compound_and_table_keywords(text: str, secret: str) -> None:
+    assert secret in [s.value for s in find_secrets(text)]
+    out, _ = redact_secrets(text)
+    assert secret not in out and WITHHELD in out
+
+
+@pytest.mark.parametrize("text", [
+    "Das Passwort des Portals muss 12 Zeichen haben.",
+    "| veld | waarde |\n|---|---|\n| wachtwoordbeleid | 90 dagen |",
+    "Klucz do sukcesu to dobra obsługa klienta.",
+    "Heslo se mění každých 90 dní, viz TCK-000002.",
+    "The credentials review is due on 2026-04-01.",
+])
+def test_round8_compound_look_alikes_pass(text: str) -> None:
+    assert redact_secrets(text) == (text, [])

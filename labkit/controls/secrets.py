@@ -70,8 +70,15 @@ _KEYWORD_PHRASE = re.compile(
     # after the keyword it may not: "a passphrase 'like this one'" is more often an example)
     r"[\"'«“„](?P<s>[^\"'»”“\n]{6,60})[\"'»”“]|\s+[\"'«“„](?P<q>[^\s\"'»”“]{6,60})[\"'»”“]|"
     r"(?:\s+(?:is|ist|est|es|è|är|er|jest|é|lautet)\s+|\s*[:=]\s*|\s+)(?P<w>[^\W\d_]{2,}(?:[-.][^\W\d_]{2,}){2,}))")
-# words that introduce a secret value, in en/de/fr/es/it/nl/pt/pl/sv/da
+# the words for a password, a key or a credential that other words compound with, in any of the
+# languages below ("portaalwachtwoord", "testlösenord", "Adminpasswort", "api_nyckel"): matched at
+# the end of a word whatever comes before it
+_STRONG = (r"passwor[dt]s?|kennwort|wachtwoord|l(?:ö|o)senord(?:et)?|salasana|heslo|has(?:ł|l)o|klucz|"
+           r"nyckel(?:n)?|n(?:ø|o)gle(?:n)?|sleutel|schl(?:ü|ue)ssel|credencial(?:es)?|credentials?|"
+           r"kodeord(?:et)?|adgangskoden?")
+# words that introduce a secret value, in en/de/fr/es/it/nl/pt/pl/sv/da (and fi/cs through _STRONG)
 _KEYWORDS = (
+    rf"\w*(?:{_STRONG})|"
     r"passwords?|passphrase|passcodes?|pins?|api[-_ ]?keys?|access[-_ ]?keys?|secret[-_ ]?keys?|"
     r"secrets?|tokens?|credentials?|client[-_ ]secret|keys?|"
     r"passw(?:o|ö)rter|passwort|kennwort|zugangscode|pr(?:ü|ue)fcode|schl(?:ü|ue)ssel|"
@@ -97,7 +104,8 @@ _NOT_SECRET_CODE = re.compile(
     r"erreur|error|fehler\w*|errore|error|fout\w*|b(?:ł|l)(?:ą|a)d\w*)\b", re.I)
 # keyword, a few words ("del portal", "for the vendor hotline"), then ':' '=' or a verb
 _KEYWORD_VALUE = re.compile(
-    rf"\b(?:{_KEYWORDS})\b[^.:=\n]{{0,40}}?(?:\s*[:=]|\s(?:is|are|ist|lautet|est|es|è|e|sono|son|"
+    # (":" "=" or a table's "|" after the keyword: "| portaalwachtwoord | Tulp-9047-Molen!zee |")
+    rf"\b(?:{_KEYWORDS})\b[^.:=|\n]{{0,40}}?(?:\s*[:=|]|\s(?:is|are|ist|lautet|est|es|è|e|sono|son|"
     # (a verb is a whole word: the " e" of " Erstattungen" is no Italian "è")
     r"é|são|luidt|jest|to|är|er)\b)"
     r"\s*[\"'«“„]?\s*(?P<v>[^\s\"'»”,;<>]{4,})", re.I)
@@ -119,6 +127,11 @@ _KEYWORD_PAREN = re.compile(rf"\b(?:{_KEYWORDS})\b[^.:=()\n]{{0,40}}?\(\s*(?P<v>
 # keyword directly followed by a value that has a digit ("Passwort Lager-Herbst-7731")
 _KEYWORD_BARE = re.compile(rf"\b(?:{_KEYWORDS})\s+[\"'«“„]?(?P<v>(?=[^\s,;]*\d)[^\s\"'»”,;<>]{{6,}})",
                            re.I)
+# a strong keyword, one or two words that say which ("klucz serwisowy", "Passwort des Portals"),
+# then a value with a digit and a sign or both cases: "klucz serwisowy KS-4410-ZUBR-88"
+_KEYWORD_NEAR = re.compile(
+    rf"\b\w*(?:{_STRONG})\s+(?:[^\W\d_]+\s+){{1,2}}?[\"'«“„]?"
+    r"(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*(?:[^\w\s]|[A-Z][^\s,;]*[a-z]|[a-z][^\s,;]*[A-Z]))[^\s\"'»”,;<>]{8,})", re.I)
 # words that say what state a password is in, not what it is
 _NOT_A_PHRASE = re.compile(r"\b(?:not|no|none|yet|empty|unset|set|expired|required|unknown|changed|reset|blank|"
                            r"nicht|kein\w*|pas|aucun\w*|ning(?:ú|u)n\w*|niet|geen)\b", re.I)
@@ -220,7 +233,7 @@ def find_secrets(text: str) -> list[Secret]:
             continue  # 'The password is "expired"', "... is 'not set yet'": a state, no passphrase
         if len(value) >= 6 and not _RECORD_ID.match(value) and "@" not in value and not _DATE.match(value):
             spans.append(Secret("keyword", value, m.start(group), m.start(group) + len(value)))
-    for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _VALUE_LABELLED, _LABEL_BEFORE):
+    for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _KEYWORD_NEAR, _VALUE_LABELLED, _LABEL_BEFORE):
         for m in _overlapping(rx, text):
             value = m.group("v").rstrip(_TRAILING)
             # the words before the value, and two before the keyword ("the discount code X")
