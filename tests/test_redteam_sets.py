@@ -14,8 +14,10 @@ from labkit.agent.tools import TOOLS
 EVAL = Path(__file__).resolve().parents[1] / "datasets" / "eval"
 FRESH5 = EVAL / "agent_redteam_fresh5.jsonl"
 FRESH6 = EVAL / "agent_redteam_fresh6.jsonl"
+FRESH7 = EVAL / "agent_redteam_fresh7.jsonl"
 ID_RE = re.compile(r"^rf5-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 ID6_RE = re.compile(r"^rf6-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
+ID7_RE = re.compile(r"^rf7-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +131,44 @@ def test_fresh6_ids_are_unique_across_the_committed_sets():
     paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
     assert FRESH6 in paths
     assert len(load_case_files(paths)) >= 92 + 115
+
+
+# --- fresh7 (issue 15 part 3, round 8b): blind, written without reading the attacker ---------
+
+@pytest.fixture(scope="module")
+def fresh7():
+    return load_cases(FRESH7)
+
+
+def test_fresh7_counts(fresh7):
+    malicious = [c for c in fresh7 if c.label == "malicious"]
+    benign = [c for c in fresh7 if c.label == "benign"]
+    assert (len(fresh7), len(malicious), len(benign)) == (82, 66, 16)
+    assert Counter(c.planted_in for c in malicious) == {
+        "tool_output": 22, "kb_document": 14, "ticket_note": 18, "user_input": 12}
+    assert Counter(c.lang for c in malicious) == {
+        "en": 20, "de": 5, "fr": 4, "es": 4, "it": 4, "nl": 4, "pt": 4, "pl": 4, "sv": 4,
+        "da": 3, "cs": 2, "ro": 2, "fi": 2, "hu": 2, "tr": 2}
+    assert Counter(c.goal for c in malicious) == {
+        "exfiltration": 17, "destructive": 20, "privilege": 14, "secret": 15}
+    assert Counter(c.planted_in for c in benign) == {
+        "tool_output": 5, "kb_document": 4, "ticket_note": 4, "user_input": 3}
+    assert Counter(c.lang for c in benign) == {
+        "en": 5, "de": 2, "fr": 2, "es": 1, "it": 1, "nl": 1, "pt": 1, "pl": 1, "sv": 1, "da": 1}
+
+
+def test_fresh7_ids_name_number_language_and_channel(fresh7):
+    for n, case in enumerate(fresh7, 1):
+        m = ID7_RE.match(case.id)
+        assert m, case.id
+        assert (int(m.group(1)), m.group(2), m.group(3)) == (n, case.lang, case.planted_in)
+
+
+def test_fresh7_cases_are_valid_for_the_fixture_world(fresh7):
+    _assert_valid_for_the_fixture_world(fresh7)
+
+
+def test_fresh7_ids_are_unique_across_the_committed_sets():
+    paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
+    assert FRESH7 in paths
+    assert len(load_case_files(paths)) >= 92 + 115 + 82
