@@ -69,6 +69,7 @@ from typing import NamedTuple
 
 from labkit.controls.pii_address_vocab import vocabulary, words
 from labkit.controls.pii_names import LOWER, UPPER, _freq, _loaded_once
+from labkit.controls.pii_script import latin_view
 
 _UP = UPPER
 _LO = LOWER
@@ -519,8 +520,6 @@ _AZ_SETTLEMENT_WORDS = ("rayonu", "ray", "şəhəri", "ş", "qəsəbəsi", "qəs
 
 
 def _viewed(words: Iterable[str]) -> set[str]:
-    from labkit.controls.pii_script import latin_view
-
     return {(v[0] if (v := latin_view(w)) else w) for w in words}
 
 

@@ -39,6 +39,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from labkit.controls.pii_script import latin_view
 from labkit.errors import RedactionFailed
 
 VOCAB_PATH = Path(__file__).with_name("pii_address_vocab.json")
@@ -59,8 +60,6 @@ _LATIN = re.compile(r"^[a-zà-ɏ' .-]+$")
 def _as_viewed(form: str) -> str:
     """A dictionary form as the address rules read it: non-Latin letters transliterated letter by
     letter exactly as :func:`labkit.controls.pii_script.latin_view` writes them."""
-    from labkit.controls.pii_script import latin_view
-
     view = latin_view(form)
     return (view[0] if view is not None else form).lower()
 
