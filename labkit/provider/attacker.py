@@ -667,9 +667,10 @@ _TOOL_KEYS = ("tool", "tool_name", "function", "call", "action")
 
 # keys that say a call is still to be made, by whoever reads the record: "next_action",
 # "pending_call", "queued_tool", "auto_execute": true
+_AUTO = r"auto_?(?:execute|run|exec)|execute_now|run_now"  # "auto_execute": true / false
+_AUTO_KEY = re.compile(rf"^(?:{_AUTO})$", re.I)
 _DIRECTIVE_KEY = re.compile(r"^(?:(?:next|pending|queued|scheduled|required|follow_?up)_?(?:action|tool|call|function|step)s?|"
-                            r"auto_?(?:execute|run|exec)|execute_now|run_now)$", re.I)
-_AUTO_KEY = re.compile(r"^(?:auto_?(?:execute|run|exec)|execute_now|run_now)$", re.I)
+                            rf"{_AUTO})$", re.I)
 _ARGS_KEYS = ("args", "arguments", "params", "parameters", "input", "kwargs")
 
 
