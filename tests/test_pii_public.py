@@ -308,3 +308,39 @@ def test_sixth_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_r
     assert all(any("\u0530" <= ch <= "\u058f" for ch in n) for n in names)
     # deterministic whatever the string-hash seed
     assert _same_texts_whatever_the_hash_seed("p.build_fresh6_cases()")
+
+
+def test_seventh_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_run() -> None:
+    fresh7 = pub.build_fresh7_cases()
+    assert pub.FRESH7_SEED == 93319
+    assert pub.FRESH7_LOCALES == ("en_PH", "fr_DZ", "vi_VN", "ka_GE", "he_IL", "ko_KR")
+    assert {c["locale"] for c in fresh7} == {*pub.FRESH7_LOCALES, pub.FNG7, "neg"}
+    assert all(c["id"].startswith("fresh7-") for c in fresh7)
+    # counts: every template once per locale (210 each), 120 look-alike negatives, 55 addresses each
+    per_locale = {loc: sum(c["locale"] == loc for c in fresh7) for loc in (*pub.FRESH7_LOCALES, pub.FNG7)}
+    assert set(per_locale.values()) == {210} and sum(c["locale"] == "neg" for c in fresh7) == 120
+    for loc in (*pub.FRESH7_LOCALES, pub.FNG7):
+        assert sum(s["type"] == "ADDRESS" for c in fresh7 if c["locale"] == loc for s in c["spans"]) == 55
+    # locales no earlier set used, and FakeNameGenerator records no earlier fresh check drew
+    assert not set(pub.FRESH7_LOCALES) & {*pub.LOCALES, *pub.FRESH_LOCALES, *pub.FRESH2_LOCALES,
+                                          *pub.FRESH3_LOCALES, *pub.FRESH4_LOCALES, *pub.FRESH5_LOCALES,
+                                          *pub.FRESH6_LOCALES}
+    used = (pub.fresh1_fng_numbers() | pub.fresh2_fng_numbers() | pub.fresh3_fng_numbers()
+            | pub.fresh4_fng_numbers() | pub.fresh5_fng_numbers() | pub.fresh6_fng_numbers())
+    assert pub.fresh6_fng_numbers() - (used - pub.fresh6_fng_numbers())
+    people = {p["Number"]: f"{p['GivenName']} {p['Surname']}" for p in pub.fng_people()}
+    fng7_names = {c["text"][s["start"]:s["end"]] for c in fresh7 if c["locale"] == pub.FNG7
+                  for s in c["spans"] if s["type"] == "NAME"}
+    assert fng7_names & set(people.values())
+    assert not fng7_names & {people[n] for n in used} - {people[n] for n in people if n not in used}
+    # every type is there in every Faker locale's texts; addresses are in the locale's own script
+    for loc in pub.FRESH7_LOCALES:
+        types = {s["type"] for c in fresh7 if c["locale"] == loc for s in c["spans"]}
+        assert {"PHONE", "EMAIL", "NAME", "ADDRESS"} <= types, (loc, types)
+    script = {"ka_GE": ("\u10a0", "\u10ff"), "he_IL": ("\u0590", "\u05ff"), "ko_KR": ("\uac00", "\ud7af")}
+    for loc, (lo, hi) in script.items():
+        addresses = [c["text"][s["start"]:s["end"]] for c in fresh7 if c["locale"] == loc
+                     for s in c["spans"] if s["type"] == "ADDRESS"]
+        assert sum(any(lo <= ch <= hi for ch in a) for a in addresses) > len(addresses) // 2, loc
+    # deterministic whatever the string-hash seed
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh7_cases()")
