@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -48,6 +48,9 @@ class CallContext:
     validation_error: str | None = None
     started: float = field(default_factory=time.perf_counter)
     retry_in: float | None = None  # soonest a skipped route may be tried again (seconds)
+    # the caller's list for this call's attempt and call events (telemetry and metrics
+    # observers), recorded once it has answered; None: recorded as they happen
+    deferred: list[Callable[[], None]] | None = None
 
     def skipped(self, wait_s: float) -> None:
         """Note a route skipped for ``wait_s`` more seconds (breaker open, Retry-After)."""

@@ -30,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -165,6 +166,14 @@ class ResilientClient:
                 except Exception:  # a dashboard hook must never break a model call
                     pass
 
+    def _emit_for(self, ctx: CallContext, kind: str, **fields: Any) -> None:
+        """A call's own attempt or call event: now, or queued on ``ctx.deferred`` when the
+        caller records them after it has answered (the gateway: after the response's last byte)."""
+        if ctx.deferred is None:
+            self._emit(kind, **fields)
+        else:
+            ctx.deferred.append(functools.partial(self._emit, kind, **fields))
+
     def _breaker_changed(self, route: str, old: str, new: str) -> None:
         self._emit("breaker", route=route, old=old, new=new)
 
@@ -173,7 +182,8 @@ class ResilientClient:
         return round(price_of(model, tokens_in, tokens_out, self._prices), 8)
 
     def _start(self, messages: Any, model: str, pattern: str, key: str, deadline_s: float | None,
-               extra_headers: dict[str, str] | None, redact_pii: bool
+               extra_headers: dict[str, str] | None, redact_pii: bool,
+               deferred: list[Callable[[], None]] | None = None
                ) -> tuple[CallContext, list[dict[str, Any]]]:
         if not isinstance(model, str) or not model:
             raise InputError("model must be a non-empty string (a dated version such as lab-chat-2026-01)")
@@ -192,14 +202,14 @@ class ResilientClient:
         deadline = Deadline(deadline_s if deadline_s is not None else self.config.timeouts.deadline_s)
         ctx = CallContext(call_id=new_id(), pattern=pattern, key=key, model_requested=model,
                    deadline=deadline, extra_headers=extra_headers, mapping=mapping,
-                   redactions=len(mapping))
+                   redactions=len(mapping), deferred=deferred)
         return ctx, messages
 
     def _record_attempt(self, ctx: CallContext, route: str, t0: float, exc: BaseException | None,
                         *, stream: bool = False, note: str | None = None) -> None:
         latency_ms = (time.perf_counter() - t0) * 1000
         if exc is None:
-            self._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
+            self._emit_for(ctx, "attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                        attempt=ctx.attempts, status="ok", latency_ms=round(latency_ms, 3),
                        stream=stream)
             return
@@ -207,7 +217,7 @@ class ResilientClient:
         message = f"{route}: {kind}: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
         ctx.errors.append(message)
         http_status = getattr(exc, "status_code", None)
-        self._emit("attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
+        self._emit_for(ctx, "attempt", call_id=ctx.call_id, pattern=ctx.pattern, route=route,
                    attempt=ctx.attempts, status="error", error_kind=kind, http_status=http_status,
                    error=message, latency_ms=round(latency_ms, 3), stream=stream, note=note)
         self.ledger.record(kind="failed_attempt", key=ctx.key, pattern=ctx.pattern,
@@ -226,7 +236,7 @@ class ResilientClient:
 
     def _emit_call(self, ctx: CallContext, result: CallResult, *, stream: bool, error: str | None = None) -> None:
         breaker = self.breakers.get(ctx.model_requested).state
-        self._emit("call", call_id=ctx.call_id, pattern=ctx.pattern, key=ctx.key,
+        self._emit_for(ctx, "call", call_id=ctx.call_id, pattern=ctx.pattern, key=ctx.key,
                    route=result.model_served or "none", model_requested=result.model_requested,
                    model_served=result.model_served, status=result.status, attempts=result.attempts,
                    latency_ms=round(result.latency_ms, 3),
@@ -444,15 +454,22 @@ class ResilientClient:
              output_model: Any = None, temperature: float | None = 0.0, seed: int | None = None,
              max_tokens: int | None = None, key: str = "default", deadline_s: float | None = None,
              redact_pii: bool = True, extra_headers: dict[str, str] | None = None,
-             use_cache: bool = True) -> CallResult:
+             use_cache: bool = True, deferred: list[Callable[[], None]] | None = None) -> CallResult:
         """One chat completion through every control (the steps, in order, are in :meth:`_call`).
+
+        ``deferred``: a list the call's attempt and call events (telemetry and the metrics
+        observers) are appended to as callables instead of being recorded now; the caller runs
+        them once it has answered, so that bookkeeping is not in its caller's latency (the
+        gateway does, right after the answer's last byte). Every control (budget, breaker,
+        ledger, cache) still acts before this method returns.
 
         Raises BudgetExceeded, RateLimited, RedactionFailed, PinnedVersionMismatch (if drift
         is refused), InputError, ContentPolicyViolation (the provider refused the request: a
         decision, never failed over); other model-side failures end in a fallback or
         ``cannot_answer``.
         """
-        ctx, sent = self._start(messages, model, pattern, key, deadline_s, extra_headers, redact_pii)
+        ctx, sent = self._start(messages, model, pattern, key, deadline_s, extra_headers, redact_pii,
+                                deferred)
         if output_model is not None and response_format is None:
             response_format = response_format_for(output_model)
         params = {"tools": tools, "tool_choice": tool_choice, "response_format": response_format,

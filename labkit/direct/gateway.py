@@ -35,9 +35,13 @@ client on the lean transport run inline on the event loop (:mod:`labkit.direct.i
 client's code runs in a greenlet, its upstream request on the loop's keep-alive pool
 (:mod:`labkit.direct.upstream`) and its waits (backoff, ``Retry-After``, rate limiter) as loop
 sleeps, so no worker thread and no hand-off; the controls are the same code as in process.
-Streams, ``/v1/models`` and a client passed in (the service's) use worker threads. The
-gateway's own servers write telemetry events and ledger rows on background threads
-(:mod:`labkit.telemetry.writer`), flushed when the server stops.
+Streams, ``/v1/models`` and a client passed in (the service's) use worker threads. A chat
+call's attempt and call events (telemetry and the metrics they feed) are recorded right after
+its answer's last byte went out (``ResilientClient.chat(deferred=...)``): they are bookkeeping,
+not controls, so they stay out of the caller's latency; every control (budget, breaker,
+ledger, cache) has acted before the answer is written. The gateway's own servers write
+telemetry events and ledger rows on background threads (:mod:`labkit.telemetry.writer`),
+flushed when the server stops.
 
 It does not implement the Responses, Assistants, audio, image or file APIs.
 
@@ -54,6 +58,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -91,6 +96,7 @@ from labkit.telemetry.metrics import ModelCallMetrics
 from labkit.telemetry.queued_ledger import QueuedLedger
 from labkit.tokens import count_tokens
 
+_log = logging.getLogger(__name__)
 _PASS_HEADERS = ("x-lab-fault",)
 STREAM_MODE_HEADER = "x-labkit-stream-mode"
 _STREAM_MODE_BYTES = STREAM_MODE_HEADER.encode()
@@ -252,6 +258,33 @@ def _error_response(exc: Exception) -> Response:
     if isinstance(exc, RedactionFailed):
         return _error(500, msg, "redaction_failed", "redaction_failed")
     return _error(502, msg, "upstream_error", type(exc).__name__)
+
+
+def _record(work: list[Callable[[], None]]) -> None:
+    """Run a call's deferred bookkeeping; a failure is logged, the answer has already gone."""
+    for fn in work:
+        try:
+            fn()
+        except Exception:
+            _log.exception("labkit gateway: recording a call's telemetry failed")
+
+
+class _RecordAfter:
+    """Starlette's ``background`` hook of a response: the call's events, recorded on the event
+    loop right after the answer's last byte was handed to the socket (nothing awaited in
+    between, so the next request on the loop sees them recorded)."""
+
+    def __init__(self, work: list[Callable[[], None]]) -> None:
+        self.work = work
+
+    async def __call__(self) -> None:
+        _record(self.work)
+
+
+def _recorded_after(response: Response, work: list[Callable[[], None]]) -> Response:
+    if work:
+        response.background = _RecordAfter(work)  # type: ignore[assignment]
+    return response
 
 
 @functools.lru_cache(maxsize=1024)
@@ -424,16 +457,23 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         schema = None  # a json_schema response format is validated (one repair) like output_model
         if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
             schema = (response_format.get("json_schema") or {}).get("schema")
+        # the call's attempt and call events (telemetry, metrics) are recorded once the answer
+        # is out: bookkeeping, not a control, so not in the caller's latency (every control has
+        # acted by the time client.chat returns)
+        deferred: list[Callable[[], None]] = []
         try:
             result = await call(
                 client.chat, messages, model, response_format=response_format,
-                output_model=schema if isinstance(schema, dict) else None, **kwargs)
+                output_model=schema if isinstance(schema, dict) else None, deferred=deferred, **kwargs)
         except LabkitError as exc:
-            return _error_response(exc)
+            return _recorded_after(_error_response(exc), deferred)
+        except BaseException:
+            _record(deferred)
+            raise
         if result.upstream_body is not None:  # the provider's answer unchanged: relay its bytes
-            return Response(result.upstream_body, status_code=200, media_type="application/json",
-                            headers=_labkit_headers(result))
-        return _json(200, _completion(result), _labkit_headers(result))
+            return _recorded_after(Response(result.upstream_body, status_code=200, media_type="application/json",
+                                            headers=_labkit_headers(result)), deferred)
+        return _recorded_after(_json(200, _completion(result), _labkit_headers(result)), deferred)
 
     async def embed(headers: list[tuple[bytes, bytes]], raw: bytes) -> Response:
         admitted = admit(headers, raw)
