@@ -10,6 +10,7 @@ gates open and shut and must give the same findings.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -50,4 +51,58 @@ def test_the_gates_change_no_finding_on_the_pii_sets(monkeypatch: pytest.MonkeyP
 
     gated = findings()
     monkeypatch.setattr(pii, "_digits_in", lambda text: 10**6)  # every digit gate open
+    assert findings() == gated
+
+
+# --- the capitals gate in front of the name finder (pii._capitals_matter) ---------------------
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("name: Mai nishino", ["Mai"]),                       # after a label, an everyday word is a name
+    ("Troy met Frau Lindqvist.", ["Troy", "Lindqvist"]),  # a first name opening the text
+    ("Best regards,\nAnna Tran", ["Anna Tran"]),          # a signature after a salutation
+])
+def test_a_name_behind_the_capitals_gate_is_still_found(text: str, names: list[str]) -> None:
+    pii._CLEAN.clear()
+    assert pii._capitals_matter(text)
+    assert [f.text for f in pii.detect(text) if f.type == "NAME"] == names
+
+
+@pytest.mark.parametrize("text", [
+    "Labels: billing, technical, account\nMy invoice shows a double charge. (#41)",
+    "Please summarise the ticket. The customer wants a refund!",
+])
+def test_everyday_sentence_openers_close_the_gate(text: str) -> None:
+    assert not pii._capitals_matter(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Regards,\nMy",           # a line after a salutation
+    "Name:\nMay",             # a line after a label
+    "Hello. Mr Young left.",  # a title opens the sentence
+    "The ID is wrong",        # an acronym
+    "see J. Smith",           # an initial
+])
+def test_capitals_that_may_be_names_open_the_gate(text: str) -> None:
+    assert pii._capitals_matter(text)
+
+
+def _variants(texts: list[str]) -> list[str]:
+    """Each text as written, lower-cased but its first letter, and with every sentence opened by
+    a capital (the shapes where only sentence openers are capitalised)."""
+    def sentence_case(t: str) -> str:
+        return re.sub(r"(^|[.!?\n:]\s*)(\w)", lambda m: m.group(1) + m.group(2).upper(), t.lower())
+    return texts + [t[:1] + t[1:].lower() for t in texts] + [sentence_case(t) for t in texts]
+
+
+def test_the_capitals_gate_changes_no_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _variants(_texts())
+
+    def findings() -> list[list[tuple[str, int, int]]]:
+        pii._CLEAN.clear()
+        return [[(f.type, f.start, f.end) for f in pii.detect(t)] for t in texts]
+
+    gated = findings()
+    closed = sum(not pii._capitals_matter(t) for t in texts)
+    assert closed > 500  # the gate does close on many of them
+    monkeypatch.setattr(pii, "_capitals_matter", lambda text: True)
     assert findings() == gated

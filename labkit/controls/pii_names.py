@@ -460,6 +460,24 @@ def _plain_sentence_word(text: str, start: int, end: int) -> bool:
     return low in _COMMON or (_freq(word) >= _EVERYDAY and not _is_first(word))
 
 
+def everyday_opener(word: str) -> bool:
+    """An everyday word that may open a sentence ("Labels", "My", "Please"): one of the lab's
+    common words, or a frequent word that is no known first name, and not a title. Alone at a
+    sentence start it is no name: the verdict of the name rules (:func:`_plain_sentence_word`),
+    which the gate in front of the name finder
+    (:func:`labkit.controls.pii._capitals_matter`) relies on.
+
+    Example:
+        >>> everyday_opener("Please"), everyday_opener("Troy"), everyday_opener("Dr")
+        (True, False, False)
+    """
+    low = word.lower()
+    if low in _TITLES:
+        return False
+    # the verdict _plain_sentence_word gives a word opening a sentence
+    return low in _COMMON or (_freq(word) >= _EVERYDAY and not _is_first(word))
+
+
 def _strip_possessive(text: str, s: int, e: int) -> int:
     for tail in ("'s", "’s", "'", "’"):
         if text[s:e].endswith(tail) and e - len(tail) > s:
