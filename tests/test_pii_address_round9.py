@@ -79,3 +79,14 @@ def test_a_country_line_with_its_postcode_ends_the_address() -> None:
 ])
 def test_country_line_look_alikes(text: str) -> None:
     assert not _addresses(text)
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    # a unit line with a lower-case unit word (libpostal's), a postcode line, then "Town, Department"
+    ("Cambiar la dirección a Carrera 9 # 14-22 Norte\nBloque 3 apartamento 201\n170001\nManizales, Caldas por favor",
+     "Carrera 9 # 14-22 Norte\nBloque 3 apartamento 201\n170001\nManizales, Caldas"),
+    # a question mark after the last line is the sentence's, not the address's
+    ("Can you send it to Errázuriz 1520\nTalca, Región del Maule?", "Errázuriz 1520\nTalca, Región del Maule"),
+])
+def test_unit_words_and_closing_marks(text: str, address: str) -> None:
+    assert _addresses(text) == [address]

@@ -595,6 +595,7 @@ def _lead_unit(text: str, start: int) -> int:
 # town lists are not used (they are the generator of the checks).
 
 _SEG_SPLIT = re.compile(r"[^,\n]+")
+_SEG_CLOSE = re.compile(r"[?!;:)\]\"'»”]+[ \t]*$")
 _SEG_WORD = re.compile(r"\S+")
 _SEG_CAPW = re.compile(rf"(?:[{_UP}][{_UP}{_LO}'’]*(?:-[{_UP}{_LO}][{_UP}{_LO}'’]*)*|(?:[{_UP}]{{1,3}}\.)+[{_UP}]?)\.?$")
 _SEG_ABBR = re.compile(rf"[{_UP}{_LO}]{{1,4}}['’]?\.(?:[{_UP}{_LO}]{{1,3}}\.)?$")
@@ -657,12 +658,18 @@ class _Seg(NamedTuple):
     first: int      # where an address may start inside it (prose trimmed off the front)
 
 
+@_loaded_once
+def _unit_words() -> frozenset[str]:
+    """libpostal's one-word unit words ("apartamento", "piso", "torre"), lower-case: inside a segment."""
+    return frozenset(w.lower() for w in words("units") if " " not in w and len(w) >= 4 and _freq(w) < 3000)
+
+
 def _seg_words_ok(words: list[str]) -> bool:
     """Every word is a capitalised word, initial, abbreviation, number, particle or unheard-of word."""
     for i, w in enumerate(words):
         if _SEG_CAPW.match(w) or _SEG_NUM.match(w) or _SEG_ABBR.match(w) or _SEG_POSTW.match(w) or _SEG_MARK.match(w):
             continue
-        if i and w in _SEG_PARTICLES:
+        if (i and w in _SEG_PARTICLES) or w.lower() in _unit_words():
             continue
         if _SEG_LOWER.match(w) and not _freq(w) and w.lower() not in _european_words():
             continue
@@ -671,6 +678,10 @@ def _seg_words_ok(words: list[str]) -> bool:
 
 
 def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = False) -> _Seg:
+    # a sentence's closing marks after the last word ("…, Región de Los Ríos?") are not the address's
+    tail_mark = _SEG_CLOSE.search(text, start, end)
+    if tail_mark is not None:
+        end = tail_mark.start()
     raw = text[start:end]
     # a country line with its postcode, in any form ("Túnez 33004287", "Canada T0L 0T0"): Faker's and
     # many forms' last line
