@@ -162,6 +162,38 @@ def test_spend_is_exact_while_the_writer_runs(lab_var: Path):
     assert len(CostLedger(lab_var / "ledger.sqlite").rows()) == 400
 
 
+def test_a_batch_in_one_transaction_and_a_refused_row_costs_only_itself(lab_var: Path, capsys):
+    ledger = QueuedLedger(lab_var / "ledger.sqlite", interval_s=10.0)
+    try:
+        _row(ledger, "a", 0.25)
+        _row(ledger, "a", 0.5)
+        statements: list[str] = []
+        ledger._conn.set_trace_callback(statements.append)
+        ledger.flush()
+        ledger._conn.set_trace_callback(None)
+        # the batch is one transaction
+        assert statements.count("BEGIN") == 1 and statements.count("COMMIT") == 1
+        assert [r["cost"] for r in ledger.rows()] == [0.25, 0.5]
+        # a row the database refuses (NOT NULL key) in the middle of a batch: the batch is
+        # undone and written row by row, so its neighbours are stored once each, not twice
+        _row(ledger, "b", 1.0)
+        ledger.record(kind="completion", key=None, pattern="direct", model_requested="m",  # type: ignore[arg-type]
+                      model_served="m", cost=2.0)
+        _row(ledger, "c", 4.0)
+        ledger.flush()
+        assert "1 of 3 ledger row(s) refused" in capsys.readouterr().err  # the writer reports it
+        assert [r["key"] for r in ledger.rows()] == ["a", "a", "b", "c"]
+        assert ledger.spend() == 5.75 and not ledger._pending
+        # a row CostLedger.record refuses (an unknown kind) is refused alone too
+        ledger.record(kind="refund", key="d", pattern="direct", model_requested="m", model_served="m")
+        _row(ledger, "e", 8.0)
+        ledger.flush()
+        assert "1 of 2 ledger row(s) refused" in capsys.readouterr().err
+        assert [r["key"] for r in ledger.rows()] == ["a", "a", "b", "c", "e"]
+    finally:
+        ledger.close()
+
+
 # --- a real gateway process, stopped cleanly --------------------------------------------------
 
 def test_a_gateway_stopped_cleanly_has_written_every_event_and_ledger_row(provider, lab_var: Path):

@@ -94,6 +94,10 @@ def estimate_cost(model: str, messages: list[dict[str, Any]], *, max_tokens: int
                         cost=price_of(model, tokens_in, tokens_out, prices))
 
 
+_KINDS = frozenset({"completion", "embedding", "cache_hit", "failed_attempt"})
+_BILLED_KINDS = frozenset({"completion", "embedding"})
+
+
 def _today() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d")
 
@@ -131,20 +135,31 @@ class CostLedger:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
 
+    _INSERT = ("INSERT INTO ledger (ts, day, kind, key, pattern, model_requested, model_served,"
+               " request_id, tokens_in, tokens_out, cost, billed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+
+    @staticmethod
+    def _values(ts: float, day: str, *, kind: str, key: str, pattern: str, model_requested: str | None,
+                model_served: str | None, tokens_in: int = 0, tokens_out: int = 0,
+                cost: float = 0.0, request_id: str | None = None) -> tuple[Any, ...]:
+        """One row's column values (InputError for an unknown kind); only completion and
+        embedding rows are billed."""
+        if kind not in _KINDS:
+            raise InputError(f"unknown ledger row kind {kind!r}")
+        billed = 1 if kind in _BILLED_KINDS else 0
+        return (ts, day, kind, key, pattern, model_requested, model_served, request_id,
+                int(tokens_in), int(tokens_out), float(cost) if billed else 0.0, billed)
+
     def record(self, *, kind: str, key: str, pattern: str, model_requested: str | None,
                model_served: str | None, tokens_in: int = 0, tokens_out: int = 0,
                cost: float = 0.0, request_id: str | None = None) -> None:
         """Append one row; only ``completion`` and ``embedding`` rows are billed."""
-        if kind not in {"completion", "embedding", "cache_hit", "failed_attempt"}:
-            raise InputError(f"unknown ledger row kind {kind!r}")
-        billed = 1 if kind in {"completion", "embedding"} else 0
+        values = self._values(time.time(), _today(), kind=kind, key=key, pattern=pattern,
+                              model_requested=model_requested, model_served=model_served,
+                              tokens_in=tokens_in, tokens_out=tokens_out, cost=cost,
+                              request_id=request_id)
         with self._lock:
-            self._conn.execute(
-                "INSERT INTO ledger (ts, day, kind, key, pattern, model_requested, model_served,"
-                " request_id, tokens_in, tokens_out, cost, billed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (time.time(), _today(), kind, key, pattern, model_requested, model_served,
-                 request_id, int(tokens_in), int(tokens_out), float(cost) if billed else 0.0, billed),
-            )
+            self._conn.execute(self._INSERT, values)
 
     def spend(self, *, key: str | None = None, pattern: str | None = None,
               day: str | None = None) -> float:
