@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from labkit.direct import ClientConfig, ResilientClient
 from labkit.telemetry.alerts import AlertRule, evaluate, load_rules
-from labkit.telemetry.events import emit, read_events
+from labkit.telemetry.events import emit, iso_utc, read_events
 from labkit.telemetry.metrics import ModelCallMetrics
 from labkit.telemetry.views import connect, summary
 
@@ -149,3 +151,16 @@ def test_events_after_the_folder_was_moved_land_in_a_new_file(tmp_path, monkeypa
     emit("unit", n=2)
     assert [e["n"] for e in read_events("unit")] == [2]
     assert "\"n\":2" not in "".join(p.read_text() for p in (tmp_path / "archived").glob("*.jsonl"))
+
+
+def test_event_timestamps_are_datetimes_isoformat_to_the_microsecond():
+    # iso_utc formats only the microseconds per event (the second's text is shared): it must
+    # say what datetime.isoformat() says, with six digits even when they are zero
+    rng = random.Random(7)
+    for i in range(20_000):
+        now = rng.uniform(1.6e9, 1.9e9) if i % 2 else round(rng.uniform(1.6e9, 1.9e9), rng.randint(0, 6))
+        expected = datetime.fromtimestamp(now, tz=UTC).isoformat()
+        if "." not in expected:
+            expected = expected.replace("+00:00", ".000000+00:00")
+        assert iso_utc(now) == expected, now
+    assert iso_utc(1767225599.9999996) == "2026-01-01T00:00:00.000000+00:00"  # rounds into the next second

@@ -131,30 +131,55 @@ def new_id() -> str:
 _paths: dict[tuple[Path, str, int], Path] = {}
 
 
-def _event_path(kind: str, now: float, stamp: datetime) -> Path:
+def _event_path(kind: str, now: float) -> Path:
     key = (telemetry_dir(), kind, int(now // 86400))
     path = _paths.get(key)
     if path is None:
         if len(_paths) > 4096:  # many days or folders in one process (tests): start again
             _paths.clear()
-        path = _paths[key] = key[0] / f"{kind}-{stamp.strftime('%Y-%m-%d')}.jsonl"
+        day = datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d")
+        path = _paths[key] = key[0] / f"{kind}-{day}.jsonl"
     return path
+
+
+# (whole second, its ISO 8601 text to the seconds): every event of the same second shares the
+# date and time part, so only the microseconds are formatted per event (a datetime and its
+# isoformat() per event cost ~4 us, a quarter of an event's CPU)
+_second: tuple[int, str] = (-1, "")
+
+
+def iso_utc(now: float) -> str:
+    """``now`` (Unix seconds) as ISO 8601 UTC with microseconds, like ``datetime.isoformat()``
+    (which leaves out a zero microsecond; this always writes six digits).
+
+    Example:
+        >>> iso_utc(1767225600.25)
+        '2026-01-01T00:00:00.250000+00:00'
+    """
+    global _second
+    sec = int(now)
+    micro = round((now - sec) * 1e6)  # half to even, as datetime.fromtimestamp rounds
+    if micro >= 1_000_000:
+        sec, micro = sec + 1, micro - 1_000_000
+    cached = _second
+    if cached[0] != sec:
+        cached = _second = (sec, datetime.fromtimestamp(sec, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{cached[1]}.{micro:06d}+00:00"
 
 
 def emit(kind: str, **fields: Any) -> dict[str, Any]:
     """Append one event of ``kind`` with ``fields``; returns the event as written."""
     now = time.time()
-    stamp = datetime.fromtimestamp(now, tz=UTC)
     event: dict[str, Any] = {
         "event_id": new_id(),
         "kind": kind,
-        "ts": stamp.isoformat(),
+        "ts": iso_utc(now),
         "unix_ts": now,
         **fields,
     }
     # orjson: ~10x json.dumps; numbers stay numbers (numpy's too), anything else str(), as before
     line = orjson.dumps(event, default=_plain, option=_ORJSON_OPTIONS)
-    path = _event_path(kind, now, stamp)
+    path = _event_path(kind, now)
     writer = _writer
     if writer is not None and writer.put((kind, path, line)):
         return event  # a server's request path: the writer thread writes the line
