@@ -609,8 +609,10 @@ _SETTLEMENT_LEAD = re.compile(rf"[{_LO}]{{1,3}}['’]?\.[ ]")
 _SEG_PARTICLES = frozenset("de del la las los el y da do dos das di du des van von der den am an im i e et".split())
 _SEG_LOWER = re.compile(rf"[{_LO}]{{4,}}(?:-[{_UP}{_LO}]+)*$")
 _TOWN_POST = re.compile(r"(?P<town>[^\W\d_][^\d\n]{1,40}?)(?P<sep>[ ]|-)(?P<post>\d{4,7})$|(?P<post2>\d{4,7})[ ](?P<town2>[^\W\d_][^\d\n]{1,40})$")
-# the gate: a digit next to a separator, or a postcode-length number
-_SEG_GATE = re.compile(r"\d[ªº°a-zA-Z.]?[ \t]*(?:,|\n)|(?:,|\n)[ \t]*(?:[^\W\d_]{1,4}\.[ ]?)?\d")
+# the gate: a digit next to a separator (the separator first: sre scans for it in C, about 1.5 us on a
+# gateway turn where a digit-first pattern took 3-5)
+_SEG_GATE = re.compile(r"[,\n](?:(?<=\d[,\n])|(?<=\d[ªº°a-zA-Z. \t][,\n])|(?<=\d[ªº°a-zA-Z. \t][ \t][,\n])"
+                       r"|[ \t]*(?:[^\W\d_]{1,4}\.[ ]?)?\d)")
 
 
 @_loaded_once
