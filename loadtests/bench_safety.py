@@ -372,12 +372,17 @@ def _pii_gateway(cases: list[dict]) -> dict:
 
 def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
     """A fresh check (``pii_public.build_fresh_cases``, or ``build_fresh2_cases`` for
-    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``): scores on the whole set and on its held-out templates, per locale, the
+    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``): scores on the whole set and on its held-out templates, per locale, the
     audit's catch, and gateway leakage (whole set)."""
     from labkit.controls import pii_public as pub
     from labkit.provider.requestlog import pii_audit
 
-    if which == "fresh7":
+    if which == "fresh8":
+        cases = pub.build_fresh8_cases()
+        source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH8_LOCALES)
+                  + f" seed {pub.FRESH8_SEED}; FakeNameGenerator.com people and addresses no earlier fresh "
+                  "check drew (locale 'fng8'); look-alike negatives")
+    elif which == "fresh7":
         cases = pub.build_fresh7_cases()
         source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH7_LOCALES)
                   + f" seed {pub.FRESH7_SEED}; FakeNameGenerator.com people and addresses no earlier fresh "
@@ -605,15 +610,19 @@ if __name__ == "__main__":
     ap.add_argument("--pii-fresh7", action="store_true",
                     help="only the seventh fresh PII check (Faker en_PH/fr_DZ/vi_VN/ka_GE/he_IL/ko_KR, "
                          "FakeNameGenerator people and addresses fresh1-6 did not draw)")
+    ap.add_argument("--pii-fresh8", action="store_true",
+                    help="only the eighth fresh PII check (Faker ar_DZ/fa_IR/th_TH/ja_JP/zh_CN/hi_IN/bn_BD/en_MS, "
+                         "FakeNameGenerator people and addresses fresh1-7 did not draw)")
     ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes",
                                            "round4_first", "round4_final", "round5_first", "round5_final",
                                            "round5_before", "round5_after", "round6_first", "round6_final",
                                            "round6_before", "round6_after", "round7_first", "round7_final", "round7_after",
                                            "round8_first", "round8_final", "round8_before", "round8_after",
                                            "round8_after_fix", "round9_first", "round9_final", "round9_before",
-                                           "round9_after"],
-                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-7]_<save>.json with "
-                         "--pii-fresh[2-7])")
+                                           "round9_after", "round10_first", "round10_final", "round10_before",
+                                           "round10_after"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-8]_<save>.json with "
+                         "--pii-fresh[2-8])")
     ap.add_argument("--pii-cost", action="store_true",
                     help=f"only redact_messages CPU, round 3's detector ({PII_ROUND4_BASELINE}) against this one, "
                          "interleaved; writes loadtests/results/pii_cost_round4.json")
@@ -625,6 +634,8 @@ if __name__ == "__main__":
         print(json.dumps(cost, indent=1))
         _save_result("pii_cost_round4", {"machine": "2 cores, shared, noisy",
                                           "detector_git_head": _detector_info()["git_head"], "cost": cost})
+    elif args.pii_fresh8:
+        pii_fresh_only(args.save_pii, "fresh8")
     elif args.pii_fresh7:
         pii_fresh_only(args.save_pii, "fresh7")
     elif args.pii_fresh6:

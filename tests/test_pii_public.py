@@ -344,3 +344,41 @@ def test_seventh_fresh_set_is_new_locales_unused_people_and_the_same_texts_every
         assert sum(any(lo <= ch <= hi for ch in a) for a in addresses) > len(addresses) // 2, loc
     # deterministic whatever the string-hash seed
     assert _same_texts_whatever_the_hash_seed("p.build_fresh7_cases()")
+
+
+def test_eighth_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_run() -> None:
+    fresh8 = pub.build_fresh8_cases()
+    assert pub.FRESH8_SEED == 57203
+    assert pub.FRESH8_LOCALES == ("ar_DZ", "fa_IR", "th_TH", "ja_JP", "zh_CN", "hi_IN", "bn_BD", "en_MS")
+    assert {c["locale"] for c in fresh8} == {*pub.FRESH8_LOCALES, pub.FNG8, "neg"}
+    assert all(c["id"].startswith("fresh8-") for c in fresh8)
+    # counts: every template once per locale (210 each), 120 look-alike negatives, 55 addresses each
+    per_locale = {loc: sum(c["locale"] == loc for c in fresh8) for loc in (*pub.FRESH8_LOCALES, pub.FNG8)}
+    assert set(per_locale.values()) == {210} and sum(c["locale"] == "neg" for c in fresh8) == 120
+    for loc in (*pub.FRESH8_LOCALES, pub.FNG8):
+        assert sum(s["type"] == "ADDRESS" for c in fresh8 if c["locale"] == loc for s in c["spans"]) == 55
+    # locales no earlier set used, and FakeNameGenerator records no earlier fresh check drew
+    assert not set(pub.FRESH8_LOCALES) & {*pub.LOCALES, *pub.FRESH_LOCALES, *pub.FRESH2_LOCALES,
+                                          *pub.FRESH3_LOCALES, *pub.FRESH4_LOCALES, *pub.FRESH5_LOCALES,
+                                          *pub.FRESH6_LOCALES, *pub.FRESH7_LOCALES}
+    used = (pub.fresh1_fng_numbers() | pub.fresh2_fng_numbers() | pub.fresh3_fng_numbers()
+            | pub.fresh4_fng_numbers() | pub.fresh5_fng_numbers() | pub.fresh6_fng_numbers()
+            | pub.fresh7_fng_numbers())
+    assert pub.fresh7_fng_numbers() - (used - pub.fresh7_fng_numbers())
+    people = {p["Number"]: f"{p['GivenName']} {p['Surname']}" for p in pub.fng_people()}
+    fng8_names = {c["text"][s["start"]:s["end"]] for c in fresh8 if c["locale"] == pub.FNG8
+                  for s in c["spans"] if s["type"] == "NAME"}
+    assert fng8_names & set(people.values())
+    assert not fng8_names & {people[n] for n in used} - {people[n] for n in people if n not in used}
+    for loc in pub.FRESH8_LOCALES:
+        types = {s["type"] for c in fresh8 if c["locale"] == loc for s in c["spans"]}
+        assert {"PHONE", "EMAIL", "NAME", "ADDRESS"} <= types, (loc, types)
+    # names are in the locale's own script, which has no letter case (en_MS aside)
+    script = {"ar_DZ": ("\u0600", "\u06ff"), "fa_IR": ("\u0600", "\u06ff"), "th_TH": ("\u0e00", "\u0e7f"),
+              "ja_JP": ("\u4e00", "\u9fff"), "zh_CN": ("\u4e00", "\u9fff"), "hi_IN": ("\u0900", "\u097f"),
+              "bn_BD": ("\u0980", "\u09ff")}
+    for loc, (lo, hi) in script.items():
+        names = [c["text"][s["start"]:s["end"]] for c in fresh8 if c["locale"] == loc
+                 for s in c["spans"] if s["type"] == "NAME"]
+        assert names and sum(any(lo <= ch <= hi for ch in n) for n in names) > len(names) // 2, loc
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh8_cases()")

@@ -137,8 +137,22 @@ _DATE_FORMATS = {
     "ka_GE": ("%d.%m.%Y", "%Y-%m-%d", "%d %B %Y"),
     "he_IL": ("%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d ב%B %Y"),
     "ko_KR": ("%Y-%m-%d", "%Y.%m.%d", "%Y년 %m월 %d일"),
+    # the eighth fresh check's locales (issue 15, round 10; never used by the PII code): Algerian
+    # Arabic, Persian, Thai, Japanese, Simplified Chinese, Hindi, Bengali, Malaysian English. Numeric
+    # layouts each locale writes (Western digits; Faker's own data writes them too), and the CJK
+    # year-month-day form; no month names.
+    "ar_DZ": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"),
+    "fa_IR": ("%Y/%m/%d", "%Y-%m-%d", "%d/%m/%Y"),
+    "th_TH": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"),
+    "ja_JP": ("%Y/%m/%d", "%Y-%m-%d", "%Y年%m月%d日"),
+    "zh_CN": ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"),
+    "hi_IN": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"),
+    "bn_BD": ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"),
+    "en_MS": ("%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%Y-%m-%d"),
 }
 _MONTHS = {
+    "en_MS": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December"],
     "en_PH": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December"],
     "fr_DZ": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -986,3 +1000,38 @@ def gateway_leak(cases: list[dict[str, Any]], base_url: str, request_log: Any,
     claimed = {k: sum(per[t][k] for t in CLAIMED if t in per) for k in ("values", "leaked")}
     claimed["leak_rate"] = round(claimed["leaked"] / claimed["values"], 4) if claimed["values"] else 0.0
     return {"by_type": per, "total": total, "claimed_types": claimed, "entries": entries_with}
+
+
+# --- the eighth fresh check (issue 15, round 10) --------------------------------------------------
+# fresh7 was scored and its misses read: it is seen. This one was fixed and committed before any
+# change of round 10 and scored once on the code as it stood (first), then once at the end (final).
+# Faker in eight locales no earlier check used, each with an address and a phone provider of its own
+# in Faker 40 (not the US layout with local words): seven in scripts without letter case that no
+# check used (Algerian Arabic, Persian, Thai, Japanese, Simplified Chinese, Hindi in Devanagari,
+# Bengali), so a name rule fitted on fresh7's Hebrew, Georgian and Korean meets scripts it never
+# saw, and one in the Latin script (Malaysian English). A new seed, and FakeNameGenerator.com people
+# and addresses none of the seven earlier fresh checks drew.
+
+FRESH8_LOCALES: tuple[str, ...] = ("ar_DZ", "fa_IR", "th_TH", "ja_JP", "zh_CN", "hi_IN", "bn_BD", "en_MS")
+FRESH8_SEED = 57203
+FNG8 = "fng8"
+"""Locale tag of the eighth fresh check's FakeNameGenerator cases (people and addresses)."""
+
+
+def fresh7_fng_numbers() -> set[str]:
+    """The FakeNameGenerator records (people and addresses) the seventh fresh check drew (replayed)."""
+    filler = _Fng2Filler(FRESH7_SEED * 100 + 99,
+                         fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers() | fresh4_fng_numbers()
+                         | fresh5_fng_numbers() | fresh6_fng_numbers())
+    for template in load_templates():
+        fill(template, filler)
+    return filler.used | filler.places_used
+
+
+def build_fresh8_cases(seed: int = FRESH8_SEED, negatives_per_carrier: int = 4) -> list[dict[str, Any]]:
+    """The eighth fresh check: every template once per :data:`FRESH8_LOCALES` locale and once
+    with FakeNameGenerator people and addresses no earlier fresh check drew (locale ``fng8``),
+    plus look-alike negatives with new values. Same fields as :func:`build_cases`."""
+    used = (fresh1_fng_numbers() | fresh2_fng_numbers() | fresh3_fng_numbers() | fresh4_fng_numbers()
+            | fresh5_fng_numbers() | fresh6_fng_numbers() | fresh7_fng_numbers())
+    return _fresh_check_cases("fresh8", FRESH8_LOCALES, seed, FNG8, used, negatives_per_carrier)
