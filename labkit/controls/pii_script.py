@@ -35,6 +35,8 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from anyascii import anyascii
@@ -43,6 +45,91 @@ from anyascii import anyascii
 # so Greek, Cyrillic and every other script, and Latin letters of later blocks ("ə", "ỳ")
 _NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024f]")
 _GREEK_OU = re.compile(r"[οΟ][υύΥΎ]")
+
+
+# A word in a script written without letter case (Hebrew, Arabic, Persian, Georgian as written,
+# Hangul, CJK, kana, Thai, Devanagari, Bengali, Ethiopic ...): its letters have no upper/lower pair
+# (Georgian Mkhedruli has Mtavruli capitals in Unicode, but they are not used to mark names).
+# Combining marks (Indic vowel signs, Hebrew points, Arabic harakat) stay inside the word.
+_CASELESS_WORD = re.compile(r"(?:(?![A-Za-z\u00c0-\u024f])[^\W\d_]|[\u0300-\u036f\u0591-\u05c7\u0610-\u061a"
+                            r"\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962"
+                            r"\u0963\u0981-\u0983\u09bc-\u09d7\u09e2\u09e3\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+                            r"\u200c\u200d])+")
+# a Latin word (two letters or more, or one alone: "I", "a") ending or starting a context
+_LATIN_END = re.compile(r"(?:[A-Za-z\u00c0-\u024f]{2,}|(?<!\w)[A-Za-z])$")
+_LATIN_START = re.compile(r"(?:[A-Za-z\u00c0-\u024f]{2,}|[A-Za-z](?!\w))")
+_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+_GAP = " \t\n:,;.!?()\"'“”«»-"
+# Latin text this close to a caseless run (spaces, punctuation, a line break between) embeds it
+_NEAR = 4
+_RUN_WORDS = 4
+# inside a word: Hebrew geresh/gershayim and apostrophes ("ח'טיב", "ג'ורי")
+_JOINERS = frozenset({"'", "’", "\u05f3", "\u05f4"})
+
+
+# The common Korean family names (one syllable) in the spelling their bearers use in Latin letters
+# (passports, the press: 이 "Lee", not anyascii's "I"). A one-syllable word of an embedded run is
+# written so ("지은 이" -> "Jieun Lee", "Her maiden name is 이"), and the name lists know the spelling;
+# where the usual spelling is an everyday English word ("Park", "Song", "Son", "Do") a variant the
+# census lists know is used instead ("Pak", "Soung", "Sohn", "Toh"). 오 stays "Oh" (no variant).
+_KOREAN_SURNAMES = dict(zip(
+    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국은편용예경봉",
+    ("Kim Lee Pak Choi Jung Kang Cho Yoon Jang Lim Han Oh Seo Shin Kwon Hwang Ahn Soung Ryu Yoo Jeon Hong Ko Moon "
+     "Yang Sohn Bae Baek Heo Nam Shim Noh Ha Kwak Sung Cha Joo Woo Koo Min Jin Na Ji Uhm Chae Won Chun Bang Kong Hyun "
+     "Ham Byun Yeom Yeo Choo Toh Soh Seok Seon Seol Ma Gil Yeon Wi Pyo Myung Kee Ban Wang Keum Ock Yook Yin Maeng Je Mo "
+     "Tak Kook Eun Pyun Yong Ye Kyung Bong").split(), strict=True))
+
+
+def _caseless(word: str) -> bool:
+    """Whether ``word`` is written in a script without letter case (its letters have no case
+    pair, or they are Georgian Mkhedruli)."""
+    return all(c.upper() == c.lower() or "\u10d0" <= c <= "\u10ff" for c in word if c.isalpha())
+
+
+def _embedded_word_starts(text: str, common: Callable[[str], bool] | None) -> set[int]:
+    """Where the words of short caseless-script runs embedded in Latin-script prose start.
+
+    In a text written in the Latin script, a word in a caseless script is a proper noun far more
+    often than not ("we need to add ლილი გოგუაძე as guardian", "My name is 김민준"): the writer
+    switched script for a name, a street or a town. Its view word is written capitalised, so the
+    name rules judge it as they judge any capitalised word (a cue or title before it, a name-list
+    hit, a rare word inside a sentence); without a capital it was never a candidate. A run counts
+    when it has at most four words and a Latin word stands within a few characters before or
+    after it; longer runs, and text written in the caseless script alone, are prose and keep
+    their lower-case view, and so does a run ``common`` knows (a town, a country or a month
+    name: :func:`labkit.controls.pii_names.caseless_common`).
+    """
+    words: list[tuple[int, int]] = []
+    for m in _CASELESS_WORD.finditer(text):
+        if not _caseless(m.group(0)):
+            continue
+        if words and text[words[-1][1]:m.start()] in _JOINERS:
+            words[-1] = (words[-1][0], m.end())  # one word across a geresh or apostrophe ("ח'טיב")
+        else:
+            words.append((m.start(), m.end()))
+    out: set[int] = set()
+    i = 0
+    while i < len(words):
+        j = i
+        # a run: caseless words separated by blanks or a hyphen only
+        while j + 1 < len(words) and text[words[j][1]:words[j + 1][0]] in (" ", "-", "  "):
+            j += 1
+        if j - i < _RUN_WORDS:
+            start, end = words[i][0], words[j][1]
+            if text[start - 1:start].isalnum() or text[end:end + 1].isalnum():
+                i = j + 1
+                continue  # glued to a Latin letter or a digit: part of a token, not a word
+            # the redactor's placeholders ("<PHONE_1>") are not Latin prose
+            before = _PLACEHOLDER.sub("\0", text[max(0, start - 40):start])
+            after = _PLACEHOLDER.sub("\0", text[end:end + 40])
+            core_before, core_after = before.rstrip(_GAP), after.lstrip(_GAP)
+            near = ((len(before) - len(core_before) <= _NEAR and _LATIN_END.search(core_before) is not None)
+                    or (len(after) - len(core_after) <= _NEAR and _LATIN_START.match(core_after) is not None))
+            run = text[start:end]
+            if near and (run in _KOREAN_SURNAMES or common is None or not common(run)):
+                out.update(w[0] for w in words[i:j + 1])
+        i = j + 1
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -55,28 +142,66 @@ def _letter(ch: str) -> str:
     character stays inside the span, which maps to the next view character's source.
     """
     if not _NON_LATIN.match(ch):
+        if ch > "\u036f" and unicodedata.category(ch).startswith("M"):
+            # a vowel sign or mark of another script ("ो" in "रोहित"): its letters, else nothing
+            # (left as written it split the word: "Rोhिt")
+            out = anyascii(ch)
+            return out if out.isalpha() else ""
         return ch
     out = anyascii(ch)
     return out if any(c.isalnum() for c in out) else ""
 
 
-def latin_view(text: str) -> tuple[str, list[int]] | None:
+def latin_view(text: str, common: Callable[[str], bool] | None = None) -> tuple[str, list[int]] | None:
     """``text`` with non-Latin letters transliterated, and where each view character came from.
 
     Returns ``None`` when ``text`` has no letter outside the Latin script (the common case: no
     copy is made). Otherwise ``(view, starts)``: view character ``i`` came from
     ``text[starts[i]:starts[i + 1]]`` and ``starts`` has one more entry than the view, so a span
     ``(s, e)`` of the view is the span ``(starts[s], starts[e])`` of ``text`` (as in
-    :func:`labkit.controls.pii._unescape_view`).
+    :func:`labkit.controls.pii._unescape_view`). A short run of words in a script without letter
+    case inside Latin prose is written capitalised (see :func:`_embedded_word_starts`; ``common``
+    names the runs that stay lower case).
     """
     if _NON_LATIN.search(text) is None:
         return None
     parts: list[str] = []
     starts: list[int] = []
+    embedded = _embedded_word_starts(text, common)
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
+        if i in embedded:
+            # a caseless word inside Latin prose: capitalised in the view, the rest of it lower
+            # case (Hangul and CJK syllables come capitalised each: "GimMinJun" -> "Gimminjun")
+            m = _CASELESS_WORD.match(text, i)
+            assert m is not None
+            end = m.end()
+            while end + 1 < n and text[end] in _JOINERS and (m2 := _CASELESS_WORD.match(text, end + 1)):
+                end = m2.end()  # the word goes on after a geresh: one capital for all of it
+            if end == i + 1 and text[i] in _KOREAN_SURNAMES:
+                out = _KOREAN_SURNAMES[text[i]]
+                parts.append(out)
+                starts.extend([i] * len(out))
+                i = end
+                continue
+            first = True
+            for k in range(i, end):
+                out = _letter(text[k]) if text[k] not in _JOINERS else ""
+                if out and first:
+                    # the capital maps back to the word's first character, also when that letter
+                    # has no Latin letters of its own (Hebrew alef and ayin: "עומר" -> "Vmr")
+                    out = out[0].upper() + out[1:].lower()
+                    parts.append(out)
+                    starts.extend([i] + [k] * (len(out) - 1))
+                    first = False
+                    continue
+                out = out.lower()
+                parts.append(out)
+                starts.extend([k] * len(out))
+            i = end
+            continue
         if _GREEK_OU.match(text, i):
             # Greek "ου" -> "ou" (two characters from two: each view letter keeps its own source)
             pair = "OU" if text[i:i + 2].isupper() else ("Ou" if ch.isupper() else "ou")
