@@ -31,7 +31,7 @@ def _names(text: str) -> list[str]:
     ("My name is יעל אברהמי", "יעל אברהמי"),                 # ayin, alef inside
     ("Dear ראובן ח'ורי, your card is ready.", "ראובן ח'ורי"),  # a geresh inside the surname
     ("My colleague 민준 이 sent the file.", "민준 이"),       # Korean surname after the given name
-    ("Her maiden name is 박", "박"),
+    ("Her maiden name is 이", "이"),                          # 이 is "Lee", not the pronoun "I"
     ("Contact person: سارا محمدی", "سارا محمدی"),            # Persian
     ("Please call रोहित वर्मा tomorrow morning.", "रोहित वर्मा"),  # Devanagari
 ])
@@ -69,6 +69,8 @@ def test_prose_in_caseless_scripts_has_no_name(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "We had a great time in ירושלים last spring.",            # a town GeoNames knows, as written
     "It happened on 17 იანვარი 1982.",                        # a month (CLDR)
+    "I work for 주식회사 한빛전자 now.",                         # a firm: a company designator in the run
+    "She joined 株式会社 山本 last year.",
 ])
 def test_places_and_months_embedded_in_latin_prose_are_not_names(text: str) -> None:
     assert _names(text) == []

@@ -374,10 +374,16 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# Company designators of languages without letter case (Korean, Japanese, Chinese, Arabic, Persian,
+# Hebrew, Thai, Hindi, Bengali): a run that holds one names a firm, as "GmbH" or "LLC" does.
+_CASELESS_ORG = re.compile(r"주식회사|유한회사|株式会社|有限会社|有限公司|公司|شركة|شرکت|בע\"מ|บริษัท|लिमिटेड|লিমিটেড")
+
+
 def caseless_common(run: str) -> bool:
     """Whether a run of words in a script without letter case is a place, a country or a month
-    name (see :func:`_caseless_common_words`), not a name."""
-    return run in _caseless_common_words()
+    name (see :func:`_caseless_common_words`) or a firm (it holds a company designator), not a
+    name."""
+    return run in _caseless_common_words() or _CASELESS_ORG.search(run) is not None
 
 
 def _is_place(phrase: str) -> bool:
