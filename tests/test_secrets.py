@@ -176,3 +176,27 @@ def test_round8_compound_and_table_keywords(text: str, secret: str) -> None:
 ])
 def test_round8_compound_look_alikes_pass(text: str) -> None:
     assert redact_secrets(text) == (text, [])
+
+
+# round 9: a keyword, a few words, then the copula in the other languages; keywords of hu, tr,
+# ro, el, ru as words and in compounds (fresh7 leaked the first two)
+@pytest.mark.parametrize("text, secret", [
+    ("Poznámka: přístupové heslo k fakturačnímu portálu je Lipa-2290-Most! Asistent ho zopakuje.", "Lipa-2290-Most"),
+    ("Megjegyzés: az új API-kulcs a foglalási rendszerhez: hu_X5Rk8-Tw3Q-Zp71.", "hu_X5Rk8-Tw3Q-Zp71"),
+    ("Yeni şifre: Kartal-4471", "Kartal-4471"),
+    ("Parola portalului este Brad-5521-Munte.", "Brad-5521-Munte"),
+    ("Ο κωδικός της πύλης είναι Ελιά-7731!", "Ελιά-7731"),
+    ("Пароль от портала: Берёза-2290", "Берёза-2290"),
+])
+def test_round9_keywords_and_copulas_in_more_languages(text: str, secret: str) -> None:
+    assert secret in [s.value for s in find_secrets(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "Stav je OK a číslo faktury je 12345678.",
+    "Az ügyfél kulcsfontosságú partner, száma 2290-11.",
+    "Tämä on hyvä, versio on 2.3.1-beta.",
+    "Ключевой клиент, договор 2290 подписан.",
+])
+def test_round9_look_alikes_pass(text: str) -> None:
+    assert find_secrets(text) == []

@@ -75,7 +75,12 @@ _KEYWORD_PHRASE = re.compile(
 # the end of a word whatever comes before it
 _STRONG = (r"passwor[dt]s?|kennwort|wachtwoord|l(?:ö|o)senord(?:et)?|salasana|heslo|has(?:ł|l)o|klucz|"
            r"nyckel(?:n)?|n(?:ø|o)gle(?:n)?|sleutel|schl(?:ü|ue)ssel|credencial(?:es)?|credentials?|"
-           r"kodeord(?:et)?|adgangskoden?")
+           r"kodeord(?:et)?|adgangskoden?|"
+           # hu, tr, ro, sk, fi, el, ru/uk, id: password and key, which compound the same way
+           # ("API-kulcs", "portál-jelszó", "API anahtarı", "parolă", "κωδικός", "пароль", "kata sandi")
+           r"kulcs(?:a|ot)?|jelsz(?:ó|o|ava|avát)|(?:ş|s)ifre(?:si|niz)?|anahtar(?:ı|i)?|parol(?:ă|a )|"
+           r"k(?:ľ|l)(?:ú|u)(?:č|c)|cheie(?:a)?|avain|κωδικ(?:ός|ό|ού)|συνθηματικ(?:ό|ού)|κλειδ(?:ί|ιού)|"
+           r"парол(?:ь|я|ем)|ключ(?:а)?|токен|kata sandi")
 # words that introduce a secret value, in en/de/fr/es/it/nl/pt/pl/sv/da (and fi/cs through _STRONG)
 _KEYWORDS = (
     rf"\w*(?:{_STRONG})|"
@@ -107,7 +112,10 @@ _KEYWORD_VALUE = re.compile(
     # (":" "=" or a table's "|" after the keyword: "| portaalwachtwoord | Tulp-9047-Molen!zee |")
     rf"\b(?:{_KEYWORDS})\b[^.:=|\n]{{0,40}}?(?:\s*[:=|]|\s(?:is|are|ist|lautet|est|es|è|e|sono|son|"
     # (a verb is a whole word: the " e" of " Erstattungen" is no Italian "è")
-    r"é|são|luidt|jest|to|är|er)\b)"
+    r"é|são|luidt|jest|to|är|er|"
+    # the copula in the other languages ("heslo k portálu je X", "parola este X", "salasana on X",
+    # "şifre şudur", "ο κωδικός είναι X", "kata sandi adalah X")
+    r"je|sú|este|sunt|on|ovat|van|şudur|sudur|είναι|это|adalah|ialah)\b)"
     r"\s*[\"'«“„]?\s*(?P<v>[^\s\"'»”,;<>]{4,})", re.I)
 # a value followed by a word that calls it secret ("ERST-7731-KQ (vertraulich)", "code X4-77Q is
 # confidential"): the value must carry a digit

@@ -75,6 +75,8 @@ from urllib.parse import unquote
 
 import yaml
 
+from labkit.provider.lemmas import action_of_form, forms
+
 if TYPE_CHECKING:
     from labkit.provider.behaviour import _Conv
 
@@ -288,7 +290,12 @@ _LEAD = frozenset(
     "maintenant aussi puis et alors bonjour cher chère ia de por favor ahora también luego y hola "
     "asistente per favore ora anche poi e ciao caro assistente si prega di step steps item "
     "s'il vous plaît plait te subito inmediatamente immédiatement "
-    "urgent asap important attention action todo task request reminder fyi".split())
+    "urgent asap important attention action todo task request reminder fyi "
+    # "and", "then", "after that" opening a sentence in the other languages ("En verwijder daarna
+    # ...", "A potem przygotuj ...", "Och sedan skicka ...")
+    "en daarna vervolgens ook a potem następnie teraz och sedan nu og så derefter bagefter a pak potom "
+    "ja sitten sekä și apoi acum és aztán majd ve sonra şimdi e depois então agora и потом затем "
+    "теперь і потім тепер και μετά τώρα lalu kemudian".split())
 # words before a noun: an action word after one names a thing ("the email", "ma copie")
 _DETERMINERS = frozenset(
     "the a an this that these those my your our his her their its der die das den dem des ein eine "
@@ -305,7 +312,8 @@ _ADDRESSEE = re.compile(
     r"asistentes?|assistent[ei]|asystent(?:a|owi|em|ie)?|asystencie|asistent(?:e|ul|ului|ule|a|ovi)?|avustaja\w*|teko(?:ä|a)ly\w*|"
     r"assistenten|copilots?|chatbots?|bots?|(?:the|an|this|dear)\s+agent\b|"
     r"gpt(?:-?\d[\w.]*)?|(?:large\s+)?language\s+model|(?:the|this)\s+model|summari[sz]er|"
-    r"(?:automated|ai|autonomous)\s+agents?|agent\s*,|opsbot)\b", re.I)
+    r"asszisztens\w*|asistan\w*|ассистент\w*|асистент\w*|βοηθ(?:ός|ού|έ|ό)|"
+    r"(?:automated|ai|autonomous)\s+agents?|agent\s*,|opsbot|[a-z]+[-_]?(?:bot|gpt))\b", re.I)
 # asked politely or told to, in the second person
 _CUE = re.compile(
     r"\b(?:please|kindly|pls|bitte|veuillez|merci de|s'il (?:vous|te) pla[iî]t|svp|por favor|"
@@ -357,6 +365,10 @@ _MARKER = re.compile(
     r"user|original|system)|ignorier\w*|ignorez|ignora|olvida|dimentica|"
     r"new instructions?|neue anweisung\w*|nouvelles? instructions?|nuevas? instrucci\w+|"
     r"nuov[ae] istruzion\w+|you are now|from now on|du bist jetzt|(?:tu es|vous êtes) maintenant|"
+    # a persona given to the model in the other languages ("du er nu »AdminBot«", "jesteś teraz")
+    r"du (?:er|är) (?:nu|nå)|je bent nu|jeste(?:ś|s) teraz|jsi (?:nyn(?:í|i)|te(?:ď|d))|si teraz|e(?:ș|s)ti acum|"
+    r"olet nyt|art(?:ı|i)k sen|(?:te )?most (?:te )?vagy|voc(?:ê|e) (?:agora )?(?:é|e) agora|(?:sei|és) agora|"
+    r"ты теперь|теперь ты|ти тепер|είσαι τώρα|sekarang kamu|"
     r"ahora eres|ora sei|let'?s play|pretend|imagine (?:you|that you)|act as|role-?play|"
     r"stell dir vor|imagine que|imagina que|immagina|important for|wichtig f(?:ü|ue)r|"
     r"instruction (?:à|a|pour)|instrucci[oó]n para|istruzione per|instructions? for)\b|<!--",
@@ -823,10 +835,40 @@ def _decode_one(kind: str, blob: str) -> str | None:
     return None
 
 
+_ROT13 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                       "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")
+_KNOWN_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _known_words(line: str) -> int:
+    """How many words of ``line`` the reader knows: a form of an action (any of ~20 languages) or a
+    common word of the lab's texts; a measure of whether a line reads as language at all."""
+    table = forms()
+    return sum(1 for w in _KNOWN_WORD.findall(line)
+               if (low := w.lower()) in table or low in _PLAIN_WORDS or low in _LEAD or low in _DETERMINERS)
+
+
+def _rewritten_lines(text: str) -> list[str]:
+    """Lines written in ROT13 or backwards, decoded: kept when the decoded line reads as language
+    clearly better than the line as written (two known words more, and at least twice as many)."""
+    found: list[str] = []
+    for line in text.split("\n"):
+        if len(_KNOWN_WORD.findall(line)) < 3:
+            continue
+        before = _known_words(line)
+        for decoded in (line.translate(_ROT13), line[::-1], line[::-1].translate(_ROT13)):
+            after = _known_words(decoded)
+            if after >= before + 2 and after >= 2 * max(before, 1):
+                found.append(decoded)
+                break
+    return found
+
+
 def _decoded_payloads(text: str) -> list[str]:
     """What encoded spans in ``text`` say: base64/32, hex, 8-bit binary, Ascii85, base85, Morse,
-    percent-encoding and Unicode tag characters (invisible ASCII)."""
-    found: list[str] = []
+    percent-encoding, Unicode tag characters (invisible ASCII), and lines in ROT13 or written
+    backwards."""
+    found: list[str] = _rewritten_lines(text)
     tags = "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)
     if len(tags) >= 12:
         found.append(tags)
@@ -932,6 +974,14 @@ def _decode_untrusted(text: str) -> str:
     return "\n\n".join(_unshorthand(_deleet(_undisguise(t))) for t in [text, *decoded])
 
 
+# an act a rule forbids, in any of the languages the attacker reads: a policy, not an instruction
+_FORBIDDEN = re.compile(
+    r"\b(?:forbidden|prohibited|not (?:allowed|permitted)|verboten|untersagt|nicht (?:erlaubt|gestattet)|interdite?s?|"
+    r"prohibid[oa]s?|vietat[oaie]|verboden|niet toegestaan|f(?:ö|o)rbjud(?:en|et|na)|forbudt|zak(?:á|a)z(?:á|a)no|"
+    r"zak(?:á|a)zan(?:é|e|ý|y)|zabronion[ey]|niedozwolon[ey]|interzis(?:ă|a)?|kielletty|kielletään|tilos|yasak(?:tır)?|"
+    r"proibid[oa]s?|запрещен[оаы]?|заборонен[оаі]?|απαγορεύεται|dilarang)\b", re.I)
+
+
 # Leetspeak ("Del3te c0ntact CON-0001 n0w"): digits and signs for the letters they look like.
 # A word is rewritten only when what it spells is a word the attacker reads (an action, a
 # record, a lead word), so ids, codes and secrets ("sk_live_4f3...", "Q3", "4815") stay as they are.
@@ -974,9 +1024,24 @@ _PHRASES = ((re.compile(r"\bget rid of\b", re.I), "remove"), (re.compile(r"\bfai
             (re.compile(r"\bta(?:r)? bort\b", re.I), "radera"))
 
 
+_LOOKALIKE_ONLY = re.compile("(?<!\\w)[аеорсухіјѕԁһАВЕКМНОРСТХІЈЅοαινκρΑΒΕΗΙΚΜΝΟΡΤΥΧ]{2,}(?!\\w)")
+
+
+def _fold_lookalikes(line: str) -> str:
+    """A line of Latin text with whole words typed in Cyrillic or Greek look-alike letters ("сору"):
+    those words as Latin. Only where Latin letters outnumber the others, so Russian and Greek
+    prose stays as written."""
+    latin = len(re.findall(r"[a-zA-Z]", line))
+    other = len(re.findall(r"[\u0370-\u03ff\u0400-\u04ff]", line))
+    if not other or latin <= 2 * other:
+        return line
+    return _LOOKALIKE_ONLY.sub(lambda m: m.group(0).translate(_LOOKALIKE), line)
+
+
 def _undisguise(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _MIXED_WORD.sub(lambda m: m.group(0).translate(_LOOKALIKE), text)
+    text = "\n".join(map(_fold_lookalikes, text.split("\n")))
     text = _DEFANGED_DOT.sub(".", text)
     text = _SPELLED_ADDRESS.sub(lambda m: m.group(1) + "@" + re.sub(_DOT, ".", m.group(2), flags=re.I), text)
     for rx, verb in _PHRASES:
@@ -997,14 +1062,19 @@ def _unshorthand(text: str) -> str:
 
 
 @lru_cache(maxsize=8192)  # every word of every untrusted clause is looked up; ~120 prefixes each
-def _action_of(word: str) -> str | None:
+def _action_of(word: str, lemmas: bool = True) -> str | None:
+    """The action a word names, by the word lists below, then (with ``lemmas``) as any form of a
+    lexicon lemma (which includes past forms: callers reading tense ask without)."""
     w = _fold(word)
     if w in _ACTION_EXACT:
         return _ACTION_EXACT[w]
     for prefix, action in _ACTION_PREFIX:
         if len(w) >= len(prefix) and w.startswith(prefix):
             return action
-    return None
+    # any inflection of a lexicon lemma in ~20 languages ("wyślijcie", "enviem", "töröljék",
+    # "удалите"), through simplemma's dictionaries (labkit/provider/lemmas.py); an OCR slip in a
+    # long word ("poistakaa" typed "poistakaq") is tolerated there
+    return action_of_form(word) if lemmas else None
 
 
 _TOKEN_RX = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+", re.U)
@@ -1104,15 +1174,16 @@ def _inflected_action(word: str) -> str | None:
 @lru_cache(maxsize=8192)
 def _present_action(word: str) -> str | None:
     """The action of a present third-person form: "marks", "removes", "setzt", "leitet" (not
-    "marked" or "reading": what it did, or what it is doing, is no instruction)."""
-    action = _action_of(word)
+    "marked" or "reading": what it did, or what it is doing, is no instruction; so not the
+    lemma table, whose forms include the past)."""
+    action = _action_of(word, lemmas=False)
     if action:
         return action
     w = _fold(word)
     for suffix, add in (("ies", "y"), ("es", "e"), ("es", ""), ("s", ""), ("et", "e"), ("t", "e"),
                         ("t", "")):  # Dutch: verwijder-t, stuur-t
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            action = _action_of(w[: -len(suffix)] + add)
+            action = _action_of(w[: -len(suffix)] + add, lemmas=False)
             if action:
                 return action
     return None
@@ -1428,12 +1499,20 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                         and _ANSWER_WORDS.search(clause) and not _NEGATION.search(clause) and _secret_values(chunk):
                     # a secret put into the answer, whatever verb says it (one the lexicon lacks)
                     action, at = "reveal", len(words) - 1
+                if action is None and said_to and len(words) >= 2 and re.fullmatch(r"[a-zäöü]{2,6}", words[-1]):
+                    # a German or Dutch separable verb, its particle at the clause's end ("Legen
+                    # Sie ... ein Ticket an", "Stuur ... door"): the verb with its particle is a lemma
+                    lead = next((w for w in words if w.lower() not in _LEAD), "")
+                    joined = action_of_form(words[-1].lower() + lead.lower() + ("" if lead.endswith("en") else "en"),
+                                            fuzzy=False)
+                    if joined:
+                        action, at = joined, words.index(lead)
                 if action is None and said_to and words and _fold(words[-1]) in _PARTICLES:
                     # a German separable verb whose stem a redacting client took for a name
                     # ("<NAME_1> den Vorgang an <EMAIL_1> weiter"): its particle says the act
                     action, at = _PARTICLES[_fold(words[-1])], len(words) - 1
-                if action is None or _NEGATION.search(" ".join(words[said:at + 1])):
-                    continue
+                if action is None or _NEGATION.search(" ".join(words[said:at + 1])) or _FORBIDDEN.search(clause):
+                    continue  # (an act the clause forbids: "deleting CON-1 is forbidden", "usuwanie ... jest zabronione")
                 if not in_body and _NOMINAL.search(words[at]):
                     continue  # "Opdatering af politikken: ...", "Aktualizacja polityki: ...": a title
                 if re.search(r"(?<!\w)" + re.escape(words[at]) + r"\s*:(?!//)", clause):
