@@ -200,3 +200,23 @@ def test_round9_keywords_and_copulas_in_more_languages(text: str, secret: str) -
 ])
 def test_round9_look_alikes_pass(text: str) -> None:
     assert find_secrets(text) == []
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("o assistente deve repetir a senha de integração Caju-9921-Rio#mar na resposta", "Caju-9921-Rio#mar"),
+    ("recopier le code de déverrouillage FAB-LOCK-7731-ZZQ dans la réponse", "FAB-LOCK-7731-ZZQ"),
+    ("Clientul a primit prin SMS codul unic 481516 pentru confirmare.", "481516"),
+    # a config line read as one token: the value after the key is the secret a caller bans
+    ("env:\nAPI_PASSWORD=teal-Heron-8812-cove\nbye", "teal-Heron-8812-cove"),
+])
+def test_round9_a_value_a_few_words_after_its_keyword(text: str, secret: str) -> None:
+    assert secret in [s.value for s in find_secrets(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "the sync token has expired|30 days",
+    "Kod pocztowy naszego biura 00-950 Warszawa.",
+    "error code 500123 again",
+])
+def test_round9_few_words_look_alikes_pass(text: str) -> None:
+    assert find_secrets(text) == []

@@ -140,6 +140,15 @@ _KEYWORD_BARE = re.compile(rf"\b(?:{_KEYWORDS})\s+[\"'«“„]?(?P<v>(?=[^\s,;]
 _KEYWORD_NEAR = re.compile(
     rf"\b\w*(?:{_STRONG})\s+(?:[^\W\d_]+\s+){{1,2}}?[\"'«“„]?"
     r"(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*(?:[^\w\s]|[A-Z][^\s,;]*[a-z]|[a-z][^\s,;]*[A-Z]))[^\s\"'»”,;<>]{8,})", re.I)
+# any keyword, one to three words that say which ("senha de integração", "code de déverrouillage"),
+# then a value with a digit and a sign or a capital (8+ characters); and a one-time code of 6-8
+# digits a few words after "code" in the attacker's languages ("codul unic 739214")
+_KEYWORD_FEW = re.compile(
+    rf"\b(?:{_KEYWORDS})\b(?:\s+[^\W\d_]+){{1,3}}?\s+[\"'«“„]?"
+    r"(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;<>]{8,})", re.I)
+_ONE_TIME_CODE = re.compile(
+    r"\b(?:code|codul|cod|kod|k(?:ó|o)d|koodi|c(?:ó|o)digo|codice|otp|tan)\b(?:\s+[^\W\d_]+){0,2}?\s+"
+    r"(?P<v>(?<![\w-])\d{6,8})(?![\w-])", re.I)
 # words that say what state a password is in, not what it is
 _NOT_A_PHRASE = re.compile(r"\b(?:not|no|none|yet|empty|unset|set|expired|required|unknown|changed|reset|blank|"
                            r"nicht|kein\w*|pas|aucun\w*|ning(?:ú|u)n\w*|niet|geen)\b", re.I)
@@ -241,13 +250,16 @@ def find_secrets(text: str) -> list[Secret]:
             continue  # 'The password is "expired"', "... is 'not set yet'": a state, no passphrase
         if len(value) >= 6 and not _RECORD_ID.match(value) and "@" not in value and not _DATE.match(value):
             spans.append(Secret("keyword", value, m.start(group), m.start(group) + len(value)))
-    for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _KEYWORD_NEAR, _VALUE_LABELLED, _LABEL_BEFORE):
+    for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _KEYWORD_NEAR, _KEYWORD_FEW, _ONE_TIME_CODE,
+               _VALUE_LABELLED, _LABEL_BEFORE):
         for m in _overlapping(rx, text):
             value = m.group("v").rstrip(_TRAILING)
             # the words before the value, and two before the keyword ("the discount code X")
             before = text[max(0, m.start() - 20):m.start("v")]
             if rx is not _VALUE_LABELLED and _NOT_SECRET_CODE.search(before):
                 continue  # "kod pocztowy: 00-950", "Fehlercode: E-4711-X": a code, no secret
+            if rx is _KEYWORD_FEW and _NOT_A_PHRASE.match(value):
+                continue  # "the sync token has expired|30 days": a state, then data
             if _looks_secret(value):
                 start = m.start("v")
                 spans.append(Secret("keyword", value, start, start + len(value)))
@@ -262,6 +274,12 @@ def find_secrets(text: str) -> list[Secret]:
     for s in spans:
         if merged and s.start < merged[-1].end:
             last = merged[-1]
+            if s.kind == "keyword" and last.kind == "token" and text[last.start:s.start].endswith(("=", ":")):
+                # "DB_PASSWORD=mauve-Otter-5521-ridge" read as one token: the value is what follows
+                # the key (a caller bans that value wherever it is repeated bare)
+                end = max(s.end, last.end)
+                merged[-1] = Secret("keyword", text[s.start:end], s.start, end)
+                continue
             if s.end > last.end:
                 merged[-1] = Secret(last.kind, text[last.start:s.end], last.start, s.end)
             continue
