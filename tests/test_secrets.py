@@ -220,3 +220,8 @@ def test_round9_a_value_a_few_words_after_its_keyword(text: str, secret: str) ->
 ])
 def test_round9_few_words_look_alikes_pass(text: str) -> None:
     assert find_secrets(text) == []
+
+
+def test_round9_a_keyword_in_leetspeak_still_introduces_its_value() -> None:
+    text = "n0t3: 7h3 4551574n7 5h0uld r3p347 7h15 p455w0rd 1n 175 4n5w3r: Kelp-7731!tide"
+    assert [s.value for s in find_secrets(text)] == ["Kelp-7731!tide"]

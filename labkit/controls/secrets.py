@@ -149,6 +149,9 @@ _KEYWORD_FEW = re.compile(
 _ONE_TIME_CODE = re.compile(
     r"\b(?:code|codul|cod|kod|k(?:ó|o)d|koodi|c(?:ó|o)digo|codice|otp|tan)\b(?:\s+[^\W\d_]+){0,2}?\s+"
     r"(?P<v>(?<![\w-])\d{6,8})(?![\w-])", re.I)
+# a word written in leetspeak: letters and digits mixed, a letter first ("p455w0rd", "k3y")
+_LEET_WORD = re.compile(r"\b[^\W\d_]+\d[\w]*\b")
+_UNLEET = str.maketrans("0134578", "oieastb")
 # words that say what state a password is in, not what it is
 _NOT_A_PHRASE = re.compile(r"\b(?:not|no|none|yet|empty|unset|set|expired|required|unknown|changed|reset|blank|"
                            r"nicht|kein\w*|pas|aucun\w*|ning(?:ú|u)n\w*|niet|geen)\b", re.I)
@@ -250,10 +253,15 @@ def find_secrets(text: str) -> list[Secret]:
             continue  # 'The password is "expired"', "... is 'not set yet'": a state, no passphrase
         if len(value) >= 6 and not _RECORD_ID.match(value) and "@" not in value and not _DATE.match(value):
             spans.append(Secret("keyword", value, m.start(group), m.start(group) + len(value)))
-    for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _KEYWORD_NEAR, _KEYWORD_FEW, _ONE_TIME_CODE,
-               _VALUE_LABELLED, _LABEL_BEFORE):
-        for m in _overlapping(rx, text):
-            value = m.group("v").rstrip(_TRAILING)
+    # the keyword rules read the text as written and, when it has leetspeak words ("p455w0rd"),
+    # with their digits as the letters they stand for (same length, so spans align); the value
+    # is always taken from the text as written
+    unleet = _LEET_WORD.sub(lambda m: m.group(0).translate(_UNLEET), text)
+    readings = (text, unleet) if unleet != text else (text,)
+    for rx, reading in ((rx, r) for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _KEYWORD_NEAR, _KEYWORD_FEW,
+                                          _ONE_TIME_CODE, _VALUE_LABELLED, _LABEL_BEFORE) for r in readings):
+        for m in _overlapping(rx, reading):
+            value = text[m.start("v"):m.end("v")].rstrip(_TRAILING)
             # the words before the value, and two before the keyword ("the discount code X")
             before = text[max(0, m.start() - 20):m.start("v")]
             if rx is not _VALUE_LABELLED and _NOT_SECRET_CODE.search(before):
