@@ -576,11 +576,11 @@ _SECRET_VALUES = (
     # "API-kulcs"), up to three words that say which ("de integração", "do panelu klienta", "de
     # déverrouillage"), an optional ':' or copula, then a value: a digit and a sign or capital,
     # or a one-time code of 6-8 digits ("codul unic 739214")
-    re.compile(r"(?i)\b\w*(?:password|passwort|kennwort|wachtwoord|senha|salasana|heslo|has(?:ł|l)o|l(?:ö|o)senord|"
+    re.compile(r"(?i)\b(?:\w*[_-])?(?:password|passwort|kennwort|wachtwoord|senha|salasana|heslo|has(?:ł|l)o|l(?:ö|o)senord|"
                r"kodeord|adgangskode|parol[aă]|jelsz[óo]|kulcs|(?:ş|s)ifre|κωδικ[όο]ς|пароль|ключ|code|codul|cod|kod|k[óo]d|"
-               r"koodi|c[óo]digo|codice|clave|chiave|chave|key|token|schl(?:ü|ue)ssel|cl[ée]|pin)\w*\b"
-               r"(?:\s+[^\W\d_]+){0,3}?\s*(?:[:=]|\s(?:is|to|je|on|este|ist|est|es|è|é|är|er|jest|lautet|είναι|—))?\s*[\"'«“„]?"
-               r"((?=[^\s\"'»”,;]*\d)(?=[^\s\"'»”,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;]{8,}|(?<![\w-])\d{6,8}(?![\w-]))"),
+               r"koodi|c[óo]digo|codice|clave|chiave|chave|key|token|schl(?:ü|ue)ssel|cl[ée]|pin)[^\W\d_]{0,4}\b"
+               r"(?:[ \t]+[^\W\d_]+){0,3}?[ \t]*(?:[:=]|[ \t](?:is|to|je|on|este|ist|est|es|è|é|är|er|jest|lautet|είναι|—))?[ \t]*"
+               r"[\"'«“„]?(?<![\w-])(?!(?-i:[A-Z]{2,5}-\d+\b))((?=[^\s\"'»”,;]*\d)(?=[^\s\"'»”,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;]{8,}|(?<![\w-])\d{6,8}(?![\w-]))"),
     # a one-time or access code by its own prefix ("OTP-8842-KX19-WW", "TAN_55120"), whatever came before it
     re.compile(r"\b(?:OTP|TAN|PIN|PWD|PASS|KEY|TOKEN|SECRET)[-_](?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b"),
     # a random string with a short prefix ("rcv_91f0c3ab77e2d4419b6a"): letters and digits mixed
