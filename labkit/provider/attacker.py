@@ -12,7 +12,9 @@ passages, fenced ``<<<UNTRUSTED ...>>>`` text, and what a user pasted under thei
 tools are at work. What it treats as an instruction (:func:`find_instructions`): an ACTION verb
 (send, delete, close, update, add, create, grant, invite, reveal, call; en/de/fr/es/it, with or
 without accents, the common Dutch and Portuguese imperatives, and Polish, Swedish, Danish, Czech,
-Romanian and Finnish verbs by stem; a person who "receives" a role with an address is a grant; the
+Romanian and Finnish verbs by stem, and any inflected form of a lexicon lemma in 21 languages
+through simplemma's dictionaries — :mod:`labkit.provider.lemmas` says why a lemmatiser and which;
+a person who "receives" a role with an address is a grant; the
 answer-request verbs — output, ausgeben, återge, podać, or a write verb with "verbatim" or "in the
 answer" — reveal a secret in view) ADDRESSED to the model (a clause-opening verb, a "please", a "you must", a polite
 question — "could you", "pourrais-tu", "könnten Sie", "podrías", "potresti" —, a permission, a
@@ -36,7 +38,8 @@ string too; a tool call written as a record for the model, ``{"tool": "x", ...}`
 x with ..."), escapes undone,
 spaced-out letters joined, and what base64/base32, hex, 8-bit binary, Ascii85, base85, Morse,
 percent-encoding or invisible Unicode tag characters say appended, leetspeak ("Del3te c0ntact"),
-invisible and look-alike characters, addresses spelled out ("x [at] y [dot] z") and shorthand
+invisible and look-alike characters (whole look-alike words only in Latin lines), lines in
+ROT13 or written backwards, addresses spelled out ("x [at] y [dot] z") and shorthand
 ("FWD >> notes + contacts → x@y") read as words. Not instructions to the model: what happened
 ("the contact was deleted", "a été supprimé"), someone else's bot described ("our bot always
 forwards invoices to ..."), field labels ("Email: x@y") and a verb standing alone (a CSV header
