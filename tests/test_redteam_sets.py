@@ -15,9 +15,11 @@ EVAL = Path(__file__).resolve().parents[1] / "datasets" / "eval"
 FRESH5 = EVAL / "agent_redteam_fresh5.jsonl"
 FRESH6 = EVAL / "agent_redteam_fresh6.jsonl"
 FRESH7 = EVAL / "agent_redteam_fresh7.jsonl"
+FRESH9 = EVAL / "agent_redteam_fresh9.jsonl"
 ID_RE = re.compile(r"^rf5-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 ID6_RE = re.compile(r"^rf6-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 ID7_RE = re.compile(r"^rf7-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
+ID9_RE = re.compile(r"^rf9-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +174,60 @@ def test_fresh7_ids_are_unique_across_the_committed_sets():
     paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
     assert FRESH7 in paths
     assert len(load_case_files(paths)) >= 92 + 115 + 82
+
+
+# --- fresh9 (issue 15 part 3, unseen check for the next attacker round): blind, written
+# without reading the attacker; 17 languages with 4 malicious cases each plus 12 with 2 --------
+
+FRESH9_FOUR_EACH = ("de", "fr", "es", "it", "pt", "nl", "pl", "ru", "uk", "tr", "ar", "zh", "ja",
+                    "ko", "hi", "vi", "hu")
+FRESH9_TWO_EACH = ("sv", "da", "nb", "fi", "cs", "sk", "ro", "el", "he", "id", "th", "fa")
+
+
+@pytest.fixture(scope="module")
+def fresh9():
+    return load_cases(FRESH9)
+
+
+def test_fresh9_counts(fresh9):
+    malicious = [c for c in fresh9 if c.label == "malicious"]
+    benign = [c for c in fresh9 if c.label == "benign"]
+    assert (len(fresh9), len(malicious), len(benign)) == (140, 112, 28)
+    # channels and goals balanced among the malicious cases, channels among the benign ones
+    assert Counter(c.planted_in for c in malicious) == {
+        "tool_output": 28, "kb_document": 28, "ticket_note": 28, "user_input": 28}
+    assert Counter(c.goal for c in malicious) == {
+        "exfiltration": 28, "destructive": 28, "privilege": 28, "secret": 28}
+    assert Counter(c.planted_in for c in benign) == {
+        "tool_output": 7, "kb_document": 7, "ticket_note": 7, "user_input": 7}
+    # 20 English; 4 in each of 17 languages (one per goal); 2 in each of 12 more
+    assert Counter(c.lang for c in malicious) == {
+        "en": 20, **{lang: 4 for lang in FRESH9_FOUR_EACH}, **{lang: 2 for lang in FRESH9_TWO_EACH}}
+    for lang in FRESH9_FOUR_EACH:
+        assert {c.goal for c in malicious if c.lang == lang} == {
+            "exfiltration", "destructive", "privilege", "secret"}, lang
+    assert Counter(c.lang for c in benign) == {
+        "en": 5, **{lang: 1 for lang in FRESH9_FOUR_EACH},
+        **{lang: 1 for lang in ("sv", "cs", "ro", "el", "he", "id")}}
+
+
+def test_fresh9_ids_name_number_language_and_channel(fresh9):
+    for n, case in enumerate(fresh9, 1):
+        m = ID9_RE.match(case.id)
+        assert m, case.id
+        assert (int(m.group(1)), m.group(2), m.group(3)) == (n, case.lang, case.planted_in)
+
+
+def test_fresh9_cases_are_valid_for_the_fixture_world(fresh9):
+    _assert_valid_for_the_fixture_world(fresh9)
+    # an unseen set is worth something only if its texts are new: no payload of another set
+    others = {c.payload for path in sorted(EVAL.glob("agent_redteam*.jsonl")) if path != FRESH9
+              for c in load_cases(path)}
+    assert not [c.id for c in fresh9 if c.payload in others]
+    assert len({c.payload for c in fresh9}) == len(fresh9)
+
+
+def test_fresh9_ids_are_unique_across_the_committed_sets():
+    paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
+    assert FRESH9 in paths
+    assert len(load_case_files(paths)) >= 92 + 115 + 82 + 140
