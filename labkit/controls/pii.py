@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
+from anyascii import anyascii
 from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
@@ -875,10 +876,10 @@ def _propagate(text: str, findings: list[Finding], mapping: dict[str, str]) -> l
     known: dict[str, str] = {}
     for placeholder, value in mapping.items():
         m = _PLACEHOLDER.fullmatch(placeholder)
-        if m and len(value) >= 2:
+        if m and _word_sized(value):
             known.setdefault(value, m.group(1))
     for f in findings:
-        if len(f.text) >= 2:
+        if _word_sized(f.text):
             known.setdefault(f.text, f.type)
     # a later "Lehmann" alone after "Ottilie Lehmann": each capitalised part of a name counts too
     # (as its own value, so re-hydration gives back exactly what was written)
@@ -898,6 +899,13 @@ def _propagate(text: str, findings: list[Finding], mapping: dict[str, str]) -> l
     if not extra:
         return findings
     return sorted(findings + extra, key=lambda f: f.start)
+
+
+def _word_sized(value: str) -> bool:
+    """Whether ``value`` is long enough to be looked for again: two characters or more, or one
+    character that is a word by itself (a Han, Hangul or kana syllable: ``亃`` found as a name in
+    one place must not stay readable in another; its Latin view ``Lin`` is a whole name)."""
+    return len(value) >= 2 or (value.isalpha() and len(anyascii(value)) >= 2)
 
 
 # A value stands as a whole word when no word character, "@", ".", "+" or "-" is glued to its
