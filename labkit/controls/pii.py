@@ -56,6 +56,7 @@ from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
+from labkit.controls.pii_address_caseless import caseless_address_spans
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -735,6 +736,8 @@ def _scan(text: str) -> list[Finding]:
     if latin is not None:
         # names in scripts without letter case, by the cue words and honorifics around them
         out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))
+        # addresses written in such a script, read as written (round 11)
+        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in caseless_address_spans(text))
     return out
 
 

@@ -1,0 +1,74 @@
+"""Round 11 (issue 15): addresses in scripts without letter case, read as written
+(``pii_address_caseless``), and a postcode-first town line after the house in the segment rule.
+
+Written from the classes of the seen fresh8 misses, in other words: no text of the fresh9 check was
+read. Each positive fails on the code before round 11 (f571b20); each look-alike passes on both.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labkit.controls import pii
+from labkit.controls.pii_address_caseless import caseless_address_spans
+
+
+def _addresses(text: str) -> list[str]:
+    return [f.text for f in pii.detect(text) if f.type == "ADDRESS"]
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    # Arabic: house number first, a street word, the name and the town after a dash
+    ("Please send the card to 12 شارع الأمير عبد القادر - وهران before Friday.",
+     "12 شارع الأمير عبد القادر - وهران"),
+    # Persian over two lines, a ten-digit postcode after the province
+    ("My new address is 418 سعدی کوچه\nشهر کرج, البرز 3149868411 thanks",
+     "418 سعدی کوچه\nشهر کرج, البرز 3149868411"),
+    # Thai: a road abbreviation glued by a dot, district and province, postcode last
+    ("Deliver to 44/7 ถ.สุขุมวิท คลองเตย กรุงเทพมหานคร 10110 please.",
+     "44/7 ถ.สุขุมวิท คลองเตย กรุงเทพมหานคร 10110"),
+    # Devanagari: house number, locality, town and PIN on the next line joined by a hyphen
+    ("Ship it to 12/5 गांधी नगर\nभोपाल-462001 today.", "12/5 गांधी नगर\nभोपाल-462001"),
+    # Bengali digits; the run opens with a unit word and ends with the postcode
+    ("Our office: বাড়ি নং ১২, রোড ৫, ধানমন্ডি, ঢাকা, ১২০৫ is open.", "বাড়ি নং ১২, রোড ৫, ধানমন্ডি, ঢাকা, ১২০৫"),
+    # Japanese numbered blocks, no blanks
+    ("Send it to 大阪府大阪市北区梅田3丁目1番3号 tomorrow.", "大阪府大阪市北区梅田3丁目1番3号"),
+    # Chinese: the run, then the postcode after a blank
+    ("Address: 浙江省杭州市西湖区文三路 310012 ok", "浙江省杭州市西湖区文三路 310012"),
+    # Latin: house, street, locality, then "postcode Town" and the state (Malaysia)
+    ("Please validate No. 7, Jalan 3/2, Taman Melati, 53100 Setapak, Selangor now.",
+     "No. 7, Jalan 3/2, Taman Melati, 53100 Setapak, Selangor"),
+    # a locality code ("PJS7") between the street and the postcode line
+    ("Lot 12, Jalan 5/1, PJS7, 46150 Petaling Jaya, Selangor", "Lot 12, Jalan 5/1, PJS7, 46150 Petaling Jaya, Selangor"),
+])
+def test_addresses_in_new_shapes_are_found_whole(text: str, address: str) -> None:
+    assert address in _addresses(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The refund of 82,97 دج was approved.",                     # a currency after a number
+    "Meeting at 10 in the اتاق جلسه room",                      # a number and one word
+    "Order 2024-05-17 بررسی شد و ارسال شد",                      # a date first is not a house
+    "He was born in تهران در سال 1985",                          # a year after words is not a postcode
+    "Call 0912 345 6789 شماره تماس من",                          # a phone first is not a house
+    "ریم طحراوي\n024 05 65 98 office\n034 62 49 34 fax",          # a line of bare numbers does not join
+    "Version 3 of the manual is ready.",                        # Latin prose stays prose
+    "The total was 12 items, 45000 units, Monday.",             # a number-first segment without a house
+])
+def test_look_alikes_stay_unflagged_as_addresses(text: str) -> None:
+    assert _addresses(text) == []
+
+
+def test_a_name_line_above_the_address_is_not_taken_into_it() -> None:
+    text = "سرين بومدين\n265 شارع الحرية الجزائر"
+    spans = caseless_address_spans(text)
+    assert [text[s:e] for s, e in spans] == ["265 شارع الحرية الجزائر"]
+
+
+def test_a_sentence_after_the_town_line_is_left_out() -> None:
+    # "<postcode> <Town>. Please" after a house: the run ends at the town's dot
+    assert _addresses("Call a taxi to Fjordvei 12, 4321 Ali. It is late.") == ["Fjordvei 12, 4321 Ali"]
+
+
+def test_the_gateway_turn_has_no_address() -> None:
+    assert _addresses("Labels: billing, technical, account\nMy invoice shows a double charge. (#123)") == []
