@@ -35,6 +35,14 @@ def _addresses(text: str) -> list[str]:
     ("Send it to 大阪府大阪市北区梅田3丁目1番3号 tomorrow.", "大阪府大阪市北区梅田3丁目1番3号"),
     # Chinese: the run, then the postcode after a blank
     ("Address: 浙江省杭州市西湖区文三路 310012 ok", "浙江省杭州市西湖区文三路 310012"),
+    # Georgian: the street, its number, a comma, the town (the house in the middle)
+    ("Please deliver to რუსთაველის ქ. 27, ქუთაისი tomorrow.", "რუსთაველის ქ. 27, ქუთაისი"),
+    # Korean: province, city, road, then the building number and a parenthesised locality
+    ("Ship to 경기도 수원시 팔달로 118 (매산동) please", "경기도 수원시 팔달로 118 (매산동)"),
+    # Hebrew: gershayim inside the street name, the town, a seven-digit postcode
+    ('Send it to שד"ל 14, ראש העין, 4851234 by mail', 'שד"ל 14, ראש העין, 4851234'),
+    # a house number after a comma starts the address, not the firm before it
+    ("We'll meet at شركة النور, 7 نهج الحرية, باتنة tomorrow", "7 نهج الحرية, باتنة"),
     # Latin: house, street, locality, then "postcode Town" and the state (Malaysia)
     ("Please validate No. 7, Jalan 3/2, Taman Melati, 53100 Setapak, Selangor now.",
      "No. 7, Jalan 3/2, Taman Melati, 53100 Setapak, Selangor"),
