@@ -80,3 +80,28 @@ def test_a_sentence_after_the_town_line_is_left_out() -> None:
 
 def test_the_gateway_turn_has_no_address() -> None:
     assert _addresses("Labels: billing, technical, account\nMy invoice shows a double charge. (#123)") == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    # a contact card opening with its holder's name, an address below it (Arabic, Persian, Hindi)
+    ("نادية حمزاوي\n\n18 شارع الشهداء\n قسنطينة", "نادية حمزاوي"),
+    ("مهسا کاظمی\nکارشناس فروش\n+98 21 8834 5566", "مهسا کاظمی"),
+    ("सुरेश यादव\n\n12/4 शिवाजी नगर\nपुणे 411005", "सुरेश यादव"),
+])
+def test_the_holder_named_on_a_caseless_card_is_a_name(text: str, name: str) -> None:
+    assert name in [f.text for f in pii.detect(text) if f.type == "NAME"]
+
+
+@pytest.mark.parametrize("text", [
+    "الجزائر\n18 شارع الشهداء قسنطينة",           # a country on the first line is a place
+    "ملاحظات الاجتماع\nتم الاتفاق على الموعد",      # a heading with nothing of a card below it
+    "Meeting notes\n18 شارع الشهداء قسنطينة",        # a Latin heading is not read by this rule
+])
+def test_a_first_line_that_is_no_card_holder_is_not_a_name(text: str) -> None:
+    assert [f.text for f in pii.detect(text) if f.type == "NAME"] == []
+
+
+def test_a_town_after_a_spaced_dash_closes_the_street_line() -> None:
+    # "<number> rue <Name> - <Town>" (Algeria); a common English word after the dash stays prose
+    assert _addresses("Send it to 9 rue Larbi Ben Mhidi - Tlemcen.") == ["9 rue Larbi Ben Mhidi - Tlemcen"]
+    assert _addresses("Send it to 12 Main Street - Call me later.") == ["12 Main Street"]

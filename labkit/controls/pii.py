@@ -56,7 +56,7 @@ from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
-from labkit.controls.pii_address_caseless import caseless_address_spans
+from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -738,7 +738,16 @@ def _scan(text: str) -> list[Finding]:
         out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))
         # addresses written in such a script, read as written (round 11)
         out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in caseless_address_spans(text))
+        # a contact card in such a script opens with its holder's name on a line of its own: the first
+        # line, when an address, phone or e-mail follows below it and the line is no place or firm
+        head = caseless_heading(text)
+        if head is not None and not caseless_common(text[head[0]:head[1]]) and any(
+                f.type in _CARD_TYPES and f.start > head[1] for f in out):
+            out.append(Finding("NAME", head[0], head[1], text[head[0]:head[1]]))
     return out
+
+
+_CARD_TYPES = frozenset({"ADDRESS", "PHONE", "EMAIL"})
 
 
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)

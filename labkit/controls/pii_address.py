@@ -432,6 +432,10 @@ _SAME_LINE = (
     re.compile(rf"^,?[ ]+\d{{5}}(?:-\d{{4}})?[ ]+{_CAP}(?:[ -]{_CAP}){{0,3}}"),                     # 12345 City
     re.compile(rf"^,[ ]*{_CAP}(?:[ -]{_CAP}){{0,2}}(?:,?[ ]+[A-Z]{{2}})?(?:[ ]+\d{{5}}(?:-\d{{4}})?)?"),  # , City, ST 12345
 )
+# " - Town" closing the address on its line ("7, avenue Fodil Benamara - Ksar El Boukhari"): the town after a
+# spaced dash, up to four capitalised words or particles, then the end of the clause
+_DASH_TOWN = re.compile(rf"^[ ][-–][ ](?P<w>{_CAP})(?:[ ](?:{_CAP}|el|de|du|la|al|ben|bel|bou|sur)){{0,3}}"
+                        r"(?=[ \t]*(?:$|\n|[.,;:!?)]))")
 _BREAK = re.compile(r"^[ \t,]*\n[ \t\n]*")
 _NEXT_LINE = (
     re.compile(rf"^(?:{_UNIT}|RD[ ]\d{{1,2}})(?=[ \t]*(?:\n|$))"),
@@ -458,6 +462,10 @@ def _extend(text: str, end: int, generic: bool = False) -> int:
                 end += m.end()
                 break
         else:
+            dash = _DASH_TOWN.match(rest)
+            if dash and _freq(dash.group("w")) < 100_000:   # "- Call me" is prose, "- Rouiba" a town
+                end += dash.end()
+                continue
             br = _BREAK.match(rest)
             if br is None or br.group(0).count("\n") > 2:
                 return end

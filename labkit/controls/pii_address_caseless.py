@@ -182,3 +182,24 @@ def caseless_address_spans(text: str) -> list[tuple[int, int]]:
             tail = _PAREN_TAIL.match(text, e) if text[e - 1].isdigit() else None
             out.append((s, tail.end() if tail else e))
     return out
+
+
+@cache
+def _heading_rx() -> re.Pattern[str]:
+    w = _word_rx()
+    return re.compile(rf"[ \t]*(?P<h>{w}(?:[ \t]+{w}){{0,2}})[ \t]*\n")
+
+
+def caseless_heading(text: str) -> tuple[int, int] | None:
+    """The first line of ``text`` when it is one to three caseless-script words alone on their line
+    (``سرين بومدين\\n…``): where a contact card or a letter names its holder. The caller decides
+    whether the rest of the text is such a card.
+
+    Example:
+        >>> t = "ریم طحراوي\\n4 حي بوشامة المنيعة"
+        >>> s, e = caseless_heading(t)
+        >>> t[s:e]
+        'ریم طحراوي'
+    """
+    m = _heading_rx().match(text)
+    return (m.start("h"), m.end("h")) if m else None
