@@ -43,6 +43,11 @@ def _addresses(text: str) -> list[str]:
     ('Send it to שד"ל 14, ראש העין, 4851234 by mail', 'שד"ל 14, ראש העין, 4851234'),
     # a house number after a comma starts the address, not the firm before it
     ("We'll meet at شركة النور, 7 نهج الحرية, باتنة tomorrow", "7 نهج الحرية, باتنة"),
+    # a form's English unit line and a blank line inside the block, then the country line in Latin letters
+    ("กมล ใจดี\n\n12 ถ.พหลโยธิน\n Apt. 31\n ลำปาง\n\n Thailand 52000\n",
+     "12 ถ.พหลโยธิน\n Apt. 31\n ลำปาง\n\n Thailand 52000"),
+    # Thai writes a street without blanks: one long word after the house number
+    ("The shop is at 45/12 ถนนเจริญกรุง today", "45/12 ถนนเจริญกรุง"),
     # Latin: house, street, locality, then "postcode Town" and the state (Malaysia)
     ("Please validate No. 7, Jalan 3/2, Taman Melati, 53100 Setapak, Selangor now.",
      "No. 7, Jalan 3/2, Taman Melati, 53100 Setapak, Selangor"),
@@ -55,6 +60,7 @@ def test_addresses_in_new_shapes_are_found_whole(text: str, address: str) -> Non
 
 @pytest.mark.parametrize("text", [
     "The refund of 82,97 دج was approved.",                     # a currency after a number
+    "I paid 500 บาท for it.",                                   # a short unspaced word after a number
     "Meeting at 10 in the اتاق جلسه room",                      # a number and one word
     "Order 2024-05-17 بررسی شد و ارسال شد",                      # a date first is not a house
     "He was born in تهران در سال 1985",                          # a year after words is not a postcode

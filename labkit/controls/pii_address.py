@@ -489,6 +489,12 @@ def _extend(text: str, end: int, generic: bool = False) -> int:
     return end
 
 
+def extend_address(text: str, end: int) -> int:
+    """Where an address that ends at ``end`` really ends: over the unit, town, postcode and
+    country parts the street rules take after a street (:func:`_extend`, every country's layouts)."""
+    return _extend(text, end, generic=True)
+
+
 # Streets with no type word (Slovak "Pilárikova 67", Croatian "Zmajevac 6b", Belgian "Michellei 09")
 # are taken when the next line starts with a postcode and a town: "<Street> <number>\n<code> <Town>"
 # (the postcode line is what makes it an address; the street word alone could be anything)

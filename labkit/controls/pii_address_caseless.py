@@ -7,10 +7,11 @@ and is not a candidate (seen fresh8: addresses R 0.162; ar_DZ 5/55, fa_IR 0/55, 
 
 What it does: :func:`caseless_address_spans` reads the text as written. It takes maximal *runs* of
 caseless-script words and digit groups (any script's digits: ``৭৬৯``) joined by blanks, commas (also the
-Arabic ``،``), a dash, a dot (``ถ.ทหารแท้``) or one line break before a word (a line of bare
-numbers is a phone list), and calls a run an address when it holds
-at least two caseless words (or four CJK characters) and a number, and has one of the shapes the
-postal systems of these scripts share:
+Arabic ``،``), a dash, a dot (``ถ.ทหารแท้``) or a line break (one blank line at most) before a word
+(a line of bare numbers is a phone list); a form's unit line in English (``Apt. 455``) counts as one
+of its numbers. It calls a run an address when it holds at least two caseless words (or, in scripts
+written without blanks between words - Thai, Lao, Myanmar, Khmer, CJK - four letters) and a number,
+and has one of the shapes the postal systems of these scripts share:
 
 - **house first**: the run, or its part after a comma or a line break, opens with a house number
   followed by words (``6 نهج فارس عين البيضاء``, ``72/46 सावित्री …``, ``815/5 ถนนถนิมมาศ …``; in
@@ -24,7 +25,8 @@ postal systems of these scripts share:
   counter from libpostal's Chinese and Japanese dictionaries (``号 號 楼 樓 层 室 栋 番 階``) or the
   Japanese ``丁目`` (``横林7丁目25番16号``).
 
-A run never takes a Latin letter (except one glued between two CJK characters, ``徐街v座``), so in Latin
+After the run, what the Latin rules take after a street is taken too (a ``Country 12345`` line:
+:func:`labkit.controls.pii_address.extend_address`). A run never takes a Latin letter (except one glued between two CJK characters, ``徐街v座``), so in Latin
 prose the address ends where the prose resumes. Guards: a number of more than 7 digits inside the run,
 or more than five numbers, is a phone or an account, not an address; a house number written as a date
 (``2020-03-05``, ``12/05/1990``) is not a house, nor a year alone after words (``در سال 1985``) a
@@ -47,6 +49,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+
+from labkit.controls.pii_address import extend_address
 
 # libpostal zh/ja number.txt, level_types_numbered.txt, unit_types_numbered.txt, building_types.txt
 _CJK_COUNTERS = ("丁目", "号", "號", "楼", "樓", "层", "層", "室", "栋", "棟", "番", "階", "座")
@@ -90,18 +94,24 @@ def _word_rx() -> str:
     return rf"{c}+(?:(?:['\"׳״’]|[A-Za-z](?={c})){c}+)*"
 
 
+# a unit in English words inside such an address ("… ถนนธาราธร\n Apt. 455\n นครราชสีมา …"): a form's
+# second address line; it counts as a number of the run, never as its house
+_UNIT = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Floor)\.?[ ]#?\d{1,5}(?![\w])"
+
+
 @cache
 def _run_rx() -> re.Pattern[str]:
     c = _caseless_class()
-    token = rf"(?:{_word_rx()}|{_NUM})"
-    # a line break joins only when a word follows: a line of bare numbers is a phone list
-    sep = rf"(?:[ \t]*[,،.\-][ \t]*|[ \t]*\n[ \t]*(?={c})|[ \t]+|)"
+    token = rf"(?:{_word_rx()}|{_UNIT}|{_NUM})"
+    # a line break (one blank line at most) joins only when a word or a unit follows: a line of bare
+    # numbers is a phone list
+    sep = rf"(?:[ \t]*[,،.\-][ \t]*|[ \t]*\n[ \t]*(?:\n[ \t]*)?(?={c}|{_UNIT})|[ \t]+|)"
     return re.compile(rf"(?<![\w]){token}(?:{sep}{token})*")
 
 
 @cache
 def _token_rx() -> re.Pattern[str]:
-    return re.compile(rf"(?P<num>{_NUM})|{_word_rx()}")
+    return re.compile(rf"(?P<num>{_UNIT}|{_NUM})|{_word_rx()}")
 
 
 # a parenthesised locality after the house number ("… 929 (서윤김오면)")
@@ -111,6 +121,15 @@ _GATE = re.compile(r"\d")
 
 def _is_cjk(s: str) -> bool:
     return any("\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" for ch in s)
+
+
+# scripts written without blanks between words (Thai, Lao, Myanmar, Khmer, CJK): one token may hold
+# a whole street name, so letters are counted instead of words
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
+
+
+def _enough_words(words: list[tuple[int, int, bool]], unspaced: bool, letters: int) -> bool:
+    return len(words) >= 2 or (unspaced and sum(e - s for s, e, _ in words) >= letters)
 
 
 def _house_like(s: str) -> bool:
@@ -126,7 +145,8 @@ def _accept(run: str) -> tuple[int, int] | None:
     if not nums or not words or len(toks) > _MAX_TOKENS or len(nums) > 5:
         return None
     cjk = _is_cjk(run)
-    if not (len(words) >= 2 or (cjk and sum(e - s for s, e, _ in words) >= 4)):
+    unspaced = _UNSPACED.search(run) is not None
+    if not _enough_words(words, unspaced, 4):
         return None
     text_of = [run[s:e] for s, e, _ in toks]
     digits = [sum(ch.isdigit() for ch in text_of[i]) for i in nums]
@@ -138,7 +158,7 @@ def _accept(run: str) -> tuple[int, int] | None:
     # followed by words ("مرزوق, 1 بلدية بن يحيى, سور الغزلان" starts at the "1")
     first = next((i for i in nums if (i == 0 or any(ch in sep_before(i) for ch in ",،\n"))
                   and i + 1 < len(toks) and not toks[i + 1][2] and _house_like(text_of[i])
-                  and sum(not t[2] for t in toks[i:]) >= 2), None)
+                  and _enough_words([t for t in toks[i:] if not t[2]], unspaced, 6)), None)
     lo = first if first is not None else 0
     last = len(toks) - 1
     post_last = (toks[last][2] and not toks[last - 1][2]
@@ -180,7 +200,8 @@ def caseless_address_spans(text: str) -> list[tuple[int, int]]:
         if span is not None:
             s, e = m.start() + offset + span[0], m.start() + offset + span[1]
             tail = _PAREN_TAIL.match(text, e) if text[e - 1].isdigit() else None
-            out.append((s, tail.end() if tail else e))
+            # then what the Latin rules take after an address: a unit, "Country 12345" on the next line
+            out.append((s, extend_address(text, tail.end() if tail else e)))
     return out
 
 
