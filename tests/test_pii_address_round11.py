@@ -111,3 +111,14 @@ def test_a_town_after_a_spaced_dash_closes_the_street_line() -> None:
     # "<number> rue <Name> - <Town>" (Algeria); a common English word after the dash stays prose
     assert _addresses("Send it to 9 rue Larbi Ben Mhidi - Tlemcen.") == ["9 rue Larbi Ben Mhidi - Tlemcen"]
     assert _addresses("Send it to 12 Main Street - Call me later.") == ["12 Main Street"]
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    # an ordinal street name after the house number, a subdivision with its phase, town, postcode and province
+    ("Deliver to 512 27th Avenue, Greenhills Subdivision Phase 4, Tanauan, 4232 Batangas please",
+     "512 27th Avenue, Greenhills Subdivision Phase 4, Tanauan, 4232 Batangas"),
+    # block and lot codes as the house
+    ("Ship to B14 L07 Sampaguita Lane, Camella Homes, Bacoor, 4102 Cavite", "B14 L07 Sampaguita Lane, Camella Homes, Bacoor, 4102 Cavite"),
+])
+def test_ordinal_streets_and_block_lot_houses(text: str, address: str) -> None:
+    assert address in _addresses(text)

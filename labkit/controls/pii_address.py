@@ -618,8 +618,11 @@ _SEG_NUM = re.compile(r"(?:[Nn][º°o]\.?|#)?\d{1,5}[a-zA-Z]?(?:[/-]\d{1,5}[a-zA
 _SEG_POST = re.compile(r"(?:[A-Z]{1,2}[- ])?\d{4,7}$")
 _SEG_POSTW = re.compile(rf"(?:[{_UP}][{_LO}]+-)?\d{{4,7}}\.?$")   # "405949", "Naihati-528478"
 _SEG_MARK = re.compile(r"(?:[Nn][°º]\.?|No\.|#)$")
-# a locality or block code of capitals and digits ("PJS6", "SS21t", "B22"): a name-like part of a segment
+# a locality or block code of capitals and digits ("PJS6", "SS21t", "B22 L12"): a name-like part of a segment,
+# and a number too (block and lot are the house of many Philippine and Malaysian addresses)
 _SEG_CODE = re.compile(rf"[{_UP}]{{1,4}}\d{{1,4}}[{_UP}{_LO}]?$")
+# an ordinal street name ("84th Street", "63rd Road")
+_SEG_ORD = re.compile(r"\d{1,3}(?:st|nd|rd|th)$")
 # "86249 Desa Semarak", "65958 PJS6": a postcode before the town, the line many countries write last
 _POST_FIRST = re.compile(rf"\d{{4,7}}[ ][{_UP}]")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d$")
@@ -690,7 +693,7 @@ def _seg_words_ok(words: list[str]) -> bool:
     """Every word is a capitalised word, initial, abbreviation, number, particle or unheard-of word."""
     for i, w in enumerate(words):
         if (_SEG_CAPW.match(w) or _SEG_NUM.match(w) or _SEG_ABBR.match(w) or _SEG_POSTW.match(w) or _SEG_MARK.match(w)
-                or _SEG_CODE.match(w)):
+                or _SEG_CODE.match(w) or _SEG_ORD.match(w)):
             continue
         if (i and w in _SEG_PARTICLES) or w.lower() in _unit_words():
             continue
@@ -766,8 +769,9 @@ def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = 
     s0, e0 = words[0][0], words[-1][0] + len(words[-1][1])
     seg = text[s0:e0]
     toks = [w for _, w in words]
-    nums = [i for i, w in enumerate(toks) if _SEG_NUM.match(w)]
-    caps = [i for i, w in enumerate(toks) if _SEG_CAPW.match(w) or _SEG_LOWER.match(w) or _SEG_CODE.match(w)]
+    nums = [i for i, w in enumerate(toks) if _SEG_NUM.match(w) or _SEG_CODE.match(w)]
+    caps = [i for i, w in enumerate(toks) if _SEG_CAPW.match(w) or _SEG_LOWER.match(w) or _SEG_CODE.match(w)
+            or _SEG_ORD.match(w)]
     if len(toks) == 1 and _SEG_POST.match(seg):
         return _Seg(s0, e0, "post", s0)
     m = _TOWN_POST.match(seg)
