@@ -372,12 +372,17 @@ def _pii_gateway(cases: list[dict]) -> dict:
 
 def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
     """A fresh check (``pii_public.build_fresh_cases``, or ``build_fresh2_cases`` for
-    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``): scores on the whole set and on its held-out templates, per locale, the
+    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``, ``build_fresh9_cases`` for ``"fresh9"``): scores on the whole set and on its held-out templates, per locale, the
     audit's catch, and gateway leakage (whole set)."""
     from labkit.controls import pii_public as pub
     from labkit.provider.requestlog import pii_audit
 
-    if which == "fresh8":
+    if which == "fresh9":
+        cases = pub.build_fresh9_cases()
+        source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH9_LOCALES)
+                  + f" seed {pub.FRESH9_SEED}; FakeNameGenerator.com people and addresses no earlier fresh "
+                  "check drew (locale 'fng9'); look-alike negatives")
+    elif which == "fresh8":
         cases = pub.build_fresh8_cases()
         source = ("presidio-evaluator templates.txt; Faker " + "/".join(pub.FRESH8_LOCALES)
                   + f" seed {pub.FRESH8_SEED}; FakeNameGenerator.com people and addresses no earlier fresh "
@@ -613,6 +618,9 @@ if __name__ == "__main__":
     ap.add_argument("--pii-fresh8", action="store_true",
                     help="only the eighth fresh PII check (Faker ar_DZ/fa_IR/th_TH/ja_JP/zh_CN/hi_IN/bn_BD/en_MS, "
                          "FakeNameGenerator people and addresses fresh1-7 did not draw)")
+    ap.add_argument("--pii-fresh9", action="store_true",
+                    help="only the ninth fresh PII check (Faker zh_TW/mr_IN/ne_NP/ta_IN/zu_ZA/en_BD, "
+                         "FakeNameGenerator people and addresses fresh1-8 did not draw)")
     ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes",
                                            "round4_first", "round4_final", "round5_first", "round5_final",
                                            "round5_before", "round5_after", "round6_first", "round6_final",
@@ -620,9 +628,10 @@ if __name__ == "__main__":
                                            "round8_first", "round8_final", "round8_before", "round8_after",
                                            "round8_after_fix", "round9_first", "round9_final", "round9_before",
                                            "round9_after", "round10_first", "round10_final", "round10_before",
-                                           "round10_after"],
-                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-8]_<save>.json with "
-                         "--pii-fresh[2-8])")
+                                           "round10_after", "round11_first", "round11_final", "round11_before",
+                                           "round11_after"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-9]_<save>.json with "
+                         "--pii-fresh[2-9])")
     ap.add_argument("--pii-cost", action="store_true",
                     help=f"only redact_messages CPU, round 3's detector ({PII_ROUND4_BASELINE}) against this one, "
                          "interleaved; writes loadtests/results/pii_cost_round4.json")
@@ -634,6 +643,8 @@ if __name__ == "__main__":
         print(json.dumps(cost, indent=1))
         _save_result("pii_cost_round4", {"machine": "2 cores, shared, noisy",
                                           "detector_git_head": _detector_info()["git_head"], "cost": cost})
+    elif args.pii_fresh9:
+        pii_fresh_only(args.save_pii, "fresh9")
     elif args.pii_fresh8:
         pii_fresh_only(args.save_pii, "fresh8")
     elif args.pii_fresh7:

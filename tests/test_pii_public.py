@@ -382,3 +382,40 @@ def test_eighth_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_
                  for s in c["spans"] if s["type"] == "NAME"]
         assert names and sum(any(lo <= ch <= hi for ch in n) for n in names) > len(names) // 2, loc
     assert _same_texts_whatever_the_hash_seed("p.build_fresh8_cases()")
+
+
+def test_ninth_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_run() -> None:
+    fresh9 = pub.build_fresh9_cases()
+    assert pub.FRESH9_SEED == 70913
+    assert pub.FRESH9_LOCALES == ("zh_TW", "mr_IN", "ne_NP", "ta_IN", "zu_ZA", "en_BD")
+    assert {c["locale"] for c in fresh9} == {*pub.FRESH9_LOCALES, pub.FNG9, "neg"}
+    assert all(c["id"].startswith("fresh9-") for c in fresh9)
+    # counts: every template once per locale (210 each), 120 look-alike negatives, 55 addresses each
+    per_locale = {loc: sum(c["locale"] == loc for c in fresh9) for loc in (*pub.FRESH9_LOCALES, pub.FNG9)}
+    assert set(per_locale.values()) == {210} and sum(c["locale"] == "neg" for c in fresh9) == 120
+    for loc in (*pub.FRESH9_LOCALES, pub.FNG9):
+        assert sum(s["type"] == "ADDRESS" for c in fresh9 if c["locale"] == loc for s in c["spans"]) == 55
+    # locales no earlier set used, and FakeNameGenerator records no earlier fresh check drew
+    assert not set(pub.FRESH9_LOCALES) & {*pub.LOCALES, *pub.FRESH_LOCALES, *pub.FRESH2_LOCALES,
+                                          *pub.FRESH3_LOCALES, *pub.FRESH4_LOCALES, *pub.FRESH5_LOCALES,
+                                          *pub.FRESH6_LOCALES, *pub.FRESH7_LOCALES, *pub.FRESH8_LOCALES}
+    used = (pub.fresh1_fng_numbers() | pub.fresh2_fng_numbers() | pub.fresh3_fng_numbers()
+            | pub.fresh4_fng_numbers() | pub.fresh5_fng_numbers() | pub.fresh6_fng_numbers()
+            | pub.fresh7_fng_numbers() | pub.fresh8_fng_numbers())
+    assert pub.fresh8_fng_numbers() - (used - pub.fresh8_fng_numbers())
+    people = {p["Number"]: f"{p['GivenName']} {p['Surname']}" for p in pub.fng_people()}
+    fng9_names = {c["text"][s["start"]:s["end"]] for c in fresh9 if c["locale"] == pub.FNG9
+                  for s in c["spans"] if s["type"] == "NAME"}
+    assert fng9_names & set(people.values())
+    assert not fng9_names & {people[n] for n in used} - {people[n] for n in people if n not in used}
+    for loc in pub.FRESH9_LOCALES:
+        types = {s["type"] for c in fresh9 if c["locale"] == loc for s in c["spans"]}
+        assert {"PHONE", "EMAIL", "NAME", "ADDRESS"} <= types, (loc, types)
+    # addresses are in the locale's own script (Han, Devanagari, Tamil; Latin for zu_ZA and en_BD)
+    script = {"zh_TW": ("\u4e00", "\u9fff"), "mr_IN": ("\u0900", "\u097f"), "ne_NP": ("\u0900", "\u097f"),
+              "ta_IN": ("\u0b80", "\u0bff"), "zu_ZA": ("A", "z"), "en_BD": ("A", "z")}
+    for loc, (lo, hi) in script.items():
+        addresses = [c["text"][s["start"]:s["end"]] for c in fresh9 if c["locale"] == loc
+                     for s in c["spans"] if s["type"] == "ADDRESS"]
+        assert sum(any(lo <= ch <= hi for ch in a) for a in addresses) > len(addresses) // 2, loc
+    assert _same_texts_whatever_the_hash_seed("p.build_fresh9_cases()")

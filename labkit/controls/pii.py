@@ -51,10 +51,12 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
+from anyascii import anyascii
 from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
+from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -734,7 +736,18 @@ def _scan(text: str) -> list[Finding]:
     if latin is not None:
         # names in scripts without letter case, by the cue words and honorifics around them
         out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))
+        # addresses written in such a script, read as written (round 11)
+        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in caseless_address_spans(text))
+        # a contact card in such a script opens with its holder's name on a line of its own: the first
+        # line, when an address, phone or e-mail follows below it and the line is no place or firm
+        head = caseless_heading(text)
+        if head is not None and not caseless_common(text[head[0]:head[1]]) and any(
+                f.type in _CARD_TYPES and f.start > head[1] for f in out):
+            out.append(Finding("NAME", head[0], head[1], text[head[0]:head[1]]))
     return out
+
+
+_CARD_TYPES = frozenset({"ADDRESS", "PHONE", "EMAIL"})
 
 
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
@@ -875,10 +888,10 @@ def _propagate(text: str, findings: list[Finding], mapping: dict[str, str]) -> l
     known: dict[str, str] = {}
     for placeholder, value in mapping.items():
         m = _PLACEHOLDER.fullmatch(placeholder)
-        if m and len(value) >= 2:
+        if m and _word_sized(value):
             known.setdefault(value, m.group(1))
     for f in findings:
-        if len(f.text) >= 2:
+        if _word_sized(f.text):
             known.setdefault(f.text, f.type)
     # a later "Lehmann" alone after "Ottilie Lehmann": each capitalised part of a name counts too
     # (as its own value, so re-hydration gives back exactly what was written)
@@ -898,6 +911,13 @@ def _propagate(text: str, findings: list[Finding], mapping: dict[str, str]) -> l
     if not extra:
         return findings
     return sorted(findings + extra, key=lambda f: f.start)
+
+
+def _word_sized(value: str) -> bool:
+    """Whether ``value`` is long enough to be looked for again: two characters or more, or one
+    character that is a word by itself (a Han, Hangul or kana syllable: ``亃`` found as a name in
+    one place must not stay readable in another; its Latin view ``Lin`` is a whole name)."""
+    return len(value) >= 2 or (value.isalpha() and len(anyascii(value)) >= 2)
 
 
 # A value stands as a whole word when no word character, "@", ".", "+" or "-" is glued to its

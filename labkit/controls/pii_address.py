@@ -432,6 +432,10 @@ _SAME_LINE = (
     re.compile(rf"^,?[ ]+\d{{5}}(?:-\d{{4}})?[ ]+{_CAP}(?:[ -]{_CAP}){{0,3}}"),                     # 12345 City
     re.compile(rf"^,[ ]*{_CAP}(?:[ -]{_CAP}){{0,2}}(?:,?[ ]+[A-Z]{{2}})?(?:[ ]+\d{{5}}(?:-\d{{4}})?)?"),  # , City, ST 12345
 )
+# " - Town" closing the address on its line ("7, avenue Fodil Benamara - Ksar El Boukhari"): the town after a
+# spaced dash, up to four capitalised words or particles, then the end of the clause
+_DASH_TOWN = re.compile(rf"^[ ][-–][ ](?P<w>{_CAP})(?:[ ](?:{_CAP}|el|de|du|la|al|ben|bel|bou|sur)){{0,3}}"
+                        r"(?=[ \t]*(?:$|\n|[.,;:!?)]))")
 _BREAK = re.compile(r"^[ \t,]*\n[ \t\n]*")
 _NEXT_LINE = (
     re.compile(rf"^(?:{_UNIT}|RD[ ]\d{{1,2}})(?=[ \t]*(?:\n|$))"),
@@ -458,6 +462,10 @@ def _extend(text: str, end: int, generic: bool = False) -> int:
                 end += m.end()
                 break
         else:
+            dash = _DASH_TOWN.match(rest)
+            if dash and _freq(dash.group("w")) < 100_000:   # "- Call me" is prose, "- Rouiba" a town
+                end += dash.end()
+                continue
             br = _BREAK.match(rest)
             if br is None or br.group(0).count("\n") > 2:
                 return end
@@ -479,6 +487,12 @@ def _extend(text: str, end: int, generic: bool = False) -> int:
                     return end
                 end += br.end() + m.end()
     return end
+
+
+def extend_address(text: str, end: int) -> int:
+    """Where an address that ends at ``end`` really ends: over the unit, town, postcode and
+    country parts the street rules take after a street (:func:`_extend`, every country's layouts)."""
+    return _extend(text, end, generic=True)
 
 
 # Streets with no type word (Slovak "Pilárikova 67", Croatian "Zmajevac 6b", Belgian "Michellei 09")
@@ -604,6 +618,13 @@ _SEG_NUM = re.compile(r"(?:[Nn][º°o]\.?|#)?\d{1,5}[a-zA-Z]?(?:[/-]\d{1,5}[a-zA
 _SEG_POST = re.compile(r"(?:[A-Z]{1,2}[- ])?\d{4,7}$")
 _SEG_POSTW = re.compile(rf"(?:[{_UP}][{_LO}]+-)?\d{{4,7}}\.?$")   # "405949", "Naihati-528478"
 _SEG_MARK = re.compile(r"(?:[Nn][°º]\.?|No\.|#)$")
+# a locality or block code of capitals and digits ("PJS6", "SS21t", "B22 L12"): a name-like part of a segment,
+# and a number too (block and lot are the house of many Philippine and Malaysian addresses)
+_SEG_CODE = re.compile(rf"[{_UP}]{{1,4}}\d{{1,4}}[{_UP}{_LO}]?$")
+# an ordinal street name ("84th Street", "63rd Road")
+_SEG_ORD = re.compile(r"\d{1,3}(?:st|nd|rd|th)$")
+# "86249 Desa Semarak", "65958 PJS6": a postcode before the town, the line many countries write last
+_POST_FIRST = re.compile(rf"\d{{4,7}}[ ][{_UP}]")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d$")
 _DAY_END = re.compile(rf"[{_UP}{_LO}]+\.?[ ]\d{{1,2}}$")
 _SETTLEMENT_LEAD = re.compile(rf"[{_LO}]{{1,3}}['’]?\.[ ]")
@@ -671,7 +692,8 @@ def _unit_words() -> frozenset[str]:
 def _seg_words_ok(words: list[str]) -> bool:
     """Every word is a capitalised word, initial, abbreviation, number, particle or unheard-of word."""
     for i, w in enumerate(words):
-        if _SEG_CAPW.match(w) or _SEG_NUM.match(w) or _SEG_ABBR.match(w) or _SEG_POSTW.match(w) or _SEG_MARK.match(w):
+        if (_SEG_CAPW.match(w) or _SEG_NUM.match(w) or _SEG_ABBR.match(w) or _SEG_POSTW.match(w) or _SEG_MARK.match(w)
+                or _SEG_CODE.match(w) or _SEG_ORD.match(w)):
             continue
         if (i and w in _SEG_PARTICLES) or w.lower() in _unit_words():
             continue
@@ -679,6 +701,11 @@ def _seg_words_ok(words: list[str]) -> bool:
             continue
         return False
     return True
+
+
+def _prose_end(w: str) -> bool:
+    """An everyday lower-case English word closing a sentence ("… Selangor now."), not an abbreviation."""
+    return w.endswith(".") and w[:1].islower() and w[:-1] not in _SEG_PARTICLES and _freq(w[:-1]) >= 300_000
 
 
 def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = False) -> _Seg:
@@ -713,7 +740,7 @@ def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = 
     elif last:
         # prose after the address on its last line ("Ludhiana 405949 before Friday"): the head
         n = 0
-        while n < len(words) and _seg_words_ok([w for _, w in words[:n + 1]]):
+        while n < len(words) and _seg_words_ok([w for _, w in words[:n + 1]]) and not _prose_end(words[n][1]):
             n += 1
         while n > 0 and words[n - 1][1] in _SEG_PARTICLES:
             n -= 1
@@ -722,9 +749,17 @@ def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = 
         return _Seg(start, end, "", start)
     words = words[k:]
     # a sentence ends inside the segment ("Formosa. Please", "259003. It"): the address ends there
+    # (or any word with a dot before a capitalised everyday English word: "3478 Vemb. Please", "5786 Ali. It",
+    # "1317 København K. I"; names and street words are far rarer than "Please" or "It")
     for i, (_, w) in enumerate(words[:-1]):
-        if w.endswith(".") and (w[:-1].isdigit() or (len(w) > 5 and w[:-1].isalpha())):
+        if w.endswith(".") and (w[:-1].isdigit() or (len(w) > 5 and w[:-1].isalpha()) or (
+                words[i + 1][1][:1].isupper() and _freq(words[i + 1][1]) >= 300_000)):
             words = words[:i + 1]
+            break
+    # "… Selangor now.": an everyday word with the sentence's dot after the last name is prose
+    for i, (_, w) in enumerate(words):
+        if i and _prose_end(w):
+            words = words[:i]
             break
     if not words or len(words) > 8:
         return _Seg(start, end, "", start)
@@ -734,8 +769,9 @@ def _classify(text: str, start: int, end: int, first_in_run: bool, last: bool = 
     s0, e0 = words[0][0], words[-1][0] + len(words[-1][1])
     seg = text[s0:e0]
     toks = [w for _, w in words]
-    nums = [i for i, w in enumerate(toks) if _SEG_NUM.match(w)]
-    caps = [i for i, w in enumerate(toks) if _SEG_CAPW.match(w) or _SEG_LOWER.match(w)]
+    nums = [i for i, w in enumerate(toks) if _SEG_NUM.match(w) or _SEG_CODE.match(w)]
+    caps = [i for i, w in enumerate(toks) if _SEG_CAPW.match(w) or _SEG_LOWER.match(w) or _SEG_CODE.match(w)
+            or _SEG_ORD.match(w)]
     if len(toks) == 1 and _SEG_POST.match(seg):
         return _Seg(s0, e0, "post", s0)
     m = _TOWN_POST.match(seg)
@@ -813,6 +849,11 @@ def _accept(text: str, run: list[_Seg]) -> list[tuple[int, int]]:
     if not houses:
         return []
     h = houses[0]
+    # after the house, "<postcode> <Town>" is the postcode line, not a second house ("No. 9, Jalan 8/4,
+    # Taman Petaling, 86249 Desa Semarak, Johor")
+    for i in range(h + 1, len(run)):
+        if kinds[i] == "house" and _POST_FIRST.match(text, run[i].first, run[i].end):
+            kinds[i] = "post"
     # an anchor before the house is a postcode, or a town after a settlement word ("q. Maralik, Tarsoni 891");
     # a bare capitalised word before it is as often a person ("Martinez, 3538 Rachel Mission")
     anchors = [i for i, k in enumerate(kinds) if (k in ("post", "town") and i > h) or (
@@ -821,9 +862,11 @@ def _accept(text: str, run: list[_Seg]) -> list[tuple[int, int]]:
         k == "post" or (k in ("town", "name") and _SETTLEMENT_LEAD.match(text, run[i].first))))]
     if not anchors:
         return []
-    after = [i for i in anchors if i > h]
+    proper = _proper_house(text[run[h].first:run[h].end])
+    # a town anchors only a house with a proper name; a postcode further on anchors any house
+    after = [i for i in anchors if i > h and (kinds[i] != "town" or proper)]
     a = after[0] if after else anchors[-1]
-    if kinds[a] == "town" and not _proper_house(text[run[h].first:run[h].end]):
+    if kinds[a] == "town" and not proper:
         return []
     lo, hi = min(h, a), max(h, a)
     # a town after the house, then a region, then the postcode: up to the postcode
