@@ -79,6 +79,10 @@ from urllib.parse import unquote
 import yaml
 
 from labkit.provider.lemmas import action_of_form, forms
+from labkit.provider.scripts import ADDRESSEE as _SCRIPT_ADDRESSEE
+from labkit.provider.scripts import CUE as _SCRIPT_CUE
+from labkit.provider.scripts import MODAL as _SCRIPT_MODAL
+from labkit.provider.scripts import action_of_script, segment
 
 if TYPE_CHECKING:
     from labkit.provider.behaviour import _Conv
@@ -316,7 +320,9 @@ _ADDRESSEE = re.compile(
     r"assistenten|copilots?|chatbots?|bots?|(?:the|an|this|dear)\s+agent\b|"
     r"gpt(?:-?\d[\w.]*)?|(?:large\s+)?language\s+model|(?:the|this)\s+model|summari[sz]er|"
     r"asszisztens\w*|asistan\w*|ассистент\w*|асистент\w*|βοηθ(?:ός|ού|έ|ό)|"
-    r"(?:automated|ai|autonomous)\s+agents?|agent\s*,|opsbot|[a-z]+[-_]?(?:bot|gpt))\b", re.I)
+    r"(?:automated|ai|autonomous)\s+agents?|agent\s*,|opsbot|[a-z]+[-_]?(?:bot|gpt)|"
+    # zh ja ko ar hi vi ru uk id (labkit/provider/scripts.py)
+    + _SCRIPT_ADDRESSEE + r")\b", re.I)
 # asked politely or told to, in the second person
 _CUE = re.compile(
     r"\b(?:please|kindly|pls|bitte|veuillez|merci de|s'il (?:vous|te) pla[iî]t|svp|por favor|"
@@ -345,8 +351,9 @@ _CUE = re.compile(
     r"nale(?:ż|z)y|je (?:t(?:ř|r)eba|nutn(?:é|e))|trebuie s(?:ă|a)|(?:kan|kunne) (?:du|ni)|kunt (?:u|je)|kun je|"
     r"czy (?:mo(?:ż|z)esz|mo(?:ż|z)ecie)|m(?:ů|u)(?:ž|z)e(?:š|s|te)|pute(?:ț|t)i|po(?:ț|t)i|voisit(?:ko|teko)|voit(?:ko|teko)|"
     r"(?:voc(?:ê|e) )?(?:pode|podes|poderia)|"
-    r"(?:every|each|your|the|any)\s+(?:answer|reply|response|summary)\w*\b[^.]{0,40}?\b(?:must|should|has to))\b",
-    re.I)
+    r"(?:every|each|your|the|any)\s+(?:answer|reply|response|summary)\w*\b[^.]{0,40}?\b(?:must|should|has to))\b"
+    # please and the imperative's endings in zh ja ko ar hi vi ru uk el tr hu id (scripts.py)
+    r"|" + _SCRIPT_CUE, re.I)
 # from here on everything is addressed to the model: fake system or developer notes, overrides,
 # role play, "new instructions"
 _MARKER = re.compile(
@@ -484,7 +491,13 @@ def _framed(sentence: str) -> bool:
     if (_BY_MODEL.search(sentence) and not _PAST.search(sentence)) or (
             _TURN.search(sentence) and not _HUMAN_DOER.search(sentence)):
         return True  # ("TCK-1 was closed by the bot yesterday" is what happened)
+    if _unowned(_ADDRESSEE, sentence) and _MODAL.search(sentence) and not _PAST.search(sentence):
+        return True  # the model named and told in another language ("Ассистент ... должен", "助手应")
     return _unowned(_RULE, sentence)
+
+
+# the modals and requests of the languages _RULE does not list (labkit/provider/scripts.py)
+_MODAL = re.compile(_SCRIPT_MODAL, re.I)
 
 
 # a verb after an auxiliary tells what happened ("a été supprimé", "has been deleted"), not
@@ -983,7 +996,8 @@ def _decode_untrusted(text: str) -> str:
     text = _ROLE_TAG.sub("\n\nSYSTEM: ", text)
     decoded = _decoded_payloads(text)
     # leetspeak and shorthand read as words, once encoded spans (which they would garble) are out
-    return "\n\n".join(_unshorthand(_deleet(_undisguise(t))) for t in [text, *decoded])
+    # (and words set apart in scripts written without spaces: labkit/provider/scripts.py)
+    return "\n\n".join(segment(_unshorthand(_deleet(_undisguise(t)))) for t in [text, *decoded])
 
 
 # an act a rule forbids, in any of the languages the attacker reads: a policy, not an instruction
@@ -1086,10 +1100,15 @@ def _action_of(word: str, lemmas: bool = True) -> str | None:
     # any inflection of a lexicon lemma in ~20 languages ("wyślijcie", "enviem", "töröljék",
     # "удалите"), through simplemma's dictionaries (labkit/provider/lemmas.py); an OCR slip in a
     # long word ("poistakaa" typed "poistakaq") is tolerated there
-    return action_of_form(word) if lemmas else None
+    if not lemmas:
+        return None
+    # zh/ja/ko/ar/hi/vi, which simplemma lacks: by script (labkit/provider/scripts.py)
+    return action_of_form(word) or action_of_script(word)
 
 
-_TOKEN_RX = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+", re.U)
+# a letter, or a combining mark of an Indic or Arabic script (Hindi's vowel signs are no \\w)
+_LETTER = r"(?:[^\W\d_]|[\u0900-\u0dff\u064b-\u065f])"
+_TOKEN_RX = re.compile(rf"{_LETTER}+(?:-{_LETTER}+)?|\d+", re.U)
 
 
 def _tokens(text: str) -> list[str]:
