@@ -143,7 +143,7 @@ def action_of_script(word: str) -> str | None:
     if w in _EXACT:
         return _EXACT[w]
     if re.match(r"[\uac00-\ud7af\u0900-\u097f]", w):
-        w = unicodedata.normalize("NFD", w) if "\u0900" <= w[0] <= "\u097f" else w
+        w = unicodedata.normalize("NFD", w)  # (Hindi nukta letters have two spellings; stems alike)
         for stem, action in _STEMS:
             if w.startswith(unicodedata.normalize("NFD", stem)):
                 return action
