@@ -115,7 +115,9 @@ _SCRIPT_KEYWORD = re.compile(
 # what a keyword's value is not: a postal or area code, a discount code, a country code
 _NOT_SECRET_CODE = re.compile(
     r"\b(?:post\w*|zip|pocztow\w*|area|country|promo\w*|discount|rabatt\w*|product|produkt\w*|"
-    r"erreur|error|fehler\w*|errore|error|fout\w*|b(?:ł|l)(?:ą|a)d\w*)\b", re.I)
+    r"erreur|error|fehler\w*|errore|error|fout\w*|b(?:ł|l)(?:ą|a)d\w*|"
+    # (ru/uk/id: error, postal: "код ошибки 500-123", "kode pos 10110")
+    r"ошибк\w*|помилк\w*|почтов\w*|поштов\w*|pos)\b", re.I)
 # keyword, a few words ("del portal", "for the vendor hotline"), then ':' '=' or a verb
 _KEYWORD_VALUE = re.compile(
     # (":" "=" or a table's "|" after the keyword: "| portaalwachtwoord | Tulp-9047-Molen!zee |")
