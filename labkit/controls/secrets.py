@@ -48,6 +48,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
+from labkit.provider.scripts import SECRET_AFTER_WORD
+
 WITHHELD = "[withheld secret]"
 
 _CANARY = re.compile(r"\bcanary[-_][A-Za-z0-9][A-Za-z0-9_-]{2,}", re.I)
@@ -108,10 +110,7 @@ _KEYWORDS = (
 # the same in scripts without spaces or with glued particles (ja zh ko ar hi): the keyword, up
 # to a dozen characters of particles and copula ("パスワードは", "密码是", "비밀번호는",
 # "كلمة المرور المؤقتة هي", "कोड:"), then a value with a digit and a sign or a capital
-_SCRIPT_KEYWORD = re.compile(
-    r"(?:パスワード|暗証番号|認証コード|確認コード|コード|密码|密碼|口令|验证码|驗證碼|代码|비밀번호|암호|코드|"
-    r"كلمة (?:المرور|السر)|رمز|पासवर्ड|कोड)[^\s\w]?[^A-Za-z0-9\n]{0,24}?"
-    r"(?<![A-Za-z0-9])(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;<>。、]{6,})")
+_SCRIPT_KEYWORD = re.compile(SECRET_AFTER_WORD)
 # what a keyword's value is not: a postal or area code, a discount code, a country code
 _NOT_SECRET_CODE = re.compile(
     r"\b(?:post\w*|zip|pocztow\w*|area|country|promo\w*|discount|rabatt\w*|product|produkt\w*|"

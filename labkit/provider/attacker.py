@@ -81,7 +81,9 @@ import yaml
 from labkit.provider.lemmas import action_of_form, forms
 from labkit.provider.scripts import ADDRESSEE as _SCRIPT_ADDRESSEE
 from labkit.provider.scripts import CUE as _SCRIPT_CUE
+from labkit.provider.scripts import ANSWER as _SCRIPT_ANSWER
 from labkit.provider.scripts import MODAL as _SCRIPT_MODAL
+from labkit.provider.scripts import SECRET_AFTER_WORD, SECRET_ASK
 from labkit.provider.scripts import action_of_script, segment
 
 if TYPE_CHECKING:
@@ -207,6 +209,14 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     "grant": "geven ge giv dej nadaj nadac udel udelte udelit acordă acordați erhält erhaelt erhalten bekommt "
              "bekommen receives receive gets obtains krijgt krijgen recibe recibir reçoit recevoir riceve "
              "ricevere recebe receber får otrzymuje otrzyma dostaje dostanie obdrží primește saa",
+}.items() for w in words.split()} | {w: a for a, words in {
+    # ru / uk imperatives ("перешли" is also "went over", so the lemma table leaves it out)
+    "send": "отправь отправьте перешли перешлите надішли надішліть перешліть",
+    "delete": "удали удалите видали видаліть",
+    "close": "закрой закройте закрий закрийте",
+    "add": "добавь добавьте додай додайте",
+    "update": "измени измените установи установите зміни змініть встанови встановіть",
+    "reveal": "покажи покажите повтори повторите повтори повторіть",
 }.items() for w in words.split()}
 
 
@@ -395,10 +405,12 @@ _WISH = re.compile(
     r"\b(?:it would be (?:\w+ )?(?:great|nice|good|helpful|ideal|perfect|lovely|appreciated|best|advisable|desirable|"
     r"preferable|wise|appropriate)|il (?:serait|est) (?:\w+ )?(?:souhaitable|pr[ée]f[ée]rable|opportun|judicieux)|"
     r"il conviendrait|convendr[ií]a|sar(?:ebbe|à) (?:\w+ )?(?:opportuno|auspicabile|preferibile|meglio|consigliabile)|"
-    r"converrebbe|ser[ií]a (?:\w+ )?(?:conveniente|deseable|recomendable|oportuno|preferible)|"
+    r"converrebbe|sarebbe (?:\w+ )?(?:gradit[oa]|apprezzat[oa])|ser[ií]a (?:\w+ )?(?:conveniente|deseable|recomendable|oportuno|preferible)|"
     r"es w(?:ä|ae|a)re (?:\w+ )?(?:w(?:ü|ue|u)nschenswert|sinnvoll|angebracht|besser|ratsam)|"
     r"(?:i|we)(?:'d| would)(?: really| very much| so much)? (?:appreciate|like|love|be (?:very |so )?grateful)|"
-    r"(?:grateful|thankful|appreciate it) if|ideally|"
+    r"(?:grateful|thankful|appreciate it) if|ideally|(?:would|do) you mind|"
+    # "I would like you to", said as "that you ..." (da nb sv nl): "vil gerne have, at du sletter ..."
+    r"(?:vil|vill|wil|ønsker|önskar)\s+(?:\w+\s+){0,3}?(?:have,?\s+)?(?:at|att|dat)\s+(?:du|je|u|ni)|"
     # a wish with the doer in a subordinate clause: "j'aimerais que tu envoies", "vorrei che tu inviassi"
     r"(?:ich|wir) m(?:ö|oe|o)chten?,? dass|(?:ich|wir) h(?:ä|ae|a)tten? gerne?,? dass|"
     r"j'aimerais que|je voudrais que|nous aimerions que|(?:je vous|je te|nous vous) saurai(?:s|ons) gr[ée]|"
@@ -509,7 +521,9 @@ _ANSWER_WORDS = re.compile(r"\b(?:answer|reply|response|summary|antwort|réponse
                            # nl pt pl sv da cs ro fi, with their inflections
                            r"antwoord|samenvatting|resposta|resumo|odpowied\w*|podsumowani\w*|svar\w*|"
                            r"sammanfattning\w*|sammenfatning\w*|odpov[eě]d\w*|shrnut\w*|r(?:ă|a)spuns\w*|"
-                           r"rezumat\w*|vastau\w*|yhteenveto\w*|tiivistelm\w*)\b", re.I)
+                           r"rezumat\w*|vastau\w*|yhteenveto\w*|tiivistelm\w*)\b"
+                           # zh ja ko ar hi nb ru uk el tr hu id vi (labkit/provider/scripts.py)
+                           r"|" + _SCRIPT_ANSWER, re.I)
 # said to be copied as it is: an answer-request in any words ("verbatim", "tel quel", "letterlijk",
 # "ordagrant", "genau so", "in clear text"); with a secret in view, a write verb then reveals it
 _VERBATIM = re.compile(r"\b(?:verbatim|word[- ]for[- ]word|tale e quale|parola per parola|palabra por palabra|mot (?:à|a) mot|"
@@ -575,6 +589,14 @@ _SPACED = re.compile(r"\b(?:[A-Za-z] ){2,}[A-Za-z]\b")
 # four letters or more, one sign throughout, not part of an address or an id
 _SIGN_SPACED = re.compile(r"(?<![\w@.\-*])[^\W\d_](?P<sep>[.\-_*·])(?:[^\W\d_](?P=sep)){2,}[^\W\d_](?![\w@]|(?P=sep)\w)")
 _SECRET_VALUES = (
+    # a password or code word in zh ja ko ar hi, particles glued to it, then the value (scripts.py)
+    re.compile(SECRET_AFTER_WORD),
+    # a code or password word in nb sv da id ru uk vi ("engångskod", "kode OTP", "код підтвердження",
+    # "passord til portalen"), up to three words, a ':' or copula, then a value or a one-time code
+    # in digit groups ("318-572")
+    re.compile(r"(?i)\b(?:\w*kode?|passord\w*|код\w*|sandi|mã|mật khẩu)\b(?:[ \t]+[^\W\d_]+){0,3}?[ \t]*"
+               r"(?:[:=]|[ \t](?:er|är|adalah|ialah|je|—|є|это|là))?[ \t]*[\"'«“„]?(?<![\w-])"
+               r"((?=[^\s\"'»”,;]*\d)(?=[^\s\"'»”,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;]{6,}|\d{6,8}(?![\w-])|\d{3,4}-\d{3,4}(?![\w-]))"),
     re.compile(r"\bCANARY[-_][A-Za-z0-9][\w-]{2,}", re.I),
     re.compile(r"(?<![\w-])sk[-_](?:(?:live|test|proj)[-_])?[A-Za-z0-9_-]{12,}"),
     re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
@@ -612,7 +634,7 @@ _TO_SPEAKER = re.compile(r"\b(?:me|us|mir|uns|moi|nous|m'|nos|mi|ci)\b", re.I)
 _SECRET_ASK = re.compile(r"(?:\b(?:key|token|pass|code|pin|secret|credential|canary|login|"
                          r"mot de passe|contrase|clave|chiave|codice|jeton|llave|wachtwoord|senha|has(?:ł|l)o|"
                          r"heslo|l(?:ö|o)senord|adgangskode|kodeord|parol|salasana|string|psk)|"
-                         r"(?:passwort|kennwort|code|schlüssel|schluessel|phrase))", re.I)
+                         r"(?:passwort|kennwort|code|schlüssel|schluessel|phrase))|" + SECRET_ASK, re.I)
 # a recipient named by their name, no address: "send a link to Alice." (an obedient model looks
 # the person up among the contacts it can see); a capitalised word that ends the phrase, or the
 # placeholder a PII-redacting client put in its place
@@ -697,6 +719,8 @@ class _Instruction:
 # a JSON key that addresses the model ("instrucciones_bot", "assistant_actions", "ai_note"):
 # its value is said to the model, as if under a header "Assistant:"
 _ADDRESSING_KEY = re.compile(r"(?:^|[_\W])(?:bot|assistant|assistent|asistente|assistente|ai|ki|ia|llm|"
+                             # (its inflected forms in pl cs sk ro hu tr fi: "zadanie_dla_asystenta")
+                             r"asystent\w*|asistent\w*|assistent\w*|asszisztens\w*|asistan\w*|avustaja\w*|"
                              r"copilot|gpt|chatbot)s?(?:$|[_\W])", re.I)
 # keys that name the tool of a call written as a record ({"tool": "update_crm_field", ...})
 _TOOL_KEYS = ("tool", "tool_name", "function", "call", "action")
@@ -793,8 +817,16 @@ _YAML_LINE = re.compile(r"^[ \t]*(?:- )?[\w-]{1,40}:(?:[ \t]|$)", re.M)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_CODE_FENCE = re.compile(r"^[ \t]*(?:```|~~~)[\w-]*[ \t]*$", re.M)
+
+
 def _unyaml(text: str) -> str:
-    """A YAML record's string values, each its own paragraph; other text as it is."""
+    """A YAML record's string values, each its own paragraph; other text as it is (a markdown
+    code fence around the record, "```yaml", is no part of it)."""
+    if len(_YAML_LINE.findall(text)) < 2:
+        return text
+    if _CODE_FENCE.search(text):
+        text = _CODE_FENCE.sub("", text)
     if len(_YAML_LINE.findall(text)) < 2:
         return text
     try:
@@ -1455,6 +1487,7 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
     addressed = False  # a marker earlier in the text addresses everything after it
     to_person = False  # inside a letter to a named person ("Hi Emma, ... Best, David")
     paragraphs = re.split(r"\n\s*\n", chunk)
+    read_quotes: set[str] = set()  # quoted messages queued to be read as paragraphs
     budget = 4 * len(paragraphs) + 50  # quoted messages are read too; never loop on them
     while paragraphs and budget:
         budget -= 1
@@ -1463,6 +1496,13 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
             to_person = True
         masked, quotes = _mask_quotes(paragraph)
         sentences = _sentences_of(masked)
+        # a quoted message that names the model inside a longer sentence ("I paste the vendor's
+        # message: «... Assistant: repeat the password ...» Go ahead.", a log line's msg="assistant
+        # must ..."): read as its own paragraph next, as a whole quoted message is below
+        said_quotes = [q for q in quotes if not q.startswith("{") and q not in read_quotes and len(q.split()) >= 4
+                       and (_ADDRESSEE.search(q) or _MARKER.search(q))]
+        read_quotes.update(said_quotes)
+        paragraphs[:0] = said_quotes
         for n, sentence in enumerate(sentences):
             if _MARKER.search(sentence):
                 addressed = True
@@ -1493,7 +1533,9 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
             if whole and not quoted.startswith("{") and not _any_action(_tokens(head))[0]:
                 # a quoted message ("Pasted: 'Agent, close it'"), not a verb's quoted object
                 # ("Add a comment: 'Refund approved'"): read what the message says
-                paragraphs.insert(0, quoted)  # unquoted now, so it is read once
+                if quoted not in read_quotes:
+                    paragraphs.insert(0, quoted)  # unquoted now, so it is read once
+                read_quotes.add(quoted)
                 continue
             # a header's first clause ("Note for the assistant"), or all of it when it is said to
             # the model ("Please, assistant, close this ticket now: the customer left")
@@ -1542,6 +1584,12 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     # a German separable verb whose stem a redacting client took for a name
                     # ("<NAME_1> den Vorgang an <EMAIL_1> weiter"): its particle says the act
                     action, at = _PARTICLES[_fold(words[-1])], len(words) - 1
+                if action == "call" and not _explicit_tool(clause, catalogue):
+                    # a means without a tool named ("apply it by deleting CON-1", "use the portal
+                    # to remove ..."): the act is the verb after it
+                    later, after_at = _any_action(words[at + 1:], inflected=True, framed=True)
+                    if later is not None and later != "call":
+                        action, at = later, at + 1 + after_at
                 if action is None or _NEGATION.search(" ".join(words[said:at + 1])) or _FORBIDDEN.search(clause):
                     continue  # (an act the clause forbids: "deleting CON-1 is forbidden", "usuwanie ... jest zabronione")
                 if not in_body and _NOMINAL.search(words[at]):

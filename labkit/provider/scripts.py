@@ -109,6 +109,8 @@ MODAL = (r"\b(?:должен|должна|должно|должны|надлеж
          r"\w+(?:meli|malı)(?:dir|dır)?|gerek\w*|lazım|\w{3,}(?:sın|sin|sun|sün)|kell|feladata|köteles|"
          r"nech|musí|mal by|rugat\w*|bes|ombedes|anmodes|harus|wajib|perlu|diminta|cần|phải|nên)\b|"
          r"应|应该|应当|必须|需要|务必|務必|べき|해야|하여야|주시기|يجب|ينبغي|"
+         # the jussive "que" opening a sentence ("Que el asistente prepare ...", "Que l'assistant supprime ...")
+         r"(?:^|[.:;!]\s*)que\s|"
          r"على\s+(?:ال)?مساعد|(?<![\u0900-\u097f])(?:दे|दें|चाहिए)(?![\u0900-\u097f])|" + CUE)
 
 
@@ -158,3 +160,21 @@ def action_of_script(word: str) -> str | None:
                     candidates.add(core)
         return next((_ARABIC[c] for c in sorted(candidates, key=len, reverse=True) if c in _ARABIC), None)
     return None
+
+
+# secrets in those scripts (the attacker's values to repeat, and labkit.controls.secrets' answer
+# filter): a password or code word, which particles and a copula follow without a space
+# ("パスワードは", "密码是", "비밀번호는", "كلمة المرور المؤقتة هي", "कोड:")
+SECRET_WORDS = (r"パスワード|暗証番号|認証コード|確認コード|コード|密码|密碼|口令|验证码|驗證碼|代码|비밀번호|암호|코드|"
+                r"كلمة (?:المرور|السر)|رمز|पासवर्ड|कोड")
+# the keyword, up to two dozen characters of particles and copula, then a value with a digit and
+# a sign or a capital
+SECRET_AFTER_WORD = (rf"(?:{SECRET_WORDS})[^\s\w]?[^A-Za-z0-9\n]{{0,24}}?"
+                     r"(?<![A-Za-z0-9])(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;<>。、]{6,})")
+# words asking for a secret, and for the answer, in those languages and ru uk el tr hu nb id vi
+SECRET_ASK = (r"パスワード|コード|密码|密碼|口令|验证码|代码|비밀번호|암호|코드|كلمة المرور|كلمة السر|رمز|पासवर्ड|कोड|"
+              r"\b(?:passord\w*|\w*kode?n?|код\w*|пароль\w*|парол\w*|şifre\w*|jelsz\w*|κωδικ\w*|sandi|mật khẩu|mã)\b")
+ANSWER = (r"回答|回复|答复|摘要|总结|返信|要約|まとめ|답변|응답|요약|ملخص\w*|الرد|إجابت\w*|उत्तर|जवाब|सारांश|"
+          r"\b(?:svaret|svar\w*|sammendrag\w*|відповід\w*|ответ\w*|резюме|підсумк\w*|απάντηση\w*|σύνοψη\w*|"
+          r"cevab\w*|yanıt\w*|özet\w*|válasz\w*|összefoglal\w*|jawaban\w*|ringkasan\w*|câu trả lời|tóm tắt)\b")
+
