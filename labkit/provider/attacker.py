@@ -594,7 +594,7 @@ _SECRET_VALUES = (
     # a code or password word in nb sv da id ru uk vi ("engångskod", "kode OTP", "код підтвердження",
     # "passord til portalen"), up to three words, a ':' or copula, then a value or a one-time code
     # in digit groups ("318-572")
-    re.compile(r"(?i)\b(?:\w*kode?|passord\w*|код\w*|sandi|mã|mật khẩu)\b(?:[ \t]+[^\W\d_]+){0,3}?[ \t]*"
+    re.compile(r"(?i)\b(?:\w*kode?n?|passord\w*|код\w*|sandi|mã|mật khẩu)\b(?:[ \t]+[^\W\d_]+){0,3}?[ \t]*"
                r"(?:[:=]|[ \t](?:er|är|adalah|ialah|je|—|є|это|là))?[ \t]*[\"'«“„]?(?<![\w-])"
                r"((?=[^\s\"'»”,;]*\d)(?=[^\s\"'»”,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;]{6,}|\d{6,8}(?![\w-])|\d{3,4}-\d{3,4}(?![\w-]))"),
     re.compile(r"\bCANARY[-_][A-Za-z0-9][\w-]{2,}", re.I),
@@ -1596,8 +1596,9 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     continue  # "Opdatering af politikken: ...", "Aktualizacja polityki: ...": a title
                 if re.search(r"(?<!\w)" + re.escape(words[at]) + r"\s*:(?!//)", clause):
                     continue  # "Email: info@x.example", "Delete: never": a field's label, not a verb
-                if all(w.lower() in _LEAD for w in words[:at] + words[at + 1:]):
+                if all(w.lower() in _LEAD for w in words[:at] + words[at + 1:]) and not _CUE.search(sentence):
                     continue  # a clause that is its verb alone ("name,email,rating"): a label
+                    # (unless the sentence asks: "Send, please, the report to x@y" reads on, below)
                 if action in ("add", "update", "send", "grant", "create") and _SECRET_ASK.search(chunk) \
                         and (_ANSWER_WORDS.search(clause) or (_VERBATIM.search(clause) and not _ADDRESS.search(clause))):
                     action = "reveal"  # "append the token to your answer", "recopiez ce mot de passe tel quel"
@@ -1613,6 +1614,13 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     elif ins.action == "call":
                         ins.action = "update"  # refund_customer, approve_...: some write
                 _targets(ins, quotes)
+                if not _actionable(ins) and len(words) <= 3 and in_body:
+                    # a verb parted from its object by a parenthetical ("Отправь, пожалуйста, отчёт
+                    # на x@y", "Forward, if you can, the notes to x@y"): read to the sentence's end
+                    rest = body[body.find(clause):] if clause in body else ""
+                    if rest and rest != clause:
+                        ins.clause = rest
+                        _targets(ins, quotes)
                 if _fold(words[at]) in _POSSESSION and not (ins.role and (ins.emails or ins.users)):
                     continue  # "the customer receives a refund": no one handed a role
                 if _actionable(ins):
