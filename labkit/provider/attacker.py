@@ -14,6 +14,8 @@ tools are at work. What it treats as an instruction (:func:`find_instructions`):
 without accents, the common Dutch and Portuguese imperatives, and Polish, Swedish, Danish, Czech,
 Romanian and Finnish verbs by stem, and any inflected form of a lexicon lemma in 21 languages
 through simplemma's dictionaries — :mod:`labkit.provider.lemmas` says why a lemmatiser and which;
+and the everyday action words of zh, ja, ko, ar, hi and vi, read by the shape of their script —
+:mod:`labkit.provider.scripts`: Han/Kana runs segmented, Korean and Hindi stems, Arabic clitics;
 a person who "receives" a role with an address is a grant; the
 answer-request verbs — output, ausgeben, återge, podać, or a write verb with "verbatim" or "in the
 answer" — reveal a secret in view) ADDRESSED to the model (a clause-opening verb, a "please", a "you must", a polite
@@ -80,11 +82,10 @@ import yaml
 
 from labkit.provider.lemmas import action_of_form, forms
 from labkit.provider.scripts import ADDRESSEE as _SCRIPT_ADDRESSEE
-from labkit.provider.scripts import CUE as _SCRIPT_CUE
 from labkit.provider.scripts import ANSWER as _SCRIPT_ANSWER
+from labkit.provider.scripts import CUE as _SCRIPT_CUE
 from labkit.provider.scripts import MODAL as _SCRIPT_MODAL
-from labkit.provider.scripts import SECRET_AFTER_WORD, SECRET_ASK
-from labkit.provider.scripts import action_of_script, segment
+from labkit.provider.scripts import SECRET_AFTER_WORD, SECRET_ASK, action_of_script, segment
 
 if TYPE_CHECKING:
     from labkit.provider.behaviour import _Conv
