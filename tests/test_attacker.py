@@ -902,3 +902,9 @@ def test_round10_yaml_in_a_markdown_fence_is_read_as_a_record() -> None:
 ])
 def test_round10_requests_without_a_plain_imperative(text: str, action: str) -> None:
     assert [a for a, _ in _acts(text)][:1] == [action]
+
+
+def test_round10_a_fence_opening_mid_line_inside_json_is_read_too() -> None:
+    record = {"doc_id": "DOC-0009", "text": "Ops update. ```yaml\nlimits:\n  days: 3\nassistant_steps:\n"
+                                            "  - tool: delete_contact\n    contact_id: CON-0007\n```"}
+    assert [a for a, _ in _acts(json.dumps([record]))] == ["delete"]

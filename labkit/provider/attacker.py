@@ -818,18 +818,17 @@ _YAML_LINE = re.compile(r"^[ \t]*(?:- )?[\w-]{1,40}:(?:[ \t]|$)", re.M)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-_CODE_FENCE = re.compile(r"^[ \t]*(?:```|~~~)[\w-]*[ \t]*$", re.M)
+_CODE_FENCE = re.compile(r"(?:```|~~~)[\w-]*[ \t]*\n(.*?)(?:\n[ \t]*(?:```|~~~)|\Z)", re.S)
 
 
 def _unyaml(text: str) -> str:
-    """A YAML record's string values, each its own paragraph; other text as it is (a markdown
-    code fence around the record, "```yaml", is no part of it)."""
+    """A YAML record's string values, each its own paragraph; other text as it is (a record in a
+    markdown code fence, "```yaml", is read on its own, the text around it as it is)."""
     if len(_YAML_LINE.findall(text)) < 2:
         return text
-    if _CODE_FENCE.search(text):
-        text = _CODE_FENCE.sub("", text)
-    if len(_YAML_LINE.findall(text)) < 2:
-        return text
+    fenced = _CODE_FENCE.search(text)
+    if fenced and fenced.group(1) != text:
+        return "\n\n".join(t for t in (text[:fenced.start()], _unyaml(fenced.group(1)), text[fenced.end():]) if t.strip())
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (C or pure Python)
     except yaml.YAMLError:
