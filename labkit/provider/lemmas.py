@@ -22,7 +22,9 @@ ordinary prose in the other language into instructions. Forms shorter than four 
 out for the same reason (the attacker's own word lists keep the short ones it needs).
 
 :func:`action_of_form` also tolerates one OCR-style error in a long word ("usunąc", "wyślji"):
-a fuzzy match (rapidfuzz, ratio >= 90, words of 7+ letters, one best candidate) against the table.
+a fuzzy match (rapidfuzz, ratio >= 90, words of 7+ letters, the first two letters as written, one
+best candidate) against the table. Italian "impostare" (set) is not in the lexicon: the attacker
+reads its stem by prefix, and its forms are one slip from "importante".
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ LEXICON: dict[str, dict[str, str]] = {lang: {lemma: action for action, lemmas in
            "update": "cambiar modificar actualizar establecer", "close": "cerrar", "grant": "conceder otorgar asignar promover",
            "reveal": "revelar mostrar incluir repetir divulgar"},
     "it": {"add": "aggiungere", "send": "inviare inoltrare spedire preparare", "delete": "cancellare eliminare rimuovere",
-           "create": "creare redigere", "update": "modificare cambiare aggiornare impostare", "close": "chiudere",
+           "create": "creare redigere", "update": "modificare cambiare aggiornare", "close": "chiudere",
            "grant": "concedere assegnare promuovere", "reveal": "rivelare mostrare includere ripetere"},
     "nl": {"add": "toevoegen", "send": "sturen versturen doorsturen mailen", "delete": "verwijderen wissen",
            "create": "aanmaken opstellen", "update": "wijzigen aanpassen bijwerken instellen", "close": "sluiten",
@@ -166,7 +168,8 @@ def action_of_form(word: str, fuzzy: bool = True) -> str | None:
     if not fuzzy or len(w) < 7:
         return None
     best = process.extract(w, _long_forms(), scorer=fuzz.ratio, score_cutoff=90, limit=3)
-    actions = {table[f] for f, _, _ in best}
+    # (a slip inside the word, not at its start: "beklemesine", to wait for it, is no "eklemesine")
+    actions = {table[f] for f, _, _ in best if f[:2] == w[:2]}
     return actions.pop() if len(actions) == 1 else None
 
 
