@@ -914,4 +914,4 @@ def test_round10_the_ocr_tolerance_keeps_the_first_letters_and_important_is_no_s
     # the larger table (add and set lemmas) put ordinary words one slip from a form: the Italian
     # adjective "importante" (impostante, setting) and the Turkish "beklemesine" (eklemesine, adding)
     assert lemmas.action_of_form("importante") is None and lemmas.action_of_form("beklemesine") is None
-    assert lemmas.action_of_form("usunąc") == "delete"  # an OCR slip inside the word still reads
+    assert lemmas.action_of_form("usuniecie") == "delete"  # an OCR slip inside the word still reads (usunięcie)
