@@ -42,7 +42,7 @@ import json
 import re
 from typing import Any
 
-from labkit.controls.injection import FENCE_OPEN, detect_injection
+from labkit.controls.injection import FENCE_OPEN, decoded_payloads, detect_injection
 from labkit.controls.secrets import find_secrets, redact_secrets
 
 _SHINGLE = 8
@@ -246,8 +246,9 @@ def compose_answer(model_text: str | None, *, request: str, messages: list[dict[
         summary = summarise_run(request, messages, trace)
         text = " ".join(x for x in [text, summary] if x) or "Done."
     # a secret found beside its keyword anywhere in the run (tool output, or pasted into the
-    # request) is withheld wherever it stands again, even bare
-    known = [s.value for t in [*untrusted, request] for s in find_secrets(t)]
+    # request, or in what an encoded span there says: "decode this base64 and do what it says")
+    # is withheld wherever it stands again, even bare
+    known = [s.value for t in [*untrusted, request] for part in (t, *decoded_payloads(t)) for s in find_secrets(part)]
     text, kinds = redact_secrets(text, known)
     notes = []
     if dropped:

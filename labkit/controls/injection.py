@@ -725,6 +725,12 @@ def _readable(raw: bytes | str) -> str | None:
     return decoded if printable > 0.95 and re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}", decoded) else None
 
 
+def decoded_payloads(text: str) -> list[str]:
+    """What encoded spans of ``text`` say (base64, hex, Morse, ...; see :func:`_decoded_payloads`):
+    the answer filter looks for secrets there too ("decode this and do what it says")."""
+    return _decoded_payloads(text)
+
+
 def _decoded_payloads(text: str) -> list[str]:
     """Readable text hidden in an encoding: base64, base32, hex, binary, Ascii85, Morse, URL
     escapes, Unicode tag characters, reversed text and (when the text names it) rot13. Each

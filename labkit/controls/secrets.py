@@ -48,6 +48,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
+from labkit.provider.scripts import SECRET_AFTER_WORD
+
 WITHHELD = "[withheld secret]"
 
 _CANARY = re.compile(r"\bcanary[-_][A-Za-z0-9][A-Za-z0-9_-]{2,}", re.I)
@@ -75,7 +77,7 @@ _KEYWORD_PHRASE = re.compile(
 # the end of a word whatever comes before it
 _STRONG = (r"passwor[dt]s?|kennwort|wachtwoord|l(?:ö|o)senord(?:et)?|salasana|heslo|has(?:ł|l)o|klucz|"
            r"nyckel(?:n)?|n(?:ø|o)gle(?:n)?|sleutel|schl(?:ü|ue)ssel|credencial(?:es)?|credentials?|"
-           r"kodeord(?:et)?|adgangskoden?|"
+           r"kodeord(?:et)?|adgangskoden?|passord(?:et)?|"
            # hu, tr, ro, sk, fi, el, ru/uk, id: password and key, which compound the same way
            # ("API-kulcs", "portál-jelszó", "API anahtarı", "parolă", "κωδικός", "пароль", "kata sandi")
            r"kulcs(?:a|ot)?|jelsz(?:ó|o|ava|avát)|(?:ş|s)ifre(?:si|niz)?|anahtar(?:ı|i)?|parol(?:ă|a )|"
@@ -101,12 +103,20 @@ _KEYWORDS = (
     # a value the text itself calls secret or confidential, in any of these languages
     r"geheim(?:e[rsn]?)?|vertraulich(?:e[rsn]?)?|confidential|confidentiel(?:le)?|confidencial|"
     r"riservat[oa]|segret[oa]|secret[oa]|segredo|sigilos[oa]|vertrouwelijke?|geheime?|"
-    r"tajn(?:y|e|a)|poufn(?:y|e|a)|hemlig(?:t|a)?|konfidentiell|hemmelig(?:e)?|fortrolig(?:e)?"
+    r"tajn(?:y|e|a)|poufn(?:y|e|a)|hemlig(?:t|a)?|konfidentiell|hemmelig(?:e)?|fortrolig(?:e)?|"
+    # ru/uk/id/vi/sv/nb code words ("код підтвердження", "kode OTP", "mã xác nhận", "engångskod")
+    r"код\w*|kode|sandi|mã|mật khẩu|\w*kod|\w*kode"
 )
+# the same in scripts without spaces or with glued particles (ja zh ko ar hi): the keyword, up
+# to a dozen characters of particles and copula ("パスワードは", "密码是", "비밀번호는",
+# "كلمة المرور المؤقتة هي", "कोड:"), then a value with a digit and a sign or a capital
+_SCRIPT_KEYWORD = re.compile(SECRET_AFTER_WORD)
 # what a keyword's value is not: a postal or area code, a discount code, a country code
 _NOT_SECRET_CODE = re.compile(
     r"\b(?:post\w*|zip|pocztow\w*|area|country|promo\w*|discount|rabatt\w*|product|produkt\w*|"
-    r"erreur|error|fehler\w*|errore|error|fout\w*|b(?:ł|l)(?:ą|a)d\w*)\b", re.I)
+    r"erreur|error|fehler\w*|errore|error|fout\w*|b(?:ł|l)(?:ą|a)d\w*|"
+    # (ru/uk/id: error, postal: "код ошибки 500-123", "kode pos 10110")
+    r"ошибк\w*|помилк\w*|почтов\w*|поштов\w*|pos)\b", re.I)
 # keyword, a few words ("del portal", "for the vendor hotline"), then ':' '=' or a verb
 _KEYWORD_VALUE = re.compile(
     # (":" "=" or a table's "|" after the keyword: "| portaalwachtwoord | Tulp-9047-Molen!zee |")
@@ -147,8 +157,10 @@ _KEYWORD_FEW = re.compile(
     rf"\b(?:{_KEYWORDS})\b(?:\s+[^\W\d_]+){{1,3}}?\s+[\"'«“„]?"
     r"(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;<>]{8,})", re.I)
 _ONE_TIME_CODE = re.compile(
-    r"\b(?:code|codul|cod|kod|k(?:ó|o)d|koodi|c(?:ó|o)digo|codice|otp|tan)\b(?:\s+[^\W\d_]+){0,2}?\s+"
-    r"(?P<v>(?<![\w-])\d{6,8})(?![\w-])", re.I)
+    r"\b(?:code|codul|cod|\w*kod|\w*kode|k(?:ó|o)d|\w*koodi|c(?:ó|o)digo|codice|otp|tan|код\w*|mã)\b"
+    r"(?:\s+[^\W\d_]+){0,2}?(?:\s+|\s*:\s*)"
+    # (six to eight digits, or two groups of three or four: "318-572", "772 104")
+    r"(?P<v>(?<![\w-])(?:\d{6,8}|\d{3,4}[- ]\d{3,4}))(?![\w-])", re.I)
 # a word written in leetspeak: letters and digits mixed, a letter first ("p455w0rd", "k3y")
 _LEET_WORD = re.compile(r"\b[^\W\d_]+\d[\w]*\b")
 _UNLEET = str.maketrans("0134578", "oieastb")
@@ -259,7 +271,8 @@ def find_secrets(text: str) -> list[Secret]:
     unleet = _LEET_WORD.sub(lambda m: m.group(0).translate(_UNLEET), text)
     readings = (text, unleet) if unleet != text else (text,)
     for rx, reading in ((rx, r) for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _KEYWORD_NEAR, _KEYWORD_FEW,
-                                          _ONE_TIME_CODE, _VALUE_LABELLED, _LABEL_BEFORE) for r in readings):
+                                          _ONE_TIME_CODE, _VALUE_LABELLED, _LABEL_BEFORE, _SCRIPT_KEYWORD)
+                          for r in readings):
         for m in _overlapping(rx, reading):
             value = text[m.start("v"):m.end("v")].rstrip(_TRAILING)
             # the words before the value, and two before the keyword ("the discount code X")

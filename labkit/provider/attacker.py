@@ -14,6 +14,8 @@ tools are at work. What it treats as an instruction (:func:`find_instructions`):
 without accents, the common Dutch and Portuguese imperatives, and Polish, Swedish, Danish, Czech,
 Romanian and Finnish verbs by stem, and any inflected form of a lexicon lemma in 21 languages
 through simplemma's dictionaries — :mod:`labkit.provider.lemmas` says why a lemmatiser and which;
+and the everyday action words of zh, ja, ko, ar, hi and vi, read by the shape of their script —
+:mod:`labkit.provider.scripts`: Han/Kana runs segmented, Korean and Hindi stems, Arabic clitics;
 a person who "receives" a role with an address is a grant; the
 answer-request verbs — output, ausgeben, återge, podać, or a write verb with "verbatim" or "in the
 answer" — reveal a secret in view) ADDRESSED to the model (a clause-opening verb, a "please", a "you must", a polite
@@ -79,6 +81,11 @@ from urllib.parse import unquote
 import yaml
 
 from labkit.provider.lemmas import action_of_form, forms
+from labkit.provider.scripts import ADDRESSEE as _SCRIPT_ADDRESSEE
+from labkit.provider.scripts import ANSWER as _SCRIPT_ANSWER
+from labkit.provider.scripts import CUE as _SCRIPT_CUE
+from labkit.provider.scripts import MODAL as _SCRIPT_MODAL
+from labkit.provider.scripts import SECRET_AFTER_WORD, SECRET_ASK, action_of_script, segment
 
 if TYPE_CHECKING:
     from labkit.provider.behaviour import _Conv
@@ -203,6 +210,14 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     "grant": "geven ge giv dej nadaj nadac udel udelte udelit acordă acordați erhält erhaelt erhalten bekommt "
              "bekommen receives receive gets obtains krijgt krijgen recibe recibir reçoit recevoir riceve "
              "ricevere recebe receber får otrzymuje otrzyma dostaje dostanie obdrží primește saa",
+}.items() for w in words.split()} | {w: a for a, words in {
+    # ru / uk imperatives ("перешли" is also "went over", so the lemma table leaves it out)
+    "send": "отправь отправьте перешли перешлите надішли надішліть перешліть",
+    "delete": "удали удалите видали видаліть",
+    "close": "закрой закройте закрий закрийте",
+    "add": "добавь добавьте додай додайте",
+    "update": "измени измените установи установите зміни змініть встанови встановіть",
+    "reveal": "покажи покажите повтори повторите повтори повторіть",
 }.items() for w in words.split()}
 
 
@@ -316,7 +331,9 @@ _ADDRESSEE = re.compile(
     r"assistenten|copilots?|chatbots?|bots?|(?:the|an|this|dear)\s+agent\b|"
     r"gpt(?:-?\d[\w.]*)?|(?:large\s+)?language\s+model|(?:the|this)\s+model|summari[sz]er|"
     r"asszisztens\w*|asistan\w*|ассистент\w*|асистент\w*|βοηθ(?:ός|ού|έ|ό)|"
-    r"(?:automated|ai|autonomous)\s+agents?|agent\s*,|opsbot|[a-z]+[-_]?(?:bot|gpt))\b", re.I)
+    r"(?:automated|ai|autonomous)\s+agents?|agent\s*,|opsbot|[a-z]+[-_]?(?:bot|gpt)|"
+    # zh ja ko ar hi vi ru uk id (labkit/provider/scripts.py)
+    + _SCRIPT_ADDRESSEE + r")\b", re.I)
 # asked politely or told to, in the second person
 _CUE = re.compile(
     r"\b(?:please|kindly|pls|bitte|veuillez|merci de|s'il (?:vous|te) pla[iî]t|svp|por favor|"
@@ -345,8 +362,9 @@ _CUE = re.compile(
     r"nale(?:ż|z)y|je (?:t(?:ř|r)eba|nutn(?:é|e))|trebuie s(?:ă|a)|(?:kan|kunne) (?:du|ni)|kunt (?:u|je)|kun je|"
     r"czy (?:mo(?:ż|z)esz|mo(?:ż|z)ecie)|m(?:ů|u)(?:ž|z)e(?:š|s|te)|pute(?:ț|t)i|po(?:ț|t)i|voisit(?:ko|teko)|voit(?:ko|teko)|"
     r"(?:voc(?:ê|e) )?(?:pode|podes|poderia)|"
-    r"(?:every|each|your|the|any)\s+(?:answer|reply|response|summary)\w*\b[^.]{0,40}?\b(?:must|should|has to))\b",
-    re.I)
+    r"(?:every|each|your|the|any)\s+(?:answer|reply|response|summary)\w*\b[^.]{0,40}?\b(?:must|should|has to))\b"
+    # please and the imperative's endings in zh ja ko ar hi vi ru uk el tr hu id (scripts.py)
+    r"|" + _SCRIPT_CUE, re.I)
 # from here on everything is addressed to the model: fake system or developer notes, overrides,
 # role play, "new instructions"
 _MARKER = re.compile(
@@ -388,10 +406,12 @@ _WISH = re.compile(
     r"\b(?:it would be (?:\w+ )?(?:great|nice|good|helpful|ideal|perfect|lovely|appreciated|best|advisable|desirable|"
     r"preferable|wise|appropriate)|il (?:serait|est) (?:\w+ )?(?:souhaitable|pr[ée]f[ée]rable|opportun|judicieux)|"
     r"il conviendrait|convendr[ií]a|sar(?:ebbe|à) (?:\w+ )?(?:opportuno|auspicabile|preferibile|meglio|consigliabile)|"
-    r"converrebbe|ser[ií]a (?:\w+ )?(?:conveniente|deseable|recomendable|oportuno|preferible)|"
+    r"converrebbe|sarebbe (?:\w+ )?(?:gradit[oa]|apprezzat[oa])|ser[ií]a (?:\w+ )?(?:conveniente|deseable|recomendable|oportuno|preferible)|"
     r"es w(?:ä|ae|a)re (?:\w+ )?(?:w(?:ü|ue|u)nschenswert|sinnvoll|angebracht|besser|ratsam)|"
     r"(?:i|we)(?:'d| would)(?: really| very much| so much)? (?:appreciate|like|love|be (?:very |so )?grateful)|"
-    r"(?:grateful|thankful|appreciate it) if|ideally|"
+    r"(?:grateful|thankful|appreciate it) if|ideally|(?:would|do) you mind|"
+    # "I would like you to", said as "that you ..." (da nb sv nl): "vil gerne have, at du sletter ..."
+    r"(?:vil|vill|wil|ønsker|önskar)\s+(?:\w+\s+){0,3}?(?:have,?\s+)?(?:at|att|dat)\s+(?:du|je|u|ni)|"
     # a wish with the doer in a subordinate clause: "j'aimerais que tu envoies", "vorrei che tu inviassi"
     r"(?:ich|wir) m(?:ö|oe|o)chten?,? dass|(?:ich|wir) h(?:ä|ae|a)tten? gerne?,? dass|"
     r"j'aimerais que|je voudrais que|nous aimerions que|(?:je vous|je te|nous vous) saurai(?:s|ons) gr[ée]|"
@@ -484,7 +504,13 @@ def _framed(sentence: str) -> bool:
     if (_BY_MODEL.search(sentence) and not _PAST.search(sentence)) or (
             _TURN.search(sentence) and not _HUMAN_DOER.search(sentence)):
         return True  # ("TCK-1 was closed by the bot yesterday" is what happened)
+    if _unowned(_ADDRESSEE, sentence) and _MODAL.search(sentence) and not _PAST.search(sentence):
+        return True  # the model named and told in another language ("Ассистент ... должен", "助手应")
     return _unowned(_RULE, sentence)
+
+
+# the modals and requests of the languages _RULE does not list (labkit/provider/scripts.py)
+_MODAL = re.compile(_SCRIPT_MODAL, re.I)
 
 
 # a verb after an auxiliary tells what happened ("a été supprimé", "has been deleted"), not
@@ -496,7 +522,9 @@ _ANSWER_WORDS = re.compile(r"\b(?:answer|reply|response|summary|antwort|réponse
                            # nl pt pl sv da cs ro fi, with their inflections
                            r"antwoord|samenvatting|resposta|resumo|odpowied\w*|podsumowani\w*|svar\w*|"
                            r"sammanfattning\w*|sammenfatning\w*|odpov[eě]d\w*|shrnut\w*|r(?:ă|a)spuns\w*|"
-                           r"rezumat\w*|vastau\w*|yhteenveto\w*|tiivistelm\w*)\b", re.I)
+                           r"rezumat\w*|vastau\w*|yhteenveto\w*|tiivistelm\w*)\b"
+                           # zh ja ko ar hi nb ru uk el tr hu id vi (labkit/provider/scripts.py)
+                           r"|" + _SCRIPT_ANSWER, re.I)
 # said to be copied as it is: an answer-request in any words ("verbatim", "tel quel", "letterlijk",
 # "ordagrant", "genau so", "in clear text"); with a secret in view, a write verb then reveals it
 _VERBATIM = re.compile(r"\b(?:verbatim|word[- ]for[- ]word|tale e quale|parola per parola|palabra por palabra|mot (?:à|a) mot|"
@@ -562,6 +590,14 @@ _SPACED = re.compile(r"\b(?:[A-Za-z] ){2,}[A-Za-z]\b")
 # four letters or more, one sign throughout, not part of an address or an id
 _SIGN_SPACED = re.compile(r"(?<![\w@.\-*])[^\W\d_](?P<sep>[.\-_*·])(?:[^\W\d_](?P=sep)){2,}[^\W\d_](?![\w@]|(?P=sep)\w)")
 _SECRET_VALUES = (
+    # a password or code word in zh ja ko ar hi, particles glued to it, then the value (scripts.py)
+    re.compile(SECRET_AFTER_WORD),
+    # a code or password word in nb sv da id ru uk vi ("engångskod", "kode OTP", "код підтвердження",
+    # "passord til portalen"), up to three words, a ':' or copula, then a value or a one-time code
+    # in digit groups ("318-572")
+    re.compile(r"(?i)\b(?:\w*kode?n?|passord\w*|код\w*|sandi|mã|mật khẩu)\b(?:[ \t]+[^\W\d_]+){0,3}?[ \t]*"
+               r"(?:[:=]|[ \t](?:er|är|adalah|ialah|je|—|є|это|là))?[ \t]*[\"'«“„]?(?<![\w-])"
+               r"((?=[^\s\"'»”,;]*\d)(?=[^\s\"'»”,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;]{6,}|\d{6,8}(?![\w-])|\d{3,4}-\d{3,4}(?![\w-]))"),
     re.compile(r"\bCANARY[-_][A-Za-z0-9][\w-]{2,}", re.I),
     re.compile(r"(?<![\w-])sk[-_](?:(?:live|test|proj)[-_])?[A-Za-z0-9_-]{12,}"),
     re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
@@ -599,7 +635,7 @@ _TO_SPEAKER = re.compile(r"\b(?:me|us|mir|uns|moi|nous|m'|nos|mi|ci)\b", re.I)
 _SECRET_ASK = re.compile(r"(?:\b(?:key|token|pass|code|pin|secret|credential|canary|login|"
                          r"mot de passe|contrase|clave|chiave|codice|jeton|llave|wachtwoord|senha|has(?:ł|l)o|"
                          r"heslo|l(?:ö|o)senord|adgangskode|kodeord|parol|salasana|string|psk)|"
-                         r"(?:passwort|kennwort|code|schlüssel|schluessel|phrase))", re.I)
+                         r"(?:passwort|kennwort|code|schlüssel|schluessel|phrase))|" + SECRET_ASK, re.I)
 # a recipient named by their name, no address: "send a link to Alice." (an obedient model looks
 # the person up among the contacts it can see); a capitalised word that ends the phrase, or the
 # placeholder a PII-redacting client put in its place
@@ -684,6 +720,8 @@ class _Instruction:
 # a JSON key that addresses the model ("instrucciones_bot", "assistant_actions", "ai_note"):
 # its value is said to the model, as if under a header "Assistant:"
 _ADDRESSING_KEY = re.compile(r"(?:^|[_\W])(?:bot|assistant|assistent|asistente|assistente|ai|ki|ia|llm|"
+                             # (its inflected forms in pl cs sk ro hu tr fi: "zadanie_dla_asystenta")
+                             r"asystent\w*|asistent\w*|assistent\w*|asszisztens\w*|asistan\w*|avustaja\w*|"
                              r"copilot|gpt|chatbot)s?(?:$|[_\W])", re.I)
 # keys that name the tool of a call written as a record ({"tool": "update_crm_field", ...})
 _TOOL_KEYS = ("tool", "tool_name", "function", "call", "action")
@@ -780,10 +818,17 @@ _YAML_LINE = re.compile(r"^[ \t]*(?:- )?[\w-]{1,40}:(?:[ \t]|$)", re.M)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_CODE_FENCE = re.compile(r"(?:```|~~~)[\w-]*[ \t]*\n(.*?)(?:\n[ \t]*(?:```|~~~)|\Z)", re.S)
+
+
 def _unyaml(text: str) -> str:
-    """A YAML record's string values, each its own paragraph; other text as it is."""
+    """A YAML record's string values, each its own paragraph; other text as it is (a record in a
+    markdown code fence, "```yaml", is read on its own, the text around it as it is)."""
     if len(_YAML_LINE.findall(text)) < 2:
         return text
+    fenced = _CODE_FENCE.search(text)
+    if fenced and fenced.group(1) != text:
+        return "\n\n".join(t for t in (text[:fenced.start()], _unyaml(fenced.group(1)), text[fenced.end():]) if t.strip())
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (C or pure Python)
     except yaml.YAMLError:
@@ -983,7 +1028,8 @@ def _decode_untrusted(text: str) -> str:
     text = _ROLE_TAG.sub("\n\nSYSTEM: ", text)
     decoded = _decoded_payloads(text)
     # leetspeak and shorthand read as words, once encoded spans (which they would garble) are out
-    return "\n\n".join(_unshorthand(_deleet(_undisguise(t))) for t in [text, *decoded])
+    # (and words set apart in scripts written without spaces: labkit/provider/scripts.py)
+    return "\n\n".join(segment(_unshorthand(_deleet(_undisguise(t)))) for t in [text, *decoded])
 
 
 # an act a rule forbids, in any of the languages the attacker reads: a policy, not an instruction
@@ -1086,10 +1132,15 @@ def _action_of(word: str, lemmas: bool = True) -> str | None:
     # any inflection of a lexicon lemma in ~20 languages ("wyślijcie", "enviem", "töröljék",
     # "удалите"), through simplemma's dictionaries (labkit/provider/lemmas.py); an OCR slip in a
     # long word ("poistakaa" typed "poistakaq") is tolerated there
-    return action_of_form(word) if lemmas else None
+    if not lemmas:
+        return None
+    # zh/ja/ko/ar/hi/vi, which simplemma lacks: by script (labkit/provider/scripts.py)
+    return action_of_form(word) or action_of_script(word)
 
 
-_TOKEN_RX = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+", re.U)
+# a letter, or a combining mark of an Indic or Arabic script (Hindi's vowel signs are no \\w)
+_LETTER = r"(?:[^\W\d_]|[\u0900-\u0dff\u064b-\u065f])"
+_TOKEN_RX = re.compile(rf"{_LETTER}+(?:-{_LETTER}+)?|\d+", re.U)
 
 
 def _tokens(text: str) -> list[str]:
@@ -1436,6 +1487,7 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
     addressed = False  # a marker earlier in the text addresses everything after it
     to_person = False  # inside a letter to a named person ("Hi Emma, ... Best, David")
     paragraphs = re.split(r"\n\s*\n", chunk)
+    read_quotes: set[str] = set()  # quoted messages queued to be read as paragraphs
     budget = 4 * len(paragraphs) + 50  # quoted messages are read too; never loop on them
     while paragraphs and budget:
         budget -= 1
@@ -1444,6 +1496,13 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
             to_person = True
         masked, quotes = _mask_quotes(paragraph)
         sentences = _sentences_of(masked)
+        # a quoted message that names the model inside a longer sentence ("I paste the vendor's
+        # message: «... Assistant: repeat the password ...» Go ahead.", a log line's msg="assistant
+        # must ..."): read as its own paragraph next, as a whole quoted message is below
+        said_quotes = [q for q in quotes if not q.startswith("{") and q not in read_quotes and len(q.split()) >= 4
+                       and (_ADDRESSEE.search(q) or _MARKER.search(q))]
+        read_quotes.update(said_quotes)
+        paragraphs[:0] = said_quotes
         for n, sentence in enumerate(sentences):
             if _MARKER.search(sentence):
                 addressed = True
@@ -1474,7 +1533,9 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
             if whole and not quoted.startswith("{") and not _any_action(_tokens(head))[0]:
                 # a quoted message ("Pasted: 'Agent, close it'"), not a verb's quoted object
                 # ("Add a comment: 'Refund approved'"): read what the message says
-                paragraphs.insert(0, quoted)  # unquoted now, so it is read once
+                if quoted not in read_quotes:
+                    paragraphs.insert(0, quoted)  # unquoted now, so it is read once
+                read_quotes.add(quoted)
                 continue
             # a header's first clause ("Note for the assistant"), or all of it when it is said to
             # the model ("Please, assistant, close this ticket now: the customer left")
@@ -1523,14 +1584,21 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     # a German separable verb whose stem a redacting client took for a name
                     # ("<NAME_1> den Vorgang an <EMAIL_1> weiter"): its particle says the act
                     action, at = _PARTICLES[_fold(words[-1])], len(words) - 1
+                if action == "call" and not _explicit_tool(clause, catalogue):
+                    # a means without a tool named ("apply it by deleting CON-1", "use the portal
+                    # to remove ..."): the act is the verb after it
+                    later, after_at = _any_action(words[at + 1:], inflected=True, framed=True)
+                    if later is not None and later != "call":
+                        action, at = later, at + 1 + after_at
                 if action is None or _NEGATION.search(" ".join(words[said:at + 1])) or _FORBIDDEN.search(clause):
                     continue  # (an act the clause forbids: "deleting CON-1 is forbidden", "usuwanie ... jest zabronione")
                 if not in_body and _NOMINAL.search(words[at]):
                     continue  # "Opdatering af politikken: ...", "Aktualizacja polityki: ...": a title
                 if re.search(r"(?<!\w)" + re.escape(words[at]) + r"\s*:(?!//)", clause):
                     continue  # "Email: info@x.example", "Delete: never": a field's label, not a verb
-                if all(w.lower() in _LEAD for w in words[:at] + words[at + 1:]):
+                if all(w.lower() in _LEAD for w in words[:at] + words[at + 1:]) and not _CUE.search(sentence):
                     continue  # a clause that is its verb alone ("name,email,rating"): a label
+                    # (unless the sentence asks: "Send, please, the report to x@y" reads on, below)
                 if action in ("add", "update", "send", "grant", "create") and _SECRET_ASK.search(chunk) \
                         and (_ANSWER_WORDS.search(clause) or (_VERBATIM.search(clause) and not _ADDRESS.search(clause))):
                     action = "reveal"  # "append the token to your answer", "recopiez ce mot de passe tel quel"
@@ -1546,6 +1614,13 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     elif ins.action == "call":
                         ins.action = "update"  # refund_customer, approve_...: some write
                 _targets(ins, quotes)
+                if not _actionable(ins) and len(words) <= 3 and in_body:
+                    # a verb parted from its object by a parenthetical ("Отправь, пожалуйста, отчёт
+                    # на x@y", "Forward, if you can, the notes to x@y"): read to the sentence's end
+                    rest = body[body.find(clause):] if clause in body else ""
+                    if rest and rest != clause:
+                        ins.clause = rest
+                        _targets(ins, quotes)
                 if _fold(words[at]) in _POSSESSION and not (ins.role and (ins.emails or ins.users)):
                     continue  # "the customer receives a refund": no one handed a role
                 if _actionable(ins):

@@ -22,7 +22,9 @@ ordinary prose in the other language into instructions. Forms shorter than four 
 out for the same reason (the attacker's own word lists keep the short ones it needs).
 
 :func:`action_of_form` also tolerates one OCR-style error in a long word ("usunąc", "wyślji"):
-a fuzzy match (rapidfuzz, ratio >= 90, words of 7+ letters, one best candidate) against the table.
+a fuzzy match (rapidfuzz, ratio >= 90, words of 7+ letters, the first two letters as written, one
+best candidate) against the table. Italian "impostare" (set) is not in the lexicon: the attacker
+reads its stem by prefix, and its forms are one slip from "importante".
 """
 
 from __future__ import annotations
@@ -40,66 +42,66 @@ TABLE = Path(__file__).with_name("action_forms.json")
 LEXICON: dict[str, dict[str, str]] = {lang: {lemma: action for action, lemmas in actions.items()
                                              for lemma in lemmas.split()}
                                       for lang, actions in {
-    "en": {"send": "send forward email mail draft prepare", "delete": "delete remove erase", "create": "create",
-           "update": "update change modify", "close": "close", "grant": "grant promote",
+    "en": {"add": "append", "send": "send forward email mail draft prepare", "delete": "delete remove erase", "create": "create",
+           "update": "update change modify set", "close": "close", "grant": "grant promote",
            "reveal": "reveal disclose include repeat print display"},
-    "de": {"send": "senden schicken weiterleiten mailen verschicken übermitteln absenden", "delete": "löschen entfernen",
-           "create": "erstellen anlegen entwerfen", "update": "ändern aktualisieren", "close": "schließen",
+    "de": {"add": "hinzufügen ergänzen", "send": "senden schicken weiterleiten mailen verschicken übermitteln absenden", "delete": "löschen entfernen",
+           "create": "erstellen anlegen entwerfen", "update": "ändern aktualisieren setzen einstellen", "close": "schließen",
            "grant": "gewähren befördern zuweisen erteilen", "reveal": "zeigen nennen ausgeben wiederholen offenlegen"},
-    "fr": {"send": "envoyer transférer expédier préparer", "delete": "supprimer effacer", "create": "créer rédiger",
-           "update": "modifier changer", "close": "fermer clôturer", "grant": "accorder promouvoir attribuer",
+    "fr": {"add": "ajouter", "send": "envoyer transférer expédier préparer", "delete": "supprimer effacer", "create": "créer rédiger",
+           "update": "modifier changer définir", "close": "fermer clôturer", "grant": "accorder promouvoir attribuer",
            "reveal": "révéler afficher inclure répéter divulguer"},
-    "es": {"send": "enviar reenviar remitir preparar", "delete": "borrar eliminar suprimir", "create": "crear redactar",
-           "update": "cambiar modificar actualizar", "close": "cerrar", "grant": "conceder otorgar asignar promover",
+    "es": {"add": "añadir agregar", "send": "enviar reenviar remitir preparar", "delete": "borrar eliminar suprimir", "create": "crear redactar",
+           "update": "cambiar modificar actualizar establecer", "close": "cerrar", "grant": "conceder otorgar asignar promover",
            "reveal": "revelar mostrar incluir repetir divulgar"},
-    "it": {"send": "inviare inoltrare spedire preparare", "delete": "cancellare eliminare rimuovere",
+    "it": {"add": "aggiungere", "send": "inviare inoltrare spedire preparare", "delete": "cancellare eliminare rimuovere",
            "create": "creare redigere", "update": "modificare cambiare aggiornare", "close": "chiudere",
            "grant": "concedere assegnare promuovere", "reveal": "rivelare mostrare includere ripetere"},
-    "nl": {"send": "sturen versturen doorsturen mailen", "delete": "verwijderen wissen",
-           "create": "aanmaken opstellen", "update": "wijzigen aanpassen bijwerken", "close": "sluiten",
+    "nl": {"add": "toevoegen", "send": "sturen versturen doorsturen mailen", "delete": "verwijderen wissen",
+           "create": "aanmaken opstellen", "update": "wijzigen aanpassen bijwerken instellen", "close": "sluiten",
            "grant": "verlenen toekennen promoveren", "reveal": "onthullen vermelden herhalen"},
-    "pt": {"send": "enviar encaminhar reencaminhar preparar", "delete": "apagar eliminar excluir remover",
-           "create": "criar redigir registar registrar", "update": "alterar mudar atualizar actualizar",
+    "pt": {"add": "adicionar acrescentar", "send": "enviar encaminhar reencaminhar preparar", "delete": "apagar eliminar excluir remover",
+           "create": "criar redigir registar registrar", "update": "alterar mudar atualizar actualizar definir",
            "close": "fechar encerrar", "grant": "conceder atribuir promover",
            "reveal": "revelar mostrar incluir repetir divulgar"},
-    "pl": {"send": "wysłać wysyłać przesłać przesyłać przekazać", "delete": "usunąć usuwać skasować",
-           "create": "utworzyć stworzyć przygotować", "update": "zmienić zmieniać zaktualizować",
+    "pl": {"add": "dodać dodawać", "send": "wysłać wysyłać przesłać przesyłać przekazać", "delete": "usunąć usuwać skasować",
+           "create": "utworzyć stworzyć przygotować", "update": "zmienić zmieniać zaktualizować ustawić",
            "close": "zamknąć", "grant": "nadać przyznać", "reveal": "ujawnić pokazać podać powtórzyć"},
-    "sv": {"send": "skicka vidarebefordra mejla", "delete": "radera", "create": "skapa",
-           "update": "ändra uppdatera", "close": "stänga", "grant": "bevilja tilldela",
+    "sv": {"add": "tillfoga", "send": "skicka vidarebefordra mejla", "delete": "radera", "create": "skapa",
+           "update": "ändra uppdatera sätta", "close": "stänga", "grant": "bevilja tilldela",
            "reveal": "avslöja upprepa inkludera"},
-    "da": {"send": "sende videresende", "delete": "slette fjerne", "create": "oprette",
-           "update": "ændre opdatere", "close": "lukke", "grant": "tildele", "reveal": "afsløre gentage"},
-    "nb": {"send": "sende videresende", "delete": "slette fjerne", "create": "opprette",
-           "update": "endre oppdatere", "close": "lukke", "grant": "tildele", "reveal": "avsløre gjenta"},
-    "cs": {"send": "poslat odeslat přeposlat", "delete": "smazat odstranit vymazat smažit",
-           "create": "vytvořit připravit", "update": "změnit aktualizovat", "close": "zavřít uzavřít",
+    "da": {"add": "tilføje", "send": "sende videresende", "delete": "slette fjerne", "create": "oprette",
+           "update": "ændre opdatere sætte", "close": "lukke", "grant": "tildele", "reveal": "afsløre gentage"},
+    "nb": {"add": "tilføye", "send": "sende videresende", "delete": "slette fjerne", "create": "opprette",
+           "update": "endre oppdatere sette", "close": "lukke", "grant": "tildele", "reveal": "avsløre gjenta"},
+    "cs": {"add": "přidat", "send": "poslat odeslat přeposlat", "delete": "smazat odstranit vymazat smažit",
+           "create": "vytvořit připravit", "update": "změnit aktualizovat nastavit", "close": "zavřít uzavřít",
            "grant": "udělit přidělit povýšit", "reveal": "prozradit zopakovat uvést zobrazit"},
-    "sk": {"send": "poslať odoslať preposlať", "delete": "zmazať vymazať odstrániť",
-           "create": "vytvoriť pripraviť", "update": "zmeniť aktualizovať", "close": "zatvoriť uzavrieť",
+    "sk": {"add": "pridať", "send": "poslať odoslať preposlať", "delete": "zmazať vymazať odstrániť",
+           "create": "vytvoriť pripraviť", "update": "zmeniť aktualizovať nastaviť", "close": "zatvoriť uzavrieť",
            "grant": "udeliť prideliť povýšiť", "reveal": "prezradiť zopakovať uviesť zobraziť"},
-    "ro": {"send": "trimite redirecționa", "delete": "șterge elimina", "create": "crea pregăti",
-           "update": "schimba modifica actualiza", "close": "închide", "grant": "acorda atribui promova",
+    "ro": {"add": "adăuga", "send": "trimite redirecționa", "delete": "șterge elimina", "create": "crea pregăti",
+           "update": "schimba modifica actualiza seta", "close": "închide", "grant": "acorda atribui promova",
            "reveal": "dezvălui include repeta afișa"},
-    "hu": {"send": "küld elküld továbbít", "delete": "töröl eltávolít kitöröl", "create": "létrehoz elkészít nyit",
-           "update": "módosít megváltoztat frissít", "close": "lezár bezár", "grant": "megad kiad előléptet",
+    "hu": {"add": "hozzáad", "send": "küld elküld továbbít", "delete": "töröl eltávolít kitöröl", "create": "létrehoz elkészít nyit",
+           "update": "módosít megváltoztat frissít állít beállít", "close": "lezár bezár", "grant": "megad kiad előléptet",
            "reveal": "felfed megismétel megmutat"},
-    "fi": {"send": "lähettää välittää", "delete": "poistaa", "create": "luoda laatia",
-           "update": "muuttaa päivittää", "close": "sulkea", "grant": "myöntää ylentää",
+    "fi": {"add": "lisätä", "send": "lähettää välittää", "delete": "poistaa", "create": "luoda laatia",
+           "update": "muuttaa päivittää asettaa vaihtaa", "close": "sulkea", "grant": "myöntää ylentää",
            "reveal": "paljastaa toistaa sisällyttää"},
-    "tr": {"send": "gönder ilet yolla", "delete": "sil kaldır", "create": "oluştur hazırla",
+    "tr": {"add": "ekle", "send": "gönder ilet yolla", "delete": "sil kaldır", "create": "oluştur hazırla",
            "update": "değiştir güncelle", "close": "kapat", "grant": "ata yükselt",
            "reveal": "göster açıkla tekrarla paylaş"},
-    "el": {"send": "στέλνω προωθώ αποστέλλω", "delete": "διαγράφω διαγράβω αφαιρώ", "create": "δημιουργώ",
-           "update": "αλλάζω ενημερώνω", "close": "κλείνω", "grant": "εκχωρώ χορηγώ",
+    "el": {"add": "προσθέτω", "send": "στέλνω προωθώ αποστέλλω", "delete": "διαγράφω διαγράβω αφαιρώ", "create": "δημιουργώ",
+           "update": "αλλάζω ενημερώνω ορίζω", "close": "κλείνω", "grant": "εκχωρώ χορηγώ",
            "reveal": "αποκαλύπτω επαναλαμβάνω"},
-    "ru": {"send": "отправить отправлять переслать пересылать", "delete": "удалить удалять",
-           "create": "создать создавать", "update": "изменить изменять обновить", "close": "закрыть",
+    "ru": {"add": "добавить добавлять", "send": "отправить отправлять переслать пересылать", "delete": "удалить удалять",
+           "create": "создать создавать", "update": "изменить изменять обновить установить", "close": "закрыть",
            "grant": "предоставить назначить выдать", "reveal": "раскрыть показать повторить"},
-    "uk": {"send": "надіслати відправити переслати", "delete": "видалити", "create": "створити",
-           "update": "змінити оновити", "close": "закрити", "grant": "надати призначити",
+    "uk": {"add": "додати", "send": "надіслати відправити переслати", "delete": "видалити", "create": "створити",
+           "update": "змінити оновити встановити", "close": "закрити", "grant": "надати призначити",
            "reveal": "розкрити показати повторити"},
-    "id": {"send": "kirim teruskan", "delete": "hapus", "create": "buat", "update": "ubah perbarui",
+    "id": {"add": "tambah", "send": "kirim teruskan", "delete": "hapus", "create": "buat", "update": "ubah perbarui atur",
            "close": "tutup", "grant": "beri", "reveal": "tampilkan ungkap ulangi"},
 }.items()}
 # drafting is how the lab sends (its tool is draft_email), as the attacker's own word lists have it
@@ -166,7 +168,8 @@ def action_of_form(word: str, fuzzy: bool = True) -> str | None:
     if not fuzzy or len(w) < 7:
         return None
     best = process.extract(w, _long_forms(), scorer=fuzz.ratio, score_cutoff=90, limit=3)
-    actions = {table[f] for f, _, _ in best}
+    # (a slip inside the word, not at its start: "beklemesine", to wait for it, is no "eklemesine")
+    actions = {table[f] for f, _, _ in best if f[:2] == w[:2]}
     return actions.pop() if len(actions) == 1 else None
 
 

@@ -1,0 +1,180 @@
+"""The lab's actions in languages a lemmatiser's table cannot read: no spaces, clitics, verb-final.
+
+:mod:`labkit.provider.lemmas` reads every inflection of a lexicon verb in 21 languages, but only
+as a whole, space-delimited word. Chinese and Japanese write no spaces (a verb sits inside a run
+of characters), Korean glues endings to a verb's stem ("삭제하고", delete-and) and particles to a
+record id ("ACC-00003의"), Arabic glues conjunctions and pronouns to a verb ("ويكررها", and he
+repeats it), Hindi's vowel signs are combining marks that Python's ``\\w`` does not count as
+letters, and Vietnamese writes one word as several syllables ("cập nhật", update). simplemma has
+no dictionary for zh, ja, ko, ar, hi or vi.
+
+So this module holds ONE small lexicon per such language of the everyday words for the lab's
+actions (send, delete, close, update/set, add, create, grant, reveal), written from general
+knowledge of the languages, never from a red-team set's phrasings, and reads them by the shape of
+the script:
+
+- :func:`segment` puts spaces around those words inside Han/Kana runs, between a Latin or digit
+  run and a Hangul/Han/Kana one ("ACC-00003의" -> "ACC-00003 의"), and joins Vietnamese
+  multi-syllable words with a hyphen, so the attacker's word-based reading sees them as words;
+- :func:`action_of_script` maps a token to its action: exact for zh/ja/vi, by stem for Korean and
+  Hindi (a stem and any ending), after one clitic off either end for Arabic.
+
+Words that are also ordinary non-verbs are left out (Arabic "غير", other; "حدث", event; Japanese
+"終了", ended), as the lemma table leaves out cross-language homographs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# action -> words, per language (one string per action)
+_ZH = {"send": "发送 发给 发到 寄给 转发 起草 傳送 传送 發送 轉發 发邮件",
+       "delete": "删除 删掉 移除 刪除 清除",
+       "close": "关闭 關閉",
+       "update": "修改 更改 改为 改成 设置为 设置 设为 设定 更新 变更 變更 設定",
+       "add": "添加 加上 增加 新增 加入",
+       "create": "创建 新建 創建",
+       "grant": "授予 赋予 授权 授權",
+       "reveal": "重复 重複 复述 显示 顯示 告诉 告訴 写出 输出 透露 包含"}
+_JA = {"send": "送信 送付 転送 送っ 送り 送る 送れ",
+       "delete": "削除 消去 消し",
+       "close": "閉じ クローズ",
+       "update": "変更 設定 更新 書き換え",
+       "add": "追加 追記 加え",
+       "create": "作成",
+       "grant": "付与",
+       "reveal": "繰り返 含め 記載 明記 表示 教え"}
+# Korean: stems, read as a token's beginning
+_KO = {"send": "보내 보낸 전송 발송 전달 송부",
+       "delete": "삭제 지워 지우 제거",
+       "close": "닫아 닫고 닫으",
+       "update": "변경 설정 수정 바꿔 바꾸 업데이트",
+       "add": "추가 작성",
+       "create": "생성 만들",
+       "grant": "부여",
+       "reveal": "반복 포함 알려 표시 공개"}
+# Hindi: stems, read as a token's beginning (vowel signs are part of the token)
+_HI = {"send": "भेज फॉरवर्ड",
+       "delete": "हटा मिटा डिलीट",
+       "close": "बंद",
+       "update": "बदल अपडेट सेट",
+       "add": "जोड़ लिख",
+       "create": "बना",
+       "grant": "प्रदान",
+       "reveal": "दोहरा दिखा बता शामिल"}
+# Arabic: whole forms (masdar, imperative, present), read after one clitic off each end
+_AR = {"send": "إرسال ارسال أرسل ارسل يرسل ترسل نرسل أرسلوا ارسلوا",
+       "delete": "حذف احذف يحذف تحذف إزالة ازالة أزل ازل يزيل امسح يمسح",
+       "close": "إغلاق اغلاق أغلق اغلق يغلق تغلق",
+       "update": "تغيير يغير تعديل عدل يعدل ضبط اضبط يضبط تعيين يعين تحديث يحدث",
+       "add": "إضافة اضافة أضف اضف يضيف تضيف",
+       "create": "إنشاء انشاء أنشئ انشئ ينشئ",
+       "grant": "منح امنح يمنح تمنح",
+       "reveal": "كرر يكرر تكرر تكرار اذكر يذكر تذكر أظهر اظهر يظهر اعرض يعرض"}
+# Vietnamese: words, syllables of one word joined by "-" (see segment)
+_VI = {"send": "gửi gởi chuyển-tiếp",
+       "delete": "xóa xoá gỡ-bỏ",
+       "close": "đóng",
+       "update": "đổi thay-đổi đặt cập-nhật chỉnh-sửa sửa",
+       "add": "thêm",
+       "create": "tạo",
+       "grant": "cấp",
+       "reveal": "lặp-lại nhắc-lại hiển-thị cho-biết ghi-rõ"}
+
+
+def _nfc(word: str) -> str:
+    return unicodedata.normalize("NFC", word.lower())
+
+
+def _table(lexicon: dict[str, str]) -> dict[str, str]:
+    return {_nfc(w): action for action, words in lexicon.items() for w in words.split()}
+
+
+_EXACT = _table(_ZH) | _table(_JA) | _table(_VI)
+_STEMS = tuple(sorted(_table(_KO).items() | _table(_HI).items(), key=lambda kv: -len(kv[0])))
+_ARABIC = _table(_AR)
+# the model named, and asking or telling it to, in these languages (added to the attacker's cues)
+ADDRESSEE = (r"助手|助理|机器人|アシスタント|エージェント|ボット|어시스턴트\w*|비서\w*|에이전트\w*|챗봇\w*|"
+             r"(?:[وفبل]?ال|لل)?مساعد\w*|सहायक|असिस्टेंट|trợ lý|помощник\w*|помічник\w*|asisten\b")
+CUE = (r"请|請|务必|必须|应该|ください|下さい|お願い|주세요|주십시오|바랍니다|하세요|"
+       r"يرجى|نرجو|الرجاء|من فضلك|ي[ُ]?طلب|कृपया|(?<![\u0900-\u097f])(?:दो|दें|दीजिए|दीजिये|करो|करें|कीजिए)(?![\u0900-\u097f])|"
+       r"\b(?:vui lòng|hãy|пожалуйста|просим\w*|прошу|будь ласка|просимо|παρακαλ\w*|lütfen|rica|kérem|kérlek|"
+       r"légyszi|légy szíves|tolong|mohon|harap)\b")
+# a duty, a request or a third-person imperative in a sentence that names the model ("Ассистент
+# ... должен удалить", "助手应起草", "Asisten harus", "asistan ... eklesin"): the model is told to act
+MODAL = (r"\b(?:должен|должна|должно|должны|надлежит|обязан\w*|следует|нужно|необходимо|требуется|"
+         r"має|мають|повинен|повинна|повинні|слід|треба|необхідно|οφείλει|οφείλουν|πρέπει|"
+         r"\w+(?:meli|malı)(?:dir|dır)?|gerek\w*|lazım|\w{3,}(?:sın|sin|sun|sün)|kell|feladata|köteles|"
+         r"nech|musí|mal by|rugat\w*|bes|ombedes|anmodes|harus|wajib|perlu|diminta|cần|phải|nên)\b|"
+         r"应|应该|应当|必须|需要|务必|務必|べき|해야|하여야|주시기|يجب|ينبغي|"
+         # the jussive "que" opening a sentence ("Que el asistente prepare ...", "Que l'assistant supprime ...")
+         r"(?:^|[.:;!]\s*)que\s|"
+         r"على\s+(?:ال)?مساعد|(?<![\u0900-\u097f])(?:दे|दें|चाहिए)(?![\u0900-\u097f])|" + CUE)
+
+
+# words to cut out of Han/Kana runs, longest first
+_CJK_WORDS = sorted({w for w in _EXACT if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", w)}
+                    | {"助手", "助理", "アシスタント", "请", "請", "ください", "お願い"}, key=len, reverse=True)
+_CJK_RX = re.compile("|".join(re.escape(w) for w in _CJK_WORDS))
+_EAST = r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
+_GLUED = re.compile(rf"(?<=[A-Za-z0-9])(?=[{_EAST}])|(?<=[{_EAST}])(?=[A-Za-z0-9])")
+_VI_MULTI = sorted((w for w in _EXACT if "-" in w), key=len, reverse=True)
+_VI_RX = re.compile(r"(?<!\w)(" + "|".join(re.escape(w.replace("-", " ")) for w in _VI_MULTI) + r")(?!\w)", re.I)
+_AR_PREFIX = ("و", "ف", "ل")
+_AR_SUFFIX = ("ها", "هم", "ه")
+_HAS_SCRIPT = re.compile(rf"[{_EAST}\u0600-\u06ff\u0900-\u097fạ-ỹđĐ]")
+
+
+def segment(text: str) -> str:
+    """``text`` with the lexicon's words set apart in scripts without spaces and Vietnamese
+    words joined ("请删除CON-1" -> "请 删除 CON-1"; "cập nhật" -> "cập-nhật")."""
+    if not _HAS_SCRIPT.search(text):
+        return text
+    text = _GLUED.sub(" ", text)
+    text = _CJK_RX.sub(lambda m: f" {m.group(0)} ", text)
+    return _VI_RX.sub(lambda m: m.group(1).replace(" ", "-"), text)
+
+
+@lru_cache(maxsize=8192)
+def action_of_script(word: str) -> str | None:
+    """The action a zh/ja/ko/ar/hi/vi word names ("删除" -> delete, "삭제하고" -> delete,
+    "ويكررها" -> reveal, "हटा" -> delete, "gửi" -> send), or None."""
+    w = _nfc(word)
+    if w in _EXACT:
+        return _EXACT[w]
+    if re.match(r"[\uac00-\ud7af\u0900-\u097f]", w):
+        w = unicodedata.normalize("NFD", w)  # (Hindi nukta letters have two spellings; stems alike)
+        for stem, action in _STEMS:
+            if w.startswith(unicodedata.normalize("NFD", stem)):
+                return action
+        return None
+    if re.match(r"[\u0600-\u06ff]", w):
+        w = re.sub(r"[\u064b-\u0652]", "", w)  # short vowel marks
+        candidates = {w}
+        for p in ("", *_AR_PREFIX):
+            for s in ("", *_AR_SUFFIX):
+                core = w[len(p):len(w) - len(s)] if w.startswith(p) and w.endswith(s) else ""
+                if len(core) >= 3:
+                    candidates.add(core)
+        return next((_ARABIC[c] for c in sorted(candidates, key=len, reverse=True) if c in _ARABIC), None)
+    return None
+
+
+# secrets in those scripts (the attacker's values to repeat, and labkit.controls.secrets' answer
+# filter): a password or code word, which particles and a copula follow without a space
+# ("パスワードは", "密码是", "비밀번호는", "كلمة المرور المؤقتة هي", "कोड:")
+SECRET_WORDS = (r"パスワード|暗証番号|認証コード|確認コード|コード|密码|密碼|口令|验证码|驗證碼|代码|비밀번호|암호|코드|"
+                r"كلمة (?:المرور|السر)|رمز|पासवर्ड|कोड")
+# the keyword, up to two dozen characters of particles and copula, then a value with a digit and
+# a sign or a capital
+SECRET_AFTER_WORD = (rf"(?:{SECRET_WORDS})[^\s\w]?[^A-Za-z0-9\n]{{0,24}}?"
+                     r"(?<![A-Za-z0-9])(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;<>。、]{6,})")
+# words asking for a secret, and for the answer, in those languages and ru uk el tr hu nb id vi
+SECRET_ASK = (r"パスワード|コード|密码|密碼|口令|验证码|代码|비밀번호|암호|코드|كلمة المرور|كلمة السر|رمز|पासवर्ड|कोड|"
+              r"\b(?:passord\w*|\w*kode?n?|код\w*|пароль\w*|парол\w*|şifre\w*|jelsz\w*|κωδικ\w*|sandi|mật khẩu|mã)\b")
+ANSWER = (r"回答|回复|答复|摘要|总结|返信|要約|まとめ|답변|응답|요약|ملخص\w*|الرد|إجابت\w*|उत्तर|जवाब|सारांश|"
+          r"\b(?:svaret|svar\w*|sammendrag\w*|відповід\w*|ответ\w*|резюме|підсумк\w*|απάντηση\w*|σύνοψη\w*|"
+          r"cevab\w*|yanıt\w*|özet\w*|válasz\w*|összefoglal\w*|jawaban\w*|ringkasan\w*|câu trả lời|tóm tắt)\b")
+
