@@ -13,6 +13,7 @@ import ast
 import os
 import subprocess
 import sys
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 
 from labkit.controls import pii_public as pub
 from labkit.provider.requestlog import RequestLog, pii_audit, pii_seen, pii_types
+from labkit.settings import datasets_dir
 
 pytest.importorskip("faker")
 try:
@@ -419,3 +421,53 @@ def test_ninth_fresh_set_is_new_locales_unused_people_and_the_same_texts_every_r
                      for s in c["spans"] if s["type"] == "ADDRESS"]
         assert sum(any(lo <= ch <= hi for ch in a) for a in addresses) > len(addresses) // 2, loc
     assert _same_texts_whatever_the_hash_seed("p.build_fresh9_cases()")
+
+
+def test_tenth_fresh_set_is_the_hand_written_file_with_exact_spans_and_valid_check_digits() -> None:
+    fresh10 = pub.build_fresh10_cases()
+    # the committed JSONL is exactly what the marked source gives (offsets computed from the markers)
+    marked = (datasets_dir() / pub.FRESH10_MARKED).read_text(encoding="utf-8")
+    assert [{k: c[k] for k in ("id", "text", "spans", "locale", "lang", "style")} for c in fresh10] \
+        == pub.parse_marked(marked)
+    ids = [c["id"] for c in fresh10]
+    assert len(ids) == len(set(ids)) and all(i.startswith("fresh10-") for i in ids)
+    assert {c["split"] for c in fresh10} == {"heldout"} and all(c["template"] == c["style"] for c in fresh10)
+    # offsets, overlaps, Luhn, mod 97, national-id check digits
+    assert pub.check_cases(fresh10) == []
+    for c in fresh10:
+        for s in c["spans"]:
+            value = c["text"][s["start"]:s["end"]]
+            assert value and value == value.strip() and "[[" not in value, (c["id"], s)
+    # counts by type: the brief's floors
+    types = Counter(s["type"] for c in fresh10 for s in c["spans"])
+    assert types["NAME"] >= 200 and types["ADDRESS"] >= 90 and types["PHONE"] >= 80 and types["EMAIL"] >= 60
+    assert all(10 <= types[t] <= 40 for t in ("CARD", "IBAN", "NATIONAL_ID", "IP", "DOB")), types
+    # 160+ texts with PII, 40+ negatives without spans; about 40% English, 12+ other languages
+    positives = [c for c in fresh10 if c["locale"] != "neg"]
+    assert len(positives) >= 160 and len(fresh10) - len(positives) >= 40
+    assert all(c["spans"] for c in positives)
+    langs = Counter(c["lang"] for c in positives)
+    assert 0.35 <= langs["en"] / len(positives) <= 0.45
+    assert len(set(langs) - {"en"}) >= 12 and min(langs.values()) >= 5, langs
+    # English in six national styles; non-Latin scripts present (Cyrillic, Arabic, Devanagari, Han, Hangul)
+    assert {"en_US", "en_GB", "en_IN", "en_AU", "en_NG", "en_PH"} <= {c["locale"] for c in positives}
+    for lo, hi in (("\u0400", "\u04ff"), ("\u0600", "\u06ff"), ("\u0900", "\u097f"), ("\u4e00", "\u9fff"),
+                   ("\uac00", "\ud7af")):
+        assert any(lo <= ch <= hi for c in positives for s in c["spans"] if s["type"] == "NAME"
+                   for ch in c["text"][s["start"]:s["end"]])
+    assert len({c["style"] for c in fresh10}) >= 12
+
+
+def test_check_cases_flags_bad_check_digits_overlaps_and_labelled_negatives() -> None:
+    good = pub.parse_marked("@@ en_US chat\ncard [[C|4111 1111 1111 1111]] iban [[I|GB82 WEST 1234 5698 7654 32]]"
+                            " ssn [[ID|123-45-6789]]\n@@ neg chat en\norder 4711")
+    assert pub.check_cases(good) == []
+    bad_card = pub.parse_marked("@@ en_US chat\ncard [[C|4111 1111 1111 1112]]")
+    bad_iban = pub.parse_marked("@@ en_GB chat\niban [[I|GB83 WEST 1234 5698 7654 32]]")
+    bad_id = pub.parse_marked("@@ nl_NL chat\nbsn [[ID|123456789]]")
+    assert all(len(pub.check_cases(c)) == 1 for c in (bad_card, bad_iban, bad_id))
+    overlap = [{"id": "x-1", "text": "Ana Ruiz", "locale": "es_ES",
+                "spans": [{"start": 0, "end": 8, "type": "NAME"}, {"start": 4, "end": 8, "type": "NAME"}]}]
+    negative = [{"id": "x-2", "text": "Ana", "locale": "neg", "spans": [{"start": 0, "end": 3, "type": "NAME"}]}]
+    assert pub.check_cases(overlap) and pub.check_cases(negative)
+    assert pub.check_cases(good + good)[0].startswith("duplicate id")
