@@ -8,8 +8,10 @@ The file is appended in batches (at most 0.2 s or 256 entries behind; flushed on
 on server stop and at exit). The PII audit (:func:`pii_audit`, ``pii_types`` per entry) is the
 provider's own and imports nothing from ``labkit.controls``: a bug or a blind spot in the control
 under test must not be able to hide itself. It is broader than the control on purpose (any
-12-19 digit run counts as a card, any capitalised word inside a sentence as a name), so it is
-evidence when silent, not a redactor. ``pii_seen`` is the identifier-shaped part (e-mail, phone,
+12-19 digit run counts as a card, any capitalised word inside a sentence as a name, and in scripts
+without letter case — Han, kana, Hangul, Arabic, Hebrew, the Indic scripts, Thai, Georgian — every
+run of letters as a name and such a run beside a number as an address), so it is evidence when
+silent, not a redactor. ``pii_seen`` is the identifier-shaped part (e-mail, phone,
 card, IBAN, national id, IP): dates, names and addresses by shape alone would flag nearly every
 request.
 
@@ -27,7 +29,9 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from collections import deque
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -76,8 +80,10 @@ _ADDRESS_SHAPES = (
 _UP = "A-Z" + "".join(re.escape(chr(i)) for i in range(0xC0, 0x2000) if chr(i).isupper())
 _LO = "a-z" + "".join(re.escape(chr(i)) for i in range(0xC0, 0x2000) if chr(i).islower())
 # a capitalised word standing alone ("AtlasFlow" and "<NAME_1>" are not one)
-_CAP = re.compile(rf"(?<![\w'’<_-])[{_UP}][{_LO}'’]+(?:-[{_UP}{_LO}'’]+)*(?!\w)")
+_CAP = re.compile(rf"(?<![\w'’<_-])[{_UP}][{_LO}'’]+(?:[{_UP}][{_LO}]+)*(?:-[{_UP}{_LO}'’]+)*(?!\w)")
 _CLAUSE_START = re.compile(r"(?:^|[.!?:;\n>]|\n[ \t]*[-*•]|\d\))[\s\"'“(*]*$")
+# a title's dot does not end a sentence: "Dr. Cook", "Mrs. Wall" (the word after it is a name)
+_TITLE_BEFORE = re.compile(r"(?:^|[\s(\"'“])(?:Dr|Mr|Mrs|Ms|Mx|Prof|Sr|Sra|Mme|Mlle|Hr|Fr)\.?[ \t]+$")
 # Words that start sentences or headings; a capitalised one of these inside a sentence is still
 # flagged, only at a sentence start is it let go.
 _AUDIT_COMMON = frozenset("""
@@ -91,12 +97,53 @@ _ESCAPE = re.compile(r"\\[nrt]")
 _DIGIT = re.compile(r"\d")
 
 
+def _char_class(keep: Callable[[str], bool], top: int = 0x30000) -> str:
+    """A regex character class of every code point from U+0370 to ``top`` that ``keep`` accepts,
+    written as ranges (a few hundred) rather than one escape per character (tens of thousands)."""
+    parts, start, prev = [], -2, -2
+    for cp in range(0x370, top):
+        if not keep(chr(cp)):
+            continue
+        if cp != prev + 1:
+            if start >= 0:
+                parts.append(f"{re.escape(chr(start))}-{re.escape(chr(prev))}" if prev > start else re.escape(chr(start)))
+            start = cp
+        prev = cp
+    if start >= 0:
+        parts.append(f"{re.escape(chr(start))}-{re.escape(chr(prev))}" if prev > start else re.escape(chr(start)))
+    return "".join(parts)
+
+
+# Scripts without letter case (Han, kana, Hangul, Arabic, Hebrew, the Indic scripts, Thai,
+# Georgian's everyday Mkhedruli …): a capital cannot mark a name there, so the audit counts every
+# run of their letters (with their vowel signs, virama and zero-width joiners) as a possible name,
+# and a run on the same stretch as a number as a possible address. This is the audit's rule for
+# those scripts, by Unicode category, not a list of names or scripts: silent means none of their
+# letters reached the provider; it says nothing once they did (round 11's fresh9: the control's
+# caseless names were missed by the old audit 861 of 861 times in zh_TW/mr_IN/ne_NP/ta_IN).
+# (the Basic Multilingual Plane only, which the regex engine checks with one table lookup; the
+# rarer CJK ideographs above it have their own pattern, run only on a text that has a character
+# there: a class that lists ranges above U+FFFF is checked range by range, ~3x slower on every
+# character of every request)
+_CASELESS_LETTER = _char_class(lambda ch: unicodedata.category(ch) in ("Lo", "Lm")
+                               or "\u10d0" <= ch <= "\u10ff" or "\u2d00" <= ch <= "\u2d2f",
+                               top=0x10000)
+_JOINING = _char_class(lambda ch: unicodedata.category(ch) in ("Mn", "Mc"), top=0x10000) + "\u200c\u200d"
+_CASELESS_RUN = re.compile(rf"[{_CASELESS_LETTER}][{_CASELESS_LETTER}{_JOINING}]*")
+_SUPPLEMENTARY_RUN = re.compile("[\U00020000-\U0003134F]+")   # CJK Extensions B-H
+# a stretch of caseless words and numbers on one line: "59/04 ถ.นะวะมันดร ต.เขาขาว", "ორბელების ქ. 49"
+_CASELESS_STRETCH = re.compile(
+    rf"(?:[{_CASELESS_LETTER}][{_CASELESS_LETTER}{_JOINING}]*|\d[\d/-]*)"
+    rf"(?:[ \t,.、，()-]{{0,3}}(?:[{_CASELESS_LETTER}][{_CASELESS_LETTER}{_JOINING}]*|\d[\d/-]*))*")
+
+
 def _audit_names(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     words = list(_CAP.finditer(text))
     for i, m in enumerate(words):
         w = m.group(0)
-        starts = bool(_CLAUSE_START.search(text[max(0, m.start() - 6):m.start()]))
+        before = text[max(0, m.start() - 8):m.start()]
+        starts = bool(_CLAUSE_START.search(before[-6:])) and not _TITLE_BEFORE.search(before)
         if not starts:
             out.append(m.span())  # any capitalised word inside a sentence
             continue
@@ -148,6 +195,15 @@ def pii_audit(text: str) -> list[tuple[str, int, int]]:
             found += [("address", m.start(), m.end()) for m in rx.finditer(text)]
     found += [("address", m.start(), m.end()) for m in _ADDRESS_SHAPES[2].finditer(text)]
     found += [("name", s, e) for s, e in _audit_names(text)]
+    if not text.isascii():
+        # scripts without case: every run of their letters, and a stretch of them with a number
+        runs = [("name", m.start(), m.end()) for m in _CASELESS_RUN.finditer(text)]
+        if max(text) > "\uffff":
+            runs += [("name", m.start(), m.end()) for m in _SUPPLEMENTARY_RUN.finditer(text)]
+        if runs:   # the stretch pattern is the costly one: only where such letters are
+            found += runs
+            found += [("address", m.start(), m.end()) for m in _CASELESS_STRETCH.finditer(text)
+                      if _DIGIT.search(m.group(0)) and _CASELESS_RUN.search(m.group(0))]
     return found
 
 

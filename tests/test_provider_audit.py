@@ -1,0 +1,63 @@
+"""The provider's own PII audit (labkit/provider/requestlog.py): the lab's evidence that nothing
+reached the provider. It must see at least what the control it audits can miss, so it is broad on
+purpose; these tests pin the round-11 additions: scripts without letter case, titles, inner capitals.
+"""
+
+from __future__ import annotations
+
+from labkit.provider.requestlog import RequestLog, pii_audit, pii_seen
+
+
+def _seen(text: str, kind: str) -> set[str]:
+    return {text[s:e] for k, s, e in pii_audit(text) if k == kind}
+
+
+def test_every_run_of_a_caseless_script_is_a_possible_name() -> None:
+    # no capital can mark a name in these scripts: the audit counts their letters, marks included
+    cases = {
+        "Hi 淑敏, I'm contacting you": "淑敏",
+        "ரமேஷ் had given the keys": "ரமேஷ்",          # Tamil vowel sign and virama inside the word
+        "Hi श्रेष्‍ठ, thanks": "श्रेष्‍ठ",                  # a zero-width joiner inside the word
+        "Hi გალინა, see you": "გალინა",               # Georgian Mkhedruli is lower case, not caseless
+        "Hi 준혁, see you": "준혁",
+        "Hi עופרי, see you": "עופרי",
+        "Hi ปรมินทร์, see you": "ปรมินทร์",
+        "Hi 𠀋𠂉, see you": "𠀋𠂉",                       # CJK Extension B, above U+FFFF
+    }
+    for text, name in cases.items():
+        assert name in _seen(text, "name"), text
+
+
+def test_a_caseless_stretch_with_a_number_is_a_possible_address() -> None:
+    text = "I'll meet you at ორბელების ქ. 49, დმანისი after the call"
+    assert "ორბელების ქ. 49, დმანისი" in _seen(text, "address")
+    thai = "ส่งไปที่ 59/04 ถ.นะวะมันดร ต.เขาขาว ชลบุรี ครับ"
+    assert any("59/04" in a and "ถ.นะวะมันดร" in a for a in _seen(thai, "address"))
+    # caseless words without a number are names, not addresses
+    assert not _seen("Hi 淑敏, I'm contacting you", "address")
+
+
+def test_latin_text_is_read_as_before() -> None:
+    assert not [k for k, _, _ in pii_audit("all good, the account is closed")]
+    assert not _seen("Über die Rechnung sprechen wir morgen.", "name") - {"Über", "Rechnung"}
+    assert "ª" not in "".join(_seen("1ª planta, 2º piso", "name"))   # ordinal signs are no letters
+
+
+def test_a_title_does_not_end_the_sentence_before_a_name() -> None:
+    # "Cook" and "Wall" are everyday words: at a sentence start they were let go, after "Dr." too
+    assert "Cook" in _seen("For my take on Dr. Cook, see below.", "name")
+    assert "Wall" in _seen("Dr. Wall flew to Paris.", "name")
+    assert "Wall" not in _seen("The report is done. Wall paint is next.", "name")
+
+
+def test_a_name_with_an_inner_capital_is_one_word() -> None:
+    assert "McAdory" in _seen("Mary McAdory from Shore Road called", "name")
+    assert "DeShawn" in _seen("ask DeShawn about it", "name")
+
+
+def test_identifier_flag_is_unchanged_by_names_in_any_script() -> None:
+    # pii_seen is about identifier shapes only: caseless words never set it
+    assert not pii_seen("Hi 淑敏, I'm contacting you about the order")
+    assert pii_seen("淑敏 的邮箱 shumin@example.tw")
+    entry = RequestLog(size=2).add({"status": 200, "prompt_text": "Hi 淑敏"})
+    assert entry["pii_seen"] is False and "name" in entry["pii_types"]
