@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from labkit.controls.pii_address_vocab import words as address_words
+from labkit.controls.pii_script import MARKS
 from labkit.controls.wordlist_cache import disk_cached
 from labkit.errors import RedactionFailed
 
@@ -342,7 +343,7 @@ _CASELESS_CUES = (
     "নাম", "আমার নাম", "জনাব", "শ্রী", "শ্রীমতী",                                     # Bengali
 )
 # one word of a caseless script (letters and the combining marks of Indic and Semitic scripts)
-_CL_LETTER = r"(?:(?![A-Za-z\u00c0-\u024f])[^\W\d_]|[\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670\u0900-\u0903\u093a-\u094f\u0981-\u0983\u09bc-\u09d7\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u200c\u200d])"
+_CL_LETTER = rf"(?:(?![A-Za-z\u00c0-\u024f])[^\W\d_]|{MARKS})"
 _CL_WORD = rf"{_CL_LETTER}+(?:['\u05f3]{_CL_LETTER}+)?"
 _CASELESS_CUE = re.compile(
     r"(?:(?<=[\s:,.(\"'“«])|^)(?:" + "|".join(sorted((re.escape(c) for c in _CASELESS_CUES), key=len, reverse=True))
