@@ -125,6 +125,7 @@ _TITLES = {
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "madam", "madame", "mister", "lady", "lord",
     "herr", "frau", "fräulein", "m", "mme", "mlle", "monsieur", "mademoiselle", "ing", "dipl", "sig", "sra",
     "sr", "señor", "señora", "signor", "signora", "rev", "fr", "capt", "col", "gen", "lt", "sgt", "hon",
+    "mnumzane", "nkosikazi", "nkosazana",  # Zulu Mr, Mrs, Miss
 }
 # Phrases that introduce a person's name right after them.
 _CUE = re.compile(
@@ -375,6 +376,36 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
         # an honorific follows a person, also one whose surname is a town (山田, Yamada)
         out.append(m.span("name") if m.group("name") else m.span("jname"))
     return out
+
+
+# Titles before a name in languages without letter case (Mr, Mrs, Miss, Dr): Hindi, Marathi and
+# Nepali, Bengali, Tamil, Hebrew, Arabic, Persian, Thai, Georgian. The name rules read the Latin view,
+# where a title is one more word of the run ("श्री हर्षद आगरकर" -> "sri hrsd agrkr"); a name is
+# written without its title, so a span that opens with one is cut after it. Compared as written:
+# in the view "sri" is also the first word of "Sri Lanka".
+_CASELESS_TITLES = frozenset({
+    "श्री", "श्रीमती", "सुश्री", "श्रीमान", "कुमारी", "डॉ.", "डॉ",                 # Hindi, Marathi, Nepali
+    "জনাব", "শ্রী", "শ্রীমতী", "ডাঃ",                                           # Bengali
+    "திரு", "திருமதி", "செல்வி", "டாக்டர்",                                  # Tamil
+    "מר", "גברת", "ד\"ר", "السيد", "السيدة", "الدكتور", "آقای", "خانم", "دکتر",   # Hebrew, Arabic, Persian
+    "นาย", "นาง", "นางสาว", "ბატონი", "ქალბატონი",                           # Thai, Georgian
+})
+
+
+def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
+    """The name span ``[start, end)`` of ``text`` without a leading caseless-script title
+    ("श्रीमती पूजा माने" -> "पूजा माने"); unchanged when no title opens it or nothing follows it.
+
+    Example:
+        >>> t = "this is श्री सुनील शिंदे."
+        >>> s, e = strip_caseless_title(t, 8, 23)
+        >>> t[s:e]
+        'सुनील शिंदे'
+    """
+    first, sep, rest = text[start:end].partition(" ")
+    if sep and rest.strip() and first in _CASELESS_TITLES:
+        return start + len(first) + 1 + (len(rest) - len(rest.lstrip())), end
+    return start, end
 
 
 # Company designators of languages without letter case (Korean, Japanese, Chinese, Arabic, Persian,
@@ -713,7 +744,7 @@ def _is_unit_word(word: str) -> bool:
 
 _GREETING = re.compile(r"(?i)(?:^|[^\w])(?:hi|hello|hey|dear|hallo|liebe|lieber|bonjour|salut|hola|ciao|hej|hoi|ol[áa])[ ]$")
 _NO_DOT_TITLES = frozenset({"herr", "frau", "mme", "mlle", "miss", "mr", "mrs", "ms", "dr", "sir", "dame", "madame",
-                            "monsieur", "mister"})
+                            "monsieur", "mister", "mnumzane", "nkosikazi", "nkosazana"})
 _LABEL_AFTER = re.compile(r'[ ]?:(?:[ \t"“\'‘]|$)')
 
 
