@@ -398,7 +398,7 @@ def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
 
     Example:
         >>> t = "this is श्री सुनील शिंदे."
-        >>> s, e = strip_caseless_title(t, 8, 23)
+        >>> s, e = strip_caseless_title(t, 8, 24)
         >>> t[s:e]
         'सुनील शिंदे'
     """
