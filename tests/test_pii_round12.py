@@ -47,3 +47,17 @@ def test_title_is_outside_the_name(text: str, name: str) -> None:
 def test_sri_lanka_keeps_its_first_word() -> None:
     # the view writes श्री as "sri", so the titles are compared as written, not in the view
     assert _names("We flew to Sri Lanka last May.") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    # a comma list of caseless words in Latin prose: every item, not only the one next to "and"
+    ("They had 4: 建国, 秀兰, 海涛 and 丽娟.", ["建国", "秀兰", "海涛", "丽娟"]),
+    ("Our founders: सुरेश, गणेश, रमेश and महेश.", ["सुरेश", "गणेश", "रमेश", "महेश"]),
+])
+def test_caseless_list_in_latin_prose(text: str, names: list[str]) -> None:
+    assert sorted(_names(text)) == sorted(names)
+
+
+def test_caseless_prose_list_stays_prose() -> None:
+    # a list inside text written in the script alone has no Latin word to embed it
+    assert _names("建国, 秀兰, 海涛。") == []

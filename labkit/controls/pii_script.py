@@ -122,7 +122,7 @@ def _embedded_word_starts(text: str, common: Callable[[str], bool] | None) -> se
             words[-1] = (words[-1][0], m.end())  # one word across a geresh or apostrophe ("ח'טיב")
         else:
             words.append((m.start(), m.end()))
-    out: set[int] = set()
+    runs: list[tuple[int, int, bool]] = []  # (first word, last word, near Latin prose)
     i = 0
     while i < len(words):
         j = i
@@ -140,10 +140,21 @@ def _embedded_word_starts(text: str, common: Callable[[str], bool] | None) -> se
             core_before, core_after = before.rstrip(_GAP), after.lstrip(_GAP)
             near = ((len(before) - len(core_before) <= _NEAR and _LATIN_END.search(core_before) is not None)
                     or (len(after) - len(core_after) <= _NEAR and _LATIN_START.match(core_after) is not None))
-            run = text[start:end]
-            if near and (run in _KOREAN_SURNAMES or common is None or not common(run)):
-                out.update(w[0] for w in words[i:j + 1])
+            runs.append((i, j, near))
         i = j + 1
+    # a list of such runs in Latin prose ("They had 3: 志宏, 美玲 and 淑玲"): the items joined by a comma
+    # are embedded as the one next to the Latin words is, both ways along the list
+    for order in (range(1, len(runs)), range(len(runs) - 2, -1, -1)):
+        for k in order:
+            other = k - 1 if order.step == 1 else k + 1
+            a, b = sorted((k, other))
+            if runs[other][2] and not runs[k][2] and text[words[runs[a][1]][1]:words[runs[b][0]][0]] == ", ":
+                runs[k] = (runs[k][0], runs[k][1], True)
+    out: set[int] = set()
+    for i, j, near in runs:
+        run = text[words[i][0]:words[j][1]]
+        if near and (run in _KOREAN_SURNAMES or common is None or not common(run)):
+            out.update(w[0] for w in words[i:j + 1])
     return out
 
 
