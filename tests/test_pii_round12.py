@@ -61,3 +61,16 @@ def test_caseless_list_in_latin_prose(text: str, names: list[str]) -> None:
 def test_caseless_prose_list_stays_prose() -> None:
     # a list inside text written in the script alone has no Latin word to embed it
     assert _names("建国, 秀兰, 海涛。") == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    # a quoted contact card: the holder's name on the first quoted line, an address below
+    (">ناصر بلقاسم\n>12 شارع الحرية\n>Apt. 4", "ناصر بلقاسم"),
+    ("> \n> 王建国\n> 12號 中山路", "王建国"),
+])
+def test_quoted_card_opens_with_its_holder(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_quoted_heading_without_card_is_no_name() -> None:
+    assert _names("> 天气预报\n> 明天下雨") == []

@@ -208,7 +208,10 @@ def caseless_address_spans(text: str) -> list[tuple[int, int]]:
 @cache
 def _heading_rx() -> re.Pattern[str]:
     w = _word_rx()
-    return re.compile(rf"[ \t]*(?P<h>{w}(?:[ \t]+{w}){{0,2}})[ \t]*\n")
+    # a quoted card (an e-mail reply's "> " before each line, or bullets a copy turned into "?")
+    # may open with an empty quoted line
+    quote = r"(?:[>|?•*]+[ \t]*(?:\n[>|?•*]+[ \t]*)?)?"
+    return re.compile(rf"[ \t]*{quote}(?P<h>{w}(?:[ \t]+{w}){{0,2}})[ \t]*\n")
 
 
 def caseless_heading(text: str) -> tuple[int, int] | None:
