@@ -74,3 +74,17 @@ def test_quoted_card_opens_with_its_holder(text: str, name: str) -> None:
 
 def test_quoted_heading_without_card_is_no_name() -> None:
     assert _names("> 天气预报\n> 明天下雨") == []
+
+
+def _addresses(text: str) -> list[str]:
+    return [f.text for f in pii.detect(text) if f.type == "ADDRESS"]
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    # a zero-width joiner inside a Devanagari street word does not cut the address
+    ("Send it to बिष्\u200dट मार्ग घर 12 \nपोखरा\nकास्की 33700 please.", "बिष्\u200dट मार्ग घर 12 \nपोखरा\nकास्की 33700"),
+    # a comma and then a line break between the house line and the town line
+    ("Address: 7 கம்பர் தெரு,\nமதுரை, தமிழ்நாடு-625001", "7 கம்பர் தெரு,\nமதுரை, தமிழ்நாடு-625001"),
+])
+def test_caseless_address_across_joiner_and_comma_break(text: str, address: str) -> None:
+    assert _addresses(text) == [address]
