@@ -88,3 +88,8 @@ def _addresses(text: str) -> list[str]:
 ])
 def test_caseless_address_across_joiner_and_comma_break(text: str, address: str) -> None:
     assert _addresses(text) == [address]
+
+
+def test_blank_aligned_column_keeps_the_run_embedded() -> None:
+    # "Label:" and the value aligned by several blanks: one gap, as a single blank would be
+    assert _names("Thriller\nDirected By:      সুমন দাস") == ["সুমন দাস"]

@@ -77,6 +77,7 @@ _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
 _GAP = " \t\n:,;.!?()\"'“”«»-"
 # Latin text this close to a caseless run (spaces, punctuation, a line break between) embeds it
 _NEAR = 4
+_BLANKS = re.compile(r"[ \t]+")
 _RUN_WORDS = 4
 # inside a word: Hebrew geresh/gershayim and apostrophes ("ח'טיב", "ג'ורי")
 _JOINERS = frozenset({"'", "’", "\u05f3", "\u05f4"})
@@ -138,8 +139,11 @@ def _embedded_word_starts(text: str, common: Callable[[str], bool] | None) -> se
             before = _PLACEHOLDER.sub("\0", text[max(0, start - 40):start])
             after = _PLACEHOLDER.sub("\0", text[end:end + 40])
             core_before, core_after = before.rstrip(_GAP), after.lstrip(_GAP)
-            near = ((len(before) - len(core_before) <= _NEAR and _LATIN_END.search(core_before) is not None)
-                    or (len(after) - len(core_after) <= _NEAR and _LATIN_START.match(core_after) is not None))
+            # the gap counts a run of blanks as one ("Directed By:    সুমন দাস": aligned columns)
+            gap_before = len(_BLANKS.sub(" ", before[len(core_before):]))
+            gap_after = len(_BLANKS.sub(" ", after[:len(after) - len(core_after)]))
+            near = ((gap_before <= _NEAR and _LATIN_END.search(core_before) is not None)
+                    or (gap_after <= _NEAR and _LATIN_START.match(core_after) is not None))
             runs.append((i, j, near))
         i = j + 1
     # a list of such runs in Latin prose ("They had 3: 志宏, 美玲 and 淑玲"): the items joined by a comma
