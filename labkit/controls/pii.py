@@ -64,6 +64,7 @@ from labkit.controls.pii_names import (
     everyday_opener,
     load_all,
     name_spans,
+    strip_caseless_title,
 )
 from labkit.controls.pii_script import latin_view
 from labkit.errors import RedactionFailed
@@ -731,8 +732,11 @@ def _scan(text: str) -> list[Finding]:
             out.extend(detector(text))
             continue
         view, starts = latin
-        out.extend(Finding(f.type, starts[f.start], starts[f.end], text[starts[f.start]:starts[f.end]])
-                   for f in detector(view))
+        for f in detector(view):
+            s, e = starts[f.start], starts[f.end]
+            if f.type == "NAME":
+                s, e = strip_caseless_title(text, s, e)  # "श्री सुनील शिंदे": the title is not the name
+            out.append(Finding(f.type, s, e, text[s:e]))
     if latin is not None:
         # names in scripts without letter case, by the cue words and honorifics around them
         out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))

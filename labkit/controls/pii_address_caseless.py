@@ -73,7 +73,7 @@ def _caseless_class() -> str:
         ch = chr(cp)
         cat = unicodedata.category(ch)
         ok = ((cat in ("Lo", "Lm") and not (ch.isupper() or ch.islower())) or cat in ("Mn", "Mc")
-              or 0x10D0 <= cp <= 0x10FF)
+              or 0x10D0 <= cp <= 0x10FF or cp in (0x200C, 0x200D))  # zero-width (non-)joiner: "श्रेष्‍ठ"
         if ok:
             if ranges and ranges[-1][1] == cp - 1:
                 ranges[-1] = (ranges[-1][0], cp)
@@ -105,7 +105,7 @@ def _run_rx() -> re.Pattern[str]:
     token = rf"(?:{_word_rx()}|{_UNIT}|{_NUM})"
     # a line break (one blank line at most) joins only when a word or a unit follows: a line of bare
     # numbers is a phone list
-    sep = rf"(?:[ \t]*[,،.\-][ \t]*|[ \t]*\n[ \t]*(?:\n[ \t]*)?(?={c}|{_UNIT})|[ \t]+|)"
+    sep = rf"(?:[ \t]*[,،.\-][ \t]*(?:\n[ \t]*(?={c}))?|[ \t]*\n[ \t]*(?:\n[ \t]*)?(?={c}|{_UNIT})|[ \t]+|)"
     return re.compile(rf"(?<![\w]){token}(?:{sep}{token})*")
 
 
@@ -208,7 +208,10 @@ def caseless_address_spans(text: str) -> list[tuple[int, int]]:
 @cache
 def _heading_rx() -> re.Pattern[str]:
     w = _word_rx()
-    return re.compile(rf"[ \t]*(?P<h>{w}(?:[ \t]+{w}){{0,2}})[ \t]*\n")
+    # a quoted card (an e-mail reply's "> " before each line, or bullets a copy turned into "?")
+    # may open with an empty quoted line
+    quote = r"(?:[>|?•*]+[ \t]*(?:\n[>|?•*]+[ \t]*)?)?"
+    return re.compile(rf"[ \t]*{quote}(?P<h>{w}(?:[ \t]+{w}){{0,2}})[ \t]*\n")
 
 
 def caseless_heading(text: str) -> tuple[int, int] | None:
