@@ -106,6 +106,11 @@ def test_checked_national_id_look_alike(text: str) -> None:
     ("Ngày sinh: 07/10/1980\n", "07/10/1980"),
     ("Tanggal lahir: 7 Oktober 1980\n", "7 Oktober 1980"),
     ("Födelsedatum: 1980-10-07", "1980-10-07"),
+    # month names of more languages (CLDR): Russian and Ukrainian genitive, Azerbaijani, Turkish
+    ("Дата рождения: 3 марта 1975", "3 марта 1975"),
+    ("date of birth: 3 березня 1975", "3 березня 1975"),
+    ("born on 5 sentyabr 1975", "5 sentyabr 1975"),
+    ("Doğum tarihi: 5 Eylül 1975", "5 Eylül 1975"),
     ("生日1980年10月7日，", "1980年10月7日"),
     # a CJK date before another label: a birth date, and not an address
     ("出生日期：1980年10月7日\n住址：", "1980年10月7日"),

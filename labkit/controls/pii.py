@@ -12,10 +12,14 @@ How: each entity type has a candidate regular expression and, where one exists, 
 that removes look-alikes — Luhn, network first digits and product-code cues for cards (12 digits
 only for Maestro), ISO 13616 mod-97 and the per-country length for IBANs, the SSA rules for SSNs,
 the HMRC prefix rules for NINOs, ``python-stdnum`` for the French NIR, octet ranges for IPv4,
-:mod:`ipaddress` for IPv6, a real calendar date near a birth cue (English, German, French) for
-dates of birth. Phones: a broad candidate, shape and cue rules (NANP layouts, a trunk 0, a label
-such as "Mobile:"), then libphonenumber (``phonenumbers``) must call it a possible number for one
-of :data:`PHONE_REGIONS`. Names and addresses come from :mod:`labkit.controls.pii_names` (census
+:mod:`ipaddress` for IPv6, a real calendar date near a birth cue (English, German, French and,
+since round 13, fifteen more languages; CJK year-month-day dates) for dates of birth; bare-digit
+national ids (CPF, PESEL, T.C. Kimlik, Aadhaar, China's resident id) after their cue word and only
+with valid check digits (``python-stdnum``). Phones: a broad candidate, shape and cue rules (NANP
+layouts, a trunk 0, a label such as "Mobile:" in English or 15 other languages), then libphonenumber
+(``phonenumbers``) must call it a possible number for one of :data:`PHONE_REGIONS`, or it is written in
+the national layout of one of :data:`LAYOUT_REGIONS` and valid there. Names and addresses come from
+:mod:`labkit.controls.pii_names` (census
 name lists, word frequencies, titles and cues) and :mod:`labkit.controls.pii_address` (street
 patterns). Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
 candidates are resolved longest-first, so a card number is never also reported as a phone number.
@@ -272,10 +276,11 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 # German and French month names that the English three-letter prefixes do not cover
 _MONTHS.update({"mär": 3, "mae": 3, "mai": 5, "okt": 10, "dez": 12, "jän": 1, "janv": 1, "fév": 2, "fev": 2,
                 "mars": 3, "avr": 4, "juin": 6, "juil": 7, "aoû": 8, "aou": 8, "déc": 12})
-# Full month names of the European languages, from CLDR (babel): "settembre", "września", "března"
+# Full month names of the European languages, and since round 13 of Turkish, Indonesian, Russian, Ukrainian
+# and Azerbaijani, from CLDR (babel): "settembre", "września", "března"
 # (format and stand-alone forms; Slavic languages write the genitive in a date)
 _MONTH_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ca", "pl", "cs", "sk", "sl", "hr", "hu", "ro", "da",
-                    "sv", "nb", "fi", "et", "lv", "lt", "ga", "tr", "id", "ru")
+                    "sv", "nb", "fi", "et", "lv", "lt", "ga", "tr", "id", "ru", "uk", "az")
 
 
 def _month_names() -> dict[str, int]:
