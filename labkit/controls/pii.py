@@ -566,6 +566,8 @@ def _other_id_candidates(text: str, digits: int) -> Iterator[Finding]:
                 break
             if _SSN.fullmatch(value):
                 break  # US-SSN-shaped: the SSA rules decide (below); "000-12-3456" is no one's number
+            if offset and _NINO.fullmatch(value):
+                break  # NINO-shaped after a capitalised cue ("NINO ZZ123456C"): the HMRC rules decide (below)
             if _ID_CUE.search(text[max(0, start - 45):start]):
                 yield Finding("NATIONAL_ID", start, m.end(), value)
                 break
@@ -735,7 +737,8 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
         shaped = (_NANP.match(core) or trunk or (cued and len(digits) <= 12)
                   or _national_without_trunk(core, digits, text[end:end + 5]))
         # the layout rule reads the whole run only: not a window cut from "4471-2231-0098"
-        whole = not re.match(r"[ ./-]?\d", text[end:end + 2])
+        # (and not an amount: "962 681 299 EUR")
+        whole = not re.match(r"[ ./-]?\d", text[end:end + 2]) and not _AMOUNT_AFTER.match(text[end:end + 5])
         if not (shaped and _phone_possible(core, intl)) and not (whole and _national_layout(core, digits)):
             return None
         return Finding("PHONE", start, end, raw)
