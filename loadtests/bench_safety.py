@@ -637,7 +637,8 @@ if __name__ == "__main__":
                                            "round8_after_fix", "round9_first", "round9_final", "round9_before",
                                            "round9_after", "round10_first", "round10_final", "round10_before",
                                            "round10_after", "round11_first", "round11_final", "round11_before",
-                                           "round11_after", "round12_after", "round12_first", "round12_final"],
+                                           "round11_after", "round12_after", "round12_first", "round12_final",
+                                           "round13_after"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-10]_<save>.json with "
                          "--pii-fresh[2-10])")
     ap.add_argument("--pii-cost", action="store_true",

@@ -130,7 +130,8 @@ def test_a_speaker_that_is_a_dictionary_word_and_no_listed_name_is_missed() -> N
 
 
 @pytest.mark.parametrize(("text", "dob"), [
-    ("Nata il 10 settembre 1961 a Bari.", None),          # no English/German/French birth cue
+    ("Nata il 10 settembre 1961 a Bari.", "10 settembre 1961"),  # Italian birth cue (round 13)
+    ("Nel 10 settembre 1961 a Bari.", None),              # no birth cue
     ("She was born on 10 settembre 1961.", "10 settembre 1961"),
     ("Date of birth: 3 de março de 1970", "3 de março de 1970"),
     ("born 5 września 1980 in Łódź", "5 września 1980"),

@@ -12,10 +12,14 @@ How: each entity type has a candidate regular expression and, where one exists, 
 that removes look-alikes — Luhn, network first digits and product-code cues for cards (12 digits
 only for Maestro), ISO 13616 mod-97 and the per-country length for IBANs, the SSA rules for SSNs,
 the HMRC prefix rules for NINOs, ``python-stdnum`` for the French NIR, octet ranges for IPv4,
-:mod:`ipaddress` for IPv6, a real calendar date near a birth cue (English, German, French) for
-dates of birth. Phones: a broad candidate, shape and cue rules (NANP layouts, a trunk 0, a label
-such as "Mobile:"), then libphonenumber (``phonenumbers``) must call it a possible number for one
-of :data:`PHONE_REGIONS`. Names and addresses come from :mod:`labkit.controls.pii_names` (census
+:mod:`ipaddress` for IPv6, a real calendar date near a birth cue (English, German, French and,
+since round 13, fifteen more languages; CJK year-month-day dates) for dates of birth; bare-digit
+national ids (CPF, PESEL, T.C. Kimlik, Aadhaar, China's resident id) after their cue word and only
+with valid check digits (``python-stdnum``). Phones: a broad candidate, shape and cue rules (NANP
+layouts, a trunk 0, a label such as "Mobile:" in English or 15 other languages), then libphonenumber
+(``phonenumbers``) must call it a possible number for one of :data:`PHONE_REGIONS`, or it is written in
+the national layout of one of :data:`LAYOUT_REGIONS` and valid there. Names and addresses come from
+:mod:`labkit.controls.pii_names` (census
 name lists, word frequencies, titles and cues) and :mod:`labkit.controls.pii_address` (street
 patterns). Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
 candidates are resolved longest-first, so a card number is never also reported as a phone number.
@@ -172,8 +176,16 @@ def nino_ok(prefix: str) -> bool:
 
 # --- candidate patterns -------------------------------------------------------------------
 
+# Scripts written without spaces between words (Thai, kana, Han, Hangul, full-width forms): a value
+# glued to one of their letters ("邮箱sunli@…", "联系电话139-1088-2233", "02-3456-7890으로") still
+# stands apart from it, where a Latin letter or digit glued to it would make it part of a longer token.
+_SPACELESS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+_WORD_NOT_SPACELESS = rf"[^\W{_SPACELESS}]"
+
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
+    rf"(?<!{_WORD_NOT_SPACELESS}|[.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{{0,63}})@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+    rf"(?!{_WORD_NOT_SPACELESS}|-)"
 )
 
 # Runs of digit groups separated by one space or dash; Luhn decides which windows are cards.
@@ -197,11 +209,13 @@ _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:|
 
 # Phones: a broad candidate (digits, separators, parentheses, an optional extension); the shape
 # and cue rules below and libphonenumber (`phonenumbers`) decide.
+# A comma glued before the number (not a thousands comma after a digit) is a CSV field boundary: a
+# comma and a digit right after the number are then the next field ("…,646-555-0111,364-44-9665").
 _PHONE = re.compile(
-    r"(?<![\w+/.,-])"
+    rf"(?<!{_WORD_NOT_SPACELESS}|[+/.-])(?<!\d,)(?P<csv>(?<=,))?"
     r"(?:\+|\(\+?)?\d[\d ().\-/]{5,26}\d"
     r"(?P<ext>[ ]?(?:x|ext\.?|extension|#)[ ]?\d{1,6})?"
-    r"(?![\w]|[.,/-]\d)"
+    rf"(?(csv)(?!{_WORD_NOT_SPACELESS}|[./-]\d)|(?!{_WORD_NOT_SPACELESS}|[.,/-]\d))"
 )
 # Cue words: unambiguous ones may stand two words before the number ("call me on"); words that
 # are also ordinary nouns ("desk", "office") count only as a label right before it ("Desk: ").
@@ -209,11 +223,27 @@ _PHONE_CUE = re.compile(
     r"(?i)(?:\b(?:phone|tel|telephone|mobile|mob|cell|call|fax|contact number|whatsapp|sms|landline|hotline|"
     r"telefon|handy|mobil|rufnummer|portable|t[ée]l[ée]phone|t[ée]l)\b[^\n\w]{0,4}(?:\w+\W{1,3}){0,2}"
     r"|\b(?:desk|office|direct|home|work|ph|text|dial|fixe|switchboard)[ ]?[:.][ ]*)$")
+# The same cue in other languages (es, it, pt, nl, pl, tr, ru, ar, hi, zh, ja, ko, vi, id, sv): words of
+# a script without spaces or with combining marks stand without word boundaries ("联系电话139…").
+_PHONE_CUE_OTHER = re.compile(
+    r"(?i)(?:\b(?:tel[ée]fono|m[óo]vil|celular|cel|tel[ée]fone|telem[óo]vel|telefoon|mobiel|mobiele|bellen|"
+    r"llamar|ll[áa]mame|ll[áa]male|m[áa]rcale|m[áa]rcame|cellulare|chiamare|chiamami|kom[óo]rka|telefonu|"
+    r"gsm|телефон|тел|моб|мобильный|сотовый|điện[ ]thoại|đt|sđt|di[ ]động|telepon|telp|ponsel|"
+    r"mobilnummer|mobiltelefon|ring)\b"
+    r"|هاتف|الهاتف|جوال|الجوال|موبايل|मोबाइल|फ़ोन|फोन|दूरभाष|电话|電話|手机|手機|携帯|連絡先|联系方式|연락처|전화|"
+    r"휴대폰|핸드폰|문의)[^\n\w]{0,4}(?:\w+\W{1,3}){0,3}$")
 _PHONE_AFTER = re.compile(r"(?i)^[ ]?[-–(]?[ ]?(?:office|fax|mobile|cell|home|work|desk|direct|tel)\b")
 _NOT_PHONE_CUE = re.compile(
     r"(?i)\b(?:order|invoice|inv|ref|reference|ticket|account|acct|po|id|no|number|sku|serial|tracking|case|"
     r"part|batch|ean|isbn|barcode|epoch|build|version|release|kb|quote|item|lot)\b"
     r"(?:[\s.#:-]*(?:is|was|no|nr|num|number|id|ref|#))*[\s.#:-]*$")
+# The same in other languages (de, es, it, pt, nl, pl, tr, ru, hi, zh, ja, ko): an order, invoice,
+# parcel or reference number is not a phone number (nor a card)
+_NOT_NUMBER_CUE_OTHER = re.compile(
+    r"(?i)(?:\b(?:nr|bestellung|bestellnummer|auftrag|rechnung|sendung|pedido|referencia|factura|ordine|fattura|"
+    r"riferimento|encomenda|fatura|refer[êe]ncia|bestelling|factuur|zam[óo]wieni[ae]|faktura|przesy[łl]ki|"
+    r"sipari[şs]|fatura|заказ[а]?|сч[её]т|накладная)\b|订单号?|单号|注文番号|注文|伝票番号|주문번호|주문|송장번호|ऑर्डर)"
+    r"[^\n\w]{0,3}(?:\w+\W{1,3}){0,1}$")
 _NANP = re.compile(r"^(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
 _DATEISH = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d|[./-]\d)")
 _BAD_SEPARATORS = re.compile(r"[ .\-/]{2,}|\(\(|\)\)|\(\)")
@@ -246,10 +276,11 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 # German and French month names that the English three-letter prefixes do not cover
 _MONTHS.update({"mär": 3, "mae": 3, "mai": 5, "okt": 10, "dez": 12, "jän": 1, "janv": 1, "fév": 2, "fev": 2,
                 "mars": 3, "avr": 4, "juin": 6, "juil": 7, "aoû": 8, "aou": 8, "déc": 12})
-# Full month names of the European languages, from CLDR (babel): "settembre", "września", "března"
+# Full month names of the European languages, and since round 13 of Turkish, Indonesian, Russian, Ukrainian
+# and Azerbaijani, from CLDR (babel): "settembre", "września", "března"
 # (format and stand-alone forms; Slavic languages write the genitive in a date)
 _MONTH_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ca", "pl", "cs", "sk", "sl", "hr", "hu", "ro", "da",
-                    "sv", "nb", "fi", "et", "lv", "lt", "ga")
+                    "sv", "nb", "fi", "et", "lv", "lt", "ga", "tr", "id", "ru", "uk", "az")
 
 
 def _month_names() -> dict[str, int]:
@@ -276,12 +307,21 @@ _DATE = (
     r"|(?P<num>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))"
     rf"|(?P<dmy>\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?[ -](?:of[ ]|de[ ])?{_MON}\.?,?[ -](?:de[ ])?\d{{4}})"
     rf"|(?P<mdy>{_MON}\.?[ ]\d{{1,2}}(?:st|nd|rd|th)?,?[ ]\d{{4}})"
+    # year, month, day with the CJK unit signs: 1985年3月9日, 1988년 12월 16일
+    r"|(?P<cjk>\d{4}[ ]?[年년][ ]?\d{1,2}[ ]?[月월][ ]?\d{1,2}[ ]?[日일])"
     r")(?![\w/.-]\d|\d)"
 )
 _DOB = re.compile(
-    r"(?i)\b(?:born|d\.?o\.?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday|geboren|geb\.|geburtsdatum|geburtstag"
-    r"|n[ée]e?|date[ ]de[ ]naissance)"
-    r"(?:\W|\b)[^\n;]{0,24}?" + _DATE
+    r"(?i)(?:\b(?:born|d\.?o\.?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday|geboren|geb\.|geburtsdatum|geburtstag"
+    r"|n[ée]e?|date[ ]de[ ]naissance"
+    # the birth-date label in other languages: es, it, pt, nl, pl, tr, ru, ar, vi, id, sv (and "born" forms)
+    r"|fecha[ ]de[ ]nacimiento|f\.[ ]?nac\.|nacid[oa]|data[ ]di[ ]nascita|nat[oa][ ]il|data[ ]de[ ]nascimento"
+    r"|nascid[oa]|geboortedatum|geb\.[ ]?datum|data[ ]urodzenia|ur\.|urodzon[ya]|do[ğg]um[ ]tarihi|d\.[ ]?tarihi"
+    r"|дата[ ]рождения|д\.[ ]?р\.|родил(?:ся|ась)|تاريخ[ ]الميلاد|تاريخ[ ]الولادة|ngày[ ]sinh|sinh[ ]ngày"
+    r"|tanggal[ ]lahir|tgl\.?[ ]lahir|lahir|f[öo]delsedatum|f[öo]dd)(?:\W|\b)"
+    # and in scripts whose words have no boundary a regex sees (hi, zh, ja, ko)
+    r"|जन्म[ ]?तिथि|जन्म[ ]दिनांक|जन्मतिथि|出生日期|出生年月日|生年月日|誕生日|生日|생년월일|생일)"
+    r"[^\n;]{0,24}?" + _DATE
 )
 
 
@@ -290,6 +330,9 @@ def _valid_date(m: re.Match[str]) -> bool:
     try:
         if m.group("iso"):
             y, mo, d = (int(x) for x in re.split(r"[-/.]", raw))
+            return _real(y, mo, d)
+        if m.group("cjk"):
+            y, mo, d = (int(x) for x in re.findall(r"\d+", raw))
             return _real(y, mo, d)
         if m.group("num"):
             a, b, y = (int(x) for x in re.split(r"[-/.]", raw))
@@ -327,7 +370,8 @@ def _digits_in(text: str) -> int:
     finders ask about the same text in turn: it is counted once.)"""
     return len(_ANY_DIGIT.findall(text))
 # (matched against the lower-cased text: a case-insensitive search is several times slower)
-_DOB_GATE = re.compile(r"born|d\.?o\.?b|birth|geb|n[ée]e?\b|naissance")
+_DOB_GATE = re.compile(r"born|d\.?o\.?b|birth|geb|n[ée]e?\b|naissance|nac|nasc|nat[oa] il|urodz|ur\.|do[ğg]um|tarihi"
+                       r"|рожд|родил|الميلاد|الولادة|sinh|lahir|f[öo]d|जन्म|生|誕|생")
 
 
 _CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|master ?card|amex|american express|maestro|discover|diners|jcb|"
@@ -357,7 +401,7 @@ def _card_context_ok(text: str, start: int, digits: str) -> bool:
     # Maestro and UnionPay 6). Other first digits, or a product/order code cue ("EAN", "SKU",
     # "invoice") before the number, need a card cue: one EAN-13 in ten passes Luhn by chance.
     before = text[max(0, start - 40):start]
-    if _NOT_CARD_CUE.search(before) and not _CARD_CUE.search(before[-25:]):
+    if (_NOT_CARD_CUE.search(before) or _NOT_NUMBER_CUE_OTHER.search(before)) and not _CARD_CUE.search(before[-25:]):
         return False
     return digits[0] in "23456" or bool(_CARD_CUE.search(before))
 
@@ -442,7 +486,28 @@ _ID_FORMATS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     (re.compile(r"\d{6}[-+A]"), re.compile(r"(?<![\w+-])\d{6}[-+A]\d{3}[0-9A-Y](?![\w-])"), "fi.hetu"),
     (re.compile(r"\d{8}-?[A-Z]"), re.compile(r"(?<![\w-])\d{8}-?[A-Z](?![\w-])"), "es.dni"),
     (re.compile(r"\d{7}-?[A-Z]"), re.compile(r"(?<![\w-])[XYZ]-?\d{7}-?[A-Z](?![\w-])"), "es.nie"),
+    # Brazil's CPF in its printed form 000.000.000-00 (bare, its 11 digits need a cue: _CHECKED_IDS)
+    (re.compile(r"\.\d{3}-\d\d"), re.compile(r"(?<![\w.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w-]|[.-]\d)"), "br.cpf"),
 )
+# Ids that are bare digit runs, taken only after their own cue word and only when their check digits
+# hold (python-stdnum): a ticket or order number of the same length passes a checksum by chance, so the
+# cue is the evidence, the checksum the confirmation. Some cues are short or ordinary words ("TC",
+# "CPF") or written in a script without spaces ("身份证440305…"), so unlike :data:`_ID_CUE` they do
+# not take an unchecked value.
+_CHECKED_IDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)(?:\bcpf|\bcadastro[ ]de[ ]pessoas?[ ]f[íi]sicas?)\b[\s:#.ºnN°]*$"), "br.cpf"),
+    (re.compile(r"(?i)\b(?:numer[ ])?pesel\b[\s:#.]*(?:nr\.?[\s:]*)?$"), "pl.pesel"),
+    (re.compile(r"(?i)(?:\bt\.?[ ]?c\.?(?:[ ]?kimlik)?|\bkimlik|\btckn)\b\.?"
+                r"(?:[ ]?(?:no|numaras[ıi])\b\.?)?[\s:#.]*$"), "tr.tckimlik"),
+    (re.compile(r"(?i)(?:\baadh?aa?r\b|\buidai?\b|आधार)[^\n\d]{0,16}$"), "in_.aadhaar"),
+    (re.compile(r"(?:身份证|身份證|公民身份号码|居民身份证)[^\n\d]{0,6}$"
+                r"|(?i:\b(?:resident|citizen)[ ]id(?:entity)?(?:[ ]card)?(?:[ ](?:no|number))?)[\s:#.]*$"), "cn.ric"),
+)
+_CHECKED_CUE_WORDS = ("cpf", "cadastro", "pesel", "kimlik", "tc", "t.c", "tckn", "aadh", "uid", "आधार", "身份",
+                      "resident", "citizen")
+# a run of digits in groups (a last X: China's check character); glued to a letter of a script without
+# spaces is allowed ("身份证440305…")
+_CHECKED_VALUE = re.compile(r"(?<![0-9A-Za-z./-])\d(?:[ .-]?\d){8,17}[ ]?[\dXx]?(?![0-9A-Za-z-]|[.-]\d)")
 # A cue that says the next value is a person's id number (English, German, French, Spanish,
 # Italian, Dutch, Portuguese, Polish, Nordic, Czech): after it, an id-shaped value is taken
 # whatever its checksum says (fail closed: a mistyped or test number is still meant as an id).
@@ -485,17 +550,43 @@ def _other_id_candidates(text: str, digits: int) -> Iterator[Finding]:
     if digits < 6:
         return
     low = text.lower()
+    if digits >= 9 and any(word in low for word in _CHECKED_CUE_WORDS):
+        yield from _checked_id_candidates(text)
     if not any(word in low for word in _ID_CUE_WORDS):
         return
     for m in _ID_VALUE.finditer(text):
-        value = m.group(0)
-        # an id after a cue: six digits or more, and not a date or a phrase of words
-        if sum(c.isdigit() for c in value) < 6 or _DATEISH.match(value):
-            continue
-        if _SSN.fullmatch(value):
-            continue  # US-SSN-shaped: the SSA rules decide (below); "000-12-3456" is no one's number
-        if _ID_CUE.search(text[max(0, m.start() - 45):m.start()]):
-            yield Finding("NATIONAL_ID", m.start(), m.end(), value)
+        # The value pattern also takes capitalised words before the number ("PESEL 87041209151" is
+        # one match): try it from each word of the match, so a cue written in capitals stays a cue.
+        starts = [0] + [i + 1 for i, ch in enumerate(m.group(0)) if ch == " "]
+        for offset in starts:
+            start = m.start() + offset
+            value = text[start:m.end()]
+            # an id after a cue: six digits or more, and not a date or a phrase of words
+            if sum(c.isdigit() for c in value) < 6 or _DATEISH.match(value):
+                break
+            if _SSN.fullmatch(value):
+                break  # US-SSN-shaped: the SSA rules decide (below); "000-12-3456" is no one's number
+            if offset and _NINO.fullmatch(value):
+                break  # NINO-shaped after a capitalised cue ("NINO ZZ123456C"): the HMRC rules decide (below)
+            if _ID_CUE.search(text[max(0, start - 45):start]):
+                yield Finding("NATIONAL_ID", start, m.end(), value)
+                break
+
+
+def _checked_id_candidates(text: str) -> Iterator[Finding]:
+    """Values of :data:`_CHECKED_IDS`: after the format's cue, and valid by its check digits; the
+    longest valid prefix ending on a digit group is taken (the run may go on into other digits)."""
+    for m in _CHECKED_VALUE.finditer(text):
+        before = text[max(0, m.start() - 40):m.start()]
+        for cue, module in _CHECKED_IDS:
+            if not cue.search(before):
+                continue
+            raw = m.group(0)
+            ends = [len(raw)] + [i for i in range(len(raw) - 1, 0, -1) if raw[i] in " .-" and raw[i - 1].isdigit()]
+            hit = next((e for e in ends if _stdnum(module).is_valid(raw[:e])), None)
+            if hit is not None:
+                yield Finding("NATIONAL_ID", m.start(), m.start() + hit, raw[:hit])
+                break
 
 
 def _national_id_candidates(text: str) -> Iterator[Finding]:
@@ -579,7 +670,49 @@ def _national_without_trunk(core: str, digits: str, after: str) -> bool:
             and not _AMOUNT_AFTER.match(after) and _parses_in(core, _NO_TRUNK_REGIONS, phonenumbers.is_valid_number))
 
 
+# Regions outside :data:`PHONE_REGIONS` whose numbers a text may carry written the way the country
+# writes them (`_national_layout`): the most populous countries and the largest economies of Asia,
+# Latin America, Africa and the Middle East.
+LAYOUT_REGIONS: tuple[str, ...] = (
+    "CN", "HK", "TW", "JP", "KR", "IN", "PK", "BD", "ID", "PH", "VN", "TH", "MY", "SG", "BR", "MX", "AR", "CO",
+    "CL", "PE", "TR", "RU", "UA", "NG", "ZA", "KE", "EG", "MA", "SA", "AE", "IL")
+
+
+def _digit_groups(s: str) -> list[int]:
+    return [len(g) for g in re.findall(r"\d+", s)]
+
+
+def _national_layout(core: str, digits: str) -> bool:
+    """A number written exactly as one of :data:`LAYOUT_REGIONS` writes its national numbers and valid
+    there (an assigned range, not only a possible length): the digit groups are those of
+    libphonenumber's national format for that region, separators aside, a trunk prefix the writer left
+    out aside — "(11) 98765-4321" (BR), "138 1234 5678" (CN), "02-3456-7890" (KR), "98765 43210" (IN).
+    A bare digit run is never enough: the layout is the evidence."""
+    groups = _digit_groups(core)
+    if len(groups) < 2 or len(digits) < 9:
+        return False  # eight digits in two fours are as often an order or a parcel number
+    for region in LAYOUT_REGIONS:
+        try:
+            number = phonenumbers.parse(core, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number_for_region(number, region):
+            continue
+        written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        want = _digit_groups(written)
+        prefix = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        trunk = prefix.national_prefix if prefix is not None else None
+        if trunk and not digits.startswith(trunk) and re.sub(r"\D", "", written).startswith(trunk) and want:
+            # the writer left the trunk prefix out ("98765 43210" for "098765 43210")
+            want = [want[0] - len(trunk)] + want[1:] if want[0] > len(trunk) else want[1:]
+        if want == groups:
+            return True
+    return False
+
+
 def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
+    if text.startswith("(+", start) and text.count(")", start, end) < text.count("(", start, end):
+        start += 1  # "(+44 24 7696 0321)": the parentheses hold the number; they are not part of it
     raw = text[start:end]
     core = raw[: len(raw) - len(ext)] if ext else raw
     digits = re.sub(r"\D", "", core)
@@ -588,10 +721,11 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
     if core.count("(") != core.count(")") or _DATEISH.match(core) or re.fullmatch(r"\d{3}-\d{2}-\d{4}", core):
         return None  # unbalanced, a date, or SSN-shaped
     before = text[max(0, start - 40):start]
-    cued = bool(_PHONE_CUE.search(before) or _PHONE_AFTER.match(text[end:end + 12]))
+    cued = bool(_PHONE_CUE.search(before) or _PHONE_AFTER.match(text[end:end + 12])
+                or _PHONE_CUE_OTHER.search(before))
     intl = core.startswith(("+", "(+")) or bool(re.match(r"(?:00[1-9]|011)", core))
     if not intl:
-        if _NOT_PHONE_CUE.search(before) and not cued:
+        if (_NOT_PHONE_CUE.search(before) or _NOT_NUMBER_CUE_OTHER.search(before)) and not cued:
             return None
         # national layouts: NANP (212) 555-0100 / 212-555-0100 / 212.555.0100, or a trunk 0
         # (020 7946 0958, (04580) 730215, 0144466550); any digits after a cue ("Mobile: ...")
@@ -600,9 +734,14 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
         trunk = core.startswith(("0", "(0")) and (
             9 <= len(digits) <= 12 or (len(digits) == 13 and bool(re.search(r"[ /().-]", core))))
         # or a national number of a country without a trunk prefix (checked last: it parses)
-        if not (_NANP.match(core) or trunk or (cued and len(digits) <= 12)
-                or _national_without_trunk(core, digits, text[end:end + 5])):
+        shaped = (_NANP.match(core) or trunk or (cued and len(digits) <= 12)
+                  or _national_without_trunk(core, digits, text[end:end + 5]))
+        # the layout rule reads the whole run only: not a window cut from "4471-2231-0098"
+        # (and not an amount: "962 681 299 EUR")
+        whole = not re.match(r"[ ./-]?\d", text[end:end + 2]) and not _AMOUNT_AFTER.match(text[end:end + 5])
+        if not (shaped and _phone_possible(core, intl)) and not (whole and _national_layout(core, digits)):
             return None
+        return Finding("PHONE", start, end, raw)
     if not _phone_possible(core, intl):
         return None
     return Finding("PHONE", start, end, raw)
@@ -642,7 +781,8 @@ def _email_candidates(text: str) -> Iterator[Finding]:
 
 
 def _dob_candidates(text: str) -> Iterator[Finding]:
-    if not _ANY_DIGIT.search(text) or not _DOB_GATE.search(text.lower()):
+    # a date has four digits or more (a two-digit year: 1/2/85)
+    if not _ANY_DIGIT.search(text) or _digits_in(text) < 4 or not _DOB_GATE.search(text.lower()):
         return
     for m in _DOB.finditer(text):
         if _valid_date(m):
@@ -809,6 +949,12 @@ def detect(text: str) -> list[Finding]:
                           for f in _scan(view)]
         else:
             candidates = _scan(text)
+        dobs = [c for c in candidates if c.type == "DOB"]
+        if dobs:
+            # a birth date is no part of an address: the caseless address rules read "1985年3月9日\n住所"
+            # (numbers with unit signs, a heading word) as one; the address candidate gives way
+            candidates = [c for c in candidates if c.type != "ADDRESS"
+                          or all(c.end <= d.start or c.start >= d.end for d in dobs)]
         candidates.sort(key=lambda f: (-(f.end - f.start), _PRIORITY[f.type], f.start))
         taken: list[Finding] = []
         for cand in candidates:
@@ -1010,6 +1156,8 @@ def warm_up() -> None:
     """
     load_all()
     for _gate, _rx, module in _ID_FORMATS:
+        _stdnum(module)
+    for _cue, module in _CHECKED_IDS:
         _stdnum(module)
     redact(_WARM_UP_TEXT)
 
