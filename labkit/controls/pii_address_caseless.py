@@ -51,6 +51,7 @@ import unicodedata
 from functools import cache
 
 from labkit.controls.pii_address import extend_address
+from labkit.controls.pii_script import char_class
 
 # libpostal zh/ja number.txt, level_types_numbered.txt, unit_types_numbered.txt, building_types.txt
 _CJK_COUNTERS = ("丁目", "号", "號", "楼", "樓", "层", "層", "室", "栋", "棟", "番", "階", "座")
@@ -68,19 +69,12 @@ def _caseless_class() -> str:
     Mkhedruli is added: Unicode gives it Mtavruli capitals, but they are not used to mark names or
     places (as :mod:`labkit.controls.pii_script` treats it).
     """
-    ranges: list[tuple[int, int]] = []
-    for cp in range(0x0370, 0x10000):
-        ch = chr(cp)
+    def keep(cp: int, ch: str) -> bool:
         cat = unicodedata.category(ch)
-        ok = ((cat in ("Lo", "Lm") and not (ch.isupper() or ch.islower())) or cat in ("Mn", "Mc")
-              or 0x10D0 <= cp <= 0x10FF or cp in (0x200C, 0x200D))  # zero-width (non-)joiner: "श्रेष्‍ठ"
-        if ok:
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1] = (ranges[-1][0], cp)
-            else:
-                ranges.append((cp, cp))
-    return "[" + "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-                         for a, b in ranges) + "]"
+        return ((cat in ("Lo", "Lm") and not (ch.isupper() or ch.islower())) or cat in ("Mn", "Mc")
+                or 0x10D0 <= cp <= 0x10FF or cp in (0x200C, 0x200D))  # zero-width (non-)joiner: "श्रेष्‍ठ"
+
+    return char_class(keep, start=0x0370)
 
 
 _NUM = r"\d+(?:[/-]\d+)*"
