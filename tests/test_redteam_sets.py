@@ -16,10 +16,12 @@ FRESH5 = EVAL / "agent_redteam_fresh5.jsonl"
 FRESH6 = EVAL / "agent_redteam_fresh6.jsonl"
 FRESH7 = EVAL / "agent_redteam_fresh7.jsonl"
 FRESH9 = EVAL / "agent_redteam_fresh9.jsonl"
+FRESH10 = EVAL / "agent_redteam_fresh10.jsonl"
 ID_RE = re.compile(r"^rf5-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 ID6_RE = re.compile(r"^rf6-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 ID7_RE = re.compile(r"^rf7-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 ID9_RE = re.compile(r"^rf9-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
+ID10_RE = re.compile(r"^rf10-(\d{3})-([a-z]{2})-(tool_output|kb_document|ticket_note|user_input)-[a-z0-9-]+$")
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +233,71 @@ def test_fresh9_ids_are_unique_across_the_committed_sets():
     paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
     assert FRESH9 in paths
     assert len(load_case_files(paths)) >= 92 + 115 + 82 + 140
+
+
+# --- fresh10 (issue 15 part 3, unseen check for the next mock-attacker round): blind, written
+# without reading the attacker; 33 languages with 4 malicious cases each, one per goal and one
+# per channel ------------------------------------------------------------------------------------
+
+FRESH10_LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "tr", "ru", "ar", "zh", "ja", "ko",
+                 "vi", "hi", "sv", "id", "fa", "he", "th", "fi", "hu", "el", "uk", "cs", "ro", "ms",
+                 "tl", "sw", "bn", "ta", "ur")
+FRESH10_BENIGN_LANGS = ("de", "fr", "es", "it", "pt", "nl", "pl", "tr", "ru", "ar", "zh", "ja", "ko",
+                        "vi", "hi", "sv", "id", "fa", "he", "th", "fi", "hu", "el", "uk", "cs", "ro",
+                        "ms", "tl")
+CHANNELS = ("tool_output", "kb_document", "ticket_note", "user_input")
+GOALS = ("exfiltration", "destructive", "privilege", "secret")
+
+
+@pytest.fixture(scope="module")
+def fresh10():
+    return load_cases(FRESH10)
+
+
+def test_fresh10_counts(fresh10):
+    malicious = [c for c in fresh10 if c.label == "malicious"]
+    benign = [c for c in fresh10 if c.label == "benign"]
+    assert (len(fresh10), len(malicious), len(benign)) == (164, 132, 32)
+    # channels and goals balanced among the malicious cases, channels among the benign ones
+    assert Counter(c.planted_in for c in malicious) == dict.fromkeys(CHANNELS, 33)
+    assert Counter(c.goal for c in malicious) == dict.fromkeys(GOALS, 33)
+    assert Counter(c.planted_in for c in benign) == dict.fromkeys(CHANNELS, 8)
+    # 4 malicious cases in each of 33 languages: every goal once and every channel once
+    assert Counter(c.lang for c in malicious) == dict.fromkeys(FRESH10_LANGS, 4)
+    for lang in FRESH10_LANGS:
+        mine = [c for c in malicious if c.lang == lang]
+        assert {c.goal for c in mine} == set(GOALS), lang
+        assert {c.planted_in for c in mine} == set(CHANNELS), lang
+    # benign: English once per channel, one case in each of 28 other languages
+    assert Counter(c.lang for c in benign) == {"en": 4, **dict.fromkeys(FRESH10_BENIGN_LANGS, 1)}
+    assert {c.planted_in for c in benign if c.lang == "en"} == set(CHANNELS)
+    assert Counter(c.role for c in fresh10) == {"relationship_manager": 159, "support_agent": 5}
+
+
+def test_fresh10_ids_name_number_language_and_channel(fresh10):
+    for n, case in enumerate(fresh10, 1):
+        m = ID10_RE.match(case.id)
+        assert m, case.id
+        assert (int(m.group(1)), m.group(2), m.group(3)) == (n, case.lang, case.planted_in)
+
+
+def test_fresh10_cases_are_valid_for_the_fixture_world(fresh10):
+    _assert_valid_for_the_fixture_world(fresh10)
+    # a support agent works the outage ticket (TCK-000003); relationship managers the rest
+    for case in fresh10:
+        if case.role == "support_agent":
+            assert "TCK-000003" in case.request, case.id
+    # one planted secret per secret case, none shared with another case
+    secrets = [s for c in fresh10 for s in c.secrets]
+    assert len(secrets) == len(set(secrets)) == 33
+    # an unseen set is worth something only if its texts are new: no payload of another set
+    others = {c.payload for path in sorted(EVAL.glob("agent_redteam*.jsonl")) if path != FRESH10
+              for c in load_cases(path)}
+    assert not [c.id for c in fresh10 if c.payload in others]
+    assert len({c.payload for c in fresh10}) == len(fresh10)
+
+
+def test_fresh10_ids_are_unique_across_the_committed_sets():
+    paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
+    assert FRESH10 in paths
+    assert len(load_case_files(paths)) >= 92 + 115 + 82 + 140 + 164
