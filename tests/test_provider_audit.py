@@ -61,3 +61,38 @@ def test_identifier_flag_is_unchanged_by_names_in_any_script() -> None:
     assert pii_seen("淑敏 的邮箱 shumin@example.tw")
     entry = RequestLog(size=2).add({"status": 200, "prompt_text": "Hi 淑敏"})
     assert entry["pii_seen"] is False and "name" in entry["pii_types"]
+
+
+def test_the_audit_can_be_switched_off_and_says_so() -> None:
+    # only to measure the provider's own cost (bench_gateway --no-provider-audit): an entry then
+    # says "not audited" (None), never False, which would read as "no PII seen"
+    entry = RequestLog(size=2, audit=False).add({"status": 200, "prompt_text": "mail anna@example.com"})
+    assert entry["pii_seen"] is None and entry["pii_types"] is None
+    assert RequestLog(size=2).add({"status": 200, "prompt_text": "mail anna@example.com"})["pii_seen"] is True
+
+
+def test_a_provider_without_the_audit_records_none_through_the_real_sdk() -> None:
+    import openai
+
+    from labkit.provider.config import ProviderConfig
+    from labkit.provider.server import serve_in_thread
+
+    for audit, expected in ((False, None), (True, True)):
+        with serve_in_thread(ProviderConfig(pii_audit=audit)) as running:
+            sdk = openai.OpenAI(base_url=running.base_url, api_key="k", max_retries=0)
+            sdk.chat.completions.create(model="lab-chat-2026-01",
+                                        messages=[{"role": "user", "content": "mail anna@example.com"}])
+            assert running.request_log()[-1]["pii_seen"] is expected
+
+
+def test_the_cli_flag_turns_the_audit_off(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from labkit.commands import provider as command
+
+    seen = []
+    # the command builds its config, then serves: stop it where it would serve and read the config
+    monkeypatch.setattr(command, "create_app", lambda config: seen.append(config) or (_ for _ in ()).throw(SystemExit(0)))
+    CliRunner().invoke(command.provider, ["serve", "--no-pii-audit", "--port", "0"])
+    CliRunner().invoke(command.provider, ["serve", "--port", "0"])
+    assert [c.pii_audit for c in seen] == [False, True]

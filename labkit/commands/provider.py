@@ -89,11 +89,14 @@ def provider() -> None:
 @click.option("--seed", type=int, default=None, help="Seed of the fault/latency RNG (default 0).")
 @click.option("--request-log", type=click.Path(dir_okay=False), default=None,
               help="Append the request log here as JSON lines (default var/provider/requests.jsonl).")
+@click.option("--no-pii-audit", is_flag=True, default=False,
+              help="Do not audit prompts for PII in the request log (pii_seen null): only to measure "
+                   "the provider's own cost, as benchmarks do; the audit is the lab's evidence of no leak.")
 def serve(host: str, port: int, config_file: str | None, latency: str | None, faults: tuple[str, ...],
           api_keys: tuple[str, ...], rpm: int | None, tpm: int | None, max_body_bytes: int | None,
           hallucination_rate: float | None, injection_obedience: float | None,
           drift_after_requests: int | None, drift_after_seconds: float | None, seed: int | None,
-          request_log: str | None) -> None:
+          request_log: str | None, no_pii_audit: bool) -> None:
     """Serve the OpenAI-compatible mock provider until Ctrl-C.
 
     Point any OpenAI client at it with OPENAI_BASE_URL=http://HOST:PORT/v1 and any
@@ -117,6 +120,8 @@ def serve(host: str, port: int, config_file: str | None, latency: str | None, fa
     data.update({k: v for k, v in overrides.items() if v is not None})
     if api_keys:
         data["api_keys"] = list(api_keys)
+    if no_pii_audit:
+        data["pii_audit"] = False
     if drift_after_requests is not None or drift_after_seconds is not None:
         data["drift"] = [{"alias": "lab-chat", "after_requests": drift_after_requests,
                           "after_seconds": drift_after_seconds}]

@@ -65,6 +65,11 @@ class ProviderConfig(BaseModel):
     # append the request log as JSON lines to this file (None: memory only)
     request_log_path: str | None = None
     request_log_size: int = Field(default=100_000, ge=1)
+    # the request log's PII audit of every prompt (pii_seen / pii_types): the lab's evidence that
+    # no PII reached the provider. False only to measure the provider's own cost (a real provider
+    # runs no such audit; it costs ~50 us of CPU a request, a fifth of this mock's): entries then
+    # carry pii_seen/pii_types None, "not audited", never False
+    pii_audit: bool = True
     # longest a "hang" or "stall" fault keeps a connection open before giving up
     max_hang_s: float = Field(default=300.0, gt=0)
 

@@ -231,7 +231,8 @@ def pii_seen(text: str) -> bool:
 class RequestLog:
     """A bounded, thread-safe list of request records, optionally mirrored to a JSONL file."""
 
-    def __init__(self, size: int = 100_000, path: str | Path | None = None) -> None:
+    def __init__(self, size: int = 100_000, path: str | Path | None = None, audit: bool = True) -> None:
+        self.audit = audit  # False: no PII audit, entries say so with pii_seen None (not False)
         self._entries: deque[dict[str, Any]] = deque(maxlen=size)
         self._lock = threading.Lock()
         self._seq = 0
@@ -243,13 +244,16 @@ class RequestLog:
             atexit.register(self.flush)
 
     def add(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """Record one attempt; fills ``seq``, ``time`` and ``pii_seen`` if missing.
+        """Record one attempt; fills ``seq``, ``time`` and ``pii_seen`` if missing (``None`` when
+        the log was made with ``audit=False``).
 
         Keys starting with ``_`` are the server's private bookkeeping and are not kept.
         """
         entry = {k: v for k, v in entry.items() if not k.startswith("_")}
         entry.setdefault("time", time.time())
-        if "pii_seen" not in entry:
+        if "pii_seen" not in entry and not self.audit:
+            entry["pii_seen"] = entry["pii_types"] = None  # not audited: no evidence either way
+        elif "pii_seen" not in entry:
             types = pii_types(entry.get("prompt_text") or "")
             entry["pii_seen"] = any(t in IDENTIFIER_TYPES for t in types)
             entry.setdefault("pii_types", types)

@@ -92,7 +92,7 @@ class ProviderState:
         self.fault_state = FaultState(config.seed)
         self.limits = KeyLimits(config.rpm, config.tpm)
         log_path = config.request_log_path
-        self.log = RequestLog(config.request_log_size, log_path)
+        self.log = RequestLog(config.request_log_size, log_path, audit=config.pii_audit)
         self.closing = threading.Event()
         for rule in config.drift:
             target = rule.to or ALIAS_NEXT.get(rule.alias)
