@@ -471,3 +471,49 @@ def test_check_cases_flags_bad_check_digits_overlaps_and_labelled_negatives() ->
     negative = [{"id": "x-2", "text": "Ana", "locale": "neg", "spans": [{"start": 0, "end": 3, "type": "NAME"}]}]
     assert pub.check_cases(overlap) and pub.check_cases(negative)
     assert pub.check_cases(good + good)[0].startswith("duplicate id")
+
+
+def test_eleventh_fresh_set_is_the_second_hand_written_file_weighted_to_names_and_addresses() -> None:
+    fresh11 = pub.build_fresh11_cases()
+    # the committed JSONL is exactly what the marked source gives (offsets computed from the markers)
+    marked = (datasets_dir() / pub.FRESH11_MARKED).read_text(encoding="utf-8")
+    assert [{k: c[k] for k in ("id", "text", "spans", "locale", "lang", "style")} for c in fresh11] \
+        == pub.parse_marked(marked, "fresh11")
+    ids = [c["id"] for c in fresh11]
+    assert len(ids) == len(set(ids)) and all(i.startswith("fresh11-") for i in ids)
+    assert {c["split"] for c in fresh11} == {"heldout"} and all(c["template"] == c["style"] for c in fresh11)
+    # offsets, overlaps, Luhn, mod 97, national-id check digits
+    assert pub.check_cases(fresh11) == []
+    for c in fresh11:
+        for s in c["spans"]:
+            value = c["text"][s["start"]:s["end"]]
+            assert value and value == value.strip() and "[[" not in value, (c["id"], s)
+    # no text of fresh10 is reused
+    fresh10_texts = {c["text"] for c in pub.build_fresh10_cases()}
+    assert not fresh10_texts & {c["text"] for c in fresh11}
+    # counts by type: names and addresses weighted, the other types about 150 spans together
+    types = Counter(s["type"] for c in fresh11 for s in c["spans"])
+    assert types["NAME"] >= 300 and types["ADDRESS"] >= 120, types
+    others = sum(n for t, n in types.items() if t not in ("NAME", "ADDRESS"))
+    assert 120 <= others <= 200 and all(types[t] >= 5 for t in ("CARD", "IBAN", "NATIONAL_ID", "IP", "DOB")), types
+    # 200+ texts with PII, 50+ negatives without spans, some of them in non-Latin scripts
+    positives = [c for c in fresh11 if c["locale"] != "neg"]
+    negatives = [c for c in fresh11 if c["locale"] == "neg"]
+    assert len(positives) >= 200 and len(negatives) >= 50 and all(c["spans"] for c in positives)
+    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 15
+    # English at most 40%, 22+ other languages with 5+ texts each, the ones fresh10 lacked included
+    langs = Counter(c["lang"] for c in positives)
+    assert langs["en"] / len(positives) <= 0.40
+    assert len(set(langs) - {"en"}) >= 22 and min(langs.values()) >= 5, langs
+    assert {"th", "he", "fa", "el", "uk", "cs", "ro", "hu", "fi", "da", "no", "ms", "tl", "sw", "bn", "ta"} <= set(langs)
+    assert {"en_US", "en_GB", "en_IN", "en_AU", "en_NG", "en_PH", "en_ZA", "en_CA", "en_IE", "en_SG"} \
+        <= {c["locale"] for c in positives}
+    # names and addresses in non-Latin scripts: Thai, Hebrew, Arabic/Persian, Greek, Cyrillic, Bengali,
+    # Tamil, Devanagari, Han, Kana, Hangul
+    for lo, hi in (("\u0e00", "\u0e7f"), ("\u0590", "\u05ff"), ("\u0600", "\u06ff"), ("\u0370", "\u03ff"),
+                   ("\u0400", "\u04ff"), ("\u0980", "\u09ff"), ("\u0b80", "\u0bff"), ("\u0900", "\u097f"),
+                   ("\u4e00", "\u9fff"), ("\u30a0", "\u30ff"), ("\uac00", "\ud7af")):
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for c in positives for s in c["spans"] if s["type"] == kind
+                       for ch in c["text"][s["start"]:s["end"]]), (lo, kind)
+    assert len({c["style"] for c in fresh11}) >= 20

@@ -1110,6 +1110,10 @@ def build_fresh9_cases(seed: int = FRESH9_SEED, negatives_per_carrier: int = 4) 
 
 FRESH10_FILE = "eval/pii_handwritten_fresh10.jsonl"
 FRESH10_MARKED = "eval/pii_handwritten_fresh10_marked.txt"
+# fresh11: a second hand-written set, same rules as fresh10, weighted to names and addresses
+# (written by another hand, without reading the detector or fresh10's texts beyond their format).
+FRESH11_FILE = "eval/pii_handwritten_fresh11.jsonl"
+FRESH11_MARKED = "eval/pii_handwritten_fresh11_marked.txt"
 _MARK = re.compile(r"\[\[(N|A|P|E|C|I|ID|IP|D)\|(.+?)\]\]", re.S)
 _MARK_TYPE = {"N": "NAME", "A": "ADDRESS", "P": "PHONE", "E": "EMAIL", "C": "CARD", "I": "IBAN",
               "ID": "NATIONAL_ID", "IP": "IP", "D": "DOB"}
@@ -1214,6 +1218,20 @@ def build_fresh10_cases(path: Path | None = None) -> list[dict[str, Any]]:
     source = path if path is not None else datasets_dir() / FRESH10_FILE
     if not source.is_file():
         raise DataError(f"no hand-written PII set at {source} (run loadtests/build_pii_fresh10.py)")
+    cases = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    problems = check_cases(cases)
+    if problems:
+        raise DataError(f"{source}: {len(problems)} problems, first: {problems[0]}")
+    return [{**c, "template": c["style"], "split": "heldout"} for c in cases]
+
+
+def build_fresh11_cases(path: Path | None = None) -> list[dict[str, Any]]:
+    """The eleventh fresh check: the second hand-written set, weighted to names and addresses
+    (``datasets/eval/pii_handwritten_fresh11.jsonl``). Same fields as :func:`build_cases` (every case is ``heldout``; ``template`` is its style),
+    plus ``lang`` and ``style``. Raises :class:`DataError` if the file is missing or unsound."""
+    source = path if path is not None else datasets_dir() / FRESH11_FILE
+    if not source.is_file():
+        raise DataError(f"no hand-written PII set at {source} (run loadtests/build_pii_fresh11.py)")
     cases = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     problems = check_cases(cases)
     if problems:

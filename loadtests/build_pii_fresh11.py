@@ -1,0 +1,42 @@
+"""Build the hand-written PII check (fresh11) from its marked source.
+
+Reads ``datasets/eval/pii_handwritten_fresh11_marked.txt`` (texts written by hand, each value
+inside ``[[CODE|value]]``), computes every span's offsets from the markers, validates the set
+(offsets, overlaps, Luhn, mod 97, national-id check digits: ``pii_public.check_cases``) and writes
+``datasets/eval/pii_handwritten_fresh11.jsonl``. Prints the counts by type, language and style.
+
+    PYTHONPATH=. python loadtests/build_pii_fresh11.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+from labkit.controls import pii_public as pub
+from labkit.settings import datasets_dir
+
+
+def main() -> int:
+    marked = datasets_dir() / pub.FRESH11_MARKED
+    cases = pub.parse_marked(marked.read_text(encoding="utf-8"), "fresh11")
+    problems = pub.check_cases(cases)
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        return 1
+    out = datasets_dir() / pub.FRESH11_FILE
+    out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
+    positives = [c for c in cases if c["locale"] != "neg"]
+    print(f"wrote {out}: {len(positives)} texts with PII, {len(cases) - len(positives)} negatives")
+    print("types:", dict(Counter(s["type"] for c in cases for s in c["spans"]).most_common()))
+    print("languages (texts with PII):", dict(Counter(c["lang"] for c in positives).most_common()))
+    print("languages (negatives):", dict(Counter(c["lang"] for c in cases if c["locale"] == "neg").most_common()))
+    print("locales:", dict(Counter(c["locale"] for c in positives).most_common()))
+    print("styles:", dict(Counter(c["style"] for c in cases).most_common()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
