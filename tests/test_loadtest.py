@@ -187,3 +187,23 @@ def test_the_relay_floor_relays_the_providers_answer_and_status(provider):
     with serve_app(relay_floor.make_app("http://127.0.0.1:9/v1", "k"), "127.0.0.1", 0) as served:
         dead = httpx.post(f"http://127.0.0.1:{served.port}/v1/chat/completions", json=body, timeout=10)
         assert dead.status_code == 502
+
+
+def test_bench_pii_cost_times_every_finder_on_the_lab_texts_and_a_baseline(tmp_path: Path, monkeypatch) -> None:
+    """loadtests/bench_pii_cost.py: the gateway bench's turn first, then every eval text; the
+    baseline child imports the archived labkit, not the tree's (its own assert would fail)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_pii_cost", Path(__file__).resolve().parents[1] / "loadtests" / "bench_pii_cost.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    corpus = bench.texts()
+    assert corpus[0] == bench.GATEWAY_TURN and len(corpus) > 2000 and len(set(corpus)) == len(corpus)
+    monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
+    result = bench.main(["--limit", "4", "--repeat", "1", "--baseline-ref", "HEAD", "--rounds", "1"])
+    from labkit.controls import pii
+
+    assert set(result["finders"]) == {f.__name__ for f in pii._DETECTORS}
+    assert set(result["detect"]) == {"current", "before"} and result["texts"] == 4
+    assert all(s["max_us"] > 0 for s in result["detect"].values())
+    assert (tmp_path / "bench" / "pii_cost.json").exists()
