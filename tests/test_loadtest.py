@@ -207,3 +207,24 @@ def test_bench_pii_cost_times_every_finder_on_the_lab_texts_and_a_baseline(tmp_p
     assert set(result["detect"]) == {"current", "before"} and result["texts"] == 4
     assert all(s["max_us"] > 0 for s in result["detect"].values())
     assert (tmp_path / "bench" / "pii_cost.json").exists()
+
+
+def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_path: Path, monkeypatch) -> None:
+    """loadtests/gateway_attribution.py: the gateway with PII and telemetry switched off in turn,
+    the relay floor, one provider; every target answers, and the parts are neighbour differences."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "loadtests" / "gateway_attribution.py"
+    spec = importlib.util.spec_from_file_location("gateway_attribution", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
+    result = bench.main(["--calls", "3", "--seconds", "0.5", "--rounds", "1", "--users", "2", "--no-provider-audit"])
+    targets = {"gateway", "no_pii", "no_pii_telemetry", "relay_floor"}
+    assert set(result["sequential"]) == targets | {"provider"} and set(result["server_cpu"]) == targets
+    assert all(row["req_per_s"] > 0 and row["cpu_ms_per_req"] > 0 for row in result["server_cpu"].values())
+    cpu = result["server_cpu"]
+    assert result["attribution"]["pii"]["cpu_ms_per_req"] == round(
+        cpu["gateway"]["cpu_ms_per_req"] - cpu["no_pii"]["cpu_ms_per_req"], 3)
+    assert result["provider_pii_audit"] is False
+    assert (tmp_path / "bench" / "gateway_attribution.json").exists()
