@@ -19,6 +19,12 @@ Two measurements, each a comparison inside one run:
    the generator takes little of the 2 cores), ``--rounds`` × ``--seconds`` per target, alternated;
    CPU from ``/proc/<pid>/stat``. CPU per request is far steadier than throughput on a shared machine.
 
+3. **Warm against cold caches, in process** (``--cold``): the resilient client's request path (the
+   gateway's ``client.chat`` with an instant transport: no I/O, telemetry deferred and not run),
+   timed right after the previous call (warm) and right after touching a 32 MB buffer (cold: the
+   state a sequential request finds the caches in on a machine that ran the caller and the
+   provider in between), with and without PII redaction.
+
 The difference between two neighbours is what that control costs: ``gateway - no_pii`` is PII
 redaction of the new user turn, ``no_pii - no_pii_telemetry`` the telemetry, ``no_pii_telemetry -
 relay_floor`` the rest of the client's control flow (admission, deadline, breaker, limiter, cache
@@ -26,7 +32,7 @@ key, budget, billing, headers). ``--no-provider-audit`` serves the provider with
 
 Usage:
     .venv/bin/python loadtests/gateway_attribution.py [--calls 400] [--users 4] [--seconds 8] [--rounds 3]
-        [--no-provider-audit]
+        [--no-provider-audit] [--cold]
 """
 
 from __future__ import annotations
@@ -143,6 +149,56 @@ def server_cpu(procs: dict[str, subprocess.Popen], ports: dict[str, int], provid
             for name, (cpu, n, prov) in totals.items()}
 
 
+def cold_and_warm(calls: int = 300) -> dict[str, dict[str, float]]:
+    """p50 of the client's request path in process, warm and with cold caches, PII off and on (us)."""
+    import orjson
+
+    from labkit.controls.pii import warm_up
+    from labkit.direct import ClientConfig, ResilientClient
+    from labkit.direct.transport import Reply
+
+    answer = orjson.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "lab-chat-2026-01",
+                           "choices": [{"index": 0, "message": {"role": "assistant", "content": "billing"},
+                                        "finish_reason": "stop"}],
+                           "usage": {"prompt_tokens": 30, "completion_tokens": 2, "total_tokens": 32}})
+
+    class Instant:  # the provider's answer at once: only the client's own work is timed
+        name = "lean"
+
+        def chat(self, body: dict, timeout: object, headers: object) -> Reply:
+            return Reply(200, {"content-type": "application/json"}, orjson.loads(answer), answer)
+
+        def close(self) -> None:
+            pass
+
+    warm_up()
+    client = ResilientClient(ClientConfig(base_url="http://127.0.0.1:9/v1", api_key="k", transport="lean"),
+                             transport=Instant())  # type: ignore[arg-type]
+    buffer = bytearray(32 * 1024 * 1024)
+
+    def evict() -> None:  # touch one byte per cache line of a buffer larger than the caches
+        buffer[::64] = bytes(len(buffer) // 64)
+
+    def call(n: int, pii: bool) -> float:
+        t0 = time.perf_counter()
+        client.chat(_messages("cw", n), "lab-chat-2026-01", pattern="direct", key="k", temperature=0,
+                    redact_pii=pii, deferred=[])
+        return (time.perf_counter() - t0) * 1e6
+
+    for n in range(300):
+        call(n, True)
+    out = {}
+    for pii in (False, True):
+        warm = [call(10000 + 1000 * pii + n, pii) for n in range(calls)]
+        cold = []
+        for n in range(calls // 2):
+            evict()
+            cold.append(call(20000 + 1000 * pii + n, pii))
+        out["with_pii" if pii else "without_pii"] = {"warm_p50_us": round(statistics.median(warm), 1),
+                                                     "cold_p50_us": round(statistics.median(cold), 1)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Serve the targets, measure both ways, print and write ``var/bench/gateway_attribution.json``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -151,6 +207,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seconds", type=float, default=8, help="seconds per target per round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-provider-audit", action="store_true", help="serve the provider without its PII audit")
+    ap.add_argument("--cold", action="store_true", help="also time the client's request path warm and cold, in process")
     args = ap.parse_args(argv)
     from labkit.settings import var_dir
 
@@ -193,11 +250,14 @@ def main(argv: list[str] | None = None) -> dict:
                    for part, (a, b) in shares.items()}
     for part, row in attribution.items():
         print(f"  {part:20s} sequential {row['sequential_ms']:+.3f} ms, CPU {row['cpu_ms_per_req']:+.3f} ms/req")
+    cold = cold_and_warm() if args.cold else None
+    for name, row in (cold or {}).items():
+        print(f"  client request path {name}: warm p50 {row['warm_p50_us']} us, cold caches {row['cold_p50_us']} us")
     print(f"load average: {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end (2 cores)")
     result = {"benchmark": "gateway_attribution", "load_average_start": load_start, "load_average": load_end,
               "provider_pii_audit": not args.no_provider_audit, "calls": args.calls, "users": args.users,
               "seconds": args.seconds, "rounds": args.rounds, "sequential": seq, "server_cpu": cpu,
-              "attribution": attribution}
+              "attribution": attribution, "client_warm_cold": cold}
     return write_result(result, var_dir() / "bench" / "gateway_attribution.json")
 
 

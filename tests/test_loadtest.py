@@ -219,7 +219,8 @@ def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_pa
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
-    result = bench.main(["--calls", "3", "--seconds", "0.5", "--rounds", "1", "--users", "2", "--no-provider-audit"])
+    result = bench.main(["--calls", "3", "--seconds", "0.5", "--rounds", "1", "--users", "2", "--no-provider-audit",
+                         "--cold"])
     targets = {"gateway", "no_pii", "no_pii_telemetry", "relay_floor"}
     assert set(result["sequential"]) == targets | {"provider"} and set(result["server_cpu"]) == targets
     assert all(row["req_per_s"] > 0 and row["cpu_ms_per_req"] > 0 for row in result["server_cpu"].values())
@@ -228,3 +229,5 @@ def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_pa
         cpu["gateway"]["cpu_ms_per_req"] - cpu["no_pii"]["cpu_ms_per_req"], 3)
     assert result["provider_pii_audit"] is False
     assert (tmp_path / "bench" / "gateway_attribution.json").exists()
+    assert set(result["client_warm_cold"]) == {"with_pii", "without_pii"}  # timed, not judged: no timing asserts
+    assert all(row["warm_p50_us"] > 0 and row["cold_p50_us"] > 0 for row in result["client_warm_cold"].values())
