@@ -96,3 +96,20 @@ def test_the_cli_flag_turns_the_audit_off(monkeypatch) -> None:  # type: ignore[
     CliRunner().invoke(command.provider, ["serve", "--no-pii-audit", "--port", "0"])
     CliRunner().invoke(command.provider, ["serve", "--port", "0"])
     assert [c.pii_audit for c in seen] == [False, True]
+
+
+def test_names_without_a_leading_capital_are_possible_names() -> None:
+    # round 14 (seen fresh10's leaks the audit missed): names in capitals, and chat written in lower case
+    assert {"JOHN", "PAUL", "MENDOZA"} <= _seen("NAME: JOHN PAUL R. MENDOZA\nBIRTHDATE: <DOB_1>", "name")
+    assert "DUBOIS" in _seen("Nom : DUBOIS\nPrénom : <NAME_1>", "name")
+    assert {"fede", "marco"} <= _seen("ciao fede! mi giri l'iban di marco? trovato: <IBAN_1> grazie", "name")
+    assert "mathilde" in _seen("slt c mathilde, tu peux m'envoyer le RIB de ta boite", "name")  # "RIB" is no name's capital
+    # common English words in a lower-case line are not names; a line with a capitalised word keeps the old rule
+    assert not _seen("all good, the account is closed", "name")
+    assert "shazza" not in _seen("Hello, shazza here", "name")
+    assert not _seen("<NAME_1> called about <PHONE_1>", "name")      # placeholders are not words
+
+
+def test_dates_written_with_words_between_the_numbers() -> None:
+    assert _seen("It's ngày 05 tháng 02 năm 1946", "date") == {"05 tháng 02 năm 1946"}
+    assert _seen("nacido el 5 de febrero de 1946", "date") == {"5 de febrero de 1946"}

@@ -10,8 +10,9 @@ provider's own and imports nothing from ``labkit.controls``: a bug or a blind sp
 under test must not be able to hide itself. It is broader than the control on purpose (any
 12-19 digit run counts as a card, any capitalised word inside a sentence as a name, and in scripts
 without letter case — Han, kana, Hangul, Arabic, Hebrew, the Indic scripts, Thai, Georgian — every
-run of letters as a name and such a run beside a number as an address), so it is evidence when
-silent, not a redactor. ``pii_seen`` is the identifier-shaped part (e-mail, phone,
+run of letters as a name and such a run beside a number as an address; any word in capitals, and
+in a line where no word opens with a capital any Latin word English rarely uses), so it is evidence
+when silent, not a redactor. ``pii_seen`` is the identifier-shaped part (e-mail, phone,
 card, IBAN, national id, IP): dates, names and addresses by shape alone would flag nearly every
 request.
 
@@ -59,7 +60,10 @@ PII_SHAPES = {
     "ip": re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}\b"),
     "date": re.compile(
         r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}(?:st|nd|rd|th|\.)? [A-Za-zäéû]{3,9}\.?,? \d{4}\b"
-        r"|\b[A-Z][a-z]{2,8}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b"),
+        r"|\b[A-Z][a-z]{2,8}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b"
+        # day, word, month, word, year: "ngày 05 tháng 02 năm 1946", "5 de febrero de 1946"
+        r"|\b\d{1,2} [^\W\d_]{1,8}(?: [^\W\d_]{1,8})? \d{1,2} [^\W\d_]{1,8} \d{4}\b"
+        r"|\b\d{1,2} [^\W\d_]{1,5} [^\W\d_]{3,12} [^\W\d_]{1,5} \d{4}\b"),
 }
 _ADDRESS_SHAPES = (
     # a house number before capitalised words: "9791 Regina Mountains", "54, avenue de Merle"
@@ -137,6 +141,29 @@ _CASELESS_STRETCH = re.compile(
     rf"(?:[ \t,.、，()-]{{0,3}}(?:[{_CASELESS_LETTER}][{_CASELESS_LETTER}{_JOINING}]*|\d[\d/-]*))*")
 
 
+# Names written without the capital a name rule looks for (round 14, from the seen fresh10's leaks
+# the audit missed: 14 of 49, every one a name): a word in capitals ("NAME: JOHN PAUL R. MENDOZA",
+# "Nom : DUBOIS"), and in a line where no word opens with a capital (chat: "hey shazza here", "ciao
+# fede! mi giri l'iban di marco?", "slt c mathilde, envoie le RIB") any Latin word English rarely uses. Placeholders ("<NAME_1>") are not
+# words; in lower-case Cyrillic or Greek no word list tells a name from a word, so those stay unread.
+_CAPS_WORD = re.compile(rf"(?<![\w<'’_-])[{_UP}]{{2,}}(?:['’-][{_UP}]+)*(?![\w>])")
+_PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
+_TITLE_WORD = re.compile(rf"[{_UP}][{_LO}]")
+_LOWER_WORD = re.compile(r"(?<![\w'’<_-])[a-zà-öø-ÿāăąćčďđēęěğīıłńňőœřśşšťūůűźżž]{3,}(?:['’][a-z]+)?(?![\w>])")
+
+
+def _audit_plain_names(text: str) -> list[tuple[int, int]]:
+    """Words in capitals anywhere, and rare Latin words in lines that have no capital at all."""
+    out = [m.span() for m in _CAPS_WORD.finditer(text)]
+    pos = 0
+    for line in text.split("\n"):
+        if not _TITLE_WORD.search(_PLACEHOLDER.sub("", line)):  # no word opens with a capital ("RIB" may stand)
+            out += [(pos + m.start(), pos + m.end()) for m in _LOWER_WORD.finditer(line)
+                    if m.group(0).lower() not in _AUDIT_COMMON and _rare(m.group(0))]
+        pos += len(line) + 1
+    return out
+
+
 def _audit_names(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     words = list(_CAP.finditer(text))
@@ -195,6 +222,7 @@ def pii_audit(text: str) -> list[tuple[str, int, int]]:
             found += [("address", m.start(), m.end()) for m in rx.finditer(text)]
     found += [("address", m.start(), m.end()) for m in _ADDRESS_SHAPES[2].finditer(text)]
     found += [("name", s, e) for s, e in _audit_names(text)]
+    found += [("name", s, e) for s, e in _audit_plain_names(text)]
     if not text.isascii():
         # scripts without case: every run of their letters, and a stretch of them with a number
         runs = [("name", m.start(), m.end()) for m in _CASELESS_RUN.finditer(text)]
