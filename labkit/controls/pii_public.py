@@ -1099,7 +1099,7 @@ def build_fresh9_cases(seed: int = FRESH9_SEED, negatives_per_carrier: int = 4) 
 # CRM, HR and delivery notes, in English (US, UK, Indian, Australian, Nigerian, Philippine) and 17
 # other languages in their own conventions, plus look-alike negatives. The marked source
 # (``[[CODE|value]]`` around each value) is ``datasets/eval/pii_handwritten_fresh10_marked.txt``;
-# ``loadtests/build_pii_fresh10.py`` turns it into the JSONL with exact offsets.
+# ``loadtests/build_pii_handwritten.py fresh10`` turns it into the JSONL with exact offsets.
 #
 # Labelling rules (as :func:`fill` draws them): a NAME is the name as written without a title or an
 # honorific (Mr., Frau, dott.ssa, Pak, 様, 님, जी stay outside), inflected or nicknamed forms
@@ -1211,29 +1211,32 @@ def check_cases(cases: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def build_fresh10_cases(path: Path | None = None) -> list[dict[str, Any]]:
-    """The tenth fresh check: the hand-written set (``datasets/eval/pii_handwritten_fresh10.jsonl``).
-    Same fields as :func:`build_cases` (every case is ``heldout``; ``template`` is its style),
-    plus ``lang`` and ``style``. Raises :class:`DataError` if the file is missing or unsound."""
-    source = path if path is not None else datasets_dir() / FRESH10_FILE
+HANDWRITTEN: dict[str, tuple[str, str]] = {
+    "fresh10": (FRESH10_FILE, FRESH10_MARKED),
+    "fresh11": (FRESH11_FILE, FRESH11_MARKED),
+}
+"""The hand-written sets: name -> (the JSONL file, its marked source), under ``datasets/``."""
+
+
+def build_handwritten_cases(name: str, path: Path | None = None) -> list[dict[str, Any]]:
+    """A hand-written set of :data:`HANDWRITTEN` (``datasets/eval/pii_handwritten_<name>.jsonl``).
+    Same fields as :func:`build_cases` (every case is ``heldout``; ``template`` is its style), plus
+    ``lang`` and ``style``. Raises :class:`DataError` if the file is missing or unsound."""
+    source = path if path is not None else datasets_dir() / HANDWRITTEN[name][0]
     if not source.is_file():
-        raise DataError(f"no hand-written PII set at {source} (run loadtests/build_pii_fresh10.py)")
+        raise DataError(f"no hand-written PII set at {source} (run loadtests/build_pii_handwritten.py {name})")
     cases = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     problems = check_cases(cases)
     if problems:
         raise DataError(f"{source}: {len(problems)} problems, first: {problems[0]}")
     return [{**c, "template": c["style"], "split": "heldout"} for c in cases]
+
+
+def build_fresh10_cases(path: Path | None = None) -> list[dict[str, Any]]:
+    """The tenth fresh check, the first hand-written set (:func:`build_handwritten_cases`)."""
+    return build_handwritten_cases("fresh10", path)
 
 
 def build_fresh11_cases(path: Path | None = None) -> list[dict[str, Any]]:
-    """The eleventh fresh check: the second hand-written set, weighted to names and addresses
-    (``datasets/eval/pii_handwritten_fresh11.jsonl``). Same fields as :func:`build_cases` (every case is ``heldout``; ``template`` is its style),
-    plus ``lang`` and ``style``. Raises :class:`DataError` if the file is missing or unsound."""
-    source = path if path is not None else datasets_dir() / FRESH11_FILE
-    if not source.is_file():
-        raise DataError(f"no hand-written PII set at {source} (run loadtests/build_pii_fresh11.py)")
-    cases = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
-    problems = check_cases(cases)
-    if problems:
-        raise DataError(f"{source}: {len(problems)} problems, first: {problems[0]}")
-    return [{**c, "template": c["style"], "split": "heldout"} for c in cases]
+    """The eleventh fresh check, the second hand-written set, weighted to names and addresses."""
+    return build_handwritten_cases("fresh11", path)
