@@ -98,7 +98,9 @@ _KEYWORDS = (
     # nl, pt, pl, sv, da: password, key, access code ("wachtwoord", "senha", "hasło", "lösenord",
     # "adgangskode", "toegangscode", "chave de acesso", "klucz API", "nøgle")
     r"wachtwoord|toegangscode|sleutel|senha|chave(?: de acesso)?|c(?:ó|o)digo de acesso|"
-    r"has(?:ł|l)o|klucz(?: api)?|kod(?: dost(?:ę|e)pu)?|l(?:ö|o)senord|nyckel|(?:å|a)tkomstkod|"
+    r"has(?:ł|l)o|klucz(?: api)?|kod(?: dost(?:ę|e)pu)?|"
+    # cs sk hu: the code word with its accent and case endings ("schvaľovací kód", "kódu", "kódot")
+    r"k(?:ó|o)d(?:u|ot|ja|om)?|l(?:ö|o)senord|nyckel|(?:å|a)tkomstkod|"
     r"adgangskoden?|kodeordet|kodeord|n(?:ø|o)glen?|l(?:ö|o)senordet|nyckeln|wachtwoorden|"
     # a value the text itself calls secret or confidential, in any of these languages
     r"geheim(?:e[rsn]?)?|vertraulich(?:e[rsn]?)?|confidential|confidentiel(?:le)?|confidencial|"
@@ -169,6 +171,8 @@ _NOT_A_PHRASE = re.compile(r"\b(?:not|no|none|yet|empty|unset|set|expired|requir
                            r"nicht|kein\w*|pas|aucun\w*|ning(?:ú|u)n\w*|niet|geen)\b", re.I)
 _RECORD_ID = re.compile(r"^(?:ACC|TCK|CON|MSG|DOC|RM|U|INV|NOTE|APR|RUN|ACT|CALL)-[\w-]+$", re.I)
 _TRAILING = ".,;:!?)]}>"
+# an e-mail address: a keyword's value is no secret when it is one ("contact: ops@x.example")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*[^\W\d_]")
 _DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[T ][\d:.]+(?:Z|[+-][\d:]+)?)?$")
 
 
@@ -211,8 +215,9 @@ def _entropy(text: str) -> float:
 
 
 def _looks_secret(value: str) -> bool:
-    """A keyword's value worth withholding: long enough and not a word or a record id."""
-    if len(value) < 6 or _RECORD_ID.match(value) or "@" in value or _DATE.match(value):
+    """A keyword's value worth withholding: long enough and not a word, a record id or an
+    e-mail address (an "@" alone is a sign like any other: "Qilin@8830-Bay" is a password)."""
+    if len(value) < 6 or _RECORD_ID.match(value) or _EMAIL.search(value) or _DATE.match(value):
         return False
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(not c.isalnum() for c in value)
@@ -263,7 +268,7 @@ def find_secrets(text: str) -> list[Secret]:
         value = m.group(group).strip()
         if group == "s" and not _looks_secret(value.replace(" ", "")) and (len(value.split()) < 3 or _NOT_A_PHRASE.search(value)):
             continue  # 'The password is "expired"', "... is 'not set yet'": a state, no passphrase
-        if len(value) >= 6 and not _RECORD_ID.match(value) and "@" not in value and not _DATE.match(value):
+        if len(value) >= 6 and not _RECORD_ID.match(value) and not _EMAIL.search(value) and not _DATE.match(value):
             spans.append(Secret("keyword", value, m.start(group), m.start(group) + len(value)))
     # the keyword rules read the text as written and, when it has leetspeak words ("p455w0rd"),
     # with their digits as the letters they stand for (same length, so spans align); the value
