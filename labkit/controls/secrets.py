@@ -107,7 +107,9 @@ _KEYWORDS = (
     r"riservat[oa]|segret[oa]|secret[oa]|segredo|sigilos[oa]|vertrouwelijke?|geheime?|"
     r"tajn(?:y|e|a)|poufn(?:y|e|a)|hemlig(?:t|a)?|konfidentiell|hemmelig(?:e)?|fortrolig(?:e)?|"
     # ru/uk/id/vi/sv/nb code words ("код підтвердження", "kode OTP", "mã xác nhận", "engångskod")
-    r"код\w*|kode|sandi|mã|mật khẩu|\w*kod|\w*kode"
+    r"код\w*|kode|sandi|mã|mật khẩu|\w*kod|\w*kode|"
+    # fi compounds ending in "koodi" ("palautuskoodi", "hyväksyntäkoodi"; round 11)
+    r"\w*koodi"
 )
 # the same in scripts without spaces or with glued particles (ja zh ko ar hi): the keyword, up
 # to a dozen characters of particles and copula ("パスワードは", "密码是", "비밀번호는",
@@ -163,6 +165,16 @@ _ONE_TIME_CODE = re.compile(
     r"(?:\s+[^\W\d_]+){0,2}?(?:\s+|\s*:\s*)"
     # (six to eight digits, or two groups of three or four: "318-572", "772 104")
     r"(?P<v>(?<![\w-])(?:\d{6,8}|\d{3,4}[- ]\d{3,4}))(?![\w-])", re.I)
+# a keyword, then anything up to a colon in the same sentence, then a value with a digit, a sign
+# and a capital: "paste back the licence key they sent in chat yesterday so it's in the summary:
+# LK-NW-5519-8830-QQ" (round 11; the value's shape is strict because the reach is long)
+_KEYWORD_COLON = re.compile(
+    rf"\b(?:{_KEYWORDS})\b[^.!?:\n]{{0,100}}:[ \t]*[\"'«“„]?"
+    r"(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*[^\w\s])(?=[^\s,;]*(?-i:[A-Z]))[^\s\"'»”,;<>]{8,})", re.I)
+# a table whose header names a secret column ("rendszer,felhasználó,jelszó,megjegyzés"): that
+# column's cells in the rows below are its values (round 11)
+_TABLE_SPLIT = re.compile(r"[,;\t|]")
+_SECRET_COLUMN = re.compile(rf"^\s*(?:{_KEYWORDS})\s*$", re.I)
 # a word written in leetspeak: letters and digits mixed, a letter first ("p455w0rd", "k3y")
 _LEET_WORD = re.compile(r"\b[^\W\d_]+\d[\w]*\b")
 _UNLEET = str.maketrans("0134578", "oieastb")
@@ -238,6 +250,32 @@ def _overlapping(rx: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
         pos = m.start() + 1
 
 
+def _table_secrets(text: str) -> list[Secret]:
+    """Values in a secret-named column of a CSV-like table (a header line, rows of as many fields)."""
+    out: list[Secret] = []
+    lines = text.split("\n")
+    offset = 0
+    columns: list[int] = []
+    width = 0
+    for line in lines:
+        fields = _TABLE_SPLIT.split(line)
+        if columns and len(fields) == width:
+            pos = offset
+            for k, cell in enumerate(fields):
+                value = cell.strip().strip("\"'")
+                if k in columns and _looks_secret(value) and value:
+                    start = text.index(value, pos)
+                    out.append(Secret("keyword", value, start, start + len(value)))
+                pos += len(cell) + 1
+        elif len(fields) >= 2:
+            columns = [k for k, f in enumerate(fields) if _SECRET_COLUMN.match(f.strip().strip("\"'"))]
+            width = len(fields)
+        else:
+            columns = []
+        offset += len(line) + 1
+    return out
+
+
 def find_secrets(text: str) -> list[Secret]:
     """Every secret span in ``text`` (overlaps merged, the earliest kind kept), in order.
 
@@ -275,8 +313,10 @@ def find_secrets(text: str) -> list[Secret]:
     # is always taken from the text as written
     unleet = _LEET_WORD.sub(lambda m: m.group(0).translate(_UNLEET), text)
     readings = (text, unleet) if unleet != text else (text,)
+    spans.extend(_table_secrets(text))
     for rx, reading in ((rx, r) for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _KEYWORD_NEAR, _KEYWORD_FEW,
-                                          _ONE_TIME_CODE, _VALUE_LABELLED, _LABEL_BEFORE, _SCRIPT_KEYWORD)
+                                          _ONE_TIME_CODE, _VALUE_LABELLED, _LABEL_BEFORE, _SCRIPT_KEYWORD,
+                                          _KEYWORD_COLON)
                           for r in readings):
         for m in _overlapping(rx, reading):
             value = text[m.start("v"):m.end("v")].rstrip(_TRAILING)
