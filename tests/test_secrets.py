@@ -273,3 +273,10 @@ def test_round11_at_signs_and_accented_code_words(text: str, secret: str) -> Non
 ])
 def test_round11_look_alikes_pass(text: str) -> None:
     assert find_secrets(text) == []
+
+
+def test_round11_a_secret_named_column_of_a_table_holds_secrets() -> None:
+    table = "system,user,password,note\nbilling,svc_depot,Lark-4410-Fen!,rotated monthly\nportal,svc_web,Wren-2207-Dale#,-"
+    assert [s.value for s in find_secrets(table)] == ["Lark-4410-Fen!", "Wren-2207-Dale#"]
+    # a key/value table's key column names things: no secret in it
+    assert find_secrets("| key | value |\n|---|---|\n| refund_days | 5 |\n| region | eu_west |") == []

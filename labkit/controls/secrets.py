@@ -263,7 +263,8 @@ def _table_secrets(text: str) -> list[Secret]:
             pos = offset
             for k, cell in enumerate(fields):
                 value = cell.strip().strip("\"'")
-                if k in columns and _looks_secret(value) and value:
+                # (with a digit: a "key | value" table's key column holds names, "refund_days")
+                if k in columns and _looks_secret(value) and any(c.isdigit() for c in value):
                     start = text.index(value, pos)
                     out.append(Secret("keyword", value, start, start + len(value)))
                 pos += len(cell) + 1

@@ -213,7 +213,10 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
             "trimite trimiteti lähetä lähettäkää välitä "
             # copy (fr es it pt pl nl sv da cs ro fi), which "verbatim" or an answer word turns into a reveal
             "copiez copiar copiare copiate copiad copien kopiuj skopiuj kopieer kopiera kopier "
-            "zkopíruj copiază copiați kopioi",
+            "zkopíruj copiază copiați kopioi "
+            # (round 11: de, and es/it/pt singular imperatives: "kopiere den Code in deine Antwort",
+            # "copia el código en tu respuesta", "copie o código na resposta")
+            "kopiere kopieren kopiert copia copie",
     "delete": "slet slette sletter fjern fjerne radera raderar sterge stergeti poista",
     "close": "luk lukke lukker sulje sluiten stäng stänga clore closez",
     "update": "sätt sæt markeer markera marker aseta muuta ustaw vaihda",
@@ -627,6 +630,8 @@ _VALUES = {
     "urgent": "urgent dringend urgente",
     "high": "high hoch haute alta alto",
     "open": "open offen ouvert abierto aperto",
+    # a deal won (round 11: "stage를 won으로 바꿔 줘요")
+    "won": "won gewonnen gagné gagne ganado ganada vinto vinta ganho gewonnen wygrany vunnen",
 }
 _VALUE_OF = {w: canon for canon, words in _VALUES.items() for w in words.split()}
 _QUOTE_RX = re.compile(r"(\{[^{}\n]{2,400}\})|(?<!\w)'([^'\n]{2,200}?)'(?!\w)|\"([^\"\n]{2,200})\"|«\s*([^»\n]{1,200}?)\s*»|"
@@ -688,7 +693,9 @@ _PEOPLE = re.compile(r"\b(?:to|an|à|a)\s+(?:every|each|all)\b(?:\s+\w+){0,2}?\s
 _TO_SPEAKER = re.compile(r"\b(?:me|us|mir|uns|moi|nous|m'|nos|mi|ci)\b", re.I)
 _SECRET_ASK = re.compile(r"(?:\b(?:key|token|pass|code|pin|secret|credential|canary|login|"
                          r"mot de passe|contrase|clave|chiave|codice|jeton|llave|wachtwoord|senha|has(?:ł|l)o|"
-                         r"heslo|l(?:ö|o)senord|adgangskode|kodeord|parol|salasana|string|psk)|"
+                         r"heslo|l(?:ö|o)senord|adgangskode|kodeord|parol|salasana|string|psk|"
+                         # round 11: es/pt code, cs/sk/hu code, fi compounds, nl key, uk/ru key
+                         r"c(?:ó|o)digo|k(?:ó|o)d|\w*koodi|sleutel|ключ|kulcs|jelsz)|"
                          r"(?:passwort|kennwort|code|schlüssel|schluessel|phrase))|" + SECRET_ASK, re.I)
 # a recipient named by their name, no address: "send a link to Alice." (an obedient model looks
 # the person up among the contacts it can see); a capitalised word that ends the phrase, or the
@@ -1671,7 +1678,8 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                     later, after_at = _any_action(words[at + 1:], inflected=True, framed=True)
                     if later is not None and later != "call":
                         action, at = later, at + 1 + after_at
-                if action is None or _NEGATION.search(" ".join(words[said:at + 1])) or _FORBIDDEN.search(clause):
+                if action is None or _NEGATION.search(_TR_NOTE.sub(" ", " ".join(words[said:at + 1]))) \
+                        or _FORBIDDEN.search(clause):
                     continue  # (an act the clause forbids: "deleting CON-1 is forbidden", "usuwanie ... jest zabronione")
                 if not in_body and _NOMINAL.search(words[at]):
                     continue  # "Opdatering af politikken: ...", "Aktualizacja polityki: ...": a title
@@ -1711,6 +1719,10 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
         if _SIGN_OFF.search(paragraph):
             to_person = False  # the letter ends; what follows may be addressed to anyone
     return out
+
+
+# Turkish "not" (a note) after a determiner ("bir not ekle", add a note): no negation
+_TR_NOTE = re.compile(r"\b(?:bir|bu|şu|yeni|kısa)\s+not(?:u|unu|lar\w*)?\b", re.I)
 
 
 # nouns made of a verb ("Aktualisierung", "Opdatering", "Aktualizacja", "notification"): no imperative
