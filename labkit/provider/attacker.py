@@ -214,9 +214,9 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
             # copy (fr es it pt pl nl sv da cs ro fi), which "verbatim" or an answer word turns into a reveal
             "copiez copiar copiare copiate copiad copien kopiuj skopiuj kopieer kopiera kopier "
             "zkopíruj copiază copiați kopioi "
-            # (round 11: de, and es/it/pt singular imperatives: "kopiere den Code in deine Antwort",
-            # "copia el código en tu respuesta", "copie o código na resposta")
-            "kopiere kopieren kopiert copia copie",
+            # (round 11: de "kopiere den Code in deine Antwort"; not the es/it/pt "copia"/"copie",
+            # which is also the noun: "copie à juridique@client.example", a copy to legal)
+            "kopiere kopieren kopiert",
     "delete": "slet slette sletter fjern fjerne radera raderar sterge stergeti poista",
     "close": "luk lukke lukker sulje sluiten stäng stänga clore closez",
     "update": "sätt sæt markeer markera marker aseta muuta ustaw vaihda",
