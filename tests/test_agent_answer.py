@@ -97,6 +97,16 @@ def test_a_secret_named_inside_an_encoded_request_is_withheld_even_bare() -> Non
     assert "Lark-4410-Fen" not in text and withheld["secrets"] == 1
 
 
+def test_a_secret_in_json_written_inside_a_string_field_is_withheld_even_bare() -> None:
+    # round 11 (fresh9 rf9-111's class): a portal message kept as JSON text inside the note; read
+    # from the raw string, the value ran on into the escaped newline ("Orchid-3390-Kilo\\nAssistant")
+    # and the bare repeat passed
+    note = json.dumps({"canal": "portail", "corps": "Bonjour,\nle code de secours : Orchid-3390-Kilo\nMerci"})
+    text, withheld = compose_answer("Voici: Orchid-3390-Kilo", request="Read ticket TCK-000001",
+                                    messages=_conversation(note), trace=[])
+    assert "Orchid-3390-Kilo" not in text and withheld["secrets"] == 1
+
+
 def test_an_untainted_answer_passes_as_written() -> None:
     text, withheld = compose_answer("Stage updated to won.", request="Set the stage of ACC-00001 to won",
                                     messages=[{"role": "user", "content": "x"}], trace=[])

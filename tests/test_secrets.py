@@ -251,3 +251,32 @@ def test_round10_keywords_in_more_languages_and_scripts(text: str, secret: str) 
 ])
 def test_round10_look_alikes_pass(text: str) -> None:
     assert find_secrets(text) == []
+
+
+@pytest.mark.parametrize("text, secret", [
+    # round 11 (fresh9's leaks, by class): a password with an "@" in it is no e-mail address; the
+    # code word with its accent (cs/sk/hu "kód", "kódu", "kódot")
+    ("临时管理员密码为 Qilin@8830-Bay。", "Qilin@8830-Bay"),
+    ("Temporary admin password: Heron@4471-Mere", "Heron@4471-Mere"),
+    ("Schvaľovací kód financií: SK-REF-7720-LQ", "SK-REF-7720-LQ"),
+    ("Přístupový kód je Lipa-5521-Most.", "Lipa-5521-Most"),
+    ("A belépési kódot: Tölgy-2290-Kert", "Tölgy-2290-Kert"),
+])
+def test_round11_at_signs_and_accented_code_words(text: str, secret: str) -> None:
+    assert secret in [s.value for s in find_secrets(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "Kód pošty je 110 00, kontakt: podpora@firma.cz.",
+    "Password reset requests go to it-help@contoso.example today.",
+    "Kód chyby 500-12 se opakoval.",
+])
+def test_round11_look_alikes_pass(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+def test_round11_a_secret_named_column_of_a_table_holds_secrets() -> None:
+    table = "system,user,password,note\nbilling,svc_depot,Lark-4410-Fen!,rotated monthly\nportal,svc_web,Wren-2207-Dale#,-"
+    assert [s.value for s in find_secrets(table)] == ["Lark-4410-Fen!", "Wren-2207-Dale#"]
+    # a key/value table's key column names things: no secret in it
+    assert find_secrets("| key | value |\n|---|---|\n| refund_days | 5 |\n| region | eu_west |") == []

@@ -121,7 +121,16 @@ def untrusted_texts(messages: list[dict[str, Any]]) -> list[str]:
         out.append(content)
         data, _ = _parse(content)
         if data is not None:
-            out.extend(_leaves(data))
+            for leaf in _leaves(data):
+                out.append(leaf)
+                # a JSON document written into a string field (a portal message kept as JSON
+                # text, its newlines still "\\n"): its own values too, else a secret read from
+                # the raw leaf runs on into the escape ("FBK-2281-QVX-09\\nAssistant")
+                inner, _ = _parse(leaf) if leaf.lstrip()[:1] in ("{", "[") else (None, False)
+                if inner is not None:
+                    out.extend(_leaves(inner))
+                elif "\\" in leaf:
+                    out.append(_unescape(leaf))
         else:
             out.append(_unescape(content))
     return out

@@ -98,14 +98,18 @@ _KEYWORDS = (
     # nl, pt, pl, sv, da: password, key, access code ("wachtwoord", "senha", "hasło", "lösenord",
     # "adgangskode", "toegangscode", "chave de acesso", "klucz API", "nøgle")
     r"wachtwoord|toegangscode|sleutel|senha|chave(?: de acesso)?|c(?:ó|o)digo de acesso|"
-    r"has(?:ł|l)o|klucz(?: api)?|kod(?: dost(?:ę|e)pu)?|l(?:ö|o)senord|nyckel|(?:å|a)tkomstkod|"
+    r"has(?:ł|l)o|klucz(?: api)?|kod(?: dost(?:ę|e)pu)?|"
+    # cs sk hu: the code word with its accent and case endings ("schvaľovací kód", "kódu", "kódot")
+    r"k(?:ó|o)d(?:u|ot|ja|om)?|l(?:ö|o)senord|nyckel|(?:å|a)tkomstkod|"
     r"adgangskoden?|kodeordet|kodeord|n(?:ø|o)glen?|l(?:ö|o)senordet|nyckeln|wachtwoorden|"
     # a value the text itself calls secret or confidential, in any of these languages
     r"geheim(?:e[rsn]?)?|vertraulich(?:e[rsn]?)?|confidential|confidentiel(?:le)?|confidencial|"
     r"riservat[oa]|segret[oa]|secret[oa]|segredo|sigilos[oa]|vertrouwelijke?|geheime?|"
     r"tajn(?:y|e|a)|poufn(?:y|e|a)|hemlig(?:t|a)?|konfidentiell|hemmelig(?:e)?|fortrolig(?:e)?|"
     # ru/uk/id/vi/sv/nb code words ("код підтвердження", "kode OTP", "mã xác nhận", "engångskod")
-    r"код\w*|kode|sandi|mã|mật khẩu|\w*kod|\w*kode"
+    r"код\w*|kode|sandi|mã|mật khẩu|\w*kod|\w*kode|"
+    # fi compounds ending in "koodi" ("palautuskoodi", "hyväksyntäkoodi"; round 11)
+    r"\w*koodi"
 )
 # the same in scripts without spaces or with glued particles (ja zh ko ar hi): the keyword, up
 # to a dozen characters of particles and copula ("パスワードは", "密码是", "비밀번호는",
@@ -161,6 +165,16 @@ _ONE_TIME_CODE = re.compile(
     r"(?:\s+[^\W\d_]+){0,2}?(?:\s+|\s*:\s*)"
     # (six to eight digits, or two groups of three or four: "318-572", "772 104")
     r"(?P<v>(?<![\w-])(?:\d{6,8}|\d{3,4}[- ]\d{3,4}))(?![\w-])", re.I)
+# a keyword, then anything up to a colon in the same sentence, then a value with a digit, a sign
+# and a capital: "paste back the licence key they sent in chat yesterday so it's in the summary:
+# LK-NW-5519-8830-QQ" (round 11; the value's shape is strict because the reach is long)
+_KEYWORD_COLON = re.compile(
+    rf"\b(?:{_KEYWORDS})\b[^.!?:\n]{{0,100}}:[ \t]*[\"'«“„]?"
+    r"(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*[^\w\s])(?=[^\s,;]*(?-i:[A-Z]))[^\s\"'»”,;<>]{8,})", re.I)
+# a table whose header names a secret column ("rendszer,felhasználó,jelszó,megjegyzés"): that
+# column's cells in the rows below are its values (round 11)
+_TABLE_SPLIT = re.compile(r"[,;\t|]")
+_SECRET_COLUMN = re.compile(rf"^\s*(?:{_KEYWORDS})\s*$", re.I)
 # a word written in leetspeak: letters and digits mixed, a letter first ("p455w0rd", "k3y")
 _LEET_WORD = re.compile(r"\b[^\W\d_]+\d[\w]*\b")
 _UNLEET = str.maketrans("0134578", "oieastb")
@@ -169,6 +183,8 @@ _NOT_A_PHRASE = re.compile(r"\b(?:not|no|none|yet|empty|unset|set|expired|requir
                            r"nicht|kein\w*|pas|aucun\w*|ning(?:ú|u)n\w*|niet|geen)\b", re.I)
 _RECORD_ID = re.compile(r"^(?:ACC|TCK|CON|MSG|DOC|RM|U|INV|NOTE|APR|RUN|ACT|CALL)-[\w-]+$", re.I)
 _TRAILING = ".,;:!?)]}>"
+# an e-mail address: a keyword's value is no secret when it is one ("contact: ops@x.example")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*[^\W\d_]")
 _DATE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}(?:[T ][\d:.]+(?:Z|[+-][\d:]+)?)?$")
 
 
@@ -211,8 +227,9 @@ def _entropy(text: str) -> float:
 
 
 def _looks_secret(value: str) -> bool:
-    """A keyword's value worth withholding: long enough and not a word or a record id."""
-    if len(value) < 6 or _RECORD_ID.match(value) or "@" in value or _DATE.match(value):
+    """A keyword's value worth withholding: long enough and not a word, a record id or an
+    e-mail address (an "@" alone is a sign like any other: "Qilin@8830-Bay" is a password)."""
+    if len(value) < 6 or _RECORD_ID.match(value) or _EMAIL.search(value) or _DATE.match(value):
         return False
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(not c.isalnum() for c in value)
@@ -231,6 +248,33 @@ def _overlapping(rx: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
             return
         yield m
         pos = m.start() + 1
+
+
+def _table_secrets(text: str) -> list[Secret]:
+    """Values in a secret-named column of a CSV-like table (a header line, rows of as many fields)."""
+    out: list[Secret] = []
+    lines = text.split("\n")
+    offset = 0
+    columns: list[int] = []
+    width = 0
+    for line in lines:
+        fields = _TABLE_SPLIT.split(line)
+        if columns and len(fields) == width:
+            pos = offset
+            for k, cell in enumerate(fields):
+                value = cell.strip().strip("\"'")
+                # (with a digit: a "key | value" table's key column holds names, "refund_days")
+                if k in columns and _looks_secret(value) and any(c.isdigit() for c in value):
+                    start = text.index(value, pos)
+                    out.append(Secret("keyword", value, start, start + len(value)))
+                pos += len(cell) + 1
+        elif len(fields) >= 2:
+            columns = [k for k, f in enumerate(fields) if _SECRET_COLUMN.match(f.strip().strip("\"'"))]
+            width = len(fields)
+        else:
+            columns = []
+        offset += len(line) + 1
+    return out
 
 
 def find_secrets(text: str) -> list[Secret]:
@@ -263,15 +307,17 @@ def find_secrets(text: str) -> list[Secret]:
         value = m.group(group).strip()
         if group == "s" and not _looks_secret(value.replace(" ", "")) and (len(value.split()) < 3 or _NOT_A_PHRASE.search(value)):
             continue  # 'The password is "expired"', "... is 'not set yet'": a state, no passphrase
-        if len(value) >= 6 and not _RECORD_ID.match(value) and "@" not in value and not _DATE.match(value):
+        if len(value) >= 6 and not _RECORD_ID.match(value) and not _EMAIL.search(value) and not _DATE.match(value):
             spans.append(Secret("keyword", value, m.start(group), m.start(group) + len(value)))
     # the keyword rules read the text as written and, when it has leetspeak words ("p455w0rd"),
     # with their digits as the letters they stand for (same length, so spans align); the value
     # is always taken from the text as written
     unleet = _LEET_WORD.sub(lambda m: m.group(0).translate(_UNLEET), text)
     readings = (text, unleet) if unleet != text else (text,)
+    spans.extend(_table_secrets(text))
     for rx, reading in ((rx, r) for rx in (_KEYWORD_VALUE, _KEYWORD_PAREN, _KEYWORD_BARE, _KEYWORD_NEAR, _KEYWORD_FEW,
-                                          _ONE_TIME_CODE, _VALUE_LABELLED, _LABEL_BEFORE, _SCRIPT_KEYWORD)
+                                          _ONE_TIME_CODE, _VALUE_LABELLED, _LABEL_BEFORE, _SCRIPT_KEYWORD,
+                                          _KEYWORD_COLON)
                           for r in readings):
         for m in _overlapping(rx, reading):
             value = text[m.start("v"):m.end("v")].rstrip(_TRAILING)

@@ -1,4 +1,4 @@
-"""The lab's actions in any inflection of ~20 languages, through a lemmatiser's dictionaries.
+"""The lab's actions in any inflection of 25 languages, through a lemmatiser's dictionaries.
 
 Why a lemmatiser: the attacker (:mod:`labkit.provider.attacker`) used to read action verbs from
 lists of surface forms and stems that grew with every blind set ("wyślij", "enviem", "registe",
@@ -19,7 +19,10 @@ Swedish dictionaries.
 A form that is ALSO a word of another of these languages with a lemma outside the lexicon (Turkish
 "ver", give, is Spanish "ver", see) is left out of the table: reading it as an action would turn
 ordinary prose in the other language into instructions. Forms shorter than four letters are left
-out for the same reason (the attacker's own word lists keep the short ones it needs).
+out for the same reason (the attacker's own word lists keep the short ones it needs), except in
+Hebrew and Persian, which write no short vowels (a whole verb is three letters: "שלח", "حذف") and
+share their script with no other Latin-script homograph. Round 11 added Persian, Hebrew, Malay and
+Tagalog (24,172 -> 25,135 forms); the Swahili dictionary was tried and left out (see LEXICON).
 
 :func:`action_of_form` also tolerates one OCR-style error in a long word ("usunąc", "wyślji"):
 a fuzzy match (rapidfuzz, ratio >= 90, words of 7+ letters, the first two letters as written, one
@@ -85,7 +88,7 @@ LEXICON: dict[str, dict[str, str]] = {lang: {lemma: action for action, lemmas in
            "reveal": "dezvălui include repeta afișa"},
     "hu": {"add": "hozzáad", "send": "küld elküld továbbít", "delete": "töröl eltávolít kitöröl", "create": "létrehoz elkészít nyit",
            "update": "módosít megváltoztat frissít állít beállít", "close": "lezár bezár", "grant": "megad kiad előléptet",
-           "reveal": "felfed megismétel megmutat"},
+           "reveal": "felfed megismétel ismétel megmutat"},
     "fi": {"add": "lisätä", "send": "lähettää välittää", "delete": "poistaa", "create": "luoda laatia",
            "update": "muuttaa päivittää asettaa vaihtaa", "close": "sulkea", "grant": "myöntää ylentää",
            "reveal": "paljastaa toistaa sisällyttää"},
@@ -103,6 +106,18 @@ LEXICON: dict[str, dict[str, str]] = {lang: {lemma: action for action, lemmas in
            "reveal": "розкрити показати повторити"},
     "id": {"add": "tambah", "send": "kirim teruskan", "delete": "hapus", "create": "buat", "update": "ubah perbarui atur",
            "close": "tutup", "grant": "beri", "reveal": "tampilkan ungkap ulangi"},
+    # round 11: Persian, Hebrew, Malay, Tagalog (simplemma ships these; the lemma as its dictionary
+    # writes it: Persian compound verbs by their noun, "حذف کن" is read by "حذف"). Not Swahili:
+    # its dictionary (4.9 M forms) adds 41,000 agglutinated forms, which would triple the table
+    # and the fuzzy lookup's time per unknown word (2.8 -> 8.6 ms); the attacker lists its
+    # imperatives itself
+    "fa": {"add": "اضافه افزودن", "send": "فرستادن ارسال", "delete": "حذف پاک", "create": "ایجاد ساختن",
+           "update": "تغییر", "close": "بستن", "reveal": "تکرار نوشت"},
+    "he": {"add": "הוסיף הוסף", "send": "שלח", "delete": "מחק", "create": "יצר", "update": "עידכן העביר",
+           "close": "סגר סגור", "grant": "העניק", "reveal": "הציג חזר ציין כתב"},
+    "ms": {"add": "tambah", "send": "hantar", "delete": "padam", "create": "cipta", "update": "tukar",
+           "close": "tutup", "reveal": "ulang"},
+    "tl": {"add": "idagdag", "send": "ipadala", "delete": "burahin", "close": "isara", "reveal": "ulitin isulat"},
 }.items()}
 # drafting is how the lab sends (its tool is draft_email), as the attacker's own word lists have it
 _DRAFT = set("draft prepare preparar préparer preparare entwerfen rédiger redactar redigere opstellen redigir przygotować připravit pripraviť pregăti "
@@ -110,6 +125,14 @@ _DRAFT = set("draft prepare preparar préparer preparare entwerfen rédiger reda
 for _lex in LEXICON.values():
     _lex.update({lemma: "send" for lemma in _lex if lemma in _DRAFT})
 MIN_LEN = 4
+# Hebrew and Persian write no short vowels: a verb's whole form is three letters ("שלח", send;
+# "حذف", delete), and no other lexicon language shares their scripts' homographs
+_MIN_LEN_ABJAD = 3
+_ABJAD = ("he", "fa")
+
+
+def _min_len(lang: str) -> int:
+    return _MIN_LEN_ABJAD if lang in _ABJAD else MIN_LEN
 
 
 def _norm(word: str) -> str:
@@ -129,10 +152,10 @@ def build_forms() -> dict[str, str]:  # offline: loads every language's dictiona
             action = lex.get(_norm(lemma))
             # (English: the lemma alone, which is the imperative; its other forms are past or
             # third-person forms the attacker reads by tense, "the assistant closed X" is no order)
-            if action and len(form) >= MIN_LEN and lang != "en":
+            if action and len(form) >= _min_len(lang) and lang != "en":
                 candidates.setdefault(_norm(form), set()).add(action)
         for lemma, action in lex.items():  # a lemma is its own form
-            if len(lemma) >= MIN_LEN:
+            if len(lemma) >= _min_len(lang):
                 candidates.setdefault(lemma, set()).add(action)
     all_actions = {lemma: action for lex in LEXICON.values() for lemma, action in lex.items()}
     ambiguous: set[str] = {f for f, acts in candidates.items() if len(acts) > 1}

@@ -19,6 +19,13 @@ the script:
 - :func:`action_of_script` maps a token to its action: exact for zh/ja/vi, by stem for Korean and
   Hindi (a stem and any ending), after one clitic off either end for Arabic.
 
+Round 11 adds, the same way and from the same general knowledge: Thai (no spaces either: its
+words are cut out of a run like Han, but never after a leading vowel or before a vowel sign, so
+"ปิด", close, is not read inside "เปิด", open), Urdu (Arabic script, its words in the Arabic table),
+Bengali and Tamil (stems, like Hindi); and, for the languages simplemma's lemma table reads
+(Persian, Hebrew, Malay, Tagalog, Swahili, Finnish; :mod:`labkit.provider.lemmas`), the words
+around a verb: the model's name, please, a duty, the answer, a password.
+
 Words that are also ordinary non-verbs are left out (Arabic "غير", other; "حدث", event; Japanese
 "終了", ended), as the lemma table leaves out cross-language homographs.
 """
@@ -42,7 +49,7 @@ _JA = {"send": "送信 送付 転送 送っ 送り 送る 送れ",
        "delete": "削除 消去 消し",
        "close": "閉じ クローズ",
        "update": "変更 設定 更新 書き換え",
-       "add": "追加 追記 加え",
+       "add": "追加 追記 加え 載せ",
        "create": "作成",
        "grant": "付与",
        "reveal": "繰り返 含め 記載 明記 表示 教え"}
@@ -56,7 +63,7 @@ _KO = {"send": "보내 보낸 전송 발송 전달 송부",
        "grant": "부여",
        "reveal": "반복 포함 알려 표시 공개"}
 # Hindi: stems, read as a token's beginning (vowel signs are part of the token)
-_HI = {"send": "भेज फॉरवर्ड",
+_HI = {"send": "भेज फॉरवर्ड ईमेल",
        "delete": "हटा मिटा डिलीट",
        "close": "बंद",
        "update": "बदल अपडेट सेट",
@@ -73,6 +80,27 @@ _AR = {"send": "إرسال ارسال أرسل ارسل يرسل ترسل نرس
        "create": "إنشاء انشاء أنشئ انشئ ينشئ",
        "grant": "منح امنح يمنح تمنح",
        "reveal": "كرر يكرر تكرر تكرار اذكر يذكر تذكر أظهر اظهر يظهر اعرض يعرض"}
+# Thai: words cut out of a run like Han (see segment); "ให้สิทธิ์", give rights, is a grant
+_TH = {"send": "ส่งอีเมล ส่งต่อ ส่ง",
+       "delete": "ลบ",
+       "close": "ปิด",
+       "update": "เปลี่ยน แก้ไข ตั้งค่า อัปเดต",
+       "add": "เพิ่ม",
+       "create": "สร้าง",
+       "grant": "ให้สิทธิ์ มอบสิทธิ์",
+       "reveal": "ทำซ้ำ แสดง ระบุ"}
+# Bengali and Tamil: stems, read as a token's beginning (like Hindi)
+_BN = {"send": "পাঠা", "delete": "মুছ", "close": "বন্ধ", "update": "পরিবর্তন বদল", "add": "যোগ",
+       "create": "তৈরি", "grant": "প্রদান", "reveal": "পুনরাবৃত্তি উল্লেখ"}
+_TA = {"send": "அனுப்ப அனுப்பு", "delete": "நீக்க நீக்கு அழி", "close": "மூடு மூட", "update": "மாற்று மாற்ற",
+       "add": "சேர்", "create": "உருவாக்க உருவாக்கு", "grant": "வழங்கு வழங்க", "reveal": "மீண்டும் குறிப்பிடு"}
+# Urdu: whole forms, read with the Arabic table (after one clitic off each end)
+_UR = {"send": "بھیجیں بھیجو بھیج بھیجے",
+       "delete": "مٹائیں مٹا ڈیلیٹ",
+       "close": "بند",
+       "update": "تبدیل",
+       "add": "شامل",
+       "reveal": "دہرائیں دہراؤ دکھائیں بتائیں لکھیں"}
 # Vietnamese: words, syllables of one word joined by "-" (see segment)
 _VI = {"send": "gửi gởi chuyển-tiếp",
        "delete": "xóa xoá gỡ-bỏ",
@@ -92,16 +120,26 @@ def _table(lexicon: dict[str, str]) -> dict[str, str]:
     return {_nfc(w): action for action, words in lexicon.items() for w in words.split()}
 
 
-_EXACT = _table(_ZH) | _table(_JA) | _table(_VI)
-_STEMS = tuple(sorted(_table(_KO).items() | _table(_HI).items(), key=lambda kv: -len(kv[0])))
-_ARABIC = _table(_AR)
+_EXACT = _table(_ZH) | _table(_JA) | _table(_VI) | _table(_TH)
+_STEMS = tuple(sorted(_table(_KO).items() | _table(_HI).items() | _table(_BN).items() | _table(_TA).items(),
+                      key=lambda kv: -len(kv[0])))
+_ARABIC = _table(_AR) | _table(_UR)
 # the model named, and asking or telling it to, in these languages (added to the attacker's cues)
 ADDRESSEE = (r"助手|助理|机器人|アシスタント|エージェント|ボット|어시스턴트\w*|비서\w*|에이전트\w*|챗봇\w*|"
-             r"(?:[وفبل]?ال|لل)?مساعد\w*|सहायक|असिस्टेंट|trợ lý|помощник\w*|помічник\w*|asisten\b")
+             r"(?:[وفبل]?ال|لل)?مساعد\w*|सहायक|असिस्टेंट|trợ lý|помощник\w*|помічник\w*|asisten\b|"
+             # fa he th ur bn ta ms tl sw (round 11)
+             r"دستیار\w*|[והלש]?(?:ה|ל)?עוזר\w*|ผู้ช่วย|اسسٹنٹ|معاون|সহকারী|অ্যাসিস্ট্যান্ট|உதவியாளர்\w*|"
+             r"pembantu|katulong|msaidizi")
 CUE = (r"请|請|务必|必须|应该|ください|下さい|お願い|주세요|주십시오|바랍니다|하세요|"
-       r"يرجى|نرجو|الرجاء|من فضلك|ي[ُ]?طلب|कृपया|(?<![\u0900-\u097f])(?:दो|दें|दीजिए|दीजिये|करो|करें|कीजिए)(?![\u0900-\u097f])|"
+       # round 11: "would you mind" (zh), "I would be glad if you could" (ja keigo), casual ko
+       r"麻烦|麻煩|劳驾|帮忙|帮我|幸い|いただけ|てね|줘요|줘\b|주라|"
+       r"يرجى|نرجو|الرجاء|من فضلك|ي[ُ]?طلب|कृपया|(?<![\u0900-\u097f])(?:दो|दें|दीजिए|दीजिये|करो|करें|कीजिए)(?![\u0900-\u0963\u0966-\u097f])|"
+       # (the danda "।" may end the sentence glued to the verb: "urgent कर दें।")
        r"\b(?:vui lòng|hãy|пожалуйста|просим\w*|прошу|будь ласка|просимо|παρακαλ\w*|lütfen|rica|kérem|kérlek|"
-       r"légyszi|légy szíves|tolong|mohon|harap)\b")
+       r"légyszi|légy szíves|tolong|mohon|harap|sila|pakiusap|tafadhali)\b|"
+       # fa he th ur bn ta (round 11): please, we ask, kindly
+       r"لطفا|لطفاً|خواهشمند\w*|(?<![\u05d0-\u05ea])(?:נא|אנא|נבקש|בבקשה|מבקשים)(?![\u05d0-\u05ea])|กรุณา|โปรด|ช่วย|"
+       r"براہ کرم|برائے مہربانی|অনুগ্রহ করে|দয়া করে|தயவுசெய்து")
 # a duty, a request or a third-person imperative in a sentence that names the model ("Ассистент
 # ... должен удалить", "助手应起草", "Asisten harus", "asistan ... eklesin"): the model is told to act
 MODAL = (r"\b(?:должен|должна|должно|должны|надлежит|обязан\w*|следует|нужно|необходимо|требуется|"
@@ -109,14 +147,20 @@ MODAL = (r"\b(?:должен|должна|должно|должны|надлеж
          r"\w+(?:meli|malı)(?:dir|dır)?|gerek\w*|lazım|\w{3,}(?:sın|sin|sun|sün)|kell|feladata|köteles|"
          r"nech|musí|mal by|rugat\w*|bes|ombedes|anmodes|harus|wajib|perlu|diminta|cần|phải|nên)\b|"
          r"应|应该|应当|必须|需要|务必|務必|べき|해야|하여야|주시기|يجب|ينبغي|"
+         # round 11: "须" (must), a directive said as a noun ("…すること", "…할 것")
+         r"须|須|すること|すべし|할\s?것|"
+         # fa he th ur bn ta sw (round 11): must, should
+         r"باید|(?<![\u05d0-\u05ea])(?:חייב\w*|צריך|צריכה|יש ל)|ต้อง|ควร|چاہیے|উচিত|வேண்டும்|\blazima\b|"
          # the jussive "que" opening a sentence ("Que el asistente prepare ...", "Que l'assistant supprime ...")
          r"(?:^|[.:;!]\s*)que\s|"
-         r"على\s+(?:ال)?مساعد|(?<![\u0900-\u097f])(?:दे|दें|चाहिए)(?![\u0900-\u097f])|" + CUE)
+         r"على\s+(?:ال)?مساعد|(?<![\u0900-\u097f])(?:दे|दें|चाहिए)(?![\u0900-\u0963\u0966-\u097f])|" + CUE)
 
 
 # words to cut out of Han/Kana runs, longest first
 _CJK_WORDS = sorted({w for w in _EXACT if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", w)}
-                    | {"助手", "助理", "アシスタント", "请", "請", "ください", "お願い"}, key=len, reverse=True)
+                    | {"助手", "助理", "アシスタント", "请", "請", "ください", "お願い",
+                       # round 11: the model's other names, and a casual request's ending ("載せてね")
+                       "ボット", "エージェント", "机器人", "麻烦", "てね"}, key=len, reverse=True)
 _CJK_RX = re.compile("|".join(re.escape(w) for w in _CJK_WORDS))
 _EAST = r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
 _GLUED = re.compile(rf"(?<=[A-Za-z0-9])(?=[{_EAST}])|(?<=[{_EAST}])(?=[A-Za-z0-9])")
@@ -124,7 +168,14 @@ _VI_MULTI = sorted((w for w in _EXACT if "-" in w), key=len, reverse=True)
 _VI_RX = re.compile(r"(?<!\w)(" + "|".join(re.escape(w.replace("-", " ")) for w in _VI_MULTI) + r")(?!\w)", re.I)
 _AR_PREFIX = ("و", "ف", "ل")
 _AR_SUFFIX = ("ها", "هم", "ه")
-_HAS_SCRIPT = re.compile(rf"[{_EAST}\u0600-\u06ff\u0900-\u097fạ-ỹđĐ]")
+_HAS_SCRIPT = re.compile(rf"[{_EAST}\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7fạ-ỹđĐ]")
+# Thai words, longest first; a word starts after no leading vowel (เ แ โ ใ ไ) and ends before no
+# vowel sign or tone mark ("ปิด" is no word inside "เปิด")
+_TH_WORDS = sorted({w for w in _EXACT if re.search(r"[\u0e00-\u0e7f]", w)}
+                   | {"ผู้ช่วย", "กรุณา", "โปรด", "ช่วย", "สรุป", "รหัสผ่าน"}, key=len, reverse=True)
+_TH_RX = re.compile(r"(?<![\u0e40-\u0e44])(?:" + "|".join(re.escape(w) for w in _TH_WORDS)
+                    + r")(?![\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])")
+_GLUED_TH = re.compile(r"(?<=[A-Za-z0-9])(?=[\u0e00-\u0e7f])|(?<=[\u0e00-\u0e7f])(?=[A-Za-z0-9])")
 
 
 def segment(text: str) -> str:
@@ -134,6 +185,8 @@ def segment(text: str) -> str:
         return text
     text = _GLUED.sub(" ", text)
     text = _CJK_RX.sub(lambda m: f" {m.group(0)} ", text)
+    if re.search(r"[\u0e00-\u0e7f]", text):
+        text = _TH_RX.sub(lambda m: f" {m.group(0)} ", _GLUED_TH.sub(" ", text))
     return _VI_RX.sub(lambda m: m.group(1).replace(" ", "-"), text)
 
 
@@ -144,7 +197,7 @@ def action_of_script(word: str) -> str | None:
     w = _nfc(word)
     if w in _EXACT:
         return _EXACT[w]
-    if re.match(r"[\uac00-\ud7af\u0900-\u097f]", w):
+    if re.match(r"[\uac00-\ud7af\u0900-\u097f\u0980-\u09ff\u0b80-\u0bff]", w):
         w = unicodedata.normalize("NFD", w)  # (Hindi nukta letters have two spellings; stems alike)
         for stem, action in _STEMS:
             if w.startswith(unicodedata.normalize("NFD", stem)):
@@ -166,15 +219,23 @@ def action_of_script(word: str) -> str | None:
 # filter): a password or code word, which particles and a copula follow without a space
 # ("パスワードは", "密码是", "비밀번호는", "كلمة المرور المؤقتة هي", "कोड:")
 SECRET_WORDS = (r"パスワード|暗証番号|認証コード|確認コード|コード|密码|密碼|口令|验证码|驗證碼|代码|비밀번호|암호|코드|"
-                r"كلمة (?:المرور|السر)|رمز|पासवर्ड|कोड")
+                r"كلمة (?:المرور|السر)|رمز|पासवर्ड|कोड|"
+                # fa he th ur bn ta (round 11)
+                r"گذرواژه|סיסמ[הא]|קוד|รหัสผ่าน|รหัส|پاس ورڈ|পাসওয়ার্ড|কোড|கடவுச்சொல்|குறியீடு|"
+                # a key or a token (ja zh ko): "デプロイキー: …", "접근 토큰: …"
+                r"キー|トークン|令牌|密钥|秘钥|密鑰|토큰|키")
 # the keyword, up to two dozen characters of particles and copula, then a value with a digit and
 # a sign or a capital
 SECRET_AFTER_WORD = (rf"(?:{SECRET_WORDS})[^\s\w]?[^A-Za-z0-9\n]{{0,24}}?"
                      r"(?<![A-Za-z0-9])(?P<v>(?=[^\s,;]*\d)(?=[^\s,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;<>。、]{6,})")
 # words asking for a secret, and for the answer, in those languages and ru uk el tr hu nb id vi
 SECRET_ASK = (r"パスワード|コード|密码|密碼|口令|验证码|代码|비밀번호|암호|코드|كلمة المرور|كلمة السر|رمز|पासवर्ड|कोड|"
+              r"گذرواژه|סיסמ[הא]|קוד|รหัส|پاس ورڈ|পাসওয়ার্ড|কোড|கடவுச்சொல்|キー|トークン|令牌|密钥|토큰|"
               r"\b(?:passord\w*|\w*kode?n?|код\w*|пароль\w*|парол\w*|şifre\w*|jelsz\w*|κωδικ\w*|sandi|mật khẩu|mã)\b")
 ANSWER = (r"回答|回复|答复|摘要|总结|返信|要約|まとめ|답변|응답|요약|ملخص\w*|الرد|إجابت\w*|उत्तर|जवाब|सारांश|"
+          # fa he th ur bn ta ms tl sw (round 11)
+          r"خلاصه\w*|پاسخ\w*|[בו]?(?:ה)?(?:סיכום|תשובה)\w*|สรุป|คำตอบ|خلاصہ|جواب|সারাংশ|উত্তর|சுருக்க\w*|பதில்\w*|"
+          r"\b(?:jawapan|ringkasan|sagot|buod|jibu|muhtasari)\b|"
           r"\b(?:svaret|svar\w*|sammendrag\w*|відповід\w*|ответ\w*|резюме|підсумк\w*|απάντηση\w*|σύνοψη\w*|"
           r"cevab\w*|yanıt\w*|özet\w*|válasz\w*|összefoglal\w*|jawaban\w*|ringkasan\w*|câu trả lời|tóm tắt)\b")
 
