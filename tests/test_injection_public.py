@@ -337,6 +337,27 @@ def test_round7_fresh_corpus_agentprobe_is_scored_whole_and_deduplicated() -> No
     assert not any(ic._words(c.text) & seen for c in fresh)
 
 
+
+def test_round8_fresh_corpus_three_packages_is_scored_whole_and_deduplicated() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 8's unseen check: promptshields' attack database and benign sets, prompt-shield-ai's
+    # benchmark sample, inspect-evals' agent-threat inboxes; scored whole, never fitted
+    fresh = _installed("fresh5")
+    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    assert {c.source.split()[0] for c in fresh} == {"promptshields", "prompt-shield-ai", "inspect-evals"}
+    assert all("(MIT)" in c.source or "(Apache-2.0)" in c.source for c in fresh)
+    attacks = [c for c in fresh if c.label == "malicious"]
+    benign = [c for c in fresh if c.label == "benign"]
+    assert len(attacks) >= 150 and len(benign) >= 80
+    # both labels in both channels: the inboxes are tool output, the rest user turns
+    assert {c.location for c in attacks} == {c.location for c in benign} == {"user_input", "tool_output"}
+    assert not any("/crescendo/" in c.source for c in fresh)  # multi-turn steps carry no per-turn label
+    assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)  # no text twice
+    seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4"))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+
+
 # --- round 6 -------------------------------------------------------------------------------------
 
 # A task line addressed to whoever reads the data (AgentDojo's ``direct`` template is one form):
