@@ -356,6 +356,9 @@ def test_round8_fresh_corpus_three_packages_is_scored_whole_and_deduplicated() -
     assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)  # no text twice
     seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4"))
     assert not any(ic._words(c.text) & seen for c in fresh)
+    # a short text (under 8 words) that a seen corpus holds is dropped too: fresh2's fit half has one
+    seen_texts = {" ".join(c.text.split()).lower() for n in (*ic.CORPORA, "fresh3", "fresh4") for c in _installed(n)}
+    assert not {" ".join(c.text.split()).lower() for c in fresh} & seen_texts
 
 
 # --- round 6 -------------------------------------------------------------------------------------

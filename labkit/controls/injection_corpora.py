@@ -721,9 +721,12 @@ def _fresh5() -> list[PublicCase]:
       when its 1-based index is in the case's ``attack_email_indices``, benign otherwise.
 
     User turns unless said otherwise. A case sharing an 8-word run with any seen corpus (``CORPORA``,
-    ``fresh3``, ``fresh4``) is dropped, and so is a text already taken from an earlier file.
+    ``fresh3``, ``fresh4``) is dropped, and so is a short one (under 8 words) that equals a seen text
+    (up to case and spacing), and a text already taken from an earlier file.
     """
-    seen = _seen_runs((*CORPORA, "fresh3", "fresh4"))
+    seen_corpora = (*CORPORA, "fresh3", "fresh4")
+    seen = _seen_runs(seen_corpora)
+    taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
     rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
     root = _package_dir("promptshield")
     src = "promptshields 3.2.0 (MIT)"
@@ -754,7 +757,6 @@ def _fresh5() -> list[PublicCase]:
             rows.append((f"inspect-evals:{case['id']}:{j}", text, "malicious" if j in bad_idx else "benign",
                          "tool_output", f"{src} inspect_evals/agent_threat_bench/data/autonomy_hijack.json"))
     out: list[PublicCase] = []
-    taken: set[str] = set()
     for rid, text, label, location, source in rows:
         key = " ".join(text.split()).lower()
         if not text.strip() or key in taken or _words(text) & seen:
