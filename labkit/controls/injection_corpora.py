@@ -386,6 +386,10 @@ def _raginject() -> list[PublicCase]:
                                   lang=lang, group=row["id"], corpus="fresh",
                                   source=f"{src} attacks/patterns/{path.name} ({row['category']})"))
             host = re.sub(r"\n{3,}", "\n\n", doc.replace(payload, "")).strip() if payload and payload in doc else ""
+            # round 8: a host that still names the payload's canary code (a reinforcing repeat of the
+            # instruction outside the payload field, as in indirect-injection-006) is not benign
+            if any(code in host for code in re.findall(r"RAGINJECT_\w+", payload)):
+                host = ""
             if len(host) >= 40:  # some documents are all payload: no host text is left to be benign
                 out.append(PublicCase(id=f"fresh:raginject:{row['id']}:host", text=host, label="benign",
                                       location="document", lang=lang, group=row["id"], corpus="fresh",
