@@ -65,6 +65,13 @@ Russian; nothing of it was read before its first run):
   transforms), its 14 injection carriers each wrapping its two canary instructions, and its
   benign side: 7 benign tasks (the e-mail and the user's request) and the carriers' host texts.
 
+Round 7's ``fresh4`` is seen now (its misses were read then). Round 8's unseen check, ``fresh5``
+(user turns and e-mails, English; nothing of it was read before its first run):
+
+- ``promptshields`` 3.2.0 (MIT), ``prompt-shield-ai`` 0.8.1 (Apache-2.0) and ``inspect-evals`` 0.28.0
+  (MIT): two detectors' labelled attack and benign sets and an agent-threat benchmark's inboxes
+  (see :func:`_fresh5`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
