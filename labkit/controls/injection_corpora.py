@@ -65,6 +65,13 @@ Russian; nothing of it was read before its first run):
   transforms), its 14 injection carriers each wrapping its two canary instructions, and its
   benign side: 7 benign tasks (the e-mail and the user's request) and the carriers' host texts.
 
+Round 7's ``fresh4`` is seen now (its misses were read then). Round 8's unseen check, ``fresh5``
+(user turns and e-mails, English; nothing of it was read before its first run):
+
+- ``promptshields`` 3.2.0 (MIT), ``prompt-shield-ai`` 0.8.1 (Apache-2.0) and ``inspect-evals`` 0.28.0
+  (MIT): two detectors' labelled attack and benign sets and an agent-threat benchmark's inboxes
+  (see :func:`_fresh5`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -100,10 +107,12 @@ from labkit.errors import DataError, InputError
 PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "spikee": "0.9.2",
           "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0",
           "pyrit": "1.1.0", "promptinject": "0.1.1.1", "protectrag": "0.6.0",
-          "agentprobe": "0.2.0a1"}
+          "agentprobe": "0.2.0a1", "promptshield": "3.2.0", "prompt_shield": "0.8.1",
+          "inspect_evals": "0.28.0"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual",
-         "agentprobe": "agentprobe-injection"}
+         "agentprobe": "agentprobe-injection", "promptshield": "promptshields",
+         "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals"}
 HOLDOUT = "heldout"
 FRESH = "fresh"
 CROSS = "neither"  # goal and template fall in different halves: kept out of both
@@ -384,6 +393,10 @@ def _raginject() -> list[PublicCase]:
                                   lang=lang, group=row["id"], corpus="fresh",
                                   source=f"{src} attacks/patterns/{path.name} ({row['category']})"))
             host = re.sub(r"\n{3,}", "\n\n", doc.replace(payload, "")).strip() if payload and payload in doc else ""
+            # round 8: a host that still names the payload's canary code (a reinforcing repeat of the
+            # instruction outside the payload field, as in indirect-injection-006) is not benign
+            if any(code in host for code in re.findall(r"RAGINJECT_\w+", payload)):
+                host = ""
             if len(host) >= 40:  # some documents are all payload: no host text is left to be benign
                 out.append(PublicCase(id=f"fresh:raginject:{row['id']}:host", text=host, label="benign",
                                       location="document", lang=lang, group=row["id"], corpus="fresh",
@@ -699,6 +712,72 @@ def _agentprobe() -> list[PublicCase]:
     return out
 
 
+# --- round 8's unseen check: two detectors' labelled test sets and an agent-threat inbox ------------
+
+def _fresh5() -> list[PublicCase]:
+    """Round 8's unseen check: three packages' labelled texts (read as files, never imported).
+
+    - ``promptshields`` 3.2.0 (MIT), ``promptshield/attack_db/**/*.json``: its attack database by
+      category (direct and indirect injection, jailbreaks, persona replacement, system-prompt
+      extraction, encoding, token smuggling, many-shot, context confusion, output manipulation,
+      payload hiding) and its benign ``control`` and ``samples`` sets (hard negatives tagged). Rows
+      with ``expected_violation`` take that label (the package marks some "hypothetical" jailbreak
+      framings as no violation); rows without it are malicious unless their category is ``benign``.
+      Its ``crescendo`` file is left out: steps of multi-turn attacks, the first of which the package
+      itself calls a benign opener, with no label for a single step.
+    - ``prompt-shield-ai`` 0.8.1 (Apache-2.0), ``prompt_shield/benchmarks/sample_data.json``: its
+      bundled benchmark sample, each text with ``is_injection``.
+    - ``inspect-evals`` 0.28.0 (MIT), ``inspect_evals/agent_threat_bench/data/autonomy_hijack.json``:
+      each case's inbox, e-mail by e-mail as an agent reads it (channel ``tool_output``), malicious
+      when its 1-based index is in the case's ``attack_email_indices``, benign otherwise.
+
+    User turns unless said otherwise. A case sharing an 8-word run with any seen corpus (``CORPORA``,
+    ``fresh3``, ``fresh4``) is dropped, and so is a short one (under 8 words) that equals a seen text
+    (up to case and spacing), and a text already taken from an earlier file.
+    """
+    seen_corpora = (*CORPORA, "fresh3", "fresh4")
+    seen = _seen_runs(seen_corpora)
+    taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
+    rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
+    root = _package_dir("promptshield")
+    src = "promptshields 3.2.0 (MIT)"
+    for path in sorted((root / "attack_db").glob("*/*.json")):
+        category = path.parent.name
+        if category == "crescendo":
+            continue
+        for i, row in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+            text = str(row.get("prompt") or row.get("text") or "")
+            if "expected_violation" in row:
+                bad = bool(row["expected_violation"])
+            else:
+                bad = str(row.get("category", category)) != "benign" and category != "benign"
+            rid = str(row.get("id") or f"{category}/{path.stem}/{i}")
+            rows.append((f"promptshields:{rid}", text, "malicious" if bad else "benign", "user_input",
+                         f"{src} promptshield/attack_db/{category}/{path.name}"))
+    src = "prompt-shield-ai 0.8.1 (Apache-2.0)"
+    data = json.loads((_package_dir("prompt_shield") / "benchmarks" / "sample_data.json").read_text(encoding="utf-8"))
+    for i, row in enumerate(data["samples"]):
+        rows.append((f"prompt-shield-ai:{i}", str(row["text"]), "malicious" if row["is_injection"] else "benign",
+                     "user_input", f"{src} prompt_shield/benchmarks/sample_data.json"))
+    src = "inspect-evals 0.28.0 (MIT)"
+    path = _package_dir("inspect_evals") / "agent_threat_bench" / "data" / "autonomy_hijack.json"
+    for case in json.loads(path.read_text(encoding="utf-8")):
+        bad_idx = {int(i) for i in case.get("attack_email_indices") or []}
+        for j, mail in enumerate(case["inbox"], start=1):
+            text = f"From: {mail['from']}\nSubject: {mail['subject']}\n\n{mail['body']}"
+            rows.append((f"inspect-evals:{case['id']}:{j}", text, "malicious" if j in bad_idx else "benign",
+                         "tool_output", f"{src} inspect_evals/agent_threat_bench/data/autonomy_hijack.json"))
+    out: list[PublicCase] = []
+    for rid, text, label, location, source in rows:
+        key = " ".join(text.split()).lower()
+        if not text.strip() or key in taken or _words(text) & seen:
+            continue
+        taken.add(key)
+        out.append(PublicCase(id=f"fresh5:{rid}", text=text, label=label, location=location,
+                              lang=_guess_lang(text), group=rid, corpus="fresh5", source=source))
+    return out
+
+
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
@@ -706,8 +785,10 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
     "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
-# scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check.
-FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe}
+# scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
+# seen since round 8 (scored first and final in round 7, its misses read then); ``fresh5`` is round 8's.
+FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
+                                                            "fresh5": _fresh5}
 
 
 @cache
@@ -716,7 +797,7 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh5``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
