@@ -100,7 +100,10 @@ def _run_rx() -> re.Pattern[str]:
     # a line break (one blank line at most) joins only when a word or a unit follows: a line of bare
     # numbers is a phone list
     sep = rf"(?:[ \t]*[,،.\-][ \t]*(?:\n[ \t]*(?={c}))?|[ \t]*\n[ \t]*(?:\n[ \t]*)?(?={c}|{_UNIT})|[ \t]+|)"
-    return re.compile(rf"(?<![\w]){token}(?:{sep}{token})*")
+    # a run never starts right after a hyphen: "ACC-00001", "CON-0002도" are record ids, and their
+    # digits opened an "address" with the caseless words after them (round 14, from the seen fresh9
+    # red-team payloads: "ACC-<ADDRESS_1>" hid the pasted request from the model)
+    return re.compile(rf"(?<![\w-]){token}(?:{sep}{token})*")
 
 
 @cache
