@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from labkit.controls.pii_address_vocab import words as address_words
+from labkit.controls.pii_name_cues import CAPITAL_PRONOUNS, GREETING_WORDS, LEAD_WORDS, TITLE_WORDS, fold
 from labkit.controls.pii_script import MARKS
 from labkit.controls.wordlist_cache import disk_cached
 from labkit.errors import RedactionFailed
@@ -456,6 +457,36 @@ def _european_words() -> frozenset[str]:
     return frozenset(words)
 
 
+# a word this frequent in one of pyspellchecker's German, Spanish, French, Italian, Dutch or Portuguese
+# counts is an everyday word of that language ("Sie", "Un", "Gesprek", "Hola"), as "_EVERYDAY" is in English
+_FOREIGN_EVERYDAY = 1000
+
+
+@_loaded_once
+@disk_cached(sources=("pyspellchecker",))
+def _european_everyday_words() -> frozenset[str]:
+    """The frequent words of pyspellchecker's German, Spanish, French, Italian, Dutch and Portuguese
+    lists (count >= ``_FOREIGN_EVERYDAY``, lower-case): function words and everyday nouns, verbs and
+    greetings of the languages the lab's users write, which open sentences and form labels."""
+    from spellchecker import SpellChecker
+
+    words: set[str] = set()
+    for language in _WORD_LANGUAGES:
+        counts = SpellChecker(language=language, distance=1).word_frequency.dictionary
+        words.update(w for w, n in counts.items() if n >= _FOREIGN_EVERYDAY and len(w) >= 2)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=65536)
+def _foreign_everyday(word: str) -> bool:
+    """An everyday word of another European language that the census lists do not know as a first
+    name or surname ("Gesprek", "Hola", "Ihren"; not "Matti", "Elle", "Torres", which they know), or a polite
+    pronoun written with a capital ("Sie", "Anda"): no more a name than "The" (round 14)."""
+    low = word.lower()
+    return low in CAPITAL_PRONOUNS or (low in _european_everyday_words() and not _is_first(word)
+                                       and not _is_last(word))
+
+
 @lru_cache(maxsize=65536)
 def _unheard_of(word: str) -> bool:
     """A word of four letters or more that no English, other European or place list knows ("Atzler"),
@@ -615,6 +646,14 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     if text[run[0][0]:run[0][1]].lower() in _PLACE_START or any(
             _PLACE_INFIX.search(text[s:e]) for s, e in run):
         return None
+    # a greeting, a title of address, a role or a verb of contact opening the run is not part of the
+    # name ("G'day Bronwyn", "Alhaji Musa Danjuma", "Recipient Shane Kowalski", "Pani Agnieszko"); after
+    # a title or a role the rest is a name unless it is an everyday word (round 14)
+    led_title = led_greeting = False
+    while len(run) >= 2 and (lead := fold(text[run[0][0]:run[0][1]])) in LEAD_WORDS:
+        led_title = led_title or lead in TITLE_WORDS
+        led_greeting = led_greeting or lead in GREETING_WORDS
+        run = run[1:]
     # a Title Case phrase with an everyday word inside ("Carry Me Back To Norway") is a title
     inner = [text[s:e].lower() for s, e in run[1:-1]]
     if any(w in _COMMON and w not in _TITLES for w in inner):
@@ -647,7 +686,7 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             titled = True
             run = run[1:]
             continue
-        if low in _COMMON:
+        if low in _COMMON or (len(run) >= 2 and _foreign_everyday(w) and _sentence_start(text, run[0][0])):
             titled = False
             run = run[1:]
             continue
@@ -672,6 +711,11 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     before = text[max(0, start - 30):start]
     if titled or _CUE.search(before) or _LOWER_TITLE.search(before):
         return (start, end)
+    if (led_title or (led_greeting and len(tokens) <= 3 and text[end:end + 1] in ("", ",", "!", "\n"))) and not all(
+            (_freq(t) >= _EVERYDAY and not _is_first(t)) or _foreign_everyday(t) for t in tokens):
+        return (start, end)  # "Pani Agnieszko", "Beste Maarten,": not "Customer Service", "Hola Equipo,"
+    if len(tokens) == 1 and tokens[0].lower() in CAPITAL_PRONOUNS:
+        return None  # "Sie", "Anda": a polite pronoun, capitalised mid-sentence
     if len(tokens) <= 2 and _speaker_label(text, start, end, tokens):
         return (start, end)
 
