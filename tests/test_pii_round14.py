@@ -63,3 +63,38 @@ def test_fold_reads_every_script_the_view_reads() -> None:
     assert fold("G'day") == "gday"
     assert fold("Сотрудник") == "sotrudnik"
     assert fold("Grüezi") == "gruezi"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    # a role word that designates one person, before a name (glued in Chinese, after a colon in Korean)
+    ("收货人王磊，请尽快签收。", "王磊"),
+    ("수령인: 박지훈 / 연락 바람", "박지훈"),
+    # an honorific or job title after the name
+    ("李强先生，您的包裹已经到了。", "李强"),
+    ("정태윤 과장님께 보고 드렸습니다.", "정태윤"),
+    ("小林部長に確認しました。", "小林"),
+    ("कल प्रकाश मेहता जी से बात हुई।", "प्रकाश मेहता"),
+    # the line under a letter's closing formula
+    ("请查收附件。\n\n此致\n敬礼\n何雪梅", "何雪梅"),
+    ("확인 부탁드립니다.\n감사합니다.\n오세진 드림", "오세진"),
+    ("شكرا لكم.\nمع التحية،\nسامي الخطيب", "سامي الخطيب"),
+])
+def test_caseless_name_by_role_honorific_or_sign_off(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    # "お客様" is "the customer", not a person called 客
+    ("新しい料金についてお客様からご質問がありました。", "客"),
+    # a team signs a letter as often as a person
+    ("확인 부탁드립니다.\n감사합니다.\n고객지원팀", "고객지원팀"),
+    ("请查收。\n\n此致\n敬礼\n市场部", "市场部"),
+])
+def test_caseless_cue_look_alikes_stay(text: str, kept: str) -> None:
+    assert not any(kept in n or n in kept for n in _names(text))
+
+
+def test_honorific_glued_after_a_heading_name_is_cut() -> None:
+    text = "石井 健一様\n\n〒100-0005 東京都千代田区丸の内1-9-2\n03-3210-1234"
+    assert "石井 健一" in _names(text)
+    assert "石井 健一様" not in _names(text)

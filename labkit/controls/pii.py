@@ -887,7 +887,8 @@ def _scan(text: str) -> list[Finding]:
         head = caseless_heading(text)
         if head is not None and not caseless_common(text[head[0]:head[1]]) and any(
                 f.type in _CARD_TYPES and f.start > head[1] for f in out):
-            out.append(Finding("NAME", head[0], head[1], text[head[0]:head[1]]))
+            s, e = strip_caseless_title(text, *head)  # "山田 太郎様": the honorific is not the name
+            out.append(Finding("NAME", s, e, text[s:e]))
     return out
 
 

@@ -92,11 +92,12 @@ TITLE_WORDS: frozenset[str] = frozenset(fold(w) for block in (_TITLES_OF_ADDRESS
 # the greetings: a short run after one, closed by a comma, "!" or the line's end, is a name ("Beste Maarten,")
 GREETING_WORDS: frozenset[str] = frozenset(fold(w) for w in _GREETINGS.split())
 
-# Polite pronouns written with a capital inside a sentence (German Sie/Ihnen/Ihr…, Dutch U/Uw, Spanish
-# Usted, Indonesian Anda, Polish Pan/Pani as "you" …): no name, wherever they stand.
+# Polite pronouns written with a capital inside a sentence (German Sie/Ihnen/Ihr…, Dutch Uw, Spanish
+# Usted, Indonesian Anda, Russian Вы/Вас/Вам as the Latin view writes them): no name, wherever they stand.
 CAPITAL_PRONOUNS: frozenset[str] = frozenset("""
 sie ihnen ihr ihre ihren ihrem ihrer ihres du dich dir dein deine deinen deinem deiner euch euer eure
 uw usted ustedes vous anda kamu kami kita beliau
+vy vas vam vami
 """.split())
 
 # Greetings and verbs of contact that may stand before a name written in lower case in a chat
@@ -106,14 +107,16 @@ hi hey hiya yo hello called call ask tell cc ping from with thanks thx
 hallo hoi ciao oye hola salut coucou mit avec con met
 """.split())
 
-# Role words before a name in scripts without letter case (recipient, contact person, employee,
-# customer, person in charge, applicant): Chinese, Japanese, Korean, Arabic, Hindi.
+# Role words before a name in scripts without letter case, the ones that designate one person
+# (recipient, consignee, contact person, person in charge, applicant) and titles glued to a
+# preposition; not class nouns such as "customer" or "employee", which are followed by everyday words
+# as often as by a name ("客户服务", "الموظف المسؤول"): Chinese, Japanese, Korean, Arabic, Hindi.
 CASELESS_BEFORE: tuple[str, ...] = (
-    "收件人", "收货人", "联系人", "对接人", "负责人", "员工", "客户", "申请人", "经办人",          # Chinese
-    "担当", "担当者", "受取人", "申請者", "社員",                                              # Japanese
-    "수령인", "받는 분", "담당자", "신청인", "고객", "직원", "보호자", "남편", "아내",                # Korean
-    "العميل", "العميلة", "الموظف", "الموظفة", "المستلم", "المستلمة", "بالسيد", "بالسيدة",         # Arabic
-    "प्राप्तकर्ता", "ग्राहक", "कर्मचारी", "आदरणीय", "प्रिय",                                      # Hindi
+    "收件人", "收货人", "联系人", "对接人", "负责人", "申请人", "经办人",                        # Chinese
+    "担当", "担当者", "受取人", "申請者",                                                      # Japanese
+    "수령인", "받는 분", "담당자", "신청인", "보호자",                                           # Korean
+    "المستلم", "المستلمة", "بالسيد", "بالسيدة",                                               # Arabic
+    "प्राप्तकर्ता", "आदरणीय", "प्रिय",                                                          # Hindi
 )
 # Honorifics and job titles written right after a name: Chinese, Japanese, Korean, Hindi.
 CASELESS_AFTER: tuple[str, ...] = (
@@ -123,9 +126,10 @@ CASELESS_AFTER: tuple[str, ...] = (
     "जी",                                                                                    # Hindi
 )
 
-# Closing formulas of a letter or e-mail; the next non-empty line, when short, is the writer's name.
+# Closing formulas of a letter or e-mail in scripts without letter case; the next non-empty line, when
+# short and written in such a script, is the writer's name (cased scripts have the Latin rules).
 SIGN_OFFS: tuple[str, ...] = (
     "此致", "敬礼", "谢谢", "よろしくお願いいたします", "よろしくお願いします", "以上",
     "감사합니다", "드림", "مع التحية", "مع خالص التحية", "شكرا", "وتفضلوا بقبول فائق الاحترام",
-    "धन्यवाद", "सादर", "С уважением", "Спасибо", "Με εκτίμηση", "Ευχαριστώ",
+    "धन्यवाद", "सादर",
 )

@@ -60,7 +60,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from labkit.controls.pii_address_vocab import words as address_words
-from labkit.controls.pii_name_cues import CAPITAL_PRONOUNS, GREETING_WORDS, LEAD_WORDS, TITLE_WORDS, fold
+from labkit.controls.pii_name_cues import (
+    CASELESS_AFTER,
+    CASELESS_BEFORE,
+    SIGN_OFFS,
+    CAPITAL_PRONOUNS, GREETING_WORDS, LEAD_WORDS, TITLE_WORDS, fold)
 from labkit.controls.pii_script import MARKS
 from labkit.controls.wordlist_cache import disk_cached
 from labkit.errors import RedactionFailed
@@ -353,7 +357,65 @@ _CASELESS_CUE = re.compile(
 # honorifics after a name: Korean 씨 (written apart: "김민준 씨"; glued it ends words such as 솜씨,
 # and 님 follows titles, 고객님), Japanese さん/様/氏 after a name in kanji
 _CASELESS_SUFFIX = re.compile(r"(?P<name>(?<![\uac00-\ud7af])[\uac00-\ud7af]{2,4}(?:[ ][\uac00-\ud7af]{1,3})?)[ ]씨"
-                              r"|(?P<jname>[\u4e00-\u9fff]{1,4}(?:[ \u3000][\u4e00-\u9fff]{1,4})?)(?:さん|様|氏)")
+                              r"|(?<![おご])(?P<jname>[\u4e00-\u9fff]{1,4}(?:[ \u3000][\u4e00-\u9fff]{1,4})?)(?:さん|様|氏)")
+
+
+# Round 14 (seen fresh10): a role word before a name ("收件人刘芳，", "수령인: 한지민", "العميلة نورة العتيبي",
+# "आदरणीय सुनीता शर्मा"), an honorific or job title after it ("张伟先生", "최영호 팀장님", "中村部長", "けんじくん"),
+# and the name line under a letter's closing formula ("此致\n敬礼\n陈静", "감사합니다.\n이지은 드림").
+_HAN = r"\u4e00-\u9fff"
+_HANGUL = r"\uac00-\ud7af"
+_KANA = r"\u3041-\u3096\u30a1-\u30fa"
+# a name in Han (2-3 characters, or two groups with a space as Japanese writes them), Hangul (2-4
+# syllables), kana (2-5), or one to three words of another caseless script
+_CL_NAME_GLUED = (rf"[{_HAN}]{{2,3}}(?=[\s,，、。:：;；()（）]|$)|[{_HAN}]{{1,3}}[ \u3000][{_HAN}]{{1,3}}(?=[\s,，、。（(]|$)"
+                  rf"|(?<=[ :：])[{_HANGUL}]{{2,4}}(?=[\s,.:()]|$)")
+_CL_NAME_WORDS = rf"{_CL_WORD}(?:[ ](?:(?:بن|بنت|آل|أبو|ابن|عبد)[ ])?{_CL_WORD})?(?:[ ]ال{_CL_WORD})?"
+_CASELESS_ROLE = re.compile(
+    r"(?:(?<=[\s:,.(\"'“«，。、：])|^)(?:" + "|".join(sorted((re.escape(c) for c in CASELESS_BEFORE), key=len, reverse=True))
+    + rf")(?:[ \t]*[:：][ \t]*|[ ]+|是|は)?(?P<name>{_CL_NAME_GLUED}|(?<=[ :：]){_CL_NAME_WORDS})")
+_CASELESS_TITLE_AFTER = re.compile(
+    rf"(?:(?<![{_HAN}{_HANGUL}{_KANA}])|(?<=[了和与跟给找是]))"
+    rf"(?P<name>[{_HAN}]{{2,3}}|[{_HAN}]{{1,3}}[ \u3000][{_HAN}]{{1,3}}|[{_HANGUL}]{{3}}|[{_KANA}]{{2,5}})[ ]?"
+    r"(?:" + "|".join(sorted((re.escape(c) for c in CASELESS_AFTER if c not in ("님", "씨", "さん", "様")),
+                             key=len, reverse=True)) + r")"
+    rf"|(?P<hname>{_CL_WORD}(?:[ ]{_CL_WORD})?)[ ]जी(?=[\s,।!]|$)")
+_SIGN_OFF_LINE = re.compile(
+    r"(?m)^(?:[ \t]*(?:" + "|".join(sorted((re.escape(c) for c in SIGN_OFFS), key=len, reverse=True))
+    + r")[ \t]*[,.!،。！，]?[ \t]*\n(?:[ \t]*\n)?)+[ \t]*(?P<line>[^\n]{2,30}?)[ \t]*(?:\n|$)")
+_SIGNED = re.compile(r"[ ]?(?:드림|올림|拝|上)$")
+# an organisational unit signs as often as a person: "기술지원팀", "营业部", "فريق الدعم", "तकनीकी टीम"
+_CL_UNIT_WORDS = re.compile(r"팀|부서|部|组|組|团队|公司|会社|센터|فريق|قسم|إدارة|टीम|विभाग|צוות|מחלקת|تیم|واحد|ฝ่าย|ทีม")
+_CL_LINE_NAME = re.compile(rf"(?:{_CL_NAME_GLUED}|{_CL_WORD}(?:[ ]{_CL_WORD}){{0,2}})")
+
+
+def caseless_role_spans(text: str) -> list[tuple[int, int]]:
+    """Names in a caseless script after a role word, before an honorific or job title, or on the line
+    under a closing formula (round 14; see :data:`labkit.controls.pii_name_cues.CASELESS_BEFORE`).
+
+    Example:
+        >>> t = "收件人刘芳，电话见下。\n\n此致\n敬礼\n陈静"
+        >>> [t[s:e] for s, e in caseless_role_spans(t)]
+        ['刘芳', '陈静']
+    """
+    out: list[tuple[int, int]] = []
+    for m in _CASELESS_ROLE.finditer(text):
+        s, e = m.span("name")
+        if not caseless_common(text[s:e]) and not _CL_UNIT_WORDS.search(text[s:e]):
+            out.append((s, e))
+    for m in _CASELESS_TITLE_AFTER.finditer(text):
+        # an honorific follows a person, also one whose surname is a town (中村, Nakamura)
+        s, e = m.span("name") if m.group("name") else m.span("hname")
+        if not _CL_UNIT_WORDS.search(text[s:e]):
+            out.append((s, e))
+    for m in _SIGN_OFF_LINE.finditer(text):
+        s, e = m.span("line")
+        line = _SIGNED.sub("", text[s:e])
+        e = s + len(line)
+        if (_CL_LINE_NAME.fullmatch(line) and not caseless_common(line) and not _CL_UNIT_WORDS.search(line)
+                and not any(ch.upper() != ch.lower() for ch in line)):  # caseless letters only
+            out.append((s, e))
+    return sorted(set(out))
 
 
 def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
@@ -376,7 +438,7 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
     for m in _CASELESS_SUFFIX.finditer(text):
         # an honorific follows a person, also one whose surname is a town (山田, Yamada)
         out.append(m.span("name") if m.group("name") else m.span("jname"))
-    return out
+    return out + caseless_role_spans(text)
 
 
 # Titles before a name in languages without letter case (Mr, Mrs, Miss, Dr): Hindi, Marathi and
@@ -395,7 +457,8 @@ _CASELESS_TITLES = frozenset({
 
 def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
     """The name span ``[start, end)`` of ``text`` without a leading caseless-script title
-    ("श्रीमती पूजा माने" -> "पूजा माने"); unchanged when no title opens it or nothing follows it.
+    ("श्रीमती पूजा माने" -> "पूजा माने") or a trailing honorific ("山田 太郎様" -> "山田 太郎", round 14);
+    unchanged when no title opens it or nothing follows it.
 
     Example:
         >>> t = "this is श्री सुनील शिंदे."
@@ -403,10 +466,18 @@ def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
         >>> t[s:e]
         'सुनील शिंदे'
     """
+    for honorific in _HONORIFICS_AFTER:  # "山田 太郎様": an honorific glued after the name is not part of it
+        if text.endswith(honorific, start, end) and end - len(honorific) > start:
+            end -= len(honorific)
+            break
     first, sep, rest = text[start:end].partition(" ")
     if sep and rest.strip() and first in _CASELESS_TITLES:
         return start + len(first) + 1 + (len(rest) - len(rest.lstrip())), end
     return start, end
+
+
+# glued honorifics only: Hindi "जी" is written apart ("शर्मा जी") and also ends names ("बनर्जी")
+_HONORIFICS_AFTER = tuple(sorted((h for h in CASELESS_AFTER if h != "जी"), key=len, reverse=True))
 
 
 # Company designators of languages without letter case (Korean, Japanese, Chinese, Arabic, Persian,
@@ -686,7 +757,10 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             titled = True
             run = run[1:]
             continue
-        if low in _COMMON or (len(run) >= 2 and _foreign_everyday(w) and _sentence_start(text, run[0][0])):
+        # a frequent word of another European language opening a sentence ("Ihren Umzug", "Equipe
+        # Logística"); an English everyday word stays for the everyday check below ("Die Bestellung")
+        if low in _COMMON or (len(run) >= 2 and _freq(w) < _EVERYDAY and _foreign_everyday(w)
+                              and _sentence_start(text, run[0][0])):
             titled = False
             run = run[1:]
             continue
