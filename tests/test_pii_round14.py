@@ -98,3 +98,31 @@ def test_honorific_glued_after_a_heading_name_is_cut() -> None:
     text = "石井 健一様\n\n〒100-0005 東京都千代田区丸の内1-9-2\n03-3210-1234"
     assert "石井 健一" in _names(text)
     assert "石井 健一様" not in _names(text)
+
+
+def _addresses(text: str) -> list[str]:
+    return [f.text for f in pii.detect(text) if f.type == "ADDRESS"]
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    # a UK postcode is taken whole, with the flat before the house number
+    ("Please send it to Flat 4, 22 Rosebery Avenue, York YO10 5DD by Friday.",
+     "Flat 4, 22 Rosebery Avenue, York YO10 5DD"),
+    ("Deliver to 9 Elmwood Road, Norwich NR2 3HP please.", "9 Elmwood Road, Norwich NR2 3HP"),
+    # a lot word before the house number
+    ("Site visit at Lot 7 Wattlebird Drive, Gawler SA 5118.", "Lot 7 Wattlebird Drive, Gawler SA 5118"),
+    # the sentence after the town is not part of the address
+    ("Die Lieferung geht an Gartenweg 12, 60311 Frankfurt. Bitte klingeln.", "Gartenweg 12, 60311 Frankfurt"),
+])
+def test_address_ends(text: str, address: str) -> None:
+    assert address in _addresses(text)
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    # a street abbreviation before the street name is no sentence end (Polish, Romanian)
+    ("Adres: ul. Lipowa 12, 20-020 Lublin", "ul. Lipowa 12, 20-020 Lublin"),
+    ("Livrare la str. Mihai Eminescu 14, Cluj", "str. Mihai Eminescu 14"),
+    ("Envoyez-le au 12 rue Victor Hugo, 69002 Lyon.", "12 rue Victor Hugo, 69002 Lyon"),
+])
+def test_address_ends_look_alikes(text: str, address: str) -> None:
+    assert any(address in a for a in _addresses(text))

@@ -61,6 +61,7 @@ from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
+from labkit.controls.pii_address_edges import tidy_address
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -889,6 +890,12 @@ def _scan(text: str) -> list[Finding]:
                 f.type in _CARD_TYPES and f.start > head[1] for f in out):
             s, e = strip_caseless_title(text, *head)  # "山田 太郎様": the honorific is not the name
             out.append(Finding("NAME", s, e, text[s:e]))
+    # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
+    for i, f in enumerate(out):
+        if f.type == "ADDRESS":
+            s, e = tidy_address(text, f.start, f.end)
+            if (s, e) != (f.start, f.end):
+                out[i] = Finding("ADDRESS", s, e, text[s:e])
     return out
 
 
