@@ -126,3 +126,25 @@ def test_address_ends(text: str, address: str) -> None:
 ])
 def test_address_ends_look_alikes(text: str, address: str) -> None:
     assert any(address in a for a in _addresses(text))
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    # Chinese: province, city, district, road and number, glued to the sentence around it
+    ("请寄到浙江省杭州市西湖区文三路90号，谢谢。", "浙江省杭州市西湖区文三路90号"),
+    ("包裹已送往广州市天河区体育西路191号中石化大厦18楼，请查收", "广州市天河区体育西路191号中石化大厦18楼"),
+    # Korean road and lot addresses with building, floor and room parts
+    ("배송지는 대전광역시 유성구 대학로 99, 3층 입니다.", "대전광역시 유성구 대학로 99, 3층"),
+    ("주소: 인천광역시 연수구 송도동 24-5 센트럴타워 201동 1502호", "인천광역시 연수구 송도동 24-5 센트럴타워 201동 1502호"),
+])
+def test_cjk_address_by_administrative_units(text: str, address: str) -> None:
+    assert address in _addresses(text)
+
+
+@pytest.mark.parametrize("text", [
+    # a road and a number with no city or district before them; an amount in yuan
+    "文三路90号的咖啡店很好喝。",
+    "这个月销售额是12345元，比上个月多。",
+    "다음 주 회의는 3층 회의실에서 합니다.",
+])
+def test_cjk_address_look_alikes(text: str) -> None:
+    assert _addresses(text) == []

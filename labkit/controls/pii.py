@@ -60,6 +60,7 @@ from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
+from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import tidy_address
 from labkit.controls.pii_names import (
@@ -882,7 +883,12 @@ def _scan(text: str) -> list[Finding]:
         # names in scripts without letter case, by the cue words and honorifics around them
         out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))
         # addresses written in such a script, read as written (round 11)
-        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in caseless_address_spans(text))
+        # Chinese and Korean addresses by their administrative units, largest first (round 14): where one
+        # is found, its ends are exact, and a run of the shape rules over it ("…12楼前台") gives way
+        admin = admin_address_spans(text, caseless_common)
+        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in admin)
+        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in caseless_address_spans(text)
+                   if not any(glued_overrun(text, s, e, a, b) for a, b in admin))
         # a contact card in such a script opens with its holder's name on a line of its own: the first
         # line, when an address, phone or e-mail follows below it and the line is no place or firm
         head = caseless_heading(text)

@@ -11,9 +11,10 @@ the sentence after ("… 50674 Köln. Für Rückfragen") taken in.
 What it does: :func:`tidy_address` moves the ends of one span, never finds one:
 
 - the end: a token cut in the middle is completed (``LS`` -> ``LS6``; ``12200`` -> ``122001``); a UK
-  inward code after an outward code is taken (``LS6`` + `` 1QT``); a 4- or 6-digit postcode right
-  after the span's last word (a state, a town) is taken when nothing but punctuation or the line's end
-  follows it;
+  inward code after an outward code is taken (``LS6`` + `` 1QT``); a 4-digit postcode after a state
+  code (``NSW 2022``), or a 4- or 6-digit one after the span's last word when only punctuation, a dash
+  or the line's end follows it, is taken; a house-number suffix (``221-H``) and what the street rules
+  take after it (``, 1016 DV Amsterdam``) are taken;
 - the start: a unit word and its number before the span (``Flat 2,``, ``Unit 5,``, ``Plot``, ``Lot``,
   ``Km``, ``No.``, ``H.No.``, ``Blk``, ``Bât. B,``) is taken;
 - a sentence end inside the span: a span that opens with a lower-case word of three letters or more
@@ -37,16 +38,21 @@ from __future__ import annotations
 import functools
 import re
 
+from labkit.controls.pii_address import extend_address
 from labkit.controls.pii_address_vocab import words as address_words
 
 # the second half of a UK postcode after its outward code ("LS6" + " 1QT")
 _UK_INWARD = re.compile(r"[ ]\d[A-Z]{2}\b")
 _UK_OUTWARD = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?")
 # a postcode of 4 or 6 digits after the last word (AU/PH 4, IN 6), then only punctuation or the line's end
-_TAIL_POSTCODE = re.compile(r"[ ]?[-–]?[ ]?(?:\d{4}|\d{6})(?=[ \t]*(?:[.,;)]|\n|$))")
+_TAIL_POSTCODE = re.compile(r"[ ]?[-–]?[ ]?(?:\d{4}|\d{6})(?=[ \t]*(?:[.,;:)?!\"]|[ ][—–-]|\n|$))")
+# a state or territory code of two or three capitals, then a 4-digit postcode ("NSW 2022", "SA 5251")
+_STATE_POSTCODE = re.compile(r"[ ]\d{4}\b")
+# a letter or number glued to the house number with a dash ("221-H", "22-B")
+_HOUSE_SUFFIX = re.compile(r"-[A-Za-z0-9]{1,3}\b")
 # a unit, flat, plot or lot word with its number, right before the span
 _UNIT_BEFORE = re.compile(
-    r"(?:(?<=[\s,(:;])|^)(?:Flat|Unit|Apt|Apartment|Suite|Plot|Lot|Km|No|H\.[ ]?No|House[ ]No|Shop|Block|Blk|"
+    r"(?:(?<=[\s,(:;\"'“])|^)(?:Flat|Unit|Apt|Apartment|Suite|Plot|Lot|Km|No|H\.[ ]?No|House[ ]No|Shop|Block|Blk|"
     r"Bât|Bat|Bldg|Building)\.?[ ]?(?:[0-9A-Z][\w/-]*[ ]?,?[ ]?(?:\d+(?:e|er|ème)?[ ]étage[ ]?,[ ]?)?)?$")
 _SENTENCE_BEFORE = re.compile(r"([a-zß-ÿ]{3,12})\.[ ](?=[A-ZÀ-Þ])")
 # a short lower-case word (a preposition: "an", "to", "à") opening the span before a capital
@@ -76,10 +82,16 @@ def tidy_address(text: str, start: int, end: int) -> tuple[int, int]:
     token_start = end
     while token_start > start and text[token_start - 1].isalnum():
         token_start -= 1
-    if _UK_OUTWARD.fullmatch(text, token_start, end) and (m := _UK_INWARD.match(text, end)):
+    token = text[token_start:end]
+    if _UK_OUTWARD.fullmatch(token) and (m := _UK_INWARD.match(text, end)):
+        end = m.end()
+    elif 2 <= len(token) <= 3 and token.isupper() and token.isalpha() and (m := _STATE_POSTCODE.match(text, end)):
         end = m.end()
     elif end > start and text[end - 1].isalpha() and (m := _TAIL_POSTCODE.match(text, end)):
         end = m.end()
+    elif token.isdigit() and (m := _HOUSE_SUFFIX.match(text, end)):
+        # "Keizersgracht 221" + "-H": the suffix, then the postcode and town the street rules take after it
+        end = extend_address(text, m.end())
     # a unit word and its number before the span
     m = _UNIT_BEFORE.search(text, max(0, start - 24), start)
     if m and m.end() == start:
