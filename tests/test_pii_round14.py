@@ -148,3 +148,13 @@ def test_cjk_address_by_administrative_units(text: str, address: str) -> None:
 ])
 def test_cjk_address_look_alikes(text: str) -> None:
     assert _addresses(text) == []
+
+
+def test_country_name_in_its_own_script_is_no_name() -> None:
+    # the Latin view reads "Azerbaidzhan" as a rare capitalised word; CLDR knows it as a country
+    assert _names("Поставка в Азербайджан задерживается на неделю.") == []
+
+
+def test_stacked_caseless_titles_are_cut() -> None:
+    # "Mrs Dr Mina Rostami": the second title after the cue was taken as the first name
+    assert "مینا رستمی" in _names("سرکار خانم دکتر مینا رستمی آمد.")

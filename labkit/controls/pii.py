@@ -68,6 +68,7 @@ from labkit.controls.pii_names import (
     caseless_common,
     caseless_cue_spans,
     everyday_opener,
+    is_territory,
     load_all,
     name_spans,
     strip_caseless_title,
@@ -878,6 +879,8 @@ def _scan(text: str) -> list[Finding]:
             s, e = starts[f.start], starts[f.end]
             if f.type == "NAME":
                 s, e = strip_caseless_title(text, s, e)  # "श्री सुनील शिंदे": the title is not the name
+                if is_territory(text[s:e]):
+                    continue  # "Азербайджан", "Сьерра-Леоне": a country in its own script, not a person
             out.append(Finding(f.type, s, e, text[s:e]))
     if latin is not None:
         # names in scripts without letter case, by the cue words and honorifics around them

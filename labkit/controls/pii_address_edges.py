@@ -83,11 +83,7 @@ def tidy_address(text: str, start: int, end: int) -> tuple[int, int]:
     while token_start > start and text[token_start - 1].isalnum():
         token_start -= 1
     token = text[token_start:end]
-    if _UK_OUTWARD.fullmatch(token) and (m := _UK_INWARD.match(text, end)):
-        end = m.end()
-    elif 2 <= len(token) <= 3 and token.isupper() and token.isalpha() and (m := _STATE_POSTCODE.match(text, end)):
-        end = m.end()
-    elif end > start and text[end - 1].isalpha() and (m := _TAIL_POSTCODE.match(text, end)):
+    if (_UK_OUTWARD.fullmatch(token) and (m := _UK_INWARD.match(text, end))) or (2 <= len(token) <= 3 and token.isupper() and token.isalpha() and (m := _STATE_POSTCODE.match(text, end))) or (end > start and text[end - 1].isalpha() and (m := _TAIL_POSTCODE.match(text, end))):
         end = m.end()
     elif token.isdigit() and (m := _HOUSE_SUFFIX.match(text, end)):
         # "Keizersgracht 221" + "-H": the suffix, then the postcode and town the street rules take after it

@@ -61,7 +61,7 @@ bapak pak ibu bu mbak mas kak
 si ate kuya ginoo gng
 senhor senhora srta don dona dott dottore dottoressa avv
 ong ba
-господин госпожа
+господин госпожа г-н г-жа г-ѓа г-ца
 κυριος κυρια
 """
 _ROLES = """

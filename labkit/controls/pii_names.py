@@ -61,10 +61,15 @@ from typing import TypeVar
 
 from labkit.controls.pii_address_vocab import words as address_words
 from labkit.controls.pii_name_cues import (
+    CAPITAL_PRONOUNS,
     CASELESS_AFTER,
     CASELESS_BEFORE,
+    GREETING_WORDS,
+    LEAD_WORDS,
     SIGN_OFFS,
-    CAPITAL_PRONOUNS, GREETING_WORDS, LEAD_WORDS, TITLE_WORDS, fold)
+    TITLE_WORDS,
+    fold,
+)
 from labkit.controls.pii_script import MARKS
 from labkit.controls.wordlist_cache import disk_cached
 from labkit.errors import RedactionFailed
@@ -389,6 +394,9 @@ _CL_UNIT_WORDS = re.compile(r"팀|부서|部|组|組|团队|公司|会社|센터
 _CL_LINE_NAME = re.compile(rf"(?:{_CL_NAME_GLUED}|{_CL_WORD}(?:[ ]{_CL_WORD}){{0,2}})")
 
 
+_CL_NAME_AFTER_TITLE = re.compile(_CL_NAME_WORDS)
+
+
 def caseless_role_spans(text: str) -> list[tuple[int, int]]:
     """Names in a caseless script after a role word, before an honorific or job title, or on the line
     under a closing formula (round 14; see :data:`labkit.controls.pii_name_cues.CASELESS_BEFORE`).
@@ -433,6 +441,9 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _CASELESS_CUE.finditer(text):
         s, e = m.span("name")
+        first = text[s:e].split(" ", 1)[0]
+        if first in _CASELESS_TITLES and (n := _CL_NAME_AFTER_TITLE.match(text, s + len(first) + 1)):
+            s, e = n.span()  # "خانم دکتر مینا رستمی": a second title after the cue is not the name
         if not caseless_common(text[s:e]):
             out.append((s, e))
     for m in _CASELESS_SUFFIX.finditer(text):
@@ -452,6 +463,7 @@ _CASELESS_TITLES = frozenset({
     "திரு", "திருமதி", "செல்வி", "டாக்டர்",                                  # Tamil
     "מר", "גברת", "ד\"ר", "السيد", "السيدة", "الدكتور", "آقای", "خانم", "دکتر",   # Hebrew, Arabic, Persian
     "นาย", "นาง", "นางสาว", "ბატონი", "ქალბატონი",                           # Thai, Georgian
+    "جناب", "سرکار", "استاد", "مهندس", "الأستاذ", "المهندس", "الشيخ",          # Persian, Arabic (round 14)
 })
 
 
@@ -470,9 +482,11 @@ def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
         if text.endswith(honorific, start, end) and end - len(honorific) > start:
             end -= len(honorific)
             break
-    first, sep, rest = text[start:end].partition(" ")
-    if sep and rest.strip() and first in _CASELESS_TITLES:
-        return start + len(first) + 1 + (len(rest) - len(rest.lstrip())), end
+    for _ in range(3):  # titles may stack: "سرکار خانم دکتر رستمی", "جناب آقای رضا زاده"
+        first, sep, rest = text[start:end].partition(" ")
+        if not (sep and rest.strip() and first in _CASELESS_TITLES):
+            break
+        start += len(first) + 1 + (len(rest) - len(rest.lstrip()))
     return start, end
 
 
@@ -490,6 +504,25 @@ def caseless_common(run: str) -> bool:
     name (see :func:`_caseless_common_words`) or a firm (it holds a company designator), not a
     name."""
     return run in _caseless_common_words() or _CASELESS_ORG.search(run) is not None
+
+
+@_loaded_once
+@disk_cached(sources=("babel",))
+def _world_territories() -> frozenset[str]:
+    """Country and region names in every CLDR language babel has, any script, lower-case
+    ("сьерра-леоне", "азербайджан", "สวาซิแลนด์"): a name finding that is one of them is a place."""
+    from babel import Locale, localedata
+
+    out: set[str] = set()
+    for lid in localedata.locale_identifiers():
+        if "_" not in lid:
+            out.update(name.lower() for name in Locale.parse(lid).territories.values())
+    return frozenset(out)
+
+
+def is_territory(phrase: str) -> bool:
+    """Whether ``phrase`` is a country or region name in some CLDR language (round 14)."""
+    return phrase.lower() in _world_territories()
 
 
 def _is_place(phrase: str) -> bool:
