@@ -158,3 +158,20 @@ def test_country_name_in_its_own_script_is_no_name() -> None:
 def test_stacked_caseless_titles_are_cut() -> None:
     # "Mrs Dr Mina Rostami": the second title after the cue was taken as the first name
     assert "مینا رستمی" in _names("سرکار خانم دکتر مینا رستمی آمد.")
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("yo tyler, can u send the invoice", "tyler"),
+    ("hab heute mit lukas telefoniert", "lukas"),
+])
+def test_lower_case_name_after_a_greeting_or_contact_verb(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+@pytest.mark.parametrize("text", [
+    "hey there, can you call me back",
+    "thanks will do, from support with love",
+    "ciao amore, con calma",
+])
+def test_lower_case_everyday_words_after_cues_stay(text: str) -> None:
+    assert _names(text) == []

@@ -70,6 +70,7 @@ from labkit.controls.pii_names import (
     everyday_opener,
     is_territory,
     load_all,
+    lower_case_cue_spans,
     name_spans,
     strip_caseless_title,
 )
@@ -838,6 +839,9 @@ def _capitals_matter(text: str) -> bool:
 
 
 def _name_candidates(text: str) -> Iterator[Finding]:
+    # names in lower case after a greeting or a verb of contact ("hey tyler"): before the capitals gate
+    for s, e in lower_case_cue_spans(text):
+        yield Finding("NAME", s, e, text[s:e])
     if not _capitals_matter(text):
         return
     for s, e in name_spans(text):

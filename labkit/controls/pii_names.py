@@ -66,6 +66,7 @@ from labkit.controls.pii_name_cues import (
     CASELESS_BEFORE,
     GREETING_WORDS,
     LEAD_WORDS,
+    LOWER_CUES,
     SIGN_OFFS,
     TITLE_WORDS,
     fold,
@@ -407,16 +408,22 @@ def caseless_role_spans(text: str) -> list[tuple[int, int]]:
         ['刘芳', '陈静']
     """
     out: list[tuple[int, int]] = []
-    for m in _CASELESS_ROLE.finditer(text):
+    # gates: each pattern needs one of its literal words; most texts hold none and pay three scans in C
+    roles = any(c in text for c in CASELESS_BEFORE)
+    titles = any(c in text for c in CASELESS_AFTER)
+    signed = any(c in text for c in SIGN_OFFS)
+    if not (roles or titles or signed):
+        return out
+    for m in _CASELESS_ROLE.finditer(text) if roles else ():
         s, e = m.span("name")
         if not caseless_common(text[s:e]) and not _CL_UNIT_WORDS.search(text[s:e]):
             out.append((s, e))
-    for m in _CASELESS_TITLE_AFTER.finditer(text):
+    for m in _CASELESS_TITLE_AFTER.finditer(text) if titles else ():
         # an honorific follows a person, also one whose surname is a town (中村, Nakamura)
         s, e = m.span("name") if m.group("name") else m.span("hname")
         if not _CL_UNIT_WORDS.search(text[s:e]):
             out.append((s, e))
-    for m in _SIGN_OFF_LINE.finditer(text):
+    for m in _SIGN_OFF_LINE.finditer(text) if signed else ():
         s, e = m.span("line")
         line = _SIGNED.sub("", text[s:e])
         e = s + len(line)
@@ -682,6 +689,45 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         span = _judge(text, run)
         if span is not None and not _imperative_opening(text, span[0], run[0][1]):
             out.append(span)
+    return out
+
+
+_LOWER_NAME = r"[a-zà-öø-ÿğışçł]{2,}(?:['’][a-zà-öø-ÿ]+)?"
+_LOWER_CUE = re.compile(
+    r"(?:^|(?<=[\s,.!?(\"]))(?:" + "|".join(sorted(LOWER_CUES, key=len, reverse=True))
+    + rf")[ ]+(?P<first>{_LOWER_NAME})(?:[ ](?P<last>{_LOWER_NAME}))?(?![\w@.-]*@)")
+
+
+def _lower_name_word(word: str, first: bool) -> bool:
+    """A lower-case word that a name list knows (a first name: the census list, or the wide one when
+    English hardly uses it and it is no town), that is no everyday word of English or of another European
+    language ("tyler", "lukas"; not "will", "mark", "rosa")."""
+    cap = word[:1].upper() + word[1:]
+    if first:
+        known = _is_census_first(cap) or (_is_first(cap) and _freq(cap) < _RARE and word not in _place_words())
+    else:
+        known = _is_last(cap)
+    return (known and _freq(cap) < _EVERYDAY and word not in _european_everyday_words() and word not in _COMMON)
+
+
+def lower_case_cue_spans(text: str) -> list[tuple[int, int]]:
+    """Names written in lower case, as chat writes them, right after a greeting or a verb of contact
+    ("hey tyler", "called brenda o'neal", "mit lukas gesprochen"; round 14): the first word must be a
+    first name a list knows and English hardly uses, a second word is taken when it is such a surname.
+
+    Example:
+        >>> t = "yo tyler whats ur venmo"
+        >>> [t[s:e] for s, e in lower_case_cue_spans(t)]
+        ['tyler']
+    """
+    out: list[tuple[int, int]] = []
+    for m in _LOWER_CUE.finditer(text.lower()):  # one scan in C; the cue may be capitalised ("Hey tyler")
+        if not text[m.start("first")].islower() or not _lower_name_word(m.group("first"), True):
+            continue  # a capitalised name is the capitalisation rules' to judge
+        end = m.end("first")
+        if m.group("last") and text[m.start("last")].islower() and _lower_name_word(m.group("last"), False):
+            end = m.end("last")
+        out.append((m.start("first"), end))
     return out
 
 
