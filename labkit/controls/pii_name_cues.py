@@ -118,9 +118,10 @@ CASELESS_BEFORE: tuple[str, ...] = (
     "المستلم", "المستلمة", "بالسيد", "بالسيدة",                                               # Arabic
     "प्राप्तकर्ता", "आदरणीय", "प्रिय",                                                          # Hindi
 )
-# Honorifics and job titles written right after a name: Chinese, Japanese, Korean, Hindi.
+# Honorifics and job titles written right after a name: Chinese, Japanese, Korean, Hindi (not 总, 老师,
+# 同学: they also end everyday words at the start of a sentence, "总结", "数学老师").
 CASELESS_AFTER: tuple[str, ...] = (
-    "先生", "女士", "小姐", "总", "经理", "老师", "同学",                                        # Chinese
+    "先生", "女士", "小姐", "经理",                                                            # Chinese
     "様", "さま", "さん", "くん", "ちゃん", "部長", "課長", "社長", "先生",                         # Japanese
     "님", "씨", "팀장님", "팀장", "과장님", "과장", "부장님", "대리", "사원", "선생님",                # Korean
     "जी",                                                                                    # Hindi
