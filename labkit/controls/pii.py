@@ -21,7 +21,8 @@ layouts, a trunk 0, a label such as "Mobile:" in English or 15 other languages),
 the national layout of one of :data:`LAYOUT_REGIONS` and valid there. Names and addresses come from
 :mod:`labkit.controls.pii_names` (census
 name lists, word frequencies, titles and cues) and :mod:`labkit.controls.pii_address` (street
-patterns). Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
+patterns), whose spans' ends :mod:`labkit.controls.pii_address_edges` sets (postcodes, unit words), with
+Chinese and Korean addresses by their administrative units from :mod:`labkit.controls.pii_address_admin`. Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
 candidates are resolved longest-first, so a card number is never also reported as a phone number.
 
 What it does not do: run a language model. NER libraries (spaCy, Presidio's default recogniser)
