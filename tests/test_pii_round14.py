@@ -175,3 +175,19 @@ def test_lower_case_name_after_a_greeting_or_contact_verb(text: str, name: str) 
 ])
 def test_lower_case_everyday_words_after_cues_stay(text: str) -> None:
     assert _names(text) == []
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("Gửi tới 88 Đồng Khởi, Phường Bến Nghé, Quận 1, TP.HCM giúp mình.", "88 Đồng Khởi, Phường Bến Nghé, Quận 1, TP.HCM"),
+    ("Adres: Cumhuriyet Mah. Gazi Cad. No: 17/2, 16010 Osmangazi/Bursa", "Cumhuriyet Mah. Gazi Cad. No: 17/2, 16010 Osmangazi/Bursa"),
+])
+def test_vietnamese_and_turkish_addresses_by_their_units(text: str, address: str) -> None:
+    assert address in _addresses(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Quận 1 là trung tâm của thành phố.",
+    "Sipariş No: 12345 kargoya verildi.",
+])
+def test_unit_words_alone_are_no_address(text: str) -> None:
+    assert _addresses(text) == []

@@ -61,7 +61,7 @@ from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
-from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun
+from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import tidy_address
 from labkit.controls.pii_names import (
@@ -887,6 +887,8 @@ def _scan(text: str) -> list[Finding]:
                 if is_territory(text[s:e]):
                     continue  # "Азербайджан", "Сьерра-Леоне": a country in its own script, not a person
             out.append(Finding(f.type, s, e, text[s:e]))
+    # Vietnamese and Turkish addresses by their units, on the text as written (round 14)
+    out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in latin_admin_address_spans(text))
     if latin is not None:
         # names in scripts without letter case, by the cue words and honorifics around them
         out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))

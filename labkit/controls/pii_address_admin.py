@@ -21,6 +21,10 @@ What it does: :func:`admin_address_spans` finds
 A longer span of the shape rules that holds one of these and runs on into prose glued to it gives way
 (:func:`glued_overrun`).
 
+Vietnamese (``<n> <street>, Phường <ward>, Quận <district>, <city>``) and Turkish (``[<X> Mah.] <street>
+Cad.|Sok.|Bulvarı No: <n>, <postcode> <town>``) addresses are found the same way, by their units, in the
+Latin script (:func:`latin_admin_address_spans`).
+
 The suffixes are general knowledge of the two countries' address systems (the same unit words as
 libpostal's dictionaries); nothing is taken from a set.
 
@@ -47,6 +51,35 @@ _KO = re.compile(
     r"(?:[가-힣0-9]{1,10}(?:로|길|거리)|[가-힣]{1,4}(?:동|리))[ ]?[0-9]{1,5}(?:-[0-9]{1,4})?"
     r"(?:,?[ ]?(?:[가-힣A-Za-z0-9]{1,10}[ ])?(?:[A-Za-z0-9]{1,4}동[ ]?)?[0-9]{1,4}(?:층|호))*"
     r"(?:[ ]\([가-힣0-9 ]{1,12}\))?")
+# Latin-script layouts by their units (round 14): Vietnamese "<n> <street>, Phường <ward>, Quận <district>
+# [, <city>]" (read on the text as written: the Latin view transliterates Vietnamese tone marks) and Turkish "[<X> Mah.] <street> Cad.|Sok.|Bulvarı No: <n>[/<n>] [D: <n>], [<district>,]
+# <postcode> <town>[/<province>]"
+_W = r"[A-ZÀ-ÞĐ\u1ea0-\u1ef8İÇĞÖŞÜ][^\W\d_]*"
+_WS = rf"{_W}(?:[ ]{_W}){{0,3}}"
+_VI = re.compile(
+    rf"(?:Số[ ])?\d{{1,5}}(?:/\d{{1,4}})?[A-Z]?[ ]{_WS},[ ](?:Phường|P\.)[ ]?(?:\d{{1,2}}|{_WS}),[ ]"
+    rf"(?:Quận|Q\.|Huyện)[ ]?(?:\d{{1,2}}|{_WS})"
+    rf"(?:,[ ](?:TP\.?[ ]?(?:HCM\b|{_WS})|Thành[ ]phố[ ]{_WS}|{_WS}))?")
+_TR = re.compile(
+    rf"(?:{_W}[ ](?:Mah\.|Mahallesi)[ ]{_W}(?:[ ]{_W})?|{_W})[ ](?:Cad\.|Caddesi|Sok\.|Sokak|Sokağı|Bulvarı|Blv\.)"
+    rf"[ ]No[:.][ ]?\d{{1,5}}(?:/\d{{1,4}})?(?:[ ]D[:.][ ]?\d{{1,4}})?(?:,[ ]{_W})?,[ ]\d{{5}}[ ]{_W}(?:/{_W})?")
+_LATIN_GATE = re.compile(r"Phường|Quận|P\.[ ]?\d|Q\.[ ]?\d|[ ]No[:.][ ]?\d")
+
+
+def latin_admin_address_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of Vietnamese and Turkish addresses in ``text`` by their ward, district and
+    street units (round 14).
+
+    Example:
+        >>> t = "Giao tới 12 Lê Lợi, Phường Bến Thành, Quận 1, TP.HCM nhé"
+        >>> [t[s:e] for s, e in latin_admin_address_spans(t)]
+        ['12 Lê Lợi, Phường Bến Thành, Quận 1, TP.HCM']
+    """
+    if _LATIN_GATE.search(text) is None:
+        return []
+    return [m.span() for rx in (_VI, _TR) for m in rx.finditer(text)]
+
+
 _GATE = re.compile(r"[0-9](?:号|[ ]?[층호])|(?:로|길|동|리)[ ]?[0-9]")
 
 
