@@ -21,7 +21,8 @@ layouts, a trunk 0, a label such as "Mobile:" in English or 15 other languages),
 the national layout of one of :data:`LAYOUT_REGIONS` and valid there. Names and addresses come from
 :mod:`labkit.controls.pii_names` (census
 name lists, word frequencies, titles and cues) and :mod:`labkit.controls.pii_address` (street
-patterns). Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
+patterns), whose spans' ends :mod:`labkit.controls.pii_address_edges` sets (postcodes, unit words), with
+Chinese and Korean addresses by their administrative units from :mod:`labkit.controls.pii_address_admin`. Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
 candidates are resolved longest-first, so a card number is never also reported as a phone number.
 
 What it does not do: run a language model. NER libraries (spaCy, Presidio's default recogniser)
@@ -60,13 +61,17 @@ from pydantic import BaseModel, Field, model_validator
 from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
+from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
+from labkit.controls.pii_address_edges import tidy_address
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
     caseless_cue_spans,
     everyday_opener,
+    is_territory,
     load_all,
+    lower_case_cue_spans,
     name_spans,
     strip_caseless_title,
 )
@@ -835,6 +840,9 @@ def _capitals_matter(text: str) -> bool:
 
 
 def _name_candidates(text: str) -> Iterator[Finding]:
+    # names in lower case after a greeting or a verb of contact ("hey tyler"): before the capitals gate
+    for s, e in lower_case_cue_spans(text):
+        yield Finding("NAME", s, e, text[s:e])
     if not _capitals_matter(text):
         return
     for s, e in name_spans(text):
@@ -876,18 +884,34 @@ def _scan(text: str) -> list[Finding]:
             s, e = starts[f.start], starts[f.end]
             if f.type == "NAME":
                 s, e = strip_caseless_title(text, s, e)  # "श्री सुनील शिंदे": the title is not the name
+                if is_territory(text[s:e]):
+                    continue  # "Азербайджан", "Сьерра-Леоне": a country in its own script, not a person
             out.append(Finding(f.type, s, e, text[s:e]))
+    # Vietnamese and Turkish addresses by their units, on the text as written (round 14)
+    out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in latin_admin_address_spans(text))
     if latin is not None:
         # names in scripts without letter case, by the cue words and honorifics around them
         out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))
         # addresses written in such a script, read as written (round 11)
-        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in caseless_address_spans(text))
+        # Chinese and Korean addresses by their administrative units, largest first (round 14): where one
+        # is found, its ends are exact, and a run of the shape rules over it ("…12楼前台") gives way
+        admin = admin_address_spans(text, caseless_common)
+        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in admin)
+        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in caseless_address_spans(text)
+                   if not any(glued_overrun(text, s, e, a, b) for a, b in admin))
         # a contact card in such a script opens with its holder's name on a line of its own: the first
         # line, when an address, phone or e-mail follows below it and the line is no place or firm
         head = caseless_heading(text)
         if head is not None and not caseless_common(text[head[0]:head[1]]) and any(
                 f.type in _CARD_TYPES and f.start > head[1] for f in out):
-            out.append(Finding("NAME", head[0], head[1], text[head[0]:head[1]]))
+            s, e = strip_caseless_title(text, *head)  # "山田 太郎様": the honorific is not the name
+            out.append(Finding("NAME", s, e, text[s:e]))
+    # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
+    for i, f in enumerate(out):
+        if f.type == "ADDRESS":
+            s, e = tidy_address(text, f.start, f.end)
+            if (s, e) != (f.start, f.end):
+                out[i] = Finding("ADDRESS", s, e, text[s:e])
     return out
 
 

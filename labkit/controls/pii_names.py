@@ -33,6 +33,14 @@ wife."; field labels such as "Note:" or "Betreff:" are everyday words and stay),
 name before a person verb ("Friedrich is very reliable"), lower-case titles ("ms. Pius"), and a
 first name after a greeting even when it is a word ("Hi Amber,").
 
+Round 14 (issue 15), classes read from the seen fresh10 misses: a greeting, title of address, role or
+verb of contact opening a run is left out of the name, in 20 languages
+(:mod:`labkit.controls.pii_name_cues`); polite pronouns with a capital ("Sie", "Anda") and frequent words
+of pyspellchecker's German, Spanish, French, Italian, Dutch and Portuguese lists opening a sentence are not
+names; names in caseless scripts after a role word, before an honorific or job title and under a closing
+formula (:func:`caseless_role_spans`); lower-case names after a greeting or verb of contact
+(:func:`lower_case_cue_spans`); a country in any CLDR language is no name (:func:`is_territory`).
+
 What it does not do: it is not a language model. It misses names written in lower case, a name
 opening a sentence that is also a dictionary word and in no name list ("Brunhilde:"), surnames
 that are everyday words ("Walls", "Sales"), lists of first names, and names inside other
@@ -60,6 +68,17 @@ from pathlib import Path
 from typing import TypeVar
 
 from labkit.controls.pii_address_vocab import words as address_words
+from labkit.controls.pii_name_cues import (
+    CAPITAL_PRONOUNS,
+    CASELESS_AFTER,
+    CASELESS_BEFORE,
+    GREETING_WORDS,
+    LEAD_WORDS,
+    LOWER_CUES,
+    SIGN_OFFS,
+    TITLE_WORDS,
+    fold,
+)
 from labkit.controls.pii_script import MARKS
 from labkit.controls.wordlist_cache import disk_cached
 from labkit.errors import RedactionFailed
@@ -352,7 +371,74 @@ _CASELESS_CUE = re.compile(
 # honorifics after a name: Korean 씨 (written apart: "김민준 씨"; glued it ends words such as 솜씨,
 # and 님 follows titles, 고객님), Japanese さん/様/氏 after a name in kanji
 _CASELESS_SUFFIX = re.compile(r"(?P<name>(?<![\uac00-\ud7af])[\uac00-\ud7af]{2,4}(?:[ ][\uac00-\ud7af]{1,3})?)[ ]씨"
-                              r"|(?P<jname>[\u4e00-\u9fff]{1,4}(?:[ \u3000][\u4e00-\u9fff]{1,4})?)(?:さん|様|氏)")
+                              r"|(?<![おご])(?P<jname>[\u4e00-\u9fff]{1,4}(?:[ \u3000][\u4e00-\u9fff]{1,4})?)(?:さん|様|氏)")
+
+
+# Round 14 (seen fresh10): a role word before a name ("收件人刘芳，", "수령인: 한지민", "العميلة نورة العتيبي",
+# "आदरणीय सुनीता शर्मा"), an honorific or job title after it ("张伟先生", "최영호 팀장님", "中村部長", "けんじくん"),
+# and the name line under a letter's closing formula ("此致\n敬礼\n陈静", "감사합니다.\n이지은 드림").
+_HAN = r"\u4e00-\u9fff"
+_HANGUL = r"\uac00-\ud7af"
+_KANA = r"\u3041-\u3096\u30a1-\u30fa"
+# a name in Han (2-3 characters, or two groups with a space as Japanese writes them), Hangul (2-4
+# syllables), kana (2-5), or one to three words of another caseless script
+_CL_NAME_GLUED = (rf"[{_HAN}]{{2,3}}(?=[\s,，、。:：;；()（）]|$)|[{_HAN}]{{1,3}}[ \u3000][{_HAN}]{{1,3}}(?=[\s,，、。（(]|$)"
+                  rf"|(?<=[ :：])[{_HANGUL}]{{2,4}}(?=[\s,.:()]|$)")
+_CL_NAME_WORDS = rf"{_CL_WORD}(?:[ ](?:(?:بن|بنت|آل|أبو|ابن|عبد)[ ])?{_CL_WORD})?(?:[ ]ال{_CL_WORD})?"
+_CASELESS_ROLE = re.compile(
+    r"(?:(?<=[\s:,.(\"'“«，。、：])|^)(?:" + "|".join(sorted((re.escape(c) for c in CASELESS_BEFORE), key=len, reverse=True))
+    + rf")(?:[ \t]*[:：][ \t]*|[ ]+|是|は)?(?P<name>{_CL_NAME_GLUED}|(?<=[ :：]){_CL_NAME_WORDS})")
+_CASELESS_TITLE_AFTER = re.compile(
+    rf"(?:(?<![{_HAN}{_HANGUL}{_KANA}])|(?<=[了和与跟给找是]))"
+    rf"(?P<name>[{_HAN}]{{2,3}}|[{_HAN}]{{1,3}}[ \u3000][{_HAN}]{{1,3}}|[{_HANGUL}]{{3}}|[{_KANA}]{{2,5}})[ ]?"
+    r"(?:" + "|".join(sorted((re.escape(c) for c in CASELESS_AFTER if c not in ("님", "씨", "さん", "様")),
+                             key=len, reverse=True)) + r")"
+    rf"|(?P<hname>{_CL_WORD}(?:[ ]{_CL_WORD})?)[ ]जी(?=[\s,।!]|$)")
+_SIGN_OFF_LINE = re.compile(
+    r"(?m)^(?:[ \t]*(?:" + "|".join(sorted((re.escape(c) for c in SIGN_OFFS), key=len, reverse=True))
+    + r")[ \t]*[,.!،。！，]?[ \t]*\n(?:[ \t]*\n)?)+[ \t]*(?P<line>[^\n]{2,30}?)[ \t]*(?:\n|$)")
+_SIGNED = re.compile(r"[ ]?(?:드림|올림|拝|上)$")
+# an organisational unit signs as often as a person: "기술지원팀", "营业部", "فريق الدعم", "तकनीकी टीम"
+_CL_UNIT_WORDS = re.compile(r"팀|부서|部|组|組|团队|公司|会社|센터|فريق|قسم|إدارة|टीम|विभाग|צוות|מחלקת|تیم|واحد|ฝ่าย|ทีม")
+_CL_LINE_NAME = re.compile(rf"(?:{_CL_NAME_GLUED}|{_CL_WORD}(?:[ ]{_CL_WORD}){{0,2}})")
+
+
+_CL_NAME_AFTER_TITLE = re.compile(_CL_NAME_WORDS)
+
+
+def caseless_role_spans(text: str) -> list[tuple[int, int]]:
+    """Names in a caseless script after a role word, before an honorific or job title, or on the line
+    under a closing formula (round 14; see :data:`labkit.controls.pii_name_cues.CASELESS_BEFORE`).
+
+    Example:
+        >>> t = "收件人刘芳，电话见下。\n\n此致\n敬礼\n陈静"
+        >>> [t[s:e] for s, e in caseless_role_spans(t)]
+        ['刘芳', '陈静']
+    """
+    out: list[tuple[int, int]] = []
+    # gates: each pattern needs one of its literal words; most texts hold none and pay three scans in C
+    roles = any(c in text for c in CASELESS_BEFORE)
+    titles = any(c in text for c in CASELESS_AFTER)
+    signed = any(c in text for c in SIGN_OFFS)
+    if not (roles or titles or signed):
+        return out
+    for m in _CASELESS_ROLE.finditer(text) if roles else ():
+        s, e = m.span("name")
+        if not caseless_common(text[s:e]) and not _CL_UNIT_WORDS.search(text[s:e]):
+            out.append((s, e))
+    for m in _CASELESS_TITLE_AFTER.finditer(text) if titles else ():
+        # an honorific follows a person, also one whose surname is a town (中村, Nakamura)
+        s, e = m.span("name") if m.group("name") else m.span("hname")
+        if not _CL_UNIT_WORDS.search(text[s:e]):
+            out.append((s, e))
+    for m in _SIGN_OFF_LINE.finditer(text) if signed else ():
+        s, e = m.span("line")
+        line = _SIGNED.sub("", text[s:e])
+        e = s + len(line)
+        if (_CL_LINE_NAME.fullmatch(line) and not caseless_common(line) and not _CL_UNIT_WORDS.search(line)
+                and not any(ch.upper() != ch.lower() for ch in line)):  # caseless letters only
+            out.append((s, e))
+    return sorted(set(out))
 
 
 def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
@@ -370,12 +456,15 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _CASELESS_CUE.finditer(text):
         s, e = m.span("name")
+        first = text[s:e].split(" ", 1)[0]
+        if first in _CASELESS_TITLES and (n := _CL_NAME_AFTER_TITLE.match(text, s + len(first) + 1)):
+            s, e = n.span()  # "خانم دکتر مینا رستمی": a second title after the cue is not the name
         if not caseless_common(text[s:e]):
             out.append((s, e))
     for m in _CASELESS_SUFFIX.finditer(text):
         # an honorific follows a person, also one whose surname is a town (山田, Yamada)
         out.append(m.span("name") if m.group("name") else m.span("jname"))
-    return out
+    return out + caseless_role_spans(text)
 
 
 # Titles before a name in languages without letter case (Mr, Mrs, Miss, Dr): Hindi, Marathi and
@@ -389,12 +478,14 @@ _CASELESS_TITLES = frozenset({
     "திரு", "திருமதி", "செல்வி", "டாக்டர்",                                  # Tamil
     "מר", "גברת", "ד\"ר", "السيد", "السيدة", "الدكتور", "آقای", "خانم", "دکتر",   # Hebrew, Arabic, Persian
     "นาย", "นาง", "นางสาว", "ბატონი", "ქალბატონი",                           # Thai, Georgian
+    "جناب", "سرکار", "استاد", "مهندس", "الأستاذ", "المهندس", "الشيخ",          # Persian, Arabic (round 14)
 })
 
 
 def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
     """The name span ``[start, end)`` of ``text`` without a leading caseless-script title
-    ("श्रीमती पूजा माने" -> "पूजा माने"); unchanged when no title opens it or nothing follows it.
+    ("श्रीमती पूजा माने" -> "पूजा माने") or a trailing honorific ("山田 太郎様" -> "山田 太郎", round 14);
+    unchanged when no title opens it or nothing follows it.
 
     Example:
         >>> t = "this is श्री सुनील शिंदे."
@@ -402,10 +493,20 @@ def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
         >>> t[s:e]
         'सुनील शिंदे'
     """
-    first, sep, rest = text[start:end].partition(" ")
-    if sep and rest.strip() and first in _CASELESS_TITLES:
-        return start + len(first) + 1 + (len(rest) - len(rest.lstrip())), end
+    for honorific in _HONORIFICS_AFTER:  # "山田 太郎様": an honorific glued after the name is not part of it
+        if text.endswith(honorific, start, end) and end - len(honorific) > start:
+            end -= len(honorific)
+            break
+    for _ in range(3):  # titles may stack: "سرکار خانم دکتر رستمی", "جناب آقای رضا زاده"
+        first, sep, rest = text[start:end].partition(" ")
+        if not (sep and rest.strip() and first in _CASELESS_TITLES):
+            break
+        start += len(first) + 1 + (len(rest) - len(rest.lstrip()))
     return start, end
+
+
+# glued honorifics only: Hindi "जी" is written apart ("शर्मा जी") and also ends names ("बनर्जी")
+_HONORIFICS_AFTER = tuple(sorted((h for h in CASELESS_AFTER if h != "जी"), key=len, reverse=True))
 
 
 # Company designators of languages without letter case (Korean, Japanese, Chinese, Arabic, Persian,
@@ -418,6 +519,25 @@ def caseless_common(run: str) -> bool:
     name (see :func:`_caseless_common_words`) or a firm (it holds a company designator), not a
     name."""
     return run in _caseless_common_words() or _CASELESS_ORG.search(run) is not None
+
+
+@_loaded_once
+@disk_cached(sources=("babel",))
+def _world_territories() -> frozenset[str]:
+    """Country and region names in every CLDR language babel has, any script, lower-case
+    ("сьерра-леоне", "азербайджан", "สวาซิแลนด์"): a name finding that is one of them is a place."""
+    from babel import Locale, localedata
+
+    out: set[str] = set()
+    for lid in localedata.locale_identifiers():
+        if "_" not in lid:
+            out.update(name.lower() for name in Locale.parse(lid).territories.values())
+    return frozenset(out)
+
+
+def is_territory(phrase: str) -> bool:
+    """Whether ``phrase`` is a country or region name in some CLDR language (round 14)."""
+    return phrase.lower() in _world_territories()
 
 
 def _is_place(phrase: str) -> bool:
@@ -454,6 +574,36 @@ def _european_words() -> frozenset[str]:
     for language in _WORD_LANGUAGES:
         words.update(SpellChecker(language=language, distance=1).word_frequency.dictionary)
     return frozenset(words)
+
+
+# a word this frequent in one of pyspellchecker's German, Spanish, French, Italian, Dutch or Portuguese
+# counts is an everyday word of that language ("Sie", "Un", "Gesprek", "Hola"), as "_EVERYDAY" is in English
+_FOREIGN_EVERYDAY = 1000
+
+
+@_loaded_once
+@disk_cached(sources=("pyspellchecker",))
+def _european_everyday_words() -> frozenset[str]:
+    """The frequent words of pyspellchecker's German, Spanish, French, Italian, Dutch and Portuguese
+    lists (count >= ``_FOREIGN_EVERYDAY``, lower-case): function words and everyday nouns, verbs and
+    greetings of the languages the lab's users write, which open sentences and form labels."""
+    from spellchecker import SpellChecker
+
+    words: set[str] = set()
+    for language in _WORD_LANGUAGES:
+        counts = SpellChecker(language=language, distance=1).word_frequency.dictionary
+        words.update(w for w, n in counts.items() if n >= _FOREIGN_EVERYDAY and len(w) >= 2)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=65536)
+def _foreign_everyday(word: str) -> bool:
+    """An everyday word of another European language that the census lists do not know as a first
+    name or surname ("Gesprek", "Hola", "Ihren"; not "Matti", "Elle", "Torres", which they know), or a polite
+    pronoun written with a capital ("Sie", "Anda"): no more a name than "The" (round 14)."""
+    low = word.lower()
+    return low in CAPITAL_PRONOUNS or (low in _european_everyday_words() and not _is_first(word)
+                                       and not _is_last(word))
 
 
 @lru_cache(maxsize=65536)
@@ -550,6 +700,45 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_LOWER_NAME = r"[a-zà-öø-ÿğışçł]{2,}(?:['’][a-zà-öø-ÿ]+)?"
+_LOWER_CUE = re.compile(
+    r"(?:^|(?<=[\s,.!?(\"]))(?:" + "|".join(sorted(LOWER_CUES, key=len, reverse=True))
+    + rf")[ ]+(?P<first>{_LOWER_NAME})(?:[ ](?P<last>{_LOWER_NAME}))?(?![\w@.-]*@)")
+
+
+def _lower_name_word(word: str, first: bool) -> bool:
+    """A lower-case word that a name list knows (a first name: the census list, or the wide one when
+    English hardly uses it and it is no town), that is no everyday word of English or of another European
+    language ("tyler", "lukas"; not "will", "mark", "rosa")."""
+    cap = word[:1].upper() + word[1:]
+    if first:
+        known = _is_census_first(cap) or (_is_first(cap) and _freq(cap) < _RARE and word not in _place_words())
+    else:
+        known = _is_last(cap)
+    return (known and _freq(cap) < _EVERYDAY and word not in _european_everyday_words() and word not in _COMMON)
+
+
+def lower_case_cue_spans(text: str) -> list[tuple[int, int]]:
+    """Names written in lower case, as chat writes them, right after a greeting or a verb of contact
+    ("hey tyler", "called brenda o'neal", "mit lukas gesprochen"; round 14): the first word must be a
+    first name a list knows and English hardly uses, a second word is taken when it is such a surname.
+
+    Example:
+        >>> t = "yo tyler whats ur venmo"
+        >>> [t[s:e] for s, e in lower_case_cue_spans(t)]
+        ['tyler']
+    """
+    out: list[tuple[int, int]] = []
+    for m in _LOWER_CUE.finditer(text.lower()):  # one scan in C; the cue may be capitalised ("Hey tyler")
+        if not text[m.start("first")].islower() or not _lower_name_word(m.group("first"), True):
+            continue  # a capitalised name is the capitalisation rules' to judge
+        end = m.end("first")
+        if m.group("last") and text[m.start("last")].islower() and _lower_name_word(m.group("last"), False):
+            end = m.end("last")
+        out.append((m.start("first"), end))
+    return out
+
+
 # lower-case articles of the lab's languages: a sentence that opens with a capitalised word and
 # goes on with one of these opens with a verb ("Cierra el ticket", "Lösche den Kunden",
 # "Close the ticket"), not a name; name particles (de, van, von, di, du) are not in the list
@@ -615,6 +804,14 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     if text[run[0][0]:run[0][1]].lower() in _PLACE_START or any(
             _PLACE_INFIX.search(text[s:e]) for s, e in run):
         return None
+    # a greeting, a title of address, a role or a verb of contact opening the run is not part of the
+    # name ("G'day Bronwyn", "Alhaji Musa Danjuma", "Recipient Shane Kowalski", "Pani Agnieszko"); after
+    # a title or a role the rest is a name unless it is an everyday word (round 14)
+    led_title = led_greeting = False
+    while len(run) >= 2 and (lead := fold(text[run[0][0]:run[0][1]])) in LEAD_WORDS:
+        led_title = led_title or lead in TITLE_WORDS
+        led_greeting = led_greeting or lead in GREETING_WORDS
+        run = run[1:]
     # a Title Case phrase with an everyday word inside ("Carry Me Back To Norway") is a title
     inner = [text[s:e].lower() for s, e in run[1:-1]]
     if any(w in _COMMON and w not in _TITLES for w in inner):
@@ -647,7 +844,10 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             titled = True
             run = run[1:]
             continue
-        if low in _COMMON:
+        # a frequent word of another European language opening a sentence ("Ihren Umzug", "Equipe
+        # Logística"); an English everyday word stays for the everyday check below ("Die Bestellung")
+        if low in _COMMON or (len(run) >= 2 and _freq(w) < _EVERYDAY and _foreign_everyday(w)
+                              and _sentence_start(text, run[0][0])):
             titled = False
             run = run[1:]
             continue
@@ -672,6 +872,11 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
     before = text[max(0, start - 30):start]
     if titled or _CUE.search(before) or _LOWER_TITLE.search(before):
         return (start, end)
+    if (led_title or (led_greeting and len(tokens) <= 3 and text[end:end + 1] in ("", ",", "!", "\n"))) and not all(
+            (_freq(t) >= _EVERYDAY and not _is_first(t)) or _foreign_everyday(t) for t in tokens):
+        return (start, end)  # "Pani Agnieszko", "Beste Maarten,": not "Customer Service", "Hola Equipo,"
+    if len(tokens) == 1 and tokens[0].lower() in CAPITAL_PRONOUNS:
+        return None  # "Sie", "Anda": a polite pronoun, capitalised mid-sentence
     if len(tokens) <= 2 and _speaker_label(text, start, end, tokens):
         return (start, end)
 
