@@ -1,15 +1,17 @@
-"""Build the hand-written PII check (fresh10) from its marked source.
+"""Build a hand-written PII check (fresh10, fresh11, ...) from its marked source.
 
-Reads ``datasets/eval/pii_handwritten_fresh10_marked.txt`` (texts written by hand, each value
-inside ``[[CODE|value]]``), computes every span's offsets from the markers, validates the set
-(offsets, overlaps, Luhn, mod 97, national-id check digits: ``pii_public.check_cases``) and writes
-``datasets/eval/pii_handwritten_fresh10.jsonl``. Prints the counts by type, language and style.
+Reads ``datasets/eval/pii_handwritten_<set>_marked.txt`` (texts written by hand, each value inside
+``[[CODE|value]]``), computes every span's offsets from the markers, validates the set (offsets,
+overlaps, Luhn, mod 97, national-id check digits: ``pii_public.check_cases``) and writes
+``datasets/eval/pii_handwritten_<set>.jsonl``. Prints the counts by type, language and style.
+The sets are listed in ``pii_public.HANDWRITTEN``.
 
-    PYTHONPATH=. python loadtests/build_pii_fresh10.py
+    PYTHONPATH=. python loadtests/build_pii_handwritten.py fresh11
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import Counter
@@ -18,15 +20,18 @@ from labkit.controls import pii_public as pub
 from labkit.settings import datasets_dir
 
 
-def main() -> int:
-    marked = datasets_dir() / pub.FRESH10_MARKED
-    cases = pub.parse_marked(marked.read_text(encoding="utf-8"))
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("set", choices=sorted(pub.HANDWRITTEN), help="which hand-written set to build")
+    name = ap.parse_args(argv).set
+    jsonl, marked = pub.HANDWRITTEN[name]
+    cases = pub.parse_marked((datasets_dir() / marked).read_text(encoding="utf-8"), name)
     problems = pub.check_cases(cases)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
         return 1
-    out = datasets_dir() / pub.FRESH10_FILE
+    out = datasets_dir() / jsonl
     out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
     positives = [c for c in cases if c["locale"] != "neg"]
     print(f"wrote {out}: {len(positives)} texts with PII, {len(cases) - len(positives)} negatives")
