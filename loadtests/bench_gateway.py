@@ -404,7 +404,7 @@ def main(argv: list[str] | None = None) -> dict:
                     help="do not serve loadtests/relay_floor.py (target relay_floor: the hop without controls)")
     ap.add_argument("--no-provider-audit", action="store_true",
                     help="serve the mock provider without its request-log PII audit (~50 us of CPU a request, "
-                         "a fifth of its own cost; a real provider runs none): the ratios then compare the "
+                         "a quarter to a third of its own cost; a real provider runs none): the ratios then compare the "
                          "gateway with a provider that does only a provider's work")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--skip-locust", action="store_true", help="sequential part only")

@@ -67,7 +67,7 @@ class ProviderConfig(BaseModel):
     request_log_size: int = Field(default=100_000, ge=1)
     # the request log's PII audit of every prompt (pii_seen / pii_types): the lab's evidence that
     # no PII reached the provider. False only to measure the provider's own cost (a real provider
-    # runs no such audit; it costs ~50 us of CPU a request, a fifth of this mock's): entries then
+    # runs no such audit; it costs ~50 us of CPU a request, a quarter to a third of this mock's): entries then
     # carry pii_seen/pii_types None, "not audited", never False
     pii_audit: bool = True
     # longest a "hang" or "stall" fault keeps a connection open before giving up
