@@ -36,6 +36,18 @@ from labkit.serving import free_port, on_cpus
 __all__ = ["free_port", "run_locust", "summary_row", "wait_up", "write_result"]
 
 
+def probe_models(url: str) -> None:
+    """A server's readiness probe for :func:`wait_up`: ``GET /v1/models`` (the mock provider, the
+    gateway and the relay floor all answer it)."""
+    httpx.get(url + "/v1/models", headers={"Authorization": "Bearer k"}, timeout=1)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far, from ``/proc/<pid>/stat`` (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_up(url: str, proc: subprocess.Popen, probe: Callable[[str], Any], timeout: float = 30) -> None:
     """Call ``probe(url)`` until it stops raising ``httpx.HTTPError``; RuntimeError if ``proc`` exits or time runs out.
 

@@ -61,12 +61,18 @@ import textwrap
 import time
 from pathlib import Path
 
-import httpx
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _locust_runner import free_port, run_locust, summary_row, wait_up, write_result  # noqa: E402
+from _locust_runner import (  # noqa: E402
+    free_port,
+    probe_models,
+    process_cpu_seconds,
+    run_locust,
+    summary_row,
+    wait_up,
+    write_result,
+)
 
 BODY = {"model": "lab-chat-2026-01", "messages": [
     {"role": "system", "content": "You are a helpful assistant."},
@@ -154,10 +160,6 @@ class ChatUser(FastHttpUser):
 '''
 
 
-def _probe(url: str) -> None:
-    httpx.get(url + "/v1/models", headers={"Authorization": "Bearer k"}, timeout=1)
-
-
 def _serve(args: list[str], workdir: Path, var: str = "var", cmd: list[str] | None = None
            ) -> tuple[subprocess.Popen, str]:
     port = free_port()
@@ -165,7 +167,7 @@ def _serve(args: list[str], workdir: Path, var: str = "var", cmd: list[str] | No
     proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "LABKIT_VAR": str(workdir / var)})
     url = f"http://127.0.0.1:{port}"
-    wait_up(url, proc, _probe, timeout=60)
+    wait_up(url, proc, probe_models, timeout=60)
     return proc, url
 
 
@@ -252,12 +254,6 @@ def sequential(provider_url: str, gateways: dict[str, str], calls: int, profile:
                 "calls": len(v)} for m, v in times.items()}
 
 
-def _cpu_seconds(pid: int) -> float:
-    """utime + stime of a process from /proc (Linux), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _run_locust(url: str, workdir: Path, name: str, seconds: int, users: int,
                 env: dict[str, str]) -> tuple[dict[str, str], dict[str, list[float]]]:
     """One headless Locust run; its aggregated CSV row and the raw response times per name."""
@@ -327,7 +323,7 @@ def _paced_threads(targets: dict[str, str], seconds: int, users: int, rate: floa
     ~2 ms; a ms-sized target needs an instrument whose own error is well under 2 ms.
     """
     warmup = 2 / rate
-    before = {n: _cpu_seconds(pid) for n, pid in pids.items()}
+    before = {n: process_cpu_seconds(pid) for n, pid in pids.items()}
     t0 = time.monotonic()
     done = subprocess.run([sys.executable, "-c", PACED_CLIENT, json.dumps(targets), str(users), str(rate),
                            str(seconds), str(warmup), json.dumps(_counted(BODY))], capture_output=True, text=True,
@@ -337,7 +333,7 @@ def _paced_threads(targets: dict[str, str], seconds: int, users: int, rate: floa
         raise RuntimeError(f"paced client failed: {done.stderr.strip().splitlines()[-1:]}")
     data = json.loads(done.stdout.strip().splitlines()[-1])
     times = data["times"]
-    cpu = {n: _cpu_seconds(pid) - before[n] for n, pid in pids.items()}
+    cpu = {n: process_cpu_seconds(pid) - before[n] for n, pid in pids.items()}
     out: dict[str, dict[str, float]] = {}
     for name in targets:
         v = times[name]
@@ -364,11 +360,11 @@ def _paced(targets: dict[str, str], workdir: Path, seconds: int, users: int, rat
     # the first 2 pacing periods (users starting, connections opening) are not measured
     env = {"BENCH_TARGETS": ",".join(f"{n}={u}" for n, u in targets.items()), "BENCH_PACING_S": str(1 / rate),
            "BENCH_WARMUP_S": str(2 / rate)}
-    before = {n: _cpu_seconds(pid) for n, pid in pids.items()}
+    before = {n: process_cpu_seconds(pid) for n, pid in pids.items()}
     t0 = time.monotonic()
     rows, times = _run_locust(next(iter(targets.values())), workdir, "paced", seconds, users, env)
     elapsed = time.monotonic() - t0
-    cpu = {n: _cpu_seconds(pid) - before[n] for n, pid in pids.items()}
+    cpu = {n: process_cpu_seconds(pid) - before[n] for n, pid in pids.items()}
     out: dict[str, dict[str, float]] = {}
     for name in targets:
         v = times.get(name, [])
@@ -458,13 +454,13 @@ def main(argv: list[str] | None = None) -> dict:
             load = {t: [] for t in targets}
             for rnd in range(args.rounds):
                 for target, url in targets.items():
-                    cpu0 = {n: _cpu_seconds(pid) for n, pid in pids.items()}
+                    cpu0 = {n: process_cpu_seconds(pid) for n, pid in pids.items()}
                     run = _saturated(url, workdir, f"{target}-{rnd}", args.seconds, args.users)
                     # server CPU per request: the provider's, and that of the gateway in the path
                     run["provider_cpu_ms_per_req"] = round(
-                        (_cpu_seconds(provider.pid) - cpu0["provider"]) / max(1, run["requests"]) * 1000, 3)
+                        (process_cpu_seconds(provider.pid) - cpu0["provider"]) / max(1, run["requests"]) * 1000, 3)
                     run["gateway_cpu_ms_per_req"] = 0.0 if target == "provider" else round(
-                        (_cpu_seconds(pids[target]) - cpu0[target]) / max(1, run["requests"]) * 1000, 3)
+                        (process_cpu_seconds(pids[target]) - cpu0[target]) / max(1, run["requests"]) * 1000, 3)
                     load[target].append(run)
     finally:
         for proc in procs:

@@ -49,12 +49,10 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "loadtests"))
 
-from _locust_runner import free_port, wait_up, write_result  # noqa: E402
+from _locust_runner import free_port, probe_models, process_cpu_seconds, wait_up, write_result  # noqa: E402
 
 VARIANTS = {"gateway": "{}\n", "no_pii": "redact_pii: false\n",
             "no_pii_telemetry": "redact_pii: false\ntelemetry: false\n"}
@@ -62,21 +60,12 @@ SYSTEM = "You are a helpful assistant."
 TURN = "Labels: billing, technical, account\nMy invoice shows a double charge. ({tag}{n:05d})"
 
 
-def _probe(url: str) -> None:
-    httpx.get(url + "/v1/models", headers={"Authorization": "Bearer k"}, timeout=1)
-
-
 def _serve(argv: list[str], work: Path, var: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     proc = subprocess.Popen([*argv, "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env={**os.environ, "LABKIT_VAR": str(work / var)})
-    wait_up(f"http://127.0.0.1:{port}", proc, _probe, timeout=90)
+    wait_up(f"http://127.0.0.1:{port}", proc, probe_models, timeout=90)
     return proc, port
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _messages(tag: str, n: int) -> list[dict[str, str]]:
@@ -139,11 +128,11 @@ def server_cpu(procs: dict[str, subprocess.Popen], ports: dict[str, int], provid
     totals = {name: [0.0, 0, 0.0] for name in ports}
     for rnd in range(rounds):
         for name, port in ports.items():  # alternated, so drift hits every target alike
-            cpu0, prov0 = _cpu_seconds(procs[name].pid), _cpu_seconds(provider.pid)
+            cpu0, prov0 = process_cpu_seconds(procs[name].pid), process_cpu_seconds(provider.pid)
             n = _closed_loop(port, seconds, users, f"{name[:2]}{rnd}")
-            totals[name][0] += _cpu_seconds(procs[name].pid) - cpu0
+            totals[name][0] += process_cpu_seconds(procs[name].pid) - cpu0
             totals[name][1] += n
-            totals[name][2] += _cpu_seconds(provider.pid) - prov0
+            totals[name][2] += process_cpu_seconds(provider.pid) - prov0
     return {name: {"req_per_s": round(n / (seconds * rounds)), "cpu_ms_per_req": round(cpu / n * 1000, 3),
                    "provider_cpu_ms_per_req": round(prov / n * 1000, 3)}
             for name, (cpu, n, prov) in totals.items()}
