@@ -345,8 +345,8 @@ def test_round8_fresh_corpus_three_packages_is_scored_whole_and_deduplicated() -
 
     # round 8's unseen check: promptshields' attack database and benign sets, prompt-shield-ai's
     # benchmark sample, inspect-evals' agent-threat inboxes; scored whole, never fitted
-    fresh = _installed("fresh5")
-    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    _installed("fresh5")  # skips when the corpora are not installed
+    fresh = list(ic._fresh5_all())  # round 8 scored it whole; round 9 splits it (see below)
     assert {c.source.split()[0] for c in fresh} == {"promptshields", "prompt-shield-ai", "inspect-evals"}
     assert all("(MIT)" in c.source or "(Apache-2.0)" in c.source for c in fresh)
     attacks = [c for c in fresh if c.label == "malicious"]
@@ -361,6 +361,24 @@ def test_round8_fresh_corpus_three_packages_is_scored_whole_and_deduplicated() -
     # a short text (under 8 words) that a seen corpus holds is dropped too: fresh2's fit half has one
     seen_texts = {" ".join(c.text.split()).lower() for n in (*ic.CORPORA, "fresh3", "fresh4") for c in _installed(n)}
     assert not {" ".join(c.text.split()).lower() for c in fresh} & seen_texts
+
+
+def test_round9_fresh6_is_the_other_half_of_fresh5_and_never_fitted() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 9 found no new corpus with benign rows: fresh5 is split by SHA-256 into the half round 9
+    # fits on (fresh5) and its unseen check (fresh6); together they are round 8's fresh5, no row twice
+    seen, unseen = _installed("fresh5"), _installed("fresh6")
+    whole = {c.id for c in ic._fresh5_all()}
+    assert {c.id for c in seen} | {"fresh5:" + c.id.removeprefix("fresh6:") for c in unseen} == whole
+    assert not {c.text for c in seen} & {c.text for c in unseen}
+    assert {ic.half(c) for c in unseen} == {ic.FRESH} and {c.corpus for c in unseen} == {"fresh6"}
+    # one inbox's e-mails stay on one side
+    inbox = lambda c: c.id.split(":")[2]  # noqa: E731
+    assert not ({inbox(c) for c in seen if "inspect-evals" in c.id} & {inbox(c) for c in unseen if "inspect-evals" in c.id})
+    for part in (seen, unseen):
+        assert {c.label for c in part} == {"malicious", "benign"}
+        assert len([c for c in part if c.label == "malicious"]) >= 60 and len([c for c in part if c.label == "benign"]) >= 30
 
 
 # --- round 6 -------------------------------------------------------------------------------------

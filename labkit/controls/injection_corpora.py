@@ -72,6 +72,11 @@ Round 7's ``fresh4`` is seen now (its misses were read then). Round 8's unseen c
   (MIT): two detectors' labelled attack and benign sets and an agent-threat benchmark's inboxes
   (see :func:`_fresh5`).
 
+Round 8's ``fresh5`` is seen now (its misses were read then). Round 9 found no new public labelled
+corpus with benign rows on the registry, so, disclosed, round 9's unseen check ``fresh6`` is one half
+of round 8's fresh5 (by SHA-256 of the row, or of the inbox for inspect-evals), fixed before any
+change; ``fresh5`` keeps the other half, the one round 9 fits on (see :func:`_fresh6`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -714,8 +719,9 @@ def _agentprobe() -> list[PublicCase]:
 
 # --- round 8's unseen check: two detectors' labelled test sets and an agent-threat inbox ------------
 
-def _fresh5() -> list[PublicCase]:
-    """Round 8's unseen check: three packages' labelled texts (read as files, never imported).
+@cache
+def _fresh5_all() -> tuple[PublicCase, ...]:
+    """Round 8's unseen check, whole: three packages' labelled texts (read as files, never imported).
 
     - ``promptshields`` 3.2.0 (MIT), ``promptshield/attack_db/**/*.json``: its attack database by
       category (direct and indirect injection, jailbreaks, persona replacement, system-prompt
@@ -775,7 +781,36 @@ def _fresh5() -> list[PublicCase]:
         taken.add(key)
         out.append(PublicCase(id=f"fresh5:{rid}", text=text, label=label, location=location,
                               lang=_guess_lang(text), group=rid, corpus="fresh5", source=source))
-    return out
+    return tuple(out)
+
+
+def _fresh6_key(case: PublicCase) -> str:
+    """The split key of a fresh5 row: its row id, or its inbox for inspect-evals (one inbox's e-mails stay together)."""
+    rid = case.id.removeprefix("fresh5:")
+    return rid.rsplit(":", 1)[0] if rid.startswith("inspect-evals:") else rid
+
+
+def _in_fresh6(case: PublicCase) -> bool:
+    return _digest("fresh6", _fresh6_key(case)) % 2 == 1
+
+
+def _fresh5() -> list[PublicCase]:
+    """Round 9's seen fresh5: the half of :func:`_fresh5_all` that is not ``fresh6`` (fitted on in round 9)."""
+    return [c for c in _fresh5_all() if not _in_fresh6(c)]
+
+
+def _fresh6() -> list[PublicCase]:
+    """Round 9's unseen check, a disclosed fallback: the other half of round 8's fresh5, by SHA-256 of its row (or inbox).
+
+    Round 9 looked for a new public labelled corpus with benign rows on the registry for 30
+    minutes and found none (the candidates shipped attacks only, detection rules, or fetch data
+    from a hub at run time; spikee's seed folders are already in the classifier's training rows).
+    So round 8's fresh5 was split in two before any change of round 9: ``fresh5`` (fitted on) and
+    this half, never fitted on and its misses not read until after the final run. It is weaker
+    than a new corpus: round 8 scored it whole and published fresh5's misses by class.
+    """
+    return [c.model_copy(update={"id": "fresh6:" + c.id.removeprefix("fresh5:"), "corpus": "fresh6"})
+            for c in _fresh5_all() if _in_fresh6(c)]
 
 
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
@@ -787,8 +822,10 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
 # seen since round 8 (scored first and final in round 7, its misses read then); ``fresh5`` is round 8's.
+# Round 9: fresh5 is seen and split in two (see :func:`_fresh6`): ``fresh5`` keeps the half round 9
+# fits on, ``fresh6`` is the other half, round 9's unseen check (no new corpus with benign rows found).
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
-                                                            "fresh5": _fresh5}
+                                                            "fresh5": _fresh5, "fresh6": _fresh6}
 
 
 @cache
@@ -797,7 +834,7 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh5``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh6``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
