@@ -603,3 +603,26 @@ def test_raginject_host_that_still_names_the_canary_is_not_benign() -> None:
     hosts = [c for c in _installed("fresh") if c.label == "benign" and "raginject" in c.source]
     assert hosts
     assert not [c.id for c in hosts if "RAGINJECT_" in c.text.upper()]
+
+
+def test_round9_fresh7_two_new_packages_scored_whole_and_deduplicated() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # found after round 9's code was final: aitdp's rule test vectors (match / no_match) and
+    # pytest-wardenbot's single-turn attack lists; scored whole, never fitted
+    fresh = _installed("fresh7")
+    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    assert {c.source.split()[0] for c in fresh} == {"aitdp", "pytest-wardenbot"}
+    assert all("(Apache-2.0)" in c.source for c in fresh)
+    attacks = [c for c in fresh if c.label == "malicious"]
+    benign = [c for c in fresh if c.label == "benign"]
+    assert len(attacks) >= 40 and len(benign) >= 15
+    # benign rows are aitdp's no_match vectors only; wardenbot ships attacks only
+    assert all(":no_match:" in c.id for c in benign) and not any(":no_match:" in c.id for c in attacks)
+    # out-of-scope rule categories (SQL, path traversal, SSRF payloads, secrets, unsafe output) are left out
+    assert not any(f"AITDP-{k}-" in c.id for c in fresh for k in ("TOOL", "LEAK", "OUT"))
+    # wardenbot's off-topic and multi-turn lists are left out
+    assert not any("off_topic" in c.source or "multi_turn" in c.source for c in fresh)
+    seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4", "fresh5", "fresh6"))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+    assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)

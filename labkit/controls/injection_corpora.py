@@ -113,11 +113,11 @@ PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "s
           "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0",
           "pyrit": "1.1.0", "promptinject": "0.1.1.1", "protectrag": "0.6.0",
           "agentprobe": "0.2.0a1", "promptshield": "3.2.0", "prompt_shield": "0.8.1",
-          "inspect_evals": "0.28.0"}
+          "inspect_evals": "0.28.0", "aitdp": "0.1.0", "pytest_wardenbot": "0.3.0"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual",
          "agentprobe": "agentprobe-injection", "promptshield": "promptshields",
-         "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals"}
+         "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals", "pytest_wardenbot": "pytest-wardenbot"}
 HOLDOUT = "heldout"
 FRESH = "fresh"
 CROSS = "neither"  # goal and template fall in different halves: kept out of both
@@ -813,6 +813,75 @@ def _fresh6() -> list[PublicCase]:
             for c in _fresh5_all() if _in_fresh6(c)]
 
 
+# aitdp's rule categories that are prompt injection as the lab's detector claims it; the others
+# (secrets in text, unsafe model output, SQL / path / SSRF payloads in tool arguments) are not
+_AITDP_IN_SCOPE = ("prompt_injection", "obfuscation", "jailbreak", "data_exfiltration")
+# pytest-wardenbot's single-turn attack lists (its off-topic prompts are a scope check, not an attack;
+# its multi-turn list has no label for a single turn)
+_WARDENBOT_LISTS = {"jailbreak.py": "JAILBREAK_PROMPTS", "system_prompt_leak.py": "SYSTEM_PROMPT_LEAK_PROMPTS",
+                    "refusal_bypass.py": "REFUSAL_BYPASS_PROMPTS", "indirect_injection.py": "INDIRECT_INJECTION_PROMPTS",
+                    "encoded_payloads.py": "ENCODED_PAYLOAD_PROMPTS"}
+
+
+def _literal(path: Path, name: str) -> Any:
+    """The value of a module-level literal assignment ``name = ...`` in a Python file, read with ``ast``."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == name:
+            return ast.literal_eval(value)
+    raise DataError(f"{path}: no literal {name}")
+
+
+def _fresh7() -> list[PublicCase]:
+    """Round 9's second unseen check, found late: two packages nobody in the lab had read (files, never imported).
+
+    - ``aitdp`` 0.1.0 (Apache-2.0), ``aitdp/_bundled_rules/*/*.yaml``: each detection rule's own test
+      vectors, ``tests.match`` (malicious) and ``tests.no_match`` (benign hard negatives), for the rule
+      categories in :data:`_AITDP_IN_SCOPE`; a rule whose stages include ``user_input`` gives user turns,
+      the others (the markdown-image beacon) tool output.
+    - ``pytest-wardenbot`` 0.3.0 (Apache-2.0), ``pytest_wardenbot/corpus/*.py``: its single-turn attack
+      lists (:data:`_WARDENBOT_LISTS`; user turns, malicious), read with ``ast``.
+
+    A case sharing an 8-word run with any seen corpus (``CORPORA``, ``fresh3`` ... ``fresh6``), a short
+    one equal to a seen text, and a text already taken are dropped.
+    """
+    seen_corpora = (*CORPORA, "fresh3", "fresh4", "fresh5", "fresh6")
+    seen = _seen_runs(seen_corpora)
+    taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
+    rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
+    root = _package_dir("aitdp") / "_bundled_rules"
+    for path in sorted(root.glob("*/*.yaml")):
+        rule = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if rule.get("category") not in _AITDP_IN_SCOPE:
+            continue
+        location = "user_input" if "user_input" in (rule.get("stages") or []) else "tool_output"
+        tests = rule.get("tests") or {}
+        pairs: tuple[tuple[str, Literal["malicious", "benign"]], ...] = (("match", "malicious"), ("no_match", "benign"))
+        for key, label in pairs:
+            for i, text in enumerate(tests.get(key) or []):
+                rows.append((f"aitdp:{rule['id']}:{key}:{i}", str(text), label, location,
+                             f"aitdp 0.1.0 (Apache-2.0) aitdp/_bundled_rules/{path.parent.name}/{path.name}"))
+    root = _package_dir("pytest_wardenbot") / "corpus"
+    for fname, name in _WARDENBOT_LISTS.items():
+        for entry in _literal(root / fname, name):
+            rows.append((f"wardenbot:{entry[-1]}", str(entry[0]), "malicious", "user_input",
+                         f"pytest-wardenbot 0.3.0 (Apache-2.0) pytest_wardenbot/corpus/{fname}"))
+    out: list[PublicCase] = []
+    for rid, text, label, location, source in rows:
+        key = " ".join(text.split()).lower()
+        if not text.strip() or key in taken or _words(text) & seen:
+            continue
+        taken.add(key)
+        out.append(PublicCase(id=f"fresh7:{rid}", text=text, label=label, location=location,
+                              lang=_guess_lang(text), group=rid, corpus="fresh7", source=source))
+    return out
+
+
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
@@ -823,9 +892,11 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
 # seen since round 8 (scored first and final in round 7, its misses read then); ``fresh5`` is round 8's.
 # Round 9: fresh5 is seen and split in two (see :func:`_fresh6`): ``fresh5`` keeps the half round 9
-# fits on, ``fresh6`` is the other half, round 9's unseen check (no new corpus with benign rows found).
+# fits on, ``fresh6`` is the other half, round 9's unseen check (no new corpus with benign rows found in
+# the search before the first run). ``fresh7`` (aitdp + pytest-wardenbot) was found after round 9's
+# code was final: scored with the code before and after round 9, never fitted.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
-                                                            "fresh5": _fresh5, "fresh6": _fresh6}
+                                                            "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7}
 
 
 @cache
@@ -834,7 +905,7 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh6``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh7``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
