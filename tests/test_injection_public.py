@@ -345,8 +345,8 @@ def test_round8_fresh_corpus_three_packages_is_scored_whole_and_deduplicated() -
 
     # round 8's unseen check: promptshields' attack database and benign sets, prompt-shield-ai's
     # benchmark sample, inspect-evals' agent-threat inboxes; scored whole, never fitted
-    fresh = _installed("fresh5")
-    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    _installed("fresh5")  # skips when the corpora are not installed
+    fresh = list(ic._fresh5_all())  # round 8 scored it whole; round 9 splits it (see below)
     assert {c.source.split()[0] for c in fresh} == {"promptshields", "prompt-shield-ai", "inspect-evals"}
     assert all("(MIT)" in c.source or "(Apache-2.0)" in c.source for c in fresh)
     attacks = [c for c in fresh if c.label == "malicious"]
@@ -361,6 +361,24 @@ def test_round8_fresh_corpus_three_packages_is_scored_whole_and_deduplicated() -
     # a short text (under 8 words) that a seen corpus holds is dropped too: fresh2's fit half has one
     seen_texts = {" ".join(c.text.split()).lower() for n in (*ic.CORPORA, "fresh3", "fresh4") for c in _installed(n)}
     assert not {" ".join(c.text.split()).lower() for c in fresh} & seen_texts
+
+
+def test_round9_fresh6_is_the_other_half_of_fresh5_and_never_fitted() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 9 found no new corpus with benign rows: fresh5 is split by SHA-256 into the half round 9
+    # fits on (fresh5) and its unseen check (fresh6); together they are round 8's fresh5, no row twice
+    seen, unseen = _installed("fresh5"), _installed("fresh6")
+    whole = {c.id for c in ic._fresh5_all()}
+    assert {c.id for c in seen} | {"fresh5:" + c.id.removeprefix("fresh6:") for c in unseen} == whole
+    assert not {c.text for c in seen} & {c.text for c in unseen}
+    assert {ic.half(c) for c in unseen} == {ic.FRESH} and {c.corpus for c in unseen} == {"fresh6"}
+    # one inbox's e-mails stay on one side
+    inbox = lambda c: c.id.split(":")[2]  # noqa: E731
+    assert not ({inbox(c) for c in seen if "inspect-evals" in c.id} & {inbox(c) for c in unseen if "inspect-evals" in c.id})
+    for part in (seen, unseen):
+        assert {c.label for c in part} == {"malicious", "benign"}
+        assert len([c for c in part if c.label == "malicious"]) >= 60 and len([c for c in part if c.label == "benign"]) >= 30
 
 
 # --- round 6 -------------------------------------------------------------------------------------
@@ -585,3 +603,26 @@ def test_raginject_host_that_still_names_the_canary_is_not_benign() -> None:
     hosts = [c for c in _installed("fresh") if c.label == "benign" and "raginject" in c.source]
     assert hosts
     assert not [c.id for c in hosts if "RAGINJECT_" in c.text.upper()]
+
+
+def test_round9_fresh7_two_new_packages_scored_whole_and_deduplicated() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # found after round 9's code was final: aitdp's rule test vectors (match / no_match) and
+    # pytest-wardenbot's single-turn attack lists; scored whole, never fitted
+    fresh = _installed("fresh7")
+    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    assert {c.source.split()[0] for c in fresh} == {"aitdp", "pytest-wardenbot"}
+    assert all("(Apache-2.0)" in c.source for c in fresh)
+    attacks = [c for c in fresh if c.label == "malicious"]
+    benign = [c for c in fresh if c.label == "benign"]
+    assert len(attacks) >= 40 and len(benign) >= 15
+    # benign rows are aitdp's no_match vectors only; wardenbot ships attacks only
+    assert all(":no_match:" in c.id for c in benign) and not any(":no_match:" in c.id for c in attacks)
+    # out-of-scope rule categories (SQL, path traversal, SSRF payloads, secrets, unsafe output) are left out
+    assert not any(f"AITDP-{k}-" in c.id for c in fresh for k in ("TOOL", "LEAK", "OUT"))
+    # wardenbot's off-topic and multi-turn lists are left out
+    assert not any("off_topic" in c.source or "multi_turn" in c.source for c in fresh)
+    seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4", "fresh5", "fresh6"))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+    assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)

@@ -72,6 +72,11 @@ Round 7's ``fresh4`` is seen now (its misses were read then). Round 8's unseen c
   (MIT): two detectors' labelled attack and benign sets and an agent-threat benchmark's inboxes
   (see :func:`_fresh5`).
 
+Round 8's ``fresh5`` is seen now (its misses were read then). Round 9 found no new public labelled
+corpus with benign rows on the registry, so, disclosed, round 9's unseen check ``fresh6`` is one half
+of round 8's fresh5 (by SHA-256 of the row, or of the inbox for inspect-evals), fixed before any
+change; ``fresh5`` keeps the other half, the one round 9 fits on (see :func:`_fresh6`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -108,11 +113,11 @@ PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "s
           "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0",
           "pyrit": "1.1.0", "promptinject": "0.1.1.1", "protectrag": "0.6.0",
           "agentprobe": "0.2.0a1", "promptshield": "3.2.0", "prompt_shield": "0.8.1",
-          "inspect_evals": "0.28.0"}
+          "inspect_evals": "0.28.0", "aitdp": "0.1.0", "pytest_wardenbot": "0.3.0"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual",
          "agentprobe": "agentprobe-injection", "promptshield": "promptshields",
-         "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals"}
+         "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals", "pytest_wardenbot": "pytest-wardenbot"}
 HOLDOUT = "heldout"
 FRESH = "fresh"
 CROSS = "neither"  # goal and template fall in different halves: kept out of both
@@ -714,8 +719,9 @@ def _agentprobe() -> list[PublicCase]:
 
 # --- round 8's unseen check: two detectors' labelled test sets and an agent-threat inbox ------------
 
-def _fresh5() -> list[PublicCase]:
-    """Round 8's unseen check: three packages' labelled texts (read as files, never imported).
+@cache
+def _fresh5_all() -> tuple[PublicCase, ...]:
+    """Round 8's unseen check, whole: three packages' labelled texts (read as files, never imported).
 
     - ``promptshields`` 3.2.0 (MIT), ``promptshield/attack_db/**/*.json``: its attack database by
       category (direct and indirect injection, jailbreaks, persona replacement, system-prompt
@@ -775,6 +781,104 @@ def _fresh5() -> list[PublicCase]:
         taken.add(key)
         out.append(PublicCase(id=f"fresh5:{rid}", text=text, label=label, location=location,
                               lang=_guess_lang(text), group=rid, corpus="fresh5", source=source))
+    return tuple(out)
+
+
+def _fresh6_key(case: PublicCase) -> str:
+    """The split key of a fresh5 row: its row id, or its inbox for inspect-evals (one inbox's e-mails stay together)."""
+    rid = case.id.removeprefix("fresh5:")
+    return rid.rsplit(":", 1)[0] if rid.startswith("inspect-evals:") else rid
+
+
+def _in_fresh6(case: PublicCase) -> bool:
+    return _digest("fresh6", _fresh6_key(case)) % 2 == 1
+
+
+def _fresh5() -> list[PublicCase]:
+    """Round 9's seen fresh5: the half of :func:`_fresh5_all` that is not ``fresh6`` (fitted on in round 9)."""
+    return [c for c in _fresh5_all() if not _in_fresh6(c)]
+
+
+def _fresh6() -> list[PublicCase]:
+    """Round 9's unseen check, a disclosed fallback: the other half of round 8's fresh5, by SHA-256 of its row (or inbox).
+
+    Round 9 looked for a new public labelled corpus with benign rows on the registry for 30
+    minutes and found none (the candidates shipped attacks only, detection rules, or fetch data
+    from a hub at run time; spikee's seed folders are already in the classifier's training rows).
+    So round 8's fresh5 was split in two before any change of round 9: ``fresh5`` (fitted on) and
+    this half, never fitted on and its misses not read until after the final run. It is weaker
+    than a new corpus: round 8 scored it whole and published fresh5's misses by class.
+    """
+    return [c.model_copy(update={"id": "fresh6:" + c.id.removeprefix("fresh5:"), "corpus": "fresh6"})
+            for c in _fresh5_all() if _in_fresh6(c)]
+
+
+# aitdp's rule categories that are prompt injection as the lab's detector claims it; the others
+# (secrets in text, unsafe model output, SQL / path / SSRF payloads in tool arguments) are not
+_AITDP_IN_SCOPE = ("prompt_injection", "obfuscation", "jailbreak", "data_exfiltration")
+# pytest-wardenbot's single-turn attack lists (its off-topic prompts are a scope check, not an attack;
+# its multi-turn list has no label for a single turn)
+_WARDENBOT_LISTS = {"jailbreak.py": "JAILBREAK_PROMPTS", "system_prompt_leak.py": "SYSTEM_PROMPT_LEAK_PROMPTS",
+                    "refusal_bypass.py": "REFUSAL_BYPASS_PROMPTS", "indirect_injection.py": "INDIRECT_INJECTION_PROMPTS",
+                    "encoded_payloads.py": "ENCODED_PAYLOAD_PROMPTS"}
+
+
+def _literal(path: Path, name: str) -> Any:
+    """The value of a module-level literal assignment ``name = ...`` in a Python file, read with ``ast``."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == name:
+            return ast.literal_eval(value)
+    raise DataError(f"{path}: no literal {name}")
+
+
+def _fresh7() -> list[PublicCase]:
+    """Round 9's second unseen check, found late: two packages nobody in the lab had read (files, never imported).
+
+    - ``aitdp`` 0.1.0 (Apache-2.0), ``aitdp/_bundled_rules/*/*.yaml``: each detection rule's own test
+      vectors, ``tests.match`` (malicious) and ``tests.no_match`` (benign hard negatives), for the rule
+      categories in :data:`_AITDP_IN_SCOPE`; a rule whose stages include ``user_input`` gives user turns,
+      the others (the markdown-image beacon) tool output.
+    - ``pytest-wardenbot`` 0.3.0 (Apache-2.0), ``pytest_wardenbot/corpus/*.py``: its single-turn attack
+      lists (:data:`_WARDENBOT_LISTS`; user turns, malicious), read with ``ast``.
+
+    A case sharing an 8-word run with any seen corpus (``CORPORA``, ``fresh3`` ... ``fresh6``), a short
+    one equal to a seen text, and a text already taken are dropped.
+    """
+    seen_corpora = (*CORPORA, "fresh3", "fresh4", "fresh5", "fresh6")
+    seen = _seen_runs(seen_corpora)
+    taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
+    rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
+    root = _package_dir("aitdp") / "_bundled_rules"
+    for path in sorted(root.glob("*/*.yaml")):
+        rule = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if rule.get("category") not in _AITDP_IN_SCOPE:
+            continue
+        location = "user_input" if "user_input" in (rule.get("stages") or []) else "tool_output"
+        tests = rule.get("tests") or {}
+        pairs: tuple[tuple[str, Literal["malicious", "benign"]], ...] = (("match", "malicious"), ("no_match", "benign"))
+        for key, label in pairs:
+            for i, text in enumerate(tests.get(key) or []):
+                rows.append((f"aitdp:{rule['id']}:{key}:{i}", str(text), label, location,
+                             f"aitdp 0.1.0 (Apache-2.0) aitdp/_bundled_rules/{path.parent.name}/{path.name}"))
+    root = _package_dir("pytest_wardenbot") / "corpus"
+    for fname, name in _WARDENBOT_LISTS.items():
+        for entry in _literal(root / fname, name):
+            rows.append((f"wardenbot:{entry[-1]}", str(entry[0]), "malicious", "user_input",
+                         f"pytest-wardenbot 0.3.0 (Apache-2.0) pytest_wardenbot/corpus/{fname}"))
+    out: list[PublicCase] = []
+    for rid, text, label, location, source in rows:
+        key = " ".join(text.split()).lower()
+        if not text.strip() or key in taken or _words(text) & seen:
+            continue
+        taken.add(key)
+        out.append(PublicCase(id=f"fresh7:{rid}", text=text, label=label, location=location,
+                              lang=_guess_lang(text), group=rid, corpus="fresh7", source=source))
     return out
 
 
@@ -787,8 +891,12 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
 # seen since round 8 (scored first and final in round 7, its misses read then); ``fresh5`` is round 8's.
+# Round 9: fresh5 is seen and split in two (see :func:`_fresh6`): ``fresh5`` keeps the half round 9
+# fits on, ``fresh6`` is the other half, round 9's unseen check (no new corpus with benign rows found in
+# the search before the first run). ``fresh7`` (aitdp + pytest-wardenbot) was found after round 9's
+# code was final: scored with the code before and after round 9, never fitted.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
-                                                            "fresh5": _fresh5}
+                                                            "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7}
 
 
 @cache
@@ -797,7 +905,7 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh5``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh7``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
