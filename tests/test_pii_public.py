@@ -10,6 +10,7 @@ not the issue's targets: they catch regressions, the RESULTS file reports the mi
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -517,3 +518,58 @@ def test_eleventh_fresh_set_is_the_second_hand_written_file_weighted_to_names_an
             assert any(lo <= ch <= hi for c in positives for s in c["spans"] if s["type"] == kind
                        for ch in c["text"][s["start"]:s["end"]]), (lo, kind)
     assert len({c["style"] for c in fresh11}) >= 20
+
+
+def test_twelfth_fresh_set_is_the_third_hand_written_file_with_local_dates_of_birth() -> None:
+    fresh12 = pub.build_fresh12_cases()
+    # the committed JSONL is byte for byte what the marked source gives (offsets computed from the markers)
+    marked = (datasets_dir() / pub.FRESH12_MARKED).read_text(encoding="utf-8")
+    rebuilt = pub.parse_marked(marked, "fresh12")
+    assert (datasets_dir() / pub.FRESH12_FILE).read_text(encoding="utf-8") \
+        == "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in rebuilt)
+    assert pub.HANDWRITTEN["fresh12"] == (pub.FRESH12_FILE, pub.FRESH12_MARKED)
+    ids = [c["id"] for c in fresh12]
+    assert len(ids) == len(set(ids)) and all(i.startswith("fresh12-") for i in ids)
+    assert {c["split"] for c in fresh12} == {"heldout"} and all(c["template"] == c["style"] for c in fresh12)
+    # offsets, overlaps, Luhn, mod 97, national-id check digits; values without surrounding blanks
+    assert pub.check_cases(fresh12) == []
+    values = [(c, s, c["text"][s["start"]:s["end"]]) for c in fresh12 for s in c["spans"]]
+    assert all(v and v == v.strip() and "[[" not in v for _, _, v in values)
+    # titles and honorifics stay outside name spans
+    titles = ("Mr ", "Mr. ", "Mrs ", "Ms ", "Dr ", "Dr. ", "Mme ", "Frau ", "Herr ", "Sra. ", "Dona ", "Pak ",
+              "Bu ", "Encik ", "Puan ", "Shri ", "Ate ", "Aling ", "Familie ", "Fam. ", "dhr. ", "κυρία ",
+              "آقای ", "خانم ", "श्री ", "श्रीमती ", "คุณ", "นาย", "মোছাম্মৎ ")
+    assert not [v for _, s, v in values if s["type"] == "NAME" and v.startswith(titles)]
+    # no text of the earlier hand-written sets is reused
+    earlier = {c["text"] for c in pub.build_fresh10_cases()} | {c["text"] for c in pub.build_fresh11_cases()}
+    assert not earlier & {c["text"] for c in fresh12}
+    # counts by type: names, addresses and dates of birth weighted, every claimed type present
+    types = Counter(s["type"] for c in fresh12 for s in c["spans"])
+    assert types["NAME"] >= 400 and types["ADDRESS"] >= 125 and types["DOB"] >= 40, types
+    assert all(types[t] >= 8 for t in ("PHONE", "EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")), types
+    # dates of birth in local digits (Arabic-Indic, Persian, Devanagari, Bengali, Thai) and local calendars
+    dobs = [v for _, s, v in values if s["type"] == "DOB"]
+    for digit in ("\u0661", "\u06f1", "\u0967", "\u09e7", "\u0e51"):
+        assert any(digit in v for v in dobs), digit
+    assert "๒๕๓๔" in "".join(dobs) and any(v.startswith("昭和") for v in dobs)
+    # 250+ texts with PII, 60+ negatives without spans, 15+ of them in non-Latin scripts
+    positives = [c for c in fresh12 if c["locale"] != "neg"]
+    negatives = [c for c in fresh12 if c["locale"] == "neg"]
+    assert len(positives) >= 250 and len(negatives) >= 60 and all(c["spans"] for c in positives)
+    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 15
+    assert len({c["lang"] for c in negatives} - {"en"}) >= 25
+    # English at most 40% in 10+ national varieties, 30+ other languages with 5+ texts each
+    langs = Counter(c["lang"] for c in positives)
+    assert langs["en"] / len(positives) <= 0.40
+    assert len(set(langs) - {"en"}) >= 30 and min(langs.values()) >= 5, langs
+    assert {"zh", "ja", "ko", "ar", "he", "fa", "hi", "bn", "th", "ta", "ru", "uk", "el", "tl", "sw", "ms", "vi",
+            "tr"} <= set(langs)
+    assert len({c["locale"] for c in positives if c["lang"] == "en"}) >= 10
+    # names and addresses in non-Latin scripts: Thai, Hebrew, Arabic/Persian, Greek, Cyrillic, Bengali,
+    # Tamil, Devanagari, Han, Kana, Hangul
+    for lo, hi in (("\u0e00", "\u0e7f"), ("\u0590", "\u05ff"), ("\u0600", "\u06ff"), ("\u0370", "\u03ff"),
+                   ("\u0400", "\u04ff"), ("\u0980", "\u09ff"), ("\u0b80", "\u0bff"), ("\u0900", "\u097f"),
+                   ("\u4e00", "\u9fff"), ("\u30a0", "\u30ff"), ("\uac00", "\ud7af")):
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
+    assert len({c["style"] for c in fresh12}) >= 20

@@ -1114,6 +1114,10 @@ FRESH10_MARKED = "eval/pii_handwritten_fresh10_marked.txt"
 # (written by another hand, without reading the detector or fresh10's texts beyond their format).
 FRESH11_FILE = "eval/pii_handwritten_fresh11.jsonl"
 FRESH11_MARKED = "eval/pii_handwritten_fresh11_marked.txt"
+# fresh12: a third hand-written set, same rules, weighted to names, addresses and dates of birth in
+# local layouts (written by a third hand, without reading the detector or earlier sets beyond format).
+FRESH12_FILE = "eval/pii_handwritten_fresh12.jsonl"
+FRESH12_MARKED = "eval/pii_handwritten_fresh12_marked.txt"
 _MARK = re.compile(r"\[\[(N|A|P|E|C|I|ID|IP|D)\|(.+?)\]\]", re.S)
 _MARK_TYPE = {"N": "NAME", "A": "ADDRESS", "P": "PHONE", "E": "EMAIL", "C": "CARD", "I": "IBAN",
               "ID": "NATIONAL_ID", "IP": "IP", "D": "DOB"}
@@ -1214,6 +1218,7 @@ def check_cases(cases: list[dict[str, Any]]) -> list[str]:
 HANDWRITTEN: dict[str, tuple[str, str]] = {
     "fresh10": (FRESH10_FILE, FRESH10_MARKED),
     "fresh11": (FRESH11_FILE, FRESH11_MARKED),
+    "fresh12": (FRESH12_FILE, FRESH12_MARKED),
 }
 """The hand-written sets: name -> (the JSONL file, its marked source), under ``datasets/``."""
 
@@ -1240,3 +1245,9 @@ def build_fresh10_cases(path: Path | None = None) -> list[dict[str, Any]]:
 def build_fresh11_cases(path: Path | None = None) -> list[dict[str, Any]]:
     """The eleventh fresh check, the second hand-written set, weighted to names and addresses."""
     return build_handwritten_cases("fresh11", path)
+
+
+def build_fresh12_cases(path: Path | None = None) -> list[dict[str, Any]]:
+    """The twelfth fresh check, the third hand-written set: names, addresses and dates of birth in
+    local layouts (Persian, Bengali, Thai digits, Buddhist-era years, month names) weighted."""
+    return build_handwritten_cases("fresh12", path)
