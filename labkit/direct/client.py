@@ -78,7 +78,7 @@ from labkit.errors import (
     StreamInterrupted,
     ValidationFailed,
 )
-from labkit.telemetry.events import emit, new_id
+from labkit.telemetry.events import emit_fields, new_id
 
 
 class ResilientClient:
@@ -157,8 +157,13 @@ class ResilientClient:
 
     # --- small helpers ----------------------------------------------------------------
     def _emit(self, kind: str, **fields: Any) -> None:
+        self._emit_fields(kind, fields)
+
+    def _emit_fields(self, kind: str, fields: dict[str, Any]) -> None:
+        # the fields travel as one dict (not re-packed as keywords at every step: an event
+        # has ~20 fields, and the gateway records two per request)
         if self.config.telemetry:
-            emit(kind, **fields)
+            emit_fields(kind, fields)
         if kind == "call":
             for observer in self.observers:
                 try:
@@ -170,9 +175,9 @@ class ResilientClient:
         """A call's own attempt or call event: now, or queued on ``ctx.deferred`` when the
         caller records them after it has answered (the gateway: after the response's last byte)."""
         if ctx.deferred is None:
-            self._emit(kind, **fields)
+            self._emit_fields(kind, fields)
         else:
-            ctx.deferred.append(functools.partial(self._emit, kind, **fields))
+            ctx.deferred.append(functools.partial(self._emit_fields, kind, fields))
 
     def _breaker_changed(self, route: str, old: str, new: str) -> None:
         self._emit("breaker", route=route, old=old, new=new)
@@ -521,9 +526,13 @@ class ResilientClient:
                 if streamed and result.content:
                     yield result.content
                 return result
-        # 3. cost estimate and budget check: BudgetExceeded before anything is sent
-        estimate = self._estimate(model, sent, params["max_tokens"], params["tools"])
-        self._check_budget(ctx, estimate.cost)
+        # 3. cost estimate and budget check: BudgetExceeded before anything is sent (neither
+        #    when no budget or token limit needs them: the common case, no estimate built)
+        tokens = 0
+        if self.config.budget.active() or self.limiter.enabled:
+            estimate = self._estimate(model, sent, params["max_tokens"], params["tools"])
+            self._check_budget(ctx, estimate.cost)
+            tokens = estimate.tokens_in + estimate.tokens_out
 
         def try_route(route: str) -> Any:
             if streamed:
@@ -535,7 +544,7 @@ class ResilientClient:
         #    A content-policy refusal ends the chain (_failure_kind): a decision, not an outage.
         #    Inside each route: 5. the pinned-version check (_bill) and 6. output validation
         #    with one repair attempt (_chat_route, plain calls with an output_model)
-        found = yield from self._over_routes(ctx, model, estimate.tokens_in + estimate.tokens_out, try_route)
+        found = yield from self._over_routes(ctx, model, tokens, try_route)
         if found is None:
             # 7. every model route failed: the rule-based fallback, else cannot_answer + review queue
             result = self._give_up(ctx, sent, stream=streamed)
@@ -567,9 +576,7 @@ class ResilientClient:
 
     def _estimate(self, model: str, sent: list[dict[str, Any]], max_tokens: int | None,
                   tools: list[dict[str, Any]] | None) -> CostEstimate:
-        """The pre-call estimate; skipped (zero) when no budget or token limit needs it."""
-        if not (self.config.budget.active() or self.limiter.enabled):
-            return CostEstimate(model=model, tokens_in=0, tokens_out=0, cost=0.0)
+        """The pre-call estimate (:meth:`_call` asks only when a budget or token limit needs it)."""
         return estimate_cost(model, sent, max_tokens=max_tokens, tools=tools,
                              default_output_tokens=self.config.budget.estimate_output_tokens,
                              prices=self._prices)

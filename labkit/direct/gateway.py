@@ -98,6 +98,7 @@ from labkit.tokens import count_tokens
 
 _log = logging.getLogger(__name__)
 _PASS_HEADERS = ("x-lab-fault",)
+_PASS_HEADER_NAMES = {name.encode(): name for name in _PASS_HEADERS}  # as ASGI spells them -> as passed
 STREAM_MODE_HEADER = "x-labkit-stream-mode"
 _STREAM_MODE_BYTES = STREAM_MODE_HEADER.encode()
 StreamMode = Literal["pass_through", "retry_safe"]
@@ -212,11 +213,36 @@ def _error(status: int, message: str, type_: str, code: str | None = None,
     return _json(status, {"error": {"message": message, "type": type_, "param": None, "code": code}}, headers)
 
 
+def _labkit_raw_headers(r: CallResult) -> list[tuple[bytes, bytes]]:
+    """The ``x-labkit-*`` headers of an answer, encoded as ASGI sends them (latin-1, as Starlette)."""
+    return [(b"x-labkit-status", r.status.encode("latin-1")),
+            (b"x-labkit-model-served", (r.model_served or "none").encode("latin-1")),
+            (b"x-labkit-attempts", str(r.attempts).encode("latin-1")),
+            (b"x-labkit-cache", b"hit" if r.cache_hit else b"miss"),
+            (b"x-labkit-fallback", (r.fallback_used or "").encode("latin-1")),
+            (b"x-labkit-cost", f"{r.cost:.8f}".encode("latin-1")),
+            (b"x-labkit-call-id", r.call_id.encode("latin-1")),
+            (b"x-labkit-validation", (r.validation or "").encode("latin-1"))]
+
+
 def _labkit_headers(r: CallResult) -> dict[str, str]:
-    return {"x-labkit-status": r.status, "x-labkit-model-served": r.model_served or "none",
-            "x-labkit-attempts": str(r.attempts), "x-labkit-cache": "hit" if r.cache_hit else "miss",
-            "x-labkit-fallback": r.fallback_used or "", "x-labkit-cost": f"{r.cost:.8f}",
-            "x-labkit-call-id": r.call_id, "x-labkit-validation": r.validation or ""}
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in _labkit_raw_headers(r)}
+
+
+class _JsonAnswer(Response):
+    """A 200 JSON answer with its headers already encoded: Starlette's :class:`Response`
+    (same ``__call__``, same headers in the same order: the given ones, then length and type)
+    without its generic encoding of a header mapping, built once per chat answer."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        raw_headers.append((b"content-length", str(len(body)).encode("latin-1")))
+        raw_headers.append((b"content-type", b"application/json"))
+        self.raw_headers = raw_headers
 
 
 _FINISH = {"stop", "length", "tool_calls", "content_filter", "function_call"}
@@ -385,23 +411,31 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
             return await run_inline(fn, *args, **kwargs)
         return await in_thread(fn, *args, **kwargs)
 
+    threads_raised = False
+
     def caller(headers: list[tuple[bytes, bytes]]) -> _Caller | Response:
-        if not app.state.threads_raised:  # first request: we are on the server's event loop now
+        nonlocal threads_raised
+        if not threads_raised:  # first request: we are on the server's event loop now
             _raise_thread_limit(config_threads)
-            app.state.threads_raised = True
+            threads_raised = app.state.threads_raised = True
         try:  # one reading of the headers decides both who is let in and who pays
             key = authenticate(headers)
         except NotAuthenticated as exc:
             return _error(401, str(exc), "invalid_request_error", "invalid_api_key",
                           {"www-authenticate": "Bearer"})
-        pattern = _header(headers, b"x-labkit-pattern") or config.default_pattern
+        # one pass over the headers: the pattern label and the headers passed upstream (the
+        # first value of each, as _header would give it)
+        label: str | None = None
+        passed: dict[str, str] = {}
+        for name, value in headers:
+            if name == b"x-labkit-pattern":
+                if label is None:
+                    label = value.decode("latin-1")
+            elif name in _PASS_HEADER_NAMES:
+                passed.setdefault(_PASS_HEADER_NAMES[name], value.decode("latin-1"))
+        pattern = label or config.default_pattern
         if pattern not in PATTERNS:
             pattern = config.default_pattern
-        passed = {}
-        for name in _PASS_HEADERS:
-            value = _header(headers, name.encode())
-            if value is not None:
-                passed[name] = value
         return _Caller(key=key, pattern=pattern, headers=passed)
 
     def admit(headers: list[tuple[bytes, bytes]], raw: bytes) -> tuple[_Caller, dict[str, Any]] | Response:
@@ -470,10 +504,9 @@ def create_app(config: GatewayConfig | None = None, client: ResilientClient | No
         except BaseException:
             _record(deferred)
             raise
-        if result.upstream_body is not None:  # the provider's answer unchanged: relay its bytes
-            return _recorded_after(Response(result.upstream_body, status_code=200, media_type="application/json",
-                                            headers=_labkit_headers(result)), deferred)
-        return _recorded_after(_json(200, _completion(result), _labkit_headers(result)), deferred)
+        # the provider's answer unchanged: relay its bytes; else the answer as the client made it
+        answer = result.upstream_body if result.upstream_body is not None else orjson.dumps(_completion(result))
+        return _recorded_after(_JsonAnswer(answer, _labkit_raw_headers(result)), deferred)
 
     async def embed(headers: list[tuple[bytes, bytes]], raw: bytes) -> Response:
         admitted = admit(headers, raw)

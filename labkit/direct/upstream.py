@@ -138,6 +138,9 @@ class UpstreamPool:
         self.host, self.port, self.max_idle = host, port, max_idle
         self._ssl = ssl.create_default_context() if https else None
         self._host_header = f"{host}:{port}".encode()
+        # (method, target, extra headers) -> the head up to its content length: the same few
+        # heads on every request, built once each
+        self._heads: dict[tuple[bytes, bytes, tuple[tuple[bytes, bytes], ...]], bytes] = {}
         self._idle: deque[_Connection] = deque()
         self._all: set[_Connection] = set()
         self.opened = 0  # connections opened so far (tests: keep-alive means few)
@@ -145,10 +148,15 @@ class UpstreamPool:
     def request_head(self, method: bytes, target: bytes, length: int,
                      headers: Sequence[tuple[bytes, bytes]] = ()) -> bytes:
         """The request line and headers (``Host`` and ``Content-Length`` included)."""
-        lines = [method + b" " + target + b" HTTP/1.1", b"host: " + self._host_header,
-                 b"content-length: " + str(length).encode()]
-        lines += [name + b": " + value for name, value in headers]
-        return b"\r\n".join(lines) + b"\r\n\r\n"
+        key = (method, target, tuple(headers))
+        start = self._heads.get(key)
+        if start is None:
+            lines = [method + b" " + target + b" HTTP/1.1", b"host: " + self._host_header]
+            lines += [name + b": " + value for name, value in headers]
+            start = b"\r\n".join(lines) + b"\r\ncontent-length: "
+            if len(self._heads) < 256:  # a caller's passed headers vary: keep the cache small
+                self._heads[key] = start
+        return start + str(length).encode() + b"\r\n\r\n"
 
     async def _connection(self, connect_s: float) -> _Connection:
         while self._idle:

@@ -169,6 +169,11 @@ def iso_utc(now: float) -> str:
 
 def emit(kind: str, **fields: Any) -> dict[str, Any]:
     """Append one event of ``kind`` with ``fields``; returns the event as written."""
+    return emit_fields(kind, fields)
+
+
+def emit_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """:func:`emit` with the fields as one dict (the resilient client's events: not re-packed)."""
     now = time.time()
     event: dict[str, Any] = {
         "event_id": new_id(),

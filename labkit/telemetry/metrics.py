@@ -75,9 +75,11 @@ class ModelCallMetrics:
                                  ["pattern", "fallback"], registry=r)
         self._breakers = _BreakerCollector()
         r.register(self._breakers)
-        # (pattern, model) -> its labelled children: labels() takes a lock and builds a key per
-        # call, five times a call (a few % of a gateway request's CPU); a dict lookup is enough
+        # (pattern, model) -> its labelled children, (pattern, model, status) -> its calls
+        # counter: labels() takes a lock and builds a key per call, six times a call (a few % of
+        # a gateway request's CPU); a dict lookup is enough
         self._children: dict[tuple[str, str], tuple[Any, Any, Any, Any, Any]] = {}
+        self._calls: dict[tuple[str, str, str], Any] = {}
 
     def attach(self, client: Any) -> None:
         """Observe every call ``client`` (a ResilientClient) finishes, and export its breakers."""
@@ -88,7 +90,11 @@ class ModelCallMetrics:
         """Count one finished call (a ``call`` telemetry event's fields)."""
         pattern = str(event.get("pattern") or "direct")
         model = str(event.get("model_served") or "none")
-        self.calls.labels(pattern, model, str(event.get("status") or "unknown")).inc()
+        status = str(event.get("status") or "unknown")
+        calls = self._calls.get((pattern, model, status))
+        if calls is None:
+            calls = self._calls[(pattern, model, status)] = self.calls.labels(pattern, model, status)
+        calls.inc()
         children = self._children.get((pattern, model))
         if children is None:
             children = self._children[(pattern, model)] = (
@@ -100,9 +106,13 @@ class ModelCallMetrics:
             latency.observe(float(event["latency_ms"]) / 1000)
         if event.get("ttft_ms") is not None:
             ttft.observe(float(event["ttft_ms"]) / 1000)
-        tokens_in.inc(int(event.get("tokens_in") or 0))
-        tokens_out.inc(int(event.get("tokens_out") or 0))
-        cost.inc(float(event.get("cost") or 0.0))
+        # a zero increment changes no counter: skipped (a cache hit, a failed call)
+        if event.get("tokens_in"):
+            tokens_in.inc(int(event["tokens_in"]))
+        if event.get("tokens_out"):
+            tokens_out.inc(int(event["tokens_out"]))
+        if event.get("cost"):
+            cost.inc(float(event["cost"]))
         if event.get("cache_hit"):
             self.cache_hits.labels(pattern).inc()
         if event.get("fallback_used"):
