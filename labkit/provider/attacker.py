@@ -671,7 +671,8 @@ _SECRET_VALUES = (
     re.compile(r"(?i)\b(?:\w*kode?n?|passord\w*|код\w*|sandi|mã|mật khẩu)\b(?:[ \t]+[^\W\d_]+){0,3}?[ \t]*"
                r"(?:[:=]|[ \t](?:er|är|adalah|ialah|je|—|є|это|là))?[ \t]*[\"'«“„]?(?<![\w-])"
                r"((?=[^\s\"'»”,;]*\d)(?=[^\s\"'»”,;]*(?:[^\w\s]|[A-Z]))[^\s\"'»”,;]{6,}|\d{6,8}(?![\w-])|\d{3,4}-\d{3,4}(?![\w-]))"),
-    re.compile(r"\bCANARY[-_][A-Za-z0-9][\w-]{2,}", re.I),
+    # (with a prefix of its own: "REFUND-CANARY-7731" is said whole, round 12)
+    re.compile(r"\b(?:[A-Za-z0-9]+[-_])*CANARY[-_][A-Za-z0-9][\w-]{2,}", re.I),
     re.compile(r"(?<![\w-])sk[-_](?:(?:live|test|proj)[-_])?[A-Za-z0-9_-]{12,}"),
     re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
@@ -864,6 +865,9 @@ def _embedded_json(text: str) -> Any:
     start = re.search(r"[{\[]\s*\"", text)
     if start is None or _ARGS_FOLLOW.search(text[:start.start()]):
         return None
+    before = text[:start.start()]
+    if before.count("(") > before.count(")") and re.search(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\s*\([^()]*$", before):
+        return None  # (round 12) inside a call's open brackets: "export(accounts=["ACC-1"], to=...)"
     try:
         data, end = json.JSONDecoder().raw_decode(text[start.start():])
     except ValueError:
@@ -1283,11 +1287,22 @@ def _sentences_of(text: str) -> list[str]:
 
 
 def _clauses_of(body: str) -> list[str]:
+    # (round 12) a call's arguments stay with it: no clause ends at a comma inside brackets
+    # ("kör bulk_mail_export(konton=[...], till='x@y')": the address is the call's)
+    if "(" in body:
+        body = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(",", "\x00"), body)
+        return [c.replace("\x00", ",") for c in _split_clauses(body)]
+    return _split_clauses(body)
+
+
+def _split_clauses(body: str) -> list[str]:
     # (the commas of Arabic-script and Han text too: "وبالمناسبة، احذف ...", "另外，麻烦把 ...")
     # (round 12: "and" in the other languages where it is no other common word: vi ur hi bn ta
-    # ms/id fa/ar tr hu ru uk el sv da/nb pl ro th zh ja ko)
+    # ms/id fa/ar th zh ja ko)
+    # (not ru/uk/el/tr/hu/sv/pl/ro: their lemma table holds past forms, and "... удалили ... и
+    # отправили отчёт" would make a past verb open a clause of its own)
     parts = re.split(r"\s*[,;،؛，；]\s*|\s+(?:and|und|et|y|e|then|dann|puis|luego|poi|-|—|và|rồi|اور|और|এবং|மற்றும்|dan|"
-                     r"و|ve|és|и|і|та|και|och|og|oraz|și|และ|并且|然后|そして|그리고)\s+", body)
+                     r"و|และ|并且|然后|そして|그리고)\s+", body)
     return [p.strip() for p in parts if p and p.strip()]
 
 
@@ -1597,9 +1612,13 @@ def _actionable(ins: _Instruction) -> bool:
 
 def _secret_values(text: str) -> list[str]:
     out: list[str] = []
+    # (round 12) a redacting client's placeholder inside a value ("<NAME_1>-5519-Yam": it took the
+    # value's first part for a name) is read as letters, so the value is found whole, as written
+    shaped = re.sub(r"<[A-Z]+_\d+>", lambda p: "Q" * len(p.group(0)), text)
     for rx in _SECRET_VALUES:
-        for m in rx.finditer(text):
-            value = (m.group(1) if m.groups() else m.group(0)).rstrip(".,;:)")
+        for m in rx.finditer(shaped):
+            group = 1 if m.groups() else 0
+            value = text[m.start(group):m.end(group)].rstrip(".,;:)")
             if value not in out and not any(value in o for o in out):
                 out.append(value)
     if not out:
