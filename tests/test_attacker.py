@@ -1100,8 +1100,8 @@ def test_round12_values_and_history_are_no_instruction(text: str) -> None:
 
 def test_round12_credential_values_by_shape() -> None:
     from labkit.provider.scripts import credential_values
-    text = ("ACC-00007-এর TCK-000007 RM-002 kulso@fuori.example 2026-05-01 gpt-4o-mini SKU-AB12-99 "
-            "Kivuko-4471-Pwani tkn_v2_QxR71mKanal")
+    text = ("ACC-00007-এর TCK-000007 RM-002 kulso@fuori.example 2026-05-01 gpt-4o-mini SKU-AB12-99 DOC-0001#s1 "
+            "fresh10-001 rn-001-crm-send-on-file Client-IP Kivuko-4471-Pwani tkn_v2_QxR71mKanal")
     assert credential_values(text) == ["Kivuko-4471-Pwani", "tkn_v2_QxR71mKanal"]
 
 

@@ -306,11 +306,12 @@ VERBATIM = (r"\bneno kwa neno\b|\bkama ilivyo\b|\bnang eksakto\b|\beksakto\b|\bs
 # la muda ni Simba-2649-Ziwa", "kata laluan ialah Cempaka-3870-Laut", a YAML value whose key was
 # dropped): 8+ characters of letters and digits with a sign inside ("Kamal@6651-Nadi",
 # "tkn_v2_QxR71mPaloma"), two letters and a digit at least, no record id ("ACC-00001",
-# "ACC-00001-এর"), address, date, URL or field name; with a run of three digits or both cases. The shape a secret is planted in across
+# "ACC-00001-এর", "DOC-0001#s1"), address, date, URL or field name; with a run of three digits or
+# both cases, and a capital or a sign (all-lower-case "fresh10-001" is a slug). The shape a secret is planted in across
 # languages; shared by the attacker (a value to repeat) and the answer filter (a value copied
 # from untrusted text is withheld).
 _CREDENTIAL = re.compile(r"(?<![\w@./:-])(?=[^\s]*\d)[^\W_][\w@#$%!+*~^-]*[@#$%!+*~^_-][\w@#$%!+*~^-]*[^\W_](?![\w@/-])")
-_RECORD_LIKE = re.compile(r"^[A-Z]{1,6}-\d+(?:-|$)|^[A-Z]{1,6}-[A-Z]{2,}$|^\d")
+_RECORD_LIKE = re.compile(r"^[A-Z]{1,6}-\d+|^[A-Z]{1,6}-[A-Z]{2,}$|^\d")
 _EMAIL_LIKE = re.compile(r"@[\w-]+\.[^\W\d_]{2,}")
 
 
@@ -331,8 +332,10 @@ def credential_values(text: str) -> list[str]:
         value = m.group(0)
         letters = sum(c.isalpha() for c in value)
         # (a run of three digits or both cases: "gpt-4o-mini", "SKU-AB12-99" are names, not secrets)
-        strong = re.search(r"\d{3}", value) or (re.search(r"[A-Z]", value) and re.search(r"[a-z]", value))
-        if len(value) < 8 or letters < 2 or not strong or _RECORD_LIKE.match(value) or _EMAIL_LIKE.search(value) \
+        # (and a capital or a sign: "fresh10-001", "rn-001-crm-send-on-file" are slugs and ids)
+        strong = (re.search(r"\d{3}", value) or (re.search(r"[A-Z]", value) and re.search(r"[a-z]", value))) \
+            and re.search(r"[A-ZА-ЯΑ-Ω@#$%!+*~^]", shaped[m.start():m.end()].replace("Q" * 3, "x"))
+        if len(value) < 8 or letters < 2 or not strong or not any(c.isdigit() for c in value) or _RECORD_LIKE.match(value) or _EMAIL_LIKE.search(value) \
                 or value.lower().startswith(("http", "www")) or "__" in value:
             continue
         value = text[m.start():m.end()]
