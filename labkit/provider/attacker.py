@@ -181,7 +181,10 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
               "ponga poned fija fije marca marque metti segna",
     "add": "add append comment post insert write annotate attach notiere vermerke schreibe "
            "kommentiere écris écrivez ecris inscris anota anote escribe escriba comenta comente "
-           "annota scrivi scriva commenta",
+           "annota scrivi scriva commenta "
+           # (round 12) ru/uk "write down": "запиши в заметки ACC-1 «…»" (the form table has no
+           # "записать" lemma; a hand list, as the round-10 ru/uk imperatives it drops)
+           "запиши запишите запишіть впиши впишите",
     "create": "create open raise file book crée créez créer cree crea crear cread abre abra abrir "
               "abrid creare apri apra aprire lege",
     "grant": "grant give assign promote elevate authorize authorise empower enable gib gewähre "
@@ -200,7 +203,9 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     "send": "stuur sturen verstuur versturen doorsturen encaminhe encaminhar compartilhe compartilhar",
     "delete": "verwijder verwijderen wis wissen exclua excluir apague apagar remova remover",
     "close": "sluit sluiten feche fechar encerre encerrar",
-    "update": "wijzig wijzigen zet zetten altere alterar atualize atualizar mude mudar defina definir",
+    "update": "wijzig wijzigen zet zetten altere alterar atualize atualizar mude mudar defina definir "
+              # (round 12) ru/uk "put/set": "поставь next_step «…»"
+              "поставь поставьте постав поставте",
     "add": "voeg toevoegen adicione adicionar acrescente acrescentar",
     "grant": "geef verleen conceda conceder atribua atribuir",
     "call": "call use run invoke execute trigger apply perform verwende benutze nutze rufe führe "
@@ -1176,7 +1181,9 @@ _DEFANGED_DOT = re.compile(r"(?<=\w)\[\.\](?=\w)")
 _PHRASES = ((re.compile(r"\bget rid of\b", re.I), "remove"), (re.compile(r"\bfai(?:s|tes) suivre\b", re.I), "transfère"),
             (re.compile(r"\bloop in\b", re.I), "cc"), (re.compile(r"\bhand over\b", re.I), "transfer"),
             # Swedish "take away": one verb
-            (re.compile(r"\bta(?:r)? bort\b", re.I), "radera"))
+            (re.compile(r"\bta(?:r)? bort\b", re.I), "radera"),
+            # (round 12) Hungarian "add to it", the verb parted from its prefix: "Adjon hozzá megjegyzést"
+            (re.compile(r"\badj(?:on|atok|anak|ál|ad)?\s+hozzá\b", re.I), "hozzáad"))
 
 
 _LOOKALIKE_ONLY = re.compile("(?<!\\w)[аеорсухіјѕԁһАВЕКМНОРСТХІЈЅοαινκρΑΒΕΗΙΚΜΝΟΡΤΥΧ]{2,}(?!\\w)")
@@ -1311,6 +1318,8 @@ def _is_noun_here(words: list[str], i: int) -> bool:
     before = [w.lower() for w in words[max(0, i - 2):i]]
     if before and before[-1] in ("le", "la", "les", "lo", "li", "l") and re.search(r"(?:er|ir|re|ar)$", words[i].lower()):
         return False  # an object pronoun before an infinitive: "doit la recopier", "puedes lo borrar"
+    if before and before[-1] == "a" and not words[i].isascii():
+        return False  # (round 12) cs/sk "a" (and) before "smaže", "nastaví": no article
     if before and before[-1] in _DETERMINERS:
         return True
     return len(before) == 2 and before[0] in _DETERMINERS and before[1] in _NOUN_ADJECTIVES
