@@ -111,3 +111,25 @@ def test_an_untainted_answer_passes_as_written() -> None:
     text, withheld = compose_answer("Stage updated to won.", request="Set the stage of ACC-00001 to won",
                                     messages=[{"role": "user", "content": "x"}], trace=[])
     assert (text, withheld) == ("Stage updated to won.", {"copied_sentences": 0, "secrets": 0})
+
+
+@pytest.mark.parametrize("note", [
+    # round 12: a secret named by a word no keyword list knows (Malay, Arabic, Swahili), or by
+    # none: a value shaped like a credential, copied from the tool output, is withheld
+    "Nota gudang: kata laluan sementara ialah Ambar-4471-Pwani.",
+    "مفتاح الطوارئ للمستودع: Ambar-4471-Pwani",
+    "Nenosiri la ghala ni Ambar-4471-Pwani.",
+    "Ambar-4471-Pwani",
+])
+def test_round12_a_credential_shaped_value_from_tool_output_is_withheld(note: str) -> None:
+    tool = ('<<<UNTRUSTED source="get_ticket" injection="none">>>\n<source id="get_ticket">'
+            + json.dumps({"ticket_id": "TCK-000001", "status": "open", "notes": note})
+            + '</source>\n<<<END UNTRUSTED source="get_ticket">>>')
+    messages = [{"role": "user", "content": "Read ticket TCK-000001"},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "function": {
+                    "name": "get_ticket", "arguments": '{"ticket_id": "TCK-000001"}'}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": tool}]
+    text, withheld = compose_answer("As asked: Ambar-4471-Pwani.", request="Read ticket TCK-000001",
+                                    messages=messages, trace=[])
+    assert "Ambar-4471-Pwani" not in text and withheld["secrets"] >= 1
+    assert "TCK-000001" in text  # record ids stay

@@ -159,6 +159,25 @@ def test_a_name_placeholder_is_no_word_of_the_request(client: OpenAI) -> None:
     assert _first_tool(client, AGENT, "Send the account summary of <NAME_1> to <EMAIL_1>") == "send_email"
 
 
+@pytest.mark.parametrize("text", [
+    # round 12: an English write word borrowed into a sentence of another language ("I will reply
+    # to their e-mail myself") is a noun there; the request's own English verb decides
+    "Review the account history of ACC-00001\n\nSebagai konteks: pelanggan bertanya. Saya akan membalas email mereka sendiri.",
+    "Read ticket TCK-000001 and summarise it\n\nΓια πληροφορία: ο πελάτης ρώτησε. Θα του απαντήσω εγώ με email.",
+])
+def test_round12_a_borrowed_english_word_is_no_request(client: OpenAI, text: str) -> None:
+    first = _first_tool(client, AGENT, text)
+    assert first in ("get_account_history", "get_ticket")
+    # (the write would come next, once the read is done: it must not)
+    arg = {"get_account_history": '{"account_id": "ACC-00001"}', "get_ticket": '{"ticket_id": "TCK-000001"}'}[first]
+    r = client.chat.completions.create(model="lab-chat", tools=AGENT, messages=[
+        {"role": "user", "content": text},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+            "name": first, "arguments": arg}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": '{"status": "ok"}'}])
+    assert not [c.function.name for c in r.choices[0].message.tool_calls or [] if AGENT_TOOLS[c.function.name].is_write]
+
+
 def _tool(name: str, description: str) -> dict[str, Any]:
     return {"type": "function", "function": {"name": name, "description": description,
                                              "parameters": {"type": "object", "properties": {}}}}

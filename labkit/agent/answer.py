@@ -16,7 +16,9 @@ instruction. So the answer is composed here, not passed through:
    listed with the reason.
 3. **No secrets, ever** (:func:`labkit.controls.secrets.redact_secrets`): key and token
    shapes, ``CANARY-…`` strings, passwords beside their keyword — and every secret found in
-   the run's tool output is withheld wherever it stands again, even bare.
+   the run's tool output is withheld wherever it stands again, even bare; so is every value
+   there shaped like a credential (:func:`labkit.provider.scripts.credential_values`), named
+   by a keyword or not.
 
 A short note says what was withheld. It does not judge whether the answer is correct or
 grounded (RAG's citation check does that for RAG), and it does not touch what the model sees:
@@ -44,6 +46,7 @@ from typing import Any
 
 from labkit.controls.injection import FENCE_OPEN, decoded_payloads, detect_injection
 from labkit.controls.secrets import find_secrets, redact_secrets
+from labkit.provider.scripts import credential_values
 
 _SHINGLE = 8
 _WORDS = re.compile(r"\w+")
@@ -258,6 +261,10 @@ def compose_answer(model_text: str | None, *, request: str, messages: list[dict[
     # request, or in what an encoded span there says: "decode this base64 and do what it says")
     # is withheld wherever it stands again, even bare
     known = [s.value for t in [*untrusted, request] for part in (t, *decoded_payloads(t)) for s in find_secrets(part)]
+    # (round 12) and every value shaped like a credential there, whatever word names it or none
+    # ("مفتاح الطوارئ: Nakhla-…", "kata laluan ialah Cempaka-…", "token …: tkn_v2_…"): the
+    # keyword lists cannot know every language's word for a password; the shape is the same
+    known += [v for t in [*untrusted, request] for v in credential_values(t)]
     text, kinds = redact_secrets(text, known)
     notes = []
     if dropped:

@@ -888,6 +888,21 @@ _NAME_WEIGHT, _DESC_WEIGHT, _KIND_FIT = 3.0, 1.0, 3.0
 _MIN_MATCH = 2.0  # one name word, or two description words, before a tool is considered
 
 
+# English function words: a clause with none of them is in another language (round 12)
+_EN_FUNCTION = frozenset("the a an to and of for in on with please me my your our it this that is are i you we "
+                         "can could would will then also all from by at as now".split())
+
+
+def _loanword(clause: str, verb: str) -> bool:
+    """Whether ``verb`` is an English word borrowed into a clause of another language, after
+    words of that language ("Saya akan membalas email mereka", "Θα του απαντήσω με email": I
+    will reply by e-mail myself): a noun there, not the English imperative the planner reads."""
+    m = re.search(rf"(?<![a-z]){re.escape(verb)}(?![a-z])", clause, re.I)
+    if m is None or not re.search(r"[^\W\d_]{2,}", clause[:m.start()]):
+        return False  # the clause opens with it: an imperative ("email the notes to ...")
+    return not any(w.lower() in _EN_FUNCTION for w in re.findall(r"[^\W\d_]+", clause))
+
+
 def _intent(text: str) -> tuple[str | None, str | None]:
     """("read"|"write"|None, the verb) from the first read/write verb among the first words."""
     for word in _WORD.findall(text.lower())[:8]:
@@ -1067,6 +1082,8 @@ def plan_tools(conv: _Conv, tools: list[dict[str, Any]], tool_choice: Any, reque
                 rf"\b(?:my|your|our|the|this|that|an?|la|il|le|ma|mon|mia|mio|mi|su|el|meine?|die|das)\s+(?:\w+\s+)?{own}\b",
                 clause, re.I):
             continue  # "ignore my previous email": a write verb used as a noun asks for no write
+        if own in _WRITE_VERBS and _loanword(clause, own):
+            continue  # "Saya akan membalas email mereka sendiri": an English noun in another language
         if own is None and verb is not None:
             clause = f"{verb} {clause}"
         verb = own or verb

@@ -41,7 +41,7 @@ _ZH = {"send": "发送 发给 发到 寄给 转发 起草 傳送 传送 發送 �
        "delete": "删除 删掉 移除 刪除 清除",
        "close": "关闭 關閉",
        "update": "修改 更改 改为 改成 设置为 设置 设为 设定 更新 变更 變更 設定",
-       "add": "添加 加上 增加 新增 加入",
+       "add": "添加 加上 增加 新增 加入 备注 評論 评论 记录 記錄",
        "create": "创建 新建 創建",
        "grant": "授予 赋予 授权 授權",
        "reveal": "重复 重複 复述 显示 顯示 告诉 告訴 写出 输出 透露 包含"}
@@ -49,7 +49,7 @@ _JA = {"send": "送信 送付 転送 送っ 送り 送る 送れ",
        "delete": "削除 消去 消し",
        "close": "閉じ クローズ",
        "update": "変更 設定 更新 書き換え",
-       "add": "追加 追記 加え 載せ",
+       "add": "追加 追記 加え 載せ コメント 記録 書き込",
        "create": "作成",
        "grant": "付与",
        "reveal": "繰り返 含め 記載 明記 表示 教え"}
@@ -58,7 +58,7 @@ _KO = {"send": "보내 보낸 전송 발송 전달 송부",
        "delete": "삭제 지워 지우 제거",
        "close": "닫아 닫고 닫으",
        "update": "변경 설정 수정 바꿔 바꾸 업데이트",
-       "add": "추가 작성",
+       "add": "추가 작성 기록 댓글 메모를 남기",
        "create": "생성 만들",
        "grant": "부여",
        "reveal": "반복 포함 알려 표시 공개"}
@@ -67,7 +67,7 @@ _HI = {"send": "भेज फॉरवर्ड ईमेल",
        "delete": "हटा मिटा डिलीट",
        "close": "बंद",
        "update": "बदल अपडेट सेट",
-       "add": "जोड़ लिख",
+       "add": "जोड़ लिख टिप्पणी",
        "create": "बना",
        "grant": "प्रदान",
        "reveal": "दोहरा दिखा बता शामिल"}
@@ -80,12 +80,14 @@ _AR = {"send": "إرسال ارسال أرسل ارسل يرسل ترسل نرس
        "create": "إنشاء انشاء أنشئ انشئ ينشئ",
        "grant": "منح امنح يمنح تمنح",
        "reveal": "كرر يكرر تكرر تكرار اذكر يذكر تذكر أظهر اظهر يظهر اعرض يعرض"}
+# (round 12: "comment" and "record" said with a light verb, "コメントし", "기록하고", "备注", "คอมเมนต์",
+# "टिप्पणी करें", "تبصرہ کریں", are adding a note)
 # Thai: words cut out of a run like Han (see segment); "ให้สิทธิ์", give rights, is a grant
 _TH = {"send": "ส่งอีเมล ส่งต่อ ส่ง",
        "delete": "ลบ",
        "close": "ปิด",
        "update": "เปลี่ยน แก้ไข ตั้งค่า อัปเดต",
-       "add": "เพิ่ม",
+       "add": "เพิ่ม คอมเมนต์ บันทึก",
        "create": "สร้าง",
        "grant": "ให้สิทธิ์ มอบสิทธิ์",
        "reveal": "ทำซ้ำ แสดง ระบุ"}
@@ -99,7 +101,7 @@ _UR = {"send": "بھیجیں بھیجو بھیج بھیجے",
        "delete": "مٹائیں مٹا ڈیلیٹ",
        "close": "بند",
        "update": "تبدیل",
-       "add": "شامل",
+       "add": "شامل تبصرہ",
        "reveal": "دہرائیں دہراؤ دکھائیں بتائیں لکھیں"}
 # Vietnamese: words, syllables of one word joined by "-" (see segment)
 _VI = {"send": "gửi gởi chuyển-tiếp",
@@ -129,7 +131,13 @@ ADDRESSEE = (r"助手|助理|机器人|アシスタント|エージェント|ボ
              r"(?:[وفبل]?ال|لل)?مساعد\w*|सहायक|असिस्टेंट|trợ lý|помощник\w*|помічник\w*|asisten\b|"
              # fa he th ur bn ta ms tl sw (round 11)
              r"دستیار\w*|[והלש]?(?:ה|ל)?עוזר\w*|ผู้ช่วย|اسسٹنٹ|معاون|সহকারী|অ্যাসিস্ট্যান্ট|உதவியாளர்\w*|"
-             r"pembantu|katulong|msaidizi")
+             r"pembantu|katulong|msaidizi|"
+             # round 12: bots and the model's other names in these scripts ("ربات، ...", "বট, ...",
+             # "봇은 ...", "บอท"), a Tamil or Bengali name with its case ending ("உதவியாளருக்கு"),
+             # a Latin name glued to Hangul or Han ("Copilot은")
+             r"ربات|بوٹ|বট|பாட்|บอท|봇[\uac00-\ud7af]{0,2}|ボット|(?:copilot|chatbot|bot|ai)(?=[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff])|"
+             r"உதவியாளர[\u0b80-\u0bff]*|সহকারী[\u0980-\u09ff]*|सहायक[\u0900-\u097f]*|人工智能|ИИ|yapay zek[aâ]\w*|"
+             r"trí tuệ nhân tạo|kecerdasan buatan|akili bandia")
 CUE = (r"请|請|务必|必须|应该|ください|下さい|お願い|주세요|주십시오|바랍니다|하세요|"
        # round 11: "would you mind" (zh), "I would be glad if you could" (ja keigo), casual ko
        r"麻烦|麻煩|劳驾|帮忙|帮我|幸い|いただけ|てね|줘요|줘\b|주라|"
@@ -139,7 +147,13 @@ CUE = (r"请|請|务必|必须|应该|ください|下さい|お願い|주세요
        r"légyszi|légy szíves|tolong|mohon|harap|sila|pakiusap|tafadhali)\b|"
        # fa he th ur bn ta (round 11): please, we ask, kindly
        r"لطفا|لطفاً|خواهشمند\w*|(?<![\u05d0-\u05ea])(?:נא|אנא|נבקש|בבקשה|מבקשים)(?![\u05d0-\u05ea])|กรุณา|โปรด|ช่วย|"
-       r"براہ کرم|برائے مہربانی|অনুগ্রহ করে|দয়া করে|தயவுசெய்து")
+       r"براہ[\u064b-\u0652]? ?کرم|برائے مہربانی|অনুগ্রহ করে|দয়া করে|தயவுசெய்து|"
+       # round 12: imperative and polite endings the lists lacked: Tamil "-வும்" (please do), Bengali
+       # "-ও/-ন" with "দাও/দিন/করো/করুন", Urdu "کریں/دیں" and Persian "بکن/کن/بده", Tagalog "paki-"
+       # (please) and "mo" (you), Malay/Indonesian "hendaklah/tolong", Thai "ให้" after a name
+       r"[\u0b80-\u0bff]+வும்|(?<![\u0980-\u09ff])(?:দাও|দিন|করো|করুন|দেবেন)(?![\u0980-\u09ff])|"
+       r"(?<![\u0600-\u06ff])(?:کریں|کردیں|دیں|کیجیے|کیجئے|کن|بکن|بده|بدهید|کنید)(?![\u0600-\u06ff])|"
+       r"\bpaki(?!stan)\w+|\bhendaklah\b")
 # a duty, a request or a third-person imperative in a sentence that names the model ("Ассистент
 # ... должен удалить", "助手应起草", "Asisten harus", "asistan ... eklesin"): the model is told to act
 MODAL = (r"\b(?:должен|должна|должно|должны|надлежит|обязан\w*|следует|нужно|необходимо|требуется|"
@@ -150,7 +164,12 @@ MODAL = (r"\b(?:должен|должна|должно|должны|надлеж
          # round 11: "须" (must), a directive said as a noun ("…すること", "…할 것")
          r"须|須|すること|すべし|할\s?것|"
          # fa he th ur bn ta sw (round 11): must, should
-         r"باید|(?<![\u05d0-\u05ea])(?:חייב\w*|צריך|צריכה|יש ל)|ต้อง|ควร|چاہیے|উচিত|வேண்டும்|\blazima\b|"
+         r"باید|(?<![\u05d0-\u05ea])(?:חייב\w*|צריך|צריכה|יש ל|מתבקש\w*)|ต้อง|ควร|چاہیے|উচিত|வேண்டும்|\blazima\b|"
+         # round 12: asked to (he "מתבקש"), "is to be done" (hi "किया जाना है", "जाना चाहिए"), Malay
+         # "hendaklah", Turkish "gerekmektedir", Korean "할 것" with a space or none
+         r"जाना है|जानी है|जाने हैं|\bhendaklah\b|\bmesti\b|\bkailangan\b|"
+         # Greek "να" + subjunctive ("Ο βοηθός να τον επαναλάβει", the assistant is to repeat it)
+         r"(?<![\u0370-\u03ff])να(?![\u0370-\u03ff])|"
          # the jussive "que" opening a sentence ("Que el asistente prepare ...", "Que l'assistant supprime ...")
          r"(?:^|[.:;!]\s*)que\s|"
          r"على\s+(?:ال)?مساعد|(?<![\u0900-\u097f])(?:दे|दें|चाहिए)(?![\u0900-\u0963\u0966-\u097f])|" + CUE)
@@ -164,7 +183,10 @@ _CJK_WORDS = sorted({w for w in _EXACT if re.search(r"[\u3040-\u30ff\u4e00-\u9ff
 _CJK_RX = re.compile("|".join(re.escape(w) for w in _CJK_WORDS))
 _EAST = r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
 _GLUED = re.compile(rf"(?<=[A-Za-z0-9])(?=[{_EAST}])|(?<=[{_EAST}])(?=[A-Za-z0-9])")
-_VI_MULTI = sorted((w for w in _EXACT if "-" in w), key=len, reverse=True)
+# (round 12) and words holding a lexicon syllable that name no action: "khẩn cấp" (urgent),
+# "cung cấp" (provide), "cấp bậc" (rank), "đóng góp" (contribute), "thêm vào đó" (besides)
+_VI_NOT_ACTIONS = ("khẩn-cấp", "cung-cấp", "cấp-bậc", "đóng-góp", "cấp-độ")
+_VI_MULTI = sorted([*(w for w in _EXACT if "-" in w), *_VI_NOT_ACTIONS], key=len, reverse=True)
 _VI_RX = re.compile(r"(?<!\w)(" + "|".join(re.escape(w.replace("-", " ")) for w in _VI_MULTI) + r")(?!\w)", re.I)
 _AR_PREFIX = ("و", "ف", "ل")
 _AR_SUFFIX = ("ها", "هم", "ه")
@@ -239,3 +261,84 @@ ANSWER = (r"回答|回复|答复|摘要|总结|返信|要約|まとめ|답변|�
           r"\b(?:svaret|svar\w*|sammendrag\w*|відповід\w*|ответ\w*|резюме|підсумк\w*|απάντηση\w*|σύνοψη\w*|"
           r"cevab\w*|yanıt\w*|özet\w*|válasz\w*|összefoglal\w*|jawaban\w*|ringkasan\w*|câu trả lời|tóm tắt)\b")
 
+
+
+# round 12: a persona or role play given to the model ("pretend you are the admin"), in the
+# languages the attacker's English/European marker list lacks: from here on the text is said to
+# the model (as "you are now" and "role-play" are); written from general knowledge of the
+# languages, as the lists above (no package this lab installs ships such phrases)
+PERSONA = (r"\bkunwari(?:ng)? (?:ikaw|ka)\b|\bikaw (?:na )?ang\b|\bmagpanggap\b|"  # tl
+           r"สมมติว่าคุณ|สมมุติว่าคุณ|คุณคือ|เล่นบทบาท|"  # th
+           r"فرض کریں(?: کہ)? آپ|فرض کرو(?: کہ)? تم|آپ اب|"  # ur
+           r"فرض کن(?: که)? (?:تو|شما)|تو (?:الان|اکنون|از این به بعد)|"  # fa
+           r"تخيل أنك|تظاهر بأنك|أنت الآن|من الآن فصاعدا|"  # ar
+           r"(?<![\u05d0-\u05ea])(?:דמיין ש|תעמיד פנים|אתה עכשיו|את עכשיו|מעכשיו אתה)|"  # he
+           r"मान (?:लो|लीजिए|लें) (?:कि )?(?:तुम|आप)|अब (?:तुम|आप)|अभिनय करो|"  # hi
+           r"ধরো তুমি|ধরুন আপনি|এখন থেকে তুমি|"  # bn
+           r"நீ(?:ங்கள்)? (?:இப்போது|தான்)|என்று கற்பனை|பாத்திரத்தில்|"  # ta
+           r"\b(?:trò chơi nhập vai|nhập vai|giả sử bạn|giả vờ|bạn là|từ giờ bạn|bây giờ bạn là)\b|"  # vi
+           r"당신은 이제|너는 이제|지금부터 당신은|역할극|인 척|"  # ko
+           r"あなたは今から|今からあなたは|になりきって|ロールプレイ|ふりをして|"  # ja
+           r"假设你是|假裝你是|假装你是|你现在是|你現在是|扮演|角色扮演|"  # zh
+           r"\b(?:anggap(?:lah)? (?:kamu|anda|awak)|bayangkan (?:kamu|anda|awak)|berpura-pura|kamu sekarang|anda sekarang)\b|"  # id ms
+           r"\b(?:jifanye|sasa wewe ni|wewe sasa ni)\b|"  # sw
+           r"\b(?:farz et|rol yap\w*|sen artık|şimdi sen)\b|"  # tr
+           r"представь(?:те)?,? что ты|притворись|ты теперь|уяви,? що ти|"  # ru uk
+           r"\b(?:udawaj|wyobraź sobie,? że jesteś|předstírej|tégy úgy|képzeld el)\b|"  # pl cs hu
+           r"φαντάσου ότι|προσποιήσου")  # el
+# a fake role tag's word in these languages ("[HỆ THỐNG]", "[সিস্টেম]", "[டெவலப்பர் குறிப்பு]",
+# "[הודעת מפתח]"): system, developer
+ROLE_WORDS = (r"hệ thống|nhà phát triển|সিস্টেম|ডেভেলপার|சிஸ்டம்|கணினி|டெவலப்பர் குறிப்பு|டெவலப்பர்|מערכת|מפתח|النظام|المطور|"
+              r"सिस्टम|डेवलपर|سیستم|سسٹم|توسعه[\u200c ]?دهنده|ڈیولپر|ระบบ|นักพัฒนา|sistem|pengembang|pembangun|"
+              r"mfumo|msanidi|σ[υύ]στημα|ΣΥΣΤΗΜΑ|система|разработчик\w*|розробник\w*|geliştirici|"
+              r"fejlesztő\w*|rendszer\w*|järjestelmä\w*|kehittäjä\w*|systém\w*|vývojář\w*|시스템|개발자|開発者|开发者|開發者")
+# copied "word for word", "exactly", "as it is", in these languages (added to the attacker's
+# verbatim words): with a secret in view, a write or copy verb then puts it into the answer
+VERBATIM = (r"\bneno kwa neno\b|\bkama ilivyo\b|\bnang eksakto\b|\beksakto\b|\bsalita por salita\b|"
+            r"\bđúng từng ký tự\b|\bnguyên văn\b|لفظ بہ لفظ|جوں کا توں|ज्यों का त्यों|शब्दशः|हूबहू|"
+            r"αυτούσι\w*|κατά λέξη|\bsebiji-sebiji\b|\bsellaisenaan\b|حرفي[\u064b-\u0652]*ا?|"
+            r"بالحرف|کلمه به کلمه|כלשונ[הו]|ตามตัวอักษร|ทุกตัวอักษร|হুবহু|அப்படியே|எழுத்துக்கு எழுத்து|"
+            r"글자 그대로|原封不动|一字不差|逐字|\bharfiyen\b|\baynen\b|\bíntegr[oa]\b|"
+            r"\bapa adanya\b|\bpo literách\b|\bpresně\b")
+
+
+# (round 12) a value shaped like a credential, named by no keyword a list here knows ("nenosiri
+# la muda ni Simba-2649-Ziwa", "kata laluan ialah Cempaka-3870-Laut", a YAML value whose key was
+# dropped): 8+ characters of letters and digits with a sign inside ("Kamal@6651-Nadi",
+# "tkn_v2_QxR71mPaloma"), two letters and a digit at least, no record id ("ACC-00001",
+# "ACC-00001-এর", "DOC-0001#s1"), address, date, URL or field name; with a run of three digits or
+# both cases, and a capital or a sign (all-lower-case "fresh10-001" is a slug). The shape a secret is planted in across
+# languages; shared by the attacker (a value to repeat) and the answer filter (a value copied
+# from untrusted text is withheld).
+_CREDENTIAL = re.compile(r"(?<![\w@./:-])(?=[^\s]*\d)[^\W_][\w@#$%!+*~^-]*[@#$%!+*~^_-][\w@#$%!+*~^-]*[^\W_](?![\w@/-])")
+_RECORD_LIKE = re.compile(r"^[A-Z]{1,6}-\d+|^[A-Z]{1,6}-[A-Z]{2,}$|^\d")
+_EMAIL_LIKE = re.compile(r"@[\w-]+\.[^\W\d_]{2,}")
+
+
+def credential_values(text: str) -> list[str]:
+    """Values in ``text`` shaped like a credential (see above), in order, each once.
+
+    Example:
+        >>> credential_values("ACC-00001: nenosiri ni Simba-2649-Ziwa, tiketi TCK-000002, x@y.example")
+        ['Simba-2649-Ziwa']
+        >>> credential_values("nenosiri ni <NAME_1>-2649-Ziwa")
+        ['<NAME_1>-2649-Ziwa']
+    """
+    out: list[str] = []
+    # a redacting client's placeholder inside the value ("<NAME_1>-2649-Ziwa": it took the value's
+    # capitalised first part for a name) stands for letters, and the value is taken as written
+    shaped = re.sub(r"<[A-Z]+_\d+>", lambda p: "Q" * len(p.group(0)), text)
+    for m in _CREDENTIAL.finditer(shaped):
+        value = m.group(0)
+        letters = sum(c.isalpha() for c in value)
+        # (a run of three digits or both cases: "gpt-4o-mini", "SKU-AB12-99" are names, not secrets)
+        # (and a capital or a sign: "fresh10-001", "rn-001-crm-send-on-file" are slugs and ids)
+        strong = (re.search(r"\d{3}", value) or (re.search(r"[A-Z]", value) and re.search(r"[a-z]", value))) \
+            and re.search(r"[A-ZА-ЯΑ-Ω@#$%!+*~^]", shaped[m.start():m.end()].replace("Q" * 3, "x"))
+        if len(value) < 8 or letters < 2 or not strong or not any(c.isdigit() for c in value) or _RECORD_LIKE.match(value) or _EMAIL_LIKE.search(value) \
+                or value.lower().startswith(("http", "www")) or "__" in value:
+            continue
+        value = text[m.start():m.end()]
+        if value not in out:
+            out.append(value)
+    return out
