@@ -12,8 +12,9 @@ How: each entity type has a candidate regular expression and, where one exists, 
 that removes look-alikes — Luhn, network first digits and product-code cues for cards (12 digits
 only for Maestro), ISO 13616 mod-97 and the per-country length for IBANs, the SSA rules for SSNs,
 the HMRC prefix rules for NINOs, ``python-stdnum`` for the French NIR, octet ranges for IPv4,
-:mod:`ipaddress` for IPv6, a real calendar date near a birth cue (English, German, French and,
-since round 13, fifteen more languages; CJK year-month-day dates) for dates of birth; bare-digit
+:mod:`ipaddress` for IPv6, a real calendar date after a birth label in about 60 languages, in any
+script's digits and in the Gregorian, Thai Buddhist or Persian/Islamic years (:mod:`labkit.controls.pii_dob`,
+since round 15) for dates of birth; bare-digit
 national ids (CPF, PESEL, T.C. Kimlik, Aadhaar, China's resident id) after their cue word and only
 with valid check digits (``python-stdnum``). Phones: a broad candidate, shape and cue rules (NANP
 layouts, a trunk 0, a label such as "Mobile:" in English or 15 other languages), then libphonenumber
@@ -50,7 +51,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import tidy_address
+from labkit.controls.pii_dob import dob_spans
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -276,90 +277,6 @@ _NO_TRUNK_REGIONS: tuple[str, ...] = tuple(r for r in PHONE_REGIONS if not _has_
 _GROUPED_NATIONAL = re.compile(r"^[1-9]\d{1,2}(?: \d{2,3}){2,3}$")
 _AMOUNT_AFTER = re.compile(r"(?i)^\s?(?:[€$£¥]|eur|usd|gbp|chf|kr|sek|dkk|nok|pln|zł|czk|kč|ft|huf|lei|ron)")
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-# German and French month names that the English three-letter prefixes do not cover
-_MONTHS.update({"mär": 3, "mae": 3, "mai": 5, "okt": 10, "dez": 12, "jän": 1, "janv": 1, "fév": 2, "fev": 2,
-                "mars": 3, "avr": 4, "juin": 6, "juil": 7, "aoû": 8, "aou": 8, "déc": 12})
-# Full month names of the European languages, and since round 13 of Turkish, Indonesian, Russian, Ukrainian
-# and Azerbaijani, from CLDR (babel): "settembre", "września", "března"
-# (format and stand-alone forms; Slavic languages write the genitive in a date)
-_MONTH_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ca", "pl", "cs", "sk", "sl", "hr", "hu", "ro", "da",
-                    "sv", "nb", "fi", "et", "lv", "lt", "ga", "tr", "id", "ru", "uk", "az")
-
-
-def _month_names() -> dict[str, int]:
-    from babel import Locale
-
-    names: dict[str, int] = {}
-    for lang in _MONTH_LANGUAGES:
-        months = Locale(lang).months
-        for context in ("format", "stand-alone"):
-            for number, name in months[context]["wide"].items():
-                if len(name) >= 3:
-                    names.setdefault(name.lower(), number)
-    return names
-
-
-_MONTH_NAMES = _month_names()
-_MON = (r"(?:" + "|".join(re.escape(n) for n in sorted(_MONTH_NAMES, key=len, reverse=True)) + "|"
-        r"jan(?:uary|uar|vier)?|j[äa]n(?:ner)?|feb(?:ruary|ruar)?|f[ée]v(?:rier)?|m[äa]r(?:ch|z|s)?|apr(?:il)?|avr(?:il)?"
-        r"|may|mai|june?|juni|juin|july?|juli|juil(?:let)?|aug(?:ust)?|ao[ûu]t|sep(?:t(?:ember|embre)?)?"
-        r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[ée][cz](?:ember|embre)?)")
-_DATE = (
-    r"(?P<date>"
-    r"(?P<iso>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
-    r"|(?P<num>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))"
-    rf"|(?P<dmy>\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?[ -](?:of[ ]|de[ ])?{_MON}\.?,?[ -](?:de[ ])?\d{{4}})"
-    rf"|(?P<mdy>{_MON}\.?[ ]\d{{1,2}}(?:st|nd|rd|th)?,?[ ]\d{{4}})"
-    # year, month, day with the CJK unit signs: 1985年3月9日, 1988년 12월 16일
-    r"|(?P<cjk>\d{4}[ ]?[年년][ ]?\d{1,2}[ ]?[月월][ ]?\d{1,2}[ ]?[日일])"
-    r")(?![\w/.-]\d|\d)"
-)
-_DOB = re.compile(
-    r"(?i)(?:\b(?:born|d\.?o\.?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday|geboren|geb\.|geburtsdatum|geburtstag"
-    r"|n[ée]e?|date[ ]de[ ]naissance"
-    # the birth-date label in other languages: es, it, pt, nl, pl, tr, ru, ar, vi, id, sv (and "born" forms)
-    r"|fecha[ ]de[ ]nacimiento|f\.[ ]?nac\.|nacid[oa]|data[ ]di[ ]nascita|nat[oa][ ]il|data[ ]de[ ]nascimento"
-    r"|nascid[oa]|geboortedatum|geb\.[ ]?datum|data[ ]urodzenia|ur\.|urodzon[ya]|do[ğg]um[ ]tarihi|d\.[ ]?tarihi"
-    r"|дата[ ]рождения|д\.[ ]?р\.|родил(?:ся|ась)|تاريخ[ ]الميلاد|تاريخ[ ]الولادة|ngày[ ]sinh|sinh[ ]ngày"
-    r"|tanggal[ ]lahir|tgl\.?[ ]lahir|lahir|f[öo]delsedatum|f[öo]dd)(?:\W|\b)"
-    # and in scripts whose words have no boundary a regex sees (hi, zh, ja, ko)
-    r"|जन्म[ ]?तिथि|जन्म[ ]दिनांक|जन्मतिथि|出生日期|出生年月日|生年月日|誕生日|生日|생년월일|생일)"
-    r"[^\n;]{0,24}?" + _DATE
-)
-
-
-def _valid_date(m: re.Match[str]) -> bool:
-    raw = m.group("date")
-    try:
-        if m.group("iso"):
-            y, mo, d = (int(x) for x in re.split(r"[-/.]", raw))
-            return _real(y, mo, d)
-        if m.group("cjk"):
-            y, mo, d = (int(x) for x in re.findall(r"\d+", raw))
-            return _real(y, mo, d)
-        if m.group("num"):
-            a, b, y = (int(x) for x in re.split(r"[-/.]", raw))
-            y = y + (1900 if y >= 30 else 2000) if y < 100 else y
-            return _real(y, b, a) or _real(y, a, b)  # day-first or month-first
-        words = re.findall(r"[^\W\d_]+|\d+", raw)
-        nums = [int(w) for w in words if w.isdigit()]
-        month = next(_MONTH_NAMES.get(w.lower()) or _MONTHS.get(w.lower()[:4]) or _MONTHS[w.lower()[:3]]
-                     for w in words if w.lower() in _MONTH_NAMES or w.lower()[:4] in _MONTHS or w.lower()[:3] in _MONTHS)
-        return _real(nums[-1], month, nums[0])
-    except (ValueError, StopIteration, IndexError):
-        return False
-
-
-def _real(y: int, mo: int, d: int) -> bool:
-    try:
-        date(y, mo, d)
-    except ValueError:
-        return False
-    return 1900 <= y <= 2100
-
-
 # --- detection ----------------------------------------------------------------------------
 
 # Cheap gates before the regexes: most prompt text has no digit, no "@" and no DOB cue, and a
@@ -374,10 +291,6 @@ def _digits_in(text: str) -> int:
     chat turn with an order number) skips their scans without changing what they find. (Four
     finders ask about the same text in turn: it is counted once.)"""
     return len(_ANY_DIGIT.findall(text))
-# (matched against the lower-cased text: a case-insensitive search is several times slower)
-_DOB_GATE = re.compile(r"born|d\.?o\.?b|birth|geb|n[ée]e?\b|naissance|nac|nasc|nat[oa] il|urodz|ur\.|do[ğg]um|tarihi"
-                       r"|рожд|родил|الميلاد|الولادة|sinh|lahir|f[öo]d|जन्म|生|誕|생")
-
 
 _CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|master ?card|amex|american express|maestro|discover|diners|jcb|"
                        r"credit|debit|payment|pay|charge|karte|carte)\b")
@@ -786,12 +699,11 @@ def _email_candidates(text: str) -> Iterator[Finding]:
 
 
 def _dob_candidates(text: str) -> Iterator[Finding]:
-    # a date has four digits or more (a two-digit year: 1/2/85)
-    if not _ANY_DIGIT.search(text) or _digits_in(text) < 4 or not _DOB_GATE.search(text.lower()):
+    # a date has four digits or more (a two-digit year: 1/2/85); labels and dates: pii_dob
+    if not _ANY_DIGIT.search(text) or _digits_in(text) < 4:
         return
-    for m in _DOB.finditer(text):
-        if _valid_date(m):
-            yield Finding("DOB", m.start("date"), m.end("date"), m.group("date"))
+    for start, end in dob_spans(text):
+        yield Finding("DOB", start, end, text[start:end])
 
 
 _UPPER_GATE = re.compile(f"[{UPPER}]")

@@ -1,0 +1,99 @@
+"""Round 15 (issue 15): dates of birth after the birth labels of many more languages, written in
+their own digits, calendars and layouts (:mod:`labkit.controls.pii_dob`). Each positive fails on the
+code before round 15 (dc8d18a); each look-alike passes on both. Labels and layouts are general
+knowledge of how each language writes a birth date, not a check's strings; people and dates invented.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labkit.controls import pii, pii_dob
+
+
+def _found(text: str, kind: str) -> list[str]:
+    return [f.text for f in pii.detect(text) if f.type == kind]
+
+
+@pytest.mark.parametrize(("text", "dob"), [
+    # the label of a form, in languages round 13 did not list
+    ("Ημερομηνία γέννησης: 02/11/1968\n", "02/11/1968"),
+    ("ΗΜΕΡΟΜΗΝΙΑ ΓΕΝΝΗΣΗΣ: 02/11/1968\n", "02/11/1968"),
+    ("תאריך לידה: 21.07.1977\n", "21.07.1977"),
+    ("Дата народження: 30.10.1964\n", "30.10.1964"),
+    ("Датум рођења: 30.10.1964\n", "30.10.1964"),
+    ("Дата на раждане: 30.10.1964\n", "30.10.1964"),
+    ("Datum narození: 30.10.1964\n", "30.10.1964"),
+    ("Dátum narodenia: 30.10.1964\n", "30.10.1964"),
+    ("Data nașterii: 30.10.1964\n", "30.10.1964"),
+    ("Syntymäaika: 30.10.1964\n", "30.10.1964"),
+    ("Fødselsdato: 30-10-1964\n", "30-10-1964"),
+    ("Sünniaeg: 30.10.1964\n", "30.10.1964"),
+    ("Gimimo data: 1964-10-30\n", "1964-10-30"),
+    ("Tarehe ya kuzaliwa: 30/10/1964\n", "30/10/1964"),
+    ("Petsa ng kapanganakan: 10/30/1964\n", "10/30/1964"),
+    ("பிறந்த தேதி: 30-10-1964\n", "30-10-1964"),
+    # "born" as a verb, and a month word of the language (CLDR)
+    ("Ioana Pop, născută la 9 octombrie 1979, domiciliată în Cluj", "9 octombrie 1979"),
+    ("Пётр народився 9 жовтня 1979 року", "9 жовтня 1979"),
+    ("Kaarawan: Oktubre 9, 1979", "Oktubre 9, 1979"),
+    ("Alizaliwa tarehe 9 Oktoba 1979 mjini Mombasa", "9 Oktoba 1979"),
+    ("Η Ελένη γεννήθηκε στις 9 Οκτωβρίου 1979.", "9 Οκτωβρίου 1979"),
+    ("נולד ב-9 באוקטובר 1979", "9 באוקטובר 1979"),
+    # digits of other scripts: Persian, Bengali, Devanagari
+    ("تاریخ تولد: ۱۹۷۹/۱۰/۰۹\n", "۱۹۷۹/۱۰/۰۹"),
+    ("জন্ম তারিখ: ০৯/১০/১৯৭৯\n", "০৯/১০/১৯৭৯"),
+    ("जन्म तिथि: ९ अक्टूबर १९७९\n", "९ अक्टूबर १९७९"),
+    # other calendars: the Persian solar year, the Thai Buddhist era with a Thai month
+    ("تاریخ تولد: ۱۳۵۸/۰۷/۱۷\n", "۱۳۵۸/۰۷/۱۷"),
+    ("วันเกิด 9 ตุลาคม 2522", "9 ตุลาคม 2522"),
+    ("วันเกิด: 09/10/2522", "09/10/2522"),
+    # layouts: the spaced Czech and Slovak date, the Croatian one closed with a dot, the Hungarian
+    # and Korean year first closed with a dot, Hungarian with a month word, Vietnamese words
+    ("Narozena 9. 10. 1979 v Brně", "9. 10. 1979"),
+    ("Datum rođenja: 09. 10. 1979.\n", "09. 10. 1979."),
+    ("Születési idő: 1979. 10. 09.\n", "1979. 10. 09."),
+    ("Született: 1979. október 9.\n", "1979. október 9."),
+    ("생년월일: 1979. 10. 9.\n", "1979. 10. 9."),
+    ("Ngày sinh: ngày 9 tháng 10 năm 1979\n", "ngày 9 tháng 10 năm 1979"),
+])
+def test_dob_after_more_languages_labels(text: str, dob: str) -> None:
+    assert _found(text, "DOB") == [dob]
+
+
+@pytest.mark.parametrize("text", [
+    # the same layouts after labels that are not about birth
+    "Datum doručení: 30.10.2026\n",
+    "Ημερομηνία παράδοσης: 02/11/2026\n",
+    "תאריך משלוח: 21.07.2026\n",
+    "Dato for levering: 30-10-2026\n",
+    "วันที่ส่งของ 9 ตุลาคม 2569",
+    "تاریخ تحویل: ۱۴۰۳/۰۷/۱۷\n",
+    # a birth label with no real day of a plausible year after it
+    "Fødselsdato: 31-02-1964\n",
+    "Syntymäaika: 30.13.1964\n",
+    "วันเกิด: 31/02/2522",
+    "تاریخ تولد: ۱۳۵۸/۰۹/۳۱\n",  # the second half of the Persian year has 30-day months
+    # a birth label and a date on another line
+    "Syntymäaika:\nToimitus 30.10.2026",
+])
+def test_dob_look_alikes(text: str) -> None:
+    assert _found(text, "DOB") == []
+
+
+def test_spaced_date_without_its_full_stop() -> None:
+    # a sentence's full stop after a spaced date is no part of it
+    assert _found("Narozen 9. 10. 1979. Pak se přestěhoval.", "DOB") == ["9. 10. 1979"]
+
+
+def test_gate_prefixes_cover_every_label() -> None:
+    # every label's text opens the gate (the gate is built from the labels' first characters)
+    for text in ("date of birth", "Datum narození", "ΗΜΕΡΟΜΗΝΙΑ ΓΕΝΝΗΣΗΣ", "d.o.b.", "née", "ur.", "出生日期",
+                 "Kaarawan", "பிறந்த", "วันเกิด", "জন্ম", "tug'ilgan"):
+        assert pii_dob._GATE.search(text.lower()), text
+    assert not pii_dob._GATE.search("the invoice for order 88213 is attached; call me on the usual line")
+
+
+def test_month_names_come_from_cldr() -> None:
+    for word in ("ตุลาคม", "Oktubre", "ΟΚΤΩΒΡΊΟΥ", "жовтня", "október", "অক্টোবর", "באוקטובר"):
+        assert pii_dob._month(word) == 10, word
