@@ -1,12 +1,18 @@
 """Round 15 (issue 15): dates of birth after the birth labels of many more languages, written in
-their own digits, calendars and layouts (:mod:`labkit.controls.pii_dob`). Each positive fails on the
+their own digits, calendars and layouts (:mod:`labkit.controls.pii_dob`); the phone layout rule's
+cost (a region's parse skipped when none of its formats groups the digits that way). Each positive fails on the
 code before round 15 (dc8d18a); each look-alike passes on both. Labels and layouts are general
 knowledge of how each language writes a birth date, not a check's strings; people and dates invented.
 """
 
 from __future__ import annotations
 
+import random
+import re
+
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberType
 
 from labkit.controls import pii, pii_dob
 
@@ -97,3 +103,47 @@ def test_gate_prefixes_cover_every_label() -> None:
 def test_month_names_come_from_cldr() -> None:
     for word in ("ตุลาคม", "Oktubre", "ΟΚΤΩΒΡΊΟΥ", "жовтня", "október", "অক্টোবর", "באוקטובר"):
         assert pii_dob._month(word) == 10, word
+
+
+# --- the phone layout rule's cost: a region is parsed only if one of its formats groups digits so ---
+
+def _layout_cases() -> list[str]:
+    """libphonenumber's example numbers of every layout region, written in the national format, with
+    the trunk prefix or the parentheses left out, and regrouped at random (fixed seed)."""
+    rng = random.Random(15)
+    cases: list[str] = []
+    for region in pii.LAYOUT_REGIONS:
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+            cases += [national, national.lstrip("0"), re.sub(r"^\(0?(\d+)\)", r"\1", national)]
+            digits = re.sub(r"\D", "", national)
+            for _ in range(3):
+                cuts = sorted(rng.sample(range(1, len(digits)), rng.randint(1, 3)))
+                cases.append(rng.choice(" -.").join(digits[i:j] for i, j in zip([0, *cuts], [*cuts, len(digits)])))
+    return cases
+
+
+def test_layout_shapes_never_skip_a_number_the_parse_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = _layout_cases()
+    with_shapes = [pii._national_layout(c, re.sub(r"\D", "", c)) for c in cases]
+    monkeypatch.setattr(pii, "_layout_shapes", lambda region: None)
+    without = [pii._national_layout(c, re.sub(r"\D", "", c)) for c in cases]
+    assert with_shapes == without
+    assert sum(without) > 50  # the cases do reach the rule's accepting side
+
+
+def test_an_ip_address_is_not_parsed_in_every_layout_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    parse = phonenumbers.parse
+
+    def counted(number: str, region: str | None = None) -> phonenumbers.PhoneNumber:
+        calls.append(number)
+        return parse(number, region)
+
+    monkeypatch.setattr(phonenumbers, "parse", counted)
+    for core in ("203.0.113.201", "10.249.172.149", "4.12.1932.77"):
+        assert not pii._national_layout(core, re.sub(r"\D", "", core))
+    assert len(calls) < len(pii.LAYOUT_REGIONS)  # it was 3 x 31
