@@ -171,3 +171,29 @@ def test_caseless_prose_around_a_record_id_is_not_a_name(text: str) -> None:
 ])
 def test_a_caseless_name_in_latin_prose_is_still_found(text: str, name: str) -> None:
     assert name in _found(text, "NAME")
+
+
+# --- names: cue words of more languages left out of the name; form labels and group words no name ---
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Hei Paavo,\n\nlähetin tiedoston eilen.", "Paavo"),
+    ("Kedves Szabó Anna!\n\nKöszönöm a levelét.", "Szabó Anna"),
+    ("Habari Njeri, mzigo wako uko tayari.", "Njeri"),
+    ("Sila hubungi Encik Ahmad Razak di pejabat.", "Ahmad Razak"),
+    ("Minutes: present were Cllr Edwina Marsh and two officers.", "Edwina Marsh"),
+    ("Tell Grandma Edith the flowers arrived.", "Edith"),
+    ("Frag doch Onkel Joachim, ob er Zeit hat.", "Joachim"),
+])
+def test_cue_words_of_more_languages_are_not_part_of_the_name(text: str, name: str) -> None:
+    found = _found(text, "NAME")
+    assert name in found and not any(name in f and f != name for f in found)
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("Navn: Sigrid Holm\nTelefon: 22 33 44 55", "Navn"),
+    ("Nimi: Aino Laine\nOsoite: Mannerheimintie 5, Helsinki", "Nimi"),
+    ("Pangalan: Maria Reyes\nTirahan: 12 Rizal St", "Pangalan"),
+    ("Kedves Kollégák!\n\nA mai megbeszélés elmarad.", "Kollégák"),
+])
+def test_form_labels_and_group_words_are_no_names(text: str, label: str) -> None:
+    assert label not in _found(text, "NAME")

@@ -65,6 +65,7 @@ from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import tidy_address
 from labkit.controls.pii_dob import dob_spans
+from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, label_key
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -829,6 +830,16 @@ _DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
 _LETTER_DETECTORS = frozenset({_address_candidates, _name_candidates})
 
 
+_LABEL_WORD = re.compile(r"[^\s:;,./()|]+")
+
+
+def _only_form_labels(span: str) -> bool:
+    """Whether every word of ``span`` is a form label or a group a greeting addresses
+    (:data:`~labkit.controls.pii_name_cues.FORM_LABELS`, ``GROUP_WORDS``)."""
+    words = _LABEL_WORD.findall(span)
+    return bool(words) and all((key := label_key(w)) in FORM_LABELS or key in GROUP_WORDS for w in words)
+
+
 def _scan(text: str) -> list[Finding]:
     """Every detector's candidates in ``text``; names and addresses are looked for in the Latin
     view of a text that has non-Latin letters (:func:`labkit.controls.pii_script.latin_view`),
@@ -866,6 +877,9 @@ def _scan(text: str) -> list[Finding]:
                 f.type in _CARD_TYPES and f.start > head[1] for f in out):
             s, e = strip_caseless_title(text, *head)  # "山田 太郎様": the honorific is not the name
             out.append(Finding("NAME", s, e, text[s:e]))
+    # a "name" made of form labels only is the label ("Navn:", "Nimi:", "שם מלא:", "อีเมล"), one made of
+    # group words the group a greeting addresses ("Kedves Kollégák!"): round 15
+    out = [f for f in out if f.type != "NAME" or not _only_form_labels(f.text)]
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":
