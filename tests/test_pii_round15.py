@@ -197,3 +197,35 @@ def test_cue_words_of_more_languages_are_not_part_of_the_name(text: str, name: s
 ])
 def test_form_labels_and_group_words_are_no_names(text: str, label: str) -> None:
     assert label not in _found(text, "NAME")
+
+
+# --- addresses: the postcode and town after a short unit part; a street with no type word before them ---
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("Lieferung an Lindenstraße 12, Seitenflügel 3. OG, 04109 Leipzig.\n", "Lindenstraße 12, Seitenflügel 3. OG, 04109 Leipzig"),
+    ("Send it to Skovvej 19, 2. tv., 5000 Odense C.", "Skovvej 19, 2. tv., 5000 Odense C"),
+    ("Adresa: Palackého 1021/7, 110 00 Praha 1\n", "Palackého 1021/7, 110 00 Praha 1"),
+    ("Διεύθυνση: Πατησίων 102, 104 34 Αθήνα\n", "Πατησίων 102, 104 34 Αθήνα"),
+    ("Adressen er Henrik Ibsens gate 20, 0255 Oslo.\n", "Henrik Ibsens gate 20, 0255 Oslo"),
+    ("Morada: Rua do Carmo 41, 3.º Dto., 1200-093 Lisboa\n", "Rua do Carmo 41, 3.º Dto., 1200-093 Lisboa"),
+])
+def test_addresses_that_end_in_postcode_and_town(text: str, address: str) -> None:
+    assert _found(text, "ADDRESS") == [address]
+
+
+@pytest.mark.parametrize(("text", "addresses"), [
+    # the words before the street are no part of it; two addresses stay two
+    ("Rechnung geht an Bahnhofstrasse 21, 8001 Zürich.", ["Bahnhofstrasse 21, 8001 Zürich"]),
+    ("Offices: Storgata 4, 0155 Oslo, and Kongens gate 9, 7011 Trondheim.",
+     ["Storgata 4, 0155 Oslo", "Kongens gate 9, 7011 Trondheim"]),
+])
+def test_postcode_town_rule_look_alikes(text: str, addresses: list[str]) -> None:
+    assert _found(text, "ADDRESS") == addresses
+
+
+def test_no_street_from_an_acronym_or_an_english_word() -> None:
+    from labkit.controls.pii_address_edges import street_postcode_town_spans
+
+    assert street_postcode_town_spans("Invoice 7, 10115 Berlin") == []
+    assert street_postcode_town_spans("SKU 12, 10115 Berlin") == []
+    assert street_postcode_town_spans("Lindenstraße 12, 04109 Leipzig") == [(0, 30)]

@@ -63,7 +63,7 @@ from stdnum.fr import nir as _fr_nir
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
-from labkit.controls.pii_address_edges import tidy_address
+from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
 from labkit.controls.pii_dob import dob_spans
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, label_key
 from labkit.controls.pii_names import (
@@ -830,6 +830,7 @@ _DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
 _LETTER_DETECTORS = frozenset({_address_candidates, _name_candidates})
 
 
+_POSTCODE_GATE = re.compile(r"\d,[ ]?(?:[^,\n]{1,20},[ ]?){0,2}\d{2}")
 _LABEL_WORD = re.compile(r"[^\s:;,./()|]+")
 
 
@@ -858,6 +859,9 @@ def _scan(text: str) -> list[Finding]:
                 if is_territory(text[s:e]):
                     continue  # "Азербайджан", "Сьерра-Леоне": a country in its own script, not a person
             out.append(Finding(f.type, s, e, text[s:e]))
+    # a street, a house number, a postcode and a town, on the text as written, any script (round 15)
+    if _POSTCODE_GATE.search(text):
+        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in street_postcode_town_spans(text))
     # Vietnamese and Turkish addresses by their units, on the text as written (round 14)
     out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in latin_admin_address_spans(text))
     if latin is not None:
