@@ -229,3 +229,25 @@ def test_no_street_from_an_acronym_or_an_english_word() -> None:
     assert street_postcode_town_spans("Invoice 7, 10115 Berlin") == []
     assert street_postcode_town_spans("SKU 12, 10115 Berlin") == []
     assert street_postcode_town_spans("Lindenstraße 12, 04109 Leipzig") == [(0, 30)]
+
+
+# --- names: the writer's name under a closing formula, in the cased scripts ---
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("The keys are with the porter.\n\nCheers,\nTamsin", "Tamsin"),
+    ("Levering i morgen.\n\nMed venlig hilsen\nAsger", "Asger"),
+    ("Gracias por todo.\n\nUn abrazo,\nMaite", "Maite"),
+    ("Sözleşme ektedir.\n\nSaygılarımla,\nOğuz", "Oğuz"),
+    ("Документы отправлены.\n\nС уважением,\nЗлата", "Злата"),
+])
+def test_name_under_a_closing_formula(text: str, name: str) -> None:
+    assert name in _found(text, "NAME")
+
+
+@pytest.mark.parametrize("text", [
+    "Your order has shipped.\n\nThanks,\nThe Support Team",
+    "Invoice attached.\n\nBest,\nSales",
+    "Noted.\n\nThanks,\nFinance Operations",
+])
+def test_a_team_under_a_closing_formula_is_no_name(text: str) -> None:
+    assert _found(text, "NAME") == []

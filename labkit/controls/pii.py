@@ -75,6 +75,7 @@ from labkit.controls.pii_names import (
     load_all,
     lower_case_cue_spans,
     name_spans,
+    sign_off_spans,
     strip_caseless_title,
 )
 from labkit.controls.pii_script import latin_view
@@ -859,6 +860,8 @@ def _scan(text: str) -> list[Finding]:
                 if is_territory(text[s:e]):
                     continue  # "Азербайджан", "Сьерра-Леоне": a country in its own script, not a person
             out.append(Finding(f.type, s, e, text[s:e]))
+    # the writer's name under a closing formula, on the text as written (round 15)
+    out.extend(Finding("NAME", s, e, text[s:e]) for s, e in sign_off_spans(text))
     # a street, a house number, a postcode and a town, on the text as written, any script (round 15)
     if _POSTCODE_GATE.search(text):
         out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in street_postcode_town_spans(text))

@@ -187,6 +187,28 @@ CASELESS_AFTER: tuple[str, ...] = (
     "जी",                                                                                    # Hindi
 )
 
+# Closing formulas of a letter, e-mail or chat message in the cased scripts, folded, without their
+# comma: the next line, when it holds one to three capitalised words and nothing else, is the writer's
+# name ("Kind regards\nLerato", "Mvh\nRasmus", "Un saludo,\nIñaki"). General knowledge, round 15.
+LATIN_SIGN_OFFS: frozenset[str] = frozenset(fold(w) for w in """
+thanks|thank you|many thanks|thanks a lot|thanks a mil|thanks so much|thanks again|thanks po|cheers|ta|regards
+kind regards|best regards|warm regards|warmest regards|best wishes|best|all the best|sincerely|yours sincerely
+yours faithfully|yours truly|yours|respectfully|love|take care|speak soon|talk soon|br|kr|rgds
+mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|viele grüße|liebe grüße|lg|vg|grüße|gruß|beste grüße
+cordialement|bien cordialement|bien à vous|salutations|amitiés|bisous|merci|bonne journée
+un saludo|saludos|saludos cordiales|atentamente|un abrazo|gracias|muchas gracias
+cordiali saluti|distinti saluti|saluti|grazie|un saluto|a presto
+abs|abraços|atenciosamente|obrigado|obrigada|cumprimentos|att
+met vriendelijke groet|vriendelijke groet|groeten|groetjes|mvg|hartelijke groet
+pozdrawiam|z poważaniem|dziękuję|s pozdravem|děkuji|s pozdravom|üdvözlettel|üdv|köszönöm|tisztelettel
+cu stimă|cu respect|mulțumesc|toate cele bune
+mvh|med venlig hilsen|venlig hilsen|hilsen|med vennlig hilsen|vennlig hilsen|med vänliga hälsningar|hälsningar|vänliga hälsningar|tack
+kiitos|terveisin|ystävällisin terveisin|parhain terveisin
+terima kasih|salam|hormat saya|wassalam|iyi çalışmalar|saygılarımla|teşekkürler|kolay gelsin
+asante|salamu|maraming salamat|salamat po|salamat
+с уважением|спасибо|всего доброго|з повагою|дякую|με εκτίμηση|ευχαριστώ|φιλικά
+""".replace("\n", "|").split("|") if w.strip())
+
 # Closing formulas of a letter or e-mail in scripts without letter case; the next non-empty line, when
 # short and written in such a script, is the writer's name (cased scripts have the Latin rules).
 SIGN_OFFS: tuple[str, ...] = (
