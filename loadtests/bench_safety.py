@@ -647,7 +647,8 @@ if __name__ == "__main__":
                                            "round9_after", "round10_first", "round10_final", "round10_before",
                                            "round10_after", "round11_first", "round11_final", "round11_before",
                                            "round11_after", "round12_after", "round12_first", "round12_final",
-                                           "round13_after", "round14_after", "round14_first", "round14_final"],
+                                           "round13_after", "round14_after", "round14_first", "round14_final",
+                                           "round15_after"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-11]_<save>.json with "
                          "--pii-fresh[2-11])")
     ap.add_argument("--pii-cost", action="store_true",

@@ -251,3 +251,10 @@ def test_name_under_a_closing_formula(text: str, name: str) -> None:
 ])
 def test_a_team_under_a_closing_formula_is_no_name(text: str) -> None:
     assert _found(text, "NAME") == []
+
+
+def test_a_clause_of_chinese_is_no_name() -> None:
+    # seven CJK characters or more in one "name" are a clause (no rule may hand one back as a name)
+    assert not pii._clause_of_wide_script("欧阳思琪") and not pii._clause_of_wide_script("佐々木 太郎")
+    assert pii._clause_of_wide_script("第三季度销售报告已上传至共享盘")
+    assert _found("各位同事，第三季度销售报告已上传至共享盘，请于周五前审阅。", "NAME") == []

@@ -835,6 +835,16 @@ _POSTCODE_GATE = re.compile(r"\d,[ ]?(?:[^,\n]{1,20},[ ]?){0,2}\d{2}")
 _LABEL_WORD = re.compile(r"[^\s:;,./()|]+")
 
 
+# CJK and Hangul syllables: a name written in them has two to four (a Japanese full name five or
+# six with its space left out); a "name" of seven or more is a clause ("第三季度销售报告已上传至共享盘")
+_WIDE_SYLLABLE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_MAX_NAME_SYLLABLES = 6
+
+
+def _clause_of_wide_script(span: str) -> bool:
+    return len(_WIDE_SYLLABLE.findall(span)) > _MAX_NAME_SYLLABLES
+
+
 def _only_form_labels(span: str) -> bool:
     """Whether every word of ``span`` is a form label or a group a greeting addresses
     (:data:`~labkit.controls.pii_name_cues.FORM_LABELS`, ``GROUP_WORDS``)."""
@@ -886,7 +896,7 @@ def _scan(text: str) -> list[Finding]:
             out.append(Finding("NAME", s, e, text[s:e]))
     # a "name" made of form labels only is the label ("Navn:", "Nimi:", "שם מלא:", "อีเมล"), one made of
     # group words the group a greeting addresses ("Kedves Kollégák!"): round 15
-    out = [f for f in out if f.type != "NAME" or not _only_form_labels(f.text)]
+    out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text))]
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":
