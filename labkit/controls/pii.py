@@ -64,7 +64,7 @@ from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
-from labkit.controls.pii_dob import dob_spans
+from labkit.controls.pii_dob import dob_spans, month_numbers
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, label_key
 from labkit.controls.pii_names import (
     UPPER,
@@ -1174,6 +1174,7 @@ def warm_up() -> None:
         _stdnum(module)
     for _cue, module in _CHECKED_IDS:
         _stdnum(module)
+    month_numbers()  # the CLDR month names a date of birth may be written with (round 15)
     redact(_WARM_UP_TEXT)
 
 
