@@ -258,3 +258,20 @@ def test_a_clause_of_chinese_is_no_name() -> None:
     assert not pii._clause_of_wide_script("欧阳思琪") and not pii._clause_of_wide_script("佐々木 太郎")
     assert pii._clause_of_wide_script("第三季度销售报告已上传至共享盘")
     assert _found("各位同事，第三季度销售报告已上传至共享盘，请于周五前审阅。", "NAME") == []
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("Ang pulong ay sa Huwebes sa Cebu office.", "Huwebes"),
+    ("Mesyuarat akan diadakan pada hari Isnin di pejabat.", "Isnin"),
+    ("Η συνάντηση θα γίνει την Τετάρτη στο γραφείο.", "Τετάρτη"),
+])
+def test_a_weekday_inside_a_sentence_is_no_name(text: str, day: str) -> None:
+    assert day not in _found(text, "NAME")
+
+
+def test_a_weekday_that_is_a_name_at_a_sentence_start_stays() -> None:
+    # Greek "Παρασκευή" (Friday) is also a woman's name: only inside a sentence is it taken for the day
+    text = "Παρασκευή, θα σε πάρω τηλέφωνο. Έλα την Παρασκευή."
+    assert not pii._weekday_alone(text, 0, 9)
+    assert pii._weekday_alone(text, text.rindex("Παρασκευή"), len(text) - 1)
+    assert not pii._weekday_alone("Ask Domingo about it.", 4, 11)  # a surname the lists know

@@ -64,13 +64,14 @@ from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
-from labkit.controls.pii_dob import dob_spans, month_numbers
+from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, label_key
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
     caseless_cue_spans,
     everyday_opener,
+    is_known_name,
     is_territory,
     load_all,
     lower_case_cue_spans,
@@ -845,6 +846,16 @@ def _clause_of_wide_script(span: str) -> bool:
     return len(_WIDE_SYLLABLE.findall(span)) > _MAX_NAME_SYLLABLES
 
 
+def _weekday_alone(text: str, start: int, end: int) -> bool:
+    """A one-word "name" inside a sentence that is a weekday of some language and no name a list
+    knows ("… sa Huwebes", "… την Τετάρτη"; not "Domingo", which the surname lists know). At a
+    sentence's start it may be a person: Greek "Παρασκευή" and "Κυριακή" are also women's names."""
+    span = text[start:end]
+    before = text[:start].rstrip(" \t")
+    mid = bool(before) and before[-1] not in ".!?:\n\"'«“"
+    return mid and " " not in span and is_weekday(span) and not is_known_name(span)
+
+
 def _only_form_labels(span: str) -> bool:
     """Whether every word of ``span`` is a form label or a group a greeting addresses
     (:data:`~labkit.controls.pii_name_cues.FORM_LABELS`, ``GROUP_WORDS``)."""
@@ -896,7 +907,8 @@ def _scan(text: str) -> list[Finding]:
             out.append(Finding("NAME", s, e, text[s:e]))
     # a "name" made of form labels only is the label ("Navn:", "Nimi:", "שם מלא:", "อีเมล"), one made of
     # group words the group a greeting addresses ("Kedves Kollégák!"): round 15
-    out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text))]
+    out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text)
+                                                      or _weekday_alone(text, f.start, f.end))]
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":
@@ -1175,6 +1187,7 @@ def warm_up() -> None:
     for _cue, module in _CHECKED_IDS:
         _stdnum(module)
     month_numbers()  # the CLDR month names a date of birth may be written with (round 15)
+    weekday_names()
     redact(_WARM_UP_TEXT)
 
 

@@ -214,6 +214,24 @@ def _cldr_months() -> frozenset[str]:
     return frozenset(out)
 
 
+@disk_cached(sources=("babel",))
+def weekday_names() -> frozenset[str]:
+    """CLDR's wide weekday names of :data:`MONTH_LANGUAGES` (five letters or more, one word), folded like
+    month names: "Isnin", "Huwebes", "Τετάρτη" capitalised in a sentence are days, not people."""
+    from babel import Locale  # lazy: babel's locale data loads once, then the disk cache answers
+
+    out: set[str] = set()
+    for lang in MONTH_LANGUAGES:
+        days = Locale.parse(lang).days
+        for context in ("format", "stand-alone"):
+            out.update(_fold(n) for n in days[context]["wide"].values() if len(n) >= 5 and " " not in n)
+    return frozenset(out)
+
+
+def is_weekday(word: str) -> bool:
+    return _fold(word) in weekday_names()
+
+
 @cache
 def month_numbers() -> dict[str, int]:
     """Folded month name -> month number (the first language listed wins a clash)."""

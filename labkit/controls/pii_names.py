@@ -67,6 +67,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
+from anyascii import anyascii
+
 from labkit.controls.pii_address_vocab import words as address_words
 from labkit.controls.pii_name_cues import (
     CAPITAL_PRONOUNS,
@@ -647,6 +649,12 @@ def _is_first(word: str) -> bool:
 def _is_census_first(word: str) -> bool:
     """A first name of the census list: strong enough alone, at a sentence start or after "in"."""
     return any(_fold(p) in _gazetteer()[0] for p in word.split("-") if p)
+
+
+def is_known_name(word: str) -> bool:
+    """Whether a name list knows ``word`` as a first name or a surname (as written, or in Latin letters)."""
+    latin = anyascii(word)
+    return _is_first(word) or _is_last(word) or (latin != word and (_is_first(latin) or _is_last(latin)))
 
 
 @lru_cache(maxsize=65536)
