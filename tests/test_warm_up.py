@@ -22,6 +22,7 @@ import inspect, json
 import labkit.controls.pii as pii
 import labkit.controls.pii_address as pii_address
 import labkit.controls.pii_address_vocab as pii_address_vocab
+import labkit.controls.pii_dob as pii_dob
 import labkit.controls.pii_names as pii_names
 import labkit.controls.secrets as secrets
 import labkit.controls.injection_model as injection_model
@@ -29,7 +30,7 @@ import labkit.rag.normalize as normalize
 
 def cold():
     out = []
-    for mod in (pii, pii_address, pii_address_vocab, pii_names, secrets, injection_model, normalize):
+    for mod in (pii, pii_address, pii_address_vocab, pii_dob, pii_names, secrets, injection_model, normalize):
         for name, fn in vars(mod).items():
             info = getattr(fn, "cache_info", None)
             if info is None or getattr(fn, "__module__", None) != mod.__name__:

@@ -12,8 +12,9 @@ How: each entity type has a candidate regular expression and, where one exists, 
 that removes look-alikes — Luhn, network first digits and product-code cues for cards (12 digits
 only for Maestro), ISO 13616 mod-97 and the per-country length for IBANs, the SSA rules for SSNs,
 the HMRC prefix rules for NINOs, ``python-stdnum`` for the French NIR, octet ranges for IPv4,
-:mod:`ipaddress` for IPv6, a real calendar date near a birth cue (English, German, French and,
-since round 13, fifteen more languages; CJK year-month-day dates) for dates of birth; bare-digit
+:mod:`ipaddress` for IPv6, a real calendar date after a birth label in about 60 languages, in any
+script's digits and in the Gregorian, Thai Buddhist or Persian/Islamic years (:mod:`labkit.controls.pii_dob`,
+since round 15) for dates of birth; bare-digit
 national ids (CPF, PESEL, T.C. Kimlik, Aadhaar, China's resident id) after their cue word and only
 with valid check digits (``python-stdnum``). Phones: a broad candidate, shape and cue rules (NANP
 layouts, a trunk 0, a label such as "Mobile:" in English or 15 other languages), then libphonenumber
@@ -50,7 +51,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -63,16 +63,20 @@ from stdnum.fr import nir as _fr_nir
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
-from labkit.controls.pii_address_edges import tidy_address
+from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
+from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
+from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, label_key
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
     caseless_cue_spans,
     everyday_opener,
+    is_known_name,
     is_territory,
     load_all,
     lower_case_cue_spans,
     name_spans,
+    sign_off_spans,
     strip_caseless_title,
 )
 from labkit.controls.pii_script import latin_view
@@ -276,90 +280,6 @@ _NO_TRUNK_REGIONS: tuple[str, ...] = tuple(r for r in PHONE_REGIONS if not _has_
 _GROUPED_NATIONAL = re.compile(r"^[1-9]\d{1,2}(?: \d{2,3}){2,3}$")
 _AMOUNT_AFTER = re.compile(r"(?i)^\s?(?:[€$£¥]|eur|usd|gbp|chf|kr|sek|dkk|nok|pln|zł|czk|kč|ft|huf|lei|ron)")
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-# German and French month names that the English three-letter prefixes do not cover
-_MONTHS.update({"mär": 3, "mae": 3, "mai": 5, "okt": 10, "dez": 12, "jän": 1, "janv": 1, "fév": 2, "fev": 2,
-                "mars": 3, "avr": 4, "juin": 6, "juil": 7, "aoû": 8, "aou": 8, "déc": 12})
-# Full month names of the European languages, and since round 13 of Turkish, Indonesian, Russian, Ukrainian
-# and Azerbaijani, from CLDR (babel): "settembre", "września", "března"
-# (format and stand-alone forms; Slavic languages write the genitive in a date)
-_MONTH_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ca", "pl", "cs", "sk", "sl", "hr", "hu", "ro", "da",
-                    "sv", "nb", "fi", "et", "lv", "lt", "ga", "tr", "id", "ru", "uk", "az")
-
-
-def _month_names() -> dict[str, int]:
-    from babel import Locale
-
-    names: dict[str, int] = {}
-    for lang in _MONTH_LANGUAGES:
-        months = Locale(lang).months
-        for context in ("format", "stand-alone"):
-            for number, name in months[context]["wide"].items():
-                if len(name) >= 3:
-                    names.setdefault(name.lower(), number)
-    return names
-
-
-_MONTH_NAMES = _month_names()
-_MON = (r"(?:" + "|".join(re.escape(n) for n in sorted(_MONTH_NAMES, key=len, reverse=True)) + "|"
-        r"jan(?:uary|uar|vier)?|j[äa]n(?:ner)?|feb(?:ruary|ruar)?|f[ée]v(?:rier)?|m[äa]r(?:ch|z|s)?|apr(?:il)?|avr(?:il)?"
-        r"|may|mai|june?|juni|juin|july?|juli|juil(?:let)?|aug(?:ust)?|ao[ûu]t|sep(?:t(?:ember|embre)?)?"
-        r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[ée][cz](?:ember|embre)?)")
-_DATE = (
-    r"(?P<date>"
-    r"(?P<iso>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
-    r"|(?P<num>\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))"
-    rf"|(?P<dmy>\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?[ -](?:of[ ]|de[ ])?{_MON}\.?,?[ -](?:de[ ])?\d{{4}})"
-    rf"|(?P<mdy>{_MON}\.?[ ]\d{{1,2}}(?:st|nd|rd|th)?,?[ ]\d{{4}})"
-    # year, month, day with the CJK unit signs: 1985年3月9日, 1988년 12월 16일
-    r"|(?P<cjk>\d{4}[ ]?[年년][ ]?\d{1,2}[ ]?[月월][ ]?\d{1,2}[ ]?[日일])"
-    r")(?![\w/.-]\d|\d)"
-)
-_DOB = re.compile(
-    r"(?i)(?:\b(?:born|d\.?o\.?b\.?|date[ ]of[ ]birth|birth[ ]?date|birthday|geboren|geb\.|geburtsdatum|geburtstag"
-    r"|n[ée]e?|date[ ]de[ ]naissance"
-    # the birth-date label in other languages: es, it, pt, nl, pl, tr, ru, ar, vi, id, sv (and "born" forms)
-    r"|fecha[ ]de[ ]nacimiento|f\.[ ]?nac\.|nacid[oa]|data[ ]di[ ]nascita|nat[oa][ ]il|data[ ]de[ ]nascimento"
-    r"|nascid[oa]|geboortedatum|geb\.[ ]?datum|data[ ]urodzenia|ur\.|urodzon[ya]|do[ğg]um[ ]tarihi|d\.[ ]?tarihi"
-    r"|дата[ ]рождения|д\.[ ]?р\.|родил(?:ся|ась)|تاريخ[ ]الميلاد|تاريخ[ ]الولادة|ngày[ ]sinh|sinh[ ]ngày"
-    r"|tanggal[ ]lahir|tgl\.?[ ]lahir|lahir|f[öo]delsedatum|f[öo]dd)(?:\W|\b)"
-    # and in scripts whose words have no boundary a regex sees (hi, zh, ja, ko)
-    r"|जन्म[ ]?तिथि|जन्म[ ]दिनांक|जन्मतिथि|出生日期|出生年月日|生年月日|誕生日|生日|생년월일|생일)"
-    r"[^\n;]{0,24}?" + _DATE
-)
-
-
-def _valid_date(m: re.Match[str]) -> bool:
-    raw = m.group("date")
-    try:
-        if m.group("iso"):
-            y, mo, d = (int(x) for x in re.split(r"[-/.]", raw))
-            return _real(y, mo, d)
-        if m.group("cjk"):
-            y, mo, d = (int(x) for x in re.findall(r"\d+", raw))
-            return _real(y, mo, d)
-        if m.group("num"):
-            a, b, y = (int(x) for x in re.split(r"[-/.]", raw))
-            y = y + (1900 if y >= 30 else 2000) if y < 100 else y
-            return _real(y, b, a) or _real(y, a, b)  # day-first or month-first
-        words = re.findall(r"[^\W\d_]+|\d+", raw)
-        nums = [int(w) for w in words if w.isdigit()]
-        month = next(_MONTH_NAMES.get(w.lower()) or _MONTHS.get(w.lower()[:4]) or _MONTHS[w.lower()[:3]]
-                     for w in words if w.lower() in _MONTH_NAMES or w.lower()[:4] in _MONTHS or w.lower()[:3] in _MONTHS)
-        return _real(nums[-1], month, nums[0])
-    except (ValueError, StopIteration, IndexError):
-        return False
-
-
-def _real(y: int, mo: int, d: int) -> bool:
-    try:
-        date(y, mo, d)
-    except ValueError:
-        return False
-    return 1900 <= y <= 2100
-
-
 # --- detection ----------------------------------------------------------------------------
 
 # Cheap gates before the regexes: most prompt text has no digit, no "@" and no DOB cue, and a
@@ -374,10 +294,6 @@ def _digits_in(text: str) -> int:
     chat turn with an order number) skips their scans without changing what they find. (Four
     finders ask about the same text in turn: it is counted once.)"""
     return len(_ANY_DIGIT.findall(text))
-# (matched against the lower-cased text: a case-insensitive search is several times slower)
-_DOB_GATE = re.compile(r"born|d\.?o\.?b|birth|geb|n[ée]e?\b|naissance|nac|nasc|nat[oa] il|urodz|ur\.|do[ğg]um|tarihi"
-                       r"|рожд|родил|الميلاد|الولادة|sinh|lahir|f[öo]d|जन्म|生|誕|생")
-
 
 _CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|master ?card|amex|american express|maestro|discover|diners|jcb|"
                        r"credit|debit|payment|pay|charge|karte|carte)\b")
@@ -687,6 +603,50 @@ def _digit_groups(s: str) -> list[int]:
     return [len(g) for g in re.findall(r"\d+", s)]
 
 
+_FORMAT_GROUP = re.compile(r"\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)")
+
+
+@cache
+def _layout_shapes(region: str) -> frozenset[tuple[int, ...]] | None:
+    """Every digit grouping :func:`_national_layout` can accept for ``region``, from libphonenumber's
+    national formats: each format's group lengths (``(\\d{3})(\\d{3,4})`` gives 3+3 and 3+4), written
+    with and without its trunk-prefix rule (``0\\1``, ``8 (\\1)``), and with the trunk then taken
+    off the way :func:`_national_layout` takes it off. A superset of what the parse there can
+    produce, so checking it first skips the region's parse (about 40 us each, 31 regions: an IP
+    address or a build number cost 1 ms) and never skips a number the parse would accept.
+    ``None`` when a format's pattern is not plain digit groups (then every number is parsed)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if meta is None:
+        return None
+    trunk = meta.national_prefix or ""
+    shapes: set[tuple[int, ...]] = set()
+    for fmt in meta.number_format:
+        pattern, layout = fmt.pattern or "", fmt.format or ""
+        ranges = [(int(lo or 1), int(hi or lo or 1)) for lo, hi in _FORMAT_GROUP.findall(pattern)]
+        if not ranges or _FORMAT_GROUP.sub("", pattern) or not layout:
+            return None
+        lengths: list[list[int]] = [[]]
+        for lo, hi in ranges:
+            lengths = [ls + [n] for ls in lengths for n in range(lo, hi + 1)]
+        formats = [layout]
+        rule, first = fmt.national_prefix_formatting_rule, re.search(r"\\\d", layout)
+        if rule and first:  # the rule takes the place of the format's first group ("\\2 15-\\3" too)
+            formats.append(layout[:first.start()] + rule.replace("\\1", first.group(0)) + layout[first.end():])
+        for ls in lengths:
+            written: list[str] = []
+            for body in formats:
+                for i, n in reversed(list(enumerate(ls, 1))):
+                    body = body.replace(f"\\{i}", "1" * n)
+                written.append(body)
+            for w in written:
+                want = _digit_groups(w)
+                shapes.add(tuple(want))
+                if trunk and want:
+                    cut = [want[0] - len(trunk)] + want[1:] if want[0] > len(trunk) else want[1:]
+                    shapes.add(tuple(cut))
+    return frozenset(shapes)
+
+
 def _national_layout(core: str, digits: str) -> bool:
     """A number written exactly as one of :data:`LAYOUT_REGIONS` writes its national numbers and valid
     there (an assigned range, not only a possible length): the digit groups are those of
@@ -696,7 +656,11 @@ def _national_layout(core: str, digits: str) -> bool:
     groups = _digit_groups(core)
     if len(groups) < 2 or len(digits) < 9:
         return False  # eight digits in two fours are as often an order or a parcel number
+    shape = tuple(groups)
     for region in LAYOUT_REGIONS:
+        shapes = _layout_shapes(region)
+        if shapes is not None and shape not in shapes:
+            continue  # no national format of the region groups digits this way: skip the parse
         try:
             number = phonenumbers.parse(core, region)
         except phonenumbers.NumberParseException:
@@ -786,12 +750,11 @@ def _email_candidates(text: str) -> Iterator[Finding]:
 
 
 def _dob_candidates(text: str) -> Iterator[Finding]:
-    # a date has four digits or more (a two-digit year: 1/2/85)
-    if not _ANY_DIGIT.search(text) or _digits_in(text) < 4 or not _DOB_GATE.search(text.lower()):
+    # a date has four digits or more (a two-digit year: 1/2/85); labels and dates: pii_dob
+    if not _ANY_DIGIT.search(text) or _digits_in(text) < 4:
         return
-    for m in _DOB.finditer(text):
-        if _valid_date(m):
-            yield Finding("DOB", m.start("date"), m.end("date"), m.group("date"))
+    for start, end in dob_spans(text):
+        yield Finding("DOB", start, end, text[start:end])
 
 
 _UPPER_GATE = re.compile(f"[{UPPER}]")
@@ -869,6 +832,37 @@ _DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
 _LETTER_DETECTORS = frozenset({_address_candidates, _name_candidates})
 
 
+_POSTCODE_GATE = re.compile(r"\d,[ ]?(?:[^,\n]{1,20},[ ]?){0,2}\d{2}")
+_LABEL_WORD = re.compile(r"[^\s:;,./()|]+")
+
+
+# CJK and Hangul syllables: a name written in them has two to four (a Japanese full name five or
+# six with its space left out); a "name" of seven or more is a clause ("第三季度销售报告已上传至共享盘")
+_WIDE_SYLLABLE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_MAX_NAME_SYLLABLES = 6
+
+
+def _clause_of_wide_script(span: str) -> bool:
+    return len(_WIDE_SYLLABLE.findall(span)) > _MAX_NAME_SYLLABLES
+
+
+def _weekday_alone(text: str, start: int, end: int) -> bool:
+    """A one-word "name" inside a sentence that is a weekday of some language and no name a list
+    knows ("… sa Huwebes", "… την Τετάρτη"; not "Domingo", which the surname lists know). At a
+    sentence's start it may be a person: Greek "Παρασκευή" and "Κυριακή" are also women's names."""
+    span = text[start:end]
+    before = text[:start].rstrip(" \t")
+    mid = bool(before) and before[-1] not in ".!?:\n\"'«“"
+    return mid and " " not in span and is_weekday(span) and not is_known_name(span)
+
+
+def _only_form_labels(span: str) -> bool:
+    """Whether every word of ``span`` is a form label or a group a greeting addresses
+    (:data:`~labkit.controls.pii_name_cues.FORM_LABELS`, ``GROUP_WORDS``)."""
+    words = _LABEL_WORD.findall(span)
+    return bool(words) and all((key := label_key(w)) in FORM_LABELS or key in GROUP_WORDS for w in words)
+
+
 def _scan(text: str) -> list[Finding]:
     """Every detector's candidates in ``text``; names and addresses are looked for in the Latin
     view of a text that has non-Latin letters (:func:`labkit.controls.pii_script.latin_view`),
@@ -887,6 +881,11 @@ def _scan(text: str) -> list[Finding]:
                 if is_territory(text[s:e]):
                     continue  # "Азербайджан", "Сьерра-Леоне": a country in its own script, not a person
             out.append(Finding(f.type, s, e, text[s:e]))
+    # the writer's name under a closing formula, on the text as written (round 15)
+    out.extend(Finding("NAME", s, e, text[s:e]) for s, e in sign_off_spans(text))
+    # a street, a house number, a postcode and a town, on the text as written, any script (round 15)
+    if _POSTCODE_GATE.search(text):
+        out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in street_postcode_town_spans(text))
     # Vietnamese and Turkish addresses by their units, on the text as written (round 14)
     out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in latin_admin_address_spans(text))
     if latin is not None:
@@ -906,6 +905,10 @@ def _scan(text: str) -> list[Finding]:
                 f.type in _CARD_TYPES and f.start > head[1] for f in out):
             s, e = strip_caseless_title(text, *head)  # "山田 太郎様": the honorific is not the name
             out.append(Finding("NAME", s, e, text[s:e]))
+    # a "name" made of form labels only is the label ("Navn:", "Nimi:", "שם מלא:", "อีเมล"), one made of
+    # group words the group a greeting addresses ("Kedves Kollégák!"): round 15
+    out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text)
+                                                      or _weekday_alone(text, f.start, f.end))]
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":
@@ -1183,6 +1186,8 @@ def warm_up() -> None:
         _stdnum(module)
     for _cue, module in _CHECKED_IDS:
         _stdnum(module)
+    month_numbers()  # the CLDR month names a date of birth may be written with (round 15)
+    weekday_names()
     redact(_WARM_UP_TEXT)
 
 

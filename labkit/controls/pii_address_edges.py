@@ -8,13 +8,18 @@ out ("Flat 2, 14 Cavendish Road", "Plot 1123, …", "Lot 14 Banksia Drive", "No.
 and, the other way, the end of the sentence before ("ist. Mariahilfer Straße …") or the start of
 the sentence after ("… 50674 Köln. Für Rückfragen") taken in.
 
-What it does: :func:`tidy_address` moves the ends of one span, never finds one:
+What it does: :func:`tidy_address` moves the ends of one span, never finds one
+(:func:`street_postcode_town_spans`, round 15, finds the addresses that end in a postcode and town
+but have no street type word: "Vinohradská 1233/45, 120 00 Praha 2", "Ερμού 25, 105 63 Αθήνα"):
 
 - the end: a token cut in the middle is completed (``LS`` -> ``LS6``; ``12200`` -> ``122001``); a UK
   inward code after an outward code is taken (``LS6`` + `` 1QT``); a 4-digit postcode after a state
   code (``NSW 2022``), or a 4- or 6-digit one after the span's last word when only punctuation, a dash
   or the line's end follows it, is taken; a house-number suffix (``221-H``) and what the street rules
   take after it (``, 1016 DV Amsterdam``) are taken;
+- the end, since round 15: after at most two short parts (a floor, a flat, a building: ", 3. th.",
+  ", Hinterhaus 2. OG", ", Bâtiment C"), a European postcode and a capitalised town ("…Vestergade 8"
+  + ", 1. sal, 8000 Aarhus C"), unless the span has its postcode and town already;
 - the start: a unit word and its number before the span (``Flat 2,``, ``Unit 5,``, ``Plot``, ``Lot``,
   ``Km``, ``No.``, ``H.No.``, ``Blk``, ``Bât. B,``) is taken;
 - a sentence end inside the span: a span that opens with a lower-case word of three letters or more
@@ -40,6 +45,7 @@ import re
 
 from labkit.controls.pii_address import extend_address
 from labkit.controls.pii_address_vocab import words as address_words
+from labkit.controls.pii_names import UPPER, english_frequencies
 
 # the second half of a UK postcode after its outward code ("LS6" + " 1QT")
 _UK_INWARD = re.compile(r"[ ]\d[A-Z]{2}\b")
@@ -58,6 +64,78 @@ _SENTENCE_BEFORE = re.compile(r"([a-zß-ÿ]{3,12})\.[ ](?=[A-ZÀ-Þ])")
 # a short lower-case word (a preposition: "an", "to", "à") opening the span before a capital
 _PREPOSITION_BEFORE = re.compile(r"([a-zß-ÿ]{1,4})[ ](?=[A-ZÀ-Þ])")
 _SENTENCE_AFTER = re.compile(r"(?<=[^\W\d_]{4})\.[ ]+[A-ZÀ-Þa-zß-ÿ][^\d,]*$")
+
+
+# A European postcode written before its town: 5 digits (DE, FR, ES, IT), 4 (AT, CH, DK, NO, HU, BE,
+# NL with its two letters), 3+2 (CZ, SK, GR, SE), 4-3 (PT), 2-3 (PL), with a country prefix ("D-", "A-")
+_POSTCODE = r"(?:[A-Z]{1,2}-)?(?:\d{5}|\d{4}(?:[ ][A-Z]{2})?|\d{3}[ ]\d{2}|\d{4}-\d{3}|\d{2}-\d{3})"
+# the town: one to three words, the first capitalised in any script, and a district mark ("Praha 2",
+# "København N", "Aarhus C")
+_TOWN = r"(?P<town>[^\W\d_][^\W\d_'’]*(?:[ -][^\W\d_][^\W\d_'’]*){0,2}(?:[ ](?:\d{1,2}|[A-Z]))?)"
+_POSTCODE_TOWN_TAIL = re.compile(
+    r"(?P<rest>(?:/\d{1,4}[a-zA-Z]?)*[^,\n]{0,16}?)(?:,[ ]?[^,\n]{1,20}?){0,2}?,[ ]?" + _POSTCODE + "[ ]" + _TOWN
+    + r"(?=[ \t]*(?:[.,;:)!?]|\n|$))")
+
+_HAS_POSTCODE_TOWN = re.compile(r"(?<![\w-])" + _POSTCODE + r"[ ][^\W\d_]")
+
+
+def _postcode_town_tail(text: str, end: int) -> int:
+    """The end of an address that goes on, after at most two short parts (a floor, a flat, a
+    building: ", 3. th.", ", Hinterhaus 2. OG", ", Bâtiment C"), with a postcode and a capitalised
+    town: "…Vestergade 8" + ", 1. sal, 8000 Aarhus C". The town's words must be capitalised and the
+    parts between may not end a sentence."""
+    if _HAS_POSTCODE_TOWN.search(text, max(0, end - 60), end):
+        return end  # it has its postcode and town already: what follows is another address
+    m = _POSTCODE_TOWN_TAIL.match(text, end)
+    if m is None or not all(w[:1].isupper() for w in re.split(r"[ -]", m.group("town")) if not w.isdigit()):
+        return end
+    if re.search(r"[.!?][ ]+[^\W\d_]{4}", text[end:m.start("town")]):
+        return end  # a sentence ended in between
+    return m.end()
+
+
+# A whole address ending in a postcode and town, with no street type word the street rules know:
+# "Vinohradská 1233/45, 120 00 Praha 2", "Ερμού 25, 105 63 Αθήνα", "Thorvald Meyers gate 51, 0555 Oslo",
+# "C/ Alcalá 214, 3º izq., 28028 Madrid": a capitalised street of one to four words and a house
+# number, at most two short parts, the postcode and the town, on one line.
+_STREET_NUMBER_TOWN = re.compile(
+    r"(?<![\w/.-])(?P<street>(?:C/[ ])?[" + UPPER + r"\u0386-\u038f\u0391-\u03a9\u0400-\u042f][^\W\d_'’.]*\.?"
+    r"(?:[ -][^\W\d_][^\W\d_'’.]*\.?){0,3})"
+    r"[ ](?P<num>\d{1,4}[a-zA-Z]?(?:/\d{1,4}[a-zA-Z]?)?)(?:,[ ]?[^,\n]{1,20}?){0,2}?,[ ]?" + _POSTCODE + "[ ]" + _TOWN
+    + r"(?=[ \t]*(?:[.,;:)!?]|\n|$))")
+_EVERYDAY_STREET = 200  # an English word this frequent (the lab's list; "invoice" 1,407) opens no street
+
+
+def street_postcode_town_spans(text: str) -> list[tuple[int, int]]:
+    """Addresses of :data:`_STREET_NUMBER_TOWN`. The street is the longest tail of its words that
+    opens with a capitalised word, no acronym and no English word of the lab's list ("Invoice 7,
+    …"), and whose other words are capitalised or street types ("Thorvald Meyers gate"; not
+    "Rechnung geht an Bahnhofstrasse"); the town's words are capitalised; the parts between hold no
+    postcode and town of their own (that is a second address)."""
+    out: list[tuple[int, int]] = []
+    for m in _STREET_NUMBER_TOWN.finditer(text):
+        if not all(w[:1].isupper() for w in re.split(r"[ -]", m.group("town")) if not w.isdigit()):
+            continue
+        if _HAS_POSTCODE_TOWN.search(text, m.end("num"), m.start("town") - 1):
+            continue
+        start = _street_start(text, m.start("street"), m.end("street"))
+        if start is not None:
+            out.append((start, m.end()))
+    return out
+
+
+def _street_start(text: str, start: int, end: int) -> int | None:
+    """Where the street of ``text[start:end]`` starts (see :func:`street_postcode_town_spans`)."""
+    words = [(w.start(), w.group(0)) for w in re.finditer(r"[^ -]+", text[start:end])]
+    for k, (offset, first) in enumerate(words):
+        if first == "C/":
+            continue  # Spanish "calle": the street starts here if the word after it qualifies
+        first = first.rstrip(".")
+        if not first[:1].isupper() or first.isupper() or english_frequencies().get(first.lower(), 0) >= _EVERYDAY_STREET:
+            continue
+        if all(w[:1].isupper() or w.lower().rstrip(".") in _street_words() for _, w in words[k + 1:]):
+            return start + (words[k - 1][0] if k and words[k - 1][1] == "C/" else offset)
+    return None
 
 
 @functools.cache
@@ -88,6 +166,8 @@ def tidy_address(text: str, start: int, end: int) -> tuple[int, int]:
     elif token.isdigit() and (m := _HOUSE_SUFFIX.match(text, end)):
         # "Keizersgracht 221" + "-H": the suffix, then the postcode and town the street rules take after it
         end = extend_address(text, m.end())
+    # the postcode and town after the street, past a short unit part or two (round 15)
+    end = _postcode_town_tail(text, end)
     # a unit word and its number before the span
     m = _UNIT_BEFORE.search(text, max(0, start - 24), start)
     if m and m.end() == start:

@@ -51,6 +51,8 @@ halo hai selamat
 chao kinh
 привет здравствуйте здравствуй уважаемый уважаемая дорогой дорогая
 γεια αγαπητε αγαπητη
+hei moi terve hyva kaere kjaere kaera kedves tisztelt szia ahoj vazeny vazena
+buna stimate stimata habari jambo hujambo mpendwa sawubona kumusta assalamualaikum
 """
 _TITLES_OF_ADDRESS = """
 alhaji alhaja chief engr barr pastor imam sheikh sheikha
@@ -63,6 +65,10 @@ senhor senhora srta don dona dott dottore dottoressa avv
 ong ba
 господин госпожа г-н г-жа г-ѓа г-ца
 κυριος κυρια
+cllr rev hon atty maam
+encik puan cik datuk dato bi ndugu mzee aling mang
+domnul doamna herra rouva
+grandma grandpa granny uncle aunt auntie onkel tante oma opa tonton tio nonno oom
 """
 _ROLES = """
 recipient customer client caller cardholder employee applicant tenant patient consignee addressee
@@ -75,9 +81,11 @@ pracownik pracownica klientka odbiorca
 musteri alici calisan
 karyawan pelanggan penerima nasabah
 сотрудник сотрудница получатель получательница клиент клиентка
+asiakas tyontekija vastaanottaja kund mottagare modtager mottaker ugyfel cimzett munkatars
+zakaznik zakaznice prijemce zamestnanec zamestnankyne angajat angajata destinatar mteja mpokeaji kliyente
 """
 _CONTACT_VERBS = """
-met called phoned rang emailed
+met called phoned rang emailed ring text ask tell
 ketemu ruckruf appeler contacter llamar chiamare ligar bellen
 звонил звонила позвонить
 """
@@ -91,6 +99,58 @@ TITLE_WORDS: frozenset[str] = frozenset(fold(w) for block in (_TITLES_OF_ADDRESS
 
 # the greetings: a short run after one, closed by a comma, "!" or the line's end, is a name ("Beste Maarten,")
 GREETING_WORDS: frozenset[str] = frozenset(fold(w) for w in _GREETINGS.split())
+
+def label_key(word: str) -> str:
+    """How :data:`FORM_LABELS` holds ``word``: folded like LEAD_WORDS when its script has letter case
+    (or is Latin), as written otherwise (folded, Arabic or Hebrew letters lose their vowels and
+    collide with names: "أسماء" and "اسم" would both be "sm")."""
+    return word if all(c.upper() == c.lower() for c in word if c.isalpha()) else fold(word)
+
+
+# Form labels: the words a form, a CSV header or a record puts before a person's data (name, first
+# name, surname, address, phone, e-mail, birth date, an id or account number), in the languages the
+# other lists cover and in scripts without letter case. A name span made of nothing else is the
+# label, not a name ("Navn: Freja", "Nimi:", "שם מלא:", "อีเมล", "Aadhaar").
+FORM_LABELS: frozenset[str] = frozenset(label_key(w) for w in """
+name names fullname surname firstname lastname forename forenames address addresses postcode zipcode
+phone mobile telephone email e-mail birthdate birthday signature account
+navn fornavn efternavn etternavn adresse postnummer telefon mobil epost e-post fodselsdato kontonummer
+nimi etunimi sukunimi osoite postinumero puhelin matkapuhelin sahkoposti syntymaaika tilinumero henkilotunnus
+namn efternamn fodelsedatum personnummer
+naam voornaam achternaam adres geboortedatum
+vorname nachname anschrift geburtsdatum
+nom prenom adresse courriel
+nombre apellido apellidos direccion correo nacimiento domicilio
+nome cognome indirizzo nascita
+endereco morada
+imie nazwisko adres
+jmeno prijmeni adresa bydliste
+nev cim lakcim szuletesi
+nume prenume adresa
+isim ad adi soyad soyadi soyadı adres
+nama alamat tarikh
+jina anwani simu barua pepe
+
+pangalan apelyido tirahan kaarawan
+имя фамилия отчество фио адрес телефон почта імя прізвище піб адреса пошта
+ονομα επωνυμο ονοματεπωνυμο διευθυνση τηλεφωνο
+aadhaar ssn cpf bsn pesel iban nif nie dni rfc curp
+שם מלא כתובת טלפון אימייל דואל
+نام و خانوادگی نشانی آدرس تلفن ایمیل جدید الاسم العنوان الهاتف البريد
+ชื่อ ที่อยู่ อีเมล โทร เบอร์
+नाम पता ईमेल फ़ोन फोन মেইল ইমেইল নাম ঠিকানা பெயர் முகவரி மின்னஞ்சல்
+地址 姓名 电话 邮箱 住所 氏名 メール 이메일 주소 이름 연락처 변경 새
+""".split())
+
+# Words a greeting addresses a group with (colleagues, team, everyone, friends, customers): "Kedves
+# Kollégák!", "Hyvät kollegat,", "Drazí kolegové": no person's name, folded like FORM_LABELS.
+GROUP_WORDS: frozenset[str] = frozenset(label_key(w) for w in """
+team all everyone colleagues friends folks customers
+kollegen kolleginnen alle freunde kunden collegues equipe tous amis clients colegas equipo todos amigos
+colleghi colleghe tutti amici collegas collega's iedereen kolleger kollegaer alle venner kollegat kaikki ystavat
+kollegak mindenki baratok kolegove kolegyne kolegowie wszyscy colegi toti prieteni wenzangu wote kasamahan
+rakan semua коллеги друзья все колеги συναδελφοι ολοι meslektaslar ekip herkes arkadaslar
+""".split())
 
 # Polite pronouns written with a capital inside a sentence (German Sie/Ihnen/Ihr…, Dutch Uw, Spanish
 # Usted, Indonesian Anda, Russian Вы/Вас/Вам as the Latin view writes them): no name, wherever they stand.
@@ -126,6 +186,28 @@ CASELESS_AFTER: tuple[str, ...] = (
     "님", "씨", "팀장님", "팀장", "과장님", "과장", "부장님", "대리", "사원", "선생님",                # Korean
     "जी",                                                                                    # Hindi
 )
+
+# Closing formulas of a letter, e-mail or chat message in the cased scripts, folded, without their
+# comma: the next line, when it holds one to three capitalised words and nothing else, is the writer's
+# name ("Kind regards\nLerato", "Mvh\nRasmus", "Un saludo,\nIñaki"). General knowledge, round 15.
+LATIN_SIGN_OFFS: frozenset[str] = frozenset(fold(w) for w in """
+thanks|thank you|many thanks|thanks a lot|thanks a mil|thanks so much|thanks again|thanks po|cheers|ta|regards
+kind regards|best regards|warm regards|warmest regards|best wishes|best|all the best|sincerely|yours sincerely
+yours faithfully|yours truly|yours|respectfully|love|take care|speak soon|talk soon|br|kr|rgds
+mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|viele grüße|liebe grüße|lg|vg|grüße|gruß|beste grüße
+cordialement|bien cordialement|bien à vous|salutations|amitiés|bisous|merci|bonne journée
+un saludo|saludos|saludos cordiales|atentamente|un abrazo|gracias|muchas gracias
+cordiali saluti|distinti saluti|saluti|grazie|un saluto|a presto
+abs|abraços|atenciosamente|obrigado|obrigada|cumprimentos|att
+met vriendelijke groet|vriendelijke groet|groeten|groetjes|mvg|hartelijke groet
+pozdrawiam|z poważaniem|dziękuję|s pozdravem|děkuji|s pozdravom|üdvözlettel|üdv|köszönöm|tisztelettel
+cu stimă|cu respect|mulțumesc|toate cele bune
+mvh|med venlig hilsen|venlig hilsen|hilsen|med vennlig hilsen|vennlig hilsen|med vänliga hälsningar|hälsningar|vänliga hälsningar|tack
+kiitos|terveisin|ystävällisin terveisin|parhain terveisin
+terima kasih|salam|hormat saya|wassalam|iyi çalışmalar|saygılarımla|teşekkürler|kolay gelsin
+asante|salamu|maraming salamat|salamat po|salamat
+с уважением|спасибо|всего доброго|з повагою|дякую|με εκτίμηση|ευχαριστώ|φιλικά
+""".replace("\n", "|").split("|") if w.strip())
 
 # Closing formulas of a letter or e-mail in scripts without letter case; the next non-empty line, when
 # short and written in such a script, is the writer's name (cased scripts have the Latin rules).

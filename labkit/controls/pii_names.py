@@ -67,17 +67,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
+from anyascii import anyascii
+
 from labkit.controls.pii_address_vocab import words as address_words
 from labkit.controls.pii_name_cues import (
     CAPITAL_PRONOUNS,
     CASELESS_AFTER,
     CASELESS_BEFORE,
+    FORM_LABELS,
     GREETING_WORDS,
+    GROUP_WORDS,
+    LATIN_SIGN_OFFS,
     LEAD_WORDS,
     LOWER_CUES,
     SIGN_OFFS,
     TITLE_WORDS,
     fold,
+    label_key,
 )
 from labkit.controls.pii_script import MARKS
 from labkit.controls.wordlist_cache import disk_cached
@@ -645,6 +651,12 @@ def _is_census_first(word: str) -> bool:
     return any(_fold(p) in _gazetteer()[0] for p in word.split("-") if p)
 
 
+def is_known_name(word: str) -> bool:
+    """Whether a name list knows ``word`` as a first name or a surname (as written, or in Latin letters)."""
+    latin = anyascii(word)
+    return _is_first(word) or _is_last(word) or (latin != word and (_is_first(latin) or _is_last(latin)))
+
+
 @lru_cache(maxsize=65536)
 def _is_last(word: str) -> bool:
     parts = [p for p in word.split("-") if p]
@@ -736,6 +748,43 @@ def lower_case_cue_spans(text: str) -> list[tuple[int, int]]:
         if m.group("last") and text[m.start("last")].islower() and _lower_name_word(m.group("last"), False):
             end = m.end("last")
         out.append((m.start("first"), end))
+    return out
+
+
+_LINE = re.compile(r"[^\n]*")
+_NAME_LINE = re.compile(r"[ \t]*(?P<name>[^\W\d_][^\W\d_'’-]*(?:[ ][^\W\d_][^\W\d_'’.-]*){0,2})[ \t]*")
+
+
+def sign_off_spans(text: str) -> list[tuple[int, int]]:
+    r"""The writer's name on the line under a closing formula in a cased script ("Kind regards\nLerato",
+    "Mvh\nRasmus", "Un saludo,\nIñaki"; :data:`~labkit.controls.pii_name_cues.LATIN_SIGN_OFFS`): one to
+    three capitalised words and nothing else, none an everyday English word that no list knows as a
+    first name ("Thanks,\nThe Support Team", "Best,\nSales"), no form label or group word (round 15).
+
+    Example:
+        >>> t = "See you Monday.\n\nKind regards,\nLerato"
+        >>> [t[s:e] for s, e in sign_off_spans(t)]
+        ['Lerato']
+    """
+    out: list[tuple[int, int]] = []
+    if "\n" not in text:
+        return out
+    lines = [(m.start(), m.group(0)) for m in _LINE.finditer(text) if m.start() < len(text) or m.group(0)]
+    for i, (_, line) in enumerate(lines):
+        closing = line.strip().rstrip(",!.").strip()
+        if not closing or len(closing) > 40 or fold(closing) not in LATIN_SIGN_OFFS:
+            continue
+        # the next line, or the one after a blank line
+        nxt = next(((at, ln) for at, ln in lines[i + 1:i + 3] if ln.strip()), None)
+        if nxt is None or not (m := _NAME_LINE.fullmatch(nxt[1])):
+            continue
+        words = m.group("name").split()
+        if not all(w[:1].isupper() and not w.isupper() for w in words if len(w) > 2 or not w.endswith(".")):
+            continue
+        if any(_freq(w) >= _EVERYDAY and not _is_first(w) for w in words) or any(
+                label_key(w) in FORM_LABELS or label_key(w) in GROUP_WORDS for w in words):
+            continue
+        out.append((nxt[0] + m.start("name"), nxt[0] + m.end("name")))
     return out
 
 

@@ -103,6 +103,36 @@ _KOREAN_SURNAMES = dict(zip(
      "Tak Kook Eun Pyun Yong Ye Kyung Bong").split(), strict=True))
 
 
+# caseless prose: a word this long is a clause of a script written without spaces (Chinese, Japanese,
+# Thai: "退款确认将通过邮件发给"); names there are 2-4 characters, and Thai names under 12 letters
+# (counting syllables, 5 for CJK and Hangul, was tried: it took 10 seen gold names written unspaced)
+_CLAUSE_LETTERS = 12
+_PROSE_NEAR = 60
+_PROSE_WORDS = 6  # words in a run of caseless prose (a company name or an address has fewer)
+
+
+def _letters(s: str) -> int:
+    return sum(ch.isalpha() for ch in s)
+
+
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+# three Latin words or more (a phrase of prose, not an id or an acronym) ending or starting a context
+_LATIN_PHRASE_END = re.compile(r"(?:[A-Za-z\u00c0-\u024f]+[ ,']+){2,}[A-Za-z\u00c0-\u024f]+$")
+_LATIN_PHRASE_START = re.compile(r"(?:[A-Za-z\u00c0-\u024f]+[ ,']+){2,}[A-Za-z\u00c0-\u024f]+")
+
+
+def _amid_prose(text: str, start: int, end: int, prose: list[tuple[int, int]]) -> bool:
+    line_end = text.find("\n", end)
+    lo = max(0, start - _PROSE_NEAR, text.rfind("\n", 0, start) + 1)
+    hi = min(end + _PROSE_NEAR, len(text) if line_end == -1 else line_end)
+    latin = len(_LATIN_LETTER.findall(text, lo, start)) + len(_LATIN_LETTER.findall(text, end, hi))
+    caseless = sum(_letters(text[max(a, lo):min(b, hi)]) for a, b in prose if a < hi and b > lo
+                   and not (a <= start and end <= b))
+    return caseless > latin
+
+
 def _caseless(word: str) -> bool:
     """Whether ``word`` is written in a script without letter case (its letters have no case
     pair, or they are Georgian Mkhedruli)."""
@@ -131,12 +161,16 @@ def _embedded_word_starts(text: str, common: Callable[[str], bool] | None) -> se
         else:
             words.append((m.start(), m.end()))
     runs: list[tuple[int, int, bool]] = []  # (first word, last word, near Latin prose)
+    prose: list[tuple[int, int]] = []  # where caseless prose is: long runs, or clauses written unspaced
+    phrase_next: set[int] = set()  # runs next to a Latin phrase of three words or more
     i = 0
     while i < len(words):
         j = i
         # a run: caseless words separated by blanks or a hyphen only
         while j + 1 < len(words) and text[words[j][1]:words[j + 1][0]] in (" ", "-", "  "):
             j += 1
+        if j - i >= _PROSE_WORDS - 1 or any(_letters(text[a:b]) > _CLAUSE_LETTERS for a, b in words[i:j + 1]):
+            prose.append((words[i][0], words[j][1]))
         if j - i < _RUN_WORDS:
             start, end = words[i][0], words[j][1]
             if text[start - 1:start].isalnum() or text[end:end + 1].isalnum():
@@ -152,7 +186,17 @@ def _embedded_word_starts(text: str, common: Callable[[str], bool] | None) -> se
             near = ((gap_before <= _NEAR and _LATIN_END.search(core_before) is not None)
                     or (gap_after <= _NEAR and _LATIN_START.match(core_after) is not None))
             runs.append((i, j, near))
+            if near and (_LATIN_PHRASE_END.search(core_before) or _LATIN_PHRASE_START.match(core_after)):
+                phrase_next.add(i)
         i = j + 1
+    # a run amid caseless prose is a word of that prose, not a name switched into another script,
+    # when the Latin next to it is a token (a record id, an acronym, a word or two), not a phrase:
+    # "将 ACC-00001 阶段改为 lost", "संपर्क CON-0002 को AI द्वारा" (taken for names, such words hid a
+    # pasted instruction from the model). Amid: on its line, within _PROSE_NEAR characters, the
+    # letters of caseless prose outnumber the Latin letters.
+    if prose:
+        runs = [(i, j, near and (i in phrase_next or not _amid_prose(text, words[i][0], words[j][1], prose)))
+                for i, j, near in runs]
     # a list of such runs in Latin prose ("They had 3: 志宏, 美玲 and 淑玲"): the items joined by a comma
     # are embedded as the one next to the Latin words is, both ways along the list
     for order in (range(1, len(runs)), range(len(runs) - 2, -1, -1)):
