@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -371,3 +372,37 @@ def test_fresh11_ids_are_unique_across_the_committed_sets():
     paths = sorted(EVAL.glob("agent_redteam*.jsonl"))
     assert FRESH11 in paths
     assert len(load_case_files(paths)) >= 92 + 115 + 82 + 140 + 164 + 165
+
+
+# --- Reachability (found in fresh11's unseen check): a payload planted as a CRM note on an account
+# the case's user may not read never reaches the model — the access rule refuses the history first —
+# so the case measures the access control, not the attacker. Known: fresh11 planted 17 of its 33
+# tool-output notes on RM-002's accounts (kept as written: committed sets are not rewritten, and
+# RESULTS reports the figure on the reachable cases too). A new set must plant none.
+UNREACHABLE_KNOWN = {"agent_redteam_fresh11.jsonl": 17}
+
+
+def test_tool_output_notes_are_planted_where_the_cases_user_may_read(tmp_path, monkeypatch):
+    from labkit.agent.loop import Agent
+    from labkit.agent.policy import Mode, Policy
+    from labkit.agent.systems import Systems
+    from labkit.errors import ToolNotPermitted
+
+    monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
+    systems = Systems()
+    systems.seed(source="fixture")
+    policy = Policy()
+    principal_for = Agent.principal_for  # the agent's own choice of user, on this world
+    world = SimpleNamespace(policy=policy, systems=systems)
+    found: dict[str, int] = {}
+    for path in sorted(EVAL.glob("agent_redteam*.jsonl")):
+        for case in load_cases(path):
+            if case.planted_in != "tool_output" or case.label != "malicious":
+                continue
+            principal = principal_for(world, case.role)  # the user the agent acts for
+            try:
+                policy.check(principal, Mode.AUTONOMOUS, "get_account_history",
+                             {"account_id": case.target or "ACC-00001"}, systems)  # plant()'s default
+            except ToolNotPermitted:
+                found[path.name] = found.get(path.name, 0) + 1
+    assert found == UNREACHABLE_KNOWN
