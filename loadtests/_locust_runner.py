@@ -42,6 +42,17 @@ def probe_models(url: str) -> None:
     httpx.get(url + "/v1/models", headers={"Authorization": "Bearer k"}, timeout=1)
 
 
+def labkit_at(ref: str, dest: Path) -> Path:
+    """The ``labkit`` package as it was at git ``ref``, extracted under ``dest`` (created); returns
+    ``dest``, the folder to put first on a baseline process's ``sys.path``."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "archive", "--format=tar", ref, "labkit"], cwd=repo,
+                             capture_output=True, check=True).stdout
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process has used so far, from ``/proc/<pid>/stat`` (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -66,6 +66,7 @@ sys.path.insert(0, str(REPO))
 
 from _locust_runner import (  # noqa: E402
     free_port,
+    labkit_at,
     probe_models,
     process_cpu_seconds,
     run_locust,
@@ -185,12 +186,9 @@ server.run()
 def _serve_baseline(ref: str, provider_url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
     """The gateway of the ``labkit`` package as it was at git ``ref``, served like ``labkit gateway
     serve`` (so a change to a control it calls, not only to ``gateway.py``, is measured too)."""
-    (workdir / "before").mkdir(exist_ok=True)
-    archive = subprocess.run(["git", "archive", "--format=tar", ref, "labkit"], cwd=REPO, capture_output=True,
-                             check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(workdir / "before")], input=archive, check=True)
+    before = labkit_at(ref, workdir / "before")
     return _serve([], workdir, "var-before", cmd=[sys.executable, "-c", BASELINE_MAIN,
-                                                  str(workdir / "before"), provider_url + "/v1"])
+                                                  str(before), provider_url + "/v1"])
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -37,6 +37,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO / "datasets" / "eval"
+sys.path.insert(0, str(REPO / "loadtests"))
+
+from _locust_runner import labkit_at  # noqa: E402
+
 GATEWAY_TURN = "Labels: billing, technical, account\nMy invoice shows a double charge. (#12345)"
 _FIELDS = ("text", "question", "payload", "request")
 
@@ -123,11 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
     corpus.write_text(json.dumps(corpus_texts), encoding="utf-8")
     roots = {"current": REPO}
     if args.baseline_ref:
-        archive = subprocess.run(["git", "archive", "--format=tar", args.baseline_ref, "labkit"], cwd=REPO,
-                                 capture_output=True, check=True).stdout
-        (work / "before").mkdir()
-        subprocess.run(["tar", "-x", "-C", str(work / "before")], input=archive, check=True)
-        roots["before"] = work / "before"
+        roots["before"] = labkit_at(args.baseline_ref, work / "before")
     load_start = os.getloadavg()
     t0 = time.monotonic()
     best: dict[str, list[float]] = {}

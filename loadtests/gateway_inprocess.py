@@ -40,7 +40,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "loadtests"))
 
-from _locust_runner import write_result  # noqa: E402
+from _locust_runner import labkit_at, write_result  # noqa: E402
 
 SYSTEM = "You are a helpful assistant."
 TURN = "Labels: billing, technical, account\nMy invoice shows a double charge. ({tag}{n:05d})"
@@ -154,11 +154,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     trees = {"current": REPO}
     work = Path(tempfile.mkdtemp(prefix="gateway-inprocess-trees-"))
     if args.baseline_ref:
-        archive = subprocess.run(["git", "archive", "--format=tar", args.baseline_ref, "labkit"], cwd=REPO,
-                                 capture_output=True, check=True).stdout
-        (work / "before").mkdir()
-        subprocess.run(["tar", "-x", "-C", str(work / "before")], input=archive, check=True)
-        trees["before"] = work / "before"
+        trees["before"] = labkit_at(args.baseline_ref, work / "before")
     load_start = os.getloadavg()
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
     for k in range(args.repeats if args.baseline_ref else 1):

@@ -719,6 +719,22 @@ def _agentprobe() -> list[PublicCase]:
 
 # --- round 8's unseen check: two detectors' labelled test sets and an agent-threat inbox ------------
 
+def _new_cases(corpus: str, rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]], taken: set[str],
+               seen: set[str]) -> list[PublicCase]:
+    """``rows`` (row id, text, label, location, source) as cases of ``corpus``, in order, dropping an
+    empty text, one already ``taken`` (compared with spaces and case folded; added to ``taken``) and
+    one sharing an 8-word run with the ``seen`` corpora."""
+    out: list[PublicCase] = []
+    for rid, text, label, location, source in rows:
+        key = " ".join(text.split()).lower()
+        if not text.strip() or key in taken or _words(text) & seen:
+            continue
+        taken.add(key)
+        out.append(PublicCase(id=f"{corpus}:{rid}", text=text, label=label, location=location,
+                              lang=_guess_lang(text), group=rid, corpus=corpus, source=source))
+    return out
+
+
 @cache
 def _fresh5_all() -> tuple[PublicCase, ...]:
     """Round 8's unseen check, whole: three packages' labelled texts (read as files, never imported).
@@ -773,15 +789,7 @@ def _fresh5_all() -> tuple[PublicCase, ...]:
             text = f"From: {mail['from']}\nSubject: {mail['subject']}\n\n{mail['body']}"
             rows.append((f"inspect-evals:{case['id']}:{j}", text, "malicious" if j in bad_idx else "benign",
                          "tool_output", f"{src} inspect_evals/agent_threat_bench/data/autonomy_hijack.json"))
-    out: list[PublicCase] = []
-    for rid, text, label, location, source in rows:
-        key = " ".join(text.split()).lower()
-        if not text.strip() or key in taken or _words(text) & seen:
-            continue
-        taken.add(key)
-        out.append(PublicCase(id=f"fresh5:{rid}", text=text, label=label, location=location,
-                              lang=_guess_lang(text), group=rid, corpus="fresh5", source=source))
-    return tuple(out)
+    return tuple(_new_cases("fresh5", rows, taken, seen))
 
 
 def _fresh6_key(case: PublicCase) -> str:
@@ -871,15 +879,7 @@ def _fresh7() -> list[PublicCase]:
         for entry in _literal(root / fname, name):
             rows.append((f"wardenbot:{entry[-1]}", str(entry[0]), "malicious", "user_input",
                          f"pytest-wardenbot 0.3.0 (Apache-2.0) pytest_wardenbot/corpus/{fname}"))
-    out: list[PublicCase] = []
-    for rid, text, label, location, source in rows:
-        key = " ".join(text.split()).lower()
-        if not text.strip() or key in taken or _words(text) & seen:
-            continue
-        taken.add(key)
-        out.append(PublicCase(id=f"fresh7:{rid}", text=text, label=label, location=location,
-                              lang=_guess_lang(text), group=rid, corpus="fresh7", source=source))
-    return out
+    return _new_cases("fresh7", rows, taken, seen)
 
 
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
