@@ -372,12 +372,19 @@ def _pii_gateway(cases: list[dict]) -> dict:
 
 def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
     """A fresh check (``pii_public.build_fresh_cases``, or ``build_fresh2_cases`` for
-    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``, ``build_fresh9_cases`` for ``"fresh9"``, ``build_fresh10_cases`` for ``"fresh10"``, ``build_fresh11_cases`` for ``"fresh11"``, ``build_fresh12_cases`` for ``"fresh12"``): scores on the whole set and on its held-out templates, per locale, the
+    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``, ``build_fresh9_cases`` for ``"fresh9"``, ``build_fresh10_cases`` for ``"fresh10"``, ``build_fresh11_cases`` for ``"fresh11"``, ``build_fresh12_cases`` for ``"fresh12"``, ``build_fresh13_cases`` for ``"fresh13"``): scores on the whole set and on its held-out templates, per locale, the
     audit's catch, and gateway leakage (whole set)."""
     from labkit.controls import pii_public as pub
     from labkit.provider.requestlog import pii_audit
 
-    if which == "fresh12":
+    if which == "fresh13":
+        cases = pub.build_fresh13_cases()
+        source = ("datasets/eval/pii_handwritten_fresh13.jsonl: a fourth hand-written set without reading the "
+                  "detector, weighted to names in the ways business text writes them and addresses in local "
+                  "layouts (e-mail, chat, CRM, forms, delivery, HR, medical, OCR, call transcripts, invoices, "
+                  "CSV/JSON/YAML, logs; English and 33 other languages); look-alike negatives incl. non-Latin "
+                  "business text; every case held out")
+    elif which == "fresh12":
         cases = pub.build_fresh12_cases()
         source = ("datasets/eval/pii_handwritten_fresh12.jsonl: a third hand-written set without reading the "
                   "detector, weighted to names, addresses and dates of birth in local layouts (e-mail, chat, "
@@ -649,6 +656,9 @@ if __name__ == "__main__":
     ap.add_argument("--pii-fresh12", action="store_true",
                     help="only the twelfth fresh PII check (hand-written, weighted to names, addresses and "
                          "local-layout dates of birth, datasets/eval/pii_handwritten_fresh12.jsonl)")
+    ap.add_argument("--pii-fresh13", action="store_true",
+                    help="only the thirteenth fresh PII check (hand-written, weighted to names and local-layout "
+                         "addresses, 34 languages, datasets/eval/pii_handwritten_fresh13.jsonl)")
     ap.add_argument("--save-pii", choices=["first", "final", "round3_final", "round3_after_fresh_fixes",
                                            "round4_first", "round4_final", "round5_first", "round5_final",
                                            "round5_before", "round5_after", "round6_first", "round6_final",
@@ -659,9 +669,10 @@ if __name__ == "__main__":
                                            "round10_after", "round11_first", "round11_final", "round11_before",
                                            "round11_after", "round12_after", "round12_first", "round12_final",
                                            "round13_after", "round14_after", "round14_first", "round14_final",
-                                           "round15_after", "round15_first", "round15_final"],
-                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-12]_<save>.json with "
-                         "--pii-fresh[2-12])")
+                                           "round15_after", "round15_first", "round15_final",
+                                           "round16_after", "round16_first", "round16_final"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-13]_<save>.json with "
+                         "--pii-fresh[2-13])")
     ap.add_argument("--pii-cost", action="store_true",
                     help=f"only redact_messages CPU, round 3's detector ({PII_ROUND4_BASELINE}) against this one, "
                          "interleaved; writes loadtests/results/pii_cost_round4.json")
@@ -673,6 +684,8 @@ if __name__ == "__main__":
         print(json.dumps(cost, indent=1))
         _save_result("pii_cost_round4", {"machine": "2 cores, shared, noisy",
                                           "detector_git_head": _detector_info()["git_head"], "cost": cost})
+    elif args.pii_fresh13:
+        pii_fresh_only(args.save_pii, "fresh13")
     elif args.pii_fresh12:
         pii_fresh_only(args.save_pii, "fresh12")
     elif args.pii_fresh11:

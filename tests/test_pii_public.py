@@ -573,3 +573,63 @@ def test_twelfth_fresh_set_is_the_third_hand_written_file_with_local_dates_of_bi
         for kind in ("NAME", "ADDRESS"):
             assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
     assert len({c["style"] for c in fresh12}) >= 20
+
+
+def test_thirteenth_fresh_set_is_the_fourth_hand_written_file_weighted_to_names_and_addresses() -> None:
+    fresh13 = pub.build_fresh13_cases()
+    # the committed JSONL is byte for byte what the marked source gives (offsets computed from the markers)
+    marked = (datasets_dir() / pub.FRESH13_MARKED).read_text(encoding="utf-8")
+    rebuilt = pub.parse_marked(marked, "fresh13")
+    assert (datasets_dir() / pub.FRESH13_FILE).read_text(encoding="utf-8") \
+        == "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in rebuilt)
+    assert pub.HANDWRITTEN["fresh13"] == (pub.FRESH13_FILE, pub.FRESH13_MARKED)
+    ids = [c["id"] for c in fresh13]
+    assert len(ids) == len(set(ids)) and all(i.startswith("fresh13-") for i in ids)
+    assert {c["split"] for c in fresh13} == {"heldout"} and all(c["template"] == c["style"] for c in fresh13)
+    # offsets, overlaps, Luhn, mod 97, national-id check digits; values without surrounding blanks
+    assert pub.check_cases(fresh13) == []
+    values = [(c, s, c["text"][s["start"]:s["end"]]) for c in fresh13 for s in c["spans"]]
+    assert all(v and v == v.strip() and "[[" not in v for _, _, v in values)
+    # titles and honorifics stay outside name spans
+    titles = ("Mr ", "Mr. ", "Mrs ", "Ms ", "Ms. ", "Miss ", "Dr ", "Dr. ", "Mme ", "Frau ", "Herr ", "Hr. ",
+              "Sra. ", "Dña. ", "don ", "Dona ", "Seu ", "dott. ", "avv. ", "Eng. ", "Engr. ", "Ing. ", "Mgr. ", "Pan ",
+              "pani ", "panem ", "Pak ", "Bu ", "mas ", "kak ", "Encik ", "Puan ", "Shri ", "Alhaji ", "Mdm ", "Ate ",
+              "ate ", "kuya ", "Aling ", "Ka ", "Gng. ", "Bw. ", "Bi. ", "Familie ", "Fam. ", "dhr. ", "Dhr. ",
+              "mevr. ", "tante ", "Mamie ", "κυρία ", "κ. ", "пане ", "баба ", "آقای ", "خانم ", "السيد ", "عمو ",
+              "גב' ", "श्री ", "श्रीमती ", "திருமதி ", "คุณ", "นาย", "นางสาว", "น้อง", "พี่", "ป้า", "bé ")
+    assert not [v for _, s, v in values if s["type"] == "NAME" and v.startswith(titles)]
+    assert not [v for _, s, v in values if s["type"] == "NAME" and v.endswith(("様", "さん", "님", "씨", "先生", "女士", "经理"))]
+    # no text of the earlier hand-written sets is reused
+    earlier = {c["text"] for name in ("fresh10", "fresh11", "fresh12") for c in pub.build_handwritten_cases(name)}
+    assert not earlier & {c["text"] for c in fresh13}
+    # counts by type: names and addresses weighted, every claimed type present
+    types = Counter(s["type"] for c in fresh13 for s in c["spans"])
+    assert types["NAME"] >= 500 and types["ADDRESS"] >= 140, types
+    assert sum(types[t] for t in ("PHONE", "EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP", "DOB")) >= 150, types
+    assert all(types[t] >= 9 for t in ("PHONE", "EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP", "DOB")), types
+    # the ways business text writes names: "Surname, First", initials, all caps, lower-case chat
+    names = [v for _, s, v in values if s["type"] == "NAME"]
+    assert sum(", " in v for v in names) >= 10
+    assert sum(any(len(w) == 2 and w[0].isupper() and w[1] == "." for w in v.split()) for v in names) >= 15
+    assert sum(v.isupper() and len(v) > 3 for v in names) >= 8
+    assert sum(v.islower() for v in names) >= 25
+    # 280+ texts with PII, 70+ negatives without spans, 20+ of them in non-Latin scripts
+    positives = [c for c in fresh13 if c["locale"] != "neg"]
+    negatives = [c for c in fresh13 if c["locale"] == "neg"]
+    assert len(positives) >= 280 and len(negatives) >= 70 and all(c["spans"] for c in positives)
+    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 20
+    assert len({c["lang"] for c in negatives} - {"en"}) >= 30
+    # English at most a third in 10+ national varieties, 33 other languages with 5+ texts each
+    langs = Counter(c["lang"] for c in positives)
+    assert langs["en"] / len(positives) <= 0.33
+    assert len(set(langs) - {"en"}) >= 33 and min(langs.values()) >= 5, langs
+    assert len({c["locale"] for c in positives if c["lang"] == "en"}) >= 10
+    # names and addresses in non-Latin scripts: Thai, Hebrew, Arabic/Persian, Greek, Cyrillic, Bengali,
+    # Tamil, Devanagari, Han, Hangul; names in Katakana
+    for lo, hi in (("\u0e00", "\u0e7f"), ("\u0590", "\u05ff"), ("\u0600", "\u06ff"), ("\u0370", "\u03ff"),
+                   ("\u0400", "\u04ff"), ("\u0980", "\u09ff"), ("\u0b80", "\u0bff"), ("\u0900", "\u097f"),
+                   ("\u4e00", "\u9fff"), ("\uac00", "\ud7af")):
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
+    assert any("\u30a0" <= ch <= "\u30ff" for v in names for ch in v)
+    assert len({c["style"] for c in fresh13}) >= 25

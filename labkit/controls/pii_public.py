@@ -1118,6 +1118,11 @@ FRESH11_MARKED = "eval/pii_handwritten_fresh11_marked.txt"
 # local layouts (written by a third hand, without reading the detector or earlier sets beyond format).
 FRESH12_FILE = "eval/pii_handwritten_fresh12.jsonl"
 FRESH12_MARKED = "eval/pii_handwritten_fresh12_marked.txt"
+# fresh13: a fourth hand-written set, same rules, weighted to names (styles of writing them: "Surname,
+# First", initials, inflected, family-name-first, non-Latin with and without cues) and local-layout
+# addresses (written by a fourth hand, without reading the detector or earlier sets beyond format).
+FRESH13_FILE = "eval/pii_handwritten_fresh13.jsonl"
+FRESH13_MARKED = "eval/pii_handwritten_fresh13_marked.txt"
 _MARK = re.compile(r"\[\[(N|A|P|E|C|I|ID|IP|D)\|(.+?)\]\]", re.S)
 _MARK_TYPE = {"N": "NAME", "A": "ADDRESS", "P": "PHONE", "E": "EMAIL", "C": "CARD", "I": "IBAN",
               "ID": "NATIONAL_ID", "IP": "IP", "D": "DOB"}
@@ -1219,6 +1224,7 @@ HANDWRITTEN: dict[str, tuple[str, str]] = {
     "fresh10": (FRESH10_FILE, FRESH10_MARKED),
     "fresh11": (FRESH11_FILE, FRESH11_MARKED),
     "fresh12": (FRESH12_FILE, FRESH12_MARKED),
+    "fresh13": (FRESH13_FILE, FRESH13_MARKED),
 }
 """The hand-written sets: name -> (the JSONL file, its marked source), under ``datasets/``."""
 
@@ -1251,3 +1257,9 @@ def build_fresh12_cases(path: Path | None = None) -> list[dict[str, Any]]:
     """The twelfth fresh check, the third hand-written set: names, addresses and dates of birth in
     local layouts (Persian, Bengali, Thai digits, Buddhist-era years, month names) weighted."""
     return build_handwritten_cases("fresh12", path)
+
+
+def build_fresh13_cases(path: Path | None = None) -> list[dict[str, Any]]:
+    """The thirteenth fresh check, the fourth hand-written set: names in the ways business text writes
+    them and addresses in local layouts weighted, every claimed type present."""
+    return build_handwritten_cases("fresh13", path)
