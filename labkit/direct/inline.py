@@ -16,15 +16,16 @@ controls do not change: only the transport's I/O and the client's injected ``sle
 
 Each call runs in a greenlet taken from a small pool kept per thread, not a new one: a new
 greenlet starts with an empty frame stack, so its first call allocated a fresh 16 KB frame chunk
-(an ``mmap``, four page faults on first touch) and its end freed it (a ``munmap``), two system
+(an ``mmap``, and page faults as it was first touched) and its end freed it (a ``munmap``), two system
 calls and the faults on every request; a pooled greenlet keeps its chunk (``strace``: 1 mmap and
-1 munmap a request before, none after; 11.5-14.5 us a call against 3.8-5.3 us, warm, round 12).
+1 munmap a request before, none after; old and new alternated in one process: 12.7 -> 4.7 us a
+call warm, 179 -> 127 us after touching 32 MB; loadtests/RESULTS.md, round 12).
 A greenlet goes back to the pool only after its call finished; one left suspended (its awaiting
 task gone) is never reused.
 
 Why greenlets, not a second (async) copy of the client: two copies of the control flow would
 drift apart. Why written here, not taken from SQLAlchemy (which uses the same technique for its
-asyncio drivers): the whole mechanism is the two short functions below, on the ``greenlet``
+asyncio drivers): the whole mechanism is the few short functions below, on the ``greenlet``
 package itself (well kept; the basis of gevent and of SQLAlchemy's asyncio support).
 
 The rule this imposes: code run inline must not hold a thread lock while it waits (another
