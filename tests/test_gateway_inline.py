@@ -9,10 +9,14 @@ provider, the official SDK as caller.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
 import threading
 import time
+import weakref
 from typing import Any
 
+import greenlet
 import openai
 import pytest
 
@@ -70,6 +74,96 @@ def test_inline_calls_raise_what_they_raise_and_await_only_needs_run_inline():
     t0 = time.monotonic()
     loop_sleep(0.01)  # outside: a plain sleep
     assert time.monotonic() - t0 >= 0.01
+
+
+def test_sequential_calls_reuse_one_greenlet_and_concurrent_calls_get_their_own():
+    # round 12: a new greenlet per call cost an mmap, a munmap and page faults per request
+    async def main() -> tuple[list[Any], list[Any]]:
+        seen: list[Any] = []
+
+        def where(wait: float) -> None:
+            loop_sleep(wait)
+            seen.append(greenlet.getcurrent())
+
+        for _ in range(3):
+            await run_inline(where, 0)
+        sequential = list(seen)
+        seen.clear()
+        await asyncio.gather(run_inline(where, 0.01), run_inline(where, 0.01))
+        return sequential, seen
+
+    sequential, concurrent = asyncio.run(main())
+    assert sequential[0] is sequential[1] is sequential[2]
+    assert concurrent[0] is not concurrent[1]
+
+
+def test_a_reused_greenlet_starts_each_call_in_its_caller_context():
+    flavour: contextvars.ContextVar[str] = contextvars.ContextVar("flavour", default="none")
+
+    def set_and_read(value: str) -> str:
+        seen = flavour.get()
+        flavour.set(value)  # inside the call only
+        return seen
+
+    async def main() -> list[str]:
+        flavour.set("caller")
+        first = await run_inline(set_and_read, "first")
+        second = await run_inline(set_and_read, "second")
+        return [first, second, flavour.get()]
+
+    assert asyncio.run(main()) == ["caller", "caller", "caller"]
+
+
+def test_a_greenlet_is_reused_after_a_failure_and_after_a_cancellation():
+    async def main() -> str:
+        def fails() -> None:
+            await_only(asyncio.sleep(0))
+            raise KeyError("x")
+
+        with pytest.raises(KeyError):
+            await run_inline(fails)
+        waiting = asyncio.ensure_future(run_inline(loop_sleep, 30))
+        await asyncio.sleep(0.01)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        return await run_inline(lambda: (loop_sleep(0), "still works")[1])
+
+    assert asyncio.run(main()) == "still works"
+
+
+def test_each_thread_runs_inline_calls_in_its_own_greenlets():
+    # a greenlet can only be resumed by the thread that made it: the pool is per thread
+    got: list[Any] = []
+    worker = threading.Thread(target=lambda: got.append(asyncio.run(run_inline(lambda: "thread"))))
+    worker.start()
+    worker.join(10)
+    assert got == ["thread"]
+    assert asyncio.run(run_inline(lambda: "main")) == "main"
+
+
+def test_an_idle_greenlet_keeps_nothing_of_its_last_call():
+    class Answer:
+        pass
+
+    def answer() -> Answer:
+        loop_sleep(0)
+        return Answer()
+
+    def fails() -> None:
+        raise ValueError(Answer())
+
+    async def main() -> list[weakref.ref[Any]]:
+        refs = [weakref.ref(await run_inline(answer))]
+        try:
+            await run_inline(fails)
+        except ValueError as exc:
+            refs.append(weakref.ref(exc.args[0]))
+        return refs
+
+    refs = asyncio.run(main())
+    gc.collect()
+    assert [r() for r in refs] == [None, None]
 
 
 # --- the gateway ------------------------------------------------------------------------------

@@ -231,3 +231,27 @@ def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_pa
     assert (tmp_path / "bench" / "gateway_attribution.json").exists()
     assert set(result["client_warm_cold"]) == {"with_pii", "without_pii"}  # timed, not judged: no timing asserts
     assert all(row["warm_p50_us"] > 0 and row["cold_p50_us"] > 0 for row in result["client_warm_cold"].values())
+
+
+def test_gateway_timeline_stamps_every_step_of_the_gateway_and_the_floor(tmp_path: Path, monkeypatch) -> None:
+    """loadtests/gateway_timeline.py: the provider, the gateway, a variant and the relay floor each
+    answer; the gateway's requests carry a stamp at every step in the order they run, the floor's only
+    the front and the upstream exchange, and the variant without PII has no PII step."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "loadtests" / "gateway_timeline.py"
+    spec = importlib.util.spec_from_file_location("gateway_timeline", path)
+    timeline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(timeline)
+    monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
+    out = tmp_path / "timeline.json"
+    result = timeline.main(["--calls", "3", "--variant", "pii-off", "--out", str(out)])
+    targets = result["targets"]
+    assert set(targets) == {"provider", "gateway", "gateway_pii-off", "relay_floor"} and out.exists()
+    gateway, floor = targets["gateway"]["steps_p50_us"], targets["relay_floor"]["steps_p50_us"]
+    # every step of the gateway's path was stamped (its floor-only totals are left out)
+    assert list(gateway) == [name for name, _, _ in timeline.STEPS if not name.startswith("the floor:")]
+    assert "PII redaction" not in targets["gateway_pii-off"]["steps_p50_us"]
+    assert "PII redaction" not in floor and "the floor: ASGI call to the upstream write" in floor
+    # the steps run one after another: none ends before it starts (an order check, not a timing one)
+    assert all(value >= 0 for row in (gateway, floor) for value in row.values())
