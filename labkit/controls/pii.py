@@ -63,9 +63,11 @@ from stdnum.fr import nir as _fr_nir
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
+from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, label_key
+from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, trim_name
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -883,6 +885,12 @@ def _scan(text: str) -> list[Finding]:
             out.append(Finding(f.type, s, e, text[s:e]))
     # the writer's name under a closing formula, on the text as written (round 15)
     out.extend(Finding("NAME", s, e, text[s:e]) for s, e in sign_off_spans(text))
+    # the value of a name field ("Surname: MACKINTOSH", "Patient: Abernethy, Colleen", "שם פרטי: יונתן"),
+    # on the text as written, any script (round 16)
+    for s, e in field_name_spans(text):
+        s, e = strip_caseless_title(text, s, e)  # "নাম: মোছাম্মৎ নাসরিন সুলতানা": the title is not the name
+        out.append(Finding("NAME", s, e, text[s:e]))
+    labels = field_label_spans(text)
     # a street, a house number, a postcode and a town, on the text as written, any script (round 15)
     if _POSTCODE_GATE.search(text):
         out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in street_postcode_town_spans(text))
@@ -890,7 +898,9 @@ def _scan(text: str) -> list[Finding]:
     out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in latin_admin_address_spans(text))
     if latin is not None:
         # names in scripts without letter case, by the cue words and honorifics around them
-        out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))
+        for s, e in caseless_cue_spans(text):
+            s, e = strip_caseless_title(text, s, e)  # "आदरणीय शर्मा जी": "dear" is not the name (round 16)
+            out.append(Finding("NAME", s, e, text[s:e]))
         # addresses written in such a script, read as written (round 11)
         # Chinese and Korean addresses by their administrative units, largest first (round 14): where one
         # is found, its ends are exact, and a run of the shape rules over it ("…12楼前台") gives way
@@ -908,14 +918,32 @@ def _scan(text: str) -> list[Finding]:
     # a "name" made of form labels only is the label ("Navn:", "Nimi:", "שם מלא:", "อีเมล"), one made of
     # group words the group a greeting addresses ("Kedves Kollégák!"): round 15
     out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text)
-                                                      or _weekday_alone(text, f.start, f.end))]
+                                                      or _weekday_alone(text, f.start, f.end)
+                                                      or any(f.start < le and ls < f.end for ls, le in labels))]
+    # a Turkish title or case suffix after a name is not part of it ("Elif Hanım", "Karataş'ın"): round 16
+    for i, f in enumerate(out):
+        if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):
+            out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":
             s, e = tidy_address(text, f.start, f.end)
             if (s, e) != (f.start, f.end):
                 out[i] = Finding("ADDRESS", s, e, text[s:e])
+    # the value of an address field, an Eircode, and a shipping line's name and address (round 16), after
+    # the ends are tidied: the label set them. In a caseless script the finders that read it as written
+    # know its ends better (a name and honorific after "住所：…"), so there the field gives way
+    fields = [Finding(kind, s, e, text[s:e]) for kind, s, e in field_address_spans(text)]
+    if fields:
+        found = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
+        out.extend(f for f in fields if f.type == "NAME" or not _has_caseless(f.text)
+                   or not any(f.start < e and s < f.end for s, e in found))
     return out
+
+
+def _has_caseless(span: str) -> bool:
+    """Whether ``span`` holds a letter of a script without letter case (Han, kana, Arabic, Thai …)."""
+    return any(c.isalpha() and c.upper() == c.lower() for c in span)
 
 
 _CARD_TYPES = frozenset({"ADDRESS", "PHONE", "EMAIL"})

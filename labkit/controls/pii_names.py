@@ -413,7 +413,7 @@ _CL_NAME_AFTER_TITLE = re.compile(_CL_NAME_WORDS)
 
 
 def caseless_role_spans(text: str) -> list[tuple[int, int]]:
-    """Names in a caseless script after a role word, before an honorific or job title, or on the line
+    r"""Names in a caseless script after a role word, before an honorific or job title, or on the line
     under a closing formula (round 14; see :data:`labkit.controls.pii_name_cues.CASELESS_BEFORE`).
 
     Example:
@@ -448,7 +448,7 @@ def caseless_role_spans(text: str) -> list[tuple[int, int]]:
 
 
 def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
-    """Names in a script without letter case, found by the words around them, not by capitals:
+    r"""Names in a script without letter case, found by the words around them, not by capitals:
     after a cue ("שם: דוד כהן", "이름: 김민준", "اسمي أحمد", "श्री राम") and before an honorific
     ("김민준 씨", "山田さん"). One or two words after a cue (Arabic connectors such as بن between
     them), on the same line; a run after a cue that is a place, country or month
@@ -480,8 +480,9 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
 # in the view "sri" is also the first word of "Sri Lanka".
 _CASELESS_TITLES = frozenset({
     "श्री", "श्रीमती", "सुश्री", "श्रीमान", "कुमारी", "डॉ.", "डॉ",                 # Hindi, Marathi, Nepali
-    "জনাব", "শ্রী", "শ্রীমতী", "ডাঃ",                                           # Bengali
-    "திரு", "திருமதி", "செல்வி", "டாக்டர்",                                  # Tamil
+    "জনাব", "শ্রী", "শ্রীমতী", "ডাঃ", "মোছাম্মৎ", "মোসাম্মৎ", "মোসাম্মাৎ",              # Bengali (Mst., round 16)
+    "திரு", "திரு.", "திருமதி", "செல்வி", "டாக்டர்", "அன்புள்ள",                 # Tamil ("dear": round 16)
+    "आदरणीय", "प्रिय",                                                       # Hindi "dear" (round 16)
     "מר", "גברת", "ד\"ר", "السيد", "السيدة", "الدكتور", "آقای", "خانم", "دکتر",   # Hebrew, Arabic, Persian
     "นาย", "นาง", "นางสาว", "ბატონი", "ქალბატონი",                           # Thai, Georgian
     "جناب", "سرکار", "استاد", "مهندس", "الأستاذ", "المهندس", "الشيخ",          # Persian, Arabic (round 14)
@@ -503,6 +504,8 @@ def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
         if text.endswith(honorific, start, end) and end - len(honorific) > start:
             end -= len(honorific)
             break
+    if text.endswith(" जी", start, end) and end - 3 > start:
+        end -= 3  # "शर्मा जी": written apart, जी is an honorific (glued it ends names: "बनर्जी"), round 16
     for _ in range(3):  # titles may stack: "سرکار خانم دکتر رستمی", "جناب آقای رضا زاده"
         first, sep, rest = text[start:end].partition(" ")
         if not (sep and rest.strip() and first in _CASELESS_TITLES):
@@ -649,6 +652,12 @@ def _is_first(word: str) -> bool:
 def _is_census_first(word: str) -> bool:
     """A first name of the census list: strong enough alone, at a sentence start or after "in"."""
     return any(_fold(p) in _gazetteer()[0] for p in word.split("-") if p)
+
+
+def everyday_not_first(word: str) -> bool:
+    """Whether ``word`` is an everyday word (English, or a frequent one of de/es/fr/it/nl/pt) that no
+    list knows as a first name ("Sales", "Team", "Kunde"; not "Rose", "Grace"): round 16."""
+    return (_freq(word) >= _EVERYDAY or _foreign_everyday(word)) and not _is_first(word)
 
 
 def is_known_name(word: str) -> bool:
@@ -895,8 +904,9 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             continue
         # a frequent word of another European language opening a sentence ("Ihren Umzug", "Equipe
         # Logística"); an English everyday word stays for the everyday check below ("Die Bestellung")
+        # (not right after a title: the title's dot ends no sentence, "Dr. Ama Mensah"; round 16)
         if low in _COMMON or (len(run) >= 2 and _freq(w) < _EVERYDAY and _foreign_everyday(w)
-                              and _sentence_start(text, run[0][0])):
+                              and not titled and _sentence_start(text, run[0][0])):
             titled = False
             run = run[1:]
             continue

@@ -1,0 +1,164 @@
+"""Addresses as the value of a form field, and after a recipient's name (issue 15, round 16).
+
+Why: a form, a record or a shipping label says where the address is: "Address: 44 Rue Wellington,
+Sherbrooke QC J1H 5C7", "Lakcím: 6720 Szeged, Kárász u. 8.", "ঠিকানা: গ্রাম: …", "Postcode: IV2 4WR",
+"Recipient: NAME, street …". The address finders read street words, house numbers and postcodes of
+known layouts: an address that opens with a town (Russian and Ukrainian "г. Казань, ул. …"), a
+postcode (Hungarian "6720 Szeged, …"), a unit or building ("Flat 3, …", "H.No 221, Sector 15-A, …"),
+a village or a farm, or that is written in a caseless script without the units they read, goes
+unseen or is cut. The label, or the recipient's name before it, says what follows is an address.
+
+What it holds (general knowledge of forms and postal labels, written for this module; no label or
+value is taken from a PII set):
+
+- :data:`ADDRESS_FIELD_LABELS` and :data:`POSTCODE_LABELS`: the labels of an address or a
+  postcode field in about 35 languages;
+- :data:`RECIPIENT_LABELS`: the words that open a shipping line, "recipient" or "deliver to", after
+  which a name, a comma (or a dash) and the address follow on the same line;
+- :func:`field_address_spans`: those values, as ADDRESS (and the recipient's name as NAME).
+
+A value is an address only when it holds a digit or three comma-separated parts, no e-mail or link,
+and is not a placeholder ("see above", "on file"); it ends at the line's end, a tab, a bar, two
+spaces, a phone label after a comma (", tel. …") or a sentence's end (a full stop after a number or
+a word of four letters, then a capital).
+
+Example:
+    >>> t = "Получатель: Рустам Ахметов, Казань, ул. Баумана, 44, кв. 3"
+    >>> [(k, t[s:e]) for k, s, e in field_address_spans(t)]
+    [('NAME', 'Рустам Ахметов'), ('ADDRESS', 'Казань, ул. Баумана, 44, кв. 3')]
+"""
+
+from __future__ import annotations
+
+import re
+
+from labkit.controls.pii_name_cues import LEAD_WORDS, fold
+from labkit.controls.pii_name_fields import is_name_value
+
+_ADDRESS_LABELS = """
+address|addr|home address|mailing address|postal address|street address|residential address|permanent address
+current address|billing address|shipping address|delivery address|correspondence address|registered address
+address line 1|new address|service address|site address|property address
+adresse|anschrift|wohnanschrift|lieferadresse|rechnungsadresse|postanschrift|wohnort|neue adresse
+adresse postale|adresse de livraison|adresse de facturation|domicile
+dirección|direccion|domicilio|dirección de envío|indirizzo|indirizzo di consegna|residenza|endereço|endereco|morada
+adres|adres zamieszkania|adres korespondencyjny|adresa|adresa bydliště|bydliště|trvalé bydliště|bydlisko
+adresă|adresa de domiciliu|domiciliu|cím|lakcím|szállítási cím|levelezési cím|osoite|postiosoite|toimitusosoite
+adresse|postadresse|leveringsadresse|adress|postadress|leveransadress|adresi|ev adresi|teslimat adresi
+alamat|alamat rumah|alamat pengiriman|tirahan|address sa|anwani|địa chỉ|dia chi
+адрес|адрес доставки|адрес регистрации|адрес проживания|адреса|адреса доставки|διεύθυνση|כתובת|כתובת מגורים
+العنوان|عنوان|آدرس|نشانی|पता|ঠিকানা|முகவரி|ที่อยู่|地址|住所|주소|收货地址|收貨地址|送付先|お届け先
+"""
+_POSTCODE_LABELS = """
+postcode|post code|postal code|zip|zip code|zipcode|eircode|pin code|pincode|plz|postleitzahl|code postal|cap
+código postal|codigo postal|postnummer|postinumero|irányítószám|kod pocztowy|psč|cod poștal|posta kodu
+kode pos|poskod|почтовый индекс|індекс|индекс|ταχυδρομικός κώδικας|מיקוד
+"""
+_RECIPIENT_LABELS = """
+recipient|deliver to|ship to|send to|consignee|addressee|empfänger|lieferung an|destinataire|livrer à
+destinatario|consegna a|destinatário|entregar a|ontvanger|bezorgen bij|mottagare|modtager|mottaker
+vastaanottaja|odbiorca|příjemce|príjemca|címzett|destinatar|alıcı|penerima|kirim ke|tatanggap|pa-deliver kay
+mpokeaji|người nhận|получатель|отримувач|παραλήπτης|נמען|المستلم|گیرنده|प्राप्तकर्ता|প্রাপক|பெறுநர்|ผู้รับ
+收件人|收货人|收貨人|受取人|수령인|받는 분
+"""
+
+
+def _labels(block: str) -> frozenset[str]:
+    return frozenset(w.strip().lower() for line in block.strip().splitlines() for w in line.split("|") if w.strip())
+
+
+ADDRESS_FIELD_LABELS: frozenset[str] = _labels(_ADDRESS_LABELS)
+POSTCODE_LABELS: frozenset[str] = _labels(_POSTCODE_LABELS)
+RECIPIENT_LABELS: frozenset[str] = _labels(_RECIPIENT_LABELS)
+
+
+def _alt(labels: frozenset[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(labels, key=len, reverse=True))
+
+
+# a field: at a line's start or after the gap that ends the field before it, the label, a colon
+_FIELD_START = r"(?:^|(?<=[ ]{2})|(?<=[\t|;]))[ \t]*[*•-]?[ \t]*"
+_ADDRESS_FIELD = re.compile(
+    rf"(?im){_FIELD_START}(?:{_alt(ADDRESS_FIELD_LABELS)})[ \t]*[:：][ \t]*(?P<value>[^\n\t|]+)")
+# an Irish Eircode after its label ("Eircode H91 E2K8"): unlike most postcodes, one Eircode is one
+# building, so it locates a person alone (a postcode alone is not an ADDRESS in the public sets'
+# labelling: Presidio calls it ZIP_CODE)
+_EIRCODE = re.compile(r"(?i)(?<![^\W_])eircode[ \t]*[:：]?[ \t]*(?P<value>[AC-FHKNPRTV-Y]\d[\dW][ ]?[0-9AC-FHKNPRTV-Y]{4})(?![\w-])")
+# the lines after an address field's first line that go on with the address (a multi-line block):
+# short, no label, no e-mail, not a phone number, not a sentence
+_NEXT_LINE = re.compile(r"\n[ \t]*(?P<line>[^\n:：@]{2,50}?)[ \t]*(?=\n|$)")
+_NOT_ADDRESS_LINE = re.compile(r"(?i)^(?:tel|tél|phone|ph|mob|mobile|cell|fax|e-?mail|dob|date|ref|iban|id|hp)\b"
+                               r"|^[+(]?[\d() .-]{7,}$|[.!?]$")
+# a recipient: the label, an optional colon, then a name up to a comma or a dash, then the address
+_RECIPIENT = re.compile(
+    rf"(?i)(?:^|(?<=[\s(:,;.]))(?:{_alt(RECIPIENT_LABELS)})[ \t]*[:：]?[ \t]+"
+    r"(?P<name>[^\n,，:;@\d]{2,60}?)[ \t]*(?:,|，|[ ]—[ ]|[ ]–[ ]|[ ]-[ ])[ \t]*(?P<value>[^\n\t|]+)")
+# where an address value ends: a phone or e-mail label after a comma, two spaces, a sentence end
+# (a full stop after a number or a word of four letters and more, then a capital or the text's end)
+_VALUE_END = re.compile(
+    r"[ ]{2}|[ ][—–][ ]|(?:^|,[ ]?)(?i:tel|tél|tlf|tfn|puh|phone|ph|mob|mobile|cell|hp|call|e-?mail|dob|тел|τηλ)\b[.:]?"
+    r"|(?<=[\d\w]{4})\.(?=\s+[^\W\d_])|(?<=\d)\.(?=\s+[^\W\d_])|(?<=\d)\.$|[.!?](?=\s*$)")
+_EMAIL_OR_LINK = re.compile(r"@|https?:|www\.")
+_DIGIT = re.compile(r"\d")
+# what an address field holds when it holds no address
+_NO_VALUE = re.compile(r"(?i)^(?:n/?a|none|unknown|tbd|tba|same(?: as above)?|see (?:above|below|attached)|as above"
+                       r"|on file|withheld|redacted|not provided|not given|-+)$")
+
+
+def _address_value(text: str, s: int, e: int) -> tuple[int, int] | None:
+    """The address inside the raw field value ``text[s:e]``, or ``None`` when it is no address."""
+    value = text[s:e]
+    if (cut := _VALUE_END.search(value)) is not None:
+        value = value[:cut.start()]
+    lead = len(value) - len(value.lstrip(" \t\"'“‘«〒"))
+    value = value.strip(" \t\"'“”‘’«»〒").rstrip(",;")
+    if len(value) < 5 or len(value) > 160 or _EMAIL_OR_LINK.search(value) or _NO_VALUE.match(value):
+        return None
+    if not (_DIGIT.search(value) or value.count(",") + value.count("،") + value.count("，") >= 2):
+        return None  # an address holds a number (house, postcode) or at least three parts
+    if not any(c.isalpha() for c in value):
+        return None  # a number alone is no address ("Address: 12")
+    return s + lead, s + lead + len(value)
+
+
+def _block_end(text: str, end: int, line_end: int) -> int:
+    """Where a multi-line address that a field opens ends: its first line's value ends at ``end`` (the
+    whole line when ``end == line_end``); up to four lines after it that go on with the address
+    ("Address: Studio 27o\nDuncan Loaf\nHarveybury\nHA0P 0BH")."""
+    if end != line_end:
+        return end
+    for _ in range(4):
+        m = _NEXT_LINE.match(text, end)
+        if m is None or _NOT_ADDRESS_LINE.search(m.group("line")):
+            break
+        end = m.end("line")
+    return end
+
+
+def field_address_spans(text: str) -> list[tuple[str, int, int]]:
+    """``(type, start, end)`` of addresses given as a field's value ("Address: …", "Postcode: IV2 4WR")
+    or after a recipient's name ("Recipient: NAME, address"; the name as NAME when it reads as one).
+
+    Example:
+        >>> t = "Lakcím: 6720 Szeged, Kárász u. 8.\\nEircode H91 E2K8."
+        >>> [(k, t[s:e]) for k, s, e in field_address_spans(t)]
+        [('ADDRESS', '6720 Szeged, Kárász u. 8'), ('ADDRESS', 'H91 E2K8')]
+    """
+    out: list[tuple[str, int, int]] = []
+    colon = ":" in text or "：" in text
+    for m in _ADDRESS_FIELD.finditer(text) if colon else ():
+        if (span := _address_value(text, *m.span("value"))) is not None:
+            out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
+    out.extend(("ADDRESS", *m.span("value")) for m in _EIRCODE.finditer(text) if "ircode" in text.lower())
+    for m in _RECIPIENT.finditer(text):
+        name_s, name_e = m.span("name")
+        name = text[name_s:name_e].strip()
+        while (first := name.split(" ", 1))[1:] and fold(first[0].rstrip(".")) in LEAD_WORDS:
+            name = first[1].lstrip()  # "Fam. Zanotti", "Bw. Baraka Mwangi": the title is not the name
+        if not is_name_value(name):
+            continue  # "Deliver to the front desk, …": no person, so no shipping line
+        name_s += text[name_s:name_e].rindex(name)
+        out.append(("NAME", name_s, name_s + len(name)))
+        if (span := _address_value(text, *m.span("value"))) is not None:
+            out.append(("ADDRESS", *span))
+    return out
