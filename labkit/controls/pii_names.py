@@ -170,7 +170,15 @@ _PERSON_AFTER = re.compile(r"^(?:'s|’s|[ ](?:is|was|has|had|will|would|said|sa
                            r"lives|lived|works|worked|joined|left|and|who|just|points))\b")
 _PERSON_VERB = re.compile(r"^[ ](?:had|has|spent|said|says|told|asked|wrote|lives|lived|works|worked|joined|left|"
                           r"met|married|is a|was a|is an|was an|is from|was from|comes from|flew|went|gave|"
-                          r"called|replied)\b")
+                          r"called|replied"
+                          # round 16: "X said (that) …", "X called" in the other languages a chat is written
+                          # in, as the Latin view spells them (Cyrillic transliterated); not "X and Y", which
+                          # opens firms and places as often ("Arroyo y Yuste", "Wallis and Futuna")
+                          r"|sagte|sagt|meinte|hat gesagt|hät gseit|a dit|dijo|ha dicho|me dijo|ha detto|disse|"
+                          r"zei|zegt|belde|sa att|sade|sagde|sier|säger|ringde|ringte|ringede|sanoi|soitti|mówi|"
+                          r"powiedział|powiedziała|říkal|říkala|řekl|řekla|volal|volala|zice|a zis|mondta|dedi|"
+                          r"söyledi|aradı|bilang|kata|berkata|amesema|alisema|sabi|skazal|skazala|govorit|zvonil|"
+                          r"zvonila|kazhe|skazav|dzvonyv|dzvonyla)\b")
 # Verbs that follow a person more often than a thing, but not only ("Friedrich is very reliable",
 # "Rodriguez began writing"): after a sentence-opening word, they make it a name only when a name
 # list knows the word or no dictionary does.
