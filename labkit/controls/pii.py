@@ -66,13 +66,14 @@ from labkit.controls.pii_address_caseless import caseless_address_spans, caseles
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
-from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, label_key
+from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, trim_name
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
     caseless_cue_spans,
     everyday_opener,
+    is_first_name,
     is_known_name,
     is_territory,
     load_all,
@@ -887,9 +888,10 @@ def _scan(text: str) -> list[Finding]:
     out.extend(Finding("NAME", s, e, text[s:e]) for s, e in sign_off_spans(text))
     # the value of a name field ("Surname: MACKINTOSH", "Patient: Abernethy, Colleen", "שם פרטי: יונתן"),
     # on the text as written, any script (round 16)
+    field_names = []
     for s, e in field_name_spans(text):
         s, e = strip_caseless_title(text, s, e)  # "নাম: মোছাম্মৎ নাসরিন সুলতানা": the title is not the name
-        out.append(Finding("NAME", s, e, text[s:e]))
+        field_names.append(Finding("NAME", s, e, text[s:e]))
     labels = field_label_spans(text)
     # a street, a house number, a postcode and a town, on the text as written, any script (round 15)
     if _POSTCODE_GATE.search(text):
@@ -920,6 +922,11 @@ def _scan(text: str) -> list[Finding]:
     out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text)
                                                       or _weekday_alone(text, f.start, f.end)
                                                       or any(f.start < le and ls < f.end for ls, le in labels))]
+    # a title of address alone before its abbreviation dot is no name ("Fam. Berardi", "Mevr. de Vries"):
+    # round 16; a title that is also a first name stays ("Don.")
+    out = [f for f in out if not (f.type == "NAME" and text[f.end:f.end + 1] == "." and _lone_title(f.text))]
+    # a name field's value is a name by its label: no clause rule (a kana reading has 6-10 syllables)
+    out.extend(field_names)
     # a Turkish title or case suffix after a name is not part of it ("Elif Hanım", "Karataş'ın"): round 16
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):
@@ -939,6 +946,12 @@ def _scan(text: str) -> list[Finding]:
         out.extend(f for f in fields if f.type == "NAME" or not _has_caseless(f.text)
                    or not any(f.start < e and s < f.end for s, e in found))
     return out
+
+
+def _lone_title(span: str) -> bool:
+    """Whether ``span`` is one word, a title of address or role (:data:`TITLE_WORDS`) that no list knows
+    as a first name."""
+    return " " not in span and fold(span) in TITLE_WORDS and not is_first_name(span)
 
 
 def _has_caseless(span: str) -> bool:

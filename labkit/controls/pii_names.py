@@ -668,6 +668,12 @@ def everyday_not_first(word: str) -> bool:
     return (_freq(word) >= _EVERYDAY or _foreign_everyday(word)) and not _is_first(word)
 
 
+def is_first_name(word: str) -> bool:
+    """Whether a name list knows ``word`` as a first name (census, or the wide lists where English
+    hardly uses the word)."""
+    return _is_first(word)
+
+
 def is_known_name(word: str) -> bool:
     """Whether a name list knows ``word`` as a first name or a surname (as written, or in Latin letters)."""
     latin = anyascii(word)
