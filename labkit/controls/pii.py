@@ -63,8 +63,8 @@ from stdnum.fr import nir as _fr_nir
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
-from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
+from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, trim_name
