@@ -161,3 +161,36 @@ def test_pii_names_doctests_run_under_plain_doctest() -> None:
     assert result.attempted > 0 and result.failed == 0
     result = doctest.testmod(pii_address_fields)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("text, address", [
+    ("Her new address is 48 Gottingen St, Apt 3, Halifax NS B3K 3A8.\n\nThanks", "48 Gottingen St, Apt 3, Halifax NS B3K 3A8"),
+    ("Отправьте по адресу: г. Омск, ул. Маркса, д. 10, кв. 5, 644042.\n", "г. Омск, ул. Маркса, д. 10, кв. 5, 644042"),
+    ("j'envoie le colis à l'adresse suivante : 5 allée des Tilleuls, 33000 Bordeaux. Merci",
+     "5 allée des Tilleuls, 33000 Bordeaux"),
+    ("please update my new address is Avenida Sol 12\nLas Condes 7550000", "Avenida Sol 12\nLas Condes 7550000"),
+])
+def test_address_after_a_phrase_that_announces_it(text: str, address: str) -> None:
+    assert address in found(text, "ADDRESS")
+
+
+@pytest.mark.parametrize("text", [
+    "The IP address is 192.168.10.4 and the mask 255.255.255.0",
+    "Her e-mail address is on file",
+    "His address is unknown, ask Ana",
+])
+def test_address_phrase_look_alikes(text: str) -> None:
+    assert found(text, "ADDRESS") == []
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Bis dann.\n\nViele Grüße\nKerstin Albrecht\nTel. 030 555 1234", ["Kerstin Albrecht"]),
+    ("Nos vemos.\n\nUn abrazo,\nLucía", ["Lucía"]),
+])
+def test_closing_formula_on_its_line_is_no_name(text: str, names: list[str]) -> None:
+    assert found(text, "NAME") == names
+
+
+def test_account_labels_are_no_name() -> None:
+    assert found("Cont: RO49 AAAA 1B31 0075 9384 0000", "NAME") == []
+    assert found("Számlaszám: HU42 1177 3016 1111 1018 0000 0000", "NAME") == []

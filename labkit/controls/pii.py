@@ -66,7 +66,7 @@ from labkit.controls.pii_address_caseless import caseless_address_spans, caseles
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
-from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, TITLE_WORDS, fold, label_key
+from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, trim_name
 from labkit.controls.pii_names import (
     UPPER,
@@ -925,6 +925,8 @@ def _scan(text: str) -> list[Finding]:
     # a title of address alone before its abbreviation dot is no name ("Fam. Berardi", "Mevr. de Vries"):
     # round 16; a title that is also a first name stays ("Don.")
     out = [f for f in out if not (f.type == "NAME" and text[f.end:f.end + 1] == "." and _lone_title(f.text))]
+    # a closing formula on its own line is no name ("Viele Grüße", "Un abrazo,", "Ta,"): round 16
+    out = [f for f in out if not (f.type == "NAME" and _closing_line(text, f))]
     # a name field's value is a name by its label: no clause rule (a kana reading has 6-10 syllables)
     out.extend(field_names)
     # a Turkish title or case suffix after a name is not part of it ("Elif Hanım", "Karataş'ın"): round 16
@@ -946,6 +948,15 @@ def _scan(text: str) -> list[Finding]:
         out.extend(f for f in fields if f.type == "NAME" or not _has_caseless(f.text)
                    or not any(f.start < e and s < f.end for s, e in found))
     return out
+
+
+def _closing_line(text: str, f: Finding) -> bool:
+    """Whether ``f`` stands on a line that is a closing formula and nothing else ("Viele Grüße",
+    "Un abrazo,": :data:`~labkit.controls.pii_name_cues.LATIN_SIGN_OFFS`)."""
+    start = text.rfind("\n", 0, f.start) + 1
+    end = text.find("\n", f.end)
+    line = text[start:end if end >= 0 else len(text)].strip().rstrip(",!.:").strip()
+    return len(line) <= 40 and fold(line) in LATIN_SIGN_OFFS
 
 
 def _lone_title(span: str) -> bool:

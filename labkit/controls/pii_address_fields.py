@@ -80,13 +80,25 @@ def _alt(labels: frozenset[str]) -> str:
 _FIELD_START = r"(?:^|(?<=[ ]{2})|(?<=[\t|;]))[ \t]*[*•-]?[ \t]*"
 _ADDRESS_FIELD = re.compile(
     rf"(?im){_FIELD_START}(?:{_alt(ADDRESS_FIELD_LABELS)})[ \t]*[:：][ \t]*(?P<value>[^\n\t|]+)")
+# an address in a sentence after a phrase that announces it ("his address is …", "по адресу: …",
+# "đến địa chỉ số 27 …", "osoitteeseen …"): the colon optional; not an IP, MAC, e-mail or web address
+_ADDRESS_PHRASES = """
+address is|new address is|address will be|adres is|adresse ist|adresse est|à l'adresse|a l'adresse
+dirección es|a la dirección|en la dirección|indirizzo è|all'indirizzo|endereço é|no endereço|para o endereço
+naar het adres|op het adres|an die adresse|na adres|na adresu|pod adresem|osoitteeseen|adresine|adresi şu
+по адресу|на адрес|за адресою|на адресу|ke alamat|di alamat|alamatnya|địa chỉ|sa address na|kwa anwani
+"""
+_PHRASE_FIELD = re.compile(
+    rf"(?i)(?<![\w-])(?<!ip )(?<!mac )(?<!mail )(?<!web )(?<!wallet )(?<!server )(?<!email )"
+    rf"(?:{_alt(_labels(_ADDRESS_PHRASES))})(?:[ ](?:suivante|following|below|indiquée|siguiente|seguente|seguinte"
+    r"|volgende|folgende|nouvelle|nueva|nuova|nova))?[ \t]*[:：]?[ \t]+(?P<value>[^\n\t|]+)")
 # an Irish Eircode after its label ("Eircode H91 E2K8"): unlike most postcodes, one Eircode is one
 # building, so it locates a person alone (a postcode alone is not an ADDRESS in the public sets'
 # labelling: Presidio calls it ZIP_CODE)
 _EIRCODE = re.compile(r"(?i)(?<![^\W_])eircode[ \t]*[:：]?[ \t]*(?P<value>[AC-FHKNPRTV-Y]\d[\dW][ ]?[0-9AC-FHKNPRTV-Y]{4})(?![\w-])")
 # the lines after an address field's first line that go on with the address (a multi-line block):
 # short, no label, no e-mail, not a phone number, not a sentence
-_NEXT_LINE = re.compile(r"\n[ \t]*(?P<line>[^\n:：@]{2,50}?)[ \t]*(?=\n|$)")
+_NEXT_LINE = re.compile(r"\n[ \t]*(?P<line>[^\n:：@]{2,80}?)[ \t]*(?=\n|$)")
 _NOT_ADDRESS_LINE = re.compile(r"(?i)^(?:tel|tél|phone|ph|mob|mobile|cell|fax|e-?mail|dob|date|ref|iban|id|hp)\b"
                                r"|^[+(]?[\d() .-]{7,}$|[.!?]$")
 # a recipient: the label, an optional colon, then a name up to a comma or a dash, then the address
@@ -147,6 +159,9 @@ def field_address_spans(text: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     colon = ":" in text or "：" in text
     for m in _ADDRESS_FIELD.finditer(text) if colon else ():
+        if (span := _address_value(text, *m.span("value"))) is not None:
+            out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
+    for m in _PHRASE_FIELD.finditer(text):
         if (span := _address_value(text, *m.span("value"))) is not None:
             out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
     out.extend(("ADDRESS", *m.span("value")) for m in _EIRCODE.finditer(text) if "ircode" in text.lower())

@@ -130,8 +130,8 @@ nome cognome indirizzo nascita
 endereco morada
 imie nazwisko adres
 jmeno prijmeni adresa bydliste
-nev cim lakcim szuletesi
-nume prenume adresa
+nev cim lakcim szuletesi szamlaszam
+nume prenume adresa cont
 isim ad adi soyad soyadi soyadı adres
 nama alamat tarikh
 jina anwani simu barua pepe
