@@ -194,3 +194,16 @@ def test_closing_formula_on_its_line_is_no_name(text: str, names: list[str]) -> 
 def test_account_labels_are_no_name() -> None:
     assert found("Cont: RO49 AAAA 1B31 0075 9384 0000", "NAME") == []
     assert found("Számlaszám: HU42 1177 3016 1111 1018 0000 0000", "NAME") == []
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Dear Aisyah Farhana binti Rosli,\nYour slot with Suresh s/o Kandasamy is at 10:00.",
+     ["Aisyah Farhana binti Rosli", "Suresh s/o Kandasamy"]),
+    ("Sila hubungi Encik Ahmad Faizal bin Mohd Noor di pejabat", ["Ahmad Faizal bin Mohd Noor"]),
+])
+def test_patronymic_links_join_a_name(text: str, names: list[str]) -> None:
+    assert found(text, "NAME") == names
+
+
+def test_bin_as_a_word_joins_nothing() -> None:
+    assert found("Put the old files in the Recycle bin Monday", "NAME") == []

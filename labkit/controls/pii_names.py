@@ -140,7 +140,10 @@ _UPPER, _LOWER = UPPER, LOWER
 # One capitalised word: "Anna", "Hans-Jürgen", "O'Neill", "McKnight"; possessive 's is cut later.
 _WORD = re.compile(rf"[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
 _CAP_WORD_RE = re.compile(rf"(?<![\w'’-])[{_UPPER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
-_PARTICLE_GAP = re.compile(r" (?:(?:van|von|de|der|den|da|di|du|la|le|del|della|zu|ten|ter) ){1,2}")
+# round 16: Malay and Indonesian patronymic links ("Nurul Huda binte Ismail", "Mohd Hafiz bin Abdul Rahman") and
+# the Singaporean/Malaysian Indian ones ("Rajkumar s/o Pillay", "Devi a/p Murugan") join a name as particles do
+_PARTICLE_GAP = re.compile(r" (?:(?:van|von|de|der|den|da|di|du|la|le|del|della|zu|ten|ter) ){1,2}"
+                           r"| (?:bin|binti|binte|bint|s/o|d/o|a/l|a/p) ")
 # address-unit words that follow a name in an address block ("Mrs. Bonnie Johnson Apt. 536")
 _UNIT_WORDS = frozenset({"apt", "apartment", "suite", "unit", "floor", "room", "building", "box", "flat", "studio"})
 _LEAD_PARTICLES = frozenset({"Le", "La", "Les", "De", "Du", "Des", "Del", "Della", "Di", "Da"})
