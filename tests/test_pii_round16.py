@@ -178,6 +178,7 @@ def test_address_after_a_phrase_that_announces_it(text: str, address: str) -> No
     "The IP address is 192.168.10.4 and the mask 255.255.255.0",
     "Her e-mail address is on file",
     "His address is unknown, ask Ana",
+    "My address is on file as CON-0001. Warm regards, Ana",
 ])
 def test_address_phrase_look_alikes(text: str) -> None:
     assert found(text, "ADDRESS") == []

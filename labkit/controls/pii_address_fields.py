@@ -114,7 +114,10 @@ _EMAIL_OR_LINK = re.compile(r"@|https?:|www\.")
 _DIGIT = re.compile(r"\d")
 # what an address field holds when it holds no address
 _NO_VALUE = re.compile(r"(?i)^(?:n/?a|none|unknown|tbd|tba|same(?: as above)?|see (?:above|below|attached)|as above"
-                       r"|on file|withheld|redacted|not provided|not given|-+)$")
+                       r"|on file|withheld|redacted|not provided|not given|-+)$"
+                       # a value that opens by saying where the address is, not what it is ("on file as CON-0001")
+                       r"|^(?:on file|on record|in (?:the|our|your|my) |see |same |as (?:above|before|per)|unknown|not |"
+                       r"unchanged|pending|attached|below|above)")
 
 
 def _address_value(text: str, s: int, e: int) -> tuple[int, int] | None:
