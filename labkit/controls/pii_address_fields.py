@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 
 from labkit.controls.pii_name_cues import LEAD_WORDS, fold
-from labkit.controls.pii_name_fields import is_name_value
+from labkit.controls.pii_name_fields import is_name_value, labelled_fields
 
 _ADDRESS_LABELS = """
 address|addr|home address|mailing address|postal address|street address|residential address|permanent address
@@ -76,10 +76,12 @@ def _alt(labels: frozenset[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(labels, key=len, reverse=True))
 
 
-# a field: at a line's start or after the gap that ends the field before it, the label, a colon
-_FIELD_START = r"(?:^|(?<=[ ]{2})|(?<=[\t|;]))[ \t]*[*•-]?[ \t]*"
-_ADDRESS_FIELD = re.compile(
-    rf"(?im){_FIELD_START}(?:{_alt(ADDRESS_FIELD_LABELS)})[ \t]*[:：][ \t]*(?P<value>[^\n\t|]+)")
+# an address field's value (its label found by :func:`~labkit.controls.pii_name_fields.labelled_fields`):
+# the rest of the line up to a tab or a bar ("Sok. No: 5" keeps its colon)
+_ADDRESS_VALUE = re.compile(r"[ \t]*(?P<value>[^\n\t|]+)")
+# cheap gates: a phrase or a recipient label needs one of these words in the text (lower case)
+_PHRASE_KEYS = ("addr", "adres", "adress", "indirizzo", "direcci", "endere", "адрес", "osoittee", "alamat",
+                "địa chỉ", "anwani")
 # an address in a sentence after a phrase that announces it ("his address is …", "по адресу: …",
 # "đến địa chỉ số 27 …", "osoitteeseen …"): the colon optional; not an IP, MAC, e-mail or web address
 _ADDRESS_PHRASES = """
@@ -105,6 +107,7 @@ _NOT_ADDRESS_LINE = re.compile(r"(?i)^(?:tel|tél|phone|ph|mob|mobile|cell|fax|e
 _RECIPIENT = re.compile(
     rf"(?i)(?:^|(?<=[\s(:,;.]))(?:{_alt(RECIPIENT_LABELS)})[ \t]*[:：]?[ \t]+"
     r"(?P<name>[^\n,，:;@\d]{2,60}?)[ \t]*(?:,|，|[ ]—[ ]|[ ]–[ ]|[ ]-[ ])[ \t]*(?P<value>[^\n\t|]+)")
+_RECIPIENT_KEYS = tuple(sorted({w.split()[0] for w in RECIPIENT_LABELS}))
 # where an address value ends: a phone or e-mail label after a comma, two spaces, a sentence end
 # (a full stop after a number or a word of four letters and more, then a capital or the text's end)
 _VALUE_END = re.compile(
@@ -160,15 +163,18 @@ def field_address_spans(text: str) -> list[tuple[str, int, int]]:
         [('ADDRESS', '6720 Szeged, Kárász u. 8'), ('ADDRESS', 'H91 E2K8')]
     """
     out: list[tuple[str, int, int]] = []
-    colon = ":" in text or "：" in text
-    for m in _ADDRESS_FIELD.finditer(text) if colon else ():
-        if (span := _address_value(text, *m.span("value"))) is not None:
-            out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
-    for m in _PHRASE_FIELD.finditer(text):
+    if ":" in text or "：" in text:
+        for _, _, vs in labelled_fields(text, ADDRESS_FIELD_LABELS):
+            if (m := _ADDRESS_VALUE.match(text, vs)) is not None and (
+                    span := _address_value(text, *m.span("value"))) is not None:
+                out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
+    lower = text.lower()
+    phrases = any(k in lower for k in _PHRASE_KEYS)
+    for m in _PHRASE_FIELD.finditer(text) if phrases else ():
         if (span := _address_value(text, *m.span("value"))) is not None:
             out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
     out.extend(("ADDRESS", *m.span("value")) for m in _EIRCODE.finditer(text) if "ircode" in text.lower())
-    for m in _RECIPIENT.finditer(text):
+    for m in _RECIPIENT.finditer(text) if any(k in lower for k in _RECIPIENT_KEYS) else ():
         name_s, name_e = m.span("name")
         name = text[name_s:name_e].strip()
         while (first := name.split(" ", 1))[1:] and fold(first[0].rstrip(".")) in LEAD_WORDS:
