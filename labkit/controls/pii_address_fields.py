@@ -107,7 +107,10 @@ _NOT_ADDRESS_LINE = re.compile(r"(?i)^(?:tel|tél|phone|ph|mob|mobile|cell|fax|e
 _RECIPIENT = re.compile(
     rf"(?i)(?:^|(?<=[\s(:,;.]))(?:{_alt(RECIPIENT_LABELS)})[ \t]*[:：]?[ \t]+"
     r"(?P<name>[^\n,，:;@\d]{2,60}?)[ \t]*(?:,|，|[ ]—[ ]|[ ]–[ ]|[ ]-[ ])[ \t]*(?P<value>[^\n\t|]+)")
-_RECIPIENT_KEYS = tuple(sorted({w.split()[0] for w in RECIPIENT_LABELS}))
+# the recipient labels written without a colon ("Deliver to NAME, …"): one of their first words must be
+# a word of the text (a set intersection); a label with a colon is found from the colons
+_RECIPIENT_OPENERS = frozenset({"deliver", "ship", "send", "lieferung", "livrer", "consegna", "entregar", "bezorgen",
+                                "kirim", "pa-deliver"})
 # where an address value ends: a phone or e-mail label after a comma, two spaces, a sentence end
 # (a full stop after a number or a word of four letters and more, then a capital or the text's end)
 _VALUE_END = re.compile(
@@ -169,12 +172,14 @@ def field_address_spans(text: str) -> list[tuple[str, int, int]]:
                     span := _address_value(text, *m.span("value"))) is not None:
                 out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
     lower = text.lower()
+    words = frozenset(lower.split())
     phrases = any(k in lower for k in _PHRASE_KEYS)
     for m in _PHRASE_FIELD.finditer(text) if phrases else ():
         if (span := _address_value(text, *m.span("value"))) is not None:
             out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
-    out.extend(("ADDRESS", *m.span("value")) for m in _EIRCODE.finditer(text) if "ircode" in text.lower())
-    for m in _RECIPIENT.finditer(text) if any(k in lower for k in _RECIPIENT_KEYS) else ():
+    out.extend(("ADDRESS", *m.span("value")) for m in _EIRCODE.finditer(text) if "ircode" in lower)
+    recipient = not _RECIPIENT_OPENERS.isdisjoint(words) or bool(labelled_fields(text, RECIPIENT_LABELS))
+    for m in _RECIPIENT.finditer(text) if recipient else ():
         name_s, name_e = m.span("name")
         name = text[name_s:name_e].strip()
         while (first := name.split(" ", 1))[1:] and fold(first[0].rstrip(".")) in LEAD_WORDS:

@@ -93,7 +93,16 @@ def labelled_fields(text: str, labels: frozenset[str]) -> list[tuple[int, int, i
         >>> [(t[a:b], t[v:]) for a, b, v in labelled_fields(t, frozenset({"name"}))]
         [('Name', ' Ada Lovelace')]
     """
-    out: list[tuple[int, int, int]] = []
+    return [(s, e, v) for s, e, v, label in _label_candidates(text) if label in labels]
+
+
+@lru_cache(maxsize=8)
+def _label_candidates(text: str) -> tuple[tuple[int, int, int, str], ...]:
+    """Every would-be label before a colon of ``text`` (start, end, value start, lower case), once per
+    text: the name, address and recipient rules each look theirs up."""
+    if ":" not in text and "：" not in text:
+        return ()
+    out: list[tuple[int, int, int, str]] = []
     for m in _COLON.finditer(text):
         colon = m.start()
         line_start = text.rfind("\n", 0, colon) + 1
@@ -105,10 +114,10 @@ def labelled_fields(text: str, labels: frozenset[str]) -> list[tuple[int, int, i
         at = seg_start + gap + 1 if gap >= 0 else seg_start
         raw = text[at:colon]
         label = raw.lstrip(_BULLETS).rstrip(" \t")
-        if label and label.lower() in labels:
+        if label:
             start = at + len(raw) - len(raw.lstrip(_BULLETS))
-            out.append((start, start + len(label), colon + 1))
-    return out
+            out.append((start, start + len(label), colon + 1, label.lower()))
+    return tuple(out)
 
 
 @lru_cache(maxsize=8)
