@@ -107,10 +107,10 @@ _NOT_ADDRESS_LINE = re.compile(r"(?i)^(?:tel|tél|phone|ph|mob|mobile|cell|fax|e
 _RECIPIENT = re.compile(
     rf"(?i)(?:^|(?<=[\s(:,;.]))(?:{_alt(RECIPIENT_LABELS)})[ \t]*[:：]?[ \t]+"
     r"(?P<name>[^\n,，:;@\d]{2,60}?)[ \t]*(?:,|，|[ ]—[ ]|[ ]–[ ]|[ ]-[ ])[ \t]*(?P<value>[^\n\t|]+)")
-# the recipient labels written without a colon ("Deliver to NAME, …"): one of their first words must be
-# a word of the text (a set intersection); a label with a colon is found from the colons
-_RECIPIENT_OPENERS = frozenset({"deliver", "ship", "send", "lieferung", "livrer", "consegna", "entregar", "bezorgen",
-                                "kirim", "pa-deliver"})
+# a recipient label's first word must be a word of the text (a set intersection: "recipient", "deliver",
+# "получатель"); a label glued to its colon in a wide script ("收件人：") is found from the colons
+_RECIPIENT_OPENERS = frozenset(w.split()[0] for w in RECIPIENT_LABELS)
+_WORD_EDGES = ":：,.;()[]\"'“”«»"
 # where an address value ends: a phone or e-mail label after a comma, two spaces, a sentence end
 # (a full stop after a number or a word of four letters and more, then a capital or the text's end)
 _VALUE_END = re.compile(
@@ -172,7 +172,7 @@ def field_address_spans(text: str) -> list[tuple[str, int, int]]:
                     span := _address_value(text, *m.span("value"))) is not None:
                 out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
     lower = text.lower()
-    words = frozenset(lower.split())
+    words = frozenset(w.strip(_WORD_EDGES) for w in lower.split())
     phrases = any(k in lower for k in _PHRASE_KEYS)
     for m in _PHRASE_FIELD.finditer(text) if phrases else ():
         if (span := _address_value(text, *m.span("value"))) is not None:
