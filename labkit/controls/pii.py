@@ -886,11 +886,11 @@ def _scan(text: str) -> list[Finding]:
             out.append(Finding(f.type, s, e, text[s:e]))
     # the writer's name under a closing formula, on the text as written (round 15)
     out.extend(Finding("NAME", s, e, text[s:e]) for s, e in sign_off_spans(text))
-    # the value of a name field ("Surname: MACKINTOSH", "Patient: Abernethy, Colleen", "שם פרטי: יונתן"),
+    # the value of a name field ("Surname: FARQUHARSON", "Patient: Whitcombe, Rosalind", "שם פרטי: אלון"),
     # on the text as written, any script (round 16)
     field_names = []
     for s, e in field_name_spans(text):
-        s, e = strip_caseless_title(text, s, e)  # "নাম: মোছাম্মৎ নাসরিন সুলতানা": the title is not the name
+        s, e = strip_caseless_title(text, s, e)  # "নাম: মোছাম্মৎ শিরিন আক্তার": the title is not the name
         field_names.append(Finding("NAME", s, e, text[s:e]))
     labels = field_label_spans(text)
     # a street, a house number, a postcode and a town, on the text as written, any script (round 15)
@@ -929,7 +929,7 @@ def _scan(text: str) -> list[Finding]:
     out = [f for f in out if not (f.type == "NAME" and _closing_line(text, f))]
     # a name field's value is a name by its label: no clause rule (a kana reading has 6-10 syllables)
     out.extend(field_names)
-    # a Turkish title or case suffix after a name is not part of it ("Elif Hanım", "Karataş'ın"): round 16
+    # a Turkish title or case suffix after a name is not part of it ("Zeynep Hanım", "Aydın'ın"): round 16
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):
             out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])

@@ -1,8 +1,8 @@
 """Names as the value of a form field, and the words that trail a name (issue 15, round 16).
 
 Why: forms, records, labels and CRM notes give a person's name as the value of a labelled field
-("Surname: MACKINTOSH", "Patient: Abernethy, Colleen   DOB: …", "Nom : N'DIAYE  Prénom : Aïssatou",
-"שם פרטי: יונתן", "氏名：渡辺 直樹"). The name rules of :mod:`labkit.controls.pii_names` read capitalised
+("Surname: FARQUHARSON", "Patient: Whitcombe, Rosalind   DOB: …", "Nom : KOUASSI  Prénom : Adjoua",
+"שם פרטי: אלון", "氏名：中島 聡子"). The name rules of :mod:`labkit.controls.pii_names` read capitalised
 runs and cue words: they cut a "Surname, First" value in two, miss one written in capitals, and see
 nothing in a caseless script without a title beside it. The label says what the value is, in any
 script and any case, so the value is read as a name when it looks like one (letters, no digits, few
@@ -16,13 +16,13 @@ module; no label or value is taken from a PII set):
   languages, compared without case;
 - :func:`field_name_spans`: the value of such a field, up to the line's end, a tab, a bar, or two
   spaces (where the next field starts);
-- :func:`trim_name`: a name span without a trailing Turkish title ("Elif Hanım", "Karataş Bey")
-  or a case suffix after an apostrophe ("Karataş'ın").
+- :func:`trim_name`: a name span without a trailing Turkish title ("Zeynep Hanım", "Aydın Bey")
+  or a case suffix after an apostrophe ("Aydın'ın").
 
 Example:
-    >>> t = "Patient: Abernethy, Colleen   DOB: 11-02-1961"
+    >>> t = "Patient: Whitcombe, Rosalind   DOB: 03-14-1970"
     >>> [t[s:e] for s, e in field_name_spans(t)]
-    ['Abernethy, Colleen']
+    ['Whitcombe, Rosalind']
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def _fields(text: str) -> tuple[tuple[int, int, int, int], ...]:
 
 
 # the value ends where the next field starts (two spaces, a full-width space after a wide script
-# is kept: Japanese writes "山本\u3000健一") or at a bracket ("Lakshmi (owner)")
+# is kept: Japanese writes "中島\u3000聡子") or at a bracket ("Meena (owner)")
 _VALUE_END = re.compile(r"[ ]{2}|\s[(（\[]| - | – ")
 _VALUE_WORD = re.compile(r"[^\s,]+")
 _DIGIT_OR_SIGN = re.compile(r"[\d@#<>=_+*/\\%&$€£{}\[\]]")
@@ -180,7 +180,7 @@ def _caseless_name(value: str) -> bool:
 
 def is_name_value(value: str) -> bool:
     """Whether ``value`` as a whole reads as a person's name (the checks of :func:`field_name_spans`
-    without its comma handling): "Costel Bărbulescu", "Рустам Ахметов", "رنا الخطيب"; not "the front
+    without its comma handling): "Ionel Popescu", "Ирина Лебедева", "ليلى الحسن"; not "the front
     desk", "Sales Team", "N/A".
 
     Example:
@@ -208,13 +208,13 @@ def field_label_spans(text: str) -> list[tuple[int, int]]:
 
 
 def field_name_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of names given as the value of a name field ("Surname: MACKINTOSH",
-    "Name, Vorname: Özdemir, Canan", "氏名：渡辺 直樹"), in text order.
+    """``(start, end)`` of names given as the value of a name field ("Surname: FARQUHARSON",
+    "Name, Vorname: Yıldırım, Derya", "氏名：中島 聡子"), in text order.
 
     Example:
-        >>> t = "Nom : N'DIAYE  Prénom : Aïssatou\\nE-mail : a@b.sn"
+        >>> t = "Nom : KOUASSI  Prénom : Adjoua\\nE-mail : a@b.ci"
         >>> [t[s:e] for s, e in field_name_spans(t)]
-        ["N'DIAYE", 'Aïssatou']
+        ['KOUASSI', 'Adjoua']
     """
     out: list[tuple[int, int]] = []
     for _, _, s, e in _fields(text):
@@ -226,7 +226,7 @@ def field_name_spans(text: str) -> list[tuple[int, int]]:
         if value.endswith(".") and not re.search(r"(?:^|[ .])[^\W\d_]\.$", value):
             value = value[:-1]  # a sentence's dot, not an initial's ("MARIA CRISTINA S.")
         if value.endswith("-"):
-            continue  # a name cut at a line break ("GUTIERREZ-\nMORALES"): the line is not all of it
+            continue  # a name cut at a line break ("OYELARAN-\nBADMUS"): the line is not all of it
         if len(value) < 2 or _DIGIT_OR_SIGN.search(_LINKS.sub("", value)) or value.lower() in _NO_VALUE:
             continue
         s += lead
@@ -250,9 +250,9 @@ def field_name_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-# Titles written after a name in Turkish ("Elif Hanım", "Mehmet Bey"), and a case suffix after an
-# apostrophe (Turkish writes one after a proper name: "Karataş'ın", "Ayşe'ye"); the suffix is lower
-# case and short, so "O'Brien" and "N'DIAYE" keep their letters.
+# Titles written after a name in Turkish ("Zeynep Hanım", "Mustafa Bey"), and a case suffix after an
+# apostrophe (Turkish writes one after a proper name: "Aydın'ın", "Ayşe'ye"); the suffix is lower
+# case and short, so "O'Brien" and "D'SOUZA" keep their letters.
 _TR_SUFFIX = (r"(?:n?[iıuü]n|n?[iıuü]|y?[ea]|y?[iıuü]|[dt][ea]n?|y?l[ea]|[dt][ea]ki|ler|lar|ler[iı]|lar[iı])")
 _TRAILING_TITLE = re.compile(rf"(?:[ ](?:Hanım|Hanim|Bey|Beyefendi|Hanımefendi|Hoca|Hocam|Efendi))+(?:['’]{_TR_SUFFIX})?$")
 _CASE_SUFFIX = re.compile(rf"(?<=\w\w\w)['’]{_TR_SUFFIX}$")
@@ -260,13 +260,13 @@ _CASE_SUFFIX = re.compile(rf"(?<=\w\w\w)['’]{_TR_SUFFIX}$")
 
 def trim_name(text: str, start: int, end: int) -> tuple[int, int]:
     """The name span ``[start, end)`` of ``text`` without a trailing Turkish title or apostrophe case
-    suffix ("Elif Hanım" -> "Elif", "Mehmet Ali Karataş Bey'in" -> "Mehmet Ali Karataş"); unchanged
+    suffix ("Zeynep Hanım" -> "Zeynep", "Mustafa Emin Aydın Bey'in" -> "Mustafa Emin Aydın"); unchanged
     when nothing trails it or nothing would be left. English "'s" is left to the name rules.
 
     Example:
-        >>> t = "Mehmet Ali Karataş Bey'in adresi"
+        >>> t = "Mustafa Emin Aydın Bey'in adresi"
         >>> t[slice(*trim_name(t, 0, 25))]
-        'Mehmet Ali Karataş'
+        'Mustafa Emin Aydın'
     """
     span = text[start:end]
     m = _TRAILING_TITLE.search(span) or _CASE_SUFFIX.search(span)
