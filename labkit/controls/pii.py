@@ -23,7 +23,10 @@ the national layout of one of :data:`LAYOUT_REGIONS` and valid there. Names and 
 :mod:`labkit.controls.pii_names` (census
 name lists, word frequencies, titles and cues) and :mod:`labkit.controls.pii_address` (street
 patterns), whose spans' ends :mod:`labkit.controls.pii_address_edges` sets (postcodes, unit words), with
-Chinese and Korean addresses by their administrative units from :mod:`labkit.controls.pii_address_admin`. Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
+Chinese and Korean addresses by their administrative units from :mod:`labkit.controls.pii_address_admin`,
+and, since round 16, names and addresses read from the form around them: a labelled field's value
+(:mod:`labkit.controls.pii_name_fields`, :mod:`labkit.controls.pii_address_fields`), a shipping line's
+recipient, a phrase that announces an address. Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
 candidates are resolved longest-first, so a card number is never also reported as a phone number.
 
 What it does not do: run a language model. NER libraries (spaCy, Presidio's default recogniser)
