@@ -208,3 +208,33 @@ def test_patronymic_links_join_a_name(text: str, names: list[str]) -> None:
 
 def test_bin_as_a_word_joins_nothing() -> None:
     assert found("Put the old files in the Recycle bin Monday", "NAME") == []
+
+
+@pytest.mark.parametrize("text, address", [
+    ("Tenant: see lease for Flat 6, 41 Albion Terrace, Brighton BN2 9NE. Thanks",
+     "Flat 6, 41 Albion Terrace, Brighton BN2 9NE"),
+    ("record: DOB 01/02/1990, Apt 12, The Granary, Quay Lane, Cork, T12 X5P2.",
+     "Apt 12, The Granary, Quay Lane, Cork, T12 X5P2"),
+    ("send it to House 9, Street 4, G-6/2, Islamabad 44000.", "House 9, Street 4, G-6/2, Islamabad 44000"),
+    ("hantar ke No. 8, Jalan Ampang 3/2, 50450 Kuala Lumpur, Selangor.\n",
+     "No. 8, Jalan Ampang 3/2, 50450 Kuala Lumpur, Selangor"),
+    ("Unit 2, Orchard Business Park, Leicester LE4 1AB, ask for Priya (+44 116 496 0000)",
+     "Unit 2, Orchard Business Park, Leicester LE4 1AB"),
+])
+def test_unit_first_address_ending_in_a_postcode(text: str, address: str) -> None:
+    assert address in found(text, "ADDRESS")
+
+
+@pytest.mark.parametrize("text", [
+    "Unit 3, Build 2024, Release 5, Patch 11000",
+    "See item No 5, page 12, line 20000 of the log",
+    "Room 4, Monday, 10:00, bring 2 copies",
+])
+def test_unit_first_look_alikes(text: str) -> None:
+    assert found(text, "ADDRESS") == []
+
+
+def test_house_number_after_its_street_opens_no_address() -> None:
+    # "No. 45" after "Jl. Sudirman" is the house number of the street before it, not a unit
+    assert not any(s.startswith("No. 45") for s in found(
+        "Kirim ke Jl. Sudirman No. 45, RT 01/RW 02, Kel. Karet, Jakarta Selatan 12920.", "ADDRESS"))

@@ -34,6 +34,7 @@ import re
 
 from labkit.controls.pii_name_cues import LEAD_WORDS, fold
 from labkit.controls.pii_name_fields import is_name_value, labelled_fields
+from labkit.controls.pii_names import everyday_not_first
 
 _ADDRESS_LABELS = """
 address|addr|home address|mailing address|postal address|street address|residential address|permanent address
@@ -142,6 +143,42 @@ def _address_value(text: str, s: int, e: int) -> tuple[int, int] | None:
     return s + lead, s + lead + len(value)
 
 
+# An address that opens with its unit or building and closes with its postcode, on one line: "Flat 3, 22
+# Mill Road, Hove BN3 1AA", "Apt 4, The Granary, Quay Lane, Cork T12 X5P2", "House 9, Street 4, G-6/2,
+# Islamabad 44000", "No. 8, Jalan Ampang 3/2, 50450 Kuala Lumpur". A unit word (English and the
+# Commonwealth's, Malay, Swahili) and its number, then two to six comma-separated parts of no sentence
+# (no full stop before a space, no colon), the last with a UK or Irish postcode, or a postcode of four to six
+# digits with or before a town.
+_POSTCODE = r"(?:[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[AC-FHKNPRTV-Y]\d[\dW][ ][0-9AC-FHKNPRTV-Y]{4}|\d{4,6})"
+_TOWN = r"[A-Z][^\W\d_]+(?:[ ][A-Z][^\W\d_]+){0,2}"
+_UNIT_FIRST = re.compile(
+    r"(?<![\w-])(?:Flat|Apt|Apartment|Unit|Suite|Studio|Room|House|H\.No|Blk|Block|Plot|Shop|Lot|No|Nyumba Na)"
+    r"\.?[ ]?#?\d+[A-Za-z]?(?:-\d+)?,"
+    r"(?P<parts>(?:[ ][^,\n:;@]{2,40}?,){1,6}?)"
+    # the last part: a postcode, after a town or alone ("Hove BN3 3RE", "D08 R2Y4", "Islamabad 44000"),
+    # or a postcode before its town ("47300 Petaling Jaya"), then perhaps a region (", Selangor")
+    rf"[ ](?:(?:[^,\n:;@]{{1,40}}?[ ])?{_POSTCODE}|\d{{4,6}}[ ]{_TOWN})(?:,[ ]{_TOWN})?(?![\w-])")
+_SENTENCE_INSIDE = re.compile(r"[a-z]{3,}\.[ ]|[!?]")
+_CAPITAL_WORD = re.compile(r"\b[A-Z][a-z]{2,}")
+
+
+def _unit_first_spans(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for m in _UNIT_FIRST.finditer(text):
+        before = text[:m.start()].rstrip(" ")
+        if before and (before[-1] == "." or before.split()[-1][:1].isupper()) and before[-1] not in ",:;\n":
+            continue  # "Jl. Diponegoro No. 45": a house number after its street, not a unit opening an address
+        span = text[m.start():m.end()]
+        parts = [p.strip() for p in m.group("parts").split(",") if p.strip()]
+        if _SENTENCE_INSIDE.search(span) or not all(p[:1].isupper() or p[:1].isdigit() or p[:1] == "#"
+                                                    for p in parts) or not _CAPITAL_WORD.search(span):
+            continue  # each part a name or a number ("page 12, line 20000" is no address)
+        if all(everyday_not_first(w) for w in _CAPITAL_WORD.findall(span)):
+            continue  # only everyday words ("Unit 3, Build 2024, Release 5, Patch 11000"): no place named
+        out.append((m.start(), m.end()))
+    return out
+
+
 def _block_end(text: str, end: int, line_end: int) -> int:
     """Where a multi-line address that a field opens ends: its first line's value ends at ``end`` (the
     whole line when ``end == line_end``); up to four lines after it that go on with the address
@@ -178,6 +215,8 @@ def field_address_spans(text: str) -> list[tuple[str, int, int]]:
         if (span := _address_value(text, *m.span("value"))) is not None:
             out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
     out.extend(("ADDRESS", *m.span("value")) for m in _EIRCODE.finditer(text) if "ircode" in lower)
+    if "," in text and _DIGIT.search(text):
+        out.extend(("ADDRESS", s, e) for s, e in _unit_first_spans(text))
     recipient = not _RECIPIENT_OPENERS.isdisjoint(words) or bool(labelled_fields(text, RECIPIENT_LABELS))
     for m in _RECIPIENT.finditer(text) if recipient else ():
         name_s, name_e = m.span("name")
