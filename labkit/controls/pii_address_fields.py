@@ -158,6 +158,8 @@ _UNIT_FIRST = re.compile(
     # the last part: a postcode, after a town or alone ("Hove BN3 3RE", "D08 R2Y4", "Islamabad 44000"),
     # or a postcode before its town ("47300 Petaling Jaya"), then perhaps a region (", Selangor")
     rf"[ ](?:(?:[^,\n:;@]{{1,40}}?[ ])?{_POSTCODE}|\d{{4,6}}[ ]{_TOWN})(?:,[ ]{_TOWN})?(?![\w-])")
+_UNIT_WORDS = ("Flat", "Apt", "Apartment", "Unit", "Suite", "Studio", "Room", "House", "H.No", "Blk", "Block", "Plot",
+               "Shop", "Lot", "No", "Nyumba")  # a gate: the pattern runs only where one stands
 _SENTENCE_INSIDE = re.compile(r"[a-z]{3,}\.[ ]|[!?]")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][a-z]{2,}")
 
@@ -215,7 +217,7 @@ def field_address_spans(text: str) -> list[tuple[str, int, int]]:
         if (span := _address_value(text, *m.span("value"))) is not None:
             out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
     out.extend(("ADDRESS", *m.span("value")) for m in _EIRCODE.finditer(text) if "ircode" in lower)
-    if "," in text and _DIGIT.search(text):
+    if "," in text and any(w in text for w in _UNIT_WORDS) and _DIGIT.search(text):
         out.extend(("ADDRESS", s, e) for s, e in _unit_first_spans(text))
     recipient = not _RECIPIENT_OPENERS.isdisjoint(words) or bool(labelled_fields(text, RECIPIENT_LABELS))
     for m in _RECIPIENT.finditer(text) if recipient else ():
