@@ -70,7 +70,7 @@ from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_a
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
-from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, trim_name
+from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -891,11 +891,12 @@ def _scan(text: str) -> list[Finding]:
     out.extend(Finding("NAME", s, e, text[s:e]) for s, e in sign_off_spans(text))
     # the value of a name field ("Surname: FARQUHARSON", "Patient: Whitcombe, Rosalind", "שם פרטי: אלון"),
     # on the text as written, any script (round 16)
+    labelled = label_candidates(text)  # the words before each colon, once for the three field rules
     field_names = []
-    for s, e in field_name_spans(text):
+    for s, e in field_name_spans(text, labelled):
         s, e = strip_caseless_title(text, s, e)  # "নাম: মোছাম্মৎ শিরিন আক্তার": the title is not the name
         field_names.append(Finding("NAME", s, e, text[s:e]))
-    labels = field_label_spans(text)
+    labels = field_label_spans(text, labelled)
     # a street, a house number, a postcode and a town, on the text as written, any script (round 15)
     if _POSTCODE_GATE.search(text):
         out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in street_postcode_town_spans(text))
@@ -945,7 +946,7 @@ def _scan(text: str) -> list[Finding]:
     # the value of an address field, an Eircode, and a shipping line's name and address (round 16), after
     # the ends are tidied: the label set them. In a caseless script the finders that read it as written
     # know its ends better (a name and honorific after "住所：…"), so there the field gives way
-    fields = [Finding(kind, s, e, text[s:e]) for kind, s, e in field_address_spans(text)]
+    fields = [Finding(kind, s, e, text[s:e]) for kind, s, e in field_address_spans(text, labelled)]
     if fields:
         found = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
         out.extend(f for f in fields if f.type == "NAME" or not _has_caseless(f.text)

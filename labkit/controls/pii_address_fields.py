@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 
 from labkit.controls.pii_name_cues import LEAD_WORDS, fold
-from labkit.controls.pii_name_fields import is_name_value, labelled_fields
+from labkit.controls.pii_name_fields import Candidates, is_name_value, labelled_fields
 from labkit.controls.pii_names import everyday_not_first
 
 _ADDRESS_LABELS = """
@@ -195,7 +195,7 @@ def _block_end(text: str, end: int, line_end: int) -> int:
     return end
 
 
-def field_address_spans(text: str) -> list[tuple[str, int, int]]:
+def field_address_spans(text: str, candidates: Candidates | None = None) -> list[tuple[str, int, int]]:
     """``(type, start, end)`` of addresses given as a field's value ("Address: …", "Postcode: IV2 4WR")
     or after a recipient's name ("Recipient: NAME, address"; the name as NAME when it reads as one).
 
@@ -206,7 +206,7 @@ def field_address_spans(text: str) -> list[tuple[str, int, int]]:
     """
     out: list[tuple[str, int, int]] = []
     if ":" in text or "：" in text:
-        for _, _, vs in labelled_fields(text, ADDRESS_FIELD_LABELS):
+        for _, _, vs in labelled_fields(text, ADDRESS_FIELD_LABELS, candidates):
             if (m := _ADDRESS_VALUE.match(text, vs)) is not None and (
                     span := _address_value(text, *m.span("value"))) is not None:
                 out.append(("ADDRESS", span[0], _block_end(text, span[1], m.end("value"))))
@@ -219,7 +219,7 @@ def field_address_spans(text: str) -> list[tuple[str, int, int]]:
     out.extend(("ADDRESS", *m.span("value")) for m in _EIRCODE.finditer(text) if "ircode" in lower)
     if "," in text and any(w in text for w in _UNIT_WORDS) and _DIGIT.search(text):
         out.extend(("ADDRESS", s, e) for s, e in _unit_first_spans(text))
-    recipient = not _RECIPIENT_OPENERS.isdisjoint(words) or bool(labelled_fields(text, RECIPIENT_LABELS))
+    recipient = not _RECIPIENT_OPENERS.isdisjoint(words) or bool(labelled_fields(text, RECIPIENT_LABELS, candidates))
     for m in _RECIPIENT.finditer(text) if recipient else ():
         name_s, name_e = m.span("name")
         name = text[name_s:name_e].strip()

@@ -28,7 +28,6 @@ Example:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from labkit.controls.pii_name_cues import FORM_LABELS, label_key
 from labkit.controls.pii_names import caseless_common, everyday_not_first
@@ -84,7 +83,12 @@ _BULLETS = " \t*•-"
 _NAME_VALUE = re.compile(r"[ \t]*(?P<value>(?:(?![ ]{2})[^\n\t|;:：])+)")
 
 
-def labelled_fields(text: str, labels: frozenset[str]) -> list[tuple[int, int, int]]:
+Candidates = tuple[tuple[int, int, int, str], ...]
+"""What :func:`label_candidates` returns: label start, label end, value start, label in lower case."""
+
+
+def labelled_fields(text: str, labels: frozenset[str], candidates: Candidates | None = None
+                    ) -> list[tuple[int, int, int]]:
     """``(label_start, label_end, value_start)`` of every field of ``text`` whose label (compared in
     lower case) is one of ``labels``: "Surname: X", "  Prénom : Y", "| 氏名：Z".
 
@@ -93,13 +97,14 @@ def labelled_fields(text: str, labels: frozenset[str]) -> list[tuple[int, int, i
         >>> [(t[a:b], t[v:]) for a, b, v in labelled_fields(t, frozenset({"name"}))]
         [('Name', ' Ada Lovelace')]
     """
-    return [(s, e, v) for s, e, v, label in _label_candidates(text) if label in labels]
+    cands = label_candidates(text) if candidates is None else candidates
+    return [(s, e, v) for s, e, v, label in cands if label in labels]
 
 
-@lru_cache(maxsize=8)
-def _label_candidates(text: str) -> tuple[tuple[int, int, int, str], ...]:
-    """Every would-be label before a colon of ``text`` (start, end, value start, lower case), once per
-    text: the name, address and recipient rules each look theirs up."""
+def label_candidates(text: str) -> Candidates:
+    """Every would-be label before a colon of ``text`` (start, end, value start, lower case): computed
+    once per text by :mod:`labkit.controls.pii` and passed to the name, address and recipient rules,
+    which each look theirs up (nothing is cached: a text may hold PII)."""
     if ":" not in text and "：" not in text:
         return ()
     out: list[tuple[int, int, int, str]] = []
@@ -120,17 +125,15 @@ def _label_candidates(text: str) -> tuple[tuple[int, int, int, str], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=8)
-def _fields(text: str) -> tuple[tuple[int, int, int, int], ...]:
-    """The name fields of ``text``: label start and end, value start and end (cached: :mod:`pii` asks
-    for the labels and the values of the same text)."""
+def _fields(text: str, candidates: Candidates | None) -> list[tuple[int, int, int, int]]:
+    """The name fields of ``text``: label start and end, value start and end."""
     if ":" not in text and "：" not in text:
-        return ()
+        return []
     out = []
-    for ls, le, vs in labelled_fields(text, NAME_FIELD_LABELS):
+    for ls, le, vs in labelled_fields(text, NAME_FIELD_LABELS, candidates):
         if (m := _NAME_VALUE.match(text, vs)) is not None:
             out.append((ls, le, *m.span("value")))
-    return tuple(out)
+    return out
 
 
 # the value ends where the next field starts (two spaces, a full-width space after a wide script
@@ -195,7 +198,7 @@ def is_name_value(value: str) -> bool:
     return not _CASELESS_VALUE.search(value) and _cased_name(_VALUE_WORD.findall(value))
 
 
-def field_label_spans(text: str) -> list[tuple[int, int]]:
+def field_label_spans(text: str, candidates: Candidates | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` of the labels of name fields: no name inside them ("שם פרטי:", "שם משפחה:",
     where a cue rule reads the label's second word as the name after "שם").
 
@@ -204,10 +207,10 @@ def field_label_spans(text: str) -> list[tuple[int, int]]:
         >>> [t[s:e] for s, e in field_label_spans(t)]
         ['שם משפחה']
     """
-    return [(ls, le) for ls, le, _, _ in _fields(text)]
+    return [(ls, le) for ls, le, _, _ in _fields(text, candidates)]
 
 
-def field_name_spans(text: str) -> list[tuple[int, int]]:
+def field_name_spans(text: str, candidates: Candidates | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` of names given as the value of a name field ("Surname: FARQUHARSON",
     "Name, Vorname: Yıldırım, Derya", "氏名：中島 聡子"), in text order.
 
@@ -217,7 +220,7 @@ def field_name_spans(text: str) -> list[tuple[int, int]]:
         ['KOUASSI', 'Adjoua']
     """
     out: list[tuple[int, int]] = []
-    for _, _, s, e in _fields(text):
+    for _, _, s, e in _fields(text, candidates):
         value = text[s:e]
         if (cut := _VALUE_END.search(value)) is not None:
             value = value[:cut.start()]
