@@ -669,7 +669,7 @@ if __name__ == "__main__":
                                            "round10_after", "round11_first", "round11_final", "round11_before",
                                            "round11_after", "round12_after", "round12_first", "round12_final",
                                            "round13_after", "round14_after", "round14_first", "round14_final",
-                                           "round15_after", "round15_first", "round15_final",
+                                           "round15_after", "round15_first", "round15_final", "round16_before",
                                            "round16_after", "round16_first", "round16_final"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-13]_<save>.json with "
                          "--pii-fresh[2-13])")

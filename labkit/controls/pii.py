@@ -23,7 +23,10 @@ the national layout of one of :data:`LAYOUT_REGIONS` and valid there. Names and 
 :mod:`labkit.controls.pii_names` (census
 name lists, word frequencies, titles and cues) and :mod:`labkit.controls.pii_address` (street
 patterns), whose spans' ends :mod:`labkit.controls.pii_address_edges` sets (postcodes, unit words), with
-Chinese and Korean addresses by their administrative units from :mod:`labkit.controls.pii_address_admin`. Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
+Chinese and Korean addresses by their administrative units from :mod:`labkit.controls.pii_address_admin`,
+and, since round 16, names and addresses read from the form around them: a labelled field's value
+(:mod:`labkit.controls.pii_name_fields`, :mod:`labkit.controls.pii_address_fields`), a shipping line's
+recipient, a phrase that announces an address. Literal ``\\n`` escapes are blanked before scanning, offsets unchanged. Overlapping
 candidates are resolved longest-first, so a card number is never also reported as a phone number.
 
 What it does not do: run a language model. NER libraries (spaCy, Presidio's default recogniser)
@@ -64,13 +67,16 @@ from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
+from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
-from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, label_key
+from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
+from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
     caseless_cue_spans,
     everyday_opener,
+    is_first_name,
     is_known_name,
     is_territory,
     load_all,
@@ -883,6 +889,14 @@ def _scan(text: str) -> list[Finding]:
             out.append(Finding(f.type, s, e, text[s:e]))
     # the writer's name under a closing formula, on the text as written (round 15)
     out.extend(Finding("NAME", s, e, text[s:e]) for s, e in sign_off_spans(text))
+    # the value of a name field ("Surname: FARQUHARSON", "Patient: Whitcombe, Rosalind", "שם פרטי: אלון"),
+    # on the text as written, any script (round 16)
+    labelled = label_candidates(text)  # the words before each colon, once for the three field rules
+    field_names = []
+    for s, e in field_name_spans(text, labelled):
+        s, e = strip_caseless_title(text, s, e)  # "নাম: মোছাম্মৎ শিরিন আক্তার": the title is not the name
+        field_names.append(Finding("NAME", s, e, text[s:e]))
+    labels = field_label_spans(text, labelled)
     # a street, a house number, a postcode and a town, on the text as written, any script (round 15)
     if _POSTCODE_GATE.search(text):
         out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in street_postcode_town_spans(text))
@@ -890,7 +904,9 @@ def _scan(text: str) -> list[Finding]:
     out.extend(Finding("ADDRESS", s, e, text[s:e]) for s, e in latin_admin_address_spans(text))
     if latin is not None:
         # names in scripts without letter case, by the cue words and honorifics around them
-        out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caseless_cue_spans(text))
+        for s, e in caseless_cue_spans(text):
+            s, e = strip_caseless_title(text, s, e)  # "आदरणीय शर्मा जी": "dear" is not the name (round 16)
+            out.append(Finding("NAME", s, e, text[s:e]))
         # addresses written in such a script, read as written (round 11)
         # Chinese and Korean addresses by their administrative units, largest first (round 14): where one
         # is found, its ends are exact, and a run of the shape rules over it ("…12楼前台") gives way
@@ -908,14 +924,54 @@ def _scan(text: str) -> list[Finding]:
     # a "name" made of form labels only is the label ("Navn:", "Nimi:", "שם מלא:", "อีเมล"), one made of
     # group words the group a greeting addresses ("Kedves Kollégák!"): round 15
     out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text)
-                                                      or _weekday_alone(text, f.start, f.end))]
+                                                      or _weekday_alone(text, f.start, f.end)
+                                                      or any(f.start < le and ls < f.end for ls, le in labels))]
+    # a title of address alone before its abbreviation dot is no name ("Fam. Berardi", "Mevr. de Vries"):
+    # round 16; a title that is also a first name stays ("Don.")
+    out = [f for f in out if not (f.type == "NAME" and text[f.end:f.end + 1] == "." and _lone_title(f.text))]
+    # a closing formula on its own line is no name ("Viele Grüße", "Un abrazo,", "Ta,"): round 16
+    out = [f for f in out if not (f.type == "NAME" and _closing_line(text, f))]
+    # a name field's value is a name by its label: no clause rule (a kana reading has 6-10 syllables)
+    out.extend(field_names)
+    # a Turkish title or case suffix after a name is not part of it ("Zeynep Hanım", "Aydın'ın"): round 16
+    for i, f in enumerate(out):
+        if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):
+            out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":
             s, e = tidy_address(text, f.start, f.end)
             if (s, e) != (f.start, f.end):
                 out[i] = Finding("ADDRESS", s, e, text[s:e])
+    # the value of an address field, an Eircode, and a shipping line's name and address (round 16), after
+    # the ends are tidied: the label set them. In a caseless script the finders that read it as written
+    # know its ends better (a name and honorific after "住所：…"), so there the field gives way
+    fields = [Finding(kind, s, e, text[s:e]) for kind, s, e in field_address_spans(text, labelled)]
+    if fields:
+        found = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
+        out.extend(f for f in fields if f.type == "NAME" or not _has_caseless(f.text)
+                   or not any(f.start < e and s < f.end for s, e in found))
     return out
+
+
+def _closing_line(text: str, f: Finding) -> bool:
+    """Whether ``f`` stands on a line that is a closing formula and nothing else ("Viele Grüße",
+    "Un abrazo,": :data:`~labkit.controls.pii_name_cues.LATIN_SIGN_OFFS`)."""
+    start = text.rfind("\n", 0, f.start) + 1
+    end = text.find("\n", f.end)
+    line = text[start:end if end >= 0 else len(text)].strip().rstrip(",!.:").strip()
+    return len(line) <= 40 and fold(line) in LATIN_SIGN_OFFS
+
+
+def _lone_title(span: str) -> bool:
+    """Whether ``span`` is one word, a title of address or role (:data:`TITLE_WORDS`) that no list knows
+    as a first name."""
+    return " " not in span and fold(span) in TITLE_WORDS and not is_first_name(span)
+
+
+def _has_caseless(span: str) -> bool:
+    """Whether ``span`` holds a letter of a script without letter case (Han, kana, Arabic, Thai …)."""
+    return any(c.isalpha() and c.upper() == c.lower() for c in span)
 
 
 _CARD_TYPES = frozenset({"ADDRESS", "PHONE", "EMAIL"})

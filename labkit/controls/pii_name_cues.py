@@ -83,11 +83,16 @@ karyawan pelanggan penerima nasabah
 сотрудник сотрудница получатель получательница клиент клиентка
 asiakas tyontekija vastaanottaja kund mottagare modtager mottaker ugyfel cimzett munkatars
 zakaznik zakaznice prijemce zamestnanec zamestnankyne angajat angajata destinatar mteja mpokeaji kliyente
+plaintiff defendant claimant respondent petitioner spouse familie fam
+shri shrimati smt kumari chi
+sohn tochter ehemann ehefrau daughter husband wife dochter fille epoux epouse hija esposo esposa figlia marito
+moglie filha
 """
 _CONTACT_VERBS = """
 met called phoned rang emailed ring text ask tell
 ketemu ruckruf appeler contacter llamar chiamare ligar bellen
 звонил звонила позвонить
+apel телефонував телефонувала дзвонив дзвонила
 """
 
 # folded, so "Сотрудник" in the Latin view ("Sotrudnik") and "Grüezi" ("Gruezi") both match
@@ -125,8 +130,8 @@ nome cognome indirizzo nascita
 endereco morada
 imie nazwisko adres
 jmeno prijmeni adresa bydliste
-nev cim lakcim szuletesi
-nume prenume adresa
+nev cim lakcim szuletesi szamlaszam
+nume prenume adresa cont
 isim ad adi soyad soyadi soyadı adres
 nama alamat tarikh
 jina anwani simu barua pepe
@@ -215,4 +220,8 @@ SIGN_OFFS: tuple[str, ...] = (
     "此致", "敬礼", "谢谢", "よろしくお願いいたします", "よろしくお願いします", "以上",
     "감사합니다", "드림", "مع التحية", "مع خالص التحية", "شكرا", "وتفضلوا بقبول فائق الاحترام",
     "धन्यवाद", "सादर",
+    # round 16: Hebrew, Persian, Arabic, Hindi, Bengali, Tamil, Thai, Chinese, Japanese closings
+    "בברכה", "בתודה", "תודה", "בכבוד רב", "با سپاس", "با تشکر", "با احترام", "ارادتمند", "مع أطيب التحيات",
+    "تحياتي", "भवदीय", "शुभकामनाओं सहित", "ধন্যবাদ", "ধন্যবাদান্তে", "শুভেচ্ছান্তে", "বিনীত", "நன்றி", "அன்புடன்",
+    "இப்படிக்கு", "ขอแสดงความนับถือ", "ด้วยความเคารพ", "ขอบคุณครับ", "ขอบคุณค่ะ", "ขอบคุณ", "祝好", "敬具",
 )

@@ -140,7 +140,10 @@ _UPPER, _LOWER = UPPER, LOWER
 # One capitalised word: "Anna", "Hans-Jürgen", "O'Neill", "McKnight"; possessive 's is cut later.
 _WORD = re.compile(rf"[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
 _CAP_WORD_RE = re.compile(rf"(?<![\w'’-])[{_UPPER}][{_UPPER}{_LOWER}]*(?:['’-][{_UPPER}{_LOWER}]+)*")
-_PARTICLE_GAP = re.compile(r" (?:(?:van|von|de|der|den|da|di|du|la|le|del|della|zu|ten|ter) ){1,2}")
+# round 16: Malay and Indonesian patronymic links ("Nurul Huda binte Ismail", "Mohd Hafiz bin Abdul Rahman") and
+# the Singaporean/Malaysian Indian ones ("Rajkumar s/o Pillay", "Devi a/p Murugan") join a name as particles do
+_PARTICLE_GAP = re.compile(r" (?:(?:van|von|de|der|den|da|di|du|la|le|del|della|zu|ten|ter) ){1,2}"
+                           r"| (?:bin|binti|binte|bint|s/o|d/o|a/l|a/p) ")
 # address-unit words that follow a name in an address block ("Mrs. Bonnie Johnson Apt. 536")
 _UNIT_WORDS = frozenset({"apt", "apartment", "suite", "unit", "floor", "room", "building", "box", "flat", "studio"})
 _LEAD_PARTICLES = frozenset({"Le", "La", "Les", "De", "Du", "Des", "Del", "Della", "Di", "Da"})
@@ -170,7 +173,15 @@ _PERSON_AFTER = re.compile(r"^(?:'s|’s|[ ](?:is|was|has|had|will|would|said|sa
                            r"lives|lived|works|worked|joined|left|and|who|just|points))\b")
 _PERSON_VERB = re.compile(r"^[ ](?:had|has|spent|said|says|told|asked|wrote|lives|lived|works|worked|joined|left|"
                           r"met|married|is a|was a|is an|was an|is from|was from|comes from|flew|went|gave|"
-                          r"called|replied)\b")
+                          r"called|replied"
+                          # round 16: "X said (that) …", "X called" in the other languages a chat is written
+                          # in, as the Latin view spells them (Cyrillic transliterated); not "X and Y", which
+                          # opens firms and places as often ("Arroyo y Yuste", "Wallis and Futuna")
+                          r"|sagte|sagt|meinte|hat gesagt|hät gseit|a dit|dijo|ha dicho|me dijo|ha detto|disse|"
+                          r"zei|zegt|belde|sa att|sade|sagde|sier|säger|ringde|ringte|ringede|sanoi|soitti|mówi|"
+                          r"powiedział|powiedziała|říkal|říkala|řekl|řekla|volal|volala|zice|a zis|mondta|dedi|"
+                          r"söyledi|aradı|bilang|kata|berkata|amesema|alisema|sabi|skazal|skazala|govorit|zvonil|"
+                          r"zvonila|kazhe|skazav|dzvonyv|dzvonyla)\b")
 # Verbs that follow a person more often than a thing, but not only ("Friedrich is very reliable",
 # "Rodriguez began writing"): after a sentence-opening word, they make it a name only when a name
 # list knows the word or no dictionary does.
@@ -413,7 +424,7 @@ _CL_NAME_AFTER_TITLE = re.compile(_CL_NAME_WORDS)
 
 
 def caseless_role_spans(text: str) -> list[tuple[int, int]]:
-    """Names in a caseless script after a role word, before an honorific or job title, or on the line
+    r"""Names in a caseless script after a role word, before an honorific or job title, or on the line
     under a closing formula (round 14; see :data:`labkit.controls.pii_name_cues.CASELESS_BEFORE`).
 
     Example:
@@ -448,7 +459,7 @@ def caseless_role_spans(text: str) -> list[tuple[int, int]]:
 
 
 def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
-    """Names in a script without letter case, found by the words around them, not by capitals:
+    r"""Names in a script without letter case, found by the words around them, not by capitals:
     after a cue ("שם: דוד כהן", "이름: 김민준", "اسمي أحمد", "श्री राम") and before an honorific
     ("김민준 씨", "山田さん"). One or two words after a cue (Arabic connectors such as بن between
     them), on the same line; a run after a cue that is a place, country or month
@@ -480,8 +491,9 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
 # in the view "sri" is also the first word of "Sri Lanka".
 _CASELESS_TITLES = frozenset({
     "श्री", "श्रीमती", "सुश्री", "श्रीमान", "कुमारी", "डॉ.", "डॉ",                 # Hindi, Marathi, Nepali
-    "জনাব", "শ্রী", "শ্রীমতী", "ডাঃ",                                           # Bengali
-    "திரு", "திருமதி", "செல்வி", "டாக்டர்",                                  # Tamil
+    "জনাব", "শ্রী", "শ্রীমতী", "ডাঃ", "মোছাম্মৎ", "মোসাম্মৎ", "মোসাম্মাৎ",              # Bengali (Mst., round 16)
+    "திரு", "திரு.", "திருமதி", "செல்வி", "டாக்டர்", "அன்புள்ள",                 # Tamil ("dear": round 16)
+    "आदरणीय", "प्रिय",                                                       # Hindi "dear" (round 16)
     "מר", "גברת", "ד\"ר", "السيد", "السيدة", "الدكتور", "آقای", "خانم", "دکتر",   # Hebrew, Arabic, Persian
     "นาย", "นาง", "นางสาว", "ბატონი", "ქალბატონი",                           # Thai, Georgian
     "جناب", "سرکار", "استاد", "مهندس", "الأستاذ", "المهندس", "الشيخ",          # Persian, Arabic (round 14)
@@ -503,6 +515,8 @@ def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
         if text.endswith(honorific, start, end) and end - len(honorific) > start:
             end -= len(honorific)
             break
+    if text.endswith(" जी", start, end) and end - 3 > start:
+        end -= 3  # "शर्मा जी": written apart, जी is an honorific (glued it ends names: "बनर्जी"), round 16
     for _ in range(3):  # titles may stack: "سرکار خانم دکتر رستمی", "جناب آقای رضا زاده"
         first, sep, rest = text[start:end].partition(" ")
         if not (sep and rest.strip() and first in _CASELESS_TITLES):
@@ -649,6 +663,18 @@ def _is_first(word: str) -> bool:
 def _is_census_first(word: str) -> bool:
     """A first name of the census list: strong enough alone, at a sentence start or after "in"."""
     return any(_fold(p) in _gazetteer()[0] for p in word.split("-") if p)
+
+
+def everyday_not_first(word: str) -> bool:
+    """Whether ``word`` is an everyday word (English, or a frequent one of de/es/fr/it/nl/pt) that no
+    list knows as a first name ("Sales", "Team", "Kunde"; not "Rose", "Grace"): round 16."""
+    return (_freq(word) >= _EVERYDAY or _foreign_everyday(word)) and not _is_first(word)
+
+
+def is_first_name(word: str) -> bool:
+    """Whether a name list knows ``word`` as a first name (census, or the wide lists where English
+    hardly uses the word)."""
+    return _is_first(word)
 
 
 def is_known_name(word: str) -> bool:
@@ -895,8 +921,9 @@ def _judge(text: str, run: list[tuple[int, int]]) -> tuple[int, int] | None:
             continue
         # a frequent word of another European language opening a sentence ("Ihren Umzug", "Equipe
         # Logística"); an English everyday word stays for the everyday check below ("Die Bestellung")
+        # (not right after a title: the title's dot ends no sentence, "Dr. Ama Mensah"; round 16)
         if low in _COMMON or (len(run) >= 2 and _freq(w) < _EVERYDAY and _foreign_everyday(w)
-                              and _sentence_start(text, run[0][0])):
+                              and not titled and _sentence_start(text, run[0][0])):
             titled = False
             run = run[1:]
             continue
