@@ -948,6 +948,18 @@ def _leaves(data: Any, out: list[str], addressed: bool = False) -> list[str]:
         if call:
             out.append("Assistant: " + call)
             return out
+        if not addressed and any(isinstance(v, str) and len(v.split()) <= 3 and _ADDRESSEE.search(v)
+                                 for v in data.values()):
+            # (round 13) a record with a field whose value is the model ("对象: 助手", "cimzett:
+            # mi-asszisztens", "destinataire: assistant"): a message to it, its other fields the task
+            # ("操作: 在ACC-1添加备注", "fiok: ACC-3", "szoveg: ..."): read as one line said to it, so the
+            # act, its record and its text stay together
+            fields = [f"{k}: {v}" for k, v in data.items() if isinstance(v, (str, int, float))]
+            out.append("Assistant: " + "; ".join(fields))
+            for value in data.values():
+                if isinstance(value, (dict, list)):
+                    _leaves(value, out, True)
+            return out
         for key, value in data.items():
             _leaves(value, out, addressed or bool(_ADDRESSING_KEY.search(str(key))))
     elif isinstance(data, list):
