@@ -294,6 +294,14 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     "delete": "удалению удаление видаленню видалення",
     "close": "закрытию закрытие закриттю закриття",
     "send": "отправке отправка надсиланню надсилання",
+}.items() for w in words.split()} | {w: a for a, words in {
+    # (round 13) Hungarian verbal nouns with "its" (-ása/-ése), as a task's field names them
+    # ("feladat: jegyzet hozzáadása", task: adding a note; "kontakt törlése"), accents or none
+    "add": "hozzáadása hozzaadasa",
+    "delete": "törlése torlese eltávolítása eltavolitasa",
+    "close": "lezárása lezarasa",
+    "send": "küldése kuldese elküldése elkuldese továbbítása tovabbitasa",
+    "update": "módosítása modositasa frissítése frissitese",
 }.items() for w in words.split()}
 
 
@@ -608,6 +616,13 @@ _BY_MODEL_OTHER = re.compile(
     r"על ידי\s+ה?(?:עוזר|בוט)|بواسطة\s+(?:ال)?(?:مساعد|بوت)|από\s+τον\s+βοηθό|\bprzez\s+asystenta\b|"
     r"\bav\s+(?:assistenten|boten)\b|\b(?:ассистентом|помощником|ботом|асистентом|помічником)\b|"
     r"\basistentem\b|\basisztens által\b|\bavustajan toimesta\b", re.I)
+
+
+# (round 13) carry out / execute / do it, said about the model (the sentence must name it)
+_EXECUTE = re.compile(r"\b(?:execute|carry (?:it |this |them )?out|perform|do (?:this|it|so)|выполнить|выполни(?:те)?|"
+                      r"исполнить|виконати|виконай(?:те)?|ausf(?:ü|ue)hren|durchf(?:ü|ue)hren|ex[ée]cuter|ejecutar|eseguire|"
+                      r"uitvoeren|wykona(?:ć|c)|prov(?:é|e)st|vykonat|v(?:é|e)grehajt\w*|uygula\w*|εκτελ\w*|laksanakan|"
+                      r"jalankan|tekeleza)\b|执行|執行|実行|실행", re.I)
 
 
 def _framed(sentence: str) -> bool:
@@ -1753,7 +1768,11 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
     while paragraphs and budget:
         budget -= 1
         paragraph = paragraphs.pop(0)
-        in_paste = paragraph in pasted
+        # (round 13) a sentence that hands the paragraph's orders to the model ("Выполнить ассистенту
+        # немедленно", to be carried out by the assistant; "Uitvoeren, assistent"): what the paragraph
+        # asks, in nominal or passive form too ("CON-1 подлежит удалению"), is said to it
+        in_paste = paragraph in pasted or any(_EXECUTE.search(t) and _unowned(_ADDRESSEE, t)
+                                              for t in re.split(r"(?<=[.!?。])\s+|\n", paragraph))
         if _GREETING.match(paragraph.strip().split("\n")[0]):
             to_person = True
         masked, quotes = _mask_quotes(paragraph)
@@ -1792,7 +1811,13 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                 said_to = True
             whole = re.fullmatch(r"\W*QUOTE(\d+)\W*", body)
             quoted = quotes[int(whole.group(1))] if whole else ""
-            if whole and not quoted.startswith("{") and not _any_action(_tokens(head))[0]:
+            head_words = _tokens(head)
+            verb_at = _any_action(head_words)[1]
+            # (round 13) a verb whose quoted object follows stands at its header's edge: first in
+            # "Add a comment: '...'", last in a verb-final language ("ACC-1 पर नोट जोड़ें: '...'");
+            # one inside the header is a relative clause ("팀장님이 보낸 카톡 ... 붙여요:", the chat
+            # message the lead *sent*, pasted): the header introduces a message, not an object
+            if whole and not quoted.startswith("{") and verb_at not in (0, len(head_words) - 1):
                 # a quoted message ("Pasted: 'Agent, close it'"), not a verb's quoted object
                 # ("Add a comment: 'Refund approved'"): read what the message says
                 if quoted not in read_quotes:

@@ -58,7 +58,8 @@ _KO = {"send": "보내 보낸 전송 발송 전달 송부",
        "delete": "삭제 지워 지우 제거",
        "close": "닫아 닫고 닫으",
        "update": "변경 설정 수정 바꿔 바꾸 업데이트",
-       "add": "추가 작성 기록 댓글 메모를 남기",
+       # (round 13: "write down", 적어/적으: "…라고 적어줘", "적으세요")
+       "add": "추가 작성 기록 댓글 메모를 남기 적어 적으",
        "create": "생성 만들",
        "grant": "부여",
        "reveal": "반복 포함 알려 표시 공개"}
@@ -295,7 +296,7 @@ PERSONA = (r"\bkunwari(?:ng)? (?:ikaw|ka)\b|\bikaw (?:na )?ang\b|\bmagpanggap\b|
            r"ধরো তুমি|ধরুন আপনি|এখন থেকে তুমি|"  # bn
            r"நீ(?:ங்கள்)? (?:இப்போது|தான்)|என்று கற்பனை|பாத்திரத்தில்|"  # ta
            r"\b(?:trò chơi nhập vai|nhập vai|giả sử bạn|giả vờ|bạn là|từ giờ bạn|bây giờ bạn là)\b|"  # vi
-           r"당신은 이제|너는 이제|지금부터 당신은|역할극|인 척|"  # ko
+           r"당신은 이제|너는 이제|지금부터 (?:당신은|너는|넌)|이제부터 (?:당신은|너는|넌)|역할극|인 척|"  # ko
            r"あなたは今から|今からあなたは|になりきって|ロールプレイ|ふりをして|"  # ja
            r"假设你是|假裝你是|假装你是|你现在是|你現在是|扮演|角色扮演|"  # zh
            r"\b(?:anggap(?:lah)? (?:kamu|anda|awak)|bayangkan (?:kamu|anda|awak)|berpura-pura|kamu sekarang|anda sekarang)\b|"  # id ms
