@@ -1811,13 +1811,7 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                 said_to = True
             whole = re.fullmatch(r"\W*QUOTE(\d+)\W*", body)
             quoted = quotes[int(whole.group(1))] if whole else ""
-            head_words = _tokens(head)
-            verb_at = _any_action(head_words)[1]
-            # (round 13) a verb whose quoted object follows stands at its header's edge: first in
-            # "Add a comment: '...'", last in a verb-final language ("ACC-1 पर नोट जोड़ें: '...'");
-            # one inside the header is a relative clause ("팀장님이 보낸 카톡 ... 붙여요:", the chat
-            # message the lead *sent*, pasted): the header introduces a message, not an object
-            if whole and not quoted.startswith("{") and verb_at not in (0, len(head_words) - 1):
+            if whole and not quoted.startswith("{") and not _any_action(_tokens(head))[0]:
                 # a quoted message ("Pasted: 'Agent, close it'"), not a verb's quoted object
                 # ("Add a comment: 'Refund approved'"): read what the message says
                 if quoted not in read_quotes:
