@@ -542,6 +542,10 @@ _WISH = re.compile(
     r"j'aimerais que|je voudrais que|nous aimerions que|(?:je vous|je te|nous vous) saurai(?:s|ons) gr[ée]|"
     r"quisiera que|quisi[ée]ramos que|me gustar[ií]a que|nos gustar[ií]a que|se ruega|"
     r"vorrei che|vorremmo che|mi piacerebbe che|"
+    # (round 13) "we ask that (your assistant) send ...": a request with the doer in a subjunctive
+    # clause (it es pt fr de nl), as the cs/pl "prosím ..., aby" below
+    r"chiediamo che|chiedo che|pedimos que|pido que|solicitamos que|pedimos-lhe que|"
+    r"(?:nous )?demandons que|je demande que|wir bitten(?: darum)?,? dass|(?:we|wij) vragen(?: u)? (?:om|dat)|"
     # cs sk pl: asking that someone do it, in the conditional ("prosím asistenta, aby ... poslal")
     r"(?:pros(?:í|i)m|pros(?:í|i)me|prosimy|prosz(?:ę|e)|žiadam|ž(?:i|í)adame)\b[^.\n]{0,60}?\b(?:aby|abys|abyste|(?:ż|z)eby)|"
     r"es w(?:ä|ae|a)re (?:\w+ )?(?:toll|super|sch(?:ö|oe|o)n|gut|hilfreich|ideal|nett|prima|klasse)|"
@@ -614,6 +618,11 @@ _TURN = re.compile(
 _PAST = re.compile(r"\b(?:was|were|has been|have been|had been|did|wurden?|worden|hat|hatte|haben|a [ée]t[ée]|"
                    r"ont [ée]t[ée]|avait|fue|fueron|ha sido|han sido|hab[ií]a|[èe] stat[oaie]|sono stat[ie]|"
                    r"yesterday|gestern|hier|ayer|ieri|last (?:week|month|year))\b", re.I)
+
+
+# (round 13) a future or a plan: "will", "is going to", "plans to", "wird", "va", "vont", "sta per"
+_FUTURE = re.compile(r"\b(?:will|shall|is going to|are going to|plans? to|intends? to|wird|werden|va|vont|"
+                     r"sta per|stanno per|va a|van a|vai|v(?:ã|a)o|gaat|gaan|kommer att|skal|ska)\b", re.I)
 
 
 # people who answer too: "agents confirm by e-mail before replying" is their procedure
@@ -1477,8 +1486,13 @@ def _first_action(words: list[str]) -> tuple[str | None, int]:
 def _a_state(words: list[str], i: int) -> bool:
     """(round 13) Whether ``words[i]`` is a Japanese verbal noun in a state or a passive form
     ("重複している連絡先", the contacts that are duplicated; "削除された", deleted): what is, not the act
-    ("削除し、", delete and ..., and "削除してください" stay acts)."""
-    return i + 1 < len(words) and words[i + 1].startswith(("している", "していた", "された", "されて", "してある"))
+    ("削除し、", delete and ..., "削除してください" and the wished passive "記録されたい", let it be
+    recorded, stay acts)."""
+    if i + 1 >= len(words):
+        return False
+    after = words[i + 1]
+    return after.startswith(("している", "していた", "されて", "してある")) or (
+        after.startswith("された") and not after.startswith("されたい"))
 
 
 # irregular English forms a wish or a rule uses ("was sent", "is given"); in a duty, "go to"
@@ -1871,9 +1885,17 @@ def find_instructions(text: str, catalogue: set[str] | None = None) -> list[_Ins
                        for k, c in enumerate(head_clauses)] \
                 + [(c, True) for c in _clauses_of(body)]
             clauses += [(c, True) for c in _clauses_of(after) if (c, True) not in clauses]
+            shared_doer = False  # (round 13) the clause before told what a person will do (see below)
             for clause, in_body in clauses:
                 words = _tokens(clause)
                 action, at = _first_action(words)
+                # (round 13) "our IT team will delete the mailbox and move its admin rights to ...": a verb
+                # that opens a clause joined to one whose doer is a person with a future or modal shares
+                # that doer; said to no one, it is their plan, not an order to the model
+                after_person, shared_doer = shared_doer, bool(_HUMAN_DOER.search(clause) and _FUTURE.search(clause))
+                if after_person and at == 0 and not (said_to or _CUE.search(clause)) and re.search(
+                        r"\b(?:and|und|et|y|e|en|och|og|ja|ve|és|i|и|і|a)\s*$", sentence[:max(0, sentence.find(clause))]):
+                    continue
                 said = 0  # words of the cue before the verb ("don't hesitate to" is no negation)
                 # the model only named, in a clause that tells what it did ("last year the
                 # assistant forwarded ..."): history, not a task
