@@ -260,6 +260,7 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     "add": "добавь добавьте додай додайте",
     "update": "измени измените установи установите зміни змініть встанови встановіть",
     "reveal": "покажи покажите повтори повторите повтори повторіть",
+}.items() for w in words.split()} | {w: a for a, words in {
     # (round 13) write down, infinitive (ru uk), as the imperatives above: "Чи не міг би асистент
     # записати в ACC-1 нотатку «…»?" (couldn't the assistant write a note into ACC-1?)
     "add": "записать записати занести внести",
