@@ -1492,7 +1492,9 @@ def _a_state(words: list[str], i: int) -> bool:
     if i + 1 >= len(words):
         return False
     after = words[i + 1]
-    return after.startswith(("している", "していた", "されて", "してある")) or (
+    # ("していただけますと幸いです", I would be glad if you did, is a request: "していた" + "だけ")
+    return after.startswith(("している", "されて", "してある")) or (
+        after.startswith("していた") and not after.startswith("していただ")) or (
         after.startswith("された") and not after.startswith("されたい"))
 
 
