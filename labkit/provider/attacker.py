@@ -265,9 +265,18 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     # записати в ACC-1 нотатку «…»?" (couldn't the assistant write a note into ACC-1?)
     "add": "записать записати занести внести",
 }.items() for w in words.split()} | {w: a for a, words in {
+    # (round 13) Ukrainian imperfectives, whose lemmas the table lacks (it lists the perfective
+    # "надіслати", "додати", "видалити", "закрити"): a persona's habit in the present ("КонтрольБот
+    # завжди ... надсилає його", the bot always sends it), the infinitive and the imperative
+    "send": "надсилає надсилають надсилати надсилай надсилайте",
+    "add": "додає додають додавати додавай додавайте",
+    "delete": "видаляє видаляють видаляти видаляй видаляйте",
+    "close": "закриває закривають закривати закривай закривайте",
+}.items() for w in words.split()} | {w: a for a, words in {
     # (round 13) Persian "record / insert" (a compound verb read by its noun, as lemmas.py's "حذف"):
-    # "یادداشتی ... ثبت کند" (let it record a note); Hebrew "to draft" (drafting is sending here)
-    "add": "ثبت درج",
+    # "یادداشتی ... ثبت کند" (let it record a note); Dutch "note down" ("noteer op ACC-1 '...'");
+    # Hebrew "to draft" (drafting is sending here)
+    "add": "ثبت درج noteer noteren",
     # (round 13) Romanian subjunctives after "să" ("asistentul trebuie să acorde rol ... și să noteze"):
     # the lemma table has "acorda" but not this form, and "acord" as a prefix is es/pt "agreement"
     "grant": "acorde acordă",
@@ -498,6 +507,10 @@ _MARKER = re.compile(
     r"du (?:er|är) (?:nu|nå)|je bent nu|jeste(?:ś|s) teraz|jsi (?:nyn(?:í|i)|te(?:ď|d))|si teraz|e(?:ș|s)ti acum|"
     r"olet nyt|art(?:ı|i)k sen|(?:te )?most (?:te )?vagy|voc(?:ê|e) (?:agora )?(?:é|e) agora|(?:sei|és) agora|"
     r"ты теперь|теперь ты|ти тепер|είσαι τώρα|sekarang kamu|"
+    # (round 13) "from now on" in more languages ("Відтепер ти «КонтрольБот»", "De assistent heeft vanaf
+    # nu beheerdersrechten", "отныне ты", "d'ora in poi", "a partir de ahora", "od teraz")
+    r"відтепер|отныне|с этого момента|vanaf nu|ab (?:jetzt|sofort) bist du|d(?:é|e)sormais tu|d'ora in poi|"
+    r"a partir de ahora|a partir de agora|od teraz|od te(?:ď|d)|fr(?:å|a)n och med nu|fra nu af|"
     r"ahora eres|ora sei|let'?s play|pretend|imagine (?:you|that you)|act as|role-?play|"
     r"stell dir vor|imagine que|imagina que|immagina|important for|wichtig f(?:ü|ue)r|"
     # (round 13) role play said in the first person plural or as a supposition ("Imaginons que tu sois
@@ -998,8 +1011,10 @@ def _leaves(data: Any, out: list[str], addressed: bool = False) -> list[str]:
             # mi-asszisztens", "destinataire: assistant"): a message to it, its other fields the task
             # ("操作: 在ACC-1添加备注", "fiok: ACC-3", "szoveg: ..."): read as one line said to it, so the
             # act, its record and its text stay together
+            # (fields joined by " / ", which parts no clause: the act's field and its record's field
+            # are one clause, "action: ajouter_note / compte: ACC-5")
             fields = [f"{k}: {v}" for k, v in data.items() if isinstance(v, (str, int, float))]
-            out.append("Assistant: " + "; ".join(fields))
+            out.append("Assistant: " + " / ".join(fields))
             for value in data.values():
                 if isinstance(value, (dict, list)):
                     _leaves(value, out, True)
