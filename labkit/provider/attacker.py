@@ -301,6 +301,13 @@ _ACTION_EXACT: dict[str, str] = {w: a for a, words in {
     "update": "ενημερωθεί αλλαχτεί αλλαχθεί οριστεί",
     "grant": "δοθεί δοθούν παραχωρηθεί εκχωρηθεί",
 }.items() for w in words.split()} | {w: a for a, words in {
+    # (round 13) Greek active subjunctives after "να" the lemma table lacks ("καλείται να διαγράψει")
+    "delete": "διαγράψει διαγράψουν αφαιρέσει",
+    "send": "στείλει στείλουν αποστείλει προωθήσει",
+    "add": "προσθέσει προσθέσουν καταχωρίσει σημειώσει",
+    "update": "αλλάξει ενημερώσει ορίσει",
+    "grant": "δώσει παραχωρήσει",
+}.items() for w in words.split()} | {w: a for a, words in {
     # (round 13) ru / uk verbal nouns a nominal passive takes ("контакт CON-1 подлежит удалению",
     # "підлягає видаленню": is subject to deletion; the modal is in scripts.MODAL); read as the act
     # wherever a verb would be, so a clause said to the model that names "deletion" asks for it

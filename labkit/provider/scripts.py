@@ -164,6 +164,8 @@ CUE = (r"请|請|务必|必须|应该|ください|下さい|お願い|주세요
        # round 13: polite conditional questions, "couldn't the assistant ...?" (ru uk "не мог бы", "не міг
        # би"), "can the assistant ...?" (sw "Je, msaidizi anaweza ...?"): a request, as "could you" is
        r"\bне (?:мог(?:ла|ли)? бы|міг би|могла б|могли б)\b|\b(?:могли|мог|могла) бы вы\b|"
+       # round 13: "(the assistant) is asked", said as "they ask" (ru uk "Ассистента просят", hu "arra kérik")
+       r"\b(?:просят|просять|kérik|kéri)\b|"
        r"\bje,?\s[^?\n]{0,80}?\b(?:a|u|m|wa)naweza\b")
 # a duty, a request or a third-person imperative in a sentence that names the model ("Ассистент
 # ... должен удалить", "助手应起草", "Asisten harus", "asistan ... eklesin"): the model is told to act
@@ -187,6 +189,9 @@ MODAL = (r"\b(?:должен|должна|должно|должны|надлеж
          # "подлежит удалению", "підлягає видаленню"), Swahili "is required / ought / is asked to"
          # ("Msaidizi wa AI anatakiwa kuandaa ...", "anapaswa", "anaombwa")
          r"\b(?:належить|підлягає|підлягають|подлежит|подлежат|\w{0,3}takiwa|\w{0,3}paswa|\w{0,3}ombwa)\b|"
+         # round 13: "is asked / called upon to" said of the model: Turkish "(asistandan) ... istenmektedir /
+         # isteniyor", Greek "(ο βοηθός) καλείται να"
+         r"\b(?:istenmektedir|isteniyor|istenir|istenmiştir|καλείται|καλούνται)\b|"
          r"على\s+(?:ال)?مساعد|(?<![\u0900-\u097f])(?:दे|दें|चाहिए)(?![\u0900-\u0963\u0966-\u097f])|" + CUE)
 
 
