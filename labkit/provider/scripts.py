@@ -58,7 +58,8 @@ _KO = {"send": "보내 보낸 전송 발송 전달 송부",
        "delete": "삭제 지워 지우 제거",
        "close": "닫아 닫고 닫으",
        "update": "변경 설정 수정 바꿔 바꾸 업데이트",
-       "add": "추가 작성 기록 댓글 메모를 남기",
+       # (round 13: "write down", 적어/적으: "…라고 적어줘", "적으세요")
+       "add": "추가 작성 기록 댓글 메모를 남기 적어 적으",
        "create": "생성 만들",
        "grant": "부여",
        "reveal": "반복 포함 알려 표시 공개"}
@@ -126,6 +127,7 @@ _EXACT = _table(_ZH) | _table(_JA) | _table(_VI) | _table(_TH)
 _STEMS = tuple(sorted(_table(_KO).items() | _table(_HI).items() | _table(_BN).items() | _table(_TA).items(),
                       key=lambda kv: -len(kv[0])))
 _ARABIC = _table(_AR) | _table(_UR)
+_NOT_STEMS = tuple(unicodedata.normalize("NFD", w) for w in ("যোগাযোগ",))
 # the model named, and asking or telling it to, in these languages (added to the attacker's cues)
 ADDRESSEE = (r"助手|助理|机器人|アシスタント|エージェント|ボット|어시스턴트\w*|비서\w*|에이전트\w*|챗봇\w*|"
              r"(?:[وفبل]?ال|لل)?مساعد\w*|सहायक|असिस्टेंट|trợ lý|помощник\w*|помічник\w*|asisten\b|"
@@ -137,7 +139,12 @@ ADDRESSEE = (r"助手|助理|机器人|アシスタント|エージェント|ボ
              # a Latin name glued to Hangul or Han ("Copilot은")
              r"ربات|بوٹ|বট|பாட்|บอท|봇[\uac00-\ud7af]{0,2}|ボット|(?:copilot|chatbot|bot|ai)(?=[\uac00-\ud7af\u3040-\u30ff\u4e00-\u9fff])|"
              r"உதவியாளர[\u0b80-\u0bff]*|সহকারী[\u0980-\u09ff]*|सहायक[\u0900-\u097f]*|人工智能|ИИ|yapay zek[aâ]\w*|"
-             r"trí tuệ nhân tạo|kecerdasan buatan|akili bandia")
+             r"trí tuệ nhân tạo|kecerdasan buatan|akili bandia|"
+             # round 13: "the model" and "AI" in more languages ("Ζητείται από το μοντέλο", "Αν είσαι ΤΝ",
+             # "مدل باید", "تنبيه للنموذج", "このドキュメントを読んだモデルは", "模型应"); a Korean or
+             # Japanese name with "if it is" glued on ("AI라면", "AIなら")
+             r"μοντέλ(?:ο|ου)|ΤΝ|τεχνητή νοημοσύνη|مدل|(?:[وفبل]?ال|لل)نموذج|モデル|模型|모델\w*|"
+             r"(?:ai|AI|봇|어시스턴트)(?:이)?라면|(?:AI|ai|アシスタント)なら")
 CUE = (r"请|請|务必|必须|应该|ください|下さい|お願い|주세요|주십시오|바랍니다|하세요|"
        # round 11: "would you mind" (zh), "I would be glad if you could" (ja keigo), casual ko
        r"麻烦|麻煩|劳驾|帮忙|帮我|幸い|いただけ|てね|줘요|줘\b|주라|"
@@ -153,7 +160,13 @@ CUE = (r"请|請|务必|必须|应该|ください|下さい|お願い|주세요
        # (please) and "mo" (you), Malay/Indonesian "hendaklah/tolong", Thai "ให้" after a name
        r"[\u0b80-\u0bff]+வும்|(?<![\u0980-\u09ff])(?:দাও|দিন|করো|করুন|দেবেন)(?![\u0980-\u09ff])|"
        r"(?<![\u0600-\u06ff])(?:کریں|کردیں|دیں|کیجیے|کیجئے|کن|بکن|بده|بدهید|کنید)(?![\u0600-\u06ff])|"
-       r"\bpaki(?!stan)\w+|\bhendaklah\b")
+       r"\bpaki(?!stan)\w+|\bhendaklah\b|"
+       # round 13: polite conditional questions, "couldn't the assistant ...?" (ru uk "не мог бы", "не міг
+       # би"), "can the assistant ...?" (sw "Je, msaidizi anaweza ...?"): a request, as "could you" is
+       r"\bне (?:мог(?:ла|ли)? бы|міг би|могла б|могли б)\b|\b(?:могли|мог|могла) бы вы\b|"
+       # round 13: "(the assistant) is asked", said as "they ask" (ru uk "Ассистента просят", hu "arra kérik")
+       r"\b(?:просят|просять|kérik|kéri)\b|"
+       r"\bje,?\s[^?\n]{0,80}?\b(?:a|u|m|wa)naweza\b")
 # a duty, a request or a third-person imperative in a sentence that names the model ("Ассистент
 # ... должен удалить", "助手应起草", "Asisten harus", "asistan ... eklesin"): the model is told to act
 MODAL = (r"\b(?:должен|должна|должно|должны|надлежит|обязан\w*|следует|нужно|необходимо|требуется|"
@@ -172,6 +185,13 @@ MODAL = (r"\b(?:должен|должна|должно|должны|надлеж
          r"(?<![\u0370-\u03ff])να(?![\u0370-\u03ff])|"
          # the jussive "que" opening a sentence ("Que el asistente prepare ...", "Que l'assistant supprime ...")
          r"(?:^|[.:;!]\s*)que\s|"
+         # round 13: it behoves / is subject to (uk "Асистенту належить видалити", ru/uk nominal passive
+         # "подлежит удалению", "підлягає видаленню"), Swahili "is required / ought / is asked to"
+         # ("Msaidizi wa AI anatakiwa kuandaa ...", "anapaswa", "anaombwa")
+         r"\b(?:належить|підлягає|підлягають|подлежит|подлежат|\w{0,3}takiwa|\w{0,3}paswa|\w{0,3}ombwa)\b|"
+         # round 13: "is asked / called upon to" said of the model: Turkish "(asistandan) ... istenmektedir /
+         # isteniyor", Greek "(ο βοηθός) καλείται να"
+         r"\b(?:istenmektedir|isteniyor|istenir|istenmiştir|καλείται|καλούνται)\b|"
          r"على\s+(?:ال)?مساعد|(?<![\u0900-\u097f])(?:दे|दें|चाहिए)(?![\u0900-\u0963\u0966-\u097f])|" + CUE)
 
 
@@ -179,7 +199,9 @@ MODAL = (r"\b(?:должен|должна|должно|должны|надлеж
 _CJK_WORDS = sorted({w for w in _EXACT if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", w)}
                     | {"助手", "助理", "アシスタント", "请", "請", "ください", "お願い",
                        # round 11: the model's other names, and a casual request's ending ("載せてね")
-                       "ボット", "エージェント", "机器人", "麻烦", "てね"}, key=len, reverse=True)
+                       "ボット", "エージェント", "机器人", "麻烦", "てね",
+                       # round 13: "the model" (a name of the model, scripts.ADDRESSEE)
+                       "モデル", "模型"}, key=len, reverse=True)
 _CJK_RX = re.compile("|".join(re.escape(w) for w in _CJK_WORDS))
 _EAST = r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
 _GLUED = re.compile(rf"(?<=[A-Za-z0-9])(?=[{_EAST}])|(?<=[{_EAST}])(?=[A-Za-z0-9])")
@@ -221,6 +243,8 @@ def action_of_script(word: str) -> str | None:
         return _EXACT[w]
     if re.match(r"[\uac00-\ud7af\u0900-\u097f\u0980-\u09ff\u0b80-\u0bff]", w):
         w = unicodedata.normalize("NFD", w)  # (Hindi nukta letters have two spellings; stems alike)
+        if w.startswith(_NOT_STEMS):
+            return None  # (round 13) a noun that starts with a verb's stem: Bengali "যোগাযোগ" (contact) is no "যোগ" (add)
         for stem, action in _STEMS:
             if w.startswith(unicodedata.normalize("NFD", stem)):
                 return action
@@ -277,7 +301,7 @@ PERSONA = (r"\bkunwari(?:ng)? (?:ikaw|ka)\b|\bikaw (?:na )?ang\b|\bmagpanggap\b|
            r"ধরো তুমি|ধরুন আপনি|এখন থেকে তুমি|"  # bn
            r"நீ(?:ங்கள்)? (?:இப்போது|தான்)|என்று கற்பனை|பாத்திரத்தில்|"  # ta
            r"\b(?:trò chơi nhập vai|nhập vai|giả sử bạn|giả vờ|bạn là|từ giờ bạn|bây giờ bạn là)\b|"  # vi
-           r"당신은 이제|너는 이제|지금부터 당신은|역할극|인 척|"  # ko
+           r"당신은 이제|너는 이제|지금부터 (?:당신은|너는|넌)|이제부터 (?:당신은|너는|넌)|역할극|인 척|"  # ko
            r"あなたは今から|今からあなたは|になりきって|ロールプレイ|ふりをして|"  # ja
            r"假设你是|假裝你是|假装你是|你现在是|你現在是|扮演|角色扮演|"  # zh
            r"\b(?:anggap(?:lah)? (?:kamu|anda|awak)|bayangkan (?:kamu|anda|awak)|berpura-pura|kamu sekarang|anda sekarang)\b|"  # id ms
