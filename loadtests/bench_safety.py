@@ -372,12 +372,18 @@ def _pii_gateway(cases: list[dict]) -> dict:
 
 def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
     """A fresh check (``pii_public.build_fresh_cases``, or ``build_fresh2_cases`` for
-    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``, ``build_fresh9_cases`` for ``"fresh9"``, ``build_fresh10_cases`` for ``"fresh10"``, ``build_fresh11_cases`` for ``"fresh11"``, ``build_fresh12_cases`` for ``"fresh12"``, ``build_fresh13_cases`` for ``"fresh13"``, ``build_fresh14_cases`` for ``"fresh14"``): scores on the whole set and on its held-out templates, per locale, the
+    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``, ``build_fresh9_cases`` for ``"fresh9"``, ``build_fresh10_cases`` for ``"fresh10"``, ``build_fresh11_cases`` for ``"fresh11"``, ``build_fresh12_cases`` for ``"fresh12"``, ``build_fresh13_cases`` for ``"fresh13"``, ``build_fresh14_cases`` for ``"fresh14"``, ``build_fresh15_cases`` for ``"fresh15"``): scores on the whole set and on its held-out templates, per locale, the
     audit's catch, and gateway leakage (whole set)."""
     from labkit.controls import pii_public as pub
     from labkit.provider.requestlog import pii_audit
 
-    if which == "fresh14":
+    if which == "fresh15":
+        cases = pub.build_fresh15_cases()
+        source = ("datasets/eval/pii_handwritten_fresh15.jsonl: a sixth hand-written set without reading the "
+                  "detector, weighted to names and addresses as business text writes them (e-mail, chat, CRM, "
+                  "forms, delivery, HR, medical, tickets, invoices, logs, CSV/JSON/YAML, OCR; English and 33 "
+                  "other languages); look-alike negatives incl. non-Latin business text; every case held out")
+    elif which == "fresh14":
         cases = pub.build_fresh14_cases()
         source = ("datasets/eval/pii_handwritten_fresh14.jsonl: a fifth hand-written set without reading the "
                   "detector, weighted to names and addresses as business text writes them (e-mail, chat, CRM, "
@@ -662,6 +668,9 @@ if __name__ == "__main__":
     ap.add_argument("--pii-fresh12", action="store_true",
                     help="only the twelfth fresh PII check (hand-written, weighted to names, addresses and "
                          "local-layout dates of birth, datasets/eval/pii_handwritten_fresh12.jsonl)")
+    ap.add_argument("--pii-fresh15", action="store_true",
+                    help="only the fifteenth fresh PII check (hand-written, weighted to names and local-layout "
+                         "addresses, 34 languages, datasets/eval/pii_handwritten_fresh15.jsonl)")
     ap.add_argument("--pii-fresh14", action="store_true",
                     help="only the fourteenth fresh PII check (hand-written, weighted to names and local-layout "
                          "addresses, 34 languages, datasets/eval/pii_handwritten_fresh14.jsonl)")
@@ -680,9 +689,9 @@ if __name__ == "__main__":
                                            "round13_after", "round14_after", "round14_first", "round14_final",
                                            "round15_after", "round15_first", "round15_final", "round16_before",
                                            "round16_after", "round16_first", "round16_final",
-                                           "round17_first", "round17_final"],
-                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-14]_<save>.json with "
-                         "--pii-fresh[2-14])")
+                                           "round17_first", "round17_final", "round18_first", "round18_final"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-15]_<save>.json with "
+                         "--pii-fresh[2-15])")
     ap.add_argument("--pii-cost", action="store_true",
                     help=f"only redact_messages CPU, round 3's detector ({PII_ROUND4_BASELINE}) against this one, "
                          "interleaved; writes loadtests/results/pii_cost_round4.json")
@@ -694,6 +703,8 @@ if __name__ == "__main__":
         print(json.dumps(cost, indent=1))
         _save_result("pii_cost_round4", {"machine": "2 cores, shared, noisy",
                                           "detector_git_head": _detector_info()["git_head"], "cost": cost})
+    elif args.pii_fresh15:
+        pii_fresh_only(args.save_pii, "fresh15")
     elif args.pii_fresh14:
         pii_fresh_only(args.save_pii, "fresh14")
     elif args.pii_fresh13:

@@ -698,3 +698,70 @@ def test_fourteenth_fresh_set_is_the_fifth_hand_written_file_weighted_to_names_a
             assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
     assert any("\u30a0" <= ch <= "\u30ff" for v in names for ch in v)
     assert len({c["style"] for c in fresh14}) >= 25
+
+
+def test_fifteenth_fresh_set_is_the_sixth_hand_written_file_weighted_to_names_and_addresses() -> None:
+    fresh15 = pub.build_fresh15_cases()
+    # the committed JSONL is byte for byte what the marked source gives (offsets computed from the markers)
+    marked = (datasets_dir() / pub.FRESH15_MARKED).read_text(encoding="utf-8")
+    rebuilt = pub.parse_marked(marked, "fresh15")
+    assert (datasets_dir() / pub.FRESH15_FILE).read_text(encoding="utf-8") \
+        == "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in rebuilt)
+    assert pub.HANDWRITTEN["fresh15"] == (pub.FRESH15_FILE, pub.FRESH15_MARKED)
+    ids = [c["id"] for c in fresh15]
+    assert len(ids) == len(set(ids)) and all(i.startswith("fresh15-") for i in ids)
+    assert {c["split"] for c in fresh15} == {"heldout"} and all(c["template"] == c["style"] for c in fresh15)
+    # offsets, overlaps, Luhn, mod 97, national-id check digits; values without surrounding blanks
+    assert pub.check_cases(fresh15) == []
+    values = [(c, s, c["text"][s["start"]:s["end"]]) for c in fresh15 for s in c["spans"]]
+    assert all(v and v == v.strip() and "[[" not in v for _, _, v in values)
+    # titles, honorifics and kinship cues stay outside name spans
+    titles = ("Mr ", "Mr. ", "Mrs ", "Mrs. ", "Ms ", "Ms. ", "Miss ", "Dr ", "Dr. ", "dr ", "dr. ", "Hr. ", "Frau ",
+              "frau ", "Herr ", "Mag. ", "Ing. ", "M. ", "Mme ", "Chief ", "Smt. ", "Aunt ", "Mama ", "Oma ", "Papa ",
+              "señora ", "zio ", "dona ", "seu ", "Sr. ", "Sra. ", "pani ", "tanti ", "domnul ", "Bapak ", "Pak ",
+              "mas ", "kak ", "Encik ", "mzee ", "Ate ", "Aling ", "ninang ", "Lola ", "chị ", "anh ", "la ", "il ",
+              "κυρία ", "κ. ", "пане ", "السيد ", "آقای ", "श्री ", "திரு. ", "คุณ", "นางสาว", "พี่")
+    assert not [v for _, s, v in values if s["type"] == "NAME" and v.startswith(titles)]
+    assert not [v for _, s, v in values if s["type"] == "NAME"
+                and v.endswith(("様", "さん", "くん", "님", "씨", "先生", "总", "課長", " Bey", " जी", " di"))]
+    # no text of the earlier hand-written sets is reused, nor any of their claimed values
+    earlier = [c for name in ("fresh10", "fresh11", "fresh12", "fresh13", "fresh14")
+               for c in pub.build_handwritten_cases(name)]
+    assert not {c["text"] for c in earlier} & {c["text"] for c in fresh15}
+    claimed = ("PHONE", "EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")
+    earlier_values = {c["text"][s["start"]:s["end"]] for c in earlier for s in c["spans"] if s["type"] in claimed}
+    assert not earlier_values & {v for _, s, v in values if s["type"] in claimed}
+    # counts by type: names and addresses weighted, every claimed type present
+    types = Counter(s["type"] for c in fresh15 for s in c["spans"])
+    assert types["NAME"] >= 500 and types["ADDRESS"] >= 140, types
+    assert types["PHONE"] >= 80 and types["DOB"] >= 50, types
+    assert all(types[t] >= 10 for t in ("EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")), types
+    # the ways business text writes names: "Surname, First", initials, all caps, lower-case chat
+    names = [v for _, s, v in values if s["type"] == "NAME"]
+    assert sum(", " in v for v in names) >= 20
+    assert sum(any(len(w) == 2 and w[0].isupper() and w[1] == "." for w in v.split()) for v in names) >= 10
+    assert sum(v.isupper() and len(v) > 3 for v in names) >= 15
+    assert sum(v.islower() for v in names) >= 100
+    # 240+ texts with PII, 55+ negatives without spans, 15+ of them in non-Latin scripts
+    positives = [c for c in fresh15 if c["locale"] != "neg"]
+    negatives = [c for c in fresh15 if c["locale"] == "neg"]
+    assert len(positives) >= 240 and len(negatives) >= 55 and all(c["spans"] for c in positives)
+    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 15
+    assert len({c["lang"] for c in negatives} - {"en"}) >= 30
+    # English at most a quarter in 10+ national varieties, 33 other languages with 5+ texts each
+    langs = Counter(c["lang"] for c in positives)
+    assert langs["en"] / len(positives) <= 0.25
+    assert len(set(langs) - {"en"}) >= 33 and min(langs.values()) >= 5, langs
+    assert len({c["locale"] for c in positives if c["lang"] == "en"}) >= 10
+    # names and addresses in non-Latin scripts: Thai, Hebrew, Arabic/Persian, Greek, Cyrillic, Bengali,
+    # Tamil, Devanagari, Han, Hangul; names in Katakana; addresses with Arabic-Indic, Persian, Bengali
+    # and Thai digits
+    for lo, hi in (("\u0e00", "\u0e7f"), ("\u0590", "\u05ff"), ("\u0600", "\u06ff"), ("\u0370", "\u03ff"),
+                   ("\u0400", "\u04ff"), ("\u0980", "\u09ff"), ("\u0b80", "\u0bff"), ("\u0900", "\u097f"),
+                   ("\u4e00", "\u9fff"), ("\uac00", "\ud7af")):
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
+    assert any("\u30a0" <= ch <= "\u30ff" for v in names for ch in v)
+    for digit in ("\u0662", "\u06f1", "\u09e7", "\u0e51"):
+        assert any(digit in v for _, s, v in values if s["type"] == "ADDRESS"), digit
+    assert len({c["style"] for c in fresh15}) >= 25

@@ -1128,6 +1128,11 @@ FRESH13_MARKED = "eval/pii_handwritten_fresh13_marked.txt"
 # beyond format).
 FRESH14_FILE = "eval/pii_handwritten_fresh14.jsonl"
 FRESH14_MARKED = "eval/pii_handwritten_fresh14_marked.txt"
+# fresh15: a sixth hand-written set, same rules, weighted to names and local-layout addresses in 33 other
+# languages and 14 English varieties (written by a sixth hand, without reading the detector or earlier sets
+# beyond format).
+FRESH15_FILE = "eval/pii_handwritten_fresh15.jsonl"
+FRESH15_MARKED = "eval/pii_handwritten_fresh15_marked.txt"
 _MARK = re.compile(r"\[\[(N|A|P|E|C|I|ID|IP|D)\|(.+?)\]\]", re.S)
 _MARK_TYPE = {"N": "NAME", "A": "ADDRESS", "P": "PHONE", "E": "EMAIL", "C": "CARD", "I": "IBAN",
               "ID": "NATIONAL_ID", "IP": "IP", "D": "DOB"}
@@ -1231,6 +1236,7 @@ HANDWRITTEN: dict[str, tuple[str, str]] = {
     "fresh12": (FRESH12_FILE, FRESH12_MARKED),
     "fresh13": (FRESH13_FILE, FRESH13_MARKED),
     "fresh14": (FRESH14_FILE, FRESH14_MARKED),
+    "fresh15": (FRESH15_FILE, FRESH15_MARKED),
 }
 """The hand-written sets: name -> (the JSONL file, its marked source), under ``datasets/``."""
 
@@ -1275,3 +1281,9 @@ def build_fresh14_cases(path: Path | None = None) -> list[dict[str, Any]]:
     """The fourteenth fresh check, the fifth hand-written set: names and addresses as business text
     writes them in many languages and scripts weighted, every claimed type present."""
     return build_handwritten_cases("fresh14", path)
+
+
+def build_fresh15_cases(path: Path | None = None) -> list[dict[str, Any]]:
+    """The fifteenth fresh check, the sixth hand-written set: names and addresses as business text
+    writes them in many languages and scripts weighted, every claimed type present."""
+    return build_handwritten_cases("fresh15", path)
