@@ -70,6 +70,7 @@ from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_a
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
+from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_names import (
     UPPER,
@@ -937,6 +938,13 @@ def _scan(text: str) -> list[Finding]:
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):
             out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
+    # a name's ends (round 17): lead words a run absorbed cut off ("Frau", "Hälsningar", "Semnează"), then
+    # "Surname, First", initials and Irish or Catalan particles joined (the longest span wins in detect)
+    for i, f in enumerate(out):
+        if f.type == "NAME" and (span := cut_lead_words(text, f.start, f.end)) != (f.start, f.end):
+            out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
+    joined = join_name_parts(text, [(f.start, f.end) for f in out if f.type == "NAME"])
+    out.extend(Finding("NAME", s, e, text[s:e]) for s, e in joined)
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":

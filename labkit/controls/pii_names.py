@@ -677,6 +677,12 @@ def is_first_name(word: str) -> bool:
     return _is_first(word)
 
 
+def is_common_first_name(word: str) -> bool:
+    """Whether the census lists (not only the wide ones) know ``word`` as a first name: "Anna", "Tom";
+    not "Brandt" or "Meyer", which the wide lists also hold as first names (round 17)."""
+    return _is_census_first(word)
+
+
 def is_known_name(word: str) -> bool:
     """Whether a name list knows ``word`` as a first name or a surname (as written, or in Latin letters)."""
     latin = anyascii(word)
