@@ -58,7 +58,7 @@ _INITIALS_BEFORE = re.compile(r"(?:^|(?<=[\s(,;:\"“]))(?:[A-Z]\.(?:-?[A-Z]\.){
 _IRISH_GAP = re.compile(r"[ ](?:Ó|Ní|Nic|Uí|Ua|Mhic)[ ]")
 _CATALAN_GAP = re.compile(r"[ ]i[ ]")
 _SURNAME_PARTICLES = frozenset("de da di du la le del della dela van von der den ter ten mc mac o st".split())
-_LIST_BEFORE = re.compile(r",[ ]?$")
+_LIST_BEFORE = re.compile(r",[ ]?(?:[A-Z]\.[ ]?)*$")
 _LIST_AFTER = re.compile(r"(?:,[ ]?|[ ](?:and|und|et|y|e|i|og|och|en|és|a|ve|dan|na|и|или|or|oder|ou|o)[ ])[A-ZÀ-Þ]")
 _CAPS_WORD_BEFORE = re.compile(r"(?:^|(?<=[\s\"“(;,|]))([A-ZÀ-Þ][A-ZÀ-Þ'’-]+(?:[ ][A-ZÀ-Þ][A-ZÀ-Þ'’-]+){0,2})$")
 
@@ -147,7 +147,7 @@ def join_name_parts(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
     ordered = sorted(set(spans))
     def in_list(s: int, e: int) -> bool:
         # "Hoffman, Williams and Jones", "Carl, Darius, Levi": a list of people, not "Surname, First"
-        return bool(_LIST_BEFORE.search(text, max(0, s - 3), s) or _LIST_AFTER.match(text, e))
+        return bool(_LIST_BEFORE.search(text, max(0, s - 12), s) or _LIST_AFTER.match(text, e))
 
     by_start = {s: e for s, e in ordered}
     for s, e in ordered:
@@ -158,7 +158,8 @@ def join_name_parts(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
             if word and word.group(0)[0].isupper() and not word.group(0).isupper() and _surname_side(text[s:e]) and is_first_name(word.group(0)) \
                     and not _is_title(word.group(0)) and not word.group(0).endswith(("'s", "’s")):
                 end = max(by_start.get(nxt, nxt + word.end()), nxt + word.end())
-                if not in_list(s, end):
+                # "Grünewald, Wilhelmine Grünewald": the part after the comma is a whole name itself
+                if not in_list(s, end) and _last_word(text[s:e]).lower() not in text[nxt:end].lower():
                     out.append((s, end))
         # rule 2, the surname in capitals no rule found: "HALVORSEN, Kari"
         if text[max(0, s - 2):s] == ", " and is_first_name(_first_word(text[s:e])) and not _is_title(_first_word(text[s:e])):
@@ -190,8 +191,8 @@ def _surname_side(span: str) -> bool:
     """Whether ``span`` may be the surname before "Surname, First": one word, or particles and a word
     ("De La Cruz"), or one to three words in capitals; the last word no common first name (the census lists; unless written in capitals, as forms write surnames), no title."""
     words = [w.strip(_TRIM) for w in span.split()]
-    if not 1 <= len(words) <= 3 or any(_is_title(w) for w in words):
-        return False
+    if not 1 <= len(words) <= 3 or any(_is_title(w) or _is_lead(w) or everyday_opener(w) for w in words):
+        return False  # "Merci, Réjean", "Thanks, Ola": a closing word or greeting before a comma
     if span.isupper():
         return True
     if any(fold(w) not in _SURNAME_PARTICLES for w in words[:-1]):
