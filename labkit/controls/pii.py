@@ -83,6 +83,7 @@ from labkit.controls.pii_names import (
     is_territory,
     load_all,
     lower_case_cue_spans,
+    lower_case_position_spans,
     name_spans,
     sign_off_spans,
     strip_caseless_title,
@@ -828,6 +829,8 @@ def _capitals_matter(text: str) -> bool:
 def _name_candidates(text: str) -> Iterator[Finding]:
     # names in lower case after a greeting or a verb of contact ("hey tyler"): before the capitals gate
     for s, e in lower_case_cue_spans(text):
+        yield Finding("NAME", s, e, text[s:e])
+    for s, e in lower_case_position_spans(text):  # a chat speaker, a vocative, an @-mention (round 17)
         yield Finding("NAME", s, e, text[s:e])
     if not _capitals_matter(text):
         return

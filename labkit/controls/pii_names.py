@@ -762,6 +762,36 @@ def _lower_name_word(word: str, first: bool) -> bool:
     return (known and _freq(cap) < _EVERYDAY and word not in _european_everyday_words() and word not in _COMMON)
 
 
+# Round 17: places a chat puts a lower-case name that no cue word marks, the same in every language
+# written in Latin letters: a speaker before a colon at a line's start ("dave: ok", "ana p: ya voy"), a
+# vocative opening a line and closed by a comma or "!" ("kasia, masz chwilę?"), and an @-mention
+# ("@nils can you"). The word must still be a first name a list knows and no everyday word.
+_LOWER_POSITIONS = re.compile(
+    rf"(?m)(?:^[ \t]*(?P<first>{_LOWER_NAME})(?:[ ](?P<last>[a-z]))?:[ \t]"
+    rf"|^[ \t]*(?P<voc>{_LOWER_NAME})[ ]?[,!][ \t]"
+    rf"|(?<![\w@.])@(?P<at>{_LOWER_NAME})(?![\w@.-]))")
+
+
+def lower_case_position_spans(text: str) -> list[tuple[int, int]]:
+    r"""Lower-case first names a list knows, as a chat speaker, a vocative opening a line, or an @-mention
+    (round 17; see :data:`_LOWER_POSITIONS`).
+
+    Example:
+        >>> t = "marek: ok\nzuzanna, masz plik?\nthanks @ingrid"
+        >>> [t[s:e] for s, e in lower_case_position_spans(t)]
+        ['marek', 'zuzanna', 'ingrid']
+    """
+    if not any(c in text for c in ":,!@"):
+        return []
+    out: list[tuple[int, int]] = []
+    for m in _LOWER_POSITIONS.finditer(text):
+        group = next(g for g in ("first", "voc", "at") if m.group(g))
+        if _lower_name_word(m.group(group), True):
+            end = m.end("last") if group == "first" and m.group("last") else m.end(group)
+            out.append((m.start(group), end))
+    return out
+
+
 def lower_case_cue_spans(text: str) -> list[tuple[int, int]]:
     """Names written in lower case, as chat writes them, right after a greeting or a verb of contact
     ("hey tyler", "called brenda o'neal", "mit lukas gesprochen"; round 14): the first word must be a
