@@ -52,13 +52,14 @@ def ascii_digit_view(text: str) -> str | None:
     return text.translate(_digit_table())
 
 
+_OCR_HINT = re.compile(r"\d[./-]?[Oo]|[Oo][./-]?\d")
 # a run of digits, O/o and the separators of a date or a number, standing between non-letters
 _OCR_RUN = re.compile(r"(?<![^\W\d_])[0-9Oo](?:[0-9Oo]|[./-](?=[0-9Oo]))+(?![^\W\d_])")
 
 
 def ocr_zero_view(text: str) -> str | None:
     """``text`` with a letter O read as zero inside a run of three digits or more, or ``None``."""
-    if "O" not in text and "o" not in text:
+    if not _OCR_HINT.search(text):  # one C-level scan: most texts have no letter O beside a digit
         return None
     parts: list[str] = []
     pos = 0

@@ -766,30 +766,34 @@ def _lower_name_word(word: str, first: bool) -> bool:
 # written in Latin letters: a speaker before a colon at a line's start ("dave: ok", "ana p: ya voy"), a
 # vocative opening a line and closed by a comma or "!" ("kasia, masz chwilę?"), and an @-mention
 # ("@nils can you"). The word must still be a first name a list knows and no everyday word.
-_LOWER_POSITIONS = re.compile(
-    rf"(?m)(?:^[ \t]*(?P<first>{_LOWER_NAME})(?:[ ](?P<last>[a-z]))?:[ \t]"
-    rf"|^[ \t]*(?P<voc>{_LOWER_NAME})[ ]?[,!][ \t]"
-    rf"|(?<![\w@.])@(?P<at>{_LOWER_NAME})(?![\w@.-]))")
+_LINE_POSITION = re.compile(
+    rf"[ \t]*(?:(?P<first>{_LOWER_NAME})(?:[ ](?P<last>[a-z]))?:[ \t]|(?P<voc>{_LOWER_NAME})[ ]?[,!][ \t])")
+_AT_MENTION = re.compile(rf"(?<![\w@.])@(?P<at>{_LOWER_NAME})(?![\w@.-])")
 
 
 def lower_case_position_spans(text: str) -> list[tuple[int, int]]:
     r"""Lower-case first names a list knows, as a chat speaker, a vocative opening a line, or an @-mention
-    (round 17; see :data:`_LOWER_POSITIONS`).
+    (round 17; see :data:`_LINE_POSITION`, :data:`_AT_MENTION`).
 
     Example:
         >>> t = "marek: ok\nzuzanna, masz plik?\nthanks @ingrid"
         >>> [t[s:e] for s, e in lower_case_position_spans(t)]
         ['marek', 'zuzanna', 'ingrid']
     """
-    if not any(c in text for c in ":,!@"):
-        return []
     out: list[tuple[int, int]] = []
-    for m in _LOWER_POSITIONS.finditer(text):
-        group = next(g for g in ("first", "voc", "at") if m.group(g))
-        if _lower_name_word(m.group(group), True):
-            end = m.end("last") if group == "first" and m.group("last") else m.end(group)
-            out.append((m.start(group), end))
-    return out
+    # a line's start only (one anchored match per line that opens in lower case, not a scan of every character)
+    if ":" in text or "," in text or "!" in text:
+        pos = 0
+        for line in text.split("\n"):
+            if line.lstrip(" \t")[:1].islower() and (m := _LINE_POSITION.match(line)) is not None:
+                group = "first" if m.group("first") else "voc"
+                if _lower_name_word(m.group(group), True):
+                    end = m.end("last") if group == "first" and m.group("last") else m.end(group)
+                    out.append((pos + m.start(group), pos + end))
+            pos += len(line) + 1
+    if "@" in text:
+        out += [m.span("at") for m in _AT_MENTION.finditer(text) if _lower_name_word(m.group("at"), True)]
+    return sorted(out)
 
 
 def lower_case_cue_spans(text: str) -> list[tuple[int, int]]:
