@@ -1122,8 +1122,8 @@ def detect(text: str) -> list[Finding]:
             # a phone number is no part of an address (round 17): an address rule that ran on past the town
             # into the number after it ("…, Dhaka 1230, 01819-555612") or began at a name and number before
             # the street gives way to the number; the address keeps its longer side of it
-            candidates = [_outside_phones(text, c, phones) if c.type == "ADDRESS" else c for c in candidates]
-            candidates = [c for c in candidates if c is not None]
+            kept = [_outside_phones(text, c, phones) if c.type == "ADDRESS" else c for c in candidates]
+            candidates = [c for c in kept if c is not None]
         candidates.sort(key=lambda f: (-(f.end - f.start), _PRIORITY[f.type], f.start))
         taken: list[Finding] = []
         for cand in candidates:

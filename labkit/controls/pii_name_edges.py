@@ -152,7 +152,7 @@ def join_name_parts(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
     by_start = {s: e for s, e in ordered}
     for s, e in ordered:
         # rule 2: "Surname, First" where the surname is this span and the first name follows
-        if text.startswith(", ", e) or text.startswith(",", e) and text[e + 1:e + 2].isupper():
+        if text.startswith(", ", e) or (text.startswith(",", e) and text[e + 1:e + 2].isupper()):
             nxt = e + 2 if text.startswith(", ", e) else e + 1
             word = re.match(r"[^\W\d_][\w'’-]*", text[nxt:])
             if word and word.group(0)[0].isupper() and not word.group(0).isupper() and _surname_side(text[s:e]) and is_first_name(word.group(0)) \
