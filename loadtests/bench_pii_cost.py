@@ -21,11 +21,13 @@ Writes ``var/bench/pii_cost.json`` (and ``loadtests/results/pii_cost_<save>.json
 
 Usage:
     .venv/bin/python loadtests/bench_pii_cost.py [--repeat 3] [--limit N] [--baseline-ref REF] [--rounds 3]
+        [--exclude GLOB ...]   (the blind sets pii_handwritten_fresh14*, *fresh14*, *fresh15* are always left out)
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import statistics
@@ -45,10 +47,24 @@ GATEWAY_TURN = "Labels: billing, technical, account\nMy invoice shows a double c
 _FIELDS = ("text", "question", "payload", "request")
 
 
-def texts(limit: int | None = None) -> list[str]:
-    """Every distinct text of the committed eval sets, in a fixed order, the gateway bench's turn first."""
+# Blind sets (scored only by the lead, after a round) must never be read by a bench, not even to time
+# the detector on them: their file names are left out before any file is opened. ``--exclude`` adds more.
+# ("*fresh14*" also covers main's red-team set agent_redteam_fresh14, written as a blind set too.)
+DEFAULT_EXCLUDE: tuple[str, ...] = ("pii_handwritten_fresh14*", "*fresh14*", "*fresh15*")
+
+
+def excluded(name: str, exclude: tuple[str, ...] | list[str] = DEFAULT_EXCLUDE) -> bool:
+    """True when the eval file ``name`` matches one of the ``exclude`` globs (matched on the file name)."""
+    return any(fnmatch.fnmatch(name, pattern) for pattern in exclude)
+
+
+def texts(limit: int | None = None, exclude: tuple[str, ...] | list[str] = DEFAULT_EXCLUDE) -> list[str]:
+    """Every distinct text of the committed eval sets but the ``exclude``d files (by name, never opened),
+    in a fixed order, the gateway bench's turn first."""
     seen: dict[str, None] = {GATEWAY_TURN: None}
     for path in sorted(EVAL.glob("*.jsonl")):
+        if excluded(path.name, exclude):
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
@@ -119,9 +135,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--baseline-ref", default=None, metavar="REF", help="also time the labkit package at git REF")
     ap.add_argument("--rounds", type=int, default=3, help="alternations of current and baseline (with --baseline-ref)")
     ap.add_argument("--save", default=None, metavar="NAME", help="also write loadtests/results/pii_cost_NAME.json")
+    ap.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                    help="leave out eval files whose name matches GLOB (repeatable; always added to the blind sets "
+                         f"{', '.join(DEFAULT_EXCLUDE)})")
     args = ap.parse_args(argv)
 
-    corpus_texts = texts(args.limit)
+    exclude = (*DEFAULT_EXCLUDE, *args.exclude)
+    corpus_texts = texts(args.limit, exclude)
     work = Path(tempfile.mkdtemp(prefix="bench-pii-cost-"))
     corpus = work / "texts.json"
     corpus.write_text(json.dumps(corpus_texts), encoding="utf-8")
@@ -164,7 +184,7 @@ def main(argv: list[str] | None = None) -> dict:
         finder = max(finders, key=lambda f: finders[f][i]) if finders else "?"
         rows.append({"detect_us": round(best["current"][i], 1), "finder": finder, "text": corpus_texts[i][:80]})
         print(f"  {best['current'][i]:8.0f}  {finder:26s} {corpus_texts[i][:70]!r}")
-    result = {"benchmark": "pii_cost", "texts": n, "repeat": args.repeat, "baseline_ref": args.baseline_ref,
+    result = {"benchmark": "pii_cost", "texts": n, "excluded_globs": list(exclude), "repeat": args.repeat, "baseline_ref": args.baseline_ref,
               "load_average_start": load_start, "load_average": load_end, "finders": by_finder,
               "detect": summaries, "slowest": rows,
               "ratio_current_over_before": round(sum(best["current"]) / sum(best["before"]), 4) if "before" in best else None}

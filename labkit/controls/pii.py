@@ -68,8 +68,10 @@ from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
 from labkit.controls.pii_address_fields import field_address_spans
+from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
+from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_names import (
     UPPER,
@@ -81,6 +83,7 @@ from labkit.controls.pii_names import (
     is_territory,
     load_all,
     lower_case_cue_spans,
+    lower_case_position_spans,
     name_spans,
     sign_off_spans,
     strip_caseless_title,
@@ -259,6 +262,8 @@ _NOT_NUMBER_CUE_OTHER = re.compile(
     r"riferimento|encomenda|fatura|refer[êe]ncia|bestelling|factuur|zam[óo]wieni[ae]|faktura|przesy[łl]ki|"
     r"sipari[şs]|fatura|заказ[а]?|сч[её]т|накладная)\b|订单号?|单号|注文番号|注文|伝票番号|주문번호|주문|송장번호|ऑर्डर)"
     r"[^\n\w]{0,3}(?:\w+\W{1,3}){0,1}$")
+# a number label with nothing before it that names what it numbers ("nr ", "No. ", "number: ", "№ ")
+_BARE_NUMBER_WORD = re.compile(r"(?i)(?:nr|no|num|number|n°|nº|№)[\s.#:-]*")
 _NANP = re.compile(r"^(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
 _DATEISH = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d|[./-]\d)")
 _BAD_SEPARATORS = re.compile(r"[ .\-/]{2,}|\(\(|\)\)|\(\)")
@@ -589,6 +594,14 @@ def _parses_in(core: str, regions: Iterable[str], accept: Callable[[phonenumbers
     return False
 
 
+def _valid_somewhere(core: str) -> bool:
+    """A number grouped like a phone number (two to five groups) and valid (an assigned range) in
+    one of :data:`PHONE_REGIONS` or :data:`LAYOUT_REGIONS` (round 17: after a bare number label)."""
+    if not 2 <= len(_digit_groups(core)) <= 5:
+        return False
+    return _parses_in(core, PHONE_REGIONS + LAYOUT_REGIONS, phonenumbers.is_valid_number)
+
+
 def _national_without_trunk(core: str, digits: str, after: str) -> bool:
     """A national number of a country without a trunk prefix, grouped like one and valid there
     (assigned ranges, not just a possible length): "962 681 299" (PT). Round thousands and an
@@ -686,8 +699,10 @@ def _national_layout(core: str, digits: str) -> bool:
 
 
 def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
-    if text.startswith("(+", start) and text.count(")", start, end) < text.count("(", start, end):
-        start += 1  # "(+44 24 7696 0321)": the parentheses hold the number; they are not part of it
+    if text.startswith("(", start) and text.count(")", start, end) < text.count("(", start, end):
+        # "(+44 24 7696 0321)", "(0532 555 18 64)", "(208-555-0193)": the parentheses hold the number;
+        # they are not part of it (round 17: any number in brackets, not only one with "+")
+        start += 1
     raw = text[start:end]
     core = raw[: len(raw) - len(ext)] if ext else raw
     digits = re.sub(r"\D", "", core)
@@ -700,7 +715,10 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
                 or _PHONE_CUE_OTHER.search(before))
     intl = core.startswith(("+", "(+")) or bool(re.match(r"(?:00[1-9]|011)", core))
     if not intl:
-        if (_NOT_PHONE_CUE.search(before) or _NOT_NUMBER_CUE_OTHER.search(before)) and not cued:
+        veto = _NOT_PHONE_CUE.search(before) or _NOT_NUMBER_CUE_OTHER.search(before)
+        if veto and not cued and not (_BARE_NUMBER_WORD.fullmatch(veto.group(0)) and _valid_somewhere(core)):
+            # an order, invoice or reference number is no phone; a bare "nr"/"no."/"number" says only
+            # "a number follows" (round 17): then a number valid in one of the regions may be a phone
             return None
         # national layouts: NANP (212) 555-0100 / 212-555-0100 / 212.555.0100, or a trunk 0
         # (020 7946 0958, (04580) 730215, 0144466550); any digits after a cue ("Mobile: ...")
@@ -812,6 +830,8 @@ def _name_candidates(text: str) -> Iterator[Finding]:
     # names in lower case after a greeting or a verb of contact ("hey tyler"): before the capitals gate
     for s, e in lower_case_cue_spans(text):
         yield Finding("NAME", s, e, text[s:e])
+    for s, e in lower_case_position_spans(text):  # a chat speaker, a vocative, an @-mention (round 17)
+        yield Finding("NAME", s, e, text[s:e])
     if not _capitals_matter(text):
         return
     for s, e in name_spans(text):
@@ -836,6 +856,10 @@ _DETECTORS: tuple[Callable[[str], Iterable[Finding]], ...] = (
 # The detectors whose rules read letters (capitalised words, name lists, street words): in a text
 # with Greek, Cyrillic or other non-Latin letters they read a transliterated view of it.
 _LETTER_DETECTORS = frozenset({_address_candidates, _name_candidates})
+
+
+# The finders that read digits only (a phone number, a date): they read the digit views of pii_digits
+_NUMBER_DETECTORS = frozenset({_phone_candidates, _dob_candidates})
 
 
 _POSTCODE_GATE = re.compile(r"\d,[ ]?(?:[^,\n]{1,20},[ ]?){0,2}\d{2}")
@@ -874,8 +898,17 @@ def _scan(text: str) -> list[Finding]:
     view of a text that has non-Latin letters (:func:`labkit.controls.pii_script.latin_view`),
     their spans mapped back to ``text``."""
     latin = latin_view(text, caseless_common)
+    # the number finders read digits of every script as ASCII ones ("۰۹۱۲ ۵۵۵ ۴۳۲۱"), and the date finder
+    # also a letter O as zero inside a number ("O4/11/1949"): round 17, one character for one
+    digits = ascii_digit_view(text)
     out: list[Finding] = []
     for detector in _DETECTORS:
+        if detector in _NUMBER_DETECTORS:
+            view = digits if digits is not None else text
+            out.extend(Finding(f.type, f.start, f.end, text[f.start:f.end]) for f in detector(view))
+            if detector is _dob_candidates and (ocr := ocr_zero_view(view)) is not None:
+                out.extend(Finding(f.type, f.start, f.end, text[f.start:f.end]) for f in detector(ocr))
+            continue
         if latin is None or detector not in _LETTER_DETECTORS:
             out.extend(detector(text))
             continue
@@ -937,6 +970,13 @@ def _scan(text: str) -> list[Finding]:
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):
             out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
+    # a name's ends (round 17): lead words a run absorbed cut off ("Frau", "Hälsningar", "Semnează"), then
+    # "Surname, First", initials and Irish or Catalan particles joined (the longest span wins in detect)
+    for i, f in enumerate(out):
+        if f.type == "NAME" and (span := cut_lead_words(text, f.start, f.end)) != (f.start, f.end):
+            out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
+    joined = join_name_parts(text, [(f.start, f.end) for f in out if f.type == "NAME"])
+    out.extend(Finding("NAME", s, e, text[s:e]) for s, e in joined)
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":
@@ -1011,6 +1051,45 @@ def _unescape_view(text: str) -> tuple[str, list[int]]:
     return "".join(parts), starts
 
 
+_ADDRESS_EDGE = " \t,;:-–/|()"
+
+
+def _postcode_like(text: str, address: Finding, phone: Finding) -> bool:
+    """A "phone number" that closes an address right after a word, with no comma, semicolon or line
+    between, and no "+": a postcode's place ("VER 02155-6685", "البرز 0434300212"), left to the address."""
+    if phone.end != address.end or text.startswith("+", phone.start):
+        return False
+    gap = text[address.start:phone.start].rstrip(" \t")
+    return not gap.endswith((",", ";", "\n", "،", "，")) and "\n" not in text[len(gap) + address.start:phone.start]
+
+
+def _outside_phones(text: str, address: Finding, phones: list[Finding]) -> Finding | None:
+    """``address`` without the phone numbers inside it: the longest piece between them (its separators
+    trimmed) when it keeps a letter and a digit or three characters more than a few; ``None`` when nothing
+    of an address is left. Unchanged when no phone number lies inside it."""
+    inside = sorted((p.start, p.end) for p in phones if address.start <= p.start and p.end <= address.end
+                    and not _postcode_like(text, address, p))
+    if not inside:
+        return address
+    pieces, pos = [], address.start
+    for s, e in inside:
+        pieces.append((pos, s))
+        pos = e
+    pieces.append((pos, address.end))
+    trimmed = []
+    for s, e in pieces:
+        while s < e and text[s] in _ADDRESS_EDGE:
+            s += 1
+        while e > s and text[e - 1] in _ADDRESS_EDGE:
+            e -= 1
+        trimmed.append((s, e))
+    s, e = max(trimmed, key=lambda p: p[1] - p[0])
+    piece = text[s:e]
+    if e - s < 8 or not any(c.isalpha() for c in piece):
+        return None
+    return Finding("ADDRESS", s, e, piece)
+
+
 def detect(text: str) -> list[Finding]:
     """All PII findings in ``text``, non-overlapping (longest wins), in text order.
 
@@ -1038,6 +1117,13 @@ def detect(text: str) -> list[Finding]:
             # (numbers with unit signs, a heading word) as one; the address candidate gives way
             candidates = [c for c in candidates if c.type != "ADDRESS"
                           or all(c.end <= d.start or c.start >= d.end for d in dobs)]
+        phones = [c for c in candidates if c.type == "PHONE"]
+        if phones:
+            # a phone number is no part of an address (round 17): an address rule that ran on past the town
+            # into the number after it ("…, Dhaka 1230, 01819-555612") or began at a name and number before
+            # the street gives way to the number; the address keeps its longer side of it
+            kept = [_outside_phones(text, c, phones) if c.type == "ADDRESS" else c for c in candidates]
+            candidates = [c for c in kept if c is not None]
         candidates.sort(key=lambda f: (-(f.end - f.start), _PRIORITY[f.type], f.start))
         taken: list[Finding] = []
         for cand in candidates:

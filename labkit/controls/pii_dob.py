@@ -50,7 +50,7 @@ _SPACED_LABELS: tuple[str, ...] = (
     r"born", r"d\.?o\.?b\.?", r"date[ ]of[ ]birth", r"birth[ ]?date", r"birthday", r"geboren", r"geb\.",
     r"geburtsdatum", r"geburtstag", r"n[ée]e?", r"date[ ]de[ ]naissance",
     # es, it, pt, ca, gl, nl, af
-    r"fecha[ ]de[ ]nacimiento", r"f\.[ ]?nac\.", r"nacid[oa]\w*", r"data[ ]di[ ]nascita", r"nat[oa][ ]il",
+    r"fecha[ ]de[ ]nacimiento", r"f\.[ ]?nac\.", r"nacid[oa]\w*", r"data[ ]di[ ]nascita", r"nat[oa][ ]il", r"nat[oa][ ]a[ ]\w+(?:[ ]\w+)?[ ]il",
     r"data[ ]de[ ]nascimento", r"nascid[oa]\w*", r"naixement\w*", r"nascut\w*", r"nacemento\w*", r"geboortedatum",
     r"geb\.[ ]?datum", r"gebore\w*",
     # pl, cs, sk, sl, hr/bs/sr (Latin), ro, hu
@@ -72,7 +72,7 @@ _SPACED_LABELS: tuple[str, ...] = (
     r"нараджэння\w*", r"нарадзіў\w*", r"раждане\w*", r"роден\w*", r"рођен\w*", r"рођењ\w*", r"раѓање", r"туған\w*", r"туулган\w*", r"төрсөн\w*",
     # el (with and without the accent), he, ar, fa, ur
     r"γ[εέ]νν?ησης\w*", r"γεννήθηκε\w*", r"γεννηθηκε\w*", r"לידה\w*", r"נולד\w*", r"תאריך[ ]לידה",
-    r"تاريخ[ ]الميلاد", r"تاريخ[ ]الولادة", r"مواليد", r"تاریخ[ ]تولد", r"تولد\w*", r"متولد\w*", r"پیدائش\w*",
+    r"تاريخ[ ]الميلاد", r"تاريخ[ ]الولادة", r"تاريخ[ ]الازدياد", r"الازدياد", r"مواليد", r"تاریخ[ ]تولد", r"تولد\w*", r"متولد\w*", r"پیدائش\w*",
     # ka, hy, am
     r"დაბადების\w*", r"ծննդյան\w*", r"ծնվել\w*", r"ልደት\w*", r"የልደት\w*",
 )
@@ -169,6 +169,8 @@ _DATE = re.compile(
     rf"|(?P<wdy>{_MONTH_WORD}\.?[ ]\d{{1,2}}(?:st|nd|rd|th)?,?[ ]\d{{4}})"
     # year, month, day with the CJK unit signs: 1985年3月9日, 1988년 12월 16일
     r"|(?P<cjk>\d{4}[ ]?[年년][ ]?\d{1,2}[ ]?[月월][ ]?\d{1,2}[ ]?[日일])"
+    # a Japanese era year (round 17): 昭和58年4月15日, 平成元年1月8日
+    r"|(?P<era>(?:明治|大正|昭和|平成|令和)[ ]?(?:\d{1,2}|元)[ ]?年[ ]?\d{1,2}[ ]?月[ ]?\d{1,2}[ ]?日)"
     r")(?![\w/.-]\d|\d)",
     re.IGNORECASE,
 )
@@ -265,6 +267,10 @@ def _real(y: int, mo: int, d: int) -> bool:
     return 1900 <= y <= 2100
 
 
+# the Gregorian year in which each Japanese era began (general knowledge; 元年 is its first year)
+_ERA_START = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
+
+
 def _valid(m: re.Match[str]) -> bool:
     raw = m.group(0)
     nums = [int(x) for x in re.findall(r"\d+", raw)]
@@ -273,6 +279,9 @@ def _valid(m: re.Match[str]) -> bool:
             month = _month(re.findall(_MONTH_WORD, raw)[0])
             return month is not None and _real(nums[0], month, nums[1])
         return _real(nums[0], nums[1], nums[2])
+    if m.group("era"):  # the era's first year is its year 1 (元年)
+        year = _ERA_START[raw.lstrip()[:2]] + (nums[0] - 1 if raw.find("元") < 0 else 0)
+        return _real(year, nums[-2], nums[-1])
     if m.group("vi"):
         return _real(nums[2], nums[1], nums[0])
     if m.group("dmy"):

@@ -677,6 +677,12 @@ def is_first_name(word: str) -> bool:
     return _is_first(word)
 
 
+def is_common_first_name(word: str) -> bool:
+    """Whether the census lists (not only the wide ones) know ``word`` as a first name: "Anna", "Tom";
+    not "Brandt" or "Meyer", which the wide lists also hold as first names (round 17)."""
+    return _is_census_first(word)
+
+
 def is_known_name(word: str) -> bool:
     """Whether a name list knows ``word`` as a first name or a surname (as written, or in Latin letters)."""
     latin = anyascii(word)
@@ -754,6 +760,40 @@ def _lower_name_word(word: str, first: bool) -> bool:
     else:
         known = _is_last(cap)
     return (known and _freq(cap) < _EVERYDAY and word not in _european_everyday_words() and word not in _COMMON)
+
+
+# Round 17: places a chat puts a lower-case name that no cue word marks, the same in every language
+# written in Latin letters: a speaker before a colon at a line's start ("dave: ok", "ana p: ya voy"), a
+# vocative opening a line and closed by a comma or "!" ("kasia, masz chwilę?"), and an @-mention
+# ("@nils can you"). The word must still be a first name a list knows and no everyday word.
+_LINE_POSITION = re.compile(
+    rf"[ \t]*(?:(?P<first>{_LOWER_NAME})(?:[ ](?P<last>[a-z]))?:[ \t]|(?P<voc>{_LOWER_NAME})[ ]?[,!][ \t])")
+_AT_MENTION = re.compile(rf"(?<![\w@.])@(?P<at>{_LOWER_NAME})(?![\w@.-])")
+
+
+def lower_case_position_spans(text: str) -> list[tuple[int, int]]:
+    r"""Lower-case first names a list knows, as a chat speaker, a vocative opening a line, or an @-mention
+    (round 17; see :data:`_LINE_POSITION`, :data:`_AT_MENTION`).
+
+    Example:
+        >>> t = "marek: ok\nzuzanna, masz plik?\nthanks @ingrid"
+        >>> [t[s:e] for s, e in lower_case_position_spans(t)]
+        ['marek', 'zuzanna', 'ingrid']
+    """
+    out: list[tuple[int, int]] = []
+    # a line's start only (one anchored match per line that opens in lower case, not a scan of every character)
+    if ":" in text or "," in text or "!" in text:
+        pos = 0
+        for line in text.split("\n"):
+            if line.lstrip(" \t")[:1].islower() and (m := _LINE_POSITION.match(line)) is not None:
+                group = "first" if m.group("first") else "voc"
+                if _lower_name_word(m.group(group), True):
+                    end = m.end("last") if group == "first" and m.group("last") else m.end(group)
+                    out.append((pos + m.start(group), pos + end))
+            pos += len(line) + 1
+    if "@" in text:
+        out += [m.span("at") for m in _AT_MENTION.finditer(text) if _lower_name_word(m.group("at"), True)]
+    return sorted(out)
 
 
 def lower_case_cue_spans(text: str) -> list[tuple[int, int]]:

@@ -152,12 +152,34 @@ _TITLE_WORD = re.compile(rf"[{_UP}][{_LO}]")
 _LOWER_WORD = re.compile(r"(?<![\w'’<_-])[a-zà-öø-ÿāăąćčďđēęěğīıłńňőœřśşšťūůűźżž]{3,}(?:['’][a-z]+)?(?![\w>])")
 
 
+# Round 17 (the seen fresh13's leaks the audit missed were lower-case chat names and user names): a
+# user name of the shape first.last or initial.surname in lower case ("j.doe", "maria.rossi"), any
+# line that opens in lower case (chat: "kev can u ring me") read like a line without capitals, and a
+# lower-case speaker before a colon at a line's start ("tom h: nah", "sam: ok"), common word or not.
+_USER_NAME = re.compile(r"(?<![\w.@/\\-])[a-z]{1,20}\.[a-z]{3,20}(?![\w@/\\-]|\.\w)")
+_FILE_OR_HOST = frozenset("""com org net edu gov info json yaml yml html htm xml toml conf config cfg ini txt csv
+tsv log pdf docx xlsx pptx png jpg jpeg gif svg zip tar gzip exe dll bash local internal example test
+""".split())
+_LOWER_OPENING = re.compile(r"[ \t>*-]*[a-zà-öø-ÿ]")
+_LOWER_SPEAKER = re.compile(r"(?m)^[ \t]*([a-zà-öø-ÿ][a-zà-öø-ÿ'’]{1,15}(?:[ ][a-z])?):[ \t]")
+_NOT_SPEAKER = frozenset("note re fw fwd fyi todo ps pps edit update ok nb cc bcc to from subject date time tel fax "
+                         "http https ftp mailto error warning info debug trace step q a".split())
+
+
 def _audit_plain_names(text: str) -> list[tuple[int, int]]:
-    """Words in capitals anywhere, and rare Latin words in lines that have no capital at all."""
+    """Words in capitals anywhere, lower-case user names, and rare Latin words in lines that have no
+    capital at all or open in lower case."""
     out = [m.span() for m in _CAPS_WORD.finditer(text)]
+    if "." in text:
+        out += [m.span() for m in _USER_NAME.finditer(text)
+                if m.group(0).rsplit(".", 1)[1] not in _FILE_OR_HOST and _rare(m.group(0).rsplit(".", 1)[1])]
+    if ":" in text:  # a lower-case speaker of a chat log: "tom h: nah", "sam: ok"
+        out += [m.span(1) for m in _LOWER_SPEAKER.finditer(text)
+                if m.group(1).split()[0] not in _NOT_SPEAKER and m.group(1).split()[0] not in _AUDIT_COMMON]
     pos = 0
     for line in text.split("\n"):
-        if not _TITLE_WORD.search(_PLACEHOLDER.sub("", line)):  # no word opens with a capital ("RIB" may stand)
+        if _LOWER_OPENING.match(line) or not _TITLE_WORD.search(_PLACEHOLDER.sub("", line)):
+            # no word opens with a capital ("RIB" may stand), or the line opens in lower case (chat)
             out += [(pos + m.start(), pos + m.end()) for m in _LOWER_WORD.finditer(line)
                     if m.group(0).lower() not in _AUDIT_COMMON and _rare(m.group(0))]
         pos += len(line) + 1
