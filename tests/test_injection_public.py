@@ -660,3 +660,33 @@ def test_round10_fresh8_asb_and_three_red_team_packages_scored_whole_and_dedupli
     seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"))
     assert not any(ic._words(c.text) & seen for c in fresh)
     assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)
+
+
+def test_round11_fresh9_five_red_team_packages_scored_whole_deterministic_and_deduplicated() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 11's unseen check: agentseal's single-turn probes (its random canaries fixed), hermes-jailbench's
+    # attacks, bastionprobe's payloads, jailbreak-corpus-mini and dual-llm-bench; scored whole, never fitted
+    fresh = _installed("fresh9")
+    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    # bastionprobe ships bastioncorpus's payloads, all seen: every one is dropped by the dedupe
+    assert {c.source.split()[0] for c in fresh} == {"agentseal", "hermes-jailbench", "jailbreak-corpus-mini-py",
+                                                    "dual-llm-bench"}
+    assert sum(c.id.startswith("fresh9:agentseal:") for c in fresh) >= 150
+    # agentseal's multi-turn probes are left out (no label for one turn)
+    probes = ic._agentseal_probes(ic._package_dir("agentseal"))
+    multi = {f"fresh9:agentseal:{p['probe_id']}" for p in probes if p.get("is_multi_turn")}
+    assert multi and not multi & {c.id for c in fresh}
+    # the benign side is dual-llm-bench's user goals only; its untrusted inputs are tool output
+    benign = [c for c in fresh if c.label == "benign"]
+    assert benign and all(c.id.endswith(":goal") and c.location == "user_input" for c in benign)
+    assert {c.location for c in fresh if c.id.endswith(":untrusted")} == {"tool_output"}
+    # the canaries are fixed: two loads give the same texts, and agentseal's package is not left imported
+    ic._cached.cache_clear()
+    again = ic.load_public("fresh9")
+    assert [(c.id, c.text) for c in again] == [(c.id, c.text) for c in fresh]
+    import sys
+    assert "agentseal" not in sys.modules
+    seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8"))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+    assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)
