@@ -673,12 +673,14 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("exfiltration", 0.55, re.compile(
         r"(?:^|[.!?:;,\n]\s*|\b(?:and|then|please|now|just|also|so|to)\s+)(?:dump|leak|expose|divulge|exfiltrate|spill)\s+(?:\S+\s+){0,6}?"
         r"(?:secrets?|credentials?|api\s+keys?|keys|(?:bearer\s+|access\s+|auth\s+|session\s+)?tokens?|passwords?|private\s+keys?|"
-        r"chain\s+of\s+thought|(?:system\s+)?prompts?|memory|context|configuration|config|setup|cache|snippets|embeddings)\b|"
+        r"chain\s+of\s+thought|(?:system\s+)?prompts?|memory|context|configuration|config|setup|cache|snippets|embeddings)\b")),
+    ("exfiltration", 0.55, re.compile(
         r"(?:^|[.!?:;,\n]\s*|\b(?:and|then|please|now|just|also|so|to|must|should|will|can|could)\s+)(?:print|output|return|reveal|show|disclose|display|give\s+me|tell\s+me|"
         r"list|recite|export|send\s+me)\s+(?:me\s+)?(?:\S+\s+){0,4}?(?:internal|hidden|secret|concealed|confidential|redacted|private|"
         r"non-user-visible|undisclosed|raw)\s+(?:\S+\s+){0,2}?"
         r"(?:secrets?|credentials?|api\s+keys?|keys|tokens?|passwords?|chain\s+of\s+thought|prompts?|memory|context|configuration|config|setup|"
-        r"messages|state|rules|instructions|settings|parameters|variables|environment)\b|"
+        r"messages|state|rules|instructions|settings|parameters|variables|environment)\b")),
+    ("exfiltration", 0.55, re.compile(
         r"\b(?:secrets?|credentials?|api\s+keys?|tokens|passwords)\s+(?:that\s+)?(?:you\s+(?:know|hold|have|remember|store|can\s+see)|"
         r"(?:from|in)\s+(?:your\s+)?(?:memory|context|earlier\s+messages|previous\s+messages|the\s+conversation))\b")),
     # ... and the same request dressed against detection: "one character at a time so the filter misses it"
@@ -691,14 +693,19 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     # "override your current identity"
     ("override", 0.65, re.compile(
         r"\b(?:erase|wipe|purge|clear\s+out)\s+(?:all\s+|any\s+|the\s+|your\s+)?(?:\w+\s+)?(?:previous|prior|earlier|existing|current|old)\s+"
-        + _INSTR + r"\b|"
+        + _INSTR + r"\b")),
+    ("override", 0.65, re.compile(
         r"\b(?:previous|prior|earlier|old|original|existing|all)\s+(?:safety\s+)?(?:guardrails|restrictions|safeguards|safety\s+rules|"
-        r"safety\s+policies|filters|limits|instructions)\s+(?:no\s+longer|do\s+not|don't)\s+(?:apply|matter|count|hold)\b|"
+        r"safety\s+policies|filters|limits|instructions)\s+(?:no\s+longer|do\s+not|don't)\s+(?:apply|matter|count|hold)\b")),
+    ("override", 0.65, re.compile(
         r"(?:^|[.!?:;,\n]\s*|\b(?:and|then|please|now|just)\s+)(?:follow|obey|answer|heed)\s+only\s+(?:this|my|these|the\s+following)\s+"
-        r"(?:message|instructions?|text|prompt|request|line)\b|"
+        r"(?:message|instructions?|text|prompt|request|line)\b")),
+    ("override", 0.65, re.compile(
         r"\b(?:pretend|assume|act\s+as\s+if|imagine)\s+(?:that\s+)?(?:the\s+)?(?:human\s+|user\s+|admin\s+|manager\s+)?"
-        r"(?:approval|authori[sz]ation|permission|consent|sign-?off)\s+(?:has\s+(?:already\s+)?been|was|is|had\s+(?:already\s+)?been)\s+(?:already\s+)?(?:granted|given|approved|obtained)\b|"
-        r"\b(?:developer|admin|administrator|system|root|operator)\s+override\s+(?:approved|granted|accepted|enabled|confirmed|active)\b|"
+        r"(?:approval|authori[sz]ation|permission|consent|sign-?off)\s+(?:has\s+(?:already\s+)?been|was|is|had\s+(?:already\s+)?been)\s+(?:already\s+)?(?:granted|given|approved|obtained)\b")),
+    ("override", 0.65, re.compile(
+        r"\b(?:developer|admin|administrator|system|root|operator)\s+override\s+(?:approved|granted|accepted|enabled|confirmed|active)\b")),
+    ("override", 0.65, re.compile(
         r"\b(?:override|replace|drop|abandon|discard|shed)\s+your\s+(?:current\s+|original\s+|assigned\s+)?(?:identity|persona|role|character)\b")),
     # the agent's own rights raised: "escalate the tool's permissions to admin"
     ("privilege", 0.5, re.compile(
@@ -756,17 +763,19 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"(?:เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม|ละเลย)[^\n]{0,20}?(?:ค(?:ำ|ํา)สั่ง|ค(?:ำ|ํา)แนะน(?:ำ|ํา)|กฎ)|"
         r"\b(?:puuza|sahau|achana\s+na)\s+(?:\S+\s+){0,3}(?:maagizo|maelekezo|amri|sheria)|"
         r"\b(?:abaikan|lupakan|acuhkan)\s+(?:\S+\s+){0,3}(?:instruksi|arahan|perintah|petunjuk|aturan)|"
-        r"\b(?:ignore|ignora|esqueça|esqueca|desconsidere|desconsidera)\s+(?:\S+\s+){0,3}(?:instruções|instrucoes|regras|orientações)|"
         r"\b(?:negeer|vergeet)\s+(?:\S+\s+){0,3}(?:instructies|regels|opdrachten|aanwijzingen)|"
         r"\b(?:zignoruj|ignoruj|zapomnij)\s+(?:\S+\s+){0,3}(?:instrukcj\w*|polece\w*|zasad\w*|reguł\w*)|"
         r"\b(?:ignoruj|zapomeň|zapomen)\s+(?:\S+\s+){0,3}(?:pokyny|instrukce|pravidla)|"
-        r"\b(?:ignoră|ignora|uită)\s+(?:\S+\s+){0,3}(?:instrucțiunile|instructiunile|regulile)|"
-        r"\b(?:ignorera|glöm|ignorer|glem)\s+(?:\S+\s+){0,3}(?:instruktioner|instruksjoner|instruktioner|instrukser|regler)|"
         r"\b(?:ohita|unohda|sivuuta)\s+(?:\S+\s+){0,3}(?:ohjeet|ohjeita|säännöt)|"
         r"\b(?:αγνόησε|αγνοήστε|ξέχασε)\s+(?:\S+\s+){0,3}(?:οδηγίες|εντολές|κανόνες)|"
         r"(?:התעלם|התעלמי|שכח|שכחי)\s+(?:\S+\s+){0,3}(?:מההוראות|הוראות|מהכללים|כללים)|"
         r"\b(?:hagyd\s+figyelmen\s+kívül|felejtsd\s+el)\s+(?:\S+\s+){0,3}(?:utasítás\w*|szabály\w*)|"
         r"\b(?:előző|korábbi)\s+(?:\S+\s+){0,2}(?:utasítás\w*|szabály\w*)\s+(?:\S+\s+){0,2}(?:figyelmen\s+kívül|felejtsd)")),
+    # ... and where the verb is spelt like English "ignore" (Portuguese, Romanian, Scandinavian), gated on the noun
+    ("override", 0.7, re.compile(
+        r"\b(?:ignore|ignora|esqueça|esqueca|desconsidere|desconsidera)\s+(?:\S+\s+){0,3}(?:instruções|instrucoes|regras|orientações)|"
+        r"\b(?:ignoră|ignora|uită)\s+(?:\S+\s+){0,3}(?:instrucțiunile|instructiunile|regulile)|"
+        r"\b(?:ignorera|glöm|ignorer|glem)\s+(?:\S+\s+){0,3}(?:instruktioner|instruksjoner|instruktioner|instrukser|regler)")),
 ]
 
 # Each rule runs only when one of its gate words is in the text (a set lookup), since nearly all
@@ -911,18 +920,27 @@ _GATES: list[str] = [
     'world welt monde mundo mondo',
     '<cjk>',
     # round 11
-    'dump leak expose divulge exfiltrate spill print output return reveal show disclose display give tell list recite export send '
-    'secrets secret credentials credential keys tokens passwords',
+    # (one rule per phrasing, each gated on its rarest words: the show verbs and "rules" are common in long prompts)
+    'dump leak expose divulge exfiltrate spill',
+    'internal hidden secret concealed confidential redacted private non undisclosed raw',
+    'secret secrets credential credentials key keys tokens passwords',
     'so without avoid',
-    'erase wipe purge clear longer only pretend assume act imagine override replace drop abandon discard shed',
+    'erase wipe purge clear',
+    'apply matter count hold',
+    'only',
+    'approval authorization authorisation permission consent sign signoff',
+    'override',
+    'identity persona role character',
     'escalate elevate raise upgrade promote',
-    'impersonate become adopt assume take act pose switch turn transform continue',
-    'execute follow obey carry act comply run retrieved rag document source web search',
+    'persona layer service console engine component process shell account mode identity kernel controller orchestrator supervisor',
+    'command commands instruction instructions imperative imperatives directive directives orders retrieved rag document source web '
+    'search chunk snippet retrieval',
     'new end override ignore disregard forget bypass skip drop disable lift turn switch',
     'insert harmful illegal dangerous forbidden prohibited restricted complete poem poems song rap haiku limerick story verse',
     'ігноруй ігноруйте ігнорувати проігноруй проігноруйте забудь забудьте не <brahmic> bỏ phớt quên lờ puuza sahau achana abaikan '
-    'lupakan acuhkan ignore ignora esqueça esqueca desconsidere desconsidera negeer vergeet zignoruj ignoruj zapomnij zapomeň zapomen '
-    'ignoră uită ignorera glöm ignorer glem ohita unohda sivuuta αγνόησε αγνοήστε ξέχασε התעלם התעלמי שכח שכחי hagyd felejtsd előző korábbi',
+    'lupakan acuhkan negeer vergeet zignoruj ignoruj zapomnij zapomeň zapomen '
+    'ohita unohda sivuuta αγνόησε αγνοήστε ξέχασε התעלם התעלמי שכח שכחי hagyd felejtsd előző korábbi',
+    'instruções instrucoes regras orientações instrucțiunile instructiunile regulile instruktioner instruksjoner instrukser regler',
 ]
 assert len(_GATES) == len(_RULE_PATTERNS)
 _RULES: list[tuple[str, float, re.Pattern[str], frozenset[str]]] = [
