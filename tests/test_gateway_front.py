@@ -188,6 +188,7 @@ def test_pipelined_requests_are_answered_in_order(served: tuple[_App, int, Any])
         sock.sendall(_request(extra="x-tag: 1\r\n") + _request(extra="x-tag: 2\r\n") + _request(extra="x-tag: 3\r\n"))
         tags = [orjson.loads(_read_answer(sock, buffer)[2])["tag"] for _ in range(3)]
     assert tags == ["1", "2", "3"]
+    assert app.ways == ["asgi", "asgi"]  # the two behind the first were queued by uvicorn, as before
 
 
 def test_a_body_in_pieces_is_read_whole(served: tuple[_App, int, Any]) -> None:
@@ -285,8 +286,9 @@ def test_a_request_in_flight_finishes_on_shutdown_and_its_connection_closes() ->
 
 
 def test_the_gateway_serves_its_model_endpoints_on_the_short_path() -> None:
-    from labkit.direct.gateway import GatewayConfig, _server_settings, GatewayFront, create_app
     import uvicorn
+
+    from labkit.direct.gateway import GatewayConfig, GatewayFront, _server_settings, create_app
 
     app = create_app(GatewayConfig(upstream="http://127.0.0.1:9/v1"))
     front = GatewayFront(app)

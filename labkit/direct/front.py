@@ -64,8 +64,18 @@ class _ShortCycle:
     """One short-path request: the attributes uvicorn's connection code reads from a cycle
     (``response_complete``, ``disconnected``, ``keep_alive``, ``message_event``) and its body."""
 
-    __slots__ = ("headers", "path", "parts", "size", "keep_alive", "handler", "http_version",
-                 "response_complete", "disconnected", "message_event")
+    __slots__ = (
+        "disconnected",
+        "handler",
+        "headers",
+        "http_version",
+        "keep_alive",
+        "message_event",
+        "parts",
+        "path",
+        "response_complete",
+        "size",
+    )
 
     def __init__(self, headers: list[tuple[bytes, bytes]], path: bytes, keep_alive: bool,
                  handler: HotHandler, http_version: str) -> None:
