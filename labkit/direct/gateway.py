@@ -564,7 +564,9 @@ _MAX_BODY = 32 * 1024 * 1024
 class GatewayFront:
     """The ASGI app the gateway's server runs: the two model endpoints go straight to their
     handlers (no FastAPI middleware stack, routing or request object: ~15-20% of the event
-    loop's time per request, py-spy), everything else to the FastAPI app.
+    loop's time per request, py-spy), everything else to the FastAPI app. The server's protocol
+    (``labkit.direct.front``) calls ``hot`` itself for a plain POST to those paths, without this
+    ASGI call; requests that leave its short path (a query string, pipelining, ``Expect``) come here.
 
     Example:
         >>> front = GatewayFront(create_app(GatewayConfig(upstream="http://127.0.0.1:9/v1")))
