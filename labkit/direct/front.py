@@ -12,8 +12,8 @@ protocol were measured no faster here: ``loadtests/RESULTS.md``, round 13), henc
 
 What takes the short path: a ``POST`` to exactly one of the hot paths (no query string), not
 pipelined behind an unfinished answer, without ``Expect: 100-continue`` or an upgrade, with no
-``limit_concurrency`` set. Its body is collected as it arrives (at most ``max_body`` bytes: more
-gets a 413 and the connection is closed), the handler runs in a task once the body is complete,
+``limit_concurrency`` set. Its body is collected as it arrives (at most ``max_body`` bytes: a larger
+one is read to its end and gets a 413, as on the ASGI path), the handler runs in a task once the body is complete,
 and an answer whose class uses Starlette's plain ``Response.__call__`` is written as uvicorn
 writes it (the status line, uvicorn's default ``server``/``date`` headers, the answer's headers,
 ``connection: close`` when the connection ends, then the body) followed by the answer's
@@ -155,8 +155,7 @@ def short_path_protocol(hot: dict[str, HotHandler], max_body: int) -> type[HttpT
         async def _serve_short(self, cycle: _ShortCycle) -> None:
             started = False
             try:
-                if cycle.size > max_body:
-                    cycle.keep_alive = False
+                if cycle.size > max_body:  # the whole body was read: the connection stays usable
                     started = True
                     self._write_answer(cycle, 413, [(b"content-length", str(len(_TOO_LARGE)).encode()),
                                                     (b"content-type", b"application/json")], _TOO_LARGE)
