@@ -176,7 +176,7 @@ def short_path_protocol(hot: dict[str, HotHandler], max_body: int) -> type[HttpT
                 if not started and not cycle.disconnected:
                     cycle.keep_alive = False
                     self._write_answer(cycle, 500, None, None)
-                elif not cycle.response_complete:
+                else:  # uvicorn closes the connection when the app fails after its answer started
                     self.transport.close()
 
         def _write_answer(self, cycle: _ShortCycle, status: int, headers: list[tuple[bytes, bytes]] | None,
