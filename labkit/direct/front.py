@@ -133,7 +133,7 @@ def short_path_protocol(hot: dict[str, HotHandler], max_body: int) -> type[HttpT
             self.cycle = _ShortCycle(self.headers, self.url, keep_alive, handler, http_version)  # type: ignore[assignment]
 
         def on_body(self, body: bytes) -> None:
-            cycle = self.cycle
+            cycle: Any = self.cycle  # a _ShortCycle on the short path, else uvicorn's cycle
             if type(cycle) is not _ShortCycle:
                 HttpToolsProtocol.on_body(self, body)
                 return
@@ -144,7 +144,7 @@ def short_path_protocol(hot: dict[str, HotHandler], max_body: int) -> type[HttpT
                 cycle.parts = []  # keep reading to the end of the body, keep none of it
 
         def on_message_complete(self) -> None:
-            cycle = self.cycle
+            cycle: Any = self.cycle  # a _ShortCycle on the short path, else uvicorn's cycle
             if type(cycle) is not _ShortCycle:
                 HttpToolsProtocol.on_message_complete(self)
                 return
@@ -218,12 +218,13 @@ def short_path_protocol(hot: dict[str, HotHandler], max_body: int) -> type[HttpT
                 expect_100_continue=False, keep_alive=cycle.keep_alive, on_response=self.on_response_complete)
             asgi_cycle.more_body = False  # the body was read on the short path
             asgi_cycle.disconnected = cycle.disconnected
-            if self.cycle is cycle:  # from here on, the connection's events go to the real cycle
+            current: Any = self.cycle
+            if current is cycle:  # from here on, the connection's events go to the real cycle
                 self.cycle = asgi_cycle
             cycle.response_complete = True
             await asgi_cycle.run_asgi(response)
 
-        def _scope_for(self, cycle: _ShortCycle) -> dict[str, Any]:
+        def _scope_for(self, cycle: _ShortCycle) -> Any:  # uvicorn's HTTPScope
             return {"type": "http", "asgi": {"version": self.asgi_version, "spec_version": "2.3"},
                     "http_version": cycle.http_version, "server": self.server, "client": self.client,
                     "scheme": self.scheme, "root_path": self.root_path, "headers": cycle.headers,
