@@ -157,6 +157,51 @@ def instrument_gateway() -> None:
 
     gateway.GatewayFront.__init__ = init  # type: ignore[method-assign]
     gateway.GatewayFront.__call__ = call  # type: ignore[method-assign]
+    if hasattr(gateway, "short_path_protocol"):  # round 13 on: the model endpoints skip the ASGI call
+        gateway.short_path_protocol = _stamped_short_path(gateway.short_path_protocol)
+
+
+class _StampedWrites:
+    """The transport of a short-path answer: stamps around its head write and its body write."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.writes = real, 0
+
+    def write(self, data: bytes) -> None:
+        self.writes += 1
+        _current["head_send" if self.writes == 1 else "body_send"] = _now()
+        self.real.write(data)
+        if self.writes == 2:
+            _current["body_sent"] = _now()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def _stamped_short_path(factory: Callable[..., Any]) -> Callable[..., Any]:
+    """``short_path_protocol`` whose class stamps ``asgi_in`` when the short path's task starts (the
+    body is then complete: the old path's "body read" step is inside "front" here), the two writes,
+    and ``asgi_out`` after the answer's background work, as ``_traced`` does for the ASGI path."""
+    def stamped_factory(hot: Any, max_body: int) -> Any:
+        base = factory(hot, max_body)
+
+        class Stamped(base):  # type: ignore[misc, valid-type]
+            async def _serve_short(self, cycle: Any) -> None:
+                _current["asgi_in"] = _now()
+                await super()._serve_short(cycle)
+                _current["asgi_out"] = _now()
+                RECORDS.append(dict(_current))
+                _current.clear()
+
+            def _write_answer(self, *args: Any) -> None:
+                real = self.transport
+                self.transport = _StampedWrites(real)
+                try:
+                    super()._write_answer(*args)
+                finally:
+                    self.transport = real
+        return Stamped
+    return stamped_factory
 
 
 def instrument_app(app: Any) -> Any:

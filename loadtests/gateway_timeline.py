@@ -13,8 +13,9 @@ sequential part: its own work between calls leaves the servers' caches cold) or 
 ``--variant NAME`` (repeatable) adds a gateway of this tree with one thing switched off, to test a
 hypothesis in the same run: ``writers-off`` (the telemetry and ledger writer threads never wake
 during the run), ``record-off`` (the deferred telemetry after the answer is skipped), ``pii-off``
-(no redaction), ``one-write`` (uvicorn writes each answer's head and body in one ``write``).
-They are experiments, not configurations: ``record-off`` drops telemetry.
+(no redaction), ``one-write`` (uvicorn writes each answer's head and body in one ``write``; the
+ASGI path only), ``asgi-front`` (uvicorn's own protocol instead of the short path of
+``labkit.direct.front``: the gateway's front before round 13). They are experiments, not configurations: ``record-off`` drops telemetry.
 
 Prints, per target, the p50 added to the provider's own p50 and the p50 of each step (steps of a
 request run one after another on this 2-core machine, so the step p50s add up to roughly the
@@ -83,6 +84,8 @@ if variant == "one-write":
             return
         await original(self, message)
     httptools_impl.RequestResponseCycle.send = send
+if variant == "asgi-front":  # uvicorn's own protocol: every request through the ASGI call (before round 13)
+    gateway._server_settings = lambda front: dict(gateway._UVICORN_SETTINGS)
 import _timeline_stamps
 _timeline_stamps.instrument_gateway()
 config = gateway.GatewayConfig.load(None, upstream=sys.argv[2], api_key="bench-key",
@@ -174,7 +177,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--gap-ms", type=float, default=0.0, help="sleep between calls")
     ap.add_argument("--baseline-ref", default=None, metavar="REF", help="also the gateway of labkit at git REF")
     ap.add_argument("--variant", action="append", default=[],
-                    choices=["writers-off", "record-off", "pii-off", "one-write"])
+                    choices=["writers-off", "record-off", "pii-off", "one-write", "asgi-front"])
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)

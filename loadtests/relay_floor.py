@@ -1,6 +1,7 @@
 """The floor under the gateway's overhead: a relay with no controls, built like the gateway.
 
-Same server (uvicorn with the gateway's settings), same lean transport
+Same server (uvicorn with the gateway's settings, but uvicorn's own protocol: the gateway's short
+path for its model endpoints, ``labkit.direct.front``, round 13, is not used here), same lean transport
 (``labkit.direct.transport.LeanTransport``) to the provider, called the way the gateway calls
 its client: inline on the event loop (``labkit.direct.inline.run_inline``; the upstream request
 on the loop's keep-alive pool); no authentication, redaction, breaker, retry, budget, ledger or

@@ -76,6 +76,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from labkit.apikeys import presented_key
 from labkit.direct.client import ResilientClient
+from labkit.direct.front import short_path_protocol
 from labkit.direct.inline import loop_sleep, run_inline
 from labkit.direct.models import PATTERNS, CallResult, ClientConfig
 from labkit.direct.transport import LeanTransport
@@ -563,7 +564,9 @@ _MAX_BODY = 32 * 1024 * 1024
 class GatewayFront:
     """The ASGI app the gateway's server runs: the two model endpoints go straight to their
     handlers (no FastAPI middleware stack, routing or request object: ~15-20% of the event
-    loop's time per request, py-spy), everything else to the FastAPI app.
+    loop's time per request, py-spy), everything else to the FastAPI app. The server's protocol
+    (``labkit.direct.front``) calls ``hot`` itself for a plain POST to those paths, without this
+    ASGI call; requests that leave its short path (a query string, pipelining, ``Expect``) come here.
 
     Example:
         >>> front = GatewayFront(create_app(GatewayConfig(upstream="http://127.0.0.1:9/v1")))
@@ -755,12 +758,19 @@ def _freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def _server_settings(front: GatewayFront) -> dict[str, Any]:
+    """uvicorn's settings for the gateway: ``_UVICORN_SETTINGS`` and the short-path protocol
+    (``labkit.direct.front``: the two model endpoints without the ASGI layer, round 13)."""
+    return dict(_UVICORN_SETTINGS, http=short_path_protocol(front.hot, _MAX_BODY))
+
+
 def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: int = 128) -> tuple[FastAPI, uvicorn.Server]:
     """The app and a uvicorn server for it (used by the CLI; same uvicorn settings as :func:`serve_in_thread`)."""
     app = create_app(config, threads=threads, background_writes=True)
     _freeze_startup_heap()
-    uconfig = uvicorn.Config(GatewayFront(app), host=host, port=sock_or_port if isinstance(sock_or_port, int) else 0,
-                             **_UVICORN_SETTINGS)
+    front = GatewayFront(app)
+    uconfig = uvicorn.Config(front, host=host, port=sock_or_port if isinstance(sock_or_port, int) else 0,
+                             **_server_settings(front))
     return app, uvicorn.Server(uconfig)
 
 
@@ -772,8 +782,9 @@ def serve_in_thread(config: GatewayConfig | None = None, host: str = "127.0.0.1"
     app = create_app(config, threads=128, background_writes=True)
     _freeze_startup_heap()
     try:
-        with serve_app(GatewayFront(app), host, port, thread_name="labkit-gateway", startup_timeout_s=20,
-                       **_UVICORN_SETTINGS) as served:
+        front = GatewayFront(app)
+        with serve_app(front, host, port, thread_name="labkit-gateway", startup_timeout_s=20,
+                       **_server_settings(front)) as served:
             yield RunningGateway(app, served.server, served.thread, host, served.port)
     finally:
         app.state.shutdown()
