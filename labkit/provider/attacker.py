@@ -98,7 +98,7 @@ from labkit.provider.scripts import PERSONA as _SCRIPT_PERSONA
 from labkit.provider.scripts import ROLE_WORDS as _SCRIPT_ROLE_WORDS
 from labkit.provider.scripts import SECRET_AFTER_WORD, SECRET_ASK, action_of_script, credential_values, segment
 from labkit.provider.scripts import VERBATIM as _SCRIPT_VERBATIM
-from labkit.provider.structure import ARGUMENT, GIVE, LOGGED, MODEL, NAMED_BOT, NEGATION, ROLE, label_names_model, names_model, tool_mentions, units
+from labkit.provider.structure import ARGUMENT, GIVE, LOGGED, MODEL, NAMED_BOT, NEGATION, PAST_TIME, ROLE, label_names_model, names_model, tool_mentions, units
 
 if TYPE_CHECKING:
     from labkit.provider.behaviour import _Conv
@@ -2140,7 +2140,7 @@ def _structural(text: str, catalogue: set[str]) -> list[_Instruction]:
             ins.args = _parse_call_args(_unmask(masked[at + len(name):], quotes))
             break
         # (b) the model as the doer of a tool verb, with a target
-        if ins is None and doer and not (_PAST.search(masked) and not _CUE.search(masked)):
+        if ins is None and doer and not ((_PAST.search(masked) or PAST_TIME.search(masked)) and not _CUE.search(masked)):
             for i, w in enumerate(words):
                 if w == "QUOTE" or re.fullmatch(r"QUOTE\d*|\d+", w):
                     continue

@@ -88,6 +88,16 @@ NEGATION = re.compile(
     r"(?<![\u0600-\u06ff])(?:لا|لن|نه|مت|نہ)(?![\u0600-\u06ff])|(?<![\u0590-\u05ff])(?:אל|לא)(?![\u0590-\u05ff])|"
     r"ไม่|อย่า|不要|不得|禁止|別|别|しないで|してはいけ|禁止|하지 ?마|하지 ?않|금지|मत|नहीं|না|வேண்டாம்")
 
+# a day gone by, in the attacker's languages ("yesterday", "... ago", "last week"): a unit that says
+# when the model did something tells what happened ("העוזר מחק את CON-1 אתמול"), not what to do
+PAST_TIME = re.compile(
+    r"(?i)\b(?:yesterday|ago|last (?:week|month|year)|gestern|hier|ayer|ieri|gisteren|igår|i går|wczoraj|včera|"
+    r"eilen|dün|tegnap|вчера|вчора|χθες|kemarin|semalam|kahapon|jana|hôm qua|"
+    # ("... ago" only where the word says nothing else: not "hace", "fa", "önce", "lalu", "тому")
+    r"geleden|temu|în urmă|ezelőtt|nakaraan|iliyopita)\b|"
+    r"เมื่อวาน|昨日|昨天|어제|(?<![\u0600-\u06ff])(?:أمس|امس|دیروز|گزشتہ|کل)(?![\u0600-\u06ff])|"
+    r"(?<![\u0590-\u05ff])אתמול(?![\u0590-\u05ff])|গতকাল|நேற்று")
+
 # a tool written as code: snake_case or dotted (``delete_contact``, ``crm.delete_record``), or
 # camelCase (``deleteContact``, ``DeleteContact``); a name spelled out a letter at a time between
 # dots, dashes or spaces (``d.e.l.e.t.e_c.o.n.t.a.c.t``) is joined first (:func:`tool_mentions`)
