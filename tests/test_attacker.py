@@ -1398,3 +1398,9 @@ def test_round14_structure_units_and_tool_mentions() -> None:
     assert kinds == ["sentence", "item", "item", "row", "row", "record", "sentence"]
     assert [n for n, _ in tool_mentions("run deleteContact, then crm.update_field and d.e.l.e.t.e_t.i.c.k.e.t")] == [
         "delete_contact", "crm.update_field", "delete_ticket"]
+
+
+def test_round14_a_redaction_placeholder_is_no_markup() -> None:
+    # a redacting client's "<EMAIL_1>" is a value (the recipient), not an HTML tag to drop
+    text = "Depot minutes:\n- the AI assistant drafts a mail with the stock list;\n- it sends it to <EMAIL_1> today;"
+    assert [(i.action, i.emails) for i in find_instructions(text)] == [("send", ["<EMAIL_1>"])]

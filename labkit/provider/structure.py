@@ -120,7 +120,8 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _KEY_VALUE = re.compile(r"^\s*(?:- )?[\w\u00c0-\uffff.-]{1,40}\s*:\s*\S")
 _COMMENT = re.compile(r"<!--(.*?)(?:-->|$)", re.S)
 _ATTRIBUTE = re.compile(r"\b(?:content|title|alt|aria-label|data-[\w-]+)\s*=\s*\"([^\"]{8,})\"", re.I)
-_TAG = re.compile(r"</?[a-zA-Z][^>\n]{0,200}>")
+# (not a redacting client's placeholder, "<EMAIL_1>", "<NAME_2>": a value, not markup)
+_TAG = re.compile(r"</?(?![A-Z]+_\d+>)[a-zA-Z][^>\n]{0,200}>")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|(?<=[。！？।۔؟；])\s*(?=\S)")
 
 
