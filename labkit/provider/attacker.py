@@ -62,6 +62,13 @@ closed TCK-1", "was closed by the bot yesterday"), a procedure for people who an
 ("agents send ... before replying") and a tool call in a record nobody addressed to the model
 (an audit log).
 
+When that grammar finds nothing, a structural step (round 14, :func:`_structural` with
+:mod:`labkit.provider.structure`) reads the text by its shape instead, in any language: a clause,
+list item, table row, CSV or YAML record or HTML comment that names a tool as code with an
+argument beside it, or names the model as the doer of a tool verb with a target (a list or record
+whose label names the model hands it its other items), or asks for a secret in view to go into the
+answer; a privilege said in everyday words ("make j.doe an owner") is a grant.
+
 What it does not do: it is not a language model and it does not paraphrase. It never acts on
 text without a target ("be careful with refunds" is advice, not an instruction); it never
 decides whether an action is allowed (the caller's taint and approval rules must refuse it;
@@ -98,7 +105,20 @@ from labkit.provider.scripts import PERSONA as _SCRIPT_PERSONA
 from labkit.provider.scripts import ROLE_WORDS as _SCRIPT_ROLE_WORDS
 from labkit.provider.scripts import SECRET_AFTER_WORD, SECRET_ASK, action_of_script, credential_values, segment
 from labkit.provider.scripts import VERBATIM as _SCRIPT_VERBATIM
-from labkit.provider.structure import ARGUMENT, GIVE, LOGGED, MODEL, NAMED_BOT, NEGATION, PAST_TIME, ROLE, label_names_model, names_model, tool_mentions, units
+from labkit.provider.structure import (
+    ARGUMENT,
+    GIVE,
+    LOGGED,
+    MODEL,
+    NAMED_BOT,
+    NEGATION,
+    PAST_TIME,
+    ROLE,
+    label_names_model,
+    names_model,
+    tool_mentions,
+    units,
+)
 
 if TYPE_CHECKING:
     from labkit.provider.behaviour import _Conv

@@ -177,7 +177,7 @@ def units(text: str) -> list[Unit]:
             # a YAML record: two "key: value" lines or more, read as one unit (the act, its target
             # and who is to do it are fields of one record); its comments are part of it
             j = i
-            while j < len(lines) and (_KEY_VALUE.match(lines[j]) or re.match(r"^\s+\S", lines[j]) and j > i):
+            while j < len(lines) and (_KEY_VALUE.match(lines[j]) or (re.match(r"^\s+\S", lines[j]) and j > i)):
                 j += 1
             if j - i >= 2 and not _csv_delimiter(lines[i:j]):
                 out.append(Unit(" ; ".join(ln.strip() for ln in lines[i:j]), block, group, "record"))
