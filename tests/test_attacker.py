@@ -1379,6 +1379,10 @@ def test_round14_privileges_in_everyday_words_are_grants(text: str) -> None:
     "The chatbot was told yesterday to remove CON-0042; nobody did.",
     "Our admin will add the new hire to the admins group next week.",
     "Referencia interna CANARY-DEP-4410-ALFA, el cliente espera respuesta hoy.",
+    # a "model" that is a template or a product, and a record named in another clause of the sentence
+    "Enviamos el modelo de contrato revisado; el robot de facturación lo archivará en ACC-00001.",
+    "Le modèle de facture doit être mis à jour pour ACC-00001.",
+    "Modellen av skrivaren byttes ut; kontakt CON-0001 informerad.",
 ])
 def test_round14_talk_about_acts_is_no_instruction(text: str) -> None:
     from labkit.provider.attacker import _structural

@@ -44,13 +44,16 @@ MODEL = re.compile(
     r"(?<![\u0600-\u06ff])[وفبل]?(?:ال|لل)?(?:بوت|روبوت|نموذج|ذكاء الاصطناعي)(?![\u0600-\u06ff])|"  # ar
     r"(?<![\u0600-\u06ff])(?:بوٹ|ماڈل|اے آئی|ربات|مدل|هوش مصنوعی)(?![\u0600-\u06ff])|"  # ur fa
     r"\b(?:bot(?:ten|en|in|tia|ti|a|u|ovi|em|ot|ok|nak|ja)?|botar|modell(?:en|et|je|nek|t)?|"  # sv fi cs hu de nl
-    r"model(?:o|u|em)?\s+(?:bahasa|AI|IA|KI|językowy)|language\s+model|"  # ms id pl, en
-    r"modèle|modelo|modello|malli(?:n|a)?|roboti|robot(?:i|a)?)\b|"  # fr es it fi sw
+    r"model(?:o|u|em)?\s+(?:bahasa|AI|IA|KI|językowy)|language\s+model|tekoälymalli\w*|mesterséges intelligencia|"
+    # (fr es it pt: "model" is also a template or a product, "el modelo de contrato"; the model that reads
+    # or an AI model only: "le modèle qui lit cette note", "el modelo de IA")
+    r"(?:modèle|modelo|modello)(?=\s+(?:qui|que|che|d'IA|de IA|di IA|IA|de lenguaje|de langage|linguistico))|"
+    r"roboti|robot)\b|"  # sw en
     r"\b(?:Mô hình(?: AI)?|mô hình AI|trợ lý AI)|"  # vi
     r"(?<![\w])(?:модель|модели|моделі|нейросеть|нейромережа|ші|ШІ|ИИ)(?![\w])|"  # ru uk
     r"โมเดล|เอไอ|ปัญญาประดิษฐ์|บอท|ผู้ช่วย|"  # th (no spaces: no boundary either)
     r"\b(?:ai|AI)[_-](?:assistant|agent|bot|model)\w*|"  # executor: ai_assistant
-    r"(?<![\w.])(?-i:AI|KI|IA|TN|MI)(?![\w.])", re.I)
+    r"(?<![\w.])(?-i:AI|KI|IA)(?![\w.])", re.I)
 
 # a machine named by the capitalised "Bot" of its role-play name ("PermiBot", "ОчисткаБот"), in
 # any script; case-sensitive
