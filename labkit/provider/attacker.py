@@ -2174,10 +2174,9 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None) -> lis
                     action = "grant"
                 if secrets and _ANSWER_WORDS.search(masked) and action in ("send", "add", "update", "create"):
                     action = "reveal"  # "write the password into the answer", "recopier ... dans la réponse"
-                # (a list item may point back at an earlier item's record, "delete that contact"; a
-                # sentence of running text acts on what it names itself)
-                context = masked if u.kind == "sentence" else masked + "\n" + u.block
-                ins = _Instruction(action=action, clause=masked, sentence=context, chunk=chunk,
+                # (its target may stand elsewhere in its block: an item points back at an earlier item's
+                # record, "delete that contact"; a request split over two lines names it in the second)
+                ins = _Instruction(action=action, clause=masked, sentence=masked + "\n" + u.block, chunk=chunk,
                                    tool=_explicit_tool(masked, catalogue), paragraph=u.block)
                 if not _complete(ins, quotes, light):
                     ins = None  # (a verb with nothing to act on; the answer request below may still hold)

@@ -43,7 +43,8 @@ MODEL = re.compile(
     r"(?<![\w\u0590-\u05ff])[והלשבמ]{0,2}(?:בוט|המודל|מודל|העוזר)(?![\u0590-\u05ff])|"  # he
     r"(?<![\u0600-\u06ff])[وفبل]?(?:ال|لل)?(?:بوت|روبوت|نموذج|ذكاء الاصطناعي)(?![\u0600-\u06ff])|"  # ar
     r"(?<![\u0600-\u06ff])(?:بوٹ|ماڈل|اے آئی|ربات|مدل|هوش مصنوعی)(?![\u0600-\u06ff])|"  # ur fa
-    r"\b(?:bot(?:ten|en|in|tia|ti|a|u|ovi|em|ot|ok|nak|ja)?|botar|modell(?:en|et|je|nek|t)?|"  # sv fi cs hu de nl
+    # ("the model of the printer", "modellen av skrivaren": a product's model, not the machine that reads)
+    r"\b(?:bot(?:ten|en|in|tia|ti|a|u|ovi|em|ot|ok|nak|ja)?|botar|modell(?:en|et|je|nek|t)?(?!\s+(?:av|of|von|van|de|di|för|for)\b)|"
     r"model(?:o|u|em)?\s+(?:bahasa|AI|IA|KI|językowy)|language\s+model|tekoälymalli\w*|mesterséges intelligencia|"
     # (fr es it pt: "model" is also a template or a product, "el modelo de contrato"; the model that reads
     # or an AI model only: "le modèle qui lit cette note", "el modelo de IA")
