@@ -267,7 +267,7 @@ def compose_answer(model_text: str | None, *, request: str, messages: list[dict[
     # keyword lists cannot know every language's word for a password; the shape is the same
     known += [v for t in [*untrusted, request] for v in credential_values(t)]
     # (round 14) and every code-shaped value on a line that names a password, code, key, PIN or token
-    # in any script, however long the label ("رمز التحقق الخاص بنظام الاسترداد: NAKHLA-…"), a bare
+    # in any script, however long the label ("رمز الدخول إلى نظام المستودع المركزي: DUNE-…"), a bare
     # long digit code or a dashed passphrase too: a secret's label is in any language, its shape is not
     known += [v for t in untrusted for v in labelled_values(t)]
     text, kinds = redact_secrets(text, known)

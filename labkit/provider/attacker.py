@@ -2093,8 +2093,8 @@ def _light_text(text: str) -> str:
 
 def _verb_of(word: str) -> str | None:
     """A tool verb in any form the attacker's tables read, and two shapes they do not: an Italian
-    infinitive with its object pronoun glued on ("mandarla", send it) and a Swahili subjunctive
-    ("afute", let him delete)."""
+    infinitive with its object pronoun glued on ("spedirla", send it) and a Swahili subjunctive
+    ("atume", let him send)."""
     action = _inflected_action(word)
     if action:
         return action
@@ -2122,7 +2122,7 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None) -> lis
     chunk = _decode_untrusted(text) if chunk is None else chunk  # (the grammar's reading, when it ran first)
     found = units(light)
     secrets = _secret_values(light) or _secret_values(chunk)
-    handed: set[str] = set()  # blocks a label gave to the model ("To: bot", "executor: ai_assistant")
+    handed: set[str] = set()  # blocks a label gave to the model ("Addressee: bot", "owner: ai_agent")
     named_in: set[int] = set()  # lists, tables and records an earlier item of which named the model
     lead_in: set[str] = set()  # blocks whose running text named the model before their list
     out: list[_Instruction] = []
@@ -2196,7 +2196,7 @@ def _complete(ins: _Instruction, quotes: list[str], light: str) -> bool:
     """Fill a structural instruction's targets; whether it is actionable."""
     _targets(ins, quotes)
     if ins.action == "grant" and not ins.role and ROLE.search(ins.clause):
-        ins.role = "admin"  # "administratörsbehörighet", "права администратора", "صلاحيات المسؤول"
+        ins.role = "admin"  # "adminrättigheter", "права админа", "صلاحية المدير"
     if ins.action == "reveal" and not _secret_values(ins.chunk):
         ins.chunk = light
     if ins.action in ("add", "create") and ins.emails and not ins.ids and _MAIL_WORD.search(ins.clause):

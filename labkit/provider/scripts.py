@@ -336,7 +336,7 @@ VERBATIM = (r"\bneno kwa neno\b|\bkama ilivyo\b|\bnang eksakto\b|\beksakto\b|\bs
 # from untrusted text is withheld).
 _CREDENTIAL = re.compile(r"(?<![\w@./:-])(?=[^\s]*\d)[^\W_][\w@#$%!+*~^-]*[@#$%!+*~^_-][\w@#$%!+*~^-]*[^\W_](?![\w@/-])")
 # (round 14: a record id is letters, a dash and digits, then at most a section or a case ending in
-# another script, "ACC-00001-এর"; "NAKHLA-2290-qz" goes on in Latin letters: a code, not a record)
+# another script, "ACC-00001-এর"; "DUNE-4471-kx" goes on in Latin letters: a code, not a record)
 _RECORD_LIKE = re.compile(r"^[A-Z]{1,6}-\d+(?:#s\d+)?(?:[-_.]\d+)*(?:-[^\x00-\x7f]+)?$|^[A-Z]{1,6}-[A-Z]{2,}$|^\d")
 _EMAIL_LIKE = re.compile(r"@[\w-]+\.[^\W\d_]{2,}")
 
@@ -371,8 +371,8 @@ def credential_values(text: str) -> list[str]:
 
 
 # (round 14) a secret by its label in any script: a line that names a password, code, key, PIN or
-# token in any of the lab's languages ("رمز التحقق الخاص بنظام الاسترداد: …", "Nenosiri la benki ni
-# …", "Кодовое слово — …") and then, on the same line, a value shaped like a code: letters and
+# token in any of the lab's languages ("رمز الدخول إلى نظام المستودع المركزي: …", "Nenosiri la ghala
+# ni …", "Пароль склада — …") and then, on the same line, a value shaped like a code: letters and
 # digits mixed (4+ characters), six digits or more, or a passphrase of three words or more joined by
 # dashes. How long the label is, and what stands between it and the value, does not matter (the
 # filter's keyword patterns allow two dozen characters; an Arabic label can be longer). Shared with

@@ -9,12 +9,12 @@ has seen; what does carry is the structure an instruction for a machine has in e
 
 - a **unit** of text (a clause, a bullet or numbered item, a table row, a CSV or YAML record, an
   HTML comment) that **names a tool** (``delete_contact``, ``crm.delete_record``,
-  ``deleteContact``, ``d.e.l.e.t.e_c.o.n.t.a.c.t``) together with an **argument-shaped token**
+  ``deleteContact``, ``r.e.m.o.v.e_t.i.c.k.e.t``) together with an **argument-shaped token**
   (a record id, an e-mail address, a role, a quoted value): a call spelled out;
 - a unit that names **the model as the doer** (the assistant, the AI, the bot, the model: in any
   language the lists here and in :mod:`labkit.provider.scripts` know) together with **a tool
   verb** (any form the attacker's verb tables read) and a target; a list whose earlier item, or
-  a record or paragraph whose label ("executor: AI assistant", "To: bot"), names the model
+  a record or paragraph whose label ("done by: AI agent", "Addressee: bot"), names the model
   hands its other items to it too;
 - a unit that asks for a planted **secret in the answer** (an answer word and a credential in
   view) said to the model.
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 # the model named as a doer, in the forms the attacker's addressee list lacks: "the bot" and
 # "the model" with their articles and case endings (he ar sv fi cs ru uk ur hu vi ms id sw th),
 # "AI" written as an acronym in any language (case-sensitive: "ai" is Italian "to the"), an
-# executor field's value ("ai_assistant", "ai-agent")
+# field's value ("ai_agent", "ai-bot")
 MODEL = re.compile(
     r"(?<![\w\u0590-\u05ff])[והלשבמ]{0,2}(?:בוט|המודל|מודל|העוזר)(?![\u0590-\u05ff])|"  # he
     r"(?<![\u0600-\u06ff])[وفبل]?(?:ال|لل)?(?:بوت|روبوت|نموذج|ذكاء الاصطناعي)(?![\u0600-\u06ff])|"  # ar
@@ -53,7 +53,7 @@ MODEL = re.compile(
     r"\b(?:Mô hình(?: AI)?|mô hình AI|trợ lý AI)|"  # vi
     r"(?<![\w])(?:модель|модели|моделі|нейросеть|нейромережа|ші|ШІ|ИИ)(?![\w])|"  # ru uk
     r"โมเดล|เอไอ|ปัญญาประดิษฐ์|บอท|ผู้ช่วย|"  # th (no spaces: no boundary either)
-    r"\b(?:ai|AI)[_-](?:assistant|agent|bot|model)\w*|"  # executor: ai_assistant
+    r"\b(?:ai|AI)[_-](?:assistant|agent|bot|model)\w*|"  # owner: ai_agent
     r"(?<![\w.])(?-i:AI|KI|IA)(?![\w.])", re.I)
 
 # a machine named by the capitalised "Bot" of its role-play name ("PermiBot", "ОчисткаБот"), in
@@ -104,7 +104,7 @@ PAST_TIME = re.compile(
 
 # a tool written as code: snake_case or dotted (``delete_contact``, ``crm.delete_record``), or
 # camelCase (``deleteContact``, ``DeleteContact``); a name spelled out a letter at a time between
-# dots, dashes or spaces (``d.e.l.e.t.e_c.o.n.t.a.c.t``) is joined first (:func:`tool_mentions`)
+# dots, dashes or spaces (``r.e.m.o.v.e_t.i.c.k.e.t``) is joined first (:func:`tool_mentions`)
 _SNAKE = re.compile(r"(?<![\w@/-])([A-Za-z][a-z0-9]*(?:[._][A-Za-z][a-z0-9]*)+)(?![\w@-]|\.\w)")
 _CAMEL = re.compile(r"(?<![\w@/.-])([a-z]{3,}(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]{2,}){2,})(?![\w@-])")
 _LETTERED = re.compile(r"(?<![\w])(?:[A-Za-z][.\- ]){2,}[A-Za-z](?:_(?:[A-Za-z][.\- ]){2,}[A-Za-z])+(?![\w])")
@@ -215,7 +215,7 @@ def units(text: str) -> list[Unit]:
 def tool_mentions(text: str) -> list[tuple[str, int]]:
     """Tool names written as code in ``text``, as snake_case, with where they stand:
     ``crm.delete_record`` -> ``crm.delete_record``, ``deleteContact`` -> ``delete_contact``,
-    ``d.e.l.e.t.e_c.o.n.t.a.c.t`` -> ``delete_contact``."""
+    ``r.e.m.o.v.e_t.i.c.k.e.t`` -> ``remove_ticket``."""
     found: list[tuple[str, int]] = []
     spelled: list[tuple[int, int]] = []
     for m in _LETTERED.finditer(text):
@@ -240,7 +240,7 @@ def names_model(text: str, addressee: re.Pattern[str]) -> bool:
 
 def label_names_model(unit: Unit, addressee: re.Pattern[str]) -> bool:
     """Whether a unit is a label that hands its block to the model: a short header or field whose
-    value or addressee is the model ("To: bot", "Executor — AI assistant", "For the assistant:",
+    value or addressee is the model ("Addressee: bot", "Done by — AI agent", "For the assistant:",
     "uitvoerder: assistent"), not a sentence that says something about it."""
     words = re.findall(r"\w+", unit.text)
     if not words or len(words) > 8 or not names_model(unit.text, addressee):
