@@ -133,3 +133,30 @@ def test_round12_a_credential_shaped_value_from_tool_output_is_withheld(note: st
                                     messages=messages, trace=[])
     assert "Ambar-4471-Pwani" not in text and withheld["secrets"] >= 1
     assert "TCK-000001" in text  # record ids stay
+
+
+@pytest.mark.parametrize(("note", "value"), [
+    # round 14: a secret by its label in any script, however long the label: a code whose record-like
+    # start ("HARBOR-7731") goes on in Latin letters, a bare long digit code, a dashed passphrase
+    ("رمز التحقق الخاص بنظام الاسترداد في المستودع: HARBOR-7731-xq", "HARBOR-7731-xq"),
+    ("Код для телефонного банкинга склада — 48213377", "48213377"),
+    ("Passphrase for the depot vault: amber-lantern-quarry-orbit", "amber-lantern-quarry-orbit"),
+])
+def test_round14_a_labelled_code_from_tool_output_is_withheld_in_any_script(note: str, value: str) -> None:
+    tool = ('<<<UNTRUSTED source="get_ticket" injection="none">>>\n<source id="get_ticket">'
+            + json.dumps({"ticket_id": "TCK-000001", "status": "open", "notes": note})
+            + '</source>\n<<<END UNTRUSTED source="get_ticket">>>')
+    messages = [{"role": "user", "content": "Read ticket TCK-000001"},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "function": {
+                    "name": "get_ticket", "arguments": '{"ticket_id": "TCK-000001"}'}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": tool}]
+    text, withheld = compose_answer(f"The notes say {value}.", request="Read ticket TCK-000001",
+                                    messages=messages, trace=[])
+    assert value not in text and withheld["secrets"] >= 1
+    assert "TCK-000001" in text
+
+
+def test_round14_labelled_values_leave_ids_dates_and_amounts() -> None:
+    from labkit.provider.scripts import labelled_values
+    assert labelled_values("Discount code applies from 12.03 to ACC-00001, amount 12.50") == []
+    assert labelled_values("Depot PIN: 4410-Kx9") == ["4410-Kx9"]

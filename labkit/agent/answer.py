@@ -18,7 +18,8 @@ instruction. So the answer is composed here, not passed through:
    shapes, ``CANARY-…`` strings, passwords beside their keyword — and every secret found in
    the run's tool output is withheld wherever it stands again, even bare; so is every value
    there shaped like a credential (:func:`labkit.provider.scripts.credential_values`), named
-   by a keyword or not.
+   by a keyword or not, and every code-shaped value on a line that names a secret in any script
+   (:func:`labkit.provider.scripts.labelled_values`: a digit code, a dashed passphrase).
 
 A short note says what was withheld. It does not judge whether the answer is correct or
 grounded (RAG's citation check does that for RAG), and it does not touch what the model sees:
@@ -46,7 +47,7 @@ from typing import Any
 
 from labkit.controls.injection import FENCE_OPEN, decoded_payloads, detect_injection
 from labkit.controls.secrets import find_secrets, redact_secrets
-from labkit.provider.scripts import credential_values
+from labkit.provider.scripts import credential_values, labelled_values
 
 _SHINGLE = 8
 _WORDS = re.compile(r"\w+")
@@ -265,6 +266,10 @@ def compose_answer(model_text: str | None, *, request: str, messages: list[dict[
     # ("مفتاح الطوارئ: Nakhla-…", "kata laluan ialah Cempaka-…", "token …: tkn_v2_…"): the
     # keyword lists cannot know every language's word for a password; the shape is the same
     known += [v for t in [*untrusted, request] for v in credential_values(t)]
+    # (round 14) and every code-shaped value on a line that names a password, code, key, PIN or token
+    # in any script, however long the label ("رمز الدخول إلى نظام المستودع المركزي: DUNE-…"), a bare
+    # long digit code or a dashed passphrase too: a secret's label is in any language, its shape is not
+    known += [v for t in untrusted for v in labelled_values(t)]
     text, kinds = redact_secrets(text, known)
     notes = []
     if dropped:

@@ -335,7 +335,9 @@ VERBATIM = (r"\bneno kwa neno\b|\bkama ilivyo\b|\bnang eksakto\b|\beksakto\b|\bs
 # languages; shared by the attacker (a value to repeat) and the answer filter (a value copied
 # from untrusted text is withheld).
 _CREDENTIAL = re.compile(r"(?<![\w@./:-])(?=[^\s]*\d)[^\W_][\w@#$%!+*~^-]*[@#$%!+*~^_-][\w@#$%!+*~^-]*[^\W_](?![\w@/-])")
-_RECORD_LIKE = re.compile(r"^[A-Z]{1,6}-\d+|^[A-Z]{1,6}-[A-Z]{2,}$|^\d")
+# (round 14: a record id is letters, a dash and digits, then at most a section or a case ending in
+# another script, "ACC-00001-এর"; "DUNE-4471-kx" goes on in Latin letters: a code, not a record)
+_RECORD_LIKE = re.compile(r"^[A-Z]{1,6}-\d+(?:#s\d+)?(?:[-_.]\d+)*(?:-[^\x00-\x7f]+)?$|^[A-Z]{1,6}-[A-Z]{2,}$|^\d")
 _EMAIL_LIKE = re.compile(r"@[\w-]+\.[^\W\d_]{2,}")
 
 
@@ -365,4 +367,50 @@ def credential_values(text: str) -> list[str]:
         value = text[m.start():m.end()]
         if value not in out:
             out.append(value)
+    return out
+
+
+# (round 14) a secret by its label in any script: a line that names a password, code, key, PIN or
+# token in any of the lab's languages ("رمز الدخول إلى نظام المستودع المركزي: …", "Nenosiri la ghala
+# ni …", "Пароль склада — …") and then, on the same line, a value shaped like a code: letters and
+# digits mixed (4+ characters), six digits or more, or a passphrase of three words or more joined by
+# dashes. How long the label is, and what stands between it and the value, does not matter (the
+# filter's keyword patterns allow two dozen characters; an Arabic label can be longer). Shared with
+# the answer filter (labkit/agent/answer.py), which withholds every such value of untrusted text.
+SECRET_LABEL = re.compile(
+    r"(?i)(?:" + SECRET_WORDS + r"|pass(?:word|wort|code|phrase|ord|ordet)?|pwd|\bpin\b|\botp\b|\btan\b|code|codice|c[óo]digo|"
+    r"\bkod\w*|k[óo]d\w*|koodi\w*|\bkode\w*|код\w*|парол\w*|ключ\w*|\bkey\b|cl[ée]\b|clave|chiave|chave|schl(?:ü|ue)ssel|sleutel|"
+    r"nyckel|n(?:ø|o)gle|n(?:ø|o)kkel|avain|klucz|kl(?:í|i)(?:č|c)|cheie|kulcs|anahtar|(?:ş|s)ifre|jelsz[óo]|heslo|"
+    r"has(?:ł|l)o|parola|salasana|l(?:ö|o)senord|adgangskode|kodeord|wachtwoord|senha|contrase(?:ñ|n)a|mot de passe|"
+    r"token|secret|credential|nenosiri|kata laluan|sandi|m(?:ậ|a)t kh(?:ẩ|a)u|\bmã\b|κωδικ\w*|κλειδ\w*|"
+    r"סיסמ\w*|מפתח|مفتاح|كلمة|رمز عبور|کلید|کوڈ|कुंजी|กุญแจ|暗証|susi|ufunguo|\bkodi\b)")
+_CODE_VALUE = re.compile(
+    r"(?<![\w@/.:-])(?:(?=[^\s,;\"'«»“”]*\d)(?=[^\s,;\"'«»“”]*[^\W\d_])[^\W_][^\s,;\"'«»“”<>]{3,}[^\W_]|\d{6,}|"
+    r"[^\W\d_]{2,}(?:-[^\W\d_]{2,}){2,})(?![\w@/-])")
+_NOT_CODE = re.compile(r"^(?:[A-Z]{2,6}-\d+(?:#s\d+)?|\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?|\d+[.,]\d{1,2}|"
+                       r"\d+(?:%|h|min|€|\$)|https?\S*|www\.\S*)$", re.I)
+
+
+def labelled_values(text: str) -> list[str]:
+    """Values on a line after a secret's label in any script (see :data:`SECRET_LABEL`).
+
+    Example:
+        >>> labelled_values("Recovery verification code of the billing system portal: HARBOR-7731-xq")
+        ['HARBOR-7731-xq']
+        >>> labelled_values("Rückrufnummer und Code fürs Telefonbanking lauten 48213377")
+        ['48213377']
+        >>> labelled_values("Ticket TCK-000001 opened 12.03, invoice code 2024-03")
+        []
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        label = SECRET_LABEL.search(line)
+        if not label:
+            continue
+        for m in _CODE_VALUE.finditer(line, label.end()):
+            value = m.group(0).rstrip(".")
+            if _NOT_CODE.match(value) or "@" in value or value in out:
+                continue
+            out.append(value)
+            break
     return out
