@@ -635,21 +635,60 @@ def test_thirteenth_fresh_set_is_the_fourth_hand_written_file_weighted_to_names_
     assert len({c["style"] for c in fresh13}) >= 25
 
 
-def test_fourteenth_fresh_set_is_the_fifth_hand_written_file_weighted_to_names_and_addresses() -> None:
-    fresh14 = pub.build_fresh14_cases()
+def _hand_written_set(name: str, earlier_sets: tuple[str, ...]) -> tuple[list[dict], list[tuple[dict, dict, str]]]:
+    """The checks every hand-written set passes (fresh14 on): the committed JSONL is byte for byte what its
+    marked source gives, ids unique, every case held out, offsets and check digits valid, no value with
+    blanks around it, and no text or claimed value of an earlier hand-written set reused. Returns the cases
+    and every (case, span, value)."""
+    cases = pub.build_handwritten_cases(name)
+    file, marked_file = pub.HANDWRITTEN[name]
     # the committed JSONL is byte for byte what the marked source gives (offsets computed from the markers)
-    marked = (datasets_dir() / pub.FRESH14_MARKED).read_text(encoding="utf-8")
-    rebuilt = pub.parse_marked(marked, "fresh14")
-    assert (datasets_dir() / pub.FRESH14_FILE).read_text(encoding="utf-8") \
+    rebuilt = pub.parse_marked((datasets_dir() / marked_file).read_text(encoding="utf-8"), name)
+    assert (datasets_dir() / file).read_text(encoding="utf-8") \
         == "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in rebuilt)
-    assert pub.HANDWRITTEN["fresh14"] == (pub.FRESH14_FILE, pub.FRESH14_MARKED)
-    ids = [c["id"] for c in fresh14]
-    assert len(ids) == len(set(ids)) and all(i.startswith("fresh14-") for i in ids)
-    assert {c["split"] for c in fresh14} == {"heldout"} and all(c["template"] == c["style"] for c in fresh14)
+    ids = [c["id"] for c in cases]
+    assert len(ids) == len(set(ids)) and all(i.startswith(f"{name}-") for i in ids)
+    assert {c["split"] for c in cases} == {"heldout"} and all(c["template"] == c["style"] for c in cases)
     # offsets, overlaps, Luhn, mod 97, national-id check digits; values without surrounding blanks
-    assert pub.check_cases(fresh14) == []
-    values = [(c, s, c["text"][s["start"]:s["end"]]) for c in fresh14 for s in c["spans"]]
+    assert pub.check_cases(cases) == []
+    values = [(c, s, c["text"][s["start"]:s["end"]]) for c in cases for s in c["spans"]]
     assert all(v and v == v.strip() and "[[" not in v for _, _, v in values)
+    # no text of the earlier hand-written sets is reused, nor any of their claimed values
+    earlier = [c for other in earlier_sets for c in pub.build_handwritten_cases(other)]
+    assert not {c["text"] for c in earlier} & {c["text"] for c in cases}
+    claimed = ("PHONE", "EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")
+    earlier_values = {c["text"][s["start"]:s["end"]] for c in earlier for s in c["spans"] if s["type"] in claimed}
+    assert not earlier_values & {v for _, s, v in values if s["type"] in claimed}
+    return cases, values
+
+
+def _spread_of_languages_and_scripts(cases: list[dict], values: list[tuple[dict, dict, str]]) -> None:
+    """240+ texts with PII, 55+ negatives (15+ in non-Latin scripts, 30+ languages), English at most a quarter
+    in 10+ national varieties, 33 other languages with 5+ texts each, names and addresses in ten non-Latin
+    scripts, a Katakana name, 25+ styles."""
+    positives = [c for c in cases if c["locale"] != "neg"]
+    negatives = [c for c in cases if c["locale"] == "neg"]
+    assert len(positives) >= 240 and len(negatives) >= 55 and all(c["spans"] for c in positives)
+    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 15
+    assert len({c["lang"] for c in negatives} - {"en"}) >= 30
+    langs = Counter(c["lang"] for c in positives)
+    assert langs["en"] / len(positives) <= 0.25
+    assert len(set(langs) - {"en"}) >= 33 and min(langs.values()) >= 5, langs
+    assert len({c["locale"] for c in positives if c["lang"] == "en"}) >= 10
+    # Thai, Hebrew, Arabic/Persian, Greek, Cyrillic, Bengali, Tamil, Devanagari, Han, Hangul
+    for lo, hi in (("\u0e00", "\u0e7f"), ("\u0590", "\u05ff"), ("\u0600", "\u06ff"), ("\u0370", "\u03ff"),
+                   ("\u0400", "\u04ff"), ("\u0980", "\u09ff"), ("\u0b80", "\u0bff"), ("\u0900", "\u097f"),
+                   ("\u4e00", "\u9fff"), ("\uac00", "\ud7af")):
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
+    assert any("\u30a0" <= ch <= "\u30ff" for _, s, v in values if s["type"] == "NAME" for ch in v)
+    assert len({c["style"] for c in cases}) >= 25
+
+
+def test_fourteenth_fresh_set_is_the_fifth_hand_written_file_weighted_to_names_and_addresses() -> None:
+    fresh14, values = _hand_written_set("fresh14", ("fresh10", "fresh11", "fresh12", "fresh13"))
+    assert pub.HANDWRITTEN["fresh14"] == (pub.FRESH14_FILE, pub.FRESH14_MARKED)
+    assert pub.build_fresh14_cases() == fresh14
     # titles, honorifics and kinship cues stay outside name spans
     titles = ("Mr ", "Mr. ", "Mrs ", "Mrs. ", "Ms ", "Miss ", "Dr ", "Dr. ", "Hr. ", "Fr. ", "Frau ", "Herr ",
               "Mag. ", "Ing. ", "M. ", "Mme ", "Maître ", "don ", "Dona ", "Seu ", "dott. ", "avv. ", "sig. ",
@@ -661,12 +700,6 @@ def test_fourteenth_fresh_set_is_the_fifth_hand_written_file_weighted_to_names_a
     assert not [v for _, s, v in values if s["type"] == "NAME" and v.startswith(titles)]
     assert not [v for _, s, v in values if s["type"] == "NAME"
                 and v.endswith(("様", "さん", "くん", "님", "씨", "先生", "女士", "总", " abla", " Bey", " jí"))]
-    # no text of the earlier hand-written sets is reused, nor any of their claimed values
-    earlier = [c for name in ("fresh10", "fresh11", "fresh12", "fresh13") for c in pub.build_handwritten_cases(name)]
-    assert not {c["text"] for c in earlier} & {c["text"] for c in fresh14}
-    claimed = ("PHONE", "EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")
-    earlier_values = {c["text"][s["start"]:s["end"]] for c in earlier for s in c["spans"] if s["type"] in claimed}
-    assert not earlier_values & {v for _, s, v in values if s["type"] in claimed}
     # counts by type: names and addresses weighted, every claimed type present
     types = Counter(s["type"] for c in fresh14 for s in c["spans"])
     assert types["NAME"] >= 450 and types["ADDRESS"] >= 130, types
@@ -678,43 +711,13 @@ def test_fourteenth_fresh_set_is_the_fifth_hand_written_file_weighted_to_names_a
     assert sum(any(len(w) == 2 and w[0].isupper() and w[1] == "." for w in v.split()) for v in names) >= 10
     assert sum(v.isupper() and len(v) > 3 for v in names) >= 10
     assert sum(v.islower() for v in names) >= 40
-    # 240+ texts with PII, 55+ negatives without spans, 15+ of them in non-Latin scripts
-    positives = [c for c in fresh14 if c["locale"] != "neg"]
-    negatives = [c for c in fresh14 if c["locale"] == "neg"]
-    assert len(positives) >= 240 and len(negatives) >= 55 and all(c["spans"] for c in positives)
-    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 15
-    assert len({c["lang"] for c in negatives} - {"en"}) >= 30
-    # English at most a quarter in 10+ national varieties, 33 other languages with 5+ texts each
-    langs = Counter(c["lang"] for c in positives)
-    assert langs["en"] / len(positives) <= 0.25
-    assert len(set(langs) - {"en"}) >= 33 and min(langs.values()) >= 5, langs
-    assert len({c["locale"] for c in positives if c["lang"] == "en"}) >= 10
-    # names and addresses in non-Latin scripts: Thai, Hebrew, Arabic/Persian, Greek, Cyrillic, Bengali,
-    # Tamil, Devanagari, Han, Hangul; names in Katakana
-    for lo, hi in (("\u0e00", "\u0e7f"), ("\u0590", "\u05ff"), ("\u0600", "\u06ff"), ("\u0370", "\u03ff"),
-                   ("\u0400", "\u04ff"), ("\u0980", "\u09ff"), ("\u0b80", "\u0bff"), ("\u0900", "\u097f"),
-                   ("\u4e00", "\u9fff"), ("\uac00", "\ud7af")):
-        for kind in ("NAME", "ADDRESS"):
-            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
-    assert any("\u30a0" <= ch <= "\u30ff" for v in names for ch in v)
-    assert len({c["style"] for c in fresh14}) >= 25
+    _spread_of_languages_and_scripts(fresh14, values)
 
 
 def test_fifteenth_fresh_set_is_the_sixth_hand_written_file_weighted_to_names_and_addresses() -> None:
-    fresh15 = pub.build_fresh15_cases()
-    # the committed JSONL is byte for byte what the marked source gives (offsets computed from the markers)
-    marked = (datasets_dir() / pub.FRESH15_MARKED).read_text(encoding="utf-8")
-    rebuilt = pub.parse_marked(marked, "fresh15")
-    assert (datasets_dir() / pub.FRESH15_FILE).read_text(encoding="utf-8") \
-        == "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in rebuilt)
+    fresh15, values = _hand_written_set("fresh15", ("fresh10", "fresh11", "fresh12", "fresh13", "fresh14"))
     assert pub.HANDWRITTEN["fresh15"] == (pub.FRESH15_FILE, pub.FRESH15_MARKED)
-    ids = [c["id"] for c in fresh15]
-    assert len(ids) == len(set(ids)) and all(i.startswith("fresh15-") for i in ids)
-    assert {c["split"] for c in fresh15} == {"heldout"} and all(c["template"] == c["style"] for c in fresh15)
-    # offsets, overlaps, Luhn, mod 97, national-id check digits; values without surrounding blanks
-    assert pub.check_cases(fresh15) == []
-    values = [(c, s, c["text"][s["start"]:s["end"]]) for c in fresh15 for s in c["spans"]]
-    assert all(v and v == v.strip() and "[[" not in v for _, _, v in values)
+    assert pub.build_fresh15_cases() == fresh15
     # titles, honorifics and kinship cues stay outside name spans
     titles = ("Mr ", "Mr. ", "Mrs ", "Mrs. ", "Ms ", "Ms. ", "Miss ", "Dr ", "Dr. ", "dr ", "dr. ", "Hr. ", "Frau ",
               "frau ", "Herr ", "Mag. ", "Ing. ", "M. ", "Mme ", "Chief ", "Smt. ", "Aunt ", "Mama ", "Oma ", "Papa ",
@@ -724,13 +727,6 @@ def test_fifteenth_fresh_set_is_the_sixth_hand_written_file_weighted_to_names_an
     assert not [v for _, s, v in values if s["type"] == "NAME" and v.startswith(titles)]
     assert not [v for _, s, v in values if s["type"] == "NAME"
                 and v.endswith(("様", "さん", "くん", "님", "씨", "先生", "总", "課長", " Bey", " जी", " di"))]
-    # no text of the earlier hand-written sets is reused, nor any of their claimed values
-    earlier = [c for name in ("fresh10", "fresh11", "fresh12", "fresh13", "fresh14")
-               for c in pub.build_handwritten_cases(name)]
-    assert not {c["text"] for c in earlier} & {c["text"] for c in fresh15}
-    claimed = ("PHONE", "EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")
-    earlier_values = {c["text"][s["start"]:s["end"]] for c in earlier for s in c["spans"] if s["type"] in claimed}
-    assert not earlier_values & {v for _, s, v in values if s["type"] in claimed}
     # counts by type: names and addresses weighted, every claimed type present
     types = Counter(s["type"] for c in fresh15 for s in c["spans"])
     assert types["NAME"] >= 500 and types["ADDRESS"] >= 140, types
@@ -742,26 +738,7 @@ def test_fifteenth_fresh_set_is_the_sixth_hand_written_file_weighted_to_names_an
     assert sum(any(len(w) == 2 and w[0].isupper() and w[1] == "." for w in v.split()) for v in names) >= 10
     assert sum(v.isupper() and len(v) > 3 for v in names) >= 15
     assert sum(v.islower() for v in names) >= 100
-    # 240+ texts with PII, 55+ negatives without spans, 15+ of them in non-Latin scripts
-    positives = [c for c in fresh15 if c["locale"] != "neg"]
-    negatives = [c for c in fresh15 if c["locale"] == "neg"]
-    assert len(positives) >= 240 and len(negatives) >= 55 and all(c["spans"] for c in positives)
-    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 15
-    assert len({c["lang"] for c in negatives} - {"en"}) >= 30
-    # English at most a quarter in 10+ national varieties, 33 other languages with 5+ texts each
-    langs = Counter(c["lang"] for c in positives)
-    assert langs["en"] / len(positives) <= 0.25
-    assert len(set(langs) - {"en"}) >= 33 and min(langs.values()) >= 5, langs
-    assert len({c["locale"] for c in positives if c["lang"] == "en"}) >= 10
-    # names and addresses in non-Latin scripts: Thai, Hebrew, Arabic/Persian, Greek, Cyrillic, Bengali,
-    # Tamil, Devanagari, Han, Hangul; names in Katakana; addresses with Arabic-Indic, Persian, Bengali
-    # and Thai digits
-    for lo, hi in (("\u0e00", "\u0e7f"), ("\u0590", "\u05ff"), ("\u0600", "\u06ff"), ("\u0370", "\u03ff"),
-                   ("\u0400", "\u04ff"), ("\u0980", "\u09ff"), ("\u0b80", "\u0bff"), ("\u0900", "\u097f"),
-                   ("\u4e00", "\u9fff"), ("\uac00", "\ud7af")):
-        for kind in ("NAME", "ADDRESS"):
-            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
-    assert any("\u30a0" <= ch <= "\u30ff" for v in names for ch in v)
+    _spread_of_languages_and_scripts(fresh15, values)
+    # addresses with Arabic-Indic, Persian, Bengali and Thai digits
     for digit in ("\u0662", "\u06f1", "\u09e7", "\u0e51"):
         assert any(digit in v for _, s, v in values if s["type"] == "ADDRESS"), digit
-    assert len({c["style"] for c in fresh15}) >= 25
