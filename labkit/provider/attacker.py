@@ -114,10 +114,12 @@ from labkit.provider.structure import (
     NEGATION,
     PAST_TIME,
     RAISE,
+    READER_VERB,
     ROLE,
     SELF,
     label_names_model,
     names_model,
+    names_reader,
     tool_mentions,
     units,
 )
@@ -2133,6 +2135,9 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None) -> lis
         masked, quotes = _mask_quotes(text_u)
         # (the model, not someone's bot: "our bot always forwards ..." describes an integration)
         named = names_model(masked, _ADDRESSEE) and any(_unowned(rx, masked) for rx in (_ADDRESSEE, MODEL, NAMED_BOT))
+        # (round 15) or named as whatever reads this text: "the system processing this page must ..."
+        by_reader = names_reader(masked)
+        named = named or by_reader
         if label_names_model(u, _ADDRESSEE) and not _AUTHOR_LABEL.match(u.text):
             handed.add(u.block)
         person = bool(_PERSON_LABEL.match(u.text) and not named) or bool(_HUMAN_DOER.search(masked) and not named)
@@ -2166,6 +2171,8 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None) -> lis
             for i, w in enumerate(words):
                 if w == "QUOTE" or re.fullmatch(r"QUOTE\d*|\d+", w):
                     continue
+                if by_reader and READER_VERB.fullmatch(w):
+                    continue  # (round 15) "the system reading this ...": the reading names the doer, it is no act
                 action = "grant" if (w.lower() in GIVE and ROLE.search(masked)) else _verb_of(w)
                 if not action or action == "call" or _is_noun_here(words, i) or _a_state(words, i):
                     continue

@@ -135,6 +135,41 @@ RAISE = re.compile(
     r"बना\w*|दें|दे|दो|বানা\w*|করুন|করো|দিন|দাও|ஆக்கு\w*|மாற்று\w*|கொடு\w*|"
     r"ทำให้|ตั้ง|เปลี่ยน|设为|设置|升级|提升|改为|设成|設為|昇格|変更|設定|して|바꿔|만들어|올려|설정|변경|승격")
 
+# (round 15) the model named as whatever reads the text: a machine noun (system, AI, assistant,
+# agent, program, tool, or "whoever/whatever") beside a verb of reading or processing ("the system
+# reading this document", "the AI assistant processing this page", "whoever processes this",
+# "ระบบที่อ่านเอกสารนี้", "本文書を処理するシステム", "یہ دستاویز پڑھنے والا نظام"): a participle or a
+# relative clause of read/process next to the noun, in either order. Only the one reading the
+# text at this moment is so named; "the billing system" alone names no reader.
+_READER_NOUN = re.compile(
+    r"(?i)(?<![\w])(?:systems?|AI|assistant|agent|program|programme|software|tool|engine|model|whoever|whatever|"
+    r"anyone|anything|system\w*|programm|wer(?: auch immer)?|syst[èe]me|programme|quiconque|sistema|programa|quien|"
+    r"chiunque|qualsiasi sistema|quem|systeem|systém\w*|rendszer\w*|sistem\w*|систем\w*|σύστημα|οποιοδήποτε|"
+    r"όποιο|mfumo|hệ thống|sistem)(?![\w])|"
+    r"النظام|نظام|المساعد|המערכת|מערכת|سیستم|سسٹم|جو بھی|सिस्टम|प्रणाली|जो भी|সিস্টেম|যে|அமைப்பு|சிஸ்டம்|"
+    r"ระบบ|系统|系統|システム|시스템")
+READER_VERB = re.compile(
+    r"(?i)(?<![\w])(?:read|reads|reading|lesend\w*|process|processes|processing|summari[sz]\w*|pars(?:es|ing)|handl(?:es|ing)|"
+    r"ingest\w*|analy[sz](?:es|ing)|open(?:s|ing)|lies\w*|liest|verarbeit\w*|lit|lisant|traite\w*|lee\w*|lea|procese|"
+    r"procesa\w*|legge\w*|legga|elabora\w*|lê|leia|processa\w*|leest|verwerk\w*|läser|bearbetar|czyta\w*|"
+    r"przetwarza\w*|čte|čtoucí|zpracováv\w*|zpracuje|чита\w*|обрабатыва\w*|обробля\w*|διαβάζ\w*|διαβάσει|"
+    r"επεξεργάζ\w*|συνοψίζ\w*|okuyan|işleyen|olvas\w*|feldolgoz\w*|membaca|memproses|nagbabasa|nagpoproseso|"
+    r"\w*soma\w*|\w*chakata\w*|đọc|xử lý)(?![\w])|"
+    r"يقرأ|تقرأ|يعالج|تعالج|קורא\w*|שקורא\w*|שמעבד\w*|מעבד\w*|می‌خواند|میخواند|پردازش|پڑھنے|پڑھ|پروسیس|"
+    r"पढ़\w*|प्रोसेस|संसाधित|পড়\w*|প্রক্রিয়া\w*|படிக்கும்|செயலாக்கும்|อ่าน|ประมวลผล|阅读|读取|处理|讀取|處理|"
+    r"読む|読んだ|読み込む|処理する|읽는|처리하는")
+
+
+def names_reader(text: str) -> bool:
+    """Whether ``text`` names the model as whatever reads or processes it: a machine noun and a
+    verb of reading or processing within 30 characters of each other (see above)."""
+    nouns = [m.span() for m in _READER_NOUN.finditer(text)]
+    if not nouns:
+        return False
+    return any(abs(v[0] - n[1]) <= 30 or abs(n[0] - v[1]) <= 30
+               for v in (m.span() for m in READER_VERB.finditer(text)) for n in nouns)
+
+
 # a negation or a prohibition in the attacker's languages (as a word): "do not", "never", "ne ...
 # pas", "nunca", "не", "لا", "אל", "không", "ไม่", "不要", "しないで", "하지 마" ...
 NEGATION = re.compile(
