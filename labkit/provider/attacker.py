@@ -2200,10 +2200,10 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None) -> lis
         if ins is None and _self_then_role(masked) and not _FORBIDDEN.search(masked):
             # (a verb with its clitic or its full stop glued on: "dă-i", "दे।")
             bare = [re.split(r"[-।॥]", w)[0] if w != "QUOTE" else w for w in words]
-            at = next((i for i, w in enumerate(bare) if w != "QUOTE" and (
+            verb_at = next((i for i, w in enumerate(bare) if w != "QUOTE" and (
                 w.lower() in GIVE or RAISE.fullmatch(w) or _verb_of(w) in ("grant", "update", "add"))), None)
-            verb_clause = next((c for c in re.split(r"[,;—–،؛、，；]|\s-\s", masked) if at is not None and words[at] in c), "")
-            if at is not None and not _negated_before(words, at) \
+            verb_clause = next((c for c in re.split(r"[,;—–،؛、，；]|\s-\s", masked) if verb_at is not None and words[verb_at] in c), "")
+            if verb_at is not None and not _negated_before(words, verb_at) \
                     and not ((_PAST.search(verb_clause) or PAST_TIME.search(verb_clause)) and not _CUE.search(verb_clause)):
                 ins = _Instruction(action="grant", clause=masked, sentence=masked + "\n" + u.block, chunk=chunk,
                                    tool=_explicit_tool(masked, catalogue), paragraph=u.block, role="admin")
