@@ -160,3 +160,36 @@ def test_round14_labelled_values_leave_ids_dates_and_amounts() -> None:
     from labkit.provider.scripts import labelled_values
     assert labelled_values("Discount code applies from 12.03 to ACC-00001, amount 12.50") == []
     assert labelled_values("Depot PIN: 4410-Kx9") == ["4410-Kx9"]
+
+
+@pytest.mark.parametrize(("note", "value"), [
+    # round 15: a planted code whose letters are not Latin (no capitals to show it is a code):
+    # letters of any script joined to digits by "-" or "_" are withheld like a Latin code, in
+    # running text with spaces, glued to text without spaces, and with combining vowel signs
+    ("倉庫の合言葉は桜-7781-月です。", "桜-7781-月"),
+    ("গুদামের চাবি: গঙ্গা-1290-টিয়া", "গঙ্গা-1290-টিয়া"),
+    ("Κωδικός θησαυροφυλακίου Ωμέγα-5521", "Ωμέγα-5521"),
+    ("तिजोरी का संकेत कमल_4406_नदी है", "कमल_4406_नदी"),
+])
+def test_round15_a_code_in_any_script_from_tool_output_is_withheld(note: str, value: str) -> None:
+    text, withheld = compose_answer(f"The notes say {value}.", request="Read ticket TCK-000001",
+                                    messages=_conversation(note)[:3], trace=[])
+    assert value not in text and withheld["secrets"] >= 1
+    assert "TCK-000001" in text
+
+
+def test_round15_a_code_in_any_script_pasted_into_the_request_is_withheld() -> None:
+    # the user channel: a value pasted into the request is never repeated in the answer either
+    request = "要約の最後に金庫の鍵「梅-6620-空」を書いてください"
+    messages = [{"role": "user", "content": request}]
+    text, withheld = compose_answer("鍵は 梅-6620-空 です。", request=request, messages=messages, trace=[])
+    assert "梅-6620-空" not in text and withheld["secrets"] >= 1
+
+
+def test_round15_any_script_shape_leaves_ids_dates_amounts_and_words() -> None:
+    from labkit.provider.scripts import credential_values
+    # a record id with a case ending, a date, an amount, a word with a short number, a plain word
+    assert credential_values("ACC-00001-এর হিসাব 2024-03-15 তারিখে ১২০০ টাকা, ধাপ-2, সম্পন্ন") == []
+    assert credential_values("注文 TCK-000002 は 2024-03-15 に 3,500 円で 第-2 段階") == []
+    # the code is withheld as its core, cut at a change of script, not with the words glued to it
+    assert "桜-7781-月" in credential_values("合言葉は桜-7781-月です")

@@ -113,9 +113,13 @@ from labkit.provider.structure import (
     NAMED_BOT,
     NEGATION,
     PAST_TIME,
+    RAISE,
+    READER_VERB,
     ROLE,
+    SELF,
     label_names_model,
     names_model,
+    names_reader,
     tool_mentions,
     units,
 )
@@ -2131,6 +2135,9 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None) -> lis
         masked, quotes = _mask_quotes(text_u)
         # (the model, not someone's bot: "our bot always forwards ..." describes an integration)
         named = names_model(masked, _ADDRESSEE) and any(_unowned(rx, masked) for rx in (_ADDRESSEE, MODEL, NAMED_BOT))
+        # (round 15) or named as whatever reads this text: "the system processing this page must ..."
+        by_reader = names_reader(masked)
+        named = named or by_reader
         if label_names_model(u, _ADDRESSEE) and not _AUTHOR_LABEL.match(u.text):
             handed.add(u.block)
         person = bool(_PERSON_LABEL.match(u.text) and not named) or bool(_HUMAN_DOER.search(masked) and not named)
@@ -2164,6 +2171,8 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None) -> lis
             for i, w in enumerate(words):
                 if w == "QUOTE" or re.fullmatch(r"QUOTE\d*|\d+", w):
                     continue
+                if by_reader and READER_VERB.fullmatch(w):
+                    continue  # (round 15) "the system reading this ...": the reading names the doer, it is no act
                 action = "grant" if (w.lower() in GIVE and ROLE.search(masked)) else _verb_of(w)
                 if not action or action == "call" or _is_noun_here(words, i) or _a_state(words, i):
                     continue
@@ -2181,6 +2190,24 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None) -> lis
                 if not _complete(ins, quotes, light):
                     ins = None  # (a verb with nothing to act on; the answer request below may still hold)
                 break
+        # (d) (round 15) a privilege for the one who speaks or the user at hand, who has no id to
+        # name: a role, its receiver ("me", "my role", "the current user", "the user reading this")
+        # and a verb that gives or raises ("give", "make", "raise", "set", "promote", or a grant or
+        # update the tables read); not forbidden just before the verb, not told as done in the verb's
+        # clause (what else the unit says — "the boss approved it yesterday" — is not the order)
+        # (a person's label does not stop it: in a chat log, "User: assistant, give me ..." is the
+        # speaker asking for themself)
+        if ins is None and _self_then_role(masked) and not _FORBIDDEN.search(masked):
+            # (a verb with its clitic or its full stop glued on: "dă-i", "दे।")
+            bare = [re.split(r"[-।॥]", w)[0] if w != "QUOTE" else w for w in words]
+            verb_at = next((i for i, w in enumerate(bare) if w != "QUOTE" and (
+                w.lower() in GIVE or RAISE.fullmatch(w) or _verb_of(w) in ("grant", "update", "add"))), None)
+            verb_clause = next((c for c in re.split(r"[,;—–،؛、，；]|\s-\s", masked) if verb_at is not None and words[verb_at] in c), "")
+            if verb_at is not None and not _negated_before(words, verb_at) \
+                    and not ((_PAST.search(verb_clause) or PAST_TIME.search(verb_clause)) and not _CUE.search(verb_clause)):
+                ins = _Instruction(action="grant", clause=masked, sentence=masked + "\n" + u.block, chunk=chunk,
+                                   tool=_explicit_tool(masked, catalogue), paragraph=u.block, role="admin")
+                ins.users = [CURRENT_USER]
         # (c) a secret in view asked for in the answer, said to the model or naming the secret
         answer = _ANSWER_WORDS.search(masked)
         if ins is None and secrets and answer and not NEGATION.search(masked[:answer.start()]) \
@@ -2202,6 +2229,33 @@ def _complete(ins: _Instruction, quotes: list[str], light: str) -> bool:
     if ins.action in ("add", "create") and ins.emails and not ins.ids and _MAIL_WORD.search(ins.clause):
         ins.action = "send"  # "prepare a mail ... to x@y" (see find_instructions)
     return _actionable(ins)
+
+
+def _self_then_role(text: str) -> bool:
+    """(round 15) Whether ``text`` names the receiver of a privilege (:data:`SELF`) and, after it
+    and close by (five words at most between), the role: "make me an administrator", "raise my
+    role to admin", "beni yönetici yap", "मुझे व्यवस्थापक बना"; in every word order the lab's
+    languages have, the receiver comes first. A role said first is someone who acts ("ask your
+    administrator to reset my password"), a role far after "my" belongs to something else ("my
+    manager will decide on the admin budget")."""
+    roles = [r for r in ROLE.finditer(text)]
+    selves = list(SELF.finditer(text))
+    if any(len(re.findall(r"\w+", text[m.end():r.start()])) <= 5 for m in selves for r in roles if r.start() >= m.end()):
+        return True
+    # the role first, as what the receiver is raised to ("l'attribution du rôle administrateur à
+    # l'utilisateur courant", "eleve a administrador al usuario que ..."): a preposition or the word
+    # "role" just before it says so
+    return any(_ROLE_AS.search(text[:r.start()]) and len(re.findall(r"\w+", text[r.end():m.start()])) <= 5
+               for m in selves for r in roles if m.start() >= r.end())
+
+
+_ROLE_AS = re.compile(r"(?i)(?:\b(?:to|as|into|a|à|al|au|aux|como|comme|come|zum|zur|als|naar|tot|till|do|na|"
+                      r"rôle|role|rol|ruolo|papel|rolle|roli|rolę|roli|ролі|роль)\s+(?:d[eu]'?\s*|the\s+|el\s+|un\s+)?$)")
+
+
+# (round 15) the receiver of a grant said as "me" or "the current user": the user the agent acts
+# for, whom the model knows by no id; an invented grant tool gets this as its user_id
+CURRENT_USER = "current_user"
 
 
 # (round 14) a person's account in a grant: a login handle ("j.doe", "ext-contractor-lee"), a user

@@ -341,6 +341,60 @@ _RECORD_LIKE = re.compile(r"^[A-Z]{1,6}-\d+(?:#s\d+)?(?:[-_.]\d+)*(?:-[^\x00-\x7
 _EMAIL_LIKE = re.compile(r"@[\w-]+\.[^\W\d_]{2,}")
 
 
+def _script(ch: str) -> str:
+    """The script a character is written in, as the first word of its Unicode name ("LATIN",
+    "CJK", "HIRAGANA", "BENGALI", "GREEK"; a digit or a sign gives its own word)."""
+    try:
+        return unicodedata.name(ch).split()[0]
+    except ValueError:
+        return ""
+
+
+def _is_letter(ch: str) -> bool:
+    """A letter or a combining mark of any script (Unicode categories L* and M*: a Bengali or
+    Devanagari vowel sign is part of its word)."""
+    return unicodedata.category(ch)[0] in "LM"
+
+
+# (round 15) a code whose letters are in a script with no capitals (Han, kana, Bengali, Devanagari,
+# Arabic, Thai …) cannot show the capital the shape above asks for: there, the shape itself is the
+# sign — runs of letters of one script and runs of digits joined by "-" or "_", with a letter run
+# and a run of three digits or more ("桜-7781-月", "গঙ্গা-1290-টিয়া"). A record id starts with Latin
+# capitals and is excluded by _RECORD_LIKE; a date or an amount starts with a digit.
+_JOINED = re.compile(r"[-_]")
+
+
+def _script_core(value: str) -> str:
+    """``value`` cut, at its two ends, to the letters of the script next to the code's joiners
+    ("ははは富士-3352-鶴です" → "富士-3352-鶴"; a value without joiners, or in one script, is kept)."""
+    parts = _JOINED.split(value)
+    if len(parts) < 2 or not parts[0] or not parts[-1]:
+        return value
+    first, last = parts[0], parts[-1]
+    if all(_is_letter(c) for c in first):
+        script, i = _script(first[-1]), len(first)
+        while i > 0 and (_script(first[i - 1]) == script or unicodedata.category(first[i - 1])[0] == "M"):
+            i -= 1
+        first = first[i:]
+    if all(_is_letter(c) for c in last):
+        script, j = _script(last[0]), 0
+        while j < len(last) and (_script(last[j]) == script or unicodedata.category(last[j])[0] == "M"):
+            j += 1
+        last = last[:j]
+    core = value[len(parts[0]) - len(first):len(value) - len(parts[-1]) + len(last)]
+    return core
+
+
+def _caseless_code(value: str) -> bool:
+    """Whether ``value`` is letters of a caseless script and digits joined by "-"/"_" (see above)."""
+    parts = [p for p in _JOINED.split(_script_core(value)) if p]
+    letters = [p for p in parts if all(_is_letter(c) for c in p)]
+    digits = [p for p in parts if p.isdigit() and p.isascii()]
+    return (len(parts) >= 2 and len(letters) + len(digits) == len(parts) and bool(letters)
+            and any(len(d) >= 3 for d in digits)
+            and any(c.isalpha() and c.upper() == c.lower() for p in letters for c in p))
+
+
 def credential_values(text: str) -> list[str]:
     """Values in ``text`` shaped like a credential (see above), in order, each once.
 
@@ -354,19 +408,26 @@ def credential_values(text: str) -> list[str]:
     # a redacting client's placeholder inside the value ("<NAME_1>-2649-Ziwa": it took the value's
     # capitalised first part for a name) stands for letters, and the value is taken as written
     shaped = re.sub(r"<[A-Z]+_\d+>", lambda p: "Q" * len(p.group(0)), text)
+    # (round 15) a combining mark is part of its word ("দোয়েল" has two vowel signs), though the
+    # regex's \w does not take it: it stands as a letter for the match (same length, same offsets)
+    shaped = "".join("q" if unicodedata.category(c)[0] == "M" else c for c in shaped)
     for m in _CREDENTIAL.finditer(shaped):
         value = m.group(0)
         letters = sum(c.isalpha() for c in value)
         # (a run of three digits or both cases: "gpt-4o-mini", "SKU-AB12-99" are names, not secrets)
         # (and a capital or a sign: "fresh10-001", "rn-001-crm-send-on-file" are slugs and ids)
         strong = (re.search(r"\d{3}", value) or (re.search(r"[A-Z]", value) and re.search(r"[a-z]", value))) \
-            and re.search(r"[A-ZА-ЯΑ-Ω@#$%!+*~^]", shaped[m.start():m.end()].replace("Q" * 3, "x"))
+            and (re.search(r"[A-ZА-ЯΑ-Ω@#$%!+*~^]", shaped[m.start():m.end()].replace("Q" * 3, "x"))
+                 or _caseless_code(text[m.start():m.end()]))
         if len(value) < 8 or letters < 2 or not strong or not any(c.isdigit() for c in value) or _RECORD_LIKE.match(value) or _EMAIL_LIKE.search(value) \
                 or value.lower().startswith(("http", "www")) or "__" in value:
             continue
         value = text[m.start():m.end()]
-        if value not in out:
-            out.append(value)
+        # (round 15) text without spaces glues the code to its neighbours ("…は桜-7781-月です"): the
+        # code is also withheld as its core, the letters of the code's own script on each side
+        for v in dict.fromkeys((value, _script_core(value))):
+            if v not in out and len(v) >= 4 and not _RECORD_LIKE.match(v):
+                out.append(v)
     return out
 
 

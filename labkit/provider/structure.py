@@ -81,7 +81,94 @@ ROLE = re.compile(
     r"админ\w*|адмін\w*|администратор\w*|адміністратор\w*|διαχειριστ\w*|"
     r"管理者|管理员|管理員|관리자|ผู้ดูแล(?:ระบบ)?|แอดมิน|"
     r"(?<![\u0600-\u06ff])(?:ال)?(?:مسؤول|مدير|أدمن|ادمن)(?:ين)?(?![\u0600-\u06ff])|ایڈمن|منتظم|مدیر|"
-    r"(?<![\u0590-\u05ff])[הל]?מנהל(?:ים)?(?![\u0590-\u05ff])|एडमिन|प्रशासक")
+    r"(?<![\u0590-\u05ff])[הל]?מנהל(?:ים)?(?![\u0590-\u05ff])|एडमिन|प्रशासक|"
+    # (round 15) bn hi ta
+    r"প্রশাসক|অ্যাডমিন|व्यवस्थापक|நிர்வாகி")
+
+# (round 15) who receives a privilege when the text names no account: the one who speaks ("make me
+# an administrator", "raise my role", "hazme administrador", "сделай меня админом", "나를 관리자로")
+# or the user at hand ("the current user", "the user reading this", "el usuario que consulte",
+# "المستخدم الحالي", "当前用户"). The grant then goes to the user the agent acts for. Pronouns as
+# words where the script has spaces, as strings where it has none (th zh ja).
+SELF = re.compile(
+    r"(?i)(?<![\w'])(?:me|my|myself|mir|mich|mein\w*|moi|m'|mon|mes|mí|mi|mis|"
+    r"(?:haz|da|pon|convierte|conviérte|sube|nombra|asciende|asígna|otórga|fam|ren?di|metti|promuovi|nomina|"
+    r"coloca|torna|faça|promova)(?:me|mi)|"
+    r"mio|mia|miei|mim|meu|minha|mij|mijn|mig|mej|mitt|meg|minut|minulle|minun|minua|mnie|mój|moje|moją|"
+    r"mně|mne|mě|můj|moji|mie|mă|meu|mea|nekem|engem|bana|beni|benim|μου|εμένα|"
+    r"мне|меня|мой|мою|мои|мені|мене|мій|"
+    r"saya|aku|ako|akin|mimi|tôi|mình|"
+    r"المستخدم الحالي|للمستخدم الحالي|لي|امنحني|أعطني|اعطني|اجعلني|"
+    r"לי|אותי|به من|مرا|مجھے|میرا|میری|मुझे|मेरा|मेरी|मेरे|আমাকে|আমার|எனக்கு|என்னை|என்)(?![\w'])|"
+    r"(?<![\w])(?:a|u|m)?ni(?:pandish\w*|pe|fanye|weke)(?![\w])|"
+    # the user a relative clause names: "the user who opened it", "el usuario que ...", "המשתמש ש..."
+    r"(?i:(?:user|benutzer|nutzer|utilisateur|usuario|utente|usuário|gebruiker|użytkownik\w*)\W{0,2}\s+(?:who|that|der|qui|que|che|die|który\w*)\s)|"
+    r"(?<![\u0590-\u05ff])ה?משתמש ש|"
+    r"(?i:current(?:ly logged[- ]in)? user|logged[- ]in user|requesting user|the requester|this user|"
+    r"user (?:who is |that is )?(?:reading|viewing|opening|consulting|processing) th\w+|"
+    r"(?:aktuell|angemeldet)\w* (?:benutzer|nutzer|anwender)\w*|utilisat\w+ (?:courant|actuel|connecté)\w*|"
+    r"usuario (?:actual|que (?:consulte|lea))|utente (?:corrente|attuale)|(?:usuário|utilizador) atual|"
+    r"huidige gebruiker|(?:nuvarande|aktuella) användare\w*|nuværende bruger\w*|nåværende bruker\w*|"
+    r"nykyi\w* käyttäjä\w*|(?:bieżąc|obecn|czytając)\w* (?:go )?użytkownik\w*|aktuální\w* uživatel\w*|"
+    r"utilizator\w* curent\w*|(?:jelenlegi|aktuális) felhasználó\w*|(?:mevcut|geçerli) kullanıcı\w*|"
+    r"τρέχ\w+ χρήστ\w*|текущ\w+ пользовател\w*|поточн\w+ користувач\w*|"
+    r"pengguna (?:saat ini|semasa|ini)|kasalukuyang user|mtumiaji (?:wa sasa|huyu)|người dùng (?:hiện tại|này))|"
+    r"המשתמש הנוכחי|למשתמש הנוכחי|کاربر (?:فعلی|جاری)|موجودہ صارف|(?:वर्तमान|मौजूदा) उपयोगकर्ता|"
+    r"বর্তমান ব্যবহারকারী|தற்போதைய பயனர்|ผู้ใช้ปัจจุบัน|当前用户|當前用戶|现用户|現在のユーザー|依頼者|"
+    r"现在的用户|私を|私に|僕を|自分を|现在用户|给我|把我|将我|현재 사용자|나를|저를|내 (?:계정|권한|역할)")
+
+# (round 15) raise, make, set, promote: how a privilege is given besides "give" (GIVE), in the
+# attacker's languages; a grant only with a role and its receiver (SELF) beside it
+RAISE = re.compile(
+    r"(?i)(?<![\w])(?:make|raise|promote|elevate|upgrade|set|put|turn|bump|"
+    r"mach\w*|setz\w*|beförder\w*|erhöh\w*|fais|faites|rends|rendez|mets|mettez|passe[sz]?|promeu\w*|élève\w*|"
+    r"haz\w*|pon\w*|convi[ée]rt\w*|sub\w*|eleva\w*|ascien\w*|fammi|rendi\w*|metti\w*|promuov\w*|"
+    r"faça|faz|coloqu\w*|coloca\w*|torn\w*|promov\w*|elev\w*|maak|zet|promoveer|verhoog|"
+    r"gör|sätt|uppgradera|höj|befordra|gør|gjør|sæt|sett|opgrader|oppgrader|tee|nosta\w*|korota\w*|korottaa|aseta|ylennä|"
+    r"zrób|zrob|ustaw\w*|podnieś|awansuj|zmień|udělej|nastav\w*|povyš\w*|zvyš\w*|fă|setează|promovează|ridică|"
+    r"tegy\w*|állíts\w*|emel\w*|léptess\w*|yap\w*|ata\w*|yükselt\w*|κάνε|κάντε|όρισε|αναβάθμισε|"
+    r"сделай\w*|назнач\w*|повыс\w*|постав\w*|установ\w*|зроби\w*|признач\w*|підвищ\w*|встанови\w*|"
+    r"jadikan|angkat|naikkan|menaikkan|tetapkan|ubah|gawin\w*|itaas|fanya|pandisha|\w*pandish\w*|weka|"
+    r"làm|đặt|nâng|chuyển|nadaj\w*|nadaje)(?![\w])|"
+    r"העלה|வழங்க\w*|(?<![\w])\w*ni(?:pe|pandish\w*|fanye|weke)(?![\w])|"
+    r"اجعل\w*|عي[ّ]?ن|رق[ّ]?|ارفع|ترقية|הפוך|תהפוך|הגדר|תגדיר|קדם|תעלה|שדרג|ارتقا|بکن|کن|بنا\w*|"
+    r"बना\w*|दें|दे|दो|বানা\w*|করুন|করো|দিন|দাও|ஆக்கு\w*|மாற்று\w*|கொடு\w*|"
+    r"ทำให้|ตั้ง|เปลี่ยน|设为|设置|升级|提升|改为|设成|設為|昇格|変更|設定|して|바꿔|만들어|올려|설정|변경|승격")
+
+# (round 15) the model named as whatever reads the text: a machine noun (system, AI, assistant,
+# agent, program, tool, or "whoever/whatever") beside a verb of reading or processing ("the system
+# reading this document", "the AI assistant processing this page", "whoever processes this",
+# "ระบบที่อ่านเอกสารนี้", "本文書を処理するシステム", "یہ دستاویز پڑھنے والا نظام"): a participle or a
+# relative clause of read/process next to the noun, in either order. Only the one reading the
+# text at this moment is so named; "the billing system" alone names no reader.
+_READER_NOUN = re.compile(
+    r"(?i)(?<![\w])(?:systems?|AI|assistant|agent|program|programme|software|tool|engine|model|whoever|whatever|"
+    r"anyone|anything|system\w*|programm|wer(?: auch immer)?|syst[èe]me|programme|quiconque|sistema|programa|quien|"
+    r"chiunque|qualsiasi sistema|quem|systeem|systém\w*|rendszer\w*|sistem\w*|систем\w*|σύστημα|οποιοδήποτε|"
+    r"όποιο|mfumo|hệ thống|sistem)(?![\w])|"
+    r"النظام|نظام|المساعد|המערכת|מערכת|سیستم|سسٹم|جو بھی|सिस्टम|प्रणाली|जो भी|সিস্টেম|যে|அமைப்பு|சிஸ்டம்|"
+    r"ระบบ|系统|系統|システム|시스템")
+READER_VERB = re.compile(
+    r"(?i)(?<![\w])(?:read|reads|reading|lesend\w*|process|processes|processing|summari[sz]\w*|pars(?:es|ing)|handl(?:es|ing)|"
+    r"ingest\w*|analy[sz](?:es|ing)|open(?:s|ing)|lies\w*|liest|verarbeit\w*|lit|lisant|traite\w*|lee\w*|lea|procese|"
+    r"procesa\w*|legge\w*|legga|elabora\w*|lê|leia|processa\w*|leest|verwerk\w*|läser|bearbetar|czyta\w*|"
+    r"przetwarza\w*|čte|čtoucí|zpracováv\w*|zpracuje|чита\w*|обрабатыва\w*|обробля\w*|διαβάζ\w*|διαβάσει|"
+    r"επεξεργάζ\w*|συνοψίζ\w*|okuyan|işleyen|olvas\w*|feldolgoz\w*|membaca|memproses|nagbabasa|nagpoproseso|"
+    r"\w*soma\w*|\w*chakata\w*|đọc|xử lý)(?![\w])|"
+    r"يقرأ|تقرأ|يعالج|تعالج|קורא\w*|שקורא\w*|שמעבד\w*|מעבד\w*|می‌خواند|میخواند|پردازش|پڑھنے|پڑھ|پروسیس|"
+    r"पढ़\w*|प्रोसेस|संसाधित|পড়\w*|প্রক্রিয়া\w*|படிக்கும்|செயலாக்கும்|อ่าน|ประมวลผล|阅读|读取|处理|讀取|處理|"
+    r"読む|読んだ|読み込む|処理する|읽는|처리하는")
+
+
+def names_reader(text: str) -> bool:
+    """Whether ``text`` names the model as whatever reads or processes it: a machine noun and a
+    verb of reading or processing within 30 characters of each other (see above)."""
+    nouns = [m.span() for m in _READER_NOUN.finditer(text)]
+    if not nouns:
+        return False
+    return any(abs(v[0] - n[1]) <= 30 or abs(n[0] - v[1]) <= 30
+               for v in (m.span() for m in READER_VERB.finditer(text)) for n in nouns)
+
 
 # a negation or a prohibition in the attacker's languages (as a word): "do not", "never", "ne ...
 # pas", "nunca", "не", "لا", "אל", "không", "ไม่", "不要", "しないで", "하지 마" ...
