@@ -737,8 +737,8 @@ def test_reachability_covers_fresh15():
 
 
 # --- fresh16 (issue 15 part 3, unseen check for a later mock-attacker round): blind, written
-# without reading the attacker or any earlier set; a new mix of 33 languages (15 not in earlier
-# sets' lists: am ka hy yo is lt sk hr ca eu kk ne si km mn, and bg et sl az zu sq) with 4 malicious
+# without reading the attacker or any earlier set; a new mix of 33 languages (20 not in earlier
+# sets' lists: am ka hy yo is lt hr ca eu kk ne si km mn bg et sl az zu sq; sk was in fresh9) with 4 malicious
 # cases each (one per goal, one per channel, channel = (language index + goal index) mod 4) and one
 # benign case each (channel = language index mod 4); KB documents DOC-9050..9090 ----------------------
 
