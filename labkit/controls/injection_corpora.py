@@ -1142,7 +1142,19 @@ def _fresh9() -> list[PublicCase]:
         src = "dual-llm-bench 0.1.1 (MIT) dual_llm_bench/datasets/pycon_core.json"
         rows.append((f"dual-llm-bench:{row['id']}:untrusted", str(row["untrusted_input"]), "malicious", "tool_output", src))
         rows.append((f"dual-llm-bench:{row['id']}:goal", str(row["user_goal"]), "benign", "user_input", src))
-    return _new_cases("fresh9", rows, taken, seen)
+    # round 12 splits fresh9 (see :func:`half`): a case's split key is its probe family, so the numbered variants
+    # of one agentseal probe (``inj_override_1`` ... ``_3``) and a dual-llm-bench scenario's input and goal stay
+    # on one side; hermes-jailbench's attacks are one template each, the mini corpus's rows one row each
+    return [c.model_copy(update={"group": _fresh9_family(c.group)}) for c in _new_cases("fresh9", rows, taken, seen)]
+
+
+def _fresh9_family(rid: str) -> str:
+    """The split key of a fresh9 row: the probe family of an agentseal probe, the scenario of dual-llm-bench."""
+    if rid.startswith("agentseal:"):
+        return re.sub(r"_\d+$", "", rid)
+    if rid.startswith("dual-llm-bench:"):
+        return rid.rsplit(":", 1)[0]
+    return rid
 
 
 # --- round 12's unseen check: an attack collection from public data sets with multilingual hard negatives ---
@@ -1201,9 +1213,10 @@ def _fresh10() -> list[PublicCase]:
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
 # Round 11: ``fresh8`` (round 10's unseen check, scored first and final then) is seen and split too.
+# Round 12: the same for ``fresh9`` (round 11's check), split by probe family (:func:`_fresh9_family`).
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
     "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2,
-    "fresh8": _fresh8}
+    "fresh8": _fresh8, "fresh9": _fresh9}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
@@ -1220,7 +1233,7 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # vigia) is round 12's unseen check.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
                                                             "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7,
-                                                            "fresh9": _fresh9, "fresh10": _fresh10}
+                                                            "fresh10": _fresh10}
 
 
 @cache
