@@ -93,6 +93,17 @@ of it was read before its first run but its file formats):
 - ``agentseal`` 0.10.0 (FSL-1.1-Apache-2.0), ``hermes-jailbench`` 0.2.2 (MIT), ``bastionprobe`` 0.19.0
   (MIT), ``jailbreak-corpus-mini-py`` 0.1.0 (MIT) and ``dual-llm-bench`` 0.1.1 (MIT) (see :func:`_fresh9`).
 
+Round 11's ``fresh9`` is seen now: since round 12 it is in ``CORPORA`` and split by probe family (the
+numbered variants of one agentseal probe, and a dual-llm-bench scenario's input and goal, on one side).
+Round 12's unseen check, ``fresh10`` (21,722 attacks / 80 benign: user turns and LLMail-Inject's e-mails as
+tool output, English plus about 900 attacks in 15 other languages; nothing of it was read before its first
+run but its file formats and field values):
+
+- ``prompt-armor`` 0.9.1 (MIT): its author's collection of attacks from public data sets (LLMail-Inject,
+  the SaTML 2024 CTF, Gandalf, deepset, ProtectAI, jackhhao and others) and 80 hand-written hard negatives in
+  five languages; ``vigia`` 0.6.2 (MIT): red-team seeds in Spanish, Catalan, Galician and Basque (see
+  :func:`_fresh10`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
