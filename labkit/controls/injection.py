@@ -124,15 +124,17 @@ _FRAME = (r"(?:\bfor\s+(?:purely\s+|strictly\s+)?(?:academic|educational|researc
           r"\beres\s+mi\s+abuela\b|"
           r"\ba\s+(?:scopo|fini)\s+(?:educativ[oi]|di\s+ricerca|accademic[oi]|didattic[oi])\b|\bipoteticamente\b|\bimmagina\s+che\b|"
           r"\bfingi\s+(?:di|che)\b|\bsei\s+mia\s+nonna\b|"
-          # round 12: an academic licence in other words, a thought experiment, a rule-free self, rules inverted,
-          # a claimed earlier answer, and emotional pressure
-          r"\bfor\s+(?:purely\s+|strictly\s+)?(?:academic|educational|research|scientific)\s+(?:understanding|interest|curiosity|study|knowledge|insight)\b|"
-          r"\bfor\s+a\s+(?:university|college|school|graduate|undergraduate)\s+(?:\w+\s+){0,2}?(?:course|class|lecture|seminar|assignment|thesis)\b|"
-          r"\bthought\s+experiment\b|\b(?:ethical|moral)\s+dilemma\b|"
-          r"\ba\s+version\s+of\s+(?:yourself|you)\s+(?:that|which|with|without)\b|"
-          r"\b(?:rules|guidelines|restrictions|values)\s+are\s+(?:now\s+|all\s+)?(?:inverted|reversed|flipped|suspended)\b|\bopposite\s+day\b|"
-          r"\byou\s+(?:already|previously)\s+(?:told|showed|gave|explained\s+to|taught)\s+me\b|"
-          r"\bi(?:'m|\s+am)\s+begging\s+you\b|\bmy\s+(?:wellbeing|well-being|life|sanity|mental\s+health)\s+depends\s+on\b)")
+          # round 12: an academic licence in other words ("purely for academic understanding")
+          r"\bfor\s+(?:purely\s+|strictly\s+)?(?:academic|educational|research|scientific)\s+(?:understanding|interest|curiosity|study|knowledge|insight)\b)")
+# Round 12: frames of other kinds (a separate rule, gated on their own words, so the round-10 rule's cost
+# stays as it was): a course, a thought experiment or dilemma, a rule-free self, rules inverted, a claimed
+# earlier answer, emotional pressure
+_FRAME_R12 = (r"(?:\bfor\s+a\s+(?:university|college|school|graduate|undergraduate)\s+(?:\w+\s+){0,2}?(?:course|class|lecture|seminar|assignment|thesis)\b|"
+              r"\bthought\s+experiment\b|\b(?:ethical|moral)\s+dilemma\b|"
+              r"\ba\s+version\s+of\s+(?:yourself|you)\s+(?:that|which|with|without)\b|"
+              r"\b(?:rules|guidelines|restrictions|values)\s+are\s+(?:now\s+|all\s+)?(?:inverted|reversed|flipped|suspended)\b|\bopposite\s+day\b|"
+              r"\byou\s+(?:already|previously)\s+(?:told|showed|gave|explained\s+to|taught)\s+me\b|"
+              r"\bi(?:'m|\s+am)\s+begging\s+you\b|\bmy\s+(?:wellbeing|well-being|life|sanity|mental\s+health)\s+depends\s+on\b)")
 # turns of a scripted dialogue or quiz ("User: ... AI: ...", "Q: ... A: ...", "Round 3: ...")
 _TURN = re.compile(r"(?:^|\n|[.!?]\s)\s*(?:user|human|q|question|round\s+\d+|frage|utilisateur|usuario|utente)\s*:", re.M)
 _HARM_RE = re.compile(_HARM)
@@ -628,6 +630,7 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:talimat|kural|politika)\w*\s+(?:\w+\s+)?(?:unut|gecersiz\s+(?:say|kil)|geçersiz\s+(?:say|kil)|görmezden\s+gel|yok\s+say)\w*")),
     # a persona, fiction or "educational" frame around a harmful how-to, in either order
     ("role_play", 0.55, re.compile(_FRAME + r"[^\n]{0,250}?" + _HARM + r"|" + _HARM + r"[^\n]{0,120}?" + _FRAME)),
+    ("role_play", 0.55, re.compile(_FRAME_R12 + r"[^\n]{0,250}?" + _HARM + r"|" + _HARM + r"[^\n]{0,120}?" + _FRAME_R12)),
     # the passive twin of round 9's bypass rule: "explain how safety mechanisms can be bypassed"
     ("override", 0.55, re.compile(
         r"\b(?:explain|describe|show|tell\s+me|detail|outline|list)\s+(?:\w+\s+){0,3}?how\s+(?:\w+\s+){0,5}?"
@@ -1022,9 +1025,9 @@ _GATES: list[str] = [
     'purposes purpose reasons educational academic research scientific informational testing training hypothetically fictional hypothetical imaginary world pretend imagine suppose grandmother grandma grandfather '
     'grandpa granny mother father act behave role roleplay zwecken zwecke hypothetisch stell tu oma großmutter grossmutter opa fins '
     'hypothétiquement imagine imagines imaginez fais faites grand fines hipotéticamente imagina finge abuela scopo fini '
-    'ipoteticamente immagina fingi nonna researcher tester pentester officer chemist professor novelist screenwriter '
-    'understanding interest curiosity study knowledge insight university college school graduate undergraduate thought dilemma '
-    'version inverted reversed flipped suspended opposite already previously begging wellbeing sanity depends',
+    'ipoteticamente immagina fingi nonna researcher tester pentester officer chemist professor novelist screenwriter',
+    'university college school graduate undergraduate thought dilemma version inverted reversed flipped suspended opposite '
+    'already previously begging depends',
     'bypassed circumvented evaded disabled defeated overridden jailbroken',
     'matter refuse lehne verweigere refuse refuses refusez niegues rechaces rifiutare reddetme reddetmeden',
     'is are say says read reads what was were wie ist sind war waren lautet lauten quel quelle quels quelles cuál cual cuáles '
