@@ -742,3 +742,40 @@ def test_fifteenth_fresh_set_is_the_sixth_hand_written_file_weighted_to_names_an
     # addresses with Arabic-Indic, Persian, Bengali and Thai digits
     for digit in ("\u0662", "\u06f1", "\u09e7", "\u0e51"):
         assert any(digit in v for _, s, v in values if s["type"] == "ADDRESS"), digit
+
+
+def test_sixteenth_fresh_set_is_the_seventh_hand_written_file_names_in_every_style() -> None:
+    fresh16, values = _hand_written_set("fresh16", ("fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15"))
+    assert pub.HANDWRITTEN["fresh16"] == (pub.FRESH16_FILE, pub.FRESH16_MARKED)
+    assert pub.build_fresh16_cases() == fresh16
+    # titles, honorifics and kinship cues stay outside name spans
+    titles = ("Mr ", "Mr. ", "Mrs ", "Ms ", "Ms. ", "Dr ", "Dr. ", "dr ", "Mdm ", "Alhaji ", "Chief ", "Frau ", "Herr ",
+              "Mag. ", "M. ", "Mme ", "M0NSIEUR ", "Lic. ", "don ", "vó ", "tia ", "mano ", "dott. ", "pana ", "pani ",
+              "Pani ", "paní ", "domnule ", "farmor ", "Opa ", "oma ", "tante ", "Mevr. ", "Encik ", "kak ", "tita ",
+              "kuya ", "ate ", "Gng. ", "Bi. ", "mzee ", "Ìyá ", "Yth. ", "Bapak ", "bé ", "chị ", "anh ", "κυρία ",
+              "κ. ", "пане ", "آقای ", "خانم ", "أستاذ ", "السيدة ", "גב' ", "செல்வி ", "ወ/ሮ ", "คุณ", "นาย")
+    assert not [v for _, s, v in values if s["type"] == "NAME" and v.startswith(titles)]
+    assert not [v for _, s, v in values if s["type"] == "NAME"
+                and v.endswith(("様", "さん", "くん", "님", "씨", "女士", "主任", "先生", " Hanım", " abla", " जी",
+                                " भैया", " గారు", " صاحب", " 드림"))]
+    # counts by type: names weighted, every claimed type present
+    types = Counter(s["type"] for c in fresh16 for s in c["spans"])
+    assert types["NAME"] >= 650 and types["ADDRESS"] >= 170, types
+    assert types["PHONE"] >= 170 and types["DOB"] >= 80, types
+    assert all(types[t] >= 10 for t in ("EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")), types
+    # the ways business text writes names: "Surname, First", initials, all caps, lower-case chat
+    names = [v for _, s, v in values if s["type"] == "NAME"]
+    assert sum(", " in v for v in names) >= 30
+    assert sum(any(len(w) == 2 and w[0].isupper() and w[1] == "." for w in v.split()) for v in names) >= 20
+    assert sum(v.isupper() and len(v) > 3 for v in names) >= 15
+    assert sum(v.islower() for v in names) >= 150
+    _spread_of_languages_and_scripts(fresh16, values)
+    # 40 other languages; names and addresses also in Georgian, Ethiopic, Armenian and Telugu scripts
+    langs = Counter(c["lang"] for c in fresh16 if c["locale"] != "neg")
+    assert len(set(langs) - {"en"}) >= 40 and min(langs.values()) >= 5, langs
+    for lo, hi in (("\u10a0", "\u10ff"), ("\u1200", "\u137f"), ("\u0530", "\u058f"), ("\u0c00", "\u0c7f")):
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
+    # addresses with Arabic-Indic, Persian and Bengali digits
+    for digit in ("\u0661", "\u06f1", "\u09e7"):
+        assert any(digit in v for _, s, v in values if s["type"] == "ADDRESS"), digit

@@ -1133,6 +1133,11 @@ FRESH14_MARKED = "eval/pii_handwritten_fresh14_marked.txt"
 # beyond format).
 FRESH15_FILE = "eval/pii_handwritten_fresh15.jsonl"
 FRESH15_MARKED = "eval/pii_handwritten_fresh15_marked.txt"
+# fresh16: a seventh hand-written set, same rules, names in every style and local-layout addresses, phones and
+# dates of birth (several calendars) in 40 other languages and 13 English varieties, written by a seventh hand
+# without reading the detector or earlier sets beyond their format.
+FRESH16_FILE = "eval/pii_handwritten_fresh16.jsonl"
+FRESH16_MARKED = "eval/pii_handwritten_fresh16_marked.txt"
 _MARK = re.compile(r"\[\[(N|A|P|E|C|I|ID|IP|D)\|(.+?)\]\]", re.S)
 _MARK_TYPE = {"N": "NAME", "A": "ADDRESS", "P": "PHONE", "E": "EMAIL", "C": "CARD", "I": "IBAN",
               "ID": "NATIONAL_ID", "IP": "IP", "D": "DOB"}
@@ -1237,6 +1242,7 @@ HANDWRITTEN: dict[str, tuple[str, str]] = {
     "fresh13": (FRESH13_FILE, FRESH13_MARKED),
     "fresh14": (FRESH14_FILE, FRESH14_MARKED),
     "fresh15": (FRESH15_FILE, FRESH15_MARKED),
+    "fresh16": (FRESH16_FILE, FRESH16_MARKED),
 }
 """The hand-written sets: name -> (the JSONL file, its marked source), under ``datasets/``."""
 
@@ -1287,3 +1293,10 @@ def build_fresh15_cases(path: Path | None = None) -> list[dict[str, Any]]:
     """The fifteenth fresh check, the sixth hand-written set: names and addresses as business text
     writes them in many languages and scripts weighted, every claimed type present."""
     return build_handwritten_cases("fresh15", path)
+
+
+def build_fresh16_cases(path: Path | None = None) -> list[dict[str, Any]]:
+    """The sixteenth fresh check, the seventh hand-written set: names in every style (chat, signatures,
+    rosters, "Surname, First", particles, transliterations) and local-layout addresses, phones and dates of
+    birth in 41 languages and many scripts, every claimed type present."""
+    return build_handwritten_cases("fresh16", path)
