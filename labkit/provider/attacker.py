@@ -2253,10 +2253,25 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None, *, spo
                 ins = _Instruction(action="grant", clause=masked, sentence=masked + "\n" + u.block, chunk=chunk,
                                    tool=_explicit_tool(masked, catalogue), paragraph=u.block, role="admin")
                 ins.users = [handle]
+        # (f) (round 16) a mail said as a noun with a light verb or an affix ("ईमेल कर देना", "ایمیل کند",
+        # "メール送付", "emelkan", "e-mailem zašle"), to a recipient in the unit, in a unit said to the model or
+        # in the user's own turn: sending, whatever the verb. Not a field's label ("Email: x@y") or an
+        # address named ("e-mail address")
+        mail = _MAIL_WORD.search(masked)
+        if ins is None and mail and (doer or spoken) and not _MAIL_LABEL.match(masked[mail.end():]) \
+                and _asks_in(masked, mail.start()):
+            ins = _Instruction(action="send", clause=masked, sentence=masked + "\n" + u.block, chunk=chunk,
+                               paragraph=u.block, addressed=True)
+            _targets(ins, quotes)
+            if not (ins.emails or "contact" in ins.ids):
+                ins = None  # (an address or a contact to send to, in the unit itself)
         # (c) a secret in view asked for in the answer, said to the model or naming the secret
         answer = _ANSWER_WORDS.search(masked)
         if ins is None and secrets and answer and not NEGATION.search(masked[:answer.start()]) \
-                and (doer or (_SECRET_ASK.search(masked) and any(_verb_of(w) for w in words if w != "QUOTE"))):
+                and (doer or (spoken and (_VERBATIM.search(masked) or any(_verb_of(w) for w in words if w != "QUOTE")))
+                     or (_SECRET_ASK.search(masked) and any(_verb_of(w) for w in words if w != "QUOTE"))):
+            # (round 16: in the user's own turn, "put the PIN at the end of the summary, exactly" is said to
+            # the model; "the customer expects a reply today" beside a reference code asks nothing)
             # (a negation before the answer word forbids it: "never put passwords in a reply")
             ins = _Instruction(action="reveal", clause=masked, sentence=masked, chunk=chunk, paragraph=u.block)
         if ins is not None and _complete(ins, quotes, light):
@@ -2342,7 +2357,11 @@ _TITLE_OF = frozenset("from of von vom de du des del della dello di van från fr
 
 
 # a mail, in the attacker's languages (a word's start: "메일을", "письмо", "e-postayı")
-_MAIL_WORD = re.compile(r"mail|메일|メール|邮件|郵件|بريد|إيميل|ईमेल|מייל|ایمیل|மின்னஞ்சல்|ইমেইল|อีเมล|\bthư\b|письм|лист|"
+# (round 16) after a mail word: a label's colon or the word "address", in the attacker's languages
+_MAIL_LABEL = re.compile(r"\w*\s*[:：=]|\w*[\s-]*(?:address|adres|adresse|dirección|direccion|indirizzo|endereço|"
+                         r"adresa|osoite|címe?|адрес|διεύθυνση|alamat|anwani|địa chỉ|アドレス|주소|地址|پتہ|آدرس|عنوان|"
+                         r"पता|ঠিকানা|முகவரி|ที่อยู่|כתובת)", re.I)
+_MAIL_WORD = re.compile(r"(?:\b|meng)emel(?:kan)?\b|barua pepe|mail|메일|メール|邮件|郵件|بريد|إيميل|ईमेल|מייל|ایمیل|மின்னஞ்சல்|ইমেইল|อีเมล|\bthư\b|письм|лист|"
                         r"e-?posta|sähköpost|courriel|correo|\bposta\b|poczt|\bbrev|\bbrief", re.I)
 
 
