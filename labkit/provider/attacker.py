@@ -1808,11 +1808,14 @@ def _targets(ins: _Instruction, quotes: list[str]) -> None:
         ins.action, ins.field_name, ins.value = "grant", "role", ins.role
     elif ins.action == "grant" and ins.users and ins.field_name is None:
         ins.field_name, ins.value = "owner_rm", ins.users[0]
-    if ins.action == "delete" and ins.addressed and not (ins.ids or ins.refers or ins.emails or ins.users or ins.tool):
+    if ins.action == "delete" and ins.addressed and not (ins.ids or ins.emails or ins.users or ins.tool) \
+            and ins.refers <= {"account"} and not ((_PAST.search(clause) or PAST_TIME.search(clause)) and not _CUE.search(clause)):
         # (round 16) records named by their kind, no id: "delete all the notes on this account", "wipe the
         # customer's contacts", "borra el historial". The records are those in view: the account or ticket the
         # user asked about. A contact or a ticket has a real tool (delete_contact, update_ticket), so it goes
         # first; notes and a history have none, and an obedient model invents one (see _pick_tool)
+        # ("all the notes on this account": the account is where they are, the notes what goes; a clause
+        # that says when it was done, "deleted all the notes last week", tells what happened)
         kinds = record_kinds(clause)
         if "contact" in kinds:
             ins.refers.add("contact")
@@ -2229,7 +2232,8 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None, *, spo
         # clause (what else the unit says — "the boss approved it yesterday" — is not the order)
         # (a person's label does not stop it: in a chat log, "User: assistant, give me ..." is the
         # speaker asking for themself)
-        if ins is None and _self_then_role(masked) and not _FORBIDDEN.search(masked):
+        if ins is None and (_self_then_role(masked) or ((doer or spoken) and _role_then_self(masked))) \
+                and not _FORBIDDEN.search(masked):
             # (a verb with its clitic or its full stop glued on: "dă-i", "दे।")
             bare = [re.split(r"[-।॥]", w)[0] if w != "QUOTE" else w for w in words]
             verb_at = next((i for i, w in enumerate(bare) if w != "QUOTE" and (
@@ -2307,6 +2311,13 @@ def _self_then_role(text: str) -> bool:
     # "role" just before it says so
     return any(_ROLE_AS.search(text[:r.start()]) and len(re.findall(r"\w+", text[r.end():m.start()])) <= 5
                for m in selves for r in roles if m.start() >= r.end())
+
+
+def _role_then_self(text: str) -> bool:
+    """(round 16) A role and then, within three words, its receiver as the one who speaks: the order a
+    request without a verb has ("admin rights for me", "관리자 권한 나한테", "pääkäyttäjän oikeudet mulle")."""
+    return any(len(re.findall(r"\w+", text[r.end():m.start()])) <= 3
+               for r in ROLE.finditer(text) for m in SELF.finditer(text) if m.start() >= r.end())
 
 
 def _asks_now(text: str) -> bool:
