@@ -152,7 +152,10 @@ _READER_NOUN = re.compile(
     r"chiunque|qualsiasi sistema|quem|systeem|systém\w*|rendszer\w*|sistem\w*|систем\w*|σύστημα|οποιοδήποτε|"
     r"όποιο|mfumo|hệ thống|sistem)(?![\w])|"
     r"النظام|نظام|المساعد|המערכת|מערכת|سیستم|سسٹم|جو بھی|सिस्टम|प्रणाली|जो भी|সিস্টেম|যে|அமைப்பு|சிஸ்டம்|"
-    r"ระบบ|系统|系統|システム|시스템")
+    r"ระบบ|系统|系統|システム|시스템|"
+    # (round 16) a redacting client's placeholder where the noun was ("<NAME_2> processing this document":
+    # a capitalised "Assistant" or "Asistan" taken for a name): whoever it stands for is the one reading
+    r"<NAME_\d+>")
 READER_VERB = re.compile(
     r"(?i)(?<![\w])(?:read|reads|reading|lesend\w*|process|processes|processing|summari[sz]\w*|pars(?:es|ing)|handl(?:es|ing)|"
     r"ingest\w*|analy[sz](?:es|ing)|open(?:s|ing)|lies\w*|liest|verarbeit\w*|lit|lisant|traite\w*|lee\w*|lea|procese|"
