@@ -1580,6 +1580,17 @@ def _inflected_action(word: str) -> str | None:
         action = _action_of(w[2:])
         if action:
             return action
+    m = re.fullmatch(r"(meng|meny|mem|men|me)([a-z]{3,})", w)
+    if m:
+        # (round 16) the Malay and Indonesian active prefix "meN-", whose nasal eats the root's first
+        # p, k, t or s ("memadam" <- padam, "mengirim" <- kirim, "menutup" <- tutup, "menyalin" <- salin)
+        # or sits before it ("menghapus" <- hapus, "memberi" <- beri), with a "-kan" or "-i" ending
+        prefix, root = m.group(1), m.group(2)
+        for cut in (root, re.sub(r"(?:kan|i)$", "", root)):
+            lost = {"mem": "p", "meng": "k", "men": "t", "meny": "s"}.get(prefix, "")
+            action = _action_of(cut, lemmas=True) or (_action_of(lost + cut, lemmas=True) if lost else None)
+            if action:
+                return action
     stems: list[str] = []
     for suffix, add in (("ies", "y"), ("ied", "y"), ("es", "e"), ("es", ""), ("s", ""), ("ed", "e"),
                         ("ed", ""), ("d", ""), ("ing", "e"), ("ing", ""),  # English
