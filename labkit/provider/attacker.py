@@ -1541,6 +1541,36 @@ def _first_action(words: list[str]) -> tuple[str | None, int]:
     return None, -1
 
 
+# (round 16) the imperative of "do", "give" or "throw" that ends a verb-final clause as a compound verb's
+# light verb (fa "پاک کن", hi "ईमेल कर दो", bn "মুছে ফেলো", ta "மின்னஞ்சல் செய்", tr "teslim et"): the
+# imperative the lemma tables cannot see, its meaning in the word before it. A closed grammatical set
+# (second person, plain and polite), not a phrase list; said as an order, like a clause-opening verb
+_LIGHT_IMPERATIVE = frozenset(
+    "کن کنید بکن بکنید کنین بده بدهید دے دو دیں کرو کریں کیجیے دیجیے "
+    "करो करें कीजिए कर दो दो दें दीजिए दे डालो "
+    "করো করুন কর কোরো দাও দিন ফেলো ফেলুন "
+    "செய் செய்யுங்கள் செய்யவும் செய்க விடு விடுங்கள் "
+    "et edin eyle eyleyin".split())
+
+
+def _final_imperative(words: list[str]) -> tuple[str | None, int]:
+    """(round 16) A verb-final clause whose last word is a light verb's imperative
+    (:data:`_LIGHT_IMPERATIVE`) and whose word before it (or the one before that, "कर दो") says the act:
+    that act, at that word; else (None, -1)."""
+    words = [w.rstrip("।॥") for w in words]  # (the danda is in the letters' range: "ফেলো।" is one token)
+    if len(words) < 2 or words[-1] not in _LIGHT_IMPERATIVE:
+        return None, -1
+    for i in (len(words) - 2, len(words) - 3):
+        if i >= 0 and words[i] not in _LIGHT_IMPERATIVE:
+            action = _action_of(words[i]) or (_verb_of(words[i]) if i == len(words) - 2 else None)
+            if action and action != "call":
+                return action, i
+            if not _MAIL_WORD.search(words[i]):
+                break
+            return "send", i  # "ईमेल कर दो", "ایمیل کن": a mail, made
+    return None, -1
+
+
 def _a_state(words: list[str], i: int) -> bool:
     """(round 13) Whether ``words[i]`` is a Japanese verbal noun in a state or a passive form
     ("重複している連絡先", the contacts that are duplicated; "削除された", deleted): what is, not the act
@@ -1980,6 +2010,8 @@ def find_instructions(text: str, catalogue: set[str] | None = None, *, spoken: b
             for clause, in_body in clauses:
                 words = _tokens(clause)
                 action, at = _first_action(words)
+                if action is None:
+                    action, at = _final_imperative(words)  # (round 16) "... را پاک کن", "... मिटा दो"
                 # (round 13) "our IT team will delete the mailbox and move its admin rights to ...": a verb
                 # that opens a clause joined to one whose doer is a person with a future or modal shares
                 # that doer; said to no one, it is their plan, not an order to the model
