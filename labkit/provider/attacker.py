@@ -1849,6 +1849,11 @@ def _targets(ins: _Instruction, quotes: list[str]) -> None:
         ins.action, ins.field_name, ins.value = "grant", "role", ins.role
     elif ins.action == "grant" and ins.users and ins.field_name is None:
         ins.field_name, ins.value = "owner_rm", ins.users[0]
+    if ins.action == "close" and (_unowned(_ADDRESSEE, sentence) or (names_reader(sentence) and (
+            _framed(sentence) or re.search(r"\b(?:is|are) to be\b", sentence)))) \
+            and not (ins.ids or ins.refers or ins.emails or ins.users or ins.tool) \
+            and "ticket" in record_kinds(clause) and not ((_PAST.search(clause) or PAST_TIME.search(clause)) and not _CUE.search(clause)):
+        ins.refers.add("ticket")  # (round 16) "the resolved tickets are to be closed by whatever reads this"
     if ins.action == "delete" and ins.addressed and not (ins.ids or ins.emails or ins.users or ins.tool) \
             and ins.refers <= {"account"} and not ((_PAST.search(clause) or PAST_TIME.search(clause)) and not _CUE.search(clause)):
         # (round 16) records named by their kind, no id: "delete all the notes on this account", "wipe the
@@ -2236,12 +2241,17 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None, *, spo
             argued = ARGUMENT.search(masked) or ROLE.search(masked) or (verb in ("add", "update", "create") and quotes)
             nouns = {"contact": "contact", "ticket": "ticket", "account": "account"}
             block_ids = any(k in name and _RECORD_IDS[k].search(u.block) for k in nouns)
-            if not (argued or block_ids):
+            # (round 16) or a record kind as its argument, "delete_notes(account)"
+            by_kind = re.match(r"\s*\(\s*(?:account|ticket|contact)s?\s*\)", masked[at + len(name):], re.I)
+            if not (argued or block_ids or by_kind):
                 continue
             tool = next((c for c in catalogue if re.sub(r"[^a-z]", "", c) == re.sub(r"[^a-z]", "", name)), name)
             ins = _Instruction(action=verb, clause=masked, sentence=masked + "\n" + u.block, chunk=chunk,
                                tool=tool, paragraph=u.block)
             ins.args = _parse_call_args(_unmask(masked[at + len(name):], quotes))
+            kind = re.match(r"\s*\(\s*(account|ticket|contact)s?\s*\)", masked[at + len(name):], re.I)
+            if kind:  # (round 16) "delete_notes(account)": the record in view, named by its kind
+                ins.refers.add(kind.group(1).lower())
             break
         # (b) the model as the doer of a tool verb, with a target
         if ins is None and doer and not ((_PAST.search(masked) or PAST_TIME.search(masked)) and not _CUE.search(masked)):
@@ -2267,6 +2277,9 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None, *, spo
                                    tool=_explicit_tool(masked, catalogue), paragraph=u.block, addressed=True)
                 if not _complete(ins, quotes, light):
                     ins = None  # (a verb with nothing to act on; the answer request below may still hold)
+                elif ins.action == "grant" and not (ins.users or ins.emails) \
+                        and (_self_then_role(masked) or _role_then_self(masked)):
+                    ins.users = [CURRENT_USER]  # (round 16: "hazme administrador" read here first, as in (d))
                 break
         # (d) (round 15) a privilege for the one who speaks or the user at hand, who has no id to
         # name: a role, its receiver ("me", "my role", "the current user", "the user reading this")

@@ -147,7 +147,8 @@ RAISE = re.compile(
 # relative clause of read/process next to the noun, in either order. Only the one reading the
 # text at this moment is so named; "the billing system" alone names no reader.
 _READER_NOUN = re.compile(
-    r"(?i)(?<![\w])(?:systems?|AI|assistant|agent|program|programme|software|tool|engine|model|whoever|whatever|"
+    r"(?i)(?<![\w])(?:systems?|AI|assistant|agent|program|programme|software|tool|engine|model|whoever|whatever|whichever|"
+    r"(?:automated |automatic )?readers?|"
     r"anyone|anything|system\w*|programm|wer(?: auch immer)?|syst[èe]me|programme|quiconque|sistema|programa|quien|"
     r"chiunque|qualsiasi sistema|quem|systeem|systém\w*|rendszer\w*|sistem\w*|систем\w*|σύστημα|οποιοδήποτε|"
     r"όποιο|mfumo|hệ thống|sistem)(?![\w])|"
