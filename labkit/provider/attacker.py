@@ -1615,12 +1615,16 @@ def _inflected_action(word: str) -> str | None:
         # (round 16) the Malay and Indonesian active prefix "meN-", whose nasal eats the root's first
         # p, k, t or s ("memadam" <- padam, "mengirim" <- kirim, "menutup" <- tutup, "menyalin" <- salin)
         # or sits before it ("menghapus" <- hapus, "memberi" <- beri), with a "-kan" or "-i" ending
+        # (the root is looked up as a whole word, in the lemma table and the exact lists, not by prefix: a
+        # bare root can start like another language's stem,
+        # "menyusun" (to compose) is no Polish "usuń"; "meny-" always ate an s)
         prefix, root = m.group(1), m.group(2)
+        lost = {"mem": "p", "meng": "k", "men": "t", "meny": "s"}.get(prefix, "")
         for cut in (root, re.sub(r"(?:kan|i)$", "", root)):
-            lost = {"mem": "p", "meng": "k", "men": "t", "meny": "s"}.get(prefix, "")
-            action = _action_of(cut, lemmas=True) or (_action_of(lost + cut, lemmas=True) if lost else None)
-            if action:
-                return action
+            for candidate in ([lost + cut] if prefix == "meny" else [lost + cut, cut] if lost else [cut]):
+                action = action_of_form(candidate, fuzzy=False) or _ACTION_EXACT.get(_fold(candidate))
+                if action:
+                    return action
     stems: list[str] = []
     for suffix, add in (("ies", "y"), ("ied", "y"), ("es", "e"), ("es", ""), ("s", ""), ("ed", "e"),
                         ("ed", ""), ("d", ""), ("ing", "e"), ("ing", ""),  # English
