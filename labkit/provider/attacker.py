@@ -2673,7 +2673,7 @@ def _call_args(ins: _Instruction, fn: dict[str, Any] | None, conv: _Conv, planne
 def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner) -> Obedience | None:
     """If untrusted text carries an instruction, what an obedient model does (else None)."""
     by_name = {str(_tool_fn(t).get("name")): t for t in tools}
-    paste = _user_paste(conv)
+    paste = _user_paste(conv) if conv.tool_results else ""  # (read as untrusted only once tools are at work)
     for chunk in _untrusted(conv):
         # (round 16) the user's own turn: its requests are said to the model
         for ins in find_instructions(chunk, set(by_name), spoken=bool(paste) and chunk == paste):
@@ -2712,7 +2712,7 @@ def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner) -
 
 def has_injection(conv: _Conv) -> bool:
     """True when untrusted text (or the user turn) carries an instruction the mock could obey."""
-    paste = _user_paste(conv)
+    paste = _user_paste(conv) if conv.tool_results else ""  # (read as untrusted only once tools are at work)
     for chunk in _untrusted(conv):
         if _OVERRIDE.search(chunk) or _OVERRIDE.search(_decode_untrusted(chunk)) \
                 or find_instructions(chunk, spoken=bool(paste) and chunk == paste):
