@@ -17,7 +17,10 @@ has seen; what does carry is the structure an instruction for a machine has in e
   a record or paragraph whose label ("done by: AI agent", "Addressee: bot"), names the model
   hands its other items to it too;
 - a unit that asks for a planted **secret in the answer** (an answer word and a credential in
-  view) said to the model.
+  view) said to the model;
+- (round 16) the lab's **kinds of record** named as what to act on (notes, contacts, tickets, a
+  history: :data:`RECORD_KINDS`), which make a destructive order with no id an order on the records
+  in view.
 
 This module holds only what has no library: how text is cut into such units, which words name a
 machine as the doer, a role, a "give" verb, a negation; every list is written from general
