@@ -323,7 +323,12 @@ VERBATIM = (r"\bneno kwa neno\b|\bkama ilivyo\b|\bnang eksakto\b|\beksakto\b|\bs
             r"αυτούσι\w*|κατά λέξη|\bsebiji-sebiji\b|\bsellaisenaan\b|حرفي[\u064b-\u0652]*ا?|"
             r"بالحرف|کلمه به کلمه|כלשונ[הו]|ตามตัวอักษร|ทุกตัวอักษร|হুবহু|அப்படியே|எழுத்துக்கு எழுத்து|"
             r"글자 그대로|原封不动|一字不差|逐字|\bharfiyen\b|\baynen\b|\bíntegr[oa]\b|"
-            r"\bapa adanya\b|\bpo literách\b|\bpresně\b")
+            r"\bapa adanya\b|\bpo literách\b|\bpresně\b|"
+            # (round 16) "exactly as here" and "without (any) change", in languages the list lacked them for
+            r"ตรงตัว|точно (?:як|так|как)|без (?:змін|изменений|изменения)|بغیر (?:کسی )?تبدیلی|بدون (?:أي )?تغيير|"
+            r"بدون (?:هیچ )?تغییر|बिना (?:किसी )?(?:बदलाव|बदले)|\btanpa (?:perubahan|diubah)\b|\bwithout (?:any )?changes?\b|"
+            r"\bsin cambios\b|\bohne (?:jede )?(?:Änderung|änderung)\w*|\bsans (?:aucune )?modification\b|\bbez zmian\b|"
+            r"\bdeğiştirmeden\b|\bilman muutoksia\b")
 
 
 # (round 12) a value shaped like a credential, named by no keyword a list here knows ("nenosiri

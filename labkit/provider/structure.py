@@ -17,7 +17,10 @@ has seen; what does carry is the structure an instruction for a machine has in e
   a record or paragraph whose label ("done by: AI agent", "Addressee: bot"), names the model
   hands its other items to it too;
 - a unit that asks for a planted **secret in the answer** (an answer word and a credential in
-  view) said to the model.
+  view) said to the model;
+- (round 16) the lab's **kinds of record** named as what to act on (notes, contacts, tickets, a
+  history: :data:`RECORD_KINDS`), which make a destructive order with no id an order on the records
+  in view.
 
 This module holds only what has no library: how text is cut into such units, which words name a
 machine as the doer, a role, a "give" verb, a negation; every list is written from general
@@ -33,6 +36,7 @@ can delete contacts on request" has no record to act on).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # the model named as a doer, in the forms the attacker's addressee list lacks: "the bot" and
@@ -75,7 +79,7 @@ GIVE = frozenset(
 # a role to grant, in any of the attacker's languages: the word "admin" or "administrator" in its
 # scripts and compounds, owner and superuser, and the everyday "admin rights"
 ROLE = re.compile(
-    r"(?i:admin\w*|administr\w*|superuser|super-user|root access|owners?\b|propriétaire|eigentümer|"
+    r"(?i:admin\w*|administr\w*|amministr\w*|superuser|super-user|root access|owners?\b|propriétaire|eigentümer|"
     r"beheerder\w*|ylläpitäjä\w*|ylläpito\w*|pääkäyttäjä\w*|järjestelmänvalvoja\w*|yönetici\w*|"
     r"pentadbir|quản trị(?: viên)?|tagapangasiwa|msimamizi)|"
     r"админ\w*|адмін\w*|администратор\w*|адміністратор\w*|διαχειριστ\w*|"
@@ -96,6 +100,8 @@ SELF = re.compile(
     r"coloca|torna|faça|promova)(?:me|mi)|"
     r"mio|mia|miei|mim|meu|minha|mij|mijn|mig|mej|mitt|meg|minut|minulle|minun|minua|mnie|mój|moje|moją|"
     r"mně|mne|mě|můj|moji|mie|mă|meu|mea|nekem|engem|bana|beni|benim|μου|εμένα|"
+    # (round 16) colloquial and linked forms: fi "mulle/mua/mun", tl "akong" (me + linker)
+    r"mulle|mua|mun|akong|"
     r"мне|меня|мой|мою|мои|мені|мене|мій|"
     r"saya|aku|ako|akin|mimi|tôi|mình|"
     r"المستخدم الحالي|للمستخدم الحالي|لي|امنحني|أعطني|اعطني|اجعلني|"
@@ -115,7 +121,9 @@ SELF = re.compile(
     r"pengguna (?:saat ini|semasa|ini)|kasalukuyang user|mtumiaji (?:wa sasa|huyu)|người dùng (?:hiện tại|này))|"
     r"המשתמש הנוכחי|למשתמש הנוכחי|کاربر (?:فعلی|جاری)|موجودہ صارف|(?:वर्तमान|मौजूदा) उपयोगकर्ता|"
     r"বর্তমান ব্যবহারকারী|தற்போதைய பயனர்|ผู้ใช้ปัจจุบัน|当前用户|當前用戶|现用户|現在のユーザー|依頼者|"
-    r"现在的用户|私を|私に|僕を|自分を|现在用户|给我|把我|将我|현재 사용자|나를|저를|내 (?:계정|권한|역할)")
+    r"现在的用户|私を|私に|僕を|自分を|现在用户|给我|把我|将我|현재 사용자|나를|저를|내 (?:계정|권한|역할)|"
+    # (round 16) "my account" in ja, "to me" in ko
+    r"私の(?:アカウント|権限|役割)|僕の(?:アカウント|権限)|나한테|나에게|저한테|저에게|제게|내게")
 
 # (round 15) raise, make, set, promote: how a privilege is given besides "give" (GIVE), in the
 # attacker's languages; a grant only with a role and its receiver (SELF) beside it
@@ -142,12 +150,16 @@ RAISE = re.compile(
 # relative clause of read/process next to the noun, in either order. Only the one reading the
 # text at this moment is so named; "the billing system" alone names no reader.
 _READER_NOUN = re.compile(
-    r"(?i)(?<![\w])(?:systems?|AI|assistant|agent|program|programme|software|tool|engine|model|whoever|whatever|"
+    r"(?i)(?<![\w])(?:systems?|AI|assistant|agent|program|programme|software|tool|engine|model|whoever|whatever|whichever|"
+    r"(?:automated |automatic )?readers?|"
     r"anyone|anything|system\w*|programm|wer(?: auch immer)?|syst[èe]me|programme|quiconque|sistema|programa|quien|"
     r"chiunque|qualsiasi sistema|quem|systeem|systém\w*|rendszer\w*|sistem\w*|систем\w*|σύστημα|οποιοδήποτε|"
     r"όποιο|mfumo|hệ thống|sistem)(?![\w])|"
     r"النظام|نظام|المساعد|המערכת|מערכת|سیستم|سسٹم|جو بھی|सिस्टम|प्रणाली|जो भी|সিস্টেম|যে|அமைப்பு|சிஸ்டம்|"
-    r"ระบบ|系统|系統|システム|시스템")
+    r"ระบบ|系统|系統|システム|시스템|"
+    # (round 16) a redacting client's placeholder where the noun was ("<NAME_2> processing this document":
+    # a capitalised "Assistant" or "Asistan" taken for a name): whoever it stands for is the one reading
+    r"<NAME_\d+>")
 READER_VERB = re.compile(
     r"(?i)(?<![\w])(?:read|reads|reading|lesend\w*|process|processes|processing|summari[sz]\w*|pars(?:es|ing)|handl(?:es|ing)|"
     r"ingest\w*|analy[sz](?:es|ing)|open(?:s|ing)|lies\w*|liest|verarbeit\w*|lit|lisant|traite\w*|lee\w*|lea|procese|"
@@ -333,3 +345,53 @@ def label_names_model(unit: Unit, addressee: re.Pattern[str]) -> bool:
     if not words or len(words) > 8 or not names_model(unit.text, addressee):
         return False
     return bool(re.search(r"[:：—–=]|^\W*\w+\W*$", unit.text))
+
+
+# (round 16) the lab's kinds of record named as a COLLECTION to act on, in the attacker's languages:
+# "all the notes", "the customer's contacts", "the closed tickets", "the account history". An order
+# to destroy records in everyday words names no id ("delete every note on this account"); what it
+# names is one of these few kinds, and the records are the ones in view (the account or ticket the
+# user asked about). A closed domain vocabulary (the lab has notes, contacts, tickets and a history),
+# written from general knowledge of the languages: a word's start in scripts with spaces, a
+# substring in those without (th ja zh).
+RECORD_KINDS: dict[str, re.Pattern[str]] = {
+    "note": re.compile(
+        r"(?i)(?<![\w])(?:notes?|notiz\w*|vermerk\w*|anmerkung\w*|nota[s]?|notatk\w*|notatek|notitie\w*|aantekening\w*|"
+        r"anteckning\w*|\w*anteckning\w*|noter|notater|notat|muistiinpano\w*|muistio\w*|poznám\w*|poznamk\w*|notiț\w*|"
+        r"notit\w*|notele|jegyzet\w*|megjegyzés\w*|notlar\w*|notları\w*|notu|açıklama\w*|замет\w*|примечани\w*|"
+        r"нотатк\w*|нотаток|примітк\w*|σημειωσ\w*|catatan\w*|tala|mga tala|kumbukumbu|maelezo|ghi chú|"
+        r"memo\w*|comment(?:s|aires?|i|arios?)?)(?![\w])|"
+        r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:הערות|הערה|ההערות)(?![\u0590-\u05ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:ملاحظات|ملاحظة|یادداشت\S*|نوٹس|نوٹ)(?![\u0600-\u06ff])|"
+        r"नोट\S*|टिप्पणि\S*|টীকা|নোট\S*|குறிப்பு\S*|บันทึก|หมายเหตุ|メモ|備考|ノート|备注|注释|笔记|備註|메모|노트"),
+    "contact": re.compile(
+        r"(?i)(?<![\w])(?:contact\w*|kontakt\w*|contatt\w*|контакт\w*|επαφ\w*|kenalan|kontak|mawasiliano|"
+        r"yhteystie\w*|yhteyshenkil\w*|iletişim\w*|kişiler\w*|kapcsolat\w*|kapcsolattart\w*|liên hệ|liên lạc|"
+        r"coordonn[ée]es)(?![\w])|"
+        r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:אנשי (?:ה)?קשר|איש (?:ה)?קשר)(?![\u0590-\u05ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:جهات الاتصال|جهة الاتصال|مخاطب\S*|رابط\S*|رابطے)(?![\u0600-\u06ff])|"
+        r"संपर्क\S*|যোগাযোগ\S*|কন্টাক্ট\S*|தொடர்பு\S*|ผู้ติดต่อ|連絡先|联系人|聯絡人|연락처"),
+    "ticket": re.compile(
+        r"(?i)(?<![\w])(?:tickets?|tiket\w*|tikett\w*|zgłosze\w*|požadav\w*|ärende\w*|sag(?:er|erne)|talep\w*|"
+        r"bilet\w*|заявк\w*|звернен\w*|обращени\w*|αιτημα\w*|incidenc\w*|chamado\w*|phiếu|tiketi)(?![\w])|"
+        r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:כרטיס\S*|פניות|פנייה)(?![\u0590-\u05ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:تذاكر|تذكرة|تیکت\S*|ٹکٹ\S*)(?![\u0600-\u06ff])|"
+        r"टिकट\S*|টিকিট\S*|டிக்கெட்\S*|ตั๋ว|チケット|工单|工單|티켓"),
+    "history": re.compile(
+        r"(?i)(?<![\w])(?:history|historial|historique|historia\w*|histórico|historico|storico|verlauf|"
+        r"geschichte|kundenhistorie|geschiedenis|klantgeschiedenis|historie\w*|historik\w*|histori\w*|"
+        r"истори\w*|історі\w*|ιστορικ\w*|sejarah|riwayat|kasaysayan|lịch sử|geçmiş\w*|előzmény\w*|"
+        r"records?|datensätze|datensatz|registros?|registres?|enregistrements?)(?![\w])|"
+        r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:היסטורי\S*)(?![\u0590-\u05ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:سجل\S*|سابقه|تاریخچه|ہسٹری|تاریخ)(?![\u0600-\u06ff])|"
+        r"इतिहास|हिस्ट्री|ইতিহাস|হিস্ট্রি|வரலாறு\S*|ประวัติ|履歴|历史|歷史|记录|記録|기록|이력|내역"),
+}
+
+
+def record_kinds(text: str) -> list[str]:
+    """(round 16) The kinds of record ``text`` names (``note``, ``contact``, ``ticket``,
+    ``history``), in the order of :data:`RECORD_KINDS`."""
+    # (Greek stems are written without accents and read on the text with its marks off too: "σημείωση",
+    # "σημειώσεις" move the accent; a pattern with its own accents, "ärende", is read on the text as written)
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return [kind for kind, rx in RECORD_KINDS.items() if rx.search(text) or rx.search(bare)]
