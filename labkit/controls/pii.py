@@ -229,10 +229,14 @@ _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:|
 # and cue rules below and libphonenumber (`phonenumbers`) decide.
 # A comma glued before the number (not a thousands comma after a digit) is a CSV field boundary: a
 # comma and a digit right after the number are then the next field ("…,646-555-0111,364-44-9665").
+# A hyphen before the number blocks it (a part of an id: "ACC-0521 555 …"), except after a Hebrew
+# one-letter prefix, which Hebrew joins to a number with a hyphen ("ב-052-…": "at 052-…"; round 18).
+# French writes an extension "poste" ("418 555-0163 poste 204"). (After a comma, the sets' gold
+# disagrees: fresh14 takes ", poste 204", fresh12 leaves ", extension 4" out; neither is taken.)
 _PHONE = re.compile(
-    rf"(?<!{_WORD_NOT_SPACELESS}|[+/.-])(?<!\d,)(?P<csv>(?<=,))?"
+    rf"(?<!{_WORD_NOT_SPACELESS}|[+/.])(?<!(?<![בלמהושכ])-)(?<![^\W\d_][בלמהושכ]-)(?<!\d,)(?P<csv>(?<=,))?"
     r"(?:\+|\(\+?)?\d[\d ().\-/]{5,26}\d"
-    r"(?P<ext>[ ]?(?:x|ext\.?|extension|#)[ ]?\d{1,6})?"
+    r"(?P<ext>[ ]?(?:x|ext\.?|extension|poste|#)[ ]?\d{1,6})?"
     rf"(?(csv)(?!{_WORD_NOT_SPACELESS}|[./-]\d)|(?!{_WORD_NOT_SPACELESS}|[.,/-]\d))"
 )
 # Cue words: unambiguous ones may stand two words before the number ("call me on"); words that
@@ -263,7 +267,8 @@ _NOT_NUMBER_CUE_OTHER = re.compile(
     r"sipari[şs]|fatura|заказ[а]?|сч[её]т|накладная)\b|订单号?|单号|注文番号|注文|伝票番号|주문번호|주문|송장번호|ऑर्डर)"
     r"[^\n\w]{0,3}(?:\w+\W{1,3}){0,1}$")
 # a number label with nothing before it that names what it numbers ("nr ", "No. ", "number: ", "№ ")
-_BARE_NUMBER_WORD = re.compile(r"(?i)(?:nr|no|num|number|n°|nº|№)[\s.#:-]*")
+# (round 18: "her number is 0300 …" says only that a number follows, as "number:" does)
+_BARE_NUMBER_WORD = re.compile(r"(?i)(?:nr|no|num|number|n°|nº|№)(?:[ ]+(?:is|was))?[\s.#:-]*")
 _NANP = re.compile(r"^(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}$")
 _DATEISH = re.compile(r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d|[./-]\d)")
 _BAD_SEPARATORS = re.compile(r"[ .\-/]{2,}|\(\(|\)\)|\(\)")
