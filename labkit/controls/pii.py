@@ -72,6 +72,7 @@ from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
+from labkit.controls.pii_name_letter import letter_frame_spans
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_names import (
     UPPER,
@@ -945,6 +946,8 @@ def _scan(text: str) -> list[Finding]:
         for s, e in caseless_cue_spans(text):
             s, e = strip_caseless_title(text, s, e)  # "आदरणीय शर्मा जी": "dear" is not the name (round 16)
             out.append(Finding("NAME", s, e, text[s:e]))
+        # the addressee and the signature of a letter, by the letter's layout (round 18)
+        out.extend(Finding("NAME", s, e, text[s:e]) for s, e in letter_frame_spans(text))
         # addresses written in such a script, read as written (round 11)
         # Chinese and Korean addresses by their administrative units, largest first (round 14): where one
         # is found, its ends are exact, and a run of the shape rules over it ("…12楼前台") gives way
