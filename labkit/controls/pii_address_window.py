@@ -225,11 +225,17 @@ def _window(run: str, toks: list[Token]) -> tuple[int, int]:
     return lo, max(hi, lo + 1)
 
 
+def _prose_chunk(word: str) -> bool:
+    """An unspaced run of six letters or more that opens with no address word ("…ส่งไปที่"), not a
+    street word glued to its number ("ซอย7")."""
+    return len(word) >= 6 and not any(word.startswith(w) for w in ADDRESS_WORDS if len(w) > 1)
+
+
 def _unspaced_glue(run: str, toks: list[Token], lo: int, hi: int) -> tuple[int, int]:
     """Thai and other unspaced scripts: a number glued after letters starts the address, letters glued
     after the last number end it."""
     glued = [i for i in range(max(lo, 1), hi) if toks[i][2] and toks[i][0] == toks[i - 1][1]
-             and not toks[i - 1][2] and i - lo >= 2]
+             and not toks[i - 1][2] and _prose_chunk(run[toks[i - 1][0]:toks[i - 1][1]])]
     if glued:
         lo = glued[0]
     for i in range(lo + 1, hi - 1):

@@ -20,8 +20,8 @@ line) and whose body is more than that line:
   one, the words after a title of address (``… آقای رضایی،``); never in Han, kana or Hangul, where
   the name comes first and the honorific rules read it.
 
-Guards: a line that is a place, a country, a month or a firm (:func:`caseless_common`), or a team
-(``…팀``, ``فريق …``) is no name; any cased letter or digit in the line rules it out (Latin lines are
+Guards: a line that is a place, a country, a month or a firm (:func:`caseless_common`), a team
+(``…팀``, ``فريق …``) or a group a greeting addresses ("everyone": ``GROUP_WORDS``) is no name; any cased letter or digit in the line rules it out (Latin lines are
 the capitalisation rules').
 
 Example:
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 
+from labkit.controls.pii_name_cues import GROUP_WORDS, label_key
 from labkit.controls.pii_names import (
     _CASELESS_TITLES, _CL_UNIT_WORDS, _SIGNED, caseless_common, strip_caseless_title,
 )
@@ -41,7 +42,8 @@ from labkit.controls.pii_names import (
 _COMMA_END = re.compile(r"[,،，、]\s*$")
 _CLOSING_END = re.compile(r"[,،，、!！]\s*$")
 # a word of a caseless script: letters and marks that have no case (no digit, no Latin letter)
-_WORD = re.compile(r"[^\W\d_]+(?:[-'’״׳][^\W\d_]+)*")
+# (a letter, then anything but blanks, digits and punctuation: Indic and Thai vowel signs are marks)
+_WORD = re.compile(r"[^\W\d_][^\s\d,،，、!！.。:;()\"]*")
 _WIDE = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _MAX_GREETING_WORDS = 4
 _MAX_NAME_WORDS = 3
@@ -60,7 +62,8 @@ def _caseless_words(line: str) -> list[re.Match[str]] | None:
 
 
 def _is_name(text: str) -> bool:
-    return not caseless_common(text) and not _CL_UNIT_WORDS.search(text)
+    return (not caseless_common(text) and not _CL_UNIT_WORDS.search(text)
+            and not all(label_key(w) in GROUP_WORDS for w in text.split()))
 
 
 def letter_frame_spans(text: str) -> list[tuple[int, int]]:
@@ -92,8 +95,10 @@ def letter_frame_spans(text: str) -> list[tuple[int, int]]:
             s, e = greeting[1].start(), greeting[1].end()
         else:
             s = e = -1
-        if s >= 0 and _is_name(lines[first].strip()[s:e]):
-            out.append((base + s, base + e))
+        if s >= 0:
+            s, e = strip_caseless_title(text, base + s, base + e)  # "आदरणीय शर्मा जी": जी is no part of it
+            if _is_name(text[s:e]):
+                out.append((s, e))
     # the signature: the last line alone, under a blank line or a short closing line
     last = filled[-1]
     above = lines[last - 1]
