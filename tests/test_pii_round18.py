@@ -162,3 +162,25 @@ def test_detect_stays_fail_closed_and_reversible() -> None:
     red = pii.redact(text)
     assert "فيلا 9" not in red.text and "ليلى حداد" not in red.text
     assert pii.rehydrate(red.text, red.mapping) == text
+
+
+# --- 4. the provider audit (an alarm, recall first) ------------------------------------------------
+
+@pytest.mark.parametrize("text, name", [
+    ("олег: привет\nдима: скинь номер", "олег"),           # a lower-case Cyrillic chat speaker
+    ("νίκος: ήρθε το πακέτο;", "νίκος"),                    # Greek
+    ("manon : tu l'as reçu ?", "manon"),                    # French typography: a blank before the colon
+    ("thanks to @ferreira_j for the patch", "@ferreira_j"),  # an @-mention
+])
+def test_the_audit_sees_round18_names(text: str, name: str) -> None:
+    from labkit.provider.requestlog import pii_audit
+    assert name in [text[s:e] for t, s, e in pii_audit(text) if t == "name"]
+
+
+@pytest.mark.parametrize("text, word", [
+    ("note: the job ran twice", "note"),                    # a log or memo label, not a speaker
+    ("write to desk@example.org", "@example.org"),          # an e-mail's domain is no handle
+])
+def test_the_audit_look_alikes_round18(text: str, word: str) -> None:
+    from labkit.provider.requestlog import pii_audit
+    assert word not in [text[s:e] for t, s, e in pii_audit(text) if t == "name"]
