@@ -139,6 +139,7 @@ def test_french_poste_extension() -> None:
     ("出生：民国元年5月1日", "民国元年5月1日"),
     ("วันเกิด: 7 มี.ค. 2528", "7 มี.ค. 2528"),
     ("Bewohner Gerd Falk, * 02.11.1938, Zimmer 4", "02.11.1938"),
+    ("Gerd Falk (* 02.11.1938) ist umgezogen", "02.11.1938"),
 ])
 def test_dates_of_birth_round18(text: str, dob: str) -> None:
     assert dob in of_type(text, "DOB")

@@ -297,7 +297,18 @@ def _valid(m: re.Match[str]) -> bool:
 
 # The genealogical star for "born" (German, Dutch, Scandinavian records: "Kühn, * 3.4.1950"), right
 # before a date and not at a line's start (there it is a list bullet): round 18
-_STAR = re.compile(r"(?<=[^\s*][ ,(])\*[ ]?(?=\d)|(?<=[^\s*][ ,(][ ])\*[ ]?(?=\d)")
+_STAR = re.compile(r"\*[ ]?(?=\d)")
+
+
+def _star_born(text: str, at: int) -> bool:
+    """Whether the star at ``at`` follows a word on its line (a blank or comma, and at most one more
+    blank, after a character that is no blank or star) or an opening bracket."""
+    i = at - 1
+    if i >= 0 and text[i] == " ":
+        i -= 1 if i >= 1 and text[i - 1] == " " else 0
+    if i >= 0 and text[i] == "(":
+        return True  # "(* 3.4.1950)": a bracket is no bullet
+    return i >= 1 and text[i] in " ," and not text[i - 1].isspace() and text[i - 1] != "*"
 
 
 def dob_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -306,6 +317,8 @@ def dob_spans(text: str) -> Iterator[tuple[int, int]]:
     real date right after a genealogical star (:data:`_STAR`)."""
     if "*" in text:
         for star in _STAR.finditer(text):
+            if not _star_born(text, star.start()):
+                continue
             m = _DATE.match(text, star.end())
             if m is not None and _valid(m):
                 yield m.start(), m.end()
