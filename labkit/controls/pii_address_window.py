@@ -9,24 +9,38 @@ than 24 tokens, no address at all. No library reads Arabic, Persian, Hebrew, Dev
 Tamil or Thai addresses out of prose; this module sets the ends from the **form of the address** in
 these postal systems, not from the words of any sentence:
 
-- a sentence ends at a full stop (or ``।``) followed by a blank, unless the word before it is an
-  abbreviation (three letters or fewer, ``नं.``, ``ת.ד.``) or an address word: a run is cut there;
+- a sentence ends at a full stop (or ``।``) followed by a blank after a number (a postcode) or after
+  a word, unless that word is an abbreviation or house word before its number (``नं. 45``,
+  ``ת.ד. 3391``): a run is cut there and each sentence is read on its own;
 - an address is a *chain of comma parts* (``, ، ，``). Its inner parts are short (a street, a lane, a
   house number); its first and last parts may carry prose;
-- the **start**: the first part with a number. When words of prose stand before that number in its
-  part (four words or more; three may be a street, ``<name> <name> ქ. 59``), the address starts at the number, taking back the words before it
-  that name what the number is (a house, plot or street word: ``मकान नं. 45``, ``বাড়ি ১৭``,
-  ``רחוב הרצל 45``), and the parts before it are prose. Otherwise the short parts before it are the
-  address's (a town, a district: ``تهران، خیابان …``) and a long part before them gives only its last
-  word (the town) and the address words before that;
-- the **end**: a last part that holds a number after a word (a town and its postcode, a unit and its
-  number: ``नई दिल्ली 110024 पर भेज …``, ``واحد ۳ ارسال کنید``) ends at that number; a last part with
-  no number and four tokens or more keeps its first two words (a town); a run with no comma ends
-  early only at a postcode of five digits or more (a Thai address has no commas and may end in a
-  province name);
-- in a script written without blanks (Thai), a number glued right after letters is where the address
-  starts (``…ไปที่99/12 ถนน…``: "sent to" + the house number), and letters glued right after the
-  postcode are where it ends (``10110แล้ว``).
+- the **start**: the first part with a number. The word "address" before the number in that part
+  (``…ঠিকানা ৩৪/২``, also with a glued preposition: ``לכתובת``) starts it right after. When four words
+  or more of prose stand before the number (three may be a street: ``<name> <name> ქ. 59``), it
+  starts at the number, taking back the words before it that name what the number is (a house, plot
+  or street word, a "number" word after one: ``मकान नं. 45``, ``বাড়ি ১৭``, ``רחוב הרצל 45``), and the
+  parts before it are prose. Otherwise the parts before it that are short (under five tokens) or open
+  with a street word are the address's (a town, a district: ``تهران، خیابان …``), and a long part
+  before them gives only its last word (a town; Iran writes the city first) or its words from an
+  address word near its end. Hebrew writes street, number, town: there nothing before a part that
+  opens with a street word is taken (``<name>, רחוב …``);
+- the **end**: a part after the numbered one whose numbers make a phone (two groups or more, eight
+  digits or more: an Iranian postcode is one group of ten) ends the address before it; a last part
+  that holds a number after a word (a town and its postcode, a unit and its number:
+  ``नई दिल्ली 110024 पर भेज …``, ``واحد ۳ ارسال کنید``) ends at that number; a last part with no number
+  and four tokens or more keeps its first two words (a town); a run with no comma ends early only at
+  a postcode of five digits or more (a Thai address has no commas and may end in a province name);
+- in a script written without blanks (Thai), a number glued right after a prose chunk (six letters or
+  more, no street word) is where the address starts (``…ไปที่99/12 ถนน…``: "sent to" + the house
+  number), and letters glued right after a postcode are where it ends (``10110แล้ว``);
+- Han, kana and Hangul runs are only cut into sentences: their ends are the administrative-unit
+  rules' (:mod:`labkit.controls.pii_address_admin`).
+
+Guard: a window cut out of its run must read as an address by itself: an address word (in Thai a
+token that opens with one), or the word "address" in its sentence, and no decimal, version or clock
+time (``3.2``, ``10:30``); "Hello, order no. 55120" is no address. When no window of a run passes,
+the whole run is judged by the caller's shapes as before round 18, so the cut never loses an address
+the whole run had.
 
 The address words are general knowledge of these countries' address forms (house, building, flat,
 plot, shop, villa, street, lane, road, district, P.O. box in Arabic, Persian, Urdu, Hebrew, Hindi,
