@@ -51,6 +51,7 @@ import unicodedata
 from functools import cache
 
 from labkit.controls.pii_address import extend_address
+from labkit.controls.pii_address_window import address_windows
 from labkit.controls.pii_script import char_class
 
 # libpostal zh/ja number.txt, level_types_numbered.txt, unit_types_numbered.txt, building_types.txt
@@ -164,7 +165,7 @@ def _accept(run: str) -> tuple[int, int] | None:
     if any(d > 7 for d in inner):
         return None
     # house in the middle: "<street> 15, <town>" (Georgian, Hebrew)
-    middle = any(0 < i < last and not toks[i - 1][2] and "," in run[toks[i][1]:toks[i + 1][0]]
+    middle = any(0 < i < last and not toks[i - 1][2] and any(c in run[toks[i][1]:toks[i + 1][0]] for c in ",،，")
                  and not toks[i + 1][2] and _house_like(text_of[i]) for i in nums)
     # house last: three words or more, then the number ("경상북도 김포시 도산대길 929")
     house_last = toks[last][2] and len(words) >= 3 and not toks[last - 1][2] and _house_like(text_of[last])
@@ -193,9 +194,13 @@ def caseless_address_spans(text: str) -> list[tuple[int, int]]:
                     break
                 offset += len(line) + 1
             run = run[offset:]
-        span = _accept(run)
-        if span is not None:
-            s, e = m.start() + offset + span[0], m.start() + offset + span[1]
+        # the address's ends inside the prose around it, per sentence (round 18: pii_address_window)
+        toks = [(t.start(), t.end(), t.group("num") is not None) for t in _token_rx().finditer(run)]
+        for ws, we in address_windows(run, toks):
+            span = _accept(run[ws:we])
+            if span is None:
+                continue
+            s, e = m.start() + offset + ws + span[0], m.start() + offset + ws + span[1]
             tail = _PAREN_TAIL.match(text, e) if text[e - 1].isdigit() else None
             # then what the Latin rules take after an address: a unit, "Country 12345" on the next line
             out.append((s, extend_address(text, tail.end() if tail else e)))

@@ -144,6 +144,11 @@ def _street_words() -> frozenset[str]:
     return frozenset(w.lower().rstrip(".") for kind in ("street_types", "units") for w in address_words(kind))
 
 
+def _caseless_letter(ch: str) -> bool:
+    """A letter of a script without letter case (Thai, CJK, Arabic …): glued to a number, another word."""
+    return ch.isalpha() and ch.upper() == ch.lower()
+
+
 def tidy_address(text: str, start: int, end: int) -> tuple[int, int]:
     """``(start, end)`` of an address span of ``text`` with its ends set as described above."""
     # a sentence end inside: "ist. Mariahilfer Straße …" starts after it (not "St. Kilda Road")
@@ -154,7 +159,8 @@ def tidy_address(text: str, start: int, end: int) -> tuple[int, int]:
     if m and m.start() > start:
         end = m.start()
     # a token cut in the middle is completed
-    while end < len(text) and end > start and text[end - 1].isalnum() and text[end].isalnum():
+    while end < len(text) and end > start and text[end - 1].isalnum() and text[end].isalnum() \
+            and not (text[end - 1].isdigit() and _caseless_letter(text[end])):  # "10110แล้ว": a word after (round 18)
         end += 1
     # a UK outward code followed by its inward code
     token_start = end

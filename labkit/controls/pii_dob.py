@@ -147,8 +147,9 @@ def _labels(text: str) -> list[re.Match[str]]:
 
 
 # A month word: a letter, then anything but spaces, digits and date punctuation (vowel signs of
-# Indic and Thai scripts are marks, not letters, so a plain \w+ would cut them)
-_MONTH_WORD = r"[^\W\d_][^\s\d.,;:/()\-]*"
+# Indic and Thai scripts are marks, not letters, so a plain \w+ would cut them); or a Thai month
+# abbreviation, which has a dot inside ("ก.พ.", "มี.ค.": CLDR's abbreviated Thai months; round 18)
+_MONTH_WORD = r"(?:[\u0e01-\u0e2e][\u0e01-\u0e4e]{0,3}\.[\u0e01-\u0e4e]{1,3}|[^\W\d_][^\s\d.,;:/()\-]*)"
 # The dot that closes such a date, unless a new word follows it (then it ends the sentence)
 _CLOSING_DOT = r"(?:\.(?![ ]+[^\W\d_]))?"
 _DATE = re.compile(
@@ -170,7 +171,8 @@ _DATE = re.compile(
     # year, month, day with the CJK unit signs: 1985年3月9日, 1988년 12월 16일
     r"|(?P<cjk>\d{4}[ ]?[年년][ ]?\d{1,2}[ ]?[月월][ ]?\d{1,2}[ ]?[日일])"
     # a Japanese era year (round 17): 昭和58年4月15日, 平成元年1月8日
-    r"|(?P<era>(?:明治|大正|昭和|平成|令和)[ ]?(?:\d{1,2}|元)[ ]?年[ ]?\d{1,2}[ ]?月[ ]?\d{1,2}[ ]?日)"
+    # and the Republic of China's (Minguo) years, counted from 1912 (round 18): 民國80年3月9日
+    r"|(?P<era>(?:明治|大正|昭和|平成|令和|民國|民国)[ ]?(?:\d{1,3}|元)[ ]?年[ ]?\d{1,2}[ ]?月[ ]?\d{1,2}[ ]?日)"
     r")(?![\w/.-]\d|\d)",
     re.IGNORECASE,
 )
@@ -268,7 +270,7 @@ def _real(y: int, mo: int, d: int) -> bool:
 
 
 # the Gregorian year in which each Japanese era began (general knowledge; 元年 is its first year)
-_ERA_START = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
+_ERA_START = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019, "民國": 1912, "民国": 1912}
 
 
 def _valid(m: re.Match[str]) -> bool:
@@ -293,9 +295,33 @@ def _valid(m: re.Match[str]) -> bool:
     return month is not None and _real(nums[-1], month, nums[0])
 
 
+# The genealogical star for "born" (German, Dutch, Scandinavian records: "Kühn, * 3.4.1950"), right
+# before a date and not at a line's start (there it is a list bullet): round 18
+_STAR = re.compile(r"\*[ ]?(?=\d)")
+
+
+def _star_born(text: str, at: int) -> bool:
+    """Whether the star at ``at`` follows a word on its line (a blank or comma, and at most one more
+    blank, after a character that is no blank or star) or an opening bracket."""
+    i = at - 1
+    if i >= 0 and text[i] == " ":
+        i -= 1 if i >= 1 and text[i - 1] == " " else 0
+    if i >= 0 and text[i] == "(":
+        return True  # "(* 3.4.1950)": a bracket is no bullet
+    return i >= 1 and text[i] in " ," and not text[i - 1].isspace() and text[i - 1] != "*"
+
+
 def dob_spans(text: str) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each date of birth in ``text``: the first real date within
-    :data:`_WINDOW` characters after a birth label, on the same line and before any ``;``."""
+    :data:`_WINDOW` characters after a birth label, on the same line and before any ``;``; or a
+    real date right after a genealogical star (:data:`_STAR`)."""
+    if "*" in text:
+        for star in _STAR.finditer(text):
+            if not _star_born(text, star.start()):
+                continue
+            m = _DATE.match(text, star.end())
+            if m is not None and _valid(m):
+                yield m.start(), m.end()
     last = -1
     for label in _labels(text):
         start = label.end()

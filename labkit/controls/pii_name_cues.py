@@ -155,6 +155,8 @@ kollegen kolleginnen alle freunde kunden collegues equipe tous amis clients cole
 colleghi colleghe tutti amici collegas collega's iedereen kolleger kollegaer alle venner kollegat kaikki ystavat
 kollegak mindenki baratok kolegove kolegyne kolegowie wszyscy colegi toti prieteni wenzangu wote kasamahan
 rakan semua коллеги друзья все колеги συναδελφοι ολοι meslektaslar ekip herkes arkadaslar
+כולם לכולם חברים צוות الجميع للجميع الزملاء الفريق همه همکاران دوستان सभी साथियों दोस्तों সবাই সবাইকে
+அனைவருக்கும் அனைவரும் ทุกคน
 """.split())
 
 # Polite pronouns written with a capital inside a sentence (German Sie/Ihnen/Ihr…, Dutch Uw, Spanish
