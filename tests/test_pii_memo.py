@@ -66,3 +66,46 @@ def test_the_client_scans_a_repeated_system_prompt_once_and_still_redacts(cold, 
         assert SYSTEM["content"] in pii._CLEAN
     finally:
         client.close()
+
+
+def test_a_clean_text_with_nothing_known_is_returned_without_the_replacement_steps(cold, monkeypatch):
+    # issue 17: the fast path of redact(); with nothing found and an empty mapping the text goes out as is
+    def boom(*_args, **_kwargs):
+        raise AssertionError("the replacement steps ran for a clean text")
+
+    monkeypatch.setattr(pii, "_propagate", boom)
+    r = pii.redact(SYSTEM["content"], {})
+    assert (r.text, r.mapping, r.findings) == (SYSTEM["content"], {}, [])
+    assert pii.redact(SYSTEM["content"]).text == SYSTEM["content"]  # mapping=None too
+
+
+def test_a_clean_text_still_gets_the_values_known_from_earlier_messages(cold):
+    # the fast path needs an empty mapping: a value found in an earlier message is replaced here too,
+    # although the detector finds nothing in this text on its own
+    mapping: dict[str, str] = {}
+    first = pii.redact("Mr. Ottokar Wendelin called about the order.", mapping)
+    assert "<NAME_1>" in first.text, first.text
+    later = pii.redact("Wendelin will call back tomorrow.", mapping)
+    assert pii.detect("Wendelin will call back tomorrow.") == []
+    assert later.text == "<NAME_2> will call back tomorrow."
+    assert mapping == {"<NAME_1>": "Ottokar Wendelin", "<NAME_2>": "Wendelin"}
+
+
+@pytest.mark.parametrize("messages", CASES)
+def test_the_fast_path_gives_what_the_full_steps_give(cold, monkeypatch, messages):
+    fast = redact_messages(messages)
+    monkeypatch.setattr(pii, "_CLEAN", {})
+    real_detect = pii.detect
+
+    def detect_then_full(text):  # a finding list that is empty but not falsy-shortcut: the full steps
+        return _NotEmptyLooking(real_detect(text))
+
+    monkeypatch.setattr(pii, "detect", detect_then_full)
+    assert redact_messages(messages) == fast
+
+
+class _NotEmptyLooking(list):
+    """A list of findings that is truthy even when empty: makes redact() take its full steps."""
+
+    def __bool__(self) -> bool:
+        return True
