@@ -216,7 +216,8 @@ def _cldr_months() -> frozenset[str]:
     return frozenset(out)
 
 
-@disk_cached(sources=("babel",))
+@cache  # in memory too: is_weekday asks on every one-word name, and the disk cache's key alone hashes
+@disk_cached(sources=("babel",))  # two source files and reads package metadata (~1 ms a call, issue 17)
 def weekday_names() -> frozenset[str]:
     """CLDR's wide weekday names of :data:`MONTH_LANGUAGES` (five letters or more, one word), folded like
     month names: "Isnin", "Huwebes", "Τετάρτη" capitalised in a sentence are days, not people."""
