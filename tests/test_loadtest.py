@@ -210,7 +210,7 @@ def test_bench_pii_cost_times_every_finder_on_the_lab_texts_and_a_baseline(tmp_p
 
 
 def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: Path, monkeypatch) -> None:
-    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh14, fresh15) are never read, by default
+    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh14, fresh15, fresh16) are never read, by default
     and with more globs given; a file whose name matches is skipped before it is opened."""
     import importlib.util
     import json
@@ -222,7 +222,8 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     evaldir.mkdir()
     for name, text in (("pii_handwritten_fresh13.jsonl", "seen text"), ("pii_handwritten_fresh14.jsonl", "blind 14"),
                        ("pii_handwritten_fresh14_extra.jsonl", "blind 14b"), ("pii_handwritten_fresh15.jsonl", "blind 15"),
-                       ("other_fresh15_set.jsonl", "blind 15b"), ("redteam.jsonl", "payload text")):
+                       ("other_fresh15_set.jsonl", "blind 15b"), ("agent_redteam_fresh16.jsonl", "blind 16"),
+                       ("redteam.jsonl", "payload text")):
         (evaldir / name).write_text(json.dumps({"text": text}) + "\n", encoding="utf-8")
     monkeypatch.setattr(bench, "EVAL", evaldir)
     opened: list[str] = []
@@ -230,7 +231,7 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (opened.append(self.name), real_read(self, *a, **k))[1])
     got = bench.texts()
     assert got == [bench.GATEWAY_TURN, "seen text", "payload text"]
-    assert not any("fresh14" in n or "fresh15" in n for n in opened)
+    assert not any("fresh14" in n or "fresh15" in n or "fresh16" in n for n in opened)
     assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen text"]
     assert bench.excluded("pii_handwritten_fresh14_marked.jsonl") and not bench.excluded("pii_handwritten_fresh13.jsonl")
     # the CLI adds its globs to the default ones (it cannot drop the blind sets)
