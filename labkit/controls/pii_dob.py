@@ -199,6 +199,7 @@ def _fold(word: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", word.lower()) if not "\u0300" <= ch <= "\u036f")
 
 
+@cache  # read once (month_numbers keeps its result anyway; every disk-cached list sits under a memory cache)
 @disk_cached(sources=("babel",))
 def _cldr_months() -> frozenset[str]:
     """Every CLDR month name of :data:`MONTH_LANGUAGES` as ``"<folded name>\\t<number>"``."""
