@@ -4,7 +4,8 @@ Why: issue 17's PII work is pure speed (gates, cheaper pre-screens) while anothe
 rules; a gate may only save time, never a finding. ``snap`` runs ``labkit.controls.pii.detect`` (of the
 ``labkit`` on ``PYTHONPATH``) on every text the lab has that is not blind, and on three variants of each
 (lower-cased, upper-cased, sentence-cased: the gates read letter case), and writes each text's findings
-``(type, start, end)``; ``compare`` says whether two snapshots agree, text by text, and lists any that
+``(type, start, end)``, each text scanned with ``detect``'s memo empty and then once more, which must give the
+same findings from the memo; ``compare`` says whether two snapshots agree, text by text, and lists any that
 differ. The texts:
 
 - every seen PII set as its builders make it (``pii_sets_compare.cases``: fresh1-fresh13 and the public
@@ -79,14 +80,22 @@ def snap(path: Path) -> int:
     """Write ``{text: findings}`` for every text to ``path``; returns how many texts."""
     from labkit.controls import pii  # the detector of whichever labkit is on the path
 
-    result = {}
+    result: dict[str, object] = {}
+    memo_differs = []
     for text in texts():
-        pii._CLEAN.clear()  # every text scanned cold, never answered from the memo of clean texts
+        pii._CLEAN.clear()  # every text scanned cold, never answered from detect's memo
         try:
-            result[text] = [[f.type, f.start, f.end] for f in pii.detect(text)]
+            found = pii.detect(text)
+            result[text] = [[f.type, f.start, f.end] for f in found]
         except Exception as exc:  # RedactionFailed: a verdict too (fail closed), compared like the others
             result[text] = f"error: {type(exc).__name__}"
-    path.write_text(json.dumps({"labkit": pii.__file__, "findings": result}, ensure_ascii=False), encoding="utf-8")
+            continue
+        if pii.detect(text) != found:  # the second time from the memo (where the code has one): the same
+            memo_differs.append(text)
+    path.write_text(json.dumps({"labkit": pii.__file__, "findings": result, "memo_differs": memo_differs},
+                               ensure_ascii=False), encoding="utf-8")
+    if memo_differs:
+        print(f"the memo's answer differs from the scan on {len(memo_differs)} texts")
     return len(result)
 
 
