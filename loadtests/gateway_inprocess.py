@@ -20,7 +20,7 @@ machine hits both alike; the report gives each figure's median over the repeats 
 
 Usage:
     .venv/bin/python loadtests/gateway_inprocess.py [--n 3000] [--cold 200] [--pii both|on|off]
-        [--baseline-ref REF --repeats 4]
+        [--baseline-ref REF --repeats 4] [--turn "Please ask Marta about ticket {tag}{n:05d}."] [--history 4]
 """
 
 from __future__ import annotations
@@ -44,9 +44,17 @@ from _locust_runner import labkit_at, write_result  # noqa: E402
 
 SYSTEM = "You are a helpful assistant."
 TURN = "Labels: billing, technical, account\nMy invoice shows a double charge. ({tag}{n:05d})"
+# --history: earlier turns of a chat, resent unchanged on every request before the new turn (invented texts,
+# with a name, an e-mail and a phone number in them, as a support chat has)
+HISTORY = [
+    {"role": "user", "content": "Hello, this is Ingrid Solberg from the Bergen office. Our March invoice looks wrong."},
+    {"role": "assistant", "content": "Thanks, Ingrid. Could you send the invoice number and a contact e-mail?"},
+    {"role": "user", "content": "Invoice 2026-0331, and you can reach me at ingrid.solberg@example.org or +47 55 12 34 56."},
+    {"role": "assistant", "content": "Thank you. I see a second charge on 2026-0331; I will ask billing to check it."},
+]
 
 
-def measure(n: int, cold_calls: int, pii: bool) -> dict[str, float]:
+def measure(n: int, cold_calls: int, pii: bool, turn: str = TURN, history: int = 0) -> dict[str, float]:
     """One mode's figures for the ``labkit`` on ``sys.path`` (see the module docstring)."""
     import orjson
 
@@ -82,7 +90,8 @@ def measure(n: int, cold_calls: int, pii: bool) -> dict[str, float]:
 
     def body(i: int, tag: str) -> bytes:  # unique per call: no cache hit, no memo of a clean text
         return orjson.dumps({"model": "lab-chat-2026-01", "temperature": 0, "messages": [
-            {"role": "system", "content": SYSTEM}, {"role": "user", "content": TURN.format(tag=tag, n=i % 100000)}]})
+            {"role": "system", "content": SYSTEM}, *HISTORY[:history],
+            {"role": "user", "content": turn.format(tag=tag, n=i % 100000)}]})
 
     async def one(raw: bytes) -> None:
         messages = [{"type": "http.request", "body": raw, "more_body": False}]
@@ -132,7 +141,7 @@ def _child(tree: Path, args: argparse.Namespace, mode: str) -> dict[str, Any]:
     """This script run once, importing ``labkit`` from ``tree``; its JSON line."""
     env = {**os.environ, "PYTHONPATH": str(tree), "LABKIT_VAR": tempfile.mkdtemp(prefix="gateway-inprocess-")}
     out = subprocess.run([sys.executable, __file__, "--child", "--n", str(args.n), "--cold", str(args.cold),
-                          "--pii", mode], env=env, capture_output=True, text=True, check=True, timeout=1200)
+                          "--pii", mode, "--turn", args.turn, "--history", str(args.history)], env=env, capture_output=True, text=True, check=True, timeout=1200)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -144,11 +153,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--pii", choices=["both", "on", "off"], default="both")
     ap.add_argument("--baseline-ref", default=None, metavar="REF", help="also measure labkit as at git REF")
     ap.add_argument("--repeats", type=int, default=4, help="alternated runs per tree")
+    ap.add_argument("--turn", default=TURN, help="the user turn, with {tag} and {n} to make each one new "
+                    "(default: bench_gateway.py's turn)")
+    ap.add_argument("--history", type=int, default=0, choices=range(len(HISTORY) + 1),
+                    help="earlier chat turns resent before the new turn on every request (0-4)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     modes = [False, True] if args.pii == "both" else [args.pii == "on"]
     if args.child:
-        row = {("pii" if pii else "no_pii"): measure(args.n, args.cold, pii) for pii in modes}
+        row = {("pii" if pii else "no_pii"): measure(args.n, args.cold, pii, args.turn, args.history) for pii in modes}
         print(json.dumps(row))
         return row
     trees = {"current": REPO}
@@ -176,7 +189,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"load average: {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end (2 cores)")
     from labkit.settings import var_dir
 
-    result = {"benchmark": "gateway_inprocess", "baseline_ref": args.baseline_ref, "n": args.n, "cold": args.cold,
+    result = {"benchmark": "gateway_inprocess", "baseline_ref": args.baseline_ref, "turn": args.turn, "history": args.history, "n": args.n, "cold": args.cold,
               "repeats": args.repeats, "load_average_start": load_start, "load_average": load_end,
               "summary": summary, "runs": runs}
     return write_result(result, var_dir() / "bench" / "gateway_inprocess.json")

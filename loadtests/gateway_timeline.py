@@ -143,7 +143,7 @@ def _p50_us(records: list[dict[str, int]], start: str, end: str) -> float | None
     return round(statistics.median(values) / 1000, 1) if values else None
 
 
-def _caller(kind: str, targets: dict[str, int]) -> Callable[[str, int], None]:
+def _caller(kind: str, targets: dict[str, int], turn: str = TURN) -> Callable[[str, int], None]:
     if kind == "sdk":
         import openai
 
@@ -152,7 +152,7 @@ def _caller(kind: str, targets: dict[str, int]) -> Callable[[str, int], None]:
 
         def sdk_call(name: str, i: int) -> None:
             sdks[name].chat.completions.create(model=MODEL, temperature=0, messages=[
-                {"role": "system", "content": SYSTEM}, {"role": "user", "content": TURN.format(tag=name[:2], n=i)}])
+                {"role": "system", "content": SYSTEM}, {"role": "user", "content": turn.format(tag=name[:2], n=i)}])
 
         return sdk_call
     conns = {n: http.client.HTTPConnection("127.0.0.1", port) for n, port in targets.items()}
@@ -160,7 +160,7 @@ def _caller(kind: str, targets: dict[str, int]) -> Callable[[str, int], None]:
 
     def http_call(name: str, i: int) -> None:
         body = json.dumps({"model": MODEL, "temperature": 0, "messages": [
-            {"role": "system", "content": SYSTEM}, {"role": "user", "content": TURN.format(tag=name[:2], n=i)}]})
+            {"role": "system", "content": SYSTEM}, {"role": "user", "content": turn.format(tag=name[:2], n=i)}]})
         conns[name].request("POST", "/v1/chat/completions", body, headers)
         response = conns[name].getresponse()
         response.read()
@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--variant", action="append", default=[],
                     choices=["writers-off", "record-off", "pii-off", "one-write", "asgi-front"])
     ap.add_argument("--no-floor", action="store_true")
+    ap.add_argument("--turn", default=TURN, help="the user turn, with {tag} and {n} (default: the bench's turn)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
 
@@ -220,7 +221,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ports["relay_floor"] = serve("relay_floor", [py, "-c", FLOOR_MAIN, str(REPO), upstream, "floor",
                                                          loadtests])
         pids.update({n: p.pid for n, p in zip([n for n in ports if n != "provider"], procs[1:])})
-        call = _caller(args.caller, ports)
+        call = _caller(args.caller, ports, args.turn)
         for name in ports:  # connections, imports, first-use caches
             for i in range(30):
                 call(name, 10**5 + i)
@@ -250,7 +251,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     load_end = os.getloadavg()
 
     base = statistics.median(times["provider"])
-    result: dict[str, Any] = {"benchmark": "gateway_timeline", "caller": args.caller, "calls": args.calls,
+    result: dict[str, Any] = {"benchmark": "gateway_timeline", "caller": args.caller, "turn": args.turn,
+                              "calls": args.calls,
                               "gap_ms": args.gap_ms, "baseline_ref": args.baseline_ref,
                               "load_average_start": load_start, "load_average": load_end, "targets": {}}
     print(f"{args.calls} sequential calls per target, caller {args.caller}, gap {args.gap_ms:g} ms; "

@@ -223,7 +223,8 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     for name, text in (("pii_handwritten_fresh13.jsonl", "seen text"), ("pii_handwritten_fresh14.jsonl", "blind 14"),
                        ("pii_handwritten_fresh14_extra.jsonl", "blind 14b"), ("pii_handwritten_fresh15.jsonl", "blind 15"),
                        ("other_fresh15_set.jsonl", "blind 15b"), ("pii_handwritten_fresh16.jsonl", "blind 16"),
-                       ("pii_handwritten_fresh16_marked.txt.jsonl", "blind 16b"), ("redteam.jsonl", "payload text")):
+                       ("pii_handwritten_fresh16_marked.txt.jsonl", "blind 16b"), ("agent_redteam_fresh16.jsonl", "blind 16c"),
+                       ("redteam.jsonl", "payload text")):
         (evaldir / name).write_text(json.dumps({"text": text}) + "\n", encoding="utf-8")
     monkeypatch.setattr(bench, "EVAL", evaldir)
     opened: list[str] = []
@@ -287,3 +288,28 @@ def test_gateway_timeline_stamps_every_step_of_the_gateway_and_the_floor(tmp_pat
     assert "PII redaction" not in floor and "the floor: ASGI call to the upstream write" in floor
     # the steps run one after another: none ends before it starts (an order check, not a timing one)
     assert all(value >= 0 for row in (gateway, floor) for value in row.values())
+
+
+def test_pii_verdicts_same_snapshots_every_finding_and_names_the_texts_that_differ(tmp_path: Path, monkeypatch) -> None:
+    """loadtests/pii_verdicts_same.py: a snapshot holds each text's findings; two snapshots of the same
+    detector agree; a changed verdict is named, a text only one snapshot has is counted apart."""
+    import importlib.util
+    import json
+
+    path = Path(__file__).resolve().parents[1] / "loadtests" / "pii_verdicts_same.py"
+    spec = importlib.util.spec_from_file_location("pii_verdicts_same", path)
+    same = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(same)
+    texts = ["Mail jane.doe@example.com today.", "Nothing to see here.", "call +44 20 7946 0958"]
+    monkeypatch.setattr(same, "texts", lambda: texts)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert same.snap(a) == 3 and same.snap(b) == 3
+    found = json.loads(a.read_text(encoding="utf-8"))["findings"]
+    assert found[texts[0]] == [["EMAIL", 5, 25]] and found[texts[1]] == []
+    assert same.main(["compare", str(a), str(b)]) == 0
+    changed = json.loads(b.read_text(encoding="utf-8"))
+    changed["findings"][texts[1]] = [["NAME", 0, 7]]
+    changed["findings"]["a text of another run"] = []
+    b.write_text(json.dumps(changed), encoding="utf-8")
+    assert same.compare(a, b) == ([texts[1]], ["a text of another run"])
+    assert same.main(["compare", str(a), str(b)]) == 1

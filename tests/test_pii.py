@@ -115,6 +115,7 @@ def test_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
         yield  # pragma: no cover
 
     monkeypatch.setattr(pii, "_DETECTORS", (*pii._DETECTORS, broken))
+    monkeypatch.setattr(pii, "_CLEAN", {})  # detect's memo: "a@x.io", scanned by an earlier test, would skip the scan
     with pytest.raises(RedactionFailed, match="boom"):
         redact("a@x.io")
     with pytest.raises(RedactionFailed):

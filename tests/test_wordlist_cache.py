@@ -145,3 +145,39 @@ def test_the_drill_never_kills_while_a_replacement_is_starting(tmp_path: Path) -
             p.kill()
             p.wait()
         q.close()
+
+
+def test_every_disk_cached_list_is_also_kept_in_memory(monkeypatch) -> None:
+    """A disk-cached list must not be asked from disk on every use: the disk cache's key alone hashes
+    source files and reads package metadata (~0.5 ms). ``pii_dob.weekday_names`` was called that way
+    once per one-word name (issue 17); every loader the PII modules expose must sit under an in-memory
+    cache (``functools.cache`` or ``pii_names._loaded_once``), which this checks by name and by use."""
+    import importlib
+    import pkgutil
+
+    import labkit.controls as controls
+    from labkit.controls import wordlist_cache
+
+    modules = [importlib.import_module(f"labkit.controls.{m.name}") for m in pkgutil.iter_modules(controls.__path__)
+               if m.name.startswith("pii")]
+    def is_disk_cached(fn: object) -> bool:  # the decorator's wrapper (functools.wraps hides its name, not its code)
+        return getattr(getattr(fn, "__code__", None), "co_qualname", "") == "disk_cached.<locals>.deco.<locals>.cached"
+
+    exposed, loaders = [], []
+    for module in modules:
+        for name, value in vars(module).items():
+            if getattr(value, "__module__", None) != module.__name__ or not callable(value):
+                continue
+            if is_disk_cached(value):
+                exposed.append(f"{module.__name__}.{name}")  # the disk cache with nothing in front
+            elif is_disk_cached(getattr(value, "__wrapped__", None)):
+                loaders.append(value)
+    assert not exposed, f"disk-cached lists asked from disk on every call: {exposed}"
+    assert len(loaders) >= 7  # weekday names, CLDR months, towns, five name lists
+    for loader in loaders:
+        loader()  # loaded (from disk or built) once
+    keys = []
+    monkeypatch.setattr(wordlist_cache, "cache_key", lambda *a: keys.append(a) or "x")
+    for loader in loaders:
+        assert loader() is loader()
+    assert keys == []  # no second look at the disk

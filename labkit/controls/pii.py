@@ -48,8 +48,10 @@ Example:
 from __future__ import annotations
 
 import copy
+import hashlib
 import ipaddress
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -1114,6 +1116,12 @@ def detect(text: str) -> list[Finding]:
         raise RedactionFailed(f"cannot scan {type(text).__name__} for PII; expected text")
     if text in _CLEAN:
         return []
+    key = None
+    if len(text) <= _CLEAN_MAX_CHARS:
+        key = _found_key(text)
+        spans = _CLEAN.get(key)
+        if spans is not None:  # scanned before (an earlier turn of the conversation): the same findings
+            return [Finding(kind, start, end, text[start:end]) for kind, start, end in spans]
     try:
         if "\\" in text:
             # scan what the escapes stand for; report spans of the text as written
@@ -1147,17 +1155,36 @@ def detect(text: str) -> list[Finding]:
         if len(_CLEAN) >= _CLEAN_MAX:
             _CLEAN.clear()  # crude, but a full cache only costs one round of re-scans
         _CLEAN[text] = None
+    elif key is not None and all(f.text == text[f.start:f.end] for f in taken):
+        # only spans are kept, so a finding must be rebuilt exactly from them (every finding is its span's text)
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN[key] = tuple((f.type, f.start, f.end) for f in taken)
     return taken
 
 
 # Texts in which nothing was found, remembered per process: every request resends its system
 # prompt and instructions, and a chat resends its earlier turns, so the same clean text is
-# scanned again and again for the same answer. Only texts with no finding are kept, so the cache
-# holds no value the detector recognises as PII. (Plain dict operations are atomic under the GIL,
-# so the gateway's threads may share it.)
-_CLEAN: dict[str, None] = {}
+# scanned again and again for the same answer. Only texts with no finding are kept as
+# themselves, so the cache holds no value the detector recognises as PII. (Plain dict
+# operations are atomic under the GIL, so the gateway's threads may share it.)
+#
+# Texts in which something was found are remembered in the same dict by their spans only (issue 17:
+# a chat's earlier turn with a name or an e-mail in it was scanned again on every request). The key
+# is a keyed hash of the text (BLAKE2b, 16 bytes, with a random key drawn per process), the value the
+# findings' ``(type, start, end)``: neither the text nor any value in it is kept, and without the key,
+# which never leaves the process, a hash cannot be matched against guessed texts. A str key never
+# equals a bytes key, so the two kinds share one bound, and clearing the dict forgets both.
+_CLEAN: dict[str | bytes, tuple[tuple[str, int, int], ...] | None] = {}
 _CLEAN_MAX = 4096
 _CLEAN_MAX_CHARS = 8192
+_FOUND_HASH = hashlib.blake2b(digest_size=16, key=os.urandom(16))  # copied per text: the key is set up once
+
+
+def _found_key(text: str) -> bytes:
+    h = _FOUND_HASH.copy()
+    h.update(text.encode("utf-8", "surrogatepass"))  # "surrogatepass": any str, lone surrogates included
+    return h.digest()
 
 
 # --- redaction ----------------------------------------------------------------------------
@@ -1183,6 +1210,11 @@ def redact(text: str, mapping: dict[str, str] | None = None) -> Redaction:
     """
     findings = detect(text)
     mapping = {} if mapping is None else mapping
+    if not findings and not mapping:
+        # nothing found and no value known from earlier messages: nothing to replace or to look for
+        # again, so the text goes out as it is (the common case: a system prompt, a clean turn; the
+        # steps below would build a counter and two dicts to reach the same answer, ~4 us a message)
+        return Redaction(text, mapping, findings)
     try:
         findings = _propagate(text, findings, mapping)
         by_value = {v: k for k, v in mapping.items()}

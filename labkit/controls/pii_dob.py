@@ -201,6 +201,7 @@ def _fold(word: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", word.lower()) if not "\u0300" <= ch <= "\u036f")
 
 
+@cache  # read once (month_numbers keeps its result anyway; every disk-cached list sits under a memory cache)
 @disk_cached(sources=("babel",))
 def _cldr_months() -> frozenset[str]:
     """Every CLDR month name of :data:`MONTH_LANGUAGES` as ``"<folded name>\\t<number>"``."""
@@ -218,7 +219,8 @@ def _cldr_months() -> frozenset[str]:
     return frozenset(out)
 
 
-@disk_cached(sources=("babel",))
+@cache  # in memory too: is_weekday asks on every one-word name, and the disk cache's key alone hashes
+@disk_cached(sources=("babel",))  # two source files and reads package metadata (~1 ms a call, issue 17)
 def weekday_names() -> frozenset[str]:
     """CLDR's wide weekday names of :data:`MONTH_LANGUAGES` (five letters or more, one word), folded like
     month names: "Isnin", "Huwebes", "Τετάρτη" capitalised in a sentence are days, not people."""
