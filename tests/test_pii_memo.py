@@ -126,7 +126,7 @@ def test_a_text_with_findings_is_answered_by_its_spans_the_second_time(cold, mon
     assert pii.detect(DIRTY) == first
     assert scans == []  # from the memo
     other = DIRTY.replace("Marta", "Maria")  # another text (same length): scanned, its own findings
-    assert [f.text for f in pii.detect(other)][0] == "Maria Kowalczyk" and scans == [other]
+    assert next(f.text for f in pii.detect(other)) == "Maria Kowalczyk" and scans == [other]
 
 
 def test_the_memo_of_findings_keeps_neither_the_text_nor_its_values(cold):

@@ -126,8 +126,8 @@ def _evidence(run: str, toks: list[Token], piece: list[Token], unspaced: bool) -
         return False
     for s, e, num in toks:
         word = run[s:e]
-        if not num and (_is_address_word(word) or unspaced and any(
-                word.startswith(w) for w in ADDRESS_WORDS if len(w) > 1)):
+        if not num and (_is_address_word(word) or (unspaced and any(
+                word.startswith(w) for w in ADDRESS_WORDS if len(w) > 1))):
             return True
     sentence = run[piece[0][0]:piece[-1][1]]
     return _has_label(sentence)
@@ -187,7 +187,7 @@ def _window(run: str, toks: list[Token]) -> tuple[int, int]:
     """Index range ``[lo, hi)`` of ``toks`` that is the address, by the rules of the module doc."""
     parts = _parts(run, toks)
     first = next((p for p, part in enumerate(parts) if any(t[2] for t in part)), None)
-    if first is None or len(parts) == 1 and len(toks) < _PROSE_TOKENS * 2:
+    if first is None or (len(parts) == 1 and len(toks) < _PROSE_TOKENS * 2):
         return 0, len(toks)
     # a part after the first numbered one whose numbers make a phone number ("…, mobile 055 555 4123")
     # ends the address before it: a phone is no part of an address
@@ -215,7 +215,7 @@ def _window(run: str, toks: list[Token]) -> tuple[int, int]:
         # the parts before: short ones (a town, a district) or a street ("<street word> <name …>")
         town_last = _HEBREW.search(run) is not None  # street, number, town: nothing before the street
         while p > 0 and (_opens_with_address_word(run, parts[p - 1])
-                         or len(parts[p - 1]) < _PROSE_PART and not (town_last and _opens_with_address_word(run, parts[p]))):
+                         or (len(parts[p - 1]) < _PROSE_PART and not (town_last and _opens_with_address_word(run, parts[p])))):
             p -= 1
         lo = offsets[p]
         if p > 0 and not (town_last and _opens_with_address_word(run, parts[p])):  # a long part of prose before: its last word (a town), or from an address word near its end

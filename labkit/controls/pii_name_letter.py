@@ -36,7 +36,11 @@ import re
 
 from labkit.controls.pii_name_cues import GROUP_WORDS, label_key
 from labkit.controls.pii_names import (
-    _CASELESS_TITLES, _CL_UNIT_WORDS, _SIGNED, caseless_common, strip_caseless_title,
+    _CASELESS_TITLES,
+    _CL_UNIT_WORDS,
+    _SIGNED,
+    caseless_common,
+    strip_caseless_title,
 )
 
 _COMMA_END = re.compile(r"[,،，、]\s*$")
