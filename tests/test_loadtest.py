@@ -313,3 +313,52 @@ def test_pii_verdicts_same_snapshots_every_finding_and_names_the_texts_that_diff
     b.write_text(json.dumps(changed), encoding="utf-8")
     assert same.compare(a, b) == ([texts[1]], ["a text of another run"])
     assert same.main(["compare", str(a), str(b)]) == 1
+
+
+def test_pii_miss_classes_lists_every_miss_false_span_negative_and_leak_and_refuses_blind_sets(monkeypatch) -> None:
+    """loadtests/pii_miss_classes.py: a gold span missed is listed with what overlaps it (same type, another
+    type, nothing); a predicted span not gold is a boundary twin, a type confusion or a false alarm; a flagged
+    negative is listed with its findings; a leak row says whether the audit saw it; a blind set is refused
+    before anything is opened."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "loadtests" / "pii_miss_classes.py"
+    spec = importlib.util.spec_from_file_location("pii_miss_classes", path)
+    mc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mc)
+    text = "Ask Dr Ada Quist at 5 Elm Row, Tolby or ring bo."
+
+    def at(value: str, kind: str) -> tuple[int, int, str]:
+        return text.index(value), text.index(value) + len(value), kind
+
+    case = {"id": "x-1", "locale": "en_XX", "style": "chat", "text": text, "spans": [
+        dict(zip(("start", "end", "type"), at(v, k))) for v, k in
+        (("Ada Quist", "NAME"), ("5 Elm Row, Tolby", "ADDRESS"), ("bo", "NAME"))]}
+    neg = {"id": "x-2", "locale": "neg", "style": "product", "lang": "en", "text": "The Quist lamp.", "spans": []}
+    found = {text: [at("Dr Ada Quist", "NAME"), at("5 Elm", "ADDRESS"), at("Tolby", "NAME")],
+             neg["text"]: [(4, 9, "NAME")]}
+    err = mc.errors([case, neg], lambda t: found[t])
+    names, addrs = err["by_type"]["NAME"], err["by_type"]["ADDRESS"]
+    assert [(r["value"], r["kind"]) for r in names["missed"]] == [("Ada Quist", "overlap"), ("bo", "none")]
+    assert names["missed"][0]["predicted"] == [{"type": "NAME", "text": "Dr Ada Quist"}]
+    assert [(r["value"], r["kind"]) for r in names["false"]] == [("Dr Ada Quist", "boundary"), ("Tolby", "other_type")]
+    assert [(r["value"], r["kind"]) for r in addrs["missed"]] == [("5 Elm Row, Tolby", "overlap")]
+    assert [(r["value"], r["kind"]) for r in addrs["false"]] == [("5 Elm", "boundary")]
+    assert err["negatives"] == [{"id": "x-2", "style": "product", "lang": "en",
+                                 "findings": [{"type": "NAME", "text": "Quist", "context": "The [Quist] lamp."}]}]
+    counts = mc.summary(err, None)
+    assert counts["by_type"]["NAME"]["missed"] == {"overlap": 1, "other_type": 0, "none": 1}
+    assert counts["by_type"]["NAME"]["false"] == {"boundary": 1, "other_type": 1, "false_alarm": 0}
+    # through the gateway: the name was masked, the address and "bo" stand; the audit sees only the address
+    prompt = "Ask <NAME_1> at 5 Elm Row, Tolby or ring bo."
+    rows = mc.leak_rows(case, prompt, lambda p: [("address", p.index("5 Elm"), p.index("5 Elm") + 5)])
+    assert [(r["value"], r["audited"]) for r in rows] == [("5 Elm Row, Tolby", True), ("bo", False)]
+    assert mc.summary(err, rows)["leaked_not_audited"] == {"ADDRESS": 0, "NAME": 1}
+
+    from labkit.controls import pii_public
+
+    def never(*a, **k):
+        raise AssertionError("a blind set was opened")
+
+    monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
+    assert mc.main(["fresh16", "--no-gateway"]) == 2
