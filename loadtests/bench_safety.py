@@ -702,7 +702,8 @@ if __name__ == "__main__":
                                            "round15_after", "round15_first", "round15_final", "round16_before",
                                            "round16_after", "round16_first", "round16_final",
                                            "round17_first", "round17_final", "round17_before", "round17_after",
-                                           "round18_first", "round18_final", "round18_before", "round18_after"],
+                                           "round18_first", "round18_final", "round18_before", "round18_after",
+                                           "round18_first_recount", "round18_final_recount"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-16]_<save>.json with "
                          "--pii-fresh[2-16])")
     ap.add_argument("--pii-cost", action="store_true",

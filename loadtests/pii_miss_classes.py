@@ -83,13 +83,13 @@ def errors(cases: list[dict[str, Any]], detect: Callable[[str], list[Span]]) -> 
 def leak_rows(case: dict[str, Any], prompt: str, audit: Callable[[str], list]) -> list[dict[str, Any]]:
     """The case's values that still stand in ``prompt`` (what the provider logged), each with whether the
     provider's ``audit`` of that prompt overlaps it (the same rules as ``pii_public.gateway_leak``)."""
-    from labkit.controls.pii_public import _occurs
+    from labkit.controls.pii_public import value_leaked
 
     spans = audit(prompt)
     rows = []
     for s in case["spans"]:
         value = case["text"][s["start"]:s["end"]]
-        if not _occurs(value, prompt):
+        if not value_leaked(value, case["text"], prompt):
             continue
         pos = prompt.find(value)
         rows.append({"id": case["id"], "locale": case["locale"], "style": case.get("style"), "type": s["type"],

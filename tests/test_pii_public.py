@@ -210,6 +210,21 @@ def test_provider_audit_sees_what_the_fresh_set_leaked_past_it(text: str, kind: 
     assert any(t == kind and s <= start and start + len(value) <= e for t, s, e in pii_audit(text)), pii_audit(text)
 
 
+@pytest.mark.parametrize(("value", "text", "prompt", "leaked"), [
+    ("Ann", "Ann wrote the Annual report", "Ann wrote the Annual report", True),           # untouched, whole word
+    ("Ann", "Ann wrote the Annual report", "<NAME_1> wrote the Annual report", False),     # replaced; "Annual" is not her
+    ("王小明", "请联系王小明先生", "请联系王小明先生", True),                                 # glued in a script without spaces
+    ("王小明", "请联系王小明先生", "请联系<NAME_1>先生", False),
+    ("דנה", "שלחו לדנה כהן", "שלחו לדנה כהן", True),                                    # a Hebrew one-letter prefix
+    ("Ann", "Ann and Ann", "<NAME_1> and Ann", True),                                      # one of two mentions left whole
+    ("Li", "Li signs the Lisbon lease", "<NAME_1> signs the Lisbon lease", False),
+])
+def test_a_value_counts_as_leaked_when_it_reaches_the_provider_whole_or_glued(value: str, text: str, prompt: str,
+                                                                              leaked: bool) -> None:
+    # until round 18 only whole words counted: a name glued to its neighbours went through uncounted
+    assert pub.value_leaked(value, text, prompt) is leaked
+
+
 def test_public_texts_through_the_real_gateway_reach_the_provider_redacted(provider) -> None:
     from labkit.direct.gateway import GatewayConfig, serve_in_thread
 

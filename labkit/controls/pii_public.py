@@ -975,13 +975,29 @@ def _occurs(value: str, text: str) -> bool:
     return False
 
 
+def value_leaked(value: str, text: str, prompt: str) -> bool:
+    """Whether a labelled ``value`` of ``text`` still reaches the provider in ``prompt``.
+
+    Either it stands there as a whole (:func:`_occurs`), or it is glued to its neighbours, as a
+    name is in scripts written without spaces ("请联系王小明先生", a Hebrew or Arabic one-letter
+    prefix) and it was left as it is: it occurs in the prompt at least as often as in the text.
+    (Counting occurrences keeps a value that was replaced from counting because the same letters
+    stand inside a longer word elsewhere, "Ann" in "Annual": the prompt then holds fewer.)
+    Before this second test (until round 18) glued values that got through were not counted.
+    """
+    if _occurs(value, prompt):
+        return True
+    found = prompt.count(value)
+    return found > 0 and found >= text.count(value)
+
+
 def gateway_leak(cases: list[dict[str, Any]], base_url: str, request_log: Any,
                  model: str = "lab-chat-2026-01", api_key: str = "pii-eval") -> dict[str, Any]:
     """Send each text as one user message through an OpenAI-compatible endpoint (the gateway,
     or the provider itself for raw requests) and read the provider's request log.
 
-    Per labelled value: ``leaked`` when its text still stands (as a whole word) in the
-    ``prompt_text`` the provider logged; ``audited`` when the provider's own audit
+    Per labelled value: ``leaked`` when its text still reaches the ``prompt_text`` the
+    provider logged (:func:`value_leaked`: as a whole word, or glued to its neighbours and untouched); ``audited`` when the provider's own audit
     (:func:`labkit.provider.requestlog.pii_audit`, run on that ``prompt_text``) has a span
     overlapping it. ``request_log`` returns the provider's log entries (newest last).
     """
@@ -1004,7 +1020,7 @@ def gateway_leak(cases: list[dict[str, Any]], base_url: str, request_log: Any,
             value = case["text"][s["start"]:s["end"]]
             row = per.setdefault(s["type"], {"values": 0, "leaked": 0, "present": 0, "audited": 0})
             row["values"] += 1
-            if not _occurs(value, prompt):
+            if not value_leaked(value, case["text"], prompt):
                 continue
             row["leaked"] += 1
             row["present"] += 1
