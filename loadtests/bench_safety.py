@@ -382,8 +382,8 @@ def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
         source = ("datasets/eval/pii_handwritten_fresh17.jsonl: an eighth hand-written set without reading the "
                   "detector, names in every style and local-layout addresses, phones and dates of birth (e-mail, chat, "
                   "CRM, forms, tickets, voice transcripts, rosters, HR, invoices, logs, SMS, CSV/JSON/YAML/XML/vCard/"
-                  "SQL/iCalendar, OCR; English and 45 other languages); look-alike negatives in 46 languages; every "
-                  "case held out")
+                  "SQL/iCalendar, OCR; English and 46 other languages); look-alike negatives in English and 46 other "
+                  "languages; every case held out")
     elif which == "fresh16":
         cases = pub.build_fresh16_cases()
         source = ("datasets/eval/pii_handwritten_fresh16.jsonl: a seventh hand-written set without reading the "

@@ -1155,7 +1155,7 @@ FRESH15_MARKED = "eval/pii_handwritten_fresh15_marked.txt"
 FRESH16_FILE = "eval/pii_handwritten_fresh16.jsonl"
 FRESH16_MARKED = "eval/pii_handwritten_fresh16_marked.txt"
 # fresh17: an eighth hand-written set, same rules, names in every style and local-layout addresses, phones and
-# dates of birth in 45 other languages and 14 English varieties, in the genres business text comes in, written by an
+# dates of birth in 46 other languages and 14 English varieties, in the genres business text comes in, written by an
 # eighth hand without reading the detector or earlier sets beyond their format.
 FRESH17_FILE = "eval/pii_handwritten_fresh17.jsonl"
 FRESH17_MARKED = "eval/pii_handwritten_fresh17_marked.txt"
