@@ -210,7 +210,7 @@ def test_bench_pii_cost_times_every_finder_on_the_lab_texts_and_a_baseline(tmp_p
 
 
 def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: Path, monkeypatch) -> None:
-    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh14, fresh15, fresh16) are never read, by default
+    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh14 to fresh17) are never read, by default
     and with more globs given; a file whose name matches is skipped before it is opened."""
     import importlib.util
     import json
@@ -224,6 +224,8 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
                        ("pii_handwritten_fresh14_extra.jsonl", "blind 14b"), ("pii_handwritten_fresh15.jsonl", "blind 15"),
                        ("other_fresh15_set.jsonl", "blind 15b"), ("pii_handwritten_fresh16.jsonl", "blind 16"),
                        ("pii_handwritten_fresh16_marked.txt.jsonl", "blind 16b"), ("agent_redteam_fresh16.jsonl", "blind 16c"),
+                       ("pii_handwritten_fresh17.jsonl", "blind 17"), ("pii_handwritten_fresh17_marked.txt.jsonl", "blind 17b"),
+                       ("agent_redteam_fresh17.jsonl", "blind 17c"),
                        ("redteam.jsonl", "payload text")):
         (evaldir / name).write_text(json.dumps({"text": text}) + "\n", encoding="utf-8")
     monkeypatch.setattr(bench, "EVAL", evaldir)
@@ -232,7 +234,7 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (opened.append(self.name), real_read(self, *a, **k))[1])
     got = bench.texts()
     assert got == [bench.GATEWAY_TURN, "seen text", "payload text"]
-    assert not any("fresh14" in n or "fresh15" in n or "fresh16" in n for n in opened)
+    assert not any("fresh14" in n or "fresh15" in n or "fresh16" in n or "fresh17" in n for n in opened)
     assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen text"]
     assert bench.excluded("pii_handwritten_fresh14_marked.jsonl") and not bench.excluded("pii_handwritten_fresh13.jsonl")
     # the CLI adds its globs to the default ones (it cannot drop the blind sets)
@@ -240,6 +242,7 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     result = bench.main(["--repeat", "1", "--exclude", "redteam*"])
     assert result["texts"] == 2 and "pii_handwritten_fresh14*" in result["excluded_globs"]
     assert "*fresh16*" in result["excluded_globs"] and bench.excluded("agent_redteam_fresh16.jsonl")
+    assert "*fresh17*" in result["excluded_globs"] and bench.excluded("pii_handwritten_fresh17_marked.txt")
 
 
 def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_path: Path, monkeypatch) -> None:
@@ -362,6 +365,7 @@ def test_pii_miss_classes_lists_every_miss_false_span_negative_and_leak_and_refu
 
     monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
     assert mc.main(["fresh16", "--no-gateway"]) == 2
+    assert mc.main(["fresh17", "--no-gateway"]) == 2
 
 
 def test_redteam_misses_places_each_miss_where_the_chain_breaks(tmp_path: Path, monkeypatch) -> None:
@@ -390,3 +394,36 @@ def test_redteam_misses_places_each_miss_where_the_chain_breaks(tmp_path: Path, 
     rows = {r["id"]: r for r in mod.analyse(str(case_file), str(run_file))}
     assert rows["t-quiet"]["class"] == "a_not_read" and rows["t-quiet"]["raw_instructions"] == []
     assert rows["t-order"]["class"] == "attacked_now" and rows["t-order"]["raw_instructions"]
+
+
+def test_bench_safety_pii_fresh17_is_wired_to_the_eighth_hand_written_set(monkeypatch) -> None:
+    """`loadtests/bench_safety.py --pii-fresh17` scores `pii_public.build_fresh17_cases` (here replaced by two
+    invented cases, so the blind set itself is never opened by the suite) and names its source."""
+    import importlib.util
+
+    from labkit.controls import pii_public
+
+    spec = importlib.util.spec_from_file_location("bench_safety_fresh17",
+                                                  Path(__file__).resolve().parents[1] / "loadtests" / "bench_safety.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def never(*a, **k):
+        raise AssertionError("a blind set was opened")
+
+    text = "Reach Quillon Ashgrove at quillon.ashgrove@example.org today."
+    invented = [
+        {"id": "inv-001", "text": text, "locale": "en_US", "lang": "en", "style": "chat", "template": "chat",
+         "split": "heldout", "spans": [{"start": 6, "end": 22, "type": "NAME"},
+                                       {"start": 26, "end": 54, "type": "EMAIL"}]},
+        {"id": "inv-002", "text": "Order 4471-22 ships on 3 March.", "locale": "neg", "lang": "en", "style": "order",
+         "template": "order", "split": "heldout", "spans": []},
+    ]
+    assert text[6:22] == "Quillon Ashgrove" and text[26:54] == "quillon.ashgrove@example.org"
+    monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
+    monkeypatch.setattr(pii_public, "build_fresh16_cases", never)
+    monkeypatch.setattr(pii_public, "build_fresh17_cases", lambda: invented)
+    out = bench.pii_fresh(gateway=False, which="fresh17")
+    assert out["set"]["cases"] == 2
+    assert out["set"]["source"].startswith("datasets/eval/pii_handwritten_fresh17.jsonl: an eighth hand-written set")
+    assert out["all"]["detector"]["negatives"]["texts"] == 1

@@ -794,3 +794,53 @@ def test_sixteenth_fresh_set_is_the_seventh_hand_written_file_names_in_every_sty
     # addresses with Arabic-Indic, Persian and Bengali digits
     for digit in ("\u0661", "\u06f1", "\u09e7"):
         assert any(digit in v for _, s, v in values if s["type"] == "ADDRESS"), digit
+
+
+def test_seventeenth_fresh_set_is_the_eighth_hand_written_file_in_the_genres_business_text_comes_in() -> None:
+    fresh17, values = _hand_written_set(
+        "fresh17", ("fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15", "fresh16"))
+    assert pub.HANDWRITTEN["fresh17"] == (pub.FRESH17_FILE, pub.FRESH17_MARKED)
+    assert pub.build_fresh17_cases() == fresh17
+    # titles, honorifics and kinship cues stay outside name spans
+    titles = ("Mr ", "Mr. ", "Mrs ", "Ms ", "Ms. ", "Dr ", "Dr. ", "Chief ", "Hajiya ", "Auntie ", "Nana ", "Mzee ",
+              "Smt. ", "Frau ", "frau ", "Herr ", "Mag. ", "Hr. ", "M. ", "Madame ", "mamie ", "Lic. ", "dott.ssa ",
+              "sig.ra ", "zia ", "seu ", "Dona ", "Sr. ", "meneer ", "nonkel ", "Ing. ", "pani ", "nea ", "farmor ",
+              "mormor ", "bestefar ", "κυρία ", "κ. ", "баба ", "teta ", "gospođo ", "أم ", "السيد ", "آقای ", "خانم ",
+              "মোছাঃ ", "श्री. ", "นางสาว", "คุณ", "พี่", "chị ", "anh ", "Bapak ", "Ibu ", "mbak ", "Tuan ", "Hajah ",
+              "Awang ", "Gng. ", "tita ", "ለአቶ ")
+    assert not [v for _, s, v in values if s["type"] == "NAME" and v.startswith(titles)]
+    assert not [v for _, s, v in values if s["type"] == "NAME"
+                and v.endswith(("様", "さん", "くん", "님", "女士", " Hanım", " Bey", " जी", " గారు", " صاحب", " آپا",
+                                " 드림", " 기사님"))]
+    # counts by type: names weighted, every claimed type present
+    types = Counter(s["type"] for c in fresh17 for s in c["spans"])
+    assert types["NAME"] >= 500 and types["ADDRESS"] >= 150, types
+    assert types["PHONE"] >= 150 and types["DOB"] >= 60, types
+    assert all(types[t] >= 15 for t in ("EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")), types
+    # the ways business text writes names: "Surname, First", initials, all caps, lower-case chat
+    names = [v for _, s, v in values if s["type"] == "NAME"]
+    assert sum(", " in v for v in names) >= 20
+    assert sum(any(len(w) == 2 and w[0].isupper() and w[1] == "." for w in v.split()) for v in names) >= 10
+    assert sum(v.isupper() and len(v) > 3 for v in names) >= 40
+    assert sum(v.islower() for v in names) >= 50
+    _spread_of_languages_and_scripts(fresh17, values)
+    # 45 other languages with 5+ texts each; negatives in as many languages, 20+ of them in non-Latin scripts
+    langs = Counter(c["lang"] for c in fresh17 if c["locale"] != "neg")
+    assert len(set(langs) - {"en"}) >= 45 and min(langs.values()) >= 5, langs
+    negatives = [c for c in fresh17 if c["locale"] == "neg"]
+    assert len({c["lang"] for c in negatives} - {"en"}) >= 45
+    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 20
+    # names and addresses also in Georgian, Ethiopic, Armenian and Telugu scripts; a name in Katakana
+    for lo, hi in (("\u10a0", "\u10ff"), ("\u1200", "\u137f"), ("\u0530", "\u058f"), ("\u0c00", "\u0c7f")):
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
+    # addresses with Arabic-Indic, Persian, Bengali and Thai digits
+    for digit in ("\u0662", "\u06f1", "\u09e7", "\u0e51"):
+        assert any(digit in v for _, s, v in values if s["type"] == "ADDRESS"), digit
+    # dates of birth in other calendars: Hijri, Jalali, Japanese era, Buddhist era, Ethiopian
+    dobs = [v for _, s, v in values if s["type"] == "DOB"]
+    for mark in ("هـ", "AH", "۱۳۷۲", "平成", "๒๕๓๖", "ዓ.ም."):
+        assert any(mark in v for v in dobs), mark
+    # the genres: 30+ styles, structured exports among them
+    styles = {c["style"] for c in fresh17}
+    assert len(styles) >= 30 and {"json", "yaml", "xml", "sql_dump", "csv", "vcard", "calendar_invite"} <= styles
