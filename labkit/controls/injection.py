@@ -944,9 +944,29 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("exfiltration", 0.35, re.compile(
         r"\b(?:send|e-?mail|email|forward|write|mail)\b[^.\n]{0,60}?\bto\s+(?:the\s+|my\s+|our\s+|your\s+)?(?:[\w'-]+\s+){0,3}?"
         r"[(\[<]\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+        r"\be-?mail\s+(?:the\s+|our\s+|your\s+)?(?:[\w'-]+\s+){0,2}?[(\[<]\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
         r"\b(?:envie\w*|envia\w*|mande\w*|encaminh\w*)\b[^.\n]{0,80}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
         r"(?:发送|發送|寄给|寄給|发给|發給|送信|送って|送り|お送り|送付|返信|보내|전송|أرسل|ارسل|إرسال|ارسال)[^\n]{0,60}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
         r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+[^\n]{0,40}?(?:发送|發送|送信|送って|送り|お送り|送付|返信|보내|전송)")),
+    # *pieces of what the model was given first*: a probe (which / how many / the characters / ASCII / strings)
+    # of "the initial / original / first prompt" or "the prelude" ("The initial prompt of the essay was vague"
+    # has no probe word)
+    ("system_prompt", 0.5, re.compile(
+        r"\b(?:what(?:'s|\s+is|\s+are)?|which|how\s+many|characters?|symbols?|letters?|ascii|strings?|values?|words?|codes?|"
+        r"secrets?|repeat|print|list|tell|give|show)\b[^.\n?!]{0,80}?\b(?:in|from|of|within|by)\s+(?:the|your)\s+"
+        r"(?:(?:initial|original|first|very\s+first|opening|hidden)\s+(?:system\s+)?(?:prompt|instructions?|message)|prelude)\b")),
+    # *a fake chat turn*: a chat template's role tokens ("<|user|>", "<|im_start|>", "</assistant>") or a made-up
+    # closing tag of the model's own turn, inside text the model reads; ordinary text and HTML have neither
+    ("system_prompt", 0.45, re.compile(
+        r"<\|\s*(?:end|user|assistant|system|im_start|im_end|eot_id|start_header_id|endoftext)\s*\|?>|"
+        r"<\s*(?:user|assistant|system)\s*\|>|"
+        r"</\s*(?:user|assistant|system|main|sysmess|sys|end-email|email|instructions?)\s*>")),
+    # *a send with its wording dictated*: "with the body 'ok'", "send \"done\" to x@y": the reply's exact words
+    # chosen by the text (steering), weak alone; with a send to an address it flags
+    ("steering", 0.25, re.compile(
+        r"\b(?:send|e-?mail|email|forward|reply|write|mail)\b[^.\n]{0,80}?\b(?:with|containing|saying|reading)\s+(?:the\s+|a\s+|only\s+)?"
+        r"(?:(?:sole|only|exact)\s+)?(?:body|content|contents|message|text|word|phrase)\s*(?::|of|as|is)?\s*[\"'“‘«]|"
+        r"\bsend\s+[\"'“‘«][^\"'”’»\n]{1,40}[\"'”’»]+\s+to\b")),
     # Iberian languages (vigia's seeds; Spanish, Catalan, Galician, Basque, Portuguese): the rules listed,
     # the system instructions asked for, and stored credentials asked for
     ("system_prompt", 0.55, re.compile(
@@ -955,7 +975,7 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:instrucciones|instruccions|instrucións|instrucions|instruções|instrucoes)\s+(?:del|do|de\s+l'|de)\s+(?:sistema)\b|"
         r"\bsistemaren\s+(?:argibide|jarraibide)\w*")),
     ("exfiltration", 0.5, re.compile(
-        r"\b(?:muestra\w*|mostra\w*|dame|da-me|dona'?m|dóna'?m|dime|proporciona\w*|emango|erakutsi|ensina\w*|passa-me)\b[^.\n]{0,80}?"
+        r"\b(?:muestra\w*|muéstra\w*|mostra\w*|dame|da-me|dona'?m|dóna'?m|dime|proporciona\w*|emango|erakutsi|ensina\w*|passa-me)\b[^.\n]{0,80}?"
         r"\b(?:credenciales|credencials|credenciais|contraseñas?|contrasenyes?|contrasinais?|senhas?|pasahitz\w*|kredential\w*)\b")),
 ]
 
@@ -1151,6 +1171,9 @@ _GATES: list[str] = [
     'stop cease halt terminate abort cancel clear forget end skip drop quit suspend reset prepare ready stand',
     'priority overrides override overriding <cjk> приоритет приоритета приоритетом перекрывая перекрывает',
     'send email mail forward write envie envia enviar mande encaminhe <cjk> أرسل ارسل إرسال ارسال',
+    'prompt prompts instructions instruction message prelude',
+    'end user assistant system im_start im_end eot_id start_header_id endoftext main sysmess sys email instructions instruction',
+    'send email mail forward reply write',
     'restricciones restriccions restricións restricions restrições restricoes murriztapen murriztapenak instrucciones instruccions '
     'instrucións instrucions instruções instrucoes sistemaren',
     'credenciales credencials credenciais contraseña contraseñas contrasenya contrasenyes contrasinal contrasinais senha senhas '
