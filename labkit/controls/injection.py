@@ -967,6 +967,22 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
         r"\b(?:send|e-?mail|email|forward|reply|write|mail)\b[^.\n]{0,80}?\b(?:with|containing|saying|reading)\s+(?:the\s+|a\s+|only\s+)?"
         r"(?:(?:sole|only|exact)\s+)?(?:body|content|contents|message|text|word|phrase)\s*(?::|of|as|is)?\s*[\"'“‘«]|"
         r"\bsend\s+[\"'“‘«][^\"'”’»\n]{1,40}[\"'”’»]+\s+to\b")),
+    # German "new tasks follow, forget everything before" (the earlier German override wants an instruction noun:
+    # here the object is the information or the tasks given so far)
+    ("override", 0.6, re.compile(
+        r"\b(?:vergiss|vergessen\s+sie|lass|lassen\s+sie|ignorier\w*)\s+(?:\w+\s+){0,2}?alle\s+(?:\w+\s+)?"
+        r"(?:vorherigen|bisherigen|vorangegangenen|obigen|früheren|fruheren)\s+(?:angaben|informationen|aufgaben|texte|inhalte|infos)\b|"
+        r"\bnun\s+folgen\s+(?:weitere|neue)\s+aufgaben\b")),
+    # the model's secret asked for in Russian, Chinese, Japanese and Korean, addressed to it ("your hidden word",
+    # "the special words you received", "the word in your first prompt")
+    ("system_prompt", 0.55, re.compile(
+        r"(?:дай|скажи|назови|выведи|предоставь|покажи|напиши|раскрой|выдай)\w*\s+(?:\S+\s+){0,4}?"
+        r"(?:скрыт\w+\s+слов\w*|секретн\w+\s+слов\w*|(?:зашифрованн\w+\s+)?секрет\b|тайн\w+\s+слов\w*|особ\w+\s+слов\w*)|"
+        r"(?:你|您)(?:收到|知道|记住|記住|得到|被告知)的[^。\n]{0,10}(?:秘密|密码|密碼|口令|特殊(?:单词|單詞|词|詞))|"
+        r"(?:告诉我|告訴我|给出|給出|输出|輸出|说出|說出)[^。\n]{0,12}(?:你|您)的[^。\n]{0,6}(?:秘密|密码|密碼|口令)|"
+        r"(?:あなた|君|きみ)の[^。\n]{0,10}(?:秘密|パスワード|合言葉)[^。\n]{0,12}(?:教えて|出力|言って|書いて|見せて)|"
+        r"最初の(?:プロンプト|指示|メッセージ)[^。\n]{0,20}(?:単語|文字|言葉|秘密)|"
+        r"(?:당신|너|네)(?:의|가)?\s*(?:\S+\s+){0,3}?(?:비밀\s*키|비밀번호|비밀|암호|단어)\S*\s+(?:\S+\s+){0,2}?(?:알려|말해|보여|적어|출력)")),
     # Iberian languages (vigia's seeds; Spanish, Catalan, Galician, Basque, Portuguese): the rules listed,
     # the system instructions asked for, and stored credentials asked for
     ("system_prompt", 0.55, re.compile(
@@ -1174,6 +1190,9 @@ _GATES: list[str] = [
     'prompt prompts instructions instruction message prelude',
     'end user assistant system im_start im_end eot_id start_header_id endoftext main sysmess sys email instructions instruction',
     'send email mail forward reply write',
+    'alle folgen',
+    '<cjk> дай скажи назови выведи предоставь покажи напиши раскрой выдай дайте скажите назовите выведите предоставьте покажите '
+    'напишите раскройте выдайте',
     'restricciones restriccions restricións restricions restrições restricoes murriztapen murriztapenak instrucciones instruccions '
     'instrucións instrucions instruções instrucoes sistemaren',
     'credenciales credencials credenciais contraseña contraseñas contrasenya contrasenyes contrasinal contrasinais senha senhas '
