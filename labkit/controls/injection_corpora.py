@@ -104,6 +104,10 @@ run but its file formats and field values):
   five languages; ``vigia`` 0.6.2 (MIT): red-team seeds in Spanish, Catalan, Galician and Basque (see
   :func:`_fresh10`).
 
+Round 12's ``fresh10`` is seen now: since round 13 it is in ``CORPORA`` and split so near-duplicates stay on one
+side (prompt-armor's attacks by a MinHash of their 5-word runs, vigia's seeds by seed family, the hard negatives
+by their rank within their language; see :func:`_fresh10_family`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
