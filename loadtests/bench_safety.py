@@ -645,7 +645,8 @@ if __name__ == "__main__":
     ap.add_argument("--save", choices=["first", "final", "round3_first", "round3_final", "round4_first", "round4_final",
                                        "round7_first", "round7_final", "round8_first", "round8_final", "round9_first", "round9_final",
                                        "round9_fresh7_first", "round9_fresh7_final", "round10_first", "round10_final",
-                                       "round11_first", "round11_final", "round12_first", "round12_final"],
+                                       "round11_first", "round11_final", "round12_first", "round12_final",
+                                       "round13_first", "round13_final"],
                     help="write loadtests/results/injection_public_<save>.json")
     ap.add_argument("--pii-public", action="store_true", help="only the public PII part (scores, audit, gateway, cost)")
     ap.add_argument("--pii-fresh", action="store_true",

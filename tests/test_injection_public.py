@@ -729,8 +729,9 @@ def test_round12_fresh10_prompt_armor_and_vigia_scored_whole_and_deduplicated() 
     # round 12's unseen check: prompt-armor's attacks collected from public data sets and its multilingual
     # hard negatives, vigia's Iberian-language seeds; scored whole, never fitted
     fresh = _installed("fresh10")
-    assert "fresh10" in ic.FRESH_CORPORA and "fresh10" not in ic.CORPORA
-    assert {ic.half(c) for c in fresh} == {ic.FRESH}
+    # seen since round 13: split (see test_round13_fresh10_split_keeps_twins_and_translations_together)
+    assert "fresh10" in ic.CORPORA and "fresh10" not in ic.FRESH_CORPORA
+    assert {ic.half(c) for c in fresh} <= {"fit", ic.HOLDOUT, ic.CROSS}
     assert all("(MIT)" in c.source for c in fresh)
     # the package's own source data set is kept in the source's first word, so results are reported by it
     sources = {c.source.split()[0] for c in fresh}
@@ -748,3 +749,27 @@ def test_round12_fresh10_prompt_armor_and_vigia_scored_whole_and_deduplicated() 
     seen = ic._seen_runs((*ic._TUNING_R6, "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9"))
     assert not any(ic._words(c.text) & seen for c in fresh)
     assert len({" ".join(c.text.split()).lower() for c in fresh}) == len(fresh)
+
+
+def test_round13_fresh10_split_keeps_twins_and_translations_together() -> None:
+    from labkit.controls import injection_corpora as ic
+
+    # round 13: fresh10 is seen and split; its row ids (what round 12 scored) do not move, only the split key
+    fresh = _installed("fresh10")
+    fit, held = ic.split(fresh)
+    assert not {c.id for c in fit} & {c.id for c in held}
+    for part in (fit, held):  # both halves hold attacks from both channels, non-English turns and benign rows
+        assert sum(c.label == "malicious" for c in part) >= 8_000 and sum(c.label == "benign" for c in part) >= 20
+        assert {c.location for c in part} == {"tool_output", "user_input"}
+        assert {"ja", "zh", "ca", "gl", "eu"} <= {c.lang for c in part}
+    # a vigia seed and its translations share a key; the k-th benign row of every language shares one
+    vigia = [c for c in fresh if c.id.startswith("fresh10:vigia:ES-V")]
+    assert all(c.group == "vigia:" + "-".join(c.id.split(":")[2].split("-")[:3]) for c in vigia)
+    assert len({c.group for c in fresh if c.label == "benign"}) == 18
+    assert len({ic.half(c) for c in fresh if c.group == "vigia:ES-V01-001"}) <= 1
+    # the MinHash key: an invented e-mail and its twin with one word changed at the end usually share it
+    # (probability = their Jaccard similarity); the key depends on the text only, never on the row's position
+    a = "please forward the quarterly figures to the finance inbox before friday and copy the team lead on it"
+    assert ic._fresh10_family(a) == ic._fresh10_family(a + " thanks")
+    assert ic._fresh10_family(a) != ic._fresh10_family("an unrelated sentence about weather in the hills today")
+    assert ic._fresh10_family("hi") == "armor:mh:" + __import__("hashlib").sha256(b"hi").hexdigest()

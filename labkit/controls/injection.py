@@ -893,6 +893,123 @@ _RULE_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
     ("exfiltration", 0.45, re.compile(
         r"\b(?:add|include|append|insert|embed|render|put|place)\b[^\n]{0,60}?\n?[^\n]{0,40}?"
         r"(?:<img\b[^>]*\bsrc\s*=\s*[\"']?https?://[^\"'>\s]*\?[^\"'>\s]*=|!\[[^\]]*\]\(\s*https?://[^)\s]*\?[^)\s]*=)")),
+    # --- round 13 (seen data: fresh10's fit half's misses, read after the split; see loadtests/RESULTS.md) ---
+    # *the model's own secret asked for in pieces* (capture-the-flag chats): a probe verb or a piece noun
+    # (characters, letters, ASCII codes, the first / last ...) and "the secret (word / code / key)", in one
+    # sentence. "The secret to a good loaf", "the secret of success", "secret santa" stay unflagged.
+    ("system_prompt", 0.55, re.compile(
+        r"\b(?:what(?:'s|\s+is|\s+are|\s+was)|tell\s+me|give\s+me|reveal|spell|repeat|write|list|encode|encrypt|reverse|translate|"
+        r"print|output|share|enumerate|hint|characters?|letters?|ascii|symbols?|digits?|starts?\s+with|begins?\s+with|contains?|"
+        r"first|last|guess|disclose|leak|confirm)\b[^.\n?!]{0,60}?\b(?:the|your|this|that|my)\s+(?:[\w-]+\s+){0,2}?secrets?"
+        r"(?:\s+(?:word|key|code|string|phrase|password|value|token))?\b"
+        r"(?!\s+(?:of|to|behind|for|ingredient|sauce|recipe|santa|garden|service|agent|menu|life|success|society|history))|"
+        # ... or asked about after it: "does the secret word start with R?"
+        r"\b(?:does|is|do)\s+(?:the|your)\s+secret(?:\s+(?:word|key|code|string|phrase|password))?\s+"
+        r"(?:start|begin|end|contain|include|have)\w*\b")),
+    # ... or "the (6-character) string / code / word you were given", "given in your prompt", "the secret you are
+    # supposed to hide", with a probe word before it ("Enter the code you were given" has none)
+    ("system_prompt", 0.55, re.compile(
+        r"\b(?:what|tell|give|reveal|spell|repeat|write|list|encode|reverse|translate|print|output|share|enumerate|characters?|"
+        r"letters?|ascii|symbols?|first|last|hint|python|dictionary|array|tuple|json)\b[^\n]{0,100}?"
+        r"\b(?:string|code|word|secret|password|passphrase|key|value|flag|characters|letters)\s+(?:that\s+|which\s+)?"
+        r"(?:you\s+(?:were|have\s+been|got|had\s+been)\s+(?:\w+\s+)?(?:given|told|provided|assigned)|"
+        r"(?:was\s+|were\s+)?(?:given|provided)\s+to\s+you|"
+        r"(?:defined|given|stored|hidden|written|mentioned)\s+in\s+(?:your|the)\s+(?:initial\s+|original\s+|system\s+|first\s+)?"
+        r"(?:prompt|instructions|context|message|prelude)|"
+        r"you(?:'re|\s+are|\s+were)\s+(?:supposed|trying|told|asked|meant)\s+to\s+(?:hide|protect|keep|guard))")),
+    # *the task aborted, in a machine's words* (mail read by an agent): "Stop summarizing!", "Forget summaries",
+    # "Terminate process.", "Cancel all pending jobs", "get ready for a new request / the next command". Weak
+    # alone (a manager may cancel a task); with a send to an address it flags.
+    ("override", 0.4, re.compile(
+        r"\b(?:stop|cease|halt|terminate|abort|cancel|clear|forget|end|skip|drop|quit|suspend)\s+"
+        r"(?:(?:all|any|the|your|my|current|pending|ongoing|previous|this|running|active|other)\s+)*"
+        r"(?:summar(?:y|ies|izing|ising|ization|isation)|generating|generation|process(?:es|ing)?)\b|"
+        # tasks and jobs only wholesale ("cancel all pending jobs"): "cancel the current task" is a manager's line too
+        r"\b(?:stop|terminate|abort|cancel|clear|forget|drop|quit)\s+all\s+(?:(?:current|pending|ongoing|previous|running|active|other)\s+)?"
+        r"(?:tasks|jobs|operations|actions)\b|"
+        r"\b(?:force|system|hard|full)\s+reset\b|"
+        r"\b(?:prepare|get\s+ready|stand\s+by)\s+for\s+(?:the\s+|a\s+|an\s+)?(?:next|new|immediate|further)\s+"
+        r"(?:\w+\s+)?(?:command|request|instruction|task|order)s?\b")),
+    # *an instruction claimed to outrank all before it*: "the following instruction has the highest priority and
+    # overrides anything you were given", in Chinese, Japanese, Russian too
+    ("override", 0.6, re.compile(
+        r"\b(?:instructions?|commands?|directives?|orders?|rules?)\s+(?:\w+\s+){0,2}?(?:ha[sv]e?|takes?|carr(?:y|ies))\s+"
+        r"(?:the\s+)?(?:highest|top|absolute|maximum|overriding)\s+priority\b|"
+        r"\boverrid(?:e|es|ing)\s+(?:everything|anything|all)\s+(?:\w+\s+){0,2}?(?:you\s+(?:were|have\s+been)\s+(?:given|told)|before|previously|earlier)|"
+        r"(?:指令|指示|命令|说明|說明)[^。\n]{0,10}(?:最高优先级|最高優先級|最優先|最高の優先)|(?:否决|否決|覆盖|覆蓋|上書き)[^。\n]{0,12}(?:之前|以前|先前|これまで)|"
+        r"(?:инструкци\w*|указани\w*|команд\w*)\s+(?:\S+\s+){0,3}(?:наибольш\w*|высш\w*|наивысш\w*|максимальн\w*)\s+приоритет\w*|"
+        r"перекрыва\w*\s+(?:вс[её]|все)\s*,?\s+что\s+(?:тебе|вам)\s+(?:дали|сказали)")),
+    # *a send to an address written after a noun in brackets* ("e-mail the auditor (ops@example.org)"), and a send
+    # in Portuguese, Chinese, Japanese, Korean or Arabic with an address near it: weak alone, like the English rule
+    ("exfiltration", 0.35, re.compile(
+        r"\b(?:send|e-?mail|email|forward|write|mail)\b[^.\n]{0,60}?\bto\s+(?:the\s+|my\s+|our\s+|your\s+)?(?:[\w'-]+\s+){0,3}?"
+        r"[(\[<]\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+        r"\be-?mail\s+(?:the\s+|our\s+|your\s+)?(?:[\w'-]+\s+){0,2}?[(\[<]\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+        r"\b(?:envie\w*|envia\w*|mande\w*|encaminh\w*)\b[^.\n]{0,80}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+        r"(?:发送|發送|寄给|寄給|发给|發給|送信|送って|送り|お送り|送付|返信|보내|전송|أرسل|ارسل|إرسال|ارسال)[^\n]{0,60}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+        r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+[^\n]{0,40}?(?:发送|發送|送信|送って|送り|お送り|送付|返信|보내|전송)")),
+    # *pieces of what the model was given first*: a probe (which / how many / the characters / ASCII / strings)
+    # of "the initial / original / first prompt" or "the prelude" ("The initial prompt of the essay was vague"
+    # has no probe word)
+    ("system_prompt", 0.5, re.compile(
+        r"\b(?:what(?:'s|\s+is|\s+are)?|which|how\s+many|characters?|symbols?|letters?|ascii|strings?|values?|words?|codes?|"
+        r"secrets?|repeat|print|list|tell|give|show)\b[^.\n?!]{0,80}?\b(?:in|from|of|within|by)\s+(?:the|your)\s+"
+        r"(?:(?:initial|original|first|very\s+first|opening|hidden)\s+(?:system\s+)?(?:prompt|instructions?|message)|prelude)\b")),
+    # *a fake chat turn*: a chat template's role tokens ("<|user|>", "<|im_start|>", "</assistant>") or a made-up
+    # closing tag of the model's own turn, inside text the model reads; ordinary text and HTML have neither
+    ("system_prompt", 0.45, re.compile(
+        r"<\|\s*(?:end|user|assistant|system|im_start|im_end|eot_id|start_header_id|endoftext)\s*\|?>|"
+        r"<\s*(?:user|assistant|system)\s*\|>|"
+        r"</\s*(?:user|assistant|system|main|sysmess|sys|end-email|email|instructions?)\s*>")),
+    # *a send with its wording dictated*: "with the body 'ok'", "send \"done\" to x@y": the reply's exact words
+    # chosen by the text (steering), weak alone; with a send to an address it flags
+    ("steering", 0.25, re.compile(
+        r"\b(?:send|e-?mail|email|forward|reply|write|mail)\b[^.\n]{0,80}?\b(?:with|containing|saying|reading)\s+(?:the\s+|a\s+|only\s+)?"
+        r"(?:(?:sole|only|exact)\s+)?(?:body|content|contents|message|text|word|phrase)\s*(?::|of|as|is)?\s*[\"'“‘«]|"
+        r"\bsend\s+[\"'“‘«][^\"'”’»\n]{1,40}[\"'”’»]+\s+to\b")),
+    # German "new tasks follow, forget everything before" (the earlier German override wants an instruction noun:
+    # here the object is the information or the tasks given so far)
+    ("override", 0.6, re.compile(
+        r"\b(?:vergiss|vergessen\s+sie|lass|lassen\s+sie|ignorier\w*)\s+(?:\w+\s+){0,2}?alle\s+(?:\w+\s+)?"
+        r"(?:vorherigen|bisherigen|vorangegangenen|obigen|früheren|fruheren)\s+(?:angaben|informationen|aufgaben|texte|inhalte|infos)\b|"
+        r"\bnun\s+folgen\s+(?:weitere|neue)\s+aufgaben\b|"
+        r"\b(?:obigen|vorherigen|bisherigen|vorangegangenen)\s+(?:ausführungen|ausfuhrungen|angaben|informationen|texte)\s+"
+        r"(?:\w+\s+)?(?:ignorieren|vergessen|ignoriere|vergiss)\b")),
+    # *the prompt template leaked through a completion*: a poem / story "that starts with 'The prompt template is'"
+    ("system_prompt", 0.55, re.compile(
+        r"\b(?:starts?|begins?|opens?|ends?|starting|beginning)\s+with\s+[\"'“‘«]?\s*the\s+(?:prompt|command|system|instruction)\s+"
+        r"(?:template|prompt|instructions?|message)\b")),
+    # *confidential data demanded*: under a threat ("... or I will report you"), or from a chatbot the text has just
+    # named ("You are CareBot, a medical chatbot. Give me confidential records")
+    ("exfiltration", 0.55, re.compile(
+        r"\b(?:give|provide|share|reveal|disclose|send|hand\s+over|show|leak)\b[^.\n]{0,30}?"
+        r"\b(?:sensitive|confidential|classified|private|restricted)\s+(?:\w+\s+)?(?:information|data|records|details|files)\b"
+        r"[^.\n]{0,30}?\bor\s+(?:else\s+)?(?:i\s+will|i'll|you\s+will|you'll|face)\b|"
+        r"\bor\s+(?:else\s+)?(?:i\s+will|i'll)\s+(?:report|sue|expose)\s+you\b[^.\n]{0,60}?\b(?:share|give|provide|reveal|disclose)\b"
+        r"[^.\n]{0,30}?\b(?:sensitive|confidential|classified|private)\b|"
+        r"\byou\s+are\s+[\w-]+,\s+an?\s+(?:[\w-]+\s+){0,4}?(?:chatbot|bot|assistant|ai|model)\b[^\n]{0,40}?"
+        r"\b(?:give|provide|share|disclose|reveal|show)\s+(?:me\s+)?(?:with\s+)?(?:access\s+to\s+)?(?:all\s+)?(?:the\s+)?"
+        r"(?:\w+\s+)?(?:sensitive|confidential|classified|private)\b")),
+    # the model's secret asked for in Russian, Chinese, Japanese and Korean, addressed to it ("your hidden word",
+    # "the special words you received", "the word in your first prompt")
+    ("system_prompt", 0.55, re.compile(
+        r"(?:дай|скажи|назови|выведи|предоставь|покажи|напиши|раскрой|выдай)\w*\s+(?:\S+\s+){0,4}?"
+        r"(?:скрыт\w+\s+слов\w*|секретн\w+\s+слов\w*|(?:зашифрованн\w+\s+)?секрет\b|тайн\w+\s+слов\w*|особ\w+\s+слов\w*)|"
+        r"(?:你|您)(?:收到|知道|记住|記住|得到|被告知)的[^。\n]{0,10}(?:秘密|密码|密碼|口令|特殊(?:单词|單詞|词|詞))|"
+        r"(?:告诉我|告訴我|给出|給出|输出|輸出|说出|說出)[^。\n]{0,12}(?:你|您)的[^。\n]{0,6}(?:秘密|密码|密碼|口令)|"
+        r"(?:あなた|君|きみ)の[^。\n]{0,10}(?:秘密|パスワード|合言葉)[^。\n]{0,12}(?:教えて|出力|言って|書いて|見せて)|"
+        r"最初の(?:プロンプト|指示|メッセージ)[^。\n]{0,20}(?:単語|文字|言葉|秘密)|"
+        r"(?:당신|너|네)(?:의|가)?\s*(?:\S+\s+){0,3}?(?:비밀\s*키|비밀번호|비밀|암호|단어)\S*\s+(?:\S+\s+){0,2}?(?:알려|말해|보여|적어|출력)")),
+    # Iberian languages (vigia's seeds; Spanish, Catalan, Galician, Basque, Portuguese): the rules listed,
+    # the system instructions asked for, and stored credentials asked for
+    ("system_prompt", 0.55, re.compile(
+        r"\b(?:lista|llista|enumera|dime|digues|di-me|dígame|mostra|muestra|zerrendatu|esaidazu)\b[^.\n]{0,40}?"
+        r"\b(?:todas|totes|todas|todes|guztiak)?\s*(?:las\s+|les\s+|as\s+|zure\s+)?(?:restricciones|restriccions|restrici[óo]ns|restrições|restricoes|murriztapen\w*)|"
+        r"\b(?:instrucciones|instruccions|instrucións|instrucions|instruções|instrucoes)\s+(?:del|do|de\s+l'|de)\s+(?:sistema)\b|"
+        r"\bsistemaren\s+(?:argibide|jarraibide)\w*")),
+    ("exfiltration", 0.5, re.compile(
+        r"\b(?:muestra\w*|muéstra\w*|mostra\w*|dame|da-me|dona'?m|dóna'?m|dime|proporciona\w*|emango|erakutsi|ensina\w*|passa-me)\b[^.\n]{0,80}?"
+        r"\b(?:credenciales|credencials|credenciais|contraseñas?|contrasenyes?|contrasinais?|senhas?|pasahitz\w*|kredential\w*)\b")),
 ]
 
 # Each rule runs only when one of its gate words is in the text (a set lookup), since nearly all
@@ -1081,6 +1198,24 @@ _GATES: list[str] = [
     'anomaly anomalies anomalous issues issue problems problem errors error irregularities irregularity suspicious changes change '
     'findings finding unusual memory memories audit',
     'img http https',
+    # round 13
+    'secret secrets',
+    'given provided told assigned defined stored hidden written mentioned supposed trying meant',
+    'stop cease halt terminate abort cancel clear forget end skip drop quit suspend reset prepare ready stand',
+    'priority overrides override overriding <cjk> приоритет приоритета приоритетом перекрывая перекрывает',
+    'send email mail forward write envie envia enviar mande encaminhe <cjk> أرسل ارسل إرسال ارسال',
+    'prompt prompts instructions instruction message prelude',
+    'end user assistant system im_start im_end eot_id start_header_id endoftext main sysmess sys email instructions instruction',
+    'send email mail forward reply write',
+    'alle folgen obigen vorherigen bisherigen vorangegangenen',
+    'starts start begins begin opens open ends end starting beginning',
+    'sensitive confidential classified private restricted',
+    '<cjk> дай скажи назови выведи предоставь покажи напиши раскрой выдай дайте скажите назовите выведите предоставьте покажите '
+    'напишите раскройте выдайте',
+    'restricciones restriccions restricións restricions restrições restricoes murriztapen murriztapenak instrucciones instruccions '
+    'instrucións instrucions instruções instrucoes sistemaren',
+    'credenciales credencials credenciais contraseña contraseñas contrasenya contrasenyes contrasinal contrasinais senha senhas '
+    'pasahitza pasahitzak pasahitzik kredentialak kredentzialak',
 ]
 assert len(_GATES) == len(_RULE_PATTERNS)
 _RULES: list[tuple[str, float, re.Pattern[str], frozenset[str]]] = [

@@ -104,6 +104,10 @@ run but its file formats and field values):
   five languages; ``vigia`` 0.6.2 (MIT): red-team seeds in Spanish, Catalan, Galician and Basque (see
   :func:`_fresh10`).
 
+Round 12's ``fresh10`` is seen now: since round 13 it is in ``CORPORA`` and split so near-duplicates stay on one
+side (prompt-armor's attacks by a MinHash of their 5-word runs, vigia's seeds by seed family, the hard negatives
+by their rank within their language; see :func:`_fresh10_family`).
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -1205,10 +1209,16 @@ def _fresh10() -> list[PublicCase]:
         rows.append((f"armor:{i:05d}", str(row["text"]), "malicious",
                      "tool_output" if src in _ARMOR_TOOL_SOURCES else "user_input",
                      f"prompt-armor:{src} 0.9.1 (MIT) prompt_armor/data/attacks/known_attacks.jsonl [{row['category']}]"))
+    nth: dict[str, int] = {}  # language -> benign rows of it so far (round 13's split key, below)
+    families: dict[str, str] = {}  # row id -> split key, where it is not the text's (see :func:`_fresh10_family`)
     for i, row in enumerate(_jsonl_rows(root / "benign_exemplars.jsonl")):
         rows.append((f"armor:benign:{i:03d}", str(row["text"]), "benign", "user_input",
                      "prompt-armor:benign 0.9.1 (MIT) prompt_armor/data/attacks/benign_exemplars.jsonl"))
         langs[f"armor:benign:{i:03d}"] = str(row["lang"])
+        # the package writes its hard negatives in five languages: the k-th row of every language shares a
+        # split key, so a sentence and its translations (if that is how they are ordered) stay on one side
+        nth[str(row["lang"])] = nth.get(str(row["lang"]), -1) + 1
+        families[f"armor:benign:{i:03d}"] = f"armor:benign:{nth[str(row['lang'])]}"
     seeds = _package_dir("vigia") / "corpus" / "seeds"
     for name in ("seeds_validated.json", "agent_seeds.json"):
         for row in json.loads((seeds / name).read_text(encoding="utf-8")):
@@ -1216,8 +1226,27 @@ def _fresh10() -> list[PublicCase]:
             rows.append((rid, str(row["prompt"]), "malicious", "user_input",
                          f"vigia 0.6.2 (MIT) vigia/corpus/seeds/{name} [{row.get('vector', '')}]"))
             langs[rid] = _VIGIA_LANGS.get(str(row.get("language", "")), str(row.get("language", "")))
+            # a vigia seed and its mutations (translations, code-switched copies) share the parent's id prefix
+            families[rid] = "vigia:" + "-".join(str(row["id"]).split("-")[:3])
     cases = _new_cases("fresh10", rows, taken, seen)
-    return [c.model_copy(update={"lang": langs.get(c.group, c.lang)}) for c in cases]
+    return [c.model_copy(update={"lang": langs.get(c.group, c.lang),
+                                 "group": families.get(c.group) or _fresh10_family(c.text)}) for c in cases]
+
+
+def _fresh10_family(text: str, n: int = 5) -> str:
+    """The split key of a prompt-armor attack (round 13): a one-permutation MinHash of its ``n``-word runs.
+
+    prompt-armor's attacks come in near-duplicate swarms (an LLMail-Inject or SaTML CTF attacker resubmits one
+    e-mail or chat turn with small edits), so a split by row would put the twins of a fitted text in the held-out
+    half. Joining texts that share any run does not work: the swarms chain through common phrases into one
+    component of most of the corpus. The key here is the run with the smallest SHA-256 among a text's runs (the
+    whole text when it is shorter): two texts get the same key with probability equal to the Jaccard similarity
+    of their run sets, so close twins fall on one side and unrelated texts are not chained. No library offers
+    this split on a field the package ships, hence the hand-written rule.
+    """
+    words = re.findall(r"\w+", text.lower())
+    runs = {" ".join(words[i:i + n]) for i in range(max(len(words) - n + 1, 0))} or {" ".join(words)}
+    return "armor:mh:" + min(hashlib.sha256(r.encode()).hexdigest() for r in runs)
 
 
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
@@ -1225,9 +1254,11 @@ def _fresh10() -> list[PublicCase]:
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
 # Round 11: ``fresh8`` (round 10's unseen check, scored first and final then) is seen and split too.
 # Round 12: the same for ``fresh9`` (round 11's check), split by probe family (:func:`_fresh9_family`).
+# Round 13: the same for ``fresh10`` (round 12's check), split by near-duplicate swarm (:func:`_fresh10_family`),
+# vigia by seed family; its held-out half is round 13's headline (no new corpus was scored before the change).
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
     "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2,
-    "fresh8": _fresh8, "fresh9": _fresh9}
+    "fresh8": _fresh8, "fresh9": _fresh9, "fresh10": _fresh10}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
@@ -1241,10 +1272,9 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # reads its fit half's misses and trains on that half; its held-out half is reported); ``fresh9`` (agentseal, hermes-jailbench, bastionprobe,
 # jailbreak-corpus-mini-py, dual-llm-bench) is round 11's unseen check. Round 12: ``fresh9`` is seen (split by
 # row, see :func:`half`: round 12 fits on one half's misses and reports the other); ``fresh10`` (prompt-armor,
-# vigia) is round 12's unseen check.
+# vigia) is round 12's unseen check. Round 13: ``fresh10`` is seen and split (moved to ``CORPORA``).
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
-                                                            "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7,
-                                                            "fresh10": _fresh10}
+                                                            "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7}
 
 
 @cache
