@@ -41,3 +41,35 @@ def test_ttl_and_lru_bound():
     clock[0] = 11
     assert c.get("a") is None and len(c) == 1
     assert c.hits == 3 and c.misses == 2
+
+
+def test_plain_fields_skip_the_canonical_step_and_models_still_take_it() -> None:
+    # round 15: str/int/float/bool/list/dict fields go into the key as they are (what _canonical
+    # returned for them anyway); a pydantic class or instance is still keyed by its JSON form
+    import hashlib
+
+    import orjson
+    from pydantic import BaseModel
+
+    import labkit.controls.cache as cache
+
+    class Answer(BaseModel):
+        label: str
+
+    plain = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0,
+             "seed": 3, "stream": False, "response_format": {"type": "json_object"}}
+    expected = hashlib.sha256(orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    assert cache_key(**plain, tools=None) == expected
+    by_class = cache_key(**plain, output_model=Answer)
+    assert by_class == cache_key(**plain, output_model={"__model__": Answer.model_json_schema()})
+    assert cache_key(**plain, extra=Answer(label="x")) == cache_key(**plain, extra={"label": "x"})
+    calls: list[object] = []
+    original = cache._canonical
+    try:
+        cache._canonical = lambda v: calls.append(v) or original(v)  # type: ignore[assignment]
+        cache_key(**plain)
+        assert calls == []
+        cache_key(**plain, output_model=Answer)
+        assert calls == [Answer]
+    finally:
+        cache._canonical = original  # type: ignore[assignment]

@@ -129,3 +129,19 @@ def test_deadline_and_attempt_timeout():
     clock[0] = 106.0
     assert d.expired() and d.remaining() == 0.0
     assert TimeoutPolicy().deadline_s > TimeoutPolicy().ttft_s
+
+
+def test_deadline_answers_from_its_fixed_end_on_a_fake_clock() -> None:
+    # round 15: the end is computed once; every question still reads the clock
+    from labkit.controls.timeouts import Deadline
+
+    now = [100.0]
+    d = Deadline(2.0, clock=lambda: now[0])
+    assert d.expires_at == 102.0 and d.remaining() == 2.0 and not d.expired()
+    assert d.attempt_timeout(10.0) == 2.0 and d.attempt_timeout(0.5) == 0.5
+    now[0] = 101.5
+    assert d.remaining() == 0.5 and d.elapsed() == 1.5 and d.attempt_timeout(10.0) == 0.5
+    now[0] = 102.0
+    assert d.expired() and d.remaining() == 0.0 and d.attempt_timeout(10.0) == 0.001
+    now[0] = 105.0
+    assert d.expired() and d.remaining() == 0.0 and d.attempt_timeout(10.0) == 0.001

@@ -375,3 +375,36 @@ def test_on_the_loop_an_error_status_is_the_sdks_exception(provider):
         assert caught.value.response.headers["retry-after"] == "7"  # what the retry policy reads
     finally:
         transport.close()
+
+
+def test_on_the_loop_and_in_a_thread_a_reply_has_the_same_headers(provider):
+    # round 15: on the loop the reply's headers stay the parser's bytes until read (_Headers);
+    # read, they are the same lower-case text mapping the thread path gives
+    from labkit.direct.transport import _Headers
+
+    on_loop, in_thread = LeanTransport(provider.base_url, "k"), LeanTransport(provider.base_url, "k")
+
+    def ask(t: LeanTransport) -> Any:
+        return t.chat({"model": CHAT, "messages": ASK}, RequestTimeout(5, 2), None)
+
+    try:
+        a, b = _on_loop(lambda: ask(on_loop)), ask(in_thread)
+        assert isinstance(a.headers, _Headers) and a.headers._decoded is None  # nothing decoded yet
+        assert a.headers["content-type"] == b.headers["content-type"] == "application/json"
+        assert set(a.headers) == set(b.headers) and all(k == k.lower() for k in a.headers)
+        varying = {"date", "x-request-id"}  # the clock and the provider's request counter
+        assert {k: v for k, v in a.headers.items() if k not in varying} == \
+            {k: v for k, v in b.headers.items() if k not in varying}
+    finally:
+        on_loop.close()
+        in_thread.close()
+
+
+def test_reply_headers_decode_bytes_and_text_once() -> None:
+    from labkit.direct.transport import _Headers
+
+    h = _Headers([(b"X-Request-Id", b"r\xe91"), ("Retry-After", "7")])
+    assert h["x-request-id"] == "r\u00e91" and h["retry-after"] == "7" and len(h) == 2
+    assert "X-Request-Id" not in h and h.get("missing") is None
+    first = h._decoded
+    assert dict(h) == {"x-request-id": "r\u00e91", "retry-after": "7"} and h._decoded is first

@@ -153,6 +153,28 @@ def test_events_after_the_folder_was_moved_land_in_a_new_file(tmp_path, monkeypa
     assert "\"n\":2" not in "".join(p.read_text() for p in (tmp_path / "archived").glob("*.jsonl"))
 
 
+def test_events_follow_labkit_var_back_and_forth_without_asking_for_the_folder(tmp_path, monkeypatch):
+    """The event's path is remembered per LABKIT_VAR text (round 15): switching the variable
+    moves the next event to the other folder and back, and once a folder is known an event no
+    longer looks it up (telemetry_dir is not on the per-event path)."""
+    import labkit.telemetry.events as events
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder, n in ((first, 1), (second, 2), (first, 3)):
+        monkeypatch.setenv("LABKIT_VAR", str(folder))
+        emit("unit", n=n)
+    monkeypatch.setattr(events, "telemetry_dir", lambda: (_ for _ in ()).throw(AssertionError("looked up")))
+    emit("unit", n=4)
+    monkeypatch.undo()
+
+    def written(folder: Path) -> list[int]:
+        return [json.loads(line)["n"] for p in sorted((folder / "telemetry").glob("unit-*.jsonl"))
+                for line in p.read_text().splitlines()]
+
+    assert written(first) == [1, 3, 4]
+    assert written(second) == [2]
+
+
 def test_event_timestamps_are_datetimes_isoformat_to_the_microsecond():
     # iso_utc formats only the microseconds per event (the second's text is shared): it must
     # say what datetime.isoformat() says, with six digits even when they are zero

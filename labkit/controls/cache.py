@@ -58,9 +58,14 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+# values _canonical returns unchanged: a request's fields are almost always these (a
+# temperature, the messages), so the per-field checks of _canonical are skipped for them
+_PLAIN = frozenset({str, int, float, bool, list, dict})
+
+
 def cache_key(**request: Any) -> str:
     """Deterministic hash of a request (keys sorted, ``None`` values dropped)."""
-    clean = {k: _canonical(v) for k, v in request.items() if v is not None}
+    clean = {k: v if type(v) in _PLAIN else _canonical(v) for k, v in request.items() if v is not None}
     if orjson is not None:  # ~5x faster than json on the hot path; same canonical form rules
         try:
             blob = orjson.dumps(clean, option=orjson.OPT_SORT_KEYS, default=str)

@@ -49,11 +49,13 @@ class Deadline:
         self._clock = clock or time.monotonic
         self.seconds = float(seconds)
         self.started = self._clock()
+        # computed once: a gateway request asks the deadline five or six times (round 15)
+        self._expires = self.started + self.seconds
 
     @property
     def expires_at(self) -> float:
         """The monotonic time at which the budget runs out."""
-        return self.started + self.seconds
+        return self._expires
 
     def elapsed(self) -> float:
         """Seconds since the call started."""
@@ -61,12 +63,12 @@ class Deadline:
 
     def remaining(self) -> float:
         """Seconds left (never negative)."""
-        return max(0.0, self.expires_at - self._clock())
+        return max(0.0, self._expires - self._clock())
 
     def expired(self) -> bool:
         """True once the budget is used up."""
-        return self.remaining() <= 0.0
+        return self._expires - self._clock() <= 0.0
 
     def attempt_timeout(self, limit: float) -> float:
         """The timeout one attempt may use: its own limit, cut to what is left of the budget."""
-        return max(0.001, min(limit, self.remaining()))
+        return max(0.001, min(limit, self._expires - self._clock()))

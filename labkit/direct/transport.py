@@ -376,8 +376,9 @@ class LeanTransport:
         return conn
 
     def _exchange(self, method: str, path: str, content: bytes | None, timeout: RequestTimeout,
-                  headers: dict[str, str] | None) -> tuple[int, list[tuple[str, str]], bytes]:
-        """One request on this thread's connection: status, headers, the whole body.
+                  headers: dict[str, str] | None) -> tuple[int, list[tuple[Any, Any]], bytes]:
+        """One request on this thread's connection: status, headers (text here, bytes from the
+        loop), the whole body.
 
         Run inline on the event loop (the gateway), the same request goes through the loop's
         :class:`~labkit.direct.upstream.UpstreamPool` instead, and only this call waits.
@@ -412,8 +413,12 @@ class LeanTransport:
         return self._upstream
 
     async def _exchange_on_loop(self, method: str, path: str, content: bytes | None, timeout: RequestTimeout,
-                                headers: dict[str, str] | None) -> tuple[int, list[tuple[str, str]], bytes]:
-        """:meth:`_exchange` on the event loop: the same request, the same exceptions."""
+                                headers: dict[str, str] | None) -> tuple[int, list[tuple[Any, Any]], bytes]:
+        """:meth:`_exchange` on the event loop: the same request, the same exceptions.
+
+        The answer's headers come back as the bytes the parser gave: on a success nothing reads
+        them (the reply's mapping decodes them if asked: :class:`_Headers`), on an error the
+        SDK's exception is built from them as from text."""
         sent = self._headers
         if headers:  # a caller's header replaces a default of the same name, as in _exchange
             merged = {**self._plain, **{k.lower(): v for k, v in headers.items()}}
@@ -426,14 +431,14 @@ class LeanTransport:
             raise openai.APITimeoutError(request=httpx2.Request(method, self.url(path))) from exc
         except UpstreamBroken as exc:
             raise openai.APIConnectionError(request=httpx2.Request(method, self.url(path))) from exc
-        return status, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs], raw
+        return status, pairs, raw
 
     def _json(self, path: str, body: dict[str, Any], timeout: RequestTimeout,
               headers: dict[str, str] | None) -> Reply:
         status, pairs, raw = self._exchange("POST", path, orjson.dumps(body), timeout, headers)
         if status >= 400:
             raise self._status_error("POST", path, status, pairs, raw)
-        return Reply(status, {k.lower(): v for k, v in pairs}, orjson.loads(raw), raw)
+        return Reply(status, _Headers(pairs), orjson.loads(raw), raw)
 
     def chat(self, body: dict[str, Any], timeout: RequestTimeout, headers: dict[str, str] | None) -> Reply:
         return self._json("/chat/completions", body, timeout, headers)
@@ -466,6 +471,44 @@ class LeanTransport:
             self._upstream.close()
             self._upstream = None
         self._errors.close()
+
+
+class _Headers(Mapping[str, str]):
+    """A reply's headers by lower-case name, decoded (latin-1) only when first read.
+
+    The lean transport's success path never reads a reply's headers (the gateway relays the
+    body; the controls read headers only from errors), so decoding and lower-casing each pair
+    per request was work for nobody (round 15). Takes text pairs or the parser's bytes pairs.
+
+    Example:
+        >>> h = _Headers([(b"Content-Type", b"application/json"), ("x-request-id", "r1")])
+        >>> h["content-type"], dict(h)["x-request-id"], len(h)
+        ('application/json', 'r1', 2)
+    """
+
+    __slots__ = ("_decoded", "_pairs")
+
+    def __init__(self, pairs: list[tuple[Any, Any]]) -> None:
+        self._pairs = pairs
+        self._decoded: dict[str, str] | None = None
+
+    def _map(self) -> dict[str, str]:
+        if self._decoded is None:
+            self._decoded = {(k.decode("latin-1") if isinstance(k, bytes) else k).lower():
+                             (v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in self._pairs}
+        return self._decoded
+
+    def __getitem__(self, name: str) -> str:
+        return self._map()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map())
+
+    def __len__(self) -> int:
+        return len(self._map())
+
+    def __repr__(self) -> str:  # as received (a repr must not do the decoding it describes)
+        return f"_Headers({self._pairs!r})"
 
 
 def make_transport(kind: str, base_url: str, api_key: str, *, connect_s: float, read_s: float,

@@ -126,19 +126,22 @@ def new_id() -> str:
     return f"{(_ids.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
 
 
-# (folder, kind, UTC day number) -> the event file's path: strftime and a Path join per event
-# cost more than the write itself
-_paths: dict[tuple[Path, str, int], Path] = {}
+# (LABKIT_VAR as set, kind, UTC day number) -> the event file's path: strftime and a Path join
+# per event cost more than the write itself. Keyed by the variable's text, not by the folder:
+# the folder's lookup (telemetry_dir: an lru_cache call, then hashing a Path) cost about as much
+# as the rest of the path step, twice per gateway request (round 15); the folder follows from
+# the text, so the key still changes exactly when the folder does.
+_paths: dict[tuple[str, str, int], Path] = {}
 
 
 def _event_path(kind: str, now: float) -> Path:
-    key = (telemetry_dir(), kind, int(now // 86400))
+    key = (os.environ.get("LABKIT_VAR", ""), kind, int(now // 86400))
     path = _paths.get(key)
     if path is None:
         if len(_paths) > 4096:  # many days or folders in one process (tests): start again
             _paths.clear()
         day = datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d")
-        path = _paths[key] = key[0] / f"{kind}-{day}.jsonl"
+        path = _paths[key] = _telemetry_dir_for(key[0]) / f"{kind}-{day}.jsonl"
     return path
 
 
