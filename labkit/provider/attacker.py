@@ -127,8 +127,10 @@ from labkit.provider.structure import (
     ROLE,
     SELF,
     label_names_model,
+    names_automated,
     names_model,
     names_reader,
+    reads_first,
     record_kinds,
     tool_mentions,
     units,
@@ -1534,8 +1536,9 @@ def _is_noun_here(words: list[str], i: int) -> bool:
     if before and before[-1].isascii() and not re.search(r"[A-Za-z]", words[i]):
         return False  # (round 13) a Latin determiner is no article of a word in another script (the
         # ".co.il" of "x@y.co.il ולשלוח אותו": "il" was read as Italian "the" before the Hebrew verb)
-    if before and before[-1] in _DETERMINERS:
-        return True
+    if before and before[-1] in _DETERMINERS and not re.search(r"[\u0100-\u024f]", words[i]):
+        return True  # ((round 17) not before a word with letters en de fr es it do not write: Polish
+        # "ma usunąć", has to delete, is no "ma" (my) before a noun)
     return len(before) == 2 and before[0] in _DETERMINERS and before[1] in _NOUN_ADJECTIVES
 
 
@@ -2227,13 +2230,15 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None, *, spo
     named_in: set[int] = set()  # lists, tables and records an earlier item of which named the model
     lead_in: set[str] = set()  # blocks whose running text named the model before their list
     out: list[_Instruction] = []
+    seen: list[tuple[str, list[str], bool, bool]] = []  # (round 17) per unit: masked text, quotes, doer shape, read
     for u in found:
         text_u = segment(u.text)
         masked, quotes = _mask_quotes(text_u)
         # (the model, not someone's bot: "our bot always forwards ..." describes an integration)
         named = names_model(masked, _ADDRESSEE) and any(_unowned(rx, masked) for rx in (_ADDRESSEE, MODEL, NAMED_BOT))
         # (round 15) or named as whatever reads this text: "the system processing this page must ..."
-        by_reader = names_reader(masked)
+        # (round 17: or "whoever reads this, ..." by the shape of its opening segment)
+        by_reader = names_reader(masked) or reads_first(masked)
         named = named or by_reader
         if label_names_model(u, _ADDRESSEE) and not _AUTHOR_LABEL.match(u.text):
             handed.add(u.block)
@@ -2349,8 +2354,88 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None, *, spo
             # the model; "the customer expects a reply today" beside a reference code asks nothing)
             # (a negation before the answer word forbids it: "never put passwords in a reply")
             ins = _Instruction(action="reveal", clause=masked, sentence=masked, chunk=chunk, paragraph=u.block)
-        if ins is not None and _complete(ins, quotes, light):
+        read = ins is not None and _complete(ins, quotes, light)
+        if read:
             out.append(ins)
+        seen.append((masked, quotes, bool(doer or names_automated(masked)) and not person, read))
+    out += _goal_anchored(found, seen, secrets, catalogue, chunk, light)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# (round 17) goal-anchored reading: what an order for the model carries, whatever its verb
+#
+# Rounds 14-16 read a unit as an order from a verb the tables know, said to the model. A writer in a
+# language the tables lack, or one who puts the duty in an impersonal or passive frame ("is to be
+# sent", "subject to deletion"), or who says the order in one sentence and hands it to the model in
+# the next ("the customer wants the statement mailed to CON-1. Assistant, see to it"), leaves no verb
+# the tables read said to the model. What such text still carries are the OBJECTS of a harmful goal,
+# which look alike in every language: a mail word or a send verb beside a recipient (an address, a
+# contact id); a delete beside a record id or a kind of record; a role beside its receiver ("me",
+# "the current user", a handle, a user id); a planted secret beside the answer. Where a unit names
+# the model, a reader ("whoever reads this"), or an automated doer (:data:`structure.AUTOMATED`),
+# and carries such objects, it is read as that goal; where it names the doer but carries no objects
+# of its own (it only points back: "see to it", "do it now"), the one or two units before it in the
+# same block lend theirs. Not when the unit or its block forbids it or tells it as done.
+
+_SEND_VERBS = frozenset({"send"})
+
+
+def _goal_of(text: str, secrets: list[str]) -> str | None:
+    """(round 17) The harmful goal whose objects ``text`` carries (see above), or None."""
+    words = [w for w in _tokens(text) if w != "QUOTE"]
+    acts = {a for a in (_verb_of(w) for w in words) if a}
+    recipient = _ADDRESS.search(text) or _RECORD_IDS["contact"].search(text)
+    if recipient and (_MAIL_WORD.search(text) or acts & _SEND_VERBS):
+        return "send"
+    if "delete" in acts and (record_kinds(text) or any(rx.search(text) for rx in _RECORD_IDS.values())):
+        return "delete"
+    if ROLE.search(text) and (_self_then_role(text) or _role_then_self(text) or _handle_by_role(text)[0]
+                              or _USER_ID.search(text)):
+        return "grant"
+    if secrets and any(s in text for s in secrets) and (_ANSWER_WORDS.search(text) or "reveal" in acts
+                                                         or _VERBATIM.search(text)):
+        return "reveal"
+    return None
+
+
+def _points_back(text: str) -> bool:
+    """(round 17) Whether a unit that names the doer carries no objects of its own: no address, id,
+    role, quoted value or secret shape (it can only mean what an earlier unit said)."""
+    return not (_ADDRESS.search(text) or ARGUMENT.search(text) or ROLE.search(text) or "QUOTE" in text)
+
+
+def _goal_anchored(found: list[Any], seen: list[tuple[str, list[str], bool, bool]], secrets: list[str],
+                   catalogue: set[str], chunk: str, light: str) -> list[_Instruction]:
+    """(round 17) Instructions read by their goal's objects in units that name the doer (see above);
+    only where no step read the unit (or, for a pointing-back unit, the unit it points back to)."""
+    out: list[_Instruction] = []
+    for i, (masked, quotes, shaped, read) in enumerate(seen):
+        if read or not shaped or _FORBIDDEN.search(masked) or not _asks_now(masked):
+            continue
+        texts = [(masked, quotes)]
+        if _points_back(masked):
+            # the one or two units before it in the same block, nearest first, not read themselves
+            texts += [(seen[j][0] + " " + masked, seen[j][1]) for j in (i - 1, i - 2)
+                      if j >= 0 and found[j].group == found[i].group and not seen[j][3]]
+        for text, quotes in texts:
+            if text is not masked and not _asks_now(text[:-len(masked)]):
+                continue  # (the earlier unit tells it as done, or forbids it)
+            goal = _goal_of(text, secrets)
+            if goal is None:
+                continue
+            ins = _Instruction(action=goal, clause=text, sentence=text + "\n" + found[i].block, chunk=chunk,
+                               tool=_explicit_tool(text, catalogue), paragraph=found[i].block, addressed=True)
+            if goal == "grant":
+                ins.role = "admin"
+                handle = _handle_by_role(text)[0]
+                if handle:
+                    ins.users = [handle]
+                elif not _USER_ID.search(text):
+                    ins.users = [CURRENT_USER]
+            if _complete(ins, quotes, light):
+                out.append(ins)
+                break
     return out
 
 

@@ -163,7 +163,7 @@ _READER_NOUN = re.compile(
 READER_VERB = re.compile(
     r"(?i)(?<![\w])(?:read|reads|reading|lesend\w*|process|processes|processing|summari[sz]\w*|pars(?:es|ing)|handl(?:es|ing)|"
     r"ingest\w*|analy[sz](?:es|ing)|open(?:s|ing)|lies\w*|liest|verarbeit\w*|lit|lisant|traite\w*|lee\w*|lea|procese|"
-    r"procesa\w*|legge\w*|legga|elabora\w*|lê|leia|processa\w*|leest|verwerk\w*|läser|bearbetar|czyta\w*|"
+    r"procesa\w*|legge\w*|legga|elabora\w*|lê|leia|lendo|processa\w*|leest|verwerk\w*|läser|bearbetar|czyta\w*|"
     r"przetwarza\w*|čte|čtoucí|zpracováv\w*|zpracuje|чита\w*|обрабатыва\w*|обробля\w*|διαβάζ\w*|διαβάσει|"
     r"επεξεργάζ\w*|συνοψίζ\w*|okuyan|işleyen|olvas\w*|feldolgoz\w*|membaca|memproses|nagbabasa|nagpoproseso|"
     r"\w*soma\w*|\w*chakata\w*|đọc|xử lý)(?![\w])|"
@@ -180,6 +180,37 @@ def names_reader(text: str) -> bool:
         return False
     return any(abs(v[0] - n[1]) <= 30 or abs(n[0] - v[1]) <= 30
                for v in (m.span() for m in READER_VERB.finditer(text)) for n in nouns)
+
+
+# (round 17) a machine named by WHAT it is, not by a name: "automated", "automatic" and
+# "automatically" are one international word family ("automat-", "avtomat-", "awtomat-", "otomat-",
+# "автомат-", "αυτόματ-") and the few scripts that say it otherwise (自動/自动, 자동, آلي, خودکار,
+# स्वचालित, স্বয়ংক্রিয়, தானியங்கி, อัตโนมัติ, tự động, אוטומטי). A rule or note that gives "the automated
+# system", "an automatic reader" or "automated processing" a duty names the one machine reading it;
+# the family is matched by its shape, so it reads in languages no list here was written for.
+# Alone it names no doer ("refunds are paid automatically"): it counts only beside a goal's
+# objects (see ``attacker._structural``).
+AUTOMATED = re.compile(
+    r"(?i)(?<![\w])(?:a[uvw]?|o)tomaa?t\w*|(?<![\w])(?:автомат|аўтамат|αυτόματ|αυτοματ)\w*|"
+    r"自動|自动|자동|(?<![\u0621-\u064a])(?:ال)?آلي(?:ة)?(?![\u0621-\u064a])|خودکار\S*|स्वचालित|ऑटोमैटिक|"
+    r"স্বয়ংক্রিয়\S*|தானியங்கி\S*|อัตโนมัติ|tự động|אוטומטי\S*")
+
+
+def names_automated(text: str) -> bool:
+    """(round 17) Whether ``text`` names an automated doer (:data:`AUTOMATED`)."""
+    return bool(AUTOMATED.search(text))
+
+
+# (round 17) "whoever reads this, ...": a short opening segment (six words at most, up to the first
+# comma, dash or colon) that holds a verb of reading names the reader as the one addressed by what
+# follows, whatever word says "whoever" ("Кто бы ни читал — ...", "Den som läser: ...").
+_OPENING = re.compile(r"^\W*([^,，、،—–:：;]{1,80}?)\s*[,，、،—–:：;]\s*\S")
+
+
+def reads_first(text: str) -> bool:
+    """(round 17) Whether ``text`` opens with a short segment of reading (see above)."""
+    m = _OPENING.match(text)
+    return bool(m and len(m.group(1).split()) <= 6 and READER_VERB.search(m.group(1)))
 
 
 # a negation or a prohibition in the attacker's languages (as a word): "do not", "never", "ne ...
