@@ -2381,22 +2381,36 @@ def _structural(text: str, catalogue: set[str], chunk: str | None = None, *, spo
 _SEND_VERBS = frozenset({"send"})
 
 
-def _goal_of(text: str, secrets: list[str]) -> str | None:
-    """(round 17) The harmful goal whose objects ``text`` carries (see above), or None."""
-    words = [w for w in _tokens(text) if w != "QUOTE"]
-    acts = {a for a in (_verb_of(w) for w in words) if a}
+def _goal_of(text: str, secrets: list[str]) -> tuple[str | None, int]:
+    """(round 17) The harmful goal whose objects ``text`` carries (see above), and where its act is
+    said (the mail word or verb, the role, the answer word); (None, -1) when there is none."""
+    words = [(m.group(0), m.start()) for m in _TOKEN_RX.finditer(text) if m.group(0) != "QUOTE"]
+    acts = [(a, at) for a, at in ((_verb_of(w), at) for w, at in words) if a]
     recipient = _ADDRESS.search(text) or _RECORD_IDS["contact"].search(text)
-    if recipient and (_MAIL_WORD.search(text) or acts & _SEND_VERBS):
-        return "send"
-    if "delete" in acts and (record_kinds(text) or any(rx.search(text) for rx in _RECORD_IDS.values())):
-        return "delete"
-    if ROLE.search(text) and (_self_then_role(text) or _role_then_self(text) or _handle_by_role(text)[0]
-                              or _USER_ID.search(text)):
-        return "grant"
-    if secrets and any(s in text for s in secrets) and (_ANSWER_WORDS.search(text) or "reveal" in acts
-                                                         or _VERBATIM.search(text)):
-        return "reveal"
-    return None
+    mail = _MAIL_WORD.search(text)
+    sends = [at for a, at in acts if a == "send"] + ([mail.start()] if mail else [])
+    if recipient and sends:
+        return "send", min(sends)
+    deletes = [at for a, at in acts if a == "delete"]
+    if deletes and (record_kinds(text) or any(rx.search(text) for rx in _RECORD_IDS.values())):
+        return "delete", deletes[0]
+    role = ROLE.search(text)
+    if role and (_self_then_role(text) or _role_then_self(text) or _handle_by_role(text)[0] or _USER_ID.search(text)):
+        return "grant", role.start()
+    answer = _ANSWER_WORDS.search(text) or _VERBATIM.search(text)
+    reveals = [at for a, at in acts if a == "reveal"] + ([answer.start()] if answer else [])
+    if secrets and any(s in text for s in secrets) and reveals:
+        return "reveal", min(reveals)
+    return None, -1
+
+
+def _said_at(text: str, at: int) -> bool:
+    """(round 17) Whether the act said at ``at`` is asked for: no negation in its clause before it (a
+    negation elsewhere in a long rule -- "unless agreed otherwise", "without waiting for
+    confirmation" -- is not about the act), no prohibition, and the unit does not tell it as done."""
+    before = re.split(r"[,;:—–،؛、，；]|\s-\s", text[:at])[-1]
+    return not (NEGATION.search(before) or _FORBIDDEN.search(text)
+                or ((_PAST.search(text) or PAST_TIME.search(text)) and not _CUE.search(text)))
 
 
 def _points_back(text: str) -> bool:
@@ -2411,7 +2425,7 @@ def _goal_anchored(found: list[Any], seen: list[tuple[str, list[str], bool, bool
     only where no step read the unit (or, for a pointing-back unit, the unit it points back to)."""
     out: list[_Instruction] = []
     for i, (masked, quotes, shaped, read) in enumerate(seen):
-        if read or not shaped or _FORBIDDEN.search(masked) or not _asks_now(masked):
+        if read or not shaped:
             continue
         texts = [(masked, quotes)]
         if _points_back(masked):
@@ -2419,11 +2433,9 @@ def _goal_anchored(found: list[Any], seen: list[tuple[str, list[str], bool, bool
             texts += [(seen[j][0] + " " + masked, seen[j][1]) for j in (i - 1, i - 2)
                       if j >= 0 and found[j].group == found[i].group and not seen[j][3]]
         for text, quotes in texts:
-            if text is not masked and not _asks_now(text[:-len(masked)]):
-                continue  # (the earlier unit tells it as done, or forbids it)
-            goal = _goal_of(text, secrets)
-            if goal is None:
-                continue
+            goal, at = _goal_of(text, secrets)
+            if goal is None or not _said_at(text, at) or not _said_at(masked, len(masked)):
+                continue  # (forbidden or told as done, in the unit or the one it points back to)
             ins = _Instruction(action=goal, clause=text, sentence=text + "\n" + found[i].block, chunk=chunk,
                                tool=_explicit_tool(text, catalogue), paragraph=found[i].block, addressed=True)
             if goal == "grant":
