@@ -2434,8 +2434,8 @@ def _goal_anchored(found: list[Any], seen: list[tuple[str, list[str], bool, bool
                       if j >= 0 and found[j].group == found[i].group and not seen[j][3]]
         for text, quotes in texts:
             goal, at = _goal_of(text, secrets)
-            if goal is None or not _said_at(text, at) or not _said_at(masked, len(masked)):
-                continue  # (forbidden or told as done, in the unit or the one it points back to)
+            if goal is None or not _said_at(text, at) or (text is not masked and not _asks_now(masked)):
+                continue  # (forbidden or told as done; or the unit that points back forbids it: "don't do that")
             ins = _Instruction(action=goal, clause=text, sentence=text + "\n" + found[i].block, chunk=chunk,
                                tool=_explicit_tool(text, catalogue), paragraph=found[i].block, addressed=True)
             if goal == "grant":
