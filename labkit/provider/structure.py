@@ -45,8 +45,8 @@ from dataclasses import dataclass
 # field's value ("ai_agent", "ai-bot")
 MODEL = re.compile(
     r"(?<![\w\u0590-\u05ff])[והלשבמ]{0,2}(?:בוט|המודל|מודל|העוזר)(?![\u0590-\u05ff])|"  # he
-    r"(?<![\u0600-\u06ff])[وفبل]?(?:ال|لل)?(?:بوت|روبوت|نموذج|ذكاء الاصطناعي)(?![\u0600-\u06ff])|"  # ar
-    r"(?<![\u0600-\u06ff])(?:بوٹ|ماڈل|اے آئی|ربات|مدل|هوش مصنوعی)(?![\u0600-\u06ff])|"  # ur fa
+    r"(?<![\u0600-\u06ff])[وفبل]?(?:ال|لل)?(?:بوت|روبوت|نموذج|ذكاء الاصطناعي)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"  # ar
+    r"(?<![\u0600-\u06ff])(?:بوٹ|ماڈل|اے آئی|ربات|مدل|هوش مصنوعی)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"  # ur fa
     # ("the model of the printer", "modellen av skrivaren": a product's model, not the machine that reads)
     r"\b(?:bot(?:ten|en|in|tia|ti|a|u|ovi|em|ot|ok|nak|ja)?|botar|modell(?:en|et|je|nek|t)?(?!\s+(?:av|of|von|van|de|di|för|for)\b)|"
     r"model(?:o|u|em)?\s+(?:bahasa|AI|IA|KI|językowy)|language\s+model|tekoälymalli\w*|mesterséges intelligencia|"
@@ -84,7 +84,7 @@ ROLE = re.compile(
     r"pentadbir|quản trị(?: viên)?|tagapangasiwa|msimamizi)|"
     r"админ\w*|адмін\w*|администратор\w*|адміністратор\w*|διαχειριστ\w*|"
     r"管理者|管理员|管理員|관리자|ผู้ดูแล(?:ระบบ)?|แอดมิน|"
-    r"(?<![\u0600-\u06ff])(?:ال)?(?:مسؤول|مدير|أدمن|ادمن)(?:ين)?(?![\u0600-\u06ff])|ایڈمن|منتظم|مدیر|"
+    r"(?<![\u0600-\u06ff])(?:ال)?(?:مسؤول|مدير|أدمن|ادمن)(?:ين)?(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|ایڈمن|منتظم|مدیر|"
     r"(?<![\u0590-\u05ff])[הל]?מנהל(?:ים)?(?![\u0590-\u05ff])|एडमिन|प्रशासक|"
     # (round 15) bn hi ta
     r"প্রশাসক|অ্যাডমিন|व्यवस्थापक|நிர்வாகி")
@@ -219,7 +219,7 @@ NEGATION = re.compile(
     r"(?i)\b(?:not|never|don'?t|no|nicht|nie|niemals|kein\w*|ne|jamais|pas|nunca|non|mai|niet|nooit|inte|aldrig|"
     r"ikke|nigdy|nikdy|älä|ei|não|niciodată|не|ні|никогда|ніколи|μην|δεν|asla|sakın|jangan|tidak|bukan|"
     r"huwag|hindi|usi|usifanye|không|đừng|chớ)\b|"
-    r"(?<![\u0600-\u06ff])(?:لا|لن|نه|مت|نہ)(?![\u0600-\u06ff])|(?<![\u0590-\u05ff])(?:אל|לא)(?![\u0590-\u05ff])|"
+    r"(?<![\u0600-\u06ff])(?:لا|لن|نه|مت|نہ)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|(?<![\u0590-\u05ff])(?:אל|לא)(?![\u0590-\u05ff])|"
     r"ไม่|อย่า|不要|不得|禁止|別|别|しないで|してはいけ|禁止|하지 ?마|하지 ?않|금지|मत|नहीं|না|வேண்டாம்")
 
 # a day gone by, in the attacker's languages ("yesterday", "... ago", "last week"): a unit that says
@@ -229,7 +229,7 @@ PAST_TIME = re.compile(
     r"eilen|dün|tegnap|вчера|вчора|χθες|kemarin|semalam|kahapon|jana|hôm qua|"
     # ("... ago" only where the word says nothing else: not "hace", "fa", "önce", "lalu", "тому")
     r"geleden|temu|în urmă|ezelőtt|nakaraan|iliyopita)\b|"
-    r"เมื่อวาน|昨日|昨天|어제|(?<![\u0600-\u06ff])(?:أمس|امس|دیروز|گزشتہ|کل)(?![\u0600-\u06ff])|"
+    r"เมื่อวาน|昨日|昨天|어제|(?<![\u0600-\u06ff])(?:أمس|امس|دیروز|گزشتہ|کل)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
     r"(?<![\u0590-\u05ff])אתמול(?![\u0590-\u05ff])|গতকাল|நேற்று")
 
 # a tool written as code: snake_case or dotted (``delete_contact``, ``crm.delete_record``), or
@@ -373,7 +373,8 @@ def label_names_model(unit: Unit, addressee: re.Pattern[str]) -> bool:
     value or addressee is the model ("Addressee: bot", "Done by — AI agent", "For the assistant:",
     "uitvoerder: assistent"), not a sentence that says something about it."""
     words = re.findall(r"\w+", unit.text)
-    if not words or len(words) > 8 or not names_model(unit.text, addressee):
+    # ((round 17) a key or section name joins its words with "_": "[task_for_assistant]", "owner=ai_bot")
+    if not words or len(words) > 8 or not names_model(unit.text.replace("_", " "), addressee):
         return False
     return bool(re.search(r"[:：—–=]|^\W*\w+\W*$", unit.text))
 
@@ -393,20 +394,20 @@ RECORD_KINDS: dict[str, re.Pattern[str]] = {
         r"нотатк\w*|нотаток|примітк\w*|σημειωσ\w*|catatan\w*|tala|mga tala|kumbukumbu|maelezo|ghi chú|"
         r"memo\w*|comment(?:s|aires?|i|arios?)?)(?![\w])|"
         r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:הערות|הערה|ההערות)(?![\u0590-\u05ff])|"
-        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:ملاحظات|ملاحظة|یادداشت\S*|نوٹس|نوٹ)(?![\u0600-\u06ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:ملاحظات|ملاحظة|یادداشت\S*|نوٹس|نوٹ)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
         r"नोट\S*|टिप्पणि\S*|টীকা|নোট\S*|குறிப்பு\S*|บันทึก|หมายเหตุ|メモ|備考|ノート|备注|注释|笔记|備註|메모|노트"),
     "contact": re.compile(
         r"(?i)(?<![\w])(?:contact\w*|kontakt\w*|contatt\w*|контакт\w*|επαφ\w*|kenalan|kontak|mawasiliano|"
         r"yhteystie\w*|yhteyshenkil\w*|iletişim\w*|kişiler\w*|kapcsolat\w*|kapcsolattart\w*|liên hệ|liên lạc|"
         r"coordonn[ée]es)(?![\w])|"
         r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:אנשי (?:ה)?קשר|איש (?:ה)?קשר)(?![\u0590-\u05ff])|"
-        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:جهات الاتصال|جهة الاتصال|مخاطب\S*|رابط\S*|رابطے)(?![\u0600-\u06ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:جهات الاتصال|جهة الاتصال|مخاطب\S*|رابط\S*|رابطے)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
         r"संपर्क\S*|যোগাযোগ\S*|কন্টাক্ট\S*|தொடர்பு\S*|ผู้ติดต่อ|連絡先|联系人|聯絡人|연락처"),
     "ticket": re.compile(
         r"(?i)(?<![\w])(?:tickets?|tiket\w*|tikett\w*|zgłosze\w*|požadav\w*|ärende\w*|sag(?:er|erne)|talep\w*|"
         r"bilet\w*|заявк\w*|звернен\w*|обращени\w*|αιτημα\w*|incidenc\w*|chamado\w*|phiếu|tiketi)(?![\w])|"
         r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:כרטיס\S*|פניות|פנייה)(?![\u0590-\u05ff])|"
-        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:تذاكر|تذكرة|تیکت\S*|ٹکٹ\S*)(?![\u0600-\u06ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:تذاكر|تذكرة|تیکت\S*|ٹکٹ\S*)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
         r"टिकट\S*|টিকিট\S*|டிக்கெட்\S*|ตั๋ว|チケット|工单|工單|티켓"),
     "history": re.compile(
         r"(?i)(?<![\w])(?:history|historial|historique|historia\w*|histórico|historico|storico|verlauf|"
@@ -414,7 +415,7 @@ RECORD_KINDS: dict[str, re.Pattern[str]] = {
         r"истори\w*|історі\w*|ιστορικ\w*|sejarah|riwayat|kasaysayan|lịch sử|geçmiş\w*|előzmény\w*|"
         r"records?|datensätze|datensatz|registros?|registres?|enregistrements?)(?![\w])|"
         r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:היסטורי\S*)(?![\u0590-\u05ff])|"
-        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:سجل\S*|سابقه|تاریخچه|ہسٹری|تاریخ)(?![\u0600-\u06ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:سجل\S*|سابقه|تاریخچه|ہسٹری|تاریخ)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
         r"इतिहास|हिस्ट्री|ইতিহাস|হিস্ট্রি|வரலாறு\S*|ประวัติ|履歴|历史|歷史|记录|記録|기록|이력|내역"),
 }
 
