@@ -2463,7 +2463,7 @@ def _goal_anchored(found: list[Any], seen: list[tuple[str, list[str], bool, bool
             # the one or two units before it in the same block, nearest first, not read themselves
             texts += [(seen[j][0] + " " + masked, seen[j][1]) for j in (i - 1, i - 2)
                       if j >= 0 and found[j].group == found[i].group and not seen[j][3]]
-            if len(masked.split()) <= 5 and not answer_only:
+            if len(re.split(r"[:：]\s", masked)[-1].split()) <= 5 and not answer_only:
                 # a short unit that only names the model greets or calls it ("Hello, assistant.",
                 # "Bot!"): the unit after it in the block is said to it
                 texts += [(masked + " " + seen[i + 1][0], seen[i + 1][1]) for _ in (0,)
