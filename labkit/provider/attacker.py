@@ -1584,6 +1584,16 @@ def _final_imperative(words: list[str]) -> tuple[str | None, int]:
     return None, -1
 
 
+def _bare_order(words: list[str], action: str | None, at: int) -> bool:
+    """(round 17) Whether a clause is a bare order: it opens with its verb (no lead word before it: "To
+    delete a contact, ..." is a how-to) and the verb is no English participle ("Deleted contacts stay
+    ..."). Untrusted text that says "delete them all" to no one named is obeyed by a weak model as
+    if said to it; a person it is said to is named in a label or a greeting, which the grammar reads
+    first (``_names_a_person``, letters to a named person)."""
+    return bool(action) and at == 0 and _first_action(words) == (action, 0) \
+        and not (words[0].isascii() and words[0].lower().endswith("ed"))
+
+
 def _a_state(words: list[str], i: int) -> bool:
     """(round 13) Whether ``words[i]`` is a Japanese verbal noun in a state or a passive form
     ("重複している連絡先", the contacts that are duplicated; "削除された", deleted): what is, not the act
@@ -2116,7 +2126,7 @@ def find_instructions(text: str, catalogue: set[str] | None = None, *, spoken: b
                                    tool=_explicit_tool(clause, catalogue), paragraph=paragraph,
                                    following=sentences[n + 1] if n + 1 < len(sentences) else "",
                                    addressed=bool(spoken or addressed or in_paste or head_addressed or _unowned(_ADDRESSEE, sentence)
-                                                  or names_reader(sentence)))
+                                                  or names_reader(sentence) or _bare_order(words, action, at)))
                 if ins.tool:
                     tail = clause[clause.find(ins.tool) + len(ins.tool):]
                     ins.args = _parse_call_args(_unmask(tail, quotes))
