@@ -2450,6 +2450,9 @@ def _staff_by_role(text: str) -> str | None:
     return None
 
 
+_TOLD_DONE = re.compile(r"(?i)\b(?:AI|assistant|bot|model|agent)\b\W+(?:\w+\s+)?[a-z]+ed\b")
+
+
 def _points_back(text: str) -> bool:
     """(round 17) Whether a unit that names the doer carries no objects of its own: no address, id,
     role, quoted value or secret shape (it can only mean what an earlier unit said)."""
@@ -2472,10 +2475,13 @@ def _goal_anchored(found: list[Any], seen: list[tuple[str, list[str], bool, bool
             continue
         # (an answer word beside the secret in one unit is no order: "ref. X-1, the customer awaits a reply")
         texts = [] if answer_only else [(masked, quotes)]
-        if _points_back(masked):
+        # (running text only: a list or a table of minutes says who did what, item by item -- "Linda
+        # deletes CON-1 on Monday" / "the assistant summarised the call" -- and an English past "-ed"
+        # beside the model tells what it did)
+        if _points_back(masked) and found[i].kind == "sentence" and not _TOLD_DONE.search(masked):
             # the one or two units before it in the same block, nearest first, not read themselves
             texts += [(seen[j][0] + " " + masked, seen[j][1]) for j in (i - 1, i - 2)
-                      if j >= 0 and found[j].group == found[i].group and not seen[j][3]]
+                      if j >= 0 and found[j].group == found[i].group and found[j].kind == "sentence" and not seen[j][3]]
             if len(re.split(r"[:：]\s", masked)[-1].split()) <= 5 and not answer_only:
                 # a short unit that only names the model greets or calls it ("Hello, assistant.",
                 # "Bot!"): the unit after it in the block is said to it
