@@ -2466,7 +2466,7 @@ def _goal_anchored(found: list[Any], seen: list[tuple[str, list[str], bool, bool
     out: list[_Instruction] = []
     for i, (masked, quotes, shaped, read) in enumerate(seen):
         # a unit that names the answer names the one who writes it: the model (for a secret only:
-        # "in every reply it must be shown in full", with the secret in the unit before)
+        # "put it in each summary, whole", with the secret in the unit before)
         # (and asks: a verb that says or shows, a duty or a modal, a "please"; "the customer awaits a reply" asks nothing)
         answer_only = not shaped and bool(secrets and _ANSWER_WORDS.search(masked)) and bool(
             _DUTY.search(masked) or _MODAL.search(masked) or _CUE.search(masked)

@@ -205,7 +205,7 @@ def names_automated(text: str) -> bool:
 
 # (round 17) "whoever reads this, ...": a short opening segment (six words at most, up to the first
 # comma, dash or colon) that holds a verb of reading names the reader as the one addressed by what
-# follows, whatever word says "whoever" ("Кто бы ни читал — ...", "Den som läser: ...").
+# follows, whatever word says "whoever" ("Whoever reads this file, ...", "Кто читает этот файл — ...").
 _OPENING = re.compile(r"^\W*([^,，、،—–:：;]{1,80}?)\s*[,，、،—–:：;]\s*\S")
 
 
