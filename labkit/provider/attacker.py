@@ -78,6 +78,15 @@ turn (``spoken``), is a grant or a send whatever the verb; a verb-final clause t
 verb's imperative ("… را پاک کن", "… ईमेल कर दो") is an order; a redacting client's ``<NAME_n>``
 beside a verb of reading is the reader.
 
+Round 17 reads an order by its GOAL'S OBJECTS rather than its verb (:func:`_goal_anchored`), so that it
+carries to languages the verb tables lack: a unit that names the doer -- the model, whatever reads the
+text ("whoever reads this, ..." by the shape of its opening), an automated doer
+(:data:`labkit.provider.structure.AUTOMATED`, one international word family) -- and carries a mail word
+beside a recipient, a delete beside a record, a role beside its receiver or a secret beside the answer is
+that goal; a sentence that names the doer and carries nothing ("Assistant, see to it") takes the objects
+of the sentence before it, a greeting to the model hands it the sentence after, a clause that opens with
+its verb names the records in view by kind.
+
 What it does not do: it is not a language model and it does not paraphrase. It never acts on
 text without a target ("be careful with refunds" is advice, not an instruction); it never
 decides whether an action is allowed (the caller's taint and approval rules must refuse it;

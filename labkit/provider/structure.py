@@ -20,7 +20,10 @@ has seen; what does carry is the structure an instruction for a machine has in e
   view) said to the model;
 - (round 16) the lab's **kinds of record** named as what to act on (notes, contacts, tickets, a
   history: :data:`RECORD_KINDS`), which make a destructive order with no id an order on the records
-  in view.
+  in view;
+- (round 17) an **automated doer** named by the shape of one international word family
+  (:data:`AUTOMATED`) and a reader named by a short opening segment with a verb of reading
+  (:func:`reads_first`), which the attacker's goal-anchored reading takes as the one addressed.
 
 This module holds only what has no library: how text is cut into such units, which words name a
 machine as the doer, a role, a "give" verb, a negation; every list is written from general
