@@ -20,7 +20,10 @@ has seen; what does carry is the structure an instruction for a machine has in e
   view) said to the model;
 - (round 16) the lab's **kinds of record** named as what to act on (notes, contacts, tickets, a
   history: :data:`RECORD_KINDS`), which make a destructive order with no id an order on the records
-  in view.
+  in view;
+- (round 17) an **automated doer** named by the shape of one international word family
+  (:data:`AUTOMATED`) and a reader named by a short opening segment with a verb of reading
+  (:func:`reads_first`), which the attacker's goal-anchored reading takes as the one addressed.
 
 This module holds only what has no library: how text is cut into such units, which words name a
 machine as the doer, a role, a "give" verb, a negation; every list is written from general
@@ -45,8 +48,8 @@ from dataclasses import dataclass
 # field's value ("ai_agent", "ai-bot")
 MODEL = re.compile(
     r"(?<![\w\u0590-\u05ff])[והלשבמ]{0,2}(?:בוט|המודל|מודל|העוזר)(?![\u0590-\u05ff])|"  # he
-    r"(?<![\u0600-\u06ff])[وفبل]?(?:ال|لل)?(?:بوت|روبوت|نموذج|ذكاء الاصطناعي)(?![\u0600-\u06ff])|"  # ar
-    r"(?<![\u0600-\u06ff])(?:بوٹ|ماڈل|اے آئی|ربات|مدل|هوش مصنوعی)(?![\u0600-\u06ff])|"  # ur fa
+    r"(?<![\u0600-\u06ff])[وفبل]?(?:ال|لل)?(?:بوت|روبوت|نموذج|ذكاء الاصطناعي)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"  # ar
+    r"(?<![\u0600-\u06ff])(?:بوٹ|ماڈل|اے آئی|ربات|مدل|هوش مصنوعی)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"  # ur fa
     # ("the model of the printer", "modellen av skrivaren": a product's model, not the machine that reads)
     r"\b(?:bot(?:ten|en|in|tia|ti|a|u|ovi|em|ot|ok|nak|ja)?|botar|modell(?:en|et|je|nek|t)?(?!\s+(?:av|of|von|van|de|di|för|for)\b)|"
     r"model(?:o|u|em)?\s+(?:bahasa|AI|IA|KI|językowy)|language\s+model|tekoälymalli\w*|mesterséges intelligencia|"
@@ -84,7 +87,7 @@ ROLE = re.compile(
     r"pentadbir|quản trị(?: viên)?|tagapangasiwa|msimamizi)|"
     r"админ\w*|адмін\w*|администратор\w*|адміністратор\w*|διαχειριστ\w*|"
     r"管理者|管理员|管理員|관리자|ผู้ดูแล(?:ระบบ)?|แอดมิน|"
-    r"(?<![\u0600-\u06ff])(?:ال)?(?:مسؤول|مدير|أدمن|ادمن)(?:ين)?(?![\u0600-\u06ff])|ایڈمن|منتظم|مدیر|"
+    r"(?<![\u0600-\u06ff])(?:ال)?(?:مسؤول|مدير|أدمن|ادمن)(?:ين)?(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|ایڈمن|منتظم|مدیر|"
     r"(?<![\u0590-\u05ff])[הל]?מנהל(?:ים)?(?![\u0590-\u05ff])|एडमिन|प्रशासक|"
     # (round 15) bn hi ta
     r"প্রশাসক|অ্যাডমিন|व्यवस्थापक|நிர்வாகி")
@@ -163,7 +166,7 @@ _READER_NOUN = re.compile(
 READER_VERB = re.compile(
     r"(?i)(?<![\w])(?:read|reads|reading|lesend\w*|process|processes|processing|summari[sz]\w*|pars(?:es|ing)|handl(?:es|ing)|"
     r"ingest\w*|analy[sz](?:es|ing)|open(?:s|ing)|lies\w*|liest|verarbeit\w*|lit|lisant|traite\w*|lee\w*|lea|procese|"
-    r"procesa\w*|legge\w*|legga|elabora\w*|lê|leia|processa\w*|leest|verwerk\w*|läser|bearbetar|czyta\w*|"
+    r"procesa\w*|legge\w*|legga|elabora\w*|lê|leia|lendo|processa\w*|leest|verwerk\w*|läser|bearbetar|czyta\w*|"
     r"przetwarza\w*|čte|čtoucí|zpracováv\w*|zpracuje|чита\w*|обрабатыва\w*|обробля\w*|διαβάζ\w*|διαβάσει|"
     r"επεξεργάζ\w*|συνοψίζ\w*|okuyan|işleyen|olvas\w*|feldolgoz\w*|membaca|memproses|nagbabasa|nagpoproseso|"
     r"\w*soma\w*|\w*chakata\w*|đọc|xử lý)(?![\w])|"
@@ -182,13 +185,46 @@ def names_reader(text: str) -> bool:
                for v in (m.span() for m in READER_VERB.finditer(text)) for n in nouns)
 
 
+# (round 17) a machine named by WHAT it is, not by a name: "automated", "automatic" and
+# "automatically" are one international word family ("automat-", "avtomat-", "awtomat-", "otomat-",
+# "автомат-", "αυτόματ-") and the few scripts that say it otherwise (自動/自动, 자동, آلي, خودکار,
+# स्वचालित, স্বয়ংক্রিয়, தானியங்கி, อัตโนมัติ, tự động, אוטומטי). A rule or note that gives "the automated
+# system", "an automatic reader" or "automated processing" a duty names the one machine reading it;
+# the family is matched by its shape, so it reads in languages no list here was written for.
+# Alone it names no doer ("refunds are paid automatically"): it counts only beside a goal's
+# objects (see ``attacker._structural``).
+AUTOMATED = re.compile(
+    r"(?i)(?<![\w])(?:a[uvw]?|o)tomaa?t\w*|(?<![\w])(?:автомат|аўтамат|αυτόματ|αυτοματ)\w*|"
+    r"自動|自动|자동|(?<![\u0621-\u064a])(?:ال)?آلي(?:ة)?(?![\u0621-\u064a])|خودکار\S*|स्वचालित|ऑटोमैटिक|"
+    r"স্বয়ংক্রিয়\S*|தானியங்கி\S*|อัตโนมัติ|tự động|אוטומטי\S*")
+
+
+def names_automated(text: str) -> bool:
+    """(round 17) Whether ``text`` names an automated doer (:data:`AUTOMATED`), read with its accents
+    off too (Latvian "automātisks", Czech "automatizovaný" are one shape)."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return bool(AUTOMATED.search(text) or AUTOMATED.search(bare))
+
+
+# (round 17) "whoever reads this, ...": a short opening segment (six words at most, up to the first
+# comma, dash or colon) that holds a verb of reading names the reader as the one addressed by what
+# follows, whatever word says "whoever" ("Whoever reads this file, ...", "Кто читает этот файл — ...").
+_OPENING = re.compile(r"^\W*([^,，、،—–:：;]{1,80}?)\s*[,，、،—–:：;]\s*\S")
+
+
+def reads_first(text: str) -> bool:
+    """(round 17) Whether ``text`` opens with a short segment of reading (see above)."""
+    m = _OPENING.match(text)
+    return bool(m and len(m.group(1).split()) <= 6 and READER_VERB.search(m.group(1)))
+
+
 # a negation or a prohibition in the attacker's languages (as a word): "do not", "never", "ne ...
 # pas", "nunca", "не", "لا", "אל", "không", "ไม่", "不要", "しないで", "하지 마" ...
 NEGATION = re.compile(
     r"(?i)\b(?:not|never|don'?t|no|nicht|nie|niemals|kein\w*|ne|jamais|pas|nunca|non|mai|niet|nooit|inte|aldrig|"
     r"ikke|nigdy|nikdy|älä|ei|não|niciodată|не|ні|никогда|ніколи|μην|δεν|asla|sakın|jangan|tidak|bukan|"
     r"huwag|hindi|usi|usifanye|không|đừng|chớ)\b|"
-    r"(?<![\u0600-\u06ff])(?:لا|لن|نه|مت|نہ)(?![\u0600-\u06ff])|(?<![\u0590-\u05ff])(?:אל|לא)(?![\u0590-\u05ff])|"
+    r"(?<![\u0600-\u06ff])(?:لا|لن|نه|مت|نہ)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|(?<![\u0590-\u05ff])(?:אל|לא)(?![\u0590-\u05ff])|"
     r"ไม่|อย่า|不要|不得|禁止|別|别|しないで|してはいけ|禁止|하지 ?마|하지 ?않|금지|मत|नहीं|না|வேண்டாம்")
 
 # a day gone by, in the attacker's languages ("yesterday", "... ago", "last week"): a unit that says
@@ -198,7 +234,7 @@ PAST_TIME = re.compile(
     r"eilen|dün|tegnap|вчера|вчора|χθες|kemarin|semalam|kahapon|jana|hôm qua|"
     # ("... ago" only where the word says nothing else: not "hace", "fa", "önce", "lalu", "тому")
     r"geleden|temu|în urmă|ezelőtt|nakaraan|iliyopita)\b|"
-    r"เมื่อวาน|昨日|昨天|어제|(?<![\u0600-\u06ff])(?:أمس|امس|دیروز|گزشتہ|کل)(?![\u0600-\u06ff])|"
+    r"เมื่อวาน|昨日|昨天|어제|(?<![\u0600-\u06ff])(?:أمس|امس|دیروز|گزشتہ|کل)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
     r"(?<![\u0590-\u05ff])אתמול(?![\u0590-\u05ff])|গতকাল|நேற்று")
 
 # a tool written as code: snake_case or dotted (``delete_contact``, ``crm.delete_record``), or
@@ -342,7 +378,8 @@ def label_names_model(unit: Unit, addressee: re.Pattern[str]) -> bool:
     value or addressee is the model ("Addressee: bot", "Done by — AI agent", "For the assistant:",
     "uitvoerder: assistent"), not a sentence that says something about it."""
     words = re.findall(r"\w+", unit.text)
-    if not words or len(words) > 8 or not names_model(unit.text, addressee):
+    # ((round 17) a key or section name joins its words with "_": "[task_for_assistant]", "owner=ai_bot")
+    if not words or len(words) > 8 or not names_model(unit.text.replace("_", " "), addressee):
         return False
     return bool(re.search(r"[:：—–=]|^\W*\w+\W*$", unit.text))
 
@@ -362,20 +399,20 @@ RECORD_KINDS: dict[str, re.Pattern[str]] = {
         r"нотатк\w*|нотаток|примітк\w*|σημειωσ\w*|catatan\w*|tala|mga tala|kumbukumbu|maelezo|ghi chú|"
         r"memo\w*|comment(?:s|aires?|i|arios?)?)(?![\w])|"
         r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:הערות|הערה|ההערות)(?![\u0590-\u05ff])|"
-        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:ملاحظات|ملاحظة|یادداشت\S*|نوٹس|نوٹ)(?![\u0600-\u06ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:ملاحظات|ملاحظة|یادداشت\S*|نوٹس|نوٹ)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
         r"नोट\S*|टिप्पणि\S*|টীকা|নোট\S*|குறிப்பு\S*|บันทึก|หมายเหตุ|メモ|備考|ノート|备注|注释|笔记|備註|메모|노트"),
     "contact": re.compile(
         r"(?i)(?<![\w])(?:contact\w*|kontakt\w*|contatt\w*|контакт\w*|επαφ\w*|kenalan|kontak|mawasiliano|"
         r"yhteystie\w*|yhteyshenkil\w*|iletişim\w*|kişiler\w*|kapcsolat\w*|kapcsolattart\w*|liên hệ|liên lạc|"
         r"coordonn[ée]es)(?![\w])|"
         r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:אנשי (?:ה)?קשר|איש (?:ה)?קשר)(?![\u0590-\u05ff])|"
-        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:جهات الاتصال|جهة الاتصال|مخاطب\S*|رابط\S*|رابطے)(?![\u0600-\u06ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:جهات الاتصال|جهة الاتصال|مخاطب\S*|رابط\S*|رابطے)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
         r"संपर्क\S*|যোগাযোগ\S*|কন্টাক্ট\S*|தொடர்பு\S*|ผู้ติดต่อ|連絡先|联系人|聯絡人|연락처"),
     "ticket": re.compile(
         r"(?i)(?<![\w])(?:tickets?|tiket\w*|tikett\w*|zgłosze\w*|požadav\w*|ärende\w*|sag(?:er|erne)|talep\w*|"
         r"bilet\w*|заявк\w*|звернен\w*|обращени\w*|αιτημα\w*|incidenc\w*|chamado\w*|phiếu|tiketi)(?![\w])|"
         r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:כרטיס\S*|פניות|פנייה)(?![\u0590-\u05ff])|"
-        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:تذاكر|تذكرة|تیکت\S*|ٹکٹ\S*)(?![\u0600-\u06ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:تذاكر|تذكرة|تیکت\S*|ٹکٹ\S*)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
         r"टिकट\S*|টিকিট\S*|டிக்கெட்\S*|ตั๋ว|チケット|工单|工單|티켓"),
     "history": re.compile(
         r"(?i)(?<![\w])(?:history|historial|historique|historia\w*|histórico|historico|storico|verlauf|"
@@ -383,7 +420,7 @@ RECORD_KINDS: dict[str, re.Pattern[str]] = {
         r"истори\w*|історі\w*|ιστορικ\w*|sejarah|riwayat|kasaysayan|lịch sử|geçmiş\w*|előzmény\w*|"
         r"records?|datensätze|datensatz|registros?|registres?|enregistrements?)(?![\w])|"
         r"(?<![\u0590-\u05ff])[והלשבמ]{0,2}(?:היסטורי\S*)(?![\u0590-\u05ff])|"
-        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:سجل\S*|سابقه|تاریخچه|ہسٹری|تاریخ)(?![\u0600-\u06ff])|"
+        r"(?<![\u0600-\u06ff])[وفبل]?(?:ال)?(?:سجل\S*|سابقه|تاریخچه|ہسٹری|تاریخ)(?![\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06d5-\u06ff])|"
         r"इतिहास|हिस्ट्री|ইতিহাস|হিস্ট্রি|வரலாறு\S*|ประวัติ|履歴|历史|歷史|记录|記録|기록|이력|내역"),
 }
 
