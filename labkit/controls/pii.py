@@ -75,6 +75,7 @@ from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekda
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
+from labkit.controls.pii_name_chat import chat_name_spans
 from labkit.controls.pii_name_letter import letter_frame_spans
 from labkit.controls.pii_names import (
     UPPER,
@@ -979,6 +980,9 @@ def _scan(text: str) -> list[Finding]:
     out = [f for f in out if not (f.type == "NAME" and _closing_line(text, f))]
     # a name field's value is a name by its label: no clause rule (a kana reading has 6-10 syllables)
     out.extend(field_names)
+    # the speakers of a lower-case chat transcript, their mentions and names after a person marker, on
+    # the text as written, any cased script (round 19): a speaker's label is a name, not a form label
+    out.extend(Finding("NAME", s, e, text[s:e]) for s, e in chat_name_spans(text))
     # a Turkish title or case suffix after a name is not part of it ("Zeynep Hanım", "Aydın'ın"): round 16
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):
