@@ -41,8 +41,13 @@ from labkit.controls.pii_names import everyday_not_first, is_lower_case_name
 # a line that opens with a short label and a colon: one word of 2-20 letters, optionally a second one
 # of one letter (a surname's initial), then a colon and a blank (ASCII or French-spaced colon)
 _SPEAKER_LINE = re.compile(r"[ \t]*(?P<label>[^\W\d_]{2,20})(?:[ ](?P<initial>[^\W\d_]{1,20}))?[ ]?:(?:[ \t]|$)")
-# a surname's initial after a mentioned name ("did pipo r send it")
-_INITIAL_AFTER = re.compile(r"[ ][^\W\d_](?![\w'’-])")
+# a surname's initial after a mentioned name ("did pipo r send it"); not a one-letter word of chat or of
+# a language the sets cover ("u" for you, "o" and "y" and "e" as article or "and", Slavic prepositions)
+_INITIAL_AFTER = re.compile(r"[ ](?![aeiouywzskv])[^\W\d_](?![\w'’-])")
+# Vietnamese letters (horn, stroke, the tone marks of Latin Extended Additional): a Vietnamese word
+# loses them when folded and collides with a listed name ("chưa" -> "chua"), so the lists do not judge it
+_VIETNAMESE = re.compile(r"[ươđƯƠĐ\u1ea0-\u1ef9]")
+_MIN_LISTED = 4  # "ny", "már", "meg": short words of other languages that the wide lists hold as names
 _WORD = re.compile(r"(?<![\w@.'’-])[^\W\d_]{2,20}(?![\w'’-]|@)")
 
 # Labels that open a line with a colon and are no person: roles a transcript names its parties by,
@@ -97,6 +102,8 @@ def _can_be_speaker(label: str) -> bool:
 
 def _listed(word: str) -> bool:
     """A first name a list knows, no everyday word; a Cyrillic or Greek word in its Latin letters."""
+    if len(word) < _MIN_LISTED or fold(word) in PERSON_MARKERS or _VIETNAMESE.search(word):
+        return False
     latin = fold(word)
     return is_lower_case_name(word) or (latin != word and latin.isalpha() and is_lower_case_name(latin))
 
@@ -139,7 +146,8 @@ def chat_name_spans(text: str) -> list[tuple[int, int]]:
     for m in _WORD.finditer(text):
         word, s = m.group(0), m.start()
         # a person marker counts only right before the word, one blank between ("tante mia")
-        marked = previous_end + 1 == s and text[previous_end] == " " and fold(previous) in PERSON_MARKERS
+        marked = (previous_end + 1 == s and text[previous_end] == " " and fold(previous) in PERSON_MARKERS
+                  and fold(word) not in PERSON_MARKERS)  # "si ninang mia": the second marker is no name
         previous, previous_end = word, m.end()
         if s in taken or not _lower_word(word):
             continue
