@@ -77,6 +77,7 @@ from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_name_chat import chat_name_spans
 from labkit.controls.pii_name_letter import letter_frame_spans
+from labkit.controls.pii_name_openers import function_word_opener, workplace_place
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -969,9 +970,12 @@ def _scan(text: str) -> list[Finding]:
             s, e = strip_caseless_title(text, *head)  # "山田 太郎様": the honorific is not the name
             out.append(Finding("NAME", s, e, text[s:e]))
     # a "name" made of form labels only is the label ("Navn:", "Nimi:", "שם מלא:", "อีเมล"), one made of
-    # group words the group a greeting addresses ("Kedves Kollégák!"): round 15
+    # group words the group a greeting addresses ("Kedves Kollégák!"): round 15; a function word of another
+    # language opening a sentence ("Tu", "Будь", "Der Assistent") or a town before "office" is none (round 19)
     out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text)
                                                       or _weekday_alone(text, f.start, f.end)
+                                                      or function_word_opener(text, f.start, f.end)
+                                                      or workplace_place(text, f.start, f.end)
                                                       or any(f.start < le and ls < f.end for ls, le in labels))]
     # a title of address alone before its abbreviation dot is no name ("Fam. Berardi", "Mevr. de Vries"):
     # round 16; a title that is also a first name stays ("Don.")
