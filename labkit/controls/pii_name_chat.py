@@ -72,7 +72,8 @@ pengguna pelanggan
 """.split())
 
 # Words that mark the next word as a person, in chat as written (lower case): kinship words, honorifics
-# and person markers in the languages the lab's sets cover. Folded as fold() folds them.
+# and person markers in the languages the lab's sets cover. Folded as fold() folds them. Not the
+# Vietnamese "em" and "ba", which are as often "I" and "three" before a verb or a noun.
 PERSON_MARKERS: frozenset[str] = frozenset(fold(w) for w in """
 tante onkel oma opa frau herr
 tia tio dona dom seu vovo vo abuela abuelo senora senor don dona
@@ -81,7 +82,7 @@ farmor farfar mormor morfar bestemor bestefar
 mas mbak kak pak bu bang abang adik
 mzee bibi mama baba dada kaka
 si ni ninang ninong tita tito lola lolo kuya ate
-anh chi em co chu ong ba
+anh chi co chu ong
 ah
 """.split())
 
