@@ -72,10 +72,10 @@ from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_a
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
+from labkit.controls.pii_name_chat import chat_name_spans
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
-from labkit.controls.pii_name_chat import chat_name_spans
 from labkit.controls.pii_name_letter import letter_frame_spans
 from labkit.controls.pii_name_openers import function_word_opener, workplace_place
 from labkit.controls.pii_names import (

@@ -36,7 +36,7 @@ TOP_WORDS = 150
 """How many of each language's most frequent words count as function words (pronouns, articles,
 auxiliaries, the commonest imperatives): the top 150 of each list are nearly all of that kind."""
 
-_OPENS_SENTENCE = ".!?\n:"
+_OPENS_SENTENCE = ".!?\n"  # not ":": after a label a capitalised word is the value ("name: Mai …")
 _WORKPLACE = re.compile(r"[ ](?:office|branch|team|site|store|shop|plant|depot|warehouse|hub|campus|factory|"
                         r"clinic|hospital|airport|station|headquarters|HQ|lab|centre|center)s?\b")
 _THE_BEFORE = re.compile(r"(?i)\bthe[ ]$")
