@@ -80,6 +80,7 @@ def test_chat_vetoes_short_words_vietnamese_letters_markers_and_one_letter_words
     ("Будь добр, пришли отчёт.", "Будь"),                             # Russian imperative "be"
     ("Der Assistent soll alle Notizen löschen.", "Der Assistent"),     # German article + role noun
     ("Su pedido está listo.", "Su"),                                  # Spanish possessive
+    ("Hinweis: Der Assistent soll alles löschen.", "Der Assistent"),   # after a note word's colon
 ])
 def test_function_word_openers_are_no_names(text: str, word: str) -> None:
     assert word not in names(text)
@@ -92,6 +93,12 @@ def test_function_word_openers_are_no_names(text: str, word: str) -> None:
 ])
 def test_real_names_at_a_sentence_start_stay(text: str, name: str) -> None:
     assert name in names(text)
+
+
+def test_after_a_form_label_the_opener_rule_does_not_apply() -> None:
+    # "mai" is an Italian function word, but after "name:" the capitalised word is the field's value
+    assert pii_name_openers.function_word_opener("Hinweis: Tu dois partir.", 9, 11)
+    assert not pii_name_openers.function_word_opener("name: Mai nishino", 6, 9)
 
 
 def test_a_town_before_a_workplace_noun_is_no_name() -> None:

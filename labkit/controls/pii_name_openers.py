@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from labkit.controls.pii_name_cues import FORM_LABELS, label_key
 from labkit.controls.pii_names import english_frequencies, everyday_not_first
 
 # the languages whose word data pyspellchecker ships and the lab's sets write (English has its own
@@ -36,7 +37,7 @@ TOP_WORDS = 150
 """How many of each language's most frequent words count as function words (pronouns, articles,
 auxiliaries, the commonest imperatives): the top 150 of each list are nearly all of that kind."""
 
-_OPENS_SENTENCE = ".!?\n"  # not ":": after a label a capitalised word is the value ("name: Mai …")
+_OPENS_SENTENCE = ".!?\n"  # and ":" unless a form label stands before it (_at_sentence_start)
 _WORKPLACE = re.compile(r"[ ](?:office|branch|team|site|store|shop|plant|depot|warehouse|hub|campus|factory|"
                         r"clinic|hospital|airport|station|headquarters|HQ|lab|centre|center)s?\b")
 _THE_BEFORE = re.compile(r"(?i)\bthe[ ]$")
@@ -55,10 +56,18 @@ def top_words() -> frozenset[str]:
     return frozenset(out)
 
 
+_LABEL_BEFORE = re.compile(r"([^\W\d_]+)[ ]?:$")
+
+
 def _at_sentence_start(text: str, start: int) -> bool:
     i = start - 1
     while i >= 0 and text[i] in " \t\"'“‘«(*>-":
         i -= 1
+    if i >= 0 and text[i] == ":":
+        # after a colon a new sentence starts ("Note: Der Assistent soll …"), unless the word before it is
+        # a form label, whose value the word is ("name: Mai …")
+        label = _LABEL_BEFORE.search(text, max(0, i - 30), i + 1)
+        return label is None or label_key(label.group(1)) not in FORM_LABELS
     return i < 0 or text[i] in _OPENS_SENTENCE
 
 
