@@ -35,30 +35,31 @@ def _ctx(text: str, start: int, end: int, width: int = 60) -> str:
     return s.replace("\n", "⏎")
 
 
+def _rows(case: dict[str, Any], spans: set[Span], against: set[Span], kinds: tuple[str, str, str],
+          other_key: str) -> list[dict[str, Any]]:
+    """One row per span of ``spans`` not in ``against`` exactly, with the spans of ``against`` that
+    overlap it (under ``other_key``) and its kind: ``kinds[0]`` when one of them has its type, ``kinds[1]``
+    when only other types overlap, ``kinds[2]`` when nothing does. Serves both directions of
+    :func:`case_errors` (gold against predicted, predicted against gold)."""
+    text = case["text"]
+    rows = []
+    for x in sorted(spans - against):
+        over = [y for y in sorted(against) if y[0] < x[1] and x[0] < y[1]]
+        kind = kinds[0] if any(y[2] == x[2] for y in over) else (kinds[1] if over else kinds[2])
+        rows.append({"id": case["id"], "locale": case["locale"], "style": case.get("style"), "type": x[2],
+                     "value": text[x[0]:x[1]], "kind": kind,
+                     other_key: [{"type": y[2], "text": text[y[0]:y[1]]} for y in over],
+                     "context": _ctx(text, x[0], x[1])})
+    return rows
+
+
 def case_errors(case: dict[str, Any], found: list[Span]) -> dict[str, list[dict[str, Any]]]:
     """The errors of one case: ``missed`` gold spans (not predicted exactly) and ``false`` predicted
     spans (not gold exactly), each with its overlap status, the same matching as ``pii.evaluate``."""
-    text = case["text"]
     gold = {(s["start"], s["end"], s["type"]) for s in case["spans"]}
     pred = set(found)
-    missed, false = [], []
-    for g in sorted(gold - pred):
-        over = [p for p in sorted(pred) if p[0] < g[1] and g[0] < p[1]]
-        same = [p for p in over if p[2] == g[2]]
-        kind = "overlap" if same else ("other_type" if over else "none")
-        missed.append({"id": case["id"], "locale": case["locale"], "style": case.get("style"), "type": g[2],
-                       "value": text[g[0]:g[1]], "kind": kind,
-                       "predicted": [{"type": p[2], "text": text[p[0]:p[1]]} for p in over],
-                       "context": _ctx(text, g[0], g[1])})
-    for p in sorted(pred - gold):
-        over = [g for g in sorted(gold) if g[0] < p[1] and p[0] < g[1]]
-        same = [g for g in over if g[2] == p[2]]
-        kind = "boundary" if same else ("other_type" if over else "false_alarm")
-        false.append({"id": case["id"], "locale": case["locale"], "style": case.get("style"), "type": p[2],
-                      "value": text[p[0]:p[1]], "kind": kind,
-                      "gold": [{"type": g[2], "text": text[g[0]:g[1]]} for g in over],
-                      "context": _ctx(text, p[0], p[1])})
-    return {"missed": missed, "false": false}
+    return {"missed": _rows(case, gold, pred, ("overlap", "other_type", "none"), "predicted"),
+            "false": _rows(case, pred, gold, ("boundary", "other_type", "false_alarm"), "gold")}
 
 
 def errors(cases: list[dict[str, Any]], detect: Callable[[str], list[Span]]) -> dict[str, Any]:

@@ -72,10 +72,12 @@ from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_a
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
+from labkit.controls.pii_name_chat import chat_name_spans
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_name_letter import letter_frame_spans
+from labkit.controls.pii_name_openers import function_word_opener, workplace_place
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -968,9 +970,12 @@ def _scan(text: str) -> list[Finding]:
             s, e = strip_caseless_title(text, *head)  # "山田 太郎様": the honorific is not the name
             out.append(Finding("NAME", s, e, text[s:e]))
     # a "name" made of form labels only is the label ("Navn:", "Nimi:", "שם מלא:", "อีเมล"), one made of
-    # group words the group a greeting addresses ("Kedves Kollégák!"): round 15
+    # group words the group a greeting addresses ("Kedves Kollégák!"): round 15; a function word of another
+    # language opening a sentence ("Tu", "Будь", "Der Assistent") or a town before "office" is none (round 19)
     out = [f for f in out if f.type != "NAME" or not (_only_form_labels(f.text) or _clause_of_wide_script(f.text)
                                                       or _weekday_alone(text, f.start, f.end)
+                                                      or function_word_opener(text, f.start, f.end)
+                                                      or workplace_place(text, f.start, f.end)
                                                       or any(f.start < le and ls < f.end for ls, le in labels))]
     # a title of address alone before its abbreviation dot is no name ("Fam. Berardi", "Mevr. de Vries"):
     # round 16; a title that is also a first name stays ("Don.")
@@ -979,6 +984,9 @@ def _scan(text: str) -> list[Finding]:
     out = [f for f in out if not (f.type == "NAME" and _closing_line(text, f))]
     # a name field's value is a name by its label: no clause rule (a kana reading has 6-10 syllables)
     out.extend(field_names)
+    # the speakers of a lower-case chat transcript, their mentions and names after a person marker, on
+    # the text as written, any cased script (round 19): a speaker's label is a name, not a form label
+    out.extend(Finding("NAME", s, e, text[s:e]) for s, e in chat_name_spans(text))
     # a Turkish title or case suffix after a name is not part of it ("Zeynep Hanım", "Aydın'ın"): round 16
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):

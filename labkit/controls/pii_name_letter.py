@@ -36,9 +36,9 @@ import re
 
 from labkit.controls.pii_name_cues import GROUP_WORDS, label_key
 from labkit.controls.pii_names import (
-    _CASELESS_TITLES,
-    _CL_UNIT_WORDS,
-    _SIGNED,
+    CASELESS_TITLES,
+    CASELESS_UNIT_WORDS,
+    SIGNED_SUFFIX,
     caseless_common,
     strip_caseless_title,
 )
@@ -66,7 +66,7 @@ def _caseless_words(line: str) -> list[re.Match[str]] | None:
 
 
 def _is_name(text: str) -> bool:
-    return (not caseless_common(text) and not _CL_UNIT_WORDS.search(text)
+    return (not caseless_common(text) and not CASELESS_UNIT_WORDS.search(text)
             and not all(label_key(w) in GROUP_WORDS for w in text.split()))
 
 
@@ -92,7 +92,7 @@ def letter_frame_spans(text: str) -> list[tuple[int, int]]:
     # the addressee: "<greeting> <name>," or the words after a title of address
     # (only after a comma: a first line of two words over a blank line is as often a card's holder)
     if not _WIDE.search(lines[first]) and _COMMA_END.search(lines[first]):
-        titled = [k for k, w in enumerate(greeting) if w.group(0) in _CASELESS_TITLES]
+        titled = [k for k, w in enumerate(greeting) if w.group(0) in CASELESS_TITLES]
         if titled and titled[-1] + 1 < len(greeting):
             s, e = greeting[titled[-1] + 1].start(), greeting[-1].end()
         elif len(greeting) == 2:
@@ -109,7 +109,7 @@ def letter_frame_spans(text: str) -> list[tuple[int, int]]:
     closing = (not above.strip() or (len(above.strip()) <= _MAX_CLOSING_CHARS and _CLOSING_END.search(above)))
     if last > first + 1 and closing:
         line = lines[last]
-        signed = _SIGNED.sub("", line.rstrip())
+        signed = SIGNED_SUFFIX.sub("", line.rstrip())
         words = _caseless_words(signed)
         if words is not None and len(words) <= _MAX_NAME_WORDS:
             lead = len(signed) - len(signed.lstrip())

@@ -414,9 +414,9 @@ _CASELESS_TITLE_AFTER = re.compile(
 _SIGN_OFF_LINE = re.compile(
     r"(?m)^(?:[ \t]*(?:" + "|".join(sorted((re.escape(c) for c in SIGN_OFFS), key=len, reverse=True))
     + r")[ \t]*[,.!،。！，]?[ \t]*\n(?:[ \t]*\n)?)+[ \t]*(?P<line>[^\n]{2,30}?)[ \t]*(?:\n|$)")
-_SIGNED = re.compile(r"[ ]?(?:드림|올림|拝|上)$")
+SIGNED_SUFFIX = re.compile(r"[ ]?(?:드림|올림|拝|上)$")
 # an organisational unit signs as often as a person: "기술지원팀", "营业部", "فريق الدعم", "तकनीकी टीम"
-_CL_UNIT_WORDS = re.compile(r"팀|부서|部|组|組|团队|公司|会社|센터|فريق|قسم|إدارة|टीम|विभाग|צוות|מחלקת|تیم|واحد|ฝ่าย|ทีม")
+CASELESS_UNIT_WORDS = re.compile(r"팀|부서|部|组|組|团队|公司|会社|센터|فريق|قسم|إدارة|टीम|विभाग|צוות|מחלקת|تیم|واحد|ฝ่าย|ทีม")
 _CL_LINE_NAME = re.compile(rf"(?:{_CL_NAME_GLUED}|{_CL_WORD}(?:[ ]{_CL_WORD}){{0,2}})")
 
 
@@ -441,18 +441,18 @@ def caseless_role_spans(text: str) -> list[tuple[int, int]]:
         return out
     for m in _CASELESS_ROLE.finditer(text) if roles else ():
         s, e = m.span("name")
-        if not caseless_common(text[s:e]) and not _CL_UNIT_WORDS.search(text[s:e]):
+        if not caseless_common(text[s:e]) and not CASELESS_UNIT_WORDS.search(text[s:e]):
             out.append((s, e))
     for m in _CASELESS_TITLE_AFTER.finditer(text) if titles else ():
         # an honorific follows a person, also one whose surname is a town (中村, Nakamura)
         s, e = m.span("name") if m.group("name") else m.span("hname")
-        if not _CL_UNIT_WORDS.search(text[s:e]):
+        if not CASELESS_UNIT_WORDS.search(text[s:e]):
             out.append((s, e))
     for m in _SIGN_OFF_LINE.finditer(text) if signed else ():
         s, e = m.span("line")
-        line = _SIGNED.sub("", text[s:e])
+        line = SIGNED_SUFFIX.sub("", text[s:e])
         e = s + len(line)
-        if (_CL_LINE_NAME.fullmatch(line) and not caseless_common(line) and not _CL_UNIT_WORDS.search(line)
+        if (_CL_LINE_NAME.fullmatch(line) and not caseless_common(line) and not CASELESS_UNIT_WORDS.search(line)
                 and not any(ch.upper() != ch.lower() for ch in line)):  # caseless letters only
             out.append((s, e))
     return sorted(set(out))
@@ -474,7 +474,7 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
     for m in _CASELESS_CUE.finditer(text):
         s, e = m.span("name")
         first = text[s:e].split(" ", 1)[0]
-        if first in _CASELESS_TITLES and (n := _CL_NAME_AFTER_TITLE.match(text, s + len(first) + 1)):
+        if first in CASELESS_TITLES and (n := _CL_NAME_AFTER_TITLE.match(text, s + len(first) + 1)):
             s, e = n.span()  # "خانم دکتر مینا رستمی": a second title after the cue is not the name
         if not caseless_common(text[s:e]):
             out.append((s, e))
@@ -489,7 +489,7 @@ def caseless_cue_spans(text: str) -> list[tuple[int, int]]:
 # where a title is one more word of the run ("श्री हर्षद आगरकर" -> "sri hrsd agrkr"); a name is
 # written without its title, so a span that opens with one is cut after it. Compared as written:
 # in the view "sri" is also the first word of "Sri Lanka".
-_CASELESS_TITLES = frozenset({
+CASELESS_TITLES = frozenset({
     "श्री", "श्रीमती", "सुश्री", "श्रीमान", "कुमारी", "डॉ.", "डॉ",                 # Hindi, Marathi, Nepali
     "জনাব", "শ্রী", "শ্রীমতী", "ডাঃ", "মোছাম্মৎ", "মোসাম্মৎ", "মোসাম্মাৎ",              # Bengali (Mst., round 16)
     "திரு", "திரு.", "திருமதி", "செல்வி", "டாக்டர்", "அன்புள்ள",                 # Tamil ("dear": round 16)
@@ -520,7 +520,7 @@ def strip_caseless_title(text: str, start: int, end: int) -> tuple[int, int]:
         end -= 3  # "शर्मा जी": written apart, जी is an honorific (glued it ends names: "बनर्जी"), round 16
     for _ in range(3):  # titles may stack: "سرکار خانم دکتر رستمی", "جناب آقای رضا زاده"
         first, sep, rest = text[start:end].partition(" ")
-        if not (sep and rest.strip() and first in _CASELESS_TITLES):
+        if not (sep and rest.strip() and first in CASELESS_TITLES):
             break
         start += len(first) + 1 + (len(rest) - len(rest.lstrip()))
     return start, end
@@ -761,6 +761,13 @@ def _lower_name_word(word: str, first: bool) -> bool:
     else:
         known = _is_last(cap)
     return (known and _freq(cap) < _EVERYDAY and word not in _european_everyday_words() and word not in _COMMON)
+
+
+def is_lower_case_name(word: str, first: bool = True) -> bool:
+    """Public form of the lower-case name test (round 19: the chat rules of
+    :mod:`labkit.controls.pii_name_chat` use it): ``word`` is a first (or, ``first=False``, a last)
+    name a list knows and no everyday word of English or of another European language."""
+    return _lower_name_word(word, first)
 
 
 # Round 17: places a chat puts a lower-case name that no cue word marks, the same in every language
