@@ -22,8 +22,8 @@ import argparse
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from labkit.controls import injection
 from labkit.controls import injection_model as im

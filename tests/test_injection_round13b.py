@@ -53,6 +53,7 @@ def test_memoised_rules_give_the_detectors_own_verdicts(restore_detector) -> Non
 def test_swapped_weights_reach_the_detector(restore_detector, tmp_path) -> None:
     # a model that says "injection" to everything must flag a text no rule fires on, unless a prose guard holds it back
     import json
+
     import numpy as np
     path = tmp_path / "always.npz"
     np.savez_compressed(path, weights_q=np.zeros(1 << 12, dtype=np.int8), scale=np.array(1.0),
