@@ -136,12 +136,13 @@ def _evaluated_shingles() -> set[str]:
     return out
 
 
-def training_rows(spikee: bool = True, corpora: list[str] | None = None) -> list[dict]:
-    """Every training text as a dict; ``corpora`` limits the public fit halves read (default: all of ``CORPORA``)."""
+def training_rows(spikee: bool = True, corpora: list[str] | None = None, exclude: tuple[str, ...] = ()) -> list[dict]:
+    """Every training text as a dict; ``corpora`` limits the public fit halves read (default: all of ``CORPORA``),
+    ``exclude`` drops a corpus's channel (``"fresh10:tool_output"``) from them."""
     rows: list[dict] = spikee_rows() if spikee else []
     for name in (CORPORA if corpora is None else corpora):
         for c in load_public(name):
-            if half(c) == "fit":
+            if half(c) == "fit" and f"{name}:{c.location}" not in exclude:
                 rows.append({"text": c.text, "y": c.label == "malicious", "source": f"public:{name}",
                              "lang": c.lang, "channel": c.location, "id": c.id})
     for path in (datasets_dir() / "eval" / "injection_cases.jsonl", REPO_ROOT / "tests" / "fixtures" / "injection_small.jsonl",
@@ -278,11 +279,12 @@ def main() -> None:
     ap.add_argument("--words", action="store_true", help="add hashed word unigrams and bigrams to the char n-grams")
     ap.add_argument("--corpora", nargs="+", choices=sorted(CORPORA), default=None,
                     help="split corpora whose fit halves are trained on (default: all of CORPORA)")
+    ap.add_argument("--exclude", nargs="*", default=[], help="CORPUS:CHANNEL pairs left out of the fit halves read")
     ap.add_argument("--out", type=Path, default=im.MODEL_PATH, help="where to write the weights (default: the shipped file)")
     args = ap.parse_args()
     t0 = time.time()
     fit_corpora = sorted(CORPORA) if args.corpora is None else sorted(set(args.corpora))
-    rows = training_rows(corpora=fit_corpora)
+    rows = training_rows(corpora=fit_corpora, exclude=tuple(args.exclude))
     counts = Counter((r["source"], "malicious" if r["y"] else "benign") for r in rows)
     print(f"{len(rows)} training texts: " + ", ".join(f"{s}/{lab} {n}" for (s, lab), n in sorted(counts.items())))
     if args.cv:
@@ -292,7 +294,7 @@ def main() -> None:
     r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW, args.words)
     w, b = train((r_, c_, v_), y, sample_weights(rows, owner), BITS, args.l2, args.epochs)
     meta = {"trained_on": {f"{s}/{lab}": n for (s, lab), n in sorted(counts.items())},
-            "held_out_never_read": sorted(CORPORA), "fit_corpora": fit_corpora, "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
+            "held_out_never_read": sorted(CORPORA), "fit_corpora": fit_corpora, "excluded": sorted(args.exclude), "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
             "l2": args.l2, "epochs": args.epochs, "words": args.words,
             "features": "hashed char 3/4/5-grams of the detector's normalised text, presence / sqrt(distinct), int8 weights",
             "trainer": "loadtests/train_injection_model.py (full-batch Adam, plain numpy)"}
