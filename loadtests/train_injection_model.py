@@ -30,8 +30,11 @@ Training data, and nothing else:
 - round 13b: the same for ``fresh10`` (prompt-armor + vigia, split by a MinHash family key in round 13). ``--corpora``
   names the split corpora whose fit halves are trained on (default: all of ``CORPORA``); the model trained with
   ``--corpora bastion agentdojo inthewild fresh fresh2 fresh10`` (the shipped model's material plus fresh10's fit
-  half, fresh8 and fresh9 left out as the shipped model leaves them out) is measured in ``loadtests/RESULTS.md``,
-  "Injection round 13b"; the ``.npz`` records the corpora in ``meta["fit_corpora"]``,
+  half, fresh8 and fresh9 left out as the shipped model leaves them out) was measured and not shipped: fresh10's
+  held-out half 0.816 -> 0.875, but four of the lab's hand-written benign guards flagged, two of them business mail
+  naming an address, which fresh10's attack-only e-mails teach (``loadtests/RESULTS.md``, "Injection round 13b");
+  ``--exclude fresh10:tool_output`` drops those e-mails (measured too, not shipped). The ``.npz`` records
+  ``meta["fit_corpora"]`` and ``meta["excluded"]``; the shipped one is still round 10's,
 - the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
   their ``injection`` truth, the KB sections of documents without an injection defect (benign),
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper
