@@ -27,6 +27,14 @@ Training data, and nothing else:
   half and measured, not shipped: fresh9's held-out half 0.733 -> 0.853 and fresh8's 0.896 -> 0.913, but recall
   or FPR lost on in-the-wild, fresh, fresh2 and fresh3 (``loadtests/RESULTS.md``, "Injection round 12"); the
   shipped ``.npz`` is still round 10's,
+- round 13b: the same for ``fresh10`` (prompt-armor + vigia, split by a MinHash family key in round 13). ``--corpora``
+  names the split corpora whose fit halves are trained on (default: all of ``CORPORA``); the model trained with
+  ``--corpora bastion agentdojo inthewild fresh fresh2 fresh10`` (the shipped model's material plus fresh10's fit
+  half, fresh8 and fresh9 left out as the shipped model leaves them out) was measured and not shipped: fresh10's
+  held-out half 0.816 -> 0.875, but four of the lab's hand-written benign guards flagged, two of them business mail
+  naming an address, which fresh10's attack-only e-mails teach (``loadtests/RESULTS.md``, "Injection round 13b");
+  ``--exclude fresh10:tool_output`` drops those e-mails (measured too, not shipped). The ``.npz`` records
+  ``meta["fit_corpora"]`` and ``meta["excluded"]``; the shipped one is still round 10's,
 - the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
   their ``injection`` truth, the KB sections of documents without an injection defect (benign),
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper
@@ -131,11 +139,13 @@ def _evaluated_shingles() -> set[str]:
     return out
 
 
-def training_rows(spikee: bool = True) -> list[dict]:
+def training_rows(spikee: bool = True, corpora: list[str] | None = None, exclude: tuple[str, ...] = ()) -> list[dict]:
+    """Every training text as a dict; ``corpora`` limits the public fit halves read (default: all of ``CORPORA``),
+    ``exclude`` drops a corpus's channel (``"fresh10:tool_output"``) from them."""
     rows: list[dict] = spikee_rows() if spikee else []
-    for name in CORPORA:
+    for name in (CORPORA if corpora is None else corpora):
         for c in load_public(name):
-            if half(c) == "fit":
+            if half(c) == "fit" and f"{name}:{c.location}" not in exclude:
                 rows.append({"text": c.text, "y": c.label == "malicious", "source": f"public:{name}",
                              "lang": c.lang, "channel": c.location, "id": c.id})
     for path in (datasets_dir() / "eval" / "injection_cases.jsonl", REPO_ROOT / "tests" / "fixtures" / "injection_small.jsonl",
@@ -270,9 +280,14 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=1e-4)
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--words", action="store_true", help="add hashed word unigrams and bigrams to the char n-grams")
+    ap.add_argument("--corpora", nargs="+", choices=sorted(CORPORA), default=None,
+                    help="split corpora whose fit halves are trained on (default: all of CORPORA)")
+    ap.add_argument("--exclude", nargs="*", default=[], help="CORPUS:CHANNEL pairs left out of the fit halves read")
+    ap.add_argument("--out", type=Path, default=im.MODEL_PATH, help="where to write the weights (default: the shipped file)")
     args = ap.parse_args()
     t0 = time.time()
-    rows = training_rows()
+    fit_corpora = sorted(CORPORA) if args.corpora is None else sorted(set(args.corpora))
+    rows = training_rows(corpora=fit_corpora, exclude=tuple(args.exclude))
     counts = Counter((r["source"], "malicious" if r["y"] else "benign") for r in rows)
     print(f"{len(rows)} training texts: " + ", ".join(f"{s}/{lab} {n}" for (s, lab), n in sorted(counts.items())))
     if args.cv:
@@ -282,13 +297,13 @@ def main() -> None:
     r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW, args.words)
     w, b = train((r_, c_, v_), y, sample_weights(rows, owner), BITS, args.l2, args.epochs)
     meta = {"trained_on": {f"{s}/{lab}": n for (s, lab), n in sorted(counts.items())},
-            "held_out_never_read": sorted(CORPORA), "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
+            "held_out_never_read": sorted(CORPORA), "fit_corpora": fit_corpora, "excluded": sorted(args.exclude), "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
             "l2": args.l2, "epochs": args.epochs, "words": args.words,
             "features": "hashed char 3/4/5-grams of the detector's normalised text, presence / sqrt(distinct), int8 weights",
             "trainer": "loadtests/train_injection_model.py (full-batch Adam, plain numpy)"}
-    save(w, b, BITS, WINDOW, meta)
-    size = im.MODEL_PATH.stat().st_size
-    print(f"wrote {im.MODEL_PATH} ({size / 1024:.0f} KiB, {len(y)} windows) in {time.time() - t0:.0f} s")
+    save(w, b, BITS, WINDOW, meta, args.out)
+    size = args.out.stat().st_size
+    print(f"wrote {args.out} ({size / 1024:.0f} KiB, {len(y)} windows) in {time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":
