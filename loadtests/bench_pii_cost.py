@@ -49,15 +49,9 @@ _FIELDS = ("text", "question", "payload", "request")
 
 # Blind sets (scored only by the lead, after a round) must never be read by a bench, not even to time
 # the detector on them: their file names are left out before any file is opened. ``--exclude`` adds more.
-<<<<<<< ours
-# ("*fresh14*" also covers main's red-team set agent_redteam_fresh14, written as a blind set too; "*fresh16*"
-# and "*fresh17*" the next hand-written and red-team sets, blind when they land.)
-DEFAULT_EXCLUDE: tuple[str, ...] = ("pii_handwritten_fresh14*", "*fresh14*", "*fresh15*", "*fresh16*", "*fresh17*")
-=======
 # Round 19: fresh14 and fresh15 are seen (their misses were read); fresh16 and fresh17 (hand-written PII and
 # red-team sets alike) are the blind ones, left out by name.
 DEFAULT_EXCLUDE: tuple[str, ...] = ("*fresh16*", "*fresh17*")
->>>>>>> theirs
 
 
 def excluded(name: str, exclude: tuple[str, ...] | list[str] = DEFAULT_EXCLUDE) -> bool:
