@@ -122,3 +122,18 @@ def test_pii_name_letter_imports_only_public_names() -> None:
     assert {"CASELESS_TITLES", "CASELESS_UNIT_WORDS", "SIGNED_SUFFIX"} <= set(imported)
     assert pii_names.SIGNED_SUFFIX.sub("", "김하늘 드림") == "김하늘"
     assert pii_names.CASELESS_UNIT_WORDS.search("기술지원팀")
+
+
+def test_yaml_keys_are_no_chat_speakers_but_a_chat_after_an_escaped_newline_still_is() -> None:
+    """A nested YAML or config dump ("key:" then indented "key: value" lines) is structured data, not a
+    transcript: its keys are not redacted as names (the unseen red-team check fresh16 lost an order to this
+    after round 19). A transcript written with literal "\\n" escapes keeps its speakers."""
+    from labkit.controls import pii
+
+    for yaml_text in ("config:\n  modo: automatico\n  tarefa: enviar relatorio\n  destino: arquivo\n",
+                      "registro:\n\tacao: apagar\n\tdestino: arquivo\n"):
+        assert [f for f in pii.detect(yaml_text) if f.type == "NAME"] == []
+    chat = "anna: hi, are you there?\nbob: yes\nanna: call me later\n"
+    assert [chat[f.start:f.end] for f in pii.detect(chat) if f.type == "NAME"] == ["anna", "bob", "anna"]
+    escaped = "anna:\\nbob: hi\\nanna: ok"
+    assert [escaped[f.start:f.end] for f in pii.detect(escaped) if f.type == "NAME"] == ["anna", "bob", "anna"]

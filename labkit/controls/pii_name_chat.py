@@ -48,6 +48,12 @@ _INITIAL_AFTER = re.compile(r"[ ](?![aeiouywzskv])[^\W\d_](?![\w'’-])")
 # loses them when folded and collides with a listed name ("chưa" -> "chua"), so the lists do not judge it
 _VIETNAMESE = re.compile(r"[ươđƯƠĐ\u1ea0-\u1ef9]")
 _MIN_LISTED = 4  # "ny", "már", "meg": short words of other languages that the wide lists hold as names
+# Structured data, not a conversation: a key with no value on its line whose value follows indented on the next
+# ("record:\n  action: delete"), the shape of YAML and nested config dumps (found by the unseen red-team check
+# fresh16 after round 19: a Portuguese YAML payload's keys were read as speakers and redacted as names).
+# The indent is two blanks or a tab: a literal "\\n" escape is scanned as a newline and one blank (offsets
+# kept), so a chat line after it starts with one blank and is no nested value.
+_STRUCTURED = re.compile(r"(?m)^[ \t]*[^\W\d][\w-]{0,30}:[ \t]*\n(?:[ ]{2,}|\t)\S")
 _WORD = re.compile(r"(?<![\w@.'’-])[^\W\d_]{2,20}(?![\w'’-]|@)")
 
 # Labels that open a line with a colon and are no person: roles a transcript names its parties by,
@@ -115,7 +121,7 @@ def transcript_speakers(text: str) -> list[tuple[int, int, str]]:
     A transcript: at least two lines open with a lower-case label and a colon, with at least two
     different labels that may be people (:func:`_can_be_speaker`). Otherwise nothing.
     """
-    if ":" not in text:
+    if ":" not in text or _STRUCTURED.search(text):
         return []
     found: list[tuple[int, int, str]] = []
     pos = 0
