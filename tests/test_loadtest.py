@@ -210,7 +210,7 @@ def test_bench_pii_cost_times_every_finder_on_the_lab_texts_and_a_baseline(tmp_p
 
 
 def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: Path, monkeypatch) -> None:
-    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh16, fresh17; round 19) are never read, by default
+    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh17, fresh18; round 20) are never read, by default
     and with more globs given; a file whose name matches is skipped before it is opened."""
     import importlib.util
     import json
@@ -221,28 +221,28 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     evaldir = tmp_path / "eval"
     evaldir.mkdir()
     for name, text in (("pii_handwritten_fresh13.jsonl", "seen text"), ("pii_handwritten_fresh14.jsonl", "seen 14"),
-                       ("pii_handwritten_fresh15_marked.txt.jsonl", "seen 15"), ("pii_handwritten_fresh16.jsonl", "blind 16"),
-                       ("pii_handwritten_fresh16_marked.txt.jsonl", "blind 16b"), ("agent_redteam_fresh16.jsonl", "blind 16c"),
+                       ("pii_handwritten_fresh15_marked.txt.jsonl", "seen 15"), ("pii_handwritten_fresh16.jsonl", "seen 16"),
                        ("pii_handwritten_fresh17.jsonl", "blind 17"), ("agent_redteam_fresh17.jsonl", "blind 17b"),
-                       ("redteam.jsonl", "payload text")):
+                       ("pii_handwritten_fresh18.jsonl", "blind 18"), ("pii_handwritten_fresh18_marked.txt.jsonl", "blind 18b"),
+                       ("agent_redteam_fresh18.jsonl", "blind 18c"), ("redteam.jsonl", "payload text")):
         (evaldir / name).write_text(json.dumps({"text": text}) + "\n", encoding="utf-8")
     monkeypatch.setattr(bench, "EVAL", evaldir)
     opened: list[str] = []
     real_read = Path.read_text
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (opened.append(self.name), real_read(self, *a, **k))[1])
     got = bench.texts()
-    # round 19: fresh14 and fresh15 are seen and timed; the blind fresh16 and fresh17 are never opened
-    assert got == [bench.GATEWAY_TURN, "seen text", "seen 14", "seen 15", "payload text"]
-    assert not any("fresh16" in n or "fresh17" in n for n in opened)
+    # round 20: fresh14, fresh15 and fresh16 are seen and timed; the blind fresh17 and fresh18 are never opened
+    assert got == [bench.GATEWAY_TURN, "seen text", "seen 14", "seen 15", "seen 16", "payload text"]
+    assert not any("fresh17" in n or "fresh18" in n for n in opened)
     assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen text", "seen 14",
-                                                                          "seen 15"]
-    assert bench.excluded("pii_handwritten_fresh17_marked.jsonl") and not bench.excluded("pii_handwritten_fresh15.jsonl")
+                                                                          "seen 15", "seen 16"]
+    assert bench.excluded("pii_handwritten_fresh18_marked.jsonl") and not bench.excluded("pii_handwritten_fresh16.jsonl")
     # the CLI adds its globs to the default ones (it cannot drop the blind sets)
     monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
     result = bench.main(["--repeat", "1", "--exclude", "redteam*"])
-    assert result["texts"] == 4 and "redteam*" in result["excluded_globs"]
-    assert "*fresh16*" in result["excluded_globs"] and "*fresh17*" in result["excluded_globs"]
-    assert bench.excluded("agent_redteam_fresh16.jsonl") and bench.excluded("agent_redteam_fresh17.jsonl")
+    assert result["texts"] == 5 and "redteam*" in result["excluded_globs"]
+    assert "*fresh17*" in result["excluded_globs"] and "*fresh18*" in result["excluded_globs"]
+    assert bench.excluded("agent_redteam_fresh17.jsonl") and bench.excluded("agent_redteam_fresh18.jsonl")
 
 
 def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_path: Path, monkeypatch) -> None:
@@ -364,8 +364,9 @@ def test_pii_miss_classes_lists_every_miss_false_span_negative_and_leak_and_refu
         raise AssertionError("a blind set was opened")
 
     monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
-    assert mc.main(["fresh16", "--no-gateway"]) == 2
-    assert mc.main(["fresh17", "--no-gateway"]) == 2  # round 19: the next hand-written set is blind too
+    assert mc.main(["fresh17", "--no-gateway"]) == 2
+    assert mc.main(["fresh18", "--no-gateway"]) == 2  # round 20: the next hand-written set is blind too
+    assert "fresh16" not in mc.BLIND  # round 20: fresh16 is a seen set from this session on
 
 
 def test_redteam_misses_places_each_miss_where_the_chain_breaks(tmp_path: Path, monkeypatch) -> None:
@@ -426,4 +427,37 @@ def test_bench_safety_pii_fresh17_is_wired_to_the_eighth_hand_written_set(monkey
     out = bench.pii_fresh(gateway=False, which="fresh17")
     assert out["set"]["cases"] == 2
     assert out["set"]["source"].startswith("datasets/eval/pii_handwritten_fresh17.jsonl: an eighth hand-written set")
+    assert out["all"]["detector"]["negatives"]["texts"] == 1
+
+
+def test_bench_safety_pii_fresh18_is_wired_to_the_ninth_hand_written_set(monkeypatch) -> None:
+    """`loadtests/bench_safety.py --pii-fresh18` scores `pii_public.build_fresh18_cases` (here replaced by two
+    invented cases, so the blind set itself is never opened by the suite) and names its source."""
+    import importlib.util
+
+    from labkit.controls import pii_public
+
+    spec = importlib.util.spec_from_file_location("bench_safety_fresh18",
+                                                  Path(__file__).resolve().parents[1] / "loadtests" / "bench_safety.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def never(*a, **k):
+        raise AssertionError("a blind set was opened")
+
+    text = "Reach Quillon Ashgrove at quillon.ashgrove@example.org today."
+    invented = [
+        {"id": "inv-001", "text": text, "locale": "en_US", "lang": "en", "style": "chat", "template": "chat",
+         "split": "heldout", "spans": [{"start": 6, "end": 22, "type": "NAME"},
+                                       {"start": 26, "end": 54, "type": "EMAIL"}]},
+        {"id": "inv-002", "text": "Order 4471-22 ships on 3 March.", "locale": "neg", "lang": "en", "style": "order",
+         "template": "order", "split": "heldout", "spans": []},
+    ]
+    assert text[6:22] == "Quillon Ashgrove" and text[26:54] == "quillon.ashgrove@example.org"
+    monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
+    monkeypatch.setattr(pii_public, "build_fresh17_cases", never)
+    monkeypatch.setattr(pii_public, "build_fresh18_cases", lambda: invented)
+    out = bench.pii_fresh(gateway=False, which="fresh18")
+    assert out["set"]["cases"] == 2
+    assert out["set"]["source"].startswith("datasets/eval/pii_handwritten_fresh18.jsonl: a ninth hand-written set")
     assert out["all"]["detector"]["negatives"]["texts"] == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -844,3 +845,74 @@ def test_seventeenth_fresh_set_is_the_eighth_hand_written_file_in_the_genres_bus
     # the genres: 30+ styles, structured exports among them
     styles = {c["style"] for c in fresh17}
     assert len(styles) >= 30 and {"json", "yaml", "xml", "sql_dump", "csv", "vcard", "calendar_invite"} <= styles
+
+
+def test_fresh18_the_eighteenth_fresh_set_is_the_ninth_hand_written_file_shaped_like_an_enterprises_own_text() -> None:
+    fresh18, values = _hand_written_set(
+        "fresh18", ("fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15", "fresh16", "fresh17"))
+    assert pub.HANDWRITTEN["fresh18"] == (pub.FRESH18_FILE, pub.FRESH18_MARKED)
+    assert pub.build_fresh18_cases() == fresh18
+    # titles, honorifics and kinship cues stay outside name spans
+    titles = ("Mr ", "Mr. ", "Mrs ", "Mrs. ", "Ms ", "Ms. ", "MS. ", "Dr ", "Dr. ", "Miss ", "Alhaji ", "Hajiya ", "Mzee ",
+              "Mama ", "Auntie ", "Kuya ", "Ma'am ", "sir ", "Frau ", "Herr ", "Herrn ", "Mag. ", "Mme ",
+              "Don ", "Lic. ", "Ing. ", "ing. ", "Seu ", "sig. ", "dott.ssa ", "Pan ", "Pani ", "Mevr. ", "mnr. ", "oom ",
+              "gospa ", "sếp ", "κυρία ", "κ. ", "السيد ", "الأستاذ ", "श्रीमती ", "คุณ", "นางสาว", "พี่", "น้อง")
+    assert not [v for _, s, v in values if s["type"] == "NAME" and v.startswith(titles)]
+    assert not [v for _, s, v in values if s["type"] == "NAME"
+                and v.endswith(("様", "さん", "部長", "님", "经理", "工", " Hanım", " Bey", " ji", " जी", " ज्यू", "ครับ"))]
+    # 300 texts: 250 with PII, 50 look-alike negatives (23 in non-Latin scripts, English and 30 other languages)
+    positives = [c for c in fresh18 if c["locale"] != "neg"]
+    negatives = [c for c in fresh18 if c["locale"] == "neg"]
+    assert len(positives) == 250 and len(negatives) == 50 and all(c["spans"] for c in positives)
+    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 20
+    assert len({c["lang"] for c in negatives} - {"en"}) >= 30
+    # 100 English texts in 10+ varieties, 150 in 25+ other languages (10+ outside the earlier sets' usual list)
+    langs = Counter(c["lang"] for c in positives)
+    assert langs["en"] == 100 and len({c["locale"] for c in positives if c["lang"] == "en"}) >= 10
+    assert sum(n for lang, n in langs.items() if lang != "en") == 150
+    assert len(set(langs) - {"en"}) >= 25 and min(langs.values()) >= 5, langs
+    usual = set("de fr es pt pl tr ja ko it nl cs sk ro hu fi sv da nb el ru uk bg sr hr lt lv et ar he fa ur hi bn ta te "
+                "mr th vi id ms tl zh ka am sw hy".split())
+    assert len(set(langs) - usual - {"en"}) >= 10
+    # the genres: 50+ long texts (threads, minutes, transcripts, HR letters, incident reports, 150+ words; CJK and
+    # Thai counted at two characters a word), the rest short business texts and exports
+    long_styles = {"email_thread", "meeting_minutes", "hr_letter", "call_transcript", "incident_report"}
+    dense = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\u0e00-\u0e7f]")
+
+    def words(text: str) -> int:
+        return len(dense.sub(" ", text).split()) + len(dense.findall(text)) // 2
+
+    long_texts = [c for c in positives if c["style"] in long_styles]
+    assert len(long_texts) >= 50 and all(150 <= words(c["text"]) <= 400 for c in long_texts)
+    styles = {c["style"] for c in fresh18}
+    assert len(styles) >= 20 and {"json", "xml", "csv", "sql_dump", "vcard", "log", "invoice", "sms"} <= styles
+    # counts by type: names weighted, every claimed type present
+    types = Counter(s["type"] for c in fresh18 for s in c["spans"])
+    assert types["NAME"] >= 900 and types["ADDRESS"] >= 120, types
+    assert types["PHONE"] >= 170 and types["DOB"] >= 50, types
+    assert all(types[t] >= 10 for t in ("EMAIL", "CARD", "IBAN", "NATIONAL_ID", "IP")), types
+    # the ways business text writes names: "Surname, First", initials, all caps, lower case, @mentions, names that are
+    # also common words, names inside e-mail quote headers
+    names = [v for _, s, v in values if s["type"] == "NAME"]
+    assert sum(", " in v for v in names) >= 10
+    assert sum(any(len(w) == 2 and w[0].isupper() and w[1] == "." for w in v.split()) for v in names) >= 10
+    assert sum(v.isupper() and len(v) > 3 for v in names) >= 10
+    assert sum(v.islower() for v in names) >= 20
+    assert sum(c["text"][s["start"] - 1] == "@" for c, s, _ in values if s["type"] == "NAME" and s["start"]) >= 5
+    common = {"Rose", "Hope", "Will", "Summer", "Grace", "Mark", "Bill", "Sunny", "Wolf", "Fischer", "Baker", "Rosa",
+              "Angel", "Jade"}
+    assert common <= {w for v in names for w in re.findall(r"\w+", v)}
+    quote_header = re.compile(r"(wrote|escreveu|va escriure|geskryf|skrifaði)\b[^\n]*\n>")
+    assert sum(bool(quote_header.search(c["text"])) for c in fresh18) >= 5
+    # names and addresses in eleven non-Latin scripts (Thai, Hebrew, Arabic, Greek, Cyrillic, Devanagari, Han,
+    # Hangul, Sinhala, Malayalam, Kana), a Katakana name; native digits in addresses and dates of birth
+    for lo, hi in (("\u0e00", "\u0e7f"), ("\u0590", "\u05ff"), ("\u0600", "\u06ff"), ("\u0370", "\u03ff"),
+                   ("\u0400", "\u04ff"), ("\u0900", "\u097f"), ("\u4e00", "\u9fff"), ("\uac00", "\ud7af"),
+                   ("\u0d80", "\u0dff"), ("\u0d00", "\u0d7f"), ("\u30a0", "\u30ff")):
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
+    for digit in ("\u0662", "\u0e51"):
+        assert any(digit in v for _, s, v in values if s["type"] == "ADDRESS"), digit
+    dobs = [v for _, s, v in values if s["type"] == "DOB"]
+    for mark in ("هـ", "平成", "๒๕๓๙", "२०५०"):
+        assert any(mark in v for v in dobs), mark

@@ -1159,6 +1159,12 @@ FRESH16_MARKED = "eval/pii_handwritten_fresh16_marked.txt"
 # eighth hand without reading the detector or earlier sets beyond their format.
 FRESH17_FILE = "eval/pii_handwritten_fresh17.jsonl"
 FRESH17_MARKED = "eval/pii_handwritten_fresh17_marked.txt"
+# fresh18: a ninth hand-written set, same rules, shaped like an enterprise's own text: 50 long texts (e-mail threads with
+# quoted replies and signatures, minutes, call transcripts, HR letters, incident reports) and short ones (chat, SMS, CRM,
+# forms, tickets, exports, invoices), 100 in 14 English varieties and 150 in 30 other languages, written by a ninth hand
+# without reading the detector or earlier sets beyond their format.
+FRESH18_FILE = "eval/pii_handwritten_fresh18.jsonl"
+FRESH18_MARKED = "eval/pii_handwritten_fresh18_marked.txt"
 _MARK = re.compile(r"\[\[(N|A|P|E|C|I|ID|IP|D)\|(.+?)\]\]", re.S)
 _MARK_TYPE = {"N": "NAME", "A": "ADDRESS", "P": "PHONE", "E": "EMAIL", "C": "CARD", "I": "IBAN",
               "ID": "NATIONAL_ID", "IP": "IP", "D": "DOB"}
@@ -1265,6 +1271,7 @@ HANDWRITTEN: dict[str, tuple[str, str]] = {
     "fresh15": (FRESH15_FILE, FRESH15_MARKED),
     "fresh16": (FRESH16_FILE, FRESH16_MARKED),
     "fresh17": (FRESH17_FILE, FRESH17_MARKED),
+    "fresh18": (FRESH18_FILE, FRESH18_MARKED),
 }
 """The hand-written sets: name -> (the JSONL file, its marked source), under ``datasets/``."""
 
@@ -1329,3 +1336,11 @@ def build_fresh17_cases(path: Path | None = None) -> list[dict[str, Any]]:
     phones and dates of birth in many languages and scripts, across the genres business text comes in (chat, e-mail,
     CRM, forms, tickets, transcripts, rosters, exports, OCR), every claimed type present."""
     return build_handwritten_cases("fresh17", path)
+
+
+def build_fresh18_cases(path: Path | None = None) -> list[dict[str, Any]]:
+    """The eighteenth fresh check, the ninth hand-written set: an enterprise's own text, 50 long texts (e-mail threads
+    with quoted replies and signatures, minutes, call transcripts, HR letters, incident reports) beside short chat, SMS,
+    CRM, form, ticket, export and invoice texts, 40 % English in 14 varieties and 30 other languages in their scripts,
+    names in every realistic form, every claimed type present."""
+    return build_handwritten_cases("fresh18", path)
