@@ -6,7 +6,9 @@ per round the gateway's req/s and its process CPU per request. At exit every gat
 counts (``gc.get_stats()``, threshold) so young/middle/full collections per request can be compared too.
 
 A target is ``REF`` or ``REF:VARIANT[,VARIANT]`` with variants applied in the gateway process after start-up:
-``gen0=N`` (young-generation threshold N), ``nopii`` (PII redaction off).
+``gen0=N`` (young-generation threshold N), ``nopii`` (PII redaction off), ``cli`` (started as ``python -m labkit.cli
+gateway serve``, the way ``bench_gateway.py`` starts its current gateway, instead of ``build_server`` in ``python -c``,
+the way it starts the baseline; no GC counts then).
 
 Usage: .venv/bin/python loadtests/gateway_refs_saturated_ab.py 13ae252 e768364 main . [--rounds 6]
         [--seconds 10] [--out var/bench/gateway_refs_ab.json]
@@ -45,8 +47,15 @@ if "nopii" in variants:
 _, server = gateway.build_server(config, "127.0.0.1", int(sys.argv[3]))
 if "gen0" in variants:
     t = gc.get_threshold(); gc.set_threshold(int(variants["gen0"]), t[1], t[2])
+import time
+spent = [0.0, 0.0, 0.0]; started = [0.0]
+def timed(phase, info):  # CPU seconds inside each generation's collections (the collecting thread's clock)
+    if phase == "start": started[0] = time.thread_time()
+    else: spent[info["generation"]] += time.thread_time() - started[0]
+gc.callbacks.append(timed)
 def dump():
-    with open(sys.argv[5], "w") as fh: json.dump({"stats": gc.get_stats(), "threshold": gc.get_threshold()}, fh)
+    with open(sys.argv[5], "w") as fh:
+        json.dump({"stats": gc.get_stats(), "threshold": gc.get_threshold(), "cpu_s_in_collections": spent}, fh)
 atexit.register(dump)
 server.run()
 '''
@@ -99,9 +108,11 @@ def main() -> None:
             if ref == ".":
                 src = work / f"t{i}"; shutil.copytree(REPO / "labkit", src / "labkit")
             port = free_port()
-            p = subprocess.Popen([PY, "-c", GW, str(src), f"http://127.0.0.1:{pp}/v1", str(port), variants,
-                                  str(work / f"gc{i}.json")], env={**env, "LABKIT_VAR": str(work / f"var{i}")},
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            argv = ([PY, "-m", "labkit.cli", "gateway", "serve", "--upstream", f"http://127.0.0.1:{pp}/v1",
+                     "--api-key", "bench-key", "--port", str(port)] if variants == "cli" else
+                    [PY, "-c", GW, str(src), f"http://127.0.0.1:{pp}/v1", str(port), variants, str(work / f"gc{i}.json")])
+            p = subprocess.Popen(argv, env={**env, "LABKIT_VAR": str(work / f"var{i}"), "PYTHONPATH": str(src)},
+                                 cwd=src, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait_up(f"http://127.0.0.1:{port}", p, probe_models, timeout=90); gws[target] = (p, port, work / f"gc{i}.json")
         res: dict[str, list[tuple[float, float]]] = {t: [] for t in gws}
         names = list(gws)
@@ -129,8 +140,11 @@ def main() -> None:
         gcinfo = json.loads(gws[t][2].read_text()) if gws[t][2].exists() else None
         summary[t] = {"median_rps": statistics.median(x[0] for x in v), "median_cpu_ms": statistics.median(x[1] for x in v),
                       "rounds": v, "gc": gcinfo}
+        served = sum(x[0] * args.seconds for x in v)  # requests in the timed rounds (the warm-up's few are not counted)
         print(f"{t:>24} median {summary[t]['median_rps']:7.0f} req/s {summary[t]['median_cpu_ms']:.3f} ms cpu/req "
-              f"gc collections {[s['collections'] for s in gcinfo['stats']] if gcinfo else '?'}")
+              f"gc collections {[s['collections'] for s in gcinfo['stats']] if gcinfo else '?'}"
+              + (f" gc cpu per request {[round(x / served * 1e6, 2) for x in gcinfo['cpu_s_in_collections']]} us"
+                 if gcinfo and "cpu_s_in_collections" in gcinfo else ""))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps({"load_average": os.getloadavg(), "requests": total, "targets": summary}, indent=1))
