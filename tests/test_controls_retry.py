@@ -145,3 +145,20 @@ def test_deadline_answers_from_its_fixed_end_on_a_fake_clock() -> None:
     assert d.expired() and d.remaining() == 0.0 and d.attempt_timeout(10.0) == 0.001
     now[0] = 105.0
     assert d.expired() and d.remaining() == 0.0 and d.attempt_timeout(10.0) == 0.001
+
+
+def test_deadline_reads_the_clock_once_per_question() -> None:
+    # round 16: remaining/expired/attempt_timeout share one helper; each asks the clock once
+    from labkit.controls.timeouts import Deadline
+
+    reads = [0]
+
+    def clock() -> float:
+        reads[0] += 1
+        return 50.0
+
+    d = Deadline(3.0, clock=clock)
+    for question in (d.remaining, d.expired, lambda: d.attempt_timeout(1.0)):
+        reads[0] = 0
+        question()
+        assert reads[0] == 1

@@ -61,14 +61,18 @@ class Deadline:
         """Seconds since the call started."""
         return self._clock() - self.started
 
+    def _left(self) -> float:
+        # the one place the budget's end is compared with the clock (may be negative)
+        return self._expires - self._clock()
+
     def remaining(self) -> float:
         """Seconds left (never negative)."""
-        return max(0.0, self._expires - self._clock())
+        return max(0.0, self._left())
 
     def expired(self) -> bool:
         """True once the budget is used up."""
-        return self._expires - self._clock() <= 0.0
+        return self._left() <= 0.0
 
     def attempt_timeout(self, limit: float) -> float:
         """The timeout one attempt may use: its own limit, cut to what is left of the budget."""
-        return max(0.001, min(limit, self._expires - self._clock()))
+        return max(0.001, min(limit, self._left()))

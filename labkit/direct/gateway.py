@@ -770,13 +770,30 @@ def _freeze_startup_heap() -> None:
     request (the response cache, metrics labels) triggers full collections now and then: a
     pause of that length in some caller's request. ``gc.freeze()`` moves them to a permanent
     generation the collector never visits (after one collection, so no garbage is frozen).
-
-    It also raises the youngest generation's threshold (``_GEN0_THRESHOLD``): see there.
+    Process-wide: called only through :func:`tune_collector_for_serving`.
     """
     gc.collect()
     gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(max(_GEN0_THRESHOLD, gc.get_threshold()[0]), older, oldest)
+
+
+def _raise_young_threshold() -> None:
+    """The youngest generation's threshold to ``_GEN0_THRESHOLD`` (a higher one already set is kept)."""
+    young, older, oldest = gc.get_threshold()
+    gc.set_threshold(max(_GEN0_THRESHOLD, young), older, oldest)
+
+
+def tune_collector_for_serving() -> None:
+    """Set the garbage collector up for a process whose job is serving this gateway: freeze what
+    start-up built, then collect the young generation a tenth as often (``_GEN0_THRESHOLD``).
+
+    Both settings are process-wide, so only a serving gateway process makes them: :func:`build_server`
+    (``labkit gateway serve`` and the benches' gateway processes) by default. :func:`serve_in_thread`
+    does not (it shares its process with a test run or a notebook kernel, whose own allocations the
+    larger threshold and the frozen heap would change); pass ``tune_gc=True`` there only in a process
+    that exists to serve the gateway.
+    """
+    _freeze_startup_heap()
+    _raise_young_threshold()
 
 
 # A request allocates a few hundred container objects (dicts, lists, the event and the result)
@@ -794,10 +811,16 @@ def _server_settings(front: GatewayFront) -> dict[str, Any]:
     return dict(_UVICORN_SETTINGS, http=short_path_protocol(front.hot, _MAX_BODY))
 
 
-def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: int = 128) -> tuple[FastAPI, uvicorn.Server]:
-    """The app and a uvicorn server for it (used by the CLI; same uvicorn settings as :func:`serve_in_thread`)."""
+def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: int = 128,
+                 tune_gc: bool = True) -> tuple[FastAPI, uvicorn.Server]:
+    """The app and a uvicorn server for it (used by the CLI; same uvicorn settings as :func:`serve_in_thread`).
+
+    The caller's process is taken to be a serving gateway: the collector is tuned for it
+    (:func:`tune_collector_for_serving`) unless ``tune_gc`` is False.
+    """
     app = create_app(config, threads=threads, background_writes=True)
-    _freeze_startup_heap()
+    if tune_gc:
+        tune_collector_for_serving()
     front = GatewayFront(app)
     uconfig = uvicorn.Config(front, host=host, port=sock_or_port if isinstance(sock_or_port, int) else 0,
                              **_server_settings(front))
@@ -806,11 +829,16 @@ def build_server(config: GatewayConfig, host: str, sock_or_port: Any, threads: i
 
 @contextlib.contextmanager
 def serve_in_thread(config: GatewayConfig | None = None, host: str = "127.0.0.1",
-                    port: int = 0) -> Iterator[RunningGateway]:
-    """Run the gateway on uvicorn in a daemon thread until the ``with`` block ends."""
+                    port: int = 0, tune_gc: bool = False) -> Iterator[RunningGateway]:
+    """Run the gateway on uvicorn in a daemon thread until the ``with`` block ends.
+
+    The process's garbage collector is left as it is (a test run or a notebook kernel shares it);
+    ``tune_gc=True`` applies :func:`tune_collector_for_serving` for a process that only serves.
+    """
     config = config or GatewayConfig()
     app = create_app(config, threads=128, background_writes=True)
-    _freeze_startup_heap()
+    if tune_gc:
+        tune_collector_for_serving()
     try:
         front = GatewayFront(app)
         with serve_app(front, host, port, thread_name="labkit-gateway", startup_timeout_s=20,
