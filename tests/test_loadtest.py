@@ -156,6 +156,25 @@ def test_locust_benchmarks_write_their_result_through_one_helper(tmp_path: Path,
         assert "return write_result(result, out)" in source and "out.write_text" not in source, script
 
 
+
+def test_bench_gateway_rotates_the_saturated_order_every_round(monkeypatch):
+    """bench_gateway's saturated runs: each target runs once in every position over as many rounds as targets
+    (a fixed order let two runs of one code differ by 8 % in round 16)."""
+    import importlib.util
+
+    loadtests = Path(__file__).resolve().parents[1] / "loadtests"
+    monkeypatch.syspath_prepend(str(loadtests))  # its sibling _locust_runner, as when run as a script
+    spec = importlib.util.spec_from_file_location("bench_gateway_order", loadtests / "bench_gateway.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    targets = {"provider": "p", "gateway": "g", "relay_floor": "f", "gateway_before": "b"}
+    orders = [[name for name, _ in bench.round_order(targets, rnd)] for rnd in range(4)]
+    assert orders[0] == list(targets)
+    for position in range(4):
+        assert sorted(o[position] for o in orders) == sorted(targets)
+    assert orders[4 % 4] == [name for name, _ in bench.round_order(targets, 4)]
+
 def test_the_relay_floor_relays_the_providers_answer_and_status(provider):
     """bench_gateway's relay_floor target: the provider's bytes and status, no control in between."""
     import importlib.util
