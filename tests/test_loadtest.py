@@ -210,7 +210,7 @@ def test_bench_pii_cost_times_every_finder_on_the_lab_texts_and_a_baseline(tmp_p
 
 
 def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: Path, monkeypatch) -> None:
-    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh16, fresh17; round 19) are never read, by default
+    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh17, fresh18; round 20) are never read, by default
     and with more globs given; a file whose name matches is skipped before it is opened."""
     import importlib.util
     import json
@@ -221,9 +221,10 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     evaldir = tmp_path / "eval"
     evaldir.mkdir()
     for name, text in (("pii_handwritten_fresh13.jsonl", "seen text"), ("pii_handwritten_fresh14.jsonl", "seen 14"),
-                       ("pii_handwritten_fresh15_marked.txt.jsonl", "seen 15"), ("pii_handwritten_fresh16.jsonl", "blind 16"),
-                       ("pii_handwritten_fresh16_marked.txt.jsonl", "blind 16b"), ("agent_redteam_fresh16.jsonl", "blind 16c"),
+                       ("pii_handwritten_fresh15_marked.txt.jsonl", "seen 15"), ("pii_handwritten_fresh16.jsonl", "seen 16"),
+                       ("pii_handwritten_fresh16_marked.txt.jsonl", "seen 16b"), ("agent_redteam_fresh16.jsonl", "seen 16c"),
                        ("pii_handwritten_fresh17.jsonl", "blind 17"), ("agent_redteam_fresh17.jsonl", "blind 17b"),
+                       ("pii_handwritten_fresh18.jsonl", "blind 18"), ("agent_redteam_fresh18.jsonl", "blind 18b"),
                        ("redteam.jsonl", "payload text")):
         (evaldir / name).write_text(json.dumps({"text": text}) + "\n", encoding="utf-8")
     monkeypatch.setattr(bench, "EVAL", evaldir)
@@ -231,18 +232,20 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     real_read = Path.read_text
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (opened.append(self.name), real_read(self, *a, **k))[1])
     got = bench.texts()
-    # round 19: fresh14 and fresh15 are seen and timed; the blind fresh16 and fresh17 are never opened
-    assert got == [bench.GATEWAY_TURN, "seen text", "seen 14", "seen 15", "payload text"]
-    assert not any("fresh16" in n or "fresh17" in n for n in opened)
-    assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen text", "seen 14",
-                                                                          "seen 15"]
+    # round 20: fresh16 and earlier are seen and timed; the blind fresh17 and fresh18 are never opened
+    assert got == [bench.GATEWAY_TURN, "seen 16c", "seen text", "seen 14", "seen 15", "seen 16", "seen 16b",
+                   "payload text"]
+    assert not any("fresh17" in n or "fresh18" in n for n in opened)
+    assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen 16c", "seen text",
+                                                                          "seen 14", "seen 15", "seen 16", "seen 16b"]
     assert bench.excluded("pii_handwritten_fresh17_marked.jsonl") and not bench.excluded("pii_handwritten_fresh15.jsonl")
     # the CLI adds its globs to the default ones (it cannot drop the blind sets)
     monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
     result = bench.main(["--repeat", "1", "--exclude", "redteam*"])
-    assert result["texts"] == 4 and "redteam*" in result["excluded_globs"]
-    assert "*fresh16*" in result["excluded_globs"] and "*fresh17*" in result["excluded_globs"]
-    assert bench.excluded("agent_redteam_fresh16.jsonl") and bench.excluded("agent_redteam_fresh17.jsonl")
+    assert result["texts"] == 7 and "redteam*" in result["excluded_globs"]
+    assert "*fresh17*" in result["excluded_globs"] and "*fresh18*" in result["excluded_globs"]
+    assert bench.excluded("agent_redteam_fresh17.jsonl") and bench.excluded("agent_redteam_fresh18.jsonl")
+    assert not bench.excluded("agent_redteam_fresh16.jsonl")
 
 
 def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_path: Path, monkeypatch) -> None:
@@ -364,8 +367,8 @@ def test_pii_miss_classes_lists_every_miss_false_span_negative_and_leak_and_refu
         raise AssertionError("a blind set was opened")
 
     monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
-    assert mc.main(["fresh16", "--no-gateway"]) == 2
-    assert mc.main(["fresh17", "--no-gateway"]) == 2  # round 19: the next hand-written set is blind too
+    assert mc.main(["fresh17", "--no-gateway"]) == 2
+    assert mc.main(["fresh18", "--no-gateway"]) == 2  # round 20: fresh16 is seen; the next hand-written set is blind
 
 
 def test_redteam_misses_places_each_miss_where_the_chain_breaks(tmp_path: Path, monkeypatch) -> None:
