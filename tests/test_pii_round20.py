@@ -146,3 +146,30 @@ def test_top_words_are_built_once_and_kept_on_disk(tmp_path, monkeypatch) -> Non
     assert any(p.name.startswith("top_words-") and p.suffix == ".marshal" for p in tmp_path.iterdir())
     key = wordlist_cache.cache_key(pii_name_openers.top_words.__wrapped__.__wrapped__, ("pyspellchecker",))
     assert (tmp_path / f"top_words-{key}.marshal").exists()
+
+
+# --- 8. dates of birth: more labels, a year with its marker word, era marks, six digits ----------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Cliente Ernesto Paz. Nació el 03/02/1977 en Salta.", "03/02/1977"),
+    ("Klientas (gim. 1960 m. kovo 4 d.) skambino", "1960 m. kovo 4 d."),
+    ("Клиент (туған 1983 жылғы 7 мамыр) хабарласты", "1983 жылғы 7 мамыр"),
+    ("Asiakas Matti Virta (s. 3. helmikuuta 1951) soitti", "3. helmikuuta 1951"),
+    ("Πελάτης (γενν. 9 Μαρτίου 1970) τηλεφώνησε", "9 Μαρτίου 1970"),
+    ("khách hàng Lê Văn (sinh 02/09/1975) gọi", "02/09/1975"),
+    ("تاريخ الميلاد: 1399/02/11 هـ", "1399/02/11"),
+    ("የትውልድ ቀን፦ 05/03/1975 ዓ.ም.", "05/03/1975 ዓ.ም."),
+    ("생년월일: 881203", "881203"),
+])
+def test_round20_birth_dates_are_found(text: str, expected: str) -> None:
+    assert [text[s:e] for s, e in pii.dob_spans(text)] == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "Bestellnummer 881203, Lieferung 1983 г. 7 мая",   # no birth label: six digits and a year are no birth date
+    "Klientas (gim. 1960 m. kovo 44 d.)",              # no such day
+    "Le dossier (s. 12) est complet",                 # a Finnish-looking "(s." before no date
+    "생년월일: 881399",                                  # no such month
+])
+def test_round20_birth_date_look_alikes_are_not_found(text: str) -> None:
+    assert list(pii.dob_spans(text)) == []
