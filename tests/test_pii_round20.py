@@ -173,3 +173,37 @@ def test_round20_birth_dates_are_found(text: str, expected: str) -> None:
 ])
 def test_round20_birth_date_look_alikes_are_not_found(text: str) -> None:
     assert list(pii.dob_spans(text)) == []
+
+
+# --- 9. the provider's audit (independent of the control): chat words, person markers, year-first dates -------
+
+def test_the_audit_reads_lower_case_cyrillic_greek_chat_names_and_marked_names() -> None:
+    from labkit.provider.requestlog import pii_audit, pii_seen
+
+    def seen(text: str, kind: str) -> list[str]:
+        return [text[s:e] for k, s, e in pii_audit(text) if k == kind]
+
+    assert {"добрыня", "ладушки"} <= set(seen("<NAME_1>: позвони добрыня и ладушки", "name"))
+    assert "στέλιος" in seen("<NAME_1>: πες στον στέλιος", "name")
+    assert "pochi" in seen("nasaan si pochi ngayon", "name")
+    assert "1962 m. gegužės 4" in seen("(gim. 1962 m. gegužės 4 d.)", "date")
+    assert "880512" in seen("생년월일: 880512", "date")
+    # look-alikes: a frequent Russian word in a chat line is no name; a line opening in capitals is not read
+    # this way; six digits that are no month-day are no date; and names or dates never make pii_seen
+    assert "как" not in seen("<NAME_1>: как дела", "name")
+    assert seen("Order 881399 shipped", "date") == []
+    assert not pii_seen("<NAME_1>: позвони добрыня, 1962 m. gegužės 4 d.")
+
+
+# --- 10. a form's labels are no names; a conversation's speakers stay ---------------------------------------------
+
+def test_form_labels_are_not_names_and_chat_speakers_stay() -> None:
+    form = "Sloinne: Ó Briain\nDáta breithe: 04.05.1971\nSeoladh: 12 Bóthar Mór, Gaillimh"
+    assert [form[s:e] for s, e in pii_name_chat.form_labels(form)] == ["Sloinne", "Dáta breithe", "Seoladh"]
+    assert not any(n in ("Sloinne", "Seoladh") for n in names(form))
+    # a label that comes back is a speaker taking turns: no form
+    chat = "Oisín: ring 087 555 0101\nBríd: grand\nOisín: or 087 555 0102"
+    assert pii_name_chat.form_labels(chat) == []
+    assert names(chat).count("Oisín") == 2
+    # fewer than two values with a digit: no form either (a short exchange)
+    assert pii_name_chat.form_labels("Note: call back\nTopic: refund\nOwner: Marit") == []

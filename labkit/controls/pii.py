@@ -72,7 +72,7 @@ from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_a
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
-from labkit.controls.pii_name_chat import chat_name_spans
+from labkit.controls.pii_name_chat import chat_name_spans, form_labels
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
@@ -1009,6 +1009,9 @@ def _scan(text: str) -> list[Finding]:
     # a surname in capitals before a first name ("LE GOFF Yann"): round 20
     caps = caps_surname_before(text, [(f.start, f.end) for f in out if f.type == "NAME"])
     out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caps)
+    # the labels of a form ("Doğum Tarihi:", "Heimilisfang:", "Мекенжайы:") are no names (round 20)
+    if (form := form_labels(text)):
+        out = [f for f in out if f.type != "NAME" or not any(ls <= f.start and f.end <= le for ls, le in form)]
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":

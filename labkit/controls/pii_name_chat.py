@@ -205,6 +205,35 @@ def caseless_speakers(text: str) -> list[tuple[int, int]]:
     return sorted(out)
 
 
+# a "Label: value" line of a form: a label of one to four words without digits, a colon, a value
+# (letters, blanks and . ' ( ) / - only: "ORGANIZER;CN=Ana Ruiz:mailto:…" is a calendar property, no label)
+_LABEL_LINE = re.compile(r"[ \t]*(?P<label>[^\W\d_](?:[^\W\d_]|[ .'’()/-]){0,30}?)[ ]?[:：][ \t]*(?P<value>\S[^\n]*)")
+
+
+def form_labels(text: str) -> list[tuple[int, int]]:
+    """The labels of a form or record, as (start, end): the counterpart of the turn-taking test (round 20).
+
+    A text is a form when three lines or more are ``Label: value`` with every label different (nobody
+    speaks twice) and at least two values hold a digit (a date, a phone, a house number). Its labels
+    ("Doğum Tarihi", "Heimilisfang", "Мекенжайы", "მისამართი") are no names, whatever the name lists say.
+    """
+    if ":" not in text and "：" not in text:
+        return []
+    found: list[tuple[int, int, str, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        m = _LABEL_LINE.match(line)
+        if m is not None and len(m.group("label").split()) <= 4:
+            found.append((pos + m.start("label"), pos + m.end("label"), m.group("label"), m.group("value")))
+        pos += len(line) + 1
+    labels = [label for _, _, label, _ in found]
+    if len(found) < 3 or len(set(labels)) < len(labels):
+        return []
+    if sum(any(ch.isdigit() for ch in value) for _, _, _, value in found) < 2:
+        return []
+    return [(s, e) for s, e, _, _ in found]
+
+
 def chat_name_spans(text: str) -> list[tuple[int, int]]:
     """Names in a lower-case transcript: its speakers, their mentions, a word after a person marker,
     a first name a list knows (see the module docstring). Empty when ``text`` is no transcript."""
