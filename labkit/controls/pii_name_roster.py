@@ -89,8 +89,11 @@ _ENTRY = re.compile(
     rf"(?P<first>{_FIRST}|[{_UP}]\.)"
     rf"(?P<more>[ ](?:{_FIRST}|[{_UP}]\.))?")
 # where an entry may open: a line's start after an optional list marker, a table cell, or a "label: "
-_ENTRY_OPEN = re.compile(r"(?:^|\n)[ \t]*(?:(?:\d{1,3}[.)]|[-*•·]|\d{1,2}[:.]\d{2})[ ]+)?$|\|[ ]*$"
-                         r"|[^\W\d_][^\n:|]{0,24}:[ ]+$")
+# (found first, then the entry is matched right there: scanning the entry pattern at every position of a long
+# text cost ~2 ms on a 1 kB note)
+_ENTRY_OPEN = re.compile(r"(?:^|(?<=\n))[ \t]*(?:(?:\d{1,3}[.)]|[-*•·]|\d{1,2}[:.]\d{2})[ ]+)?|\|[ ]*"
+                         r"|(?<![^\W\d_])[^\W\d_][^\n:|]{0,24}:[ ]+")
+_ENTRY_GATE = re.compile(r", [^\W\d_]")
 # where it must end: line end, a cell end, a bracket, two blanks or a tab, a semicolon
 _ENTRY_CLOSE = re.compile(r"[ ]*(?:$|\n|\||\(|;)|[ ]{2}|\t")
 _LINE = re.compile(r"[^\n]+")
@@ -156,8 +159,11 @@ def surname_first_spans(text: str) -> list[tuple[int, int]]:
     word does, as the lists miss many given names."""
     strict: list[tuple[int, int]] = []
     loose: list[tuple[int, int]] = []
-    for m in _ENTRY.finditer(text):
-        if _ENTRY_OPEN.search(text, max(0, m.start() - 40), m.start()) is None:
+    if _ENTRY_GATE.search(text) is None:
+        return []
+    opens = {o.end() for o in _ENTRY_OPEN.finditer(text)}
+    for at in sorted(opens):
+        if (m := _ENTRY.match(text, at)) is None:
             continue
         if _ENTRY_CLOSE.match(text, m.end()) is None:
             continue
