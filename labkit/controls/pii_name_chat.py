@@ -181,8 +181,8 @@ def caseless_speakers(text: str) -> list[tuple[int, int]]:
     speakers. Then every such line label, and a turn taken inside a line after a question ("… ? B: …"),
     is a name, unless it is a form label, a group word or a role (``NOT_SPEAKERS``).
     """
-    if ":" not in text and "：" not in text:
-        return []
+    if text.isascii() or text.count(":") + text.count("：") < 3:
+        return []  # no caseless letter, or fewer than three turns
     turns: list[tuple[int, int, str]] = []
     pos = 0
     for line in text.split("\n"):
@@ -217,8 +217,8 @@ def form_labels(text: str) -> list[tuple[int, int]]:
     speaks twice) and at least two values hold a digit (a date, a phone, a house number). Its labels
     ("Doğum Tarihi", "Heimilisfang", "Мекенжайы", "მისამართი") are no names, whatever the name lists say.
     """
-    if ":" not in text and "：" not in text:
-        return []
+    if text.count(":") + text.count("：") < 3:
+        return []  # fewer than three label lines
     found: list[tuple[int, int, str, str]] = []
     pos = 0
     for line in text.split("\n"):

@@ -93,7 +93,10 @@ _ENTRY = re.compile(
 # text cost ~2 ms on a 1 kB note)
 _ENTRY_OPEN = re.compile(r"(?:^|(?<=\n))[ \t]*(?:(?:\d{1,3}[.)]|[-*•·]|\d{1,2}[:.]\d{2})[ ]+)?|\|[ ]*"
                          r"|(?<![^\W\d_])[^\W\d_][^\n:|]{0,24}:[ ]+")
-_ENTRY_GATE = re.compile(r", [^\W\d_]")
+# cheap gates before the costly patterns (most texts have neither shape): a capitalised word, a comma and a
+# capital; a single letter with a dot
+_ENTRY_GATE = re.compile(rf"[{_UP}][^\s,]*,[ ][{_UP}]")
+_INITIAL_GATE = re.compile(r"(?<![^\W\d_])[^\W\d_]\.")
 # where it must end: line end, a cell end, a bracket, two blanks or a tab, a semicolon
 _ENTRY_CLOSE = re.compile(r"[ ]*(?:$|\n|\||\(|;)|[ ]{2}|\t")
 _LINE = re.compile(r"[^\n]+")
@@ -114,7 +117,9 @@ def _cue_word(word: str) -> bool:
 
 def initial_surname_spans(text: str) -> list[tuple[int, int]]:
     """Initials before a surname ("R. Patel"), and in Cyrillic a surname before two initials (rule 1)."""
-    out = []
+    out: list[tuple[int, int]] = []
+    if _INITIAL_GATE.search(text) is None:
+        return out
     for m in _INITIALS_THEN_SURNAME.finditer(text):
         surname, initials, start = m.group("surname"), m.group("initials"), m.start()
         if len(surname) < 3 or not _no_everyday(surname) or _cue_word(surname):
