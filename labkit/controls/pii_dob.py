@@ -360,6 +360,8 @@ def dob_spans(text: str) -> Iterator[tuple[int, int]]:
         for m in _DATE.finditer(text, start, stop):
             if m.start() - start > _WINDOW:
                 break
+            if m.group("six") and m.start() - start > 3:
+                continue  # six bare digits are a date only right after the label ("생년월일: 930415")
             if _valid(m):
                 last = m.end()
                 yield m.start(), m.end()
