@@ -22,6 +22,10 @@ What it finds, in a text judged a transcript (:func:`transcript_speakers`):
    word (the test of :func:`~labkit.controls.pii_names.is_lower_case_name`), with no cue: in a
    transcript a known first name is a person far more often than in prose.
 
+Round 20 adds: a time stamp before a speaker (``[10:14] ana:``); a lower-case surname a list knows after a
+mentioned first name (``peter kamau``); the speakers of a transcript in a caseless script, by turn-taking
+(:func:`caseless_speakers`); and the counterpart, a form's labels, which are no names (:func:`form_labels`).
+
 Inflected mentions (Polish, Czech, Finnish or Russian case endings) are not read: no list holds the
 inflected forms, and a stemmer per language is more than this rule should carry.
 

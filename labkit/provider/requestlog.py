@@ -148,7 +148,8 @@ _CASELESS_STRETCH = re.compile(
 # the audit missed: 14 of 49, every one a name): a word in capitals ("NAME: JOHN PAUL R. MENDOZA",
 # "Nom : DUBOIS"), and in a line where no word opens with a capital (chat: "hey shazza here", "ciao
 # fede! mi giri l'iban di marco?", "slt c mathilde, envoie le RIB") any Latin word English rarely uses. Placeholders ("<NAME_1>") are not
-# words; in lower-case Cyrillic or Greek no word list tells a name from a word, so those stay unread.
+# words; in lower-case Cyrillic or Greek prose no word list tells a name from a word, so those stay unread
+# (round 20 reads them in chat lines only: :func:`_audit_chat_words`).
 _CAPS_WORD = re.compile(rf"(?<![\w<'’_-])[{_UP}]{{2,}}(?:['’-][{_UP}]+)*(?![\w>])")
 _PLACEHOLDER = re.compile(r"<[A-Z_]+_\d+>")
 _TITLE_WORD = re.compile(rf"[{_UP}][{_LO}]")
