@@ -49,7 +49,7 @@ _FIELDS = ("text", "question", "payload", "request")
 
 # Blind sets (scored only by the lead, after a round) must never be read by a bench, not even to time
 # the detector on them: their file names are left out before any file is opened. ``--exclude`` adds more.
-# Round 20: fresh16 and earlier are seen sets; fresh17 and fresh18 (hand-written PII and
+# Round 20: fresh16 and earlier are seen (their misses were read); fresh17 and fresh18 (hand-written PII and
 # red-team sets alike) are the blind ones, left out by name.
 DEFAULT_EXCLUDE: tuple[str, ...] = ("*fresh17*", "*fresh18*")
 

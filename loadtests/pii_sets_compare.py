@@ -1,7 +1,7 @@
 """Snapshot ``pii.detect`` on every seen PII set, and compare two snapshots per set (PII round 16).
 
 Why: a round must lose no gold span on the sets it did not aim at and gain no false one; the benches
-score one set at a time. ``snap`` writes every finding of every case of fresh1..fresh15 and the public
+score one set at a time. ``snap`` writes every finding of every case of fresh1..fresh16 and the public
 set (Presidio templates, both halves) to a JSON file; ``compare`` scores two such files per set
 (span-exact P / R for NAME, ADDRESS and the claimed types, negatives with a finding), counts gold spans
 lost and gained, and lists new false spans; a case whose text differs between the two snapshots (some
@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-SETS = ("fresh15", "fresh14", "fresh13", "fresh12", "fresh11", "fresh10", "fresh1", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
+SETS = ("fresh16", "fresh15", "fresh14", "fresh13", "fresh12", "fresh11", "fresh10", "fresh1", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7",
         "fresh8", "fresh9", "public")
 CLAIMED = ("EMAIL", "PHONE", "CARD", "IBAN", "NATIONAL_ID", "IP", "DOB")
 Span = tuple[str, int, int]

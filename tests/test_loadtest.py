@@ -241,27 +241,30 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     evaldir.mkdir()
     for name, text in (("pii_handwritten_fresh13.jsonl", "seen text"), ("pii_handwritten_fresh14.jsonl", "seen 14"),
                        ("pii_handwritten_fresh15_marked.txt.jsonl", "seen 15"), ("pii_handwritten_fresh16.jsonl", "seen 16"),
+                       ("pii_handwritten_fresh16_marked.txt.jsonl", "seen 16b"), ("agent_redteam_fresh16.jsonl", "seen 16c"),
                        ("pii_handwritten_fresh17.jsonl", "blind 17"), ("agent_redteam_fresh17.jsonl", "blind 17b"),
-                       ("pii_handwritten_fresh18.jsonl", "blind 18"), ("pii_handwritten_fresh18_marked.txt.jsonl", "blind 18b"),
-                       ("agent_redteam_fresh18.jsonl", "blind 18c"), ("redteam.jsonl", "payload text")):
+                       ("pii_handwritten_fresh18.jsonl", "blind 18"), ("agent_redteam_fresh18.jsonl", "blind 18b"),
+                       ("redteam.jsonl", "payload text")):
         (evaldir / name).write_text(json.dumps({"text": text}) + "\n", encoding="utf-8")
     monkeypatch.setattr(bench, "EVAL", evaldir)
     opened: list[str] = []
     real_read = Path.read_text
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (opened.append(self.name), real_read(self, *a, **k))[1])
     got = bench.texts()
-    # round 20: fresh14, fresh15 and fresh16 are seen and timed; the blind fresh17 and fresh18 are never opened
-    assert got == [bench.GATEWAY_TURN, "seen text", "seen 14", "seen 15", "seen 16", "payload text"]
+    # round 20: fresh16 and earlier are seen and timed; the blind fresh17 and fresh18 are never opened
+    assert got == [bench.GATEWAY_TURN, "seen 16c", "seen text", "seen 14", "seen 15", "seen 16", "seen 16b",
+                   "payload text"]
     assert not any("fresh17" in n or "fresh18" in n for n in opened)
-    assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen text", "seen 14",
-                                                                          "seen 15", "seen 16"]
-    assert bench.excluded("pii_handwritten_fresh18_marked.jsonl") and not bench.excluded("pii_handwritten_fresh16.jsonl")
+    assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen 16c", "seen text",
+                                                                          "seen 14", "seen 15", "seen 16", "seen 16b"]
+    assert bench.excluded("pii_handwritten_fresh17_marked.jsonl") and not bench.excluded("pii_handwritten_fresh15.jsonl")
     # the CLI adds its globs to the default ones (it cannot drop the blind sets)
     monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
     result = bench.main(["--repeat", "1", "--exclude", "redteam*"])
-    assert result["texts"] == 5 and "redteam*" in result["excluded_globs"]
+    assert result["texts"] == 7 and "redteam*" in result["excluded_globs"]
     assert "*fresh17*" in result["excluded_globs"] and "*fresh18*" in result["excluded_globs"]
     assert bench.excluded("agent_redteam_fresh17.jsonl") and bench.excluded("agent_redteam_fresh18.jsonl")
+    assert not bench.excluded("agent_redteam_fresh16.jsonl")
 
 
 def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_path: Path, monkeypatch) -> None:

@@ -72,12 +72,13 @@ from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_a
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
-from labkit.controls.pii_name_chat import chat_name_spans
+from labkit.controls.pii_name_chat import chat_name_spans, form_labels
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
 from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_name_letter import letter_frame_spans
 from labkit.controls.pii_name_openers import function_word_opener, workplace_place
+from labkit.controls.pii_name_roster import caps_surname_before, roster_name_spans, trim_other_script
 from labkit.controls.pii_names import (
     UPPER,
     caseless_common,
@@ -987,6 +988,9 @@ def _scan(text: str) -> list[Finding]:
     # the speakers of a lower-case chat transcript, their mentions and names after a person marker, on
     # the text as written, any cased script (round 19): a speaker's label is a name, not a form label
     out.extend(Finding("NAME", s, e, text[s:e]) for s, e in chat_name_spans(text))
+    # initials and a surname, "Surname, First" entries of lists and cells, a name under a closing line,
+    # and the speakers of a caseless transcript (round 20: pii_name_roster, pii_name_chat)
+    out.extend(Finding("NAME", s, e, text[s:e]) for s, e in roster_name_spans(text))
     # a Turkish title or case suffix after a name is not part of it ("Zeynep Hanım", "Aydın'ın"): round 16
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := trim_name(text, f.start, f.end)) != (f.start, f.end):
@@ -996,8 +1000,18 @@ def _scan(text: str) -> list[Finding]:
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := cut_lead_words(text, f.start, f.end)) != (f.start, f.end):
             out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
+    # a role or verb in a caseless script before or after a Latin name is cut off (round 20)
+    for i, f in enumerate(out):
+        if f.type == "NAME" and (span := trim_other_script(text, f.start, f.end)) != (f.start, f.end):
+            out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
     joined = join_name_parts(text, [(f.start, f.end) for f in out if f.type == "NAME"])
     out.extend(Finding("NAME", s, e, text[s:e]) for s, e in joined)
+    # a surname in capitals before a first name ("LE GOFF Yann"): round 20
+    caps = caps_surname_before(text, [(f.start, f.end) for f in out if f.type == "NAME"])
+    out.extend(Finding("NAME", s, e, text[s:e]) for s, e in caps)
+    # the labels of a form ("Doğum Tarihi:", "Heimilisfang:", "Мекенжайы:") are no names (round 20)
+    if (form := form_labels(text)):
+        out = [f for f in out if f.type != "NAME" or not any(ls <= f.start and f.end <= le for ls, le in form)]
     # an address's ends: a postcode cut in half or left out, a unit word before it, a sentence end inside
     for i, f in enumerate(out):
         if f.type == "ADDRESS":

@@ -75,12 +75,18 @@ _SPACED_LABELS: tuple[str, ...] = (
     r"تاريخ[ ]الميلاد", r"تاريخ[ ]الولادة", r"تاريخ[ ]الازدياد", r"الازدياد", r"مواليد", r"تاریخ[ ]تولد", r"تولد\w*", r"متولد\w*", r"پیدائش\w*",
     # ka, hy, am
     r"დაბადების\w*", r"ծննդյան\w*", r"ծնվել\w*", r"ልደት\w*", r"የልደት\w*",
+    # round 20: abbreviations and forms the list lacked (general knowledge of each language's records):
+    # Spanish "nació", Lithuanian "gim.", Armenian "ծնվ.", Greek "γενν.", Hebrew "יליד/ילידת", Amharic
+    # "የትውልድ ቀን" (date of birth), Yoruba "ọjọ́ ìbí" (NFC and decomposed), and the one-letter Finnish
+    # "s." and Vietnamese "sinh" only inside a bracket after a name ("(s. 14. lokakuuta 1943)")
+    r"naci[óo]", r"gim\.", r"დაბ\.", r"ծնվ\.", r"γ[εέ]νν\.", r"יליד\w*", r"የትውልድ", r"ትውልድ", r"ìbí", r"ìbí",
+    r"s\.(?<=\(s\.)", r"sinh(?<=\(sinh)",
 )
 # Birth labels of scripts that do not put spaces between words, or whose vowel signs break a
 # regex word boundary: found anywhere. hi/mr/ne, bn, gu, pa, ta, te, kn, ml, si, th, lo, km, my, zh, ja, ko.
 _UNSPACED_LABELS: tuple[str, ...] = (
     r"जन्म", r"জন্ম", r"જન્મ", r"ਜਨਮ", r"பிறந்த", r"பிறப்பு", r"పుట్టిన", r"జన్మ", r"ಜನ್ಮ", r"ಹುಟ್ಟಿದ",
-    r"ജനന", r"ജനിച്ച", r"උපන්", r"วันเกิด", r"เกิดวันที่", r"ปีเกิด", r"ວັນເກີດ", r"កំណើត", r"မွေး",
+    r"ജനന", r"ജനിച്ച", r"జనన", r"උපන්", r"วันเกิด", r"เกิดวันที่", r"ปีเกิด", r"ວັນເກີດ", r"កំណើត", r"မွေး",
     r"出生", r"生年月日", r"誕生日", r"生日", r"生まれ", r"생년월일", r"생일", r"출생",
 )
 _SPACED = re.compile(r"(?i)(?<![^\W\d_])(?:" + "|".join(_SPACED_LABELS) + r")(?:\W|\b)")
@@ -154,10 +160,15 @@ _MONTH_WORD = r"(?:[\u0e01-\u0e2e][\u0e01-\u0e4e]{0,3}\.[\u0e01-\u0e4e]{1,3}|[^\
 _CLOSING_DOT = r"(?:\.(?![ ]+[^\W\d_]))?"
 _DATE = re.compile(
     r"(?<![\d/.])(?<!\d-)(?:"
+    # round 20: a year with its marker word, then month word and day or day and month word, as Lithuanian,
+    # Armenian, Kazakh, Georgian and Russian write it: 1951 m. rugsėjo 9 d., 1965 թ. մարտի 3, 1978 жылғы 2
+    # наурыз, 1972 წლის 4 მაისი, 1980 г. 5 мая
+    rf"(?P<ywd>\d{{4}}[ ](?:m\.|թ\.|жылғы|ж\.|წლის|г\.|року|года)[ ]"
+    rf"(?:{_MONTH_WORD}[ ]\d{{1,2}}(?:[ ]d\.)?|\d{{1,2}}[ ]{_MONTH_WORD}))"
     # year, month, day: 1985-03-14, 1985/3/14, and the spaced form with a closing dot: 1990. 02. 14.
     # (Hungarian and Korean close it with a dot: 1990. 02. 14., 1957.07.12.; so does Hungarian's
     # 1988. augusztus 22.)
-    rf"(?P<ymd>\d{{4}}(?:\.[ ]?\d{{1,2}}\.[ ]?\d{{1,2}}{_CLOSING_DOT}|[-/]\d{{1,2}}[-/]\d{{1,2}})"
+    rf"|(?P<ymd>\d{{4}}(?:\.[ ]?\d{{1,2}}\.[ ]?\d{{1,2}}{_CLOSING_DOT}|[-/]\d{{1,2}}[-/]\d{{1,2}})"
     rf"|\d{{4}}\.?[ ]{_MONTH_WORD}[ ]\d{{1,2}}{_CLOSING_DOT})"
     # day, month, year: 14.03.1985, 14/3/85, and the spaced forms of Czech (22. 6. 1986) and of
     # Croatian, Serbian and Slovenian, which close with a dot (18. 07. 1982.)
@@ -173,7 +184,13 @@ _DATE = re.compile(
     # a Japanese era year (round 17): 昭和58年4月15日, 平成元年1月8日
     # and the Republic of China's (Minguo) years, counted from 1912 (round 18): 民國80年3月9日
     r"|(?P<era>(?:明治|大正|昭和|平成|令和|民國|民国)[ ]?(?:\d{1,3}|元)[ ]?年[ ]?\d{1,2}[ ]?月[ ]?\d{1,2}[ ]?日)"
-    r")(?![\w/.-]\d|\d)",
+    # round 20: six digits year-month-day after a label (Korean 생년월일: 930415)
+    r"|(?P<six>\d{6})"
+    r")"
+    # round 20: the Ethiopian calendar's era mark after the date is part of it ("12/04/1980 ዓ.ም."). Not the
+    # Hijri "هـ": the seen sets disagree on it (fresh12 leaves it out of the span, fresh16 keeps it in)
+    r"(?:[ ]?ዓ\.ም\.?)?"
+    r"(?![\w/.-]\d|\d)",
     re.IGNORECASE,
 )
 _WINDOW = 24  # characters allowed between the label and the date
@@ -286,6 +303,12 @@ def _valid(m: re.Match[str]) -> bool:
     if m.group("era"):  # the era's first year is its year 1 (元年)
         year = _ERA_START[raw.lstrip()[:2]] + (nums[0] - 1 if raw.find("元") < 0 else 0)
         return _real(year, nums[-2], nums[-1])
+    if m.group("ywd"):  # year, then the month word and the day in either order
+        month = next((n for n in map(_month, re.findall(_MONTH_WORD, m.group("ywd"))[1:]) if n), None)
+        return month is not None and _real(nums[0], month, nums[1])
+    if m.group("six"):
+        y, mo, d = nums[0] // 10000, nums[0] // 100 % 100, nums[0] % 100
+        return _real(y + (1900 if y >= 30 else 2000), mo, d)
     if m.group("vi"):
         return _real(nums[2], nums[1], nums[0])
     if m.group("dmy"):
@@ -337,6 +360,8 @@ def dob_spans(text: str) -> Iterator[tuple[int, int]]:
         for m in _DATE.finditer(text, start, stop):
             if m.start() - start > _WINDOW:
                 break
+            if m.group("six") and m.start() - start > 3:
+                continue  # six bare digits are a date only right after the label ("생년월일: 930415")
             if _valid(m):
                 last = m.end()
                 yield m.start(), m.end()

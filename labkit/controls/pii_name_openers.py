@@ -25,10 +25,10 @@ Example:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from labkit.controls.pii_name_cues import FORM_LABELS, label_key
-from labkit.controls.pii_names import english_frequencies, everyday_not_first
+from labkit.controls.pii_names import _loaded_once, everyday_not_first, is_everyday_english
+from labkit.controls.wordlist_cache import disk_cached
 
 # the languages whose word data pyspellchecker ships and the lab's sets write (English has its own
 # everyday test in the name rules; Arabic and Persian are caseless and never open with a capital)
@@ -44,7 +44,8 @@ _THE_BEFORE = re.compile(r"(?i)\bthe[ ]$")
 _NEXT_WORD = re.compile(r"[ ,]+([^\W\d_]+)")
 
 
-@lru_cache(maxsize=1)
+@_loaded_once  # once per process, and on disk across processes: 7 dictionaries cost ~2.3 s to read (round 20)
+@disk_cached(sources=("pyspellchecker",))
 def top_words() -> frozenset[str]:
     """The :data:`TOP_WORDS` most frequent words of each of :data:`_LANGUAGES` (lower case)."""
     from spellchecker import SpellChecker
@@ -74,7 +75,7 @@ def _at_sentence_start(text: str, start: int) -> bool:
 def _everyday(word: str) -> bool:
     """An everyday word of English, of the other languages' top words, or of the European lists."""
     low = word.lower()
-    return low in top_words() or english_frequencies().get(low, 0) >= 3000 or everyday_not_first(word)
+    return low in top_words() or is_everyday_english(low) or everyday_not_first(word)
 
 
 def function_word_opener(text: str, start: int, end: int) -> bool:
@@ -84,7 +85,7 @@ def function_word_opener(text: str, start: int, end: int) -> bool:
     if not words or words[0].lower() not in top_words() or not _at_sentence_start(text, start):
         return False
     # a sentence that goes on in English keeps its opener a name ("Ben said …": Dutch "ben" is "am")
-    if (nxt := _NEXT_WORD.match(text, end)) is not None and english_frequencies().get(nxt.group(1).lower(), 0) >= 3000:
+    if (nxt := _NEXT_WORD.match(text, end)) is not None and is_everyday_english(nxt.group(1)):
         return False
     # the words after the first: each must be everyday too, or the span keeps a possible name
     return all(_everyday(w) for w in words[1:])

@@ -327,6 +327,16 @@ def _freq(word: str) -> int:
     return english_frequencies().get(word.lower().replace("’", "'"), 0)
 
 
+def is_english_word(word: str) -> bool:
+    """Whether pyspellchecker's English dictionary holds ``word`` at all (any count)."""
+    return _freq(word) > 0
+
+
+def is_everyday_english(word: str) -> bool:
+    """Whether ``word`` (any case) is an everyday English word: pyspellchecker count >= ``_EVERYDAY``."""
+    return _freq(word) >= _EVERYDAY
+
+
 @_loaded_once
 def _places() -> frozenset[str]:
     """Country and region names in English, German and French (babel's CLDR data), lower-case."""
@@ -576,6 +586,11 @@ def _place_words() -> frozenset[str]:
     words = {c["name"].lower() for c in cities.values()}
     words.update(w for name in _places() for w in re.findall(r"[^\W\d_]{4,}", name))
     return frozenset(words)
+
+
+def is_city_word(word: str) -> bool:
+    """Whether ``word`` (any case) is a GeoNames city of >= 15,000 people or a word of a country name."""
+    return word.lower() in _place_words()
 
 
 # the languages of the lab's users and of the agent's red team: their everyday words are not names
