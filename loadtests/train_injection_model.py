@@ -35,6 +35,12 @@ Training data, and nothing else:
   naming an address, which fresh10's attack-only e-mails teach (``loadtests/RESULTS.md``, "Injection round 13b");
   ``--exclude fresh10:tool_output`` drops those e-mails (measured too, not shipped). The ``.npz`` records
   ``meta["fit_corpora"]`` and ``meta["excluded"]``; the shipped one is still round 10's,
+- round 14: ``benign14`` (public benign chat in 28 languages and English text messages) is in ``CORPORA``, so its fit
+  half is benign training material; ``--weight-by-package CORPUS`` gives each package of a corpus the loss share a
+  corpus gets. Two models trained with ``--corpora bastion agentdojo inthewild fresh fresh2 fresh10 benign14`` (with
+  and without ``--weight-by-package benign14``) were measured and not shipped: benign14's held-out FPR 0.020 -> 0.007
+  / 0.002 and fresh10's held-out half 0.816 -> 0.861 (the first), but each flags one of the lab's hand-written benign
+  guards (``loadtests/RESULTS.md``, "Injection round 14"); the shipped ``.npz`` is still round 10's,
 - the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
   their ``injection`` truth, the KB sections of documents without an injection defect (benign),
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper

