@@ -138,3 +138,16 @@ def test_weight_by_package_gives_each_package_its_share() -> None:
     # as much as the two messages together, and the corpus as a whole twice as much as before
     assert one[0] == one[1] == one[2] and np.isclose(one[:3].sum(), one[3])
     assert np.isclose(per[0], per[1] + per[2]) and np.isclose(per[:3].sum(), 2 * per[3])
+
+
+def test_probe_regression_separates_two_clusters() -> None:
+    import numpy as np
+
+    probe = _load("probe_e5_user_turns")
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(0.3, 0.1, (40, 8)), rng.normal(-0.3, 0.1, (200, 8))])
+    y = np.r_[np.ones(40), np.zeros(200)]
+    w, b = probe.fit_lr(x, y)
+    p = 1 / (1 + np.exp(-(x @ w + b)))
+    # balanced classes: the small class is not drowned by the large one
+    assert (p[:40] >= 0.5).mean() > 0.95 and (p[40:] < 0.5).mean() > 0.95
