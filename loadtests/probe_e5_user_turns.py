@@ -89,7 +89,8 @@ def main() -> None:
     for key, idx in sorted(groups.items()):
         e5 = [p_held[i] >= threshold for i in idx]
         det = [rules[i] for i in idx]
-        out[key] = {"n": len(idx), "detector": sum(det), "e5": int(sum(e5)), "either": sum(a or b for a, b in zip(det, e5))}
+        out[key] = {"n": len(idx), "detector": int(sum(det)), "e5": int(sum(e5)),
+                    "either": int(sum(bool(a or b) for a, b in zip(det, e5)))}
     for key, v in out.items():
         print(key, v)
     print(f"{time.time() - t0:.0f} s")
