@@ -1600,7 +1600,22 @@ def _bare_order(words: list[str], action: str | None, at: int) -> bool:
     if said to it; a person it is said to is named in a label or a greeting, which the grammar reads
     first (``_names_a_person``, letters to a named person)."""
     return bool(action) and at == 0 and _first_action(words) == (action, 0) \
-        and not (words[0].isascii() and words[0].lower().endswith("ed"))
+        and not (words[0].isascii() and words[0].lower().endswith("ed")) and not _DEVERBAL.search(words[0])
+
+
+# (round 18) a noun made of the act's verb opening a clause ("Deletion of contacts is performed only on
+# written request", "Удаление контактов выполняется ...", "Löschungen von Kontaktdaten erfolgen ...",
+# "Usunięcie kontaktów następuje ..."): the act is the topic of a rule or a policy that describes what
+# happens, said to nobody. The shapes are the suffixes that make such nouns (English and Romance -ion,
+# -ment, -ción, -zione, -ção; Germanic -ung, -ing, -ning; Slavic -ение/-ание/-тие, -nie, -ní/-tí, a
+# vowel + -cie; Hungarian -ás/-és; Finnish -minen; Turkish -ma/-me/-ması/-mesi; Romanian -area/-erea;
+# Indonesian pe-…-an); no imperative of those languages ends so (Polish "usuńcie", a consonant before
+# -cie, is an imperative and is not matched). Only the bare-order reading uses it: an order said to
+# the model, by a marker, a vocative, a label or a cue, is read as before.
+_DEVERBAL = re.compile(r"(?:ion|ions|ment|ments|ung|ungen|ing|ings|ningen|ción|zione|zioni|ção|ções|"
+                       r"[ей]ние|[ея]ния|ание|ания|тие|тия|[aeiouy]nie|[aeęiouy]cie|[aáeéěiíuúyý]n[íi]|"
+                       r"[aáeéěiíuúyý]t[íi]|ás|és|minen|(?<=[bcçdfgğhjklnprsştvz])m[ae]|(?<=[bcçdfgğhjklnprsştvz])m[ae]s[ıi]|area|erea|irea)$"
+                       r"|^pe(?:ng|n|m|ny)?\w+an$", re.I)
 
 
 def _a_state(words: list[str], i: int) -> bool:
