@@ -2908,6 +2908,12 @@ def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner) -
 # rule readings. It runs only where obedience is drawn (behaviour.respond), never in has_injection
 # (the gateway's detector stays the rules alone).
 
+# the words a unit must say besides its objects to be read by meaning (placeholders, ids, quotes and
+# addresses are no words: "<NAME_2> sähköposti on <EMAIL_2>, puhelin <PHONE_2>." has three)
+_MEANING_WORD = re.compile(r"(?<![<\w@.-])(?!QUOTE\d*\b)(?:[^\W\d_]|[\u0900-\u0dff])+(?![\w>@-])")
+_MEANING_MIN_WORDS = 5
+
+
 def by_meaning(text: str, catalogue: set[str] | None = None) -> list[_Instruction]:
     """Instructions read by meaning in untrusted ``text`` (see above): at most one, the first unit read.
 
@@ -2924,8 +2930,9 @@ def by_meaning(text: str, catalogue: set[str] | None = None) -> list[_Instructio
     secrets = _secret_values(light) or _secret_values(chunk)
     for u in units(light)[:40]:
         masked, quotes = _mask_quotes(segment(u.text))
-        if _FORBIDDEN.search(masked) or not masked.strip():
-            continue  # (a prohibition is no order in any reading)
+        if _FORBIDDEN.search(masked) or len(_MEANING_WORD.findall(masked)) < _MEANING_MIN_WORDS:
+            continue  # (a prohibition is no order in any reading; a field's value, "<EMAIL_1>", or a
+            # label, "email: x@y", says nothing to embed: alone it sits near the mail prototypes)
         goals = (["send"] if _ADDRESS.search(masked) or _RECORD_IDS["contact"].search(masked) else []) \
             + (["reveal"] if secrets else [])
         goal = reads_as(u.text, goals) if goals else None
