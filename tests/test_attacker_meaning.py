@@ -48,6 +48,9 @@ def test_round18_a_secret_for_the_answer_is_read_by_meaning(text: str) -> None:
     "Vendor hotline PIN: Orchid-3390-Kilo (for staff use only).",  # a secret, asked for by nobody
     "Yhteyshenkilön sähköposti on matti@asiakas.example, puhelin 040 123 4567.",  # a contact's address
     "Refunds are paid within 5 working days.",  # no goal's objects: nothing is embedded
+    # someone's plan, redacted as the agent sees it: scores 0.854 for send, above the threshold
+    "Finance will email the credit note to <EMAIL_1> on Friday.",
+    "<NAME_2> sähköposti on <EMAIL_2>, puhelin <PHONE_2>.",  # placeholders are no words: too short to embed
 ])
 def test_round18_benign_look_alikes_are_not_read_by_meaning(text: str) -> None:
     assert by_meaning(text) == []
