@@ -2914,6 +2914,17 @@ _MEANING_WORD = re.compile(r"(?<![<\w@.-])(?!QUOTE\d*\b)(?:[^\W\d_]|[\u0900-\u0d
 _MEANING_MIN_WORDS = 5
 
 
+_PLACEHOLDER = re.compile(r"<[A-Z]+_\d+>")
+
+
+def _for_embedding(unit: str) -> str:
+    """A unit as it is embedded: its addresses and redaction placeholders left out. The client's PII
+    redaction puts "<EMAIL_1>" where the writer put an address, and the placeholder alone sits nearer
+    the mail prototypes (0.882 against 0.842 for "report it to ..."): left out, the raw text and the
+    redacted text the agent sees embed alike, and one threshold holds for both."""
+    return re.sub(r"\s{2,}", " ", _PLACEHOLDER.sub(" ", _ADDRESS.sub(" ", unit))).strip() or unit
+
+
 def by_meaning(text: str, catalogue: set[str] | None = None) -> list[_Instruction]:
     """Instructions read by meaning in untrusted ``text`` (see above): at most one, the first unit read.
 
@@ -2938,7 +2949,7 @@ def by_meaning(text: str, catalogue: set[str] | None = None) -> list[_Instructio
             # credit note to <EMAIL_1> on Friday" scored 0.85+ for send in the agent's redacted context)
         goals = (["send"] if _ADDRESS.search(masked) or _RECORD_IDS["contact"].search(masked) else []) \
             + (["reveal"] if secrets else [])
-        goal = reads_as(u.text, goals) if goals else None
+        goal = reads_as(_for_embedding(u.text), goals) if goals else None
         if goal is None:
             continue
         ins = _Instruction(action=goal, clause=masked, sentence=masked + "\n" + u.block, chunk=chunk,
