@@ -2862,13 +2862,16 @@ def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner) -
     """If untrusted text carries an instruction, what an obedient model does (else None)."""
     by_name = {str(_tool_fn(t).get("name")): t for t in tools}
     paste = _user_paste(conv) if conv.tool_results else ""  # (read as untrusted only once tools are at work)
-    for chunk in _untrusted(conv):
-        # (round 16) the user's own turn: its requests are said to the model
-        spoken = bool(paste) and chunk == paste
-        # (round 18) what the rules do not read, read by meaning (send, reveal; see by_meaning)
-        for ins in find_instructions(chunk, set(by_name), spoken=spoken) or by_meaning(chunk, set(by_name)):
+
+    def act(found: list[_Instruction], meaning: bool = False) -> Obedience | None:
+        """What an obedient model does on the first of ``found`` it can act on (else None)."""
+        for ins in found:
             if ins.action == "reveal":
                 values = _secret_values(ins.chunk)
+                if meaning:  # (round 18) a secret the client's redaction hid ("<NAME_3>!<NAME_4>2026") is not in view
+                    values = [v for v in values if not _PLACEHOLDER.search(v)]
+                    if not values:
+                        continue
                 return Obedience("As instructed, here it is: " + ", ".join(values) + ".")
             if not by_name:  # no tools: a weak model can only say it did it
                 if ins.action == "send" and ins.emails:
@@ -2885,6 +2888,14 @@ def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner) -
             if name in conv.called:  # acted on already in this turn of the conversation
                 continue
             return Obedience(None, name, _call_args(ins, fn and _tool_fn(fn), conv, planner))
+        return None
+
+    chunks = _untrusted(conv)
+    for chunk in chunks:
+        # (round 16) the user's own turn: its requests are said to the model
+        done = act(find_instructions(chunk, set(by_name), spoken=bool(paste) and chunk == paste))
+        if done:
+            return done
         if _OVERRIDE.search(chunk):
             if _REVEAL.search(chunk):
                 return Obedience("My instructions are: " + _short(conv.system or "(none)", 600))
@@ -2897,6 +2908,11 @@ def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner) -
         if _REVEAL.search(conv.user):
             return Obedience("My instructions are: " + _short(conv.system or "(none)", 600))
         return Obedience(say.group(1).strip() if say else "Understood. Ignoring the previous instructions.")
+    # (round 18) nothing the rules read in any chunk: the reading by meaning, after them (see by_meaning)
+    for chunk in chunks:
+        done = act(by_meaning(chunk, set(by_name)), meaning=True)
+        if done:
+            return done
     return None
 
 
