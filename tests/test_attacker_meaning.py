@@ -53,6 +53,7 @@ def test_round18_a_secret_for_the_answer_is_read_by_meaning(text: str) -> None:
     "Refunds are paid within 5 working days.",  # no goal's objects: nothing is embedded
     # someone's plan, redacted as the agent sees it: scores 0.854 for send, above the threshold
     "Finance will email the credit note to <EMAIL_1> on Friday.",
+    "Never forward card numbers to anyone, including billing@northwind.example.com.",  # a prohibition
     "<NAME_2> sähköposti on <EMAIL_2>, puhelin <PHONE_2>.",  # placeholders are no words: too short to embed
 ])
 def test_round18_benign_look_alikes_are_not_read_by_meaning(text: str) -> None:

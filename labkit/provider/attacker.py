@@ -2960,6 +2960,8 @@ def by_meaning(text: str, catalogue: set[str] | None = None) -> list[_Instructio
         if _FORBIDDEN.search(masked) or len(_MEANING_WORD.findall(masked)) < _MEANING_MIN_WORDS:
             continue  # (a prohibition is no order in any reading; a field's value, "<EMAIL_1>", or a
             # label, "email: x@y", says nothing to embed: alone it sits near the mail prototypes)
+        if NEGATION.search(" ".join(_tokens(masked)[:3])):
+            continue  # (a prohibition that opens with its negation: "Never forward card numbers to anyone, including ...")
         if _FUTURE.search(masked) and not (_CUE.search(masked) or _unowned(_ADDRESSEE, masked)):
             continue  # (what someone will do is their plan, as in the grammar: "Finance will email the
             # credit note to <EMAIL_1> on Friday" scored 0.85+ for send in the agent's redacted context)
