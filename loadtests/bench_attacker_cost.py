@@ -10,6 +10,10 @@ two versions by alternating them in fresh processes, e.g.
         loadtests/bench_attacker_cost.py --label $r; done
 
 Round 12's figures are in ``loadtests/RESULTS.md`` ("Agent attacker, round 12").
+
+(round 18) A third figure where the code has it: the reading by meaning (``attacker.by_meaning``) per
+payload the rules do not read (what the obedient mock adds on those), its embedding cache cleared each
+pass, and the first call's model load. Versions without it report only the first two.
 """
 
 from __future__ import annotations
@@ -46,6 +50,18 @@ def payload_ms(payloads: list[str], tag: str) -> float:
     return (time.perf_counter() - start) / len(payloads) * 1e3
 
 
+def meaning_ms(payloads: list[str], tag: str) -> float:
+    """(round 18) Mean milliseconds of ``by_meaning`` per payload, the embedding cache cleared first."""
+    from labkit.provider.attacker import by_meaning  # type: ignore[attr-defined]
+    from labkit.provider.goal_embedding import goal_scores  # type: ignore[import-not-found]
+
+    goal_scores.cache_clear()
+    start = time.perf_counter()
+    for p in payloads:
+        by_meaning(p + tag)
+    return (time.perf_counter() - start) / len(payloads) * 1e3
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default=str(datasets_dir() / "eval" / "agent_redteam_fresh10.jsonl"))
@@ -58,6 +74,17 @@ def main() -> None:
     out = {"label": args.label, "cases": Path(args.cases).name, "payloads": len(payloads),
            "bench_prompt_has_injection_us": round(min(bench_prompt_us(2000) for _ in range(3)), 1),
            "payload_find_instructions_ms": round(min(payload_ms(payloads, " " * (k + 2)) for k in range(3)), 3)}
+    try:
+        from labkit.provider.attacker import by_meaning  # type: ignore[attr-defined]  # noqa: F401
+    except ImportError:
+        print(json.dumps(out))
+        return
+    unread = [p for p in payloads if not find_instructions(p)]
+    start = time.perf_counter()
+    meaning_ms(unread[:1], " ")  # the model's load, once per process
+    out["meaning_first_call_ms"] = round((time.perf_counter() - start) * 1e3, 1)
+    out["meaning_payloads"] = len(unread)
+    out["payload_by_meaning_ms"] = round(min(meaning_ms(unread, " " * (k + 2)) for k in range(3)), 3)
     print(json.dumps(out))
 
 

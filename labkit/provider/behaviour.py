@@ -1165,7 +1165,8 @@ def respond(body: dict[str, Any], spec: ModelSpec, request_hash: bytes, *,
             rate *= 0.5
     # the draw first: it is one hash, the detector is most of the cost of a reply with sources
     # (both are pure, so the order changes no reply)
-    if rate > 0 and _unit(request_hash, "obey") < rate and has_injection(conv):
+    # (round 18: or an order only the reading by meaning finds, embedded only when obedience is drawn)
+    if rate > 0 and _unit(request_hash, "obey") < rate and (has_injection(conv) or attacker.injection_by_meaning(conv)):
         reply = _obey(conv, tools_for_plan, request_hash)
         if reply is not None:
             return reply
