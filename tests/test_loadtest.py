@@ -419,14 +419,16 @@ def test_redteam_misses_places_each_miss_where_the_chain_breaks(tmp_path: Path, 
     assert rows["t-order"]["class"] == "attacked_now" and rows["t-order"]["raw_instructions"]
 
 
-def test_bench_safety_pii_fresh17_is_wired_to_the_eighth_hand_written_set(monkeypatch) -> None:
-    """`loadtests/bench_safety.py --pii-fresh17` scores `pii_public.build_fresh17_cases` (here replaced by two
-    invented cases, so the blind set itself is never opened by the suite) and names its source."""
+@pytest.mark.parametrize(("which", "earlier", "ordinal"), [("fresh17", "fresh16", "an eighth"),
+                                                           ("fresh18", "fresh17", "a ninth")])
+def test_bench_safety_pii_fresh_is_wired_to_its_hand_written_set(monkeypatch, which, earlier, ordinal) -> None:
+    """`loadtests/bench_safety.py --pii-fresh17` / `--pii-fresh18` score `pii_public.build_<which>_cases` (here
+    replaced by two invented cases, so the blind set itself is never opened by the suite) and name its source."""
     import importlib.util
 
     from labkit.controls import pii_public
 
-    spec = importlib.util.spec_from_file_location("bench_safety_fresh17",
+    spec = importlib.util.spec_from_file_location(f"bench_safety_{which}",
                                                   Path(__file__).resolve().parents[1] / "loadtests" / "bench_safety.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
@@ -444,42 +446,9 @@ def test_bench_safety_pii_fresh17_is_wired_to_the_eighth_hand_written_set(monkey
     ]
     assert text[6:22] == "Quillon Ashgrove" and text[26:54] == "quillon.ashgrove@example.org"
     monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
-    monkeypatch.setattr(pii_public, "build_fresh16_cases", never)
-    monkeypatch.setattr(pii_public, "build_fresh17_cases", lambda: invented)
-    out = bench.pii_fresh(gateway=False, which="fresh17")
+    monkeypatch.setattr(pii_public, f"build_{earlier}_cases", never)
+    monkeypatch.setattr(pii_public, f"build_{which}_cases", lambda: invented)
+    out = bench.pii_fresh(gateway=False, which=which)
     assert out["set"]["cases"] == 2
-    assert out["set"]["source"].startswith("datasets/eval/pii_handwritten_fresh17.jsonl: an eighth hand-written set")
-    assert out["all"]["detector"]["negatives"]["texts"] == 1
-
-
-def test_bench_safety_pii_fresh18_is_wired_to_the_ninth_hand_written_set(monkeypatch) -> None:
-    """`loadtests/bench_safety.py --pii-fresh18` scores `pii_public.build_fresh18_cases` (here replaced by two
-    invented cases, so the blind set itself is never opened by the suite) and names its source."""
-    import importlib.util
-
-    from labkit.controls import pii_public
-
-    spec = importlib.util.spec_from_file_location("bench_safety_fresh18",
-                                                  Path(__file__).resolve().parents[1] / "loadtests" / "bench_safety.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-
-    def never(*a, **k):
-        raise AssertionError("a blind set was opened")
-
-    text = "Reach Quillon Ashgrove at quillon.ashgrove@example.org today."
-    invented = [
-        {"id": "inv-001", "text": text, "locale": "en_US", "lang": "en", "style": "chat", "template": "chat",
-         "split": "heldout", "spans": [{"start": 6, "end": 22, "type": "NAME"},
-                                       {"start": 26, "end": 54, "type": "EMAIL"}]},
-        {"id": "inv-002", "text": "Order 4471-22 ships on 3 March.", "locale": "neg", "lang": "en", "style": "order",
-         "template": "order", "split": "heldout", "spans": []},
-    ]
-    assert text[6:22] == "Quillon Ashgrove" and text[26:54] == "quillon.ashgrove@example.org"
-    monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
-    monkeypatch.setattr(pii_public, "build_fresh17_cases", never)
-    monkeypatch.setattr(pii_public, "build_fresh18_cases", lambda: invented)
-    out = bench.pii_fresh(gateway=False, which="fresh18")
-    assert out["set"]["cases"] == 2
-    assert out["set"]["source"].startswith("datasets/eval/pii_handwritten_fresh18.jsonl: a ninth hand-written set")
+    assert out["set"]["source"].startswith(f"datasets/eval/pii_handwritten_{which}.jsonl: {ordinal} hand-written set")
     assert out["all"]["detector"]["negatives"]["texts"] == 1
