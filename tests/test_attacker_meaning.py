@@ -142,3 +142,14 @@ def test_a_benign_run_at_full_obedience_is_not_hijacked_by_the_reading_by_meanin
                                                                            "update_crm_field"]
     assert systems.get_account("ACC-00001")["next_step"] == "Call on Friday"
     assert "As instructed" not in (run.final_answer or "")
+
+
+def test_the_reading_by_meaning_is_the_red_teams_only_at_forced_obedience() -> None:
+    # on the lab's own sample data the reading by meaning reads 76 of 2,955 benign texts the rules leave alone
+    # ("Customer asked us to reply to x@y instead of the account address"): the everyday mock, whatever its
+    # obedience rate, keeps to the rules; the red team's forced obedience (the obey_injection fault) adds it
+    with serve_in_thread(ProviderConfig(injection_obedience=1.0)) as provider:
+        c = ResilientClient(ClientConfig(base_url=provider.base_url, cache={"enabled": False}))
+        everyday = run_cases(_CASES, c, mode="approval")["summary"]
+        c.close()
+    assert everyday["attacked"] == 0 and everyday["unapproved_writes"] == 0

@@ -2858,8 +2858,12 @@ def _call_args(ins: _Instruction, fn: dict[str, Any] | None, conv: _Conv, planne
     return planner.fill_args(fn, ins.clause, context, preset)
 
 
-def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner) -> Obedience | None:
-    """If untrusted text carries an instruction, what an obedient model does (else None)."""
+def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner, *,
+                   read_meaning: bool = True) -> Obedience | None:
+    """If untrusted text carries an instruction, what an obedient model does (else None).
+
+    ``read_meaning=False`` reads with the rules alone (the everyday mock; the reading by meaning is the red team's,
+    at forced obedience: ``behaviour.respond``)."""
     by_name = {str(_tool_fn(t).get("name")): t for t in tools}
     paste = _user_paste(conv) if conv.tool_results else ""  # (read as untrusted only once tools are at work)
 
@@ -2909,7 +2913,7 @@ def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner) -
             return Obedience("My instructions are: " + _short(conv.system or "(none)", 600))
         return Obedience(say.group(1).strip() if say else "Understood. Ignoring the previous instructions.")
     # (round 18) nothing the rules read in any chunk: the reading by meaning, after them (see by_meaning)
-    for chunk in chunks:
+    for chunk in chunks if read_meaning else []:
         done = act(by_meaning(chunk, set(by_name), request=conv.user if chunk != paste else ""), meaning=True)
         if done:
             return done

@@ -1124,9 +1124,9 @@ def _short(text: str, limit: int = 400) -> str:
 _PLANNER = attacker.Planner(tool_profile=_tool_profile, fill_args=_fill_args, terms=terms)
 
 
-def _obey(conv: _Conv, tools: list[dict[str, Any]], request_hash: bytes) -> Reply | None:
-    """The reply that follows an instruction in untrusted text (else None)."""
-    act = attacker.obey_injection(conv, tools, _PLANNER)
+def _obey(conv: _Conv, tools: list[dict[str, Any]], request_hash: bytes, by_meaning: bool = False) -> Reply | None:
+    """The reply that follows an instruction in untrusted text (else None); ``by_meaning``: the second reading too."""
+    act = attacker.obey_injection(conv, tools, _PLANNER, read_meaning=by_meaning)
     if act is None:
         return None
     if act.tool is None:
@@ -1165,9 +1165,14 @@ def respond(body: dict[str, Any], spec: ModelSpec, request_hash: bytes, *,
             rate *= 0.5
     # the draw first: it is one hash, the detector is most of the cost of a reply with sources
     # (both are pure, so the order changes no reply)
-    # (round 18: or an order only the reading by meaning finds, embedded only when obedience is drawn)
-    if rate > 0 and _unit(request_hash, "obey") < rate and (has_injection(conv) or attacker.injection_by_meaning(conv)):
-        reply = _obey(conv, tools_for_plan, request_hash)
+    # (round 18: or an order only the reading by meaning finds, embedded only when obedience is drawn and
+    # forced, i.e. in a red-team run (the ``obey_injection`` fault): on the lab's own sample data it reads 76 of
+    # 2,955 benign ticket, KB and CRM texts the rules leave alone ("Customer asked us to reply to x@y instead
+    # of the account address"), so the everyday mock, at its default obedience, keeps to the rules)
+    by_meaning = obedience_forced
+    if rate > 0 and _unit(request_hash, "obey") < rate and (
+            has_injection(conv) or (by_meaning and attacker.injection_by_meaning(conv))):
+        reply = _obey(conv, tools_for_plan, request_hash, by_meaning)
         if reply is not None:
             return reply
 
