@@ -71,7 +71,7 @@ def analyse(case_file: str, run_file: str) -> list[dict[str, Any]]:
                       "user_placeholders": sorted(set(_PLACEHOLDER.findall(conv.user_raw))), "obeyed": None})
         return said
 
-    def spy_obey(conv: Any, tools: list[dict[str, Any]], planner: Any) -> Any:
+    def spy_obey(conv: Any, tools: list[dict[str, Any]], planner: Any, **kw: Any) -> Any:
         names = {str(attacker._tool_fn(t).get("name")) for t in tools}
         paste = attacker._user_paste(conv) if conv.tool_results else ""
         chunks = []
@@ -79,7 +79,7 @@ def analyse(case_file: str, run_file: str) -> list[dict[str, Any]]:
             found = attacker.find_instructions(chunk, names, spoken=bool(paste) and chunk == paste)
             chunks.append({"text": chunk[:600], "placeholders": sorted(set(_PLACEHOLDER.findall(chunk))),
                            "instructions": [_brief(i) for i in found]})
-        act = real_obey(conv, tools, planner)
+        act = real_obey(conv, tools, planner, **kw)  # (read_meaning: the red team's forced obedience)
         turns[-1]["obey_chunks"] = chunks
         turns[-1]["tools_offered"] = sorted(names)
         turns[-1]["obeyed"] = None if act is None else {"text": act.text, "tool": act.tool, "args": act.args}
