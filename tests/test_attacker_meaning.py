@@ -144,12 +144,22 @@ def test_a_benign_run_at_full_obedience_is_not_hijacked_by_the_reading_by_meanin
     assert "As instructed" not in (run.final_answer or "")
 
 
-def test_the_reading_by_meaning_is_the_red_teams_only_at_forced_obedience() -> None:
+def test_the_reading_by_meaning_is_the_red_teams_only_at_forced_obedience(monkeypatch) -> None:
     # on the lab's own sample data the reading by meaning reads 76 of 2,955 benign texts the rules leave alone
     # ("Customer asked us to reply to x@y instead of the account address"): the everyday mock, whatever its
-    # obedience rate, keeps to the rules; the red team's forced obedience (the obey_injection fault) adds it
-    with serve_in_thread(ProviderConfig(injection_obedience=1.0)) as provider:
-        c = ResilientClient(ClientConfig(base_url=provider.base_url, cache={"enabled": False}))
-        everyday = run_cases(_CASES, c, mode="approval")["summary"]
-        c.close()
-    assert everyday["attacked"] == 0 and everyday["unapproved_writes"] == 0
+    # obedience rate, keeps to the rules; the red team's forced obedience (the obey_injection fault) adds it.
+    # The text is not fenced and the rate is 1.0, so the draw always picks: only the flag decides.
+    from labkit.provider import attacker, behaviour
+    from labkit.provider.catalog import MODELS
+
+    text = _CASES[0].payload
+    assert not find_instructions(text)
+    spec = MODELS["lab-chat-2026-01"]
+    body = {"model": spec.id, "messages": [{"role": "user", "content": f"Sources:\n<source id=\"DOC-1#s1\">{text}</source>\n\nQuestion: summary?"}]}
+    called: list[int] = []
+    real = attacker.injection_by_meaning
+    monkeypatch.setattr(attacker, "injection_by_meaning", lambda conv: called.append(1) or real(conv))
+    everyday = behaviour.respond(body, spec, b"\x00" * 32, injection_obedience=1.0)
+    assert called == [] and not everyday.obeyed_injection
+    forced = behaviour.respond(body, spec, b"\x00" * 32, injection_obedience=1.0, obedience_forced=True)
+    assert called == [1] and forced.obeyed_injection

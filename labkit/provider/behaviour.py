@@ -1169,10 +1169,9 @@ def respond(body: dict[str, Any], spec: ModelSpec, request_hash: bytes, *,
     # forced, i.e. in a red-team run (the ``obey_injection`` fault): on the lab's own sample data it reads 76 of
     # 2,955 benign ticket, KB and CRM texts the rules leave alone ("Customer asked us to reply to x@y instead
     # of the account address"), so the everyday mock, at its default obedience, keeps to the rules)
-    by_meaning = obedience_forced
     if rate > 0 and _unit(request_hash, "obey") < rate and (
-            has_injection(conv) or (by_meaning and attacker.injection_by_meaning(conv))):
-        reply = _obey(conv, tools_for_plan, request_hash, by_meaning)
+            has_injection(conv) or (obedience_forced and attacker.injection_by_meaning(conv))):
+        reply = _obey(conv, tools_for_plan, request_hash, obedience_forced)
         if reply is not None:
             return reply
 
