@@ -229,7 +229,7 @@ def test_bench_pii_cost_times_every_finder_on_the_lab_texts_and_a_baseline(tmp_p
 
 
 def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: Path, monkeypatch) -> None:
-    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh17, fresh18; round 20) are never read, by default
+    """loadtests/bench_pii_cost.py --exclude: the blind sets (fresh18, fresh19; session of 2026-12-08) are never read, by default
     and with more globs given; a file whose name matches is skipped before it is opened."""
     import importlib.util
     import json
@@ -242,8 +242,9 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     for name, text in (("pii_handwritten_fresh13.jsonl", "seen text"), ("pii_handwritten_fresh14.jsonl", "seen 14"),
                        ("pii_handwritten_fresh15_marked.txt.jsonl", "seen 15"), ("pii_handwritten_fresh16.jsonl", "seen 16"),
                        ("pii_handwritten_fresh16_marked.txt.jsonl", "seen 16b"), ("agent_redteam_fresh16.jsonl", "seen 16c"),
-                       ("pii_handwritten_fresh17.jsonl", "blind 17"), ("agent_redteam_fresh17.jsonl", "blind 17b"),
+                       ("pii_handwritten_fresh17.jsonl", "seen 17"), ("agent_redteam_fresh17.jsonl", "seen 17b"),
                        ("pii_handwritten_fresh18.jsonl", "blind 18"), ("agent_redteam_fresh18.jsonl", "blind 18b"),
+                       ("pii_handwritten_fresh19.jsonl", "blind 19"), ("agent_redteam_fresh19.jsonl", "blind 19b"),
                        ("redteam.jsonl", "payload text")):
         (evaldir / name).write_text(json.dumps({"text": text}) + "\n", encoding="utf-8")
     monkeypatch.setattr(bench, "EVAL", evaldir)
@@ -251,20 +252,21 @@ def test_bench_pii_cost_leaves_out_the_blind_sets_before_opening_them(tmp_path: 
     real_read = Path.read_text
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (opened.append(self.name), real_read(self, *a, **k))[1])
     got = bench.texts()
-    # round 20: fresh16 and earlier are seen and timed; the blind fresh17 and fresh18 are never opened
-    assert got == [bench.GATEWAY_TURN, "seen 16c", "seen text", "seen 14", "seen 15", "seen 16", "seen 16b",
-                   "payload text"]
-    assert not any("fresh17" in n or "fresh18" in n for n in opened)
-    assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen 16c", "seen text",
-                                                                          "seen 14", "seen 15", "seen 16", "seen 16b"]
-    assert bench.excluded("pii_handwritten_fresh17_marked.jsonl") and not bench.excluded("pii_handwritten_fresh15.jsonl")
+    # fresh17 and earlier are seen and timed; the blind fresh18 and fresh19 are never opened
+    assert got == [bench.GATEWAY_TURN, "seen 16c", "seen 17b", "seen text", "seen 14", "seen 15", "seen 16",
+                   "seen 16b", "seen 17", "payload text"]
+    assert not any("fresh18" in n or "fresh19" in n for n in opened)
+    assert bench.texts(exclude=(*bench.DEFAULT_EXCLUDE, "redteam*")) == [bench.GATEWAY_TURN, "seen 16c", "seen 17b",
+                                                                          "seen text", "seen 14", "seen 15", "seen 16",
+                                                                          "seen 16b", "seen 17"]
+    assert bench.excluded("pii_handwritten_fresh18_marked.jsonl") and not bench.excluded("pii_handwritten_fresh17.jsonl")
     # the CLI adds its globs to the default ones (it cannot drop the blind sets)
     monkeypatch.setenv("LABKIT_VAR", str(tmp_path))
     result = bench.main(["--repeat", "1", "--exclude", "redteam*"])
-    assert result["texts"] == 7 and "redteam*" in result["excluded_globs"]
-    assert "*fresh17*" in result["excluded_globs"] and "*fresh18*" in result["excluded_globs"]
-    assert bench.excluded("agent_redteam_fresh17.jsonl") and bench.excluded("agent_redteam_fresh18.jsonl")
-    assert not bench.excluded("agent_redteam_fresh16.jsonl")
+    assert result["texts"] == 9 and "redteam*" in result["excluded_globs"]
+    assert "*fresh18*" in result["excluded_globs"] and "*fresh19*" in result["excluded_globs"]
+    assert bench.excluded("agent_redteam_fresh18.jsonl") and bench.excluded("agent_redteam_fresh19.jsonl")
+    assert not bench.excluded("agent_redteam_fresh17.jsonl")
 
 
 def test_gateway_attribution_serves_every_variant_and_splits_the_overhead(tmp_path: Path, monkeypatch) -> None:
@@ -386,9 +388,9 @@ def test_pii_miss_classes_lists_every_miss_false_span_negative_and_leak_and_refu
         raise AssertionError("a blind set was opened")
 
     monkeypatch.setattr(pii_public, "build_handwritten_cases", never)
-    assert mc.main(["fresh17", "--no-gateway"]) == 2
-    assert mc.main(["fresh18", "--no-gateway"]) == 2  # round 20: the next hand-written set is blind too
-    assert "fresh16" not in mc.BLIND  # round 20: fresh16 is a seen set from this session on
+    assert mc.main(["fresh18", "--no-gateway"]) == 2
+    assert mc.main(["fresh19", "--no-gateway"]) == 2  # the next hand-written set is blind too
+    assert "fresh17" not in mc.BLIND  # fresh17 is a seen set from the session of 2026-12-08 on
 
 
 def test_redteam_misses_places_each_miss_where_the_chain_breaks(tmp_path: Path, monkeypatch) -> None:
