@@ -372,12 +372,20 @@ def _pii_gateway(cases: list[dict]) -> dict:
 
 def pii_fresh(gateway: bool = True, which: str = "fresh") -> dict:
     """A fresh check (``pii_public.build_fresh_cases``, or ``build_fresh2_cases`` for
-    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``, ``build_fresh9_cases`` for ``"fresh9"``, ``build_fresh10_cases`` for ``"fresh10"``, ``build_fresh11_cases`` for ``"fresh11"``, ``build_fresh12_cases`` for ``"fresh12"``, ``build_fresh13_cases`` for ``"fresh13"``, ``build_fresh14_cases`` for ``"fresh14"``, ``build_fresh15_cases`` for ``"fresh15"``, ``build_fresh16_cases`` for ``"fresh16"``, ``build_fresh17_cases`` for ``"fresh17"``, ``build_fresh18_cases`` for ``"fresh18"``): scores on the whole set and on its held-out templates, per locale, the
+    ``which="fresh2"``, ``build_fresh3_cases`` for ``"fresh3"``, ``build_fresh4_cases`` for ``"fresh4"``, ``build_fresh5_cases`` for ``"fresh5"``, ``build_fresh6_cases`` for ``"fresh6"``, ``build_fresh7_cases`` for ``"fresh7"``, ``build_fresh8_cases`` for ``"fresh8"``, ``build_fresh9_cases`` for ``"fresh9"``, ``build_fresh10_cases`` for ``"fresh10"``, ``build_fresh11_cases`` for ``"fresh11"``, ``build_fresh12_cases`` for ``"fresh12"``, ``build_fresh13_cases`` for ``"fresh13"``, ``build_fresh14_cases`` for ``"fresh14"``, ``build_fresh15_cases`` for ``"fresh15"``, ``build_fresh16_cases`` for ``"fresh16"``, ``build_fresh17_cases`` for ``"fresh17"``, ``build_fresh18_cases`` for ``"fresh18"``, ``build_fresh19_cases`` for ``"fresh19"``): scores on the whole set and on its held-out templates, per locale, the
     audit's catch, and gateway leakage (whole set)."""
     from labkit.controls import pii_public as pub
     from labkit.provider.requestlog import pii_audit
 
-    if which == "fresh18":
+    if which == "fresh19":
+        cases = pub.build_fresh19_cases()
+        source = ("datasets/eval/pii_handwritten_fresh19.jsonl: a tenth hand-written set without reading the "
+                  "detector, weighted to long texts and addresses: 75 long texts (e-mail threads with quoted replies "
+                  "and signatures, minutes, call transcripts, HR letters, incident reports, CRM histories, chat "
+                  "exports) with names introduced once and then shortened, and short forms, SMS, chat, CRM notes, "
+                  "CSV/JSON/vCard exports; 110 English texts in 14 varieties and 140 in 28 other languages (14 in no "
+                  "earlier set); look-alike negatives in English and 30 other languages; every case held out")
+    elif which == "fresh18":
         cases = pub.build_fresh18_cases()
         source = ("datasets/eval/pii_handwritten_fresh18.jsonl: a ninth hand-written set without reading the "
                   "detector, shaped like an enterprise's own text: 50 long texts (e-mail threads with quoted replies "
@@ -691,6 +699,10 @@ if __name__ == "__main__":
     ap.add_argument("--pii-fresh12", action="store_true",
                     help="only the twelfth fresh PII check (hand-written, weighted to names, addresses and "
                          "local-layout dates of birth, datasets/eval/pii_handwritten_fresh12.jsonl)")
+    ap.add_argument("--pii-fresh19", action="store_true",
+                    help="only the nineteenth fresh PII check (hand-written, weighted to long texts and addresses: "
+                         "threads, minutes, transcripts, HR letters, incident reports, CRM histories; 29 languages, "
+                         "datasets/eval/pii_handwritten_fresh19.jsonl)")
     ap.add_argument("--pii-fresh18", action="store_true",
                     help="only the eighteenth fresh PII check (hand-written, an enterprise's own text: long e-mail "
                          "threads, minutes, transcripts, HR letters, incident reports and short business texts, "
@@ -728,9 +740,10 @@ if __name__ == "__main__":
                                            "round18_first", "round18_final", "round18_before", "round18_after",
                                            "round18_first_recount", "round18_final_recount",
                                            "round19_first", "round19_final", "round19_before", "round19_after",
-                                           "round20_first", "round20_final", "round20_before", "round20_after"],
-                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-18]_<save>.json with "
-                         "--pii-fresh[2-18])")
+                                           "round20_first", "round20_final", "round20_before", "round20_after",
+                                           "round21_first", "round21_final"],
+                    help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-19]_<save>.json with "
+                         "--pii-fresh[2-19])")
     ap.add_argument("--pii-cost", action="store_true",
                     help=f"only redact_messages CPU, round 3's detector ({PII_ROUND4_BASELINE}) against this one, "
                          "interleaved; writes loadtests/results/pii_cost_round4.json")
@@ -742,6 +755,8 @@ if __name__ == "__main__":
         print(json.dumps(cost, indent=1))
         _save_result("pii_cost_round4", {"machine": "2 cores, shared, noisy",
                                           "detector_git_head": _detector_info()["git_head"], "cost": cost})
+    elif args.pii_fresh19:
+        pii_fresh_only(args.save_pii, "fresh19")
     elif args.pii_fresh18:
         pii_fresh_only(args.save_pii, "fresh18")
     elif args.pii_fresh17:

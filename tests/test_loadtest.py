@@ -422,9 +422,10 @@ def test_redteam_misses_places_each_miss_where_the_chain_breaks(tmp_path: Path, 
 
 
 @pytest.mark.parametrize(("which", "earlier", "ordinal"), [("fresh17", "fresh16", "an eighth"),
-                                                           ("fresh18", "fresh17", "a ninth")])
+                                                           ("fresh18", "fresh17", "a ninth"),
+                                                           ("fresh19", "fresh18", "a tenth")])
 def test_bench_safety_pii_fresh_is_wired_to_its_hand_written_set(monkeypatch, which, earlier, ordinal) -> None:
-    """`loadtests/bench_safety.py --pii-fresh17` / `--pii-fresh18` score `pii_public.build_<which>_cases` (here
+    """`loadtests/bench_safety.py --pii-fresh17` / `--pii-fresh18` / `--pii-fresh19` score `pii_public.build_<which>_cases` (here
     replaced by two invented cases, so the blind set itself is never opened by the suite) and name its source."""
     import importlib.util
 

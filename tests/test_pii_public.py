@@ -916,3 +916,91 @@ def test_fresh18_the_eighteenth_fresh_set_is_the_ninth_hand_written_file_shaped_
     dobs = [v for _, s, v in values if s["type"] == "DOB"]
     for mark in ("هـ", "平成", "๒๕๓๙", "२०५०"):
         assert any(mark in v for v in dobs), mark
+
+
+def test_fresh19_the_nineteenth_fresh_set_is_the_tenth_hand_written_file_weighted_to_long_texts_and_addresses() -> None:
+    earlier_sets = ("fresh10", "fresh11", "fresh12", "fresh13", "fresh14", "fresh15", "fresh16", "fresh17", "fresh18")
+    fresh19, values = _hand_written_set("fresh19", earlier_sets)
+    assert pub.HANDWRITTEN["fresh19"] == (pub.FRESH19_FILE, pub.FRESH19_MARKED)
+    assert pub.build_fresh19_cases() == fresh19
+    names = [v for _, s, v in values if s["type"] == "NAME"]
+    # titles, honorifics and attached honorific suffixes stay outside name spans
+    titles = ("Mr ", "Mr. ", "Mrs ", "Ms ", "Dr ", "Herr ", "Frau ", "Mme ", "Don ", "Pan ", "Pani ", "السيد ")
+    assert not [v for v in names if v.startswith(titles)]
+    assert not [v for v in names if v.endswith(("さん", "님", " ji", "जी", "ਜੀ", "ભાઈ", "ಅವರ"))]
+    # 300 texts: 250 with PII, 50 look-alike negatives (15+ in non-Latin scripts, English and 30 other languages)
+    positives = [c for c in fresh19 if c["locale"] != "neg"]
+    negatives = [c for c in fresh19 if c["locale"] == "neg"]
+    assert len(positives) == 250 and len(negatives) == 50 and all(c["spans"] for c in positives)
+    assert sum(any(ord(ch) > 0x36f and ch.isalpha() for ch in c["text"]) for c in negatives) >= 15
+    assert len({c["lang"] for c in negatives} - {"en"}) >= 30
+    # 110 English texts in 12+ varieties; 140 in 28 other languages with 5-6 texts each, 10+ of them in no earlier
+    # set (read from the earlier sets' language fields, not their texts)
+    langs = Counter(c["lang"] for c in positives)
+    assert langs["en"] == 110 and len({c["locale"] for c in positives if c["lang"] == "en"}) >= 12
+    others = {lang: n for lang, n in langs.items() if lang != "en"}
+    assert sum(others.values()) == 140 and len(others) >= 28 and set(others.values()) <= {5, 6}, langs
+    earlier_langs = {c["lang"] for name in earlier_sets for c in pub.build_handwritten_cases(name)}
+    assert len(set(others) - earlier_langs) >= 10, set(others) - earlier_langs
+    # 70+ long texts of 150-400 words (CJK and Thai counted at two characters a word)
+    long_styles = {"email_thread", "meeting_minutes", "hr_letter", "call_transcript", "incident_report",
+                   "crm_history", "chat_log"}
+    dense = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\u0e00-\u0e7f]")
+
+    def words(text: str) -> int:
+        return len(dense.sub(" ", text).split()) + len(dense.findall(text)) // 2
+
+    long_texts = [c for c in positives if c["style"] in long_styles]
+    assert len(long_texts) >= 70 and all(150 <= words(c["text"]) <= 400 for c in long_texts)
+    assert len({c["style"] for c in long_texts}) == 7
+    styles = {c["style"] for c in fresh19}
+    assert {"json", "csv", "vcard", "sms", "form", "chat", "crm_note", "ticket", "delivery_note", "invoice"} <= styles
+    # counts by type: names and addresses weighted, every claimed type present
+    types = Counter(s["type"] for c in fresh19 for s in c["spans"])
+    assert types["NAME"] >= 900 and types["ADDRESS"] >= 170, types
+    assert types["PHONE"] >= 150 and types["DOB"] >= 50 and types["EMAIL"] >= 50, types
+    assert all(types[t] >= 10 for t in ("CARD", "IBAN", "NATIONAL_ID", "IP")), types
+    # a person named in full once, then by a shorter form (first name, surname, nickname, initials) in the same text
+    def shortened(case: dict) -> bool:
+        vals = [case["text"][s["start"]:s["end"]] for s in case["spans"] if s["type"] == "NAME"]
+        fulls = [v for v in vals if " " in v]
+        return any(v != f and v in f.split() for v in vals for f in fulls)
+    assert sum(shortened(c) for c in long_texts) >= 60
+    # name forms: "Surname, First", initials, all caps, lower case, @mentions (the @ outside), possessives,
+    # speaker labels, names in From/To/Cc headers and in quote headers
+    assert sum(", " in v for v in names) >= 20
+    assert sum(bool(re.fullmatch(r"[A-Z]{2}|([A-Z]\.){2}|[A-Z]\. \S+|\S+ [A-Z]\.", v)) for v in names) >= 20
+    assert sum(v.isupper() and len(v) > 3 for v in names) >= 30
+    assert sum(v.islower() for v in names) >= 60
+    after = [(c["text"][s["start"] - 1:s["start"]], c["text"][s["end"]:s["end"] + 2]) for c, s, _ in values
+             if s["type"] == "NAME"]
+    assert sum(before == "@" for before, _ in after) >= 20
+    assert sum(tail == "'s" for _, tail in after) >= 20
+    assert sum(tail == ": " for _, tail in after) >= 100
+    assert sum(bool(re.search(r"^(From|To|Cc): \S", c["text"], re.M)) for c in fresh19) >= 5
+    assert sum(bool(re.search(r"wrote:\n>|:\n> ", c["text"])) for c in fresh19) >= 25
+    # names in 8+ non-Latin scripts: Cyrillic, Arabic, Devanagari, Bengali, Gurmukhi, Gujarati, Kannada, Myanmar,
+    # Khmer, Lao, Han, Kana, Hangul
+    scripts = (("\u0400", "\u04ff"), ("\u0600", "\u06ff"), ("\u0900", "\u097f"), ("\u0980", "\u09ff"),
+               ("\u0a00", "\u0a7f"), ("\u0a80", "\u0aff"), ("\u0c80", "\u0cff"), ("\u1000", "\u109f"),
+               ("\u1780", "\u17ff"), ("\u0e80", "\u0eff"), ("\u4e00", "\u9fff"), ("\u3040", "\u30ff"),
+               ("\uac00", "\ud7af"))
+    for lo, hi in scripts:
+        for kind in ("NAME", "ADDRESS"):
+            assert any(lo <= ch <= hi for _, s, v in values if s["type"] == kind for ch in v), (lo, kind)
+    # addresses in many layouts: across lines, PO boxes, care-of, units and floors, landmarks, native digits
+    addresses = [v for _, s, v in values if s["type"] == "ADDRESS"]
+    assert sum("\n" in v for v in addresses) >= 15
+    assert sum(bool(re.search(r"PO Box|P\.O\. Box|Postfach|Case postale|Casilla|Postbus|Skrytka|а/я|а/с|PK \d", v))
+               for v in addresses) >= 15
+    assert sum(bool(re.search(r"\bc/o\b|C/o|z\. H\.|t\.a\.v\.", v)) for v in addresses) >= 5
+    assert sum(bool(re.search(r"\b(Near|near|Opp\.|opposite|behind|Behind|beside|off)\b", v)) for v in addresses) >= 15
+    assert sum(bool(re.search(r"\b(Unit|Flat|Apt|Suite|Level|Floor|floor|Blk)\b|#\d", v)) for v in addresses) >= 20
+    assert sum(bool(re.search(r"\b(RR|Rural Route|RD) ?\d", v)) for v in addresses) >= 2
+    for digit in ("\u0662", "\u06f1", "\u09e8", "\u096a", "\u0ae7", "\u0ce8", "\u0a6b", "\u1041", "\u17e2", "\u0ed1"):
+        assert any(digit in v for v in addresses), digit
+    addresses_in_exports = [c for c, s, _ in values if s["type"] == "ADDRESS" and c["style"] in ("json", "csv", "vcard")]
+    assert len(addresses_in_exports) >= 20
+    dobs = [v for _, s, v in values if s["type"] == "DOB"]
+    for mark in ("هـ", "昭和", "۱۳", "১৯", "१९"):
+        assert any(mark in v for v in dobs), mark
