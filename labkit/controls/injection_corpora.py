@@ -1387,6 +1387,17 @@ def half(case: PublicCase) -> str:
     return side
 
 
+def in_dev_part(case: PublicCase) -> bool:
+    """Round 15: is this case in the *dev* part of its corpus's fit half (about a quarter of it)?
+
+    The fit halves are split once more so that a round's choices (features, weights, thresholds) are measured on
+    fit-half text the candidate was not trained on, and the held-out halves stay evaluation data. The key is SHA-256
+    of the corpus and the case's split group, not its id, so near-duplicates sharing a group (fresh10's swarms, a
+    chat line and its translations) fall on one side. Only meaningful for cases whose :func:`half` is ``fit``.
+    """
+    return hashlib.sha256(f"dev15\x1f{case.corpus}\x1f{case.group}".encode()).digest()[0] < 64
+
+
 def split(cases: list[PublicCase]) -> tuple[list[PublicCase], list[PublicCase]]:
     """(fit, evaluated) cases by :func:`half`: the held-out half, or all of a fresh corpus."""
     fit = [c for c in cases if half(c) == "fit"]
