@@ -113,6 +113,9 @@ chat in 28 languages, and the UCI SMS Spam Collection (CC BY 4.0) as shipped in 
 ham and spam read as tool output. Its fit half is benign training material for the classifier, its held-out half a
 false-positive check nobody trained on; it has no recall.
 
+Round 15 splits every fit half once more (:func:`in_dev_part`, about a quarter by split group): a round's choices are
+measured on that dev part, so the held-out halves of fresh10 and benign14 stay evaluation data.
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
