@@ -1614,6 +1614,7 @@ def model_text(text: str) -> str:
 # weights by cross-validation inside the fit halves (loadtests/train_injection_model.py --cv).
 CLASSIFIER_FLOOR = 0.7
 
+
 def _classifier(read: str) -> float:
     return injection_probability(read)
 
