@@ -8,10 +8,14 @@ text's rule pass (``_fire``) is computed once and reused for the second model: t
 exactly those of ``detect_injection`` with either file in place.
 
 Sets scored: every split corpus (``CORPORA``, with round 14's benign-only ``benign14`` also by channel, language and
-package) by half (fit, held-out, crossed) *except fresh10's held-out
-half*, every seen fresh corpus whole (``FRESH_CORPORA``), and the lab's 4,554 cases (eval cases, the
-held-out fixture, ticket notes, KB sections). ``--heldout-aggregate`` adds fresh10's held-out half as
-aggregates only (overall, channel, language): no id and no text of it is written anywhere.
+package) by half (fit, held-out, crossed) *except fresh10's and benign14's held-out halves*, every seen fresh corpus
+whole (``FRESH_CORPORA``), and the lab's 4,554 cases (eval cases, the held-out fixture, ticket notes, KB sections).
+``--heldout-aggregate`` adds those two held-out halves as aggregates only (overall, channel, language, package): no id
+and no text of them is written anywhere. (Round 15: benign14's held-out half is evaluation data too, hidden like
+fresh10's; round 14 printed it by default.)
+
+``--dev`` (round 15) scores only the *dev* part of every fit half (``injection_corpora.in_dev_part``), by set,
+channel, language and package, for models trained with ``--fit-part train``: the part the round's choices are made on.
 
 Run: ``PYTHONPATH=$PWD .venv/bin/python loadtests/compare_injection_models.py --old A.npz --new B.npz
 --out loadtests/results/x_per_id.txt --json loadtests/results/x.json [--heldout-aggregate] [--timing]``
@@ -28,10 +32,10 @@ from pathlib import Path
 
 from labkit.controls import injection
 from labkit.controls import injection_model as im
-from labkit.controls.injection_corpora import CORPORA, FRESH_CORPORA, half, load_public
+from labkit.controls.injection_corpora import CORPORA, FRESH_CORPORA, half, in_dev_part, load_public
 from labkit.settings import REPO_ROOT, datasets_dir
 
-HIDDEN = ("fresh10", "heldout")  # fresh10's held-out half: aggregates only, and only on request
+HIDDEN_SETS = ("fresh10:heldout", "benign14:heldout")  # evaluation data: aggregates only, and only on request
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -60,12 +64,25 @@ def public_cases(heldout_aggregate: bool) -> list[dict]:
     for name in [*CORPORA, *FRESH_CORPORA]:
         for c in load_public(name):
             h = half(c)
-            if (name, h) == HIDDEN and not heldout_aggregate:
+            if f"{name}:{h}" in HIDDEN_SETS and not heldout_aggregate:
                 continue  # never scored unless asked, and then only counted
             sub = c.source.split(" ")[0].split(":", 1)[-1] if name == "fresh10" else ""
             sub = c.source.split(" ")[0] if name == "benign14" else sub  # chatterbot-corpus, ...:ham, ...:spam
             out.append({"id": c.id, "text": c.text, "y": c.label == "malicious", "set": f"{name}:{h}",
                         "lang": c.lang, "channel": c.location, "sub": sub})
+    return out
+
+
+def dev_cases() -> list[dict]:
+    """Round 15: the dev part of every split corpus's fit half, the part the round's choices are measured on."""
+    out: list[dict] = []
+    for name in CORPORA:
+        for c in load_public(name):
+            if half(c) == "fit" and in_dev_part(c):
+                sub = c.source.split(" ")[0].split(":", 1)[-1] if name == "fresh10" else ""
+                sub = c.source.split(" ")[0] if name == "benign14" else sub
+                out.append({"id": c.id, "text": c.text, "y": c.label == "malicious", "set": f"{name}:dev",
+                            "lang": c.lang, "channel": c.location, "sub": sub})
     return out
 
 
@@ -141,24 +158,27 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--heldout-aggregate", action="store_true", help="also count fresh10's held-out half (aggregates only)")
     ap.add_argument("--timing", action="store_true")
+    ap.add_argument("--dev", action="store_true", help="score only the dev part of every fit half (round 15), nothing else")
     args = ap.parse_args()
     old_m, new_m = im.Model(args.old), im.Model(args.new)
-    cases = public_cases(args.heldout_aggregate) + lab_cases()
+    cases = dev_cases() if args.dev else public_cases(args.heldout_aggregate) + lab_cases()
     t0 = time.time()
     injection._fire = _cached_fire()
     old = verdicts(cases, old_m)
     new = verdicts(cases, new_m)
     injection._fire = real_fire
     print(f"{len(cases)} cases scored twice in {time.time() - t0:.0f} s")
-    hidden = [i for i, c in enumerate(cases) if c["set"] == ":".join(HIDDEN)]
-    shown = [i for i, c in enumerate(cases) if c["set"] != ":".join(HIDDEN)]
+    hidden = [i for i, c in enumerate(cases) if c["set"] in HIDDEN_SETS]
+    shown = [i for i, c in enumerate(cases) if c["set"] not in HIDDEN_SETS]
     sc = [cases[i] for i in shown]
     so, sn = [old[i] for i in shown], [new[i] for i in shown]
     report: dict = {"old": str(args.old), "new": str(args.new), "sets": summarise(sc, so, sn, lambda c: c["set"])}
-    f10 = [i for i, c in enumerate(sc) if c["set"] == "fresh10:fit"]
+    f10_part = "dev" if args.dev else "fit"
+    f10 = [i for i, c in enumerate(sc) if c["set"] == f"fresh10:{f10_part}"]
     for k in ("channel", "lang", "sub"):
-        report[f"fresh10_fit_by_{k}"] = summarise([sc[i] for i in f10], [so[i] for i in f10], [sn[i] for i in f10], lambda c, k=k: c[k])
-    for h in ("fit", "heldout"):  # round 14's public benign set: false alarms by channel, language and package
+        report[f"fresh10_{f10_part}_by_{k}"] = summarise([sc[i] for i in f10], [so[i] for i in f10], [sn[i] for i in f10],
+                                                        lambda c, k=k: c[k])
+    for h in ("dev",) if args.dev else ("fit",):  # round 14's public benign set: false alarms by channel, language and package
         b14 = [i for i, c in enumerate(sc) if c["set"] == f"benign14:{h}"]
         for k in ("channel", "lang", "sub"):
             report[f"benign14_{h}_by_{k}"] = summarise([sc[i] for i in b14], [so[i] for i in b14], [sn[i] for i in b14],
@@ -168,12 +188,16 @@ def main() -> None:
                          "lost_attacks": sum(1 for c, o, n in changed if c["y"] and o),
                          "new_false_alarms": sum(1 for c, o, n in changed if not c["y"] and n),
                          "removed_false_alarms": sum(1 for c, o, n in changed if not c["y"] and o)}
-    if hidden:  # fresh10's held-out half: counted, never listed
-        hc = [cases[i] for i in hidden]
-        ho, hn = [old[i] for i in hidden], [new[i] for i in hidden]
-        report["fresh10_heldout"] = {"overall": summarise(hc, ho, hn, lambda c: "all")["all"],
-                                     "by_channel": summarise(hc, ho, hn, lambda c: c["channel"]),
-                                     "by_lang": summarise(hc, ho, hn, lambda c: c["lang"])}
+    for name in HIDDEN_SETS:  # the held-out halves of fresh10 and benign14: counted, never listed
+        idx = [i for i in hidden if cases[i]["set"] == name]
+        if not idx:
+            continue
+        hc = [cases[i] for i in idx]
+        ho, hn = [old[i] for i in idx], [new[i] for i in idx]
+        report[name.replace(":", "_")] = {"overall": summarise(hc, ho, hn, lambda c: "all")["all"],
+                                          "by_channel": summarise(hc, ho, hn, lambda c: c["channel"]),
+                                          "by_lang": summarise(hc, ho, hn, lambda c: c["lang"]),
+                                          "by_package": summarise(hc, ho, hn, lambda c: c["sub"])}
     if args.timing:
         report["timing_cpu_us_best_of_3"] = timing(old_m, new_m)
     for s, v in report["sets"].items():
@@ -184,7 +208,7 @@ def main() -> None:
     if args.out:
         with args.out.open("w", encoding="utf-8") as fh:
             fh.write(f"# every seen case whose verdict changed, {args.old} -> {args.new}; tab-separated: id, label, set, "
-                     "flagged before, flagged after. fresh10's held-out half is never listed.\n")
+                     "flagged before, flagged after. The held-out halves of fresh10 and benign14 are never listed.\n")
             for c, o, n in changed:
                 fh.write(f"{c['id']}\t{'malicious' if c['y'] else 'benign'}\t{c['set']}\t{o}\t{n}\n")
     if args.json:

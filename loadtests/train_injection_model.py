@@ -41,6 +41,11 @@ Training data, and nothing else:
   and without ``--weight-by-package benign14``) were measured and not shipped: benign14's held-out FPR 0.020 -> 0.007
   / 0.002 and fresh10's held-out half 0.816 -> 0.861 (the first), but each flags one of the lab's hand-written benign
   guards (``loadtests/RESULTS.md``, "Injection round 14"); the shipped ``.npz`` is still round 10's,
+- round 15 (shipped): the same material as round 14's first candidate, with e-mail addresses and hosts read as
+  placeholders (``injection_model.mask_addresses``; ``--keep-addresses`` for the old reading): the placeholder hosts
+  the attack corpora repeat ("example.com") were what pushed the lab's benign guards over the floor. Choices were made
+  on the *dev* part of the fit halves (``--fit-part train`` trains without it; ``injection_corpora.in_dev_part``),
+  the held-out halves of fresh10 and benign14 scored once at the end (``loadtests/RESULTS.md``, "Injection round 15"),
 - the lab's own labelled sets: ``datasets/eval/injection_cases.jsonl``, the ticket notes with
   their ``injection`` truth, the KB sections of documents without an injection defect (benign),
   and the two fixtures ``tests/fixtures/injection_{small,heldout}.jsonl`` (so those become upper
@@ -70,7 +75,7 @@ import numpy as np
 from labkit.controls import injection_corpora as _corpora
 from labkit.controls import injection_model as im
 from labkit.controls.injection import _fire, model_text
-from labkit.controls.injection_corpora import CORPORA, half, load_public
+from labkit.controls.injection_corpora import CORPORA, half, in_dev_part, load_public
 from labkit.settings import REPO_ROOT, datasets_dir
 
 BITS = 18
@@ -145,16 +150,26 @@ def _evaluated_shingles() -> set[str]:
     return out
 
 
-def training_rows(spikee: bool = True, corpora: list[str] | None = None, exclude: tuple[str, ...] = ()) -> list[dict]:
+def training_rows(spikee: bool = True, corpora: list[str] | None = None, exclude: tuple[str, ...] = (),
+                  fit_part: str = "all") -> list[dict]:
     """Every training text as a dict; ``corpora`` limits the public fit halves read (default: all of ``CORPORA``),
-    ``exclude`` drops a corpus's channel (``"fresh10:tool_output"``) from them."""
-    rows: list[dict] = spikee_rows() if spikee else []
+    ``exclude`` drops a corpus's channel (``"fresh10:tool_output"``) from them. ``fit_part`` (round 15): ``"all"`` reads
+    the whole fit halves, ``"train"`` leaves out their dev part (``injection_corpora.in_dev_part``), ``"dev"`` returns the dev part alone
+    (public rows only: what the choices are measured on)."""
+    if fit_part not in ("all", "train", "dev"):
+        raise ValueError(f"fit_part must be 'all', 'train' or 'dev', got {fit_part!r}")
+    rows: list[dict] = spikee_rows() if spikee and fit_part != "dev" else []
     for name in (CORPORA if corpora is None else corpora):
         for c in load_public(name):
-            if half(c) == "fit" and f"{name}:{c.location}" not in exclude:
-                rows.append({"text": c.text, "y": c.label == "malicious", "source": f"public:{name}",
-                             "lang": c.lang, "channel": c.location, "id": c.id,
-                             "package": c.source.split(" ")[0].split(":")[0]})
+            if half(c) != "fit" or f"{name}:{c.location}" in exclude:
+                continue
+            if fit_part != "all" and in_dev_part(c) != (fit_part == "dev"):
+                continue
+            rows.append({"text": c.text, "y": c.label == "malicious", "source": f"public:{name}",
+                         "lang": c.lang, "channel": c.location, "id": c.id,
+                         "package": c.source.split(" ")[0].split(":")[0]})
+    if fit_part == "dev":
+        return rows
     for path in (datasets_dir() / "eval" / "injection_cases.jsonl", REPO_ROOT / "tests" / "fixtures" / "injection_small.jsonl",
                  REPO_ROOT / "tests" / "fixtures" / "injection_heldout.jsonl"):
         for r in _jsonl(path):
@@ -173,12 +188,15 @@ def training_rows(spikee: bool = True, corpora: list[str] | None = None, exclude
     return rows
 
 
-def featurise(rows: list[dict], bits: int, window: int, words: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """COO arrays (window row, bucket, value) plus per-window labels and owning text index."""
+def featurise(rows: list[dict], bits: int, window: int, words: bool = False,
+              mask: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """COO arrays (window row, bucket, value) plus per-window labels and owning text index; ``mask`` reads addresses
+    and hosts as placeholders (``injection_model.mask_addresses``), as a model saved with ``mask_addresses`` scores."""
     r_idx, c_idx, vals, y, owner = [], [], [], [], []
     w = 0
     for i, row in enumerate(rows):
         text = model_text(row["text"])
+        text = im.mask_addresses(text) if mask else text
         buckets = im.ngram_buckets(text, bits, words)
         if not len(buckets):
             continue
@@ -302,22 +320,26 @@ def main() -> None:
     ap.add_argument("--weight-by-package", nargs="*", default=[], metavar="CORPUS",
                     help="give each package of these corpora its own share of the loss weight (default: one per corpus)")
     ap.add_argument("--out", type=Path, default=im.MODEL_PATH, help="where to write the weights (default: the shipped file)")
+    ap.add_argument("--keep-addresses", action="store_true",
+                    help="read e-mail addresses and hosts as they are (before round 15); default: as placeholders")
+    ap.add_argument("--fit-part", choices=("all", "train"), default="all",
+                    help="'train' leaves the dev part of every fit half out (round 15: choices are made on that part)")
     args = ap.parse_args()
     t0 = time.time()
     fit_corpora = sorted(CORPORA) if args.corpora is None else sorted(set(args.corpora))
-    rows = training_rows(corpora=fit_corpora, exclude=tuple(args.exclude))
+    rows = training_rows(corpora=fit_corpora, exclude=tuple(args.exclude), fit_part=args.fit_part)
     counts = Counter((r["source"], "malicious" if r["y"] else "benign") for r in rows)
     print(f"{len(rows)} training texts: " + ", ".join(f"{s}/{lab} {n}" for (s, lab), n in sorted(counts.items())))
     if args.cv:
         cross_validate(rows, args.l2, args.epochs, args.words)
         print(f"{time.time() - t0:.0f} s")
         return
-    r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW, args.words)
+    r_, c_, v_, y, owner = featurise(rows, BITS, WINDOW, args.words, mask=not args.keep_addresses)
     w, b = train((r_, c_, v_), y, sample_weights(rows, owner, tuple(args.weight_by_package)), BITS, args.l2, args.epochs)
     meta = {"trained_on": {f"{s}/{lab}": n for (s, lab), n in sorted(counts.items())},
             "held_out_never_read": sorted(CORPORA), "fit_corpora": fit_corpora, "excluded": sorted(args.exclude),
-            "weight_by_package": sorted(args.weight_by_package), "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
-            "l2": args.l2, "epochs": args.epochs, "words": args.words,
+            "weight_by_package": sorted(args.weight_by_package), "fit_part": args.fit_part, "fresh_never_read": sorted(_corpora.FRESH_CORPORA),
+            "l2": args.l2, "epochs": args.epochs, "words": args.words, "mask_addresses": not args.keep_addresses,
             "features": "hashed char 3/4/5-grams of the detector's normalised text, presence / sqrt(distinct), int8 weights",
             "trainer": "loadtests/train_injection_model.py (full-batch Adam, plain numpy)"}
     save(w, b, BITS, WINDOW, meta, args.out)

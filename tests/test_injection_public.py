@@ -24,6 +24,7 @@ import pytest
 from labkit.cli import main
 from labkit.controls import injection_model
 from labkit.controls.injection import detect_injection, evaluate, load_cases
+from labkit.controls.injection_corpora import CORPORA, FRESH_CORPORA
 from labkit.errors import InputError
 
 SAMPLE = Path(__file__).parent / "fixtures" / "injection_public_sample.jsonl"
@@ -128,9 +129,11 @@ def test_classifier_is_shipped_small_and_recorded() -> None:
     model = injection_model.load_model()
     assert model is not None, "labkit/controls/injection_model.npz missing"
     assert injection_model.MODEL_PATH.stat().st_size < 512 * 1024
-    assert model.meta["held_out_never_read"] == ["agentdojo", "bastion", "fresh", "fresh2", "inthewild"]
-    assert model.meta["fresh_never_read"] == ["fresh3"]
-    assert not any("fresh3" in k for k in model.meta["trained_on"])
+    # round 15's retrain: the fit halves of these corpora; no held-out half and no fresh corpus read
+    assert model.meta["fit_corpora"] == ["agentdojo", "bastion", "benign14", "fresh", "fresh10", "fresh2", "inthewild"]
+    assert model.meta["held_out_never_read"] == sorted(CORPORA)
+    assert model.meta["fresh_never_read"] == sorted(FRESH_CORPORA)
+    assert not any(f"public:{name}/" in k for name in FRESH_CORPORA for k in model.meta["trained_on"])
     assert "public:fresh2/benign" in model.meta["trained_on"]  # round 6: fresh2 is seen, its fit half trained on
     assert any(k.startswith("public:") for k in model.meta["trained_on"])
     # a long jailbreak no rule knows is caught by the classifier alone

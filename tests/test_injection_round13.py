@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import types
 from pathlib import Path
 
 import pytest
 
 from labkit.controls.injection import detect_injection
+from labkit.controls.injection_model import Model
 
 ROUND12 = "13ae252"  # main as round 13 started: the detector round 12 left
 
@@ -170,6 +172,15 @@ def _round12_detector() -> types.ModuleType | None:
         exec(compile(src, "injection_round12.py", "exec"), mod.__dict__)  # our own file, from git
     finally:
         del sys.modules["labkit_injection_round12"]
+    # round 15: the classifier shipped then (round 10's weights, from git), not whichever ships now
+    try:
+        weights = subprocess.run(["git", "show", f"{ROUND12}:labkit/controls/injection_model.npz"], cwd=root,
+                                 capture_output=True, check=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(tempfile.mkdtemp()) / "injection_model_round12.npz"
+    path.write_bytes(weights)
+    mod.__dict__["_classifier"] = Model(path).probability
     return mod
 
 

@@ -1256,6 +1256,13 @@ _DEFINES = re.compile(r"^\s*(?:[\w'’-]+\s+){0,5}?[\w'’-]+\s+(?:is|are|means|
 # Round 9: a "why" question about AI in the third person ("Why is it dangerous if an AI ignores its
 # safety rules?") asks about the risk, not for the model to take it; same gate as a definition.
 _WHY = re.compile(r"^\s*why\s+(?:is|are|was|were|do|does|did|would|could|might|can|should)\b")
+# Round 15: a behaviour spec in the third person ("The assistant should write a short greeting, then answer ...") says
+# what a product's assistant does, to the people who build it; no rule fired and nothing in it speaks to a reader.
+# The classifier reads "assistant" as an attack word (its benign material never speaks of an assistant), so alone it
+# is not trusted here; a spec that orders a send or a tool call is the rules' business ("The Assistant MUST send an
+# email ... to x@y" fires them). Same gate as a definition.
+_SPEC = re.compile(r"^\s*(?:the|an?|our|this|each|every)\s+(?:ai\s+)?(?:assistant|model|bot|chatbot|agent|llm)\s+"
+                   r"(?:should|will|must|may|can|shall|is\s+(?:expected|supposed|allowed)\s+to)\b")
 # Round 10: two more kinds of short text the classifier alone is not trusted on (no rule fired):
 # a request to work on a named document ("Can you summarize the instructions in this manual?"),
 # one sentence whose instruction noun belongs to the document, not to the model; and a bare link or
@@ -1286,6 +1293,7 @@ _YOUR_PROMPT = re.compile(r"\b(?:your|yours|deine?|ihre?|ton|ta|tes|votre|vos|tu
                           r"(?:prompt|instructions?|rules|guidelines|directives|configuration|anweisungen|regeln|consignes|règles|"
                           r"instrucciones|reglas|istruzioni|regole)\b")
 _URL_RUN = re.compile(r"(?:https?://|www\.)[^\s)\]\"'>]+")
+_EMAIL_RUN = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|ye|u|du|dich|dir|dein\w*|euch|vous|votre|vos|toi|tú|usted|ustedes|tuo|tua|tuoi|ti)\b")
 # Three or more upper-case words joined by underscores (round 8).
 _SHOUTED_JOINED = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]+(?:_[A-Z][A-Z0-9]*){2,}(?![A-Za-z0-9_])")
@@ -1625,7 +1633,8 @@ _ORDER = re.compile(r"\b(?:must|should|shall|need\s+to|needs\s+to|have\s+to|has\
 def _doc_task_or_bare_link(read: str, first: str) -> bool:
     """Round 10: one sentence asking to work on a named document, with no "your prompt / instructions"
     in it; or fewer than three words once URLs are taken out (a bare link or image)."""
-    if len(_WORDS.findall(_URL_RUN.sub(" ", read))) < 3:
+    # round 15: an e-mail address alone is bare too (the classifier reads it as "<email>", which attacks name often)
+    if len(_WORDS.findall(_EMAIL_RUN.sub(" ", _URL_RUN.sub(" ", read)))) < 3:
         return True
     one_sentence = len(first.strip()) >= len(read.strip().rstrip(".?!").strip()) - 1
     return bool(one_sentence and _DOC_TASK.search(first) and not _YOUR_PROMPT.search(read))
@@ -1648,9 +1657,9 @@ def detect_injection(text: str, threshold: float = THRESHOLD) -> InjectionVerdic
     # what the text is; a text with payloads is longer, so it is never taken for short prose
     first = re.split(r"[.!?](?:\s|$)|\n", read.strip(), maxsplit=1)[0]
     prose = _HOWTO.search(first) or _DESCRIBES.search(first) or (
-        (_DEFINES.search(first) or _WHY.search(first)) and not _SECOND_PERSON.search(read))
+        (_DEFINES.search(first) or _WHY.search(first) or _SPEC.search(first)) and not _SECOND_PERSON.search(read))
     if not hits and len(read) <= _PROSE_MAX and prose:
-        evidence.append(f"classifier: p={p:.2f} not counted (how-to, definition or descriptive prose, no rule fired)")
+        evidence.append(f"classifier: p={p:.2f} not counted (how-to, definition, third-person spec or descriptive prose, no rule fired)")
     elif not hits and len(read) <= _PROSE_MAX and _doc_task_or_bare_link(read, first):
         evidence.append(f"classifier: p={p:.2f} not counted (a request about a named document, or a bare link; no rule fired)")
     elif not hits and len(read) <= _PROSE_MAX and _REPORT.search(first) and not _ORDER.search(read):

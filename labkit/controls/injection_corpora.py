@@ -113,6 +113,9 @@ chat in 28 languages, and the UCI SMS Spam Collection (CC BY 4.0) as shipped in 
 ham and spam read as tool output. Its fit half is benign training material for the classifier, its held-out half a
 false-positive check nobody trained on; it has no recall.
 
+Round 15 splits every fit half once more (:func:`in_dev_part`, about a quarter by split group): a round's choices are
+measured on that dev part, so the held-out halves of fresh10 and benign14 stay evaluation data.
+
 Package data is read as files (the packages' own imports need heavy dependencies the lab does
 not install); AgentDojo's templates and goals live in Python source and are read with ``ast``.
 
@@ -1385,6 +1388,17 @@ def half(case: PublicCase) -> str:
     if side == HOLDOUT and case.corpus in CORPORA and case.text in _fit_texts(case.corpus):
         return CROSS
     return side
+
+
+def in_dev_part(case: PublicCase) -> bool:
+    """Round 15: is this case in the *dev* part of its corpus's fit half (about a quarter of it)?
+
+    The fit halves are split once more so that a round's choices (features, weights, thresholds) are measured on
+    fit-half text the candidate was not trained on, and the held-out halves stay evaluation data. The key is SHA-256
+    of the corpus and the case's split group, not its id, so near-duplicates sharing a group (fresh10's swarms, a
+    chat line and its translations) fall on one side. Only meaningful for cases whose :func:`half` is ``fit``.
+    """
+    return hashlib.sha256(f"dev15\x1f{case.corpus}\x1f{case.group}".encode()).digest()[0] < 64
 
 
 def split(cases: list[PublicCase]) -> tuple[list[PublicCase], list[PublicCase]]:

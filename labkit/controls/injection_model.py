@@ -16,6 +16,13 @@ of the public corpora and the lab's own labelled sets, and records what it was t
 A model trained with ``--words`` also hashes word unigrams and bigrams into the same buckets
 (``meta["words"]``); round 4 tried it and shipped char n-grams only (no gain on a corpus left out).
 
+Round 15: a model trained with ``meta["mask_addresses"]`` reads every e-mail address as ``<email>`` and every URL's or
+bare domain's host as ``<host>`` (:func:`mask_addresses`), in training and in scoring. The public attack corpora
+name the same few placeholder hosts over and over ("example.com", "contact.com"), so a model that reads hosts learns
+"example" as an attack word: round 14's retrain flagged the lab's own benign guards (an ``<iframe>`` how-to, an
+invoice sent to ``billing@example.com``) mostly on the n-grams of ``example.com``. That an address is there still
+counts; which host it names does not.
+
 What it does not do: it is not a language model and does not understand text; it knows the
 phrasings its training data showed it, and it can be evaded like any detector. It never decides
 on its own what the agent may do (the taint -> approval rule does that); its probability joins the
@@ -42,6 +49,28 @@ NGRAMS = (3, 4, 5)
 _PRIME = np.uint64(0x100000001B3)  # FNV-64 prime: mixes code points position by position
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier for the bucket index
 _SEEDS = {n: np.uint64(0xA0761D6478BD642F * n & 0xFFFFFFFFFFFFFFFF) for n in NGRAMS}  # one hash family per n
+
+
+# an e-mail address; a URL's host (after the scheme, up to the path); a bare domain with a common top-level domain
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+_URL_HOST = re.compile(r"(?i)\b((?:https?|ftp)://|www\.)[^\s/?#\"'<>()\[\]`]+")
+_BARE_DOMAIN = re.compile(r"(?i)(?<![\w@./-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|ai|info|biz|xyz|dev|app|ru|cn|de|uk|fr|es|it|"
+                          r"nl|jp|kr|in|us|eu|me|tk|top|site|online|cloud)(?![\w.-]*\w)")
+
+
+def mask_addresses(text: str) -> str:
+    """E-mail addresses as ``<email>``, URL and bare-domain hosts as ``<host>`` (the scheme and the path stay).
+
+    Example:
+        >>> mask_addresses("send it to billing@example.com or see https://docs.example.com/a?b=1 and evil.io")
+        'send it to <email> or see https://<host>/a?b=1 and <host>'
+    """
+    if "@" in text:
+        text = _EMAIL.sub("<email>", text)
+    if "." in text:
+        text = _URL_HOST.sub(lambda m: (m.group(1) if "://" in m.group(1) else "") + "<host>", text)
+        text = _BARE_DOMAIN.sub("<host>", text)
+    return text
 
 
 def _hashes(text: str, bits: int) -> list[np.ndarray]:
@@ -141,10 +170,13 @@ class Model:
         self.bits = int(meta["bits"])
         self.window = int(meta["window"])
         self.words = bool(meta.get("words", False))
+        self.mask = bool(meta.get("mask_addresses", False))  # round 15; models before it read hosts as they are
         self.meta = meta
 
     def probability(self, text: str) -> float:
         """Highest window probability that ``text`` is an injection."""
+        if self.mask:
+            text = mask_addresses(text)
         per_n = _hashes(text, self.bits)
         positions = len(per_n[0])
         if not positions:
