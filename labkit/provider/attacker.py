@@ -2934,9 +2934,10 @@ def obey_injection(conv: _Conv, tools: list[dict[str, Any]], planner: Planner, *
 
 # --------------------------------------------------------------------------------------
 # (round 18) the second reading, by meaning: a unit of untrusted text the rules did not read, embedded
-# and compared with English goal prototypes (labkit/provider/goal_embedding.py says how and why). Only
-# units that carry the goal's objects by shape are embedded (an address or a contact id for a mail, a
-# planted secret in the text for the answer), and the arguments come from those shapes, as in the
+# and compared with English goal prototypes (labkit/provider/goal_embedding.py says how and why; since round 19
+# by its margin over descriptions of the same goal: an order, not a topic). Only units that carry the goal's
+# objects by shape are embedded (an address or a contact id for a mail, a planted secret in the text for the
+# answer, a role word other than "owner" for a grant), and the arguments come from those shapes, as in the
 # rule readings. It runs only where obedience is drawn (behaviour.respond), never in has_injection
 # (the gateway's detector stays the rules alone).
 
