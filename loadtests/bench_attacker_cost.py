@@ -56,6 +56,11 @@ def meaning_ms(payloads: list[str], tag: str) -> float:
     from labkit.provider.goal_embedding import goal_scores  # type: ignore[import-not-found]
 
     goal_scores.cache_clear()
+    import labkit.provider.goal_embedding as ge  # (round 19) its margins and raw scores are cached too
+
+    for name in ("goal_margins", "_scores"):
+        if hasattr(ge, name):
+            getattr(ge, name).cache_clear()
     start = time.perf_counter()
     for p in payloads:
         by_meaning(p + tag)
