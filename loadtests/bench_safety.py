@@ -728,7 +728,8 @@ if __name__ == "__main__":
                                            "round18_first", "round18_final", "round18_before", "round18_after",
                                            "round18_first_recount", "round18_final_recount",
                                            "round19_first", "round19_final", "round19_before", "round19_after",
-                                           "round20_first", "round20_final", "round20_before", "round20_after"],
+                                           "round20_first", "round20_final", "round20_before", "round20_after",
+                                           "round21_before", "round21_after"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-18]_<save>.json with "
                          "--pii-fresh[2-18])")
     ap.add_argument("--pii-cost", action="store_true",
