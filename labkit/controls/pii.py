@@ -75,7 +75,7 @@ from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekda
 from labkit.controls.pii_name_chat import chat_name_spans, form_labels
 from labkit.controls.pii_name_coref import mention_spans
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
-from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
+from labkit.controls.pii_name_edges import cut_lead_words, cut_unknown_role, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_name_letter import letter_frame_spans
 from labkit.controls.pii_name_openers import function_word_opener, workplace_place
@@ -1000,6 +1000,10 @@ def _scan(text: str) -> list[Finding]:
     # "Surname, First", initials and Irish or Catalan particles joined (the longest span wins in detect)
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := cut_lead_words(text, f.start, f.end)) != (f.start, f.end):
+            out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
+    # a first word no name list knows before a known first name, opening a sentence or line (round 21)
+    for i, f in enumerate(out):
+        if f.type == "NAME" and (span := cut_unknown_role(text, f.start, f.end)) != (f.start, f.end):
             out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
     # a role or verb in a caseless script before or after a Latin name is cut off (round 20)
     for i, f in enumerate(out):
