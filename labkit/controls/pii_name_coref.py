@@ -13,13 +13,16 @@ need downloaded models), so it is a few lines here.
 
 What counts as a mention of a found name (``(start, end)`` spans, for :func:`mention_spans`):
 
-- a *part* of it (a word of two letters or more that is not an initial, a particle such as "van" or
-  "bin", or a title) as written, and also in lower case, in capitals or capitalised when the word is no
-  everyday English or European word ("ollie", "OLLIE"; not "will", "grace", "mark" for Will, Grace,
-  Mark: those stay as the other rules find them);
+- the name as found, and a *part* of it in a cased script (a word of two letters or more that is not an
+  initial, a particle such as "van" or "bin", or a title) as written, and also in lower case, in capitals
+  or capitalised when the word has four letters or more and is no everyday English or European word
+  ("ollie", "OLLIE"; not "will", "grace", "mark" for Will, Grace, Mark: those stay as the other rules
+  find them). A part in a script without letter case is not looked for alone: a common word taken for
+  a name would spread to its every use;
 - a *handle* of a two-part name in lower case and plain letters: first and last joined, with a dot,
   an underscore or nothing, or the first initial before the last ("theo.delacroix", "tdelacroix");
-- mentions side by side (one space or a hyphen between) are one span ("Pemberton Ollie").
+- mentions side by side (one space or a hyphen between, opening in the same letter case, four words at
+  most) are one span ("PEMBERTON OLLIE").
 
 A mention is a whole word: no letter, digit, "@", "." or "-" glued to it (so an e-mail's local part is
 left to the e-mail rule). Spans that overlap a finding of any type are left out by the caller.
@@ -50,6 +53,10 @@ _EDGE = ",.;:!?()[]{}\"'«»“”‘’<>|/\\"
 _GLUED_BEFORE = re.compile(r"[\w@.+-]")
 _GLUED_AFTER = re.compile(r"[\w@-]|\.\w")
 _MIN_HANDLE = 5
+# a part in another letter case has four letters or more: shorter ones are often syllables or words of
+# another language too (Vietnamese "gái", "trai"), which the word lists do not hold
+_MIN_OTHER_CASE = 4
+_MAX_JOINED_WORDS = 4
 
 
 def _parts(name: str) -> list[str]:
@@ -80,11 +87,13 @@ def _everyday(word: str) -> bool:
 def _forms(name: str) -> set[str]:
     """Every string that counts as a mention of ``name`` (see the module docstring)."""
     parts = _parts(name)
-    forms: set[str] = set(parts)
-    for p in parts:
-        if _cased(p) and len(p) >= 3 and not _everyday(p):
-            forms.update((p.lower(), p.upper(), p[:1].upper() + p[1:].lower()))
+    # a part alone only in a cased script: a word of a caseless script taken for a name ("नंबर" in a
+    # false name) would spread to every other use of the word, and nothing tells the two apart
     cased = [p for p in parts if _cased(p)]
+    forms: set[str] = {name.strip(_EDGE)} | set(cased)
+    for p in cased:
+        if len(p) >= _MIN_OTHER_CASE and not _everyday(p):
+            forms.update((p.lower(), p.upper(), p[:1].upper() + p[1:].lower()))
     if len(cased) >= 2:
         first, last = (anyascii(cased[0]).lower(), anyascii(cased[-1]).lower())
         first, last = re.sub(r"[^a-z]", "", first), re.sub(r"[^a-z]", "", last)
@@ -129,8 +138,18 @@ def mention_spans(text: str, names: list[tuple[int, int]]) -> list[tuple[int, in
         return []
     joined: list[tuple[int, int]] = []
     for s, e in _hits(text, forms):
-        if joined and text[joined[-1][1]:s] in (" ", "-"):
+        if joined and _joins(text, joined[-1], s):
             joined[-1] = (joined[-1][0], e)  # "Ollie Pemberton", "PEMBERTON-SMYTHE": one name
         else:
             joined.append((s, e))
     return joined
+
+
+def _joins(text: str, before: tuple[int, int], start: int) -> bool:
+    """Whether a mention at ``start`` continues the mention ``before``: one space or a hyphen between,
+    both opening in the same letter case (not "gái Phạm", a word before a name), four words at most."""
+    if text[before[1]:start] not in (" ", "-"):
+        return False
+    if text[before[0]].islower() != text[start].islower():
+        return False
+    return len(text[before[0]:start].split()) < _MAX_JOINED_WORDS
