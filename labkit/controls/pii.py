@@ -1194,16 +1194,17 @@ def detect(text: str) -> list[Finding]:
 
 def _with_mentions(text: str, taken: list[Finding]) -> list[Finding]:
     """``taken`` with the other mentions of its names (round 21, :mod:`labkit.controls.pii_name_coref`):
-    a mention that overlaps no finding is added; one that holds name findings and nothing else
-    ("Ollie Pemberton" where a rule found "Pemberton") takes their place."""
+    a mention that overlaps no finding is added; one that holds one name finding and nothing else
+    ("Ollie Pemberton" where a rule found "Pemberton") takes its place. Two findings are not merged: a
+    rule that found "ayşe" and "abla" apart (a name and an honorific) knew better."""
     names = [(t.start, t.end) for t in taken if t.type == "NAME"]
     out = list(taken)
     for s, e in mention_spans(text, names):
         over = [t for t in out if t.start < e and s < t.end]
         if not over:
             out.append(Finding("NAME", s, e, text[s:e]))
-        elif all(t.type == "NAME" and s <= t.start and t.end <= e for t in over) and any(
-                (t.start, t.end) != (s, e) for t in over):
+        elif len(over) == 1 and over[0].type == "NAME" and s <= over[0].start and over[0].end <= e and (
+                (over[0].start, over[0].end) != (s, e)):
             out = [t for t in out if t not in over]
             out.append(Finding("NAME", s, e, text[s:e]))
     out.sort(key=lambda f: f.start)
