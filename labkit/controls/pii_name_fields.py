@@ -95,6 +95,9 @@ def is_name_label(label: str) -> bool:
     folded, or without a note in brackets after it ("name (as per passport)")."""
     if label in NAME_FIELD_LABELS:
         return True
+    if label.isascii() and "(" not in label and "'" not in label and "`" not in label:
+        # plain lower-case ASCII folds to itself (no anyascii call: every label of a text comes here)
+        return label in _FOLDED_LABELS
     bare = _LABEL_NOTE.sub("", label)
     return bare in NAME_FIELD_LABELS or label_key(bare) in _FOLDED_LABELS
 
