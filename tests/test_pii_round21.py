@@ -42,6 +42,12 @@ def test_side_by_side_mentions_are_one_span_and_a_part_grows_to_the_whole() -> N
     assert spans == [(0, 18), (26, 44)]
 
 
+def test_mentions_of_two_different_names_do_not_join() -> None:
+    text = "Quillbrook wrote. Tamsin Okafor replied.\nQuillbrook Tamsin Okafor"
+    spans = pii_name_coref.mention_spans(text, [(0, 10), (18, 31)])
+    assert [text[s:e] for s, e in spans] == ["Quillbrook", "Tamsin Okafor", "Quillbrook", "Tamsin Okafor"]
+
+
 @pytest.mark.parametrize("text, word", [
     ("Grace Abernathy asked about the grace period.", "grace"),        # an everyday word in lower case
     ("Will Okonedo-Hart will call back.", "will"),

@@ -131,17 +131,24 @@ def mention_spans(text: str, names: list[tuple[int, int]]) -> list[tuple[int, in
         >>> [t[s:e] for s, e in mention_spans(t, [(0, 14)])]
         ['Theo Delacroix', 'tdelacroix', 'theo']
     """
-    forms: set[str] = set()
-    for s, e in names:
-        forms |= _forms(text[s:e])
-    if not forms:
+    owners: dict[str, set[int]] = {}  # each form -> the names (by index) it is a form of
+    for i, (s, e) in enumerate(names):
+        for form in _forms(text[s:e]):
+            owners.setdefault(form, set()).add(i)
+    if not owners:
         return []
     joined: list[tuple[int, int]] = []
-    for s, e in _hits(text, forms):
-        if joined and _joins(text, joined[-1], s):
-            joined[-1] = (joined[-1][0], e)  # "Ollie Pemberton", "PEMBERTON-SMYTHE": one name
+    whose: set[int] = set()
+    for s, e in _hits(text, set(owners)):
+        mine = owners[text[s:e]]
+        # "Ollie Pemberton", "PEMBERTON-SMYTHE": one name, when both mentions are of the same found name
+        # (not "Alhaji", a title some rule took for a name elsewhere, before "Musa Danjuma")
+        if joined and _joins(text, joined[-1], s) and whose & mine:
+            joined[-1] = (joined[-1][0], e)
+            whose &= mine
         else:
             joined.append((s, e))
+            whose = set(mine)
     return joined
 
 
