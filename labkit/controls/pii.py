@@ -73,8 +73,9 @@ from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view
 from labkit.controls.pii_dob import dob_spans, is_weekday, month_numbers, weekday_names
 from labkit.controls.pii_name_chat import chat_name_spans, form_labels
+from labkit.controls.pii_name_coref import mention_spans
 from labkit.controls.pii_name_cues import FORM_LABELS, GROUP_WORDS, LATIN_SIGN_OFFS, TITLE_WORDS, fold, label_key
-from labkit.controls.pii_name_edges import cut_lead_words, join_name_parts
+from labkit.controls.pii_name_edges import cut_lead_words, cut_unknown_role, join_name_parts
 from labkit.controls.pii_name_fields import field_label_spans, field_name_spans, label_candidates, trim_name
 from labkit.controls.pii_name_letter import letter_frame_spans
 from labkit.controls.pii_name_openers import function_word_opener, workplace_place
@@ -1000,6 +1001,10 @@ def _scan(text: str) -> list[Finding]:
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := cut_lead_words(text, f.start, f.end)) != (f.start, f.end):
             out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
+    # a first word no name list knows before a known first name, opening a sentence or line (round 21)
+    for i, f in enumerate(out):
+        if f.type == "NAME" and (span := cut_unknown_role(text, f.start, f.end)) != (f.start, f.end):
+            out[i] = Finding("NAME", span[0], span[1], text[span[0]:span[1]])
     # a role or verb in a caseless script before or after a Latin name is cut off (round 20)
     for i, f in enumerate(out):
         if f.type == "NAME" and (span := trim_other_script(text, f.start, f.end)) != (f.start, f.end):
@@ -1171,6 +1176,8 @@ def detect(text: str) -> list[Finding]:
             if all(cand.end <= t.start or cand.start >= t.end for t in taken):
                 taken.append(cand)
         taken.sort(key=lambda f: f.start)
+        if any(t.type == "NAME" for t in taken):
+            taken = _with_mentions(text, taken)
     except Exception as exc:  # fail closed: a bug must never let raw text through
         raise RedactionFailed(f"PII detection failed: {type(exc).__name__}: {exc}") from exc
     if not taken and len(text) <= _CLEAN_MAX_CHARS:
@@ -1183,6 +1190,25 @@ def detect(text: str) -> list[Finding]:
             _CLEAN.clear()
         _CLEAN[key] = tuple((f.type, f.start, f.end) for f in taken)
     return taken
+
+
+def _with_mentions(text: str, taken: list[Finding]) -> list[Finding]:
+    """``taken`` with the other mentions of its names (round 21, :mod:`labkit.controls.pii_name_coref`):
+    a mention that overlaps no finding is added; one that holds one name finding and nothing else
+    ("Ollie Pemberton" where a rule found "Pemberton") takes its place. Two findings are not merged: a
+    rule that found "ayşe" and "abla" apart (a name and an honorific) knew better."""
+    names = [(t.start, t.end) for t in taken if t.type == "NAME"]
+    out = list(taken)
+    for s, e in mention_spans(text, names):
+        over = [t for t in out if t.start < e and s < t.end]
+        if not over:
+            out.append(Finding("NAME", s, e, text[s:e]))
+        elif len(over) == 1 and over[0].type == "NAME" and s <= over[0].start and over[0].end <= e and (
+                (over[0].start, over[0].end) != (s, e)):
+            out = [t for t in out if t not in over]
+            out.append(Finding("NAME", s, e, text[s:e]))
+    out.sort(key=lambda f: f.start)
+    return out
 
 
 # Texts in which nothing was found, remembered per process: every request resends its system

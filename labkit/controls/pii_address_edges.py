@@ -45,6 +45,7 @@ import re
 
 from labkit.controls.pii_address import extend_address
 from labkit.controls.pii_address_vocab import words as address_words
+from labkit.controls.pii_name_cues import fold
 from labkit.controls.pii_names import UPPER, english_frequencies
 
 # the second half of a UK postcode after its outward code ("LS6" + " 1QT")
@@ -149,8 +150,33 @@ def _caseless_letter(ch: str) -> bool:
     return ch.isalpha() and ch.upper() == ch.lower()
 
 
+# The word "address" (and its compounds: "Leveringsadresse", "Postadres", "Toimitusosoite") is the field's
+# label, not part of the address (round 21): a span's first word ending in one of these roots (folded) is
+# cut off when an address follows it. General knowledge of the word in each language, not from a set.
+_LABEL_ROOTS = ("address", "adresse", "adres", "adresa", "adrese", "adresas", "adressi", "aadress", "osoite",
+                "anschrift", "indirizzo", "direccion", "endereco", "morada", "domicilio", "naslov", "heimilisfang",
+                "adresi", "adress", "adreca", "helbidea", "cyfeiriad", "seoladh", "diefthynsi", "adrec")
+_LABEL_WORD = re.compile(r"([^\W\d_][\w'’-]*)[ \t]+(?=[\w\u0600-\u06ff])")
+# a phone or e-mail label after the town, cut with the comma before it ("…, 1070 Wien, Tel")
+_TRAILING_LABEL = re.compile(r"(?i)[ \t]*[,;][ \t]*(?:tel|tél|telf|tlf|ph|phone|mob|mobile|fax|gsm|cel|cell|handy|"
+                             r"puh|telefon|telefone|telefono|teléfono|email|e-mail|тел|телефон)\.?$")
+
+
+def _cut_label_word(text: str, start: int, end: int) -> int:
+    """``start`` moved past a first word that is the word "address" or a compound of it."""
+    m = _LABEL_WORD.match(text, start, end)
+    if m is None or m.end() >= end:
+        return start
+    word = fold(m.group(1))
+    return m.end() if word.endswith(_LABEL_ROOTS) else start
+
+
 def tidy_address(text: str, start: int, end: int) -> tuple[int, int]:
     """``(start, end)`` of an address span of ``text`` with its ends set as described above."""
+    # the word "address" or a compound of it before the street, a phone label after the town (round 21)
+    start = _cut_label_word(text, start, end)
+    if (m := _TRAILING_LABEL.search(text, start, end)) is not None and m.start() > start:
+        end = m.start()
     # a sentence end inside: "ist. Mariahilfer Straße …" starts after it (not "St. Kilda Road")
     m = _SENTENCE_BEFORE.match(text, start, end) or _PREPOSITION_BEFORE.match(text, start, end)
     if m and m.group(1) not in _street_words():  # not "str. Mihai Eminescu", "ul. Długa", "rue Victor"

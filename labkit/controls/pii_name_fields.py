@@ -69,9 +69,37 @@ họ tên|họ và tên|tên|họ
 姓名|名字|姓|名|联系人|聯絡人|聯繫人|收件人|收货人|收貨人|申请人|申請人
 氏名|名前|お名前|フリガナ|ふりがな|氏名（カナ）|姓名（フリガナ）|担当者|申請者
 이름|성명|성함|성|고객명|신청인|담당자
+other name|other names|full names|first and last name|christian name|name of holder|name on card
+ime|prezime|ime i prezime|puno ime|ime oca|očevo ime|priimek|ime in priimek|име|презиме|име и презиме
+фамилия|бащино име|собствено име|име и фамилия|име, презиме, фамилия|пълно име
+eesnimi|perekonnanimi|perenimi|ees- ja perekonnanimi|täisnimi|vardas|pavardė|vardas, pavardė|vardas ir pavardė
+vārds|uzvārds|vārds, uzvārds|vārds un uzvārds|emri|mbiemri|emri dhe mbiemri|nafn|fullt nafn|izena|abizena
+nom i cognoms|cognom|cognoms|enw|cyfenw|ainm|sloinne|isem|kunjom|ism|familiya|ism-sharif|ata adı
+фамилия, имя, отчество|фамилия имя отчество|ім’я|імя|прозвішча|аты|тегі|аты-жөні|όνομα πατρός|πατρώνυμο
+სახელი|გვარი|სახელი და გვარი|სახელი, გვარი|მამის სახელი|անուն|ազգանուն|անուն, ազգանուն|հայրանուն
+ስም|ሙሉ ስም|የአባት ስም|పేరు|పూర్తి పేరు|తండ్రి పేరు|ఇంటిపేరు|नाव|पूर्ण नाव|वडिलांचे नाव|आडनाव|નામ|પૂરું નામ
+ಹೆಸರು|ಪೂರ್ಣ ಹೆಸರು|പേര്|മുഴുവൻ പേര്|ਨਾਮ|ਪੂਰਾ ਨਾਮ|ولدیت|والد کا نام|پورا نام|थर|ناو|ئیسم
 """
 NAME_FIELD_LABELS: frozenset[str] = frozenset(
     w.strip().lower() for line in _LABELS.strip().splitlines() for w in line.split("|") if w.strip())
+# the same labels folded where their script has letter case (round 21): a label in capitals loses its
+# accents and Turkish dotless i in lower case ("ΕΠΩΝΥΜΟ" is "επωνυμο", not "επώνυμο"; "ADI SOYADI" is
+# "adi soyadi", not "adı soyadı"), so labels are also compared as label_key folds them
+_FOLDED_LABELS: frozenset[str] = frozenset(label_key(w) for w in NAME_FIELD_LABELS)
+# a note in brackets after a label says where the value comes from ("Name (as per passport)")
+_LABEL_NOTE = re.compile(r"\s*[(（][^()（）]{1,30}[)）]$")
+
+
+def is_name_label(label: str) -> bool:
+    """Whether ``label`` (lower case, as :func:`label_candidates` gives it) names a name field: as written,
+    folded, or without a note in brackets after it ("name (as per passport)")."""
+    if label in NAME_FIELD_LABELS:
+        return True
+    if label.isascii() and "(" not in label and "'" not in label and "`" not in label:
+        # plain lower-case ASCII folds to itself (no anyascii call: every label of a text comes here)
+        return label in _FOLDED_LABELS
+    bare = _LABEL_NOTE.sub("", label)
+    return bare in NAME_FIELD_LABELS or label_key(bare) in _FOLDED_LABELS
 
 # A field: its label at a line's start or after the gap that ends the field before it (two spaces, a
 # tab, a bar, a semicolon), then a colon (also a full-width one) and the value on the same line. Found
@@ -130,7 +158,8 @@ def _fields(text: str, candidates: Candidates | None) -> list[tuple[int, int, in
     if ":" not in text and "：" not in text:
         return []
     out = []
-    for ls, le, vs in labelled_fields(text, NAME_FIELD_LABELS, candidates):
+    cands = label_candidates(text) if candidates is None else candidates
+    for ls, le, vs in ((s, e, v) for s, e, v, label in cands if is_name_label(label)):
         if (m := _NAME_VALUE.match(text, vs)) is not None:
             out.append((ls, le, *m.span("value")))
     return out
