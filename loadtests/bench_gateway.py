@@ -62,7 +62,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -437,6 +437,22 @@ def _cpu_split(pid: int) -> tuple[float, float]:
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
+def paired_ratios(runs: list[dict[str, float]], others: list[dict[str, float]]) -> dict[str, Any]:
+    """Round by round, ``runs``' CPU per saturated request and req/s over ``others``' (one gateway against
+    another), and their medians: the bench's fairness figure (an A/A run centres on 1.0).
+
+    Example:
+        >>> paired_ratios([{"gateway_cpu_ms_per_req": 0.4, "rps": 800}], [{"gateway_cpu_ms_per_req": 0.5, "rps": 640}])
+        {'cpu_per_req_ratio_by_round': [0.8], 'rps_ratio_by_round': [1.25], 'cpu_per_req_ratio_median': 0.8, 'rps_ratio_median': 1.25}
+    """
+    cpu = [round(a["gateway_cpu_ms_per_req"] / b["gateway_cpu_ms_per_req"], 3)
+           for a, b in zip(runs, others, strict=True) if b["gateway_cpu_ms_per_req"]]
+    rps = [round(a["rps"] / b["rps"], 3) for a, b in zip(runs, others, strict=True) if b["rps"]]
+    return {"cpu_per_req_ratio_by_round": cpu, "rps_ratio_by_round": rps,
+            "cpu_per_req_ratio_median": round(statistics.median(cpu), 3) if cpu else None,
+            "rps_ratio_median": round(statistics.median(rps), 3) if rps else None}
+
+
 def round_order(targets: dict[str, str], rnd: int) -> list[tuple[str, str]]:
     """The saturated runs' order in round ``rnd``: the targets rotated by ``rnd`` places, so over as many
     rounds as targets each one runs once in every position (a fixed order gave one target the same
@@ -625,14 +641,10 @@ def main(argv: list[str] | None = None) -> dict:
     pairs = {}
     for other in ("gateway_before", "gateway_cli"):
         if load.get(other) and load.get("gateway"):
-            ratios = [round(g["gateway_cpu_ms_per_req"] / o["gateway_cpu_ms_per_req"], 3)
-                      for g, o in zip(load["gateway"], load[other]) if o["gateway_cpu_ms_per_req"]]
-            rps = [round(g["rps"] / o["rps"], 3) for g, o in zip(load["gateway"], load[other]) if o["rps"]]
-            pairs[other] = {"cpu_per_req_ratio_by_round": ratios, "rps_ratio_by_round": rps,
-                            "cpu_per_req_ratio_median": round(statistics.median(ratios), 3) if ratios else None,
-                            "rps_ratio_median": round(statistics.median(rps), 3) if rps else None}
-            print(f"gateway / {other}, saturated, by round: CPU per request {ratios} (median "
-                  f"{pairs[other]['cpu_per_req_ratio_median']}), req/s {rps} (median {pairs[other]['rps_ratio_median']})")
+            pairs[other] = paired_ratios(load["gateway"], load[other])
+            print(f"gateway / {other}, saturated, by round: CPU per request "
+                  f"{pairs[other]['cpu_per_req_ratio_by_round']} (median {pairs[other]['cpu_per_req_ratio_median']}), "
+                  f"req/s {pairs[other]['rps_ratio_by_round']} (median {pairs[other]['rps_ratio_median']})")
     load_end = os.getloadavg()
     if args.no_provider_audit:
         print("the provider ran without its PII audit (--no-provider-audit): every ratio is against its lean self")
