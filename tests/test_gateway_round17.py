@@ -2,6 +2,8 @@
 
 - The short path writes an answer's head and body in one ``transport.write`` (one ``send()``, one TCP
   segment) instead of uvicorn's two; the bytes are the same.
+- The lean transport's loop path keeps its event loop instead of asking ``asyncio.get_running_loop()``
+  (a ``getpid()`` system call each time in Python 3.11) four times a request.
 """
 
 from __future__ import annotations
@@ -83,3 +85,43 @@ def test_a_short_path_answer_is_one_write_of_the_same_bytes(recorded: tuple[int,
         return b"\r\n".join(line for line in raw.split(b"\r\n") if not line.startswith(b"date: "))
 
     assert without_date(short) == without_date(asgi) and short.endswith(b'{"echo":8}')
+
+
+def test_the_upstream_asks_for_the_running_loop_once_per_connection_not_per_request(
+        provider: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``asyncio.get_running_loop()`` makes a getpid() system call each time in Python 3.11; the lean
+    transport's loop path asked it four times a request. Now: once per pool and twice per connection;
+    a new event loop still gets a new pool (and the requests still answer)."""
+    import asyncio
+
+    from labkit.direct.transport import LeanTransport, RequestTimeout
+
+    transport = LeanTransport(provider.base_url, "k")
+    body = {"model": "lab-chat-2026-01", "messages": [{"role": "user", "content": "Labels: a, b\nText about b."}],
+            "temperature": 0}
+    asked = [0]
+    real = asyncio.get_running_loop
+
+    def counting() -> asyncio.AbstractEventLoop:
+        asked[0] += 1
+        return real()
+
+    async def calls(n: int) -> list[Any]:
+        # the transport's own loop path (what the gateway's inline calls await)
+        return [await transport._exchange_on_loop("POST", "/chat/completions", orjson.dumps(body),
+                                                  RequestTimeout(read_s=10.0, connect_s=2.0), None) for _ in range(n)]
+
+    monkeypatch.setattr(asyncio, "get_running_loop", counting)
+    try:
+        first = asyncio.run(calls(20))
+        pool = transport._upstream
+        assert all(status == 200 for status, _, _ in first)
+        # the pool's loop once, the one keep-alive connection twice (opening it, and the connection's own
+        # loop); not 4 a request
+        assert asked[0] <= 3
+        asked[0] = 0
+        second = asyncio.run(calls(3))  # a new loop: a new pool, found through the running loop again
+        assert transport._upstream is not pool and all(status == 200 for status, _, _ in second)
+        assert 1 <= asked[0] <= 3
+    finally:
+        transport.close()
