@@ -8,9 +8,10 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
    cache misses only), ``client_create`` (the same client sending through the SDK's
    ``create`` instead of its low-level ``post``: the cost of the SDK's params transform),
    ``client_lean`` (without redaction and telemetry, to attribute the cost),
-   ``gateway`` (the bare SDK against ``labkit gateway serve`` in its own process, default
-   config: the lean httpx transport) and ``gateway_sdk`` (the same with ``transport: sdk``;
-   ``--no-sdk-gateway`` drops it). p50 and p99 per call for each.
+   ``gateway`` (the bare SDK against the gateway in its own process, started as ``labkit gateway
+   serve`` starts it (``build_server``), default config: the lean httpx transport) and
+   ``gateway_sdk`` (the same with ``transport: sdk``; ``--no-sdk-gateway`` drops it). p50 and p99
+   per call for each.
 2. **Paced** run, the one the gateway target is about: ``--users`` (default 50)
    concurrent users with think time (constant pacing: each user starts one iteration every
    ``1/--rate`` seconds, default 1 req/s, at a random phase), so the offered load (50 req/s
@@ -36,6 +37,16 @@ minus the floor is what the controls cost; the floor is what any relay built thi
 (``git archive``; same client, same provider) as target ``gateway_before`` in runs 2 and 3:
 before/after in one run, including changes to the controls it calls (PII, budget, telemetry).
 
+**Every gateway is started the same way** (round 17, :func:`serve_gateway`): the same launcher
+(``GATEWAY_MAIN``: ``build_server``, what ``labkit gateway serve`` calls), its own copy of ``labkit``
+(this worktree's or REF's), its own var folder, the same environment, the same collector tuning
+(``build_server``'s) and the same warm-up (a short saturated run per target before the measured rounds).
+Before round 17 the current gateway ran as the CLI in the provider's folder and the baseline as a script
+in a folder of its own, so a gap between them could be the launch. ``--baseline-ref .`` is the fairness
+test (an A/A run: this tree as both; the per-round CPU ratios should centre on 1.0). ``--cli`` adds the
+documented command (``labkit gateway serve``) as target ``gateway_cli`` (``--cli shared``: in the
+provider's folder, as before round 17): the user's path, measured beside the launcher's.
+
 Targets, each a comparison inside one run: the in-process client adds at most 10% to the bare
 SDK's p50; each gateway adds at most 1.0 ms p50 to a sequential call (run 1) and 2 ms p50 at 50
 paced users (run 2), and serves at least 0.5x the provider's saturated throughput (run 3); the
@@ -46,7 +57,8 @@ Prints tables and writes ``var/bench/gateway.json``.
 
 Usage:
     .venv/bin/python loadtests/bench_gateway.py [--calls 300] [--users 50] [--rate 1] [--paced-seconds 60]
-        [--seconds 15] [--rounds 2] [--baseline-ref HEAD] [--no-provider-audit] [--profile] [--skip-locust]
+        [--seconds 15] [--rounds 2] [--baseline-ref HEAD|.] [--cli [own|shared]] [--warmup-seconds 3]
+        [--no-provider-audit] [--profile] [--skip-locust]
 """
 
 from __future__ import annotations
