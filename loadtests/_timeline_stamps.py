@@ -168,11 +168,14 @@ class _StampedWrites:
         self.real, self.writes = real, 0
 
     def write(self, data: bytes) -> None:
+        # since round 17 the short path writes head and body in one write: its "head write" step is
+        # then the whole write and its "body write" step empty (stamped right after it)
         self.writes += 1
         _current["head_send" if self.writes == 1 else "body_send"] = _now()
         self.real.write(data)
-        if self.writes == 2:
-            _current["body_sent"] = _now()
+        if self.writes == 1:
+            _current["body_send"] = _now()
+        _current["body_sent"] = _now()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)

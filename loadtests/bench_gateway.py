@@ -8,9 +8,10 @@ One run, same mock provider (``labkit provider serve``, no injected latency, own
    cache misses only), ``client_create`` (the same client sending through the SDK's
    ``create`` instead of its low-level ``post``: the cost of the SDK's params transform),
    ``client_lean`` (without redaction and telemetry, to attribute the cost),
-   ``gateway`` (the bare SDK against ``labkit gateway serve`` in its own process, default
-   config: the lean httpx transport) and ``gateway_sdk`` (the same with ``transport: sdk``;
-   ``--no-sdk-gateway`` drops it). p50 and p99 per call for each.
+   ``gateway`` (the bare SDK against the gateway in its own process, started as ``labkit gateway
+   serve`` starts it (``build_server``), default config: the lean httpx transport) and
+   ``gateway_sdk`` (the same with ``transport: sdk``; ``--no-sdk-gateway`` drops it). p50 and p99
+   per call for each.
 2. **Paced** run, the one the gateway target is about: ``--users`` (default 50)
    concurrent users with think time (constant pacing: each user starts one iteration every
    ``1/--rate`` seconds, default 1 req/s, at a random phase), so the offered load (50 req/s
@@ -36,6 +37,16 @@ minus the floor is what the controls cost; the floor is what any relay built thi
 (``git archive``; same client, same provider) as target ``gateway_before`` in runs 2 and 3:
 before/after in one run, including changes to the controls it calls (PII, budget, telemetry).
 
+**Every gateway is started the same way** (round 17, :func:`serve_gateway`): the same launcher
+(``GATEWAY_MAIN``: ``build_server``, what ``labkit gateway serve`` calls), its own copy of ``labkit``
+(this worktree's or REF's), its own var folder, the same environment, the same collector tuning
+(``build_server``'s) and the same warm-up (a short saturated run per target before the measured rounds).
+Before round 17 the current gateway ran as the CLI in the provider's folder and the baseline as a script
+in a folder of its own, so a gap between them could be the launch. ``--baseline-ref .`` is the fairness
+test (an A/A run: this tree as both; the per-round CPU ratios should centre on 1.0). ``--cli`` adds the
+documented command (``labkit gateway serve``) as target ``gateway_cli`` (``--cli shared``: in the
+provider's folder, as before round 17): the user's path, measured beside the launcher's.
+
 Targets, each a comparison inside one run: the in-process client adds at most 10% to the bare
 SDK's p50; each gateway adds at most 1.0 ms p50 to a sequential call (run 1) and 2 ms p50 at 50
 paced users (run 2), and serves at least 0.5x the provider's saturated throughput (run 3); the
@@ -46,7 +57,8 @@ Prints tables and writes ``var/bench/gateway.json``.
 
 Usage:
     .venv/bin/python loadtests/bench_gateway.py [--calls 300] [--users 50] [--rate 1] [--paced-seconds 60]
-        [--seconds 15] [--rounds 2] [--baseline-ref HEAD] [--no-provider-audit] [--profile] [--skip-locust]
+        [--seconds 15] [--rounds 2] [--baseline-ref HEAD|.] [--cli [own|shared]] [--warmup-seconds 3]
+        [--no-provider-audit] [--profile] [--skip-locust]
 """
 
 from __future__ import annotations
@@ -54,6 +66,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -61,6 +74,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -162,34 +176,79 @@ class ChatUser(FastHttpUser):
 '''
 
 
-def _serve(args: list[str], workdir: Path, var: str = "var", cmd: list[str] | None = None
+def _serve(argv: list[str], var: Path, cwd: Path = REPO, env: dict[str, str] | None = None
            ) -> tuple[subprocess.Popen, str]:
+    """Start ``argv`` (which ends in ``--port``; the port is appended) with ``LABKIT_VAR=var``; wait until it answers."""
     port = free_port()
-    argv = cmd + ["--port", str(port)] if cmd else [sys.executable, "-m", "labkit.cli", *args, "--port", str(port)]
-    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "LABKIT_VAR": str(workdir / var)})
+    proc = subprocess.Popen([*argv, str(port)], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**(env if env is not None else os.environ), "LABKIT_VAR": str(var)})
     url = f"http://127.0.0.1:{port}"
-    wait_up(url, proc, probe_models, timeout=60)
+    wait_up(url, proc, probe_models, timeout=90)
     return proc, url
 
 
-BASELINE_MAIN = """
+# Every gateway the bench serves (the current tree's, the baseline's, the SDK-transport one) is started by
+# this one script through ``build_server`` (what ``labkit gateway serve`` calls): argv = its labkit copy's
+# root, the upstream, a config file or "", "--port", the port. Before round 17 the current gateway was
+# started by the CLI in the provider's var folder and the baseline by a script like this in a folder of its
+# own: two launches, and an A/A run of that bench put one code 8-25 % apart in CPU per saturated request.
+GATEWAY_MAIN = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from labkit.direct.gateway import GatewayConfig, build_server
-assert sys.modules["labkit"].__file__.startswith(sys.argv[1]), "the baseline must import its own labkit"
-config = GatewayConfig.load(None, upstream=sys.argv[2], api_key="bench-key")
-_, server = build_server(config, "127.0.0.1", int(sys.argv[4]))
-server.run()
+assert sys.modules["labkit"].__file__.startswith(sys.argv[1]), "each gateway must import its own labkit copy"
+config = GatewayConfig.load(sys.argv[3] or None, upstream=sys.argv[2], api_key="bench-key")
+app, server = build_server(config, "127.0.0.1", int(sys.argv[5]))
+try:
+    server.run()
+finally:  # as the CLI does (older refs may have no shutdown: nothing to write then)
+    getattr(app.state, "shutdown", lambda: None)()
 """
 
 
-def _serve_baseline(ref: str, provider_url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
-    """The gateway of the ``labkit`` package as it was at git ``ref``, served like ``labkit gateway
-    serve`` (so a change to a control it calls, not only to ``gateway.py``, is measured too)."""
-    before = labkit_at(ref, workdir / "before")
-    return _serve([], workdir, "var-before", cmd=[sys.executable, "-c", BASELINE_MAIN,
-                                                  str(before), provider_url + "/v1"])
+class GatewayLaunch(NamedTuple):
+    """How one gateway process is started: the command (without the port), its working folder and its env."""
+
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+    var: Path
+
+
+def gateway_launch(root: Path, upstream: str, var: Path, config: Path | None = None, *,
+                   cli: bool = False) -> GatewayLaunch:
+    """The one way the bench starts a gateway: ``root``'s ``labkit`` (a copy, see :func:`gateway_source`),
+    its own ``var`` folder, the bench's environment with only ``LABKIT_VAR`` and ``PYTHONPATH`` set.
+
+    ``cli=True`` runs the documented ``labkit gateway serve`` instead of ``GATEWAY_MAIN`` (target
+    ``gateway_cli``: the user's path, everything else the same), to show the two launches cost alike.
+    """
+    env = {**os.environ, "LABKIT_VAR": str(var), "PYTHONPATH": str(root)}
+    if cli:
+        argv = [sys.executable, "-m", "labkit.cli", "gateway", "serve", "--upstream", upstream,
+                "--api-key", "bench-key", *(["--config", str(config)] if config else []), "--port"]
+    else:
+        argv = [sys.executable, "-c", GATEWAY_MAIN, str(root), upstream, str(config or ""), "--port"]
+    return GatewayLaunch(argv, root, env, var)
+
+
+def gateway_source(ref: str | None, dest: Path) -> Path:
+    """A copy of the ``labkit`` package under ``dest``: this worktree's as it is (``ref`` None or ``"."``,
+    uncommitted changes included) or as at git ``ref``. Every gateway runs from such a copy, so none
+    starts with compiled files another lacks or from another disk."""
+    if ref in (None, "."):
+        shutil.copytree(REPO / "labkit", dest / "labkit", ignore=shutil.ignore_patterns("__pycache__"))
+        return dest
+    return labkit_at(ref, dest)
+
+
+def serve_gateway(name: str, ref: str | None, provider_url: str, workdir: Path, config: Path | None = None,
+                  *, cli: bool = False, var: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Start target ``name``'s gateway (labkit at ``ref``, None: this worktree) in its own folder
+    ``workdir/var-NAME`` (``var`` overrides it: only ``--cli-var shared`` does, to reproduce the old bench)."""
+    launch = gateway_launch(gateway_source(ref, workdir / f"src-{name}"), provider_url + "/v1",
+                            var or workdir / f"var-{name}", config, cli=cli)
+    return _serve(launch.argv, launch.var, launch.cwd, launch.env)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -383,6 +442,29 @@ def _paced(targets: dict[str, str], workdir: Path, seconds: int, users: int, rat
 
 
 
+def _cpu_split(pid: int) -> tuple[float, float]:
+    """User and kernel CPU seconds a process has used so far (``/proc/<pid>/stat``, Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def paired_ratios(runs: list[dict[str, float]], others: list[dict[str, float]]) -> dict[str, Any]:
+    """Round by round, ``runs``' CPU per saturated request and req/s over ``others``' (one gateway against
+    another), and their medians: the bench's fairness figure (an A/A run centres on 1.0).
+
+    Example:
+        >>> paired_ratios([{"gateway_cpu_ms_per_req": 0.4, "rps": 800}], [{"gateway_cpu_ms_per_req": 0.5, "rps": 640}])
+        {'cpu_per_req_ratio_by_round': [0.8], 'rps_ratio_by_round': [1.25], 'cpu_per_req_ratio_median': 0.8, 'rps_ratio_median': 1.25}
+    """
+    cpu = [round(a["gateway_cpu_ms_per_req"] / b["gateway_cpu_ms_per_req"], 3)
+           for a, b in zip(runs, others, strict=True) if b["gateway_cpu_ms_per_req"]]
+    rps = [round(a["rps"] / b["rps"], 3) for a, b in zip(runs, others, strict=True) if b["rps"]]
+    return {"cpu_per_req_ratio_by_round": cpu, "rps_ratio_by_round": rps,
+            "cpu_per_req_ratio_median": round(statistics.median(cpu), 3) if cpu else None,
+            "rps_ratio_median": round(statistics.median(rps), 3) if rps else None}
+
+
 def round_order(targets: dict[str, str], rnd: int) -> list[tuple[str, str]]:
     """The saturated runs' order in round ``rnd``: the targets rotated by ``rnd`` places, so over as many
     rounds as targets each one runs once in every position (a fixed order gave one target the same
@@ -401,7 +483,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seconds", type=int, default=15, help="seconds per saturated Locust run")
     ap.add_argument("--rounds", type=int, default=2, help="saturated runs per target")
     ap.add_argument("--baseline-ref", default=None, metavar="REF",
-                    help="also serve the labkit package's gateway as at git REF (target gateway_before)")
+                    help="also serve the labkit package's gateway as at git REF (target gateway_before), started "
+                         "exactly as the current one; '.' = this worktree (an A/A run: the bench's fairness test)")
+    ap.add_argument("--cli", nargs="?", const="own", choices=("own", "shared"), default=None,
+                    help="also serve the current gateway as `labkit gateway serve` (target gateway_cli) in a "
+                         "folder of its own; 'shared': in the provider's and the bench's folder, as before round 17")
+    ap.add_argument("--warmup-seconds", type=int, default=3,
+                    help="a saturated run per target before the measured rounds, not kept (0: none)")
     ap.add_argument("--no-sdk-gateway", action="store_true",
                     help="do not also serve the gateway with `transport: sdk` (target gateway_sdk)")
     ap.add_argument("--no-floor", action="store_true",
@@ -428,31 +516,32 @@ def main(argv: list[str] | None = None) -> dict:
     paced_locust: dict[str, dict[str, float]] = {}
     load: dict[str, list[dict[str, float]]] = {}
     try:
-        provider, provider_url = _serve(["provider", "serve", *(["--no-pii-audit"] if args.no_provider_audit else [])],
-                                        workdir)
+        # the provider writes its request log under the bench's own folder (the in-process clients' telemetry
+        # and ledger); every gateway has a folder of its own (serve_gateway)
+        provider, provider_url = _serve([sys.executable, "-m", "labkit.cli", "provider", "serve",
+                                         *(["--no-pii-audit"] if args.no_provider_audit else []), "--port"],
+                                        workdir / "var")
         procs.append(provider)
-        gateway, gateway_url = _serve(["gateway", "serve", "--upstream", provider_url + "/v1",
-                                       "--api-key", "bench-key"], workdir)
-        procs.append(gateway)
-        targets = {"provider": provider_url, "gateway": gateway_url}
-        pids = {"provider": provider.pid, "gateway": gateway.pid}
+        targets = {"provider": provider_url}
+        pids = {"provider": provider.pid}
+
+        def add(name: str, served: tuple[subprocess.Popen, str]) -> None:
+            procs.append(served[0])
+            targets[name], pids[name] = served[1], served[0].pid
+
+        add("gateway", serve_gateway("gateway", None, provider_url, workdir))
         if not args.no_sdk_gateway:  # the same gateway forwarding through the official SDK
             sdk_config = workdir / "gateway-sdk.yaml"
             sdk_config.write_text("transport: sdk\n")
-            gateway_sdk, gateway_sdk_url = _serve(["gateway", "serve", "--upstream", provider_url + "/v1",
-                                                   "--api-key", "bench-key", "--config", str(sdk_config)],
-                                                  workdir, "var-sdk")
-            procs.append(gateway_sdk)
-            targets["gateway_sdk"], pids["gateway_sdk"] = gateway_sdk_url, gateway_sdk.pid
+            add("gateway_sdk", serve_gateway("gateway_sdk", None, provider_url, workdir, sdk_config))
+        if args.cli:  # the user's path: `labkit gateway serve`, the rest as for "gateway"
+            add("gateway_cli", serve_gateway("gateway_cli", None, provider_url, workdir, cli=True,
+                                             var=workdir / "var" if args.cli == "shared" else None))
         if not args.no_floor:  # the same hop without any control: the floor under the overhead
-            floor, floor_url = _serve([], workdir, "var-floor", cmd=[
-                sys.executable, str(REPO / "loadtests" / "relay_floor.py"), provider_url + "/v1", "bench-key"])
-            procs.append(floor)
-            targets["relay_floor"], pids["relay_floor"] = floor_url, floor.pid
-        if args.baseline_ref:
-            before, before_url = _serve_baseline(args.baseline_ref, provider_url, workdir)
-            procs.append(before)
-            targets["gateway_before"], pids["gateway_before"] = before_url, before.pid
+            add("relay_floor", _serve([sys.executable, str(REPO / "loadtests" / "relay_floor.py"),
+                                       provider_url + "/v1", "bench-key", "--port"], workdir / "var-floor"))
+        if args.baseline_ref:  # launched exactly as "gateway" (an A/A run: --baseline-ref .)
+            add("gateway_before", serve_gateway("gateway_before", args.baseline_ref, provider_url, workdir))
         seq = sequential(provider_url, {n: u for n, u in targets.items() if n != "provider"}, args.calls,
                          args.profile)
         if not args.skip_locust:
@@ -460,15 +549,25 @@ def main(argv: list[str] | None = None) -> dict:
             if not args.skip_paced_locust:
                 paced_locust = _paced(targets, workdir, args.paced_seconds, args.users, args.rate, pids)
             load = {t: [] for t in targets}
+            for target, url in targets.items():  # one short saturated run each, not kept: every target warm alike
+                if args.warmup_seconds:
+                    _run_locust(url, workdir, f"{target}-warmup", args.warmup_seconds, args.users,
+                                {"BENCH_TARGETS": "", "BENCH_PACING_S": "0"})
             for rnd in range(args.rounds):
                 for target, url in round_order(targets, rnd):
-                    cpu0 = {n: process_cpu_seconds(pid) for n, pid in pids.items()}
+                    cpu0 = {n: _cpu_split(pid) for n, pid in pids.items()}
                     run = _saturated(url, workdir, f"{target}-{rnd}", args.seconds, args.users)
-                    # server CPU per request: the provider's, and that of the gateway in the path
-                    run["provider_cpu_ms_per_req"] = round(
-                        (process_cpu_seconds(provider.pid) - cpu0["provider"]) / max(1, run["requests"]) * 1000, 3)
+                    n = max(1, run["requests"])
+                    # server CPU per request: the provider's, and that of the gateway in the path; the gateway's
+                    # also split into user and kernel time (a difference in the kernel's share is I/O, not Python)
+                    prov = _cpu_split(provider.pid)
+                    run["provider_cpu_ms_per_req"] = round((sum(prov) - sum(cpu0["provider"])) / n * 1000, 3)
+                    gw = _cpu_split(pids[target])
                     run["gateway_cpu_ms_per_req"] = 0.0 if target == "provider" else round(
-                        (process_cpu_seconds(pids[target]) - cpu0[target]) / max(1, run["requests"]) * 1000, 3)
+                        (sum(gw) - sum(cpu0[target])) / n * 1000, 3)
+                    run["gateway_sys_ms_per_req"] = 0.0 if target == "provider" else round(
+                        (gw[1] - cpu0[target][1]) / n * 1000, 3)
+                    run["load_average"] = round(os.getloadavg()[0], 2)
                     load[target].append(run)
     finally:
         for proc in procs:
@@ -509,18 +608,18 @@ def main(argv: list[str] | None = None) -> dict:
         if runs:
             summary[target] = {k: round(sum(r[k] for r in runs) / len(runs), 3)
                                for k in ("rps", "p50_ms", "p99_ms", "provider_cpu_ms_per_req",
-                                         "gateway_cpu_ms_per_req")}
+                                         "gateway_cpu_ms_per_req", "gateway_sys_ms_per_req")}
             summary[target]["requests"] = sum(r["requests"] for r in runs)
             summary[target]["failures"] = sum(r["failures"] for r in runs)
     if summary:
         print(f"\nSATURATED (throughput, not latency): {args.users} users, no think time, "
               f"{args.seconds}s x {args.rounds} rounds; p50 here is queueing (users / req/s)")
         print(f"{'target':<15} {'req/s':>9} {'requests':>9} {'failures':>9} {'gw cpu/req':>11} "
-              f"{'prov cpu/req':>13} {'(p50 ms)':>9}")
+              f"{'of it kernel':>13} {'prov cpu/req':>13} {'(p50 ms)':>9}")
         for target, s in summary.items():
             print(f"{target:<15} {s['rps']:>9.1f} {s['requests']:>9} {s['failures']:>9} "
-                  f"{s['gateway_cpu_ms_per_req']:>9.3f}ms {s['provider_cpu_ms_per_req']:>11.3f}ms "
-                  f"{s['p50_ms']:>9.1f}")
+                  f"{s['gateway_cpu_ms_per_req']:>9.3f}ms {s['gateway_sys_ms_per_req']:>11.3f}ms "
+                  f"{s['provider_cpu_ms_per_req']:>11.3f}ms {s['p50_ms']:>9.1f}")
     print(f"\nclient adds {client_overhead * 100:.1f}% to the bare SDK p50 (target <= 10%); "
           f"CPU per call {seq['client']['cpu_ms_per_call']:.3f} ms vs {seq['sdk']['cpu_ms_per_call']:.3f} ms")
     # the gateway targets, each a comparison inside this one run
@@ -549,6 +648,15 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"relay_floor (the same hop, no controls): sequential +{floor_seq} ms p50, paced +{floor_paced} ms, "
               f"saturated {targets_met['relay_floor']['saturated_rps_ratio']}x; the gateway's controls add "
               f"{round(seq['gateway']['p50_ms'] - seq['relay_floor']['p50_ms'], 3)} ms p50 sequential")
+    # the fairness check: per round, the current gateway's CPU per saturated request over the baseline's
+    # (rotated order, so each ratio pairs two runs a round apart at most); an A/A run should centre on 1.0
+    pairs = {}
+    for other in ("gateway_before", "gateway_cli"):
+        if load.get(other) and load.get("gateway"):
+            pairs[other] = paired_ratios(load["gateway"], load[other])
+            print(f"gateway / {other}, saturated, by round: CPU per request "
+                  f"{pairs[other]['cpu_per_req_ratio_by_round']} (median {pairs[other]['cpu_per_req_ratio_median']}), "
+                  f"req/s {pairs[other]['rps_ratio_by_round']} (median {pairs[other]['rps_ratio_median']})")
     load_end = os.getloadavg()
     if args.no_provider_audit:
         print("the provider ran without its PII audit (--no-provider-audit): every ratio is against its lean self")
@@ -559,6 +667,8 @@ def main(argv: list[str] | None = None) -> dict:
               "rate_per_user": args.rate, "paced_seconds": args.paced_seconds, "seconds": args.seconds,
               "rounds": args.rounds, "baseline_ref": args.baseline_ref, "provider_pii_audit": not args.no_provider_audit,
               "sequential": seq, "paced": paced, "paced_locust": paced_locust, "saturated": summary, "saturated_runs": load,
+              "saturated_pairs": pairs, "launch": "every gateway by GATEWAY_MAIN (build_server) from its own labkit copy, "
+              "its own var folder" + (f"; gateway_cli by `labkit gateway serve`, var {args.cli}" if args.cli else ""),
               "client_overhead_p50": round(client_overhead, 4), "client_target": 0.10,
               "client_meets_target": client_overhead <= 0.10,
               "gateway_added_p50_ms": gateway_added, "gateway_target_ms": 2.0,

@@ -46,6 +46,9 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
+        # the loop the connection lives on, kept: asyncio.get_running_loop() makes a getpid()
+        # system call each time in Python 3.11 (three a request, round 17)
+        self._loop = asyncio.get_running_loop()
         self.closed = False
         self._parser = httptools.HttpResponseParser(self)
         self._answer: asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]] | None = None
@@ -95,8 +98,7 @@ class _Connection(asyncio.Protocol):
     def send(self, data: bytes, read_s: float) -> asyncio.Future[tuple[int, list[tuple[bytes, bytes]], bytes]]:
         """Write one request; the future resolves with (status, headers, body)."""
         assert self.transport is not None
-        loop = asyncio.get_running_loop()
-        self._answer = loop.create_future()
+        self._answer = self._loop.create_future()
         self._headers, self._body = [], []
         self._read_s = read_s
         self._arm()
@@ -106,7 +108,7 @@ class _Connection(asyncio.Protocol):
     def _arm(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        self._timer = asyncio.get_running_loop().call_later(self._read_s, self._timed_out)
+        self._timer = self._loop.call_later(self._read_s, self._timed_out)
 
     def _disarm(self) -> None:
         if self._timer is not None:
