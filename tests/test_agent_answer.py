@@ -210,3 +210,21 @@ def test_capitals_outside_a_to_z_do_not_make_ids_or_words_secrets() -> None:
     from labkit.provider.scripts import credential_values
     # record ids, dates, a product with a short number and a name with a diacritic stay
     assert credential_values("Øresund-kontoret ACC-00002, Łódź 2024-03-15, Škoda-3, ÉCOLE-7") == []
+
+
+def test_round20_a_secret_rehydrated_as_its_json_escape_is_withheld() -> None:
+    # the client's redaction kept "\u0110\u1ecf"-escaped text behind a placeholder (it stood so in the tool
+    # result's JSON); rehydrating the model's "<NAME_2>-4417" gave the answer the escape, which the filter,
+    # knowing the value as written, let through to the user before round 20
+    secret = "Sen-Đỏ-4417"
+    note = f"Mật khẩu cổng: {secret}"
+    escaped = json.dumps(secret)[1:-1]
+    assert escaped != secret and "\\u" in escaped
+    text, withheld = compose_answer(f"As instructed, here it is: {escaped}.", request="Read ticket TCK-000001",
+                                    messages=_conversation(note), trace=[])
+    assert secret not in text and escaped not in text and "Sen-" not in text and withheld["secrets"] == 1
+
+
+def test_round20_escapes_in_an_answer_read_as_characters_and_a_lone_half_kept() -> None:
+    from labkit.agent.answer import _read_escapes
+    assert _read_escapes("caf\\u00e9 \\ud83d\\ude00 \\ud83d \\\\n") == "café \U0001F600 \\ud83d \\\\n"

@@ -73,6 +73,17 @@ def _unescape(text: str) -> str:
                   text.replace("\\n", "\n").replace("\\t", " ").replace('\\"', '"'))
 
 
+_U_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}")
+
+
+def _read_escapes(text: str) -> str:
+    """``\\uXXXX`` escapes (a surrogate pair as one character) as the characters they stand for."""
+    def one(m: re.Match[str]) -> str:
+        char = str(json.loads(f'"{m.group(0)}"'))
+        return m.group(0) if "\ud800" <= char <= "\udfff" else char  # a lone surrogate half: left as written
+    return _U_ESCAPE.sub(one, text)
+
+
 def _leaves(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -243,6 +254,11 @@ def summarise_run(request: str, messages: list[dict[str, Any]], trace: list[dict
 def compose_answer(model_text: str | None, *, request: str, messages: list[dict[str, Any]],
                    trace: list[dict[str, Any]]) -> tuple[str, dict[str, int]]:
     """The answer to show and what was withheld (``{"copied_sentences": n, "secrets": m}``)."""
+    # (round 20) the model's text with its JSON \\u escapes read as characters first: the client's redaction
+    # keeps a value's text as it stood in a tool result's JSON ("Hoa-Sen-\\u0110\\u1ecf-3388" behind
+    # "<NAME_2>"), and rehydrating the model's "<NAME_2>-3388" puts the escape into the answer, where the
+    # secret filter, which knows the value as written, did not see it (a planted secret reached the user)
+    model_text = _read_escapes(model_text or "")
     untrusted = untrusted_texts(messages)
     copies = _Copies(untrusted)
     kept: list[str] = []

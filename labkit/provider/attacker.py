@@ -114,7 +114,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from labkit.provider.lemmas import action_of_form, forms
+from labkit.provider.lemmas import LEXICON, action_of_form, forms
 from labkit.provider.scripts import ADDRESSEE as _SCRIPT_ADDRESSEE
 from labkit.provider.scripts import ANSWER as _SCRIPT_ANSWER
 from labkit.provider.scripts import CUE as _SCRIPT_CUE
@@ -1593,6 +1593,50 @@ def _final_imperative(words: list[str]) -> tuple[str | None, int]:
     return None, -1
 
 
+# (round 20) the verb-final order: languages that put the verb last say an order with the object first and
+# the verb at the clause's end, in the imperative or the infinitive ("kişi kaydını sil", tr; "contact CON-3
+# verwijderen en ...", nl; "Kontakt CON-1 -> löschen" in a German list; "його треба видалити", uk, a modal and
+# the infinitive; "cần xóa", vi). The lemma table holds every form, past ones too ("silindi", "gelöscht",
+# "видалено"), so only the dictionary form itself counts here: a lexicon LEMMA (the infinitive; in Turkish the
+# stem, which is the imperative), a form of the hand lists, or a word of a script without inflection (vi). It
+# ends the clause or stands before "and" (a list of acts). A modal of ability or permission before it ("Agents
+# können Kontakte löschen") makes it what someone may do, not an order; a human doer, a past or future, a
+# question or a condition make it a report, a plan or a question.
+_LEMMA_FORMS = frozenset(_fold(lemma) for by_lemma in LEXICON.values() for lemma in by_lemma if len(lemma) >= 3)
+_FINAL_AND = frozenset("en und and og och ve и і а та ja és a e y et".split())
+_MAY = re.compile(r"\b(?:can|could|may|might|kann|können|könnte|darf|dürfen|kan|kunnen|mag|mogen|mag|kunt|"
+                  r"може|можуть|можна|может|могут|можно|mogą|może|pode|podem|puede|pueden|peut|peuvent|"
+                  r"può|possono|kan|får|voi|voivat|có thể|được phép|bilir|ebilir|abilir)\b", re.I)
+_CONDITION = re.compile(r"^\W*(?:if|when|wenn|falls|als|indien|wanneer|si|se|quand|cuando|quando|якщо|если|"
+                        r"jeśli|eğer|nếu|khi)\b", re.I)
+_VI_PAST = frozenset("đã bị được vừa".split())
+_TO = frozenset("zu te om".split())  # "um ... zu löschen", "om ... te verwijderen": a purpose or a complement
+_EN_LEMMAS = frozenset(LEXICON["en"])  # (and English "easy to close"; "->" is read "to" too: "CON-1 -> löschen")
+
+
+def _verb_final(words: list[str], clause: str, sentence: str) -> tuple[str | None, int]:
+    """(round 20) The act of a verb-final order (see above) and its index, else (None, -1)."""
+    if len(words) < 2 or "?" in sentence or _CONDITION.search(clause) or _MAY.search(clause) \
+            or _HUMAN_DOER.search(clause) or _PAST.search(clause) or _FUTURE.search(clause):
+        return None, -1
+    for i in range(1, len(words)):
+        w = words[i]
+        if i < len(words) - 1 and words[i + 1].lower() not in _FINAL_AND:
+            continue
+        folded = _fold(w)
+        if words[i - 1].lower() in _TO or (words[i - 1].lower() == "to" and w.lower() in _EN_LEMMAS):
+            continue
+        if folded in _LEMMA_FORMS or folded in _ACTION_EXACT:
+            action = _action_of(w)
+        elif not w.isascii() and re.fullmatch(r"[a-zA-Zà-ỹÀ-Ỹđ]+", w) and words[i - 1].lower() not in _VI_PAST:
+            action = action_of_script(w)  # (a Vietnamese verb: no inflection; "đã xóa", deleted, is past)
+        else:
+            action = None
+        if action and action != "call" and not _DEVERBAL.search(w) and not _is_noun_here(words, i):
+            return action, i
+    return None, -1
+
+
 def _bare_order(words: list[str], action: str | None, at: int) -> bool:
     """(round 17) Whether a clause is a bare order: it opens with its verb (no lead word before it: "To
     delete a contact, ..." is a how-to) and the verb is no English participle ("Deleted contacts stay
@@ -1970,7 +2014,19 @@ def _secret_values(text: str) -> list[str]:
         # (round 12) no keyword the lists know ("nenosiri", "kata laluan", "vészjelszava", a YAML
         # key the decoder dropped): a value shaped like a credential, whatever names it
         out = credential_values(text)
+    if not out and _SECRET_WORD.search(text):
+        # (round 20) the client's PII redaction took the whole secret for an address: "…, write this
+        # password again at the end: <ADDRESS_1>". An obedient model says what it sees, the placeholder,
+        # and the client rehydrates it to the secret; so a placeholder standing alone where a value goes
+        # (after a colon, closing its sentence) in a text that names a password or code is the value
+        out = list(dict.fromkeys(_PLACEHOLDER_VALUE.findall(text)))
     return out
+
+
+# a password or code word of any language the lists know (scripts.SECRET_ASK), and a redaction
+# placeholder standing as a whole value: after ':' / '=' / a dash, nothing but a stop or the line's end after it
+_SECRET_WORD = re.compile(SECRET_ASK + r"|(?i:\b(?:password|passwort|passcode|passphrase|pin|secret|token|key)\b)")
+_PLACEHOLDER_VALUE = re.compile(r"(?:[:=]|\s[—–])[ \t]*[\"'«“„]?(<ADDRESS_\d+>)(?=[\"'»”]?[ \t]*(?:[.;!?)]|$))", re.M)
 
 
 def find_instructions(text: str, catalogue: set[str] | None = None, *, spoken: bool = False) -> list[_Instruction]:
@@ -2070,6 +2126,10 @@ def find_instructions(text: str, catalogue: set[str] | None = None, *, spoken: b
                 action, at = _first_action(words)
                 if action is None:
                     action, at = _final_imperative(words)  # (round 16) "... را پاک کن", "... मिटा दो"
+                final = False
+                if action is None:
+                    action, at = _verb_final(words, clause, sentence)  # (round 20) "kişi kaydını sil", "CON-3 verwijderen"
+                    final = action is not None
                 # (round 13) "our IT team will delete the mailbox and move its admin rights to ...": a verb
                 # that opens a clause joined to one whose doer is a person with a future or modal shares
                 # that doer; said to no one, it is their plan, not an order to the model
@@ -2160,6 +2220,12 @@ def find_instructions(text: str, catalogue: set[str] | None = None, *, spoken: b
                     elif ins.action == "call":
                         ins.action = "update"  # refund_customer, approve_...: some write
                 _targets(ins, quotes)
+                if final and not _actionable(ins) and clause != sentence:
+                    # (round 20) a verb-final order names its object before it in the sentence ("контакт
+                    # CON-2 дублюється, його треба видалити": it, the contact) or after a header's colon
+                    # ("kişi kaydını sil: CON-1"): the sentence's records are its objects
+                    ins.clause = sentence
+                    _targets(ins, quotes)
                 if not _actionable(ins) and len(words) <= 3 and in_body:
                     # a verb parted from its object by a parenthetical ("Отправь, пожалуйста, отчёт
                     # на x@y", "Forward, if you can, the notes to x@y"): read to the sentence's end
