@@ -68,6 +68,7 @@ from stdnum.fr import nir as _fr_nir
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
+from labkit.controls.pii_address_bounds import settle_address_spans
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view
@@ -1023,6 +1024,10 @@ def _scan(text: str) -> list[Finding]:
             s, e = tidy_address(text, f.start, f.end)
             if (s, e) != (f.start, f.end):
                 out[i] = Finding("ADDRESS", s, e, text[s:e])
+    # pieces of one address joined, run-ons cut, postcode halves and a town after a preposition taken (round 22)
+    addresses = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
+    if addresses and (settled := settle_address_spans(text, addresses)) != sorted(addresses):
+        out = [f for f in out if f.type != "ADDRESS"] + [Finding("ADDRESS", s, e, text[s:e]) for s, e in settled]
     # the value of an address field, an Eircode, and a shipping line's name and address (round 16), after
     # the ends are tidied: the label set them. In a caseless script the finders that read it as written
     # know its ends better (a name and honorific after "住所：…"), so there the field gives way
