@@ -9,9 +9,9 @@ this module works on all the address spans of a text together, and on layouts th
   ("Storgatan 12" + `` lgh `` + "1103, 903 26 Umeå", "RT 03/RW 05", ", 3. th., ") become one. A gap
   with a line break, a conjunction ("and", "und", "et") or a word of five letters or more keeps them apart;
 - *the end, postcodes in two halves*: a Canadian postcode ("H2K" + `` 2Z3``), a country-prefixed one
-  ("LT" + ``-01104 Vilnius``), a dotted state ("N" + ``.L.``), a district letter after the town
+  ("LT" + ``-01104 Vilnius``), after a province ("QC" + `` H7N 3K4``), a dotted state ("N" + ``.L.``), a district letter after the town
   ("København" + `` N``), a Turkish province after the district ("Yenimahalle" + ``/Ankara``);
-- *the end, a town after a preposition*: a span that ends in its house number takes "à Vannes",
+- *the end, a town after a preposition*: a span that ends in its house number, or opens with it, takes "à Vannes",
   "din Sibiu", "in Lokeren" (a short preposition and one or two capitalised words);
 - *the end, run on past the address*: a span that already holds a number stops at a sentence end
   (". His mobile is …", ".⏎Heikki Saarinen, HR"), and in a caseless script or before a line break
@@ -37,7 +37,7 @@ import re
 from labkit.controls.pii_address_vocab import words as address_words
 
 # a gap inside one address: unit words of at most four letters, numbers, '#', '/', '.', ',', ':' and spaces
-_GAP = re.compile(r"[ ,./#:-]*(?:(?:[^\W\d_]{1,4}|\d{1,4}[a-zA-Z]?)[ ,./#:-]*){0,4}")
+_GAP = re.compile(r"[ ,./#:-]*(?:(?:[^\W\d_]{1,4}|\d{1,4}[a-zA-Z]?)(?!\w)[ ,./#:-]*){0,4}")
 _CONJUNCTIONS = frozenset({"and", "or", "und", "oder", "et", "ou", "y", "o", "e", "i", "og", "och", "en", "ja",
                            "és", "a", "và", "dan", "at", "und", "ve", "и", "или", "та", "і", "a", "al", "to",
                            "vs", "from", "von", "de", "du", "des", "van", "nach", "til", "för"})
@@ -49,7 +49,9 @@ _CA_LDU = re.compile(r"[ ]\d[A-Z]\d\b")
 # a country-prefixed postcode and its town after the two capitals ("LT" + "-01104 Vilnius")
 _PREFIXED_POSTCODE = re.compile(r"-\d{4,5}(?:[ ][^\W\d_][^\W\d_'’-]*)?(?=[ \t]*(?:[.,;:)!?]|\n|$))")
 # a dotted abbreviation after one capital ("N" + ".L.")
-_DOTTED = re.compile(r"\.(?:[A-Z]\.)+")
+_DOTTED = re.compile(r"\.(?:[A-Z]\.)*")
+# a Canadian postcode after a province code ("QC" + " H7N 3K4")
+_CA_POSTCODE = re.compile(r"[ ][A-Z]\d[A-Z][ ]\d[A-Z]\d\b")
 # a one-letter district after a town ("København" + " N"), then punctuation, a lower-case word or the end
 _DISTRICT = re.compile(r"[ ][A-Z](?=[.,;:)!?]|[ ]+[a-zß-ÿ]|\s*$|\n)")
 # a province after a district, slash-joined ("Yenimahalle" + "/Ankara")
@@ -147,14 +149,17 @@ def _end(text: str, start: int, end: int) -> int:
     token = text[token_start:end]
     if _CA_FSA.fullmatch(token) and (m := _CA_LDU.match(text, end)):
         return m.end()
+    if len(token) == 2 and token.isupper() and (m := _CA_POSTCODE.match(text, end)):
+        return m.end()  # a province code, then the whole postcode ("QC" + " H7N 3K4")
     if len(token) == 2 and token.isupper() and token.isalpha() and (m := _PREFIXED_POSTCODE.match(text, end)):
         return m.end()
-    if len(token) == 1 and token.isupper() and (m := _DOTTED.match(text, end)):
+    if len(token) == 1 and token.isupper() and (re.search(r"[A-Z]\.$", text[start:token_start])
+                                                 or text[end:end + 2] != ". ") and (m := _DOTTED.match(text, end)):
         return m.end()
     if token[:1].isupper() and len(token) > 2 and re.search(r"\d[ ]" + re.escape(token) + "$", text[start:end]):
         if (m := _DISTRICT.match(text, end)) or (m := _SLASH_TOWN.match(text, end)):
             return m.end()
-    if token.isdigit() and (m := _PREPOSITION_TOWN.match(text, end)):
+    if (token.isdigit() or text[start:start + 1].isdigit()) and (m := _PREPOSITION_TOWN.match(text, end)):
         return m.end()
     return end
 

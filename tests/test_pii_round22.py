@@ -1,0 +1,90 @@
+"""PII round 22: where an address span starts and ends (``pii_address_bounds``): pieces of one address
+joined over a unit gap, a run-on past the address cut, postcode halves and a town after a preposition
+taken, the word "address" and "your parcel" in caseless scripts cut off.
+
+Every string here is invented for the test (none is from a PII or red-team set). Each rule has cases it
+must fire on and look-alikes it must not fire on.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from labkit.controls import pii, pii_address_bounds
+
+
+def found(text: str, kind: str = "ADDRESS") -> list[str]:
+    return [f.text for f in pii.detect(text) if f.type == kind]
+
+
+def test_the_new_module_doctests_pass() -> None:
+    assert doctest.testmod(pii_address_bounds).failed == 0
+
+
+@pytest.mark.parametrize("text, address", [
+    # one address in two pieces, a unit part between (Swedish "lgh", a Danish floor)
+    ("Flytta till Björkvägen 7 lgh 1204, 753 20 Uppsala.", "Björkvägen 7 lgh 1204, 753 20 Uppsala"),
+    # postcode halves and towns after the town or state
+    ("The movers come to 880 Rue Sherbrooke, Laval, QC H7N 3K4 on Monday.", "880 Rue Sherbrooke, Laval, QC H7N 3K4"),
+    ("Envío a Av. Juárez 120, Centro, 83000 Hermosillo, B.C.S. mañana.",
+     "Av. Juárez 120, Centro, 83000 Hermosillo, B.C.S."),
+    # a town after a preposition
+    ("elle habite 12 rue des Tilleuls à Rennes maintenant", "12 rue des Tilleuls à Rennes"),
+    # a run-on past a town-last postcode onto the next line
+    ("Ship to: No. 4, Lake View Road, Kodambakkam, Chennai 600024\nGSTIN 12345",
+     "No. 4, Lake View Road, Kodambakkam, Chennai 600024"),
+])
+def test_address_ends(text: str, address: str) -> None:
+    assert address in found(text)
+
+
+def test_pieces_join_over_a_unit_gap_only() -> None:
+    t = "Flytta till Storgatan 9 lgh 1101, 903 20 Umeå."
+    a, b = t.index("Storgatan 9"), t.index("1101")
+    assert pii_address_bounds.settle_address_spans(t, [(a, a + 11), (b, t.index("."))]) == [(a, t.index("."))]
+    # a conjunction, a long word or a line break between two addresses keeps them apart
+    for gap in (" and ", " sowie ", "\n"):
+        u = "5 Main Street" + gap + "7 Oak Avenue"
+        assert len(pii_address_bounds.settle_address_spans(u, [(0, 13), (13 + len(gap), len(u))])) == 2
+
+
+@pytest.mark.parametrize("text, kept", [
+    # a sentence end after the postcode: the next sentence is no part of the address
+    ("Please deliver to 15 Harbour Road, Kowloon 99999. His phone is in the file.", "15 Harbour Road, Kowloon 99999"),
+    # a floor or an ordinal with a full stop is no sentence end
+    ("Bitte schicken Sie es an Lindenweg 4, 2. OG rechts, 79098 Freiburg. Danke!",
+     "Lindenweg 4, 2. OG rechts, 79098 Freiburg"),
+])
+def test_a_sentence_end_cuts_a_run_on_but_not_a_floor(text: str, kept: str) -> None:
+    assert kept in found(text)
+
+
+def test_caseless_address_word_and_your_parcel_are_cut() -> None:
+    # Hindi: "... and address 14, Gandhi Nagar, Jaipur 302015" (the word पता opens the address)
+    t = "आपकी जन्मतिथि दर्ज है और पता 14, गांधी नगर, जयपुर 302015"
+    s = t.index("जन्मतिथि")
+    got = pii_address_bounds.settle_address_spans(t, [(s, len(t))])
+    assert [t[a:b] for a, b in got] == ["14, गांधी नगर, जयपुर 302015"]
+    # Bengali: "your parcel" before the house
+    u = "আপনার পার্সেল বাড়ি ৯, রোড ৩, ঢাকা ১২১২"
+    assert [u[a:b] for a, b in pii_address_bounds.settle_address_spans(u, [(0, len(u))])] == ["বাড়ি ৯, রোড ৩, ঢাকা ১২১২"]
+    # with no number after it, the lead stays (not an address the rule can vouch for)
+    v = "আপনার পার্সেল ঢাকা"
+    assert pii_address_bounds.settle_address_spans(v, [(0, len(v))]) == [(0, len(v))]
+
+
+def test_caseless_run_on_after_the_postcode_is_cut() -> None:
+    # Telugu-like layout: street, town, PIN, then "was sent" — the verb goes
+    t = "ఇంటి నం. 4, రోడ్ 2, విజయవాడ 520010 కు పంపబడింది"
+    assert [t[a:b] for a, b in pii_address_bounds.settle_address_spans(t, [(0, len(t))])] == [
+        "ఇంటి నం. 4, రోడ్ 2, విజయవాడ 520010"]
+    # a Korean postcode opens the address: nothing before it, nothing cut
+    k = "06236 서울특별시 강남구 역삼로 12"
+    assert pii_address_bounds.settle_address_spans(k, [(0, len(k))]) == [(0, len(k))]
+
+
+def test_benign_text_gains_no_address() -> None:
+    for t in ("We met at 5 in Paris. Then the train.", "Chapter 12 à Rennes was fun", "Order 40, QC A1 done"):
+        assert found(t) == [] or all("Paris" not in a and "Rennes" not in a for a in found(t))
