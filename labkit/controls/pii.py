@@ -67,8 +67,8 @@ from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
-from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_bounds import settle_address_spans
+from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
 from labkit.controls.pii_address_fields import field_address_spans
 from labkit.controls.pii_digits import ascii_digit_view, ocr_zero_view

@@ -39,7 +39,7 @@ from labkit.controls.pii_address_vocab import words as address_words
 # a gap inside one address: unit words of at most four letters, numbers, '#', '/', '.', ',', ':' and spaces
 _GAP = re.compile(r"[ ,./#:-]*(?:(?:[^\W\d_]{1,4}|\d{1,4}[a-zA-Z]?)(?!\w)[ ,./#:-]*){0,4}")
 _CONJUNCTIONS = frozenset({"and", "or", "und", "oder", "et", "ou", "y", "o", "e", "i", "og", "och", "en", "ja",
-                           "és", "a", "và", "dan", "at", "und", "ve", "и", "или", "та", "і", "a", "al", "to",
+                           "és", "a", "và", "dan", "at", "ve", "и", "или", "та", "і", "al", "to",
                            "vs", "from", "von", "de", "du", "des", "van", "nach", "til", "för"})
 _MAX_GAP = 16
 
@@ -129,6 +129,7 @@ def _start(text: str, start: int, end: int) -> int:
 
 def _end(text: str, start: int, end: int) -> int:
     """``end`` cut at a run-on past the address, or moved over a postcode or town left outside."""
+    m: re.Match[str] | None
     span = text[start:end]
     if any(c.isdigit() for c in span):
         for m in _SENTENCE_END.finditer(text, start, end):
@@ -156,9 +157,10 @@ def _end(text: str, start: int, end: int) -> int:
     if len(token) == 1 and token.isupper() and (re.search(r"[A-Z]\.$", text[start:token_start])
                                                  or text[end:end + 2] != ". ") and (m := _DOTTED.match(text, end)):
         return m.end()
-    if token[:1].isupper() and len(token) > 2 and re.search(r"\d[ ]" + re.escape(token) + "$", text[start:end]):
-        if (m := _DISTRICT.match(text, end)) or (m := _SLASH_TOWN.match(text, end)):
-            return m.end()
+    town_after_postcode = token[:1].isupper() and len(token) > 2 and re.search(
+        r"\d[ ]" + re.escape(token) + "$", text[start:end])
+    if town_after_postcode and ((m := _DISTRICT.match(text, end)) or (m := _SLASH_TOWN.match(text, end))):
+        return m.end()
     if (token.isdigit() or text[start:start + 1].isdigit()) and (m := _PREPOSITION_TOWN.match(text, end)):
         return m.end()
     return end
