@@ -154,9 +154,9 @@ def _end(text: str, start: int, end: int) -> int:
         return m.end()  # a province code, then the whole postcode ("QC" + " H7N 3K4")
     if len(token) == 2 and token.isupper() and token.isalpha() and (m := _PREFIXED_POSTCODE.match(text, end)):
         return m.end()
-    if len(token) == 1 and token.isupper() and (re.search(r"[A-Z]\.$", text[start:token_start])
-                                                 or text[end:end + 2] != ". ") and (m := _DOTTED.match(text, end)):
-        return m.end()
+    if len(token) == 1 and token.isupper() and (m := _DOTTED.match(text, end)) and (
+            len(m.group(0)) > 1 or re.search(r"[A-Z]\.$", text[start:token_start])):
+        return m.end()  # "N" + ".L.", "B.C.S" + "."; not the full stop after "Aarhus C"
     town_after_postcode = token[:1].isupper() and len(token) > 2 and re.search(
         r"\d[ ]" + re.escape(token) + "$", text[start:end])
     if town_after_postcode and ((m := _DISTRICT.match(text, end)) or (m := _SLASH_TOWN.match(text, end))):
