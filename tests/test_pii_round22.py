@@ -31,7 +31,7 @@ def test_the_new_module_doctests_pass() -> None:
     ("Envío a Av. Juárez 120, Centro, 83000 Hermosillo, B.C.S. mañana.",
      "Av. Juárez 120, Centro, 83000 Hermosillo, B.C.S."),
     # a town after a preposition
-    ("elle habite 12 rue des Tilleuls à Rennes maintenant", "12 rue des Tilleuls à Rennes"),
+    ("vino mâine pe strada Florilor 12 din Cluj", "strada Florilor 12 din Cluj"),
     # a run-on past a town-last postcode onto the next line
     ("Ship to: No. 4, Lake View Road, Kodambakkam, Chennai 600024\nGSTIN 12345",
      "No. 4, Lake View Road, Kodambakkam, Chennai 600024"),
@@ -83,6 +83,18 @@ def test_caseless_run_on_after_the_postcode_is_cut() -> None:
     # a Korean postcode opens the address: nothing before it, nothing cut
     k = "06236 서울특별시 강남구 역삼로 12"
     assert pii_address_bounds.settle_address_spans(k, [(0, len(k))]) == [(0, len(k))]
+
+
+def test_look_alikes_keep_their_ends() -> None:
+    # a month after the postcode is no town; a street abbreviation's full stop is no sentence end
+    assert "14 Pine Road, Portland, ME 04101" in found("Send it to 14 Pine Road, Portland, ME 04101 in March.")
+    t = "Lieferung: Lindenstr. 5, 79098 Freiburg"
+    assert all("Freiburg" in a for a in found(t) if "Lindenstr" in a)
+    # a piece with no number is not joined to the address after it; a time of day is not one address
+    u = "Reed-Hollis, 86 Calle Sol, Rivera"
+    assert pii_address_bounds.settle_address_spans(u, [(0, 11), (13, len(u))]) == [(0, 11), (13, len(u))]
+    v = "at 11:00, room 4"
+    assert len(pii_address_bounds.settle_address_spans(v, [(3, 5), (6, len(v))])) == 2
 
 
 def test_benign_text_gains_no_address() -> None:

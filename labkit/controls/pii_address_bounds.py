@@ -11,8 +11,8 @@ this module works on all the address spans of a text together, and on layouts th
 - *the end, postcodes in two halves*: a Canadian postcode ("H2K" + `` 2Z3``), a country-prefixed one
   ("LT" + ``-01104 Vilnius``), after a province ("QC" + `` H7N 3K4``), a dotted state ("N" + ``.L.``), a district letter after the town
   ("København" + `` N``), a Turkish province after the district ("Yenimahalle" + ``/Ankara``);
-- *the end, a town after a preposition*: a span that ends in its house number, or opens with it, takes "à Vannes",
-  "din Sibiu", "in Lokeren" (a short preposition and one or two capitalised words);
+- *the end, a town after a preposition*: a span that ends in its house number (≤ 4 digits) takes "à Vannes",
+  "din Sibiu", "in Lokeren" (a short preposition and one or two capitalised words; not a month or weekday);
 - *the end, run on past the address*: a span that already holds a number stops at a sentence end
   (". His mobile is …", ".⏎Heikki Saarinen, HR"), and in a caseless script or before a line break
   after a postcode of five or six digits ("… 500034 కు పంపబడింది", "… 641004⏎GSTIN");
@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 
 from labkit.controls.pii_address_vocab import words as address_words
+from labkit.controls.pii_dob import is_month_name, is_weekday
 
 # a gap inside one address: unit words of at most four letters, numbers, '#', '/', '.', ',', ':' and spaces
 _GAP = re.compile(r"[ ,./#:-]*(?:(?:[^\W\d_]{1,4}|\d{1,4}[a-zA-Z]?)(?!\w)[ ,./#:-]*){0,4}")
@@ -83,9 +84,13 @@ def _caseless(ch: str) -> bool:
     return ch.isalpha() and ch.upper() == ch.lower()
 
 
-def _gap_joins(gap: str) -> bool:
-    """Whether ``gap`` (the text between two address pieces) is a unit part of one address."""
-    if not gap or len(gap) > _MAX_GAP or "\n" in gap or ";" in gap or _GAP.fullmatch(gap) is None:
+def _gap_joins(first: str, gap: str) -> bool:
+    """Whether ``gap`` (the text between two address pieces) is a unit part of one address whose first
+    piece is ``first``: that piece holds its house number (not a word taken alone, "Reid-Herring"), and
+    the gap is no bare colon (a time of day, "11:00", read as two numbers)."""
+    if not gap or len(gap) > _MAX_GAP or "\n" in gap or ";" in gap or gap == ":" or _GAP.fullmatch(gap) is None:
+        return False
+    if not any(c.isdigit() for c in first):
         return False
     return not any(w.lower() in _CONJUNCTIONS for w in re.findall(r"[^\W\d_]+", gap))
 
@@ -93,7 +98,7 @@ def _gap_joins(gap: str) -> bool:
 def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in sorted(spans):
-        if out and out[-1][1] <= s and _gap_joins(text[out[-1][1]:s]):
+        if out and out[-1][1] <= s and _gap_joins(text[out[-1][0]:out[-1][1]], text[out[-1][1]:s]):
             out[-1] = (out[-1][0], max(e, out[-1][1]))
         elif out and s < out[-1][1]:
             out.append((s, e))  # overlapping spans: the detector's longest-wins pass settles them
@@ -135,7 +140,7 @@ def _end(text: str, start: int, end: int) -> int:
         for m in _SENTENCE_END.finditer(text, start, end):
             before = text[start:m.start()]
             last = re.search(r"([^\W\d_]+)$", before)
-            if any(c.isdigit() for c in before) and not (last and last.group(1).lower() in _street_words()):
+            if any(c.isdigit() for c in before) and not (last and _street_abbreviation(last.group(1))):
                 end = m.start()
                 break
         for m in _POSTCODE_THEN.finditer(text, start, end):
@@ -161,9 +166,17 @@ def _end(text: str, start: int, end: int) -> int:
         r"\d[ ]" + re.escape(token) + "$", text[start:end])
     if town_after_postcode and ((m := _DISTRICT.match(text, end)) or (m := _SLASH_TOWN.match(text, end))):
         return m.end()
-    if (token.isdigit() or text[start:start + 1].isdigit()) and (m := _PREPOSITION_TOWN.match(text, end)):
-        return m.end()
+    if token.isdigit() and len(token) <= 4 and (m := _PREPOSITION_TOWN.match(text, end)) and not (
+            is_month_name(town := m.group(0).split()[-1]) or is_weekday(town)):
+        return m.end()  # a house number, then "à Vannes"; not a postcode, not "in March"
     return end
+
+
+def _street_abbreviation(word: str) -> bool:
+    """Whether ``word`` is a street or unit word or ends in one ("Hauptstr", "Stiebitzstr"): its full stop
+    is an abbreviation's, no sentence end."""
+    low = word.lower()
+    return any(low[-k:] in _street_words() for k in range(3, len(low) + 1))
 
 
 _STREET_WORDS: frozenset[str] | None = None

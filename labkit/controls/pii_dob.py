@@ -265,6 +265,16 @@ def month_numbers() -> dict[str, int]:
     return names
 
 
+def is_month_name(word: str) -> bool:
+    """Whether ``word`` is a month's full name in a CLDR language (exact, folded; no prefix guess).
+
+    Example:
+        >>> is_month_name("March"), is_month_name("Marseille")
+        (True, False)
+    """
+    return _fold(word.rstrip(".")) in month_numbers()
+
+
 def _month(word: str) -> int | None:
     folded = _fold(word.rstrip("."))
     names = month_numbers()
