@@ -12,7 +12,7 @@ import doctest
 
 import pytest
 
-from labkit.controls import pii, pii_address_bounds
+from labkit.controls import pii, pii_address_bounds, pii_dob
 
 
 def found(text: str, kind: str = "ADDRESS") -> list[str]:
@@ -100,3 +100,22 @@ def test_look_alikes_keep_their_ends() -> None:
 def test_benign_text_gains_no_address() -> None:
     for t in ("We met at 5 in Paris. Then the train.", "Chapter 12 à Rennes was fun", "Order 40, QC A1 done"):
         assert found(t) == [] or all("Paris" not in a and "Rennes" not in a for a in found(t))
+
+
+# --- dates of birth: Persian and Islamic calendar months, two-letter months of caseless scripts -----------
+
+@pytest.mark.parametrize("text, date", [
+    ("تاریخ تولد: ۱۲ مهر ۱۳۷۰", "۱۲ مهر ۱۳۷۰"),          # Persian solar month, Persian digits
+    ("Date of birth: 9 Shawwal 1405 AH", "9 Shawwal 1405 AH"),  # Islamic month, the Latin era mark
+    ("जन्मतारीख: १५ मे १९८८", "१५ मे १९८८"),                  # Marathi "मे" (May): two letters
+])
+def test_era_and_short_months(text: str, date: str) -> None:
+    assert found(text, "DOB") == [date]
+
+
+def test_era_months_need_a_birth_label_and_a_real_layout() -> None:
+    # no birth label: a Persian month in a meeting note is no birth date
+    assert found("جلسه ۱۲ مهر ۱۴۰۳ برگزار شد", "DOB") == []
+    # "AH" as a word after a date is taken only as a mark: not the start of the next word
+    assert found("Date of birth: 9 Shawwal 1405 AHMED", "DOB") == ["9 Shawwal 1405"]
+    assert pii_dob.is_month_name("Esfand") and not pii_dob.is_month_name("Isfahan")
