@@ -119,3 +119,19 @@ def test_era_months_need_a_birth_label_and_a_real_layout() -> None:
     # "AH" as a word after a date is taken only as a mark: not the start of the next word
     assert found("Date of birth: 9 Shawwal 1405 AHMED", "DOB") == ["9 Shawwal 1405"]
     assert pii_dob.is_month_name("Esfand") and not pii_dob.is_month_name("Isfahan")
+
+
+# --- phones: "011" as a trunk and area code, a number glued after an Ethiopic preposition ------------------
+
+@pytest.mark.parametrize("text, phone", [
+    ("Per informazioni: 011 555 0384.", "011 555 0384"),          # Turin: trunk 0, area 11
+    ("Call 011 44 20 7946 0958 from the US", "011 44 20 7946 0958"),  # still the US exit code when it reads so
+    ("ደንበኛውን በ0911 555 203 ያግኙ።", "0911 555 203"),            # Ethiopic "በ" (by/at) glued to the number
+])
+def test_phone_layouts(text: str, phone: str) -> None:
+    assert found(text, "PHONE") == [phone]
+
+
+def test_phone_look_alikes_stay_out() -> None:
+    assert found("Order 011 555 0384 shipped", "PHONE") == []   # an order number, vetoed as before
+    assert found("ዋጋ 1200 ብር", "PHONE") == []                   # a price after an Ethiopic word

@@ -205,7 +205,9 @@ def nino_ok(prefix: str) -> bool:
 # Scripts written without spaces between words (Thai, kana, Han, Hangul, full-width forms): a value
 # glued to one of their letters ("邮箱sunli@…", "联系电话139-1088-2233", "02-3456-7890으로") still
 # stands apart from it, where a Latin letter or digit glued to it would make it part of a longer token.
-_SPACELESS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+# Ethiopic (round 22) writes spaces, but its prepositions are letters glued to the next word ("በ0911 …",
+# by/at 0911 …), so a value after an Ethiopic letter stands apart too.
+_SPACELESS = "\u0e00-\u0e7f\u1200-\u139f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
 _WORD_NOT_SPACELESS = rf"[^\W{_SPACELESS}]"
 
 _EMAIL = re.compile(
@@ -728,7 +730,10 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
     before = text[max(0, start - 40):start]
     cued = bool(_PHONE_CUE.search(before) or _PHONE_AFTER.match(text[end:end + 12])
                 or _PHONE_CUE_OTHER.search(before))
-    intl = core.startswith(("+", "(+")) or bool(re.match(r"(?:00[1-9]|011)", core))
+    intl = core.startswith(("+", "(+")) or bool(re.match(r"00[1-9]", core))
+    # "011" is the US exit code ("011 44 …") only when the rest makes an international number; otherwise
+    # it is a trunk 0 and an area code (Turin, Belgrade, Johannesburg, Delhi: "011 555 0384"; round 22)
+    intl = intl or (core.startswith("011") and _phone_possible(core, True))
     if not intl:
         veto = _NOT_PHONE_CUE.search(before) or _NOT_NUMBER_CUE_OTHER.search(before)
         if veto and not cued and not (_BARE_NUMBER_WORD.fullmatch(veto.group(0)) and _valid_somewhere(core)):
