@@ -135,3 +135,29 @@ def test_phone_layouts(text: str, phone: str) -> None:
 def test_phone_look_alikes_stay_out() -> None:
     assert found("Order 011 555 0384 shipped", "PHONE") == []   # an order number, vetoed as before
     assert found("ዋጋ 1200 ብር", "PHONE") == []                   # a price after an Ethiopic word
+
+
+# --- more address ends: unit, building, town and postcode after the street; particles; a lead noun ----------
+
+@pytest.mark.parametrize("text, address", [
+    ("Send it to Blk 22 Jurong East Ave 3, #05-210, Singapore 600022. Thanks",
+     "Blk 22 Jurong East Ave 3, #05-210, Singapore 600022"),
+    ("Paket an Via Maistra 12, 7500 St. Moritz nicht angekommen.", "Via Maistra 12, 7500 St. Moritz"),
+])
+def test_more_address_ends(text: str, address: str) -> None:
+    assert address in found(text)
+
+
+def test_caseless_particles_and_leads_are_cut() -> None:
+    k = "부산광역시 해운대구 센텀로 45, 3층 302호로"
+    assert [k[a:b] for a, b in pii_address_bounds.settle_address_spans(k, [(0, len(k))])] == [
+        "부산광역시 해운대구 센텀로 45, 3층 302호"]
+    j = "お荷物は大阪府大阪市北区梅田1丁目2-3 梅田ハイツ101へお届けします"
+    assert [j[a:b] for a, b in pii_address_bounds.settle_address_spans(j, [(0, len(j))])] == [
+        "大阪府大阪市北区梅田1丁目2-3 梅田ハイツ101"]
+
+
+def test_street_names_with_a_particle_keep_their_start() -> None:
+    # "Calle de …" (a street word first) and "Am Markt" are street names, not a noun and a preposition
+    for t in ("Calle de la Paz 14, 28012 Madrid", "Haus am See 5, 10115 Berlin"):
+        assert pii_address_bounds.settle_address_spans(t, [(0, len(t))]) == [(0, len(t))]

@@ -1029,10 +1029,6 @@ def _scan(text: str) -> list[Finding]:
             s, e = tidy_address(text, f.start, f.end)
             if (s, e) != (f.start, f.end):
                 out[i] = Finding("ADDRESS", s, e, text[s:e])
-    # pieces of one address joined, run-ons cut, postcode halves and a town after a preposition taken (round 22)
-    addresses = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
-    if addresses and (settled := settle_address_spans(text, addresses)) != sorted(addresses):
-        out = [f for f in out if f.type != "ADDRESS"] + [Finding("ADDRESS", s, e, text[s:e]) for s, e in settled]
     # the value of an address field, an Eircode, and a shipping line's name and address (round 16), after
     # the ends are tidied: the label set them. In a caseless script the finders that read it as written
     # know its ends better (a name and honorific after "住所：…"), so there the field gives way
@@ -1041,6 +1037,11 @@ def _scan(text: str) -> list[Finding]:
         found = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
         out.extend(f for f in fields if f.type == "NAME" or not _has_caseless(f.text)
                    or not any(f.start < e and s < f.end for s, e in found))
+    # pieces of one address joined, run-ons cut, postcode halves and a town after a preposition taken, over
+    # every address span found, the fields' too (round 22: pii_address_bounds)
+    addresses = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
+    if addresses and (settled := settle_address_spans(text, addresses)) != sorted(addresses):
+        out = [f for f in out if f.type != "ADDRESS"] + [Finding("ADDRESS", s, e, text[s:e]) for s, e in settled]
     return out
 
 

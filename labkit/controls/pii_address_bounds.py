@@ -16,6 +16,11 @@ this module works on all the address spans of a text together, and on layouts th
 - *the end, run on past the address*: a span that already holds a number stops at a sentence end
   (". His mobile is …", ".⏎Heikki Saarinen, HR"), and in a caseless script or before a line break
   after a postcode of five or six digits ("… 500034 కు పంపబడింది", "… 641004⏎GSTIN");
+- *the end, more*: a unit and building then a town and postcode after the street ("…Ave" + " 2, #09-117,
+  Singapore 460418"); a date's day a town rule took in ("Umeå den 1") cut; a Korean particle after the last
+  unit ("1203호로") and a Japanese verb phrase after the number ("…302へお届け…") cut;
+- *the start, more*: a noun and a short preposition before the street ("Paket an Via …"; not a street word
+  such as "Calle de"), a Japanese lead before the prefecture ("ご注文の品は東京都…");
 - *the start*: the word for "address" in a caseless script inside the span (पत्ता, نشانی, ঠিকানা …):
   the address starts after it ("आपली जन्मतारीख … आणि पत्ता १२, …"); "your parcel" before the street
   in Indic scripts and Urdu (আপনার পার্সেল, உங்கள் பார்சல், మీ పార్సెల్, तुमचे पार्सल, آپ کا پارسل) is cut.
@@ -68,6 +73,23 @@ _SENTENCE_END = re.compile(r"(?:(?<=[^\W\d_]{5})|(?<=[\w]{3}\d))\.(?=\s+[^\W\d_]
 # address written town-last (the span has a comma before it); a Korean one opens the address instead
 _POSTCODE_THEN = re.compile(r"(?<!\d)\d{5,6}(?!\d)")
 
+# after the span: a street's number after its type word (" 2" after "Ave"), a unit ("#09-117"), a building's
+# name, then a town and a postcode of four to six digits ("…, #27-15 International Plaza, Singapore 079903")
+_UNIT_TOWN_TAIL = re.compile(
+    r"(?P<num>[ ]\d{1,3}[A-Z]?(?=,))?(?:,[ ]#\d{1,3}-\d{1,4})?(?:[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2})?"
+    r",[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+)?[ ]\d{4,6}(?=[ \t]*(?:[.,;:)!?]|\n|$))")
+# a date's day after the town, taken in by a town rule ("Umeå den 1" of "… den 1 januari")
+_DAY_AFTER_TOWN = re.compile(r"(?<=[^\W\d_])[ ][a-zß-ÿ]{2,5}[ ]\d{1,2}$")
+# a noun and a preposition of direction before the street ("Paket an Via …", "Lieferung nach Hauptstraße 5"):
+# a closed list, since "am", "van", "de" open street names ("Am Markt", "Kade van …")
+_NOUN_PREPOSITION = re.compile(r"([A-ZÀ-Þ][a-zß-ÿ]{2,15})[ ](an|nach|to|at|à|au|aux|para|per|naar|til|till|ke|pe)[ ]"
+                               r"(?=[A-ZÀ-Þ])")
+# Korean particles glued to the last unit ("1203호로", to …): cut; Japanese: a polite lead before the
+# prefecture ("ご注文の品は東京都…") and the verb phrase after the number ("…302へお届けします")
+_KO_PARTICLE = re.compile(r"(?<=[호층동지])(?:으로|로|에서|에|까지)$")
+_JA_PREFECTURE = re.compile(r"(?:東京都|北海道|大阪府|京都府|[\u4e00-\u9fff]{2,3}県)")
+_JA_TAIL = re.compile(r"(?<=[\d０-９\u30a0-\u30ff])[へにまで][\u3040-\u309f\u4e00-\u9fff]*$")
+
 # The word "address" in caseless scripts: the address starts after it
 ADDRESS_WORDS: frozenset[str] = frozenset({
     "पत्ता", "पता", "ঠিকানা", "முகவரி", "చిరునామా", "ವಿಳಾಸ", "വിലാസം", "સરનામું", "ਪਤਾ", "ଠିକଣା",
@@ -110,6 +132,12 @@ def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _start(text: str, start: int, end: int) -> int:
     """``start`` moved past an address word inside the span, or past "your parcel" at its start."""
     span = text[start:end]
+    m = _NOUN_PREPOSITION.match(span)
+    if m and m.group(1).lower() not in _street_words() and m.group(2) not in _street_words() \
+            and any(c.isdigit() for c in span[m.end():]):
+        return start + m.end()
+    if (ja := _JA_PREFECTURE.search(span)) and ja.start() > 0 and re.search(r"[\u3040-\u309f]", span[:ja.start()]):
+        return start + ja.start()
     if any(_caseless(c) for c in span):
         for m in re.finditer(r"[^\s:：,،]+", span):
             if m.group(0) in ADDRESS_WORDS and re.search(r"\d|[^\W\d_]", span[m.end():]) \
@@ -149,6 +177,11 @@ def _end(text: str, start: int, end: int) -> int:
                     tail[0] == "\n" or (tail[0] == " " and len(tail) > 1 and _caseless(tail[1]))):
                 end = m.end()
                 break
+    span = text[start:end]
+    if (m := _KO_PARTICLE.search(span)) or (m := _JA_TAIL.search(span)) or (m := _DAY_AFTER_TOWN.search(span)):
+        return start + m.start()
+    if (m := _UNIT_TOWN_TAIL.match(text, end)) and (not m.group("num") or _ends_in_street_type(span)):
+        return m.end()
     token_start = end
     while token_start > start and text[token_start - 1].isalnum():
         token_start -= 1
@@ -170,6 +203,13 @@ def _end(text: str, start: int, end: int) -> int:
             is_month_name(town := m.group(0).split()[-1]) or is_weekday(town)):
         return m.end()  # a house number, then "à Vannes"; not a postcode, not "in March"
     return end
+
+
+def _ends_in_street_type(span: str) -> bool:
+    """Whether ``span`` ends in a street type word ("Avenue") or a short capitalised one ("Ave", "Rd"),
+    after which a number is the street's own ("Bedok North Ave 2")."""
+    w = re.search(r"([^\W\d_]+)\.?$", span)
+    return w is not None and (w.group(1).lower() in _street_words() or (len(w.group(1)) <= 4 and w.group(1).istitle()))
 
 
 def _street_abbreviation(word: str) -> bool:
