@@ -161,3 +161,10 @@ def test_street_names_with_a_particle_keep_their_start() -> None:
     # "Calle de …" (a street word first) and "Am Markt" are street names, not a noun and a preposition
     for t in ("Calle de la Paz 14, 28012 Madrid", "Haus am See 5, 10115 Berlin"):
         assert pii_address_bounds.settle_address_spans(t, [(0, len(t))]) == [(0, len(t))]
+
+
+def test_a_date_after_the_town_is_cut_but_not_a_street_word() -> None:
+    t = "Storgatan 3, 903 26 Umeå den 4"
+    assert [t[a:b] for a, b in pii_address_bounds.settle_address_spans(t, [(0, len(t))])] == ["Storgatan 3, 903 26 Umeå"]
+    u = "9021 Győr, Baross Gábor út 14"
+    assert pii_address_bounds.settle_address_spans(u, [(0, len(u))]) == [(0, len(u))]

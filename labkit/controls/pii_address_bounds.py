@@ -178,8 +178,10 @@ def _end(text: str, start: int, end: int) -> int:
                 end = m.end()
                 break
     span = text[start:end]
-    if (m := _KO_PARTICLE.search(span)) or (m := _JA_TAIL.search(span)) or (m := _DAY_AFTER_TOWN.search(span)):
+    if (m := _KO_PARTICLE.search(span)) or (m := _JA_TAIL.search(span)):
         return start + m.start()
+    if (m := _DAY_AFTER_TOWN.search(span)) and m.group(0).split()[0] not in _street_words():
+        return start + m.start()  # "Umeå den 1"; not a street word before a house number ("Gábor út 14")
     if (m := _UNIT_TOWN_TAIL.match(text, end)) and (not m.group("num") or _ends_in_street_type(span)):
         return m.end()
     token_start = end
