@@ -168,3 +168,17 @@ def test_a_date_after_the_town_is_cut_but_not_a_street_word() -> None:
     assert [t[a:b] for a, b in pii_address_bounds.settle_address_spans(t, [(0, len(t))])] == ["Storgatan 3, 903 26 Umeå"]
     u = "9021 Győr, Baross Gábor út 14"
     assert pii_address_bounds.settle_address_spans(u, [(0, len(u))]) == [(0, len(u))]
+
+
+def test_seen_set_regressions_stay_fixed() -> None:
+    # a label and its value are not one address piece plus another (invented Bengali form)
+    t = "জন্ম তারিখ: ৩ মে ১৯৮৮\nঠিকানা: গ্রাম: নতুনপাড়া, জেলা: যশোর"
+    a, b = t.index("৩ মে"), t.index("গ্রাম")
+    pieces = [(a, t.index(":", a + 10)), (b, len(t))]
+    assert pii_address_bounds.settle_address_spans(t, pieces) == pieces
+    # a floor in Swahili keeps its number; a bare ten-digit "011…" run is no phone (a national code's shape)
+    u = "Nairobi, Moi Avenue, Jengo la Hazina, Ghorofa ya 3"
+    assert pii_address_bounds.settle_address_spans(u, [(0, len(u))]) == [(0, len(u))]
+    assert found("کد ملی: 0112345678", "PHONE") == []
+    j = "新住所は北海道札幌市北区北8条西5丁目に変更希望"
+    assert [j[a:b] for a, b in pii_address_bounds.settle_address_spans(j, [(0, len(j))])] == ["北海道札幌市北区北8条西5丁目"]

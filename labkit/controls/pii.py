@@ -733,7 +733,8 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
     intl = core.startswith(("+", "(+")) or bool(re.match(r"00[1-9]", core))
     # "011" is the US exit code ("011 44 …") only when the rest makes an international number; otherwise
     # it is a trunk 0 and an area code (Turin, Belgrade, Johannesburg, Delhi: "011 555 0384"; round 22)
-    intl = intl or (core.startswith("011") and _phone_possible(core, True))
+    # (a bare ten-digit run "011…" stays unread, as before: an Iranian national code has that shape)
+    intl = intl or (core.startswith("011") and (_phone_possible(core, True) or not re.search(r"[ ().-]", core)))
     if not intl:
         veto = _NOT_PHONE_CUE.search(before) or _NOT_NUMBER_CUE_OTHER.search(before)
         if veto and not cued and not (_BARE_NUMBER_WORD.fullmatch(veto.group(0)) and _valid_somewhere(core)):

@@ -78,7 +78,8 @@ _POSTCODE_THEN = re.compile(r"(?<!\d)\d{5,6}(?!\d)")
 _UNIT_TOWN_TAIL = re.compile(
     r"(?P<num>[ ]\d{1,3}[A-Z]?(?=,))?(?:,[ ]#\d{1,3}-\d{1,4})?(?:[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+){0,2})?"
     r",[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+)?[ ]\d{4,6}(?=[ \t]*(?:[.,;:)!?]|\n|$))")
-# a date's day after the town, taken in by a town rule ("Umeå den 1" of "… den 1 januari")
+# a date's day after a postcode and town, taken in by a town rule ("Umeå den 1" of "… den 1 januari"; not
+# "Ghorofa ya 2", a floor, with no postcode before it)
 _DAY_AFTER_TOWN = re.compile(r"(?<=[^\W\d_])[ ][a-zß-ÿ]{2,5}[ ]\d{1,2}$")
 # a noun and a preposition of direction before the street ("Paket an Via …", "Lieferung nach Hauptstraße 5"):
 # a closed list, since "am", "van", "de" open street names ("Am Markt", "Kade van …")
@@ -88,7 +89,7 @@ _NOUN_PREPOSITION = re.compile(r"([A-ZÀ-Þ][a-zß-ÿ]{2,15})[ ](an|nach|to|at|�
 # prefecture ("ご注文の品は東京都…") and the verb phrase after the number ("…302へお届けします")
 _KO_PARTICLE = re.compile(r"(?<=[호층동지])(?:으로|로|에서|에|까지)$")
 _JA_PREFECTURE = re.compile(r"(?:東京都|北海道|大阪府|京都府|[\u4e00-\u9fff]{2,3}県)")
-_JA_TAIL = re.compile(r"(?<=[\d０-９\u30a0-\u30ff])[へにまで][\u3040-\u309f\u4e00-\u9fff]*$")
+_JA_TAIL = re.compile(r"(?<=[\d０-９\u30a0-\u30ff階号地目室])[へにまで][\u3040-\u309f\u4e00-\u9fff]*$")
 
 # The word "address" in caseless scripts: the address starts after it
 ADDRESS_WORDS: frozenset[str] = frozenset({
@@ -112,8 +113,8 @@ def _gap_joins(first: str, gap: str) -> bool:
     the gap is no bare colon (a time of day, "11:00", read as two numbers)."""
     if not gap or len(gap) > _MAX_GAP or "\n" in gap or ";" in gap or gap == ":" or _GAP.fullmatch(gap) is None:
         return False
-    if not any(c.isdigit() for c in first):
-        return False
+    if not any(c.isdigit() for c in first) or gap.lstrip(" ").startswith((":", "：")):
+        return False  # no number in the first piece, or it ends at a label ("ঠিকানা: গ্রাম …")
     return not any(w.lower() in _CONJUNCTIONS for w in re.findall(r"[^\W\d_]+", gap))
 
 
@@ -180,7 +181,8 @@ def _end(text: str, start: int, end: int) -> int:
     span = text[start:end]
     if (m := _KO_PARTICLE.search(span)) or (m := _JA_TAIL.search(span)):
         return start + m.start()
-    if (m := _DAY_AFTER_TOWN.search(span)) and m.group(0).split()[0] not in _street_words():
+    if (m := _DAY_AFTER_TOWN.search(span)) and m.group(0).split()[0] not in _street_words() and re.search(
+            r"\d[ ][^\W\d_]+$", span[:m.start()]):
         return start + m.start()  # "Umeå den 1"; not a street word before a house number ("Gábor út 14")
     if (m := _UNIT_TOWN_TAIL.match(text, end)) and (not m.group("num") or _ends_in_street_type(span)):
         return m.end()

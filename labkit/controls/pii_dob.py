@@ -268,8 +268,8 @@ def month_numbers() -> dict[str, int]:
     for entry in sorted(_cldr_months()):
         name, number = entry.split("\t")
         names.setdefault(name, int(number))
-    for name, number in ERA_MONTHS.items():
-        names.setdefault(_fold(name), number)
+    for era_name, era_number in ERA_MONTHS.items():
+        names.setdefault(_fold(era_name), era_number)
     return names
 
 
