@@ -67,6 +67,7 @@ from stdnum.fr import nir as _fr_nir
 
 from labkit.controls.pii_address import address_spans
 from labkit.controls.pii_address_admin import admin_address_spans, glued_overrun, latin_admin_address_spans
+from labkit.controls.pii_address_bounds import settle_address_spans
 from labkit.controls.pii_address_caseless import caseless_address_spans, caseless_heading
 from labkit.controls.pii_address_edges import street_postcode_town_spans, tidy_address
 from labkit.controls.pii_address_fields import field_address_spans
@@ -204,7 +205,9 @@ def nino_ok(prefix: str) -> bool:
 # Scripts written without spaces between words (Thai, kana, Han, Hangul, full-width forms): a value
 # glued to one of their letters ("邮箱sunli@…", "联系电话139-1088-2233", "02-3456-7890으로") still
 # stands apart from it, where a Latin letter or digit glued to it would make it part of a longer token.
-_SPACELESS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+# Ethiopic (round 22) writes spaces, but its prepositions are letters glued to the next word ("በ0911 …",
+# by/at 0911 …), so a value after an Ethiopic letter stands apart too.
+_SPACELESS = "\u0e00-\u0e7f\u1200-\u139f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
 _WORD_NOT_SPACELESS = rf"[^\W{_SPACELESS}]"
 
 _EMAIL = re.compile(
@@ -727,7 +730,11 @@ def _phone_check(text: str, start: int, end: int, ext: str) -> Finding | None:
     before = text[max(0, start - 40):start]
     cued = bool(_PHONE_CUE.search(before) or _PHONE_AFTER.match(text[end:end + 12])
                 or _PHONE_CUE_OTHER.search(before))
-    intl = core.startswith(("+", "(+")) or bool(re.match(r"(?:00[1-9]|011)", core))
+    intl = core.startswith(("+", "(+")) or bool(re.match(r"00[1-9]", core))
+    # "011" is the US exit code ("011 44 …") only when the rest makes an international number; otherwise
+    # it is a trunk 0 and an area code (Turin, Belgrade, Johannesburg, Delhi: "011 555 0384"; round 22)
+    # (a bare ten-digit run "011…" stays unread, as before: an Iranian national code has that shape)
+    intl = intl or (core.startswith("011") and (_phone_possible(core, True) or not re.search(r"[ ().-]", core)))
     if not intl:
         veto = _NOT_PHONE_CUE.search(before) or _NOT_NUMBER_CUE_OTHER.search(before)
         if veto and not cued and not (_BARE_NUMBER_WORD.fullmatch(veto.group(0)) and _valid_somewhere(core)):
@@ -1031,6 +1038,11 @@ def _scan(text: str) -> list[Finding]:
         found = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
         out.extend(f for f in fields if f.type == "NAME" or not _has_caseless(f.text)
                    or not any(f.start < e and s < f.end for s, e in found))
+    # pieces of one address joined, run-ons cut, postcode halves and a town after a preposition taken, over
+    # every address span found, the fields' too (round 22: pii_address_bounds)
+    addresses = [(f.start, f.end) for f in out if f.type == "ADDRESS"]
+    if addresses and (settled := settle_address_spans(text, addresses)) != sorted(addresses):
+        out = [f for f in out if f.type != "ADDRESS"] + [Finding("ADDRESS", s, e, text[s:e]) for s, e in settled]
     return out
 
 

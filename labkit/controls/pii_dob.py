@@ -190,6 +190,8 @@ _DATE = re.compile(
     # round 20: the Ethiopian calendar's era mark after the date is part of it ("12/04/1980 ዓ.ም."). Not the
     # Hijri "هـ": the seen sets disagree on it (fresh12 leaves it out of the span, fresh16 keeps it in)
     r"(?:[ ]?ዓ\.ም\.?)?"
+    # round 22: the Latin mark of a Hijri year ("4 Rajab 1412 AH"; the Arabic "هـ" stays out, see above)
+    r"(?:[ ](?:AH|A\.H\.)(?![\w.]))?"
     r"(?![\w/.-]\d|\d)",
     re.IGNORECASE,
 )
@@ -231,7 +233,10 @@ def _cldr_months() -> frozenset[str]:
             for width in ("wide", "abbreviated"):
                 for number, name in months[context][width].items():
                     name = name.rstrip(".")
-                    if len(name) >= 3 and " " not in name:
+                    # two letters suffice in a caseless script (Marathi "मे", May: round 22); in Latin,
+                    # Greek or Cyrillic a two-letter name is an abbreviation too short to trust
+                    short_ok = len(name) == 2 and name[0].isalpha() and name[0].upper() == name[0].lower()
+                    if (len(name) >= 3 or short_ok) and " " not in name:
                         out.add(f"{_fold(name)}\t{number}")
     return frozenset(out)
 
@@ -257,12 +262,39 @@ def is_weekday(word: str) -> bool:
 
 @cache
 def month_numbers() -> dict[str, int]:
-    """Folded month name -> month number (the first language listed wins a clash)."""
+    """Folded month name -> month number (the first language listed wins a clash), with the months of
+    the Persian solar and the Islamic lunar calendars (:data:`ERA_MONTHS`)."""
     names: dict[str, int] = {}
     for entry in sorted(_cldr_months()):
         name, number = entry.split("\t")
         names.setdefault(name, int(number))
+    for era_name, era_number in ERA_MONTHS.items():
+        names.setdefault(_fold(era_name), era_number)
     return names
+
+
+# Round 22: the months of the Persian solar calendar (Iran, Afghanistan) and the one-word months of the
+# Islamic lunar calendar, in their scripts and common Latin spellings. babel exposes only the Gregorian
+# months, so these are written here (general knowledge). Their years (1300-1420) pass :func:`_real`.
+ERA_MONTHS: dict[str, int] = {
+    **{m: i + 1 for i, m in enumerate(("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان",
+                                       "آذر", "دی", "بهمن", "اسفند"))},
+    **{m: i + 1 for i, m in enumerate(("farvardin", "ordibehesht", "khordad", "tir", "mordad", "shahrivar",
+                                       "mehr", "aban", "azar", "dey", "bahman", "esfand"))},
+    "محرم": 1, "صفر": 2, "رجب": 7, "شعبان": 8, "رمضان": 9, "شوال": 10,
+    "muharram": 1, "safar": 2, "rajab": 7, "shaban": 8, "sha'ban": 8, "ramadan": 9, "ramazan": 9,
+    "shawwal": 10,
+}
+
+
+def is_month_name(word: str) -> bool:
+    """Whether ``word`` is a month's full name in a CLDR language (exact, folded; no prefix guess).
+
+    Example:
+        >>> is_month_name("March"), is_month_name("Marseille")
+        (True, False)
+    """
+    return _fold(word.rstrip(".")) in month_numbers()
 
 
 def _month(word: str) -> int | None:
