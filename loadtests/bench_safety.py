@@ -742,7 +742,7 @@ if __name__ == "__main__":
                                            "round19_first", "round19_final", "round19_before", "round19_after",
                                            "round20_first", "round20_final", "round20_before", "round20_after",
                                            "round21_first", "round21_final", "round21_before", "round21_after",
-                                           "round22_before", "round22_after"],
+                                           "round22_before", "round22_after", "round22_final"],
                     help="write loadtests/results/pii_public_<save>.json (or pii_fresh[2-19]_<save>.json with "
                          "--pii-fresh[2-19])")
     ap.add_argument("--pii-cost", action="store_true",
