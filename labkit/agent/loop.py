@@ -385,7 +385,11 @@ class Agent:
             breaker.after_call(False)
             self._reply(state, call, f"Error: {exc}")
             return
-        content = json.dumps(outcome.result, default=str)
+        # ensure_ascii=False: the text as written. With the default \uXXXX escapes a Russian or Vietnamese
+        # note reached the injection detector, the PII redactor's text fallback (a truncated result is no
+        # JSON) and the model as escapes: an injection in any non-Latin script went unflagged, and a
+        # placeholder stood for the escaped form, which the answer filter did not know.
+        content = json.dumps(outcome.result, default=str, ensure_ascii=False)
         self.audit.append(actor=principal.user_id, role=principal.role, run_id=run_id,
                           step=step, tool=tool.name, arguments=arg_dict, outcome="ok",
                           result_summary=content, approval_id=approval_id, approver=approver,
