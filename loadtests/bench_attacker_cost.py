@@ -52,14 +52,12 @@ def payload_ms(payloads: list[str], tag: str) -> float:
 
 def meaning_ms(payloads: list[str], tag: str) -> float:
     """(round 18) Mean milliseconds of ``by_meaning`` per payload, the embedding cache cleared first."""
+    import labkit.provider.goal_embedding as ge  # type: ignore[import-not-found]
     from labkit.provider.attacker import by_meaning  # type: ignore[attr-defined]
-    from labkit.provider.goal_embedding import goal_scores  # type: ignore[import-not-found]
 
-    goal_scores.cache_clear()
-    import labkit.provider.goal_embedding as ge  # (round 19) its margins and raw scores are cached too
-
-    for name in ("goal_margins", "_scores"):
-        if hasattr(ge, name):
+    # round 18's tree caches goal_scores, round 19's goal_margins and _scores, later ones _scores alone
+    for name in ("goal_scores", "goal_margins", "_scores"):
+        if hasattr(getattr(ge, name, None), "cache_clear"):
             getattr(ge, name).cache_clear()
     start = time.perf_counter()
     for p in payloads:

@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from labkit.controls.injection_model import injection_probability
+from labkit.controls.injection_model import EMAIL, injection_probability
 from labkit.errors import InputError
 from labkit.jsonlines import read_models
 
@@ -1293,7 +1293,6 @@ _YOUR_PROMPT = re.compile(r"\b(?:your|yours|deine?|ihre?|ton|ta|tes|votre|vos|tu
                           r"(?:prompt|instructions?|rules|guidelines|directives|configuration|anweisungen|regeln|consignes|règles|"
                           r"instrucciones|reglas|istruzioni|regole)\b")
 _URL_RUN = re.compile(r"(?:https?://|www\.)[^\s)\]\"'>]+")
-_EMAIL_RUN = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|ye|u|du|dich|dir|dein\w*|euch|vous|votre|vos|toi|tú|usted|ustedes|tuo|tua|tuoi|ti)\b")
 # Three or more upper-case words joined by underscores (round 8).
 _SHOUTED_JOINED = re.compile(r"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]+(?:_[A-Z][A-Z0-9]*){2,}(?![A-Za-z0-9_])")
@@ -1634,7 +1633,7 @@ def _doc_task_or_bare_link(read: str, first: str) -> bool:
     """Round 10: one sentence asking to work on a named document, with no "your prompt / instructions"
     in it; or fewer than three words once URLs are taken out (a bare link or image)."""
     # round 15: an e-mail address alone is bare too (the classifier reads it as "<email>", which attacks name often)
-    if len(_WORDS.findall(_EMAIL_RUN.sub(" ", _URL_RUN.sub(" ", read)))) < 3:
+    if len(_WORDS.findall(EMAIL.sub(" ", _URL_RUN.sub(" ", read)))) < 3:
         return True
     one_sentence = len(first.strip()) >= len(read.strip().rstrip(".?!").strip()) - 1
     return bool(one_sentence and _DOC_TASK.search(first) and not _YOUR_PROMPT.search(read))

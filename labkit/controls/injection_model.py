@@ -52,7 +52,7 @@ _SEEDS = {n: np.uint64(0xA0761D6478BD642F * n & 0xFFFFFFFFFFFFFFFF) for n in NGR
 
 
 # an e-mail address; a URL's host (after the scheme, up to the path); a bare domain with a common top-level domain
-_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 _URL_HOST = re.compile(r"(?i)\b((?:https?|ftp)://|www\.)[^\s/?#\"'<>()\[\]`]+")
 _BARE_DOMAIN = re.compile(r"(?i)(?<![\w@./-])(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|ai|info|biz|xyz|dev|app|ru|cn|de|uk|fr|es|it|"
                           r"nl|jp|kr|in|us|eu|me|tk|top|site|online|cloud)(?![\w.-]*\w)")
@@ -66,7 +66,7 @@ def mask_addresses(text: str) -> str:
         'send it to <email> or see https://<host>/a?b=1 and <host>'
     """
     if "@" in text:
-        text = _EMAIL.sub("<email>", text)
+        text = EMAIL.sub("<email>", text)
     if "." in text:
         text = _URL_HOST.sub(lambda m: (m.group(1) if "://" in m.group(1) else "") + "<host>", text)
         text = _BARE_DOMAIN.sub("<host>", text)

@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from labkit.controls.pii_name_cues import FORM_LABELS, label_key
 from labkit.controls.pii_names import caseless_common, everyday_not_first
@@ -115,10 +116,11 @@ Candidates = tuple[tuple[int, int, int, str], ...]
 """What :func:`label_candidates` returns: label start, label end, value start, label in lower case."""
 
 
-def labelled_fields(text: str, labels: frozenset[str], candidates: Candidates | None = None
+def labelled_fields(text: str, labels: frozenset[str] | Callable[[str], bool], candidates: Candidates | None = None
                     ) -> list[tuple[int, int, int]]:
     """``(label_start, label_end, value_start)`` of every field of ``text`` whose label (compared in
-    lower case) is one of ``labels``: "Surname: X", "  Prénom : Y", "| 氏名：Z".
+    lower case) is one of ``labels``, or passes it when ``labels`` is a test (:func:`is_name_label`):
+    "Surname: X", "  Prénom : Y", "| 氏名：Z".
 
     Example:
         >>> t = "Ref: 7  Name: Ada Lovelace"
@@ -126,7 +128,8 @@ def labelled_fields(text: str, labels: frozenset[str], candidates: Candidates | 
         [('Name', ' Ada Lovelace')]
     """
     cands = label_candidates(text) if candidates is None else candidates
-    return [(s, e, v) for s, e, v, label in cands if label in labels]
+    known = labels.__contains__ if isinstance(labels, frozenset) else labels
+    return [(s, e, v) for s, e, v, label in cands if known(label)]
 
 
 def label_candidates(text: str) -> Candidates:
@@ -158,8 +161,7 @@ def _fields(text: str, candidates: Candidates | None) -> list[tuple[int, int, in
     if ":" not in text and "：" not in text:
         return []
     out = []
-    cands = label_candidates(text) if candidates is None else candidates
-    for ls, le, vs in ((s, e, v) for s, e, v, label in cands if is_name_label(label)):
+    for ls, le, vs in labelled_fields(text, is_name_label, candidates):
         if (m := _NAME_VALUE.match(text, vs)) is not None:
             out.append((ls, le, *m.span("value")))
     return out

@@ -1604,9 +1604,9 @@ def _final_imperative(words: list[str]) -> tuple[str | None, int]:
 # question or a condition make it a report, a plan or a question.
 _LEMMA_FORMS = frozenset(_fold(lemma) for by_lemma in LEXICON.values() for lemma in by_lemma if len(lemma) >= 3)
 _FINAL_AND = frozenset("en und and og och ve и і а та ja és a e y et".split())
-_MAY = re.compile(r"\b(?:can|could|may|might|kann|können|könnte|darf|dürfen|kan|kunnen|mag|mogen|mag|kunt|"
+_MAY = re.compile(r"\b(?:can|could|may|might|kann|können|könnte|darf|dürfen|kan|kunnen|mag|mogen|kunt|"
                   r"може|можуть|можна|может|могут|можно|mogą|może|pode|podem|puede|pueden|peut|peuvent|"
-                  r"può|possono|kan|får|voi|voivat|có thể|được phép|bilir|ebilir|abilir)\b", re.I)
+                  r"può|possono|får|voi|voivat|có thể|được phép|bilir|ebilir|abilir)\b", re.I)
 _CONDITION = re.compile(r"^\W*(?:if|when|wenn|falls|als|indien|wanneer|si|se|quand|cuando|quando|якщо|если|"
                         r"jeśli|eğer|nếu|khi)\b", re.I)
 _VI_PAST = frozenset("đã bị được vừa".split())

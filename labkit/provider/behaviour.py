@@ -1166,9 +1166,10 @@ def respond(body: dict[str, Any], spec: ModelSpec, request_hash: bytes, *,
     # the draw first: it is one hash, the detector is most of the cost of a reply with sources
     # (both are pure, so the order changes no reply)
     # (round 18: or an order only the reading by meaning finds, embedded only when obedience is drawn and
-    # forced, i.e. in a red-team run (the ``obey_injection`` fault): on the lab's own sample data it reads 76 of
-    # 2,955 benign ticket, KB and CRM texts the rules leave alone ("Customer asked us to reply to x@y instead
-    # of the account address"), so the everyday mock, at its default obedience, keeps to the rules)
+    # forced, i.e. in a red-team run (the ``obey_injection`` fault): on the lab's own sample data round 18's
+    # cosine read 76 of 2,955 benign ticket, KB and CRM texts the rules leave alone ("Customer asked us to reply
+    # to x@y instead of the account address"); round 19's margin reads none, but its thresholds rest on few
+    # benign units, so the everyday mock, at its default obedience, still keeps to the rules)
     if rate > 0 and _unit(request_hash, "obey") < rate and (
             has_injection(conv) or (obedience_forced and attacker.injection_by_meaning(conv))):
         reply = _obey(conv, tools_for_plan, request_hash, obedience_forced)

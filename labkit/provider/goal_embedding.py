@@ -77,7 +77,6 @@ def _model() -> tuple[Any, dict[str, Any], dict[str, Any]]:
     return model, protos, described
 
 
-@lru_cache(maxsize=4096)
 def goal_scores(text: str) -> dict[str, float]:
     """Per goal, the cosine of ``text`` with the goal's nearest ORDER prototype.
 
@@ -89,7 +88,6 @@ def goal_scores(text: str) -> dict[str, float]:
     return {g: order for g, (order, _) in _scores(text).items()}
 
 
-@lru_cache(maxsize=4096)
 def goal_margins(text: str) -> dict[str, float]:
     """(round 19) Per goal, how much nearer ``text`` is to the goal's orders than to its descriptions.
 
@@ -103,7 +101,8 @@ def goal_margins(text: str) -> dict[str, float]:
 
 @lru_cache(maxsize=4096)
 def _scores(text: str) -> dict[str, tuple[float, float]]:
-    """Per goal, (cosine with the nearest order, cosine with the nearest description)."""
+    """Per goal, (cosine with the nearest order, cosine with the nearest description); the one cache (the two
+    views above are read from it)."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("goal_scores: text must be a non-empty string")
     model, protos, described = _model()
